@@ -1,0 +1,70 @@
+"""maintainx-sdk: the hardened, typed Python SDK for the MaintainX CMMS REST API.
+
+>>> from maintainx_sdk import MaintainX
+>>> with MaintainX() as mx:
+...     wo = mx.work_orders.get(42)
+"""
+
+from __future__ import annotations
+
+from ._client import AsyncMaintainX, MaintainX
+from ._config import ClientConfig, PoolLimits, Timeouts
+from ._response import ApiResponse, ResponseMeta
+from ._secret import Secret
+from ._version import __version__
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CircuitOpenError,
+    ConfigurationError,
+    ConflictError,
+    CursorNotAdvancingError,
+    EventLoopMismatchError,
+    InternalServerError,
+    InvalidTransitionError,
+    MaintainXError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    PoolExhaustedError,
+    RateLimitError,
+    UnprocessableEntityError,
+    ValidationError,
+)
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "ApiResponse",
+    "AsyncMaintainX",
+    "AuthenticationError",
+    "BadRequestError",
+    "CircuitOpenError",
+    "ClientConfig",
+    "ConfigurationError",
+    "ConflictError",
+    "CursorNotAdvancingError",
+    "EventLoopMismatchError",
+    "InternalServerError",
+    "InvalidTransitionError",
+    "MaintainX",
+    "MaintainXError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "PoolExhaustedError",
+    "PoolLimits",
+    "RateLimitError",
+    "ResponseMeta",
+    "Secret",
+    "Timeouts",
+    "UnprocessableEntityError",
+    "ValidationError",
+    "__version__",
+]

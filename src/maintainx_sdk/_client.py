@@ -1,0 +1,329 @@
+"""The two clients, :class:`MaintainX` and :class:`AsyncMaintainX`.
+
+Both hold one pooled httpx client for their whole life and share one :class:`Pipeline`;
+resource namespaces (``mx.work_orders``, ...) load lazily on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import platform
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from ._config import ClientConfig, PoolLimits, Timeouts, resolve_config
+from ._observer import FanOutObserver, Observer
+from ._pipeline import CallOptions, Pipeline, run_async, run_sync
+from ._request import ApiRequest, encode_query
+from ._response import ApiResponse
+from ._secret import Secret
+from ._version import __version__
+from .errors import EventLoopMismatchError, MaintainXError
+from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
+
+
+def user_agent() -> str:
+    """``maintainx-sdk/<v> Python/<v> httpx/<v>``."""
+    return (
+        f"maintainx-sdk/{__version__} Python/{platform.python_version()} httpx/{httpx.__version__}"
+    )
+
+
+class _ClientCore:
+    """State and behaviour shared by both clients (everything that is not I/O)."""
+
+    _config: ClientConfig
+    _pipeline: Pipeline
+    _options: CallOptions
+    _owns_http: bool
+
+    def _setup(
+        self,
+        *,
+        api_key: str | Secret | None,
+        base_url: str | None,
+        organization_id: int | str | None,
+        timeout: float | Timeouts | None,
+        pool: PoolLimits | None,
+        default_headers: Mapping[str, str] | None,
+        observers: Sequence[Observer],
+    ) -> None:
+        self._config = resolve_config(
+            api_key=api_key,
+            base_url=base_url,
+            organization_id=organization_id,
+            timeout=timeout,
+            pool=pool,
+            default_headers=default_headers,
+        )
+        observer: Observer | None = FanOutObserver(observers) if observers else None
+        self._pipeline = Pipeline(self._config, observer=observer, user_agent=user_agent())
+        self._options = CallOptions()
+        self._closed = False
+
+    @property
+    def config(self) -> ClientConfig:
+        """The resolved settings (the key inside is a :class:`Secret`)."""
+        return self._config
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self._pipeline
+
+    def with_options(
+        self,
+        *,
+        timeout: float | Timeouts | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A view of this client with other per-call settings; it shares the pool and state.
+
+        Cheap: nothing long-lived is allocated, and closing the view leaves the pool open
+        (the client it came from owns it).
+        """
+        clone = copy.copy(self)
+        clone.__dict__ = {k: v for k, v in self.__dict__.items() if not _is_resource_cache(k, v)}
+        timeouts = self._options.timeouts
+        if isinstance(timeout, Timeouts):
+            timeouts = timeout
+        elif timeout is not None:
+            base = timeouts or self._config.timeouts
+            timeouts = Timeouts(
+                total=float(timeout), connect=min(base.connect, float(timeout)), pool=base.pool
+            )
+        merged = dict(self._options.headers)
+        merged.update(headers or {})
+        clone._options = CallOptions(timeouts=timeouts, headers=merged)
+        clone._owns_http = False
+        return clone
+
+    def _api_request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        retry_safe: bool | None,
+    ) -> ApiRequest:
+        if not path.startswith("/"):
+            path = "/" + path
+        return ApiRequest(
+            method=method.upper(),
+            path=path,
+            params=encode_query(dict(params or {})),
+            headers=dict(headers or {}),
+            json=json,
+            content=content,
+            operation="request",
+            retry_safe=retry_safe,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._config.base_url!r})"
+
+
+def _is_resource_cache(key: str, value: Any) -> bool:
+    from ._resource import AsyncAPIResource, SyncAPIResource
+
+    return isinstance(value, SyncAPIResource | AsyncAPIResource)
+
+
+class MaintainX(_ClientCore, SyncResourcesMixin):
+    """The blocking MaintainX client. Make one per process and reuse it.
+
+    >>> with MaintainX() as mx:            # key from MAINTAINX_API_KEY(_FILE)
+    ...     wo = mx.work_orders.get(42)
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | Secret | None = None,
+        base_url: str | None = None,
+        organization_id: int | str | None = None,
+        timeout: float | Timeouts | None = None,
+        pool: PoolLimits | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        observers: Sequence[Observer] = (),
+    ) -> None:
+        self._setup(
+            api_key=api_key,
+            base_url=base_url,
+            organization_id=organization_id,
+            timeout=timeout,
+            pool=pool,
+            default_headers=default_headers,
+            observers=observers,
+        )
+        if http_client is not None:
+            self._http = http_client
+        else:
+            self._http = httpx.Client(
+                transport=transport,
+                limits=self._config.pool.to_httpx(),
+                timeout=httpx.Timeout(
+                    self._config.timeouts.total, connect=self._config.timeouts.connect
+                ),
+                follow_redirects=False,
+            )
+        self._owns_http = http_client is None
+
+    def _send(self, request: ApiRequest) -> ApiResponse:
+        if self._closed:
+            raise MaintainXError("this client is closed; create a new one")
+        return run_sync(self._pipeline.flow(request, self._options), self._http)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry_safe: bool | None = None,
+    ) -> ApiResponse:
+        """Call any endpoint through the full pipeline (for operations newer than the SDK)."""
+        return self._send(
+            self._api_request(
+                method,
+                path,
+                params=params,
+                json=json,
+                content=content,
+                headers=headers,
+                retry_safe=retry_safe,
+            )
+        )
+
+    def close(self) -> None:
+        """Close the connection pool (a no-op on views made by ``with_options``)."""
+        if self._owns_http and not self._closed:
+            self._http.close()
+        self._closed = self._closed or self._owns_http
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
+    """The asyncio MaintainX client; mirrors :class:`MaintainX` with ``await``.
+
+    It is bound to the event loop it is first used on: using it from another loop raises
+    :class:`EventLoopMismatchError` instead of hanging.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | Secret | None = None,
+        base_url: str | None = None,
+        organization_id: int | str | None = None,
+        timeout: float | Timeouts | None = None,
+        pool: PoolLimits | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        observers: Sequence[Observer] = (),
+    ) -> None:
+        self._setup(
+            api_key=api_key,
+            base_url=base_url,
+            organization_id=organization_id,
+            timeout=timeout,
+            pool=pool,
+            default_headers=default_headers,
+            observers=observers,
+        )
+        if http_client is not None:
+            self._http = http_client
+        else:
+            self._http = httpx.AsyncClient(
+                transport=transport,
+                limits=self._config.pool.to_httpx(),
+                timeout=httpx.Timeout(
+                    self._config.timeouts.total, connect=self._config.timeouts.connect
+                ),
+                follow_redirects=False,
+            )
+        self._owns_http = http_client is None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _check_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            if self._loop.is_closed():
+                raise EventLoopMismatchError(
+                    "this AsyncMaintainX was used on an event loop that is now closed; create the "
+                    "client inside the loop that uses it (e.g. inside your asyncio.run main)"
+                )
+            raise EventLoopMismatchError(
+                "this AsyncMaintainX belongs to another event loop; create one client per loop"
+            )
+
+    async def _send(self, request: ApiRequest) -> ApiResponse:
+        if self._closed:
+            raise MaintainXError("this client is closed; create a new one")
+        self._check_loop()
+        return await run_async(self._pipeline.flow(request, self._options), self._http)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry_safe: bool | None = None,
+    ) -> ApiResponse:
+        """Call any endpoint through the full pipeline (for operations newer than the SDK)."""
+        return await self._send(
+            self._api_request(
+                method,
+                path,
+                params=params,
+                json=json,
+                content=content,
+                headers=headers,
+                retry_safe=retry_safe,
+            )
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool (a no-op on views made by ``with_options``)."""
+        if self._owns_http and not self._closed:
+            await self._http.aclose()
+        self._closed = self._closed or self._owns_http
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

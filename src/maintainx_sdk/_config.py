@@ -1,0 +1,145 @@
+"""Client settings from arguments or the environment, resolved once at construction."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import httpx
+
+from . import _constants as C
+from ._secret import Secret
+from .errors import ConfigurationError
+
+KeySource = Literal["argument", "env", "file"]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Per-attempt timeouts in seconds; ``total`` caps the whole call, retries included."""
+
+    total: float = C.DEFAULT_TIMEOUT
+    connect: float = C.DEFAULT_CONNECT_TIMEOUT
+    pool: float = C.DEFAULT_POOL_TIMEOUT
+
+    def __post_init__(self) -> None:
+        for name in ("total", "connect", "pool"):
+            value = getattr(self, name)
+            if not value > 0:
+                raise ConfigurationError(f"Timeouts.{name} must be > 0 seconds, got {value!r}")
+
+    def for_attempt(self, remaining: float) -> httpx.Timeout:
+        """The httpx timeout of one attempt, never past what is left of the deadline."""
+        budget = max(min(self.total, remaining), 0.001)
+        return httpx.Timeout(budget, connect=min(self.connect, budget), pool=min(self.pool, budget))
+
+
+@dataclass(frozen=True, slots=True)
+class PoolLimits:
+    """Connection-pool sizes; one long-lived client shares them across all calls."""
+
+    max_connections: int = C.DEFAULT_MAX_CONNECTIONS
+    max_keepalive_connections: int = C.DEFAULT_MAX_KEEPALIVE_CONNECTIONS
+    keepalive_expiry: float = C.DEFAULT_KEEPALIVE_EXPIRY
+
+    def to_httpx(self) -> httpx.Limits:
+        return httpx.Limits(
+            max_connections=self.max_connections,
+            max_keepalive_connections=self.max_keepalive_connections,
+            keepalive_expiry=self.keepalive_expiry,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """Everything a client needs to talk to the API. The key is a :class:`Secret`."""
+
+    api_key: Secret
+    key_source: KeySource
+    base_url: str
+    organization_id: int | None = None
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    pool: PoolLimits = field(default_factory=PoolLimits)
+    default_headers: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"ClientConfig(api_key=***, key_source={self.key_source!r}, base_url={self.base_url!r}, "
+            f"organization_id={self.organization_id!r}, timeouts={self.timeouts!r})"
+        )
+
+
+def resolve_api_key(
+    api_key: str | Secret | None, env: Mapping[str, str]
+) -> tuple[Secret, KeySource]:
+    """Find the key: argument, then ``MAINTAINX_API_KEY``, then ``MAINTAINX_API_KEY_FILE``."""
+    if isinstance(api_key, Secret):
+        api_key = api_key.reveal()
+    if api_key:
+        return Secret(api_key.strip()), "argument"
+    value = env.get(C.ENV_API_KEY, "").strip()
+    if value:
+        return Secret(value), "env"
+    path = env.get(C.ENV_API_KEY_FILE, "").strip()
+    if path:
+        try:
+            content = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigurationError(
+                f"{C.ENV_API_KEY_FILE} points to {path!r}, which cannot be read ({exc.strerror}); "
+                "mount the secret file there or set MAINTAINX_API_KEY"
+            ) from None
+        if not content:
+            raise ConfigurationError(f"{C.ENV_API_KEY_FILE} points to {path!r}, which is empty")
+        return Secret(content), "file"
+    raise ConfigurationError(
+        f"No MaintainX API key: pass api_key=..., or set {C.ENV_API_KEY}, "
+        f"or set {C.ENV_API_KEY_FILE} to the path of a file holding the key"
+    )
+
+
+def resolve_config(
+    *,
+    api_key: str | Secret | None = None,
+    base_url: str | None = None,
+    organization_id: int | str | None = None,
+    timeout: float | Timeouts | None = None,
+    pool: PoolLimits | None = None,
+    default_headers: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ClientConfig:
+    """Build a :class:`ClientConfig` from arguments, falling back to the environment."""
+    env = os.environ if env is None else env
+    key, source = resolve_api_key(api_key, env)
+    url = (base_url or env.get(C.ENV_BASE_URL) or C.DEFAULT_BASE_URL).rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"base_url must start with http:// or https://, got {url!r}")
+    org_raw = organization_id if organization_id is not None else env.get(C.ENV_ORGANIZATION_ID)
+    org: int | None = None
+    if org_raw not in (None, ""):
+        try:
+            org = int(org_raw)
+        except (TypeError, ValueError):
+            raise ConfigurationError(
+                f"organization_id (or {C.ENV_ORGANIZATION_ID}) must be an integer, got {org_raw!r}"
+            ) from None
+    if isinstance(timeout, Timeouts):
+        timeouts = timeout
+    elif timeout is not None:
+        timeouts = Timeouts(
+            total=float(timeout), connect=min(C.DEFAULT_CONNECT_TIMEOUT, float(timeout))
+        )
+    else:
+        timeouts = Timeouts()
+    return ClientConfig(
+        api_key=key,
+        key_source=source,
+        base_url=url,
+        organization_id=org,
+        timeouts=timeouts,
+        pool=pool or PoolLimits(),
+        default_headers=dict(default_headers or {}),
+    )

@@ -1,0 +1,78 @@
+"""Base classes of every generated model: lenient responses, strict requests."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic.alias_generators import to_camel
+
+from ._response import ResponseMeta
+
+
+class OpenEnum(enum.StrEnum):
+    """A string enum that keeps values the API adds later instead of failing.
+
+    ``Status("NEW_VALUE")`` returns a pseudo-member whose ``.value`` is ``"NEW_VALUE"``
+    and whose ``is_known`` is False.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> OpenEnum | None:
+        if not isinstance(value, str):
+            return None
+        pseudo = str.__new__(cls, value)
+        pseudo._name_ = value
+        pseudo._value_ = value
+        return pseudo
+
+    @property
+    def is_known(self) -> bool:
+        return self._name_ in type(self).__members__
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class APIModel(BaseModel):
+    """A model of something the API returned.
+
+    Unknown fields are kept (``model_extra``), attribute names are snake_case while the wire is
+    camelCase, and :attr:`raw_response` tells the status, headers and attempts of the call.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+        alias_generator=to_camel,
+        arbitrary_types_allowed=True,
+        protected_namespaces=(),
+    )
+    _meta: ResponseMeta | None = PrivateAttr(default=None)
+
+    @property
+    def raw_response(self) -> ResponseMeta | None:
+        """Status, headers, attempts and retries of the call that returned this object."""
+        return self._meta
+
+    def to_wire(self) -> dict[str, Any]:
+        """The object as the API spells it (camelCase keys, nulls kept where set)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+class RequestModel(BaseModel):
+    """A request body or parameter set: validated strictly before anything is sent."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        alias_generator=to_camel,
+        protected_namespaces=(),
+        validate_default=False,
+    )
+    wire_exclude_none: ClassVar[bool] = True
+
+
+class EmptyResponse(APIModel):
+    """What an operation without a response body returns (for example a 204 on delete)."""

@@ -1,0 +1,179 @@
+"""Operation descriptors and the pure steps around a call: validate, build, parse.
+
+Generated resources describe each API operation with an :class:`Operation`; the resource
+base classes call :func:`build_request` and :func:`parse_response` around the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import quote
+
+import pydantic
+from pydantic import BaseModel
+
+from ._models import EmptyResponse
+from ._request import ApiRequest, encode_query
+from ._response import ApiResponse
+from .errors import ValidationError
+
+BodyKind = Literal["json", "binary"]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One API operation as the SDK knows it."""
+
+    name: str
+    """Python name, ``"<resource path>.<method>"``, e.g. ``"work_orders.comments.list"``."""
+    method: str
+    path: str
+    success_status: int = 200
+    query_model: type[BaseModel] | None = None
+    body_model: type[BaseModel] | None = None
+    response_model: type[BaseModel] | None = None
+    body_kind: BodyKind | None = None
+    items_key: str | None = None
+    item_model: type[BaseModel] | None = None
+    retry_safe: bool | None = None
+    cacheable: bool = False
+    invalidates: tuple[str, ...] = ()
+    auth: bool = True
+    deprecated: bool = False
+    summary: str = ""
+
+    @property
+    def paginated(self) -> bool:
+        return self.items_key is not None
+
+
+@dataclass(frozen=True, slots=True)
+class OperationInfo:
+    """The public, introspectable face of an operation (see :func:`maintainx_sdk.operations`)."""
+
+    method: str
+    path: str
+    python_name: str
+    paginated: bool
+    deprecated: bool
+
+
+def drop_none(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Arguments left as ``None`` are not sent."""
+    if not values:
+        return {}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def to_validation_error(op_name: str, exc: pydantic.ValidationError, where: str) -> ValidationError:
+    """Turn pydantic's error into the SDK's, naming each field and the allowed values."""
+    items: list[dict[str, Any]] = []
+    lines: list[str] = []
+    for err in exc.errors(include_url=False):
+        field = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__") or where
+        ctx = err.get("ctx") or {}
+        allowed = ctx.get("expected")
+        entry: dict[str, Any] = {
+            "field": field,
+            "message": err.get("msg", ""),
+            "type": err.get("type"),
+        }
+        if allowed is not None:
+            entry["allowed"] = str(allowed)
+        if "input" in err and not isinstance(err["input"], dict | list):
+            entry["input"] = err["input"]
+        items.append(entry)
+        got = f" (got {err['input']!r})" if "input" in entry else ""
+        lines.append(f"{field}: {err.get('msg', '')}{got}")
+    message = f"{op_name}: invalid {where}: " + "; ".join(lines)
+    return ValidationError(message, errors=items)
+
+
+def _validate(op: Operation, model: type[BaseModel], data: Any, where: str) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise to_validation_error(op.name, exc, where) from None
+
+
+def build_request(
+    op: Operation,
+    *,
+    path: Mapping[str, Any] | None = None,
+    query: Mapping[str, Any] | None = None,
+    headers: Mapping[str, Any] | None = None,
+    body: Any = None,
+    content: bytes | None = None,
+    content_type: str | None = None,
+    retry_safe: bool | None = None,
+) -> ApiRequest:
+    """Validate the arguments of ``op`` and build its :class:`ApiRequest`; raise before I/O."""
+    url_path = op.path
+    for name, value in (path or {}).items():
+        if value is None or value == "":
+            raise ValidationError(
+                f"{op.name}: path parameter {name!r} is required",
+                errors=[{"field": name, "message": "required"}],
+            )
+        url_path = url_path.replace("{" + name + "}", quote(str(value), safe=""))
+    if "{" in url_path:
+        missing = url_path[url_path.index("{") + 1 : url_path.index("}")]
+        raise ValidationError(
+            f"{op.name}: path parameter {missing!r} is required",
+            errors=[{"field": missing, "message": "required"}],
+        )
+
+    query_values = drop_none(query)
+    if op.query_model is not None:
+        model = _validate(op, op.query_model, query_values, "query parameters")
+        query_values = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    params = encode_query(query_values)
+
+    header_values = {k: str(v) for k, v in drop_none(headers).items()}
+
+    json_body: Any = None
+    if op.body_kind == "binary":
+        if content is None:
+            raise ValidationError(
+                f"{op.name}: file content (bytes) is required",
+                errors=[{"field": "content", "message": "required"}],
+            )
+        header_values.setdefault("Content-Type", content_type or "application/octet-stream")
+    elif op.body_model is not None:
+        data = drop_none(body) if isinstance(body, Mapping) else body
+        validated = _validate(op, op.body_model, data, "request body")
+        json_body = validated.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    elif body is not None:
+        json_body = body
+
+    return ApiRequest(
+        method=op.method,
+        path=url_path,
+        params=params,
+        headers=header_values,
+        json=json_body,
+        content=content if op.body_kind == "binary" else None,
+        operation=op.name,
+        path_template=op.path,
+        retry_safe=op.retry_safe if retry_safe is None else retry_safe,
+        cacheable=op.cacheable,
+        invalidates=op.invalidates,
+    )
+
+
+def parse_response(op: Operation, response: ApiResponse) -> Any:
+    """Validate the body straight from bytes into the operation's response model."""
+    model = op.response_model
+    if model is None or not response.content:
+        empty = EmptyResponse()
+        empty._meta = response.meta
+        return empty
+    try:
+        parsed = model.model_validate_json(response.content)
+    except pydantic.ValidationError as exc:
+        raise to_validation_error(op.name, exc, "response body") from None
+    if hasattr(parsed, "_meta"):
+        parsed._meta = response.meta
+    return parsed

@@ -1,0 +1,227 @@
+"""The SDK's exception tree: one class per failure a caller handles differently.
+
+Every message names the method, path and status where there is one, and the API's own
+error text; none ever contains the API key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CircuitOpenError",
+    "ConfigurationError",
+    "ConflictError",
+    "CursorNotAdvancingError",
+    "EventLoopMismatchError",
+    "InternalServerError",
+    "InvalidTransitionError",
+    "MaintainXError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "PoolExhaustedError",
+    "RateLimitError",
+    "RetryRecord",
+    "UnprocessableEntityError",
+    "ValidationError",
+    "status_error_class",
+]
+
+
+class MaintainXError(Exception):
+    """Base class of every error the SDK raises."""
+
+
+class ConfigurationError(MaintainXError):
+    """The client is misconfigured (no key, a bad base URL, a bad policy value)."""
+
+
+class ValidationError(MaintainXError, ValueError):
+    """Input failed validation before any request was sent.
+
+    ``errors`` lists one entry per problem: ``{"field": ..., "message": ..., "allowed": [...]}``.
+    """
+
+    def __init__(self, message: str, *, errors: Sequence[Mapping[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self.errors: list[dict[str, Any]] = [dict(e) for e in errors]
+
+
+class EventLoopMismatchError(MaintainXError, RuntimeError):
+    """An async client was used from an event loop other than the one it was created on."""
+
+
+class CursorNotAdvancingError(MaintainXError):
+    """The API returned the same cursor twice: paging would loop forever."""
+
+
+class InvalidTransitionError(MaintainXError, ValueError):
+    """A work-order status move that the transition policy forbids."""
+
+    def __init__(
+        self, current: str, target: str, allowed: Sequence[str], *, hint: str | None = None
+    ) -> None:
+        self.current = current
+        self.target = target
+        self.allowed = tuple(allowed)
+        allowed_text = ", ".join(self.allowed) if self.allowed else "none"
+        message = f"cannot move a work order from {current} to {target}; allowed: {allowed_text}"
+        if hint:
+            message += f" ({hint})"
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryRecord:
+    """One retry the pipeline made: which attempt failed, why, and how long it waited."""
+
+    attempt: int
+    reason: str
+    wait: float
+
+
+class APIError(MaintainXError):
+    """A request was attempted and failed. Carries where and how often it was tried."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        attempts: int = 1,
+        retries: Sequence[RetryRecord] = (),
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.attempts = attempts
+        self.retries: tuple[RetryRecord, ...] = tuple(retries)
+
+
+class APIConnectionError(APIError):
+    """The API could not be reached (DNS, refused, reset) and retries did not help."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (per attempt, or the overall deadline ran out)."""
+
+
+class PoolExhaustedError(APIConnectionError):
+    """No pooled connection became free in time: raise the pool limits or lower concurrency."""
+
+
+class CircuitOpenError(APIConnectionError):
+    """The circuit breaker is open: the call failed fast without touching the network."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class OutcomeUnknownError(APIError):
+    """A non-idempotent write may or may not have been applied; it was not retried.
+
+    Re-run it with an idempotency key (or look the record up) to resolve the outcome.
+    """
+
+    def __init__(self, message: str, *, cause_description: str = "", **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.cause_description = cause_description
+
+
+class APIStatusError(APIError):
+    """The API answered with an error status."""
+
+    status_code: int = 0
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        api_errors: Sequence[Mapping[str, Any]] = (),
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.status_code = status_code
+        self.body = body
+        self.headers: dict[str, str] = dict(headers or {})
+        self.api_errors: list[dict[str, Any]] = [dict(e) for e in api_errors]
+
+
+class BadRequestError(APIStatusError):
+    """400: the API rejected the request's body or parameters."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing, wrong or revoked."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not do this (or the feature is off for the organization)."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such record."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the record's current state."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was understood but cannot be processed."""
+
+
+class RateLimitError(APIStatusError):
+    """429: the quota is spent. ``retry_after`` is the wait the server asked for, in seconds."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        limit: int | None = None,
+        remaining: int | None = None,
+        reset: float | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+        self.limit = limit
+        self.remaining = remaining
+        self.reset = reset
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the API failed on its side."""
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    """The exception class for an HTTP error status."""
+    if status_code >= 500:
+        return InternalServerError
+    return _STATUS_CLASSES.get(status_code, APIStatusError)

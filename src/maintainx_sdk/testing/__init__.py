@@ -1,0 +1,1 @@
+"""Testing helpers: the local MaintainX emulator and its pytest plugin."""

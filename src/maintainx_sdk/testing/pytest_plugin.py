@@ -1,0 +1,1 @@
+"""pytest plugin of maintainx-sdk (fixtures arrive with the emulator)."""
