@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Generator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._operation import Operation, build_request, parse_response
+from ._request import ApiRequest
+from ._response import ApiResponse
+from .errors import MaintainXError
 
 if TYPE_CHECKING:
     from ._client import AsyncMaintainX, MaintainX
     from .pagination import AsyncPager, SyncPager
+
+T = TypeVar("T")
+
+#: A multi-request flow written once for both clients: it yields the requests it needs and
+#: receives their responses (or has the SDK error thrown into it); its return value is the
+#: result. Used for read-then-write steps such as validated status changes and guarded creates.
+Procedure = Generator[ApiRequest, ApiResponse, T]
 
 
 class SyncAPIResource:
@@ -39,6 +49,23 @@ class SyncAPIResource:
             content_type=content_type,
         )
         return parse_response(op, self._client._send(request))
+
+    def _run(self, procedure: Procedure[T]) -> T:
+        """Drive a :data:`Procedure` with the blocking client."""
+        try:
+            request = next(procedure)
+            while True:
+                try:
+                    response = self._client._send(request)
+                except MaintainXError as exc:
+                    request = procedure.throw(exc)
+                else:
+                    request = procedure.send(response)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+        finally:
+            procedure.close()
 
     def _paginate(
         self,
@@ -80,6 +107,23 @@ class AsyncAPIResource:
             content_type=content_type,
         )
         return parse_response(op, await self._client._send(request))
+
+    async def _run(self, procedure: Procedure[T]) -> T:
+        """Drive a :data:`Procedure` with the asyncio client."""
+        try:
+            request = next(procedure)
+            while True:
+                try:
+                    response = await self._client._send(request)
+                except MaintainXError as exc:
+                    request = procedure.throw(exc)
+                else:
+                    request = procedure.send(response)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+        finally:
+            procedure.close()
 
     def _paginate(
         self,
