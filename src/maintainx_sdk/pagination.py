@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Hashable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -29,7 +30,7 @@ from ._constants import MAX_PAGE_SIZE
 from ._operation import Operation, build_request
 from ._request import ApiRequest
 from ._response import ApiResponse, ResponseMeta
-from ._timestamps import parse_timestamp
+from ._timestamps import format_timestamp, parse_timestamp
 from .errors import CursorNotAdvancingError, ValidationError
 
 if TYPE_CHECKING:
@@ -95,10 +96,14 @@ class PageWalk(Generic[T]):
     """The state of one walk over a list, without I/O: ask it for the next request, hand it
     the response, get a :class:`Page` back.
 
-    ``anchor=True`` turns on keyset paging through ``updatedAt[gte]`` (the list must be
-    sorted by ``updatedAt`` ascending): each page is requested from the largest
-    ``updatedAt`` seen so far, and the ids already delivered at that instant are skipped.
-    The server's cursor is followed only inside a run of items sharing one timestamp.
+    ``anchor=True`` turns on keyset paging through ``updatedAt[gte]`` (the list is sorted
+    by ``updatedAt`` ascending): each page is requested from the newest ``updatedAt`` seen
+    so far (the watermark), and versions already delivered (id and ``updatedAt``) are
+    skipped. The server's cursor is followed only inside a run of items sharing one
+    timestamp. ``lookback`` (seconds) starts the walk that much before ``watermark`` and
+    remembers delivered versions that far back, so late-committed changes are not missed.
+    Incremental sync resumes a walk from ``watermark`` / ``floor`` / ``cursor`` /
+    ``delivered``.
     """
 
     def __init__(
@@ -113,6 +118,10 @@ class PageWalk(Generic[T]):
         max_pages: int | None = None,
         dedupe: bool = False,
         anchor: bool = False,
+        lookback: float = 0.0,
+        watermark: str | None = None,
+        floor: str | None = None,
+        delivered: Mapping[str, str] | None = None,
     ) -> None:
         if op.items_key is None:
             raise TypeError(f"{op.name} is not a paginated operation")
@@ -134,10 +143,15 @@ class PageWalk(Generic[T]):
         self.max_pages = max_pages
         self.dedupe = dedupe
         self.anchor = anchor
-        self.watermark: str | None = None
+        self.lookback = timedelta(seconds=lookback)
+        self.watermark: str | None = watermark
+        self.floor: str | None = floor
+        self.delivered: dict[str, str] = dict(delivered or {})
         if anchor:
-            self.watermark = _pop_param(op, self._query, UPDATED_GTE)
-        self._boundary: set[Hashable] = set()
+            given = _pop_param(op, self._query, UPDATED_GTE)
+            self.watermark = self.watermark or given
+            if self.floor is None:
+                self.floor = self._start_floor()
         self._seen_ids: set[Hashable] = set()
         self._seen_cursors: set[str] = set()
         self.cursor: str | None = self.start_cursor
@@ -159,8 +173,8 @@ class PageWalk(Generic[T]):
         query[query_key(self.op, "limit")] = limit
         if self.anchor:
             query[query_key(self.op, "sort")] = UPDATED_AT
-            if self.watermark is not None:
-                query[query_key(self.op, UPDATED_GTE)] = self.watermark
+            if self.floor is not None:
+                query[query_key(self.op, UPDATED_GTE)] = self.floor
         if self.cursor is not None:
             query[query_key(self.op, "cursor")] = self.cursor
         return build_request(self.op, path=self._path, query=query, headers=self._headers)
@@ -221,7 +235,7 @@ class PageWalk(Generic[T]):
         for raw in raw_items:
             ident = item_id(raw)
             if ident is not None:
-                if self.anchor and ident in self._boundary and self._stamp(raw) == self.watermark:
+                if self.anchor and self.delivered.get(str(ident)) == self._stamp(raw):
                     continue
                 if self.dedupe:
                     if ident in self._seen_ids:
@@ -235,28 +249,38 @@ class PageWalk(Generic[T]):
         value = raw.get(UPDATED_AT) if isinstance(raw, Mapping) else None
         return value if isinstance(value, str) else None
 
+    def _start_floor(self) -> str | None:
+        at = parse_timestamp(self.watermark)
+        if at is None or not self.lookback:
+            return self.watermark
+        return format_timestamp(at - self.lookback)
+
     def _advance_anchor(self, raw_items: list[Any], next_cursor: str | None) -> None:
         """Move the watermark to the page's newest ``updatedAt`` (keyset through the filter);
         follow the server's cursor only while a whole page shares the current watermark."""
-        newest = self.watermark
-        newest_at = parse_timestamp(newest)
-        for raw in raw_items:
-            stamp = self._stamp(raw)
+        newest, newest_at = self.watermark, parse_timestamp(self.watermark)
+        stamps = [(raw, self._stamp(raw)) for raw in raw_items]
+        for _, stamp in stamps:
             at = parse_timestamp(stamp)
             if at is not None and (newest_at is None or at > newest_at):
                 newest, newest_at = stamp, at
         if newest != self.watermark:
-            self.watermark = newest
-            self._boundary = set()
-            self._seen_cursors.clear()
+            self.watermark = self.floor = newest
             self.cursor = None
+            self._seen_cursors.clear()
         else:
             self.cursor = next_cursor
-        for raw in raw_items:
-            if self._stamp(raw) == self.watermark:
-                ident = item_id(raw)
-                if ident is not None:
-                    self._boundary.add(ident)
+        if newest_at is None:
+            return
+        horizon = newest_at - self.lookback
+        for raw, stamp in stamps:
+            ident = item_id(raw)
+            at = parse_timestamp(stamp)
+            if ident is not None and stamp is not None and at is not None and at >= horizon:
+                self.delivered[str(ident)] = stamp
+        self.delivered = {
+            k: v for k, v in self.delivered.items() if (t := parse_timestamp(v)) and t >= horizon
+        }
 
     def _validate(self, raw_items: list[Any], meta: ResponseMeta) -> list[T]:
         model = self.op.item_model
