@@ -8,8 +8,14 @@ from typing import Any
 import httpx
 import pytest
 
-from maintainx_sdk import AsyncMaintainX, BadRequestError, MaintainX, NotFoundError, ValidationError
-from maintainx_sdk import bulk
+from maintainx_sdk import (
+    AsyncMaintainX,
+    BadRequestError,
+    MaintainX,
+    NotFoundError,
+    ValidationError,
+    bulk,
+)
 from maintainx_sdk.errors import BulkError
 from tests.conftest import TEST_KEY
 
