@@ -573,12 +573,14 @@ class SchemaWalker:
                         and not isinstance(sub[key], bool)
                     ):
                         constraints[arg] = sub[key]
+            # Responses: a required-but-nullable field may as well be absent (lenient reading).
+            is_required = wire in required and not (side == "response" and sub.get("nullable"))
             out.append(
                 FieldDef(
                     name=name,
                     wire=wire,
                     type=ftype,
-                    required=wire in required,
+                    required=is_required,
                     constraints=constraints,
                 )
             )

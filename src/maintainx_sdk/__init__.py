@@ -38,7 +38,6 @@ from .errors import (
 )
 
 
-
 def operations() -> tuple[OperationInfo, ...]:
     """Every API operation the SDK knows: method, path, Python name, paginated, deprecated.
 

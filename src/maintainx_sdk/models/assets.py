@@ -126,14 +126,14 @@ class AssetListItemStatus(APIModel):
 class AssetListItem(APIModel):
     id: int
     name: str
-    description: str | None
-    parent_id: int | None
-    criticality_id: int | None
-    location_id: int | None
-    serial_number: str | None
+    description: str | None = None
+    parent_id: int | None = None
+    criticality_id: int | None = None
+    location_id: int | None = None
+    serial_number: str | None = None
     created_at: LenientDatetime
     updated_at: LenientDatetime
-    creator_id: int | None
+    creator_id: int | None = None
     organization_id: int | None = None
     barcode: str | None = None
     team_ids: list[int] | None = None

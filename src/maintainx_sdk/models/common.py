@@ -67,14 +67,14 @@ class Manufacturer(APIModel):
 class MeterAsset(APIModel):
     id: int
     name: str
-    description: str | None
-    parent_id: int | None
-    criticality_id: int | None
-    location_id: int | None
-    serial_number: str | None
+    description: str | None = None
+    parent_id: int | None = None
+    criticality_id: int | None = None
+    location_id: int | None = None
+    serial_number: str | None = None
     created_at: LenientDatetime
     updated_at: LenientDatetime
-    creator_id: int | None
+    creator_id: int | None = None
 
 
 class MeterLocation(APIModel):
@@ -367,7 +367,7 @@ class WorkOrderUpdated(APIModel):
     completed_at: LenientDatetime | None = None
     completer_id: int | None = None
     created_at: LenientDatetime
-    creator_id: int | None
+    creator_id: int | None = None
     deleted_at: LenientDatetime | None = None
     description: str | None = None
     due_date_is_full_day: bool | None = None

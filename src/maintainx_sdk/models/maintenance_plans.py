@@ -92,11 +92,11 @@ class MaintenancePlan(APIModel):
     id: int
     name: str
     organization_id: int
-    start_date: LenientDatetime | None
-    work_order_start_date_padding: float | None
-    work_order_start_date_offset: MaintenancePlanWorkOrderStartDateOffset | None
-    work_order_start_date_fixed_day: float | None
-    blueprint_estimated_time: float | None
+    start_date: LenientDatetime | None = None
+    work_order_start_date_padding: float | None = None
+    work_order_start_date_offset: MaintenancePlanWorkOrderStartDateOffset | None = None
+    work_order_start_date_fixed_day: float | None = None
+    blueprint_estimated_time: float | None = None
     trigger_type: MaintenancePlanTriggerType
     interval_strategy: MaintenancePlanIntervalStrategy
     recurrence: Annotated[
@@ -111,15 +111,15 @@ class MaintenancePlan(APIModel):
     work_order_blueprint_id: int
     assets: list[MaintenancePlanAsset]
     intervals: list[MaintenancePlanInterval]
-    next_cycle_occurrence: float | None
-    next_scheduled_work_order_due_date: LenientDatetime | None
-    last_planned_due_date: LenientDatetime | None
-    next_work_order_generation_at: LenientDatetime | None
-    last_work_order_generated_at: LenientDatetime | None
+    next_cycle_occurrence: float | None = None
+    next_scheduled_work_order_due_date: LenientDatetime | None = None
+    last_planned_due_date: LenientDatetime | None = None
+    next_work_order_generation_at: LenientDatetime | None = None
+    last_work_order_generated_at: LenientDatetime | None = None
     creator_id: int
     created_at: LenientDatetime
-    updated_at: LenientDatetime | None
-    archived_at: LenientDatetime | None
+    updated_at: LenientDatetime | None = None
+    archived_at: LenientDatetime | None = None
 
 
 class MaintenancePlanAddedUpdatedIntervalInput(RequestModel):

@@ -107,16 +107,16 @@ class MeterTrigger(APIModel):
     condition: MeterTriggerCondition
     created_at: LenientDatetime
     creator_id: int
-    data_points: MeterTriggerDataPoint | None
-    deleted_at: LenientDatetime | None
-    description: str | None
-    min_date_for_processing: LenientDatetime | None
+    data_points: MeterTriggerDataPoint | None = None
+    deleted_at: LenientDatetime | None = None
+    description: str | None = None
+    min_date_for_processing: LenientDatetime | None = None
     name: str
-    next_trigger_value: float | None
-    period: int | None
+    next_trigger_value: float | None = None
+    period: int | None = None
     state: MeterTriggerState
     updated_at: LenientDatetime
-    work_order_template_id: int | None
+    work_order_template_id: int | None = None
     work_order_template: MeterTriggerWorkOrderTemplate | None = None
 
 

@@ -59,19 +59,19 @@ class MeterLastReading(APIModel):
     id: str
     meter_id: int
     created_at: str
-    reading_date: str | None
+    reading_date: str | None = None
     value: float
 
 
 class Meter(APIModel):
     id: int
-    asset_id: int | None
-    location_id: int | None
+    asset_id: int | None = None
+    location_id: int | None = None
     creator_id: int
-    updater_id: int | None
+    updater_id: int | None = None
     name: str
     uuid: str
-    description: str | None
+    description: str | None = None
     measurement_type: MeterMeasurementType
     reading_frequency: (
         Annotated[
@@ -86,11 +86,12 @@ class Meter(APIModel):
             Field(union_mode="left_to_right"),
         ]
         | None
-    )
+        | None
+    ) = None
     unit: str
     created_at: str
     updated_at: str
-    deleted_at: LenientDatetime | None
+    deleted_at: LenientDatetime | None = None
     asset: MeterAsset | None = None
     location: MeterLocation | None = None
     last_reading: MeterLastReading | None = None

@@ -111,12 +111,12 @@ class PartGetResponse(APIModel):
 class PartListItem(APIModel):
     id: int
     name: str
-    description: str | None
-    barcode: str | None
-    location_id: int | None
+    description: str | None = None
+    barcode: str | None = None
+    location_id: int | None = None
     locations: list[PartLocation]
-    area: str | None
-    unit_cost: int | None
+    area: str | None = None
+    unit_cost: int | None = None
     available_quantity: int
     minimum_quantity: int
     ordered_quantity: int

@@ -16,7 +16,7 @@ class ProcedureTemplate(APIModel):
     id: int
     title: str
     created_at: LenientDatetime
-    deleted_at: LenientDatetime | None
+    deleted_at: LenientDatetime | None = None
     updated_at: LenientDatetime
     rows: list[Row] | None = None
 

@@ -61,27 +61,27 @@ class PurchaseOrderAddress(APIModel):
 
 class PurchaseOrder(APIModel):
     id: int
-    note: str | None
-    title: str | None
-    review_note: str | None
-    status: str | None
-    due_date: str | None
+    note: str | None = None
+    title: str | None = None
+    review_note: str | None = None
+    status: str | None = None
+    due_date: str | None = None
     creator_id: int
-    vendor_id: int | None
-    auto_generated_number: float | None
-    override_number: str | None
-    approver_id: int | None
-    approval_date: str | None
-    created_at: LenientDatetime | None
-    updated_at: str | None
-    deleted_at: LenientDatetime | None
+    vendor_id: int | None = None
+    auto_generated_number: float | None = None
+    override_number: str | None = None
+    approver_id: int | None = None
+    approval_date: str | None = None
+    created_at: LenientDatetime | None = None
+    updated_at: str | None = None
+    deleted_at: LenientDatetime | None = None
     items: list[PurchaseOrderItem]
     costs: list[PurchaseOrderCost]
-    thumbnail: Attachment | None
+    thumbnail: Attachment | None = None
     attachments: list[Attachment]
     vendor_contact_ids: list[int]
-    shipping_address: PurchaseOrderAddress | None
-    billing_address: PurchaseOrderAddress | None
+    shipping_address: PurchaseOrderAddress | None = None
+    billing_address: PurchaseOrderAddress | None = None
     extra_fields: dict[str, str]
 
 
@@ -141,7 +141,7 @@ class PurchaseOrderCreateResponse(APIModel):
     note: str | None = None
     title: str | None = None
     review_note: str | None = None
-    status: str | None
+    status: str | None = None
     due_date: str | None = None
     creator_id: int | None = None
     vendor_id: int | None = None
@@ -205,7 +205,7 @@ class PurchaseOrderItemVariant2Input(RequestModel):
 
 class PurchaseOrderListItem(APIModel):
     id: int
-    status: str | None
+    status: str | None = None
     updated_at: str | None = None
     created_at: LenientDatetime | None = None
 

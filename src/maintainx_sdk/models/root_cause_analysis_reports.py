@@ -42,9 +42,9 @@ class RootCauseAnalysisReportProblemStepOption(APIModel):
 
 class RootCauseAnalysisReportProblem(APIModel):
     id: int
-    category: RootCauseAnalysisReportProblemCategory | None
+    category: RootCauseAnalysisReportProblemCategory | None = None
     step_options: list[RootCauseAnalysisReportProblemStepOption]
-    notes: RootCauseAnalysisReportNote | None
+    notes: RootCauseAnalysisReportNote | None = None
 
 
 class RootCauseAnalysisReport(APIModel):
@@ -52,18 +52,18 @@ class RootCauseAnalysisReport(APIModel):
     organization_id: int | None = None
     status: RootCauseAnalysisReportStatus
     main_asset_id: int
-    main_asset_status_id: int | None
+    main_asset_status_id: int | None = None
     created_at: LenientDatetime
-    updated_at: LenientDatetime | None
-    completed_at: LenientDatetime | None
-    incident_started_at: LenientDatetime | None
-    incident_ended_at: LenientDatetime | None
-    incident_duration: int | None
-    repair_time: int | None
-    notes: RootCauseAnalysisReportNote | None
+    updated_at: LenientDatetime | None = None
+    completed_at: LenientDatetime | None = None
+    incident_started_at: LenientDatetime | None = None
+    incident_ended_at: LenientDatetime | None = None
+    incident_duration: int | None = None
+    repair_time: int | None = None
+    notes: RootCauseAnalysisReportNote | None = None
     creator_id: int
-    updater_id: int | None
-    archived_at: LenientDatetime | None
+    updater_id: int | None = None
+    archived_at: LenientDatetime | None = None
     related_asset_ids: list[int]
     work_order_ids: list[int]
     main_asset: MeterAsset | None = None
@@ -87,18 +87,18 @@ class RootCauseAnalysisReportListItem(APIModel):
     organization_id: int | None = None
     status: RootCauseAnalysisReportStatus
     main_asset_id: int
-    main_asset_status_id: int | None
+    main_asset_status_id: int | None = None
     created_at: LenientDatetime
-    updated_at: LenientDatetime | None
-    completed_at: LenientDatetime | None
-    incident_started_at: LenientDatetime | None
-    incident_ended_at: LenientDatetime | None
-    incident_duration: int | None
-    repair_time: int | None
-    notes: RootCauseAnalysisReportNote | None
+    updated_at: LenientDatetime | None = None
+    completed_at: LenientDatetime | None = None
+    incident_started_at: LenientDatetime | None = None
+    incident_ended_at: LenientDatetime | None = None
+    incident_duration: int | None = None
+    repair_time: int | None = None
+    notes: RootCauseAnalysisReportNote | None = None
     creator_id: int
-    updater_id: int | None
-    archived_at: LenientDatetime | None
+    updater_id: int | None = None
+    archived_at: LenientDatetime | None = None
     related_asset_ids: list[int]
     work_order_ids: list[int]
     main_asset: MeterAsset | None = None

@@ -28,10 +28,10 @@ class Vendor(APIModel):
 class VendorContact(APIModel):
     id: int
     name: str
-    role: str | None
-    email: str | None
-    phone_number: str | None
-    extension: str | None
+    role: str | None = None
+    email: str | None = None
+    phone_number: str | None = None
+    extension: str | None = None
     vendor_id: int
 
 

@@ -71,14 +71,14 @@ class Costs(APIModel):
 class WorkOrderAsset(APIModel):
     id: int
     name: str
-    description: str | None
-    parent_id: int | None
-    criticality_id: int | None
-    location_id: int | None
-    serial_number: str | None
+    description: str | None = None
+    parent_id: int | None = None
+    criticality_id: int | None = None
+    location_id: int | None = None
+    serial_number: str | None = None
     created_at: LenientDatetime
     updated_at: LenientDatetime
-    creator_id: int | None
+    creator_id: int | None = None
     asset_extra_fields: dict[str, str] | None = None
 
 
@@ -96,12 +96,12 @@ class WorkOrderLocation(APIModel):
 class WorkOrderPart(APIModel):
     id: int
     name: str
-    description: str | None
-    area: str | None
-    unit_cost: int | None
+    description: str | None = None
+    area: str | None = None
+    unit_cost: int | None = None
     available_quantity: int
     minimum_quantity: int
-    barcode: str | None
+    barcode: str | None = None
     quantity_used: int
     copy_on_recurring: MeterTriggerPartsUsedCopyOnRecurring
     location_id: int | None = None
@@ -118,7 +118,7 @@ class WorkOrder(APIModel):
     completed_at: LenientDatetime | None = None
     completer_id: int | None = None
     created_at: LenientDatetime
-    creator_id: int | None
+    creator_id: int | None = None
     deleted_at: LenientDatetime | None = None
     description: str | None = None
     due_date_is_full_day: bool | None = None

@@ -18,7 +18,7 @@ class WorkPermitWorkPermit(APIModel):
 
 class WorkPermitWorkOrder(APIModel):
     id: int
-    blocked_by_work_permit_reason: str | None
+    blocked_by_work_permit_reason: str | None = None
 
 
 class WorkPermitSignResponse(APIModel):

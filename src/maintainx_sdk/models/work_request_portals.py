@@ -38,13 +38,13 @@ class WorkRequestPortalListItem(APIModel):
     id: int
     title: str
     portal_url: str
-    welcome_text: str | None
-    description_placeholder: str | None
-    contact_information: str | None
-    asset_id: int | None
-    location_id: int | None
-    email_only: bool | None
-    send_email_notification: bool | None
+    welcome_text: str | None = None
+    description_placeholder: str | None = None
+    contact_information: str | None = None
+    asset_id: int | None = None
+    location_id: int | None = None
+    email_only: bool | None = None
+    send_email_notification: bool | None = None
 
 
 class WorkRequestPortalListResponse(APIModel):
