@@ -61,3 +61,18 @@ def invoke(flavour: str, handler: Callable[[httpx.Request], httpx.Response], fn:
             return result
 
     return asyncio.run(main())
+
+
+def single_attempt(client: Any) -> Any:
+    """A view of ``client`` that makes one attempt per call, when the client can retry at all,
+    so error-mapping tests see the first answer without waiting for backoff."""
+    params = inspect.signature(client.with_options).parameters
+    if "retry" not in params:
+        return client
+    from maintainx_sdk import retry as retry_module  # type: ignore[attr-defined]
+
+    fields = inspect.signature(retry_module.RetryPolicy).parameters
+    kw = {"max_attempts": 1}
+    if "max_rate_limit_waits" in fields:
+        kw["max_rate_limit_waits"] = 0
+    return client.with_options(retry=retry_module.RetryPolicy(**kw))
