@@ -6,12 +6,15 @@ from ._router import Route
 
 
 def all_routes() -> list[Route]:
-    from . import _canned, _extras, _subscriptions, _work_orders
-    from ._catalog import RESOURCES
+    from . import _canned, _catalog, _extras, _more, _purchase_orders, _subscriptions, _work_orders
 
-    routes: list[Route] = [*_work_orders.routes(), *_subscriptions.routes(), *_extras.routes()]
-    for resource in RESOURCES:
+    routes: list[Route] = [
+        *_work_orders.routes(),
+        *_purchase_orders.routes(),
+        *_subscriptions.routes(),
+        *_extras.routes(),
+        *_canned.routes(),
+    ]
+    for resource in (*_catalog.RESOURCES, *_more.RESOURCES):
         routes += resource.routes()
-    taken = {(r.method, r.template) for r in routes}
-    routes += [r for r in _canned.routes() if (r.method, r.template) not in taken]
     return routes
