@@ -347,6 +347,16 @@ class _PagerBase(Generic[T]):
         )
         self._walk: PageWalk[T] = self._new_walk()
 
+    @property
+    def operation(self) -> Operation:
+        """The list operation this pager walks."""
+        return self._op
+
+    @property
+    def query(self) -> dict[str, Any]:
+        """The caller's query parameters (without ``None`` values)."""
+        return {k: v for k, v in (self._walk_args["query"] or {}).items() if v is not None}
+
     def _new_walk(self) -> PageWalk[T]:
         self._walk = PageWalk(self._op, **self._walk_args)
         return self._walk
