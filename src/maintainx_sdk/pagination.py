@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import BaseModel, TypeAdapter
 
 from ._constants import MAX_PAGE_SIZE
+from ._models import APIModel
 from ._operation import Operation, build_request
 from ._request import ApiRequest
 from ._response import ApiResponse, ResponseMeta
@@ -287,8 +288,8 @@ class PageWalk(Generic[T]):
         if model is None:
             return raw_items
         items: list[Any] = _items_adapter(model).validate_python(raw_items)
-        for item in items:
-            if hasattr(item, "_meta"):
+        if issubclass(model, APIModel):
+            for item in items:
                 item._meta = meta
         return items
 
