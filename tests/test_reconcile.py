@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -97,17 +101,13 @@ async def test_async_reconcile() -> None:
 
 def test_the_daily_job_example_finds_the_staged_drift() -> None:
     pytest.importorskip("maintainx_sdk.testing.emulator")
-    import subprocess
-    import sys
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run(
         [sys.executable, str(root / "examples" / "daily_reconcile.py"), "--emulator"],
         capture_output=True,
         text=True,
         timeout=120,
-        env={**__import__("os").environ, "PYTHONPATH": str(root / "src")},
+        env={**os.environ, "PYTHONPATH": str(root / "src")},
     )
     assert done.returncode == 1, done.stderr
     assert "2 missing locally, 1 missing remotely, 1 changed" in done.stdout
