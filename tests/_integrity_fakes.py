@@ -8,6 +8,7 @@ endpoint, creates answer only ``{"id": N}``, list items omit ``externalData``, a
 from __future__ import annotations
 
 import json
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,7 +75,7 @@ def iso(ts: float) -> str:
 class FakeApi:
     """State plus a request log; ``faults`` maps (method, path) to a queue of fault names."""
 
-    now: Callable[[], float] = lambda: 1_780_000_000.0
+    now: Callable[[], float] = time.time
     work_orders: dict[int, dict[str, Any]] = field(default_factory=dict)
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
