@@ -11,7 +11,7 @@ import copy
 import platform
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
@@ -24,6 +24,9 @@ from ._secret import Secret
 from ._version import __version__
 from .errors import EventLoopMismatchError, MaintainXError
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
+
+if TYPE_CHECKING:
+    from .idempotency import IdempotencyStore
 
 
 def user_agent() -> str:
@@ -40,6 +43,8 @@ class _ClientCore:
     _pipeline: Pipeline
     _options: CallOptions
     _owns_http: bool
+    idempotency_store: IdempotencyStore
+    """Where guarded creates (``create(..., idempotency_key=...)``) record their keys."""
 
     def _setup(
         self,
@@ -51,7 +56,13 @@ class _ClientCore:
         pool: PoolLimits | None,
         default_headers: Mapping[str, str] | None,
         observers: Sequence[Observer],
+        idempotency_store: IdempotencyStore | None = None,
     ) -> None:
+        if idempotency_store is None:
+            from .idempotency import InMemoryIdempotencyStore
+
+            idempotency_store = InMemoryIdempotencyStore()
+        self.idempotency_store = idempotency_store
         self._config = resolve_config(
             api_key=api_key,
             base_url=base_url,
@@ -154,6 +165,7 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         observers: Sequence[Observer] = (),
+        idempotency_store: IdempotencyStore | None = None,
     ) -> None:
         self._setup(
             api_key=api_key,
@@ -163,6 +175,7 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
             pool=pool,
             default_headers=default_headers,
             observers=observers,
+            idempotency_store=idempotency_store,
         )
         if http_client is not None:
             self._http = http_client
@@ -243,6 +256,7 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         observers: Sequence[Observer] = (),
+        idempotency_store: IdempotencyStore | None = None,
     ) -> None:
         self._setup(
             api_key=api_key,
@@ -252,6 +266,7 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
             pool=pool,
             default_headers=default_headers,
             observers=observers,
+            idempotency_store=idempotency_store,
         )
         if http_client is not None:
             self._http = http_client
