@@ -12,6 +12,8 @@ from ._config import ClientConfig, PoolLimits, Timeouts
 from ._response import ApiResponse, ResponseMeta
 from ._secret import Secret
 from ._version import __version__
+from .breaker import BreakerPolicy
+from .cache import CachePolicy
 from .errors import (
     APIConnectionError,
     APIError,
@@ -35,6 +37,8 @@ from .errors import (
     UnprocessableEntityError,
     ValidationError,
 )
+from .ratelimit import Quota, RateLimit, RateLimitBackend, RouteQuota
+from .retry import RetryPolicy
 
 __all__ = [
     "APIConnectionError",
@@ -45,6 +49,8 @@ __all__ = [
     "AsyncMaintainX",
     "AuthenticationError",
     "BadRequestError",
+    "BreakerPolicy",
+    "CachePolicy",
     "CircuitOpenError",
     "ClientConfig",
     "ConfigurationError",
@@ -60,8 +66,13 @@ __all__ = [
     "PermissionDeniedError",
     "PoolExhaustedError",
     "PoolLimits",
+    "Quota",
+    "RateLimit",
+    "RateLimitBackend",
     "RateLimitError",
     "ResponseMeta",
+    "RetryPolicy",
+    "RouteQuota",
     "Secret",
     "Timeouts",
     "UnprocessableEntityError",
