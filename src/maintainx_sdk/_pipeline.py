@@ -317,7 +317,7 @@ class _Call:
         self.retries: list[RetryRecord] = []
         cache = pipe.cache
         self.cache = cache if cache is not None and cache.policy.covers(request) else None
-        self.cache_key = cache_key(request, self.organization) if self.cache else None
+        self.cache_key = cache_key(request, self.organization) if self.cache is not None else None
 
     def run(self) -> Flow:
         cache, key = self.cache, self.cache_key

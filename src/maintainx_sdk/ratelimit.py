@@ -1,12 +1,14 @@
 """Client-side pacing under the API's quotas, without blocking and without a thread per wait.
 
 The limiter never sleeps itself: :meth:`RateLimiter.acquire` *reserves* a send time and
-returns how long to wait; the sans-IO pipeline yields that wait as a ``Sleep``. Reservations
-are handed out in arrival order (FIFO-fair) under one ``threading.Lock``, so the same limiter
-is safe across threads and asyncio tasks. A waiter that is cancelled gives its slot back.
+returns how long to wait; the sans-IO pipeline yields that wait as a ``Sleep``. Within a
+scope, send times are handed out in reservation order (FIFO-fair) under one
+``threading.Lock``, so the same limiter is safe across threads and asyncio tasks; a request
+held back only by its own endpoint's quota (one meter's readings) does not hold up the
+others. A waiter that is cancelled gives its slot back.
 
-Each scope keeps a sliding log of send times: a new send goes no earlier than the send
-``limit`` places before it plus ``period``, so no window of ``period`` seconds ever holds
+Each scope keeps a sorted log of send times: a new send goes no earlier than the
+``limit``-th latest one plus ``period``, so no window of ``period`` seconds ever holds
 more than ``limit`` sends (stricter than the server's fixed windows, so never a 429 from
 our own pacing). Every response's X-Rate-Limit headers tighten it further: ``Remaining: R``
 lets only R more of the requests reserved after that one through before ``Reset``.
@@ -14,11 +16,11 @@ lets only R more of the requests reserved after that one through before ``Reset`
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
 import threading
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -181,7 +183,7 @@ class _Window:
 
 @dataclass(slots=True)
 class _Scope:
-    log: deque[tuple[float, int]] = field(default_factory=deque)
+    log: list[tuple[float, int]] = field(default_factory=list)
     seq: int = 0
     window: _Window | None = None
     longest_reset: float = 0.0
@@ -213,11 +215,15 @@ class InMemoryRateLimitBackend:
             states = [self._scope(s.key) for s in specs]
             for spec, scope in zip(specs, states, strict=True):
                 log = scope.log
-                while log and log[0][0] <= now - spec.period:
-                    log.popleft()
-                if log:
-                    slot = max(slot, log[-1][0])
+                # Keep the last `limit` entries whatever `now` says: callers read the clock
+                # before taking the lock, so a slightly older `now` may still arrive.
+                drop = 0
+                while len(log) - drop > spec.limit and log[drop][0] <= now - spec.period:
+                    drop += 1
+                del log[:drop]
                 if not self._guided(spec) and len(log) >= spec.limit:
+                    # At or after the limit-th latest send + period: any window holding this
+                    # send holds at most the limit-1 later ones besides it.
                     slot = max(slot, log[-spec.limit][0] + spec.period)
             seqs: list[int] = []
             for scope in states:
@@ -227,7 +233,7 @@ class InMemoryRateLimitBackend:
                 slot = max(slot, _window_slot(scope.window, scope.seq))
             token = next(self._tokens)
             for scope in states:
-                scope.log.append((slot, token))
+                bisect.insort(scope.log, (slot, token))
             return Reservation(token, slot - now, specs, feedback, tuple(seqs))
 
     def confirm(self, reservation: Reservation, now: float) -> Reservation:
@@ -300,10 +306,9 @@ class InMemoryRateLimitBackend:
             log = self._scope(spec.key).log
             for i in range(len(log) - 1, -1, -1):
                 if log[i][1] == reservation.token:
-                    if slot is None:
-                        del log[i]
-                    else:
-                        log[i] = (slot, reservation.token)
+                    del log[i]
+                    if slot is not None:
+                        bisect.insort(log, (slot, reservation.token))
                     break
 
     def _scope(self, key: str) -> _Scope:
