@@ -189,9 +189,6 @@ class _Scope:
     longest_reset: float = 0.0
 
 
-_SAME_WINDOW = 0.5
-
-
 class InMemoryRateLimitBackend:
     """Reservations for one process, under one lock (threads and asyncio tasks alike).
 
@@ -276,11 +273,19 @@ class InMemoryRateLimitBackend:
                 limit=limit if limit and limit > 0 else (old.limit if old else spec.limit),
                 period=min(spec.period, max(scope.longest_reset, reset)),
             )
-            if old is None or old.estimated or now >= old.end or fresh.end > old.end + _SAME_WINDOW:
+            if (
+                old is None
+                or old.estimated
+                or now >= old.end
+                or fresh.allowed_seq > old.allowed_seq
+            ):
+                # First report, or the server started a new window (more room than we knew).
                 scope.window = fresh
-            elif fresh.end >= old.end - _SAME_WINDOW:
-                old.allowed_seq = min(old.allowed_seq, fresh.allowed_seq)
-                old.end = max(old.end, fresh.end)
+            else:
+                # The same window: keep the tightest room and the earliest end (servers round
+                # Reset up to whole seconds, so the smallest estimate is the closest).
+                old.allowed_seq = fresh.allowed_seq
+                old.end = min(old.end, fresh.end)
                 old.limit = fresh.limit
                 old.period = fresh.period
 
