@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import platform
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -22,8 +23,12 @@ from ._request import ApiRequest, encode_query
 from ._response import ApiResponse
 from ._secret import Secret
 from ._version import __version__
+from .breaker import BreakerPolicy
+from .cache import CachePolicy
 from .errors import EventLoopMismatchError, MaintainXError
+from .ratelimit import RateLimit, RateLimiter
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
+from .retry import RetryPolicy
 
 if TYPE_CHECKING:
     from .idempotency import IdempotencyStore
@@ -34,6 +39,14 @@ def user_agent() -> str:
     return (
         f"maintainx-sdk/{__version__} Python/{platform.python_version()} httpx/{httpx.__version__}"
     )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Hardening:
+    retry: RetryPolicy | None
+    rate_limit: RateLimit | RateLimiter | None
+    breaker: BreakerPolicy | None
+    cache: CachePolicy | None
 
 
 class _ClientCore:
@@ -56,6 +69,7 @@ class _ClientCore:
         pool: PoolLimits | None,
         default_headers: Mapping[str, str] | None,
         observers: Sequence[Observer],
+        hardening: _Hardening,
         idempotency_store: IdempotencyStore | None = None,
     ) -> None:
         if idempotency_store is None:
@@ -72,7 +86,15 @@ class _ClientCore:
             default_headers=default_headers,
         )
         observer: Observer | None = FanOutObserver(observers) if observers else None
-        self._pipeline = Pipeline(self._config, observer=observer, user_agent=user_agent())
+        self._pipeline = Pipeline(
+            self._config,
+            observer=observer,
+            user_agent=user_agent(),
+            retry=hardening.retry,
+            rate_limit=hardening.rate_limit,
+            breaker=hardening.breaker,
+            cache=hardening.cache,
+        )
         self._options = CallOptions()
         self._closed = False
 
@@ -90,11 +112,14 @@ class _ClientCore:
         *,
         timeout: float | Timeouts | None = None,
         headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        max_retries: int | None = None,
     ) -> Self:
         """A view of this client with other per-call settings; it shares the pool and state.
 
         Cheap: nothing long-lived is allocated, and closing the view leaves the pool open
-        (the client it came from owns it).
+        (the client it came from owns it). The rate limiter, breaker and cache are shared
+        too; ``retry`` replaces the retry policy and ``max_retries`` its attempt count.
         """
         clone = copy.copy(self)
         clone.__dict__ = {k: v for k, v in self.__dict__.items() if not _is_resource_cache(k, v)}
@@ -108,7 +133,11 @@ class _ClientCore:
             )
         merged = dict(self._options.headers)
         merged.update(headers or {})
-        clone._options = CallOptions(timeouts=timeouts, headers=merged)
+        policy = retry or self._options.retry
+        if max_retries is not None:
+            base_policy = policy or self._pipeline.retry
+            policy = dataclasses.replace(base_policy, max_attempts=max_retries + 1)
+        clone._options = CallOptions(timeouts=timeouts, headers=merged, retry=policy)
         clone._owns_http = False
         return clone
 
@@ -165,6 +194,10 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         observers: Sequence[Observer] = (),
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | RateLimiter | None = None,
+        breaker: BreakerPolicy | None = None,
+        cache: CachePolicy | None = None,
         idempotency_store: IdempotencyStore | None = None,
     ) -> None:
         self._setup(
@@ -175,6 +208,7 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
             pool=pool,
             default_headers=default_headers,
             observers=observers,
+            hardening=_Hardening(retry, rate_limit, breaker, cache),
             idempotency_store=idempotency_store,
         )
         if http_client is not None:
@@ -256,6 +290,10 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         observers: Sequence[Observer] = (),
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | RateLimiter | None = None,
+        breaker: BreakerPolicy | None = None,
+        cache: CachePolicy | None = None,
         idempotency_store: IdempotencyStore | None = None,
     ) -> None:
         self._setup(
@@ -266,6 +304,7 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
             pool=pool,
             default_headers=default_headers,
             observers=observers,
+            hardening=_Hardening(retry, rate_limit, breaker, cache),
             idempotency_store=idempotency_store,
         )
         if http_client is not None:
