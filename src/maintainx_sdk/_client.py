@@ -11,7 +11,7 @@ import copy
 import platform
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
@@ -24,6 +24,9 @@ from ._secret import Secret
 from ._version import __version__
 from .errors import EventLoopMismatchError, MaintainXError
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
+
+if TYPE_CHECKING:
+    from .observability import ClientStats, StatsObserver
 
 
 def user_agent() -> str:
@@ -51,6 +54,7 @@ class _ClientCore:
         pool: PoolLimits | None,
         default_headers: Mapping[str, str] | None,
         observers: Sequence[Observer],
+        telemetry: bool = True,
     ) -> None:
         self._config = resolve_config(
             api_key=api_key,
@@ -60,7 +64,16 @@ class _ClientCore:
             pool=pool,
             default_headers=default_headers,
         )
-        observer: Observer | None = FanOutObserver(observers) if observers else None
+        from . import observability
+
+        observability.register_secret(self._config.api_key.reveal())
+        self._stats = observability.StatsObserver()
+        installed: list[Observer] = [self._stats]
+        if telemetry:
+            installed += observability.default_observers(observers)
+        installed += observers
+        self.observers: tuple[Observer, ...] = tuple(installed)
+        observer: Observer = FanOutObserver(installed)
         self._pipeline = Pipeline(self._config, observer=observer, user_agent=user_agent())
         self._options = CallOptions()
         self._closed = False
@@ -73,6 +86,15 @@ class _ClientCore:
     @property
     def pipeline(self) -> Pipeline:
         return self._pipeline
+
+    @property
+    def stats_observer(self) -> StatsObserver:
+        """The observer behind :meth:`stats` (sync jobs report their lag to it)."""
+        return self._stats
+
+    def stats(self) -> ClientStats:
+        """Counts, error rate, p50/p95 latency, retries, 429s, breaker and rate-limit state."""
+        return self._stats.snapshot()
 
     def with_options(
         self,
@@ -154,6 +176,7 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         observers: Sequence[Observer] = (),
+        telemetry: bool = True,
     ) -> None:
         self._setup(
             api_key=api_key,
@@ -163,6 +186,7 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
             pool=pool,
             default_headers=default_headers,
             observers=observers,
+            telemetry=telemetry,
         )
         if http_client is not None:
             self._http = http_client
@@ -243,6 +267,7 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         observers: Sequence[Observer] = (),
+        telemetry: bool = True,
     ) -> None:
         self._setup(
             api_key=api_key,
@@ -252,6 +277,7 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
             pool=pool,
             default_headers=default_headers,
             observers=observers,
+            telemetry=telemetry,
         )
         if http_client is not None:
             self._http = http_client
