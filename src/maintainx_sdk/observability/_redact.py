@@ -32,7 +32,9 @@ SENSITIVE_NAMES: Final = frozenset(
     }
 )
 
-_BEARER = re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]+")
+# A credential after "Bearer"/"Basic": long and not a plain word (prose like "bearer tokens"
+# stays readable).
+_BEARER = re.compile(r"(?i)\b(bearer|basic)(\s+)(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{12,}")
 _AUTH_HEADER = re.compile(
     r"(?i)((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?)(?!\*\*\*)[^'\",}\r\n]+"
 )
