@@ -36,7 +36,7 @@ SENSITIVE_NAMES: Final = frozenset(
 # stays readable).
 _BEARER = re.compile(r"(?i)\b(bearer|basic)(\s+)(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{12,}")
 _AUTH_HEADER = re.compile(
-    r"(?i)((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?)(?!\*\*\*)[^'\",}\r\n]+"
+    r"(?i)((?:proxy-)?authorization['\"]?\s*[:=]\s*['\"]?)(?!\*\*\*)[^'\",}\s][^'\",}\r\n]*"
 )
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 #: Keys shorter than this are not masked by value (they would mask ordinary words).
