@@ -162,6 +162,10 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
 
     >>> with MaintainX() as mx:            # key from MAINTAINX_API_KEY(_FILE)
     ...     wo = mx.work_orders.get(42)
+
+    Telemetry is on by default: OpenTelemetry spans and metrics on the global providers
+    (no-ops until an SDK is configured) and logs on the ``maintainx_sdk`` logger;
+    ``telemetry=False`` leaves only the counters behind :meth:`stats`.
     """
 
     def __init__(
