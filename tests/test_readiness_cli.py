@@ -122,3 +122,15 @@ def test_smoke_reports_a_work_order_it_could_not_delete(api: FakeAPI) -> None:
         run = run_smoke(mx)
     assert not run.ok and not run.cleaned_up
     assert "LEFT BEHIND" in run.render() and str(run.work_order_id) in run.render()
+
+
+def test_smoke_create_with_unknown_outcome_names_the_title(api: FakeAPI) -> None:
+    def timeout(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    api.faults[("POST", "/workorders")] = timeout
+    with MaintainX(api_key=TEST_KEY, base_url="http://127.0.0.1:1/v1",
+                   transport=api.transport()) as mx:  # fmt: skip
+        run = run_smoke(mx)
+    assert not run.ok and [s.name for s in run.steps] == ["create"]
+    assert run.title in run.steps[0].detail

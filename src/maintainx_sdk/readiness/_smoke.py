@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._request import ApiRequest
 from .._resource import AsyncAPIResource, Procedure, SyncAPIResource
-from ..errors import MaintainXError, NotFoundError
+from ..errors import APIConnectionError, MaintainXError, NotFoundError, OutcomeUnknownError
 from ..observability import redact
 
 if TYPE_CHECKING:
@@ -105,7 +105,10 @@ def smoke_procedure(run: SmokeRun) -> Procedure[SmokeRun]:
         run.work_order_id = int(response.json()["id"])
         run.add("create", True, f"work order {run.work_order_id} created (priority LOW)")
     except Exception as exc:
-        run.add("create", False, f"{type(exc).__name__}: {exc}")
+        detail = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, OutcomeUnknownError | APIConnectionError):
+            detail += f"; the work order may exist: look for the title {run.title!r} and delete it"
+        run.add("create", False, detail)
         return run
     wo_id = run.work_order_id
     path = f"/workorders/{wo_id}"
