@@ -33,6 +33,9 @@ from .retry import RetryPolicy
 if TYPE_CHECKING:
     from .idempotency import IdempotencyStore
 
+if TYPE_CHECKING:
+    from .observability import ClientStats, StatsObserver
+
 
 def user_agent() -> str:
     """``maintainx-sdk/<v> Python/<v> httpx/<v>``."""
@@ -71,6 +74,7 @@ class _ClientCore:
         observers: Sequence[Observer],
         hardening: _Hardening,
         idempotency_store: IdempotencyStore | None = None,
+        telemetry: bool = True,
     ) -> None:
         if idempotency_store is None:
             from .idempotency import InMemoryIdempotencyStore
@@ -85,7 +89,16 @@ class _ClientCore:
             pool=pool,
             default_headers=default_headers,
         )
-        observer: Observer | None = FanOutObserver(observers) if observers else None
+        from . import observability
+
+        observability.register_secret(self._config.api_key.reveal())
+        self._stats = observability.StatsObserver()
+        installed: list[Observer] = [self._stats]
+        if telemetry:
+            installed += observability.default_observers(observers)
+        installed += observers
+        self.observers: tuple[Observer, ...] = tuple(installed)
+        observer: Observer = FanOutObserver(installed)
         self._pipeline = Pipeline(
             self._config,
             observer=observer,
@@ -106,6 +119,15 @@ class _ClientCore:
     @property
     def pipeline(self) -> Pipeline:
         return self._pipeline
+
+    @property
+    def stats_observer(self) -> StatsObserver:
+        """The observer behind :meth:`stats` (sync jobs report their lag to it)."""
+        return self._stats
+
+    def stats(self) -> ClientStats:
+        """Counts, error rate, p50/p95 latency, retries, 429s, breaker and rate-limit state."""
+        return self._stats.snapshot()
 
     def with_options(
         self,
@@ -180,6 +202,10 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
 
     >>> with MaintainX() as mx:            # key from MAINTAINX_API_KEY(_FILE)
     ...     wo = mx.work_orders.get(42)
+
+    Telemetry is on by default: OpenTelemetry spans and metrics on the global providers
+    (no-ops until an SDK is configured) and logs on the ``maintainx_sdk`` logger;
+    ``telemetry=False`` leaves only the counters behind :meth:`stats`.
     """
 
     def __init__(
@@ -199,6 +225,7 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         breaker: BreakerPolicy | None = None,
         cache: CachePolicy | None = None,
         idempotency_store: IdempotencyStore | None = None,
+        telemetry: bool = True,
     ) -> None:
         self._setup(
             api_key=api_key,
@@ -210,6 +237,7 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
             observers=observers,
             hardening=_Hardening(retry, rate_limit, breaker, cache),
             idempotency_store=idempotency_store,
+            telemetry=telemetry,
         )
         if http_client is not None:
             self._http = http_client
@@ -295,6 +323,7 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         breaker: BreakerPolicy | None = None,
         cache: CachePolicy | None = None,
         idempotency_store: IdempotencyStore | None = None,
+        telemetry: bool = True,
     ) -> None:
         self._setup(
             api_key=api_key,
@@ -306,6 +335,7 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
             observers=observers,
             hardening=_Hardening(retry, rate_limit, breaker, cache),
             idempotency_store=idempotency_store,
+            telemetry=telemetry,
         )
         if http_client is not None:
             self._http = http_client
