@@ -24,9 +24,8 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from maintainx_sdk import AsyncMaintainX, MaintainX, PoolLimits, bulk
+from maintainx_sdk import AsyncMaintainX, MaintainX, PoolLimits, RateLimit, bulk
 
 KEY = "bench-key"
 
@@ -58,19 +57,13 @@ def emulator_process(work_orders: int, latency: float) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def _no_pacing() -> dict[str, Any]:
-    try:
-        from maintainx_sdk import RateLimit  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    return {"rate_limit": RateLimit.disabled()}
-
-
 async def run_async(
     base_url: str, key: str, ids: list[int], concurrency: int
 ) -> tuple[float, float]:
     pool = PoolLimits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with AsyncMaintainX(api_key=key, base_url=base_url, pool=pool, **_no_pacing()) as mx:
+    async with AsyncMaintainX(
+        api_key=key, base_url=base_url, pool=pool, rate_limit=RateLimit.disabled()
+    ) as mx:
         await bulk.aget_many(mx.work_orders, ids[: concurrency * 2], concurrency=concurrency)
         started, cpu = time.perf_counter(), time.process_time()
         result = await bulk.aget_many(mx.work_orders, ids, concurrency=concurrency)
@@ -81,7 +74,9 @@ async def run_async(
 
 def run_sync(base_url: str, key: str, ids: list[int], concurrency: int) -> tuple[float, float]:
     pool = PoolLimits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    with MaintainX(api_key=key, base_url=base_url, pool=pool, **_no_pacing()) as mx:
+    with MaintainX(
+        api_key=key, base_url=base_url, pool=pool, rate_limit=RateLimit.disabled()
+    ) as mx:
         bulk.get_many(mx.work_orders, ids[: concurrency * 2], concurrency=concurrency)
         started, cpu = time.perf_counter(), time.process_time()
         result = bulk.get_many(mx.work_orders, ids, concurrency=concurrency)
@@ -100,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     n = args.n or (200 if args.quick else 1000)
 
     with emulator_process(n, args.latency) as base_url:
-        with MaintainX(api_key=KEY, base_url=base_url, **_no_pacing()) as mx:
+        with MaintainX(api_key=KEY, base_url=base_url, rate_limit=RateLimit.disabled()) as mx:
             ids = [wo.id for wo in mx.work_orders.list()]
         ideal = n / args.concurrency * args.latency
         async_s, async_cpu = asyncio.run(run_async(base_url, KEY, ids, args.concurrency))

@@ -19,21 +19,16 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from maintainx_sdk import MaintainX
+from maintainx_sdk import MaintainX, RateLimit
 from maintainx_sdk.testing import Emulator
 
 MB = 1024 * 1024
 
 
 def _client(emulator: Any) -> MaintainX:
-    extra: dict[str, Any] = {}
-    try:
-        from maintainx_sdk import RateLimit  # type: ignore[attr-defined]
-
-        extra["rate_limit"] = RateLimit.disabled()
-    except ImportError:
-        pass
-    return MaintainX(api_key=emulator.api_key, transport=emulator.transport(), **extra)
+    return MaintainX(
+        api_key=emulator.api_key, transport=emulator.transport(), rate_limit=RateLimit.disabled()
+    )
 
 
 def stream(mx: MaintainX) -> int:

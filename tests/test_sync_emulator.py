@@ -9,16 +9,9 @@ import pytest
 from maintainx_sdk import AsyncMaintainX, MaintainX, ValidationError
 from maintainx_sdk.checkpoints import MemoryCheckpointStore
 from maintainx_sdk.sync import AsyncIncrementalSync, IncrementalSync, SyncBatch
+from tests._paging_fakes import FAST
 
 emulator_module = pytest.importorskip("maintainx_sdk.testing.emulator")
-
-
-def _no_pacing() -> dict[str, Any]:
-    try:
-        from maintainx_sdk import RateLimit  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    return {"rate_limit": RateLimit.disabled()}
 
 
 def _emulator(work_orders: int) -> Any:
@@ -29,7 +22,7 @@ def _emulator(work_orders: int) -> Any:
 
 def test_typed_sync_from_a_filtered_pager_delivers_models_and_only_changes() -> None:
     emu = _emulator(120)
-    with MaintainX(api_key=emu.api_key, transport=emu.transport(), **_no_pacing()) as mx:
+    with MaintainX(api_key=emu.api_key, transport=emu.transport(), **FAST) as mx:
         source = mx.work_orders.list(statuses=["OPEN"])
         sync: IncrementalSync[Any] = IncrementalSync(
             mx, source, store=MemoryCheckpointStore(), page_size=25
@@ -68,7 +61,7 @@ def test_sync_refuses_a_pager_sorted_another_way_or_an_unfilterable_list() -> No
 @pytest.mark.parametrize("source", ["assets", "parts", "purchase_orders"])
 def test_every_offset_source_syncs_typed_from_its_pager(source: str) -> None:
     emu = _emulator(10)
-    with MaintainX(api_key=emu.api_key, transport=emu.transport(), **_no_pacing()) as mx:
+    with MaintainX(api_key=emu.api_key, transport=emu.transport(), **FAST) as mx:
         pager = getattr(mx, source).list()
         expected = [item.id for item in getattr(mx, source).list()]
         got: list[int] = []
@@ -80,9 +73,7 @@ def test_every_offset_source_syncs_typed_from_its_pager(source: str) -> None:
 
 async def test_async_typed_sync() -> None:
     emu = _emulator(40)
-    async with AsyncMaintainX(
-        api_key=emu.api_key, transport=emu.async_transport(), **_no_pacing()
-    ) as mx:
+    async with AsyncMaintainX(api_key=emu.api_key, transport=emu.async_transport(), **FAST) as mx:
         sync: AsyncIncrementalSync[Any] = AsyncIncrementalSync(
             mx, mx.work_orders.list(), store=MemoryCheckpointStore(), page_size=15
         )
