@@ -176,7 +176,7 @@ def test_pool_exhausted_is_its_own_error_not_a_timeout() -> None:
                 import time
 
                 time.sleep(0.15)  # the slow call now holds the only connection
-                with pytest.raises(PoolExhaustedError, match="PoolLimits.max_connections"):
+                with pytest.raises(PoolExhaustedError, match=r"PoolLimits\.max_connections"):
                     single_attempt(mx).request("GET", "/fast")
             finally:
                 holder.join()
