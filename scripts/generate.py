@@ -137,7 +137,7 @@ SHAPE_NAMES: dict[tuple[str, frozenset[str]], str] = {
 
 RESERVED_FIELDS = {
     "copy", "dict", "json", "schema", "schema_json", "construct", "validate", "parse_obj",
-    "parse_raw", "parse_file", "from_orm", "update_forward_refs", "fields", "raw_response",
+    "parse_raw", "parse_file", "from_orm", "update_forward_refs",  "raw_response",
     "to_wire", "int", "str", "float", "bool", "list", "datetime", "date", "bytes",
     "Any", "Literal", "Field", "Annotated", "Sequence", "Mapping", "cast", "self",
 }  # fmt: skip
@@ -181,9 +181,10 @@ def singular(word: str) -> str:
     return word
 
 
-def py_identifier(name: str, taken: set[str]) -> str:
+def py_identifier(name: str, taken: set[str], *, argument: bool = False) -> str:
+    """A snake_case identifier, unique in ``taken``; model fields also avoid BaseModel names."""
     ident = snake(name)
-    if keyword.iskeyword(ident) or ident in RESERVED_FIELDS:
+    if keyword.iskeyword(ident) or (not argument and ident in RESERVED_FIELDS):
         ident += "_"
     base, n = ident, 2
     while ident in taken:
@@ -817,7 +818,7 @@ class Builder:
                 ptype = t_prim("str") if name in ("filename", "entity") else ptype
             odef.path_args.append(
                 Arg(
-                    name=py_identifier(name, taken),
+                    name=py_identifier(name, taken, argument=True),
                     wire=name,
                     type=ptype,
                     required=True,
@@ -864,7 +865,7 @@ class Builder:
                     ("list", item_t), side="request", area=area, name=base + "Body"
                 )
                 arg_name = ns[-1] if ns[-1] not in taken else "items"
-                odef.body_list_arg = py_identifier(arg_name, taken)
+                odef.body_list_arg = py_identifier(arg_name, taken, argument=True)
                 odef.body_args.append(
                     Arg(
                         name=odef.body_list_arg,
@@ -918,10 +919,16 @@ class Builder:
         for arg in odef.path_args:
             if arg.name in body_names:
                 taken.discard(arg.name)
-                arg.name = py_identifier(singular(ns[-1]) + "_" + arg.name, taken)
+                arg.name = py_identifier(singular(ns[-1]) + "_" + arg.name, taken, argument=True)
         for k, (kt, req) in body_props.items():
             odef.body_args.append(
-                Arg(name=py_identifier(k, taken), wire=k, type=kt, required=req, where="body")
+                Arg(
+                    name=py_identifier(k, taken, argument=True),
+                    wire=k,
+                    type=kt,
+                    required=req,
+                    where="body",
+                )
             )
         if query_schema["properties"]:
             qkey = self.walker.object_class(
@@ -935,7 +942,7 @@ class Builder:
             )
             odef.query_key = qkey
             for f in self.reg.classes[qkey].fields:
-                name = py_identifier(f.wire, taken)
+                name = py_identifier(f.wire, taken, argument=True)
                 default = "None"
                 required = f.required
                 if f.wire == "limit" and "le" in f.constraints:
@@ -1315,10 +1322,12 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
     query_items = [f"{json.dumps(a.wire)}: {a.name}" for a in op.query_args]
     query = "{" + ", ".join(query_items) + "}" if query_items else None
     if op.custom_fields:
+        # Labels that clash with a parameter (by Python name or wire name) get "__c" appended.
+        qfields = reg.classes[op.query_key].fields if op.query_key else []
         reserved = sorted(
-            {a.wire for a in op.query_args}
-            | {to_camel(a.wire) for a in op.query_args}
-            | {"customFieldName"}
+            {f.name for f in qfields}
+            | {f.wire for f in qfields}
+            | {"customFieldName", "expand", "sort"}
         )
         query = f"{{**{query or '{}'}, **custom_field_query(custom_fields, frozenset({json.dumps(reserved)}))}}"
     if query:

@@ -168,7 +168,7 @@ class MeterTriggerProcedureFieldUrl(APIModel):
 class MeterTriggerProcedureInput(RequestModel):
     id: int | None = None
     title: str
-    fields_: list[MeterTriggerProcedureFieldInput] = Field(alias="fields")
+    fields: list[MeterTriggerProcedureFieldInput]
 
 
 class PageQuery(RequestModel):
@@ -295,7 +295,7 @@ class WorkOrderProcedure(APIModel):
     title: str
     max_score: float | None = None
     score: float | None = None
-    fields_: list[WorkOrderProcedureField] = Field(alias="fields")
+    fields: list[WorkOrderProcedureField]
 
 
 class WorkOrderProgress(APIModel):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from .._models import APIListModel, APIModel, OpenEnum, RequestModel
 
 
@@ -48,7 +46,7 @@ class CustomFieldFieldInput(RequestModel):
 
 
 class CustomFieldCreateBody(RequestModel):
-    fields_: list[CustomFieldFieldInput] = Field(alias="fields")
+    fields: list[CustomFieldFieldInput]
 
 
 class CustomFieldCreateResponse(APIListModel[CustomField2]):

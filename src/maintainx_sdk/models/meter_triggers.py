@@ -67,7 +67,7 @@ class MeterTriggerPartsUsed(APIModel):
 
 class MeterTriggerProcedure(APIModel):
     title: str
-    fields_: list[Row] = Field(alias="fields")
+    fields: list[Row]
 
 
 class MeterTriggerWorkOrderTemplateData(APIModel):

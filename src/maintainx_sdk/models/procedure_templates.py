@@ -23,12 +23,12 @@ class ProcedureTemplate(APIModel):
 
 class ProcedureTemplateCreateBody(RequestModel):
     title: str
-    fields_: list[MeterTriggerProcedureFieldInput] = Field(alias="fields")
+    fields: list[MeterTriggerProcedureFieldInput]
 
 
 class ProcedureTemplateCreateResponse(APIModel):
     id: int
-    fields_: list[Row] = Field(alias="fields")
+    fields: list[Row]
 
 
 class ProcedureTemplateFieldVariant2Input(RequestModel):
@@ -91,6 +91,6 @@ class ProcedureTemplateListResponse(APIModel):
 class ProcedureTemplateUpdateBody(RequestModel):
     title: str | None = None
     description: str | None = None
-    fields_: list[MeterTriggerProcedureFieldInput | ProcedureTemplateFieldVariant2Input] | None = (
-        Field(default=None, alias="fields")
+    fields: list[MeterTriggerProcedureFieldInput | ProcedureTemplateFieldVariant2Input] | None = (
+        None
     )

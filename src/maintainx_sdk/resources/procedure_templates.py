@@ -87,13 +87,13 @@ class ProcedureTemplates(SyncAPIResource):
         self,
         *,
         title: str,
-        fields_: Sequence[_c.MeterTriggerProcedureFieldInput | Mapping[str, Any]],
+        fields: Sequence[_c.MeterTriggerProcedureFieldInput | Mapping[str, Any]],
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.ProcedureTemplateCreateResponse:
         """Create procedure template. ``POST /proceduretemplates``"""
         query_ = {"skip_webhook": skip_webhook}
-        body_ = {"title": title, "fields": fields_}
+        body_ = {"title": title, "fields": fields}
         if idempotency_key is not None:
             from ..idempotency import guarded_create
 
@@ -125,7 +125,7 @@ class ProcedureTemplates(SyncAPIResource):
         *,
         title: str | None = None,
         description: str | None = None,
-        fields_: Sequence[
+        fields: Sequence[
             _c.MeterTriggerProcedureFieldInput
             | Mapping[str, Any]
             | _m.ProcedureTemplateFieldVariant2Input
@@ -140,7 +140,7 @@ class ProcedureTemplates(SyncAPIResource):
                 _UPDATE,
                 path={"id": id},
                 query={"skip_webhook": skip_webhook},
-                body={"title": title, "description": description, "fields": fields_},
+                body={"title": title, "description": description, "fields": fields},
             ),
         )
 
@@ -169,13 +169,13 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         self,
         *,
         title: str,
-        fields_: Sequence[_c.MeterTriggerProcedureFieldInput | Mapping[str, Any]],
+        fields: Sequence[_c.MeterTriggerProcedureFieldInput | Mapping[str, Any]],
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.ProcedureTemplateCreateResponse:
         """Create procedure template. ``POST /proceduretemplates``"""
         query_ = {"skip_webhook": skip_webhook}
-        body_ = {"title": title, "fields": fields_}
+        body_ = {"title": title, "fields": fields}
         if idempotency_key is not None:
             from ..idempotency import guarded_create
 
@@ -208,7 +208,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         *,
         title: str | None = None,
         description: str | None = None,
-        fields_: Sequence[
+        fields: Sequence[
             _c.MeterTriggerProcedureFieldInput
             | Mapping[str, Any]
             | _m.ProcedureTemplateFieldVariant2Input
@@ -223,7 +223,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
                 _UPDATE,
                 path={"id": id},
                 query={"skip_webhook": skip_webhook},
-                body={"title": title, "description": description, "fields": fields_},
+                body={"title": title, "description": description, "fields": fields},
             ),
         )
 
