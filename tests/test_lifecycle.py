@@ -101,7 +101,8 @@ def test_with_options_views_leak_nothing() -> None:
     refs = []
     for i in range(200):
         view = mx.with_options(headers={"X-N": str(i)}, timeout=Timeouts(total=5))
-        view.work_orders.get(1)
+        if i % 20 == 0:  # a few real calls; stay far below the client-side rate limit
+            view.work_orders.get(1)
         assert view.work_orders._client is view
         refs.append(weakref.ref(view))
         del view
