@@ -346,7 +346,20 @@ class Registry:
             key=lambda c: min((-s, o) for s, o, _ in c.candidates),
         )
         for cdef in order:
+            cdef.module = next(iter(cdef.areas)) if len(cdef.areas) == 1 else "common"
             cands = sorted(cdef.candidates, key=lambda c: (-c[0], c[1]))
+            if cdef.module == "common":
+                # A shape several areas share should not carry the first area's name.
+                prefixes = sorted((pascal(singular(a)) for a in cdef.areas), key=len, reverse=True)
+                stripped = []
+                for _, _, name in cands:
+                    for prefix in prefixes:
+                        rest = name.removeprefix(prefix)
+                        if rest != name and rest.startswith(tuple(PROP_NAMES.values())):
+                            stripped.append(rest)
+                            break
+                strong = [c for c in cands if c[0] >= 4]  # curated and entity names stay first
+                cands = strong + [(0, 0, n) for n in stripped] + [c for c in cands if c[0] < 4]
             chosen = next((n for _, _, n in cands if n not in taken), None)
             if chosen is None:
                 base, i = cands[0][2], 2
@@ -355,7 +368,6 @@ class Registry:
                 chosen = f"{base}{i}"
             cdef.name = chosen
             taken.add(chosen)
-            cdef.module = next(iter(cdef.areas)) if len(cdef.areas) == 1 else "common"
 
     def ref_name(self, key: str, module: str) -> str:
         return self.classes[key].name
@@ -429,11 +441,15 @@ def nested_name(side: str, area: str, hint: str, prop: str, tag: str = "") -> st
     if prop in PROP_NAMES:
         base = area_name + PROP_NAMES[prop]
     else:
-        base = hint + pascal(singular(prop) if prop.endswith("s") else prop)
+        word = pascal(singular(prop) if prop.endswith("s") else prop)
+        # "MeterTrigger" + "meterTrigger" -> "MeterTrigger", not "MeterTriggerMeterTrigger".
+        base = word if word.startswith(hint) else hint if hint.endswith(word) else hint + word
         if len(base) > 40:
             base = area_name + pascal(prop)
     name = base + (pascal(tag.lower()) if tag else "")
-    return name + ("Input" if side == "request" else "")
+    if side == "request" and not name.endswith("Input"):
+        name += "Input"
+    return name
 
 
 def _id_int(name: str, schema: Any, side: str) -> Any:
@@ -1646,7 +1662,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             write_tree(files, Path(tmp))
             fresh = generated_files(Path(tmp))
-        current = generated_files(ROOT / PACKAGE)
+        current = generated_files((args.out / PACKAGE) if args.out else ROOT / PACKAGE)
         stale = sorted(
             set(fresh) ^ set(current) | {k for k in fresh if fresh.get(k) != current.get(k)}
         )

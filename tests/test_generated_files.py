@@ -28,22 +28,22 @@ def test_generated_files_are_up_to_date(spec_path: Path) -> None:
 
 
 def test_check_reports_a_stale_file(spec_path: Path, tmp_path: Path) -> None:
-    out = tmp_path / "tree"
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "generate.py"),
-            "--out",
-            str(out),
-            "--spec",
-            str(spec_path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    generated = out / "src" / "maintainx_sdk" / "resources" / "work_orders.py"
+    script = [
+        sys.executable,
+        str(ROOT / "scripts" / "generate.py"),
+        "--spec",
+        str(spec_path),
+        "--out",
+        str(tmp_path),
+    ]
+    subprocess.run(script, check=True, capture_output=True, timeout=120)
+    generated = tmp_path / "src" / "maintainx_sdk" / "resources" / "work_orders.py"
     assert generated.read_text() == (PACKAGE / "resources" / "work_orders.py").read_text()
+    assert subprocess.run([*script, "--check"], capture_output=True, timeout=120).returncode == 0
+    generated.write_text(generated.read_text().replace("def list(", "def listing(", 1))
+    stale = subprocess.run([*script, "--check"], capture_output=True, text=True, timeout=120)
+    assert stale.returncode == 1
+    assert "resources/work_orders.py" in stale.stdout + stale.stderr
 
 
 def test_every_generated_module_says_so_on_line_1() -> None:

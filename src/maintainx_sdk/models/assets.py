@@ -11,8 +11,8 @@ from pydantic import ConfigDict, Field
 from .._models import APIModel, RequestModel
 from .._types import LenientDatetime
 from .common import (
+    AssetCustomStatusBaseAssetStatus,
     AssetStatusDowntimeType,
-    AssetStatusStatus,
     Attachment,
     RootCauseAnalysisReportMainAssetStatus,
 )
@@ -112,7 +112,7 @@ class AssetListItemStatusCustomStatus(APIModel):
 
 class AssetListItemStatus(APIModel):
     id: int | None = None
-    status: AssetStatusStatus | None = None
+    status: AssetCustomStatusBaseAssetStatus | None = None
     downtime_type: AssetStatusDowntimeType | None = None
     started_at: LenientDatetime | None = None
     ended_at: LenientDatetime | None = None
@@ -185,7 +185,7 @@ class AssetListResponse(APIModel):
 class AssetStatus(APIModel):
     id: int
     downtime_type: AssetStatusDowntimeType | None = None
-    status: AssetStatusStatus
+    status: AssetCustomStatusBaseAssetStatus
     started_at: LenientDatetime
     custom_status_id: int | None = None
     updated_at: LenientDatetime | None = None

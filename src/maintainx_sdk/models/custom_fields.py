@@ -36,7 +36,7 @@ class CustomField2(APIModel):
     options: list[str] | None = None
 
 
-class CustomFieldFieldInput(RequestModel):
+class CustomFieldInput(RequestModel):
     label: str
     type: Literal["oneline", "multiline", "number", "singleSelect", "date", "datetime", "link"]
     options: list[str] | None = None
@@ -46,14 +46,14 @@ class CustomFieldFieldInput(RequestModel):
 
 
 class CustomFieldCreateBody(RequestModel):
-    fields: list[CustomFieldFieldInput]
+    fields: list[CustomFieldInput]
 
 
 class CustomFieldCreateResponse(APIListModel[CustomField2]):
     """A bare JSON array returned by the API (iterate it, or use ``.root``)."""
 
 
-class CustomFieldFieldInput2(RequestModel):
+class CustomFieldInput2(RequestModel):
     label: str | None = None
     type: (
         Literal["oneline", "multiline", "number", "singleSelect", "date", "datetime", "link"] | None
@@ -70,4 +70,4 @@ class CustomFieldListResponse(APIListModel[CustomField]):
 
 
 class CustomFieldUpdateBody(RequestModel):
-    field: CustomFieldFieldInput2
+    field: CustomFieldInput2

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from .._models import APIModel, OpenEnum, RequestModel
 from .._types import LenientDatetime
-from .common import MeterAsset, MeterLocation, MeterReadingFrequencyWeeklyDay
+from .common import MeterAsset, MeterLocation, ReadingFrequencyWeeklyDay
 
 
 class MeterMeasurementType(OpenEnum):
@@ -41,7 +41,7 @@ class MeterReadingFrequencyDaily(APIModel):
 class MeterReadingFrequencyWeekly(APIModel):
     type: Literal["WEEKLY"]
     interval: int | None = None
-    days: list[MeterReadingFrequencyWeeklyDay] | None = None
+    days: list[ReadingFrequencyWeeklyDay] | None = None
 
 
 class MeterReadingFrequencyMonthly(APIModel):

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from .._models import APIModel, RequestModel
 from .._types import LenientDatetime
-from .common import MeterTriggerProcedureFieldInput, MeterTriggerProcedureFieldUrlInput, Row
+from .common import ProcedureFieldInput, ProcedureFieldUrlInput, Row
 
 
 class ProcedureTemplate(APIModel):
@@ -23,7 +23,7 @@ class ProcedureTemplate(APIModel):
 
 class ProcedureTemplateCreateBody(RequestModel):
     title: str
-    fields: list[MeterTriggerProcedureFieldInput]
+    fields: list[ProcedureFieldInput]
 
 
 class ProcedureTemplateCreateResponse(APIModel):
@@ -56,7 +56,7 @@ class ProcedureTemplateFieldVariant2Input(RequestModel):
     ) = None
     description: str | None = None
     choices: list[str] | None = None
-    urls: list[MeterTriggerProcedureFieldUrlInput] | None = None
+    urls: list[ProcedureFieldUrlInput] | None = None
     meter_id: int | None = None
     is_date_and_time: bool | None = None
     index: float | None = None
@@ -91,6 +91,4 @@ class ProcedureTemplateListResponse(APIModel):
 class ProcedureTemplateUpdateBody(RequestModel):
     title: str | None = None
     description: str | None = None
-    fields: list[MeterTriggerProcedureFieldInput | ProcedureTemplateFieldVariant2Input] | None = (
-        None
-    )
+    fields: list[ProcedureFieldInput | ProcedureTemplateFieldVariant2Input] | None = None

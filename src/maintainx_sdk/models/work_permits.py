@@ -6,14 +6,14 @@ from __future__ import annotations
 from .._models import APIModel, RequestModel
 
 
+class WorkPermit(APIModel):
+    id: int
+    status: str
+
+
 class WorkPermitSignBody(RequestModel):
     external_link_uuid: str
     signer_name: str
-
-
-class WorkPermitWorkPermit(APIModel):
-    id: int
-    status: str
 
 
 class WorkPermitWorkOrder(APIModel):
@@ -23,5 +23,5 @@ class WorkPermitWorkOrder(APIModel):
 
 class WorkPermitSignResponse(APIModel):
     success: bool
-    work_permit: WorkPermitWorkPermit
+    work_permit: WorkPermit
     work_order: WorkPermitWorkOrder

@@ -71,7 +71,7 @@ class CustomFields(SyncAPIResource):
         self,
         entity: str,
         *,
-        fields: Sequence[_m.CustomFieldFieldInput | Mapping[str, Any]],
+        fields: Sequence[_m.CustomFieldInput | Mapping[str, Any]],
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.CustomFieldCreateResponse:
@@ -101,7 +101,7 @@ class CustomFields(SyncAPIResource):
         entity: str,
         id: int,
         *,
-        field: _m.CustomFieldFieldInput2 | Mapping[str, Any],
+        field: _m.CustomFieldInput2 | Mapping[str, Any],
         skip_webhook: bool | None = None,
     ) -> EmptyResponse:
         """Edit custom field. ``PATCH /customfields/{entity}/{id}``"""
@@ -136,7 +136,7 @@ class AsyncCustomFields(AsyncAPIResource):
         self,
         entity: str,
         *,
-        fields: Sequence[_m.CustomFieldFieldInput | Mapping[str, Any]],
+        fields: Sequence[_m.CustomFieldInput | Mapping[str, Any]],
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.CustomFieldCreateResponse:
@@ -166,7 +166,7 @@ class AsyncCustomFields(AsyncAPIResource):
         entity: str,
         id: int,
         *,
-        field: _m.CustomFieldFieldInput2 | Mapping[str, Any],
+        field: _m.CustomFieldInput2 | Mapping[str, Any],
         skip_webhook: bool | None = None,
     ) -> EmptyResponse:
         """Edit custom field. ``PATCH /customfields/{entity}/{id}``"""

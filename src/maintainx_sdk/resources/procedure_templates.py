@@ -87,7 +87,7 @@ class ProcedureTemplates(SyncAPIResource):
         self,
         *,
         title: str,
-        fields: Sequence[_c.MeterTriggerProcedureFieldInput | Mapping[str, Any]],
+        fields: Sequence[_c.ProcedureFieldInput | Mapping[str, Any]],
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.ProcedureTemplateCreateResponse:
@@ -126,9 +126,7 @@ class ProcedureTemplates(SyncAPIResource):
         title: str | None = None,
         description: str | None = None,
         fields: Sequence[
-            _c.MeterTriggerProcedureFieldInput
-            | Mapping[str, Any]
-            | _m.ProcedureTemplateFieldVariant2Input
+            _c.ProcedureFieldInput | Mapping[str, Any] | _m.ProcedureTemplateFieldVariant2Input
         ]
         | None = None,
         skip_webhook: bool | None = None,
@@ -169,7 +167,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         self,
         *,
         title: str,
-        fields: Sequence[_c.MeterTriggerProcedureFieldInput | Mapping[str, Any]],
+        fields: Sequence[_c.ProcedureFieldInput | Mapping[str, Any]],
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.ProcedureTemplateCreateResponse:
@@ -209,9 +207,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         title: str | None = None,
         description: str | None = None,
         fields: Sequence[
-            _c.MeterTriggerProcedureFieldInput
-            | Mapping[str, Any]
-            | _m.ProcedureTemplateFieldVariant2Input
+            _c.ProcedureFieldInput | Mapping[str, Any] | _m.ProcedureTemplateFieldVariant2Input
         ]
         | None = None,
         skip_webhook: bool | None = None,
