@@ -1174,6 +1174,10 @@ def render_models(reg: Registry, module: str) -> str:
         head.append("from .._types import LenientDatetime")
     if imports_common:
         head.append("from .common import " + ", ".join(sorted(imports_common)))
+    # Shared shapes are re-exported, so each area module offers every name its models use.
+    exported = sorted({c.name for c in emitted} | imports_common)
+    head.append("")
+    head.append("__all__ = [" + ", ".join(json.dumps(n) for n in exported) + "]")
     head.extend(["", ""])
     return "\n".join(head) + text
 

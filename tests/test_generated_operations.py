@@ -79,3 +79,25 @@ def test_operation_descriptors_match_the_table() -> None:
         assert op.retry_safe in (True, None)
         if info.method == "GET":
             assert op.retry_safe is True
+
+
+def test_signature_conventions_hold_for_every_operation() -> None:
+    client = MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    with_org_ids = set()
+    for op in operations():
+        target = client
+        for part in op.python_name.split("."):
+            target = getattr(target, part)
+        params = inspect.signature(target).parameters
+        assert ("skip_webhook" in params) == (op.method != "GET"), op.python_name
+        if op.paginated:
+            assert params["limit"].default == 200 and "cursor" in params, op.python_name
+        if "organization_ids" in params:
+            with_org_ids.add(op.path)
+        if op.method == "POST" and op.python_name.endswith(".create"):
+            assert "idempotency_key" in params, op.python_name
+        for name, param in params.items():
+            if param.kind is param.KEYWORD_ONLY:
+                assert name == name.lower() and "-" not in name, (op.python_name, name)
+    assert with_org_ids == {"/assets", "/locations", "/parts", "/manufacturers", "/models"}
+    client.close()

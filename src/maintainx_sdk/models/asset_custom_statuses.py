@@ -11,6 +11,19 @@ from .._models import APIModel, RequestModel
 from .._types import LenientDatetime
 from .common import AssetCustomStatusBaseAssetStatus, AssetStatusDowntimeType
 
+__all__ = [
+    "AssetCustomStatus",
+    "AssetCustomStatusBaseAssetStatus",
+    "AssetCustomStatusCreateBody",
+    "AssetCustomStatusGetResponse",
+    "AssetCustomStatusListItem",
+    "AssetCustomStatusListResponse",
+    "AssetCustomStatusUpdateBody",
+    "AssetCustomStatusUpdateResponse",
+    "AssetCustomStatusUpdated",
+    "AssetStatusDowntimeType",
+]
+
 
 class AssetCustomStatus(APIModel):
     id: int | None = None

@@ -11,6 +11,16 @@ from .._models import APIModel, RequestModel
 from .._types import LenientDatetime
 from .common import AssetCustomStatusBaseAssetStatus, AssetStatusDowntimeType
 
+__all__ = [
+    "AssetCustomStatusBaseAssetStatus",
+    "AssetStatusDowntimeType",
+    "AssetStatusListItem",
+    "AssetStatusListQuery",
+    "AssetStatusListResponse",
+    "AssetStatusUpdateResponse",
+    "AssetStatusUpdated",
+]
+
 
 class AssetStatusListItem(APIModel):
     id: int | None = None

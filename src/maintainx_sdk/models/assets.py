@@ -17,6 +17,29 @@ from .common import (
     RootCauseAnalysisReportMainAssetStatus,
 )
 
+__all__ = [
+    "Asset",
+    "AssetCreateBody",
+    "AssetCustomStatusBaseAssetStatus",
+    "AssetDepreciation",
+    "AssetDepreciationInput",
+    "AssetGetResponse",
+    "AssetListItem",
+    "AssetListItemStatus",
+    "AssetListItemStatusCustomStatus",
+    "AssetListQuery",
+    "AssetListResponse",
+    "AssetManufacturerInput",
+    "AssetSetStatusResponse",
+    "AssetStatus",
+    "AssetStatusDowntimeType",
+    "AssetUpdateBody",
+    "AssetUpdateResponse",
+    "AssetUpdated",
+    "Attachment",
+    "RootCauseAnalysisReportMainAssetStatus",
+]
+
 
 class AssetDepreciation(APIModel):
     id: int | None = None

@@ -7,6 +7,18 @@ from typing import Literal
 
 from .._models import APIListModel, APIModel, OpenEnum, RequestModel
 
+__all__ = [
+    "CustomField",
+    "CustomField2",
+    "CustomFieldCreateBody",
+    "CustomFieldCreateResponse",
+    "CustomFieldInput",
+    "CustomFieldInput2",
+    "CustomFieldListResponse",
+    "CustomFieldType",
+    "CustomFieldUpdateBody",
+]
+
 
 class CustomFieldType(OpenEnum):
     ONELINE = "oneline"

@@ -12,6 +12,37 @@ from .._models import APIModel, OpenEnum, RequestModel
 from .._types import LenientDatetime
 from .common import MeterTriggerPartsUsedCopyOnRecurring, MeterTriggerPriority, ProcedureInput, Row
 
+__all__ = [
+    "MeterTrigger",
+    "MeterTriggerCondition",
+    "MeterTriggerCreateBody",
+    "MeterTriggerDataPoint",
+    "MeterTriggerDataPointInput",
+    "MeterTriggerGetQuery",
+    "MeterTriggerGetResponse",
+    "MeterTriggerInput",
+    "MeterTriggerInput2",
+    "MeterTriggerListItem",
+    "MeterTriggerListQuery",
+    "MeterTriggerListResponse",
+    "MeterTriggerPartsUsed",
+    "MeterTriggerPartsUsedCopyOnRecurring",
+    "MeterTriggerPartsUsedInput",
+    "MeterTriggerPriority",
+    "MeterTriggerProcedure",
+    "MeterTriggerState",
+    "MeterTriggerType",
+    "MeterTriggerUpdateBody",
+    "MeterTriggerWorkOrderTemplate",
+    "MeterTriggerWorkOrderTemplateData",
+    "MeterTriggerWorkOrderTemplateDataDueDate",
+    "MeterTriggerWorkOrderTemplateDataDueDateInput",
+    "MeterTriggerWorkOrderTemplateDataInput",
+    "MeterTriggerWorkOrderTemplateUpdateBody",
+    "ProcedureInput",
+    "Row",
+]
+
 
 class MeterTriggerCondition(OpenEnum):
     DECREMENTED_BY = "DECREMENTED_BY"

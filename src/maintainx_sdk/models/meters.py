@@ -11,6 +11,40 @@ from .._models import APIModel, OpenEnum, RequestModel
 from .._types import LenientDatetime
 from .common import MeterAsset, MeterLocation, ReadingFrequencyWeeklyDay
 
+__all__ = [
+    "Meter",
+    "MeterAsset",
+    "MeterCreateBody",
+    "MeterGetQuery",
+    "MeterGetResponse",
+    "MeterLastReading",
+    "MeterListItem",
+    "MeterListQuery",
+    "MeterListResponse",
+    "MeterLocation",
+    "MeterMeasurementType",
+    "MeterReadingCreateBody2",
+    "MeterReadingCreateResponse2",
+    "MeterReadingFrequencyDaily",
+    "MeterReadingFrequencyDailyInput",
+    "MeterReadingFrequencyHourly",
+    "MeterReadingFrequencyHourlyInput",
+    "MeterReadingFrequencyMinutly",
+    "MeterReadingFrequencyMinutlyInput",
+    "MeterReadingFrequencyMonthly",
+    "MeterReadingFrequencyMonthlyInput",
+    "MeterReadingFrequencySecondly",
+    "MeterReadingFrequencySecondlyInput",
+    "MeterReadingFrequencyWeekly",
+    "MeterReadingFrequencyWeeklyInput",
+    "MeterReadingFrequencyYearly",
+    "MeterReadingFrequencyYearlyInput",
+    "MeterUpdateBody",
+    "MeterUpdateResponse",
+    "MeterUpdated",
+    "ReadingFrequencyWeeklyDay",
+]
+
 
 class MeterMeasurementType(OpenEnum):
     MANUAL = "MANUAL"

@@ -8,6 +8,13 @@ from typing import Literal
 from .._models import APIModel, RequestModel
 from .common import ProcedureFieldUrlInput, Row
 
+__all__ = [
+    "ProcedureFieldUrlInput",
+    "ProcedureTemplateRowUpdateBody",
+    "ProcedureTemplateRowUpdateResponse",
+    "Row",
+]
+
 
 class ProcedureTemplateRowUpdateBody(RequestModel):
     label: str | None = None

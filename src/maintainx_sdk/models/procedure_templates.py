@@ -11,6 +11,22 @@ from .._models import APIModel, RequestModel
 from .._types import LenientDatetime
 from .common import ProcedureFieldInput, ProcedureFieldUrlInput, Row
 
+__all__ = [
+    "ProcedureFieldInput",
+    "ProcedureFieldUrlInput",
+    "ProcedureTemplate",
+    "ProcedureTemplateCreateBody",
+    "ProcedureTemplateCreateResponse",
+    "ProcedureTemplateFieldVariant2Input",
+    "ProcedureTemplateGetQuery",
+    "ProcedureTemplateGetResponse",
+    "ProcedureTemplateListItem",
+    "ProcedureTemplateListQuery",
+    "ProcedureTemplateListResponse",
+    "ProcedureTemplateUpdateBody",
+    "Row",
+]
+
 
 class ProcedureTemplate(APIModel):
     id: int

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from .._models import APIModel, RequestModel
 
+__all__ = ["WorkPermit", "WorkPermitSignBody", "WorkPermitSignResponse", "WorkPermitWorkOrder"]
+
 
 class WorkPermit(APIModel):
     id: int
