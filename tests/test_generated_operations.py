@@ -82,7 +82,9 @@ def test_operation_descriptors_match_the_table() -> None:
 
 
 def test_signature_conventions_hold_for_every_operation() -> None:
-    client = MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    client = MaintainX(
+        api_key=TEST_KEY, transport=httpx.MockTransport(lambda r: httpx.Response(200))
+    )
     with_org_ids = set()
     for op in operations():
         target = client

@@ -397,12 +397,16 @@ def test_recurrence_union_reads_known_and_unknown_variants(flavour: str) -> None
     from maintainx_sdk.models.work_orders import RecurrenceWeekly
 
     weekly = {"type": "WEEKLY", "interval": 2, "days": ["MONDAY", "FRIDAY"]}
-    rec = Recorder(routes={("GET", "/workorders/7"): (200, {"workOrder": {**WO, "recurrenceInfo": weekly}})})
+    rec = Recorder(
+        routes={("GET", "/workorders/7"): (200, {"workOrder": {**WO, "recurrenceInfo": weekly}})}
+    )
     wo = invoke(flavour, rec, lambda mx: mx.work_orders.get(7)).work_order
     assert isinstance(wo.recurrence_info, RecurrenceWeekly)
     assert wo.recurrence_info.interval == 2
     future = {"type": "FORTNIGHTLY_ON_FULL_MOON", "phase": 1}
-    rec = Recorder(routes={("GET", "/workorders/7"): (200, {"workOrder": {**WO, "recurrenceInfo": future}})})
+    rec = Recorder(
+        routes={("GET", "/workorders/7"): (200, {"workOrder": {**WO, "recurrenceInfo": future}})}
+    )
     wo = invoke(flavour, rec, lambda mx: mx.work_orders.get(7)).work_order
     assert wo.recurrence_info == future
 
@@ -410,14 +414,36 @@ def test_recurrence_union_reads_known_and_unknown_variants(flavour: str) -> None
 def test_recurrence_input_is_checked_per_variant() -> None:
     rec = Recorder(routes={("POST", "/workorders"): (200, {"id": 1})})
     with pytest.raises(ValidationError, match="days"):
-        invoke("sync", rec, lambda mx: mx.work_orders.create(title="t", repeatability={"type": "WEEKLY", "interval": 1}))
+        invoke(
+            "sync",
+            rec,
+            lambda mx: mx.work_orders.create(
+                title="t", repeatability={"type": "WEEKLY", "interval": 1}
+            ),
+        )
     with pytest.raises(ValidationError, match="HOURLY"):
-        invoke("sync", rec, lambda mx: mx.work_orders.create(title="t", repeatability={"type": "HOURLY"}))
+        invoke(
+            "sync",
+            rec,
+            lambda mx: mx.work_orders.create(title="t", repeatability={"type": "HOURLY"}),
+        )
     assert rec.requests == []
-    invoke("sync", rec, lambda mx: mx.work_orders.create(title="t", repeatability={"type": "WEEKLY", "days": ["MONDAY"]}))
+    invoke(
+        "sync",
+        rec,
+        lambda mx: mx.work_orders.create(
+            title="t", repeatability={"type": "WEEKLY", "days": ["MONDAY"]}
+        ),
+    )
     assert rec.last_json()["repeatability"] == {"type": "WEEKLY", "days": ["MONDAY"]}
 
 
 def test_unknown_body_keys_are_rejected() -> None:
     with pytest.raises(ValidationError, match="colour"):
-        invoke("sync", Recorder(), lambda mx: mx.work_orders.create(title="t", assignees=[{"type": "USER", "id": 1, "colour": "red"}]))
+        invoke(
+            "sync",
+            Recorder(),
+            lambda mx: mx.work_orders.create(
+                title="t", assignees=[{"type": "USER", "id": 1, "colour": "red"}]
+            ),
+        )
