@@ -112,6 +112,13 @@ def seed_org(emu: Emulator, org: OrgState, *, work_orders: int, seed: int) -> No
                "maximumQuantity": None, "extraFields": {}, "vendors": [{"vendorId": rng.choice(vendors), "partNumber": f"P-{i:03d}"}],
                "assetIds": [], "teamIds": []}  # fmt: skip
         org.table("parts").insert(row)
+    org.table("rootcauseanalysisreports").insert(
+        {"id": emu.next_id(), "organizationId": org.id, "status": "DONE", "mainAssetId": assets[0],
+         "mainAssetStatusId": None, "createdAt": stamp, "updatedAt": stamp, "completedAt": stamp,
+         "incidentStartedAt": stamp, "incidentEndedAt": stamp, "incidentDuration": 0, "repairTime": 3600,
+         "notes": {"text": "Bearing worn out"}, "creatorId": users[0], "updaterId": None, "archivedAt": None,
+         "relatedAssetIds": assets[1:3], "workOrderIds": []}  # fmt: skip
+    )
     table = org.table("workorders")
     step = _SPAN / max(work_orders, 1)
     for i in range(work_orders):
