@@ -113,11 +113,26 @@ def seed_org(emu: Emulator, org: OrgState, *, work_orders: int, seed: int) -> No
                "assetIds": [], "teamIds": []}  # fmt: skip
         org.table("parts").insert(row)
     org.table("rootcauseanalysisreports").insert(
-        {"id": emu.next_id(), "organizationId": org.id, "status": "DONE", "mainAssetId": assets[0],
-         "mainAssetStatusId": None, "createdAt": stamp, "updatedAt": stamp, "completedAt": stamp,
-         "incidentStartedAt": stamp, "incidentEndedAt": stamp, "incidentDuration": 0, "repairTime": 3600,
-         "notes": {"text": "Bearing worn out"}, "creatorId": users[0], "updaterId": None, "archivedAt": None,
-         "relatedAssetIds": assets[1:3], "workOrderIds": []}  # fmt: skip
+        {
+            "id": emu.next_id(),
+            "organizationId": org.id,
+            "status": "DONE",
+            "mainAssetId": assets[0],
+            "mainAssetStatusId": None,
+            "createdAt": stamp,
+            "updatedAt": stamp,
+            "completedAt": stamp,
+            "incidentStartedAt": stamp,
+            "incidentEndedAt": stamp,
+            "incidentDuration": 0,
+            "repairTime": 3600,
+            "notes": {"text": "Bearing worn out"},
+            "creatorId": users[0],
+            "updaterId": None,
+            "archivedAt": None,
+            "relatedAssetIds": assets[1:3],
+            "workOrderIds": [],
+        }
     )
     table = org.table("workorders")
     step = _SPAN / max(work_orders, 1)
