@@ -36,6 +36,7 @@ class _Server(ThreadingHTTPServer):
     emulator: Emulator
     hang_seconds: float
     stopping: threading.Event
+    connections: int = 0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -44,6 +45,10 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "maintainx-emulator"
     sys_version = ""
     server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.connections += 1  # only ever incremented; a lost race undercounts by one
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet; requests are counted on the emulator
@@ -115,6 +120,11 @@ class EmulatorServer:
     @property
     def base_url(self) -> str:
         return f"{self.url}/v1"
+
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted so far (keep-alive clients reuse one)."""
+        return self._server.connections
 
     @property
     def api_key(self) -> str:
