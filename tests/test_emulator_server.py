@@ -200,3 +200,29 @@ async def test_async_plugin_fixture(async_maintainx_client: AsyncMaintainX) -> N
     assert (
         await async_maintainx_client.work_orders.get(created.id)
     ).work_order.title == "async fixture"
+
+
+def test_server_handles_chunked_bodies_http10_and_connection_close() -> None:
+    import socket as socket_module
+
+    emu = make_emulator()
+    with emu.serve() as server:
+        sock = socket_module.create_connection((server.host, server.port))
+        body = b'{"title":"chunked"}'
+        sock.sendall(
+            b"POST /v1/workorders HTTP/1.1\r\nhost: x\r\nauthorization: Bearer " + emu.api_key.encode()
+            + b"\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+            + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+        )  # fmt: skip
+        reply = b""
+        while chunk := sock.recv(65536):  # the server closes after answering
+            reply += chunk
+        sock.close()
+        assert reply.startswith(b"HTTP/1.1 200 OK") and b"connection: close" in reply
+        with socket_module.create_connection((server.host, server.port)) as old:
+            old.sendall(b"GET /versions HTTP/1.0\r\n\r\n")
+            data = b""
+            while chunk := old.recv(65536):
+                data += chunk
+        assert data.startswith(b"HTTP/1.1 200") and data.endswith(b'[{"version":"1"}]')
+    assert [r["title"] for r in emu.org().table("workorders")] == ["chunked"]
