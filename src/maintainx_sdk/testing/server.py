@@ -44,7 +44,8 @@ class _BadRequest(Exception):
 
 class _Handler(socketserver.StreamRequestHandler):
     """A small HTTP/1.1 server loop: keep-alive, Content-Length or chunked bodies, one write
-    per response. (``http.server`` parses headers with the e-mail parser and was ~5x slower.)"""
+    per response. (About 2x the throughput of ``http.server``, which parses headers with the
+    e-mail parser; see docs/benchmarks-emulator.md.)"""
 
     disable_nagle_algorithm = True
     server: _Server
