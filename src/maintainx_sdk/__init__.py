@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ._client import AsyncMaintainX, MaintainX
 from ._config import ClientConfig, PoolLimits, Timeouts
+from ._operation import OperationInfo
 from ._response import ApiResponse, ResponseMeta
 from ._secret import Secret
 from ._version import __version__
@@ -40,6 +41,17 @@ from .errors import (
 from .ratelimit import Quota, RateLimit, RateLimitBackend, RouteQuota
 from .retry import RetryPolicy
 
+
+def operations() -> tuple[OperationInfo, ...]:
+    """Every API operation the SDK knows: method, path, Python name, paginated, deprecated.
+
+    Read from a generated table; no resource or model module is imported.
+    """
+    from .resources._index import OPERATIONS
+
+    return tuple(OperationInfo(*row) for row in OPERATIONS)
+
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -62,6 +74,7 @@ __all__ = [
     "MaintainX",
     "MaintainXError",
     "NotFoundError",
+    "OperationInfo",
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "PoolExhaustedError",
@@ -78,4 +91,5 @@ __all__ = [
     "UnprocessableEntityError",
     "ValidationError",
     "__version__",
+    "operations",
 ]

@@ -12,7 +12,7 @@ import dataclasses
 import platform
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
@@ -29,6 +29,12 @@ from .errors import EventLoopMismatchError, MaintainXError
 from .ratelimit import RateLimit, RateLimiter
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
 from .retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from .idempotency import IdempotencyStore
+
+if TYPE_CHECKING:
+    from .observability import ClientStats, StatsObserver
 
 
 def user_agent() -> str:
@@ -53,6 +59,8 @@ class _ClientCore:
     _pipeline: Pipeline
     _options: CallOptions
     _owns_http: bool
+    idempotency_store: IdempotencyStore
+    """Where guarded creates (``create(..., idempotency_key=...)``) record their keys."""
 
     def _setup(
         self,
@@ -65,7 +73,14 @@ class _ClientCore:
         default_headers: Mapping[str, str] | None,
         observers: Sequence[Observer],
         hardening: _Hardening,
+        idempotency_store: IdempotencyStore | None = None,
+        telemetry: bool = True,
     ) -> None:
+        if idempotency_store is None:
+            from .idempotency import InMemoryIdempotencyStore
+
+            idempotency_store = InMemoryIdempotencyStore()
+        self.idempotency_store = idempotency_store
         self._config = resolve_config(
             api_key=api_key,
             base_url=base_url,
@@ -74,7 +89,16 @@ class _ClientCore:
             pool=pool,
             default_headers=default_headers,
         )
-        observer: Observer | None = FanOutObserver(observers) if observers else None
+        from . import observability
+
+        observability.register_secret(self._config.api_key.reveal())
+        self._stats = observability.StatsObserver()
+        installed: list[Observer] = [self._stats]
+        if telemetry:
+            installed += observability.default_observers(observers)
+        installed += observers
+        self.observers: tuple[Observer, ...] = tuple(installed)
+        observer: Observer = FanOutObserver(installed)
         self._pipeline = Pipeline(
             self._config,
             observer=observer,
@@ -95,6 +119,15 @@ class _ClientCore:
     @property
     def pipeline(self) -> Pipeline:
         return self._pipeline
+
+    @property
+    def stats_observer(self) -> StatsObserver:
+        """The observer behind :meth:`stats` (sync jobs report their lag to it)."""
+        return self._stats
+
+    def stats(self) -> ClientStats:
+        """Counts, error rate, p50/p95 latency, retries, 429s, breaker and rate-limit state."""
+        return self._stats.snapshot()
 
     def with_options(
         self,
@@ -169,6 +202,10 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
 
     >>> with MaintainX() as mx:            # key from MAINTAINX_API_KEY(_FILE)
     ...     wo = mx.work_orders.get(42)
+
+    Telemetry is on by default: OpenTelemetry spans and metrics on the global providers
+    (no-ops until an SDK is configured) and logs on the ``maintainx_sdk`` logger;
+    ``telemetry=False`` leaves only the counters behind :meth:`stats`.
     """
 
     def __init__(
@@ -187,6 +224,8 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         rate_limit: RateLimit | RateLimiter | None = None,
         breaker: BreakerPolicy | None = None,
         cache: CachePolicy | None = None,
+        idempotency_store: IdempotencyStore | None = None,
+        telemetry: bool = True,
     ) -> None:
         self._setup(
             api_key=api_key,
@@ -197,6 +236,8 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
             default_headers=default_headers,
             observers=observers,
             hardening=_Hardening(retry, rate_limit, breaker, cache),
+            idempotency_store=idempotency_store,
+            telemetry=telemetry,
         )
         if http_client is not None:
             self._http = http_client
@@ -281,6 +322,8 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         rate_limit: RateLimit | RateLimiter | None = None,
         breaker: BreakerPolicy | None = None,
         cache: CachePolicy | None = None,
+        idempotency_store: IdempotencyStore | None = None,
+        telemetry: bool = True,
     ) -> None:
         self._setup(
             api_key=api_key,
@@ -291,6 +334,8 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
             default_headers=default_headers,
             observers=observers,
             hardening=_Hardening(retry, rate_limit, breaker, cache),
+            idempotency_store=idempotency_store,
+            telemetry=telemetry,
         )
         if http_client is not None:
             self._http = http_client
