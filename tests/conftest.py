@@ -15,7 +15,12 @@ TEST_KEY = "test-key-9f8e7d6c5b4a"
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("MAINTAINX_API_KEY", "MAINTAINX_API_KEY_FILE", "MAINTAINX_BASE_URL", "MAINTAINX_ORGANIZATION_ID"):
+    for name in (
+        "MAINTAINX_API_KEY",
+        "MAINTAINX_API_KEY_FILE",
+        "MAINTAINX_BASE_URL",
+        "MAINTAINX_ORGANIZATION_ID",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from ._client import AsyncMaintainX, MaintainX
 from ._config import ClientConfig, PoolLimits, Timeouts
+from ._operation import OperationInfo
 from ._response import ApiResponse, ResponseMeta
 from ._secret import Secret
 from ._version import __version__
+from .breaker import BreakerPolicy
+from .cache import CachePolicy
 from .errors import (
     APIConnectionError,
     APIError,
@@ -35,6 +38,19 @@ from .errors import (
     UnprocessableEntityError,
     ValidationError,
 )
+from .ratelimit import Quota, RateLimit, RateLimitBackend, RouteQuota
+from .retry import RetryPolicy
+
+
+def operations() -> tuple[OperationInfo, ...]:
+    """Every API operation the SDK knows: method, path, Python name, paginated, deprecated.
+
+    Read from a generated table; no resource or model module is imported.
+    """
+    from .resources._index import OPERATIONS
+
+    return tuple(OperationInfo(*row) for row in OPERATIONS)
+
 
 __all__ = [
     "APIConnectionError",
@@ -45,6 +61,8 @@ __all__ = [
     "AsyncMaintainX",
     "AuthenticationError",
     "BadRequestError",
+    "BreakerPolicy",
+    "CachePolicy",
     "CircuitOpenError",
     "ClientConfig",
     "ConfigurationError",
@@ -56,15 +74,22 @@ __all__ = [
     "MaintainX",
     "MaintainXError",
     "NotFoundError",
+    "OperationInfo",
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "PoolExhaustedError",
     "PoolLimits",
+    "Quota",
+    "RateLimit",
+    "RateLimitBackend",
     "RateLimitError",
     "ResponseMeta",
+    "RetryPolicy",
+    "RouteQuota",
     "Secret",
     "Timeouts",
     "UnprocessableEntityError",
     "ValidationError",
     "__version__",
+    "operations",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import platform
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -22,11 +23,18 @@ from ._request import ApiRequest, encode_query
 from ._response import ApiResponse
 from ._secret import Secret
 from ._version import __version__
+from .breaker import BreakerPolicy
+from .cache import CachePolicy
 from .errors import EventLoopMismatchError, MaintainXError
+from .ratelimit import RateLimit, RateLimiter
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
+from .retry import RetryPolicy
 
 if TYPE_CHECKING:
     from .idempotency import IdempotencyStore
+
+if TYPE_CHECKING:
+    from .observability import ClientStats, StatsObserver
 
 
 def user_agent() -> str:
@@ -34,6 +42,14 @@ def user_agent() -> str:
     return (
         f"maintainx-sdk/{__version__} Python/{platform.python_version()} httpx/{httpx.__version__}"
     )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Hardening:
+    retry: RetryPolicy | None
+    rate_limit: RateLimit | RateLimiter | None
+    breaker: BreakerPolicy | None
+    cache: CachePolicy | None
 
 
 class _ClientCore:
@@ -56,7 +72,9 @@ class _ClientCore:
         pool: PoolLimits | None,
         default_headers: Mapping[str, str] | None,
         observers: Sequence[Observer],
+        hardening: _Hardening,
         idempotency_store: IdempotencyStore | None = None,
+        telemetry: bool = True,
     ) -> None:
         if idempotency_store is None:
             from .idempotency import InMemoryIdempotencyStore
@@ -71,8 +89,25 @@ class _ClientCore:
             pool=pool,
             default_headers=default_headers,
         )
-        observer: Observer | None = FanOutObserver(observers) if observers else None
-        self._pipeline = Pipeline(self._config, observer=observer, user_agent=user_agent())
+        from . import observability
+
+        observability.register_secret(self._config.api_key.reveal())
+        self._stats = observability.StatsObserver()
+        installed: list[Observer] = [self._stats]
+        if telemetry:
+            installed += observability.default_observers(observers)
+        installed += observers
+        self.observers: tuple[Observer, ...] = tuple(installed)
+        observer: Observer = FanOutObserver(installed)
+        self._pipeline = Pipeline(
+            self._config,
+            observer=observer,
+            user_agent=user_agent(),
+            retry=hardening.retry,
+            rate_limit=hardening.rate_limit,
+            breaker=hardening.breaker,
+            cache=hardening.cache,
+        )
         self._options = CallOptions()
         self._closed = False
 
@@ -85,16 +120,28 @@ class _ClientCore:
     def pipeline(self) -> Pipeline:
         return self._pipeline
 
+    @property
+    def stats_observer(self) -> StatsObserver:
+        """The observer behind :meth:`stats` (sync jobs report their lag to it)."""
+        return self._stats
+
+    def stats(self) -> ClientStats:
+        """Counts, error rate, p50/p95 latency, retries, 429s, breaker and rate-limit state."""
+        return self._stats.snapshot()
+
     def with_options(
         self,
         *,
         timeout: float | Timeouts | None = None,
         headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        max_retries: int | None = None,
     ) -> Self:
         """A view of this client with other per-call settings; it shares the pool and state.
 
         Cheap: nothing long-lived is allocated, and closing the view leaves the pool open
-        (the client it came from owns it).
+        (the client it came from owns it). The rate limiter, breaker and cache are shared
+        too; ``retry`` replaces the retry policy and ``max_retries`` its attempt count.
         """
         clone = copy.copy(self)
         clone.__dict__ = {k: v for k, v in self.__dict__.items() if not _is_resource_cache(k, v)}
@@ -108,7 +155,11 @@ class _ClientCore:
             )
         merged = dict(self._options.headers)
         merged.update(headers or {})
-        clone._options = CallOptions(timeouts=timeouts, headers=merged)
+        policy = retry or self._options.retry
+        if max_retries is not None:
+            base_policy = policy or self._pipeline.retry
+            policy = dataclasses.replace(base_policy, max_attempts=max_retries + 1)
+        clone._options = CallOptions(timeouts=timeouts, headers=merged, retry=policy)
         clone._owns_http = False
         return clone
 
@@ -151,6 +202,10 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
 
     >>> with MaintainX() as mx:            # key from MAINTAINX_API_KEY(_FILE)
     ...     wo = mx.work_orders.get(42)
+
+    Telemetry is on by default: OpenTelemetry spans and metrics on the global providers
+    (no-ops until an SDK is configured) and logs on the ``maintainx_sdk`` logger;
+    ``telemetry=False`` leaves only the counters behind :meth:`stats`.
     """
 
     def __init__(
@@ -165,7 +220,12 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         observers: Sequence[Observer] = (),
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | RateLimiter | None = None,
+        breaker: BreakerPolicy | None = None,
+        cache: CachePolicy | None = None,
         idempotency_store: IdempotencyStore | None = None,
+        telemetry: bool = True,
     ) -> None:
         self._setup(
             api_key=api_key,
@@ -175,7 +235,9 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
             pool=pool,
             default_headers=default_headers,
             observers=observers,
+            hardening=_Hardening(retry, rate_limit, breaker, cache),
             idempotency_store=idempotency_store,
+            telemetry=telemetry,
         )
         if http_client is not None:
             self._http = http_client
@@ -256,7 +318,12 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         observers: Sequence[Observer] = (),
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | RateLimiter | None = None,
+        breaker: BreakerPolicy | None = None,
+        cache: CachePolicy | None = None,
         idempotency_store: IdempotencyStore | None = None,
+        telemetry: bool = True,
     ) -> None:
         self._setup(
             api_key=api_key,
@@ -266,7 +333,9 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
             pool=pool,
             default_headers=default_headers,
             observers=observers,
+            hardening=_Hardening(retry, rate_limit, breaker, cache),
             idempotency_store=idempotency_store,
+            telemetry=telemetry,
         )
         if http_client is not None:
             self._http = http_client

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from typing import Any, ClassVar
+from collections.abc import Iterator
+from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict, PrivateAttr, RootModel
 from pydantic.alias_generators import to_camel
 
 from ._response import ResponseMeta
@@ -76,3 +77,26 @@ class RequestModel(BaseModel):
 
 class EmptyResponse(APIModel):
     """What an operation without a response body returns (for example a 204 on delete)."""
+
+
+_T = TypeVar("_T")
+
+
+class APIListModel(RootModel[list[_T]], Generic[_T]):
+    """A bare JSON array the API returned: iterate it, index it, or read ``.root``."""
+
+    _meta: ResponseMeta | None = PrivateAttr(default=None)
+
+    @property
+    def raw_response(self) -> ResponseMeta | None:
+        """Status, headers, attempts and retries of the call that returned this list."""
+        return self._meta
+
+    def __iter__(self) -> Iterator[_T]:  # type: ignore[override]
+        return iter(self.root)
+
+    def __len__(self) -> int:
+        return len(self.root)
+
+    def __getitem__(self, index: int) -> _T:
+        return self.root[index]

@@ -17,6 +17,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BulkError",
     "CircuitOpenError",
     "ConfigurationError",
     "ConflictError",
@@ -133,6 +134,15 @@ class StaleWebhookError(WebhookVerificationError):
     def __init__(self, message: str, *, age: float) -> None:
         super().__init__(message)
         self.age = age
+
+
+class BulkError(MaintainXError):
+    """Some items of a bulk call failed; ``failures`` holds each failed item's result
+    (its index, key and exception). Raised only by ``BulkResult.raise_for_failures()``."""
+
+    def __init__(self, message: str, *, failures: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.failures: list[Any] = list(failures)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,301 @@
+"""Production readiness: the checklist for MaintainX integrations, made executable.
+
+>>> from maintainx_sdk import readiness
+>>> report = readiness.check(mx, project_dir=".")
+>>> report.ok, print(report.render_table())
+
+``check()`` / ``acheck()`` run every check (P0: secrets and auth, retry, pagination,
+idempotency, sync state, logging, metrics, health; P1: pooling, caching, validation, audit,
+alert thresholds; P2: rollback and reconciliation) and return a :class:`ReadinessReport`.
+``health()`` / ``ahealth()`` and ``ready()`` return JSON-ready payloads for ``/health`` and
+``/ready`` routes. The CLI is ``maintainx-sdk readiness``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Generator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .._client import AsyncMaintainX, MaintainX
+from .._resource import AsyncAPIResource, Procedure, SyncAPIResource
+from .._version import __version__
+from ..errors import ConfigurationError
+from ..observability import redact
+from ._checks import STATIC_CHECKS, breaker_state
+from ._context import CheckContext
+from ._live import ProbeFacts, live_results, probe, skipped_live
+from ._project import PROJECT_CHECKS
+from ._report import CheckResult, Priority, ReadinessReport, Status
+
+__all__ = [
+    "CheckResult",
+    "Priority",
+    "ReadinessReport",
+    "Status",
+    "acheck",
+    "ahealth",
+    "check",
+    "health",
+    "ready",
+]
+
+#: The live probe's own deadline (retries included), so a dead API cannot stall start-up.
+PROBE_TIMEOUT = 5.0
+
+_ORDER = (
+    "secrets.", "auth.", "health.", "retry.", "pagination.", "idempotency.", "sync.",
+    "logging.", "metrics.", "pooling.", "caching.", "validation.", "alerts.", "rollback.",
+    "reconcile.",
+)  # fmt: skip
+
+
+def _context(
+    client: Any,
+    *,
+    project_dir: str | os.PathLike[str] | None,
+    replicas: int | None,
+    sync: Any,
+    webhooks: bool | None,
+    webhook_secret: str | None,
+) -> CheckContext:
+    return CheckContext(
+        client=client,
+        config=client.config if client is not None else None,
+        project_dir=Path(project_dir).resolve() if project_dir is not None else None,
+        replicas=replicas,
+        sync=sync,
+        webhooks=webhooks,
+        webhook_secret=webhook_secret,
+    )
+
+
+def _static_results(ctx: CheckContext) -> list[CheckResult]:
+    return [c(ctx) for c in STATIC_CHECKS] + [c(ctx) for c in PROJECT_CHECKS]
+
+
+def _report(results: list[CheckResult]) -> ReadinessReport:
+    def rank(r: CheckResult) -> tuple[int, int]:
+        group = next((i for i, p in enumerate(_ORDER) if r.id.startswith(p)), len(_ORDER))
+        return (int(r.priority[1]), group)
+
+    return ReadinessReport(tuple(sorted(results, key=rank)))
+
+
+def probe_client(client: Any, timeout: float) -> Any:
+    """A view of ``client`` with a short deadline and, where supported, no retries."""
+    params = inspect.signature(client.with_options).parameters
+    kwargs: dict[str, Any] = {"timeout": timeout}
+    if "max_retries" in params:
+        kwargs["max_retries"] = 0
+    return client.with_options(**kwargs)
+
+
+def _run_sync(client: MaintainX, procedure: Procedure[Any]) -> Any:
+    return SyncAPIResource(client)._run(procedure)
+
+
+async def _run_async(client: AsyncMaintainX, procedure: Procedure[Any]) -> Any:
+    return await AsyncAPIResource(client)._run(procedure)
+
+
+@contextmanager
+def _client_or_error(client: Any, factory: type[Any]) -> Generator[tuple[Any, str | None]]:
+    """The given client, or one built from the environment (closed afterwards by the caller)."""
+    if client is not None:
+        yield client, None
+        return
+    try:
+        built = factory()
+    except ConfigurationError as exc:
+        yield None, redact(str(exc))
+        return
+    yield built, None
+
+
+def check(
+    client: MaintainX | None = None,
+    *,
+    project_dir: str | os.PathLike[str] | None = None,
+    live: bool = True,
+    replicas: int | None = None,
+    sync: Any = None,
+    webhooks: bool | None = None,
+    webhook_secret: str | None = None,
+    probe_timeout: float = PROBE_TIMEOUT,
+) -> ReadinessReport:
+    """Run the readiness checklist against ``client`` (built from the environment if None).
+
+    ``live=False`` skips the API probe. ``project_dir`` adds the repository checks
+    (``.gitignore``, keys in files, version pin). ``replicas=1`` accepts in-memory stores;
+    ``sync`` is your incremental sync (or its checkpoint store); ``webhooks=True`` requires a
+    webhook secret (``webhook_secret=`` or ``MAINTAINX_WEBHOOK_SECRET``).
+    """
+    owned = client is None
+    with _client_or_error(client, MaintainX) as (mx, error):
+        try:
+            ctx = _context(
+                mx,
+                project_dir=project_dir,
+                replicas=replicas,
+                sync=sync,
+                webhooks=webhooks,
+                webhook_secret=webhook_secret,
+            )
+            ctx.config_error = error
+            results = _static_results(ctx)
+            if mx is None:
+                results += skipped_live("no client (see secrets.api_key)")
+            elif not live:
+                results += skipped_live("live checks off (live=False)")
+            else:
+                view = probe_client(mx, probe_timeout)
+                known = mx.config.organization_id is not None
+                facts: ProbeFacts = _run_sync(view, probe(organization_known=known))
+                results += live_results(facts, ctx)
+            return _report(results)
+        finally:
+            if owned and mx is not None:
+                mx.close()
+
+
+async def acheck(
+    client: AsyncMaintainX | None = None,
+    *,
+    project_dir: str | os.PathLike[str] | None = None,
+    live: bool = True,
+    replicas: int | None = None,
+    sync: Any = None,
+    webhooks: bool | None = None,
+    webhook_secret: str | None = None,
+    probe_timeout: float = PROBE_TIMEOUT,
+) -> ReadinessReport:
+    """:func:`check` for the asyncio client (the same checks and probe)."""
+    owned = client is None
+    with _client_or_error(client, AsyncMaintainX) as (mx, error):
+        try:
+            ctx = _context(
+                mx,
+                project_dir=project_dir,
+                replicas=replicas,
+                sync=sync,
+                webhooks=webhooks,
+                webhook_secret=webhook_secret,
+            )
+            ctx.config_error = error
+            results = _static_results(ctx)
+            if mx is None:
+                results += skipped_live("no client (see secrets.api_key)")
+            elif not live:
+                results += skipped_live("live checks off (live=False)")
+            else:
+                view = probe_client(mx, probe_timeout)
+                known = mx.config.organization_id is not None
+                facts: ProbeFacts = await _run_async(view, probe(organization_known=known))
+                results += live_results(facts, ctx)
+            return _report(results)
+        finally:
+            if owned and mx is not None:
+                await mx.aclose()
+
+
+def _health_payload(client: Any, facts: ProbeFacts) -> dict[str, Any]:
+    ctx = _context(
+        client, project_dir=None, replicas=None, sync=None, webhooks=None, webhook_secret=None
+    )
+    checks = {r.id: r for r in live_results(facts, ctx)}
+    reach, key, headroom = (
+        checks["health.api_reachable"],
+        checks["auth.key_valid"],
+        checks["health.rate_limit"],
+    )
+    stats = client.stats()
+    breaker = ctx.component("breaker")
+    breaker_now = breaker_state(breaker) if breaker is not None else stats.breaker_state
+    if reach.status == "fail" or key.status == "fail":
+        status = "down"
+    elif (
+        breaker_now == "open"
+        or headroom.status == "fail"
+        or reach.status == "warn"
+        or (stats.window >= 20 and stats.error_rate > 0.05)
+    ):
+        status = "degraded"
+    else:
+        status = "ok"
+    api: dict[str, Any] = {
+        "reachable": reach.status != "fail",
+        "authenticated": key.status == "pass",
+        "latency_ms": reach.data.get("latency_ms"),
+        "detail": reach.evidence if reach.status != "pass" else key.evidence,
+    }
+    payload: dict[str, Any] = {
+        "status": status,
+        "version": __version__,
+        "api": api,
+        "breaker": breaker_now,
+        "rate_limit": {k: headroom.data.get(k) for k in ("limit", "remaining", "reset")},
+        "stats": {
+            "calls": stats.calls,
+            "error_rate": round(stats.error_rate, 4),
+            "p95_ms": round(stats.p95 * 1000, 1) if stats.p95 is not None else None,
+            "retries": stats.retries,
+            "rate_limited": stats.rate_limited,
+            "sync_lag_s": stats.sync_lag,
+        },
+    }
+    from ..observability import redact_value
+
+    out: dict[str, Any] = redact_value(payload)
+    return out
+
+
+def health(client: MaintainX, *, timeout: float = PROBE_TIMEOUT) -> dict[str, Any]:
+    """A ``/health`` payload: ``status`` ok/degraded/down, API connectivity, breaker, stats.
+
+    Makes one small API call (``GET /users?limit=1``) with a short deadline.
+    """
+    facts: ProbeFacts = _run_sync(probe_client(client, timeout), probe(organization_known=True))
+    return _health_payload(client, facts)
+
+
+async def ahealth(client: AsyncMaintainX, *, timeout: float = PROBE_TIMEOUT) -> dict[str, Any]:
+    """:func:`health` for the asyncio client."""
+    view = probe_client(client, timeout)
+    facts: ProbeFacts = await _run_async(view, probe(organization_known=True))
+    return _health_payload(client, facts)
+
+
+def ready(
+    client: MaintainX | AsyncMaintainX | None = None,
+    *,
+    report: ReadinessReport | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """A ``/ready`` payload: ready when no P0 check fails. No I/O unless no ``report`` is given
+    and no client either (then one is built from the environment, without a live probe).
+
+    Pass the ``report`` of a start-up :func:`check` to include its live results.
+    """
+    if report is None:
+        ctx = _context(
+            client,
+            project_dir=options.get("project_dir"),
+            replicas=options.get("replicas"),
+            sync=options.get("sync"),
+            webhooks=options.get("webhooks"),
+            webhook_secret=options.get("webhook_secret"),
+        )
+        if client is None:
+            report = check(None, live=False, **options)
+        else:
+            report = _report(_static_results(ctx))
+    return {
+        "ready": report.ok,
+        "failing": [c.id for c in report.checks if c.priority == "P0" and c.status == "fail"],
+        "warnings": [c.id for c in report.checks if c.status == "warn"],
+        "checks": {c.id: c.status for c in report.checks},
+    }

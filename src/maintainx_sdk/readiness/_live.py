@@ -1,0 +1,307 @@
+"""Live checks: one small sans-IO probe, driven by either client, then pure evaluation.
+
+The probe is a :data:`Procedure`: it yields ``GET /users?limit=1`` (and, when no organization
+is configured, ``GET /organizations``) and collects what came back; :func:`live_results` turns
+those facts into check results. Sync and async share both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import _constants as C
+from .._pipeline import parse_rate_limit
+from .._request import ApiRequest
+from .._resource import Procedure
+from .._response import ApiResponse
+from ..errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CircuitOpenError,
+    MaintainXError,
+    PermissionDeniedError,
+)
+from ._checks import result
+from ._context import CheckContext
+from ._report import CheckResult, Status
+
+#: Latency above this is reported as a warning (the probe is the smallest possible call).
+SLOW_PROBE_SECONDS = 1.0
+#: Below this share of the quota left, the headroom check warns.
+LOW_HEADROOM = 0.10
+
+PROBE_REQUEST = ApiRequest(
+    method="GET",
+    path="/users",
+    params=(("limit", "1"),),
+    operation="readiness.probe",
+    path_template="/users",
+    retry_safe=True,
+)
+ORGS_REQUEST = ApiRequest(
+    method="GET",
+    path="/organizations",
+    params=(("limit", "2"),),
+    operation="readiness.organizations",
+    path_template="/organizations",
+    retry_safe=True,
+)
+
+
+@dataclass(slots=True)
+class Outcome:
+    response: ApiResponse | None = None
+    error: MaintainXError | None = None
+
+
+@dataclass(slots=True)
+class ProbeFacts:
+    users: Outcome = field(default_factory=Outcome)
+    organizations: Outcome | None = None
+
+
+def probe(*, organization_known: bool) -> Procedure[ProbeFacts]:
+    """The live probe as a procedure (see the module docstring)."""
+    facts = ProbeFacts()
+    try:
+        facts.users.response = yield PROBE_REQUEST
+    except MaintainXError as exc:
+        facts.users.error = exc
+        missing_org = isinstance(exc, BadRequestError) and "organization" in str(exc).lower()
+        if not missing_org:
+            return facts
+    if not organization_known:
+        facts.organizations = Outcome()
+        try:
+            facts.organizations.response = yield ORGS_REQUEST
+        except MaintainXError as exc:
+            facts.organizations.error = exc
+    return facts
+
+
+def _fix_for_connection(ctx: CheckContext, exc: MaintainXError) -> str:
+    base = ctx.config.base_url if ctx.config is not None else C.DEFAULT_BASE_URL
+    if isinstance(exc, CircuitOpenError):
+        return "The breaker is open after repeated failures; check the API status and wait."
+    if isinstance(exc, APITimeoutError):
+        return (
+            f"{base} did not answer in time: check proxies/firewall egress to it, or raise the "
+            "timeout if the network is slow."
+        )
+    return (
+        f"Cannot connect to {base}: check MAINTAINX_BASE_URL, DNS, proxy settings and that "
+        "egress to the API host on port 443 is allowed."
+    )
+
+
+def live_results(facts: ProbeFacts, ctx: CheckContext) -> list[CheckResult]:
+    """Turn the probe's facts into the auth, organization, reachability and headroom checks."""
+    users = facts.users
+    out: list[CheckResult] = []
+    base = ctx.config.base_url if ctx.config is not None else "?"
+    err = users.error
+    if isinstance(err, APIConnectionError):
+        fix = _fix_for_connection(ctx, err)
+        out.append(
+            result(
+                "health.api_reachable",
+                "API reachable, and its latency",
+                "P0",
+                "fail",
+                f"{base} unreachable: {type(err).__name__}: {err}",
+                fix,
+            )
+        )
+        out += [
+            r
+            for r in skipped_live("not checked: the API is unreachable")
+            if r.id != "health.api_reachable"
+        ]
+        return out
+
+    # Reachability: any HTTP answer means the API is reachable.
+    answer = users.response.meta if users.response is not None else None
+    if answer is not None:
+        elapsed = answer.elapsed
+        status: Status = "warn" if elapsed > SLOW_PROBE_SECONDS else "pass"
+        out.append(
+            result(
+                "health.api_reachable",
+                "API reachable, and its latency",
+                "P0",
+                status,
+                f"{base} answered {answer.status_code} in {elapsed * 1000:.0f} ms",
+                "Slow first call: check DNS, proxies and the network path."
+                if status == "warn"
+                else "",
+                latency_ms=round(elapsed * 1000, 1),
+            )
+        )
+    else:
+        out.append(
+            result(
+                "health.api_reachable",
+                "API reachable, and its latency",
+                "P0",
+                "pass",
+                f"{base} answered ({type(err).__name__})",
+            )
+        )
+
+    out.append(_key_result(users))
+    out.append(_org_result(facts, ctx))
+    out.append(_headroom_result(users, err))
+    return out
+
+
+def _key_result(users: Outcome) -> CheckResult:
+    title = "API key accepted (GET /users?limit=1)"
+    err = users.error
+    if err is None:
+        return result("auth.key_valid", title, "P0", "pass", "200 OK: the key is valid")
+    if isinstance(err, AuthenticationError):
+        return result(
+            "auth.key_valid",
+            title,
+            "P0",
+            "fail",
+            "401 Invalid token: the API rejected the key",
+            "Create a new key in MaintainX (Settings > Integrations > API Keys) and update the "
+            "secret MAINTAINX_API_KEY / MAINTAINX_API_KEY_FILE points to.",
+        )
+    if isinstance(err, PermissionDeniedError):
+        return result(
+            "auth.key_valid",
+            title,
+            "P0",
+            "warn",
+            "403: the key works but may not list users",
+            "Give the key's user permission to read users, or ignore if the integration never does.",
+        )
+    if isinstance(err, BadRequestError) and "organization" in str(err).lower():
+        return result(
+            "auth.key_valid",
+            title,
+            "P0",
+            "pass",
+            "the key is valid (the API asked for an organization)",
+        )
+    status = err.status_code if isinstance(err, APIStatusError) else None
+    return result(
+        "auth.key_valid",
+        title,
+        "P0",
+        "fail",
+        f"unexpected answer {status or type(err).__name__}: {err}",
+        "Check the API status; retry the readiness check.",
+    )
+
+
+def _org_result(facts: ProbeFacts, ctx: CheckContext) -> CheckResult:
+    title = "organization header where the token needs it"
+    cid = "auth.organization"
+    users = facts.users
+    org_id = ctx.config.organization_id if ctx.config is not None else None
+    missing = (
+        isinstance(users.error, BadRequestError) and "organization" in str(users.error).lower()
+    )
+    if missing:
+        orgs = _org_ids(facts)
+        listing = f" (this token reaches organizations {orgs})" if orgs else ""
+        return result(
+            cid,
+            title,
+            "P0",
+            "fail",
+            f"the API answered 400 Missing x-organization-id: a multi-organization token{listing}",
+            f"Set {C.ENV_ORGANIZATION_ID} (or organization_id=...) to the organization to use.",
+            organizations=orgs,
+        )
+    if isinstance(users.error, AuthenticationError):
+        return result(cid, title, "P0", "skip", "not checked: the key was rejected")
+    if org_id is not None:
+        return result(cid, title, "P0", "pass", f"x-organization-id {org_id} sent on every call")
+    orgs = _org_ids(facts)
+    if len(orgs) > 1:
+        return result(
+            cid,
+            title,
+            "P0",
+            "warn",
+            f"the token reaches {len(orgs)} organizations and none is configured; calls that "
+            "need one will answer 400",
+            f"Set {C.ENV_ORGANIZATION_ID} to the organization to use.",
+            organizations=orgs,
+        )
+    return result(cid, title, "P0", "pass", "single-organization token: no header needed")
+
+
+def _org_ids(facts: ProbeFacts) -> list[Any]:
+    outcome = facts.organizations
+    if outcome is None or outcome.response is None:
+        return []
+    try:
+        body = outcome.response.json() or {}
+        return [o.get("id") for o in body.get("organizations", []) if isinstance(o, dict)]
+    except (ValueError, AttributeError):
+        return []
+
+
+def _headroom_result(users: Outcome, err: MaintainXError | None) -> CheckResult:
+    title = "rate-limit headroom"
+    headers: dict[str, str] = {}
+    if users.response is not None:
+        headers = dict(users.response.headers)
+    elif isinstance(err, APIStatusError):
+        headers = err.headers
+    info = parse_rate_limit(headers)
+    if info.limit is None or info.remaining is None:
+        return result(
+            "health.rate_limit", title, "P0", "skip", "the response had no X-Rate-Limit headers"
+        )
+    share = info.remaining / info.limit if info.limit else 0.0
+    facts = f"{info.remaining} of {info.limit} requests left in this window"
+    if info.reset is not None:
+        facts += f" (resets in {info.reset:g} s)"
+    data: dict[str, Any] = {"limit": info.limit, "remaining": info.remaining, "reset": info.reset}
+    if info.remaining == 0:
+        return result(
+            "health.rate_limit",
+            title,
+            "P0",
+            "fail",
+            facts + ": the quota is spent, calls get 429",
+            "Another process shares this key's quota: share the limiter (Redis) or slow down.",
+            **data,
+        )
+    if share < LOW_HEADROOM:
+        return result(
+            "health.rate_limit",
+            title,
+            "P0",
+            "warn",
+            facts,
+            "Little quota left: share one rate limiter between processes (Redis backend).",
+            **data,
+        )
+    return result("health.rate_limit", title, "P0", "pass", facts, **data)
+
+
+def skipped_live(reason: str) -> list[CheckResult]:
+    """The live checks, all skipped for ``reason`` (live=False, or no client)."""
+    return [
+        result("health.api_reachable", "API reachable, and its latency", "P0", "skip", reason),
+        result("auth.key_valid", "API key accepted (GET /users?limit=1)", "P0", "skip", reason),
+        result(
+            "auth.organization",
+            "organization header where the token needs it",
+            "P0",
+            "skip",
+            reason,
+        ),
+        result("health.rate_limit", "rate-limit headroom", "P0", "skip", reason),
+    ]

@@ -1,0 +1,376 @@
+"""The plain CRUD resources, declared: assets, locations, users, teams, parts, vendors,
+categories, work requests and meters (their special endpoints live in ``_extras``)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ._http import Ctx
+from ._resources import Predicate, Resource, enum_list, parse_int_list
+from ._store import Row
+
+PRIORITIES = "enum:NONE|LOW|MEDIUM|HIGH"
+
+
+def _stamp(ctx: Ctx, row_id: int) -> dict[str, Any]:
+    now = ctx.emu.now()
+    return {"id": row_id, "createdAt": now, "updatedAt": now, "organizationId": ctx.org.id}
+
+
+def _eq_filter(param: str, key: str) -> Any:
+    def build(ctx: Ctx) -> Predicate | None:
+        value = ctx.q(param)
+        if value is None:
+            return None
+        return lambda r: str(r.get(key)) == value
+
+    return build
+
+
+def _ids_filter(param: str, key: str) -> Any:
+    def build(ctx: Ctx) -> Predicate | None:
+        ids = set(parse_int_list(ctx, param))
+        if not ids:
+            return None
+        return lambda r: r.get(key) in ids
+
+    return build
+
+
+# -- assets -----------------------------------------------------------------------------
+ASSET_FIELDS = {
+    "name": "str", "description": "str?", "barcode": "str?", "criticalityId": "int?", "parentId": "int?",
+    "locationId": "int?", "teamIds": "[int]", "assetTypes": "[str]", "extraFields": "obj",
+    "vendorIds": "[num]", "serialNumber": "str?", "depreciation": "obj?", "manufacturer": "obj?", "model": "obj?",
+}  # fmt: skip
+
+
+def _asset_shape(values: dict[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    for key in ("manufacturer", "model"):  # objects in, strings out
+        if key in out:
+            out[key] = (out[key] or {}).get("name") if out[key] is not None else None
+    out.pop("depreciation", None)
+    return out
+
+
+def _make_asset(emu: Any, ctx: Ctx, row_id: int, body: dict[str, Any]) -> Row:
+    row: Row = {
+        **_stamp(ctx, row_id), "name": "", "description": None, "parentId": None, "criticalityId": None,
+        "locationId": None, "serialNumber": None, "creatorId": ctx.user_id, "barcode": None, "teamIds": [],
+        "assetTypes": [], "extraFields": {}, "vendorIds": [], "manufacturer": None, "model": None,
+        "attachments": [], "currentOwnerId": ctx.user_id, "childrenIds": [], "deletedAt": None,
+    }  # fmt: skip
+    row.update(_asset_shape(body))
+    return row
+
+
+ASSETS = Resource(
+    table="assets", path="/assets", items_key="assets", one_key="asset", label="Asset",
+    fields=ASSET_FIELDS, required=("name",), make=_make_asset, shape=_asset_shape,
+    list_keys=("id", "name", "description", "parentId", "criticalityId", "locationId", "serialNumber",
+               "createdAt", "updatedAt", "creatorId", "organizationId", "barcode", "teamIds",
+               "assetTypes", "extraFields", "vendorIds", "manufacturer", "model"),
+    detail_keys=("id", "name", "currentOwnerId", "barcode", "description", "criticalityId", "teamIds",
+                 "assetTypes", "parentId", "childrenIds", "locationId", "serialNumber", "attachments",
+                 "extraFields", "vendorIds", "createdAt", "updatedAt", "deletedAt", "creatorId",
+                 "manufacturer", "model"),
+    keep_null_list=frozenset({"description", "parentId", "criticalityId", "locationId", "serialNumber", "creatorId"}),
+    refs={"locationId": "locations", "parentId": "assets"},
+    filters=(_eq_filter("locationId", "locationId"), _eq_filter("manufacturer", "manufacturer"), _eq_filter("model", "model")),
+    sorts=("createdAt", "updatedAt"), date_filters=True, multi_org=True,
+    on_event={"create": "NEW_ASSET"}, id_key="assetId", snapshot_key="newAsset",
+)  # fmt: skip
+
+
+# -- locations ---------------------------------------------------------------------------
+def _make_location(emu: Any, ctx: Ctx, row_id: int, body: dict[str, Any]) -> Row:
+    row: Row = {
+        **_stamp(ctx, row_id), "name": "", "description": None, "address": None, "parentId": None,
+        "extraFields": {}, "teamIds": [], "vendorIds": [], "barcode": None, "childrenIds": [], "creatorId": ctx.user_id,
+    }  # fmt: skip
+    row.update(body)
+    return row
+
+
+def _name_prefix(ctx: Ctx) -> Predicate | None:
+    prefix = ctx.q("name")
+    if not prefix:
+        return None
+    low = prefix.lower()
+    return lambda r: str(r["name"]).lower().startswith(low)
+
+
+LOCATIONS = Resource(
+    table="locations", path="/locations", items_key="locations", one_key="location", label="Location",
+    fields={"name": "str", "description": "str?", "address": "str?", "barcode": "str?", "parentId": "int?",
+            "extraFields": "obj", "vendorIds": "[num]", "teamIds": "[num]"},
+    required=("name",), make=_make_location, create_status=200,
+    list_keys=("id", "name", "description", "address", "parentId", "createdAt", "updatedAt",
+               "organizationId", "extraFields", "teamIds", "vendorIds", "barcode"),
+    refs={"parentId": "locations"}, filters=(_name_prefix,), multi_org=True,
+    on_event={"create": "NEW_LOCATION"}, id_key="locationId",
+)  # fmt: skip
+
+
+# -- users ---------------------------------------------------------------------------------
+ROLES = "enum:ADMIN|MEMBER|OPERATOR|REQUESTER|SERVICE_ACCOUNT"
+
+
+def _make_user(emu: Any, ctx: Ctx, row_id: int, body: dict[str, Any]) -> Row:
+    row: Row = {
+        **_stamp(ctx, row_id), "firstName": "", "lastName": "", "email": None, "phoneNumber": None,
+        "role": "MEMBER", "authType": "NORMAL", "hourlyRate": None, "lastVisitedAt": None, "extraFields": {},
+    }  # fmt: skip
+    row.update(
+        {k: v for k, v in body.items() if k not in ("inviteType", "customRole", "externalData")}
+    )
+    return row
+
+
+def _email_filter(ctx: Ctx) -> Predicate | None:
+    emails = {e.lower() for e in ctx.qlist("email")}
+    if not emails:
+        return None
+    return lambda r: str(r.get("email") or "").lower() in emails
+
+
+USERS = Resource(
+    table="users", path="/users", items_key="users", one_key="user", label="User",
+    fields={"firstName": "str", "lastName": "str", "role": ROLES, "customRole": "any?", "email": "str?",
+            "phoneNumber": "str?", "externalData": "any?", "extraFields": "obj",
+            "authType": "enum:NORMAL|SAML|OIDC", "inviteType": "enum:ALL|EMAIL|SMS|NONE",
+            "hourlyRate": "int?"},
+    required=("firstName", "lastName"), make=_make_user,
+    list_keys=("id", "firstName", "lastName", "email", "phoneNumber", "authType", "hourlyRate",
+               "lastVisitedAt", "role", "extraFields"),
+    detail_keys=("id", "firstName", "lastName", "email", "phoneNumber", "authType", "hourlyRate",
+                 "lastVisitedAt", "role", "extraFields"),
+    filters=(_email_filter,),
+)  # fmt: skip
+
+
+# -- teams ------------------------------------------------------------------------------------
+def _make_team(emu: Any, ctx: Ctx, row_id: int, body: dict[str, Any]) -> Row:
+    members = {int(u): "MEMBER" for u in body.get("memberIds") or []}
+    row: Row = {**_stamp(ctx, row_id), "name": body.get("name", ""), "description": body.get("description"),
+                "assetIds": list(body.get("assetIds") or []), "locationIds": list(body.get("locationIds") or []),
+                "_members": members, "membersCount": len(members)}  # fmt: skip
+    return row
+
+
+def _team_shape(values: dict[str, Any]) -> dict[str, Any]:
+    values.pop("membersCount", None)
+    values.pop("memberIds", None)
+    return values
+
+
+TEAMS = Resource(
+    table="teams", path="/teams", items_key="teams", one_key="team", label="Team",
+    fields={"name": "str", "description": "str?", "assetIds": "[int]", "locationIds": "[int]",
+            "memberIds": "[int]", "membersCount": "int"},
+    required=("name",), make=_make_team, shape=_team_shape, refs={"memberIds": "users"},
+    list_keys=("id", "name"),
+    detail_keys=("id", "name", "description", "membersCount", "assetIds", "locationIds", "createdAt", "updatedAt"),
+)  # fmt: skip
+
+
+# -- parts --------------------------------------------------------------------------------------
+def _part_locations(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"locationId": int(e.get("locationId", 0)), "availableQuantity": int(e.get("availableQuantity") or 0),
+         "inStockQuantity": int(e.get("availableQuantity") or 0), "minimumQuantity": int(e.get("minimumQuantity") or 0),
+         "maximumQuantity": e.get("maximumQuantity"), "area": e.get("area")}
+        for e in entries
+    ]  # fmt: skip
+
+
+def _part_shape(values: dict[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    if isinstance(out.get("locations"), list):
+        out["locations"] = _part_locations(out["locations"])
+    elif isinstance(out.get("locations"), dict):
+        out.pop("locations")
+    if "locations" in out:
+        stock = sum(entry["inStockQuantity"] for entry in out["locations"])
+        out.update(availableQuantity=stock, inStockQuantity=stock,
+                   minimumQuantity=sum(entry["minimumQuantity"] for entry in out["locations"]))  # fmt: skip
+    for key in ("assignedQuantity", "committedQuantities", "createdAt", "updatedAt", "deletedAt"):
+        out.pop(key, None)
+    return out
+
+
+def _make_part(emu: Any, ctx: Ctx, row_id: int, body: dict[str, Any]) -> Row:
+    row: Row = {
+        **_stamp(ctx, row_id), "name": "", "description": None, "barcode": None, "locationId": None,
+        "locations": [], "area": None, "unitCost": None, "availableQuantity": 0, "minimumQuantity": 0,
+        "orderedQuantity": 0, "reservedQuantity": 0, "partTypes": [], "inStockQuantity": 0,
+        "committedQuantities": {"reserved": 0, "kitted": 0, "staged": 0}, "assignedQuantity": 0,
+        "maximumQuantity": None, "extraFields": {}, "vendors": [], "assetIds": [], "teamIds": [],
+    }  # fmt: skip
+    row.update(_part_shape(body))
+    return row
+
+
+def _part_number(ctx: Ctx) -> Predicate | None:
+    number = ctx.q("partNumber")
+    if number is None:
+        return None
+    return lambda r: any(v.get("partNumber") == number for v in r["vendors"])
+
+
+PART_LIST_KEYS = (
+    "id", "name", "description", "barcode", "locationId", "locations", "area", "unitCost",
+    "availableQuantity", "minimumQuantity", "orderedQuantity", "reservedQuantity", "partTypes",
+    "createdAt", "updatedAt", "inStockQuantity", "committedQuantities", "assignedQuantity",
+    "maximumQuantity", "organizationId", "extraFields", "vendors",
+)  # fmt: skip
+PARTS = Resource(
+    table="parts", path="/parts", items_key="parts", one_key="part", label="Part",
+    fields={"name": "str", "description": "str?", "unitCost": "int?", "barcode": "str?",
+            "locations": "any", "partTypes": "[str]", "assetIds": "[int]", "teamIds": "[int]",
+            "extraFields": "obj", "vendors": "[obj]", "assignedQuantity": "any", "committedQuantities": "any"},
+    required=("name",), make=_make_part, shape=_part_shape,
+    list_keys=PART_LIST_KEYS, detail_keys=(*PART_LIST_KEYS, "assetIds", "teamIds"),
+    keep_null_list=frozenset({"description", "barcode", "locationId", "area", "unitCost"}),
+    filters=(_part_number,), sorts=("createdAt", "updatedAt"), date_filters=True, multi_org=True,
+    on_event={"create": "NEW_PART", "patch": "PART_CHANGE", "delete": "PART_DELETE"},
+    id_key="partId", snapshot_key="newPart",
+)  # fmt: skip
+
+
+# -- vendors, categories ----------------------------------------------------------------------
+def _make_simple(defaults: dict[str, Any]) -> Any:
+    def make(emu: Any, ctx: Ctx, row_id: int, body: dict[str, Any]) -> Row:
+        row: Row = {
+            **_stamp(ctx, row_id),
+            **{k: (v.copy() if isinstance(v, dict | list) else v) for k, v in defaults.items()},
+        }
+        row.update(body)
+        return row
+
+    return make
+
+
+VENDORS = Resource(
+    table="vendors", path="/vendors", items_key="vendors", one_key="vendor", label="Vendor",
+    fields={"name": "str", "description": "str?", "extraFields": "obj", "emails": "[str]", "phoneNumbers": "[str]"},
+    required=("name",), make=_make_simple({"name": "", "description": None, "extraFields": {}}),
+    list_keys=("id", "name", "extraFields"),
+    detail_keys=("id", "name", "description", "extraFields", "createdAt", "updatedAt"),
+    on_event={"create": "NEW_VENDOR"}, id_key="vendorId",
+)  # fmt: skip
+
+CATEGORIES = Resource(
+    table="categories", path="/categories", items_key="categories", one_key="category", label="Category",
+    fields={"label": "str", "description": "str"},
+    required=("label",), make=_make_simple({"label": "", "description": ""}),
+    list_keys=("id", "label", "description"),
+    detail_keys=("id", "label", "description", "workOrderCount", "updatedAt"),
+)  # fmt: skip
+
+
+# -- work requests ------------------------------------------------------------------------------
+def _wr_shape(values: dict[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    if "creatorContactInfo" in out and isinstance(out["creatorContactInfo"], str):
+        text = out["creatorContactInfo"]
+        out["creatorContactInfo"] = {"type": "EMAIL" if "@" in text else "OTHER", "value": text}
+    return out
+
+
+def _make_work_request(emu: Any, ctx: Ctx, row_id: int, body: dict[str, Any]) -> Row:
+    row: Row = {
+        **_stamp(ctx, row_id), "title": "", "description": None, "priority": "NONE", "requestStatus": "PENDING",
+        "assetId": None, "locationId": None, "workOrderId": None, "approverTeamId": None,
+        "creatorContactInfo": None, "sendEmailNotification": False, "extraFields": {}, "attachments": [],
+    }  # fmt: skip
+    row.update(_wr_shape(body))
+    return row
+
+
+def _wr_filters(ctx: Ctx) -> Predicate | None:
+    preds: list[Predicate] = []
+    assets = set(parse_int_list(ctx, "assets"))
+    if assets:
+        preds.append(lambda r: r["assetId"] in assets)
+    locations = set(parse_int_list(ctx, "locations"))
+    if locations:
+        preds.append(lambda r: r["locationId"] in locations)
+    priorities = set(enum_list(ctx, "priorities", ("NONE", "LOW", "MEDIUM", "HIGH")))
+    if priorities:
+        preds.append(lambda r: r["priority"] in priorities)
+    statuses = set(enum_list(ctx, "statuses", ("PENDING", "REJECTED", "APPROVED", "DONE")))
+    if statuses:
+        preds.append(lambda r: r["requestStatus"] in statuses)
+    title = ctx.q("title")
+    if title:
+        preds.append(lambda r: title.lower() in r["title"].lower() or title == str(r["id"]))
+    if not preds:
+        return None
+    return lambda r: all(p(r) for p in preds)
+
+
+WR_KEYS = (
+    "id", "title", "attachments", "priority", "description", "requestStatus", "assetId", "locationId",
+    "workOrderId", "sendEmailNotification", "extraFields", "approverTeamId", "creatorContactInfo",
+    "createdAt", "updatedAt",
+)  # fmt: skip
+WORK_REQUESTS = Resource(
+    table="workrequests", path="/workrequests", items_key="workRequests", one_key="workRequest",
+    label="Work Request",
+    fields={"title": "str", "description": "str?", "priority": PRIORITIES, "assetId": "int?",
+            "locationId": "int?", "extraFields": "obj", "approverTeamId": "int?", "creatorContactInfo": "str?"},
+    required=("title",), make=_make_work_request, shape=_wr_shape, create_status=200,
+    list_keys=WR_KEYS, detail_keys=WR_KEYS,
+    refs={"assetId": "assets", "locationId": "locations", "approverTeamId": "teams"},
+    filters=(_wr_filters,), on_event={"create": "NEW_WORK_REQUEST"}, id_key="workRequestId",
+)  # fmt: skip
+
+
+# -- meters ---------------------------------------------------------------------------------------
+def _make_meter(emu: Any, ctx: Ctx, row_id: int, body: dict[str, Any]) -> Row:
+    row: Row = {
+        **_stamp(ctx, row_id), "name": "", "unit": "", "description": None, "measurementType": "MANUAL",
+        "readingFrequency": None, "assetId": None, "locationId": None, "creatorId": ctx.user_id,
+        "updaterId": None, "uuid": str(uuid.UUID(int=row_id)), "deletedAt": None, "_readings": [],
+    }  # fmt: skip
+    row.update(body)
+    return row
+
+
+def _meter_filters(ctx: Ctx) -> Predicate | None:
+    assets = set(parse_int_list(ctx, "assets"))
+    kinds = set(enum_list(ctx, "measurementType", ("MANUAL", "IOT_DEVICE", "AUTOMATED_SENSOR")))
+    if not assets and not kinds:
+        return None
+    return lambda r: (
+        (not assets or r["assetId"] in assets) and (not kinds or r["measurementType"] in kinds)
+    )
+
+
+class _Meters(Resource):
+    def list_item(self, row: Row) -> dict[str, Any]:
+        item = super().list_item(row)
+        if row["_readings"]:
+            item["lastReading"] = dict(row["_readings"][-1])
+        return item
+
+
+METERS = _Meters(
+    table="meters", path="/meters", items_key="meters", one_key="meter", label="meter",
+    fields={"name": "str", "unit": "str", "description": "str?",
+            "measurementType": "enum:MANUAL|IOT_DEVICE|AUTOMATED_SENSOR", "readingFrequency": "obj?",
+            "assetId": "int?", "locationId": "int?"},
+    required=("name", "unit"), make=_make_meter, refs={"assetId": "assets", "locationId": "locations"},
+    list_keys=("id", "name", "unit", "measurementType"),
+    detail_keys=("id", "assetId", "locationId", "creatorId", "updaterId", "name", "uuid", "description",
+                 "measurementType", "readingFrequency", "unit", "createdAt", "updatedAt", "deletedAt"),
+    keep_null_detail=frozenset({"assetId", "locationId", "updaterId", "description", "readingFrequency", "deletedAt"}),
+    filters=(_meter_filters,),
+)  # fmt: skip
+
+RESOURCES: tuple[Resource, ...] = (
+    ASSETS, LOCATIONS, USERS, TEAMS, PARTS, VENDORS, CATEGORIES, WORK_REQUESTS, METERS,
+)  # fmt: skip

@@ -1,0 +1,151 @@
+"""Small value types of the emulator: a handler's context, its reply and API errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._store import OrgState
+    from .emulator import Emulator
+
+JSON_HEADERS = (("content-type", "application/json"),)
+
+#: GET operations whose 400 body uses the write shape ``{"errors": [...]}`` (as the spec says).
+_GETS_WITH_WRITE_ERRORS = frozenset(
+    {
+        "/manufacturers/{id}",
+        "/models/{id}",
+        "/vendors/{id}/contacts/{contactId}",
+        "/customfields/{entity}",
+    }
+)
+
+
+def dumps(body: Any) -> bytes:
+    """Compact JSON, as the API sends it."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+@dataclass(slots=True)
+class Reply:
+    """What a handler answers: a status and a JSON-able body (``None`` = no body)."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class ApiReject(Exception):
+    """Raised by handlers to answer an error; nothing the handler did must be stored."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(f"{status}: {body!r}")
+        self.status = status
+        self.body = body
+
+
+def field_error(message: str, field_path: str | None = None, value: Any = None) -> dict[str, Any]:
+    """One item of the write error shape."""
+    item: dict[str, Any] = {"error": message}
+    if field_path is not None:
+        item["fieldPath"] = field_path
+        if value is None or isinstance(value, str | int | float | bool):
+            item["fieldValue"] = value
+        else:
+            item["fieldValue"] = json.dumps(value)[:200]
+    return item
+
+
+@dataclass(slots=True)
+class Ctx:
+    """Everything a route handler sees about one authenticated request."""
+
+    emu: Emulator
+    method: str
+    path: str
+    template: str
+    params: dict[str, str]
+    query: dict[str, list[str]]
+    raw_body: bytes
+    headers: Mapping[str, str]
+    org: OrgState
+    user_id: int
+    path_prefix: str
+    emit: Callable[[str, dict[str, Any]], None]
+    orgs: tuple[OrgState, ...] = ()
+    _json: Any = None
+    _parsed: bool = False
+
+    # -- input helpers -------------------------------------------------------------
+    def q(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else None
+
+    def qlist(self, name: str) -> list[str]:
+        return list(self.query.get(name, ()))
+
+    def qbool(self, name: str) -> bool:
+        value = self.q(name)
+        return value is not None and value.lower() in ("true", "1", "yes")
+
+    @property
+    def skip_webhook(self) -> bool:
+        return self.qbool("skipWebhook")
+
+    def id_param(self, name: str = "id") -> int:
+        raw = self.params.get(name, "")
+        try:
+            number = float(raw)
+        except ValueError:
+            raise self.bad(f"{name} must be a number", name, raw) from None
+        if number != int(number) or number < 1:
+            raise self.bad(f"{name} must be a positive integer", name, raw)
+        return int(number)
+
+    def json(self) -> Any:
+        if not self._parsed:
+            self._parsed = True
+            if not self.raw_body.strip():
+                self._json = None
+            else:
+                try:
+                    self._json = json.loads(self.raw_body)
+                except ValueError:
+                    raise self.bad("body is not valid JSON") from None
+        return self._json
+
+    def body_object(self, *, required: bool = True) -> dict[str, Any]:
+        body = self.json()
+        if body is None and not required:
+            return {}
+        if not isinstance(body, dict):
+            raise self.bad("body must be a JSON object", None, None)
+        return body
+
+    # -- error helpers -------------------------------------------------------------
+    @property
+    def write_errors(self) -> bool:
+        return self.method != "GET" or self.template in _GETS_WITH_WRITE_ERRORS
+
+    def bad(self, message: str, field_path: str | None = None, value: Any = None) -> ApiReject:
+        """A 400 in the shape this operation documents."""
+        return bad_request(message, field_path, value, write=self.write_errors)
+
+    def bad_many(self, errors: list[dict[str, Any]]) -> ApiReject:
+        if self.write_errors:
+            return ApiReject(400, {"errors": errors})
+        return ApiReject(400, {"error": "; ".join(str(e["error"]) for e in errors)})
+
+    def not_found(self, what: str) -> ApiReject:
+        return ApiReject(404, {"error": f"{what} Not Found"})
+
+
+def bad_request(
+    message: str, field_path: str | None = None, value: Any = None, *, write: bool
+) -> ApiReject:
+    if write:
+        return ApiReject(400, {"errors": [field_error(message, field_path, value)]})
+    return ApiReject(400, {"error": message})

@@ -1,0 +1,331 @@
+"""A small engine for the CRUD resources: declare a :class:`Resource`, get its routes.
+
+Records are stored whole (the detail shape); list items and other views are projections.
+Keys starting with ``_`` are internal. ``None`` values are left out of answers unless the
+spec marks the field required (and nullable), so every answer is spec-conformant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._http import ApiReject, Ctx, Reply
+from ._paging import offset_page, page_body, parse_limit, sort_param, sorted_rows
+from ._router import Route
+from ._store import OrgState, Row, Table, normalize_datetime
+from ._validate import validate_body
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+
+Predicate = Callable[[Row], bool]
+FilterBuilder = Callable[[Ctx], Predicate | None]
+
+#: Keys of webhook entity snapshots, sent only to subscriptions with ``serializeEntity``.
+SNAPSHOT_KEYS = (
+    "newWorkOrder",
+    "WorkOrder",
+    "newPart",
+    "deletedPart",
+    "newAsset",
+    "newPurchaseOrder",
+    "purchaseOrder",
+)
+
+
+def project(
+    row: Row, keys: Iterable[str] | None, keep_null: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The answer view of a record: ``keys`` (all public keys when None), ``None`` dropped
+    unless the key is in ``keep_null``."""
+    names = row.keys() if keys is None else keys
+    out: dict[str, Any] = {}
+    for name in names:
+        if name.startswith("_"):
+            continue
+        value = row.get(name)
+        if value is None and name not in keep_null:
+            continue
+        out[name] = value
+    return out
+
+
+def parse_int_list(ctx: Ctx, name: str) -> list[int]:
+    out = []
+    for raw in ctx.qlist(name):
+        try:
+            out.append(int(raw))
+        except ValueError:
+            raise ctx.bad(f"{name} must be a list of integer ids", name, raw) from None
+    return out
+
+
+def enum_list(ctx: Ctx, name: str, allowed: Iterable[str]) -> list[str]:
+    allowed = tuple(allowed)
+    values = ctx.qlist(name)
+    for value in values:
+        if value not in allowed:
+            raise ctx.bad(f"{name} must be among {', '.join(allowed)}", name, value)
+    return values
+
+
+def date_filters(ctx: Ctx) -> list[Predicate]:
+    """``updatedAt[gte|lte]`` / ``createdAt[gte|lte]`` (inclusive), raw or percent-encoded."""
+    preds: list[Predicate] = []
+    for fld in ("updatedAt", "createdAt"):
+        for op in ("gte", "lte"):
+            name = f"{fld}[{op}]"
+            raw = ctx.q(name)
+            if raw is None:
+                continue
+            bound = normalize_datetime(raw)
+            if bound is None:
+                raise ctx.bad(
+                    f"{name} must be an ISO 8601 date-time such as 2026-01-31T00:00:00Z", name, raw
+                )
+            preds.append(_bound(fld, bound, upper=op == "lte"))
+    return preds
+
+
+def _bound(field_name: str, bound: str, *, upper: bool) -> Predicate:
+    if upper:
+        return lambda r: bool(r[field_name] <= bound)
+    return lambda r: bool(r[field_name] >= bound)
+
+
+def all_of(preds: list[Predicate]) -> Predicate:
+    if not preds:
+        return lambda _r: True
+    if len(preds) == 1:
+        return preds[0]
+    return lambda r: all(p(r) for p in preds)
+
+
+def require(ctx: Ctx, table: Table, row_id: int, label: str) -> Row:
+    row = table.get(row_id)
+    if row is None:
+        raise ctx.not_found(label)
+    return row
+
+
+def check_refs(ctx: Ctx, body: Mapping[str, Any], refs: Mapping[str, str]) -> None:
+    """400 when an id field points at nothing (``{"assetId": "assets", ...}``)."""
+    errors = []
+    for key, table_name in refs.items():
+        value = body.get(key)
+        if value is None:
+            continue
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, int | float) and ctx.org.table(table_name).get(int(v)) is None:
+                errors.append({"error": f"{key} is not valid", "fieldPath": key, "fieldValue": v})
+    if errors:
+        raise ctx.bad_many(errors)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A CRUD resource: where it lives, what it accepts, and how it answers."""
+
+    table: str
+    path: str
+    items_key: str
+    one_key: str
+    label: str
+    fields: Mapping[str, str]
+    required: tuple[str, ...] = ()
+    make: Callable[[Emulator, Ctx, int, dict[str, Any]], Row] | None = None
+    shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    list_keys: tuple[str, ...] | None = None
+    detail_keys: tuple[str, ...] | None = None
+    keep_null_list: frozenset[str] = frozenset()
+    keep_null_detail: frozenset[str] = frozenset()
+    create_status: int = 201
+    create_reply: Literal["id", "object"] = "id"
+    patch_status: int = 200
+    patch_key: str | None = None
+    patch_fields: Mapping[str, str] | None = None
+    refs: Mapping[str, str] = field(default_factory=dict)
+    filters: tuple[FilterBuilder, ...] = ()
+    sorts: tuple[str, ...] = ()
+    date_filters: bool = False
+    multi_org: bool = False
+    ops: frozenset[str] = frozenset({"create", "list", "get", "patch", "delete"})
+    on_event: Mapping[str, str] = field(default_factory=dict)
+    snapshot_key: str | None = None
+    id_key: str | None = None
+
+    def routes(self) -> list[Route]:
+        one = self.path + "/{id}"
+        out: list[Route] = []
+        if "create" in self.ops:
+            out.append(Route("POST", self.path, self.create))
+        if "list" in self.ops:
+            out.append(Route("GET", self.path, self.list))
+        if "get" in self.ops:
+            out.append(Route("GET", one, self.get))
+        if "patch" in self.ops:
+            out.append(Route("PATCH", one, self.patch))
+        if "delete" in self.ops:
+            out.append(Route("DELETE", one, self.delete))
+        return out
+
+    # -- views ----------------------------------------------------------------------
+    def list_item(self, row: Row) -> dict[str, Any]:
+        return project(row, self.list_keys, self.keep_null_list)
+
+    def detail(self, row: Row) -> dict[str, Any]:
+        return project(row, self.detail_keys, self.keep_null_detail)
+
+    # -- handlers ---------------------------------------------------------------------
+    def create(self, ctx: Ctx) -> Reply:
+        emu = ctx.emu
+        body = ctx.body_object()
+        errors = validate_body(body, self.fields, self.required)
+        if errors:
+            raise ctx.bad_many(errors)
+        check_refs(ctx, body, self.refs)
+        assert self.make is not None
+        row_id = emu.next_id()
+        row = self.make(emu, ctx, row_id, body)
+        ctx.org.table(self.table).insert(row)
+        self._event(ctx, "create", row)
+        if self.create_reply == "object":
+            return Reply(self.create_status, self.detail(row))
+        return Reply(self.create_status, {"id": row_id})
+
+    def list(self, ctx: Ctx) -> Reply:
+        limit = parse_limit(ctx)
+        sort = sort_param(ctx, ("id", *self.sorts), "id") if self.sorts else "id"
+        preds = [p for build in self.filters if (p := build(ctx)) is not None]
+        if self.date_filters:
+            preds += date_filters(ctx)
+        match = all_of(preds)
+        orgs = ctx.orgs if self.multi_org else (ctx.org,)
+        if len(orgs) == 1:
+            rows = sorted_rows(orgs[0].table(self.table), match, sort)
+        else:
+            merged = Table()
+            for org in orgs:
+                for row in org.table(self.table):
+                    merged.insert(row)
+            rows = sorted_rows(merged, match, sort)
+        page, next_cursor = offset_page(ctx, rows, limit, sort)
+        return Reply(
+            200, page_body(ctx, self.items_key, [self.list_item(r) for r in page], next_cursor)
+        )
+
+    def get(self, ctx: Ctx) -> Reply:
+        row = require(ctx, ctx.org.table(self.table), ctx.id_param(), self.label)
+        return Reply(200, {self.one_key: self.detail(row)})
+
+    def patch(self, ctx: Ctx) -> Reply:
+        emu = ctx.emu
+        table = ctx.org.table(self.table)
+        row = require(ctx, table, ctx.id_param(), self.label)
+        body = ctx.body_object()
+        fields = self.patch_fields if self.patch_fields is not None else self.fields
+        errors = validate_body(body, fields)
+        if errors:
+            raise ctx.bad_many(errors)
+        check_refs(ctx, body, self.refs)
+        changes = {k: v for k, v in body.items() if k in fields}
+        if self.shape is not None:
+            changes = self.shape(changes)
+        row.update(changes)
+        row["updatedAt"] = emu.now()
+        table.touch()
+        self._event(ctx, "patch", row)
+        if self.patch_status == 204:
+            return Reply(204)
+        return Reply(self.patch_status, {self.patch_key or self.one_key: self.detail(row)})
+
+    def delete(self, ctx: Ctx) -> Reply:
+        table = ctx.org.table(self.table)
+        row = require(ctx, table, ctx.id_param(), self.label)
+        table.delete(row["id"])
+        self._event(ctx, "delete", row)
+        return Reply(204)
+
+    def _event(self, ctx: Ctx, kind: str, row: Row) -> None:
+        event = self.on_event.get(kind)
+        if event is None or self.id_key is None:
+            return
+        payload: dict[str, Any] = {
+            self.id_key: row["id"],
+            "orgId": ctx.org.id,
+            "occurredAt": row.get("updatedAt"),
+        }
+        if self.snapshot_key:
+            key = (
+                "deletedPart"
+                if kind == "delete" and self.snapshot_key == "newPart"
+                else self.snapshot_key
+            )
+            payload[key] = self.detail(row)
+        ctx.emit(event, payload)
+
+
+# -- users and webhooks used by the core ---------------------------------------------
+def ensure_user(emu: Emulator, org: OrgState, user_id: int, first: str, last: str) -> Row:
+    table = org.table("users")
+    row = table.get(user_id)
+    if row is None:
+        now = emu.now()
+        row = table.insert(
+            {
+                "id": user_id,
+                "firstName": first,
+                "lastName": last,
+                "email": f"{first.lower()}.{last.lower()}.{user_id}@example.com",
+                "phoneNumber": None,
+                "role": "ADMIN",
+                "authType": "NORMAL",
+                "hourlyRate": None,
+                "lastVisitedAt": now,
+                "extraFields": {},
+                "createdAt": now,
+                "updatedAt": now,
+            }
+        )
+    return row
+
+
+def deliver_events(emu: Emulator, org: OrgState, events: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send each event to the organization's matching subscriptions."""
+    subs = [s for s in org.table("subscriptions") if s["status"] == "VALID"]
+    if not subs:
+        return
+    for event, payload in events:
+        for sub in subs:
+            if sub["type"] != event or not _passes_filters(sub, payload):
+                continue
+            body = dict(payload)
+            if not (sub.get("options") or {}).get("serializeEntity"):
+                for key in SNAPSHOT_KEYS:
+                    body.pop(key, None)
+            emu.webhooks.dispatch(
+                emu.webhooks.sign(sub["id"], event, sub["url"], sub["secret"], body)
+            )
+
+
+def _passes_filters(sub: Row, payload: Mapping[str, Any]) -> bool:
+    filters = sub.get("filters") or {}
+    statuses = filters.get("oneOfStatuses")
+    if statuses:
+        status = payload.get("newSubStatus") or payload.get("newStatus")
+        if status not in statuses:
+            return False
+    return True
+
+
+def reject_if(
+    condition: bool, ctx: Ctx, message: str, field_path: str | None = None, value: Any = None
+) -> None:
+    if condition:
+        raise ctx.bad(message, field_path, value)
+
+
+__all__ = ["ApiReject", "Resource", "project"]

@@ -1,0 +1,137 @@
+"""Deterministic seed data: the same seed gives the same organization, byte for byte.
+
+Work orders spread over statuses, priorities, assets, locations, users and categories, with
+creation times over the last 90 days; 100,000 of them take a few seconds.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any
+
+from ._store import iso
+from ._work_orders import new_row
+
+if TYPE_CHECKING:
+    from ._store import OrgState
+    from .emulator import Emulator
+
+_WORDS = (
+    "Pump",
+    "Boiler",
+    "Conveyor",
+    "Compressor",
+    "Chiller",
+    "Forklift",
+    "Press",
+    "Valve",
+    "Fan",
+    "Mixer",
+)
+_TASKS = (
+    "Inspect",
+    "Repair",
+    "Lubricate",
+    "Replace filter on",
+    "Calibrate",
+    "Clean",
+    "Check noise on",
+)
+_STATUSES = (
+    "OPEN",
+    "OPEN",
+    "OPEN",
+    "IN_PROGRESS",
+    "IN_PROGRESS",
+    "ON_HOLD",
+    "DONE",
+    "DONE",
+    "CANCELED",
+)
+_PRIORITIES = ("NONE", "LOW", "MEDIUM", "HIGH")
+_FIRST = ("Ada", "Grace", "Linus", "Alan", "Margaret", "Ken", "Barbara", "Dennis")
+_LAST = ("Lovelace", "Hopper", "Torvalds", "Turing", "Hamilton", "Thompson", "Liskov", "Ritchie")
+_SPAN = 90 * 86400.0
+
+
+def seed_org(emu: Emulator, org: OrgState, *, work_orders: int, seed: int) -> None:
+    """Fill ``org`` with reference data and ``work_orders`` work orders."""
+    rng = random.Random(seed)
+    now = emu.clock()
+    start = now - _SPAN
+    stamp = iso(start)
+
+    def base(row_id: int) -> dict[str, Any]:
+        return {"id": row_id, "createdAt": stamp, "updatedAt": stamp, "organizationId": org.id}
+
+    locations = []
+    for i, name in enumerate(("North Plant", "South Plant", "Warehouse", "Workshop", "Office")):
+        row = {**base(emu.next_id()), "name": name, "description": None, "address": f"{i + 1} Industrial Way",
+               "parentId": None, "extraFields": {}, "teamIds": [], "vendorIds": [], "barcode": None,
+               "childrenIds": [], "creatorId": None}  # fmt: skip
+        locations.append(org.table("locations").insert(row)["id"])
+    users = []
+    for first, last in zip(_FIRST, _LAST, strict=True):
+        row = {**base(emu.next_id()), "firstName": first, "lastName": last,
+               "email": f"{first.lower()}.{last.lower()}@example.com", "phoneNumber": None,
+               "role": rng.choice(("ADMIN", "MEMBER", "MEMBER", "OPERATOR")), "authType": "NORMAL",
+               "hourlyRate": rng.randrange(2000, 6000, 100), "lastVisitedAt": stamp, "extraFields": {}}  # fmt: skip
+        users.append(org.table("users").insert(row)["id"])
+    teams = []
+    for name in ("Mechanics", "Electricians", "Facilities"):
+        members = {u: "MEMBER" for u in rng.sample(users, 3)}
+        row = {**base(emu.next_id()), "name": name, "description": None, "assetIds": [], "locationIds": [],
+               "_members": members, "membersCount": len(members)}  # fmt: skip
+        teams.append(org.table("teams").insert(row)["id"])
+    categories = []
+    for label in ("Electrical", "Mechanical", "Safety", "Cleaning"):
+        org.table("categories").insert({**base(emu.next_id()), "label": label, "description": ""})
+        categories.append(label)
+    vendors = []
+    for name in ("Acme Supplies", "Globex", "Initech", "Umbrella Parts", "Stark Industrial"):
+        row = {**base(emu.next_id()), "name": name, "description": None, "extraFields": {}}
+        vendors.append(org.table("vendors").insert(row)["id"])
+    assets = []
+    for i in range(12):
+        row = {**base(emu.next_id()), "name": f"{_WORDS[i % len(_WORDS)]} {i + 1}", "description": None,
+               "parentId": None, "criticalityId": None, "locationId": rng.choice(locations),
+               "serialNumber": f"SN-{seed}-{i:04d}", "creatorId": users[0], "barcode": None, "teamIds": [],
+               "assetTypes": [], "extraFields": {}, "vendorIds": [], "manufacturer": None, "model": None,
+               "attachments": [], "currentOwnerId": users[0], "childrenIds": [], "deletedAt": None}  # fmt: skip
+        assets.append(org.table("assets").insert(row)["id"])
+    for i in range(6):
+        stock = rng.randrange(0, 50)
+        location = rng.choice(locations)
+        row = {**base(emu.next_id()), "name": f"Spare part {i + 1}", "description": None, "barcode": None,
+               "locationId": None, "area": None, "unitCost": rng.randrange(100, 10000),
+               "locations": [{"locationId": location, "availableQuantity": stock, "inStockQuantity": stock,
+                              "minimumQuantity": 5, "maximumQuantity": None, "area": None}],
+               "availableQuantity": stock, "minimumQuantity": 5, "orderedQuantity": 0, "reservedQuantity": 0,
+               "partTypes": [], "inStockQuantity": stock,
+               "committedQuantities": {"reserved": 0, "kitted": 0, "staged": 0}, "assignedQuantity": 0,
+               "maximumQuantity": None, "extraFields": {}, "vendors": [{"vendorId": rng.choice(vendors), "partNumber": f"P-{i:03d}"}],
+               "assetIds": [], "teamIds": []}  # fmt: skip
+        org.table("parts").insert(row)
+    table = org.table("workorders")
+    step = _SPAN / max(work_orders, 1)
+    for i in range(work_orders):
+        created_ts = start + i * step
+        created = iso(created_ts)
+        updated = iso(min(now, created_ts + rng.random() * 7 * 86400))
+        row = new_row(org, emu.next_id(), now=created, creator=rng.choice(users))
+        status = rng.choice(_STATUSES)
+        row.update(
+            title=f"{rng.choice(_TASKS)} {rng.choice(_WORDS).lower()} #{i + 1}",
+            status=status,
+            priority=rng.choice(_PRIORITIES),
+            updatedAt=updated,
+            assetId=rng.choice(assets),
+            locationId=rng.choice(locations),
+            assigneeIds=[rng.choice(users)],
+            teamIds=[rng.choice(teams)] if rng.random() < 0.3 else [],
+            categories=[rng.choice(categories)] if rng.random() < 0.5 else [],
+            type=rng.choice(("REACTIVE", "PREVENTIVE", "OTHER")),
+        )
+        if status == "DONE":
+            row.update(completedAt=updated, completerId=row["assigneeIds"][0])
+        table.insert(row)

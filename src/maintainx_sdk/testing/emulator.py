@@ -1,0 +1,447 @@
+"""The MaintainX emulator: a stateful, in-memory API behind one pure request handler.
+
+``Emulator.handle(httpx.Request) -> httpx.Response`` is the core; :meth:`Emulator.transport`
+and :meth:`Emulator.async_transport` plug it into ``MaintainX(transport=...)`` without a
+socket, and :meth:`Emulator.serve` runs it as a real HTTP/1.1 server on loopback.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+
+from ._http import JSON_HEADERS, ApiReject, Ctx, dumps
+from ._ratelimit import Quota, RateLimiter
+from ._router import Route, Router
+from ._store import OrgState, iso
+from .faults import Fault, FaultPlan, parse_fault_spec
+from .webhooks import Delivery, DeliveryMode, WebhookDispatcher
+
+if TYPE_CHECKING:
+    from .server import EmulatorServer
+    from .transports import AsyncEmulatorTransport, EmulatorTransport
+
+DEFAULT_API_KEY = "emulator-key"
+DEFAULT_ORG_ID = 1
+ORGANIZATION_HEADER = "x-organization-id"
+ORGANIZATIONS_HEADER = "x-organization-ids"
+#: The lists that accept ``x-organization-ids`` (several organizations at once).
+MULTI_ORG_LISTS = frozenset({"/assets", "/locations", "/parts", "/manufacturers", "/models"})
+
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """An accepted API key: the user it belongs to and the organizations it reaches."""
+
+    user_id: int
+    org_ids: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """A handled request: the response, and how the wire should misbehave (faults)."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    delay: float = 0.0
+    disconnect: bool = False
+    hang: bool = False
+    fault: Fault | None = None
+    route: str | None = None
+
+    def to_response(self, request: httpx.Request | None = None) -> httpx.Response:
+        return httpx.Response(self.status, headers=self.headers, content=self.body, request=request)
+
+
+@dataclass(slots=True)
+class RequestLogEntry:
+    method: str
+    path: str
+    template: str | None
+    status: int
+    fault: Fault | None
+    org_id: int | None
+
+
+@dataclass(slots=True)
+class _Counters:
+    requests: int = 0
+    log: list[RequestLogEntry] = field(default_factory=list)
+
+
+class Emulator:
+    """A local MaintainX API. Thread-safe; every organization's data lives in memory.
+
+    >>> emu = Emulator(seed=1, work_orders=50)
+    >>> mx = MaintainX(api_key=emu.api_key, transport=emu.transport())
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = DEFAULT_API_KEY,
+        seed: int = 1,
+        work_orders: int = 0,
+        org_id: int = DEFAULT_ORG_ID,
+        org_name: str = "Emulated Plant",
+        rate_limit: Quota | str | None = "100/60",
+        org_rate_limit: Quota | str | None = "500/60",
+        clock: Callable[[], float] = time.time,
+        faults: FaultPlan | str | None = None,
+        webhook_mode: DeliveryMode = "background",
+        webhook_sink: Callable[[Delivery], None] | None = None,
+        webhook_duplicate_rate: float = 0.0,
+        webhook_timestamp_unit: Literal["s", "ms"] = "s",
+        max_hang: float | None = None,
+        keep_log: bool = False,
+    ) -> None:
+        self.clock = clock
+        self.seed = seed
+        self.lock = threading.RLock()
+        self._ids = itertools.count(1000)
+        self._orgs: dict[int, OrgState] = {}
+        self._tokens: dict[str, Token] = {}
+        self.default_org_id = org_id
+        self.api_key = api_key
+        self.max_hang = max_hang
+        self.keep_log = keep_log
+        self.counters = _Counters()
+        self.limiter = RateLimiter(_quota(rate_limit), _quota(org_rate_limit), clock=clock)
+        if isinstance(faults, str):
+            faults = parse_fault_spec(faults, FaultPlan(seed))
+        self.faults: FaultPlan = faults or FaultPlan(seed)
+        self.webhooks = WebhookDispatcher(
+            mode=webhook_mode,
+            sink=webhook_sink,
+            clock=clock,
+            duplicate_rate=webhook_duplicate_rate,
+            seed=seed,
+            timestamp_unit=webhook_timestamp_unit,
+        )
+        from ._routes import all_routes
+
+        self.router = Router(all_routes())
+        self.add_org(org_id, org_name)
+        self.add_token(api_key, org_ids=(org_id,))
+        if work_orders:
+            from ._seed import seed_org
+
+            seed_org(self, self.org(org_id), work_orders=work_orders, seed=seed)
+
+    # -- setup ----------------------------------------------------------------------
+    def now(self) -> str:
+        """The emulator's current time as an API date-time string."""
+        return iso(self.clock())
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def add_org(self, org_id: int, name: str | None = None) -> OrgState:
+        """Create (or return) an organization."""
+        with self.lock:
+            org = self._orgs.get(org_id)
+            if org is None:
+                org = self._orgs[org_id] = OrgState(
+                    org_id, name or f"Organization {org_id}", self._ids
+                )
+            return org
+
+    def org(self, org_id: int | None = None) -> OrgState:
+        """An organization's state (the default one without an id)."""
+        return self._orgs[self.default_org_id if org_id is None else org_id]
+
+    @property
+    def orgs(self) -> Mapping[int, OrgState]:
+        return self._orgs
+
+    def add_token(
+        self,
+        api_key: str,
+        *,
+        org_ids: Iterable[int] = (DEFAULT_ORG_ID,),
+        user_id: int | None = None,
+        first_name: str = "API",
+        last_name: str = "User",
+    ) -> Token:
+        """Accept ``api_key`` for these organizations (several = a multi-organization token)."""
+        from ._resources import ensure_user
+
+        with self.lock:
+            ids = tuple(org_ids)
+            if not ids:
+                raise ValueError("a token needs at least one organization")
+            uid = self.next_id() if user_id is None else user_id
+            for oid in ids:
+                ensure_user(self, self.add_org(oid), uid, first_name, last_name)
+            token = self._tokens[api_key] = Token(uid, ids)
+            return token
+
+    def revoke_token(self, api_key: str) -> None:
+        with self.lock:
+            self._tokens.pop(api_key, None)
+
+    def token(self, api_key: str | None = None) -> Token:
+        return self._tokens[api_key or self.api_key]
+
+    # -- the core -----------------------------------------------------------------
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request without any wire effects: a cut connection raises
+        ``httpx.ReadError``, a hang raises ``httpx.ReadTimeout`` (no waiting here)."""
+        outcome = self.dispatch(request)
+        if outcome.disconnect:
+            raise httpx.ReadError("connection reset by emulator fault", request=request)
+        if outcome.hang:
+            raise httpx.ReadTimeout("emulator fault: no response", request=request)
+        return outcome.to_response(request)
+
+    def dispatch(self, request: httpx.Request) -> Outcome:
+        """Answer one request, describing any injected wire fault in the :class:`Outcome`."""
+        raw_path = request.url.path
+        prefix = ""
+        path = raw_path
+        if path == "/v1" or path.startswith("/v1/"):
+            prefix, path = "/v1", path[3:] or "/"
+        path = path.rstrip("/") or "/"
+        method = request.method.upper()
+        match = self.router.match(method, path)
+        if match is None:
+            allowed = self.router.allowed_methods(path)
+            if allowed:
+                return self._finish(
+                    method,
+                    path,
+                    None,
+                    _json_outcome(
+                        405, {"error": f"Method {method} not allowed; use {', '.join(allowed)}"}
+                    ),
+                    None,
+                )
+            return self._finish(
+                method,
+                path,
+                None,
+                _json_outcome(404, {"error": f"Route {method} {raw_path} not found"}),
+                None,
+            )
+        route, params = match
+        decision = self.faults.decide(method, path, route.template)
+        fault = decision.fault
+        if fault is not None and not fault.applied and fault.kind in ("status", "reset", "hang"):
+            outcome = _fault_outcome(fault)
+        else:
+            outcome = self._process(request, route, params, prefix, path)
+            if fault is not None:
+                outcome = _apply_after(fault, outcome)
+        outcome.delay = decision.delay
+        outcome.fault = fault
+        outcome.route = route.template
+        return self._finish(method, path, route.template, outcome, None)
+
+    def _finish(
+        self, method: str, path: str, template: str | None, outcome: Outcome, org_id: int | None
+    ) -> Outcome:
+        with self.lock:
+            self.counters.requests += 1
+            if self.keep_log:
+                self.counters.log.append(
+                    RequestLogEntry(method, path, template, outcome.status, outcome.fault, org_id)
+                )
+        return outcome
+
+    def _process(
+        self, request: httpx.Request, route: Route, params: dict[str, str], prefix: str, path: str
+    ) -> Outcome:
+        headers = request.headers
+        query: dict[str, list[str]] = {}
+        for key, value in request.url.params.multi_items():
+            query.setdefault(key[:-2] if key.endswith("[]") else key, []).append(value)
+        write = request.method.upper() != "GET"
+        user_id = 0
+        orgs: tuple[OrgState, ...]
+        rate_headers: dict[str, str] = {}
+        if route.auth:
+            token = self._authenticate(headers.get("authorization"))
+            if token is None:
+                return _json_outcome(401, {"error": "Invalid token"})
+            try:
+                orgs = self._resolve_orgs(token, headers, route.template, write)
+            except ApiReject as exc:
+                return _json_outcome(exc.status, exc.body)
+            user_id = token.user_id
+            with self.lock:
+                decision = self.limiter.check(user_id, orgs[0].id)
+            if decision is not None:
+                rate_headers = decision.headers()
+                if not decision.allowed:
+                    return _json_outcome(
+                        429,
+                        {
+                            "error": f"Rate limit exceeded. Please retry in {decision.reset} seconds."
+                        },
+                        rate_headers,
+                    )
+        else:
+            orgs = (self.org(),)
+        events: list[tuple[str, dict[str, Any]]] = []
+        ctx = Ctx(
+            emu=self,
+            method=request.method.upper(),
+            path=path,
+            template=route.template,
+            params=params,
+            query=query,
+            raw_body=request.content,
+            headers=headers,
+            org=orgs[0],
+            user_id=user_id,
+            path_prefix=prefix,
+            emit=lambda event, payload: events.append((event, payload)),
+            orgs=orgs,
+        )
+        try:
+            with self.lock:
+                reply = route.handler(ctx)
+        except ApiReject as exc:
+            return _json_outcome(exc.status, exc.body, rate_headers)
+        if events and not ctx.skip_webhook:
+            from ._resources import deliver_events
+
+            deliver_events(self, orgs[0], events)
+        out_headers = dict(rate_headers)
+        out_headers.update(reply.headers)
+        if reply.body is None:
+            return Outcome(reply.status, list(out_headers.items()), b"")
+        return Outcome(reply.status, [*JSON_HEADERS, *out_headers.items()], dumps(reply.body))
+
+    def _authenticate(self, header: str | None) -> Token | None:
+        if not header:
+            return None
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        return self._tokens.get(key.strip())
+
+    def _resolve_orgs(
+        self, token: Token, headers: httpx.Headers, template: str, write: bool
+    ) -> tuple[OrgState, ...]:
+        single = headers.get(ORGANIZATION_HEADER)
+        several = headers.get(ORGANIZATIONS_HEADER)
+
+        def reject(message: str) -> ApiReject:
+            if write or template in ("/manufacturers/{id}", "/models/{id}"):
+                return ApiReject(400, {"errors": [{"error": message}]})
+            return ApiReject(400, {"error": message})
+
+        if single is not None and several is not None:
+            raise reject("Send x-organization-id or x-organization-ids, not both.")
+        if several is not None:
+            if template not in MULTI_ORG_LISTS or write:
+                raise reject(
+                    "x-organization-ids is only accepted on GET "
+                    + ", ".join(sorted(MULTI_ORG_LISTS))
+                )
+            wanted = _parse_ids(several)
+            if wanted is None or not wanted:
+                raise reject("x-organization-ids must be comma-separated organization ids.")
+        elif single is not None:
+            one = _parse_ids(single)
+            if one is None or len(one) != 1:
+                raise reject("x-organization-id must be one organization id.")
+            wanted = one
+        elif len(token.org_ids) > 1:
+            raise reject("Missing x-organization-id header.")
+        else:
+            wanted = [token.org_ids[0]]
+        for oid in wanted:
+            if oid not in token.org_ids:
+                raise reject(f"This API key has no access to organization {oid}.")
+        return tuple(self._orgs[oid] for oid in dict.fromkeys(wanted))
+
+    # -- ways to run it -------------------------------------------------------------
+    def transport(self) -> EmulatorTransport:
+        """An ``httpx.BaseTransport`` for ``MaintainX(transport=...)`` (no socket)."""
+        from .transports import EmulatorTransport
+
+        return EmulatorTransport(self)
+
+    def async_transport(self) -> AsyncEmulatorTransport:
+        """An ``httpx.AsyncBaseTransport`` for ``AsyncMaintainX(transport=...)``."""
+        from .transports import AsyncEmulatorTransport
+
+        return AsyncEmulatorTransport(self)
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:
+        """Start a real HTTP/1.1 keep-alive server in a background thread (a context manager)."""
+        from .server import EmulatorServer
+
+        return EmulatorServer(self, host=host, port=port).start()
+
+    def close(self) -> None:
+        """Stop the webhook worker."""
+        self.webhooks.close()
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _quota(value: Quota | str | None) -> Quota | None:
+    if value is None or isinstance(value, Quota):
+        return value
+    return Quota.parse(value)
+
+
+def _parse_ids(text: str) -> list[int] | None:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        return None
+
+
+def _json_outcome(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Outcome:
+    return Outcome(status, [*JSON_HEADERS, *(headers or {}).items()], dumps(body))
+
+
+def _fault_outcome(fault: Fault) -> Outcome:
+    if fault.kind == "reset":
+        return Outcome(0, [], b"", disconnect=True)
+    if fault.kind == "hang":
+        return Outcome(0, [], b"", hang=True)
+    headers: dict[str, str] = {}
+    if fault.status == 429:
+        if fault.retry_after is not None:
+            headers["retry-after"] = f"{fault.retry_after:g}"
+        return _json_outcome(
+            429, {"error": "Too many requests. Please retry in 10 seconds."}, headers
+        )
+    return _json_outcome(
+        fault.status,
+        {"error": "Internal server error."}
+        if fault.status == 500
+        else {"error": f"Upstream error ({fault.status})."},
+    )
+
+
+def _apply_after(fault: Fault, outcome: Outcome) -> Outcome:
+    """Faults that let the request run first: bad bodies, and applied-then-failed writes."""
+    if fault.kind == "malformed":
+        outcome.body = b'{"error": "<html>502 Bad Gateway</html>",,}'
+        return outcome
+    if fault.kind == "truncated":
+        outcome.body = outcome.body[: max(1, len(outcome.body) // 2)] if outcome.body else b"{"
+        return outcome
+    if fault.applied:
+        failed = _fault_outcome(Fault(fault.kind, fault.status, fault.retry_after))
+        return failed
+    return outcome

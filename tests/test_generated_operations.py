@@ -1,0 +1,62 @@
+"""The SDK knows every operation of the spec, and every one is reachable on both clients."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from maintainx_sdk import AsyncMaintainX, MaintainX, operations
+
+from .conftest import TEST_KEY
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def test_operations_are_169_unique_entries() -> None:
+    ops = operations()
+    assert len(ops) == 169
+    assert len({(o.method, o.path) for o in ops}) == 169
+    assert len({o.python_name for o in ops}) == 169
+    assert sum(o.paginated for o in ops) == 29
+    assert [o.python_name for o in ops if o.deprecated] == ["meters.readings.create"]
+
+
+def test_every_spec_operation_is_known(spec_path: Path) -> None:
+    spec = json.loads(spec_path.read_text())
+    in_spec = {(m.upper(), p) for p, item in spec["paths"].items() for m in item if m in METHODS}
+    known = {(o.method, o.path) for o in operations()}
+    assert in_spec == known
+    deprecated = {(m.upper(), p) for p, item in spec["paths"].items() for m, op in item.items() if m in METHODS and op.get("deprecated")}
+    assert deprecated == {(o.method, o.path) for o in operations() if o.deprecated}
+
+
+@pytest.mark.parametrize("client_cls", [MaintainX, AsyncMaintainX])
+def test_every_python_name_resolves_on_the_client(client_cls: type) -> None:
+    client = client_cls(api_key=TEST_KEY, transport=httpx.MockTransport(lambda r: httpx.Response(200)) if client_cls is MaintainX else None)
+    for op in operations():
+        target = client
+        for part in op.python_name.split("."):
+            target = getattr(target, part)
+        assert callable(target), op.python_name
+        is_async = inspect.iscoroutinefunction(target)
+        expect_async = client_cls is AsyncMaintainX and not op.paginated
+        assert is_async == expect_async, op.python_name
+
+
+def test_operation_descriptors_match_the_table() -> None:
+    import importlib
+
+    for info in operations():
+        area = info.python_name.split(".")[0]
+        module = importlib.import_module(f"maintainx_sdk.resources.{area}")
+        descriptors = [v for k, v in vars(module).items() if k.startswith("_") and getattr(v, "name", None) == info.python_name]
+        assert len(descriptors) == 1, info.python_name
+        op = descriptors[0]
+        assert (op.method, op.path, op.paginated, op.deprecated) == (info.method, info.path, info.paginated, info.deprecated)
+        assert op.retry_safe in (True, None)
+        if info.method == "GET":
+            assert op.retry_safe is True

@@ -1,0 +1,232 @@
+"""readiness.check()/acheck(), health() and ready() against a fake API (MockTransport)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.trace import TracerProvider
+
+from maintainx_sdk import AsyncMaintainX, MaintainX, readiness
+from maintainx_sdk.observability import OpenTelemetryObserver, configure_logging
+from maintainx_sdk.readiness import ReadinessReport
+from tests._readiness_fake import FakeAPI, closed_port
+from tests.conftest import TEST_KEY
+
+BASE = "http://127.0.0.1:1/v1"
+
+
+@pytest.fixture
+def json_logs() -> Iterator[None]:
+    import io
+
+    handler = configure_logging(logging.INFO, stream=io.StringIO())
+    yield
+    logger = logging.getLogger("maintainx_sdk")
+    logger.removeHandler(handler)
+    logger.setLevel(logging.NOTSET)
+
+
+def _client(api: FakeAPI, **kw: Any) -> MaintainX:
+    otel = OpenTelemetryObserver(tracer_provider=TracerProvider(), meter_provider=MeterProvider())
+    kw.setdefault("api_key", TEST_KEY)
+    return MaintainX(base_url=BASE, transport=api.transport(), observers=[otel], **kw)
+
+
+def _status(report: ReadinessReport) -> dict[str, str]:
+    return {c.id: c.status for c in report.checks}
+
+
+def test_healthy_setup_passes_every_p0(monkeypatch: pytest.MonkeyPatch, json_logs: None) -> None:
+    monkeypatch.setenv("MAINTAINX_API_KEY", TEST_KEY)
+    api = FakeAPI()
+    with _client(api, api_key=None) as mx:
+        report = readiness.check(mx)
+    status = _status(report)
+    assert report.ok
+    p0 = [c for c in report.checks if c.priority == "P0"]
+    assert not [c.id for c in p0 if c.status in ("fail", "warn")]
+    for cid in ("secrets.api_key", "auth.key_valid", "auth.organization", "health.api_reachable",
+                "health.rate_limit", "logging.json", "logging.redaction", "metrics.opentelemetry",
+                "retry.timeout"):  # fmt: skip
+        assert status[cid] == "pass", cid
+    assert report.get("health.rate_limit").data["remaining"] == 97
+    assert [r.url.path for r in api.requests] == ["/v1/users", "/v1/organizations"]
+
+
+def test_bad_key_fails_p0_with_a_fix() -> None:
+    api = FakeAPI()
+    with _client(api, api_key="wrong-key-0123456789") as mx:
+        report = readiness.check(mx)
+    assert not report.ok
+    key = report.get("auth.key_valid")
+    assert key.status == "fail" and "401" in key.evidence and "API Keys" in key.fix
+    assert report.get("health.api_reachable").status == "pass"
+    assert report.get("auth.organization").status == "skip"
+
+
+def test_unreachable_api_fails_with_a_fix() -> None:
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    with MaintainX(api_key=TEST_KEY, base_url=url) as mx:
+        report = readiness.check(mx, probe_timeout=2)
+    assert not report.ok
+    reach = report.get("health.api_reachable")
+    assert reach.status == "fail"
+    assert url in reach.evidence and "MAINTAINX_BASE_URL" in reach.fix
+    assert report.get("auth.key_valid").status == "skip"
+
+
+def test_missing_key_fails_p0_and_skips_what_needs_a_client() -> None:
+    report = readiness.check()
+    assert not report.ok
+    key = report.get("secrets.api_key")
+    assert key.status == "fail" and "MAINTAINX_API_KEY" in key.fix
+    assert report.get("auth.key_valid").status == "skip"
+    assert report.get("retry.timeout").status == "skip"
+
+
+def test_multi_org_token_without_org_fails_and_names_the_orgs() -> None:
+    api = FakeAPI(organizations=(11, 12))
+    with _client(api) as mx:
+        report = readiness.check(mx)
+    org = report.get("auth.organization")
+    assert org.status == "fail" and "MAINTAINX_ORGANIZATION_ID" in org.fix
+    assert org.data["organizations"] == [11, 12]
+    assert report.get("auth.key_valid").status == "pass"
+    with _client(api, organization_id=12) as mx:
+        assert readiness.check(mx).get("auth.organization").status == "pass"
+
+
+@pytest.mark.parametrize(("remaining", "expected"), [(0, "fail"), (5, "warn"), (50, "pass")])
+def test_rate_limit_headroom(remaining: int, expected: str) -> None:
+    with _client(FakeAPI(remaining=remaining)) as mx:
+        assert readiness.check(mx).get("health.rate_limit").status == expected
+
+
+def test_live_false_makes_no_request() -> None:
+    api = FakeAPI()
+    with _client(api) as mx:
+        report = readiness.check(mx, live=False)
+    assert api.requests == []
+    assert report.get("auth.key_valid").status == "skip"
+
+
+def test_alert_thresholds_from_client_stats() -> None:
+    api = FakeAPI()
+    api.faults[("GET", "/broken")] = lambda r: httpx.Response(503, json={"error": "down"})
+    with _client(api) as mx:
+        for _ in range(19):
+            mx.request("GET", "/users")
+        for _ in range(2):
+            with pytest.raises(Exception):  # noqa: B017 - any typed SDK error
+                mx.request("GET", "/broken")
+        mx.stats_observer.sync_lag_observed(16 * 60)
+        report = readiness.check(mx, live=False)
+    rate = report.get("alerts.error_rate")
+    assert rate.status == "fail" and "2 of the last 21" in rate.evidence
+    assert report.get("alerts.sync_lag").status == "fail"
+    assert report.get("alerts.latency_p95").status == "pass"
+    assert report.ok  # alerts are P1: they page someone, they do not block a deploy
+
+
+def test_telemetry_off_fails_metrics_and_warns_audit() -> None:
+    with MaintainX(api_key=TEST_KEY, base_url=BASE, transport=FakeAPI().transport(),
+                   telemetry=False) as mx:  # fmt: skip
+        report = readiness.check(mx, live=False)
+    assert report.get("metrics.opentelemetry").status == "fail"
+    assert report.get("logging.audit").status == "warn"
+
+
+def test_webhook_secret_needed_when_webhooks_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    with _client(FakeAPI()) as mx:
+        assert readiness.check(mx, live=False).get("secrets.webhook").status == "skip"
+        assert (
+            readiness.check(mx, live=False, webhooks=True).get("secrets.webhook").status == "fail"
+        )
+        monkeypatch.setenv("MAINTAINX_WEBHOOK_SECRET", "whsec-abcdefgh")
+        assert (
+            readiness.check(mx, live=False, webhooks=True).get("secrets.webhook").status == "pass"
+        )
+
+
+def test_store_persistence_checks_warn_on_memory_unless_single_replica() -> None:
+    class MemoryCheckpointStore:
+        pass
+
+    class SQLiteCheckpointStore:
+        pass
+
+    class Sync:
+        store = MemoryCheckpointStore()
+
+    with _client(FakeAPI()) as mx:
+        assert readiness.check(mx, live=False, sync=Sync()).get("sync.state").status == "warn"
+        one = readiness.check(mx, live=False, sync=Sync(), replicas=1)
+        assert one.get("sync.state").status == "pass"
+        sql = readiness.check(mx, live=False, sync=SQLiteCheckpointStore())
+        assert sql.get("sync.state").status == "pass"
+
+
+def test_report_json_and_table_never_show_the_key(tmp_path: Any) -> None:
+    (tmp_path / "settings.py").write_text(f'MAINTAINX_API_KEY = "{TEST_KEY}"\n')
+    with _client(FakeAPI(), api_key=TEST_KEY) as mx:
+        report = readiness.check(mx, project_dir=tmp_path)
+    text = report.to_json() + report.render_table() + str(readiness.ready(mx, report=report))
+    assert report.get("secrets.files").status == "fail"
+    assert "settings.py:1" in text
+    assert TEST_KEY not in text
+    parsed = json.loads(report.to_json())
+    assert parsed["ok"] is False and {c["id"] for c in parsed["checks"]} == set(_status(report))
+
+
+def test_table_lists_p0_first_with_fixes_and_a_verdict() -> None:
+    with _client(FakeAPI(), api_key="wrong-key-0123456789") as mx:
+        table = readiness.check(mx).render_table(width=100)
+    lines = table.splitlines()
+    assert lines[0].startswith("PRI") and "NOT READY" in lines[-1]
+    priorities = [ln[:2] for ln in lines[2:] if ln[:2] in ("P0", "P1", "P2")]
+    assert priorities == sorted(priorities)
+    assert any(ln.strip().startswith("fix:") for ln in lines)
+
+
+async def test_acheck_matches_check() -> None:
+    api = FakeAPI()
+    with _client(api) as mx:
+        sync_report = readiness.check(mx)
+    otel = OpenTelemetryObserver(tracer_provider=TracerProvider(), meter_provider=MeterProvider())
+    async with AsyncMaintainX(api_key=TEST_KEY, base_url=BASE, transport=api.transport(),
+                              observers=[otel]) as amx:  # fmt: skip
+        async_report = await readiness.acheck(amx)
+        payload = await readiness.ahealth(amx)
+    assert _status(async_report) == _status(sync_report)
+    assert payload["status"] == "ok"
+
+
+def test_health_payload_ok_down_and_ready() -> None:
+    api = FakeAPI()
+    with _client(api) as mx:
+        ok = readiness.health(mx)
+        ready = readiness.ready(mx)
+    assert ok["status"] == "ok" and ok["api"]["reachable"] and ok["api"]["authenticated"]
+    assert ok["rate_limit"] == {"limit": 100, "remaining": 97, "reset": 42.0}
+    json.dumps(ok)
+    assert ready["ready"] is True and ready["failing"] == []
+    with _client(api, api_key="wrong-key-0123456789") as mx:
+        down = readiness.health(mx)
+    assert down["status"] == "down" and down["api"]["authenticated"] is False
+    with MaintainX(api_key=TEST_KEY, base_url=f"http://127.0.0.1:{closed_port()}/v1") as mx:
+        unreachable = readiness.health(mx, timeout=2)
+    assert unreachable["status"] == "down" and unreachable["api"]["reachable"] is False
+    assert TEST_KEY not in json.dumps([ok, down, unreachable])
+
+
+def test_ready_is_false_when_a_p0_fails() -> None:
+    with _client(FakeAPI(), api_key="wrong-key-0123456789") as mx:
+        report = readiness.check(mx)
+    payload = readiness.ready(report=report)
+    assert payload["ready"] is False and "auth.key_valid" in payload["failing"]

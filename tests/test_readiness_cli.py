@@ -1,0 +1,136 @@
+"""`maintainx-sdk readiness`: exit codes, --json, and --smoke cleaning up on every failure."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from maintainx_sdk import MaintainX
+from maintainx_sdk.cli import main as sdk_main
+from maintainx_sdk.readiness._smoke import SMOKE_TITLE_PREFIX, run_smoke
+from maintainx_sdk.readiness.cli import main
+from tests._readiness_fake import FakeAPI, LoopbackServer, closed_port
+from tests.conftest import TEST_KEY
+
+
+@pytest.fixture
+def api() -> FakeAPI:
+    return FakeAPI()
+
+
+@pytest.fixture
+def server(api: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
+    with LoopbackServer(api) as srv:
+        monkeypatch.setenv("MAINTAINX_API_KEY", TEST_KEY)
+        monkeypatch.setenv("MAINTAINX_BASE_URL", srv.base_url)
+        yield srv
+
+
+def test_exit_0_when_p0_pass_and_table_printed(
+    server: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert sdk_main(["readiness"]) == 0
+    out = capsys.readouterr().out
+    assert "auth.key_valid" in out and "READY" in out and TEST_KEY not in out
+
+
+def test_exit_1_on_bad_key_with_json(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MAINTAINX_API_KEY", "wrong-key-0123456789")
+    assert main(["--json"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["ok"] is False
+    (key,) = [c for c in payload["checks"] if c["id"] == "auth.key_valid"]
+    assert key["status"] == "fail" and key["fix"]
+
+
+def test_exit_1_without_key_and_when_unreachable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--no-live"]) == 1
+    assert "secrets.api_key" in capsys.readouterr().out
+    monkeypatch.setenv("MAINTAINX_API_KEY", TEST_KEY)
+    monkeypatch.setenv("MAINTAINX_BASE_URL", f"http://127.0.0.1:{closed_port()}/v1")
+    assert main(["--timeout", "2"]) == 1
+    out = capsys.readouterr().out
+    assert "health.api_reachable" in out and "fix:" in out
+
+
+def test_project_dir_and_bad_usage(
+    server: LoopbackServer, tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--project-dir", str(tmp_path), "--json"]) == 1  # no .gitignore: P0 fail
+    ids = {c["id"]: c["status"] for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert ids["secrets.gitignore"] == "fail"
+    assert main(["--no-such-flag"]) == 2
+
+
+def test_smoke_creates_reads_cancels_and_deletes(
+    server: LoopbackServer, api: FakeAPI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--smoke", "--json"]) == 0
+    smoke = json.loads(capsys.readouterr().out)["smoke"]
+    assert [s["name"] for s in smoke["steps"]] == ["create", "read", "cancel", "delete", "verify"]
+    assert smoke["ok"] and smoke["cleaned_up"]
+    assert smoke["title"].startswith(SMOKE_TITLE_PREFIX)
+    created = [r for r in api.requests if r.method == "POST"]
+    assert json.loads(created[0].content)["priority"] == "LOW"
+    assert api.work_orders == {}
+
+
+@pytest.mark.parametrize("failing", ["GET", "PATCH"])
+def test_smoke_cleans_up_when_a_step_fails(
+    server: LoopbackServer,
+    api: FakeAPI,
+    failing: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    api.faults[(failing, "/workorders/")] = lambda r: httpx.Response(400, json={"error": "nope"})
+    assert main(["--smoke"]) == 1
+    out = capsys.readouterr().out
+    assert "smoke test FAILED" in out and "delete" in out
+    api.faults.clear()
+    assert api.work_orders == {}
+
+
+def test_smoke_cleans_up_when_the_run_is_interrupted(api: FakeAPI) -> None:
+    """A non-SDK error escaping mid-run still leaves no work order behind."""
+    calls = {"n": 0}
+
+    def exploding(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("worker crashed")
+        return api.handler(request)
+
+    api.faults[("PATCH", "/workorders/")] = exploding
+    mx = MaintainX(api_key=TEST_KEY, base_url="http://127.0.0.1:1/v1", transport=api.transport())
+    with mx, pytest.raises(RuntimeError):
+        run_smoke(mx)
+    assert api.work_orders == {}
+    assert [r.method for r in api.requests][-1] == "DELETE"
+
+
+def test_smoke_reports_a_work_order_it_could_not_delete(api: FakeAPI) -> None:
+    api.faults[("DELETE", "/workorders/")] = lambda r: httpx.Response(500, json={"error": "x"})
+    with MaintainX(api_key=TEST_KEY, base_url="http://127.0.0.1:1/v1",
+                   transport=api.transport()) as mx:  # fmt: skip
+        run = run_smoke(mx)
+    assert not run.ok and not run.cleaned_up
+    assert "LEFT BEHIND" in run.render() and str(run.work_order_id) in run.render()
+
+
+def test_smoke_create_with_unknown_outcome_names_the_title(api: FakeAPI) -> None:
+    def timeout(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    api.faults[("POST", "/workorders")] = timeout
+    with MaintainX(api_key=TEST_KEY, base_url="http://127.0.0.1:1/v1",
+                   transport=api.transport()) as mx:  # fmt: skip
+        run = run_smoke(mx)
+    assert not run.ok and [s.name for s in run.steps] == ["create"]
+    assert run.title in run.steps[0].detail

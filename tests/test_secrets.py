@@ -1,0 +1,108 @@
+"""The API key never shows: not in a repr, str, exception, traceback or log record."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pickle
+import traceback
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from maintainx_sdk import AsyncMaintainX, MaintainX, MaintainXError, Secret
+
+from ._client_harness import Recorder, single_attempt
+from ._loopback import loopback_server
+
+KEY = "sk-live-SECRET-7e3c1f0b9a"
+
+
+def _texts_of(err: BaseException) -> list[str]:
+    return [str(err), repr(err), repr(vars(err)), "".join(traceback.format_exception(err))]
+
+
+def _assert_clean(*texts: str) -> None:
+    for text in texts:
+        assert KEY not in text
+        assert KEY[8:20] not in text  # not even a fragment
+
+
+def test_reprs_and_config_hide_the_key() -> None:
+    mx = MaintainX(api_key=KEY, transport=httpx.MockTransport(lambda r: httpx.Response(200, json={})))
+    view = mx.with_options(timeout=3, headers={"X-Trace": "1"})
+    _assert_clean(repr(mx), str(mx), repr(mx.config), str(mx.config), repr(view), repr(view.config), repr(mx.work_orders), repr(vars(mx.config)) if hasattr(mx.config, "__dict__") else "")
+    assert mx.config.api_key.reveal() == KEY
+    assert str(mx.config.api_key) == "***"
+    with pytest.raises(TypeError):
+        pickle.dumps(mx.config.api_key)
+    mx.close()
+
+
+def test_key_from_file_is_hidden_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret_file = tmp_path / "key"
+    secret_file.write_text(KEY + "\n")
+    monkeypatch.setenv("MAINTAINX_API_KEY_FILE", str(secret_file))
+    with MaintainX(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as mx:
+        assert mx.config.key_source == "file"
+        _assert_clean(repr(mx), repr(mx.config))
+
+
+@pytest.mark.parametrize(
+    "handler",
+    [
+        lambda r: httpx.Response(401),
+        lambda r: httpx.Response(400, json={"errors": [{"error": "bad", "fieldPath": "title"}]}),
+        lambda r: httpx.Response(429, headers={"Retry-After": "0"}, json={"error": "slow down"}),
+        lambda r: httpx.Response(500, json={"error": "boom"}),
+    ],
+    ids=["401", "400", "429", "500"],
+)
+def test_api_errors_hide_the_key(handler: Any) -> None:
+    with MaintainX(api_key=KEY, transport=httpx.MockTransport(handler)) as mx, pytest.raises(MaintainXError) as info:
+        single_attempt(mx).work_orders.update(7, title="t")
+    _assert_clean(*_texts_of(info.value))
+
+
+def test_transport_errors_hide_the_key() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"cannot connect for {request.url}", request=request)
+
+    with MaintainX(api_key=KEY, transport=httpx.MockTransport(handler)) as mx, pytest.raises(MaintainXError) as info:
+        single_attempt(mx).work_orders.get(1)
+    _assert_clean(*_texts_of(info.value))
+
+
+def test_validation_errors_hide_the_key() -> None:
+    with MaintainX(api_key=KEY, transport=httpx.MockTransport(Recorder())) as mx, pytest.raises(MaintainXError) as info:
+        mx.work_orders.create(title="t", priority="URGENT")
+    _assert_clean(*_texts_of(info.value))
+
+
+def test_no_log_record_holds_the_key(caplog: pytest.LogCaptureFixture) -> None:
+    """Real sockets, so httpx and httpcore log everything they log at DEBUG."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "maintainx_sdk", ""):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    with loopback_server() as base_url:
+        with MaintainX(api_key=KEY, base_url=base_url) as mx:
+            mx.work_orders.get(1)
+            with pytest.raises(MaintainXError):
+                single_attempt(mx).request("GET", "/unauthorized")
+
+        async def main() -> None:
+            async with AsyncMaintainX(api_key=KEY, base_url=base_url) as amx:
+                await amx.work_orders.get(1)
+
+        asyncio.run(main())
+    assert any(r.name.startswith("httpcore") for r in caplog.records), "httpcore did not log at DEBUG"
+    for record in caplog.records:
+        _assert_clean(record.getMessage(), repr(record.args), repr(record.__dict__))
+
+
+def test_secret_compares_in_constant_time_and_masks_format() -> None:
+    a, b = Secret(KEY), Secret(KEY)
+    assert a == b and hash(a) == hash(b)
+    assert f"{a}" == "***" and f"{a!r}" == "Secret('***')"
