@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from maintainx_sdk import AsyncMaintainX, MaintainX
 from maintainx_sdk._models import APIModel
 from maintainx_sdk._operation import Operation
+from maintainx_sdk.retry import RetryPolicy
 
 from .conftest import TEST_KEY
 
@@ -185,12 +186,15 @@ class FakeApi:
         return httpx.Response(200, json={"user": user})
 
     # -- clients ------------------------------------------------------------------------------
+    # One attempt per call unless a test asks for retries: faults then map 1:1 to requests.
     def client(self, **kw: Any) -> MaintainX:
+        kw.setdefault("retry", RetryPolicy(max_attempts=1))
         return MaintainX(
             api_key=TEST_KEY, base_url=BASE, transport=httpx.MockTransport(self.handler), **kw
         )
 
     def async_client(self, **kw: Any) -> AsyncMaintainX:
+        kw.setdefault("retry", RetryPolicy(max_attempts=1))
         return AsyncMaintainX(
             api_key=TEST_KEY, base_url=BASE, transport=httpx.MockTransport(self.handler), **kw
         )
