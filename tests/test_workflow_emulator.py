@@ -106,10 +106,8 @@ def test_random_walks_client_and_policy_agree(
         wid = mx.work_orders.create(title="Random walk").id
         model = "OPEN"
         for target, reopen, strict, give_current in walk:
-            policy = STRICT_POLICY if strict else None
-            allowed = (
-                policy or __import__("maintainx_sdk.workflow").workflow.DEFAULT_POLICY
-            ).allowed(model, allow_reopen=reopen)
+            policy = STRICT_POLICY if strict else DEFAULT_POLICY
+            allowed = policy.allowed(model, allow_reopen=reopen)
             expected_ok = target == model or target in allowed
             before = patches(emulator, wid)
             flow = set_status_procedure(
