@@ -283,3 +283,15 @@ def test_with_the_pipeline_retrying_the_guard_still_creates_once() -> None:
         result = create(mx, "retrying")
     assert api.count("POST", "/workorders") == 3
     assert list(api.work_orders) == [result.id]
+
+
+def test_lookups_stay_in_the_organization_of_the_create() -> None:
+    store = InMemoryIdempotencyStore()
+    request = build_request(CREATE_WO, body={"title": "T"}, headers={"x-organization-id": 7})
+    flow = guarded_create(store, CREATE_WO, request, "org-k")
+    assert next(flow).method == "POST"
+    lookup = flow.throw(OutcomeUnknownError("POST /workorders: timed out"))
+    assert (lookup.method, lookup.path) == ("GET", "/workorders")
+    assert dict(lookup.headers) == {"x-organization-id": "7"} and lookup.is_retry_safe
+    assert ("createdAt[gte]", lookup.params[0][1]) == lookup.params[0]
+    flow.close()
