@@ -29,6 +29,8 @@ from maintainx_sdk.webhooks import (
     webhook_url,
 )
 
+from ._integrity_fakes import load_example
+
 HOOKS = "https://hooks.example.com/maintainx"
 
 
@@ -160,17 +162,6 @@ def test_unknown_event_types_from_a_newer_api_are_kept() -> None:
         b'{"orgId": 1, "robotId": 9, "occurredAt": "2027-01-01T00:00:00Z"}', "ROBOT_DOCKED"
     )
     assert isinstance(event, UnknownEvent) and event.payload["robotId"] == 9
-
-
-def load_example() -> Any:
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[1] / "examples" / "webhook_receiver.py"
-    spec = importlib.util.spec_from_file_location("webhook_receiver_e2e", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_real_http_delivery_to_the_example_receiver(tmp_path: Path) -> None:

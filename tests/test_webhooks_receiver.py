@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -14,20 +12,14 @@ import pytest
 from maintainx_sdk._signing import signature_header
 from maintainx_sdk.webhooks import WebhookDispatcher
 
+from ._integrity_fakes import load_example
+
 pytest.importorskip("starlette")
 
 SECRET = "whsec-receiver"
 PUBLIC = "https://hooks.example.com"
+SIGNED_URL = f"{PUBLIC}/maintainx?event=WORK_ORDER_STATUS_CHANGE"
 BODY = b'{"workOrderId":9,"orgId":1,"oldStatus":"OPEN","newStatus":"DONE","occurredAt":"2026-11-27T08:00:00.000Z"}'
-
-
-def load_example() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "examples" / "webhook_receiver.py"
-    spec = importlib.util.spec_from_file_location("webhook_receiver_example", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def client_for(app: Any) -> httpx.AsyncClient:
@@ -66,10 +58,9 @@ async def test_valid_delivery_is_acknowledged_and_processed_once(
     app_and_log: tuple[Any, list[str]],
 ) -> None:
     app, log = app_and_log
-    signed_url = f"{PUBLIC}/maintainx?event=WORK_ORDER_STATUS_CHANGE"
     async with client_for(app) as client:
-        assert (await deliver(client, BODY, sign_url=signed_url)).status_code == 204
-        assert (await deliver(client, BODY, sign_url=signed_url)).status_code == 204  # again
+        assert (await deliver(client, BODY, sign_url=SIGNED_URL)).status_code == 204
+        assert (await deliver(client, BODY, sign_url=SIGNED_URL)).status_code == 204  # again
     assert log == ["9:DONE"]
 
 
@@ -77,7 +68,6 @@ async def test_bad_deliveries_are_refused_and_not_processed(
     app_and_log: tuple[Any, list[str]],
 ) -> None:
     app, log = app_and_log
-    signed_url = f"{PUBLIC}/maintainx?event=WORK_ORDER_STATUS_CHANGE"
     async with client_for(app) as client:
         stamp = str(int(time.time()))
         forged = await client.post(
@@ -85,7 +75,7 @@ async def test_bad_deliveries_are_refused_and_not_processed(
             content=BODY.replace(b"DONE", b"OPEN"),
             headers={
                 "x-maintainx-webhook-body-signature": signature_header(SECRET, stamp, BODY),
-                "x-maintainx-webhook-uri-signature": signature_header(SECRET, stamp, signed_url),
+                "x-maintainx-webhook-uri-signature": signature_header(SECRET, stamp, SIGNED_URL),
             },
         )
         assert forged.status_code == 401 and forged.json() == {"error": "SignatureMismatchError"}
@@ -93,12 +83,12 @@ async def test_bad_deliveries_are_refused_and_not_processed(
             client, BODY, sign_url="http://testserver/maintainx?event=WORK_ORDER_STATUS_CHANGE"
         )
         assert wrong_url.status_code == 401
-        old = await deliver(client, BODY, sign_url=signed_url, t=int(time.time()) - 3600)
+        old = await deliver(client, BODY, sign_url=SIGNED_URL, t=int(time.time()) - 3600)
         assert old.status_code == 401 and old.json() == {"error": "StaleWebhookError"}
         missing = await client.post("/maintainx", content=BODY)
         assert missing.status_code == 401 and missing.json() == {
             "error": "MissingSignatureHeaderError"
         }
-        not_json = await deliver(client, b"<xml/>", sign_url=signed_url)
+        not_json = await deliver(client, b"<xml/>", sign_url=SIGNED_URL)
         assert not_json.status_code == 400
     assert log == []

@@ -17,13 +17,9 @@ from maintainx_sdk.errors import InvalidTransitionError
 from maintainx_sdk.ratelimit import RateLimit
 from maintainx_sdk.resources.work_orders import _GET, _SET_STATUS
 from maintainx_sdk.testing import Emulator
-from maintainx_sdk.workflow import (
-    ALL_STATUSES,
-    DEFAULT_POLICY,
-    STATUSES,
-    STRICT_POLICY,
-    set_status_procedure,
-)
+from maintainx_sdk.workflow import DEFAULT_POLICY, STATUSES, STRICT_POLICY
+
+from ._integrity_fakes import random_walk
 
 
 @pytest.fixture(scope="module")
@@ -104,29 +100,13 @@ def test_random_walks_client_and_policy_agree(
 ) -> None:
     with client(emulator) as mx:
         wid = mx.work_orders.create(title="Random walk").id
-        model = "OPEN"
-        for target, reopen, strict, give_current in walk:
-            policy = STRICT_POLICY if strict else DEFAULT_POLICY
-            allowed = policy.allowed(model, allow_reopen=reopen)
-            expected_ok = target == model or target in allowed
-            before = patches(emulator, wid)
-            flow = set_status_procedure(
-                _SET_STATUS,
-                _GET,
-                id=wid,
-                status=target,
-                current_status=model if give_current else None,
-                allow_reopen=reopen,
-                policy=policy,
-            )
-            if expected_ok:
-                assert mx.work_orders._run(flow).work_order.status == target
-                sent = 0 if target == model else 1
-                model = target
-            else:
-                with pytest.raises(InvalidTransitionError):
-                    mx.work_orders._run(flow)
-                sent = 0
-            assert patches(emulator, wid) - before == sent
-            assert stored_status(emulator, wid) == model
-            assert model in ALL_STATUSES
+        random_walk(
+            run=mx.work_orders._run,
+            patches=lambda: patches(emulator, wid),
+            stored=lambda: stored_status(emulator, wid),
+            set_op=_SET_STATUS,
+            get_op=_GET,
+            wid=wid,
+            start="OPEN",
+            walk=[(t, r, g, STRICT_POLICY if s else DEFAULT_POLICY) for t, r, s, g in walk],
+        )
