@@ -254,6 +254,10 @@ def guarded_create(
 
     since = claim.record.created_at - lookup_margin
     settled = False
+    manual = (
+        "; this create cannot be looked up: check MaintainX, then call "
+        f"store.resolve({scoped!r}, <id>) if it exists or store.forget({scoped!r}) to send again"
+    )
 
     def lookup() -> Procedure[str | None]:
         assert guard is not None
@@ -277,18 +281,14 @@ def guarded_create(
         if claim.status == "resumed":
             if not searchable:
                 raise _unknown(
-                    request,
-                    key,
-                    "an earlier attempt ended with an unknown outcome and this create cannot be "
-                    "looked up; check MaintainX, then store.resolve(key, id) or store.forget(key)"
-                    f" for key {scoped!r}",
-                    sends=0,
-                    cause="unresolved earlier attempt",
-                )
+                    request, key, "an earlier attempt ended with an unknown outcome" + manual,
+                    sends=0, cause="unresolved earlier attempt",
+                )  # fmt: skip
             result_id = yield from lookup()
             if result_id is not None:
+                result = found(result_id)
                 settled = True
-                return found(result_id)
+                return result
         while True:
             sends += 1
             try:
@@ -300,21 +300,17 @@ def guarded_create(
                     raise
                 if not searchable or sends >= max_sends:
                     why = (
-                        "outcome unknown and this create cannot be looked up"
+                        "outcome unknown" + manual
                         if not searchable
-                        else f"outcome still unknown after {sends} sends"
+                        else f"outcome still unknown after {sends} sends; re-run with the same "
+                        "key to resolve it"
                     )
-                    raise _unknown(
-                        request,
-                        key,
-                        why + "; re-run with the same key to resolve",
-                        sends=sends,
-                        cause=str(exc),
-                    ) from exc
+                    raise _unknown(request, key, why, sends=sends, cause=str(exc)) from exc
                 result_id = yield from lookup()
                 if result_id is not None:
+                    result = found(result_id)
                     settled = True
-                    return found(result_id)
+                    return result
                 continue
             store.complete(
                 scoped, result_id=_result_id(response.content), response=response.content, ttl=ttl
