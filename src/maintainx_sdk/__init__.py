@@ -13,6 +13,8 @@ from ._operation import OperationInfo
 from ._response import ApiResponse, ResponseMeta
 from ._secret import Secret
 from ._version import __version__
+from .breaker import BreakerPolicy
+from .cache import CachePolicy
 from .errors import (
     APIConnectionError,
     APIError,
@@ -36,6 +38,8 @@ from .errors import (
     UnprocessableEntityError,
     ValidationError,
 )
+from .ratelimit import Quota, RateLimit, RateLimitBackend, RouteQuota
+from .retry import RetryPolicy
 
 
 def operations() -> tuple[OperationInfo, ...]:
@@ -57,6 +61,8 @@ __all__ = [
     "AsyncMaintainX",
     "AuthenticationError",
     "BadRequestError",
+    "BreakerPolicy",
+    "CachePolicy",
     "CircuitOpenError",
     "ClientConfig",
     "ConfigurationError",
@@ -73,8 +79,13 @@ __all__ = [
     "PermissionDeniedError",
     "PoolExhaustedError",
     "PoolLimits",
+    "Quota",
+    "RateLimit",
+    "RateLimitBackend",
     "RateLimitError",
     "ResponseMeta",
+    "RetryPolicy",
+    "RouteQuota",
     "Secret",
     "Timeouts",
     "UnprocessableEntityError",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import platform
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -22,8 +23,15 @@ from ._request import ApiRequest, encode_query
 from ._response import ApiResponse
 from ._secret import Secret
 from ._version import __version__
+from .breaker import BreakerPolicy
+from .cache import CachePolicy
 from .errors import EventLoopMismatchError, MaintainXError
+from .ratelimit import RateLimit, RateLimiter
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
+from .retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from .idempotency import IdempotencyStore
 
 if TYPE_CHECKING:
     from .observability import ClientStats, StatsObserver
@@ -36,6 +44,14 @@ def user_agent() -> str:
     )
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Hardening:
+    retry: RetryPolicy | None
+    rate_limit: RateLimit | RateLimiter | None
+    breaker: BreakerPolicy | None
+    cache: CachePolicy | None
+
+
 class _ClientCore:
     """State and behaviour shared by both clients (everything that is not I/O)."""
 
@@ -43,6 +59,8 @@ class _ClientCore:
     _pipeline: Pipeline
     _options: CallOptions
     _owns_http: bool
+    idempotency_store: IdempotencyStore
+    """Where guarded creates (``create(..., idempotency_key=...)``) record their keys."""
 
     def _setup(
         self,
@@ -54,8 +72,15 @@ class _ClientCore:
         pool: PoolLimits | None,
         default_headers: Mapping[str, str] | None,
         observers: Sequence[Observer],
+        hardening: _Hardening,
+        idempotency_store: IdempotencyStore | None = None,
         telemetry: bool = True,
     ) -> None:
+        if idempotency_store is None:
+            from .idempotency import InMemoryIdempotencyStore
+
+            idempotency_store = InMemoryIdempotencyStore()
+        self.idempotency_store = idempotency_store
         self._config = resolve_config(
             api_key=api_key,
             base_url=base_url,
@@ -74,7 +99,15 @@ class _ClientCore:
         installed += observers
         self.observers: tuple[Observer, ...] = tuple(installed)
         observer: Observer = FanOutObserver(installed)
-        self._pipeline = Pipeline(self._config, observer=observer, user_agent=user_agent())
+        self._pipeline = Pipeline(
+            self._config,
+            observer=observer,
+            user_agent=user_agent(),
+            retry=hardening.retry,
+            rate_limit=hardening.rate_limit,
+            breaker=hardening.breaker,
+            cache=hardening.cache,
+        )
         self._options = CallOptions()
         self._closed = False
 
@@ -101,11 +134,14 @@ class _ClientCore:
         *,
         timeout: float | Timeouts | None = None,
         headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        max_retries: int | None = None,
     ) -> Self:
         """A view of this client with other per-call settings; it shares the pool and state.
 
         Cheap: nothing long-lived is allocated, and closing the view leaves the pool open
-        (the client it came from owns it).
+        (the client it came from owns it). The rate limiter, breaker and cache are shared
+        too; ``retry`` replaces the retry policy and ``max_retries`` its attempt count.
         """
         clone = copy.copy(self)
         clone.__dict__ = {k: v for k, v in self.__dict__.items() if not _is_resource_cache(k, v)}
@@ -119,7 +155,11 @@ class _ClientCore:
             )
         merged = dict(self._options.headers)
         merged.update(headers or {})
-        clone._options = CallOptions(timeouts=timeouts, headers=merged)
+        policy = retry or self._options.retry
+        if max_retries is not None:
+            base_policy = policy or self._pipeline.retry
+            policy = dataclasses.replace(base_policy, max_attempts=max_retries + 1)
+        clone._options = CallOptions(timeouts=timeouts, headers=merged, retry=policy)
         clone._owns_http = False
         return clone
 
@@ -180,6 +220,11 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         observers: Sequence[Observer] = (),
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | RateLimiter | None = None,
+        breaker: BreakerPolicy | None = None,
+        cache: CachePolicy | None = None,
+        idempotency_store: IdempotencyStore | None = None,
         telemetry: bool = True,
     ) -> None:
         self._setup(
@@ -190,6 +235,8 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
             pool=pool,
             default_headers=default_headers,
             observers=observers,
+            hardening=_Hardening(retry, rate_limit, breaker, cache),
+            idempotency_store=idempotency_store,
             telemetry=telemetry,
         )
         if http_client is not None:
@@ -271,6 +318,11 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         observers: Sequence[Observer] = (),
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | RateLimiter | None = None,
+        breaker: BreakerPolicy | None = None,
+        cache: CachePolicy | None = None,
+        idempotency_store: IdempotencyStore | None = None,
         telemetry: bool = True,
     ) -> None:
         self._setup(
@@ -281,6 +333,8 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
             pool=pool,
             default_headers=default_headers,
             observers=observers,
+            hardening=_Hardening(retry, rate_limit, breaker, cache),
+            idempotency_store=idempotency_store,
             telemetry=telemetry,
         )
         if http_client is not None:

@@ -9,6 +9,7 @@ mapping and observation.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -19,17 +20,38 @@ import httpx
 
 from . import _constants as C
 from ._config import ClientConfig, Timeouts
-from ._observer import NullObserver, Observer
+from ._observer import CallObservation, NullObserver, Observer
 from ._request import ApiRequest
 from ._response import ApiResponse, ResponseMeta
+from .breaker import Breaker, BreakerPolicy, is_breaker_failure
+from .cache import CachePolicy, DegradationCache, cache_key, write_prefixes
 from .errors import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     APITimeoutError,
+    CircuitOpenError,
+    InternalServerError,
+    MaintainXError,
+    OutcomeUnknownError,
     PoolExhaustedError,
     RateLimitError,
     RetryRecord,
     status_error_class,
+)
+from .ratelimit import RateLimit, RateLimiter, Reservation
+from .retry import (
+    Outcome,
+    RandomSource,
+    RetryDecision,
+    RetryPolicy,
+    RetryState,
+    classify_error,
+    decide,
+    default_rng,
+    parse_reset,
+    parse_retry_after,
+    server_wait,
 )
 
 
@@ -57,6 +79,7 @@ class CallOptions:
 
     timeouts: Timeouts | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    retry: RetryPolicy | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,32 +93,17 @@ class RateLimitInfo:
 
 
 def parse_rate_limit(headers: Mapping[str, str], *, now: float | None = None) -> RateLimitInfo:
-    """Parse X-Rate-Limit-Limit/-Remaining/-Reset and Retry-After (seconds or HTTP-date)."""
+    """Parse X-Rate-Limit-Limit/-Remaining/-Reset and Retry-After (seconds or HTTP-date).
+
+    ``now`` is the wall-clock time (seconds since the epoch) for HTTP-date values.
+    """
     lower = {k.lower(): v for k, v in headers.items()}
     return RateLimitInfo(
         limit=_int_or_none(lower.get(C.RATE_LIMIT_LIMIT_HEADER)),
         remaining=_int_or_none(lower.get(C.RATE_LIMIT_REMAINING_HEADER)),
-        reset=_float_or_none(lower.get(C.RATE_LIMIT_RESET_HEADER)),
-        retry_after=parse_retry_after(lower.get("retry-after"), now=now),
+        reset=parse_reset(lower.get(C.RATE_LIMIT_RESET_HEADER), wall_now=now),
+        retry_after=parse_retry_after(lower.get("retry-after"), wall_now=now),
     )
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP-date), or None."""
-    if value is None:
-        return None
-    value = value.strip()
-    seconds = _float_or_none(value)
-    if seconds is not None:
-        return max(seconds, 0.0)
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    current = time.time() if now is None else now
-    return max(when.timestamp() - current, 0.0)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -105,16 +113,6 @@ def _int_or_none(value: str | None) -> int | None:
         return int(float(value))
     except ValueError:
         return None
-
-
-def _float_or_none(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if number == number and number not in (float("inf"), float("-inf")) else None
 
 
 def api_error_text(content: bytes) -> tuple[str, list[dict[str, Any]], Any]:
@@ -207,7 +205,12 @@ def transport_error(
 
 
 class Pipeline:
-    """Turns an :class:`ApiRequest` into a response, deciding everything but the I/O."""
+    """Turns an :class:`ApiRequest` into a response, deciding everything but the I/O.
+
+    Order per attempt: breaker check → rate-limit reservation (yielded as ``Sleep``) →
+    breaker admission → ``Send`` → feed headers back → retry decision (``Sleep``) → ...
+    The clock, the wall clock (for HTTP-dates) and the random source are injectable.
+    """
 
     def __init__(
         self,
@@ -215,12 +218,36 @@ class Pipeline:
         *,
         observer: Observer | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        rng: RandomSource | None = None,
         user_agent: str = "",
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | RateLimiter | None = None,
+        breaker: BreakerPolicy | None = None,
+        cache: CachePolicy | None = None,
     ) -> None:
         self.config = config
         self.observer: Observer = observer or NullObserver()
         self.clock = clock
+        self.wall_clock = wall_clock
+        self.rng: RandomSource = rng or default_rng()
         self.user_agent = user_agent
+        self.retry = retry or RetryPolicy()
+        if isinstance(rate_limit, RateLimiter):
+            self.limiter: RateLimiter | None = rate_limit
+        else:
+            policy = rate_limit or RateLimit()
+            self.limiter = RateLimiter(policy) if policy.enabled else None
+        breaker_policy = breaker or BreakerPolicy()
+        self.breaker: Breaker | None = (
+            Breaker(breaker_policy, clock=clock, observer=lambda: self.observer)
+            if breaker_policy.enabled
+            else None
+        )
+        cache_policy = cache or CachePolicy()
+        self.cache: DegradationCache | None = (
+            DegradationCache(cache_policy, clock=clock) if cache_policy.enabled else None
+        )
 
     def build_http_request(
         self, request: ApiRequest, options: CallOptions | None, timeout: httpx.Timeout
@@ -249,55 +276,277 @@ class Pipeline:
         http_request.extensions["timeout"] = timeout.as_dict()
         return http_request
 
+    def organization(self, request: ApiRequest, options: CallOptions | None = None) -> str | None:
+        """The organization a request acts in (for quotas and cache keys)."""
+        for source in (request.headers, options.headers if options else {}):
+            for name, value in source.items():
+                if name.lower() in (C.ORGANIZATION_HEADER, C.ORGANIZATIONS_HEADER):
+                    return str(value)
+        org = self.config.organization_id
+        return None if org is None else str(org)
+
     def flow(self, request: ApiRequest, options: CallOptions | None = None) -> Flow:
         """The whole call as a generator of I/O actions; returns the successful response."""
-        timeouts = (options.timeouts if options else None) or self.config.timeouts
-        started = self.clock()
-        deadline = started + timeouts.total
+        call = _Call(self, request, options)
         observation = self.observer.start_call(request)
-        attempt = 0
-        retries: tuple[RetryRecord, ...] = ()
+        call.observation = observation
         try:
-            attempt += 1
-            http_request = self.build_http_request(
-                request, options, timeouts.for_attempt(deadline - self.clock())
-            )
-            observation.attempt_started(attempt, http_request)
-            t0 = self.clock()
-            try:
-                response: httpx.Response = yield Send(http_request)
-            except (httpx.TransportError, TimeoutError, OSError) as exc:
-                observation.attempt_finished(
-                    attempt, status_code=None, error=exc, duration=self.clock() - t0
-                )
-                raise transport_error(request, exc, attempts=attempt, retries=retries) from None
-            observation.attempt_finished(
-                attempt, status_code=response.status_code, error=None, duration=self.clock() - t0
-            )
-            info = parse_rate_limit(response.headers)
-            if info.limit is not None or info.remaining is not None:
-                self.observer.rate_limit_observed(
-                    limit=info.limit, remaining=info.remaining, reset=info.reset
-                )
-            if response.status_code >= 400:
-                raise status_error(request, response, attempts=attempt, retries=retries)
-            result = ApiResponse(
-                meta=ResponseMeta(
-                    method=request.method,
-                    path=request.path,
-                    status_code=response.status_code,
-                    headers=dict(response.headers),
-                    attempts=attempt,
-                    retries=retries,
-                    elapsed=self.clock() - started,
-                ),
-                content=response.content,
-            )
+            result = yield from call.run()
         except BaseException as exc:
             observation.finished(response=None, error=exc)
             raise
         observation.finished(response=result, error=None)
         return result
+
+
+class _Call:
+    """The state of one logical call across its attempts (internal to :class:`Pipeline`)."""
+
+    def __init__(self, pipe: Pipeline, request: ApiRequest, options: CallOptions | None) -> None:
+        self.pipe = pipe
+        self.request = request
+        self.options = options
+        self.timeouts = (options.timeouts if options else None) or pipe.config.timeouts
+        self.policy = (options.retry if options else None) or pipe.retry
+        self.started = pipe.clock()
+        self.deadline = self.started + self.timeouts.total
+        self.where = f"{request.method} {request.path}"
+        self.organization = pipe.organization(request, options)
+        self.observation: CallObservation = _NULL_CALL
+        self.attempt = 0
+        self.retries: list[RetryRecord] = []
+        cache = pipe.cache
+        self.cache = cache if cache is not None and cache.policy.covers(request) else None
+        self.cache_key = cache_key(request, self.organization) if self.cache is not None else None
+
+    def run(self) -> Flow:
+        cache, key = self.cache, self.cache_key
+        if cache is not None and key is not None and cache.policy.fresh_for is not None:
+            hit = cache.fresh(key)
+            self.pipe.observer.cache_lookup(self.request.route, hit=hit is not None, stale=False)
+            if hit is not None:
+                return hit
+        try:
+            return (yield from self._attempts())
+        except (
+            CircuitOpenError,
+            APIConnectionError,
+            InternalServerError,
+            OutcomeUnknownError,
+        ) as exc:
+            stale = self._stale(exc)
+            if stale is None:
+                raise
+            return stale
+
+    def _attempts(self) -> Flow:
+        pipe = self.pipe
+        failures = throttles = 0
+        while True:
+            self.attempt += 1
+            outcome, response, error = yield from self._attempt()
+            if response is not None and response.status_code < 400:
+                return self._success(response)
+            if outcome.status_code == 429:
+                throttles += 1
+            else:
+                failures += 1
+            state = RetryState(self.started, self.deadline, self.attempt, failures, throttles)
+            decision = decide(
+                self.policy,
+                state,
+                outcome,
+                retry_safe=self.request.is_retry_safe,
+                now=pipe.clock(),
+                rng=pipe.rng,
+            )
+            if not decision.retry:
+                raise self._final_error(decision, response, error)
+            record = RetryRecord(self.attempt, decision.reason, decision.wait)
+            self.retries.append(record)
+            self.observation.retry_scheduled(record)
+            if decision.wait > 0:
+                yield Sleep(decision.wait)
+
+    def _attempt(
+        self,
+    ) -> Generator[Action, Any, tuple[Outcome, httpx.Response | None, BaseException | None]]:
+        """One attempt: pace, admit, send, feed back. Returns what happened."""
+        pipe = self.pipe
+        if pipe.breaker is not None:
+            pipe.breaker.check(self.where)
+        reservation = yield from self._pace()
+        probe = False
+        try:
+            if pipe.breaker is not None:
+                probe = pipe.breaker.before_send(self.where)
+        except BaseException:
+            if reservation is not None and pipe.limiter is not None:
+                pipe.limiter.cancel(reservation)
+            raise
+        now = pipe.clock()
+        remaining = self.deadline - now
+        if remaining <= 0:
+            if pipe.breaker is not None:
+                pipe.breaker.release(probe)
+            raise APITimeoutError(
+                f"{self.where}: the call's deadline of {self.timeouts.total:g}s passed "
+                f"(after {self.attempt - 1} attempts)",
+                method=self.request.method,
+                path=self.request.path,
+                attempts=max(self.attempt - 1, 1),
+                retries=tuple(self.retries),
+            )
+        http_request = pipe.build_http_request(
+            self.request, self.options, self.timeouts.for_attempt(remaining)
+        )
+        self.observation.attempt_started(self.attempt, http_request)
+        error: BaseException | None = None
+        response: httpx.Response | None = None
+        try:
+            response = yield Send(http_request)
+        except (httpx.TransportError, TimeoutError, OSError) as exc:
+            error = exc
+        except BaseException:
+            if pipe.breaker is not None:
+                pipe.breaker.release(probe)
+            raise
+        duration = pipe.clock() - now
+        status = response.status_code if response is not None else None
+        self.observation.attempt_finished(
+            self.attempt, status_code=status, error=error, duration=duration
+        )
+        if pipe.breaker is not None:
+            pipe.breaker.record(failure=is_breaker_failure(status, error), probe=probe)
+        reached = error is None or classify_error(error) == "maybe_sent"
+        if pipe.cache is not None and self.request.method != "GET" and reached:
+            pipe.cache.invalidate(write_prefixes(self.request))
+        if response is None:
+            assert error is not None
+            return Outcome.from_error(error), None, error
+        wall = pipe.wall_clock()
+        info = parse_rate_limit(response.headers, now=wall)
+        if info.limit is not None or info.remaining is not None:
+            pipe.observer.rate_limit_observed(
+                limit=info.limit, remaining=info.remaining, reset=info.reset
+            )
+            if reservation is not None and pipe.limiter is not None:
+                pipe.limiter.observe(
+                    reservation,
+                    limit=info.limit,
+                    remaining=info.remaining,
+                    reset=info.reset,
+                    now=pipe.clock(),
+                )
+        wait = None
+        if response.status_code >= 400:
+            wait = server_wait(response.headers, response.content, wall_now=wall)
+        return Outcome.from_status(response.status_code, wait), response, None
+
+    def _pace(self) -> Generator[Action, Any, Reservation | None]:
+        """Wait for a rate-limit slot; a cancelled wait gives the slot back."""
+        limiter = self.pipe.limiter
+        if limiter is None:
+            return None
+        clock = self.pipe.clock
+        reservation = limiter.acquire(self.request, self.organization, clock())
+        try:
+            while reservation.wait > 0:
+                if clock() + reservation.wait >= self.deadline:
+                    raise self._quota_error(reservation.wait)
+                yield Sleep(reservation.wait)
+                reservation = limiter.confirm(reservation, clock())
+        except BaseException:
+            limiter.cancel(reservation)
+            raise
+        return reservation
+
+    def _success(self, response: httpx.Response) -> ApiResponse:
+        result = ApiResponse(
+            meta=ResponseMeta(
+                method=self.request.method,
+                path=self.request.path,
+                status_code=response.status_code,
+                headers=dict(response.headers),
+                attempts=self.attempt,
+                retries=tuple(self.retries),
+                elapsed=self.pipe.clock() - self.started,
+            ),
+            content=response.content,
+        )
+        if self.cache is not None and self.cache_key is not None:
+            self.cache.store(self.cache_key, result)
+        return result
+
+    def _final_error(
+        self,
+        decision: RetryDecision,
+        response: httpx.Response | None,
+        error: BaseException | None,
+    ) -> MaintainXError:
+        retries = tuple(self.retries)
+        cause: APIError
+        if response is not None:
+            cause = status_error(
+                self.request,
+                response,
+                attempts=self.attempt,
+                retries=retries,
+                now=self.pipe.wall_clock(),
+            )
+            if isinstance(cause, RateLimitError) and decision.deadline_exceeded:
+                cause.retry_after = decision.wait
+                cause.args = (f"{cause.args[0]}; {decision.reason}",)
+        else:
+            assert error is not None
+            cause = transport_error(self.request, error, attempts=self.attempt, retries=retries)
+        if not decision.outcome_unknown:
+            return cause
+        unknown = OutcomeUnknownError(
+            f"{self.where}: the outcome is unknown ({decision.reason}); it was not retried to "
+            "avoid a duplicate. Retry with an idempotency key, or look the record up first.",
+            cause_description=decision.reason,
+            method=self.request.method,
+            path=self.request.path,
+            attempts=self.attempt,
+            retries=retries,
+        )
+        unknown.__cause__ = cause
+        return unknown
+
+    def _quota_error(self, wait: float) -> RateLimitError:
+        return RateLimitError(
+            f"{self.where}: the client-side rate limiter's next slot is {wait:.2f}s away, past "
+            f"the call's deadline ({self.timeouts.total:g}s); no request was sent. Raise "
+            "Timeouts.total or slow down.",
+            retry_after=wait,
+            status_code=429,
+            method=self.request.method,
+            path=self.request.path,
+            attempts=max(self.attempt, 1),
+            retries=tuple(self.retries),
+        )
+
+    def _stale(self, exc: BaseException) -> ApiResponse | None:
+        """A cached copy to serve while the API is failing, or None."""
+        if self.cache is None or self.cache_key is None:
+            return None
+        if isinstance(exc, PoolExhaustedError | OutcomeUnknownError):
+            return None
+        cached = self.cache.stale(self.cache_key)
+        self.pipe.observer.cache_lookup(self.request.route, hit=cached is not None, stale=True)
+        if cached is None:
+            return None
+        meta = dataclasses.replace(
+            cached.meta,
+            attempts=self.attempt,
+            retries=tuple(self.retries),
+            elapsed=self.pipe.clock() - self.started,
+        )
+        return ApiResponse(meta=meta, content=cached.content)
+
+
+_NULL_CALL: CallObservation = NullObserver().start_call(ApiRequest("GET", "/"))
 
 
 def _has_header(headers: Mapping[str, str], name: str) -> bool:

@@ -17,22 +17,31 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BulkError",
     "CircuitOpenError",
     "ConfigurationError",
     "ConflictError",
     "CursorNotAdvancingError",
     "EventLoopMismatchError",
+    "IdempotencyError",
+    "IdempotencyInProgressError",
+    "IdempotencyKeyReuseError",
     "InternalServerError",
     "InvalidTransitionError",
     "MaintainXError",
+    "MalformedSignatureHeaderError",
+    "MissingSignatureHeaderError",
     "NotFoundError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "PoolExhaustedError",
     "RateLimitError",
     "RetryRecord",
+    "SignatureMismatchError",
+    "StaleWebhookError",
     "UnprocessableEntityError",
     "ValidationError",
+    "WebhookVerificationError",
     "status_error_class",
 ]
 
@@ -78,6 +87,62 @@ class InvalidTransitionError(MaintainXError, ValueError):
         if hint:
             message += f" ({hint})"
         super().__init__(message)
+
+
+class IdempotencyError(MaintainXError):
+    """A guarded create could not proceed because of the state of its idempotency key."""
+
+    def __init__(self, message: str, *, key: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class IdempotencyInProgressError(IdempotencyError):
+    """Another caller holds a live claim on this idempotency key: wait and re-run.
+
+    ``retry_after`` is how many seconds remain on that caller's claim.
+    """
+
+    def __init__(self, message: str, *, key: str, retry_after: float | None = None) -> None:
+        super().__init__(message, key=key)
+        self.retry_after = retry_after
+
+
+class IdempotencyKeyReuseError(IdempotencyError, ValueError):
+    """The idempotency key was already used for a create with a different payload."""
+
+
+class WebhookVerificationError(MaintainXError):
+    """A webhook delivery failed verification: answer it with 4xx and do not process it."""
+
+
+class MissingSignatureHeaderError(WebhookVerificationError):
+    """A signature header is absent (both x-maintainx-webhook-*-signature headers are needed)."""
+
+
+class MalformedSignatureHeaderError(WebhookVerificationError):
+    """A signature header is not of the form ``t=<timestamp>,v1=<hex digest>``."""
+
+
+class SignatureMismatchError(WebhookVerificationError):
+    """No ``v1`` signature matches: wrong secret, or the body or URL was altered."""
+
+
+class StaleWebhookError(WebhookVerificationError):
+    """The signed timestamp is outside the tolerance (a replayed or delayed delivery)."""
+
+    def __init__(self, message: str, *, age: float) -> None:
+        super().__init__(message)
+        self.age = age
+
+
+class BulkError(MaintainXError):
+    """Some items of a bulk call failed; ``failures`` holds each failed item's result
+    (its index, key and exception). Raised only by ``BulkResult.raise_for_failures()``."""
+
+    def __init__(self, message: str, *, failures: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.failures: list[Any] = list(failures)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,24 +1,48 @@
 """Cursor pagination: iterate every item across pages, sync (``for``) and async (``async for``).
 
-Paging trusts the cursor, never the item count: it stops only when ``nextCursor`` is null, and
-raises :class:`CursorNotAdvancingError` when the API hands back a cursor it already gave.
-One page is held in memory at a time.
+Paging trusts the cursor, never the item count: it stops only when ``nextCursor`` is null
+(never on a short or empty page), and raises :class:`CursorNotAdvancingError` when the API
+hands back a cursor it already gave. One page is held in memory at a time, and nothing is
+held open between pages: each response is read in full by the pipeline, so breaking out of
+a loop (or dropping an ``async for`` half way) leaves no connection checked out.
+
+The decisions live in :class:`PageWalk` (no I/O); :class:`SyncPager` and :class:`AsyncPager`
+only send the requests it asks for.
+
+Offset-backed lists: ``/assets``, ``/parts`` and ``/purchaseorders`` page by offset behind
+the cursor, so a record inserted or edited during a walk can shift the pages under it.
+Walks over them drop repeated ids (memory: the ids only), and a walk sorted by
+``updatedAt`` re-anchors every page on ``updatedAt[gte]`` (keyset paging through the filter)
+so an edit cannot push an unchanged record out of the walk.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Hashable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from pydantic import BaseModel, TypeAdapter
+
+from ._constants import MAX_PAGE_SIZE
 from ._operation import Operation, build_request
+from ._request import ApiRequest
 from ._response import ApiResponse, ResponseMeta
-from .errors import CursorNotAdvancingError
+from ._timestamps import format_timestamp, parse_timestamp
+from .errors import CursorNotAdvancingError, ValidationError
 
 if TYPE_CHECKING:
     from ._client import AsyncMaintainX, MaintainX
 
 T = TypeVar("T")
+
+#: Lists the API pages by offset behind the cursor (the spec's "Polling for Changes").
+OFFSET_PAGED_PATHS = frozenset({"/assets", "/parts", "/purchaseorders"})
+
+UPDATED_GTE = "updatedAt[gte]"
+UPDATED_AT = "updatedAt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +51,266 @@ class Page(Generic[T]):
 
     items: list[T]
     cursor: str | None
+    """The cursor that fetched this page (None for the first); pass it back to refetch it."""
     next_cursor: str | None
     meta: ResponseMeta
+    skipped: int = 0
+    """Items the walk dropped from this page because it had already delivered their id."""
 
     @property
     def has_next(self) -> bool:
         return self.next_cursor is not None
+
+
+def item_id(raw: Any) -> Hashable | None:
+    """The ``id`` of a raw list item (None when it has none)."""
+    if isinstance(raw, Mapping):
+        value = raw.get("id")
+        return value if isinstance(value, Hashable) else None
+    return None
+
+
+def query_key(op: Operation, wire: str) -> str:
+    """The key under which ``op``'s query model takes the wire parameter ``wire``."""
+    model = op.query_model
+    if model is not None:
+        for name, info in model.model_fields.items():
+            if info.alias == wire or name == wire:
+                return name
+    return wire
+
+
+def _pop_param(op: Operation, query: dict[str, Any], wire: str) -> Any:
+    """Remove a parameter given under its wire name or its Python name; return its value."""
+    value = query.pop(wire, None)
+    alt = query.pop(query_key(op, wire), None)
+    return value if value is not None else alt
+
+
+@lru_cache(maxsize=256)
+def _items_adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+class PageWalk(Generic[T]):
+    """The state of one walk over a list, without I/O: ask it for the next request, hand it
+    the response, get a :class:`Page` back.
+
+    ``anchor=True`` turns on keyset paging through ``updatedAt[gte]`` (the list is sorted
+    by ``updatedAt`` ascending): each page is requested from the newest ``updatedAt`` seen
+    so far (the watermark), and versions already delivered (id and ``updatedAt``) are
+    skipped. The server's cursor is followed only inside a run of items sharing one
+    timestamp. ``lookback`` (seconds) starts the walk that much before ``watermark`` and
+    remembers delivered versions that far back, so late-committed changes are not missed.
+    Incremental sync resumes a walk from ``watermark`` / ``floor`` / ``cursor`` /
+    ``delivered``.
+    """
+
+    def __init__(
+        self,
+        op: Operation,
+        *,
+        path: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        cursor: str | None = None,
+        max_items: int | None = None,
+        max_pages: int | None = None,
+        dedupe: bool = False,
+        anchor: bool = False,
+        lookback: float = 0.0,
+        watermark: str | None = None,
+        floor: str | None = None,
+        delivered: Mapping[str, str] | None = None,
+    ) -> None:
+        if op.items_key is None:
+            raise TypeError(f"{op.name} is not a paginated operation")
+        for name, bound in (("max_items", max_items), ("max_pages", max_pages)):
+            if bound is not None and bound < 0:
+                raise ValidationError(
+                    f"{op.name}: {name} must be >= 0 (got {bound})",
+                    errors=[{"field": name, "message": "must be >= 0"}],
+                )
+        self.op = op
+        self._path = dict(path or {})
+        self._query = dict(query or {})
+        self._headers = dict(headers or {})
+        given_cursor = _pop_param(op, self._query, "cursor")
+        self.start_cursor: str | None = cursor if cursor is not None else given_cursor
+        limit = _pop_param(op, self._query, "limit")
+        self.page_size: int = int(limit) if limit is not None else MAX_PAGE_SIZE
+        self.max_items = max_items
+        self.max_pages = max_pages
+        self.dedupe = dedupe
+        self.anchor = anchor
+        self.lookback = timedelta(seconds=lookback)
+        self.watermark: str | None = watermark
+        self.floor: str | None = floor
+        self.delivered: dict[str, str] = dict(delivered or {})
+        if anchor:
+            given = _pop_param(op, self._query, UPDATED_GTE)
+            self.watermark = self.watermark or given
+            if self.floor is None:
+                self.floor = self._start_floor()
+        self._seen_ids: set[Hashable] = set()
+        self._seen_cursors: set[str] = set()
+        self.cursor: str | None = self.start_cursor
+        self.next_cursor: str | None = self.start_cursor
+        """The cursor of the next page (None before the first page and after the last)."""
+        self.pages = 0
+        self.items = 0
+        self.skipped = 0
+        self.done = max_pages == 0 or max_items == 0
+
+    def next_request(self) -> ApiRequest | None:
+        """The request for the next page, or None when the walk is over."""
+        if self.done:
+            return None
+        query = dict(self._query)
+        limit = self.page_size
+        if self.max_items is not None:
+            limit = max(1, min(limit, self.max_items - self.items))
+        query[query_key(self.op, "limit")] = limit
+        if self.anchor:
+            query[query_key(self.op, "sort")] = UPDATED_AT
+            if self.floor is not None:
+                query[query_key(self.op, UPDATED_GTE)] = self.floor
+        if self.cursor is not None:
+            query[query_key(self.op, "cursor")] = self.cursor
+        return build_request(self.op, path=self._path, query=query, headers=self._headers)
+
+    def accept(self, response: ApiResponse) -> Page[T]:
+        """Turn the response to :meth:`next_request` into a page and move the walk on."""
+        data = response.json()
+        key = self.op.items_key
+        assert key is not None
+        if not isinstance(data, Mapping) or not isinstance(data.get(key), list):
+            raise ValidationError(
+                f"{self.op.name}: the response has no {key!r} list",
+                errors=[{"field": key, "message": "expected a list of items"}],
+            )
+        raw_items: list[Any] = data[key]
+        next_cursor = data.get("nextCursor") or None
+        self._check_advancing(next_cursor)
+        fetched_with = self.cursor
+        kept = self._keep(raw_items)
+        if self.anchor:
+            self._advance_anchor(raw_items, next_cursor)
+        else:
+            self.cursor = next_cursor
+        if self.max_items is not None and self.items + len(kept) > self.max_items:
+            kept = kept[: self.max_items - self.items]
+        self.pages += 1
+        self.items += len(kept)
+        self.next_cursor = next_cursor
+        skipped = len(raw_items) - len(kept)
+        self.skipped += skipped
+        if (
+            next_cursor is None
+            or (self.max_pages is not None and self.pages >= self.max_pages)
+            or (self.max_items is not None and self.items >= self.max_items)
+        ):
+            self.done = True
+        items = self._validate(kept, response.meta)
+        return Page(
+            items=items,
+            cursor=fetched_with,
+            next_cursor=next_cursor,
+            meta=response.meta,
+            skipped=skipped,
+        )
+
+    def _check_advancing(self, next_cursor: str | None) -> None:
+        if next_cursor is None:
+            return
+        if next_cursor == self.cursor or next_cursor in self._seen_cursors:
+            raise CursorNotAdvancingError(
+                f"{self.op.method} {self.op.path}: the API returned cursor {next_cursor!r} "
+                "again; stopping instead of looping forever"
+            )
+        self._seen_cursors.add(next_cursor)
+
+    def _keep(self, raw_items: list[Any]) -> list[Any]:
+        kept: list[Any] = []
+        for raw in raw_items:
+            ident = item_id(raw)
+            if ident is not None:
+                if self.anchor and self.delivered.get(str(ident)) == self._stamp(raw):
+                    continue
+                if self.dedupe:
+                    if ident in self._seen_ids:
+                        continue
+                    self._seen_ids.add(ident)
+            kept.append(raw)
+        return kept
+
+    @staticmethod
+    def _stamp(raw: Any) -> str | None:
+        value = raw.get(UPDATED_AT) if isinstance(raw, Mapping) else None
+        return value if isinstance(value, str) else None
+
+    def _start_floor(self) -> str | None:
+        at = parse_timestamp(self.watermark)
+        if at is None or not self.lookback:
+            return self.watermark
+        return format_timestamp(at - self.lookback)
+
+    def _advance_anchor(self, raw_items: list[Any], next_cursor: str | None) -> None:
+        """Move the watermark to the page's newest ``updatedAt`` (keyset through the filter);
+        follow the server's cursor only while a whole page shares the current watermark."""
+        newest, newest_at = self.watermark, parse_timestamp(self.watermark)
+        stamps = [(raw, self._stamp(raw)) for raw in raw_items]
+        for _, stamp in stamps:
+            at = parse_timestamp(stamp)
+            if at is not None and (newest_at is None or at > newest_at):
+                newest, newest_at = stamp, at
+        if newest != self.watermark:
+            self.watermark = self.floor = newest
+            self.cursor = None
+            self._seen_cursors.clear()
+        else:
+            self.cursor = next_cursor
+        if newest_at is None:
+            return
+        horizon = newest_at - self.lookback
+        for raw, stamp in stamps:
+            ident = item_id(raw)
+            at = parse_timestamp(stamp)
+            if ident is not None and stamp is not None and at is not None and at >= horizon:
+                self.delivered[str(ident)] = stamp
+        self.delivered = {
+            k: v for k, v in self.delivered.items() if (t := parse_timestamp(v)) and t >= horizon
+        }
+
+    def _validate(self, raw_items: list[Any], meta: ResponseMeta) -> list[T]:
+        model = self.op.item_model
+        if model is None:
+            return raw_items
+        items: list[Any] = _items_adapter(model).validate_python(raw_items)
+        for item in items:
+            if hasattr(item, "_meta"):
+                item._meta = meta
+        return items
+
+
+def default_walk_options(op: Operation, query: Mapping[str, Any]) -> dict[str, bool]:
+    """How to walk ``op`` given the caller's query.
+
+    Offset-backed lists drop repeated ids and, unless the caller chose another order, are
+    walked in ``updatedAt`` order anchored on ``updatedAt[gte]`` (their default order is
+    undocumented, and this is the one order in which edits, inserts and deletes made during
+    the walk can neither skip nor repeat a record). Cursor-backed lists sorted by a field
+    that edits change (``updatedAt``) drop repeated ids too: an edited row moves behind the
+    cursor and would come back.
+    """
+    offset = op.path in OFFSET_PAGED_PATHS
+    sort = query.get("sort", query.get(query_key(op, "sort")))
+    sort_value = getattr(sort, "value", sort)
+    mutable_order = isinstance(sort_value, str) and sort_value.lstrip("-") == UPDATED_AT
+    return {
+        "dedupe": offset or mutable_order,
+        "anchor": offset and sort_value in (None, UPDATED_AT),
+    }
 
 
 class _PagerBase(Generic[T]):
@@ -45,102 +323,140 @@ class _PagerBase(Generic[T]):
         query: Mapping[str, Any] | None = None,
         headers: Mapping[str, Any] | None = None,
         cursor: str | None = None,
+        max_items: int | None = None,
+        max_pages: int | None = None,
+        dedupe: bool | None = None,
     ) -> None:
         if op.items_key is None:
             raise TypeError(f"{op.name} is not a paginated operation")
         self._client = client
         self._op = op
-        self._path = dict(path or {})
-        self._query = dict(query or {})
-        self._headers = dict(headers or {})
-        self._start_cursor = cursor if cursor is not None else self._query.pop("cursor", None)
-        self.next_cursor: str | None = self._start_cursor
-        """The cursor of the next page to fetch (None before the first and after the last)."""
+        options = default_walk_options(op, query or {})
+        if cursor is not None or (query or {}).get("cursor") is not None:
+            options["anchor"] = False  # a given cursor belongs to the server's own walk
+        if dedupe is not None:
+            options["dedupe"] = dedupe
+        self._walk_args: dict[str, Any] = dict(
+            path=path,
+            query=query,
+            headers=headers,
+            cursor=cursor,
+            max_items=max_items,
+            max_pages=max_pages,
+            **options,
+        )
+        self._walk: PageWalk[T] = self._new_walk()
 
-    def _request_for(self, cursor: str | None) -> Any:
-        query = dict(self._query)
-        if cursor is not None:
-            query["cursor"] = cursor
-        return build_request(self._op, path=self._path, query=query, headers=self._headers)
+    def _new_walk(self) -> PageWalk[T]:
+        self._walk = PageWalk(self._op, **self._walk_args)
+        return self._walk
 
-    def _page_from(self, cursor: str | None, response: ApiResponse, seen: set[str]) -> Page[T]:
-        data = response.json() or {}
-        key = self._op.items_key
-        assert key is not None
-        raw_items = data.get(key) or []
-        model = self._op.item_model
-        items: list[T] = []
-        for raw in raw_items:
-            if model is None:
-                items.append(raw)
-            else:
-                item = model.model_validate(raw)
-                if hasattr(item, "_meta"):
-                    item._meta = response.meta
-                items.append(item)  # type: ignore[arg-type]
-        next_cursor = data.get("nextCursor") or None
-        if next_cursor is not None:
-            if next_cursor in seen or next_cursor == cursor:
-                raise CursorNotAdvancingError(
-                    f"{self._op.method} {self._op.path}: the API returned cursor {next_cursor!r} "
-                    "again; stopping instead of looping forever"
-                )
-            seen.add(next_cursor)
-        return Page(items=items, cursor=cursor, next_cursor=next_cursor, meta=response.meta)
+    @property
+    def next_cursor(self) -> str | None:
+        """Cursor of the next page of the latest walk: pass it as ``cursor=`` to resume."""
+        return self._walk.next_cursor
+
+    @property
+    def pages_fetched(self) -> int:
+        return self._walk.pages
+
+    @property
+    def duplicates_skipped(self) -> int:
+        """Items of the latest walk dropped because their id had already been delivered."""
+        return self._walk.skipped
 
 
 class SyncPager(_PagerBase[T]):
-    """Lazily pages through a list on the blocking client."""
+    """Lazily pages through a list on the blocking client.
+
+    ``for item in pager`` walks every item; ``pager.iter_pages()`` walks pages. Each new
+    iteration starts a new walk from the starting cursor.
+    """
 
     _client: MaintainX
 
     def iter_pages(self) -> Iterator[Page[T]]:
-        """Yield page after page until ``nextCursor`` is null."""
-        cursor = self._start_cursor
-        seen: set[str] = set()
-        while True:
-            response = self._client._send(self._request_for(cursor))
-            page = self._page_from(cursor, response, seen)
-            self.next_cursor = page.next_cursor
-            yield page
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+        """Yield page after page until ``nextCursor`` is null (or a bound is reached)."""
+        return _SyncPages(self._client, self._new_walk())
 
     def __iter__(self) -> Iterator[T]:
-        for page in self.iter_pages():
-            yield from page.items
+        return _SyncItems(_SyncPages(self._client, self._new_walk()))
 
     def first_page(self) -> Page[T]:
         """Fetch only the first page."""
-        return next(iter(self.iter_pages()))
+        return next(self.iter_pages())
 
 
 class AsyncPager(_PagerBase[T]):
-    """Lazily pages through a list on the asyncio client."""
+    """Lazily pages through a list on the asyncio client (``async for item in pager``)."""
 
     _client: AsyncMaintainX
 
-    async def iter_pages(self) -> AsyncIterator[Page[T]]:
-        """Yield page after page until ``nextCursor`` is null."""
-        cursor = self._start_cursor
-        seen: set[str] = set()
-        while True:
-            response = await self._client._send(self._request_for(cursor))
-            page = self._page_from(cursor, response, seen)
-            self.next_cursor = page.next_cursor
-            yield page
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+    def iter_pages(self) -> AsyncIterator[Page[T]]:
+        """Yield page after page until ``nextCursor`` is null (or a bound is reached)."""
+        return _AsyncPages(self._client, self._new_walk())
 
-    async def __aiter__(self) -> AsyncIterator[T]:
-        async for page in self.iter_pages():
-            for item in page.items:
-                yield item
+    def __aiter__(self) -> AsyncIterator[T]:
+        return _AsyncItems(_AsyncPages(self._client, self._new_walk()))
 
     async def first_page(self) -> Page[T]:
         """Fetch only the first page."""
-        async for page in self.iter_pages():
-            return page
-        raise RuntimeError("unreachable: iter_pages always yields at least one page")
+        return await anext(self.iter_pages())
+
+
+# Plain iterator classes rather than generators: an abandoned async generator is only
+# finalized when the event loop gets to it, while these hold nothing that needs closing.
+
+
+class _SyncPages(Iterator[Page[T]]):
+    def __init__(self, client: MaintainX, walk: PageWalk[T]) -> None:
+        self._client = client
+        self._walk = walk
+
+    def __next__(self) -> Page[T]:
+        request = self._walk.next_request()
+        if request is None:
+            raise StopIteration
+        return self._walk.accept(self._client._send(request))
+
+
+class _SyncItems(Iterator[T]):
+    def __init__(self, pages: _SyncPages[T]) -> None:
+        self._pages = pages
+        self._buffer: Iterator[T] = iter(())
+
+    def __next__(self) -> T:
+        while True:
+            for item in self._buffer:
+                return item
+            self._buffer = iter(next(self._pages).items)
+
+
+class _AsyncPages(AsyncIterator[Page[T]]):
+    def __init__(self, client: AsyncMaintainX, walk: PageWalk[T]) -> None:
+        self._client = client
+        self._walk = walk
+
+    async def __anext__(self) -> Page[T]:
+        request = self._walk.next_request()
+        if request is None:
+            raise StopAsyncIteration
+        return self._walk.accept(await self._client._send(request))
+
+    async def aclose(self) -> None:
+        """Nothing is held between pages; provided so ``contextlib.aclosing`` works."""
+
+
+class _AsyncItems(AsyncIterator[T]):
+    def __init__(self, pages: _AsyncPages[T]) -> None:
+        self._pages = pages
+        self._buffer: Iterator[T] = iter(())
+
+    async def __anext__(self) -> T:
+        while True:
+            for item in self._buffer:
+                return item
+            self._buffer = iter((await self._pages.__anext__()).items)
+
+    async def aclose(self) -> None:
+        """Nothing is held between pages; provided so ``contextlib.aclosing`` works."""

@@ -1,47 +1,189 @@
-"""Work-order status transitions: the policy, and validated status changes.
+"""Work-order status transitions: policies, checks, and validated status changes.
 
-(Initial version: the default policy of the design notes; extended by the workflow work.)
+The API itself enforces no order between work-order statuses; the SDK does, so an integration
+cannot silently reopen a closed work order or move one the system marked ``SKIPPED``.
+
+>>> allowed_transitions("DONE")
+()
+>>> allowed_transitions("DONE", allow_reopen=True)
+('OPEN',)
+>>> check_transition("OPEN", "OPEN")  # same status: nothing to send
+False
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 from ._operation import Operation, build_request, parse_response
 from ._resource import Procedure
-from .errors import InvalidTransitionError
+from ._response import ApiResponse
+from .errors import InvalidTransitionError, ValidationError
 
+__all__ = [
+    "DEFAULT_POLICY",
+    "STATUSES",
+    "STRICT_POLICY",
+    "TablePolicy",
+    "TransitionPolicy",
+    "allowed_transitions",
+    "check_transition",
+    "set_status_procedure",
+]
+
+#: Statuses a caller may set (``PATCH /workorders/{id}/status``), in the spec's order.
 STATUSES = ("OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED")
-_ACTIVE = frozenset({"OPEN", "IN_PROGRESS", "ON_HOLD"})
-_CLOSED = frozenset({"DONE", "CANCELED"})
+#: Every status a work order can be in; ``SKIPPED`` is set by the system only.
+ALL_STATUSES = (*STATUSES, "SKIPPED")
 
 
-def allowed_transitions(status: str, *, allow_reopen: bool = False) -> tuple[str, ...]:
-    """Statuses a work order in ``status`` may move to under the default policy."""
-    if status in _ACTIVE:
-        return tuple(s for s in STATUSES if s != status)
-    if status in _CLOSED and allow_reopen:
-        return ("OPEN",)
-    return ()
+@runtime_checkable
+class TransitionPolicy(Protocol):
+    """Decides which status moves are allowed. Implement it, or build a :class:`TablePolicy`."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """Every status the policy knows (targets outside it are rejected as invalid input)."""
+        ...
+
+    def allowed(self, status: str, *, allow_reopen: bool = False) -> tuple[str, ...]:
+        """Targets reachable from ``status`` in one move (the same status is never listed)."""
+        ...
+
+    def is_reopen(self, current: str, target: str) -> bool:
+        """True when the move is only allowed with the caller's explicit reopen consent."""
+        ...
 
 
-def check_transition(current: str, target: str, *, allow_reopen: bool = False) -> bool:
-    """True when a request is needed, False for a no-op; raises on a forbidden move."""
+@dataclass(frozen=True, slots=True)
+class TablePolicy:
+    """A policy given as a table: ``moves[from]`` are free moves, ``reopens[from]`` need consent.
+
+    >>> p = TablePolicy("two-step", moves={"OPEN": ["DONE"]}, reopens={"DONE": ["OPEN"]})
+    >>> p.allowed("OPEN"), p.allowed("DONE"), p.allowed("DONE", allow_reopen=True)
+    (('DONE',), (), ('OPEN',))
+    """
+
+    name: str
+    moves: Mapping[str, Iterable[str]]
+    reopens: Mapping[str, Iterable[str]] = field(default_factory=dict)
+    extra_statuses: Iterable[str] = ()
+    """Statuses that exist but have no outgoing moves (e.g. ``SKIPPED``)."""
+
+    def __post_init__(self) -> None:
+        # Freeze the table (callers may pass lists or generators) and check it is coherent.
+        moves = {k: tuple(dict.fromkeys(v)) for k, v in self.moves.items()}
+        reopens = {k: tuple(dict.fromkeys(v)) for k, v in self.reopens.items()}
+        object.__setattr__(self, "moves", moves)
+        object.__setattr__(self, "reopens", reopens)
+        object.__setattr__(self, "extra_statuses", tuple(self.extra_statuses))
+        for table in (moves, reopens):
+            for source, targets in table.items():
+                if source in targets:
+                    raise ValueError(f"policy {self.name!r}: {source} -> {source} is not a move")
+        for source in set(moves) & set(reopens):
+            both = set(moves[source]) & set(reopens[source])
+            if both:
+                raise ValueError(
+                    f"policy {self.name!r}: {source} -> {sorted(both)} is both free and a reopen"
+                )
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for table in (self.moves, self.reopens):
+            for source, targets in table.items():
+                seen[source] = None
+                seen.update(dict.fromkeys(targets))
+        seen.update(dict.fromkeys(self.extra_statuses))
+        return tuple(seen)
+
+    def allowed(self, status: str, *, allow_reopen: bool = False) -> tuple[str, ...]:
+        free = tuple(self.moves.get(status, ()))
+        if not allow_reopen:
+            return free
+        return free + tuple(t for t in self.reopens.get(status, ()) if t not in free)
+
+    def is_reopen(self, current: str, target: str) -> bool:
+        return target in self.reopens.get(current, ()) and target not in self.moves.get(current, ())
+
+
+_ACTIVE = ("OPEN", "IN_PROGRESS", "ON_HOLD")
+_FREE_MOVES = {s: tuple(t for t in STATUSES if t != s) for s in _ACTIVE}
+
+#: The design's default: active statuses move freely (also to DONE/CANCELED); DONE and
+#: CANCELED go back to OPEN only with ``allow_reopen=True``; SKIPPED never moves.
+DEFAULT_POLICY = TablePolicy(
+    "default",
+    moves=_FREE_MOVES,
+    reopens={"DONE": ("OPEN",), "CANCELED": ("OPEN",)},
+    extra_statuses=("DONE", "CANCELED", "SKIPPED"),
+)
+
+#: Like the default, but a closed work order stays closed (no reopen, even with consent).
+STRICT_POLICY = TablePolicy(
+    "strict", moves=_FREE_MOVES, extra_statuses=("DONE", "CANCELED", "SKIPPED")
+)
+
+
+def allowed_transitions(
+    status: str, policy: TransitionPolicy | None = None, *, allow_reopen: bool = False
+) -> tuple[str, ...]:
+    """Statuses a work order in ``status`` may move to (for UIs and pre-checks)."""
+    return (policy or DEFAULT_POLICY).allowed(str(status), allow_reopen=allow_reopen)
+
+
+def check_transition(
+    current: str,
+    target: str,
+    *,
+    allow_reopen: bool = False,
+    policy: TransitionPolicy | None = None,
+) -> bool:
+    """True when a request is needed, False for a no-op; raises on a forbidden move.
+
+    A target the policy does not know raises :class:`ValidationError` (bad input); a known
+    but forbidden move raises :class:`InvalidTransitionError` naming the allowed targets.
+    """
+    policy = policy or DEFAULT_POLICY
+    current, target = str(current), str(target)
+    if target not in policy.statuses:
+        known = ", ".join(policy.statuses)
+        raise ValidationError(
+            f"unknown work-order status {target!r}; use one of: {known}",
+            errors=[{"field": "status", "message": "unknown status", "allowed": known}],
+        )
     if current == target:
         return False
-    allowed = allowed_transitions(current, allow_reopen=allow_reopen)
-    if target not in allowed:
-        hint = None
-        if current in _CLOSED and target == "OPEN":
-            hint = "pass allow_reopen=True to reopen"
-        raise InvalidTransitionError(
-            current,
-            target,
-            allowed_transitions(current, allow_reopen=True) if hint else allowed,
-            hint=hint,
-        )
-    return True
+    allowed = policy.allowed(current, allow_reopen=allow_reopen)
+    if target in allowed:
+        return True
+    hint = None
+    if not allow_reopen and policy.is_reopen(current, target):
+        hint = "reopening needs allow_reopen=True"
+        allowed = policy.allowed(current, allow_reopen=True)
+    elif current not in policy.statuses:
+        hint = f"{current} is not a status of the {policy.name!r} policy"
+    elif "SKIPPED" in (current, target):
+        hint = "SKIPPED is set by the system only"
+    raise InvalidTransitionError(current, target, allowed, hint=hint)
+
+
+def current_status_of(response: ApiResponse) -> str:
+    """The ``workOrder.status`` of a work-order response body."""
+    body = response.json()
+    try:
+        return str(body["workOrder"]["status"])
+    except (KeyError, TypeError):
+        raise ValidationError(
+            f"{response.meta.method} {response.meta.path}: the response has no workOrder.status",
+            errors=[{"field": "workOrder.status", "message": "missing in response"}],
+        ) from None
 
 
 def set_status_procedure(
@@ -53,13 +195,24 @@ def set_status_procedure(
     current_status: str | None = None,
     allow_reopen: bool = False,
     query: Mapping[str, Any] | None = None,
+    policy: TransitionPolicy | None = None,
 ) -> Procedure[Any]:
-    """Read the current status (unless given), validate the move, then PATCH it."""
+    """Validate a status move against the current status, then PATCH it (one flow, both clients).
+
+    The current status is read with ``get_op`` unless the caller passes ``current_status``
+    (then the caller vouches for it). A move to the same status sends no PATCH and returns the
+    work order as it is. The read and the write are two calls: the API offers no conditional
+    update, so a concurrent change between them is not detected.
+    """
+    status = str(status)
+    fetched: ApiResponse | None = None
     if current_status is None:
-        response = yield build_request(get_op, path={"id": id})
-        current_status = str(response.json()["workOrder"]["status"])
-    if not check_transition(current_status, status, allow_reopen=allow_reopen):
-        current = yield build_request(get_op, path={"id": id})
-        return parse_response(get_op, current)
+        fetched = yield build_request(get_op, path={"id": id})
+        current_status = current_status_of(fetched)
+    if not check_transition(current_status, status, allow_reopen=allow_reopen, policy=policy):
+        if fetched is None:
+            fetched = yield build_request(get_op, path={"id": id})
+        # Parsed with the status operation's model, so callers get one return type either way.
+        return parse_response(op, fetched)
     response = yield build_request(op, path={"id": id}, query=query, body={"status": status})
     return parse_response(op, response)

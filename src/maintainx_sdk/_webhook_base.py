@@ -1,0 +1,60 @@
+"""Base classes of the webhook payload models (the models themselves are generated)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic.alias_generators import to_camel
+
+
+class WebhookObject(BaseModel):
+    """A lenient payload object: unknown fields are kept, attributes are snake_case."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+        alias_generator=to_camel,
+        protected_namespaces=(),
+    )
+
+
+class WebhookEvent(WebhookObject):
+    """One webhook delivery's payload. ``event_type`` names the event (``"NEW_WORK_ORDER"``).
+
+    ``payload`` is the JSON object exactly as delivered (before validation).
+    """
+
+    EVENT_TYPE: ClassVar[str] = ""
+    _event_type: str | None = PrivateAttr(default=None)
+    _payload: dict[str, Any] | None = PrivateAttr(default=None)
+
+    @property
+    def event_type(self) -> str:
+        return self._event_type or self.EVENT_TYPE
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        if self._payload is None:
+            return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return self._payload
+
+
+class UnknownEvent(WebhookEvent):
+    """A delivery the SDK has no model for, or whose payload did not fit its model.
+
+    Every field is kept (``payload``, and as attributes via ``model_extra``); ``candidates``
+    lists the event types the payload could be when the type had to be inferred, and
+    ``parse_error`` says why a known type's model did not accept it.
+    """
+
+    _candidates: tuple[str, ...] = PrivateAttr(default=())
+    _parse_error: str | None = PrivateAttr(default=None)
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        return self._candidates
+
+    @property
+    def parse_error(self) -> str | None:
+        return self._parse_error

@@ -1,0 +1,293 @@
+"""Bulk helpers: many gets, creates or updates with bounded concurrency, one result per item.
+
+>>> from maintainx_sdk import bulk
+>>> result = bulk.get_many(mx.work_orders, [1, 2, 3], concurrency=8)
+>>> result.values                      # the successes, in input order
+>>> for failure in result.failures:    # every failed item, with its typed error
+...     print(failure.key, failure.error)
+
+Requests still go through the client's pipeline, so the rate limiter paces them and safe
+calls are retried; ``concurrency`` only bounds how many are in flight. A failed item never
+stops the others and is never dropped: it is in ``failures`` with its exception.
+``BulkResult.raise_for_failures()`` turns failures into one :class:`BulkError`.
+
+The blocking helpers run a thread pool sharing the one client (its connection pool is
+thread-safe); the async ones (``aget_many``, ...) run that many tasks on the event loop.
+Keep ``concurrency`` at or below the client's ``PoolLimits.max_connections``.
+
+Creates are not idempotent on the API: pass ``idempotency_key=`` (a function of the item)
+so a create whose outcome is unknown can be retried without a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+from .errors import BulkError, ValidationError
+
+A = TypeVar("A")
+R = TypeVar("R")
+
+#: In-flight requests of a bulk call unless told otherwise (well under the default pool of 20).
+DEFAULT_CONCURRENCY = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult(Generic[R]):
+    """The outcome of one item: its position, its key (id or input) and value or error."""
+
+    index: int
+    key: Any
+    value: R | None = None
+    error: Exception | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult(Generic[R]):
+    """Every item's outcome, in input order."""
+
+    results: list[ItemResult[R]]
+
+    @property
+    def successes(self) -> list[ItemResult[R]]:
+        return [r for r in self.results if r.error is None]
+
+    @property
+    def failures(self) -> list[ItemResult[R]]:
+        return [r for r in self.results if r.error is not None]
+
+    @property
+    def values(self) -> list[R]:
+        """The values of the successful items, in input order."""
+        return [r.value for r in self.results if r.error is None]  # type: ignore[misc]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.error is None for r in self.results)
+
+    def raise_for_failures(self) -> None:
+        """Raise :class:`BulkError` listing every failed item, if any failed."""
+        failures = self.failures
+        if not failures:
+            return
+        shown = "; ".join(f"{f.key!r}: {f.error}" for f in failures[:5])
+        more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+        raise BulkError(
+            f"{len(failures)} of {len(self.results)} items failed: {shown}{more}",
+            failures=failures,
+        )
+
+
+# --- the per-item logic, written once ---------------------------------------------------------
+
+
+def _check_concurrency(concurrency: int) -> None:
+    if concurrency < 1:
+        raise ValidationError(
+            f"concurrency must be >= 1 (got {concurrency})",
+            errors=[{"field": "concurrency", "message": "must be >= 1"}],
+        )
+
+
+def _success(index: int, key: Any, value: R) -> ItemResult[R]:
+    return ItemResult(index=index, key=key, value=value)
+
+
+def _failure(index: int, key: Any, error: Exception) -> ItemResult[R]:
+    return ItemResult(index=index, key=key, error=error)
+
+
+def _get_call(resource: Any, kwargs: Mapping[str, Any]) -> Callable[[Hashable], Any]:
+    return lambda ident: resource.get(ident, **kwargs)
+
+
+def _create_call(
+    resource: Any, idempotency_key: Callable[[Mapping[str, Any]], str] | None
+) -> Callable[[Mapping[str, Any]], Any]:
+    def call(item: Mapping[str, Any]) -> Any:
+        if idempotency_key is None:
+            return resource.create(**item)
+        return resource.create(**item, idempotency_key=idempotency_key(item))
+
+    return call
+
+
+def _update_call(resource: Any) -> Callable[[tuple[Hashable, Mapping[str, Any]]], Any]:
+    return lambda pair: resource.update(pair[0], **pair[1])
+
+
+def _update_pairs(
+    updates: Mapping[Hashable, Mapping[str, Any]] | Iterable[tuple[Hashable, Mapping[str, Any]]],
+) -> Iterable[tuple[Hashable, Mapping[str, Any]]]:
+    return updates.items() if isinstance(updates, Mapping) else updates
+
+
+def _first(pair: tuple[Hashable, Any]) -> Hashable:
+    return pair[0]
+
+
+def _name(index: int, arg: Any, key: Callable[[Any], Any] | Literal["index"] | None) -> Any:
+    if key == "index":
+        return index
+    return arg if key is None else key(arg)
+
+
+# --- the two drivers --------------------------------------------------------------------------
+
+
+def run_many(
+    fn: Callable[[A], R],
+    args: Iterable[A],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    key: Callable[[A], Any] | Literal["index"] | None = None,
+) -> BulkResult[R]:
+    """Call ``fn(arg)`` for every arg on up to ``concurrency`` threads; collect every outcome.
+
+    ``key(arg)`` names an item in its result (default: the arg itself; ``"index"``: its
+    position).
+    """
+    _check_concurrency(concurrency)
+    work = iter(enumerate(args))
+    lock = threading.Lock()
+    done: dict[int, ItemResult[R]] = {}
+
+    def worker() -> None:
+        while True:
+            with lock:
+                nxt = next(work, None)
+            if nxt is None:
+                return
+            index, arg = nxt
+            name = _name(index, arg, key)
+            try:
+                result = _success(index, name, fn(arg))
+            except Exception as exc:
+                result = _failure(index, name, exc)
+            done[index] = result
+
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="maintainx-bulk") as pool:
+        futures = [pool.submit(worker) for _ in range(concurrency)]
+    for future in futures:
+        future.result()
+    return BulkResult([done[i] for i in sorted(done)])
+
+
+async def arun_many(
+    fn: Callable[[A], Awaitable[R]],
+    args: Iterable[A],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    key: Callable[[A], Any] | Literal["index"] | None = None,
+) -> BulkResult[R]:
+    """Await ``fn(arg)`` for every arg with up to ``concurrency`` tasks; collect every outcome.
+
+    Cancelling the call cancels the in-flight items and propagates.
+    """
+    _check_concurrency(concurrency)
+    work = iter(enumerate(args))
+    done: dict[int, ItemResult[R]] = {}
+
+    async def worker() -> None:
+        for index, arg in work:  # one shared iterator: each item is taken exactly once
+            name = _name(index, arg, key)
+            try:
+                result = _success(index, name, await fn(arg))
+            except Exception as exc:
+                result = _failure(index, name, exc)
+            done[index] = result
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(concurrency):
+            group.create_task(worker())
+    return BulkResult([done[i] for i in sorted(done)])
+
+
+# --- the helpers ------------------------------------------------------------------------------
+
+
+def get_many(
+    resource: Any,
+    ids: Iterable[Hashable],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    **kwargs: Any,
+) -> BulkResult[Any]:
+    """``resource.get(id, **kwargs)`` for every id (blocking client)."""
+    return run_many(_get_call(resource, kwargs), ids, concurrency=concurrency)
+
+
+async def aget_many(
+    resource: Any,
+    ids: Iterable[Hashable],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    **kwargs: Any,
+) -> BulkResult[Any]:
+    """``await resource.get(id, **kwargs)`` for every id (asyncio client)."""
+    return await arun_many(_get_call(resource, kwargs), ids, concurrency=concurrency)
+
+
+def create_many(
+    resource: Any,
+    items: Iterable[Mapping[str, Any]],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    idempotency_key: Callable[[Mapping[str, Any]], str] | None = None,
+) -> BulkResult[Any]:
+    """``resource.create(**item)`` for every item; results are keyed by input position."""
+    return run_many(
+        _create_call(resource, idempotency_key),
+        items,
+        concurrency=concurrency,
+        key="index",
+    )
+
+
+async def acreate_many(
+    resource: Any,
+    items: Iterable[Mapping[str, Any]],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    idempotency_key: Callable[[Mapping[str, Any]], str] | None = None,
+) -> BulkResult[Any]:
+    """``await resource.create(**item)`` for every item; results keyed by input position."""
+    return await arun_many(
+        _create_call(resource, idempotency_key),
+        items,
+        concurrency=concurrency,
+        key="index",
+    )
+
+
+def update_many(
+    resource: Any,
+    updates: Mapping[Hashable, Mapping[str, Any]] | Iterable[tuple[Hashable, Mapping[str, Any]]],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> BulkResult[Any]:
+    """``resource.update(id, **fields)`` for every ``id -> fields``; results keyed by id."""
+    return run_many(
+        _update_call(resource), _update_pairs(updates), concurrency=concurrency, key=_first
+    )
+
+
+async def aupdate_many(
+    resource: Any,
+    updates: Mapping[Hashable, Mapping[str, Any]] | Iterable[tuple[Hashable, Mapping[str, Any]]],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> BulkResult[Any]:
+    """``await resource.update(id, **fields)`` for every ``id -> fields``; keyed by id."""
+    return await arun_many(
+        _update_call(resource), _update_pairs(updates), concurrency=concurrency, key=_first
+    )

@@ -1,0 +1,225 @@
+"""Where incremental sync keeps its place: the checkpoint and its stores.
+
+A :class:`CheckpointStore` saves a checkpoint inside a transaction that the sync opens
+around the user's handler, so a store that can share that transaction with the handler
+(SQLite: the same connection; Redis: the same MULTI pipeline) commits the handler's writes
+and the new checkpoint together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from .errors import ConfigurationError
+
+#: Where :class:`~maintainx_sdk.sync.IncrementalSync` keeps checkpoints unless told otherwise.
+DEFAULT_SQLITE_PATH = "maintainx_sync.sqlite3"
+REDIS_KEY_PREFIX = "maintainx-sdk:checkpoint:"
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """The position of one sync: everything needed to resume exactly.
+
+    ``watermark`` is the newest ``updatedAt`` delivered; ``delivered`` maps the ids delivered
+    at or just before it (within the look-back window) to the ``updatedAt`` they had, so a
+    restart does not hand them over again; ``floor`` and ``cursor`` are set only inside a
+    run of items sharing one timestamp, where the server's cursor must be followed.
+    ``synced_through`` is the (client) time at which the last complete pass started:
+    every change made before it has been delivered.
+    """
+
+    watermark: str | None = None
+    delivered: Mapping[str, str] = field(default_factory=dict)
+    floor: str | None = None
+    cursor: str | None = None
+    synced_through: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Checkpoint:
+        data = json.loads(text)
+        return cls(
+            watermark=data.get("watermark"),
+            delivered={str(k): str(v) for k, v in (data.get("delivered") or {}).items()},
+            floor=data.get("floor"),
+            cursor=data.get("cursor"),
+            synced_through=data.get("synced_through"),
+        )
+
+
+class CheckpointTransaction(Protocol):
+    """One open store transaction. ``handle`` lets the handler write in it (or is None)."""
+
+    @property
+    def handle(self) -> Any: ...
+
+    def save(self, checkpoint: Checkpoint) -> None: ...
+
+
+@runtime_checkable
+class CheckpointStore(Protocol):
+    """Loads and transactionally saves checkpoints by key."""
+
+    def load(self, key: str) -> Checkpoint | None: ...
+
+    def transaction(self, key: str) -> AbstractContextManager[CheckpointTransaction]: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+@dataclass(slots=True)
+class _StagedTransaction:
+    handle: Any = None
+    staged: Checkpoint | None = None
+
+    def save(self, checkpoint: Checkpoint) -> None:
+        self.staged = checkpoint
+
+
+class MemoryCheckpointStore:
+    """Checkpoints in a dict: for tests and for processes that always start over."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, Checkpoint] = {}
+        self._lock = threading.Lock()
+
+    def load(self, key: str) -> Checkpoint | None:
+        with self._lock:
+            return self._data.get(key)
+
+    @contextmanager
+    def transaction(self, key: str) -> Iterator[CheckpointTransaction]:
+        txn = _StagedTransaction()
+        yield txn
+        if txn.staged is not None:
+            with self._lock:
+                self._data[key] = txn.staged
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+
+class SQLiteCheckpointStore:
+    """Checkpoints in a SQLite file (the default store).
+
+    Each save is one ``BEGIN IMMEDIATE`` transaction in WAL mode with ``synchronous=FULL``,
+    so a killed process leaves either the previous checkpoint or the new one. ``handle`` of
+    the transaction is the :class:`sqlite3.Connection` itself: tables the handler writes
+    through it commit atomically with the checkpoint (exactly-once processing).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] = DEFAULT_SQLITE_PATH) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA busy_timeout=10000")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS maintainx_checkpoints "
+            "(key TEXT PRIMARY KEY, data TEXT NOT NULL)"
+        )
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        return self._conn
+
+    def load(self, key: str) -> Checkpoint | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT data FROM maintainx_checkpoints WHERE key = ?", (key,)
+            ).fetchone()
+        return Checkpoint.from_json(row[0]) if row else None
+
+    @contextmanager
+    def transaction(self, key: str) -> Iterator[CheckpointTransaction]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            txn = _StagedTransaction(handle=self._conn)
+            try:
+                yield txn
+                if txn.staged is not None:
+                    self._conn.execute(
+                        "INSERT INTO maintainx_checkpoints (key, data) VALUES (?, ?) "
+                        "ON CONFLICT(key) DO UPDATE SET data = excluded.data",
+                        (key, txn.staged.to_json()),
+                    )
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM maintainx_checkpoints WHERE key = ?", (key,))
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class RedisCheckpointStore:
+    """Checkpoints in Redis, shared by every host that runs the sync.
+
+    ``handle`` of a transaction is a ``MULTI`` pipeline: commands the handler queues on it
+    run atomically with the checkpoint write when the handler returns.
+    """
+
+    def __init__(
+        self, client: Any = None, *, url: str | None = None, prefix: str = REDIS_KEY_PREFIX
+    ) -> None:
+        if client is None:
+            url = url or os.environ.get("REDIS_URL")
+            if not url:
+                raise ConfigurationError(
+                    "RedisCheckpointStore needs a redis client, url= or the REDIS_URL variable"
+                )
+            try:
+                import redis
+            except ImportError as exc:  # pragma: no cover - depends on the environment
+                raise ConfigurationError(
+                    "RedisCheckpointStore needs the redis package: pip install 'maintainx-sdk[redis]'"
+                ) from exc
+            client = redis.Redis.from_url(url)
+        self._redis = client
+        self._prefix = prefix
+
+    def load(self, key: str) -> Checkpoint | None:
+        raw = self._redis.get(self._prefix + key)
+        return Checkpoint.from_json(raw) if raw else None
+
+    @contextmanager
+    def transaction(self, key: str) -> Iterator[CheckpointTransaction]:
+        pipe = self._redis.pipeline(transaction=True)
+        txn = _StagedTransaction(handle=pipe)
+        try:
+            yield txn
+            if txn.staged is not None:
+                pipe.set(self._prefix + key, txn.staged.to_json())
+            pipe.execute()
+        finally:
+            pipe.reset()
+
+    def delete(self, key: str) -> None:
+        self._redis.delete(self._prefix + key)
+
+
+def open_store(store: CheckpointStore | str | os.PathLike[str] | None) -> CheckpointStore:
+    """A store from a store, a SQLite path, or None (the default SQLite file)."""
+    if store is None:
+        return SQLiteCheckpointStore(DEFAULT_SQLITE_PATH)
+    if isinstance(store, str | os.PathLike):
+        return SQLiteCheckpointStore(store)
+    return store

@@ -1,0 +1,53 @@
+"""Idempotency for an API without an idempotency header: keys, stores and guarded creates.
+
+>>> from maintainx_sdk.idempotency import SQLiteIdempotencyStore
+>>> mx = MaintainX(idempotency_store=SQLiteIdempotencyStore("idem.sqlite3"))  # doctest: +SKIP
+>>> mx.work_orders.create(title="Pump 4 leaks", idempotency_key="erp-4711")  # doctest: +SKIP
+
+See ``docs/idempotency.md`` for which creates are guardable and what each guarantees.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._guard import GUARDS, REPLAYED_HEADER, STAMP_FIELD, guard_for, guarded_create
+from ._keys import canonical_json, derive_key, fingerprint
+from ._records import Claim, IdempotencyRecord
+from ._store import DEFAULT_LEASE, DEFAULT_TTL, IdempotencyStore, InMemoryIdempotencyStore
+
+if TYPE_CHECKING:
+    from ._redis import RedisIdempotencyStore
+    from ._sqlite import SQLiteIdempotencyStore
+
+__all__ = [
+    "DEFAULT_LEASE",
+    "DEFAULT_TTL",
+    "GUARDS",
+    "REPLAYED_HEADER",
+    "STAMP_FIELD",
+    "Claim",
+    "IdempotencyRecord",
+    "IdempotencyStore",
+    "InMemoryIdempotencyStore",
+    "RedisIdempotencyStore",
+    "SQLiteIdempotencyStore",
+    "canonical_json",
+    "derive_key",
+    "fingerprint",
+    "guard_for",
+    "guarded_create",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Backends load on first use: redis is an optional extra, sqlite3 costs import time.
+    if name == "RedisIdempotencyStore":
+        from ._redis import RedisIdempotencyStore
+
+        return RedisIdempotencyStore
+    if name == "SQLiteIdempotencyStore":
+        from ._sqlite import SQLiteIdempotencyStore
+
+        return SQLiteIdempotencyStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,85 @@
+"""A Redis idempotency store (``pip install maintainx-sdk[redis]``), shared by hosts."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import ConfigurationError
+from ._records import IdempotencyRecord
+from ._store import AtomicStore, R, Transition
+
+
+class RedisIdempotencyStore(AtomicStore):
+    """Records as Redis strings with a TTL; changes use WATCH/MULTI (optimistic, retried).
+
+    Pass a ``redis.Redis`` client, or a URL (default: the ``REDIS_URL`` environment variable).
+    Calls block for one round trip; the async client calls them inline.
+    """
+
+    def __init__(
+        self,
+        client: Any = None,
+        *,
+        url: str | None = None,
+        prefix: str = "maintainx-sdk:idempotency:",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        try:
+            import redis
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ConfigurationError(
+                "RedisIdempotencyStore needs the redis package: pip install 'maintainx-sdk[redis]'"
+            ) from exc
+        self._watch_error: type[Exception] = redis.WatchError
+        if client is None:
+            url = url or os.environ.get("REDIS_URL")
+            if not url:
+                raise ConfigurationError(
+                    "RedisIdempotencyStore needs a client, url=..., or the REDIS_URL variable"
+                )
+            client = redis.Redis.from_url(url)
+            self._owns_client = True
+        else:
+            self._owns_client = False
+        self._redis = client
+        self.prefix = prefix
+        self.clock = clock
+
+    def _transact(self, key: str, transition: Transition[R]) -> R:
+        name = self.prefix + key
+        with self._redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(name)
+                    raw = pipe.get(name)
+                    now = self.clock()
+                    existing = IdempotencyRecord.from_json(raw) if raw else None
+                    new, result = transition(existing, now)
+                    pipe.multi()
+                    if new is None:
+                        pipe.delete(name)
+                    elif new is not existing:
+                        ttl_ms = max(int((new.expires_at - now) * 1000), 1)
+                        pipe.set(name, new.to_json(), px=ttl_ms)
+                    pipe.execute()
+                    return result
+                except self._watch_error:
+                    continue
+
+    def get(self, key: str) -> IdempotencyRecord | None:
+        raw = self._redis.get(self.prefix + key)
+        record = IdempotencyRecord.from_json(raw) if raw else None
+        return record if record is not None and record.live(self.clock()) else None
+
+    def forget(self, key: str) -> None:
+        self._redis.delete(self.prefix + key)
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._redis.close()
+
+    def __repr__(self) -> str:
+        return f"RedisIdempotencyStore(prefix={self.prefix!r})"

@@ -1,0 +1,404 @@
+"""Client-side pacing under the API's quotas, without blocking and without a thread per wait.
+
+The limiter never sleeps itself: :meth:`RateLimiter.acquire` *reserves* a send time and
+returns how long to wait; the sans-IO pipeline yields that wait as a ``Sleep``. Within a
+scope, send times are handed out in reservation order (FIFO-fair) under one
+``threading.Lock``, so the same limiter is safe across threads and asyncio tasks; a request
+held back only by its own endpoint's quota (one meter's readings) does not hold up the
+others. A waiter that is cancelled gives its slot back.
+
+Each scope keeps a sorted log of send times: a new send goes no earlier than the
+``limit``-th latest one plus ``period``, so no window of ``period`` seconds ever holds
+more than ``limit`` sends (stricter than the server's fixed windows, so never a 429 from
+our own pacing). Every response's X-Rate-Limit headers tighten it further: ``Remaining: R``
+lets only R more of the requests reserved after that one through before ``Reset``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ._request import ApiRequest
+from .errors import ConfigurationError
+
+__all__ = [
+    "InMemoryRateLimitBackend",
+    "Quota",
+    "RateLimit",
+    "RateLimitBackend",
+    "RateLimiter",
+    "Reservation",
+    "RouteQuota",
+    "ScopeRequest",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """At most ``limit`` requests in any ``period`` seconds."""
+
+    limit: int
+    period: float
+
+    def __post_init__(self) -> None:
+        if self.limit < 1 or not self.period > 0:
+            raise ConfigurationError(
+                f"Quota needs limit >= 1 and period > 0, got limit={self.limit}, "
+                f"period={self.period}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class RouteQuota:
+    """An endpoint with its own quota (e.g. the meter-reading endpoints).
+
+    ``path`` is a template such as ``/meters/{meterId}/readings``; with ``per_path`` each
+    concrete path (each meter) gets its own quota, else all of them share one.
+    """
+
+    method: str
+    path: str
+    quota: Quota
+    per_path: bool = False
+
+    def matches(self, request: ApiRequest) -> bool:
+        if request.method.upper() != self.method.upper():
+            return False
+        if request.path_template is not None and request.path_template == self.path:
+            return True
+        return _template_regex(self.path).fullmatch(request.path) is not None
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", template)
+    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
+
+
+#: The quotas the API documents for automated meter readings.
+METER_READING_QUOTAS: tuple[RouteQuota, ...] = (
+    RouteQuota("POST", "/meterreadings", Quota(100, 60.0)),
+    RouteQuota("POST", "/meters/{meterId}/readings", Quota(1, 10.0), per_path=True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """Which quotas the client paces itself under. Defaults are the API's documented ones.
+
+    ``namespace`` names the quota owner in a shared backend (use one per API key when
+    several processes share a :class:`RateLimitBackend` such as Redis). ``follow_headers``
+    lets X-Rate-Limit-Remaining/-Reset/-Limit from responses correct the pacing.
+    """
+
+    user: Quota | None = Quota(100, 60.0)
+    organization: Quota | None = Quota(500, 60.0)
+    routes: tuple[RouteQuota, ...] = METER_READING_QUOTAS
+    enabled: bool = True
+    follow_headers: bool = True
+    reset_buffer: float = 0.05
+    """Added to X-Rate-Limit-Reset so the next send lands just after the server's reset."""
+    namespace: str = "default"
+
+    @classmethod
+    def disabled(cls) -> RateLimit:
+        """No client-side pacing (429s are still handled by the retry policy)."""
+        return cls(enabled=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeRequest:
+    """One quota a reservation must fit in.
+
+    ``guide`` names the scope whose X-Rate-Limit headers describe this one: while the
+    server has reported on it, the server's numbers govern instead of the local log.
+    """
+
+    key: str
+    limit: int
+    period: float
+    guide: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """A reserved send time. ``wait`` is how long to wait, from when it was made."""
+
+    token: int
+    wait: float
+    scopes: tuple[ScopeRequest, ...]
+    feedback_scope: str | None
+    """The scope whose quota this route's X-Rate-Limit headers describe."""
+    seqs: tuple[int, ...] = ()
+    """Position of this reservation in each scope's sequence (for header feedback)."""
+
+
+class RateLimitBackend(Protocol):
+    """Where reservations live: in this process, or shared (see ``RedisRateLimitBackend``).
+
+    Every method must be atomic across all the scopes it is given.
+    """
+
+    def reserve(
+        self, scopes: Sequence[ScopeRequest], now: float, feedback: str | None = None
+    ) -> Reservation:
+        """Reserve the earliest send time allowed in every scope (``feedback`` is kept)."""
+        ...
+
+    def confirm(self, reservation: Reservation, now: float) -> Reservation:
+        """After waiting: ``wait == 0`` if it may go now, else how much longer to wait."""
+        ...
+
+    def cancel(self, reservation: Reservation) -> None: ...
+
+    def observe(
+        self,
+        reservation: Reservation,
+        *,
+        limit: int | None,
+        remaining: int,
+        reset: float,
+        now: float,
+    ) -> None:
+        """Only ``remaining`` more requests (after this one) may go until ``now + reset``."""
+        ...
+
+
+@dataclass(slots=True)
+class _Window:
+    """The server's view of a scope: up to ``allowed_seq`` may go before ``end``."""
+
+    end: float
+    allowed_seq: int
+    limit: int
+    period: float
+    estimated: bool = False
+
+
+@dataclass(slots=True)
+class _Scope:
+    log: list[tuple[float, int]] = field(default_factory=list)
+    seq: int = 0
+    window: _Window | None = None
+    longest_reset: float = 0.0
+
+
+class InMemoryRateLimitBackend:
+    """Reservations for one process, under one lock (threads and asyncio tasks alike).
+
+    Before the server has reported on a scope, a sliding log keeps at most ``limit`` sends
+    in any ``period``. Once X-Rate-Limit headers arrive, the server's window governs: the
+    requests reserved after the reporting one may use its ``Remaining``; later ones wait for
+    ``Reset``, then ``Limit`` per window (the window length learnt from the longest Reset).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._scopes: dict[str, _Scope] = {}
+        self._tokens = itertools.count(1)
+
+    def reserve(
+        self, scopes: Sequence[ScopeRequest], now: float, feedback: str | None = None
+    ) -> Reservation:
+        specs = tuple(scopes)
+        with self._lock:
+            slot = now
+            states = [self._scope(s.key) for s in specs]
+            for spec, scope in zip(specs, states, strict=True):
+                log = scope.log
+                # Keep the last `limit` entries whatever `now` says: callers read the clock
+                # before taking the lock, so a slightly older `now` may still arrive.
+                drop = 0
+                while len(log) - drop > spec.limit and log[drop][0] <= now - spec.period:
+                    drop += 1
+                del log[:drop]
+                if not self._guided(spec) and len(log) >= spec.limit:
+                    # At or after the limit-th latest send + period: any window holding this
+                    # send holds at most the limit-1 later ones besides it.
+                    slot = max(slot, log[-spec.limit][0] + spec.period)
+            seqs: list[int] = []
+            for scope in states:
+                self._roll(scope, now)
+                scope.seq += 1
+                seqs.append(scope.seq)
+                slot = max(slot, _window_slot(scope.window, scope.seq))
+            token = next(self._tokens)
+            for scope in states:
+                bisect.insort(scope.log, (slot, token))
+            return Reservation(token, slot - now, specs, feedback, tuple(seqs))
+
+    def confirm(self, reservation: Reservation, now: float) -> Reservation:
+        with self._lock:
+            slot = now
+            for spec, seq in zip(reservation.scopes, reservation.seqs, strict=True):
+                scope = self._scope(spec.key)
+                self._roll(scope, now)
+                slot = max(slot, _window_slot(scope.window, seq))
+            if slot > now:
+                self._move(reservation, slot)
+            return _with_wait(reservation, slot - now)
+
+    def cancel(self, reservation: Reservation) -> None:
+        with self._lock:
+            self._move(reservation, None)
+
+    def observe(
+        self,
+        reservation: Reservation,
+        *,
+        limit: int | None,
+        remaining: int,
+        reset: float,
+        now: float,
+    ) -> None:
+        key = reservation.feedback_scope
+        keys = [s.key for s in reservation.scopes]
+        if key is None or key not in keys:
+            return
+        index = keys.index(key)
+        spec = reservation.scopes[index]
+        with self._lock:
+            scope = self._scope(key)
+            scope.longest_reset = max(scope.longest_reset, reset)
+            old = scope.window
+            fresh = _Window(
+                end=now + reset,
+                allowed_seq=reservation.seqs[index] + max(remaining, 0),
+                limit=limit if limit and limit > 0 else (old.limit if old else spec.limit),
+                period=min(spec.period, max(scope.longest_reset, reset)),
+            )
+            if (
+                old is None
+                or old.estimated
+                or now >= old.end
+                or fresh.allowed_seq > old.allowed_seq
+            ):
+                # First report, or the server started a new window (more room than we knew).
+                scope.window = fresh
+            else:
+                # The same window: keep the tightest room and the earliest end (servers round
+                # Reset up to whole seconds, so the smallest estimate is the closest).
+                old.allowed_seq = fresh.allowed_seq
+                old.end = min(old.end, fresh.end)
+                old.limit = fresh.limit
+                old.period = fresh.period
+
+    def _guided(self, spec: ScopeRequest) -> bool:
+        guide = self._scopes.get(spec.guide or spec.key)
+        return guide is not None and guide.window is not None
+
+    @staticmethod
+    def _roll(scope: _Scope, now: float) -> None:
+        """Past a window's end, the server starts a fresh one with ``limit`` requests."""
+        w = scope.window
+        if w is None or now < w.end:
+            return
+        if now >= w.end + w.period:
+            scope.window = _Window(now + w.period, scope.seq + w.limit, w.limit, w.period, True)
+            return
+        base = min(w.allowed_seq, scope.seq)
+        scope.window = _Window(w.end + w.period, base + w.limit, w.limit, w.period, True)
+
+    def _move(self, reservation: Reservation, slot: float | None) -> None:
+        """Re-time (or with ``None`` remove) a reservation's entries."""
+        for spec in reservation.scopes:
+            log = self._scope(spec.key).log
+            for i in range(len(log) - 1, -1, -1):
+                if log[i][1] == reservation.token:
+                    del log[i]
+                    if slot is not None:
+                        bisect.insort(log, (slot, reservation.token))
+                    break
+
+    def _scope(self, key: str) -> _Scope:
+        scope = self._scopes.get(key)
+        if scope is None:
+            scope = self._scopes[key] = _Scope()
+        return scope
+
+
+def _window_slot(window: _Window | None, seq: int) -> float:
+    """The earliest time request number ``seq`` fits the server's window (or -inf)."""
+    if window is None or seq <= window.allowed_seq:
+        return float("-inf")
+    later = math.ceil((seq - window.allowed_seq) / window.limit)
+    return window.end + (later - 1) * window.period
+
+
+def _with_wait(reservation: Reservation, wait: float) -> Reservation:
+    return Reservation(
+        reservation.token, wait, reservation.scopes, reservation.feedback_scope, reservation.seqs
+    )
+
+
+class RateLimiter:
+    """Maps requests to their quotas and keeps the limit the server announces."""
+
+    def __init__(self, policy: RateLimit, backend: RateLimitBackend | None = None) -> None:
+        self.policy = policy
+        self.backend: RateLimitBackend = backend or InMemoryRateLimitBackend()
+        self._announced: dict[str, int] = {}
+
+    def scopes_for(
+        self, request: ApiRequest, organization: str | None
+    ) -> tuple[tuple[ScopeRequest, ...], str | None]:
+        """The quotas ``request`` counts against, and the one its headers describe."""
+        ns = self.policy.namespace
+        scopes: list[ScopeRequest] = []
+        feedback: str | None = None
+        if self.policy.user is not None:
+            feedback = f"{ns}:user"
+            scopes.append(self._scope(feedback, self.policy.user))
+        if self.policy.organization is not None:
+            key = f"{ns}:org:{organization or '-'}"
+            scopes.append(self._scope(key, self.policy.organization, guide=feedback))
+        for route in self.policy.routes:
+            if route.matches(request):
+                where = request.path if route.per_path else route.path
+                feedback = f"{ns}:route:{route.method.upper()} {where}"
+                scopes.append(self._scope(feedback, route.quota))
+                break
+        return tuple(scopes), feedback
+
+    def _scope(self, key: str, quota: Quota, guide: str | None = None) -> ScopeRequest:
+        return ScopeRequest(key, self._announced.get(key, quota.limit), quota.period, guide)
+
+    def acquire(self, request: ApiRequest, organization: str | None, now: float) -> Reservation:
+        """Reserve the earliest allowed send time for ``request``; never blocks."""
+        scopes, feedback = self.scopes_for(request, organization)
+        return self.backend.reserve(scopes, now, feedback)
+
+    def confirm(self, reservation: Reservation, now: float) -> Reservation:
+        return self.backend.confirm(reservation, now)
+
+    def cancel(self, reservation: Reservation) -> None:
+        self.backend.cancel(reservation)
+
+    def observe(
+        self,
+        reservation: Reservation,
+        *,
+        limit: int | None,
+        remaining: int | None,
+        reset: float | None,
+        now: float,
+    ) -> None:
+        """Correct the pacing from a response's X-Rate-Limit headers."""
+        if not self.policy.follow_headers or reservation.feedback_scope is None:
+            return
+        if limit is not None and limit > 0:
+            self._announced[reservation.feedback_scope] = limit
+        if remaining is not None and reset is not None:
+            self.backend.observe(
+                reservation,
+                limit=limit,
+                remaining=remaining,
+                reset=reset + self.policy.reset_buffer,
+                now=now,
+            )

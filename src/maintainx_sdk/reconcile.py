@@ -1,0 +1,192 @@
+"""Reconciliation: compare what you hold locally with what MaintainX holds, and report drift.
+
+The local side is a snapshot ``id -> version`` from any store you keep (a version is the
+record's ``updatedAt`` or a content hash); the remote side is streamed from a list (only
+the snapshot's ids and one page are in memory).
+
+>>> from maintainx_sdk.reconcile import reconcile
+>>> drift = reconcile(mx.work_orders.list(), {"1": "2026-01-01T00:00:00.000Z", ...})
+>>> drift.missing_locally, drift.missing_remotely, drift.changed
+
+Drift kinds: *missing locally* (the API has it, you do not), *missing remotely* (you have
+it, the API does not: deleted, or outside the list's filters), *changed* (both have it,
+versions differ). Records changed while the walk runs can show up as changed; run again
+(or after the next incremental sync) before acting on a single report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterable, Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from ._timestamps import parse_timestamp
+from .errors import ValidationError
+
+VersionKind = Literal["updatedAt", "hash"] | Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A record both sides hold with different versions."""
+
+    id: Hashable
+    local: str
+    remote: str
+
+
+@dataclass(frozen=True, slots=True)
+class DriftReport:
+    """The differences between the local snapshot and the remote list."""
+
+    missing_locally: list[Hashable] = field(default_factory=list)
+    missing_remotely: list[Hashable] = field(default_factory=list)
+    changed: list[Changed] = field(default_factory=list)
+    local_count: int = 0
+    remote_count: int = 0
+
+    @property
+    def in_sync(self) -> bool:
+        return not (self.missing_locally or self.missing_remotely or self.changed)
+
+    def summary(self) -> str:
+        """One line for logs and alerts."""
+        state = "in sync" if self.in_sync else "DRIFT"
+        return (
+            f"{state}: {self.remote_count} remote, {self.local_count} local; "
+            f"{len(self.missing_locally)} missing locally, "
+            f"{len(self.missing_remotely)} missing remotely, {len(self.changed)} changed"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "in_sync": self.in_sync,
+            "local_count": self.local_count,
+            "remote_count": self.remote_count,
+            "missing_locally": list(self.missing_locally),
+            "missing_remotely": list(self.missing_remotely),
+            "changed": [{"id": c.id, "local": c.local, "remote": c.remote} for c in self.changed],
+        }
+
+
+def _wire(item: Any) -> Any:
+    if isinstance(item, BaseModel):
+        return item.model_dump(mode="json", by_alias=True)
+    return item
+
+
+def content_hash(item: Any, *, exclude: Iterable[str] = ()) -> str:
+    """SHA-256 of the record as canonical JSON (sorted keys), minus ``exclude`` top-level keys."""
+    data = _wire(item)
+    if isinstance(data, Mapping):
+        skip = set(exclude)
+        data = {k: v for k, v in data.items() if k not in skip}
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _canonical_version(value: Any) -> str:
+    """Versions that are timestamps compare as instants (``Z`` vs ``+00:00``, ms vs none)."""
+    if isinstance(value, datetime | str):
+        at = parse_timestamp(value)
+        if at is not None:
+            return at.isoformat()
+    return str(value)
+
+
+def _field(item: Any, wire: str, attr: str) -> Any:
+    if isinstance(item, Mapping):
+        return item.get(wire)
+    return getattr(item, attr, None)
+
+
+def version_of(item: Any, kind: VersionKind = "updatedAt") -> str:
+    """The version of a remote record: its ``updatedAt``, its content hash, or ``kind(item)``."""
+    if kind == "updatedAt":
+        return _canonical_version(_field(item, "updatedAt", "updated_at"))
+    if kind == "hash":
+        return content_hash(item)
+    if callable(kind):
+        return _canonical_version(kind(item))
+    raise ValidationError(
+        f"version must be 'updatedAt', 'hash' or a function (got {kind!r})",
+        errors=[{"field": "version", "message": "unknown", "allowed": ["updatedAt", "hash"]}],
+    )
+
+
+class Reconciler:
+    """Streams remote records against a local snapshot; :meth:`report` gives the drift.
+
+    No I/O: feed it pages from any walk (``for page in pager.iter_pages()``).
+    """
+
+    def __init__(self, local: Mapping[Any, Any], *, version: VersionKind = "updatedAt") -> None:
+        if not (version in ("updatedAt", "hash") or callable(version)):
+            version_of({}, version)  # raises the clear error
+        self._version = version
+        self._local = {str(k): (k, _canonical_version(v)) for k, v in local.items()}
+        self._unseen = set(self._local)
+        self._seen_remote: set[str] = set()
+        self._missing_locally: list[Hashable] = []
+        self._changed: list[Changed] = []
+
+    def feed(self, items: Iterable[Any]) -> None:
+        for item in items:
+            ident = _field(item, "id", "id")
+            if ident is None:
+                continue
+            key = str(ident)
+            if key in self._seen_remote:
+                continue  # an offset list repeated it
+            self._seen_remote.add(key)
+            if key not in self._local:
+                self._missing_locally.append(ident)
+                continue
+            self._unseen.discard(key)
+            remote = version_of(item, self._version)
+            local = self._local[key][1]
+            if remote != local:
+                self._changed.append(Changed(id=ident, local=local, remote=remote))
+
+    def report(self) -> DriftReport:
+        return DriftReport(
+            missing_locally=list(self._missing_locally),
+            missing_remotely=[self._local[k][0] for k in sorted(self._unseen, key=_id_order)],
+            changed=list(self._changed),
+            local_count=len(self._local),
+            remote_count=len(self._seen_remote),
+        )
+
+
+def _id_order(key: str) -> tuple[int, int | str]:
+    return (0, int(key)) if key.isdigit() else (1, key)
+
+
+def reconcile(
+    remote: Iterable[Any], local: Mapping[Any, Any], *, version: VersionKind = "updatedAt"
+) -> DriftReport:
+    """Compare a remote list (a pager or any iterable of records) with a local snapshot."""
+    reconciler = Reconciler(local, version=version)
+    for item in remote:
+        reconciler.feed((item,))
+    return reconciler.report()
+
+
+async def areconcile(
+    remote: AsyncIterable[Any], local: Mapping[Any, Any], *, version: VersionKind = "updatedAt"
+) -> DriftReport:
+    """:func:`reconcile` over an async pager."""
+    reconciler = Reconciler(local, version=version)
+    async for item in remote:
+        reconciler.feed((item,))
+    return reconciler.report()
+
+
+def snapshot(items: Iterable[Any], *, version: VersionKind = "updatedAt") -> dict[str, str]:
+    """``id -> version`` of records (e.g. to store alongside your copy for later checks)."""
+    return {str(_field(i, "id", "id")): version_of(i, version) for i in items}

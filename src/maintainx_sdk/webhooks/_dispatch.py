@@ -1,0 +1,212 @@
+"""Exactly-once handling of webhook events through an idempotency store."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from .._secret import Secret
+from .._webhook_base import WebhookEvent
+from ..errors import ConfigurationError
+from ..idempotency import IdempotencyStore, InMemoryIdempotencyStore
+from ._events import delivery_key, event_type_from_url, parse_event
+from ._verify import DEFAULT_TOLERANCE, Headers, verify
+
+logger = logging.getLogger("maintainx_sdk.webhooks")
+
+Handler = Callable[[Any], None] | Callable[[Any], Awaitable[None]]
+H = TypeVar("H", bound=Handler)
+Outcome = Literal["processed", "duplicate", "in_progress", "failed"]
+
+#: Handlers registered for this pseudo-type receive every event (also unknown ones).
+ANY = "*"
+#: How long a processed delivery is remembered (redeliveries within it are skipped): 7 days.
+DEFAULT_DELIVERY_TTL = 7 * 24 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerResult:
+    handler: str
+    outcome: Outcome
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchResult:
+    """What happened to one delivery, handler by handler."""
+
+    event: WebhookEvent
+    key: str
+    results: tuple[HandlerResult, ...]
+
+    @property
+    def duplicate(self) -> bool:
+        """True when every handler had already processed (or is processing) this delivery."""
+        return bool(self.results) and all(
+            r.outcome in ("duplicate", "in_progress") for r in self.results
+        )
+
+    @property
+    def unhandled(self) -> bool:
+        return not self.results
+
+
+def _handler_name(handler: Callable[..., Any]) -> str:
+    return (
+        f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', repr(handler))}"
+    )
+
+
+class WebhookDispatcher:
+    """Routes events to handlers, each handler processing each delivery exactly once.
+
+    >>> dispatcher = WebhookDispatcher(secret="whsec")          # doctest: +SKIP
+    >>> @dispatcher.on("WORK_ORDER_STATUS_CHANGE")              # doctest: +SKIP
+    ... def sync_status(event: WorkOrderStatusChangeEvent) -> None: ...
+
+    Each (delivery, handler) pair is claimed in the idempotency store before the handler
+    runs and completed after it returns: a redelivery is acknowledged and skipped; a handler
+    that raises releases its claim (so a redelivery runs it again) and the error propagates.
+    Use a shared store (SQLite, Redis) when several processes receive deliveries.
+    """
+
+    def __init__(
+        self,
+        *,
+        secret: str | Secret | Sequence[str | Secret] | None = None,
+        store: IdempotencyStore | None = None,
+        ttl: float = DEFAULT_DELIVERY_TTL,
+        lease: float = 300.0,
+        tolerance: float | None = DEFAULT_TOLERANCE,
+    ) -> None:
+        self._secret = secret
+        self.store: IdempotencyStore = store or InMemoryIdempotencyStore()
+        self.ttl = ttl
+        self.lease = lease
+        self.tolerance = tolerance
+        self._handlers: dict[str, list[Handler]] = {}
+
+    def on(self, *event_types: str) -> Callable[[H], H]:
+        """Register the decorated function (sync or ``async``) for these event types."""
+        if not event_types or not all(isinstance(t, str) and t for t in event_types):
+            raise ConfigurationError('on(...) needs event type names, e.g. on("NEW_WORK_ORDER")')
+
+        def register(handler: H) -> H:
+            for event_type in event_types:
+                self._handlers.setdefault(event_type, []).append(handler)
+            return handler
+
+        return register
+
+    def handlers_for(self, event: WebhookEvent) -> list[Handler]:
+        return [*self._handlers.get(event.event_type, ()), *self._handlers.get(ANY, ())]
+
+    # -- verify + parse ------------------------------------------------------------------------
+    def verify_and_parse(
+        self,
+        headers: Headers,
+        body: bytes | str,
+        url: str,
+        *,
+        event_type: str | None = None,
+        now: float | None = None,
+    ) -> WebhookEvent:
+        """Verify the signatures, then parse (type from ``event_type``, the URL, or the shape)."""
+        if self._secret is None:
+            raise ConfigurationError("WebhookDispatcher(secret=...) is needed to verify deliveries")
+        verify(headers, body, url, self._secret, tolerance=self.tolerance, now=now)
+        return parse_event(body, event_type or event_type_from_url(url))
+
+    def handle(
+        self, headers: Headers, body: bytes | str, url: str, *, event_type: str | None = None
+    ) -> DispatchResult:
+        """Verify, parse and dispatch one delivery with sync handlers."""
+        return self.dispatch(self.verify_and_parse(headers, body, url, event_type=event_type))
+
+    async def handle_async(
+        self, headers: Headers, body: bytes | str, url: str, *, event_type: str | None = None
+    ) -> DispatchResult:
+        """Verify, parse and dispatch one delivery; handlers may be sync or async."""
+        event = self.verify_and_parse(headers, body, url, event_type=event_type)
+        return await self.dispatch_async(event)
+
+    # -- dispatch ------------------------------------------------------------------------------
+    def _begin(self, handler: Handler, key: str, owner: str) -> Outcome | None:
+        claim = self.store.claim(
+            f"webhook:{key}:{_handler_name(handler)}", owner=owner, lease=self.lease, ttl=self.ttl
+        )
+        if claim.owned:
+            return None
+        return "duplicate" if claim.status == "completed" else "in_progress"
+
+    def _end(
+        self, handler: Handler, key: str, owner: str, error: BaseException | None
+    ) -> HandlerResult:
+        name = _handler_name(handler)
+        store_key = f"webhook:{key}:{name}"
+        if error is None:
+            self.store.complete(store_key, ttl=self.ttl)
+            return HandlerResult(name, "processed")
+        self.store.release(store_key, owner=owner)
+        logger.warning("webhook handler %s failed for %s; claim released", name, key)
+        return HandlerResult(name, "failed", error)
+
+    def _finish(
+        self, event: WebhookEvent, key: str, results: list[HandlerResult]
+    ) -> DispatchResult:
+        if not results:
+            logger.warning("no webhook handler for %s (delivery %s)", event.event_type, key)
+        failed = [r.error for r in results if r.error is not None]
+        if failed:
+            raise failed[0]
+        return DispatchResult(event, key, tuple(results))
+
+    def dispatch(self, event: WebhookEvent) -> DispatchResult:
+        """Run the sync handlers of ``event`` that have not processed this delivery yet.
+
+        Every handler runs even if one fails; then the first failure is raised.
+        """
+        handlers = self.handlers_for(event)
+        for handler in handlers:
+            if inspect.iscoroutinefunction(handler):
+                raise ConfigurationError(
+                    f"{_handler_name(handler)} is async: use dispatch_async / handle_async"
+                )
+        key, owner, results = delivery_key(event), uuid.uuid4().hex, []
+        for handler in handlers:
+            skipped = self._begin(handler, key, owner)
+            if skipped is not None:
+                results.append(HandlerResult(_handler_name(handler), skipped))
+                continue
+            try:
+                handler(event)
+            except Exception as exc:
+                results.append(self._end(handler, key, owner, exc))
+            else:
+                results.append(self._end(handler, key, owner, None))
+        return self._finish(event, key, results)
+
+    async def dispatch_async(self, event: WebhookEvent) -> DispatchResult:
+        """Like :meth:`dispatch`, awaiting async handlers (sync ones are called inline)."""
+        key, owner, results = delivery_key(event), uuid.uuid4().hex, []
+        for handler in self.handlers_for(event):
+            skipped = self._begin(handler, key, owner)
+            if skipped is not None:
+                results.append(HandlerResult(_handler_name(handler), skipped))
+                continue
+            try:
+                outcome = handler(event)
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except Exception as exc:
+                results.append(self._end(handler, key, owner, exc))
+            except BaseException:  # cancelled: free the claim so a redelivery runs it
+                self._end(handler, key, owner, RuntimeError("cancelled"))
+                raise
+            else:
+                results.append(self._end(handler, key, owner, None))
+        return self._finish(event, key, results)

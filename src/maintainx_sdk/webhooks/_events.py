@@ -1,0 +1,158 @@
+"""Turning a delivery's body into a typed event, and the key that identifies a delivery."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import pydantic
+
+from .._webhook_base import UnknownEvent, WebhookEvent
+from ..errors import ValidationError
+from ..idempotency import canonical_json
+from ..webhook_events import EVENT_MODELS
+
+#: Query parameter that names the event type in subscription URLs made by :func:`webhook_url`.
+EVENT_PARAM = "event"
+
+
+def webhook_url(base_url: str, event_type: str) -> str:
+    """The URL to subscribe with: ``base_url`` plus ``?event=<TYPE>``.
+
+    MaintainX payloads do not name their event type; one URL per type lets the receiver know
+    it, and the URL signature authenticates it.
+    """
+    parts = urlsplit(base_url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != EVENT_PARAM]
+    query.append((EVENT_PARAM, event_type))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def event_type_from_url(url: str) -> str | None:
+    """The ``event`` query parameter of a delivery URL, if present."""
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key == EVENT_PARAM and value:
+            return value
+    return None
+
+
+@cache
+def _shape(event_type: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(required wire names, all wire names) of an event model."""
+    fields = EVENT_MODELS[event_type].model_fields
+    names = {name: info.alias or name for name, info in fields.items()}
+    required = frozenset(names[n] for n, info in fields.items() if info.is_required())
+    return required, frozenset(names.values())
+
+
+def infer_event_types(payload: Mapping[str, Any]) -> tuple[str, ...]:
+    """Event types whose schema fits the payload (required fields present, no strangers)."""
+    keys = set(payload)
+    return tuple(
+        name for name in EVENT_MODELS if _shape(name)[0] <= keys and keys <= _shape(name)[1]
+    )
+
+
+def _decode(body: bytes | str | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(body, Mapping):
+        return dict(body)
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise ValidationError(
+            f"webhook body is not JSON ({exc.__class__.__name__})",
+            errors=[{"field": "body", "message": "not JSON"}],
+        ) from None
+    if not isinstance(data, dict):
+        raise ValidationError(
+            f"webhook body is a JSON {type(data).__name__}, expected an object",
+            errors=[{"field": "body", "message": "not an object"}],
+        )
+    return data
+
+
+def _unknown(
+    payload: dict[str, Any],
+    event_type: str,
+    *,
+    candidates: tuple[str, ...] = (),
+    error: str | None = None,
+) -> UnknownEvent:
+    event = UnknownEvent.model_validate(payload)
+    event._event_type = event_type
+    event._payload = payload
+    event._candidates = candidates
+    event._parse_error = error
+    return event
+
+
+def parse_event(
+    body: bytes | str | Mapping[str, Any],
+    event_type: str | None = None,
+    *,
+    strict: bool = False,
+) -> WebhookEvent:
+    """The typed event of a delivery body.
+
+    Pass ``event_type`` when you know it (from the subscription or its URL, see
+    :func:`webhook_url`); otherwise it is inferred from the fields, and an ambiguous or
+    unknown shape gives an :class:`UnknownEvent` (``event_type == "UNKNOWN"``, with
+    ``candidates``). An unknown type, or a payload its model rejects, also gives an
+    :class:`UnknownEvent` that keeps every field, unless ``strict=True`` (then a
+    :class:`ValidationError`). A body that is not a JSON object is always a ValidationError.
+    """
+    payload = _decode(body)
+    if event_type is None:
+        candidates = infer_event_types(payload)
+        if len(candidates) != 1:
+            return _unknown(payload, "UNKNOWN", candidates=candidates)
+        event_type = candidates[0]
+    model = EVENT_MODELS.get(event_type)
+    if model is None:
+        if strict:
+            raise ValidationError(
+                f"unknown webhook event type {event_type!r}",
+                errors=[{"field": "event_type", "message": "unknown"}],
+            )
+        return _unknown(payload, event_type)
+    try:
+        event = model.model_validate(payload)
+    except pydantic.ValidationError as exc:
+        if strict:
+            from .._operation import to_validation_error
+
+            raise to_validation_error(event_type, exc, "webhook payload") from None
+        return _unknown(payload, event_type, error=str(exc))
+    event._payload = payload
+    return event
+
+
+def _normal(value: Any) -> Any:
+    """Timestamps as UTC instants, so ``...00.000Z`` and ``...00Z`` give one key."""
+    if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and value[10:11] == "T":
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if parsed.tzinfo is not None:
+            return parsed.astimezone(UTC).isoformat()
+    return value
+
+
+def delivery_key(event: WebhookEvent) -> str:
+    """The identity of a delivery: its type plus every top-level scalar (ids, statuses,
+    ``occurredAt``...). Redeliveries of one event share it; nested snapshots are left out
+    so a re-rendered snapshot does not make a duplicate look new."""
+    flat = {
+        k: _normal(v)
+        for k, v in event.payload.items()
+        if not isinstance(v, dict | list)
+        or (isinstance(v, list) and all(not isinstance(i, dict | list) for i in v))
+    }
+    digest = hashlib.sha256(canonical_json(flat)).hexdigest()[:40]
+    return f"{event.event_type}:{digest}"

@@ -1,0 +1,128 @@
+"""Degradation cache: stale reads while the API is down, invalidated by SDK writes."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from maintainx_sdk import BreakerPolicy, CachePolicy, RetryPolicy
+from maintainx_sdk._request import ApiRequest
+from maintainx_sdk.cache import write_prefixes
+from maintainx_sdk.errors import APIConnectionError, CircuitOpenError, OutcomeUnknownError
+
+from .hardening_fakes import FakeClock, Recorder, Script, drive_async, drive_sync, make_pipeline
+
+
+def users(**kw: object) -> ApiRequest:
+    return ApiRequest("GET", "/users", params=(("limit", "10"),), cacheable=True, **kw)  # type: ignore[arg-type]
+
+
+def _pipe(clock: FakeClock, rec: Recorder | None = None, **cache_kw: object):
+    return make_pipeline(
+        clock,
+        retry=RetryPolicy(max_attempts=2, backoff_base=0.1),
+        breaker=BreakerPolicy(fail_max=2, reset_timeout=30),
+        cache=CachePolicy(ttl=600, **cache_kw),  # type: ignore[arg-type]
+        observer=rec,
+    )
+
+
+def test_stale_copy_served_when_breaker_open() -> None:
+    clock = FakeClock()
+    rec = Recorder()
+    pipe = _pipe(clock, rec)
+    fresh = drive_sync(pipe, users(), Script([(200, {}, b'{"users":[1]}')]), clock)
+    assert not fresh.stale
+    # API goes down: retries fail, the breaker opens, the cached copy is served, marked.
+    down = Script([], default=503)
+    first = drive_sync(pipe, users(), down, clock)
+    assert first.stale and first.json() == {"users": [1]} and first.attempts == 2
+    assert pipe.breaker is not None and pipe.breaker.state == "open"
+    sent = len(down.requests)
+    again = drive_sync(pipe, users(), down, clock)
+    assert again.stale and len(down.requests) == sent
+    assert ("cache", "/users", True, True) in rec.events
+
+
+async def test_stale_copy_served_when_unreachable_async() -> None:
+    clock = FakeClock()
+    pipe = _pipe(clock)
+    await drive_async(pipe, users(), Script([(200, {}, b'{"users":[2]}')]), clock)
+    response = await drive_async(pipe, users(), Script([], default=httpx.ConnectError("x")), clock)
+    assert response.stale and response.json() == {"users": [2]}
+
+
+def test_fresh_reads_still_go_to_the_api() -> None:
+    clock = FakeClock()
+    pipe = _pipe(clock)
+    script = Script([(200, {}, b'{"v":1}'), (200, {}, b'{"v":2}')])
+    drive_sync(pipe, users(), script, clock)
+    assert drive_sync(pipe, users(), script, clock).json() == {"v": 2}
+    assert len(script.requests) == 2
+
+
+def test_fresh_for_turns_it_into_read_through() -> None:
+    clock = FakeClock()
+    pipe = _pipe(clock, fresh_for=60)
+    script = Script([(200, {}, b'{"v":1}'), (200, {}, b'{"v":2}')])
+    drive_sync(pipe, users(), script, clock)
+    assert drive_sync(pipe, users(), script, clock).json() == {"v": 1}
+    clock.advance(61)
+    assert drive_sync(pipe, users(), script, clock).json() == {"v": 2}
+
+
+def test_no_copy_means_the_error_surfaces() -> None:
+    clock = FakeClock()
+    pipe = _pipe(clock)
+    with pytest.raises((APIConnectionError, CircuitOpenError)):
+        drive_sync(pipe, users(), Script([], default=httpx.ConnectError("x")), clock)
+
+
+def test_entries_expire_after_ttl() -> None:
+    clock = FakeClock()
+    pipe = _pipe(clock)
+    drive_sync(pipe, users(), Script([200]), clock)
+    clock.advance(601)
+    with pytest.raises(APIConnectionError):
+        drive_sync(pipe, users(), Script([], default=httpx.ConnectError("x")), clock)
+
+
+def test_writes_invalidate_cached_reads_even_when_the_outcome_is_unknown() -> None:
+    clock = FakeClock()
+    pipe = _pipe(clock)
+    drive_sync(pipe, users(), Script([200]), clock)
+    assert pipe.cache is not None and len(pipe.cache) == 1
+    with pytest.raises(OutcomeUnknownError):
+        drive_sync(
+            pipe, ApiRequest("POST", "/users", json={}), Script([httpx.ReadTimeout("x")]), clock
+        )
+    assert len(pipe.cache) == 0
+
+
+def test_write_prefixes_default_to_the_collection() -> None:
+    assert write_prefixes(ApiRequest("PATCH", "/users/5")) == ("/users",)
+    assert write_prefixes(ApiRequest("POST", "/teams", invalidates=("/teams", "/users"))) == (
+        "/teams",
+        "/users",
+    )
+
+
+def test_uncacheable_reads_are_not_kept_but_policy_routes_are() -> None:
+    clock = FakeClock()
+    pipe = _pipe(clock, routes=("/locations",))
+    drive_sync(pipe, ApiRequest("GET", "/workorders/1"), Script([200]), clock)
+    drive_sync(pipe, ApiRequest("GET", "/locations/3"), Script([200]), clock)
+    assert pipe.cache is not None and len(pipe.cache) == 1
+
+
+def test_cache_keys_separate_organizations() -> None:
+    clock = FakeClock()
+    pipe = _pipe(clock)
+    drive_sync(pipe, users(headers={"x-organization-id": "1"}), Script([200]), clock)
+    with pytest.raises(APIConnectionError):
+        drive_sync(
+            pipe,
+            users(headers={"x-organization-id": "2"}),
+            Script([], default=httpx.ConnectError("x")),
+            clock,
+        )

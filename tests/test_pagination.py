@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from maintainx_sdk import CursorNotAdvancingError, InternalServerError, MaintainX, ValidationError
+from maintainx_sdk._models import APIModel
+from maintainx_sdk._operation import Operation
+from maintainx_sdk.pagination import AsyncPager, SyncPager
+from tests._paging_fakes import FakeList
+from tests.conftest import TEST_KEY
+
+
+def _pager(fake: FakeList, **kw: object) -> SyncPager[dict[str, object]]:
+    query = kw.pop("query", None)
+    return SyncPager(fake.client(), fake.op(), query=query, **kw)  # type: ignore[arg-type]
+
+
+def test_walks_every_item_and_asks_for_the_largest_page() -> None:
+    fake = FakeList()
+    fake.add(450)
+    pager = _pager(fake)
+    assert [i["id"] for i in pager] == list(range(1, 451))
+    assert [r.url.params["limit"] for r in fake.requests] == ["200", "200", "200"]
+    assert pager.next_cursor is None
+    assert pager.pages_fetched == 3
+
+
+def test_explicit_page_size_is_kept() -> None:
+    fake = FakeList()
+    fake.add(10)
+    pages = list(_pager(fake, query={"limit": 4}).iter_pages())
+    assert [len(p.items) for p in pages] == [4, 4, 2]
+    assert pages[0].cursor is None and pages[1].cursor == pages[0].next_cursor
+    assert not pages[-1].has_next
+
+
+def test_short_and_empty_pages_do_not_end_the_walk() -> None:
+    answers = [
+        {"workOrders": [{"id": 1}], "nextCursor": "a"},
+        {"workOrders": [], "nextCursor": "b"},
+        {"workOrders": [{"id": 2}, {"id": 3}]},
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=answers.pop(0))
+
+    mx = MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(handler))
+    op = Operation(name="wo.list", method="GET", path="/workorders", items_key="workOrders")
+    assert [i["id"] for i in SyncPager(mx, op)] == [1, 2, 3]
+    assert answers == []
+
+
+@pytest.mark.parametrize("cursors", [["a", "a"], ["a", "b", "a"]])
+def test_a_cursor_that_comes_back_raises(cursors: list[str]) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"workOrders": [{"id": 1}], "nextCursor": cursors.pop(0)})
+
+    mx = MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(handler))
+    op = Operation(name="wo.list", method="GET", path="/workorders", items_key="workOrders")
+    with pytest.raises(CursorNotAdvancingError, match="again"):
+        list(SyncPager(mx, op))
+
+
+def test_max_items_shrinks_the_last_request_and_leaves_an_exact_resume_cursor() -> None:
+    fake = FakeList()
+    fake.add(30)
+    pager = _pager(fake, query={"limit": 10}, max_items=25)
+    first = [i["id"] for i in pager]
+    assert first == list(range(1, 26))
+    assert [r.url.params["limit"] for r in fake.requests] == ["10", "10", "5"]
+    rest = [i["id"] for i in _pager(fake, query={"limit": 10}, cursor=pager.next_cursor)]
+    assert rest == list(range(26, 31))
+
+
+def test_max_pages_bounds_the_walk() -> None:
+    fake = FakeList()
+    fake.add(30)
+    pager = _pager(fake, query={"limit": 10}, max_pages=2)
+    assert len(list(pager)) == 20
+    assert len(fake.requests) == 2
+    assert pager.next_cursor is not None
+
+
+def test_zero_bounds_send_nothing_and_negative_bounds_are_refused() -> None:
+    fake = FakeList()
+    fake.add(3)
+    assert list(_pager(fake, max_items=0)) == []
+    assert fake.requests == []
+    with pytest.raises(ValidationError, match="max_pages must be >= 0"):
+        list(_pager(fake, max_pages=-1))
+
+
+def test_a_failed_page_can_be_resumed_from_next_cursor_without_loss() -> None:
+    fake = FakeList()
+    fake.add(50)
+    pager = _pager(fake, query={"limit": 10})
+    got: list[int] = []
+    fake.before_request = lambda f, n: f.failures.append(500) if n == 3 else None
+    with pytest.raises(InternalServerError):
+        for page in pager.iter_pages():
+            got.extend(i["id"] for i in page.items)  # type: ignore[misc]
+    fake.before_request = None
+    resumed = _pager(fake, query={"limit": 10}, cursor=pager.next_cursor)
+    got.extend(i["id"] for i in resumed)
+    assert got == list(range(1, 51))
+
+
+def test_iterating_twice_starts_over() -> None:
+    fake = FakeList()
+    fake.add(5)
+    pager = _pager(fake, query={"limit": 2})
+    assert list(pager) == list(pager)
+
+
+class _Item(APIModel):
+    id: int
+    title: str
+
+
+def test_items_are_validated_into_the_item_model_with_raw_response() -> None:
+    fake = FakeList()
+    fake.add(3)
+    op = Operation(
+        name="fake.list", method="GET", path="/workorders", items_key="workOrders", item_model=_Item
+    )
+    items = list(SyncPager(fake.client(), op))
+    assert [type(i) for i in items] == [_Item] * 3
+    assert items[0].raw_response is not None and items[0].raw_response.status_code == 200
+
+
+def test_a_response_without_the_items_list_is_a_clear_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"oops": []})
+
+    mx = MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(handler))
+    op = Operation(name="wo.list", method="GET", path="/workorders", items_key="workOrders")
+    with pytest.raises(ValidationError, match="no 'workOrders' list"):
+        list(SyncPager(mx, op))
+
+
+def test_not_a_paginated_operation() -> None:
+    op = Operation(name="wo.get", method="GET", path="/workorders/{id}")
+    with pytest.raises(TypeError, match="not a paginated"):
+        SyncPager(MaintainX(api_key=TEST_KEY), op)
+
+
+# --- offset-backed lists ---------------------------------------------------------------------
+
+
+def _offset_fake() -> FakeList:
+    return FakeList(path="/assets", key="assets", offset=True)
+
+
+def test_offset_list_without_sort_is_walked_by_updated_at_keyset() -> None:
+    fake = _offset_fake()
+    fake.add(25)
+
+    def edit_while_paging(f: FakeList, n: int) -> None:
+        if n == 2:  # after the first page: edit a seen row, delete one, add one
+            f.touch(3)
+            f.delete(5)
+            f.add(1)
+
+    fake.before_request = edit_while_paging
+    pager = _pager(fake, query={"limit": 10})
+    ids = [i["id"] for i in pager]
+    assert len(ids) == len(set(ids))
+    assert set(range(1, 26)) - {5} <= set(ids)  # deleted after being seen is fine too
+    assert 26 in ids
+    sent = fake.requests[1].url.params
+    assert sent["sort"] == "updatedAt" and "updatedAt[gte]" in sent and "cursor" not in sent
+
+
+def test_offset_list_with_a_descending_sort_drops_shifted_repeats() -> None:
+    fake = _offset_fake()
+    fake.add(20)
+    fake.before_request = lambda f, n: f.add(3) if n == 2 else None
+    pager = _pager(fake, query={"limit": 5, "sort": "-id"})
+    ids = [i["id"] for i in pager]
+    assert len(ids) == len(set(ids))
+    assert set(range(1, 21)) <= set(ids)
+    assert pager.duplicates_skipped >= 3
+
+
+def test_anchor_follows_the_cursor_through_a_run_of_equal_timestamps() -> None:
+    fake = _offset_fake()
+    fake.add(3)
+    fake.add(12, same_stamp=True)
+    fake.add(3)
+    ids = [i["id"] for i in _pager(fake, query={"limit": 5})]
+    assert sorted(ids) == list(range(1, 19)) and len(ids) == 18
+
+
+def test_anchor_starts_at_the_callers_updated_at_filter() -> None:
+    fake = _offset_fake()
+    fake.add(10)
+    lower = fake.items[6]["updatedAt"]
+    ids = [i["id"] for i in _pager(fake, query={"limit": 3, "updatedAt[gte]": lower})]
+    assert ids == [6, 7, 8, 9, 10]
+
+
+# --- async -----------------------------------------------------------------------------------
+
+
+async def test_async_pager_walks_pages_and_items() -> None:
+    fake = FakeList()
+    fake.add(7)
+    pager: AsyncPager[dict[str, object]] = AsyncPager(
+        fake.async_client(), fake.op(), query={"limit": 3}
+    )
+    assert [i["id"] async for i in pager] == list(range(1, 8))
+    sizes = [len(p.items) async for p in pager.iter_pages()]
+    assert sizes == [3, 3, 1]
+    first = await pager.first_page()
+    assert first.has_next and len(first.items) == 3
+
+
+async def test_async_break_leaves_nothing_pending() -> None:
+    fake = FakeList()
+    fake.add(10)
+    pager: AsyncPager[dict[str, object]] = AsyncPager(
+        fake.async_client(), fake.op(), query={"limit": 2}
+    )
+    iterator = aiter(pager)
+    assert (await anext(iterator))["id"] == 1
+    await iterator.aclose()  # type: ignore[attr-defined]
+    assert len(fake.requests) == 1
+    async for _ in pager:
+        break
+    assert len(fake.requests) == 2

@@ -1,0 +1,269 @@
+"""The client-side limiter: never over quota in any window, fed back by headers, fair,
+safe across threads and asyncio tasks, cancellation-safe. Fake clocks only."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maintainx_sdk import Quota, RateLimit, RetryPolicy
+from maintainx_sdk._pipeline import run_async
+from maintainx_sdk._request import ApiRequest
+from maintainx_sdk.errors import RateLimitError
+from maintainx_sdk.ratelimit import InMemoryRateLimitBackend, RateLimiter, ScopeRequest
+
+from .hardening_fakes import FakeClock, Script, drive_sync, get, make_pipeline
+
+
+def max_in_any_window(times: list[float], period: float) -> int:
+    times = sorted(times)
+    best, j = 0, 0
+    for i, t in enumerate(times):
+        while times[j] <= t - period + 1e-9:  # float slack on the window edge
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+def one_scope(limit: int, period: float) -> tuple[ScopeRequest, ...]:
+    return (ScopeRequest("k", limit, period),)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    limit=st.integers(1, 20),
+    period=st.floats(0.1, 60),
+    gaps=st.lists(st.floats(0, 5), min_size=1, max_size=120),
+    cancel=st.lists(st.booleans(), min_size=120, max_size=120),
+)
+def test_never_more_than_the_quota_in_any_window(
+    limit: int, period: float, gaps: list[float], cancel: list[bool]
+) -> None:
+    backend = InMemoryRateLimitBackend()
+    now, sends = 0.0, []
+    for gap, cancelled in zip(gaps, cancel, strict=False):
+        now += gap
+        r = backend.reserve(one_scope(limit, period), now)
+        assert r.wait >= 0
+        if cancelled:
+            backend.cancel(r)
+        else:
+            sends.append(now + r.wait)
+    assert max_in_any_window(sends, period) <= limit
+
+
+def test_full_burst_then_waits_for_the_window() -> None:
+    backend = InMemoryRateLimitBackend()
+    waits = [backend.reserve(one_scope(3, 10), 0.0).wait for _ in range(7)]
+    assert waits == [0, 0, 0, 10, 10, 10, 20]
+
+
+def test_fifo_order_of_send_times() -> None:
+    backend = InMemoryRateLimitBackend()
+    slots = [backend.reserve(one_scope(2, 1.0), t * 0.01).wait + t * 0.01 for t in range(50)]
+    assert slots == sorted(slots)
+
+
+def test_cancelled_slot_is_given_back() -> None:
+    backend = InMemoryRateLimitBackend()
+    scopes = one_scope(1, 10)
+    backend.reserve(scopes, 0.0)
+    waiting = backend.reserve(scopes, 0.0)
+    assert waiting.wait == 10
+    backend.cancel(waiting)
+    assert backend.reserve(scopes, 0.0).wait == 10  # the same slot, not 20
+
+
+def test_remaining_zero_waits_until_reset() -> None:
+    limiter = RateLimiter(RateLimit(user=Quota(100, 60), organization=None, reset_buffer=0))
+    r = limiter.acquire(get(), None, 0.0)
+    limiter.observe(r, limit=100, remaining=0, reset=5.0, now=0.1)
+    assert limiter.acquire(get(), None, 0.2).wait == pytest.approx(4.9)
+
+
+def test_remaining_budget_counts_requests_already_in_flight() -> None:
+    limiter = RateLimiter(RateLimit(user=Quota(100, 60), organization=None, reset_buffer=0))
+    first = limiter.acquire(get(), None, 0.0)
+    in_flight = [limiter.acquire(get(), None, 0.0) for _ in range(2)]
+    assert all(r.wait == 0 for r in in_flight)
+    # The server counted `first` and has room for 3 more: two are already on their way.
+    limiter.observe(first, limit=100, remaining=3, reset=10, now=0.5)
+    assert limiter.acquire(get(), None, 0.5).wait == 0
+    assert limiter.acquire(get(), None, 0.5).wait == pytest.approx(10.0)  # reset is from 0.5
+
+
+def test_waiter_is_pushed_when_headers_tighten_after_it_reserved() -> None:
+    limiter = RateLimiter(RateLimit(user=Quota(100, 60), organization=None, reset_buffer=0))
+    first = limiter.acquire(get(), None, 0.0)
+    second = limiter.acquire(get(), None, 0.0)
+    limiter.observe(first, limit=100, remaining=0, reset=3, now=0.0)
+    again = limiter.confirm(second, 0.0)
+    assert again.wait == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("rounding", [lambda x: round(x, 3), math.ceil])
+def test_follows_a_fixed_window_server_without_429s_and_fills_the_quota(rounding) -> None:
+    """Simulate the API's fixed windows (50 per 2 s, unknown phase) for 150 sequential calls;
+    Reset exact or rounded up to whole seconds (as the emulator does)."""
+    clock = FakeClock(start=0.0)
+    limit, period, phase = 50, 2.0, 0.7
+    counts: dict[int, int] = {}
+    rejected = 0
+
+    def server(request: httpx.Request) -> httpx.Response:
+        nonlocal rejected
+        clock.advance(0.002)
+        window = int((clock() + phase) // period)
+        used = counts.get(window, 0)
+        reset = (window + 1) * period - phase - clock()
+        if used >= limit:
+            rejected += 1
+            return httpx.Response(
+                429,
+                headers={
+                    "X-Rate-Limit-Limit": str(limit),
+                    "X-Rate-Limit-Remaining": "0",
+                    "X-Rate-Limit-Reset": f"{reset:.3f}",
+                },
+            )
+        counts[window] = used + 1
+        return httpx.Response(
+            200,
+            headers={
+                "X-Rate-Limit-Limit": str(limit),
+                "X-Rate-Limit-Remaining": str(limit - used - 1),
+                "X-Rate-Limit-Reset": f"{reset:.3f}",
+            },
+            json={},
+        )
+
+    pipe = make_pipeline(clock, rate_limit=RateLimit(user=Quota(limit, period), organization=None))
+    for _ in range(150):
+        drive_sync(pipe, get(), server, clock)
+    assert rejected == 0
+    assert max(counts.values()) <= limit
+    # three windows' worth of requests need at most three server windows (plus slack)
+    assert clock() <= 3 * period + 0.5
+
+
+def test_learns_a_quota_smaller_than_configured_from_headers() -> None:
+    clock = FakeClock(start=0.0)
+    seen: list[float] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        seen.append(clock())
+        window_end = (int(clock() // 1.0) + 1) * 1.0
+        used = sum(1 for t in seen if int(t) == int(clock()))
+        return httpx.Response(
+            200,
+            headers={
+                "X-Rate-Limit-Limit": "5",
+                "X-Rate-Limit-Remaining": str(max(5 - used, 0)),
+                "X-Rate-Limit-Reset": f"{window_end - clock():.3f}",
+            },
+        )
+
+    pipe = make_pipeline(clock, rate_limit=RateLimit(organization=None))
+    for _ in range(20):
+        drive_sync(pipe, get(), server, clock)
+    assert max_in_any_window(seen, 1.0) <= 5 + 1  # server windows are fixed; ours slide
+    per_window = {}
+    for t in seen:
+        per_window[int(t)] = per_window.get(int(t), 0) + 1
+    assert max(per_window.values()) <= 5
+
+
+def test_meter_reading_endpoint_has_its_own_quota_per_meter() -> None:
+    limiter = RateLimiter(RateLimit())
+    reading = ApiRequest("POST", "/meters/7/readings", path_template="/meters/{meterId}/readings")
+    assert limiter.acquire(reading, None, 0.0).wait == 0
+    assert limiter.acquire(reading, None, 0.0).wait == 10
+    other = ApiRequest("POST", "/meters/8/readings")  # matched by path shape too
+    assert limiter.acquire(other, None, 0.0).wait == 0
+    assert limiter.acquire(get("/meters/7/readings"), None, 0.0).wait == 0
+
+
+def test_organization_scope_is_shared_between_users_in_one_backend() -> None:
+    backend = InMemoryRateLimitBackend()
+    policy_a = RateLimit(user=Quota(100, 60), organization=Quota(3, 60), namespace="a")
+    policy_b = RateLimit(user=Quota(100, 60), organization=Quota(3, 60), namespace="b")
+    a, b = RateLimiter(policy_a, backend), RateLimiter(policy_b, backend)
+    # different namespaces: different users, but org keys are namespaced as well
+    waits = [a.acquire(get(), "1", 0.0).wait for _ in range(3)] + [b.acquire(get(), "1", 0.0).wait]
+    assert waits == [0, 0, 0, 0]
+
+
+def test_wait_past_the_deadline_raises_without_sending() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(
+        clock, timeout=5, rate_limit=RateLimit(user=Quota(1, 60), organization=None)
+    )
+    script = Script([200, 200])
+    drive_sync(pipe, get(), script, clock)
+    with pytest.raises(RateLimitError, match="no request was sent"):
+        drive_sync(pipe, get(), script, clock)
+    assert len(script.requests) == 1 and clock.sleeps == []
+
+
+def test_threads_and_tasks_together_never_exceed_the_quota() -> None:
+    backend = InMemoryRateLimitBackend()
+    clock = FakeClock(start=0.0)
+    lock = threading.Lock()
+    sends: list[float] = []
+    scopes = one_scope(7, 1.0)
+
+    def take(n: int) -> None:
+        for _ in range(n):
+            with lock:
+                now = clock()
+                clock.advance(0.001)
+            r = backend.reserve(scopes, now)
+            with lock:
+                sends.append(now + r.wait)
+
+    async def tasks() -> None:
+        async def one() -> None:
+            for _ in range(25):
+                take(1)
+                await asyncio.sleep(0)
+
+        await asyncio.gather(*(one() for _ in range(4)))
+
+    threads = [threading.Thread(target=take, args=(50,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    asyncio.run(tasks())
+    for t in threads:
+        t.join()
+    assert len(sends) == 300
+    assert max_in_any_window(sends, 1.0) <= 7
+
+
+async def test_cancelled_async_waiter_gives_its_slot_back() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(
+        clock,
+        rate_limit=RateLimit(user=Quota(1, 10), organization=None),
+        retry=RetryPolicy.disabled(),
+    )
+    gate = asyncio.Event()
+
+    async def blocking_sleep(seconds: float) -> None:
+        await gate.wait()
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(Script([], default=200))) as http:
+        await run_async(pipe.flow(get()), http, sleep=blocking_sleep)  # takes the only slot
+        task = asyncio.create_task(run_async(pipe.flow(get()), http, sleep=blocking_sleep))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert pipe.limiter is not None
+    after = pipe.limiter.acquire(get(), None, clock())
+    assert after.wait == pytest.approx(10.0)  # the cancelled waiter's slot was given back

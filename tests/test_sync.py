@@ -1,0 +1,286 @@
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from maintainx_sdk import ValidationError
+from maintainx_sdk.checkpoints import (
+    Checkpoint,
+    CheckpointStore,
+    MemoryCheckpointStore,
+    RedisCheckpointStore,
+    SQLiteCheckpointStore,
+)
+from maintainx_sdk.sync import AsyncIncrementalSync, IncrementalSync, SyncBatch
+from tests._paging_fakes import FakeList, stamp
+
+Delivered = list[tuple[int, str]]
+
+
+def _sync(fake: FakeList, store: CheckpointStore | None = None, **kw: Any) -> IncrementalSync[Any]:
+    source = "assets" if fake.offset else "work_orders"
+    kw.setdefault("page_size", 5)
+    return IncrementalSync(fake.client(), source, store=store or MemoryCheckpointStore(), **kw)
+
+
+def _collect(out: Delivered) -> Any:
+    def handler(batch: SyncBatch[dict[str, Any]]) -> None:
+        out.extend((i["id"], i["updatedAt"]) for i in batch.items)
+
+    return handler
+
+
+def test_first_run_delivers_everything_then_only_changes() -> None:
+    fake = FakeList()
+    fake.add(12)
+    sync = _sync(fake)
+    got: Delivered = []
+    report = sync.run(_collect(got))
+    assert [i for i, _ in got] == list(range(1, 13))
+    assert report.caught_up and report.items == 12 and report.watermark == stamp(12)
+    got.clear()
+    before = len(fake.requests)
+    assert sync.run(_collect(got)).items == 0 and got == []
+    sent = fake.requests[before].url.params
+    assert sent["sort"] == "updatedAt" and sent["updatedAt[gte]"] == report.watermark
+    fake.touch(3)
+    fake.add(1)
+    sync.run(_collect(got))
+    assert [i for i, _ in got] == [3, 13]
+
+
+def test_a_stopped_run_resumes_exactly(tmp_path: Path) -> None:
+    fake = FakeList()
+    fake.add(23)
+    got: Delivered = []
+    first = _sync(fake, SQLiteCheckpointStore(tmp_path / "cp.db")).run(_collect(got), max_pages=2)
+    assert not first.caught_up and first.lag is None
+    again = _sync(fake, SQLiteCheckpointStore(tmp_path / "cp.db")).run(_collect(got))
+    assert again.caught_up
+    assert [i for i, _ in got] == list(range(1, 24))
+
+
+def test_a_failing_handler_commits_nothing_and_the_page_comes_again(tmp_path: Path) -> None:
+    fake = FakeList()
+    fake.add(10)
+    store = SQLiteCheckpointStore(tmp_path / "cp.db")
+    store.connection.execute("CREATE TABLE done (id INTEGER)")
+    calls = 0
+
+    def handler(batch: SyncBatch[dict[str, Any]]) -> None:
+        nonlocal calls
+        calls += 1
+        batch.transaction.executemany(
+            "INSERT INTO done VALUES (?)", [(i["id"],) for i in batch.items]
+        )
+        if calls == 2:
+            raise RuntimeError("handler failed")
+
+    sync = _sync(fake, store)
+    with pytest.raises(RuntimeError):
+        sync.run(handler)
+    rows = [r[0] for r in store.connection.execute("SELECT id FROM done")]
+    assert rows == [1, 2, 3, 4, 5]  # page 2's inserts rolled back with its checkpoint
+    sync.run(handler)
+    rows = [r[0] for r in store.connection.execute("SELECT id FROM done ORDER BY id")]
+    assert rows == list(range(1, 11))
+
+
+def test_offset_source_edited_during_the_pass_loses_and_repeats_nothing() -> None:
+    fake = FakeList(path="/assets", key="assets", offset=True)
+    fake.add(30)
+
+    def edit(f: FakeList, n: int) -> None:
+        if n in (2, 4):
+            f.touch(n)  # an already-delivered record changes: it comes again as a new version
+            f.delete(20 + n)
+            f.add(1)
+
+    fake.before_request = edit
+    got: Delivered = []
+    _sync(fake).run(_collect(got))
+    assert len(got) == len(set(got))
+    current = {(i, r["updatedAt"]) for i, r in fake.items.items()}
+    assert current <= set(got)
+
+
+def test_a_run_of_equal_timestamps_longer_than_a_page_survives_a_restart() -> None:
+    fake = FakeList(path="/assets", key="assets", offset=True)
+    fake.add(2)
+    fake.add(13, same_stamp=True)
+    fake.add(2)
+    store = MemoryCheckpointStore()
+    got: Delivered = []
+    _sync(fake, store).run(_collect(got), max_pages=2)
+    saved = store.load(_sync(fake, store).key)
+    assert saved is not None and saved.cursor is not None and saved.floor == saved.watermark
+    _sync(fake, store).run(_collect(got))
+    assert sorted(i for i, _ in got) == list(range(1, 18)) and len(got) == 17
+
+
+def test_lookback_picks_up_a_change_committed_late_with_an_older_timestamp() -> None:
+    def scenario(lookback: float) -> list[int]:
+        fake = FakeList()
+        fake.add(5)
+        sync = _sync(fake, lookback=lookback)
+        sync.run(lambda b: None)
+        late = fake.add(1)[0]
+        fake.items[late]["updatedAt"] = stamp(fake.clock_ms - 2)  # committed late
+        got: Delivered = []
+        sync.run(_collect(got))
+        return [i for i, _ in got]
+
+    assert scenario(0.0) == []
+    assert scenario(1.0) == [6]
+
+
+def test_lag_is_measured_from_the_last_complete_pass() -> None:
+    now = [datetime(2026, 3, 1, 12, 0, tzinfo=UTC)]
+    fake = FakeList()
+    fake.add(3)
+    sync = _sync(fake, clock=lambda: now[0])
+    report = sync.run(lambda b: None)
+    assert report.lag == 0.0 and report.synced_through == "2026-03-01T12:00:00.000Z"
+    now[0] += timedelta(minutes=5)
+    assert sync.status().lag == 300.0
+
+
+def test_unknown_source_and_negative_lookback_are_refused() -> None:
+    fake = FakeList()
+    with pytest.raises(ValidationError, match="not one of"):
+        IncrementalSync(fake.client(), "users", store=MemoryCheckpointStore())
+    with pytest.raises(ValidationError, match="lookback"):
+        _sync(fake, lookback=-1)
+
+
+def test_reset_starts_over() -> None:
+    fake = FakeList()
+    fake.add(3)
+    sync = _sync(fake)
+    sync.run(lambda b: None)
+    sync.reset()
+    got: Delivered = []
+    sync.run(_collect(got))
+    assert len(got) == 3
+
+
+async def test_async_sync_with_an_async_handler() -> None:
+    fake = FakeList()
+    fake.add(8)
+    store = MemoryCheckpointStore()
+    got: Delivered = []
+
+    async def handler(batch: SyncBatch[dict[str, Any]]) -> None:
+        got.extend((i["id"], i["updatedAt"]) for i in batch.items)
+
+    sync: AsyncIncrementalSync[Any] = AsyncIncrementalSync(
+        fake.async_client(), "work_orders", store=store, page_size=3
+    )
+    report = await sync.run(handler, max_pages=2)
+    assert not report.caught_up
+    report = await sync.run(handler)
+    assert report.caught_up and [i for i, _ in got] == list(range(1, 9))
+
+
+def test_checkpoint_json_round_trip() -> None:
+    cp = Checkpoint(watermark="w", delivered={"1": "w"}, floor="f", cursor="c", synced_through="s")
+    assert Checkpoint.from_json(cp.to_json()) == cp
+
+
+@pytest.mark.redis
+def test_redis_store_commits_handler_commands_with_the_checkpoint() -> None:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("REDIS_URL is not set")
+    import redis
+
+    client = redis.Redis.from_url(url)
+    prefix = f"test-sync-{os.getpid()}:"
+    store = RedisCheckpointStore(client, prefix=prefix)
+    fake = FakeList()
+    fake.add(7)
+
+    def handler(batch: SyncBatch[dict[str, Any]]) -> None:
+        for item in batch.items:
+            batch.transaction.sadd(prefix + "done", item["id"])
+
+    try:
+        _sync(fake, store).run(handler)
+        assert {int(x) for x in client.smembers(prefix + "done")} == set(range(1, 8))
+        saved = store.load(_sync(fake, store).key)
+        assert saved is not None and saved.watermark == stamp(7)
+    finally:
+        for key in client.scan_iter(prefix + "*"):
+            client.delete(key)
+
+
+# --- property: interleaved edits, partial runs and restarts -----------------------------------
+
+_actions = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), st.integers(1, 4)),
+        st.tuples(st.just("touch"), st.integers(1, 40)),
+        st.tuples(st.just("delete"), st.integers(1, 40)),
+        st.tuples(st.just("run"), st.integers(1, 3)),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    offset=st.booleans(),
+    page_size=st.integers(1, 7),
+    initial=st.integers(0, 25),
+    actions=_actions,
+    edit_every=st.integers(2, 5),
+)
+def test_property_no_version_lost_or_delivered_twice(
+    offset: bool, page_size: int, initial: int, actions: list[tuple[str, int]], edit_every: int
+) -> None:
+    fake = FakeList(path="/assets", key="assets", offset=True) if offset else FakeList()
+    fake.add(initial)
+    store = MemoryCheckpointStore()
+    got: Delivered = []
+    edits = iter(actions)
+
+    def mutate(f: FakeList, n: int) -> None:  # edits that land while a pass is paging
+        if n % edit_every == 0:
+            _apply(f, next(edits, ("none", 0)))
+
+    def _apply(f: FakeList, action: tuple[str, int]) -> None:
+        kind, arg = action
+        if kind == "add":
+            f.add(arg)
+        elif kind == "touch" and arg in f.items:
+            f.touch(arg)
+        elif kind == "delete":
+            f.delete(arg)
+
+    fake.before_request = mutate
+    for kind, arg in actions:
+        if kind == "run":
+            _sync(fake, store, page_size=page_size).run(_collect(got), max_pages=arg)
+    fake.before_request = None
+    _sync(fake, store, page_size=page_size).run(_collect(got))
+    assert not [v for v, n in Counter(got).items() if n > 1], "a version was delivered twice"
+    current = {(i, r["updatedAt"]) for i, r in fake.items.items()}
+    assert current <= set(got), "a current version was never delivered"
+
+
+def test_sqlite_store_survives_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "cp.db"
+    store = SQLiteCheckpointStore(path)
+    with store.transaction("k") as txn:
+        txn.save(Checkpoint(watermark="x"))
+    store.close()
+    assert SQLiteCheckpointStore(path).load("k") == Checkpoint(watermark="x")
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
