@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from maintainx_sdk import InternalServerError, MaintainX
+from maintainx_sdk import InternalServerError, MaintainX, RetryPolicy
 from maintainx_sdk._request import ApiRequest
 from maintainx_sdk.errors import RetryRecord
 from maintainx_sdk.observability import (
@@ -64,6 +64,25 @@ def test_attempts_debug_writes_audited_at_info(log_stream: io.StringIO) -> None:
     assert audit["level"] == "INFO" and audit["method"] == "POST" and audit["outcome"] == "ok"
 
 
+def test_a_real_retry_is_logged_at_warning(log_stream: io.StringIO) -> None:
+    answers = iter([503, 200])
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(next(answers), json={})
+
+    retry = RetryPolicy(max_attempts=2, backoff_base=0.001, backoff_cap=0.002)
+    with MaintainX(
+        api_key=TEST_KEY, base_url=BASE, transport=httpx.MockTransport(flaky), retry=retry
+    ) as mx:
+        mx.request("GET", "/users")
+    events = [(ln["event"], ln["level"]) for ln in _lines(log_stream)]
+    assert events == [
+        ("http.attempt", "DEBUG"),
+        ("http.retry", "WARNING"),
+        ("http.attempt", "DEBUG"),
+    ]
+
+
 def test_retries_and_breaker_transitions_at_warning(log_stream: io.StringIO) -> None:
     observer = LoggingObserver()
     call = observer.start_call(ApiRequest(method="GET", path="/users"))
@@ -77,7 +96,12 @@ def test_retries_and_breaker_transitions_at_warning(log_stream: io.StringIO) -> 
 
 def test_nothing_logged_below_the_level_and_failures_at_info(log_stream: io.StringIO) -> None:
     logging.getLogger("maintainx_sdk").setLevel(logging.INFO)
-    with MaintainX(api_key=TEST_KEY, base_url=BASE, transport=httpx.MockTransport(_handler)) as mx:
+    with MaintainX(
+        api_key=TEST_KEY,
+        base_url=BASE,
+        transport=httpx.MockTransport(_handler),
+        retry=RetryPolicy(max_attempts=1),
+    ) as mx:
         mx.request("GET", "/users")
         with pytest.raises(InternalServerError):
             mx.request("GET", "/boom")
@@ -91,7 +115,10 @@ def test_the_key_is_in_no_log_line(log_stream: io.StringIO) -> None:
         logging.getLogger(name).addHandler(logging.getLogger("maintainx_sdk").handlers[-1])
     try:
         with MaintainX(
-            api_key=TEST_KEY, base_url=BASE, transport=httpx.MockTransport(_handler)
+            api_key=TEST_KEY,
+            base_url=BASE,
+            transport=httpx.MockTransport(_handler),
+            retry=RetryPolicy(max_attempts=2, backoff_base=0.001, backoff_cap=0.002),
         ) as mx:
             mx.request("GET", "/users", params={"api_key": TEST_KEY})
             mx.request("POST", "/workorders", json={"title": TEST_KEY})

@@ -13,7 +13,7 @@ import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 
-from maintainx_sdk import AsyncMaintainX, MaintainX, readiness
+from maintainx_sdk import AsyncMaintainX, MaintainX, RetryPolicy, readiness
 from maintainx_sdk.observability import OpenTelemetryObserver, configure_logging
 from maintainx_sdk.readiness import ReadinessReport
 from maintainx_sdk.testing import Emulator
@@ -141,7 +141,9 @@ def test_live_false_makes_no_request() -> None:
 def test_alert_thresholds_from_client_stats() -> None:
     api = FakeAPI()
     api.faults[("GET", "/broken")] = lambda r: httpx.Response(503, json={"error": "down"})
-    with _client(api) as mx:
+    with _client(
+        api, retry=RetryPolicy(max_attempts=2, backoff_base=0.001, backoff_cap=0.002)
+    ) as mx:
         for _ in range(19):
             mx.request("GET", "/users")
         for _ in range(2):

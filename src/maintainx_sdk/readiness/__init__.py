@@ -86,11 +86,12 @@ def _report(results: list[CheckResult]) -> ReadinessReport:
 
 
 def probe_client(client: Any, timeout: float) -> Any:
-    """A view of ``client`` with a short deadline and, where supported, no retries."""
+    """A view of ``client`` with a short deadline and, where supported, one retry at most
+    (a transient failure should not fail the gate; a dead API should fail it fast)."""
     params = inspect.signature(client.with_options).parameters
     kwargs: dict[str, Any] = {"timeout": timeout}
     if "max_retries" in params:
-        kwargs["max_retries"] = 0
+        kwargs["max_retries"] = 1
     return client.with_options(**kwargs)
 
 
