@@ -54,6 +54,20 @@ def _handler(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json={"users": []}, headers=headers)
 
 
+def _client(
+    observer: OpenTelemetryObserver,
+    handler: Any,
+    retry: RetryPolicy = NO_RETRY,
+) -> MaintainX:
+    return MaintainX(
+        api_key=TEST_KEY,
+        base_url=BASE,
+        transport=httpx.MockTransport(handler),
+        observers=[observer],
+        retry=retry,
+    )
+
+
 def _metrics(reader: InMemoryMetricReader) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
     data = reader.get_metrics_data()
@@ -71,12 +85,7 @@ def _by_name(spans: tuple[ReadableSpan, ...], name: str) -> list[ReadableSpan]:
 
 def test_call_span_with_child_attempt_span_following_http_semconv(otel: Any) -> None:
     observer, exporter, _ = otel
-    with MaintainX(
-        api_key=TEST_KEY,
-        base_url=BASE,
-        transport=httpx.MockTransport(_handler),
-        observers=[observer],
-    ) as mx:
+    with _client(observer, _handler) as mx:
         mx.request("GET", "/users", params={"limit": 1})
     spans = exporter.get_finished_spans()
     (call,) = _by_name(spans, "maintainx GET")
@@ -99,12 +108,7 @@ def test_attempt_spans_nest_under_call_span_even_inside_a_user_span(otel: Any) -
     observer, exporter, _ = otel
     tracer = observer.tracer
     with (
-        MaintainX(
-            api_key=TEST_KEY,
-            base_url=BASE,
-            transport=httpx.MockTransport(_handler),
-            observers=[observer],
-        ) as mx,
+        _client(observer, _handler) as mx,
         tracer.start_as_current_span("user work") as outer,
     ):
         mx.request("GET", "/users")
@@ -117,13 +121,7 @@ def test_attempt_spans_nest_under_call_span_even_inside_a_user_span(otel: Any) -
 
 def test_error_type_on_5xx_and_connection_errors(otel: Any) -> None:
     observer, exporter, reader = otel
-    with MaintainX(
-        api_key=TEST_KEY,
-        base_url=BASE,
-        transport=httpx.MockTransport(_handler),
-        observers=[observer],
-        retry=NO_RETRY,
-    ) as mx:
+    with _client(observer, _handler) as mx:
         with pytest.raises(InternalServerError):
             mx.request("GET", "/boom")
         with pytest.raises(APIConnectionError):
@@ -152,13 +150,7 @@ def test_real_retries_give_resend_count_and_retry_events(otel: Any) -> None:
     def flaky(request: httpx.Request) -> httpx.Response:
         return httpx.Response(next(answers), json={"workOrder": {"id": 7}})
 
-    with MaintainX(
-        api_key=TEST_KEY,
-        base_url=BASE,
-        transport=httpx.MockTransport(flaky),
-        observers=[observer],
-        retry=FAST_RETRY,
-    ) as mx:
+    with _client(observer, flaky, retry=FAST_RETRY) as mx:
         mx.request("GET", "/workorders/7")
     spans = exporter.get_finished_spans()
     attempts = _by_name(spans, "GET")
@@ -233,13 +225,7 @@ async def test_async_client_emits_the_same_spans(otel: Any) -> None:
 
 def test_the_key_is_in_no_span_or_metric(otel: Any) -> None:
     observer, exporter, reader = otel
-    with MaintainX(
-        api_key=TEST_KEY,
-        base_url=BASE,
-        transport=httpx.MockTransport(_handler),
-        observers=[observer],
-        retry=FAST_RETRY,
-    ) as mx:
+    with _client(observer, _handler, retry=FAST_RETRY) as mx:
         mx.request("GET", "/users", params={"token": TEST_KEY, "limit": 1})
         mx.request("POST", "/workorders", json={"title": TEST_KEY})
         with pytest.raises(InternalServerError):

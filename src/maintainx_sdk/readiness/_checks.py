@@ -48,6 +48,15 @@ def _module_present(name: str) -> bool:
         return False
 
 
+def _missing_part(
+    cid: str, title: str, priority: Priority, module: str, status: Status, evidence: str, fix: str
+) -> CheckResult:
+    """No part of this kind on the client: turned off (``status``), or absent from this build."""
+    if _module_present(module):
+        return result(cid, title, priority, status, evidence, fix)
+    return result(cid, title, priority, "skip", f"this SDK build lacks it ({module} is absent)")
+
+
 # -- P0: secrets ------------------------------------------------------------------------------
 
 
@@ -132,21 +141,14 @@ def check_retry(ctx: CheckContext) -> CheckResult:
         return _no_client("retry.policy", title, "P0", ctx)
     policy = ctx.component("retry")
     if policy is None:
-        if _module_present("maintainx_sdk.retry"):
-            return result(
-                "retry.policy",
-                title,
-                "P0",
-                "fail",
-                "retries are disabled on this client",
-                "Build the client with the default RetryPolicy (do not pass retry=None).",
-            )
-        return result(
+        return _missing_part(
             "retry.policy",
             title,
             "P0",
-            "skip",
-            "this SDK build has no retry policy (maintainx_sdk.retry is absent)",
+            "maintainx_sdk.retry",
+            "fail",
+            "retries are disabled on this client",
+            "Build the client with the default RetryPolicy (do not pass retry=None).",
         )
     statuses = _as_int_set(
         first_attr(
@@ -215,21 +217,14 @@ def check_breaker(ctx: CheckContext) -> CheckResult:
     breaker = ctx.component("breaker")
     stats_states: dict[str, str] = ctx.client.stats().breaker_states
     if breaker is None:
-        if _module_present("maintainx_sdk.breaker"):
-            return result(
-                "retry.breaker",
-                title,
-                "P0",
-                "warn",
-                "no circuit breaker on this client: an API outage is retried call after call",
-                "Keep the default BreakerPolicy (do not pass breaker=None).",
-            )
-        return result(
+        return _missing_part(
             "retry.breaker",
             title,
             "P0",
-            "skip",
-            "this SDK build has no circuit breaker (maintainx_sdk.breaker is absent)",
+            "maintainx_sdk.breaker",
+            "warn",
+            "no circuit breaker on this client: an API outage is retried call after call",
+            "Keep the default BreakerPolicy (not BreakerPolicy.disabled()).",
         )
     state = breaker_state(breaker) or (max(stats_states.values()) if stats_states else "closed")
     if state == "open":
@@ -265,21 +260,14 @@ def check_rate_limiter(ctx: CheckContext) -> CheckResult:
         return _no_client("retry.rate_limiter", title, "P0", ctx)
     limiter = ctx.component("rate_limiter")
     if limiter is None:
-        if _module_present("maintainx_sdk.ratelimit"):
-            return result(
-                "retry.rate_limiter",
-                title,
-                "P0",
-                "warn",
-                "client-side rate limiting is off: bursts are paced only by 429s",
-                "Keep the default RateLimit() (100/60 s per user, 500/60 s per organization).",
-            )
-        return result(
+        return _missing_part(
             "retry.rate_limiter",
             title,
             "P0",
-            "skip",
-            "this SDK build has no rate limiter (maintainx_sdk.ratelimit is absent)",
+            "maintainx_sdk.ratelimit",
+            "warn",
+            "client-side rate limiting is off: bursts are paced only by 429s",
+            "Keep the default RateLimit() (100/60 s per user, 500/60 s per organization).",
         )
     policy = getattr(limiter, "policy", None)
     quotas = []
@@ -615,21 +603,14 @@ def check_cache(ctx: CheckContext) -> CheckResult:
         return _no_client("caching.static", title, "P1", ctx)
     cache = ctx.component("cache")
     if cache is None:
-        if _module_present("maintainx_sdk.cache"):
-            return result(
-                "caching.static",
-                title,
-                "P1",
-                "warn",
-                "no degradation cache: users/locations/teams reads fail while the API is down",
-                "Keep the default CachePolicy (do not pass cache=None).",
-            )
-        return result(
+        return _missing_part(
             "caching.static",
             title,
             "P1",
-            "skip",
-            "this SDK build has no cache (maintainx_sdk.cache is absent)",
+            "maintainx_sdk.cache",
+            "warn",
+            "no degradation cache: users/locations/teams reads fail while the API is down",
+            "Keep the default CachePolicy (not CachePolicy.disabled()).",
         )
     policy = getattr(cache, "policy", cache)
     ttl = first_attr(policy, "ttl", "default_ttl")
