@@ -82,6 +82,7 @@ def test_project_dir_and_bad_usage(
     ids = {c["id"]: c["status"] for c in json.loads(capsys.readouterr().out)["checks"]}
     assert ids["secrets.gitignore"] == "fail"
     assert main(["--no-such-flag"]) == 2
+    assert main(["--project-dir", str(tmp_path) + "/missing"]) == 2
 
 
 def test_smoke_creates_reads_cancels_and_deletes(

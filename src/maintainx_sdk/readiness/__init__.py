@@ -62,10 +62,13 @@ def _context(
     webhooks: bool | None,
     webhook_secret: str | None,
 ) -> CheckContext:
+    project = Path(project_dir).resolve() if project_dir is not None else None
+    if project is not None and not project.is_dir():
+        raise ConfigurationError(f"project_dir {str(project)!r} is not a directory")
     return CheckContext(
         client=client,
         config=client.config if client is not None else None,
-        project_dir=Path(project_dir).resolve() if project_dir is not None else None,
+        project_dir=project,
         replicas=replicas,
         sync=sync,
         webhooks=webhooks,
