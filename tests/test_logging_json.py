@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
+import string
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from maintainx_sdk import InternalServerError, MaintainX, RetryPolicy
 from maintainx_sdk._request import ApiRequest
@@ -156,9 +160,10 @@ def test_redact_patterns(raw: str, expected: str) -> None:
 
 
 def test_registered_secret_masked_and_short_values_ignored() -> None:
-    register_secret("another-secret-value-42")
-    register_secret("abc")  # too short to mask safely
-    assert redact("x another-secret-value-42 y abc") == "x *** y abc"
+    with _isolated_secrets():
+        register_secret("another-secret-value-42")
+        register_secret("abc")  # too short to mask safely
+        assert redact("x another-secret-value-42 y abc") == "x *** y abc"
 
 
 def test_filter_is_on_the_sdk_logger_and_formatter_redacts_unfiltered_records() -> None:
@@ -180,3 +185,31 @@ def test_configure_logging_replaces_its_own_handler() -> None:
     finally:
         logger.removeHandler(second)
         logger.setLevel(logging.NOTSET)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    key=st.text(alphabet=string.ascii_letters + string.digits + "._-", min_size=8, max_size=64),
+    before=st.text(max_size=40),
+    after=st.text(max_size=40),
+)
+def test_a_registered_key_never_survives_redaction(key: str, before: str, after: str) -> None:
+    with _isolated_secrets():
+        register_secret(key)
+        texts = (f"{before}{key}{after}", f"{before}Bearer {key}{after}", f"authorization: {key}")
+        for text in texts:
+            assert key not in redact(text)
+
+
+@contextlib.contextmanager
+def _isolated_secrets() -> Iterator[None]:
+    """Random keys must not stay registered (they would mask words in other tests)."""
+    from maintainx_sdk.observability import _redact
+
+    saved, pattern = set(_redact._secrets), _redact._secrets_pattern
+    try:
+        yield
+    finally:
+        _redact._secrets.clear()
+        _redact._secrets.update(saved)
+        _redact._secrets_pattern = pattern
