@@ -105,8 +105,8 @@ class PageWalk(Generic[T]):
     ``anchor=True`` turns on keyset paging through ``updatedAt[gte]`` (the list is sorted
     by ``updatedAt`` ascending): each page is requested from the newest ``updatedAt`` seen
     so far (the watermark), and versions already delivered (id and ``updatedAt``) are
-    skipped. The server's cursor is followed only inside a run of items sharing one
-    timestamp. ``lookback`` (seconds) starts the walk that much before ``watermark`` and
+    skipped. A page entirely at the watermark is asked again from the start of the run
+    with the largest page; only a run longer than that is followed with the server's cursor. ``lookback`` (seconds) starts the walk that much before ``watermark`` and
     remembers delivered versions that far back, so late-committed changes are not missed.
     Incremental sync resumes a walk from ``watermark`` / ``floor`` / ``cursor`` /
     ``delivered``. The cursors an anchored walk hands out (``next_cursor``) are SDK resume
