@@ -128,3 +128,19 @@ def test_property_sync_against_the_emulator_with_edits_and_restarts(
         current = {(item.id, item.updated_at) for item in resource.list()}
     assert len(got) == len(set(got)), "a version was delivered twice"
     assert current <= set(got), "a current version was never delivered"
+
+
+def test_a_typed_updated_at_filter_starts_the_first_pass() -> None:
+    emu = _emulator(30)
+    with MaintainX(api_key=emu.api_key, transport=emu.transport(), **FAST) as mx:
+        stamps = sorted(wo.updated_at for wo in mx.work_orders.list())
+        since = stamps[20]
+        expected = {wo.id for wo in mx.work_orders.list() if wo.updated_at >= since}
+        got: list[int] = []
+        sync: IncrementalSync[Any] = IncrementalSync(
+            mx, mx.work_orders.list(updated_at_gte=since), store=MemoryCheckpointStore()
+        )
+        report = sync.run(lambda batch: got.extend(wo.id for wo in batch.items))
+        resumed = list(mx.assets.list(updated_at_gte=since, limit=2))
+    assert set(got) == expected and report.watermark is not None
+    assert all(a.updated_at >= since for a in resumed)
