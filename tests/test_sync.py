@@ -312,3 +312,12 @@ def test_sqlite_store_survives_reopen(tmp_path: Path) -> None:
     store.close()
     assert SQLiteCheckpointStore(path).load("k") == Checkpoint(watermark="x")
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_page_size_bounds_and_keys_per_filter() -> None:
+    fake = FakeList()
+    with pytest.raises(ValidationError, match="page_size must be between 1 and 200"):
+        _sync(fake, page_size=500)
+    open_only = _sync(fake, query={"statuses": ["OPEN"]})
+    done_only = _sync(fake, query={"statuses": ["DONE"]})
+    assert len({open_only.key, done_only.key, _sync(fake).key}) == 3
