@@ -677,6 +677,14 @@ class OpDef:
     org_ids: bool = False
     custom_fields: bool = False
     content_types: list[str] = field(default_factory=list)
+    root_server: bool = False
+
+    @property
+    def request_path(self) -> str:
+        """The path the SDK sends, relative to the base URL. An operation served outside the
+        API's ``/v1`` base (``GET /versions`` lists ``https://api.getmaintainx.com`` as its
+        server) climbs out of it with a ``..`` segment, which httpx resolves (RFC 3986)."""
+        return "/.." + self.path if self.root_server else self.path
 
     @property
     def python_name(self) -> str:
@@ -810,6 +818,7 @@ class Builder:
             deprecated=bool(op.get("deprecated")),
             auth=op.get("security") != [],
             success_status=success,
+            root_server=any(not srv.get("url", "").rstrip("/").endswith("/v1") for srv in op.get("servers", [])),
         )
         base = ns_singular(ns) + pascal(py_method)
         params: dict[tuple[str, str], dict[str, Any]] = {}
@@ -1221,7 +1230,7 @@ def operation_const(op: OpDef, reg: Registry) -> str:
     args = [
         f"name={json.dumps(op.python_name)}",
         f"method={json.dumps(op.method)}",
-        f"path={json.dumps(op.path)}",
+        f"path={json.dumps(op.request_path)}",
     ]
     if op.success_status != 200:
         args.append(f"success_status={op.success_status}")
