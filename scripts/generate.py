@@ -818,7 +818,9 @@ class Builder:
             deprecated=bool(op.get("deprecated")),
             auth=op.get("security") != [],
             success_status=success,
-            root_server=any(not srv.get("url", "").rstrip("/").endswith("/v1") for srv in op.get("servers", [])),
+            root_server=any(
+                not srv.get("url", "").rstrip("/").endswith("/v1") for srv in op.get("servers", [])
+            ),
         )
         base = ns_singular(ns) + pascal(py_method)
         params: dict[tuple[str, str], dict[str, Any]] = {}
@@ -1410,6 +1412,10 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
         )
         lines.append("        )")
         return "\n".join(lines)
+    if op.body_kind == "binary":
+        lines.append(
+            f"        check_content_type({op.const}.name, content_type, {media_types_const(op)})"
+        )
     if op.idempotent_create:
         # Build the arguments once: the guarded path needs the request before it is sent.
         named = []
@@ -1507,7 +1513,10 @@ def render_resource(area: str, node: Namespace, reg: Registry, ops: list[OpDef])
     opnames = ["Operation"] + (["build_request"] if "build_request(" in text else [])
     own.append("from .._operation import " + ", ".join(opnames))
     own.append("from .._resource import AsyncAPIResource, SyncAPIResource")
-    helpers = [n for n in ("custom_field_query", "join_ids") if n in text]
+    helpers = [n for n in ("check_content_type", "custom_field_query", "join_ids") if n in text]
+    media = sorted(set(re.findall(r"\b[A-Z]+_MEDIA_TYPES\b", text)))
+    if media:
+        own.append("from ._media_types import " + ", ".join(media))
     if helpers:
         own.append("from .._types import " + ", ".join(helpers))
     if "_c." in text:
@@ -1554,6 +1563,34 @@ def render_mixins(roots: dict[str, Namespace]) -> str:
             lines.append("")
             lines.append(f'        return {prefix}{node.cls}(cast("{client}", self))')
         lines.extend(["", ""])
+    return "\n".join(lines)
+
+
+def media_types_const(op: OpDef) -> str:
+    return "THUMBNAIL_MEDIA_TYPES" if "/thumbnail/" in op.path else "ATTACHMENT_MEDIA_TYPES"
+
+
+def render_media_types(ops: list[OpDef]) -> str:
+    """The upload media types the spec lists, one set per kind of upload."""
+    sets: dict[str, list[str]] = {}
+    for op in ops:
+        if op.body_kind == "binary":
+            name = media_types_const(op)
+            if sets.setdefault(name, op.content_types) != op.content_types:
+                raise SystemExit(f"generator: {op.path} lists other media types than its kind")
+    lines = [
+        HEADER + '"""Media types the API accepts for uploads (attachments and thumbnails)."""',
+        "",
+        "from __future__ import annotations",
+        "",
+    ]
+    for name in sorted(sets):
+        lines.append(f"{name}: frozenset[str] = frozenset(")
+        lines.append("    {")
+        lines.extend(f"        {json.dumps(t)}," for t in sets[name])
+        lines.append("    }")
+        lines.append(")")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -1608,6 +1645,7 @@ def generate(spec: dict[str, Any]) -> dict[str, str]:
     )
     files["resources/_mixins.py"] = render_mixins(roots)
     files["resources/_index.py"] = render_index(ops)
+    files["resources/_media_types.py"] = render_media_types(ops)
     return files
 
 

@@ -16,10 +16,12 @@ from typing import Any, Literal, cast
 from .._models import EmptyResponse
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
+from .._types import check_content_type
 from ..models import common as _c
 from ..models import work_orders as _m
 from ..pagination import AsyncPager, SyncPager
 from ..workflow import set_status_procedure
+from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
 _LIST = Operation(
     name="work_orders.list",
@@ -231,6 +233,7 @@ class WorkOrdersAttachments(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update work order attachment. ``PUT /workorders/{id}/attachments/{filename}``"""
+        check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -406,6 +409,9 @@ class WorkOrdersProcedureFieldAttachment(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``"""
+        check_content_type(
+            _PROCEDURE_FIELD_ATTACHMENT_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
+        )
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -483,6 +489,7 @@ class WorkOrdersThumbnail(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update work order's thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``"""
+        check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -886,6 +893,7 @@ class AsyncWorkOrdersAttachments(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update work order attachment. ``PUT /workorders/{id}/attachments/{filename}``"""
+        check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             await self._call(
@@ -1065,6 +1073,9 @@ class AsyncWorkOrdersProcedureFieldAttachment(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``"""
+        check_content_type(
+            _PROCEDURE_FIELD_ATTACHMENT_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
+        )
         return cast(
             "_c.UploadedFile",
             await self._call(
@@ -1144,6 +1155,7 @@ class AsyncWorkOrdersThumbnail(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update work order's thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``"""
+        check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             await self._call(
