@@ -1323,6 +1323,7 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
     if special_status:
         kw.append("current_status: str | None = None")
         kw.append("allow_reopen: bool = False")
+        kw.append("policy: TransitionPolicy | None = None")
     if op.org_ids:
         kw.append("organization_ids: Sequence[int] | None = None")
     if op.custom_fields:
@@ -1408,7 +1409,7 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
         lines.append(
             "            {W}self._run(set_status_procedure("
             f"{op.const}, _GET, id=id, status=status, current_status=current_status, "
-            'allow_reopen=allow_reopen, query={"skipWebhook": skip_webhook})),'
+            'allow_reopen=allow_reopen, query={"skipWebhook": skip_webhook}, policy=policy)),'
         )
         lines.append("        )")
         return "\n".join(lines)
@@ -1526,7 +1527,7 @@ def render_resource(area: str, node: Namespace, reg: Registry, ops: list[OpDef])
     if "AsyncPager" in text or "SyncPager" in text:
         own.append("from ..pagination import AsyncPager, SyncPager")
     if needs_get:
-        own.append("from ..workflow import set_status_procedure")
+        own.append("from ..workflow import TransitionPolicy, set_status_procedure")
     head.extend(sorted(x for x in own if x))
     head.extend(["", ""])
     return "\n".join(head) + text

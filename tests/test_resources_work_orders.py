@@ -479,3 +479,22 @@ def test_upload_media_type_is_checked_before_any_request(flavour: str) -> None:
     assert rec.last.headers["content-type"] == "Application/PDF; name=a.pdf"
     invoke(flavour, rec, lambda mx: mx.work_orders.thumbnail.upload(7, "raw.bin", b"?"))
     assert rec.last.headers["content-type"] == "application/octet-stream"
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_set_status_takes_a_transition_policy(flavour: str) -> None:
+    from maintainx_sdk.errors import InvalidTransitionError
+    from maintainx_sdk.workflow import STRICT_POLICY
+
+    rec = Recorder(
+        routes={("GET", "/workorders/7"): (200, {"workOrder": {**WO, "status": "DONE"}})}
+    )
+    with pytest.raises(InvalidTransitionError):
+        invoke(
+            flavour,
+            rec,
+            lambda mx: mx.work_orders.set_status(
+                7, "OPEN", allow_reopen=True, policy=STRICT_POLICY
+            ),
+        )
+    assert [r.method for r in rec.requests] == ["GET"]

@@ -20,7 +20,7 @@ from .._types import check_content_type
 from ..models import common as _c
 from ..models import work_orders as _m
 from ..pagination import AsyncPager, SyncPager
-from ..workflow import set_status_procedure
+from ..workflow import TransitionPolicy, set_status_procedure
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
 _LIST = Operation(
@@ -856,6 +856,7 @@ class WorkOrders(SyncAPIResource):
         skip_webhook: bool | None = None,
         current_status: str | None = None,
         allow_reopen: bool = False,
+        policy: TransitionPolicy | None = None,
     ) -> _m.WorkOrderUpdateResponse:
         """Update work order status. ``PATCH /workorders/{id}/status``"""
         build_request(
@@ -875,6 +876,7 @@ class WorkOrders(SyncAPIResource):
                     current_status=current_status,
                     allow_reopen=allow_reopen,
                     query={"skipWebhook": skip_webhook},
+                    policy=policy,
                 )
             ),
         )
@@ -1522,6 +1524,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         skip_webhook: bool | None = None,
         current_status: str | None = None,
         allow_reopen: bool = False,
+        policy: TransitionPolicy | None = None,
     ) -> _m.WorkOrderUpdateResponse:
         """Update work order status. ``PATCH /workorders/{id}/status``"""
         build_request(
@@ -1541,6 +1544,7 @@ class AsyncWorkOrders(AsyncAPIResource):
                     current_status=current_status,
                     allow_reopen=allow_reopen,
                     query={"skipWebhook": skip_webhook},
+                    policy=policy,
                 )
             ),
         )
