@@ -1585,13 +1585,20 @@ def render_media_types(ops: list[OpDef]) -> str:
         "from __future__ import annotations",
         "",
     ]
-    for name in sorted(sets):
-        lines.append(f"{name}: frozenset[str] = frozenset(")
+    # Write each set once: a set that contains another is written as that one plus the rest.
+    written: dict[str, set[str]] = {}
+    for name in sorted(sets, key=lambda n: len(sets[n])):
+        members = set(sets[name])
+        base = next((other for other, seen in written.items() if seen <= members), None)
+        rest = sorted(members - written[base]) if base else sorted(members)
+        prefix = f"{base} | " if base else ""
+        lines.append(f"{name}: frozenset[str] = {prefix}frozenset(")
         lines.append("    {")
-        lines.extend(f"        {json.dumps(t)}," for t in sets[name])
+        lines.extend(f"        {json.dumps(t)}," for t in rest)
         lines.append("    }")
         lines.append(")")
         lines.append("")
+        written[name] = members
     return "\n".join(lines)
 
 
