@@ -257,7 +257,7 @@ class Resource:
         payload: dict[str, Any] = {
             self.id_key: row["id"],
             "orgId": ctx.org.id,
-            "occurredAt": row.get("updatedAt"),
+            "occurredAt": ctx.emu.now(),
         }
         if self.snapshot_key:
             key = (
@@ -265,7 +265,7 @@ class Resource:
                 if kind == "delete" and self.snapshot_key == "newPart"
                 else self.snapshot_key
             )
-            payload[key] = self.detail(row)
+            payload[key] = project(row, self.detail_keys)  # snapshots leave out nulls
         ctx.emit(event, payload)
 
 
