@@ -188,6 +188,21 @@ def test_server_wait_order_retry_after_then_reset_then_body() -> None:
     assert server_wait({"X-Rate-Limit-Reset": "9"}) == 9.0
     assert server_wait({}, b'{"error":"Too many requests. Please retry in 10 seconds"}') == 10.0
     assert server_wait({}, b"{}") is None
+    # Reset rides on every response: it is no reason to wait after a 503
+    assert server_wait({"X-Rate-Limit-Reset": "60"}, status_code=503) is None
+    assert server_wait({"Retry-After": "1"}, status_code=503) == 1.0
+
+
+def test_503_with_rate_limit_headers_is_still_retried_quickly() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock)
+    headers = {
+        "X-Rate-Limit-Limit": "100",
+        "X-Rate-Limit-Remaining": "50",
+        "X-Rate-Limit-Reset": "60",
+    }
+    response = drive_sync(pipe, get(), Script([(503, headers), (200, headers)]), clock)
+    assert response.attempts == 2 and response.retries[0].wait <= 0.5
 
 
 # --- through the pipeline, sync and async ------------------------------------------------

@@ -440,7 +440,12 @@ class _Call:
                 )
         wait = None
         if response.status_code >= 400:
-            wait = server_wait(response.headers, response.content, wall_now=wall)
+            wait = server_wait(
+                response.headers,
+                response.content,
+                status_code=response.status_code,
+                wall_now=wall,
+            )
         return Outcome.from_status(response.status_code, wait), response, None
 
     def _pace(self) -> Generator[Action, Any, Reservation | None]:

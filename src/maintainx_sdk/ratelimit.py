@@ -20,6 +20,7 @@ import bisect
 import itertools
 import math
 import re
+import statistics
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -179,6 +180,10 @@ class _Window:
     limit: int
     period: float
     estimated: bool = False
+    samples: list[int] = field(default_factory=list)
+
+
+_MAX_SAMPLES = 64
 
 
 @dataclass(slots=True)
@@ -273,21 +278,31 @@ class InMemoryRateLimitBackend:
                 limit=limit if limit and limit > 0 else (old.limit if old else spec.limit),
                 period=min(spec.period, max(scope.longest_reset, reset)),
             )
-            if (
+            new_window = (
                 old is None
                 or old.estimated
                 or now >= old.end
-                or fresh.allowed_seq > old.allowed_seq
-            ):
-                # First report, or the server started a new window (more room than we knew).
+                or fresh.allowed_seq > old.allowed_seq + max(2, fresh.limit // 2)
+            )
+            if new_window or old is None:
+                # First report, or the server started a new window (Remaining jumped up).
+                fresh.samples.append(fresh.allowed_seq)
                 scope.window = fresh
-            else:
-                # The same window: keep the tightest room and the earliest end (servers round
-                # Reset up to whole seconds, so the smallest estimate is the closest).
-                old.allowed_seq = fresh.allowed_seq
-                old.end = min(old.end, fresh.end)
-                old.limit = fresh.limit
-                old.period = fresh.period
+                return
+            # The same window. Concurrent requests reach the server in another order than
+            # they were reserved, so each report is off by up to the concurrency: take the
+            # median of the reports, except that Remaining 0 is a hard stop. Servers round
+            # Reset up to whole seconds, so the earliest end is the closest.
+            samples = old.samples
+            samples.append(fresh.allowed_seq)
+            if len(samples) > _MAX_SAMPLES:
+                del samples[0]
+            old.allowed_seq = int(statistics.median_low(samples))
+            if remaining <= 0:
+                old.allowed_seq = min(old.allowed_seq, fresh.allowed_seq)
+            old.end = min(old.end, fresh.end)
+            old.limit = fresh.limit
+            old.period = fresh.period
 
     def _guided(self, spec: ScopeRequest) -> bool:
         guide = self._scopes.get(spec.guide or spec.key)

@@ -282,14 +282,22 @@ def parse_reset(value: str | None, *, wall_now: float | None = None) -> float | 
 
 
 def server_wait(
-    headers: Mapping[str, str], content: bytes = b"", *, wall_now: float | None = None
+    headers: Mapping[str, str],
+    content: bytes = b"",
+    *,
+    status_code: int = 429,
+    wall_now: float | None = None,
 ) -> float | None:
-    """The wait the server asked for: Retry-After, else X-Rate-Limit-Reset, else the body's
-    "retry in N seconds" (the API's documented 429 text), else None."""
+    """The wait the server asked for: Retry-After; on a 429 also X-Rate-Limit-Reset, then the
+    body's "retry in N seconds" (the API's documented 429 text); else None.
+
+    X-Rate-Limit-Reset rides on every response, so it only means "wait" on a 429.
+    """
     lower = {k.lower(): v for k, v in headers.items()}
     wait = parse_retry_after(lower.get("retry-after"), wall_now=wall_now)
-    if wait is None:
-        wait = parse_reset(lower.get(C.RATE_LIMIT_RESET_HEADER), wall_now=wall_now)
+    if wait is not None or status_code != 429:
+        return wait
+    wait = parse_reset(lower.get(C.RATE_LIMIT_RESET_HEADER), wall_now=wall_now)
     if wait is None and content:
         match = _RETRY_IN_BODY.search(content[:2048])
         if match:

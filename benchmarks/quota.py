@@ -1,0 +1,148 @@
+"""Quota use: a bulk job of 3 x quota requests against a server enforcing 50 per 2 s.
+
+Three clients, one after the other in one run, each against a fresh server window:
+
+* ``sdk``: one shared ``MaintainX`` client, 5 worker threads, default ``RateLimit()`` (it
+  learns the server's 50-per-2-s window from the X-Rate-Limit headers) and default retry.
+* ``naive``: 5 concurrent workers, each sleeping a fixed delay between calls so that the
+  sum matches the quota (the integration-guide recipe), no retry.
+* ``retry-429``: 5 concurrent workers, no pacing, sleep Retry-After / Reset on a 429 and
+  try again.
+
+Reported: wall time, ratio to "three windows" (the issue's ideal) and to the strict lower
+bound (the third window cannot start before 2 windows have passed), 429s received from the
+server, 429s surfaced to the caller.
+
+    python benchmarks/quota.py             # 150 requests, 50 per 2 s
+    python benchmarks/quota.py --quick     # 30 requests, 10 per 1 s
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _loopback import KEY, LoopbackServer
+
+from maintainx_sdk import MaintainX, MaintainXError, RateLimitError
+
+WORKERS = 5
+
+
+@dataclass
+class Result:
+    name: str
+    wall: float
+    ok: int
+    surfaced_429: int
+    other_errors: int
+    received_429: int
+
+
+def _run_workers(n: int, call: Callable[[int], None]) -> tuple[float, list[BaseException]]:
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def one(i: int) -> None:
+        try:
+            call(i)
+        except Exception as exc:
+            with lock:
+                errors.append(exc)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(one, range(n)))
+    return time.perf_counter() - t0, errors
+
+
+def sdk(n: int, limit: int, window: float) -> Result:
+    with LoopbackServer(limit=limit, window=window) as srv:
+        with MaintainX(api_key=KEY, base_url=srv.base_url) as mx:
+            wall, errors = _run_workers(n, lambda i: mx.request("GET", f"/workorders/{i}") and None)
+        return _result("sdk (paced, learns the window)", n, wall, errors, srv)
+
+
+def naive(n: int, limit: int, window: float) -> Result:
+    delay = window * WORKERS / limit
+    with (
+        LoopbackServer(limit=limit, window=window) as srv,
+        httpx.Client(base_url=srv.base_url, headers={"Authorization": f"Bearer {KEY}"}) as http,
+    ):
+
+        def call(i: int) -> None:
+            response = http.get(f"/workorders/{i}")
+            time.sleep(delay)
+            if response.status_code == 429:
+                raise RateLimitError("429", status_code=429)
+            response.raise_for_status()
+
+        wall, errors = _run_workers(n, call)
+        return _result(f"naive ({WORKERS} workers, fixed {delay:.2f}s delay)", n, wall, errors, srv)
+
+
+def retry_on_429(n: int, limit: int, window: float) -> Result:
+    with (
+        LoopbackServer(limit=limit, window=window) as srv,
+        httpx.Client(base_url=srv.base_url, headers={"Authorization": f"Bearer {KEY}"}) as http,
+    ):
+
+        def call(i: int) -> None:
+            for _ in range(50):
+                response = http.get(f"/workorders/{i}")
+                if response.status_code != 429:
+                    response.raise_for_status()
+                    return
+                time.sleep(float(response.headers.get("X-Rate-Limit-Reset", "1")))
+            raise RateLimitError("429 after 50 tries", status_code=429)
+
+        wall, errors = _run_workers(n, call)
+        return _result(f"retry-on-429 ({WORKERS} workers, unpaced)", n, wall, errors, srv)
+
+
+def _result(
+    name: str, n: int, wall: float, errors: list[BaseException], srv: LoopbackServer
+) -> Result:
+    surfaced = sum(1 for e in errors if isinstance(e, RateLimitError))
+    other = sum(1 for e in errors if not isinstance(e, RateLimitError))
+    bad = [e for e in errors if not isinstance(e, MaintainXError | httpx.HTTPError)]
+    if bad:
+        raise bad[0]
+    return Result(name, wall, n - len(errors), surfaced, other, srv.stats.rejected_429)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10 per 1 s, 30 requests")
+    args = parser.parse_args(argv)
+    limit, window = (10, 1.0) if args.quick else (50, 2.0)
+    n = 3 * limit
+    ideal = 3 * window
+    print(f"{n} GETs against a server allowing {limit} per {window:g} s (fixed windows)")
+    print(f"ideal (three windows) = {ideal:.2f} s; strict lower bound > {2 * window:.2f} s")
+    header = (
+        f"{'client':44} {'wall s':>7} {'/ideal':>7} {'/bound':>7} {'ok':>4} {'429 surfaced':>13} "
+    )
+    print(header + f"{'429 received':>13} {'other errors':>13}")
+    for fn in (sdk, naive, retry_on_429):
+        r = fn(n, limit, window)
+        print(
+            f"{r.name:44} {r.wall:7.2f} {r.wall / ideal:7.3f} {r.wall / (2 * window):7.3f} "
+            f"{r.ok:4d} {r.surfaced_429:13d} "
+            f"{r.received_429:13d} {r.other_errors:13d}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

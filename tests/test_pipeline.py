@@ -1,0 +1,167 @@
+"""The hardened pipeline through the public clients: policies, per-call overrides,
+cancellation, secrets. Loopback-free: httpx.MockTransport only."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from maintainx_sdk import (
+    AsyncMaintainX,
+    BreakerPolicy,
+    CachePolicy,
+    MaintainX,
+    Quota,
+    RateLimit,
+    RetryPolicy,
+)
+from maintainx_sdk._pipeline import run_async
+from maintainx_sdk.errors import (
+    InternalServerError,
+    MaintainXError,
+    OutcomeUnknownError,
+    RateLimitError,
+)
+
+from .conftest import TEST_KEY
+from .hardening_fakes import FakeClock, Script, get, make_pipeline
+
+BASE = "https://api.test/v1"
+
+
+def client(script: Script, **kw: object) -> MaintainX:
+    kw.setdefault("retry", RetryPolicy(backoff_base=0.0, backoff_cap=0.0))
+    return MaintainX(api_key=TEST_KEY, base_url=BASE, transport=httpx.MockTransport(script), **kw)  # type: ignore[arg-type]
+
+
+def test_client_retries_by_default_and_reports_attempts() -> None:
+    script = Script([503, 200])
+    with client(script) as mx:
+        response = mx.request("GET", "/workorders/1")
+    assert response.attempts == 2 and response.retries[0].reason == "503"
+
+
+def test_with_options_max_retries_overrides_per_call_only() -> None:
+    script = Script([503, 503, 503, 200], default=200)
+    with client(script) as mx:
+        with pytest.raises(InternalServerError) as info:
+            mx.with_options(max_retries=0).request("GET", "/workorders/1")
+        assert info.value.attempts == 1
+        assert mx.request("GET", "/workorders/1").attempts == 3  # two more 503s, then 200
+
+
+def test_with_options_retry_policy() -> None:
+    script = Script([503, 503, 503, 503, 200])
+    with client(script) as mx:
+        view = mx.with_options(retry=RetryPolicy(max_attempts=5, backoff_base=0, backoff_cap=0))
+        assert view.request("GET", "/x").attempts == 5
+        assert view.with_options(timeout=3).request("GET", "/x").attempts == 1  # policy kept
+
+
+def test_request_retry_safe_flag_lets_a_post_be_retried() -> None:
+    with client(Script([503, 201])) as mx:
+        assert mx.request("POST", "/workorders", json={}, retry_safe=True).attempts == 2
+    with client(Script([503, 201])) as mx, pytest.raises(OutcomeUnknownError):
+        mx.request("POST", "/workorders", json={})
+
+
+def test_errors_never_contain_the_key() -> None:
+    faults: list[int | BaseException] = [
+        500,
+        httpx.ReadTimeout("x"),
+        (429, {"Retry-After": "999"}),  # type: ignore[list-item]
+    ]
+    for fault in faults:
+        with client(Script([fault]), retry=RetryPolicy.disabled()) as mx:
+            with pytest.raises(MaintainXError) as info:
+                mx.request("POST", "/workorders", json={"title": "t"})
+            text = f"{info.value!s} {info.value!r} {info.value.__cause__!s}"
+            assert TEST_KEY not in text
+
+
+def test_policies_are_readable_and_disableable() -> None:
+    with client(
+        Script([200]),
+        rate_limit=RateLimit.disabled(),
+        breaker=BreakerPolicy.disabled(),
+        cache=CachePolicy.disabled(),
+    ) as mx:
+        assert mx.pipeline.limiter is None and mx.pipeline.breaker is None
+        assert mx.pipeline.cache is None
+    with client(Script([200]), rate_limit=RateLimit(user=Quota(5, 1))) as mx:
+        assert mx.pipeline.limiter is not None
+        assert mx.pipeline.limiter.policy.user == Quota(5, 1)
+    assert "max_attempts=3" in repr(RetryPolicy())
+
+
+async def test_async_client_shares_the_same_pipeline_logic() -> None:
+    script = Script([502, 200])
+    async with AsyncMaintainX(
+        api_key=TEST_KEY,
+        base_url=BASE,
+        transport=httpx.MockTransport(script),
+        retry=RetryPolicy(backoff_base=0, backoff_cap=0),
+    ) as mx:
+        response = await mx.request("GET", "/workorders/1")
+    assert response.attempts == 2
+
+
+async def test_cancelled_during_backoff_releases_everything() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(
+        clock,
+        breaker=BreakerPolicy(fail_max=1, reset_timeout=1),
+        rate_limit=RateLimit(user=Quota(10, 60), organization=None),
+    )
+    gate = asyncio.Event()
+
+    async def hang(seconds: float) -> None:
+        await gate.wait()
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(Script([503]))) as http:
+        task = asyncio.create_task(run_async(pipe.flow(get()), http, sleep=hang))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert pipe.breaker is not None and pipe.breaker.state == "open"
+    clock.advance(1)
+    # the half-open probe slot is free (nothing left it taken)
+    assert pipe.breaker.before_send("GET /x") is True
+
+
+async def test_cancelled_probe_frees_the_half_open_slot() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, breaker=BreakerPolicy(fail_max=1, reset_timeout=1))
+    assert pipe.breaker is not None
+    pipe.breaker.record(failure=True, probe=False)
+    clock.advance(1)
+    started = asyncio.Event()
+
+    class Hanging(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            started.set()
+            await asyncio.sleep(3600)
+            raise AssertionError("unreachable")
+
+    async with httpx.AsyncClient(transport=Hanging()) as http:
+        task = asyncio.create_task(run_async(pipe.flow(get()), http))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert pipe.breaker.before_send("GET /x") is True  # the probe slot was given back
+
+
+def test_rate_limit_error_from_client_limiter_is_typed() -> None:
+    script = Script([200, 200])
+    with client(
+        script, rate_limit=RateLimit(user=Quota(1, 60), organization=None), timeout=2
+    ) as mx:
+        mx.request("GET", "/users")
+        with pytest.raises(RateLimitError) as info:
+            mx.request("GET", "/users")
+    assert info.value.retry_after is not None and info.value.retry_after > 2
+    assert len(script.requests) == 1
