@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 JSON_HEADERS = (("content-type", "application/json"),)
 
 #: GET operations whose 400 body uses the write shape ``{"errors": [...]}`` (as the spec says).
-_GETS_WITH_WRITE_ERRORS = frozenset(
+GETS_WITH_WRITE_ERRORS = frozenset(
     {
         "/manufacturers/{id}",
         "/models/{id}",
@@ -76,6 +76,7 @@ class Ctx:
     path_prefix: str
     emit: Callable[[str, dict[str, Any]], None]
     orgs: tuple[OrgState, ...] = ()
+    token_org_ids: tuple[int, ...] = ()
     _json: Any = None
     _parsed: bool = False
 
@@ -128,7 +129,7 @@ class Ctx:
     # -- error helpers -------------------------------------------------------------
     @property
     def write_errors(self) -> bool:
-        return self.method != "GET" or self.template in _GETS_WITH_WRITE_ERRORS
+        return self.method != "GET" or self.template in GETS_WITH_WRITE_ERRORS
 
     def bad(self, message: str, field_path: str | None = None, value: Any = None) -> ApiReject:
         """A 400 in the shape this operation documents."""
