@@ -122,10 +122,9 @@ def _make_user(emu: Any, ctx: Ctx, row_id: int, body: dict[str, Any]) -> Row:
     row: Row = {
         **_stamp(ctx, row_id), "firstName": "", "lastName": "", "email": None, "phoneNumber": None,
         "role": "MEMBER", "authType": "NORMAL", "hourlyRate": None, "lastVisitedAt": None, "extraFields": {},
+        "customRole": None, "externalData": None, "removedFromOrganization": False,
     }  # fmt: skip
-    row.update(
-        {k: v for k, v in body.items() if k not in ("inviteType", "customRole", "externalData")}
-    )
+    row.update({k: v for k, v in body.items() if k != "inviteType"})
     return row
 
 
@@ -138,15 +137,16 @@ def _email_filter(ctx: Ctx) -> Predicate | None:
 
 USERS = Resource(
     table="users", path="/users", items_key="users", one_key="user", label="User",
-    fields={"firstName": "str", "lastName": "str", "role": ROLES, "customRole": "any?", "email": "str?",
+    fields={"firstName": "str", "lastName": "str", "role": ROLES, "customRole": "str?", "email": "str?",
             "phoneNumber": "str?", "externalData": "any?", "extraFields": "obj",
             "authType": "enum:NORMAL|SAML|OIDC", "inviteType": "enum:ALL|EMAIL|SMS|NONE",
             "hourlyRate": "int?"},
     required=("firstName", "lastName"), make=_make_user,
     list_keys=("id", "firstName", "lastName", "email", "phoneNumber", "authType", "hourlyRate",
                "lastVisitedAt", "role", "extraFields"),
-    detail_keys=("id", "firstName", "lastName", "email", "phoneNumber", "authType", "hourlyRate",
-                 "lastVisitedAt", "role", "extraFields"),
+    detail_keys=("id", "firstName", "lastName", "role", "customRole", "email", "phoneNumber",
+                 "removedFromOrganization", "authType", "hourlyRate", "externalData", "extraFields",
+                 "lastVisitedAt"),
     filters=(_email_filter,),
 )  # fmt: skip
 
