@@ -428,6 +428,13 @@ def test_webhook_payloads_match_the_spec(spec: dict[str, Any]) -> None:
         ).json()["id"]
         c.patch(f"/purchaseorders/{po}", json={"note": "n"})
         c.patch(f"/purchaseorders/{po}/status", json={"status": "PENDING"})
+        asset = c.post("/assets", json={"name": "pump"}).json()["id"]
+        c.post(f"/assets/{asset}/status", json={"status": "OFFLINE", "downtimeType": "UNPLANNED"})
+        request = c.post("/workrequests", json={"title": "noise"}).json()["id"]
+        from_request = c.post(
+            "/workorders", json={"title": "from request", "workRequestId": request}
+        ).json()["id"]
+        c.patch(f"/workorders/{from_request}/status", json={"status": "DONE"})
         sub = c.post(
             "/subscriptions", json={"type": "NEW_ASSET", "url": "https://h.example/x"}
         ).json()["id"]
@@ -438,6 +445,7 @@ def test_webhook_payloads_match_the_spec(spec: dict[str, Any]) -> None:
         "WORK_ORDER_PART_STATUS_CHANGE", "NEW_COMMENT_ON_WORK_ORDER", "NEW_PART", "PART_CHANGE", "PART_DELETE",
         "NEW_ASSET", "NEW_LOCATION", "NEW_VENDOR", "NEW_WORK_REQUEST", "NEW_PURCHASE_ORDER",
         "PURCHASE_ORDER_CHANGE", "PURCHASE_ORDER_STATUS_CHANGE", "WEBHOOK_CREATED", "WEBHOOK_ARCHIVED",
+        "NEW_CATEGORY_ON_WORK_ORDER", "ASSET_STATUS_CHANGE", "WORK_REQUEST_STATUS_CHANGE",
     }  # fmt: skip
     for delivery in deliveries:
         schema = to_json_schema(

@@ -79,6 +79,7 @@ class Ctx:
     token_org_ids: tuple[int, ...] = ()
     _json: Any = None
     _parsed: bool = False
+    _skip: bool = False
 
     # -- input helpers -------------------------------------------------------------
     def q(self, name: str) -> str | None:
@@ -94,7 +95,11 @@ class Ctx:
 
     @property
     def skip_webhook(self) -> bool:
-        return self.qbool("skipWebhook")
+        return self._skip or self.qbool("skipWebhook")
+
+    def skip_events(self) -> None:
+        """Send no webhooks for this request (the deprecated body flag ``skipRestHook``)."""
+        self._skip = True
 
     def id_param(self, name: str = "id") -> int:
         raw = self.params.get(name, "")
