@@ -226,3 +226,23 @@ def test_server_handles_chunked_bodies_http10_and_connection_close() -> None:
                 data += chunk
         assert data.startswith(b"HTTP/1.1 200") and data.endswith(b'[{"version":"1"}]')
     assert [r["title"] for r in emu.org().table("workorders")] == ["chunked"]
+
+
+def test_plugin_import_is_cheap() -> None:
+    """pytest loads the plugin in every run of every project that installs the SDK."""
+    code = (
+        "import sys, maintainx_sdk.testing.pytest_plugin as p\n"
+        "heavy = [m for m in ('maintainx_sdk.testing.emulator', 'maintainx_sdk.testing.server') if m in sys.modules]\n"
+        "print(heavy, sorted(n for n in vars(p) if n.startswith('maintainx_') or n.startswith('async_')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        check=True,
+    ).stdout.strip()
+    assert (
+        out
+        == "[] ['async_maintainx_client', 'maintainx_client', 'maintainx_emulator', 'maintainx_server']"
+    )
