@@ -55,6 +55,7 @@ class Outcome:
     body: bytes
     delay: float = 0.0
     disconnect: bool = False
+    refused: bool = False
     hang: bool = False
     fault: Fault | None = None
     route: str | None = None
@@ -214,6 +215,8 @@ class Emulator:
         """Answer one request without any wire effects: a cut connection raises
         ``httpx.ReadError``, a hang raises ``httpx.ReadTimeout`` (no waiting here)."""
         outcome = self.dispatch(request)
+        if outcome.refused:
+            raise httpx.ConnectError("emulator fault: connection refused", request=request)
         if outcome.disconnect:
             raise httpx.ReadError("connection reset by emulator fault", request=request)
         if outcome.hang:
@@ -264,7 +267,11 @@ class Emulator:
         route, params = match
         decision = self.faults.decide(method, path, route.template)
         fault = decision.fault
-        if fault is not None and not fault.applied and fault.kind in ("status", "reset", "hang"):
+        if (
+            fault is not None
+            and not fault.applied
+            and fault.kind in ("status", "reset", "refuse", "hang")
+        ):
             outcome = _fault_outcome(fault)
         else:
             outcome = self._process(
@@ -454,6 +461,8 @@ def _json_outcome(status: int, body: Any, headers: Mapping[str, str] | None = No
 def _fault_outcome(fault: Fault) -> Outcome:
     if fault.kind == "reset":
         return Outcome(0, [], b"", disconnect=True)
+    if fault.kind == "refuse":  # a socket server cannot refuse per request: it cuts instead
+        return Outcome(0, [], b"", disconnect=True, refused=True)
     if fault.kind == "hang":
         return Outcome(0, [], b"", hang=True)
     headers: dict[str, str] = {}
