@@ -240,3 +240,35 @@ def test_keyset_paging_under_random_edits(
     missing = {i for i in survivors if i not in seen} - edited
     created_mid_scan = {i for i in survivors if table.rows[i]["title"] == "mid-scan"}
     assert missing <= created_mid_scan
+
+
+def test_custom_field_label_filters() -> None:
+    emu = make_emulator()
+    with raw_client(emu) as c:
+        c.post(
+            "/customfields/assets",
+            json={
+                "fields": [
+                    {"label": "Industry", "type": "oneline"},
+                    {"label": "limit", "type": "oneline"},
+                ]
+            },
+        )
+        for name, industry, limit in (
+            ("a", "Mining", "x"),
+            ("b", "Construction", "y"),
+            ("c", "Farming", "x"),
+        ):
+            c.post(
+                "/assets",
+                json={"name": name, "extraFields": {"Industry": industry, "limit": limit}},
+            )
+        names = lambda **q: [a["name"] for a in c.get("/assets", params=q).json()["assets"]]  # noqa: E731
+        assert names(Industry=["Mining", "Construction"]) == ["a", "b"]  # one label: OR
+        assert names(Industry=["Mining", "Farming"], limit__c="x") == ["a", "c"]  # labels: AND
+        assert names(Industry="Mining", limit="1") == ["a"]  # `limit` itself is the page size
+        unknown = c.get("/assets", params={"Colour": "red"})
+        assert unknown.status_code == 400 and "Colour" in unknown.json()["error"]
+        assert (
+            c.get("/parts", params={"Industry": "Mining"}).status_code == 400
+        )  # fields are per entity

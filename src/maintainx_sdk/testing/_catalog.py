@@ -80,6 +80,7 @@ ASSETS = Resource(
     refs={"locationId": "locations", "parentId": "assets"},
     filters=(_eq_filter("locationId", "locationId"), _eq_filter("manufacturer", "manufacturer"), _eq_filter("model", "model")),
     sorts=("createdAt", "updatedAt"), date_filters=True, multi_org=True,
+    query_params=frozenset({"locationId", "manufacturer", "model"}), custom_field_entity="assets",
     on_event={"create": "NEW_ASSET"}, id_key="assetId", snapshot_key="newAsset",
 )  # fmt: skip
 
@@ -110,6 +111,7 @@ LOCATIONS = Resource(
     list_keys=("id", "name", "description", "address", "parentId", "createdAt", "updatedAt",
                "organizationId", "extraFields", "teamIds", "vendorIds", "barcode"),
     refs={"parentId": "locations"}, filters=(_name_prefix,), multi_org=True,
+    query_params=frozenset({"name"}), custom_field_entity="locations",
     on_event={"create": "NEW_LOCATION"}, id_key="locationId",
 )  # fmt: skip
 
@@ -235,6 +237,7 @@ PARTS = Resource(
     list_keys=PART_LIST_KEYS, detail_keys=(*PART_LIST_KEYS, "assetIds", "teamIds"),
     keep_null_list=frozenset({"description", "barcode", "locationId", "area", "unitCost"}),
     filters=(_part_number,), sorts=("createdAt", "updatedAt"), date_filters=True, multi_org=True,
+    query_params=frozenset({"partNumber"}), custom_field_entity="parts",
     on_event={"create": "NEW_PART", "patch": "PART_CHANGE", "delete": "PART_DELETE"},
     id_key="partId", snapshot_key="newPart",
 )  # fmt: skip
@@ -259,6 +262,7 @@ VENDORS = Resource(
     required=("name",), make=_make_simple({"name": "", "description": None, "extraFields": {}}),
     list_keys=("id", "name", "extraFields"),
     detail_keys=("id", "name", "description", "extraFields", "createdAt", "updatedAt"),
+    custom_field_entity="vendors",
     on_event={"create": "NEW_VENDOR"}, id_key="vendorId",
 )  # fmt: skip
 

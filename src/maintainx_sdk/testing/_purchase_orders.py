@@ -143,6 +143,7 @@ PURCHASE_ORDERS = _PurchaseOrders(
     list_keys=("id", "status", "createdAt", "updatedAt"), detail_keys=DETAIL_KEYS,
     keep_null_list=frozenset({"status"}), keep_null_detail=NULLABLE,
     refs={"vendorId": "vendors"}, sorts=("createdAt", "updatedAt"), date_filters=True,
+    custom_field_entity="purchaseOrders",
     on_event={"create": "NEW_PURCHASE_ORDER", "patch": "PURCHASE_ORDER_CHANGE"},
     id_key="purchaseOrderId", snapshot_key="newPurchaseOrder",
 )  # fmt: skip
