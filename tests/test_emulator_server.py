@@ -246,3 +246,35 @@ def test_plugin_import_is_cheap() -> None:
         out
         == "[] ['async_maintainx_client', 'maintainx_client', 'maintainx_emulator', 'maintainx_server']"
     )
+
+
+def test_concurrent_clients_over_loopback_lose_nothing() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    emu = make_emulator()
+    with emu.serve() as server:
+
+        def worker(n: int) -> list[int]:
+            with httpx.Client(
+                base_url=server.base_url, headers={"authorization": f"Bearer {emu.api_key}"}
+            ) as c:
+                return [
+                    c.post("/workorders", json={"title": f"t{n}-{i}"}).json()["id"]
+                    for i in range(25)
+                ]
+
+        with ThreadPoolExecutor(8) as pool:
+            ids = [i for chunk in pool.map(worker, range(8)) for i in chunk]
+        with socket_client(server) as raw:
+            raw.sendall(b"NONSENSE\r\n\r\n")
+            assert raw.recv(1024).startswith(b"HTTP/1.1 400")
+    rows = list(emu.org().table("workorders"))
+    assert len(ids) == len(set(ids)) == len(rows) == 200
+    assert sorted(r["sequentialId"] for r in rows) == list(range(1, 201))
+    assert server.connections >= 8
+
+
+def socket_client(server: EmulatorServer) -> Any:
+    import socket as socket_module
+
+    return socket_module.create_connection((server.host, server.port), timeout=5)
