@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._http import ApiReject, Ctx, Reply
+from ._http import Ctx, Reply
 from ._paging import offset_page, page_body, parse_limit, sort_param, sorted_rows
 from ._router import Route
 from ._store import OrgState, Row, Table, normalize_datetime
@@ -364,13 +364,3 @@ def _passes_filters(sub: Row, payload: Mapping[str, Any]) -> bool:
         if status not in statuses:
             return False
     return True
-
-
-def reject_if(
-    condition: bool, ctx: Ctx, message: str, field_path: str | None = None, value: Any = None
-) -> None:
-    if condition:
-        raise ctx.bad(message, field_path, value)
-
-
-__all__ = ["ApiReject", "Resource", "project"]
