@@ -158,7 +158,9 @@ async def test_cancelled_probe_frees_the_half_open_slot() -> None:
 def test_rate_limit_error_from_client_limiter_is_typed() -> None:
     script = Script([200, 200])
     with client(
-        script, rate_limit=RateLimit(user=Quota(1, 60), organization=None), timeout=2
+        script,
+        rate_limit=RateLimit(user=Quota(1, 60), organization=None, pace_without_headers=True),
+        timeout=2,
     ) as mx:
         mx.request("GET", "/users")
         with pytest.raises(RateLimitError) as info:

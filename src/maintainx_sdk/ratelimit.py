@@ -96,6 +96,11 @@ class RateLimit:
     ``namespace`` names the quota owner in a shared backend (use one per API key when
     several processes share a :class:`RateLimitBackend` such as Redis). ``follow_headers``
     lets X-Rate-Limit-Remaining/-Reset/-Limit from responses correct the pacing.
+
+    The quotas below pace the first requests, before the server has said anything. Once
+    responses carry X-Rate-Limit headers, the server's numbers govern. A server that answers
+    without them (a mock, a proxy that strips them) is not paced by the static quotas
+    unless ``pace_without_headers`` is set; 429s are still waited out by the retry policy.
     """
 
     user: Quota | None = Quota(100, 60.0)
@@ -106,6 +111,7 @@ class RateLimit:
     reset_buffer: float = 0.05
     """Added to X-Rate-Limit-Reset so the next send lands just after the server's reset."""
     namespace: str = "default"
+    pace_without_headers: bool = False
 
     @classmethod
     def disabled(cls) -> RateLimit:
@@ -359,6 +365,8 @@ class RateLimiter:
         self.policy = policy
         self.backend: RateLimitBackend = backend or InMemoryRateLimitBackend()
         self._announced: dict[str, int] = {}
+        self._silent: set[str] = set()
+        """Feedback scopes whose responses carry no X-Rate-Limit headers."""
 
     def scopes_for(
         self, request: ApiRequest, organization: str | None
@@ -379,6 +387,8 @@ class RateLimiter:
                 feedback = f"{ns}:route:{route.method.upper()} {where}"
                 scopes.append(self._scope(feedback, route.quota))
                 break
+        if self._silent and not self.policy.pace_without_headers:
+            scopes = [s for s in scopes if (s.guide or s.key) not in self._silent]
         return tuple(scopes), feedback
 
     def _scope(self, key: str, quota: Quota, guide: str | None = None) -> ScopeRequest:
@@ -404,11 +414,18 @@ class RateLimiter:
         reset: float | None,
         now: float,
     ) -> None:
-        """Correct the pacing from a response's X-Rate-Limit headers."""
-        if not self.policy.follow_headers or reservation.feedback_scope is None:
+        """Correct the pacing from a response's X-Rate-Limit headers (all None: none sent)."""
+        key = reservation.feedback_scope
+        if key is None:
+            return
+        if limit is None and remaining is None:
+            self._silent.add(key)
+            return
+        self._silent.discard(key)
+        if not self.policy.follow_headers:
             return
         if limit is not None and limit > 0:
-            self._announced[reservation.feedback_scope] = limit
+            self._announced[key] = limit
         if remaining is not None and reset is not None:
             self.backend.observe(
                 reservation,
