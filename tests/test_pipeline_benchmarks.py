@@ -21,10 +21,12 @@ def _load(name: str) -> ModuleType:
 
 
 @pytest.mark.slow
-def test_chaos_quick_no_duplicates_every_read_succeeds() -> None:
+@pytest.mark.parametrize("server", ["loopback", "emulator"])
+def test_chaos_quick_no_duplicates_every_read_succeeds(server: str) -> None:
     chaos = _load("chaos")
-    r = chaos.run(300, 0.2, seed=11, workers=4)
+    r = chaos.run(200, 0.2, seed=11, workers=4, server=server)
     assert r["reads_succeeded"] == r["reads"]
+    assert r["guarded_resolved"] == r["guarded_creates"]
     assert r["duplicates"] == 0 and r["confirmed_not_stored_once"] == 0
     assert r["untyped_failures"] == 0
     assert r["faults_injected"] > 0

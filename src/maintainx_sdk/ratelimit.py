@@ -303,7 +303,7 @@ class InMemoryRateLimitBackend:
             samples.append(fresh.allowed_seq)
             if len(samples) > _MAX_SAMPLES:
                 del samples[0]
-            old.allowed_seq = int(statistics.median_low(samples))
+            old.allowed_seq = int(statistics.median_high(samples))
             if remaining <= 0:
                 old.allowed_seq = min(old.allowed_seq, fresh.allowed_seq)
             old.end = min(old.end, fresh.end)
