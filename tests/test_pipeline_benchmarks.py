@@ -44,4 +44,4 @@ def test_quota_quick_sdk_surfaces_no_429() -> None:
 def test_overhead_quick_runs(capsys: pytest.CaptureFixture[str]) -> None:
     overhead = _load("overhead")
     assert overhead.main(["--quick"]) == 0
-    assert "median ratio" in capsys.readouterr().out
+    assert "full pipeline" in capsys.readouterr().out
