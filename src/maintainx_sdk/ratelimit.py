@@ -17,6 +17,7 @@ lets only R more of the requests reserved after that one through before ``Reset`
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import math
 import re
@@ -145,6 +146,9 @@ class Reservation:
     seqs: tuple[int, ...] = ()
     """Position of this reservation in each scope's sequence (for header feedback)."""
 
+    def with_wait(self, wait: float) -> Reservation:
+        return dataclasses.replace(self, wait=wait)
+
 
 class RateLimitBackend(Protocol):
     """Where reservations live: in this process, or shared (see ``RedisRateLimitBackend``).
@@ -253,7 +257,7 @@ class InMemoryRateLimitBackend:
                 slot = max(slot, _window_slot(scope.window, seq))
             if slot > now:
                 self._move(reservation, slot)
-            return _with_wait(reservation, slot - now)
+            return reservation.with_wait(slot - now)
 
     def cancel(self, reservation: Reservation) -> None:
         with self._lock:
@@ -350,12 +354,6 @@ def _window_slot(window: _Window | None, seq: int) -> float:
         return float("-inf")
     later = math.ceil((seq - window.allowed_seq) / window.limit)
     return window.end + (later - 1) * window.period
-
-
-def _with_wait(reservation: Reservation, wait: float) -> Reservation:
-    return Reservation(
-        reservation.token, wait, reservation.scopes, reservation.feedback_scope, reservation.seqs
-    )
 
 
 class RateLimiter:
