@@ -22,7 +22,6 @@ from typing import Any
 
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -37,9 +36,9 @@ def build_app(client_factory: Any = AsyncMaintainX) -> Starlette:
     """The app; ``client_factory(observers=[...])`` builds the client (tests inject one)."""
     registry = CollectorRegistry()
     meter_provider = MeterProvider(metric_readers=[PrometheusMetricReader(registry=registry)])
-    telemetry = OpenTelemetryObserver(
-        tracer_provider=TracerProvider(), meter_provider=meter_provider
-    )
+    # Spans go to the global tracer provider (configure OTLP or another exporter as usual);
+    # metrics go to a provider read by the Prometheus exporter on /metrics.
+    telemetry = OpenTelemetryObserver(meter_provider=meter_provider)
     state: dict[str, Any] = {}
 
     @contextlib.asynccontextmanager

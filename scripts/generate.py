@@ -137,7 +137,7 @@ SHAPE_NAMES: dict[tuple[str, frozenset[str]], str] = {
 
 RESERVED_FIELDS = {
     "copy", "dict", "json", "schema", "schema_json", "construct", "validate", "parse_obj",
-    "parse_raw", "parse_file", "from_orm", "update_forward_refs", "fields", "raw_response",
+    "parse_raw", "parse_file", "from_orm", "update_forward_refs",  "raw_response",
     "to_wire", "int", "str", "float", "bool", "list", "datetime", "date", "bytes",
     "Any", "Literal", "Field", "Annotated", "Sequence", "Mapping", "cast", "self",
 }  # fmt: skip
@@ -181,9 +181,10 @@ def singular(word: str) -> str:
     return word
 
 
-def py_identifier(name: str, taken: set[str]) -> str:
+def py_identifier(name: str, taken: set[str], *, argument: bool = False) -> str:
+    """A snake_case identifier, unique in ``taken``; model fields also avoid BaseModel names."""
     ident = snake(name)
-    if keyword.iskeyword(ident) or ident in RESERVED_FIELDS:
+    if keyword.iskeyword(ident) or (not argument and ident in RESERVED_FIELDS):
         ident += "_"
     base, n = ident, 2
     while ident in taken:
@@ -345,7 +346,20 @@ class Registry:
             key=lambda c: min((-s, o) for s, o, _ in c.candidates),
         )
         for cdef in order:
+            cdef.module = next(iter(cdef.areas)) if len(cdef.areas) == 1 else "common"
             cands = sorted(cdef.candidates, key=lambda c: (-c[0], c[1]))
+            if cdef.module == "common":
+                # A shape several areas share should not carry the first area's name.
+                prefixes = sorted((pascal(singular(a)) for a in cdef.areas), key=len, reverse=True)
+                stripped = []
+                for _, _, name in cands:
+                    for prefix in prefixes:
+                        rest = name.removeprefix(prefix)
+                        if rest != name and rest.startswith(tuple(PROP_NAMES.values())):
+                            stripped.append(rest)
+                            break
+                strong = [c for c in cands if c[0] >= 4]  # curated and entity names stay first
+                cands = strong + [(0, 0, n) for n in stripped] + [c for c in cands if c[0] < 4]
             chosen = next((n for _, _, n in cands if n not in taken), None)
             if chosen is None:
                 base, i = cands[0][2], 2
@@ -354,7 +368,6 @@ class Registry:
                 chosen = f"{base}{i}"
             cdef.name = chosen
             taken.add(chosen)
-            cdef.module = next(iter(cdef.areas)) if len(cdef.areas) == 1 else "common"
 
     def ref_name(self, key: str, module: str) -> str:
         return self.classes[key].name
@@ -428,11 +441,15 @@ def nested_name(side: str, area: str, hint: str, prop: str, tag: str = "") -> st
     if prop in PROP_NAMES:
         base = area_name + PROP_NAMES[prop]
     else:
-        base = hint + pascal(singular(prop) if prop.endswith("s") else prop)
+        word = pascal(singular(prop) if prop.endswith("s") else prop)
+        # "MeterTrigger" + "meterTrigger" -> "MeterTrigger", not "MeterTriggerMeterTrigger".
+        base = word if word.startswith(hint) else hint if hint.endswith(word) else hint + word
         if len(base) > 40:
             base = area_name + pascal(prop)
     name = base + (pascal(tag.lower()) if tag else "")
-    return name + ("Input" if side == "request" else "")
+    if side == "request" and not name.endswith("Input"):
+        name += "Input"
+    return name
 
 
 def _id_int(name: str, schema: Any, side: str) -> Any:
@@ -817,7 +834,7 @@ class Builder:
                 ptype = t_prim("str") if name in ("filename", "entity") else ptype
             odef.path_args.append(
                 Arg(
-                    name=py_identifier(name, taken),
+                    name=py_identifier(name, taken, argument=True),
                     wire=name,
                     type=ptype,
                     required=True,
@@ -864,7 +881,7 @@ class Builder:
                     ("list", item_t), side="request", area=area, name=base + "Body"
                 )
                 arg_name = ns[-1] if ns[-1] not in taken else "items"
-                odef.body_list_arg = py_identifier(arg_name, taken)
+                odef.body_list_arg = py_identifier(arg_name, taken, argument=True)
                 odef.body_args.append(
                     Arg(
                         name=odef.body_list_arg,
@@ -918,10 +935,16 @@ class Builder:
         for arg in odef.path_args:
             if arg.name in body_names:
                 taken.discard(arg.name)
-                arg.name = py_identifier(singular(ns[-1]) + "_" + arg.name, taken)
+                arg.name = py_identifier(singular(ns[-1]) + "_" + arg.name, taken, argument=True)
         for k, (kt, req) in body_props.items():
             odef.body_args.append(
-                Arg(name=py_identifier(k, taken), wire=k, type=kt, required=req, where="body")
+                Arg(
+                    name=py_identifier(k, taken, argument=True),
+                    wire=k,
+                    type=kt,
+                    required=req,
+                    where="body",
+                )
             )
         if query_schema["properties"]:
             qkey = self.walker.object_class(
@@ -935,7 +958,7 @@ class Builder:
             )
             odef.query_key = qkey
             for f in self.reg.classes[qkey].fields:
-                name = py_identifier(f.wire, taken)
+                name = py_identifier(f.wire, taken, argument=True)
                 default = "None"
                 required = f.required
                 if f.wire == "limit" and "le" in f.constraints:
@@ -1151,6 +1174,10 @@ def render_models(reg: Registry, module: str) -> str:
         head.append("from .._types import LenientDatetime")
     if imports_common:
         head.append("from .common import " + ", ".join(sorted(imports_common)))
+    # Shared shapes are re-exported, so each area module offers every name its models use.
+    exported = sorted({c.name for c in emitted} | imports_common)
+    head.append("")
+    head.append("__all__ = [" + ", ".join(json.dumps(n) for n in exported) + "]")
     head.extend(["", ""])
     return "\n".join(head) + text
 
@@ -1315,10 +1342,12 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
     query_items = [f"{json.dumps(a.wire)}: {a.name}" for a in op.query_args]
     query = "{" + ", ".join(query_items) + "}" if query_items else None
     if op.custom_fields:
+        # Labels that clash with a parameter (by Python name or wire name) get "__c" appended.
+        qfields = reg.classes[op.query_key].fields if op.query_key else []
         reserved = sorted(
-            {a.wire for a in op.query_args}
-            | {to_camel(a.wire) for a in op.query_args}
-            | {"customFieldName"}
+            {f.name for f in qfields}
+            | {f.wire for f in qfields}
+            | {"customFieldName", "expand", "sort"}
         )
         query = f"{{**{query or '{}'}, **custom_field_query(custom_fields, frozenset({json.dumps(reserved)}))}}"
     if query:
@@ -1637,7 +1666,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             write_tree(files, Path(tmp))
             fresh = generated_files(Path(tmp))
-        current = generated_files(ROOT / PACKAGE)
+        current = generated_files((args.out / PACKAGE) if args.out else ROOT / PACKAGE)
         stale = sorted(
             set(fresh) ^ set(current) | {k for k in fresh if fresh.get(k) != current.get(k)}
         )

@@ -253,10 +253,22 @@ def render(spec: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def ruff_binary() -> str:
+    """The ruff executable (PATH, else the one the ``ruff`` package ships)."""
+    found = shutil.which("ruff")
+    if found:
+        return found
+    try:
+        from ruff.__main__ import find_ruff_bin  # type: ignore[import-not-found]
+    except ImportError:
+        raise SystemExit(
+            "ruff is needed to format the generated module: pip install ruff"
+        ) from None
+    return str(find_ruff_bin())
+
+
 def formatted(source: str) -> str:
-    ruff = shutil.which("ruff")
-    if ruff is None:
-        return source
+    ruff = ruff_binary()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "webhook_events.py"
         path.write_text(source)

@@ -43,7 +43,12 @@ class Recorder:
         return json.loads(self.last.content)
 
 
-def invoke(flavour: str, handler: Callable[[httpx.Request], httpx.Response], fn: Callable[[Any], Any], **kw: Any) -> Any:
+def invoke(
+    flavour: str,
+    handler: Callable[[httpx.Request], httpx.Response],
+    fn: Callable[[Any], Any],
+    **kw: Any,
+) -> Any:
     """Call ``fn(client)`` on a fresh client of ``flavour``; pagers are drained into lists."""
     transport = httpx.MockTransport(handler)
     if flavour == "sync":

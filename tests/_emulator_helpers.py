@@ -34,7 +34,9 @@ def raw_client(emulator: Emulator, api_key: str | None = None, **headers: str) -
     """An httpx client on the emulator's in-process transport, authenticated."""
     all_headers = {"authorization": f"Bearer {api_key or emulator.api_key}", **headers}
     return httpx.Client(
-        transport=emulator.transport(), base_url="https://api.getmaintainx.com/v1", headers=all_headers
+        transport=emulator.transport(),
+        base_url="https://api.getmaintainx.com/v1",
+        headers=all_headers,
     )
 
 

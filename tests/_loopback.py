@@ -25,9 +25,22 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/v1/unauthorized"):
             status, body = 401, b""
         else:
-            status, body = 200, json.dumps({"workOrder": {"id": 1, "sequentialId": 1, "title": "t", "status": "OPEN",
-                                                          "createdAt": "2022-01-01T00:00:00Z", "updatedAt": "2022-01-01T00:00:00Z",
-                                                          "organizationId": 1}}).encode()
+            status, body = (
+                200,
+                json.dumps(
+                    {
+                        "workOrder": {
+                            "id": 1,
+                            "sequentialId": 1,
+                            "title": "t",
+                            "status": "OPEN",
+                            "createdAt": "2022-01-01T00:00:00Z",
+                            "updatedAt": "2022-01-01T00:00:00Z",
+                            "organizationId": 1,
+                        }
+                    }
+                ).encode(),
+            )
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

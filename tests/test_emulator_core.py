@@ -46,7 +46,9 @@ def test_missing_required_and_bad_reference_are_rejected() -> None:
         bad_asset = c.post("/workorders", json={"title": "x", "assetId": 999999})
         assert bad_asset.status_code == 400
         assert bad_asset.json()["errors"][0]["error"] == "assetId is not valid"
-        not_json = c.post("/workorders", content=b"{oops", headers={"content-type": "application/json"})
+        not_json = c.post(
+            "/workorders", content=b"{oops", headers={"content-type": "application/json"}
+        )
         assert not_json.status_code == 400
 
 
@@ -89,7 +91,9 @@ def test_multi_org_token_needs_the_header_and_orgs_are_isolated() -> None:
         assert no_header.status_code == 400
         assert no_header.json()["errors"][0]["error"] == "Missing x-organization-id header."
         assert c.get("/workorders").json() == {"error": "Missing x-organization-id header."}
-        in_two = c.post("/workorders", json={"title": "org two"}, headers={"x-organization-id": "2"})
+        in_two = c.post(
+            "/workorders", json={"title": "org two"}, headers={"x-organization-id": "2"}
+        )
         wid = in_two.json()["id"]
         assert c.get(f"/workorders/{wid}", headers={"x-organization-id": "2"}).status_code == 200
         assert c.get(f"/workorders/{wid}", headers={"x-organization-id": "1"}).status_code == 404
@@ -106,7 +110,10 @@ def test_x_organization_ids_reads_several_orgs_on_the_five_lists() -> None:
     with raw_client(emu, "multi") as c:
         for org in ("1", "2"):
             c.post("/assets", json={"name": f"asset of {org}"}, headers={"x-organization-id": org})
-        names = [a["name"] for a in c.get("/assets", headers={"x-organization-ids": "1,2"}).json()["assets"]]
+        names = [
+            a["name"]
+            for a in c.get("/assets", headers={"x-organization-ids": "1,2"}).json()["assets"]
+        ]
         assert names == ["asset of 1", "asset of 2"]
         assert c.get("/workorders", headers={"x-organization-ids": "1,2"}).status_code == 400
 

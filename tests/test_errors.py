@@ -44,7 +44,14 @@ def _raise(flavour: str, handler: Any, fn: Any) -> MaintainXError:
 @pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(401, AuthenticationError), (403, PermissionDeniedError), (404, NotFoundError), (409, ConflictError), (422, UnprocessableEntityError), (418, APIStatusError)],
+    [
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (409, ConflictError),
+        (422, UnprocessableEntityError),
+        (418, APIStatusError),
+    ],
 )
 def test_status_maps_to_its_class(flavour: str, status: int, cls: type[APIStatusError]) -> None:
     body = None if status == 401 else {"error": f"problem {status}"}
@@ -68,7 +75,12 @@ def test_400_read_shape(flavour: str) -> None:
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_400_write_shape_lists_every_field(flavour: str) -> None:
-    body = {"errors": [{"error": "Invalid priority", "fieldPath": "priority", "fieldValue": "X"}, {"error": "Too long", "fieldPath": "title"}]}
+    body = {
+        "errors": [
+            {"error": "Invalid priority", "fieldPath": "priority", "fieldValue": "X"},
+            {"error": "Too long", "fieldPath": "title"},
+        ]
+    }
     rec = Recorder(default=(400, body))
     err = _raise(flavour, rec, lambda mx: mx.work_orders.update(7, title="t"))
     assert isinstance(err, BadRequestError)
@@ -79,7 +91,12 @@ def test_400_write_shape_lists_every_field(flavour: str) -> None:
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_429_carries_parsed_rate_limit_headers(flavour: str) -> None:
-    headers = {"X-Rate-Limit-Limit": "100", "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": "0", "Retry-After": "0"}
+    headers = {
+        "X-Rate-Limit-Limit": "100",
+        "X-Rate-Limit-Remaining": "0",
+        "X-Rate-Limit-Reset": "0",
+        "Retry-After": "0",
+    }
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(429, headers=headers, json={"error": "Please retry in 10 seconds"})
@@ -94,12 +111,24 @@ def test_429_values_from_headers() -> None:
     from maintainx_sdk._pipeline import status_error
     from maintainx_sdk._request import ApiRequest
 
-    response = httpx.Response(429, headers={"X-Rate-Limit-Limit": "500", "X-Rate-Limit-Remaining": "3", "X-Rate-Limit-Reset": "42", "Retry-After": "7"})
-    err = status_error(ApiRequest(method="POST", path="/purchaseorders"), response, attempts=1, retries=())
+    response = httpx.Response(
+        429,
+        headers={
+            "X-Rate-Limit-Limit": "500",
+            "X-Rate-Limit-Remaining": "3",
+            "X-Rate-Limit-Reset": "42",
+            "Retry-After": "7",
+        },
+    )
+    err = status_error(
+        ApiRequest(method="POST", path="/purchaseorders"), response, attempts=1, retries=()
+    )
     assert isinstance(err, RateLimitError)
     assert (err.limit, err.remaining, err.reset, err.retry_after) == (500, 3, 42.0, 7.0)
     without_retry_after = httpx.Response(429, headers={"X-Rate-Limit-Reset": "12"})
-    err2 = status_error(ApiRequest(method="GET", path="/x"), without_retry_after, attempts=1, retries=())
+    err2 = status_error(
+        ApiRequest(method="GET", path="/x"), without_retry_after, attempts=1, retries=()
+    )
     assert isinstance(err2, RateLimitError) and err2.retry_after == 12.0
 
 
@@ -147,7 +176,7 @@ def test_pool_exhausted_is_its_own_error_not_a_timeout() -> None:
                 import time
 
                 time.sleep(0.15)  # the slow call now holds the only connection
-                with pytest.raises(PoolExhaustedError, match="PoolLimits.max_connections"):
+                with pytest.raises(PoolExhaustedError, match=r"PoolLimits\.max_connections"):
                     single_attempt(mx).request("GET", "/fast")
             finally:
                 holder.join()
@@ -177,17 +206,51 @@ def test_pool_exhausted_async() -> None:
     [
         (lambda mx: mx.work_orders.create(), None, "title"),
         (lambda mx: mx.work_orders.create(title=None), "title", "Field required"),
-        (lambda mx: mx.work_orders.create(title="t", priority="URGENT"), "priority", "'NONE', 'LOW', 'MEDIUM' or 'HIGH'"),
-        (lambda mx: mx.work_orders.list(limit=500).first_page(), "limit", "less than or equal to 200"),
-        (lambda mx: mx.work_orders.list(limit=0).first_page(), "limit", "greater than or equal to 1"),
+        (
+            lambda mx: mx.work_orders.create(title="t", priority="URGENT"),
+            "priority",
+            "'NONE', 'LOW', 'MEDIUM' or 'HIGH'",
+        ),
+        (
+            lambda mx: mx.work_orders.list(limit=500).first_page(),
+            "limit",
+            "less than or equal to 200",
+        ),
+        (
+            lambda mx: mx.work_orders.list(limit=0).first_page(),
+            "limit",
+            "greater than or equal to 1",
+        ),
         (lambda mx: mx.work_orders.create(title=123), "title", "valid string"),
-        (lambda mx: mx.work_orders.update(7, estimated_time="soon"), "estimatedTime", "valid integer"),
-        (lambda mx: mx.work_orders.costs.create(7, type="EXPENSE", cost_type="WORK", cost_per_unit=1), None, "costType"),
+        (
+            lambda mx: mx.work_orders.update(7, estimated_time="soon"),
+            "estimatedTime",
+            "valid integer",
+        ),
+        (
+            lambda mx: mx.work_orders.costs.create(
+                7, type="EXPENSE", cost_type="WORK", cost_per_unit=1
+            ),
+            None,
+            "costType",
+        ),
         (lambda mx: mx.work_orders.get(""), "id", "required"),
     ],
-    ids=["missing-title-arg", "missing-title", "priority-URGENT", "limit-500", "limit-0", "title-int", "estimated-time-str", "cost-wrong-enum", "empty-id"],
+    ids=[
+        "missing-title-arg",
+        "missing-title",
+        "priority-URGENT",
+        "limit-500",
+        "limit-0",
+        "title-int",
+        "estimated-time-str",
+        "cost-wrong-enum",
+        "empty-id",
+    ],
 )
-def test_bad_input_raises_before_any_request(flavour: str, call: Any, field: str | None, fragment: str) -> None:
+def test_bad_input_raises_before_any_request(
+    flavour: str, call: Any, field: str | None, fragment: str
+) -> None:
     rec = Recorder()
     with pytest.raises((ValidationError, TypeError)) as info:
         invoke(flavour, rec, call)
@@ -210,6 +273,10 @@ def test_validation_error_names_allowed_values() -> None:
 def test_every_error_is_a_maintainx_error() -> None:
     import maintainx_sdk.errors as errors
 
-    classes = [getattr(errors, n) for n in errors.__all__ if isinstance(getattr(errors, n), type) and issubclass(getattr(errors, n), Exception)]
+    classes = [
+        getattr(errors, n)
+        for n in errors.__all__
+        if isinstance(getattr(errors, n), type) and issubclass(getattr(errors, n), Exception)
+    ]
     assert len(classes) >= 20
     assert all(issubclass(c, MaintainXError) for c in classes)

@@ -19,8 +19,12 @@ print(",".join(sorted(m for m in sys.modules if m.startswith(("maintainx_sdk.mod
 
 
 def test_import_loads_no_area_module() -> None:
-    out = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, check=True, timeout=60)
-    at_import, after_client, after_access = (set(filter(None, line.split(","))) for line in out.stdout.splitlines())
+    out = subprocess.run(
+        [sys.executable, "-c", CODE], capture_output=True, text=True, check=True, timeout=60
+    )
+    at_import, after_client, after_access = (
+        set(filter(None, line.split(","))) for line in out.stdout.splitlines()
+    )
     assert at_import <= {"maintainx_sdk.resources._mixins"}
     assert after_client <= {"maintainx_sdk.resources._mixins", "maintainx_sdk.resources._index"}
     assert "maintainx_sdk.resources.work_orders" in after_access

@@ -269,3 +269,29 @@ def test_lookup_tolerates_server_clock_skew_within_the_margin() -> None:
     with api.client() as mx:
         create(mx, "skew")
     assert api.count("POST", "/workorders") == 1 and len(api.work_orders) == 1
+
+
+def test_with_the_pipeline_retrying_the_guard_still_creates_once() -> None:
+    from maintainx_sdk.retry import RetryPolicy
+
+    api = FakeApi()
+    # Connect refused twice (never sent: the pipeline retries), then applied-then-500 (the
+    # pipeline must not resend a POST: outcome unknown), then the guard's lookup finds it.
+    api.fault("POST", "/workorders", "reset_before", "reset_before", "applied_then_500")
+    api.fault("GET", "/workorders", "500_before")  # the lookup's first try fails: retried
+    with api.client(retry=RetryPolicy(max_attempts=4, backoff_base=0, backoff_cap=0)) as mx:
+        result = create(mx, "retrying")
+    assert api.count("POST", "/workorders") == 3
+    assert list(api.work_orders) == [result.id]
+
+
+def test_lookups_stay_in_the_organization_of_the_create() -> None:
+    store = InMemoryIdempotencyStore()
+    request = build_request(CREATE_WO, body={"title": "T"}, headers={"x-organization-id": 7})
+    flow = guarded_create(store, CREATE_WO, request, "org-k")
+    assert next(flow).method == "POST"
+    lookup = flow.throw(OutcomeUnknownError("POST /workorders: timed out"))
+    assert (lookup.method, lookup.path) == ("GET", "/workorders")
+    assert dict(lookup.headers) == {"x-organization-id": "7"} and lookup.is_retry_safe
+    assert ("createdAt[gte]", lookup.params[0][1]) == lookup.params[0]
+    flow.close()

@@ -140,27 +140,21 @@ def test_sqlite_store_survives_a_restart(tmp_path: Path) -> None:
     assert "idem.sqlite3" in repr(second)
 
 
-def test_threads_race_for_one_key_exactly_one_wins(tmp_path: Path) -> None:
-    for store in (InMemoryIdempotencyStore(), SQLiteIdempotencyStore(tmp_path / "t.sqlite3")):
-        barrier = threading.Barrier(12)
-        statuses: list[str] = []
+def test_threads_race_for_one_key_exactly_one_wins(store_and_clock: tuple[Any, FakeClock]) -> None:
+    store, _ = store_and_clock
+    barrier = threading.Barrier(12)
+    statuses: list[str] = []
 
-        def worker(
-            n: int,
-            store: Any = store,
-            barrier: threading.Barrier = barrier,
-            statuses: list[str] = statuses,
-        ) -> None:
-            barrier.wait()
-            statuses.append(store.claim("race", owner=f"o{n}").status)
+    def worker(n: int) -> None:
+        barrier.wait()
+        statuses.append(store.claim("race", owner=f"o{n}").status)
 
-        threads = [threading.Thread(target=worker, args=(n,)) for n in range(12)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert sorted(statuses) == ["acquired"] + ["in_progress"] * 11
-        store.close()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == ["acquired"] + ["in_progress"] * 11
 
 
 def _claim_in_process(path: str, owner: str, start: Any, out: Any) -> None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
+import string
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from maintainx_sdk import InternalServerError, MaintainX
+from maintainx_sdk import InternalServerError, MaintainX, RetryPolicy
 from maintainx_sdk._request import ApiRequest
 from maintainx_sdk.errors import RetryRecord
 from maintainx_sdk.observability import (
@@ -64,6 +68,25 @@ def test_attempts_debug_writes_audited_at_info(log_stream: io.StringIO) -> None:
     assert audit["level"] == "INFO" and audit["method"] == "POST" and audit["outcome"] == "ok"
 
 
+def test_a_real_retry_is_logged_at_warning(log_stream: io.StringIO) -> None:
+    answers = iter([503, 200])
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(next(answers), json={})
+
+    retry = RetryPolicy(max_attempts=2, backoff_base=0.001, backoff_cap=0.002)
+    with MaintainX(
+        api_key=TEST_KEY, base_url=BASE, transport=httpx.MockTransport(flaky), retry=retry
+    ) as mx:
+        mx.request("GET", "/users")
+    events = [(ln["event"], ln["level"]) for ln in _lines(log_stream)]
+    assert events == [
+        ("http.attempt", "DEBUG"),
+        ("http.retry", "WARNING"),
+        ("http.attempt", "DEBUG"),
+    ]
+
+
 def test_retries_and_breaker_transitions_at_warning(log_stream: io.StringIO) -> None:
     observer = LoggingObserver()
     call = observer.start_call(ApiRequest(method="GET", path="/users"))
@@ -77,7 +100,12 @@ def test_retries_and_breaker_transitions_at_warning(log_stream: io.StringIO) -> 
 
 def test_nothing_logged_below_the_level_and_failures_at_info(log_stream: io.StringIO) -> None:
     logging.getLogger("maintainx_sdk").setLevel(logging.INFO)
-    with MaintainX(api_key=TEST_KEY, base_url=BASE, transport=httpx.MockTransport(_handler)) as mx:
+    with MaintainX(
+        api_key=TEST_KEY,
+        base_url=BASE,
+        transport=httpx.MockTransport(_handler),
+        retry=RetryPolicy(max_attempts=1),
+    ) as mx:
         mx.request("GET", "/users")
         with pytest.raises(InternalServerError):
             mx.request("GET", "/boom")
@@ -91,7 +119,10 @@ def test_the_key_is_in_no_log_line(log_stream: io.StringIO) -> None:
         logging.getLogger(name).addHandler(logging.getLogger("maintainx_sdk").handlers[-1])
     try:
         with MaintainX(
-            api_key=TEST_KEY, base_url=BASE, transport=httpx.MockTransport(_handler)
+            api_key=TEST_KEY,
+            base_url=BASE,
+            transport=httpx.MockTransport(_handler),
+            retry=RetryPolicy(max_attempts=2, backoff_base=0.001, backoff_cap=0.002),
         ) as mx:
             mx.request("GET", "/users", params={"api_key": TEST_KEY})
             mx.request("POST", "/workorders", json={"title": TEST_KEY})
@@ -129,9 +160,10 @@ def test_redact_patterns(raw: str, expected: str) -> None:
 
 
 def test_registered_secret_masked_and_short_values_ignored() -> None:
-    register_secret("another-secret-value-42")
-    register_secret("abc")  # too short to mask safely
-    assert redact("x another-secret-value-42 y abc") == "x *** y abc"
+    with _isolated_secrets():
+        register_secret("another-secret-value-42")
+        register_secret("abc")  # too short to mask safely
+        assert redact("x another-secret-value-42 y abc") == "x *** y abc"
 
 
 def test_filter_is_on_the_sdk_logger_and_formatter_redacts_unfiltered_records() -> None:
@@ -153,3 +185,31 @@ def test_configure_logging_replaces_its_own_handler() -> None:
     finally:
         logger.removeHandler(second)
         logger.setLevel(logging.NOTSET)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    key=st.text(alphabet=string.ascii_letters + string.digits + "._-", min_size=8, max_size=64),
+    before=st.text(max_size=40),
+    after=st.text(max_size=40),
+)
+def test_a_registered_key_never_survives_redaction(key: str, before: str, after: str) -> None:
+    with _isolated_secrets():
+        register_secret(key)
+        texts = (f"{before}{key}{after}", f"{before}Bearer {key}{after}", f"authorization: {key}")
+        for text in texts:
+            assert key not in redact(text)
+
+
+@contextlib.contextmanager
+def _isolated_secrets() -> Iterator[None]:
+    """Random keys must not stay registered (they would mask words in other tests)."""
+    from maintainx_sdk.observability import _redact
+
+    saved, pattern = set(_redact._secrets), _redact._secrets_pattern
+    try:
+        yield
+    finally:
+        _redact._secrets.clear()
+        _redact._secrets.update(saved)
+        _redact._secrets_pattern = pattern

@@ -13,13 +13,21 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from maintainx_sdk import APIConnectionError, AsyncMaintainX, InternalServerError, MaintainX
+from maintainx_sdk import (
+    APIConnectionError,
+    AsyncMaintainX,
+    InternalServerError,
+    MaintainX,
+    RetryPolicy,
+)
 from maintainx_sdk._request import ApiRequest
 from maintainx_sdk.errors import RetryRecord
 from maintainx_sdk.observability import OpenTelemetryObserver
 from tests.conftest import TEST_KEY
 
 BASE = "https://api.example.test/v1"
+NO_RETRY = RetryPolicy(max_attempts=1)
+FAST_RETRY = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_cap=0.002)
 
 
 @pytest.fixture
@@ -37,14 +45,27 @@ def otel() -> tuple[OpenTelemetryObserver, InMemorySpanExporter, InMemoryMetricR
 def _handler(request: httpx.Request) -> httpx.Response:
     headers = {
         "X-Rate-Limit-Limit": "100",
-        "X-Rate-Limit-Remaining": "7",
-        "X-Rate-Limit-Reset": "9",
+        "X-Rate-Limit-Remaining": "70",
     }
     if request.url.path.endswith("/boom"):
         return httpx.Response(500, json={"error": "Internal server error."}, headers=headers)
     if request.url.path.endswith("/down"):
         raise httpx.ConnectError("refused", request=request)
     return httpx.Response(200, json={"users": []}, headers=headers)
+
+
+def _client(
+    observer: OpenTelemetryObserver,
+    handler: Any,
+    retry: RetryPolicy = NO_RETRY,
+) -> MaintainX:
+    return MaintainX(
+        api_key=TEST_KEY,
+        base_url=BASE,
+        transport=httpx.MockTransport(handler),
+        observers=[observer],
+        retry=retry,
+    )
 
 
 def _metrics(reader: InMemoryMetricReader) -> dict[str, list[Any]]:
@@ -64,12 +85,7 @@ def _by_name(spans: tuple[ReadableSpan, ...], name: str) -> list[ReadableSpan]:
 
 def test_call_span_with_child_attempt_span_following_http_semconv(otel: Any) -> None:
     observer, exporter, _ = otel
-    with MaintainX(
-        api_key=TEST_KEY,
-        base_url=BASE,
-        transport=httpx.MockTransport(_handler),
-        observers=[observer],
-    ) as mx:
+    with _client(observer, _handler) as mx:
         mx.request("GET", "/users", params={"limit": 1})
     spans = exporter.get_finished_spans()
     (call,) = _by_name(spans, "maintainx GET")
@@ -92,12 +108,7 @@ def test_attempt_spans_nest_under_call_span_even_inside_a_user_span(otel: Any) -
     observer, exporter, _ = otel
     tracer = observer.tracer
     with (
-        MaintainX(
-            api_key=TEST_KEY,
-            base_url=BASE,
-            transport=httpx.MockTransport(_handler),
-            observers=[observer],
-        ) as mx,
+        _client(observer, _handler) as mx,
         tracer.start_as_current_span("user work") as outer,
     ):
         mx.request("GET", "/users")
@@ -110,12 +121,7 @@ def test_attempt_spans_nest_under_call_span_even_inside_a_user_span(otel: Any) -
 
 def test_error_type_on_5xx_and_connection_errors(otel: Any) -> None:
     observer, exporter, reader = otel
-    with MaintainX(
-        api_key=TEST_KEY,
-        base_url=BASE,
-        transport=httpx.MockTransport(_handler),
-        observers=[observer],
-    ) as mx:
+    with _client(observer, _handler) as mx:
         with pytest.raises(InternalServerError):
             mx.request("GET", "/boom")
         with pytest.raises(APIConnectionError):
@@ -135,6 +141,29 @@ def test_error_type_on_5xx_and_connection_errors(otel: Any) -> None:
         "APIConnectionError",
         "InternalServerError",
     ]
+
+
+def test_real_retries_give_resend_count_and_retry_events(otel: Any) -> None:
+    observer, exporter, reader = otel
+    answers = iter([503, 503, 200])
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(next(answers), json={"workOrder": {"id": 7}})
+
+    with _client(observer, flaky, retry=FAST_RETRY) as mx:
+        mx.request("GET", "/workorders/7")
+    spans = exporter.get_finished_spans()
+    attempts = _by_name(spans, "GET")
+    assert [dict(s.attributes or {}).get("http.request.resend_count") for s in attempts] == [
+        None,
+        1,
+        2,
+    ]
+    assert [dict(s.attributes or {}).get("error.type") for s in attempts] == ["503", "503", None]
+    (call,) = _by_name(spans, "maintainx GET")
+    assert [e.name for e in call.events] == ["retry", "retry"]
+    assert all(a.parent is not None and a.parent.span_id == call.context.span_id for a in attempts)
+    assert sum(p.value for p in _metrics(reader)["maintainx.client.retries"]) == 2
 
 
 def test_retries_resend_count_and_metrics_through_the_hooks(otel: Any) -> None:
@@ -196,12 +225,7 @@ async def test_async_client_emits_the_same_spans(otel: Any) -> None:
 
 def test_the_key_is_in_no_span_or_metric(otel: Any) -> None:
     observer, exporter, reader = otel
-    with MaintainX(
-        api_key=TEST_KEY,
-        base_url=BASE,
-        transport=httpx.MockTransport(_handler),
-        observers=[observer],
-    ) as mx:
+    with _client(observer, _handler, retry=FAST_RETRY) as mx:
         mx.request("GET", "/users", params={"token": TEST_KEY, "limit": 1})
         mx.request("POST", "/workorders", json={"title": TEST_KEY})
         with pytest.raises(InternalServerError):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from maintainx_sdk import CursorNotAdvancingError, InternalServerError, MaintainX, ValidationError
+from maintainx_sdk import BadRequestError, CursorNotAdvancingError, MaintainX, ValidationError
 from maintainx_sdk._models import APIModel
 from maintainx_sdk._operation import Operation
 from maintainx_sdk.pagination import AsyncPager, SyncPager
@@ -96,8 +96,8 @@ def test_a_failed_page_can_be_resumed_from_next_cursor_without_loss() -> None:
     fake.add(50)
     pager = _pager(fake, query={"limit": 10})
     got: list[int] = []
-    fake.before_request = lambda f, n: f.failures.append(500) if n == 3 else None
-    with pytest.raises(InternalServerError):
+    fake.before_request = lambda f, n: f.failures.append(400) if n == 3 else None
+    with pytest.raises(BadRequestError):
         for page in pager.iter_pages():
             got.extend(i["id"] for i in page.items)  # type: ignore[misc]
     fake.before_request = None
@@ -229,3 +229,52 @@ async def test_async_break_leaves_nothing_pending() -> None:
     async for _ in pager:
         break
     assert len(fake.requests) == 2
+
+
+# --- resume cursors of anchored walks and pager options ----------------------------------------
+
+
+def test_anchored_walk_resumes_exactly_from_its_cursor_even_after_edits() -> None:
+    fake = _offset_fake()
+    fake.add(20)
+    first = _pager(fake, query={"limit": 4}).with_options(max_items=8)
+    got = [i["id"] for i in first]
+    token = first.next_cursor
+    assert token is not None and token.startswith("mxsdk1.")
+    fake.touch(2)  # edited after being delivered: comes again as its new version at the end
+    fake.delete(12)  # deleted before the resumed walk reaches it
+    rest = _pager(fake, query={"limit": 4}, cursor=token)
+    got += [i["id"] for i in rest]
+    assert got == [*range(1, 9), *range(9, 12), *range(13, 21), 2]
+    assert rest.next_cursor is None
+
+
+def test_a_failed_anchored_walk_resumes_from_next_cursor() -> None:
+    fake = _offset_fake()
+    fake.add(30)
+    pager = _pager(fake, query={"limit": 5})
+    got: list[int] = []
+    # A status the pipeline does not retry, so the walk fails whatever the retry policy.
+    fake.before_request = lambda f, n: f.failures.append(400) if n == 4 else None
+    with pytest.raises(BadRequestError):
+        for item in pager:
+            got.append(item["id"])  # type: ignore[arg-type]
+    fake.before_request = None
+    got += [i["id"] for i in _pager(fake, query={"limit": 5}, cursor=pager.next_cursor)]
+    assert got == list(range(1, 31))
+
+
+def test_a_foreign_sdk_cursor_is_a_clear_error() -> None:
+    fake = _offset_fake()
+    with pytest.raises(ValidationError, match="not a cursor this SDK handed out"):
+        list(_pager(fake, cursor="mxsdk1.garbage"))
+
+
+def test_with_options_copies_the_pager() -> None:
+    fake = FakeList()
+    fake.add(10)
+    pager = _pager(fake, query={"limit": 3})
+    bounded = pager.with_options(max_pages=1)
+    assert len(list(bounded)) == 3 and len(list(pager)) == 10
+    repeated = _pager(_offset_fake(), query={"sort": "-id"}).with_options(dedupe=False)
+    assert repeated._walk_args["dedupe"] is False

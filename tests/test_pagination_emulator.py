@@ -11,17 +11,9 @@ from hypothesis import strategies as st
 from maintainx_sdk import APIConnectionError, AsyncMaintainX, MaintainX, PoolLimits
 from maintainx_sdk.pagination import AsyncPager, SyncPager
 from maintainx_sdk.sync import source_operation
+from tests._paging_fakes import FAST
 
 emulator_module = pytest.importorskip("maintainx_sdk.testing.emulator")
-
-
-def _no_pacing() -> dict[str, Any]:
-    """Tests make hundreds of calls a second; the client-side quota would only slow them."""
-    try:
-        from maintainx_sdk import RateLimit  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    return {"rate_limit": RateLimit.disabled()}
 
 
 def _emulator(work_orders: int = 0) -> Any:
@@ -31,7 +23,7 @@ def _emulator(work_orders: int = 0) -> Any:
 
 
 def _client(emu: Any) -> MaintainX:
-    return MaintainX(api_key=emu.api_key, transport=emu.transport(), **_no_pacing())
+    return MaintainX(api_key=emu.api_key, transport=emu.transport(), **FAST)
 
 
 def _pager(mx: MaintainX, source: str, **query: Any) -> SyncPager[dict[str, Any]]:
@@ -136,7 +128,7 @@ def test_abandoned_iterators_release_their_connection() -> None:
             base_url=server.base_url,
             pool=PoolLimits(max_connections=1, max_keepalive_connections=1),
             timeout=5,
-            **_no_pacing(),
+            **FAST,
         )
         with mx:
             for _ in range(3):
@@ -156,7 +148,7 @@ async def test_abandoned_async_iterators_release_their_connection() -> None:
             base_url=server.base_url,
             pool=PoolLimits(max_connections=1, max_keepalive_connections=1),
             timeout=5,
-            **_no_pacing(),
+            **FAST,
         )
         async with mx:
             op = source_operation("work_orders")

@@ -1,4 +1,5 @@
-"""readiness.check()/acheck(), health() and ready() against a fake API (MockTransport)."""
+"""readiness.check()/acheck(), health() and ready() against the emulator (and, for header
+edge cases, a small fake API)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,29 @@ import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 
-from maintainx_sdk import AsyncMaintainX, MaintainX, readiness
+from maintainx_sdk import AsyncMaintainX, MaintainX, RetryPolicy, readiness
 from maintainx_sdk.observability import OpenTelemetryObserver, configure_logging
 from maintainx_sdk.readiness import ReadinessReport
+from maintainx_sdk.testing import Emulator
 from tests._readiness_fake import FakeAPI, closed_port
 from tests.conftest import TEST_KEY
 
 BASE = "http://127.0.0.1:1/v1"
+MULTI_KEY = "multi-org-key-0123456789"
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    emu = Emulator(api_key=TEST_KEY, rate_limit="100/60", org_rate_limit=None, webhook_mode="sync")
+    emu.add_token(MULTI_KEY, org_ids=(1, 2))
+    yield emu
+    emu.close()
+
+
+def _emu_client(emulator: Emulator, **kw: Any) -> MaintainX:
+    otel = OpenTelemetryObserver(tracer_provider=TracerProvider(), meter_provider=MeterProvider())
+    kw.setdefault("api_key", TEST_KEY)
+    return MaintainX(transport=emulator.transport(), observers=[otel], **kw)
 
 
 @pytest.fixture
@@ -42,26 +59,25 @@ def _status(report: ReadinessReport) -> dict[str, str]:
     return {c.id: c.status for c in report.checks}
 
 
-def test_healthy_setup_passes_every_p0(monkeypatch: pytest.MonkeyPatch, json_logs: None) -> None:
+def test_healthy_setup_passes_every_p0(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, json_logs: None
+) -> None:
     monkeypatch.setenv("MAINTAINX_API_KEY", TEST_KEY)
-    api = FakeAPI()
-    with _client(api, api_key=None) as mx:
-        report = readiness.check(mx)
+    with _emu_client(emulator, api_key=None) as mx:
+        report = readiness.check(mx, replicas=1)
     status = _status(report)
     assert report.ok
     p0 = [c for c in report.checks if c.priority == "P0"]
     assert not [c.id for c in p0 if c.status in ("fail", "warn")]
     for cid in ("secrets.api_key", "auth.key_valid", "auth.organization", "health.api_reachable",
                 "health.rate_limit", "logging.json", "logging.redaction", "metrics.opentelemetry",
-                "retry.timeout"):  # fmt: skip
+                "retry.timeout", "pagination.page_size"):  # fmt: skip
         assert status[cid] == "pass", cid
-    assert report.get("health.rate_limit").data["remaining"] == 97
-    assert [r.url.path for r in api.requests] == ["/v1/users", "/v1/organizations"]
+    assert report.get("health.rate_limit").data["limit"] == 100
 
 
-def test_bad_key_fails_p0_with_a_fix() -> None:
-    api = FakeAPI()
-    with _client(api, api_key="wrong-key-0123456789") as mx:
+def test_bad_key_fails_p0_with_a_fix(emulator: Emulator) -> None:
+    with _emu_client(emulator, api_key="wrong-key-0123456789") as mx:
         report = readiness.check(mx)
     assert not report.ok
     key = report.get("auth.key_valid")
@@ -90,16 +106,22 @@ def test_missing_key_fails_p0_and_skips_what_needs_a_client() -> None:
     assert report.get("retry.timeout").status == "skip"
 
 
-def test_multi_org_token_without_org_fails_and_names_the_orgs() -> None:
-    api = FakeAPI(organizations=(11, 12))
-    with _client(api) as mx:
+def test_multi_org_token_without_org_fails(emulator: Emulator) -> None:
+    with _emu_client(emulator, api_key=MULTI_KEY) as mx:
         report = readiness.check(mx)
     org = report.get("auth.organization")
     assert org.status == "fail" and "MAINTAINX_ORGANIZATION_ID" in org.fix
-    assert org.data["organizations"] == [11, 12]
     assert report.get("auth.key_valid").status == "pass"
-    with _client(api, organization_id=12) as mx:
+    assert not report.ok
+    with _emu_client(emulator, api_key=MULTI_KEY, organization_id=2) as mx:
         assert readiness.check(mx).get("auth.organization").status == "pass"
+
+
+def test_multi_org_listing_names_the_organizations() -> None:
+    api = FakeAPI(organizations=(11, 12))
+    with _client(api) as mx:
+        org = readiness.check(mx).get("auth.organization")
+    assert org.status == "fail" and org.data["organizations"] == [11, 12]
 
 
 @pytest.mark.parametrize(("remaining", "expected"), [(0, "fail"), (5, "warn"), (50, "pass")])
@@ -119,7 +141,9 @@ def test_live_false_makes_no_request() -> None:
 def test_alert_thresholds_from_client_stats() -> None:
     api = FakeAPI()
     api.faults[("GET", "/broken")] = lambda r: httpx.Response(503, json={"error": "down"})
-    with _client(api) as mx:
+    with _client(
+        api, retry=RetryPolicy(max_attempts=2, backoff_base=0.001, backoff_cap=0.002)
+    ) as mx:
         for _ in range(19):
             mx.request("GET", "/users")
         for _ in range(2):
@@ -194,12 +218,11 @@ def test_table_lists_p0_first_with_fixes_and_a_verdict() -> None:
     assert any(ln.strip().startswith("fix:") for ln in lines)
 
 
-async def test_acheck_matches_check() -> None:
-    api = FakeAPI()
-    with _client(api) as mx:
+async def test_acheck_matches_check(emulator: Emulator) -> None:
+    with _emu_client(emulator) as mx:
         sync_report = readiness.check(mx)
     otel = OpenTelemetryObserver(tracer_provider=TracerProvider(), meter_provider=MeterProvider())
-    async with AsyncMaintainX(api_key=TEST_KEY, base_url=BASE, transport=api.transport(),
+    async with AsyncMaintainX(api_key=TEST_KEY, transport=emulator.async_transport(),
                               observers=[otel]) as amx:  # fmt: skip
         async_report = await readiness.acheck(amx)
         payload = await readiness.ahealth(amx)
@@ -207,16 +230,15 @@ async def test_acheck_matches_check() -> None:
     assert payload["status"] == "ok"
 
 
-def test_health_payload_ok_down_and_ready() -> None:
-    api = FakeAPI()
-    with _client(api) as mx:
+def test_health_payload_ok_down_and_ready(emulator: Emulator) -> None:
+    with _emu_client(emulator) as mx:
         ok = readiness.health(mx)
         ready = readiness.ready(mx)
     assert ok["status"] == "ok" and ok["api"]["reachable"] and ok["api"]["authenticated"]
-    assert ok["rate_limit"] == {"limit": 100, "remaining": 97, "reset": 42.0}
+    assert ok["rate_limit"]["limit"] == 100
     json.dumps(ok)
     assert ready["ready"] is True and ready["failing"] == []
-    with _client(api, api_key="wrong-key-0123456789") as mx:
+    with _emu_client(emulator, api_key="wrong-key-0123456789") as mx:
         down = readiness.health(mx)
     assert down["status"] == "down" and down["api"]["authenticated"] is False
     with MaintainX(api_key=TEST_KEY, base_url=f"http://127.0.0.1:{closed_port()}/v1") as mx:

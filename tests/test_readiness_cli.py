@@ -12,7 +12,8 @@ from maintainx_sdk import MaintainX
 from maintainx_sdk.cli import main as sdk_main
 from maintainx_sdk.readiness._smoke import SMOKE_TITLE_PREFIX, run_smoke
 from maintainx_sdk.readiness.cli import main
-from tests._readiness_fake import FakeAPI, LoopbackServer, closed_port
+from maintainx_sdk.testing import Emulator, EmulatorServer
+from tests._readiness_fake import FakeAPI, closed_port
 from tests.conftest import TEST_KEY
 
 
@@ -22,15 +23,29 @@ def api() -> FakeAPI:
 
 
 @pytest.fixture
-def server(api: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
-    with LoopbackServer(api) as srv:
+def emulator() -> Iterator[Emulator]:
+    emu = Emulator(api_key=TEST_KEY, work_orders=3, org_rate_limit=None, webhook_mode="sync")
+    yield emu
+    emu.close()
+
+
+@pytest.fixture
+def server(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
+    """The emulator on a loopback port; the CLI finds it through the environment."""
+    with emulator.serve() as srv:
         monkeypatch.setenv("MAINTAINX_API_KEY", TEST_KEY)
         monkeypatch.setenv("MAINTAINX_BASE_URL", srv.base_url)
         yield srv
 
 
+def _smoke_work_orders(emulator: Emulator) -> list[str]:
+    """Titles of smoke-test work orders still in the emulator, read through the SDK."""
+    with MaintainX(api_key=TEST_KEY, transport=emulator.transport()) as mx:
+        return [w.title for w in mx.work_orders.list() if w.title.startswith(SMOKE_TITLE_PREFIX)]
+
+
 def test_exit_0_when_p0_pass_and_table_printed(
-    server: LoopbackServer, capsys: pytest.CaptureFixture[str]
+    server: EmulatorServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert sdk_main(["readiness"]) == 0
     out = capsys.readouterr().out
@@ -38,7 +53,7 @@ def test_exit_0_when_p0_pass_and_table_printed(
 
 
 def test_exit_1_on_bad_key_with_json(
-    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("MAINTAINX_API_KEY", "wrong-key-0123456789")
     assert main(["--json"]) == 1
@@ -61,40 +76,44 @@ def test_exit_1_without_key_and_when_unreachable(
 
 
 def test_project_dir_and_bad_usage(
-    server: LoopbackServer, tmp_path: object, capsys: pytest.CaptureFixture[str]
+    server: EmulatorServer, tmp_path: object, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--project-dir", str(tmp_path), "--json"]) == 1  # no .gitignore: P0 fail
     ids = {c["id"]: c["status"] for c in json.loads(capsys.readouterr().out)["checks"]}
     assert ids["secrets.gitignore"] == "fail"
     assert main(["--no-such-flag"]) == 2
+    assert main(["--project-dir", str(tmp_path) + "/missing"]) == 2
 
 
 def test_smoke_creates_reads_cancels_and_deletes(
-    server: LoopbackServer, api: FakeAPI, capsys: pytest.CaptureFixture[str]
+    server: EmulatorServer, emulator: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--smoke", "--json"]) == 0
     smoke = json.loads(capsys.readouterr().out)["smoke"]
     assert [s["name"] for s in smoke["steps"]] == ["create", "read", "cancel", "delete", "verify"]
     assert smoke["ok"] and smoke["cleaned_up"]
     assert smoke["title"].startswith(SMOKE_TITLE_PREFIX)
-    created = [r for r in api.requests if r.method == "POST"]
-    assert json.loads(created[0].content)["priority"] == "LOW"
-    assert api.work_orders == {}
+    assert "priority LOW" in smoke["steps"][0]["detail"]
+    assert _smoke_work_orders(emulator) == []
 
 
-@pytest.mark.parametrize("failing", ["GET", "PATCH"])
+@pytest.mark.parametrize(
+    ("method", "route"),
+    [("GET", "/workorders/{id}"), ("PATCH", "/workorders/{id}/status")],
+)
 def test_smoke_cleans_up_when_a_step_fails(
-    server: LoopbackServer,
-    api: FakeAPI,
-    failing: str,
+    server: EmulatorServer,
+    emulator: Emulator,
+    method: str,
+    route: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    api.faults[(failing, "/workorders/")] = lambda r: httpx.Response(400, json={"error": "nope"})
+    emulator.faults.script(method, route, [400, 400, 400, 400])
     assert main(["--smoke"]) == 1
     out = capsys.readouterr().out
-    assert "smoke test FAILED" in out and "delete" in out
-    api.faults.clear()
-    assert api.work_orders == {}
+    assert "smoke test FAILED" in out and "deleted" in out
+    emulator.faults.clear()
+    assert _smoke_work_orders(emulator) == []
 
 
 def test_smoke_cleans_up_when_the_run_is_interrupted(api: FakeAPI) -> None:

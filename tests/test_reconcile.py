@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,3 +97,17 @@ async def test_async_reconcile() -> None:
     pager: AsyncPager[Any] = AsyncPager(fake.async_client(), fake.op(), query={"limit": 2})
     drift = await areconcile(pager, local)
     assert drift.missing_locally == [3] and drift.remote_count == 6
+
+
+def test_the_daily_job_example_finds_the_staged_drift() -> None:
+    pytest.importorskip("maintainx_sdk.testing.emulator")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, str(root / "examples" / "daily_reconcile.py"), "--emulator"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root / "src")},
+    )
+    assert done.returncode == 1, done.stderr
+    assert "2 missing locally, 1 missing remotely, 1 changed" in done.stdout

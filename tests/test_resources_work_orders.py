@@ -46,131 +46,278 @@ def _json(rec: Recorder) -> Any:
 CASES = [
     Case(
         "list",
-        lambda mx: mx.work_orders.list(statuses=["OPEN", "DONE"], show_upcoming=True, updated_at_gte=datetime(2024, 1, 1, tzinfo=UTC)),
-        "GET", "/workorders", 200,
-        {"workOrders": [{k: WO[k] for k in ("id", "sequentialId", "title", "updatedAt", "status")}], "nextCursor": None},
+        lambda mx: mx.work_orders.list(
+            statuses=["OPEN", "DONE"],
+            show_upcoming=True,
+            updated_at_gte=datetime(2024, 1, 1, tzinfo=UTC),
+        ),
+        "GET",
+        "/workorders",
+        200,
+        {
+            "workOrders": [
+                {k: WO[k] for k in ("id", "sequentialId", "title", "updatedAt", "status")}
+            ],
+            "nextCursor": None,
+        },
         lambda r, rec: (
-            r[0].id == 7
-            and rec.last.url.params.get_list("statuses") == ["OPEN", "DONE"]
-            and rec.last.url.params["show_upcoming"] == "true"
-            and rec.last.url.params["updatedAt[gte]"] == "2024-01-01T00:00:00Z"
-            and rec.last.url.params["limit"] == "200"
-        ) or pytest.fail(str(rec.last.url)),
+            (
+                r[0].id == 7
+                and rec.last.url.params.get_list("statuses") == ["OPEN", "DONE"]
+                and rec.last.url.params["show_upcoming"] == "true"
+                and rec.last.url.params["updatedAt[gte]"] == "2024-01-01T00:00:00Z"
+                and rec.last.url.params["limit"] == "200"
+            )
+            or pytest.fail(str(rec.last.url))
+        ),
     ),
     Case(
         "create",
-        lambda mx: mx.work_orders.create(title="Replace filter", priority="LOW", assignees=[{"type": "USER", "id": 5}], due_date=datetime(2024, 5, 1, tzinfo=UTC)),
-        "POST", "/workorders", 200, {"id": 7},
-        lambda r, rec: (r.id == 7 and _json(rec) == {"title": "Replace filter", "priority": "LOW", "assignees": [{"type": "USER", "id": 5}], "dueDate": "2024-05-01T00:00:00Z"}) or pytest.fail(str(_json(rec))),
+        lambda mx: mx.work_orders.create(
+            title="Replace filter",
+            priority="LOW",
+            assignees=[{"type": "USER", "id": 5}],
+            due_date=datetime(2024, 5, 1, tzinfo=UTC),
+        ),
+        "POST",
+        "/workorders",
+        200,
+        {"id": 7},
+        lambda r, rec: (
+            (
+                r.id == 7
+                and _json(rec)
+                == {
+                    "title": "Replace filter",
+                    "priority": "LOW",
+                    "assignees": [{"type": "USER", "id": 5}],
+                    "dueDate": "2024-05-01T00:00:00Z",
+                }
+            )
+            or pytest.fail(str(_json(rec)))
+        ),
     ),
     Case(
         "get",
         lambda mx: mx.work_orders.get(7, expand=["asset", "parts"], use_sequential_id=False),
-        "GET", "/workorders/7", 200, {"workOrder": WO},
+        "GET",
+        "/workorders/7",
+        200,
+        {"workOrder": WO},
         lambda r, rec: (
-            r.work_order.status is WorkOrderStatus.OPEN
-            and r.work_order.organization_id == 12
-            and rec.last.url.params.get_list("expand") == ["asset", "parts"]
-            and rec.last.url.params["useSequentialId"] == "false"
-        ) or pytest.fail(str(rec.last.url)),
+            (
+                r.work_order.status is WorkOrderStatus.OPEN
+                and r.work_order.organization_id == 12
+                and rec.last.url.params.get_list("expand") == ["asset", "parts"]
+                and rec.last.url.params["useSequentialId"] == "false"
+            )
+            or pytest.fail(str(rec.last.url))
+        ),
     ),
     Case(
         "update",
         lambda mx: mx.work_orders.update(7, title="New", description=None, skip_webhook=True),
-        "PATCH", "/workorders/7", 200, {"workOrder": WO},
-        lambda r, rec: (_json(rec) == {"title": "New"} and rec.last.url.params["skipWebhook"] == "true" and r.work_order.id == 7) or pytest.fail(str(rec.last.url)),
+        "PATCH",
+        "/workorders/7",
+        200,
+        {"workOrder": WO},
+        lambda r, rec: (
+            (
+                _json(rec) == {"title": "New"}
+                and rec.last.url.params["skipWebhook"] == "true"
+                and r.work_order.id == 7
+            )
+            or pytest.fail(str(rec.last.url))
+        ),
     ),
     Case(
         "delete",
         lambda mx: mx.work_orders.delete(7),
-        "DELETE", "/workorders/7", 204, None,
+        "DELETE",
+        "/workorders/7",
+        204,
+        None,
         lambda r, rec: r.raw_response.status_code == 204 or pytest.fail("status"),
     ),
     Case(
         "set_status",
         lambda mx: mx.work_orders.set_status(7, "IN_PROGRESS", current_status="OPEN"),
-        "PATCH", "/workorders/7/status", 200, {"workOrder": {**WO, "status": "IN_PROGRESS"}},
-        lambda r, rec: (_json(rec) == {"status": "IN_PROGRESS"} and r.work_order.status == "IN_PROGRESS") or pytest.fail("status"),
+        "PATCH",
+        "/workorders/7/status",
+        200,
+        {"workOrder": {**WO, "status": "IN_PROGRESS"}},
+        lambda r, rec: (
+            (_json(rec) == {"status": "IN_PROGRESS"} and r.work_order.status == "IN_PROGRESS")
+            or pytest.fail("status")
+        ),
     ),
     Case(
         "set_part_status",
         lambda mx: mx.work_orders.set_part_status(7, part_status="KITTED"),
-        "PATCH", "/workorders/7/partStatus", 200, {"workOrder": WO},
+        "PATCH",
+        "/workorders/7/partStatus",
+        200,
+        {"workOrder": WO},
         lambda r, rec: _json(rec) == {"partStatus": "KITTED"} or pytest.fail("body"),
     ),
     Case(
         "sub_work_orders.list",
         lambda mx: mx.work_orders.sub_work_orders.list(7, limit=10),
-        "GET", "/workorders/7/subworkorders", 200,
-        {"subworkorders": [{k: WO[k] for k in ("id", "sequentialId", "title", "updatedAt", "status")}], "nextCursor": None},
+        "GET",
+        "/workorders/7/subworkorders",
+        200,
+        {
+            "subworkorders": [
+                {k: WO[k] for k in ("id", "sequentialId", "title", "updatedAt", "status")}
+            ],
+            "nextCursor": None,
+        },
         lambda r, rec: (len(r) == 1 and rec.last.url.params["limit"] == "10") or pytest.fail("sub"),
     ),
     Case(
         "comments.create",
         lambda mx: mx.work_orders.comments.create(7, content="hello"),
-        "POST", "/workorders/7/comments", 201, {"id": 99},
-        lambda r, rec: (r.id == 99 and _json(rec) == {"content": "hello"}) or pytest.fail("comment"),
+        "POST",
+        "/workorders/7/comments",
+        201,
+        {"id": 99},
+        lambda r, rec: (
+            (r.id == 99 and _json(rec) == {"content": "hello"}) or pytest.fail("comment")
+        ),
     ),
     Case(
         "comments.list",
         lambda mx: mx.work_orders.comments.list(7),
-        "GET", "/workorders/7/comments", 200,
-        {"comments": [{"id": 1, "authorId": 2, "content": "c", "createdAt": "2022-01-01T00:00:00Z"}], "nextCursor": None},
+        "GET",
+        "/workorders/7/comments",
+        200,
+        {
+            "comments": [
+                {"id": 1, "authorId": 2, "content": "c", "createdAt": "2022-01-01T00:00:00Z"}
+            ],
+            "nextCursor": None,
+        },
         lambda r, rec: (r[0].author_id == 2 and r[0].content == "c") or pytest.fail("comments"),
     ),
     Case(
         "costs.create",
-        lambda mx: mx.work_orders.costs.create(7, type="TIME", cost_type="WORK", duration_total=3600, hourly_rate=5000),
-        "POST", "/workorders/7/costs", 201, {"id": 4, "total": 5000, "type": "TIME"},
-        lambda r, rec: (_json(rec) == {"type": "TIME", "costType": "WORK", "durationTotal": 3600, "hourlyRate": 5000} and r.total == 5000) or pytest.fail(str(_json(rec))),
+        lambda mx: mx.work_orders.costs.create(
+            7, type="TIME", cost_type="WORK", duration_total=3600, hourly_rate=5000
+        ),
+        "POST",
+        "/workorders/7/costs",
+        201,
+        {"id": 4, "total": 5000, "type": "TIME"},
+        lambda r, rec: (
+            (
+                _json(rec)
+                == {"type": "TIME", "costType": "WORK", "durationTotal": 3600, "hourlyRate": 5000}
+                and r.total == 5000
+            )
+            or pytest.fail(str(_json(rec)))
+        ),
     ),
     Case(
         "costs.list",
         lambda mx: mx.work_orders.costs.list(7),
-        "GET", "/workorders/7/costs", 200,
-        {"costs": {"total": 100, "rows": [{"type": "EXPENSE", "rowTotal": 100, "quantity": 1, "durationTotal": 0}]}},
-        lambda r, rec: (r.costs.total == 100 and r.costs.rows[0].row_total == 100) or pytest.fail("costs"),
+        "GET",
+        "/workorders/7/costs",
+        200,
+        {
+            "costs": {
+                "total": 100,
+                "rows": [{"type": "EXPENSE", "rowTotal": 100, "quantity": 1, "durationTotal": 0}],
+            }
+        },
+        lambda r, rec: (
+            (r.costs.total == 100 and r.costs.rows[0].row_total == 100) or pytest.fail("costs")
+        ),
     ),
     Case(
         "emails.create",
-        lambda mx: mx.work_orders.emails.create(7, emails=["a@example.com"], export_options={"costs": "SUMMARY"}),
-        "POST", "/workorders/7/emails", 201, {"id": 1},
-        lambda r, rec: _json(rec) == {"emails": ["a@example.com"], "exportOptions": {"costs": "SUMMARY"}} or pytest.fail(str(_json(rec))),
+        lambda mx: mx.work_orders.emails.create(
+            7, emails=["a@example.com"], export_options={"costs": "SUMMARY"}
+        ),
+        "POST",
+        "/workorders/7/emails",
+        201,
+        {"id": 1},
+        lambda r, rec: (
+            _json(rec) == {"emails": ["a@example.com"], "exportOptions": {"costs": "SUMMARY"}}
+            or pytest.fail(str(_json(rec)))
+        ),
     ),
     Case(
         "attachments.upload",
-        lambda mx: mx.work_orders.attachments.upload(7, "report.pdf", b"%PDF-1", content_type="application/pdf"),
-        "PUT", "/workorders/7/attachments/report.pdf", 201, UPLOADED,
-        lambda r, rec: (rec.last.content == b"%PDF-1" and rec.last.headers["content-type"] == "application/pdf" and r.file_key == "k") or pytest.fail("upload"),
+        lambda mx: mx.work_orders.attachments.upload(
+            7, "report.pdf", b"%PDF-1", content_type="application/pdf"
+        ),
+        "PUT",
+        "/workorders/7/attachments/report.pdf",
+        201,
+        UPLOADED,
+        lambda r, rec: (
+            (
+                rec.last.content == b"%PDF-1"
+                and rec.last.headers["content-type"] == "application/pdf"
+                and r.file_key == "k"
+            )
+            or pytest.fail("upload")
+        ),
     ),
     Case(
         "attachments.delete",
         lambda mx: mx.work_orders.attachments.delete(7, "report.pdf"),
-        "DELETE", "/workorders/7/attachments/report.pdf", 204, None,
+        "DELETE",
+        "/workorders/7/attachments/report.pdf",
+        204,
+        None,
         lambda r, rec: r.raw_response.status_code == 204 or pytest.fail("status"),
     ),
     Case(
         "thumbnail.upload",
-        lambda mx: mx.work_orders.thumbnail.upload(7, "x.png", b"\x89PNG", content_type="image/png"),
-        "PUT", "/workorders/7/thumbnail/x.png", 201, UPLOADED,
-        lambda r, rec: (rec.last.headers["content-type"] == "image/png" and r.public_url.endswith("x.png")) or pytest.fail("thumb"),
+        lambda mx: mx.work_orders.thumbnail.upload(
+            7, "x.png", b"\x89PNG", content_type="image/png"
+        ),
+        "PUT",
+        "/workorders/7/thumbnail/x.png",
+        201,
+        UPLOADED,
+        lambda r, rec: (
+            (rec.last.headers["content-type"] == "image/png" and r.public_url.endswith("x.png"))
+            or pytest.fail("thumb")
+        ),
     ),
     Case(
         "procedure.delete",
         lambda mx: mx.work_orders.procedure.delete(7),
-        "DELETE", "/workorders/7/procedure", 204, None,
+        "DELETE",
+        "/workorders/7/procedure",
+        204,
+        None,
         lambda r, rec: r.raw_response.status_code == 204 or pytest.fail("status"),
     ),
     Case(
         "procedure.field_attachment.upload",
-        lambda mx: mx.work_orders.procedure.field_attachment.upload(7, 2, "a b.jpg", b"jpg", content_type="image/jpeg"),
-        "PUT", "/workorders/7/procedure/fields/2/attachment/a%20b.jpg", 201, UPLOADED,
-        lambda r, rec: rec.last.url.raw_path.endswith(b"/attachment/a%20b.jpg") or pytest.fail(str(rec.last.url)),
+        lambda mx: mx.work_orders.procedure.field_attachment.upload(
+            7, 2, "a b.jpg", b"jpg", content_type="image/jpeg"
+        ),
+        "PUT",
+        "/workorders/7/procedure/fields/2/attachment/a%20b.jpg",
+        201,
+        UPLOADED,
+        lambda r, rec: (
+            rec.last.url.raw_path.endswith(b"/attachment/a%20b.jpg")
+            or pytest.fail(str(rec.last.url))
+        ),
     ),
     Case(
         "procedure.field_attachment.delete",
         lambda mx: mx.work_orders.procedure.field_attachment.delete(7, 2),
-        "DELETE", "/workorders/7/procedure/fields/2/attachment", 204, None,
+        "DELETE",
+        "/workorders/7/procedure/fields/2/attachment",
+        204,
+        None,
         lambda r, rec: r.raw_response.status_code == 204 or pytest.fail("status"),
     ),
 ]
@@ -179,7 +326,11 @@ CASES = [
 def test_cases_cover_all_19_work_order_operations() -> None:
     from maintainx_sdk import operations
 
-    wo_ops = {o.python_name.removeprefix("work_orders.") for o in operations() if o.path.startswith("/workorders")}
+    wo_ops = {
+        o.python_name.removeprefix("work_orders.")
+        for o in operations()
+        if o.path.startswith("/workorders")
+    }
     assert len(wo_ops) == 19
     assert wo_ops == {c.name for c in CASES}
 
@@ -203,7 +354,9 @@ def test_set_status_reads_current_status_then_patches(flavour: str) -> None:
             ("PATCH", "/workorders/7/status"): (200, {"workOrder": {**WO, "status": "DONE"}}),
         }
     )
-    result = invoke(flavour, rec, lambda mx: mx.work_orders.set_status(7, "DONE", skip_webhook=True))
+    result = invoke(
+        flavour, rec, lambda mx: mx.work_orders.set_status(7, "DONE", skip_webhook=True)
+    )
     assert [r.method for r in rec.requests] == ["GET", "PATCH"]
     assert rec.last.url.params["skipWebhook"] == "true"
     assert result.work_order.status == "DONE"
@@ -237,3 +390,60 @@ def test_response_models_keep_unknown_fields_and_enum_values(flavour: str) -> No
     assert wo.model_extra == {"brandNewField": {"x": 1}}
     assert wo.to_wire()["brandNewField"] == {"x": 1}
     assert wo.created_at == datetime(2022, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_recurrence_union_reads_known_and_unknown_variants(flavour: str) -> None:
+    from maintainx_sdk.models.work_orders import RecurrenceWeekly
+
+    weekly = {"type": "WEEKLY", "interval": 2, "days": ["MONDAY", "FRIDAY"]}
+    rec = Recorder(
+        routes={("GET", "/workorders/7"): (200, {"workOrder": {**WO, "recurrenceInfo": weekly}})}
+    )
+    wo = invoke(flavour, rec, lambda mx: mx.work_orders.get(7)).work_order
+    assert isinstance(wo.recurrence_info, RecurrenceWeekly)
+    assert wo.recurrence_info.interval == 2
+    future = {"type": "FORTNIGHTLY_ON_FULL_MOON", "phase": 1}
+    rec = Recorder(
+        routes={("GET", "/workorders/7"): (200, {"workOrder": {**WO, "recurrenceInfo": future}})}
+    )
+    wo = invoke(flavour, rec, lambda mx: mx.work_orders.get(7)).work_order
+    assert wo.recurrence_info == future
+
+
+def test_recurrence_input_is_checked_per_variant() -> None:
+    rec = Recorder(routes={("POST", "/workorders"): (200, {"id": 1})})
+    with pytest.raises(ValidationError, match="days"):
+        invoke(
+            "sync",
+            rec,
+            lambda mx: mx.work_orders.create(
+                title="t", repeatability={"type": "WEEKLY", "interval": 1}
+            ),
+        )
+    with pytest.raises(ValidationError, match="HOURLY"):
+        invoke(
+            "sync",
+            rec,
+            lambda mx: mx.work_orders.create(title="t", repeatability={"type": "HOURLY"}),
+        )
+    assert rec.requests == []
+    invoke(
+        "sync",
+        rec,
+        lambda mx: mx.work_orders.create(
+            title="t", repeatability={"type": "WEEKLY", "days": ["MONDAY"]}
+        ),
+    )
+    assert rec.last_json()["repeatability"] == {"type": "WEEKLY", "days": ["MONDAY"]}
+
+
+def test_unknown_body_keys_are_rejected() -> None:
+    with pytest.raises(ValidationError, match="colour"):
+        invoke(
+            "sync",
+            Recorder(),
+            lambda mx: mx.work_orders.create(
+                title="t", assignees=[{"type": "USER", "id": 1, "colour": "red"}]
+            ),
+        )

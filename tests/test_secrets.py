@@ -31,9 +31,20 @@ def _assert_clean(*texts: str) -> None:
 
 
 def test_reprs_and_config_hide_the_key() -> None:
-    mx = MaintainX(api_key=KEY, transport=httpx.MockTransport(lambda r: httpx.Response(200, json={})))
+    mx = MaintainX(
+        api_key=KEY, transport=httpx.MockTransport(lambda r: httpx.Response(200, json={}))
+    )
     view = mx.with_options(timeout=3, headers={"X-Trace": "1"})
-    _assert_clean(repr(mx), str(mx), repr(mx.config), str(mx.config), repr(view), repr(view.config), repr(mx.work_orders), repr(vars(mx.config)) if hasattr(mx.config, "__dict__") else "")
+    _assert_clean(
+        repr(mx),
+        str(mx),
+        repr(mx.config),
+        str(mx.config),
+        repr(view),
+        repr(view.config),
+        repr(mx.work_orders),
+        repr(vars(mx.config)) if hasattr(mx.config, "__dict__") else "",
+    )
     assert mx.config.api_key.reveal() == KEY
     assert str(mx.config.api_key) == "***"
     with pytest.raises(TypeError):
@@ -61,7 +72,10 @@ def test_key_from_file_is_hidden_too(tmp_path: Path, monkeypatch: pytest.MonkeyP
     ids=["401", "400", "429", "500"],
 )
 def test_api_errors_hide_the_key(handler: Any) -> None:
-    with MaintainX(api_key=KEY, transport=httpx.MockTransport(handler)) as mx, pytest.raises(MaintainXError) as info:
+    with (
+        MaintainX(api_key=KEY, transport=httpx.MockTransport(handler)) as mx,
+        pytest.raises(MaintainXError) as info,
+    ):
         single_attempt(mx).work_orders.update(7, title="t")
     _assert_clean(*_texts_of(info.value))
 
@@ -70,13 +84,19 @@ def test_transport_errors_hide_the_key() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError(f"cannot connect for {request.url}", request=request)
 
-    with MaintainX(api_key=KEY, transport=httpx.MockTransport(handler)) as mx, pytest.raises(MaintainXError) as info:
+    with (
+        MaintainX(api_key=KEY, transport=httpx.MockTransport(handler)) as mx,
+        pytest.raises(MaintainXError) as info,
+    ):
         single_attempt(mx).work_orders.get(1)
     _assert_clean(*_texts_of(info.value))
 
 
 def test_validation_errors_hide_the_key() -> None:
-    with MaintainX(api_key=KEY, transport=httpx.MockTransport(Recorder())) as mx, pytest.raises(MaintainXError) as info:
+    with (
+        MaintainX(api_key=KEY, transport=httpx.MockTransport(Recorder())) as mx,
+        pytest.raises(MaintainXError) as info,
+    ):
         mx.work_orders.create(title="t", priority="URGENT")
     _assert_clean(*_texts_of(info.value))
 
@@ -97,7 +117,9 @@ def test_no_log_record_holds_the_key(caplog: pytest.LogCaptureFixture) -> None:
                 await amx.work_orders.get(1)
 
         asyncio.run(main())
-    assert any(r.name.startswith("httpcore") for r in caplog.records), "httpcore did not log at DEBUG"
+    assert any(r.name.startswith("httpcore") for r in caplog.records), (
+        "httpcore did not log at DEBUG"
+    )
     for record in caplog.records:
         _assert_clean(record.getMessage(), repr(record.args), repr(record.__dict__))
 

@@ -20,7 +20,7 @@ from maintainx_sdk.workflow import (
     set_status_procedure,
 )
 
-from ._integrity_fakes import GET_WO, SET_STATUS, FakeApi
+from ._integrity_fakes import GET_WO, SET_STATUS, FakeApi, random_walk
 
 # The design's table, written out independently of the implementation.
 DESIGN_TABLE = {
@@ -209,33 +209,15 @@ def test_random_walks_agree_with_the_policy(
 ) -> None:
     api = FakeApi()
     wid = api.add_work_order(start)
-    model = start  # the status the test believes the work order has
     policies = {"default": DEFAULT_POLICY, "strict": STRICT_POLICY}
     with api.client() as mx:
-        resource = SyncAPIResource(mx)
-        for target, reopen, give_current, policy_name in walk:
-            policy = policies[policy_name]
-            patches_before = api.count("PATCH", f"/workorders/{wid}/status")
-            previous = model
-            expected_ok = target == previous or target in policy.allowed(
-                previous, allow_reopen=reopen
-            )
-            flow = set_status_procedure(
-                SET_STATUS,
-                GET_WO,
-                id=wid,
-                status=target,
-                current_status=previous if give_current else None,
-                allow_reopen=reopen,
-                policy=policy,
-            )
-            if expected_ok:
-                resource._run(flow)
-                model = target
-            else:
-                with pytest.raises(InvalidTransitionError) as info:
-                    resource._run(flow)
-                assert set(info.value.allowed) <= set(policy.allowed(previous, allow_reopen=True))
-            patches = api.count("PATCH", f"/workorders/{wid}/status") - patches_before
-            assert patches == (1 if expected_ok and target != previous else 0)
-            assert api.work_orders[wid]["status"] == model
+        random_walk(
+            run=SyncAPIResource(mx)._run,
+            patches=lambda: api.count("PATCH", f"/workorders/{wid}/status"),
+            stored=lambda: str(api.work_orders[wid]["status"]),
+            set_op=SET_STATUS,
+            get_op=GET_WO,
+            wid=wid,
+            start=start,
+            walk=[(t, r, g, policies[p]) for t, r, g, p in walk],
+        )

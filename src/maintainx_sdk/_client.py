@@ -32,8 +32,6 @@ from .retry import RetryPolicy
 
 if TYPE_CHECKING:
     from .idempotency import IdempotencyStore
-
-if TYPE_CHECKING:
     from .observability import ClientStats, StatsObserver
 
 

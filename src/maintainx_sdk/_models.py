@@ -49,6 +49,7 @@ class APIModel(BaseModel):
         alias_generator=to_camel,
         arbitrary_types_allowed=True,
         protected_namespaces=(),
+        defer_build=True,
     )
     _meta: ResponseMeta | None = PrivateAttr(default=None)
 
@@ -71,6 +72,7 @@ class RequestModel(BaseModel):
         alias_generator=to_camel,
         protected_namespaces=(),
         validate_default=False,
+        defer_build=True,
     )
     wire_exclude_none: ClassVar[bool] = True
 

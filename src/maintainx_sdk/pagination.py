@@ -18,15 +18,19 @@ so an edit cannot push an unchanged record out of the walk.
 
 from __future__ import annotations
 
+import base64
+import copy
+import json
 from collections.abc import AsyncIterator, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
 from ._constants import MAX_PAGE_SIZE
+from ._models import APIModel
 from ._operation import Operation, build_request
 from ._request import ApiRequest
 from ._response import ApiResponse, ResponseMeta
@@ -42,6 +46,8 @@ T = TypeVar("T")
 OFFSET_PAGED_PATHS = frozenset({"/assets", "/parts", "/purchaseorders"})
 
 UPDATED_GTE = "updatedAt[gte]"
+#: Prefix of the resume cursors of anchored walks (SDK state, not the server's cursor).
+RESUME_PREFIX = "mxsdk1."
 UPDATED_AT = "updatedAt"
 
 
@@ -103,7 +109,8 @@ class PageWalk(Generic[T]):
     timestamp. ``lookback`` (seconds) starts the walk that much before ``watermark`` and
     remembers delivered versions that far back, so late-committed changes are not missed.
     Incremental sync resumes a walk from ``watermark`` / ``floor`` / ``cursor`` /
-    ``delivered``.
+    ``delivered``. The cursors an anchored walk hands out (``next_cursor``) are SDK resume
+    tokens carrying that state; passing one back as ``cursor`` resumes the walk exactly.
     """
 
     def __init__(
@@ -147,6 +154,10 @@ class PageWalk(Generic[T]):
         self.watermark: str | None = watermark
         self.floor: str | None = floor
         self.delivered: dict[str, str] = dict(delivered or {})
+        self.cursor: str | None = self.start_cursor
+        if self.start_cursor is not None and self.start_cursor.startswith(RESUME_PREFIX):
+            self.anchor = anchor = True
+            self._restore(self.start_cursor)
         if anchor:
             given = _pop_param(op, self._query, UPDATED_GTE)
             self.watermark = self.watermark or given
@@ -154,7 +165,6 @@ class PageWalk(Generic[T]):
                 self.floor = self._start_floor()
         self._seen_ids: set[Hashable] = set()
         self._seen_cursors: set[str] = set()
-        self.cursor: str | None = self.start_cursor
         self.next_cursor: str | None = self.start_cursor
         """The cursor of the next page (None before the first page and after the last)."""
         self.pages = 0
@@ -192,7 +202,9 @@ class PageWalk(Generic[T]):
         raw_items: list[Any] = data[key]
         next_cursor = data.get("nextCursor") or None
         self._check_advancing(next_cursor)
-        fetched_with = self.cursor
+        fetched_with = self._resume_token() if self.anchor else self.cursor
+        if self.anchor and self.pages == 0 and self.start_cursor is None:
+            fetched_with = None
         kept = self._keep(raw_items)
         if self.anchor:
             self._advance_anchor(raw_items, next_cursor)
@@ -202,6 +214,8 @@ class PageWalk(Generic[T]):
             kept = kept[: self.max_items - self.items]
         self.pages += 1
         self.items += len(kept)
+        if self.anchor and next_cursor is not None:
+            next_cursor = self._resume_token()
         self.next_cursor = next_cursor
         skipped = len(raw_items) - len(kept)
         self.skipped += skipped
@@ -218,6 +232,30 @@ class PageWalk(Generic[T]):
             next_cursor=next_cursor,
             meta=response.meta,
             skipped=skipped,
+        )
+
+    def _resume_token(self) -> str:
+        state = {"w": self.watermark, "f": self.floor, "c": self.cursor, "d": self.delivered}
+        raw = json.dumps(state, separators=(",", ":")).encode()
+        return RESUME_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def _restore(self, token: str) -> None:
+        body = token[len(RESUME_PREFIX) :]
+        try:
+            state = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+            watermark, floor, cursor = state["w"], state["f"], state["c"]
+            delivered = {str(k): str(v) for k, v in state["d"].items()}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ValidationError(
+                f"{self.op.name}: cursor {token!r} is not a cursor this SDK handed out; "
+                "pass back next_cursor unchanged",
+                errors=[{"field": "cursor", "message": "unreadable resume cursor"}],
+            ) from None
+        self.watermark, self.floor, self.cursor, self.delivered = (
+            watermark,
+            floor,
+            cursor,
+            delivered,
         )
 
     def _check_advancing(self, next_cursor: str | None) -> None:
@@ -287,8 +325,8 @@ class PageWalk(Generic[T]):
         if model is None:
             return raw_items
         items: list[Any] = _items_adapter(model).validate_python(raw_items)
-        for item in items:
-            if hasattr(item, "_meta"):
+        if issubclass(model, APIModel):
+            for item in items:
                 item._meta = meta
         return items
 
@@ -332,8 +370,9 @@ class _PagerBase(Generic[T]):
         self._client = client
         self._op = op
         options = default_walk_options(op, query or {})
-        if cursor is not None or (query or {}).get("cursor") is not None:
-            options["anchor"] = False  # a given cursor belongs to the server's own walk
+        given = cursor if cursor is not None else (query or {}).get("cursor")
+        if given is not None and not str(given).startswith(RESUME_PREFIX):
+            options["anchor"] = False  # a server cursor belongs to the server's own walk
         if dedupe is not None:
             options["dedupe"] = dedupe
         self._walk_args: dict[str, Any] = dict(
@@ -346,6 +385,35 @@ class _PagerBase(Generic[T]):
             **options,
         )
         self._walk: PageWalk[T] = self._new_walk()
+
+    def with_options(
+        self,
+        *,
+        max_items: int | None = None,
+        max_pages: int | None = None,
+        dedupe: bool | None = None,
+    ) -> Self:
+        """A copy of this pager with walk bounds (``max_items``, ``max_pages``) or with
+        repeated ids dropped or kept (``dedupe``); the original is unchanged."""
+        clone = copy.copy(self)
+        clone._walk_args = dict(self._walk_args)
+        for name, value in (("max_items", max_items), ("max_pages", max_pages)):
+            if value is not None:
+                clone._walk_args[name] = value
+        if dedupe is not None:
+            clone._walk_args["dedupe"] = dedupe
+        clone._new_walk()
+        return clone
+
+    @property
+    def operation(self) -> Operation:
+        """The list operation this pager walks."""
+        return self._op
+
+    @property
+    def query(self) -> dict[str, Any]:
+        """The caller's query parameters (without ``None`` values)."""
+        return {k: v for k, v in (self._walk_args["query"] or {}).items() if v is not None}
 
     def _new_walk(self) -> PageWalk[T]:
         self._walk = PageWalk(self._op, **self._walk_args)

@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import AsyncIterable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -95,7 +95,7 @@ def _canonical_version(value: Any) -> str:
     if isinstance(value, datetime | str):
         at = parse_timestamp(value)
         if at is not None:
-            return at.isoformat()
+            return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return str(value)
 
 

@@ -39,7 +39,7 @@ from ._response import ApiResponse
 from ._timestamps import format_timestamp, parse_timestamp
 from .checkpoints import Checkpoint, CheckpointStore, open_store
 from .errors import ValidationError
-from .pagination import Page, PageWalk
+from .pagination import UPDATED_AT, AsyncPager, Page, PageWalk, SyncPager
 
 if TYPE_CHECKING:
     from ._client import AsyncMaintainX, MaintainX
@@ -60,6 +60,12 @@ def source_operation(
 ) -> Operation:
     """The list operation behind a sync source name (or ``source`` itself)."""
     if isinstance(source, Operation):
+        if source.path not in {path for path, _ in SOURCES.values()}:
+            raise ValidationError(
+                f"{source.name} cannot be synced incrementally: only "
+                f"{sorted(SOURCES)} filter on updatedAt",
+                errors=[{"field": "source", "message": "not an updatedAt-filterable list"}],
+            )
         return source
     if source not in SOURCES:
         raise ValidationError(
@@ -133,7 +139,7 @@ class _SyncCore(Generic[T]):
     def __init__(
         self,
         client: Any,
-        source: str | Operation = "work_orders",
+        source: str | Operation | SyncPager[Any] | AsyncPager[Any] = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
         key: str | None = None,
@@ -149,11 +155,15 @@ class _SyncCore(Generic[T]):
                 errors=[{"field": "lookback", "message": "must be >= 0"}],
             )
         self._client = client
+        base_query: dict[str, Any] = {}
+        if isinstance(source, SyncPager | AsyncPager):
+            base_query = _filters_of(source)
+            source = source.operation
         self.op = source_operation(source, item_model)
         self.store = open_store(store)
         config = client.config
         self.key = key or f"{self.op.name}@{config.base_url}#{config.organization_id or ''}"
-        self._query = dict(query or {})
+        self._query = {**base_query, **(query or {})}
         self._page_size = page_size
         self._lookback = lookback
         self._clock = clock
@@ -194,6 +204,20 @@ class _SyncCore(Generic[T]):
             synced_through=run.checkpoint.synced_through,
             lag=lag_seconds(run.checkpoint.synced_through, now),
         )
+
+
+def _filters_of(pager: SyncPager[Any] | AsyncPager[Any]) -> dict[str, Any]:
+    """A pager's filters; paging parameters are the sync's to choose."""
+    query = pager.query
+    sort = query.pop("sort", None)
+    if sort is not None and getattr(sort, "value", sort) != UPDATED_AT:
+        raise ValidationError(
+            f"incremental sync pages by updatedAt ascending; drop sort={sort!r}",
+            errors=[{"field": "sort", "message": "set by the sync"}],
+        )
+    for name in ("cursor", "limit"):  # an updatedAt[gte] filter starts the first pass
+        query.pop(name, None)
+    return query
 
 
 class _Pass(Generic[T]):

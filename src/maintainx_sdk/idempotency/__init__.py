@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 from ._guard import GUARDS, REPLAYED_HEADER, STAMP_FIELD, guard_for, guarded_create
 from ._keys import canonical_json, derive_key, fingerprint
 from ._records import Claim, IdempotencyRecord
-from ._store import DEFAULT_LEASE, DEFAULT_TTL, IdempotencyStore, InMemoryIdempotencyStore
+from ._store import (
+    DEFAULT_LEASE,
+    DEFAULT_TTL,
+    AtomicStore,
+    IdempotencyStore,
+    InMemoryIdempotencyStore,
+)
 
 if TYPE_CHECKING:
     from ._redis import RedisIdempotencyStore
@@ -26,6 +32,7 @@ __all__ = [
     "GUARDS",
     "REPLAYED_HEADER",
     "STAMP_FIELD",
+    "AtomicStore",
     "Claim",
     "IdempotencyRecord",
     "IdempotencyStore",

@@ -45,6 +45,8 @@ DEFAULT_LOOKUP_MARGIN = 300.0
 #: Sends per call when each unknown outcome is looked up and found absent.
 DEFAULT_MAX_SENDS = 3
 
+_ORG_HEADERS = frozenset({"x-organization-id", "x-organization-ids"})
+
 Lookup = Callable[[ApiRequest, str, float], Procedure[str | None]]
 
 
@@ -61,11 +63,14 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def _get(path: str, params: list[tuple[str, str]] | None = None) -> ApiRequest:
+def _get(origin: ApiRequest, path: str, params: list[tuple[str, str]] | None = None) -> ApiRequest:
+    """A lookup read, in the same organization as the create it looks for."""
+    headers = {k: v for k, v in origin.headers.items() if k.lower() in _ORG_HEADERS}
     return ApiRequest(
         method="GET",
         path=path,
         params=tuple(params or ()),
+        headers=headers,
         operation="idempotency.lookup",
         retry_safe=True,
     )
@@ -77,14 +82,14 @@ def _stamp_of(record: Mapping[str, Any]) -> Any:
 
 
 def _confirm(
-    candidates: list[Mapping[str, Any]], path: str, key: str, stamp: str
+    origin: ApiRequest, candidates: list[Mapping[str, Any]], path: str, key: str, stamp: str
 ) -> Procedure[str | None]:
     """Check each candidate's stamp, fetching the detail when the list item lacks the field."""
     for item in candidates:
         if "externalData" in item:
             found = _stamp_of(item) == stamp
         else:
-            detail = (yield _get(f"{path}/{item['id']}")).json() or {}
+            detail = (yield _get(origin, f"{path}/{item['id']}")).json() or {}
             found = _stamp_of(detail.get(key) or {}) == stamp
         if found:
             return str(item["id"])
@@ -97,9 +102,10 @@ def _lookup_work_order(request: ApiRequest, stamp: str, since: float) -> Procedu
     params = [("createdAt[gte]", _iso(since)), ("sort", "createdAt"), ("limit", "200")]
     cursor: str | None = None
     while True:
-        page = (yield _get("/workorders", params + ([("cursor", cursor)] if cursor else []))).json()
+        extra = [("cursor", cursor)] if cursor else []
+        page = (yield _get(request, "/workorders", params + extra)).json()
         items = [i for i in page.get("workOrders", []) if i.get("title") == body.get("title")]
-        found = yield from _confirm(items, "/workorders", "workOrder", stamp)
+        found = yield from _confirm(request, items, "/workorders", "workOrder", stamp)
         if found is not None:
             return found
         next_cursor = page.get("nextCursor")
@@ -111,8 +117,8 @@ def _lookup_work_order(request: ApiRequest, stamp: str, since: float) -> Procedu
 def _lookup_user(request: ApiRequest, stamp: str, since: float) -> Procedure[str | None]:
     """Users with the same email (the list has no creation-time filter), stamp confirmed."""
     body = request.json or {}
-    page = (yield _get("/users", [("email", str(body["email"])), ("limit", "200")])).json()
-    return (yield from _confirm(page.get("users", []), "/users", "user", stamp))
+    page = (yield _get(request, "/users", [("email", str(body["email"])), ("limit", "200")])).json()
+    return (yield from _confirm(request, page.get("users", []), "/users", "user", stamp))
 
 
 #: Creates whose records can carry the stamp and be found again, by (method, path template).
@@ -248,6 +254,10 @@ def guarded_create(
 
     since = claim.record.created_at - lookup_margin
     settled = False
+    manual = (
+        "; this create cannot be looked up: check MaintainX, then call "
+        f"store.resolve({scoped!r}, <id>) if it exists or store.forget({scoped!r}) to send again"
+    )
 
     def lookup() -> Procedure[str | None]:
         assert guard is not None
@@ -271,18 +281,14 @@ def guarded_create(
         if claim.status == "resumed":
             if not searchable:
                 raise _unknown(
-                    request,
-                    key,
-                    "an earlier attempt ended with an unknown outcome and this create cannot be "
-                    "looked up; check MaintainX, then store.resolve(key, id) or store.forget(key)"
-                    f" for key {scoped!r}",
-                    sends=0,
-                    cause="unresolved earlier attempt",
-                )
+                    request, key, "an earlier attempt ended with an unknown outcome" + manual,
+                    sends=0, cause="unresolved earlier attempt",
+                )  # fmt: skip
             result_id = yield from lookup()
             if result_id is not None:
+                result = found(result_id)
                 settled = True
-                return found(result_id)
+                return result
         while True:
             sends += 1
             try:
@@ -294,21 +300,17 @@ def guarded_create(
                     raise
                 if not searchable or sends >= max_sends:
                     why = (
-                        "outcome unknown and this create cannot be looked up"
+                        "outcome unknown" + manual
                         if not searchable
-                        else f"outcome still unknown after {sends} sends"
+                        else f"outcome still unknown after {sends} sends; re-run with the same "
+                        "key to resolve it"
                     )
-                    raise _unknown(
-                        request,
-                        key,
-                        why + "; re-run with the same key to resolve",
-                        sends=sends,
-                        cause=str(exc),
-                    ) from exc
+                    raise _unknown(request, key, why, sends=sends, cause=str(exc)) from exc
                 result_id = yield from lookup()
                 if result_id is not None:
+                    result = found(result_id)
                     settled = True
-                    return found(result_id)
+                    return result
                 continue
             store.complete(
                 scoped, result_id=_result_id(response.content), response=response.content, ttl=ttl

@@ -34,7 +34,8 @@ class IdempotencyStore(Protocol):
 
     Built-in: :class:`InMemoryIdempotencyStore` (one process), ``SQLiteIdempotencyStore``
     (a file; survives restarts, shared by processes on one host) and
-    ``RedisIdempotencyStore`` (shared by hosts).
+    ``RedisIdempotencyStore`` (shared by hosts). To add a backend, subclass
+    :class:`AtomicStore` and implement ``_transact``, ``get``, ``forget`` and ``close``.
     """
 
     def claim(
@@ -59,6 +60,8 @@ class IdempotencyStore(Protocol):
     def mark_pending(self, key: str, *, owner: str) -> None: ...
 
     def release(self, key: str, *, owner: str) -> None: ...
+
+    def resolve(self, key: str, result_id: str | None) -> None: ...
 
     def get(self, key: str) -> IdempotencyRecord | None: ...
 

@@ -7,6 +7,13 @@ from pydantic import Field
 
 from .._models import APIModel, RequestModel
 
+__all__ = [
+    "AssetCriticality",
+    "AssetCriticalityGetResponse",
+    "AssetCriticalityListQuery",
+    "AssetCriticalityListResponse",
+]
+
 
 class AssetCriticality(APIModel):
     id: int

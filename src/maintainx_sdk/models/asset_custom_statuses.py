@@ -9,12 +9,25 @@ from pydantic import Field
 
 from .._models import APIModel, RequestModel
 from .._types import LenientDatetime
-from .common import AssetStatusDowntimeType, AssetStatusStatus
+from .common import AssetCustomStatusBaseAssetStatus, AssetStatusDowntimeType
+
+__all__ = [
+    "AssetCustomStatus",
+    "AssetCustomStatusBaseAssetStatus",
+    "AssetCustomStatusCreateBody",
+    "AssetCustomStatusGetResponse",
+    "AssetCustomStatusListItem",
+    "AssetCustomStatusListResponse",
+    "AssetCustomStatusUpdateBody",
+    "AssetCustomStatusUpdateResponse",
+    "AssetCustomStatusUpdated",
+    "AssetStatusDowntimeType",
+]
 
 
 class AssetCustomStatus(APIModel):
     id: int | None = None
-    base_asset_status: AssetStatusStatus
+    base_asset_status: AssetCustomStatusBaseAssetStatus
     label: str
     created_at: LenientDatetime | None = None
     updated_at: LenientDatetime | None = None
@@ -34,7 +47,7 @@ class AssetCustomStatusGetResponse(APIModel):
 class AssetCustomStatusListItem(APIModel):
     id: int
     label: str
-    base_asset_status: AssetStatusStatus
+    base_asset_status: AssetCustomStatusBaseAssetStatus
     downtime_type: AssetStatusDowntimeType | None = None
     created_at: LenientDatetime | None = None
     updated_at: LenientDatetime | None = None
@@ -52,7 +65,7 @@ class AssetCustomStatusUpdateBody(RequestModel):
 
 class AssetCustomStatusUpdated(APIModel):
     id: int
-    base_asset_status: AssetStatusStatus | None = None
+    base_asset_status: AssetCustomStatusBaseAssetStatus | None = None
     label: str | None = None
     created_at: LenientDatetime | None = None
     updated_at: LenientDatetime | None = None

@@ -9,14 +9,24 @@ from pydantic import Field
 
 from .._models import APIModel, RequestModel
 from .._types import LenientDatetime
-from .common import AssetStatusDowntimeType, AssetStatusStatus
+from .common import AssetCustomStatusBaseAssetStatus, AssetStatusDowntimeType
+
+__all__ = [
+    "AssetCustomStatusBaseAssetStatus",
+    "AssetStatusDowntimeType",
+    "AssetStatusListItem",
+    "AssetStatusListQuery",
+    "AssetStatusListResponse",
+    "AssetStatusUpdateResponse",
+    "AssetStatusUpdated",
+]
 
 
 class AssetStatusListItem(APIModel):
     id: int | None = None
     custom_status_id: int | None = None
     asset_id: int | None = None
-    status: AssetStatusStatus | None = None
+    status: AssetCustomStatusBaseAssetStatus | None = None
     downtime_type: AssetStatusDowntimeType | None = None
     started_at: LenientDatetime | None = None
     ended_at: LenientDatetime | None = None
@@ -57,7 +67,7 @@ class AssetStatusListResponse(APIModel):
 class AssetStatusUpdated(APIModel):
     id: int
     custom_status_id: int | None = None
-    status: AssetStatusStatus | None = None
+    status: AssetCustomStatusBaseAssetStatus | None = None
     downtime_type: AssetStatusDowntimeType | None = None
     started_at: LenientDatetime
     ended_at: LenientDatetime | None = None

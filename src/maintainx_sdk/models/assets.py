@@ -11,11 +11,34 @@ from pydantic import ConfigDict, Field
 from .._models import APIModel, RequestModel
 from .._types import LenientDatetime
 from .common import (
+    AssetCustomStatusBaseAssetStatus,
     AssetStatusDowntimeType,
-    AssetStatusStatus,
     Attachment,
     RootCauseAnalysisReportMainAssetStatus,
 )
+
+__all__ = [
+    "Asset",
+    "AssetCreateBody",
+    "AssetCustomStatusBaseAssetStatus",
+    "AssetDepreciation",
+    "AssetDepreciationInput",
+    "AssetGetResponse",
+    "AssetListItem",
+    "AssetListItemStatus",
+    "AssetListItemStatusCustomStatus",
+    "AssetListQuery",
+    "AssetListResponse",
+    "AssetManufacturerInput",
+    "AssetSetStatusResponse",
+    "AssetStatus",
+    "AssetStatusDowntimeType",
+    "AssetUpdateBody",
+    "AssetUpdateResponse",
+    "AssetUpdated",
+    "Attachment",
+    "RootCauseAnalysisReportMainAssetStatus",
+]
 
 
 class AssetDepreciation(APIModel):
@@ -112,7 +135,7 @@ class AssetListItemStatusCustomStatus(APIModel):
 
 class AssetListItemStatus(APIModel):
     id: int | None = None
-    status: AssetStatusStatus | None = None
+    status: AssetCustomStatusBaseAssetStatus | None = None
     downtime_type: AssetStatusDowntimeType | None = None
     started_at: LenientDatetime | None = None
     ended_at: LenientDatetime | None = None
@@ -185,7 +208,7 @@ class AssetListResponse(APIModel):
 class AssetStatus(APIModel):
     id: int
     downtime_type: AssetStatusDowntimeType | None = None
-    status: AssetStatusStatus
+    status: AssetCustomStatusBaseAssetStatus
     started_at: LenientDatetime
     custom_status_id: int | None = None
     updated_at: LenientDatetime | None = None

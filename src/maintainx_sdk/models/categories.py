@@ -6,6 +6,17 @@ from __future__ import annotations
 from .._models import APIModel, RequestModel
 from .._types import LenientDatetime
 
+__all__ = [
+    "Category",
+    "CategoryCreateBody",
+    "CategoryGetResponse",
+    "CategoryListItem",
+    "CategoryListResponse",
+    "CategoryUpdateBody",
+    "CategoryUpdateResponse",
+    "CategoryUpdated",
+]
+
 
 class Category(APIModel):
     id: int

@@ -11,6 +11,61 @@ from pydantic import Field
 from .._models import APIModel, OpenEnum, RequestModel
 from .._types import LenientDatetime
 
+__all__ = [
+    "AssetCustomStatusBaseAssetStatus",
+    "AssetSetStatusBody",
+    "AssetStatusCustomStatus",
+    "AssetStatusDowntimeType",
+    "Attachment",
+    "AutomationMeterTrigger",
+    "ContentBody",
+    "CreatedId",
+    "Manufacturer",
+    "MeterAsset",
+    "MeterLocation",
+    "MeterTriggerPartsUsedCopyOnRecurring",
+    "MeterTriggerPriority",
+    "PageQuery",
+    "Procedure",
+    "ProcedureField",
+    "ProcedureFieldAssignee",
+    "ProcedureFieldInput",
+    "ProcedureFieldMeter",
+    "ProcedureFieldType",
+    "ProcedureFieldUrl",
+    "ProcedureFieldUrlInput",
+    "ProcedureFieldValue",
+    "ProcedureFieldValueNote",
+    "ProcedureInput",
+    "PurchaseOrderEmailCreateResponse",
+    "ReadingFrequencyWeeklyDay",
+    "RecurrenceDaily",
+    "RecurrenceMonthly",
+    "RecurrencePeriodically",
+    "RecurrenceWeekly",
+    "RecurrenceYearly",
+    "RootCauseAnalysisReportMainAssetStatus",
+    "Row",
+    "UploadedFile",
+    "WorkOrderAutomationTriggerCondition",
+    "WorkOrderAutomationTriggerInput",
+    "WorkOrderOperator",
+    "WorkOrderPartStatus",
+    "WorkOrderPartsAvailability",
+    "WorkOrderProgress",
+    "WorkOrderStatus",
+    "WorkOrderSummary",
+    "WorkOrderType",
+    "WorkOrderUpdated",
+    "WriteQuery",
+]
+
+
+class AssetCustomStatusBaseAssetStatus(OpenEnum):
+    IGNORE = "IGNORE"
+    OFFLINE = "OFFLINE"
+    ONLINE = "ONLINE"
+
 
 class AssetSetStatusBody(RequestModel):
     status: Literal["IGNORE", "OFFLINE", "ONLINE"] | None = None
@@ -35,12 +90,6 @@ class AssetStatusCustomStatus(APIModel):
     downtime_type: AssetStatusDowntimeType | None = None
 
 
-class AssetStatusStatus(OpenEnum):
-    IGNORE = "IGNORE"
-    OFFLINE = "OFFLINE"
-    ONLINE = "ONLINE"
-
-
 class Attachment(APIModel):
     id: int
     mime_type: str
@@ -49,6 +98,27 @@ class Attachment(APIModel):
     created_at: LenientDatetime
     width: float | None = None
     height: float | None = None
+
+
+class WorkOrderOperator(OpenEnum):
+    INCREASEDBY = "increasedBy"
+    DECREASEDBY = "decreasedBy"
+
+
+class WorkOrderAutomationTriggerCondition(APIModel):
+    operator: WorkOrderOperator
+    value: float
+
+
+class WorkOrderAutomationTriggerInput(APIModel):
+    conditions: list[WorkOrderAutomationTriggerCondition]
+    meter_id: int
+
+
+class AutomationMeterTrigger(APIModel):
+    automation_trigger_input: WorkOrderAutomationTriggerInput | None = None
+    last_trigger_value: float | None = None
+    new_due_date_offset_seconds: int | None = None
 
 
 class ContentBody(RequestModel):
@@ -87,16 +157,6 @@ class MeterLocation(APIModel):
     updated_at: LenientDatetime | None = None
 
 
-class MeterReadingFrequencyWeeklyDay(OpenEnum):
-    SUNDAY = "SUNDAY"
-    MONDAY = "MONDAY"
-    TUESDAY = "TUESDAY"
-    WEDNESDAY = "WEDNESDAY"
-    THURSDAY = "THURSDAY"
-    FRIDAY = "FRIDAY"
-    SATURDAY = "SATURDAY"
-
-
 class MeterTriggerPartsUsedCopyOnRecurring(OpenEnum):
     NOCOPY = "NoCopy"
     COPY = "Copy"
@@ -110,12 +170,83 @@ class MeterTriggerPriority(OpenEnum):
     HIGH = "HIGH"
 
 
-class MeterTriggerProcedureFieldUrlInput(RequestModel):
+class PageQuery(RequestModel):
+    cursor: str | None = None
+    limit: int | None = Field(default=None, ge=1, le=200)
+
+
+class ProcedureFieldType(OpenEnum):
+    NUMBER = "NUMBER"
+    AMOUNT = "AMOUNT"
+    TEXT = "TEXT"
+    UNSUPPORTED = "UNSUPPORTED"
+    HEADING = "HEADING"
+    FILE = "FILE"
+    SIGNATURE = "SIGNATURE"
+    MULTIPLE_CHOICE = "MULTIPLE_CHOICE"
+    INSPECTION_CHECK = "INSPECTION_CHECK"
+    YES_NO_NA = "YES_NO_NA"
+    CHECKBOX = "CHECKBOX"
+    CHECKLIST = "CHECKLIST"
+    METER = "METER"
+    DATE = "DATE"
+    CYCLE_COUNT = "CYCLE_COUNT"
+
+
+class ProcedureFieldValueNote(APIModel):
+    text: str | None = None
+
+
+class ProcedureFieldValue(APIModel):
+    text: str | None = None
+    attachment: Attachment | None = None
+    attachments: list[Attachment] | None = None
+    notes: ProcedureFieldValueNote | None = None
+    has_attachments: bool | None = None
+
+
+class ProcedureFieldMeter(APIModel):
+    id: int | None = None
+    name: str | None = None
+
+
+class ProcedureFieldAssignee(APIModel):
+    user_ids: list[int] | None = None
+    team_ids: list[int] | None = None
+
+
+class ProcedureField(APIModel):
+    id: int
+    parent_id: int | None = None
+    procedure_template_id: int | None = None
+    procedure_template_field_id: int | None = None
+    required: bool
+    description: str | None = None
+    type: ProcedureFieldType
+    label: str
+    max_score: float | None = None
+    score: float | None = None
+    value: ProcedureFieldValue
+    meter: ProcedureFieldMeter | None = None
+    assignees: ProcedureFieldAssignee | None = None
+    is_date_and_time: bool | None = None
+
+
+class Procedure(APIModel):
+    id: int | None = None
+    template_ids: list[int] | None = None
+    title: str
+    max_score: float | None = None
+    score: float | None = None
+    fields: list[ProcedureField]
+
+
+class ProcedureFieldUrlInput(RequestModel):
     label: str | None = None
     link: str
 
 
-class MeterTriggerProcedureFieldInput(RequestModel):
+class ProcedureFieldInput(RequestModel):
     label: str
     type: Literal[
         "NUMBER",
@@ -136,53 +267,71 @@ class MeterTriggerProcedureFieldInput(RequestModel):
     ]
     description: str | None = None
     choices: list[str] | None = None
-    urls: list[MeterTriggerProcedureFieldUrlInput] | None = None
+    urls: list[ProcedureFieldUrlInput] | None = None
     meter_id: int | None = None
     is_date_and_time: bool | None = None
     index: float | None = None
 
 
-class MeterTriggerProcedureFieldType(OpenEnum):
-    NUMBER = "NUMBER"
-    AMOUNT = "AMOUNT"
-    TEXT = "TEXT"
-    UNSUPPORTED = "UNSUPPORTED"
-    HEADING = "HEADING"
-    FILE = "FILE"
-    SIGNATURE = "SIGNATURE"
-    MULTIPLE_CHOICE = "MULTIPLE_CHOICE"
-    INSPECTION_CHECK = "INSPECTION_CHECK"
-    YES_NO_NA = "YES_NO_NA"
-    CHECKBOX = "CHECKBOX"
-    CHECKLIST = "CHECKLIST"
-    METER = "METER"
-    DATE = "DATE"
-    CYCLE_COUNT = "CYCLE_COUNT"
-
-
-class MeterTriggerProcedureFieldUrl(APIModel):
+class ProcedureFieldUrl(APIModel):
     label: str | None = None
     link: str
 
 
-class MeterTriggerProcedureInput(RequestModel):
+class ProcedureInput(RequestModel):
     id: int | None = None
     title: str
-    fields_: list[MeterTriggerProcedureFieldInput] = Field(alias="fields")
-
-
-class PageQuery(RequestModel):
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
+    fields: list[ProcedureFieldInput]
 
 
 class PurchaseOrderEmailCreateResponse(APIModel):
     id: int | None = None
 
 
+class ReadingFrequencyWeeklyDay(OpenEnum):
+    SUNDAY = "SUNDAY"
+    MONDAY = "MONDAY"
+    TUESDAY = "TUESDAY"
+    WEDNESDAY = "WEDNESDAY"
+    THURSDAY = "THURSDAY"
+    FRIDAY = "FRIDAY"
+    SATURDAY = "SATURDAY"
+
+
+class RecurrenceDaily(APIModel):
+    type: Literal["DAILY"]
+    automation_meter_trigger: AutomationMeterTrigger | None = None
+
+
+class RecurrenceMonthly(APIModel):
+    type: Literal["MONTHLY"]
+    interval: int | None = None
+    day: int
+    automation_meter_trigger: AutomationMeterTrigger | None = None
+
+
+class RecurrencePeriodically(APIModel):
+    type: Literal["PERIODICALLY"]
+    interval: int | None = None
+    automation_meter_trigger: AutomationMeterTrigger | None = None
+
+
+class RecurrenceWeekly(APIModel):
+    type: Literal["WEEKLY"]
+    interval: int | None = None
+    days: list[ReadingFrequencyWeeklyDay]
+    automation_meter_trigger: AutomationMeterTrigger | None = None
+
+
+class RecurrenceYearly(APIModel):
+    type: Literal["YEARLY"]
+    interval: int | None = None
+    automation_meter_trigger: AutomationMeterTrigger | None = None
+
+
 class RootCauseAnalysisReportMainAssetStatus(APIModel):
     id: int | None = None
-    status: AssetStatusStatus | None = None
+    status: AssetCustomStatusBaseAssetStatus | None = None
     downtime_type: AssetStatusDowntimeType | None = None
     started_at: LenientDatetime | None = None
     ended_at: LenientDatetime | None = None
@@ -197,41 +346,20 @@ class RootCauseAnalysisReportMainAssetStatus(APIModel):
 class Row(APIModel):
     id: int
     label: str
-    type: MeterTriggerProcedureFieldType
+    type: ProcedureFieldType
     description: str | None = None
     choices: list[str] | None = None
     meter_id: int | None = None
     is_date_and_time: bool | None = None
     attachment_id: int | None = None
     attachments: list[Attachment] | None = None
-    urls: list[MeterTriggerProcedureFieldUrl] | None = None
+    urls: list[ProcedureFieldUrl] | None = None
 
 
 class UploadedFile(APIModel):
     public_url: str | None = None
     filename: str | None = None
     file_key: str | None = None
-
-
-class WorkOrderOperator(OpenEnum):
-    INCREASEDBY = "increasedBy"
-    DECREASEDBY = "decreasedBy"
-
-
-class WorkOrderAutomationTriggerCondition(APIModel):
-    operator: WorkOrderOperator
-    value: float
-
-
-class WorkOrderAutomationTriggerInput(APIModel):
-    conditions: list[WorkOrderAutomationTriggerCondition]
-    meter_id: int
-
-
-class WorkOrderAutomationMeterTrigger(APIModel):
-    automation_trigger_input: WorkOrderAutomationTriggerInput | None = None
-    last_trigger_value: float | None = None
-    new_due_date_offset_seconds: int | None = None
 
 
 class WorkOrderPartStatus(OpenEnum):
@@ -250,90 +378,11 @@ class WorkOrderPartsAvailability(OpenEnum):
     PARTS_AVAILABLE_BUT_OVERCOMMITTED = "PARTS_AVAILABLE_BUT_OVERCOMMITTED"
 
 
-class WorkOrderProcedureFieldValueNote(APIModel):
-    text: str | None = None
-
-
-class WorkOrderProcedureFieldValue(APIModel):
-    text: str | None = None
-    attachment: Attachment | None = None
-    attachments: list[Attachment] | None = None
-    notes: WorkOrderProcedureFieldValueNote | None = None
-    has_attachments: bool | None = None
-
-
-class WorkOrderProcedureFieldMeter(APIModel):
-    id: int | None = None
-    name: str | None = None
-
-
-class WorkOrderProcedureFieldAssignee(APIModel):
-    user_ids: list[int] | None = None
-    team_ids: list[int] | None = None
-
-
-class WorkOrderProcedureField(APIModel):
-    id: int
-    parent_id: int | None = None
-    procedure_template_id: int | None = None
-    procedure_template_field_id: int | None = None
-    required: bool
-    description: str | None = None
-    type: MeterTriggerProcedureFieldType
-    label: str
-    max_score: float | None = None
-    score: float | None = None
-    value: WorkOrderProcedureFieldValue
-    meter: WorkOrderProcedureFieldMeter | None = None
-    assignees: WorkOrderProcedureFieldAssignee | None = None
-    is_date_and_time: bool | None = None
-
-
-class WorkOrderProcedure(APIModel):
-    id: int | None = None
-    template_ids: list[int] | None = None
-    title: str
-    max_score: float | None = None
-    score: float | None = None
-    fields_: list[WorkOrderProcedureField] = Field(alias="fields")
-
-
 class WorkOrderProgress(APIModel):
     open_count: float | None = None
     in_progress_count: float | None = None
     on_hold_count: float | None = None
     done_count: float | None = None
-
-
-class WorkOrderRecurrenceDaily(APIModel):
-    type: Literal["DAILY"]
-    automation_meter_trigger: WorkOrderAutomationMeterTrigger | None = None
-
-
-class WorkOrderRecurrenceMonthly(APIModel):
-    type: Literal["MONTHLY"]
-    interval: int | None = None
-    day: int
-    automation_meter_trigger: WorkOrderAutomationMeterTrigger | None = None
-
-
-class WorkOrderRecurrencePeriodically(APIModel):
-    type: Literal["PERIODICALLY"]
-    interval: int | None = None
-    automation_meter_trigger: WorkOrderAutomationMeterTrigger | None = None
-
-
-class WorkOrderRecurrenceWeekly(APIModel):
-    type: Literal["WEEKLY"]
-    interval: int | None = None
-    days: list[MeterReadingFrequencyWeeklyDay]
-    automation_meter_trigger: WorkOrderAutomationMeterTrigger | None = None
-
-
-class WorkOrderRecurrenceYearly(APIModel):
-    type: Literal["YEARLY"]
-    interval: int | None = None
-    automation_meter_trigger: WorkOrderAutomationMeterTrigger | None = None
 
 
 class WorkOrderStatus(OpenEnum):
@@ -345,17 +394,17 @@ class WorkOrderStatus(OpenEnum):
     SKIPPED = "SKIPPED"
 
 
+class WorkOrderSummary(APIModel):
+    content: str | None = None
+    summary: str | None = None
+    author_id: int | None = None
+
+
 class WorkOrderType(OpenEnum):
     CYCLE_COUNT = "CYCLE_COUNT"
     OTHER = "OTHER"
     PREVENTIVE = "PREVENTIVE"
     REACTIVE = "REACTIVE"
-
-
-class WorkOrderWorkOrderSummary(APIModel):
-    content: str | None = None
-    summary: str | None = None
-    author_id: int | None = None
 
 
 class WorkOrderUpdated(APIModel):
@@ -387,11 +436,11 @@ class WorkOrderUpdated(APIModel):
     priority: MeterTriggerPriority | None = None
     recurrence_info: (
         Annotated[
-            WorkOrderRecurrenceDaily
-            | WorkOrderRecurrenceWeekly
-            | WorkOrderRecurrenceMonthly
-            | WorkOrderRecurrenceYearly
-            | WorkOrderRecurrencePeriodically
+            RecurrenceDaily
+            | RecurrenceWeekly
+            | RecurrenceMonthly
+            | RecurrenceYearly
+            | RecurrencePeriodically
             | dict[str, Any],
             Field(union_mode="left_to_right"),
         ]
@@ -408,9 +457,9 @@ class WorkOrderUpdated(APIModel):
     vendor_ids: list[int] | None = None
     assignee_ids: list[int] | None = None
     team_ids: list[int] | None = None
-    procedure: WorkOrderProcedure | None = None
+    procedure: Procedure | None = None
     progress: WorkOrderProgress | None = None
-    work_order_summary: WorkOrderWorkOrderSummary | None = None
+    work_order_summary: WorkOrderSummary | None = None
 
 
 class WriteQuery(RequestModel):

@@ -9,6 +9,15 @@ from pydantic import Field
 
 from .._models import APIModel, OpenEnum, RequestModel
 
+__all__ = [
+    "ConversationListItem",
+    "ConversationListItemType",
+    "ConversationListQuery",
+    "ConversationListResponse",
+    "ConversationMember",
+    "ConversationMemberListResponse",
+]
+
 
 class ConversationListItemType(OpenEnum):
     GROUP = "GROUP"

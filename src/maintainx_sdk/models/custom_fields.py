@@ -5,9 +5,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from .._models import APIListModel, APIModel, OpenEnum, RequestModel
+
+__all__ = [
+    "CustomField",
+    "CustomField2",
+    "CustomFieldCreateBody",
+    "CustomFieldCreateResponse",
+    "CustomFieldInput",
+    "CustomFieldInput2",
+    "CustomFieldListResponse",
+    "CustomFieldType",
+    "CustomFieldUpdateBody",
+]
 
 
 class CustomFieldType(OpenEnum):
@@ -38,7 +48,7 @@ class CustomField2(APIModel):
     options: list[str] | None = None
 
 
-class CustomFieldFieldInput(RequestModel):
+class CustomFieldInput(RequestModel):
     label: str
     type: Literal["oneline", "multiline", "number", "singleSelect", "date", "datetime", "link"]
     options: list[str] | None = None
@@ -48,14 +58,14 @@ class CustomFieldFieldInput(RequestModel):
 
 
 class CustomFieldCreateBody(RequestModel):
-    fields_: list[CustomFieldFieldInput] = Field(alias="fields")
+    fields: list[CustomFieldInput]
 
 
 class CustomFieldCreateResponse(APIListModel[CustomField2]):
     """A bare JSON array returned by the API (iterate it, or use ``.root``)."""
 
 
-class CustomFieldFieldInput2(RequestModel):
+class CustomFieldInput2(RequestModel):
     label: str | None = None
     type: (
         Literal["oneline", "multiline", "number", "singleSelect", "date", "datetime", "link"] | None
@@ -72,4 +82,4 @@ class CustomFieldListResponse(APIListModel[CustomField]):
 
 
 class CustomFieldUpdateBody(RequestModel):
-    field: CustomFieldFieldInput2
+    field: CustomFieldInput2

@@ -11,6 +11,17 @@ from .._models import APIModel, RequestModel
 from .._types import LenientDatetime
 from .common import Attachment
 
+__all__ = [
+    "Attachment",
+    "Location",
+    "LocationCreateBody",
+    "LocationGetResponse",
+    "LocationListItem",
+    "LocationListQuery",
+    "LocationListResponse",
+    "LocationUpdateBody",
+]
+
 
 class Location(APIModel):
     id: int

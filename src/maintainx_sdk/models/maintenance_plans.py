@@ -11,6 +11,39 @@ from pydantic import Field
 from .._models import APIModel, OpenEnum, RequestModel
 from .._types import LenientDatetime
 
+__all__ = [
+    "MaintenancePlan",
+    "MaintenancePlanAddedUpdatedIntervalInput",
+    "MaintenancePlanAsset",
+    "MaintenancePlanCreateBody",
+    "MaintenancePlanCustomFieldValueInput",
+    "MaintenancePlanGetResponse",
+    "MaintenancePlanInterval",
+    "MaintenancePlanIntervalInput",
+    "MaintenancePlanIntervalStrategy",
+    "MaintenancePlanListResponse",
+    "MaintenancePlanPartsUsedInput",
+    "MaintenancePlanPlanAssetInput",
+    "MaintenancePlanPlanningHorizon",
+    "MaintenancePlanPlanningHorizonInput",
+    "MaintenancePlanPlanningHorizonUnit",
+    "MaintenancePlanRecurrenceDaily",
+    "MaintenancePlanRecurrenceDailyInput",
+    "MaintenancePlanRecurrenceMonthly",
+    "MaintenancePlanRecurrenceMonthlyInput",
+    "MaintenancePlanRecurrenceWeekly",
+    "MaintenancePlanRecurrenceWeeklyDay",
+    "MaintenancePlanRecurrenceWeeklyInput",
+    "MaintenancePlanRecurrenceYearly",
+    "MaintenancePlanRecurrenceYearlyInput",
+    "MaintenancePlanTriggerType",
+    "MaintenancePlanUnit",
+    "MaintenancePlanUpdateBody",
+    "MaintenancePlanWorkOrderBlueprintCreateBody",
+    "MaintenancePlanWorkOrderStartDateOffset",
+    "MaintenancePlanWorkOrderStartDateOffsetInput",
+]
+
 
 class MaintenancePlanUnit(OpenEnum):
     HOUR = "HOUR"

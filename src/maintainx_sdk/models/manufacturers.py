@@ -6,6 +6,14 @@ from __future__ import annotations
 from .._models import APIModel, RequestModel
 from .common import Manufacturer
 
+__all__ = [
+    "Manufacturer",
+    "ManufacturerCreateBody",
+    "ManufacturerGetResponse",
+    "ManufacturerListItem",
+    "ManufacturerListResponse",
+]
+
 
 class ManufacturerCreateBody(RequestModel):
     name: str

@@ -7,6 +7,13 @@ from pydantic import RootModel
 
 from .._models import APIListModel, APIModel, RequestModel
 
+__all__ = [
+    "MeterReading",
+    "MeterReadingCreateBody",
+    "MeterReadingCreateResponse",
+    "MeterReadingInput",
+]
+
 
 class MeterReading(APIModel):
     meter_id: int

@@ -10,12 +10,38 @@ from pydantic import Field
 
 from .._models import APIModel, OpenEnum, RequestModel
 from .._types import LenientDatetime
-from .common import (
-    MeterTriggerPartsUsedCopyOnRecurring,
-    MeterTriggerPriority,
-    MeterTriggerProcedureInput,
-    Row,
-)
+from .common import MeterTriggerPartsUsedCopyOnRecurring, MeterTriggerPriority, ProcedureInput, Row
+
+__all__ = [
+    "MeterTrigger",
+    "MeterTriggerCondition",
+    "MeterTriggerCreateBody",
+    "MeterTriggerDataPoint",
+    "MeterTriggerDataPointInput",
+    "MeterTriggerGetQuery",
+    "MeterTriggerGetResponse",
+    "MeterTriggerInput",
+    "MeterTriggerInput2",
+    "MeterTriggerListItem",
+    "MeterTriggerListQuery",
+    "MeterTriggerListResponse",
+    "MeterTriggerPartsUsed",
+    "MeterTriggerPartsUsedCopyOnRecurring",
+    "MeterTriggerPartsUsedInput",
+    "MeterTriggerPriority",
+    "MeterTriggerProcedure",
+    "MeterTriggerState",
+    "MeterTriggerType",
+    "MeterTriggerUpdateBody",
+    "MeterTriggerWorkOrderTemplate",
+    "MeterTriggerWorkOrderTemplateData",
+    "MeterTriggerWorkOrderTemplateDataDueDate",
+    "MeterTriggerWorkOrderTemplateDataDueDateInput",
+    "MeterTriggerWorkOrderTemplateDataInput",
+    "MeterTriggerWorkOrderTemplateUpdateBody",
+    "ProcedureInput",
+    "Row",
+]
 
 
 class MeterTriggerCondition(OpenEnum):
@@ -67,7 +93,7 @@ class MeterTriggerPartsUsed(APIModel):
 
 class MeterTriggerProcedure(APIModel):
     title: str
-    fields_: list[Row] = Field(alias="fields")
+    fields: list[Row]
 
 
 class MeterTriggerWorkOrderTemplateData(APIModel):
@@ -120,12 +146,12 @@ class MeterTrigger(APIModel):
     work_order_template: MeterTriggerWorkOrderTemplate | None = None
 
 
-class MeterTriggerMeterTriggerDataPointInput(RequestModel):
+class MeterTriggerDataPointInput(RequestModel):
     numerator: int
     denominator: int
 
 
-class MeterTriggerMeterTriggerInput(RequestModel):
+class MeterTriggerInput(RequestModel):
     meter_id: int
     work_order_template_id: int | None = None
     amount: float
@@ -138,7 +164,7 @@ class MeterTriggerMeterTriggerInput(RequestModel):
         "INCREMENTED_BY_BASED_ON_LAST_READING",
         "DECREMENTED_BY_BASED_ON_LAST_READING",
     ]
-    data_points: MeterTriggerMeterTriggerDataPointInput | None = None
+    data_points: MeterTriggerDataPointInput | None = None
     description: str | None = None
     min_date_for_processing: datetime | None = None
     name: str
@@ -166,7 +192,7 @@ class MeterTriggerWorkOrderTemplateDataInput(RequestModel):
     location_id: int | None = None
     parts_used: list[MeterTriggerPartsUsedInput] | None = None
     priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | None = None
-    procedure: MeterTriggerProcedureInput | None = None
+    procedure: ProcedureInput | None = None
     tags_ids: list[int] | None = None
     team_ids: list[int] | None = None
     title: str | None = None
@@ -181,7 +207,7 @@ class MeterTriggerWorkOrderTemplateUpdateBody(RequestModel):
 
 
 class MeterTriggerCreateBody(RequestModel):
-    meter_trigger: MeterTriggerMeterTriggerInput
+    meter_trigger: MeterTriggerInput
     work_order_template: MeterTriggerWorkOrderTemplateUpdateBody | None = None
 
 
@@ -191,6 +217,30 @@ class MeterTriggerGetQuery(RequestModel):
 
 class MeterTriggerGetResponse(APIModel):
     meter_trigger: MeterTrigger
+
+
+class MeterTriggerInput2(RequestModel):
+    meter_id: int | None = None
+    work_order_template_id: int | None = None
+    amount: float | None = None
+    condition: (
+        Literal[
+            "DECREMENTED_BY",
+            "INCREMENTED_BY",
+            "IS_EQUAL",
+            "IS_GREATER",
+            "IS_LESS",
+            "INCREMENTED_BY_BASED_ON_LAST_READING",
+            "DECREMENTED_BY_BASED_ON_LAST_READING",
+        ]
+        | None
+    ) = None
+    data_points: MeterTriggerDataPointInput | None = None
+    description: str | None = None
+    min_date_for_processing: datetime | None = None
+    name: str | None = None
+    next_trigger_value: float | None = None
+    period: int | None = None
 
 
 class MeterTriggerListItem(APIModel):
@@ -211,29 +261,5 @@ class MeterTriggerListResponse(APIModel):
     next_page_url: str | None = None
 
 
-class MeterTriggerMeterTriggerInput2(RequestModel):
-    meter_id: int | None = None
-    work_order_template_id: int | None = None
-    amount: float | None = None
-    condition: (
-        Literal[
-            "DECREMENTED_BY",
-            "INCREMENTED_BY",
-            "IS_EQUAL",
-            "IS_GREATER",
-            "IS_LESS",
-            "INCREMENTED_BY_BASED_ON_LAST_READING",
-            "DECREMENTED_BY_BASED_ON_LAST_READING",
-        ]
-        | None
-    ) = None
-    data_points: MeterTriggerMeterTriggerDataPointInput | None = None
-    description: str | None = None
-    min_date_for_processing: datetime | None = None
-    name: str | None = None
-    next_trigger_value: float | None = None
-    period: int | None = None
-
-
 class MeterTriggerUpdateBody(RequestModel):
-    meter_trigger: MeterTriggerMeterTriggerInput2 | None = None
+    meter_trigger: MeterTriggerInput2 | None = None

@@ -9,7 +9,41 @@ from pydantic import Field
 
 from .._models import APIModel, OpenEnum, RequestModel
 from .._types import LenientDatetime
-from .common import MeterAsset, MeterLocation, MeterReadingFrequencyWeeklyDay
+from .common import MeterAsset, MeterLocation, ReadingFrequencyWeeklyDay
+
+__all__ = [
+    "Meter",
+    "MeterAsset",
+    "MeterCreateBody",
+    "MeterGetQuery",
+    "MeterGetResponse",
+    "MeterLastReading",
+    "MeterListItem",
+    "MeterListQuery",
+    "MeterListResponse",
+    "MeterLocation",
+    "MeterMeasurementType",
+    "MeterReadingCreateBody2",
+    "MeterReadingCreateResponse2",
+    "MeterReadingFrequencyDaily",
+    "MeterReadingFrequencyDailyInput",
+    "MeterReadingFrequencyHourly",
+    "MeterReadingFrequencyHourlyInput",
+    "MeterReadingFrequencyMinutly",
+    "MeterReadingFrequencyMinutlyInput",
+    "MeterReadingFrequencyMonthly",
+    "MeterReadingFrequencyMonthlyInput",
+    "MeterReadingFrequencySecondly",
+    "MeterReadingFrequencySecondlyInput",
+    "MeterReadingFrequencyWeekly",
+    "MeterReadingFrequencyWeeklyInput",
+    "MeterReadingFrequencyYearly",
+    "MeterReadingFrequencyYearlyInput",
+    "MeterUpdateBody",
+    "MeterUpdateResponse",
+    "MeterUpdated",
+    "ReadingFrequencyWeeklyDay",
+]
 
 
 class MeterMeasurementType(OpenEnum):
@@ -41,7 +75,7 @@ class MeterReadingFrequencyDaily(APIModel):
 class MeterReadingFrequencyWeekly(APIModel):
     type: Literal["WEEKLY"]
     interval: int | None = None
-    days: list[MeterReadingFrequencyWeeklyDay] | None = None
+    days: list[ReadingFrequencyWeeklyDay] | None = None
 
 
 class MeterReadingFrequencyMonthly(APIModel):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from .._models import APIModel, RequestModel
 
+__all__ = ["Model", "ModelCreateBody", "ModelGetResponse", "ModelListItem", "ModelListResponse"]
+
 
 class Model(APIModel):
     id: int

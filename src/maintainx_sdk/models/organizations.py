@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from .._models import APIModel
 
+__all__ = ["OrganizationListItem", "OrganizationListResponse"]
+
 
 class OrganizationListItem(APIModel):
     id: int

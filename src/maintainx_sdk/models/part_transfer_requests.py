@@ -9,6 +9,18 @@ from pydantic import Field
 
 from .._models import APIModel, OpenEnum, RequestModel
 
+__all__ = [
+    "PartTransferRequest",
+    "PartTransferRequestCreateBody",
+    "PartTransferRequestDestinationLocation",
+    "PartTransferRequestDestinationLocationInput",
+    "PartTransferRequestGetResponse",
+    "PartTransferRequestListQuery",
+    "PartTransferRequestListResponse",
+    "PartTransferRequestStatus",
+    "PartTransferRequestUpdateBody",
+]
+
 
 class PartTransferRequestStatus(OpenEnum):
     APPROVED = "APPROVED"

@@ -12,6 +12,26 @@ from .._models import APIModel, RequestModel
 from .._types import LenientDatetime
 from .common import Attachment
 
+__all__ = [
+    "Attachment",
+    "Part",
+    "PartCommittedQuantityInput",
+    "PartCreateBody",
+    "PartGetResponse",
+    "PartListItem",
+    "PartListQuery",
+    "PartListResponse",
+    "PartLocation",
+    "PartLocationCommittedQuantity",
+    "PartLocationInput",
+    "PartLocationInput2",
+    "PartUpdateBody",
+    "PartUpdateResponse",
+    "PartUpdated",
+    "PartVendor",
+    "PartVendorInput",
+]
+
 
 class PartLocationCommittedQuantity(APIModel):
     kitted: int | None = None

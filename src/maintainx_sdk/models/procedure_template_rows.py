@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import APIModel, RequestModel
-from .common import MeterTriggerProcedureFieldUrlInput, Row
+from .common import ProcedureFieldUrlInput, Row
+
+__all__ = [
+    "ProcedureFieldUrlInput",
+    "ProcedureTemplateRowUpdateBody",
+    "ProcedureTemplateRowUpdateResponse",
+    "Row",
+]
 
 
 class ProcedureTemplateRowUpdateBody(RequestModel):
@@ -33,7 +40,7 @@ class ProcedureTemplateRowUpdateBody(RequestModel):
     ) = None
     description: str | None = None
     choices: list[str] | None = None
-    urls: list[MeterTriggerProcedureFieldUrlInput] | None = None
+    urls: list[ProcedureFieldUrlInput] | None = None
     meter_id: int | None = None
     is_date_and_time: bool | None = None
     index: float | None = None

@@ -9,7 +9,23 @@ from pydantic import Field
 
 from .._models import APIModel, RequestModel
 from .._types import LenientDatetime
-from .common import MeterTriggerProcedureFieldInput, MeterTriggerProcedureFieldUrlInput, Row
+from .common import ProcedureFieldInput, ProcedureFieldUrlInput, Row
+
+__all__ = [
+    "ProcedureFieldInput",
+    "ProcedureFieldUrlInput",
+    "ProcedureTemplate",
+    "ProcedureTemplateCreateBody",
+    "ProcedureTemplateCreateResponse",
+    "ProcedureTemplateFieldVariant2Input",
+    "ProcedureTemplateGetQuery",
+    "ProcedureTemplateGetResponse",
+    "ProcedureTemplateListItem",
+    "ProcedureTemplateListQuery",
+    "ProcedureTemplateListResponse",
+    "ProcedureTemplateUpdateBody",
+    "Row",
+]
 
 
 class ProcedureTemplate(APIModel):
@@ -23,12 +39,12 @@ class ProcedureTemplate(APIModel):
 
 class ProcedureTemplateCreateBody(RequestModel):
     title: str
-    fields_: list[MeterTriggerProcedureFieldInput] = Field(alias="fields")
+    fields: list[ProcedureFieldInput]
 
 
 class ProcedureTemplateCreateResponse(APIModel):
     id: int
-    fields_: list[Row] = Field(alias="fields")
+    fields: list[Row]
 
 
 class ProcedureTemplateFieldVariant2Input(RequestModel):
@@ -56,7 +72,7 @@ class ProcedureTemplateFieldVariant2Input(RequestModel):
     ) = None
     description: str | None = None
     choices: list[str] | None = None
-    urls: list[MeterTriggerProcedureFieldUrlInput] | None = None
+    urls: list[ProcedureFieldUrlInput] | None = None
     meter_id: int | None = None
     is_date_and_time: bool | None = None
     index: float | None = None
@@ -91,6 +107,4 @@ class ProcedureTemplateListResponse(APIModel):
 class ProcedureTemplateUpdateBody(RequestModel):
     title: str | None = None
     description: str | None = None
-    fields_: list[MeterTriggerProcedureFieldInput | ProcedureTemplateFieldVariant2Input] | None = (
-        Field(default=None, alias="fields")
-    )
+    fields: list[ProcedureFieldInput | ProcedureTemplateFieldVariant2Input] | None = None

@@ -12,6 +12,35 @@ from .._models import APIModel, OpenEnum, RequestModel
 from .._types import LenientDatetime
 from .common import Attachment
 
+__all__ = [
+    "Attachment",
+    "PurchaseOrder",
+    "PurchaseOrderAddress",
+    "PurchaseOrderAddressInput",
+    "PurchaseOrderCost",
+    "PurchaseOrderCostInput",
+    "PurchaseOrderCostInput2",
+    "PurchaseOrderCostType",
+    "PurchaseOrderCreateBody",
+    "PurchaseOrderCreateResponse",
+    "PurchaseOrderEmailCreateBody",
+    "PurchaseOrderGetResponse",
+    "PurchaseOrderItem",
+    "PurchaseOrderItemFulfillment",
+    "PurchaseOrderItemInput",
+    "PurchaseOrderItemInput2",
+    "PurchaseOrderItemVariant1FulfillmentInput",
+    "PurchaseOrderItemVariant1Input",
+    "PurchaseOrderItemVariant2Input",
+    "PurchaseOrderListItem",
+    "PurchaseOrderListQuery",
+    "PurchaseOrderListResponse",
+    "PurchaseOrderSetStatusBody",
+    "PurchaseOrderUpdateBody",
+    "PurchaseOrderUpdateFulfillmentBody",
+    "PurchaseOrderUpdateResponse",
+]
+
 
 class PurchaseOrderItemFulfillment(APIModel):
     id: int | None = None

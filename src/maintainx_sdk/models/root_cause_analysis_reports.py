@@ -12,6 +12,23 @@ from .._models import APIModel, OpenEnum, RequestModel
 from .._types import LenientDatetime
 from .common import MeterAsset, RootCauseAnalysisReportMainAssetStatus
 
+__all__ = [
+    "MeterAsset",
+    "RootCauseAnalysisReport",
+    "RootCauseAnalysisReportGetQuery",
+    "RootCauseAnalysisReportGetResponse",
+    "RootCauseAnalysisReportListItem",
+    "RootCauseAnalysisReportListQuery",
+    "RootCauseAnalysisReportListResponse",
+    "RootCauseAnalysisReportMainAssetStatus",
+    "RootCauseAnalysisReportNote",
+    "RootCauseAnalysisReportProblem",
+    "RootCauseAnalysisReportProblemCategory",
+    "RootCauseAnalysisReportProblemStepOption",
+    "RootCauseAnalysisReportStatus",
+    "RootCauseAnalysisReportStepType",
+]
+
 
 class RootCauseAnalysisReportStatus(OpenEnum):
     DONE = "DONE"

@@ -8,6 +8,21 @@ from typing import Literal
 from .._models import APIModel, OpenEnum, RequestModel
 from .common import Manufacturer
 
+__all__ = [
+    "Manufacturer",
+    "Team",
+    "TeamCreateBody",
+    "TeamGetResponse",
+    "TeamListResponse",
+    "TeamMember",
+    "TeamMemberCreateBody",
+    "TeamMemberListResponse",
+    "TeamMemberTeamRole",
+    "TeamMemberUpdateBody",
+    "TeamMemberUpdateResponse",
+    "TeamUpdateBody",
+]
+
 
 class Team(APIModel):
     id: int

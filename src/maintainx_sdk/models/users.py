@@ -10,6 +10,21 @@ from pydantic import Field
 from .._models import APIModel, OpenEnum, RequestModel
 from .._types import LenientDatetime
 
+__all__ = [
+    "User",
+    "UserAuthType",
+    "UserCreateBody",
+    "UserGetResponse",
+    "UserListItem",
+    "UserListQuery",
+    "UserListResponse",
+    "UserMessageCreateResponse",
+    "UserRole",
+    "UserUpdateBody",
+    "UserUpdateResponse",
+    "UserUpdated",
+]
+
 
 class UserRole(OpenEnum):
     ADMIN = "ADMIN"

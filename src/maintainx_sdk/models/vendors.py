@@ -11,6 +11,23 @@ from .._models import APIModel, RequestModel
 from .._types import LenientDatetime
 from .common import Attachment
 
+__all__ = [
+    "Attachment",
+    "Vendor",
+    "VendorContact",
+    "VendorContactCreateBody",
+    "VendorContactGetResponse",
+    "VendorContactListResponse",
+    "VendorContactUpdateBody",
+    "VendorContactUpdateResponse",
+    "VendorCreateBody",
+    "VendorGetResponse",
+    "VendorListItem",
+    "VendorListQuery",
+    "VendorListResponse",
+    "VendorUpdateBody",
+]
+
 
 class Vendor(APIModel):
     id: int

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from .._models import APIListModel, APIModel
 
+__all__ = ["Version", "VersionListResponse"]
+
 
 class Version(APIModel):
     version: str

@@ -14,21 +14,85 @@ from .common import (
     Attachment,
     MeterTriggerPartsUsedCopyOnRecurring,
     MeterTriggerPriority,
-    MeterTriggerProcedureInput,
+    Procedure,
+    ProcedureInput,
+    RecurrenceDaily,
+    RecurrenceMonthly,
+    RecurrencePeriodically,
+    RecurrenceWeekly,
+    RecurrenceYearly,
     WorkOrderPartsAvailability,
     WorkOrderPartStatus,
-    WorkOrderProcedure,
     WorkOrderProgress,
-    WorkOrderRecurrenceDaily,
-    WorkOrderRecurrenceMonthly,
-    WorkOrderRecurrencePeriodically,
-    WorkOrderRecurrenceWeekly,
-    WorkOrderRecurrenceYearly,
     WorkOrderStatus,
+    WorkOrderSummary,
     WorkOrderType,
     WorkOrderUpdated,
-    WorkOrderWorkOrderSummary,
 )
+
+__all__ = [
+    "Assignee",
+    "AssigneeInput",
+    "AssigneeType",
+    "Attachment",
+    "CostRow",
+    "CostRowType",
+    "Costs",
+    "MeterTriggerPartsUsedCopyOnRecurring",
+    "MeterTriggerPriority",
+    "Procedure",
+    "ProcedureInput",
+    "RecurrenceDaily",
+    "RecurrenceMonthly",
+    "RecurrencePeriodically",
+    "RecurrenceWeekly",
+    "RecurrenceYearly",
+    "WorkOrder",
+    "WorkOrderAsset",
+    "WorkOrderAutomationMeterTriggerInput",
+    "WorkOrderAutomationTriggerConditionInput",
+    "WorkOrderAutomationTriggerInput2",
+    "WorkOrderComment",
+    "WorkOrderCommentListResponse",
+    "WorkOrderCostCreateBody",
+    "WorkOrderCostCreateResponse",
+    "WorkOrderCostExpenseInput",
+    "WorkOrderCostListResponse",
+    "WorkOrderCostTimeInput",
+    "WorkOrderCreateBody",
+    "WorkOrderEmailCreateBody",
+    "WorkOrderEmailExportOptionInput",
+    "WorkOrderGetQuery",
+    "WorkOrderGetResponse",
+    "WorkOrderListItem",
+    "WorkOrderListQuery",
+    "WorkOrderListResponse",
+    "WorkOrderLocation",
+    "WorkOrderPart",
+    "WorkOrderPartStatus",
+    "WorkOrderPartsAvailability",
+    "WorkOrderPartsUsedInput",
+    "WorkOrderPartsUsedInput2",
+    "WorkOrderProgress",
+    "WorkOrderRecurrenceDailyInput",
+    "WorkOrderRecurrenceMonthlyInput",
+    "WorkOrderRecurrencePeriodicallyInput",
+    "WorkOrderRecurrenceWeeklyInput",
+    "WorkOrderRecurrenceYearlyInput",
+    "WorkOrderSetPartStatusBody",
+    "WorkOrderSetPartStatusResponse",
+    "WorkOrderSetStatusBody",
+    "WorkOrderStatus",
+    "WorkOrderSubWorkOrder",
+    "WorkOrderSubWorkOrderListQuery",
+    "WorkOrderSubWorkOrderListResponse",
+    "WorkOrderSummary",
+    "WorkOrderType",
+    "WorkOrderUpdateBody",
+    "WorkOrderUpdateQuery",
+    "WorkOrderUpdateResponse",
+    "WorkOrderUpdated",
+]
 
 
 class AssigneeType(OpenEnum):
@@ -138,11 +202,11 @@ class WorkOrder(APIModel):
     priority: MeterTriggerPriority | None = None
     recurrence_info: (
         Annotated[
-            WorkOrderRecurrenceDaily
-            | WorkOrderRecurrenceWeekly
-            | WorkOrderRecurrenceMonthly
-            | WorkOrderRecurrenceYearly
-            | WorkOrderRecurrencePeriodically
+            RecurrenceDaily
+            | RecurrenceWeekly
+            | RecurrenceMonthly
+            | RecurrenceYearly
+            | RecurrencePeriodically
             | dict[str, Any],
             Field(union_mode="left_to_right"),
         ]
@@ -159,9 +223,9 @@ class WorkOrder(APIModel):
     vendor_ids: list[int] | None = None
     assignee_ids: list[int] | None = None
     team_ids: list[int] | None = None
-    procedure: WorkOrderProcedure | None = None
+    procedure: Procedure | None = None
     progress: WorkOrderProgress | None = None
-    work_order_summary: WorkOrderWorkOrderSummary | None = None
+    work_order_summary: WorkOrderSummary | None = None
     assignees: list[Assignee] | None = None
     asset: WorkOrderAsset | None = None
     location: WorkOrderLocation | None = None
@@ -171,18 +235,18 @@ class WorkOrder(APIModel):
     expenditures: list[CostRow] | None = None
 
 
-class WorkOrderAutomationTriggerInputConditionInput(RequestModel):
+class WorkOrderAutomationTriggerConditionInput(RequestModel):
     operator: Literal["increasedBy", "decreasedBy"]
     value: float
 
 
-class WorkOrderAutomationTriggerInputInput(RequestModel):
-    conditions: list[WorkOrderAutomationTriggerInputConditionInput]
+class WorkOrderAutomationTriggerInput2(RequestModel):
+    conditions: list[WorkOrderAutomationTriggerConditionInput]
     meter_id: int
 
 
 class WorkOrderAutomationMeterTriggerInput(RequestModel):
-    automation_trigger_input: WorkOrderAutomationTriggerInputInput | None = None
+    automation_trigger_input: WorkOrderAutomationTriggerInput2 | None = None
     last_trigger_value: float | None = None
     new_due_date_offset_seconds: int | None = None
 
@@ -295,7 +359,7 @@ class WorkOrderCreateBody(RequestModel):
     start_date: datetime | None = None
     location_id: int | None = None
     priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | None = None
-    procedure: MeterTriggerProcedureInput | None = None
+    procedure: ProcedureInput | None = None
     procedure_template_id: int | None = None
     repeatability: (
         Annotated[
@@ -398,11 +462,11 @@ class WorkOrderListItem(APIModel):
     priority: MeterTriggerPriority | None = None
     recurrence_info: (
         Annotated[
-            WorkOrderRecurrenceDaily
-            | WorkOrderRecurrenceWeekly
-            | WorkOrderRecurrenceMonthly
-            | WorkOrderRecurrenceYearly
-            | WorkOrderRecurrencePeriodically
+            RecurrenceDaily
+            | RecurrenceWeekly
+            | RecurrenceMonthly
+            | RecurrenceYearly
+            | RecurrencePeriodically
             | dict[str, Any],
             Field(union_mode="left_to_right"),
         ]
@@ -413,14 +477,14 @@ class WorkOrderListItem(APIModel):
     type: WorkOrderType | None = None
     extra_fields: dict[str, str] | None = None
     vendor_ids: list[int] | None = None
-    work_order_summary: WorkOrderWorkOrderSummary | None = None
+    work_order_summary: WorkOrderSummary | None = None
     assignees: list[Assignee] | None = None
     categories: list[str] | None = None
     thumbnail: Attachment | None = None
     asset: WorkOrderAsset | None = None
     location: WorkOrderLocation | None = None
     parts: list[WorkOrderPart] | None = None
-    procedure: WorkOrderProcedure | None = None
+    procedure: Procedure | None = None
     times: list[CostRow] | None = None
     time_items: list[CostRow] | None = None
     expenditures: list[CostRow] | None = None
@@ -556,7 +620,7 @@ class WorkOrderSubWorkOrder(APIModel):
     categories: list[str] | None = None
     estimated_time: int | None = None
     extra_fields: dict[str, str] | None = None
-    procedure: WorkOrderProcedure | None = None
+    procedure: Procedure | None = None
 
 
 class WorkOrderSubWorkOrderListQuery(RequestModel):
@@ -603,7 +667,7 @@ class WorkOrderUpdateBody(RequestModel):
     start_date: datetime | None = None
     location_id: int | None = None
     priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | None = None
-    procedure: MeterTriggerProcedureInput | None = None
+    procedure: ProcedureInput | None = None
     procedure_template_id: int | None = None
     recurrence_info: (
         Annotated[

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from .._models import APIModel, RequestModel
 
+__all__ = ["WorkPermit", "WorkPermitSignBody", "WorkPermitSignResponse", "WorkPermitWorkOrder"]
+
+
+class WorkPermit(APIModel):
+    id: int
+    status: str
+
 
 class WorkPermitSignBody(RequestModel):
     external_link_uuid: str
     signer_name: str
-
-
-class WorkPermitWorkPermit(APIModel):
-    id: int
-    status: str
 
 
 class WorkPermitWorkOrder(APIModel):
@@ -23,5 +25,5 @@ class WorkPermitWorkOrder(APIModel):
 
 class WorkPermitSignResponse(APIModel):
     success: bool
-    work_permit: WorkPermitWorkPermit
+    work_permit: WorkPermit
     work_order: WorkPermitWorkOrder

@@ -5,6 +5,17 @@ from __future__ import annotations
 
 from .._models import APIModel, RequestModel
 
+__all__ = [
+    "WorkRequestPortal",
+    "WorkRequestPortalCreateBody",
+    "WorkRequestPortalGetResponse",
+    "WorkRequestPortalListItem",
+    "WorkRequestPortalListResponse",
+    "WorkRequestPortalUpdateBody",
+    "WorkRequestPortalUpdateResponse",
+    "WorkRequestPortalUpdated",
+]
+
 
 class WorkRequestPortal(APIModel):
     id: int

@@ -11,6 +11,26 @@ from .._models import APIModel, OpenEnum, RequestModel
 from .._types import LenientDatetime
 from .common import Attachment, MeterAsset, MeterLocation, MeterTriggerPriority, WorkOrderUpdated
 
+__all__ = [
+    "Attachment",
+    "MeterAsset",
+    "MeterLocation",
+    "MeterTriggerPriority",
+    "WorkOrderUpdated",
+    "WorkRequest",
+    "WorkRequestCreateBody",
+    "WorkRequestCreatorContactInfo",
+    "WorkRequestCreatorContactInfoType",
+    "WorkRequestGetQuery",
+    "WorkRequestGetResponse",
+    "WorkRequestListQuery",
+    "WorkRequestListResponse",
+    "WorkRequestRequestStatus",
+    "WorkRequestUpdateBody",
+    "WorkRequestUpdateResponse",
+    "WorkRequestUpdated",
+]
+
 
 class WorkRequestRequestStatus(OpenEnum):
     PENDING = "PENDING"

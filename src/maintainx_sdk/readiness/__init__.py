@@ -62,10 +62,13 @@ def _context(
     webhooks: bool | None,
     webhook_secret: str | None,
 ) -> CheckContext:
+    project = Path(project_dir).resolve() if project_dir is not None else None
+    if project is not None and not project.is_dir():
+        raise ConfigurationError(f"project_dir {str(project)!r} is not a directory")
     return CheckContext(
         client=client,
         config=client.config if client is not None else None,
-        project_dir=Path(project_dir).resolve() if project_dir is not None else None,
+        project_dir=project,
         replicas=replicas,
         sync=sync,
         webhooks=webhooks,
@@ -86,11 +89,12 @@ def _report(results: list[CheckResult]) -> ReadinessReport:
 
 
 def probe_client(client: Any, timeout: float) -> Any:
-    """A view of ``client`` with a short deadline and, where supported, no retries."""
+    """A view of ``client`` with a short deadline and, where supported, one retry at most
+    (a transient failure should not fail the gate; a dead API should fail it fast)."""
     params = inspect.signature(client.with_options).parameters
     kwargs: dict[str, Any] = {"timeout": timeout}
     if "max_retries" in params:
-        kwargs["max_retries"] = 0
+        kwargs["max_retries"] = 1
     return client.with_options(**kwargs)
 
 

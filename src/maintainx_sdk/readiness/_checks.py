@@ -48,6 +48,15 @@ def _module_present(name: str) -> bool:
         return False
 
 
+def _missing_part(
+    cid: str, title: str, priority: Priority, module: str, status: Status, evidence: str, fix: str
+) -> CheckResult:
+    """No part of this kind on the client: turned off (``status``), or absent from this build."""
+    if _module_present(module):
+        return result(cid, title, priority, status, evidence, fix)
+    return result(cid, title, priority, "skip", f"this SDK build lacks it ({module} is absent)")
+
+
 # -- P0: secrets ------------------------------------------------------------------------------
 
 
@@ -132,21 +141,14 @@ def check_retry(ctx: CheckContext) -> CheckResult:
         return _no_client("retry.policy", title, "P0", ctx)
     policy = ctx.component("retry")
     if policy is None:
-        if _module_present("maintainx_sdk.retry"):
-            return result(
-                "retry.policy",
-                title,
-                "P0",
-                "fail",
-                "retries are disabled on this client",
-                "Build the client with the default RetryPolicy (do not pass retry=None).",
-            )
-        return result(
+        return _missing_part(
             "retry.policy",
             title,
             "P0",
-            "skip",
-            "this SDK build has no retry policy (maintainx_sdk.retry is absent)",
+            "maintainx_sdk.retry",
+            "fail",
+            "retries are disabled on this client",
+            "Build the client with the default RetryPolicy (do not pass retry=None).",
         )
     statuses = _as_int_set(
         first_attr(
@@ -161,6 +163,9 @@ def check_retry(ctx: CheckContext) -> CheckResult:
     )
     missing = sorted({429, 500, 502, 503, 504} - statuses) if statuses else []
     facts = f"{type(policy).__name__}: max_attempts={attempts}, statuses={sorted(statuses)}"
+    base, cap = first_attr(policy, "backoff_base"), first_attr(policy, "backoff_cap")
+    if base is not None:
+        facts += f", backoff {base:g}s..{cap:g}s with jitter"
     if honours is not None:
         facts += f", honours Retry-After={bool(honours)}"
     problems = []
@@ -212,21 +217,14 @@ def check_breaker(ctx: CheckContext) -> CheckResult:
     breaker = ctx.component("breaker")
     stats_states: dict[str, str] = ctx.client.stats().breaker_states
     if breaker is None:
-        if _module_present("maintainx_sdk.breaker"):
-            return result(
-                "retry.breaker",
-                title,
-                "P0",
-                "warn",
-                "no circuit breaker on this client: an API outage is retried call after call",
-                "Keep the default BreakerPolicy (do not pass breaker=None).",
-            )
-        return result(
+        return _missing_part(
             "retry.breaker",
             title,
             "P0",
-            "skip",
-            "this SDK build has no circuit breaker (maintainx_sdk.breaker is absent)",
+            "maintainx_sdk.breaker",
+            "warn",
+            "no circuit breaker on this client: an API outage is retried call after call",
+            "Keep the default BreakerPolicy (not BreakerPolicy.disabled()).",
         )
     state = breaker_state(breaker) or (max(stats_states.values()) if stats_states else "closed")
     if state == "open":
@@ -239,9 +237,65 @@ def check_breaker(ctx: CheckContext) -> CheckResult:
             "Check the API status and network; the breaker half-opens after its reset timeout.",
             state=state,
         )
+    policy = getattr(breaker, "policy", None)
+    details = ""
+    if policy is not None:
+        details = (
+            f" (opens after {first_attr(policy, 'fail_max')} consecutive failures, "
+            f"probes after {first_attr(policy, 'reset_timeout')} s)"
+        )
     return result(
-        "retry.breaker", title, "P0", "pass", f"{type(breaker).__name__} is {state}", state=state
+        "retry.breaker",
+        title,
+        "P0",
+        "pass",
+        f"{type(breaker).__name__} is {state}{details}",
+        state=state,
     )
+
+
+def check_rate_limiter(ctx: CheckContext) -> CheckResult:
+    title = "client-side rate limiter paces calls under the quota"
+    if ctx.client is None:
+        return _no_client("retry.rate_limiter", title, "P0", ctx)
+    limiter = ctx.component("rate_limiter")
+    if limiter is None:
+        return _missing_part(
+            "retry.rate_limiter",
+            title,
+            "P0",
+            "maintainx_sdk.ratelimit",
+            "warn",
+            "client-side rate limiting is off: bursts are paced only by 429s",
+            "Keep the default RateLimit() (100/60 s per user, 500/60 s per organization).",
+        )
+    policy = getattr(limiter, "policy", None)
+    quotas = []
+    for scope in ("user", "organization"):
+        quota = getattr(policy, scope, None)
+        if quota is not None:
+            quotas.append(f"{scope} {_quota_text(quota)}")
+    backend = getattr(limiter, "backend", None)
+    backend_name = type(backend).__name__ if backend is not None else "in-process"
+    facts = f"{', '.join(quotas) or 'custom quotas'}; backend {backend_name}"
+    shared = backend is not None and "memory" not in backend_name.lower()
+    if ctx.replicas is not None and ctx.replicas > 1 and not shared:
+        return result(
+            "retry.rate_limiter",
+            title,
+            "P0",
+            "warn",
+            f"{facts}: {ctx.replicas} replicas each pace alone against one shared quota",
+            "Share the quota with the Redis backend (RateLimiter(RateLimit(...), "
+            "backend=RedisRateLimitBackend(...))).",
+        )
+    return result("retry.rate_limiter", title, "P0", "pass", facts)
+
+
+def _quota_text(quota: Any) -> str:
+    limit = first_attr(quota, "limit", "requests", "count")
+    period = first_attr(quota, "period", "seconds", "window")
+    return f"{limit}/{period:g} s" if limit is not None and period is not None else str(quota)
 
 
 def check_timeout(ctx: CheckContext) -> CheckResult:
@@ -549,24 +603,18 @@ def check_cache(ctx: CheckContext) -> CheckResult:
         return _no_client("caching.static", title, "P1", ctx)
     cache = ctx.component("cache")
     if cache is None:
-        if _module_present("maintainx_sdk.cache"):
-            return result(
-                "caching.static",
-                title,
-                "P1",
-                "warn",
-                "no degradation cache: users/locations/teams reads fail while the API is down",
-                "Keep the default CachePolicy (do not pass cache=None).",
-            )
-        return result(
+        return _missing_part(
             "caching.static",
             title,
             "P1",
-            "skip",
-            "this SDK build has no cache (maintainx_sdk.cache is absent)",
+            "maintainx_sdk.cache",
+            "warn",
+            "no degradation cache: users/locations/teams reads fail while the API is down",
+            "Keep the default CachePolicy (not CachePolicy.disabled()).",
         )
-    ttl = first_attr(cache, "ttl", "default_ttl")
-    size = first_attr(cache, "maxsize", "max_size")
+    policy = getattr(cache, "policy", cache)
+    ttl = first_attr(policy, "ttl", "default_ttl")
+    size = first_attr(policy, "maxsize", "max_size")
     return result(
         "caching.static",
         title,
@@ -698,9 +746,7 @@ def check_sync_lag(ctx: CheckContext) -> CheckResult:
     stats = _stats(ctx)
     lag = stats.sync_lag if stats is not None else None
     if lag is None and ctx.sync is not None:
-        lag = first_attr(ctx.sync, "lag", "sync_lag")
-        lag = lag() if callable(lag) else lag
-        lag = getattr(lag, "total_seconds", lambda: lag)()
+        lag = sync_lag_of(ctx.sync)
     if lag is None:
         return result("alerts.sync_lag", title, "P1", "skip", "no sync has reported its lag")
     if float(lag) > MAX_SYNC_LAG_SECONDS:
@@ -716,6 +762,21 @@ def check_sync_lag(ctx: CheckContext) -> CheckResult:
     return result(
         "alerts.sync_lag", title, "P1", "pass", f"sync is {float(lag):.0f} s behind", lag=float(lag)
     )
+
+
+def sync_lag_of(sync: Any) -> float | None:
+    """Seconds behind, from a sync object (``status().lag``, ``lag``) when it tells."""
+    status = getattr(sync, "status", None)
+    if callable(status):
+        try:
+            value = getattr(status(), "lag", None)
+        except Exception:  # a broken checkpoint store must not crash the report
+            value = None
+    else:
+        value = first_attr(sync, "lag", "sync_lag")
+    if value is None:
+        return None
+    return float(getattr(value, "total_seconds", lambda: value)())
 
 
 # -- P2 -----------------------------------------------------------------------------------------
@@ -745,6 +806,7 @@ STATIC_CHECKS: tuple[Check, ...] = (
     check_webhook_secret,
     check_retry,
     check_breaker,
+    check_rate_limiter,
     check_timeout,
     check_page_size,
     check_idempotency,

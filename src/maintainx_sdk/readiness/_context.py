@@ -44,7 +44,9 @@ class CheckContext:
 def find_component(client: Any, kind: str) -> Any:
     if client is None:
         return None
-    holders = [client, getattr(client, "_pipeline", None), getattr(client, "_options", None)]
+    # Per-call options first (what calls through this view use), then the client, then its
+    # pipeline (where the hardening parts live).
+    holders = [getattr(client, "_options", None), client, getattr(client, "_pipeline", None)]
     for holder in holders:
         if holder is None:
             continue

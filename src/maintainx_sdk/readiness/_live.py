@@ -22,8 +22,10 @@ from ..errors import (
     AuthenticationError,
     BadRequestError,
     CircuitOpenError,
+    InternalServerError,
     MaintainXError,
     PermissionDeniedError,
+    RateLimitError,
 )
 from ._checks import result
 from ._context import CheckContext
@@ -105,26 +107,12 @@ def live_results(facts: ProbeFacts, ctx: CheckContext) -> list[CheckResult]:
     base = ctx.config.base_url if ctx.config is not None else "?"
     err = users.error
     if isinstance(err, APIConnectionError):
-        fix = _fix_for_connection(ctx, err)
-        out.append(
-            result(
-                "health.api_reachable",
-                "API reachable, and its latency",
-                "P0",
-                "fail",
-                f"{base} unreachable: {type(err).__name__}: {err}",
-                fix,
-            )
-        )
-        out += [
-            r
-            for r in skipped_live("not checked: the API is unreachable")
-            if r.id != "health.api_reachable"
-        ]
-        return out
-
-    # Reachability: any HTTP answer means the API is reachable.
+        evidence = f"{base} unreachable: {type(err).__name__}: {err}"
+        return _unreachable(evidence, _fix_for_connection(ctx, err))
     answer = users.response.meta if users.response is not None else None
+    if answer is not None and answer.stale:  # a degradation-cache copy: the API did not answer
+        evidence = f"{base} did not answer; the probe was served from the degradation cache"
+        return _unreachable(evidence, _fix_for_connection(ctx, APIConnectionError("stale")))
     if answer is not None:
         elapsed = answer.elapsed
         status: Status = "warn" if elapsed > SLOW_PROBE_SECONDS else "pass"
@@ -142,13 +130,17 @@ def live_results(facts: ProbeFacts, ctx: CheckContext) -> list[CheckResult]:
             )
         )
     else:
+        failing = isinstance(err, InternalServerError)
         out.append(
             result(
                 "health.api_reachable",
                 "API reachable, and its latency",
                 "P0",
-                "pass",
-                f"{base} answered ({type(err).__name__})",
+                "warn" if failing else "pass",
+                f"{base} answered ({type(err).__name__}: {err})",
+                "The API is failing on its side; check the MaintainX status page."
+                if failing
+                else "",
             )
         )
 
@@ -156,6 +148,14 @@ def live_results(facts: ProbeFacts, ctx: CheckContext) -> list[CheckResult]:
     out.append(_org_result(facts, ctx))
     out.append(_headroom_result(users, err))
     return out
+
+
+def _unreachable(evidence: str, fix: str) -> list[CheckResult]:
+    reach = result(
+        "health.api_reachable", "API reachable, and its latency", "P0", "fail", evidence, fix
+    )
+    rest = skipped_live("not checked: the API is unreachable")
+    return [reach, *(r for r in rest if r.id != reach.id)]
 
 
 def _key_result(users: Outcome) -> CheckResult:
@@ -189,6 +189,15 @@ def _key_result(users: Outcome) -> CheckResult:
             "P0",
             "pass",
             "the key is valid (the API asked for an organization)",
+        )
+    if isinstance(err, RateLimitError | InternalServerError):
+        return result(
+            "auth.key_valid",
+            title,
+            "P0",
+            "warn",
+            f"not verified: the API answered {err.status_code}",
+            "Run the check again once the API answers normally.",
         )
     status = err.status_code if isinstance(err, APIStatusError) else None
     return result(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -51,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:
         return int(exc.code or 0)
+    if args.project_dir is not None and not os.path.isdir(args.project_dir):
+        print(f"maintainx-sdk readiness: --project-dir {args.project_dir!r} is not a directory",
+              file=sys.stderr)  # fmt: skip
+        return 2
     try:
         client: MaintainX | None = MaintainX(base_url=args.base_url)
     except ConfigurationError:

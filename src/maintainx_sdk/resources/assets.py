@@ -238,8 +238,8 @@ class Assets(SyncAPIResource):
                     custom_fields,
                     frozenset(
                         [
-                            "createdAtGte",
-                            "createdAtLte",
+                            "createdAt[gte]",
+                            "createdAt[lte]",
                             "created_at_gte",
                             "created_at_lte",
                             "cursor",
@@ -251,8 +251,8 @@ class Assets(SyncAPIResource):
                             "manufacturer",
                             "model",
                             "sort",
-                            "updatedAtGte",
-                            "updatedAtLte",
+                            "updatedAt[gte]",
+                            "updatedAt[lte]",
                             "updated_at_gte",
                             "updated_at_lte",
                         ]
@@ -531,8 +531,8 @@ class AsyncAssets(AsyncAPIResource):
                     custom_fields,
                     frozenset(
                         [
-                            "createdAtGte",
-                            "createdAtLte",
+                            "createdAt[gte]",
+                            "createdAt[lte]",
                             "created_at_gte",
                             "created_at_lte",
                             "cursor",
@@ -544,8 +544,8 @@ class AsyncAssets(AsyncAPIResource):
                             "manufacturer",
                             "model",
                             "sort",
-                            "updatedAtGte",
-                            "updatedAtLte",
+                            "updatedAt[gte]",
+                            "updatedAt[lte]",
                             "updated_at_gte",
                             "updated_at_lte",
                         ]

@@ -71,14 +71,14 @@ class CustomFields(SyncAPIResource):
         self,
         entity: str,
         *,
-        fields_: Sequence[_m.CustomFieldFieldInput | Mapping[str, Any]],
+        fields: Sequence[_m.CustomFieldInput | Mapping[str, Any]],
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.CustomFieldCreateResponse:
         """Create custom field. ``POST /customfields/{entity}``"""
         path_ = {"entity": entity}
         query_ = {"skip_webhook": skip_webhook}
-        body_ = {"fields": fields_}
+        body_ = {"fields": fields}
         if idempotency_key is not None:
             from ..idempotency import guarded_create
 
@@ -101,7 +101,7 @@ class CustomFields(SyncAPIResource):
         entity: str,
         id: int,
         *,
-        field: _m.CustomFieldFieldInput2 | Mapping[str, Any],
+        field: _m.CustomFieldInput2 | Mapping[str, Any],
         skip_webhook: bool | None = None,
     ) -> EmptyResponse:
         """Edit custom field. ``PATCH /customfields/{entity}/{id}``"""
@@ -136,14 +136,14 @@ class AsyncCustomFields(AsyncAPIResource):
         self,
         entity: str,
         *,
-        fields_: Sequence[_m.CustomFieldFieldInput | Mapping[str, Any]],
+        fields: Sequence[_m.CustomFieldInput | Mapping[str, Any]],
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.CustomFieldCreateResponse:
         """Create custom field. ``POST /customfields/{entity}``"""
         path_ = {"entity": entity}
         query_ = {"skip_webhook": skip_webhook}
-        body_ = {"fields": fields_}
+        body_ = {"fields": fields}
         if idempotency_key is not None:
             from ..idempotency import guarded_create
 
@@ -166,7 +166,7 @@ class AsyncCustomFields(AsyncAPIResource):
         entity: str,
         id: int,
         *,
-        field: _m.CustomFieldFieldInput2 | Mapping[str, Any],
+        field: _m.CustomFieldInput2 | Mapping[str, Any],
         skip_webhook: bool | None = None,
     ) -> EmptyResponse:
         """Edit custom field. ``PATCH /customfields/{entity}/{id}``"""

@@ -199,7 +199,7 @@ class Locations(SyncAPIResource):
                 **{"cursor": cursor, "limit": limit, "name": name, "expand": expand},
                 **custom_field_query(
                     custom_fields,
-                    frozenset(["cursor", "customFieldName", "expand", "limit", "name"]),
+                    frozenset(["cursor", "customFieldName", "expand", "limit", "name", "sort"]),
                 ),
             },
             headers={"x-organization-ids": join_ids(organization_ids)},
@@ -382,7 +382,7 @@ class AsyncLocations(AsyncAPIResource):
                 **{"cursor": cursor, "limit": limit, "name": name, "expand": expand},
                 **custom_field_query(
                     custom_fields,
-                    frozenset(["cursor", "customFieldName", "expand", "limit", "name"]),
+                    frozenset(["cursor", "customFieldName", "expand", "limit", "name", "sort"]),
                 ),
             },
             headers={"x-organization-ids": join_ids(organization_ids)},

@@ -227,7 +227,7 @@ class MeterTriggers(SyncAPIResource):
     def create(
         self,
         *,
-        meter_trigger: _m.MeterTriggerMeterTriggerInput | Mapping[str, Any],
+        meter_trigger: _m.MeterTriggerInput | Mapping[str, Any],
         work_order_template: _m.MeterTriggerWorkOrderTemplateUpdateBody
         | Mapping[str, Any]
         | None = None,
@@ -267,7 +267,7 @@ class MeterTriggers(SyncAPIResource):
         self,
         id: int,
         *,
-        meter_trigger: _m.MeterTriggerMeterTriggerInput2 | Mapping[str, Any] | None = None,
+        meter_trigger: _m.MeterTriggerInput2 | Mapping[str, Any] | None = None,
         skip_webhook: bool | None = None,
     ) -> EmptyResponse:
         """Update meter trigger. ``PATCH /metertriggers/{id}``"""
@@ -406,7 +406,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
     async def create(
         self,
         *,
-        meter_trigger: _m.MeterTriggerMeterTriggerInput | Mapping[str, Any],
+        meter_trigger: _m.MeterTriggerInput | Mapping[str, Any],
         work_order_template: _m.MeterTriggerWorkOrderTemplateUpdateBody
         | Mapping[str, Any]
         | None = None,
@@ -446,7 +446,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
         self,
         id: int,
         *,
-        meter_trigger: _m.MeterTriggerMeterTriggerInput2 | Mapping[str, Any] | None = None,
+        meter_trigger: _m.MeterTriggerInput2 | Mapping[str, Any] | None = None,
         skip_webhook: bool | None = None,
     ) -> EmptyResponse:
         """Update meter trigger. ``PATCH /metertriggers/{id}``"""

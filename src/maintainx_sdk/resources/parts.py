@@ -210,8 +210,8 @@ class Parts(SyncAPIResource):
                     custom_fields,
                     frozenset(
                         [
-                            "createdAtGte",
-                            "createdAtLte",
+                            "createdAt[gte]",
+                            "createdAt[lte]",
                             "created_at_gte",
                             "created_at_lte",
                             "cursor",
@@ -221,8 +221,8 @@ class Parts(SyncAPIResource):
                             "partNumber",
                             "part_number",
                             "sort",
-                            "updatedAtGte",
-                            "updatedAtLte",
+                            "updatedAt[gte]",
+                            "updatedAt[lte]",
                             "updated_at_gte",
                             "updated_at_lte",
                         ]
@@ -472,8 +472,8 @@ class AsyncParts(AsyncAPIResource):
                     custom_fields,
                     frozenset(
                         [
-                            "createdAtGte",
-                            "createdAtLte",
+                            "createdAt[gte]",
+                            "createdAt[lte]",
                             "created_at_gte",
                             "created_at_lte",
                             "cursor",
@@ -483,8 +483,8 @@ class AsyncParts(AsyncAPIResource):
                             "partNumber",
                             "part_number",
                             "sort",
-                            "updatedAtGte",
-                            "updatedAtLte",
+                            "updatedAt[gte]",
+                            "updatedAt[lte]",
                             "updated_at_gte",
                             "updated_at_lte",
                         ]

@@ -87,13 +87,13 @@ class ProcedureTemplates(SyncAPIResource):
         self,
         *,
         title: str,
-        fields_: Sequence[_c.MeterTriggerProcedureFieldInput | Mapping[str, Any]],
+        fields: Sequence[_c.ProcedureFieldInput | Mapping[str, Any]],
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.ProcedureTemplateCreateResponse:
         """Create procedure template. ``POST /proceduretemplates``"""
         query_ = {"skip_webhook": skip_webhook}
-        body_ = {"title": title, "fields": fields_}
+        body_ = {"title": title, "fields": fields}
         if idempotency_key is not None:
             from ..idempotency import guarded_create
 
@@ -125,10 +125,8 @@ class ProcedureTemplates(SyncAPIResource):
         *,
         title: str | None = None,
         description: str | None = None,
-        fields_: Sequence[
-            _c.MeterTriggerProcedureFieldInput
-            | Mapping[str, Any]
-            | _m.ProcedureTemplateFieldVariant2Input
+        fields: Sequence[
+            _c.ProcedureFieldInput | Mapping[str, Any] | _m.ProcedureTemplateFieldVariant2Input
         ]
         | None = None,
         skip_webhook: bool | None = None,
@@ -140,7 +138,7 @@ class ProcedureTemplates(SyncAPIResource):
                 _UPDATE,
                 path={"id": id},
                 query={"skip_webhook": skip_webhook},
-                body={"title": title, "description": description, "fields": fields_},
+                body={"title": title, "description": description, "fields": fields},
             ),
         )
 
@@ -169,13 +167,13 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         self,
         *,
         title: str,
-        fields_: Sequence[_c.MeterTriggerProcedureFieldInput | Mapping[str, Any]],
+        fields: Sequence[_c.ProcedureFieldInput | Mapping[str, Any]],
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.ProcedureTemplateCreateResponse:
         """Create procedure template. ``POST /proceduretemplates``"""
         query_ = {"skip_webhook": skip_webhook}
-        body_ = {"title": title, "fields": fields_}
+        body_ = {"title": title, "fields": fields}
         if idempotency_key is not None:
             from ..idempotency import guarded_create
 
@@ -208,10 +206,8 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         *,
         title: str | None = None,
         description: str | None = None,
-        fields_: Sequence[
-            _c.MeterTriggerProcedureFieldInput
-            | Mapping[str, Any]
-            | _m.ProcedureTemplateFieldVariant2Input
+        fields: Sequence[
+            _c.ProcedureFieldInput | Mapping[str, Any] | _m.ProcedureTemplateFieldVariant2Input
         ]
         | None = None,
         skip_webhook: bool | None = None,
@@ -223,7 +219,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
                 _UPDATE,
                 path={"id": id},
                 query={"skip_webhook": skip_webhook},
-                body={"title": title, "description": description, "fields": fields_},
+                body={"title": title, "description": description, "fields": fields},
             ),
         )
 

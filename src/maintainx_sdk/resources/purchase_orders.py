@@ -325,16 +325,17 @@ class PurchaseOrders(SyncAPIResource):
                     custom_fields,
                     frozenset(
                         [
-                            "createdAtGte",
-                            "createdAtLte",
+                            "createdAt[gte]",
+                            "createdAt[lte]",
                             "created_at_gte",
                             "created_at_lte",
                             "cursor",
                             "customFieldName",
+                            "expand",
                             "limit",
                             "sort",
-                            "updatedAtGte",
-                            "updatedAtLte",
+                            "updatedAt[gte]",
+                            "updatedAt[lte]",
                             "updated_at_gte",
                             "updated_at_lte",
                         ]
@@ -681,16 +682,17 @@ class AsyncPurchaseOrders(AsyncAPIResource):
                     custom_fields,
                     frozenset(
                         [
-                            "createdAtGte",
-                            "createdAtLte",
+                            "createdAt[gte]",
+                            "createdAt[lte]",
                             "created_at_gte",
                             "created_at_lte",
                             "cursor",
                             "customFieldName",
+                            "expand",
                             "limit",
                             "sort",
-                            "updatedAtGte",
-                            "updatedAtLte",
+                            "updatedAt[gte]",
+                            "updatedAt[lte]",
                             "updated_at_gte",
                             "updated_at_lte",
                         ]

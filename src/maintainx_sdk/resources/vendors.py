@@ -353,7 +353,8 @@ class Vendors(SyncAPIResource):
             query={
                 **{"cursor": cursor, "limit": limit, "expand": expand},
                 **custom_field_query(
-                    custom_fields, frozenset(["cursor", "customFieldName", "expand", "limit"])
+                    custom_fields,
+                    frozenset(["cursor", "customFieldName", "expand", "limit", "sort"]),
                 ),
             },
         )
@@ -619,7 +620,8 @@ class AsyncVendors(AsyncAPIResource):
             query={
                 **{"cursor": cursor, "limit": limit, "expand": expand},
                 **custom_field_query(
-                    custom_fields, frozenset(["cursor", "customFieldName", "expand", "limit"])
+                    custom_fields,
+                    frozenset(["cursor", "customFieldName", "expand", "limit", "sort"]),
                 ),
             },
         )

@@ -644,7 +644,7 @@ class WorkOrders(SyncAPIResource):
         start_date: datetime | None = None,
         location_id: int | None = None,
         priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | None = None,
-        procedure: _c.MeterTriggerProcedureInput | Mapping[str, Any] | None = None,
+        procedure: _c.ProcedureInput | Mapping[str, Any] | None = None,
         procedure_template_id: int | None = None,
         repeatability: _m.WorkOrderRecurrenceDailyInput
         | _m.WorkOrderRecurrenceWeeklyInput
@@ -755,7 +755,7 @@ class WorkOrders(SyncAPIResource):
         start_date: datetime | None = None,
         location_id: int | None = None,
         priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | None = None,
-        procedure: _c.MeterTriggerProcedureInput | Mapping[str, Any] | None = None,
+        procedure: _c.ProcedureInput | Mapping[str, Any] | None = None,
         procedure_template_id: int | None = None,
         recurrence_info: _m.WorkOrderRecurrenceDailyInput
         | _m.WorkOrderRecurrenceWeeklyInput
@@ -1305,7 +1305,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         start_date: datetime | None = None,
         location_id: int | None = None,
         priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | None = None,
-        procedure: _c.MeterTriggerProcedureInput | Mapping[str, Any] | None = None,
+        procedure: _c.ProcedureInput | Mapping[str, Any] | None = None,
         procedure_template_id: int | None = None,
         repeatability: _m.WorkOrderRecurrenceDailyInput
         | _m.WorkOrderRecurrenceWeeklyInput
@@ -1416,7 +1416,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         start_date: datetime | None = None,
         location_id: int | None = None,
         priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | None = None,
-        procedure: _c.MeterTriggerProcedureInput | Mapping[str, Any] | None = None,
+        procedure: _c.ProcedureInput | Mapping[str, Any] | None = None,
         procedure_template_id: int | None = None,
         recurrence_info: _m.WorkOrderRecurrenceDailyInput
         | _m.WorkOrderRecurrenceWeeklyInput

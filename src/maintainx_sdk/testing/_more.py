@@ -108,7 +108,8 @@ PART_TRANSFER_REQUESTS = Resource(
     fields={"quantityRequested": "int", "sourcePartId": "int", "destinationPartId": "int", "requestMessage": "str?"},
     patch_fields={"status": "enum:APPROVED|CANCELED|COMPLETED|DECLINED|PENDING", "responseMessage": "str?",
                   "sourceLocationId": "int", "destinationLocations": "[obj]", "quantity": "int"},
-    required=("quantityRequested", "sourcePartId", "destinationPartId"), make=_make_transfer,
+    required=("quantityRequested", "sourcePartId", "destinationPartId"), patch_required=("status",),
+    make=_make_transfer,
     list_keys=_TRANSFER_KEYS, detail_keys=_TRANSFER_KEYS, refs={"sourcePartId": "parts", "destinationPartId": "parts"},
     ops=frozenset({"create", "list", "get", "patch"}),
 )  # fmt: skip

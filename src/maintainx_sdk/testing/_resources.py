@@ -147,6 +147,7 @@ class Resource:
     patch_status: int = 200
     patch_key: str | None = None
     patch_fields: Mapping[str, str] | None = None
+    patch_required: tuple[str, ...] = ()
     refs: Mapping[str, str] = field(default_factory=dict)
     filters: tuple[FilterBuilder, ...] = ()
     sorts: tuple[str, ...] = ()
@@ -227,7 +228,7 @@ class Resource:
         row = require(ctx, table, ctx.id_param(), self.label)
         body = ctx.body_object()
         fields = self.patch_fields if self.patch_fields is not None else self.fields
-        errors = validate_body(body, fields)
+        errors = validate_body(body, fields, self.patch_required)
         if errors:
             raise ctx.bad_many(errors)
         check_refs(ctx, body, self.refs)

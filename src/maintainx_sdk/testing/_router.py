@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from ._http import Ctx, Reply
 
@@ -51,7 +52,7 @@ class Router:
                 if seg.startswith("{"):
                     if not part:
                         break
-                    params[seg[1:-1]] = part
+                    params[seg[1:-1]] = unquote(part)
                 elif seg != part:
                     break
             else:

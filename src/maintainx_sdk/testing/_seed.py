@@ -7,6 +7,7 @@ creation times over the last 90 days; 100,000 of them take a few seconds.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._store import iso
@@ -112,25 +113,52 @@ def seed_org(emu: Emulator, org: OrgState, *, work_orders: int, seed: int) -> No
                "maximumQuantity": None, "extraFields": {}, "vendors": [{"vendorId": rng.choice(vendors), "partNumber": f"P-{i:03d}"}],
                "assetIds": [], "teamIds": []}  # fmt: skip
         org.table("parts").insert(row)
+    org.table("rootcauseanalysisreports").insert(
+        {
+            "id": emu.next_id(),
+            "organizationId": org.id,
+            "status": "DONE",
+            "mainAssetId": assets[0],
+            "mainAssetStatusId": None,
+            "createdAt": stamp,
+            "updatedAt": stamp,
+            "completedAt": stamp,
+            "incidentStartedAt": stamp,
+            "incidentEndedAt": stamp,
+            "incidentDuration": 0,
+            "repairTime": 3600,
+            "notes": {"text": "Bearing worn out"},
+            "creatorId": users[0],
+            "updaterId": None,
+            "archivedAt": None,
+            "relatedAssetIds": assets[1:3],
+            "workOrderIds": [],
+        }
+    )
     table = org.table("workorders")
     step = _SPAN / max(work_orders, 1)
+    draw = rng.random
+
+    def pick(options: Sequence[Any]) -> Any:  # rng.choice, without its overhead
+        return options[int(draw() * len(options))]
+
     for i in range(work_orders):
         created_ts = start + i * step
         created = iso(created_ts)
-        updated = iso(min(now, created_ts + rng.random() * 7 * 86400))
-        row = new_row(org, emu.next_id(), now=created, creator=rng.choice(users))
-        status = rng.choice(_STATUSES)
+        updated = iso(min(now, created_ts + draw() * 7 * 86400))
+        row = new_row(org, emu.next_id(), now=created, creator=pick(users))
+        status = pick(_STATUSES)
         row.update(
-            title=f"{rng.choice(_TASKS)} {rng.choice(_WORDS).lower()} #{i + 1}",
+            title=f"{pick(_TASKS)} {pick(_WORDS).lower()} #{i + 1}",
             status=status,
-            priority=rng.choice(_PRIORITIES),
+            priority=pick(_PRIORITIES),
             updatedAt=updated,
-            assetId=rng.choice(assets),
-            locationId=rng.choice(locations),
-            assigneeIds=[rng.choice(users)],
-            teamIds=[rng.choice(teams)] if rng.random() < 0.3 else [],
-            categories=[rng.choice(categories)] if rng.random() < 0.5 else [],
-            type=rng.choice(("REACTIVE", "PREVENTIVE", "OTHER")),
+            assetId=pick(assets),
+            locationId=pick(locations),
+            assigneeIds=[pick(users)],
+            teamIds=[pick(teams)] if draw() < 0.3 else [],
+            categories=[pick(categories)] if draw() < 0.5 else [],
+            type=pick(("REACTIVE", "PREVENTIVE", "OTHER")),
         )
         if status == "DONE":
             row.update(completedAt=updated, completerId=row["assigneeIds"][0])

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -205,13 +206,27 @@ class Emulator:
 
     def dispatch(self, request: httpx.Request) -> Outcome:
         """Answer one request, describing any injected wire fault in the :class:`Outcome`."""
-        raw_path = request.url.path
+        return self.dispatch_raw(
+            request.method,
+            request.url.raw_path.decode("ascii"),
+            {k.lower(): v for k, v in request.headers.items()},
+            request.content,
+        )
+
+    def dispatch_raw(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes
+    ) -> Outcome:
+        """:meth:`dispatch` for a request already taken apart (the server's fast path).
+
+        ``target`` is the request target (path and query string); ``headers`` has lower-case keys.
+        """
+        raw_path, _, query_string = target.partition("?")
         prefix = ""
         path = raw_path
         if path == "/v1" or path.startswith("/v1/"):
             prefix, path = "/v1", path[3:] or "/"
         path = path.rstrip("/") or "/"
-        method = request.method.upper()
+        method = method.upper()
         match = self.router.match(method, path)
         if match is None:
             allowed = self.router.allowed_methods(path)
@@ -238,7 +253,9 @@ class Emulator:
         if fault is not None and not fault.applied and fault.kind in ("status", "reset", "hang"):
             outcome = _fault_outcome(fault)
         else:
-            outcome = self._process(request, route, params, prefix, path)
+            outcome = self._process(
+                method, route, params, prefix, path, query_string, headers, body
+            )
             if fault is not None:
                 outcome = _apply_after(fault, outcome)
         outcome.delay = decision.delay
@@ -258,13 +275,21 @@ class Emulator:
         return outcome
 
     def _process(
-        self, request: httpx.Request, route: Route, params: dict[str, str], prefix: str, path: str
+        self,
+        method: str,
+        route: Route,
+        params: dict[str, str],
+        prefix: str,
+        path: str,
+        query_string: str,
+        headers: Mapping[str, str],
+        body: bytes,
     ) -> Outcome:
-        headers = request.headers
         query: dict[str, list[str]] = {}
-        for key, value in request.url.params.multi_items():
-            query.setdefault(key[:-2] if key.endswith("[]") else key, []).append(value)
-        write = request.method.upper() != "GET"
+        if query_string:
+            for key, value in parse_qsl(query_string, keep_blank_values=True):
+                query.setdefault(key[:-2] if key.endswith("[]") else key, []).append(value)
+        write = method != "GET"
         user_id = 0
         orgs: tuple[OrgState, ...]
         rate_headers: dict[str, str] = {}
@@ -294,12 +319,12 @@ class Emulator:
         events: list[tuple[str, dict[str, Any]]] = []
         ctx = Ctx(
             emu=self,
-            method=request.method.upper(),
+            method=method,
             path=path,
             template=route.template,
             params=params,
             query=query,
-            raw_body=request.content,
+            raw_body=body,
             headers=headers,
             org=orgs[0],
             user_id=user_id,
@@ -331,7 +356,7 @@ class Emulator:
         return self._tokens.get(key.strip())
 
     def _resolve_orgs(
-        self, token: Token, headers: httpx.Headers, template: str, write: bool
+        self, token: Token, headers: Mapping[str, str], template: str, write: bool
     ) -> tuple[OrgState, ...]:
         single = headers.get(ORGANIZATION_HEADER)
         several = headers.get(ORGANIZATIONS_HEADER)

@@ -1,0 +1,73 @@
+"""The built wheel installs into a fresh virtual environment (not editable) and works."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SMOKE = """
+import json, sys, httpx
+import maintainx_sdk
+from maintainx_sdk import MaintainX
+assert "site-packages" in maintainx_sdk.__file__, maintainx_sdk.__file__
+assert len(maintainx_sdk.operations()) == 169
+handler = lambda r: httpx.Response(200, json={"id": 3})
+with MaintainX(api_key="k", transport=httpx.MockTransport(handler)) as mx:
+    assert mx.work_orders.create(title="t").id == 3
+import importlib.resources as res
+assert res.files("maintainx_sdk").joinpath("py.typed").is_file()
+print(maintainx_sdk.__version__, maintainx_sdk.__file__)
+"""
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_imports(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    if build.returncode != 0 and "hatchling" in build.stderr:
+        pytest.skip("hatchling is not installed for --no-build-isolation builds")
+    assert build.returncode == 0, build.stderr[-2000:]
+    [wheel] = dist.glob("maintainx_sdk-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    python = env_dir / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert install.returncode == 0, install.stderr[-2000:]
+    # Run from tmp_path with a clean PYTHONPATH so neither the source tree nor an editable
+    # install can shadow the installed wheel.
+    smoke = subprocess.run(
+        [str(python), "-I", "-c", SMOKE],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert smoke.returncode == 0, smoke.stdout + smoke.stderr[-3000:]
+    assert str(env_dir) in smoke.stdout
