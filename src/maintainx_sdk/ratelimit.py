@@ -149,6 +149,13 @@ class Reservation:
     def with_wait(self, wait: float) -> Reservation:
         return dataclasses.replace(self, wait=wait)
 
+    def feedback(self) -> tuple[int, ScopeRequest] | None:
+        """Index and spec of the scope this reservation's X-Rate-Limit headers describe."""
+        for index, spec in enumerate(self.scopes):
+            if spec.key == self.feedback_scope:
+                return index, spec
+        return None
+
 
 class RateLimitBackend(Protocol):
     """Where reservations live: in this process, or shared (see ``RedisRateLimitBackend``).
@@ -272,14 +279,12 @@ class InMemoryRateLimitBackend:
         reset: float,
         now: float,
     ) -> None:
-        key = reservation.feedback_scope
-        keys = [s.key for s in reservation.scopes]
-        if key is None or key not in keys:
+        found = reservation.feedback()
+        if found is None:
             return
-        index = keys.index(key)
-        spec = reservation.scopes[index]
+        index, spec = found
         with self._lock:
-            scope = self._scope(key)
+            scope = self._scope(spec.key)
             scope.longest_reset = max(scope.longest_reset, reset)
             old = scope.window
             fresh = _Window(

@@ -259,12 +259,11 @@ class RedisRateLimitBackend:
         reset: float,
         now: float,
     ) -> None:
-        key = reservation.feedback_scope
-        keys_of = [s.key for s in reservation.scopes]
-        if key is None or key not in keys_of:
+        found = reservation.feedback()
+        if found is None:
             return
-        index = keys_of.index(key)
-        spec = reservation.scopes[index]
+        index, spec = found
+        key = spec.key
         self._observe(
             keys=[self._key(key, "win"), self._key(key, "samples"), self._key(key, "meta")],
             args=[
