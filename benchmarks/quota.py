@@ -32,7 +32,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _loopback import KEY, LoopbackServer
+from _loopback import Target, default_server
 
 from maintainx_sdk import MaintainX, MaintainXError, RateLimitError
 
@@ -66,22 +66,29 @@ def _run_workers(n: int, call: Callable[[int], None]) -> tuple[float, list[BaseE
     return time.perf_counter() - t0, errors
 
 
+SERVER = "loopback"
+
+
 def sdk(n: int, limit: int, window: float) -> Result:
-    with LoopbackServer(limit=limit, window=window) as srv:
-        with MaintainX(api_key=KEY, base_url=srv.base_url) as mx:
-            wall, errors = _run_workers(n, lambda i: mx.request("GET", f"/workorders/{i}") and None)
+    with Target(SERVER, limit=limit, window=window, work_orders=1) as srv:
+        path = f"/workorders/{srv.work_order_ids()[0]}"
+        with MaintainX(api_key=srv.api_key, base_url=srv.base_url) as mx:
+            wall, errors = _run_workers(n, lambda i: mx.request("GET", path) and None)
         return _result("sdk (paced, learns the window)", n, wall, errors, srv)
 
 
 def naive(n: int, limit: int, window: float) -> Result:
     delay = window * WORKERS / limit
     with (
-        LoopbackServer(limit=limit, window=window) as srv,
-        httpx.Client(base_url=srv.base_url, headers={"Authorization": f"Bearer {KEY}"}) as http,
+        Target(SERVER, limit=limit, window=window, work_orders=1) as srv,
+        httpx.Client(
+            base_url=srv.base_url, headers={"Authorization": f"Bearer {srv.api_key}"}
+        ) as http,
     ):
+        path = f"/workorders/{srv.work_order_ids()[0]}"
 
         def call(i: int) -> None:
-            response = http.get(f"/workorders/{i}")
+            response = http.get(path)
             time.sleep(delay)
             if response.status_code == 429:
                 raise RateLimitError("429", status_code=429)
@@ -93,13 +100,16 @@ def naive(n: int, limit: int, window: float) -> Result:
 
 def retry_on_429(n: int, limit: int, window: float) -> Result:
     with (
-        LoopbackServer(limit=limit, window=window) as srv,
-        httpx.Client(base_url=srv.base_url, headers={"Authorization": f"Bearer {KEY}"}) as http,
+        Target(SERVER, limit=limit, window=window, work_orders=1) as srv,
+        httpx.Client(
+            base_url=srv.base_url, headers={"Authorization": f"Bearer {srv.api_key}"}
+        ) as http,
     ):
+        path = f"/workorders/{srv.work_order_ids()[0]}"
 
         def call(i: int) -> None:
             for _ in range(50):
-                response = http.get(f"/workorders/{i}")
+                response = http.get(path)
                 if response.status_code != 429:
                     response.raise_for_status()
                     return
@@ -110,25 +120,26 @@ def retry_on_429(n: int, limit: int, window: float) -> Result:
         return _result(f"retry-on-429 ({WORKERS} workers, unpaced)", n, wall, errors, srv)
 
 
-def _result(
-    name: str, n: int, wall: float, errors: list[BaseException], srv: LoopbackServer
-) -> Result:
+def _result(name: str, n: int, wall: float, errors: list[BaseException], srv: Target) -> Result:
     surfaced = sum(1 for e in errors if isinstance(e, RateLimitError))
     other = sum(1 for e in errors if not isinstance(e, RateLimitError))
     bad = [e for e in errors if not isinstance(e, MaintainXError | httpx.HTTPError)]
     if bad:
         raise bad[0]
-    return Result(name, wall, n - len(errors), surfaced, other, srv.stats.rejected_429)
+    return Result(name, wall, n - len(errors), surfaced, other, srv.received_429())
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 per 1 s, 30 requests")
+    parser.add_argument("--server", choices=("emulator", "loopback"), default=default_server())
     args = parser.parse_args(argv)
+    global SERVER
+    SERVER = args.server
     limit, window = (10, 1.0) if args.quick else (50, 2.0)
     n = 3 * limit
     ideal = 3 * window
-    print(f"{n} GETs against a server allowing {limit} per {window:g} s (fixed windows)")
+    print(f"{n} GETs against the {SERVER} allowing {limit} per {window:g} s (fixed windows)")
     print(f"ideal (three windows) = {ideal:.2f} s; strict lower bound > {2 * window:.2f} s")
     header = (
         f"{'client':44} {'wall s':>7} {'/ideal':>7} {'/bound':>7} {'ok':>4} {'429 surfaced':>13} "

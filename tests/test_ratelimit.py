@@ -202,7 +202,9 @@ def test_organization_scope_is_shared_between_users_in_one_backend() -> None:
 def test_wait_past_the_deadline_raises_without_sending() -> None:
     clock = FakeClock()
     pipe = make_pipeline(
-        clock, timeout=5, rate_limit=RateLimit(user=Quota(1, 60), organization=None)
+        clock,
+        timeout=5,
+        rate_limit=RateLimit(user=Quota(1, 60), organization=None, pace_without_headers=True),
     )
     script = Script([200, 200])
     drive_sync(pipe, get(), script, clock)
@@ -249,7 +251,7 @@ async def test_cancelled_async_waiter_gives_its_slot_back() -> None:
     clock = FakeClock()
     pipe = make_pipeline(
         clock,
-        rate_limit=RateLimit(user=Quota(1, 10), organization=None),
+        rate_limit=RateLimit(user=Quota(1, 10), organization=None, pace_without_headers=True),
         retry=RetryPolicy.disabled(),
     )
     gate = asyncio.Event()
@@ -267,3 +269,28 @@ async def test_cancelled_async_waiter_gives_its_slot_back() -> None:
     assert pipe.limiter is not None
     after = pipe.limiter.acquire(get(), None, clock())
     assert after.wait == pytest.approx(10.0)  # the cancelled waiter's slot was given back
+
+
+def test_a_server_without_rate_limit_headers_is_not_paced_by_default() -> None:
+    """Mocks and header-stripping proxies: the static quota only guards the first burst."""
+    clock = FakeClock()
+    pipe = make_pipeline(clock, rate_limit=RateLimit(user=Quota(2, 60), organization=None))
+    script = Script([], default=200)
+    for _ in range(10):
+        drive_sync(pipe, get(), script, clock)
+    assert clock.sleeps == [] and len(script.requests) == 10
+
+
+def test_headers_reappearing_bring_pacing_back() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, rate_limit=RateLimit(user=Quota(100, 60), organization=None))
+    limited = (
+        200,
+        {"X-Rate-Limit-Limit": "100", "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": "7"},
+    )
+    drive_sync(pipe, get(), Script([200]), clock)  # silent: pacing steps aside
+    drive_sync(pipe, get(), Script([limited]), clock)  # reports again: tracked from now on
+    drive_sync(pipe, get(), Script([limited]), clock)  # window spent for 7 s
+    t0 = clock()
+    drive_sync(pipe, get(), Script([200]), clock)
+    assert clock() - t0 >= 7.0

@@ -430,14 +430,14 @@ class _Call:
             pipe.observer.rate_limit_observed(
                 limit=info.limit, remaining=info.remaining, reset=info.reset
             )
-            if reservation is not None and pipe.limiter is not None:
-                pipe.limiter.observe(
-                    reservation,
-                    limit=info.limit,
-                    remaining=info.remaining,
-                    reset=info.reset,
-                    now=pipe.clock(),
-                )
+        if reservation is not None and pipe.limiter is not None:
+            pipe.limiter.observe(
+                reservation,
+                limit=info.limit,
+                remaining=info.remaining,
+                reset=info.reset,
+                now=pipe.clock(),
+            )
         wait = None
         if response.status_code >= 400:
             wait = server_wait(

@@ -17,6 +17,7 @@ lets only R more of the requests reserved after that one through before ``Reset`
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import math
 import re
@@ -96,6 +97,11 @@ class RateLimit:
     ``namespace`` names the quota owner in a shared backend (use one per API key when
     several processes share a :class:`RateLimitBackend` such as Redis). ``follow_headers``
     lets X-Rate-Limit-Remaining/-Reset/-Limit from responses correct the pacing.
+
+    The quotas below pace the first requests, before the server has said anything. Once
+    responses carry X-Rate-Limit headers, the server's numbers govern. A server that answers
+    without them (a mock, a proxy that strips them) is not paced by the static quotas
+    unless ``pace_without_headers`` is set; 429s are still waited out by the retry policy.
     """
 
     user: Quota | None = Quota(100, 60.0)
@@ -106,6 +112,7 @@ class RateLimit:
     reset_buffer: float = 0.05
     """Added to X-Rate-Limit-Reset so the next send lands just after the server's reset."""
     namespace: str = "default"
+    pace_without_headers: bool = False
 
     @classmethod
     def disabled(cls) -> RateLimit:
@@ -138,6 +145,16 @@ class Reservation:
     """The scope whose quota this route's X-Rate-Limit headers describe."""
     seqs: tuple[int, ...] = ()
     """Position of this reservation in each scope's sequence (for header feedback)."""
+
+    def with_wait(self, wait: float) -> Reservation:
+        return dataclasses.replace(self, wait=wait)
+
+    def feedback(self) -> tuple[int, ScopeRequest] | None:
+        """Index and spec of the scope this reservation's X-Rate-Limit headers describe."""
+        for index, spec in enumerate(self.scopes):
+            if spec.key == self.feedback_scope:
+                return index, spec
+        return None
 
 
 class RateLimitBackend(Protocol):
@@ -247,7 +264,7 @@ class InMemoryRateLimitBackend:
                 slot = max(slot, _window_slot(scope.window, seq))
             if slot > now:
                 self._move(reservation, slot)
-            return _with_wait(reservation, slot - now)
+            return reservation.with_wait(slot - now)
 
     def cancel(self, reservation: Reservation) -> None:
         with self._lock:
@@ -262,14 +279,12 @@ class InMemoryRateLimitBackend:
         reset: float,
         now: float,
     ) -> None:
-        key = reservation.feedback_scope
-        keys = [s.key for s in reservation.scopes]
-        if key is None or key not in keys:
+        found = reservation.feedback()
+        if found is None:
             return
-        index = keys.index(key)
-        spec = reservation.scopes[index]
+        index, spec = found
         with self._lock:
-            scope = self._scope(key)
+            scope = self._scope(spec.key)
             scope.longest_reset = max(scope.longest_reset, reset)
             old = scope.window
             fresh = _Window(
@@ -297,7 +312,7 @@ class InMemoryRateLimitBackend:
             samples.append(fresh.allowed_seq)
             if len(samples) > _MAX_SAMPLES:
                 del samples[0]
-            old.allowed_seq = int(statistics.median_low(samples))
+            old.allowed_seq = int(statistics.median_high(samples))
             if remaining <= 0:
                 old.allowed_seq = min(old.allowed_seq, fresh.allowed_seq)
             old.end = min(old.end, fresh.end)
@@ -346,12 +361,6 @@ def _window_slot(window: _Window | None, seq: int) -> float:
     return window.end + (later - 1) * window.period
 
 
-def _with_wait(reservation: Reservation, wait: float) -> Reservation:
-    return Reservation(
-        reservation.token, wait, reservation.scopes, reservation.feedback_scope, reservation.seqs
-    )
-
-
 class RateLimiter:
     """Maps requests to their quotas and keeps the limit the server announces."""
 
@@ -359,6 +368,8 @@ class RateLimiter:
         self.policy = policy
         self.backend: RateLimitBackend = backend or InMemoryRateLimitBackend()
         self._announced: dict[str, int] = {}
+        self._silent: set[str] = set()
+        """Feedback scopes whose responses carry no X-Rate-Limit headers."""
 
     def scopes_for(
         self, request: ApiRequest, organization: str | None
@@ -379,6 +390,8 @@ class RateLimiter:
                 feedback = f"{ns}:route:{route.method.upper()} {where}"
                 scopes.append(self._scope(feedback, route.quota))
                 break
+        if self._silent and not self.policy.pace_without_headers:
+            scopes = [s for s in scopes if (s.guide or s.key) not in self._silent]
         return tuple(scopes), feedback
 
     def _scope(self, key: str, quota: Quota, guide: str | None = None) -> ScopeRequest:
@@ -404,11 +417,18 @@ class RateLimiter:
         reset: float | None,
         now: float,
     ) -> None:
-        """Correct the pacing from a response's X-Rate-Limit headers."""
-        if not self.policy.follow_headers or reservation.feedback_scope is None:
+        """Correct the pacing from a response's X-Rate-Limit headers (all None: none sent)."""
+        key = reservation.feedback_scope
+        if key is None:
+            return
+        if limit is None and remaining is None:
+            self._silent.add(key)
+            return
+        self._silent.discard(key)
+        if not self.policy.follow_headers:
             return
         if limit is not None and limit > 0:
-            self._announced[reservation.feedback_scope] = limit
+            self._announced[key] = limit
         if remaining is not None and reset is not None:
             self.backend.observe(
                 reservation,
