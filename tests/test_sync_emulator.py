@@ -90,9 +90,14 @@ async def test_async_typed_sync() -> None:
     page_size=st.integers(1, 30),
     runs=st.lists(st.integers(1, 4), max_size=4),
     edits=st.lists(st.tuples(st.integers(0, 8), st.sampled_from(["create", "update"])), max_size=8),
+    faults=st.lists(st.sampled_from(["ok", 500, 503, "reset", "429:0"]), max_size=6),
 )
 def test_property_sync_against_the_emulator_with_edits_and_restarts(
-    source: str, page_size: int, runs: list[int], edits: list[tuple[int, str]]
+    source: str,
+    page_size: int,
+    runs: list[int],
+    edits: list[tuple[int, str]],
+    faults: list[Any],
 ) -> None:
     emu = _emulator(40)
     with MaintainX(api_key=emu.api_key, transport=emu.transport(), **FAST) as mx:
@@ -101,6 +106,8 @@ def test_property_sync_against_the_emulator_with_edits_and_restarts(
             for n in range(30):
                 resource.create(name=f"asset {n}")
         ids = sorted(item.id for item in resource.list())
+        path = "/workorders" if source == "work_orders" else "/assets"
+        emu.faults.script("GET", path, [f for fault in faults for f in (fault, "ok")])
         store = MemoryCheckpointStore()
         got: list[tuple[int, str]] = []
         pages = 0
