@@ -171,6 +171,10 @@ def test_seed_is_deterministic_and_spread() -> None:
     assert {r["priority"] for r in rows1} == {"NONE", "LOW", "MEDIUM", "HIGH"}
     assert len({r["assetId"] for r in rows1}) > 5 and len({r["locationId"] for r in rows1}) > 3
     assert len({r["assigneeIds"][0] for r in rows1}) > 5
+    assert [r["sequentialId"] for r in rows1] == list(range(1, 201))
+    with raw_client(first) as c:  # seeded and API-created work orders have the same fields
+        created = c.post("/workorders", json={"title": "new"}).json()["id"]
+    assert set(first.org().table("workorders").rows[created]) == set(rows1[0])
     other = Emulator(seed=4, work_orders=200, clock=FakeClock())
     assert [r["title"] for r in other.org().table("workorders")] != [r["title"] for r in rows1]
 

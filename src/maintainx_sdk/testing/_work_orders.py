@@ -286,21 +286,28 @@ def _apply(row: Row, body: Mapping[str, Any]) -> None:
         row["requesterId"] = None
 
 
+#: Every scalar field of a new work order at its API default (lists and objects are per row).
+SCALAR_DEFAULTS: dict[str, Any] = {
+    "title": "", "description": None, "status": "OPEN", "priority": "NONE", "type": None,
+    "partStatus": "NO_PARTS", "partsAvailability": "PARTS_AVAILABLE", "completerId": None,
+    "completedAt": None, "deletedAt": None, "dueDate": None, "dueDateIsFullDay": None,
+    "startDate": None, "estimatedTime": None, "assetId": None, "locationId": None, "parentId": None,
+    "isParent": False, "nextId": None, "previousId": None, "requesterId": None, "externalData": None,
+    "recurrenceInfo": None, "thumbnail": None, "procedure": None, "workOrderSummary": None,
+    "lastMessageSentAt": None,
+}  # fmt: skip
+
+
 def new_row(org: OrgState, row_id: int, *, now: str, creator: int | None) -> Row:
     """A work order with every field at its API default."""
-    return {
-        "id": row_id, "sequentialId": next(org.sequence), "title": "", "description": None,
-        "status": "OPEN", "priority": "NONE", "type": None, "partStatus": "NO_PARTS",
-        "partsAvailability": "PARTS_AVAILABLE", "organizationId": org.id, "createdAt": now,
-        "updatedAt": now, "creatorId": creator, "completerId": None, "completedAt": None,
-        "deletedAt": None, "dueDate": None, "dueDateIsFullDay": None, "startDate": None,
-        "estimatedTime": None, "assetId": None, "locationId": None, "parentId": None,
-        "isParent": False, "nextId": None, "previousId": None, "requesterId": None,
-        "categories": [], "vendorIds": [], "assigneeIds": [], "teamIds": [], "extraFields": {},
-        "externalData": None, "recurrenceInfo": None, "attachments": [], "thumbnail": None,
-        "procedure": None, "progress": {"openCount": 1, "inProgressCount": 0, "onHoldCount": 0, "doneCount": 0},
-        "workOrderSummary": None, "lastMessageSentAt": None, "parts": [],
-    }  # fmt: skip
+    row = SCALAR_DEFAULTS.copy()
+    row.update(
+        id=row_id, sequentialId=next(org.sequence), organizationId=org.id, createdAt=now, updatedAt=now,
+        creatorId=creator, categories=[], vendorIds=[], assigneeIds=[], teamIds=[], extraFields={},
+        attachments=[], parts=[],
+        progress={"openCount": 1, "inProgressCount": 0, "onHoldCount": 0, "doneCount": 0},
+    )  # fmt: skip
+    return row
 
 
 # -- handlers ----------------------------------------------------------------------------
