@@ -183,6 +183,8 @@ def _validate(
     ctx: Ctx, body: Mapping[str, Any], fields: Mapping[str, str], required: tuple[str, ...]
 ) -> None:
     errors = validate_body(body, fields, required)
+    if errors:  # types first: the checks below rely on them
+        raise ctx.bad_many(errors)
     if isinstance(body.get("title"), str) and not body["title"].strip():
         errors.append(
             {
@@ -233,7 +235,7 @@ def _validate(
         ("workRequestId", "workrequests"),
     )
     for key, table in refs:
-        value = body.get(key)
+        value = body.get(key) if key in fields else None
         if value is not None and org.table(table).get(int(value)) is None:
             raise ctx.bad(f"{key} is not valid", key, value)
     for i, item in enumerate(body.get("assignees") or []):
