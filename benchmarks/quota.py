@@ -4,6 +4,7 @@ Three clients, one after the other in one run, each against a fresh server windo
 
 * ``sdk``: one shared ``MaintainX`` client, 5 worker threads, default ``RateLimit()`` (it
   learns the server's 50-per-2-s window from the X-Rate-Limit headers) and default retry.
+* ``sdk async``: one ``AsyncMaintainX``, every request started at once.
 * ``naive``: 5 concurrent workers, each sleeping a fixed delay between calls so that the
   sum matches the quota (the integration-guide recipe), no retry.
 * ``retry-429``: 5 concurrent workers, no pacing, sleep Retry-After / Reset on a 429 and
@@ -22,6 +23,7 @@ server, 429s surfaced to the caller.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import multiprocessing
 import os
 import sys
@@ -38,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _hardening_server import Target, default_server
 
-from maintainx_sdk import MaintainX, MaintainXError, RateLimitError
+from maintainx_sdk import AsyncMaintainX, MaintainX, MaintainXError, RateLimitError
 
 WORKERS = 5
 
@@ -79,6 +81,24 @@ def sdk(n: int, limit: int, window: float) -> Result:
         with MaintainX(api_key=srv.api_key, base_url=srv.base_url) as mx:
             wall, errors = _run_workers(n, lambda i: mx.request("GET", path) and None)
         return _result("sdk (paced, learns the window)", n, wall, errors, srv)
+
+
+def sdk_async(n: int, limit: int, window: float) -> Result:
+    """``AsyncMaintainX`` with every request started at once (unbounded concurrency)."""
+    with Target(SERVER, limit=limit, window=window, work_orders=1) as srv:
+        path = f"/workorders/{srv.work_order_ids()[0]}"
+
+        async def job() -> tuple[float, list[BaseException]]:
+            async with AsyncMaintainX(api_key=srv.api_key, base_url=srv.base_url) as mx:
+                t0 = time.perf_counter()
+                results = await asyncio.gather(
+                    *(mx.request("GET", path) for _ in range(n)), return_exceptions=True
+                )
+                wall = time.perf_counter() - t0
+            return wall, [r for r in results if isinstance(r, BaseException)]
+
+        wall, errors = asyncio.run(job())
+        return _result(f"sdk async ({n} tasks at once)", n, wall, errors, srv)
 
 
 REDIS_URL: str | None = None
@@ -204,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'client':44} {'wall s':>7} {'/ideal':>7} {'/bound':>7} {'ok':>4} {'429 surfaced':>13} "
     )
     print(header + f"{'429 received':>13} {'other errors':>13}")
-    runs = [sdk, naive, retry_on_429]
+    runs = [sdk, sdk_async, naive, retry_on_429]
     if REDIS_URL:
         runs.insert(1, sdk_redis)
     for fn in runs:

@@ -294,3 +294,26 @@ def test_headers_reappearing_bring_pacing_back() -> None:
     t0 = clock()
     drive_sync(pipe, get(), Script([200]), clock)
     assert clock() - t0 >= 7.0
+
+
+def test_first_burst_is_held_at_the_probe_size_until_the_server_reports() -> None:
+    limiter = RateLimiter(RateLimit(organization=None, probe_burst=3, reset_buffer=0))
+    first = [limiter.acquire(get(), None, 0.0) for _ in range(3)]
+    held = [limiter.acquire(get(), None, 0.0) for _ in range(4)]
+    assert [r.wait for r in first] == [0, 0, 0]
+    assert all(r.wait == pytest.approx(0.05) for r in held)
+    assert limiter.confirm(held[0], 0.05).wait == pytest.approx(0.05)  # still no report
+    # The first answer: the quota was mostly used by someone else; 4 left in this window.
+    limiter.observe(first[0], limit=100, remaining=4, reset=30, now=0.06)
+    waits = [limiter.confirm(r, 0.1).wait for r in held]
+    assert waits[:2] == [0, 0]  # requests 4 and 5 fit (2 and 3 are already in flight)
+    assert all(w == pytest.approx(29.96) for w in waits[2:])
+
+
+def test_held_requests_go_when_the_server_turns_out_to_send_no_headers() -> None:
+    limiter = RateLimiter(RateLimit(organization=None, probe_burst=1))
+    first = limiter.acquire(get(), None, 0.0)
+    held = limiter.acquire(get(), None, 0.0)
+    assert held.wait > 0
+    limiter.observe(first, limit=None, remaining=None, reset=None, now=0.01)
+    assert limiter.confirm(held, 0.05).wait == 0

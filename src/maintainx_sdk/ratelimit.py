@@ -113,6 +113,11 @@ class RateLimit:
     """Added to X-Rate-Limit-Reset so the next send lands just after the server's reset."""
     namespace: str = "default"
     pace_without_headers: bool = False
+    probe_burst: int = 10
+    """Before the server has reported on a quota, at most this many requests go out at
+    once; the rest wait for its first X-Rate-Limit headers (one round trip), so a fresh
+    process does not overshoot a quota that others have partly used. 0 disables."""
+    probe_poll: float = 0.05
 
     @classmethod
     def disabled(cls) -> RateLimit:
@@ -132,6 +137,10 @@ class ScopeRequest:
     limit: int
     period: float
     guide: str | None = None
+    probe: int = 0
+    """Until the server first reports on the scope, at most this many requests go at once
+    (0: no such hold); the rest re-check every ``probe_poll`` seconds."""
+    probe_poll: float = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,16 +249,18 @@ class InMemoryRateLimitBackend:
                 while len(log) - drop > spec.limit and log[drop][0] <= now - spec.period:
                     drop += 1
                 del log[:drop]
-                if not self._guided(spec) and len(log) >= spec.limit:
+                guided = self._guided(spec)
+                held = spec.probe > 0 and not guided and scope.seq + 1 > spec.probe
+                if not guided and not held and len(log) >= spec.limit:
                     # At or after the limit-th latest send + period: any window holding this
                     # send holds at most the limit-1 later ones besides it.
                     slot = max(slot, log[-spec.limit][0] + spec.period)
             seqs: list[int] = []
-            for scope in states:
+            for spec, scope in zip(specs, states, strict=True):
                 self._roll(scope, now)
                 scope.seq += 1
                 seqs.append(scope.seq)
-                slot = max(slot, _window_slot(scope.window, scope.seq))
+                slot = max(slot, _window_slot(scope.window, scope.seq), self._hold(spec, now))
             token = next(self._tokens)
             for scope in states:
                 bisect.insort(scope.log, (slot, token))
@@ -261,7 +272,7 @@ class InMemoryRateLimitBackend:
             for spec, seq in zip(reservation.scopes, reservation.seqs, strict=True):
                 scope = self._scope(spec.key)
                 self._roll(scope, now)
-                slot = max(slot, _window_slot(scope.window, seq))
+                slot = max(slot, _window_slot(scope.window, seq), self._hold(spec, now, seq))
             if slot > now:
                 self._move(reservation, slot)
             return reservation.with_wait(slot - now)
@@ -322,6 +333,13 @@ class InMemoryRateLimitBackend:
     def _guided(self, spec: ScopeRequest) -> bool:
         guide = self._scopes.get(spec.guide or spec.key)
         return guide is not None and guide.window is not None
+
+    def _hold(self, spec: ScopeRequest, now: float, seq: int | None = None) -> float:
+        """Before the server's first report, hold requests past the probe burst briefly."""
+        if spec.probe <= 0 or self._guided(spec):
+            return float("-inf")
+        position = self._scope(spec.key).seq if seq is None else seq
+        return now + spec.probe_poll if position > spec.probe else float("-inf")
 
     @staticmethod
     def _roll(scope: _Scope, now: float) -> None:
@@ -395,7 +413,13 @@ class RateLimiter:
         return tuple(scopes), feedback
 
     def _scope(self, key: str, quota: Quota, guide: str | None = None) -> ScopeRequest:
-        return ScopeRequest(key, self._announced.get(key, quota.limit), quota.period, guide)
+        policy = self.policy
+        # The probe hold replaces static pacing until the server reports; when pacing by
+        # the static quotas regardless of headers, the log alone governs.
+        use_probe = policy.follow_headers and not policy.pace_without_headers
+        probe = policy.probe_burst if use_probe else 0
+        limit = self._announced.get(key, quota.limit)
+        return ScopeRequest(key, limit, quota.period, guide, probe, policy.probe_poll)
 
     def acquire(self, request: ApiRequest, organization: str | None, now: float) -> Reservation:
         """Reserve the earliest allowed send time for ``request``; never blocks."""
@@ -403,6 +427,9 @@ class RateLimiter:
         return self.backend.reserve(scopes, now, feedback)
 
     def confirm(self, reservation: Reservation, now: float) -> Reservation:
+        """After a wait: go now, or wait some more (the server's numbers may have changed)."""
+        if reservation.feedback_scope in self._silent:
+            return reservation.with_wait(0.0)  # no report will come; the log was applied
         return self.backend.confirm(reservation, now)
 
     def cancel(self, reservation: Reservation) -> None:

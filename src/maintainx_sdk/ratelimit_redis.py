@@ -54,6 +54,10 @@ local function roll(wk, sk, seq, now, ttl)
   redis.call('DEL', sk)
   return nw
 end
+local function hold(guide_win, seq, probe, poll, now)
+  if probe <= 0 or seq <= probe or redis.call('EXISTS', guide_win) == 1 then return -1e18 end
+  return now + poll
+end
 local function window_slot(w, seq)
   if (not w) or seq <= w.a then return -1e18 end
   local later = math.ceil((seq - w.a) / w.l)
@@ -62,7 +66,7 @@ end
 """
 
 # KEYS per scope: log, seq, win, samples, guide-win; then the token counter.
-# ARGV: n, ttl_ms, then limit, period per scope.
+# ARGV: n, ttl_ms, then limit, period, probe, probe_poll per scope.
 _RESERVE = (
     _COMMON
     + """
@@ -72,8 +76,8 @@ local now = now_s()
 local slot = now
 for i = 0, n - 1 do
   local log = KEYS[i * 5 + 1]
-  local limit = tonumber(ARGV[3 + i * 2])
-  local period = tonumber(ARGV[4 + i * 2])
+  local limit = tonumber(ARGV[3 + i * 4])
+  local period = tonumber(ARGV[4 + i * 4])
   local count = redis.call('ZCARD', log)
   if count > limit then
     local old = redis.call('ZRANGEBYSCORE', log, '-inf', num(now - period), 'LIMIT', 0,
@@ -84,7 +88,10 @@ for i = 0, n - 1 do
     end
   end
   local guided = redis.call('EXISTS', KEYS[i * 5 + 5]) == 1
-  if (not guided) and count >= limit then
+  local cur = tonumber(redis.call('GET', KEYS[i * 5 + 2]) or '0')
+  local probe = tonumber(ARGV[5 + i * 4])
+  local held = probe > 0 and (not guided) and cur + 1 > probe
+  if (not guided) and (not held) and count >= limit then
     local e = redis.call('ZRANGE', log, count - limit, count - limit, 'WITHSCORES')
     local c = tonumber(e[2]) + period
     if c > slot then slot = c end
@@ -100,6 +107,8 @@ for i = 0, n - 1 do
   out[#out + 1] = tostring(seq)
   local ws = window_slot(w, seq)
   if ws > slot then slot = ws end
+  local hs = hold(KEYS[i * 5 + 5], seq, tonumber(ARGV[5 + i * 4]), tonumber(ARGV[6 + i * 4]), now)
+  if hs > slot then slot = hs end
 end
 local token = redis.call('INCR', KEYS[n * 5 + 1])
 redis.call('PEXPIRE', KEYS[n * 5 + 1], ttl)
@@ -113,7 +122,8 @@ return out
 """
 )
 
-# KEYS as for reserve (without the token counter). ARGV: n, ttl_ms, token, seq per scope.
+# KEYS as for reserve (without the token counter).
+# ARGV: n, ttl_ms, token, then seq, probe, probe_poll per scope.
 _CONFIRM = (
     _COMMON
     + """
@@ -125,8 +135,11 @@ local slot = now
 for i = 0, n - 1 do
   local cur = tonumber(redis.call('GET', KEYS[i * 5 + 2]) or '0')
   local w = roll(KEYS[i * 5 + 3], KEYS[i * 5 + 4], cur, now, ttl)
-  local ws = window_slot(w, tonumber(ARGV[4 + i]))
+  local seq = tonumber(ARGV[4 + i * 3])
+  local ws = window_slot(w, seq)
   if ws > slot then slot = ws end
+  local hs = hold(KEYS[i * 5 + 5], seq, tonumber(ARGV[5 + i * 3]), tonumber(ARGV[6 + i * 3]), now)
+  if hs > slot then slot = hs end
 end
 if slot > now then
   for i = 0, n - 1 do
@@ -224,7 +237,7 @@ class RedisRateLimitBackend:
         specs = tuple(scopes)
         args: list[Any] = [len(specs), self._ttl_ms(specs)]
         for s in specs:
-            args += [s.limit, repr(float(s.period))]
+            args += [s.limit, repr(float(s.period)), s.probe, repr(float(s.probe_poll))]
         keys = [*self._scope_keys(specs), self._key("tokens", "counter")]
         out = self._reserve(keys=keys, args=args)
         wait, token, *seqs = (x.decode() if isinstance(x, bytes) else str(x) for x in out)
@@ -237,7 +250,8 @@ class RedisRateLimitBackend:
         if not specs:
             return reservation.with_wait(0.0)
         args: list[Any] = [len(specs), self._ttl_ms(specs), str(reservation.token)]
-        args += list(reservation.seqs)
+        for spec, seq in zip(specs, reservation.seqs, strict=True):
+            args += [seq, spec.probe, repr(float(spec.probe_poll))]
         out = self._confirm(keys=self._scope_keys(specs), args=args)
         wait = float(out.decode() if isinstance(out, bytes) else out)
         return reservation.with_wait(max(wait, 0.0))
