@@ -207,6 +207,8 @@ class _Window:
     period: float
     estimated: bool = False
     samples: list[int] = field(default_factory=list)
+    prior: int | None = None
+    """Our own count for a window we rolled into (reports may lower it, not raise it)."""
 
 
 _MAX_SAMPLES = 64
@@ -218,6 +220,8 @@ class _Scope:
     seq: int = 0
     window: _Window | None = None
     longest_reset: float = 0.0
+    admitted: int = 0
+    """The highest sequence number that has been let go."""
 
 
 class InMemoryRateLimitBackend:
@@ -262,8 +266,10 @@ class InMemoryRateLimitBackend:
                 seqs.append(scope.seq)
                 slot = max(slot, _window_slot(scope.window, scope.seq), self._hold(spec, now))
             token = next(self._tokens)
-            for scope in states:
+            for scope, seq in zip(states, seqs, strict=True):
                 bisect.insort(scope.log, (slot, token))
+                if slot <= now:
+                    scope.admitted = max(scope.admitted, seq)
             return Reservation(token, slot - now, specs, feedback, tuple(seqs))
 
     def confirm(self, reservation: Reservation, now: float) -> Reservation:
@@ -275,6 +281,10 @@ class InMemoryRateLimitBackend:
                 slot = max(slot, _window_slot(scope.window, seq), self._hold(spec, now, seq))
             if slot > now:
                 self._move(reservation, slot)
+            else:
+                for spec, seq in zip(reservation.scopes, reservation.seqs, strict=True):
+                    scope = self._scope(spec.key)
+                    scope.admitted = max(scope.admitted, seq)
             return reservation.with_wait(slot - now)
 
     def cancel(self, reservation: Reservation) -> None:
@@ -304,31 +314,37 @@ class InMemoryRateLimitBackend:
                 limit=limit if limit and limit > 0 else (old.limit if old else spec.limit),
                 period=min(spec.period, max(scope.longest_reset, reset)),
             )
-            new_window = (
-                old is None
-                or old.estimated
-                or now >= old.end
-                or fresh.allowed_seq > old.allowed_seq + max(2, fresh.limit // 2)
-            )
-            if new_window or old is None:
+            jump = max(2, (3 * fresh.limit) // 4)  # more than ordering noise: a new window
+            if old is None or now >= old.end or fresh.allowed_seq > old.allowed_seq + jump:
                 # First report, or the server started a new window (Remaining jumped up).
                 fresh.samples.append(fresh.allowed_seq)
                 scope.window = fresh
-                return
-            # The same window. Concurrent requests reach the server in another order than
-            # they were reserved, so each report is off by up to the concurrency: take the
-            # median of the reports, except that Remaining 0 is a hard stop. Servers round
-            # Reset up to whole seconds, so the earliest end is the closest.
-            samples = old.samples
-            samples.append(fresh.allowed_seq)
-            if len(samples) > _MAX_SAMPLES:
-                del samples[0]
-            old.allowed_seq = int(statistics.median_high(samples))
+            else:
+                if old.estimated:
+                    # The first report in a window we rolled into: our own count of what we
+                    # sent since it began is the best guess; reports may only lower it.
+                    old.estimated = False
+                    old.prior = old.allowed_seq
+                    old.samples.clear()
+                    old.end = fresh.end  # the server's word beats our guess of the period
+                # Concurrent requests reach the server in another order than they were
+                # reserved, so each report is off by up to the concurrency: take the median
+                # of the reports. Servers round Reset up to whole seconds, so the earliest
+                # end is the closest.
+                samples = old.samples
+                samples.append(fresh.allowed_seq)
+                if len(samples) > _MAX_SAMPLES:
+                    del samples[0]
+                estimate = int(statistics.median_high(samples))
+                old.allowed_seq = estimate if old.prior is None else min(old.prior, estimate)
+                old.end = min(old.end, fresh.end)
+                old.limit = fresh.limit
+                old.period = fresh.period
             if remaining <= 0:
-                old.allowed_seq = min(old.allowed_seq, fresh.allowed_seq)
-            old.end = min(old.end, fresh.end)
-            old.limit = fresh.limit
-            old.period = fresh.period
+                # The server is full: nothing not yet on its way may go in this window.
+                window = scope.window
+                assert window is not None
+                window.allowed_seq = min(window.allowed_seq, max(scope.admitted, fresh.allowed_seq))
 
     def _guided(self, spec: ScopeRequest) -> bool:
         guide = self._scopes.get(spec.guide or spec.key)
