@@ -18,7 +18,7 @@ import pytest
 from maintainx_sdk.testing import Emulator
 
 from ._emulator_helpers import make_emulator, raw_client
-from ._spec_schema import concrete, load_spec, operations, response_schema
+from ._spec_schema import concrete, load_spec, operations, response_schema, to_json_schema
 from .conftest import SPEC_PATH
 
 pytestmark = pytest.mark.skipif(not SPEC_PATH.exists(), reason="API spec (../shared/) is absent")
@@ -389,3 +389,72 @@ def test_every_spec_operation_has_a_route(spec: dict[str, Any]) -> None:
             assert "not found" not in response.text.lower() or response.status_code == 404
             if response.status_code == 404:
                 assert "Route" not in response.json()["error"], (method, template)
+
+
+def test_webhook_payloads_match_the_spec(spec: dict[str, Any]) -> None:
+    """Every event the emulator sends validates against its ``x-webhooks`` schema."""
+    from maintainx_sdk.testing import Delivery
+
+    deliveries: list[Delivery] = []
+    emu = make_emulator(work_orders=3, webhook_sink=deliveries.append)
+    events = sorted(spec["x-webhooks"])
+    with raw_client(emu) as c:
+        for event in events:
+            body = {
+                "type": event,
+                "url": "https://hooks.example.com/mx",
+                "options": {"serializeEntity": True},
+            }
+            assert c.post("/subscriptions", json=body).status_code == 201
+        wid = c.post("/workorders", json={"title": "hooked", "categories": ["Safety"]}).json()["id"]
+        c.patch(
+            f"/workorders/{wid}",
+            json={"title": "hooked 2", "assignees": [{"type": "USER", "id": emu.token().user_id}]},
+        )
+        c.patch(f"/workorders/{wid}/status", json={"status": "ON_HOLD"})
+        c.patch(f"/workorders/{wid}/status", json={"status": "CANCELED"})
+        c.patch(f"/workorders/{wid}/partStatus", json={"partStatus": "KITTED"})
+        c.post(f"/workorders/{wid}/comments", json={"content": "c"})
+        c.delete(f"/workorders/{wid}")
+        part = c.post("/parts", json={"name": "p"}).json()["id"]
+        c.patch(f"/parts/{part}", json={"name": "p2"})
+        c.delete(f"/parts/{part}")
+        c.post("/assets", json={"name": "a"})
+        c.post("/locations", json={"name": "l"})
+        vendor = c.post("/vendors", json={"name": "v"}).json()["id"]
+        c.post("/workrequests", json={"title": "r"})
+        po = c.post(
+            "/purchaseorders", json={"vendorId": vendor, "items": [{"quantityOrdered": 1}]}
+        ).json()["id"]
+        c.patch(f"/purchaseorders/{po}", json={"note": "n"})
+        c.patch(f"/purchaseorders/{po}/status", json={"status": "PENDING"})
+        asset = c.post("/assets", json={"name": "pump"}).json()["id"]
+        c.post(f"/assets/{asset}/status", json={"status": "OFFLINE", "downtimeType": "UNPLANNED"})
+        request = c.post("/workrequests", json={"title": "noise"}).json()["id"]
+        from_request = c.post(
+            "/workorders", json={"title": "from request", "workRequestId": request}
+        ).json()["id"]
+        c.patch(f"/workorders/{from_request}/status", json={"status": "DONE"})
+        sub = c.post(
+            "/subscriptions", json={"type": "NEW_ASSET", "url": "https://h.example/x"}
+        ).json()["id"]
+        c.delete(f"/subscriptions/{sub}")
+    sent = {d.event_type for d in deliveries}
+    assert sent >= {
+        "NEW_WORK_ORDER", "WORK_ORDER_CHANGE", "WORK_ORDER_STATUS_CHANGE", "WORK_ORDER_DELETE",
+        "WORK_ORDER_PART_STATUS_CHANGE", "NEW_COMMENT_ON_WORK_ORDER", "NEW_PART", "PART_CHANGE", "PART_DELETE",
+        "NEW_ASSET", "NEW_LOCATION", "NEW_VENDOR", "NEW_WORK_REQUEST", "NEW_PURCHASE_ORDER",
+        "PURCHASE_ORDER_CHANGE", "PURCHASE_ORDER_STATUS_CHANGE", "WEBHOOK_CREATED", "WEBHOOK_ARCHIVED",
+        "NEW_CATEGORY_ON_WORK_ORDER", "ASSET_STATUS_CHANGE", "WORK_REQUEST_STATUS_CHANGE",
+    }  # fmt: skip
+    for delivery in deliveries:
+        schema = to_json_schema(
+            spec["x-webhooks"][delivery.event_type]["post"]["requestBody"]["content"][
+                "application/json"
+            ]["schema"]
+        )
+        try:
+            jsonschema.validate(delivery.json(), schema)
+        except jsonschema.ValidationError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path)
+            pytest.fail(f"{delivery.event_type} at {where}: {exc.message}")

@@ -173,3 +173,24 @@ def test_seed_is_deterministic_and_spread() -> None:
     assert len({r["assigneeIds"][0] for r in rows1}) > 5
     other = Emulator(seed=4, work_orders=200, clock=FakeClock())
     assert [r["title"] for r in other.org().table("workorders")] != [r["title"] for r in rows1]
+
+
+def test_request_log_and_organizations_of_the_token() -> None:
+    emu = make_emulator(keep_log=True)
+    emu.add_token("multi", org_ids=(1, 2))
+    emu.faults.script("GET", "/users", [503])
+    with raw_client(emu, "multi", **{"x-organization-id": "2"}) as c:
+        orgs = c.get("/organizations").json()["organizations"]
+        assert [o["id"] for o in orgs] == [1, 2]
+        c.get("/users")
+        c.get("/nowhere")
+    log = [
+        (e.method, e.template, e.status, e.fault.status if e.fault else None)
+        for e in emu.counters.log
+    ]
+    assert log == [
+        ("GET", "/organizations", 200, None),
+        ("GET", "/users", 503, 503),
+        ("GET", None, 404, None),
+    ]
+    assert emu.counters.requests == 3

@@ -61,6 +61,14 @@ def test_reset_and_hang_raise_what_a_socket_would_raise() -> None:
         )
 
 
+def test_refused_connection_raises_connect_error_and_applies_nothing() -> None:
+    emu = make_emulator()
+    emu.faults.script("POST", "/workorders", ["refuse"])
+    with raw_client(emu) as c, pytest.raises(httpx.ConnectError):
+        c.post("/workorders", json={"title": "never sent"})
+    assert len(emu.org().table("workorders")) == 0
+
+
 def test_malformed_and_truncated_bodies() -> None:
     emu = make_emulator(work_orders=3)
     emu.faults.script("GET", "/workorders", ["malformed", "truncated"])

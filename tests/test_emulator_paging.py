@@ -7,6 +7,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ._emulator_helpers import FakeClock, collect, make_emulator, raw_client
 
@@ -180,3 +182,93 @@ def test_expand_adds_related_objects() -> None:
         ).json()["workOrders"][0]
     assert item["asset"]["id"] and item["location"]["name"]
     assert item["assignees"][0]["type"] == "USER"
+
+
+_edits = st.lists(
+    st.tuples(st.sampled_from(["create", "update", "delete"]), st.integers(0, 10_000)), max_size=12
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    sort=st.sampled_from(["id", "updatedAt", "-updatedAt", "createdAt", "-createdAt", "dueDate"]),
+    limit=st.integers(1, 9),
+    edits=_edits,
+)
+def test_keyset_paging_under_random_edits(
+    sort: str, limit: int, edits: list[tuple[str, int]]
+) -> None:
+    """In id order nothing is skipped or repeated. Sorted by a mutable key, only items edited
+    mid-scan may move: come back (ascending) or slip behind the cursor (descending), as with
+    any keyset cursor; every other item is seen exactly once."""
+    clock = FakeClock()
+    emu = make_emulator(work_orders=25, clock=clock)
+    table = emu.org().table("workorders")
+    seen: list[int] = []
+    edited: set[int] = set()
+    deleted: set[int] = set()
+    with raw_client(emu) as c:
+        cursor = None
+        pending = list(edits)
+        while True:
+            params: dict[str, Any] = {"limit": limit, "sort": sort}
+            if cursor:
+                params["cursor"] = cursor
+            body = c.get("/workorders", params=params).json()
+            seen += _ids(body["workOrders"])
+            cursor = body["nextCursor"]
+            if not cursor:
+                break
+            if pending:  # one edit between pages
+                kind, pick = pending.pop(0)
+                clock.advance(1)
+                ids = list(table.order)
+                target = ids[pick % len(ids)]
+                if kind == "create":
+                    c.post("/workorders", json={"title": "mid-scan"})
+                elif kind == "update":
+                    c.patch(f"/workorders/{target}", json={"description": "moved"})
+                    edited.add(target)
+                elif len(ids) > 1:
+                    c.delete(f"/workorders/{target}")
+                    deleted.add(target)
+    survivors = set(table.rows)
+    repeated = {i for i in seen if seen.count(i) > 1}
+    assert repeated <= edited
+    if sort == "id":
+        assert not repeated
+    missing = {i for i in survivors if i not in seen} - edited
+    created_mid_scan = {i for i in survivors if table.rows[i]["title"] == "mid-scan"}
+    assert missing <= created_mid_scan
+
+
+def test_custom_field_label_filters() -> None:
+    emu = make_emulator()
+    with raw_client(emu) as c:
+        c.post(
+            "/customfields/assets",
+            json={
+                "fields": [
+                    {"label": "Industry", "type": "oneline"},
+                    {"label": "limit", "type": "oneline"},
+                ]
+            },
+        )
+        for name, industry, limit in (
+            ("a", "Mining", "x"),
+            ("b", "Construction", "y"),
+            ("c", "Farming", "x"),
+        ):
+            c.post(
+                "/assets",
+                json={"name": name, "extraFields": {"Industry": industry, "limit": limit}},
+            )
+        names = lambda **q: [a["name"] for a in c.get("/assets", params=q).json()["assets"]]  # noqa: E731
+        assert names(Industry=["Mining", "Construction"]) == ["a", "b"]  # one label: OR
+        assert names(Industry=["Mining", "Farming"], limit__c="x") == ["a", "c"]  # labels: AND
+        assert names(Industry="Mining", limit="1") == ["a"]  # `limit` itself is the page size
+        unknown = c.get("/assets", params={"Colour": "red"})
+        assert unknown.status_code == 400 and "Colour" in unknown.json()["error"]
+        assert (
+            c.get("/parts", params={"Industry": "Mining"}).status_code == 400
+        )  # fields are per entity

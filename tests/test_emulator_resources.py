@@ -256,3 +256,21 @@ def test_work_order_status_endpoint_accepts_the_five_statuses(status: str) -> No
             == status
         )
         assert c.patch(f"/workorders/{wid}/status", json={"status": "SKIPPED"}).status_code == 400
+
+
+def test_external_data_round_trips_on_work_orders_and_users() -> None:
+    """The idempotency guard stamps creates in externalData and looks for it later."""
+    emu = make_emulator()
+    stamp = {"mxsdkIdempotencyKey": "k-1"}
+    with raw_client(emu) as c:
+        wid = c.post("/workorders", json={"title": "stamped", "externalData": stamp}).json()["id"]
+        assert c.get(f"/workorders/{wid}").json()["workOrder"]["externalData"] == stamp
+        uid = c.post(
+            "/users",
+            json={"firstName": "A", "lastName": "B", "email": "a@b.example", "externalData": stamp},
+        ).json()["id"]
+        user = c.get(f"/users/{uid}").json()["user"]
+        assert user["externalData"] == stamp and user["removedFromOrganization"] is False
+        assert [
+            u["id"] for u in c.get("/users", params={"email": "A@b.example"}).json()["users"]
+        ] == [uid]

@@ -226,3 +226,55 @@ def test_server_handles_chunked_bodies_http10_and_connection_close() -> None:
                 data += chunk
         assert data.startswith(b"HTTP/1.1 200") and data.endswith(b'[{"version":"1"}]')
     assert [r["title"] for r in emu.org().table("workorders")] == ["chunked"]
+
+
+def test_plugin_import_is_cheap() -> None:
+    """pytest loads the plugin in every run of every project that installs the SDK."""
+    code = (
+        "import sys, maintainx_sdk.testing.pytest_plugin as p\n"
+        "heavy = [m for m in ('maintainx_sdk.testing.emulator', 'maintainx_sdk.testing.server') if m in sys.modules]\n"
+        "print(heavy, sorted(n for n in vars(p) if n.startswith('maintainx_') or n.startswith('async_')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        check=True,
+    ).stdout.strip()
+    assert (
+        out
+        == "[] ['async_maintainx_client', 'maintainx_client', 'maintainx_emulator', 'maintainx_server']"
+    )
+
+
+def test_concurrent_clients_over_loopback_lose_nothing() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    emu = make_emulator()
+    with emu.serve() as server:
+
+        def worker(n: int) -> list[int]:
+            with httpx.Client(
+                base_url=server.base_url, headers={"authorization": f"Bearer {emu.api_key}"}
+            ) as c:
+                return [
+                    c.post("/workorders", json={"title": f"t{n}-{i}"}).json()["id"]
+                    for i in range(25)
+                ]
+
+        with ThreadPoolExecutor(8) as pool:
+            ids = [i for chunk in pool.map(worker, range(8)) for i in chunk]
+        with socket_client(server) as raw:
+            raw.sendall(b"NONSENSE\r\n\r\n")
+            assert raw.recv(1024).startswith(b"HTTP/1.1 400")
+    rows = list(emu.org().table("workorders"))
+    assert len(ids) == len(set(ids)) == len(rows) == 200
+    assert sorted(r["sequentialId"] for r in rows) == list(range(1, 201))
+    assert server.connections >= 8
+
+
+def socket_client(server: EmulatorServer) -> Any:
+    import socket as socket_module
+
+    return socket_module.create_connection((server.host, server.port), timeout=5)

@@ -216,3 +216,43 @@ def test_subscription_crud_and_validation() -> None:
         }
         assert c.delete(f"/subscriptions/{sid}").status_code == 204
         assert c.get(f"/subscriptions/{sid}").status_code == 404
+
+
+def test_work_request_categories_and_asset_status_events() -> None:
+    deliveries: list[Delivery] = []
+    emu = make_emulator(webhook_sink=deliveries.append)
+    for event in (
+        "WORK_REQUEST_STATUS_CHANGE",
+        "NEW_CATEGORY_ON_WORK_ORDER",
+        "ASSET_STATUS_CHANGE",
+        "NEW_WORK_ORDER",
+    ):
+        _subscribe(emu, event, "https://h.example/x")
+    with raw_client(emu) as c:
+        request = c.post("/workrequests", json={"title": "leak"}).json()["id"]
+        wid = c.post(
+            "/workorders",
+            json={"title": "fix leak", "workRequestId": request, "categories": ["Plumbing"]},
+        ).json()["id"]
+        assert (
+            c.get(f"/workrequests/{request}").json()["workRequest"]["requestStatus"] == "APPROVED"
+        )
+        c.patch(f"/workorders/{wid}", json={"categories": ["Plumbing", "Safety"]})
+        c.patch(f"/workorders/{wid}/status", json={"status": "DONE"})
+        asset = c.post("/assets", json={"name": "tank"}).json()["id"]
+        c.post(f"/assets/{asset}/status", json={"status": "OFFLINE"})
+        c.post("/workorders", json={"title": "legacy quiet", "skipRestHook": True})
+    events = [(d.event_type, d.json()) for d in deliveries]
+    kinds = [e for e, _ in events]
+    assert kinds == [
+        "NEW_WORK_ORDER", "NEW_CATEGORY_ON_WORK_ORDER", "WORK_REQUEST_STATUS_CHANGE",
+        "NEW_CATEGORY_ON_WORK_ORDER", "WORK_REQUEST_STATUS_CHANGE", "ASSET_STATUS_CHANGE",
+    ]  # fmt: skip
+    assert [c["name"] for c in events[1][1]["newCategories"]] == ["Plumbing"]
+    assert [c["name"] for c in events[3][1]["newCategories"]] == ["Safety"]
+    assert (events[2][1]["oldStatus"], events[2][1]["newStatus"]) == ("PENDING", "APPROVED")
+    assert (events[4][1]["oldStatus"], events[4][1]["newStatus"]) == ("APPROVED", "DONE")
+    assert (
+        events[5][1]["oldStatus"]["status"] == "ONLINE"
+        and events[5][1]["newStatus"]["status"] == "OFFLINE"
+    )

@@ -252,11 +252,9 @@ class Pipeline:
     def build_http_request(
         self, request: ApiRequest, options: CallOptions | None, timeout: httpx.Timeout
     ) -> httpx.Request:
-        headers: dict[str, str] = {
-            "Authorization": f"Bearer {self.config.api_key.reveal()}",
-            "Accept": "application/json",
-            "User-Agent": self.user_agent,
-        }
+        headers: dict[str, str] = {"Accept": "application/json", "User-Agent": self.user_agent}
+        if request.auth:
+            headers["Authorization"] = f"Bearer {self.config.api_key.reveal()}"
         if self.config.organization_id is not None and not _has_header(
             request.headers, C.ORGANIZATIONS_HEADER
         ):

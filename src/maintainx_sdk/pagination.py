@@ -105,8 +105,8 @@ class PageWalk(Generic[T]):
     ``anchor=True`` turns on keyset paging through ``updatedAt[gte]`` (the list is sorted
     by ``updatedAt`` ascending): each page is requested from the newest ``updatedAt`` seen
     so far (the watermark), and versions already delivered (id and ``updatedAt``) are
-    skipped. The server's cursor is followed only inside a run of items sharing one
-    timestamp. ``lookback`` (seconds) starts the walk that much before ``watermark`` and
+    skipped. A page entirely at the watermark is asked again from the start of the run
+    with the largest page; only a run longer than that is followed with the server's cursor. ``lookback`` (seconds) starts the walk that much before ``watermark`` and
     remembers delivered versions that far back, so late-committed changes are not missed.
     Incremental sync resumes a walk from ``watermark`` / ``floor`` / ``cursor`` /
     ``delivered``. The cursors an anchored walk hands out (``next_cursor``) are SDK resume
@@ -165,6 +165,7 @@ class PageWalk(Generic[T]):
                 self.floor = self._start_floor()
         self._seen_ids: set[Hashable] = set()
         self._seen_cursors: set[str] = set()
+        self._wide = False
         self.next_cursor: str | None = self.start_cursor
         """The cursor of the next page (None before the first page and after the last)."""
         self.pages = 0
@@ -177,7 +178,7 @@ class PageWalk(Generic[T]):
         if self.done:
             return None
         query = dict(self._query)
-        limit = self.page_size
+        limit = MAX_PAGE_SIZE if self._wide else self.page_size
         if self.max_items is not None:
             limit = max(1, min(limit, self.max_items - self.items))
         query[query_key(self.op, "limit")] = limit
@@ -305,6 +306,18 @@ class PageWalk(Generic[T]):
         if newest != self.watermark:
             self.watermark = self.floor = newest
             self.cursor = None
+            self._wide = False
+            self._seen_cursors.clear()
+        elif (
+            next_cursor is not None
+            and self.cursor is None
+            and not self._wide
+            and self.page_size < MAX_PAGE_SIZE
+        ):
+            # A whole page at the watermark: ask again from the start of the run with the
+            # largest page, so a run that fits in one page is read in one piece, without
+            # the offset cursor (records of the run edited meanwhile would shift it).
+            self._wide = True
             self._seen_cursors.clear()
         else:
             self.cursor = next_cursor

@@ -230,8 +230,7 @@ def versions(ctx: Ctx) -> Reply:
 
 
 def organizations(ctx: Ctx) -> Reply:
-    token = next((t for t in ctx.emu._tokens.values() if t.user_id == ctx.user_id), None)
-    ids = token.org_ids if token else (ctx.org.id,)
+    ids = ctx.token_org_ids or (ctx.org.id,)
     rows = [
         {"id": i, "name": ctx.emu.orgs[i].name, "timeZone": "Etc/UTC", "currency": "USD"}
         for i in ids

@@ -80,6 +80,7 @@ ASSETS = Resource(
     refs={"locationId": "locations", "parentId": "assets"},
     filters=(_eq_filter("locationId", "locationId"), _eq_filter("manufacturer", "manufacturer"), _eq_filter("model", "model")),
     sorts=("createdAt", "updatedAt"), date_filters=True, multi_org=True,
+    query_params=frozenset({"locationId", "manufacturer", "model"}), custom_field_entity="assets",
     on_event={"create": "NEW_ASSET"}, id_key="assetId", snapshot_key="newAsset",
 )  # fmt: skip
 
@@ -110,6 +111,7 @@ LOCATIONS = Resource(
     list_keys=("id", "name", "description", "address", "parentId", "createdAt", "updatedAt",
                "organizationId", "extraFields", "teamIds", "vendorIds", "barcode"),
     refs={"parentId": "locations"}, filters=(_name_prefix,), multi_org=True,
+    query_params=frozenset({"name"}), custom_field_entity="locations",
     on_event={"create": "NEW_LOCATION"}, id_key="locationId",
 )  # fmt: skip
 
@@ -122,10 +124,9 @@ def _make_user(emu: Any, ctx: Ctx, row_id: int, body: dict[str, Any]) -> Row:
     row: Row = {
         **_stamp(ctx, row_id), "firstName": "", "lastName": "", "email": None, "phoneNumber": None,
         "role": "MEMBER", "authType": "NORMAL", "hourlyRate": None, "lastVisitedAt": None, "extraFields": {},
+        "customRole": None, "externalData": None, "removedFromOrganization": False,
     }  # fmt: skip
-    row.update(
-        {k: v for k, v in body.items() if k not in ("inviteType", "customRole", "externalData")}
-    )
+    row.update({k: v for k, v in body.items() if k != "inviteType"})
     return row
 
 
@@ -138,15 +139,16 @@ def _email_filter(ctx: Ctx) -> Predicate | None:
 
 USERS = Resource(
     table="users", path="/users", items_key="users", one_key="user", label="User",
-    fields={"firstName": "str", "lastName": "str", "role": ROLES, "customRole": "any?", "email": "str?",
+    fields={"firstName": "str", "lastName": "str", "role": ROLES, "customRole": "str?", "email": "str?",
             "phoneNumber": "str?", "externalData": "any?", "extraFields": "obj",
             "authType": "enum:NORMAL|SAML|OIDC", "inviteType": "enum:ALL|EMAIL|SMS|NONE",
             "hourlyRate": "int?"},
     required=("firstName", "lastName"), make=_make_user,
     list_keys=("id", "firstName", "lastName", "email", "phoneNumber", "authType", "hourlyRate",
                "lastVisitedAt", "role", "extraFields"),
-    detail_keys=("id", "firstName", "lastName", "email", "phoneNumber", "authType", "hourlyRate",
-                 "lastVisitedAt", "role", "extraFields"),
+    detail_keys=("id", "firstName", "lastName", "role", "customRole", "email", "phoneNumber",
+                 "removedFromOrganization", "authType", "hourlyRate", "externalData", "extraFields",
+                 "lastVisitedAt"),
     filters=(_email_filter,),
 )  # fmt: skip
 
@@ -235,6 +237,7 @@ PARTS = Resource(
     list_keys=PART_LIST_KEYS, detail_keys=(*PART_LIST_KEYS, "assetIds", "teamIds"),
     keep_null_list=frozenset({"description", "barcode", "locationId", "area", "unitCost"}),
     filters=(_part_number,), sorts=("createdAt", "updatedAt"), date_filters=True, multi_org=True,
+    query_params=frozenset({"partNumber"}), custom_field_entity="parts",
     on_event={"create": "NEW_PART", "patch": "PART_CHANGE", "delete": "PART_DELETE"},
     id_key="partId", snapshot_key="newPart",
 )  # fmt: skip
@@ -259,6 +262,7 @@ VENDORS = Resource(
     required=("name",), make=_make_simple({"name": "", "description": None, "extraFields": {}}),
     list_keys=("id", "name", "extraFields"),
     detail_keys=("id", "name", "description", "extraFields", "createdAt", "updatedAt"),
+    custom_field_entity="vendors",
     on_event={"create": "NEW_VENDOR"}, id_key="vendorId",
 )  # fmt: skip
 

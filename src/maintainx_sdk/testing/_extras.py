@@ -245,6 +245,14 @@ def add_asset_status(ctx: Ctx) -> Reply:
                 "createdAt": now, "updatedAt": now, "deletedAt": None}  # fmt: skip
     row.update(body)
     ctx.org.table("assetstatuses").insert(row)
+    previous = asset.get("_status") or {"status": "ONLINE", "startedAt": asset["createdAt"],
+                                         "createdAt": asset["createdAt"], "updatedAt": asset["createdAt"]}  # fmt: skip
+    asset["_status"] = row
+    ctx.emit(
+        "ASSET_STATUS_CHANGE",
+        {"assetId": asset["id"], "orgId": ctx.org.id, "oldStatus": project(previous, _STATUS_KEYS),
+         "newStatus": project(row, _STATUS_KEYS), "occurredAt": now},
+    )  # fmt: skip
     return Reply(201, {"assetStatus": project(row, _STATUS_KEYS)})
 
 

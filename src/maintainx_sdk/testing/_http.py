@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 JSON_HEADERS = (("content-type", "application/json"),)
 
 #: GET operations whose 400 body uses the write shape ``{"errors": [...]}`` (as the spec says).
-_GETS_WITH_WRITE_ERRORS = frozenset(
+GETS_WITH_WRITE_ERRORS = frozenset(
     {
         "/manufacturers/{id}",
         "/models/{id}",
@@ -76,8 +76,10 @@ class Ctx:
     path_prefix: str
     emit: Callable[[str, dict[str, Any]], None]
     orgs: tuple[OrgState, ...] = ()
+    token_org_ids: tuple[int, ...] = ()
     _json: Any = None
     _parsed: bool = False
+    _skip: bool = False
 
     # -- input helpers -------------------------------------------------------------
     def q(self, name: str) -> str | None:
@@ -93,7 +95,11 @@ class Ctx:
 
     @property
     def skip_webhook(self) -> bool:
-        return self.qbool("skipWebhook")
+        return self._skip or self.qbool("skipWebhook")
+
+    def skip_events(self) -> None:
+        """Send no webhooks for this request (the deprecated body flag ``skipRestHook``)."""
+        self._skip = True
 
     def id_param(self, name: str = "id") -> int:
         raw = self.params.get(name, "")
@@ -128,7 +134,7 @@ class Ctx:
     # -- error helpers -------------------------------------------------------------
     @property
     def write_errors(self) -> bool:
-        return self.method != "GET" or self.template in _GETS_WITH_WRITE_ERRORS
+        return self.method != "GET" or self.template in GETS_WITH_WRITE_ERRORS
 
     def bad(self, message: str, field_path: str | None = None, value: Any = None) -> ApiReject:
         """A 400 in the shape this operation documents."""

@@ -255,9 +255,6 @@ class _ProcedureTemplates(Resource):
             ctx.org.table("proceduretemplaterows").insert({**field, "templateId": row["id"]})
         return Reply(201, {"id": row["id"], "fields": [_row_view(f) for f in row["rows"]]})
 
-    def detail(self, row: Row) -> dict[str, Any]:
-        return super().detail(row)
-
 
 def _row_view(field: dict[str, Any]) -> dict[str, Any]:
     return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._http import Ctx, Reply
-from ._resources import Resource, require
+from ._resources import Resource, project, require
 from ._router import Route
 from ._store import Row
 from ._validate import validate_body
@@ -143,6 +143,7 @@ PURCHASE_ORDERS = _PurchaseOrders(
     list_keys=("id", "status", "createdAt", "updatedAt"), detail_keys=DETAIL_KEYS,
     keep_null_list=frozenset({"status"}), keep_null_detail=NULLABLE,
     refs={"vendorId": "vendors"}, sorts=("createdAt", "updatedAt"), date_filters=True,
+    custom_field_entity="purchaseOrders",
     on_event={"create": "NEW_PURCHASE_ORDER", "patch": "PURCHASE_ORDER_CHANGE"},
     id_key="purchaseOrderId", snapshot_key="newPurchaseOrder",
 )  # fmt: skip
@@ -164,7 +165,7 @@ def _change_status(ctx: Ctx, row: Row, new: str) -> None:
     ctx.emit(
         "PURCHASE_ORDER_STATUS_CHANGE",
         {"purchaseOrderId": row["id"], "orgId": ctx.org.id, "oldStatus": old, "newStatus": new,
-         "occurredAt": now, "vendorId": row["vendorId"], "purchaseOrder": PURCHASE_ORDERS.detail(row)},
+         "occurredAt": now, "vendorId": row["vendorId"], "purchaseOrder": project(row, DETAIL_KEYS)},
     )  # fmt: skip
 
 

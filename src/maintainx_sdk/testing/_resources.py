@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._http import ApiReject, Ctx, Reply
+from ._http import Ctx, Reply
 from ._paging import offset_page, page_body, parse_limit, sort_param, sorted_rows
 from ._router import Route
 from ._store import OrgState, Row, Table, normalize_datetime
@@ -95,6 +95,46 @@ def _bound(field_name: str, bound: str, *, upper: bool) -> Predicate:
     return lambda r: bool(r[field_name] >= bound)
 
 
+_LIST_PARAMS = frozenset(
+    {
+        "cursor",
+        "limit",
+        "sort",
+        "expand",
+        "updatedAt[gte]",
+        "updatedAt[lte]",
+        "createdAt[gte]",
+        "createdAt[lte]",
+    }
+)
+
+
+def custom_field_filters(ctx: Ctx, entity: str, known: frozenset[str]) -> list[Predicate]:
+    """Query keys that are not parameters filter by custom field label (``label__c`` when the
+    label clashes with one): values of one label OR together, labels AND. The field must exist."""
+    labels: dict[str, list[str]] = {}
+    for key, values in ctx.query.items():
+        if key in known or key in _LIST_PARAMS:
+            continue
+        label = key[:-3] if key.endswith("__c") else key
+        labels.setdefault(label, []).extend(values)
+    if not labels:
+        return []
+    existing = {f["label"] for f in ctx.org.table("customfields") if f["entity"] == entity}
+    for label in labels:
+        if label not in existing:
+            raise ctx.bad(
+                f"unknown query parameter or custom field {label!r}; create the custom field first "
+                f"(POST /customfields/{entity}), or append __c if the label clashes with a parameter",
+                label,
+            )
+    return [_extra_field_in(label, set(values)) for label, values in labels.items()]
+
+
+def _extra_field_in(label: str, wanted: set[str]) -> Predicate:
+    return lambda r: str((r.get("extraFields") or {}).get(label)) in wanted
+
+
 def all_of(preds: list[Predicate]) -> Predicate:
     if not preds:
         return lambda _r: True
@@ -154,6 +194,8 @@ class Resource:
     date_filters: bool = False
     multi_org: bool = False
     ops: frozenset[str] = frozenset({"create", "list", "get", "patch", "delete"})
+    query_params: frozenset[str] = frozenset()
+    custom_field_entity: str | None = None
     on_event: Mapping[str, str] = field(default_factory=dict)
     snapshot_key: str | None = None
     id_key: str | None = None
@@ -203,6 +245,8 @@ class Resource:
         preds = [p for build in self.filters if (p := build(ctx)) is not None]
         if self.date_filters:
             preds += date_filters(ctx)
+        if self.custom_field_entity is not None:
+            preds += custom_field_filters(ctx, self.custom_field_entity, self.query_params)
         match = all_of(preds)
         orgs = ctx.orgs if self.multi_org else (ctx.org,)
         if len(orgs) == 1:
@@ -257,7 +301,7 @@ class Resource:
         payload: dict[str, Any] = {
             self.id_key: row["id"],
             "orgId": ctx.org.id,
-            "occurredAt": row.get("updatedAt"),
+            "occurredAt": ctx.emu.now(),
         }
         if self.snapshot_key:
             key = (
@@ -265,7 +309,7 @@ class Resource:
                 if kind == "delete" and self.snapshot_key == "newPart"
                 else self.snapshot_key
             )
-            payload[key] = self.detail(row)
+            payload[key] = project(row, self.detail_keys)  # snapshots leave out nulls
         ctx.emit(event, payload)
 
 
@@ -320,13 +364,3 @@ def _passes_filters(sub: Row, payload: Mapping[str, Any]) -> bool:
         if status not in statuses:
             return False
     return True
-
-
-def reject_if(
-    condition: bool, ctx: Ctx, message: str, field_path: str | None = None, value: Any = None
-) -> None:
-    if condition:
-        raise ctx.bad(message, field_path, value)
-
-
-__all__ = ["ApiReject", "Resource", "project"]

@@ -319,15 +319,50 @@ def create(ctx: Ctx) -> Reply:
         row["parentId"] = parent["id"]
         parent["isParent"] = True
     ctx.org.table("workorders").insert(row)
+    if body.get("skipRestHook"):
+        ctx.skip_events()
+    ctx.emit("NEW_WORK_ORDER", _event(ctx, row, newWorkOrder=snapshot(row)))
+    _emit_new_categories(ctx, row, [])
     request_id = body.get("workRequestId")
     if request_id is not None:
-        work_request = ctx.org.table("workrequests").rows[int(request_id)]
-        work_request.update(
-            requestStatus="APPROVED", workOrderId=row["id"], updatedAt=row["createdAt"]
+        _set_request_status(
+            ctx, ctx.org.table("workrequests").rows[int(request_id)], "APPROVED", row
         )
-    if not body.get("skipRestHook"):
-        ctx.emit("NEW_WORK_ORDER", _event(ctx, row, newWorkOrder=snapshot(row)))
     return Reply(200, {"id": row["id"]})
+
+
+def _set_request_status(ctx: Ctx, work_request: Row, status: str, work_order: Row) -> None:
+    """Creating a work order from a request approves it; finishing that work order ends it."""
+    old = work_request["requestStatus"]
+    if old == status:
+        return
+    work_request.update(requestStatus=status, workOrderId=work_order["id"], updatedAt=ctx.emu.now())
+    ctx.emit(
+        "WORK_REQUEST_STATUS_CHANGE",
+        {"requestId": work_request["id"], "orgId": ctx.org.id, "occurredAt": work_request["updatedAt"],
+         "oldStatus": old, "newStatus": status},
+    )  # fmt: skip
+
+
+def _emit_new_categories(ctx: Ctx, row: Row, before: list[str]) -> None:
+    """NEW_CATEGORY_ON_WORK_ORDER for labels added to the work order (unknown labels are
+    created as categories, so every label has an id)."""
+    added = [label for label in row["categories"] if label not in before]
+    if not added:
+        return
+    table = ctx.org.table("categories")
+    by_label = {c["label"]: c for c in table}
+    new = []
+    for label in added:
+        category = by_label.get(label)
+        if category is None:
+            now = ctx.emu.now()
+            category = table.insert({"id": ctx.emu.next_id(), "label": label, "description": "",
+                                     "createdAt": now, "updatedAt": now, "organizationId": ctx.org.id})  # fmt: skip
+        new.append(
+            {"id": category["id"], "name": label, "description": category.get("description") or ""}
+        )
+    ctx.emit("NEW_CATEGORY_ON_WORK_ORDER", _event(ctx, row, newCategories=new))
 
 
 def _event(ctx: Ctx, row: Row, **extra: Any) -> dict[str, Any]:
@@ -428,6 +463,7 @@ def update(ctx: Ctx) -> Reply:
     body = ctx.body_object()
     _validate(ctx, body, UPDATE_FIELDS, ())
     before_users, before_teams = set(row["assigneeIds"]), set(row["teamIds"])
+    before_categories = list(row["categories"])
     _apply(row, body)
     row["updatedAt"] = ctx.emu.now()
     ctx.org.table("workorders").touch()
@@ -443,6 +479,7 @@ def update(ctx: Ctx) -> Reply:
             removedTeamIds=sorted(before_teams - set(row["teamIds"])),
         ),
     )
+    _emit_new_categories(ctx, row, before_categories)
     return Reply(200, {"workOrder": detail_view(ctx, row, expand=False)})
 
 
@@ -487,6 +524,10 @@ def set_status(ctx: Ctx) -> Reply:
             k: int(progress.get(k, 0)) for k in ("inProgressCount", "onHoldCount", "doneCount")
         }
         ctx.emit("WORK_ORDER_STATUS_CHANGE", _event(ctx, row, **extra, newWorkOrder=snapshot(row)))
+        if status == "DONE":
+            for work_request in ctx.org.table("workrequests"):
+                if work_request["workOrderId"] == row["id"]:
+                    _set_request_status(ctx, work_request, "DONE", row)
     return Reply(200, {"workOrder": detail_view(ctx, row, expand=False)})
 
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from ._http import JSON_HEADERS, ApiReject, Ctx, dumps
+from ._http import GETS_WITH_WRITE_ERRORS, JSON_HEADERS, ApiReject, Ctx, bad_request, dumps
 from ._ratelimit import Quota, RateLimiter
 from ._router import Route, Router
 from ._store import OrgState, iso
@@ -55,6 +55,7 @@ class Outcome:
     body: bytes
     delay: float = 0.0
     disconnect: bool = False
+    refused: bool = False
     hang: bool = False
     fault: Fault | None = None
     route: str | None = None
@@ -70,7 +71,6 @@ class RequestLogEntry:
     template: str | None
     status: int
     fault: Fault | None
-    org_id: int | None
 
 
 @dataclass(slots=True)
@@ -84,6 +84,23 @@ class Emulator:
 
     >>> emu = Emulator(seed=1, work_orders=50)
     >>> mx = MaintainX(api_key=emu.api_key, transport=emu.transport())
+
+    Args:
+        api_key: the key the default user (organization ``org_id``) authenticates with.
+        seed: seeds the generated data, random faults and duplicate redeliveries.
+        work_orders: how many work orders to generate (with reference data) at start.
+        rate_limit / org_rate_limit: per-user / per-organization windows, ``"N/SECONDS"``
+            or a :class:`Quota`; ``None`` disables one. Defaults are the API's: 100 and 500
+            requests per 60 s.
+        clock: epoch seconds; drives timestamps and rate-limit windows (inject a fake one).
+        faults: a :class:`FaultPlan` or a ``--faults`` spec string (see :mod:`.faults`).
+        webhook_mode: ``"background"`` (queue + worker thread), ``"sync"`` (delivered
+            before the API call returns) or ``"capture"`` (to ``webhook_sink``, no HTTP).
+        webhook_duplicate_rate: share of deliveries sent twice (seeded).
+        webhook_timestamp_unit: ``"s"`` or ``"ms"`` in the signature headers' ``t=``.
+        max_hang: cap, in seconds, on how long a ``hang`` fault holds a request.
+        keep_log: record every request in ``counters.log`` (method, path, route, status,
+            fault) for assertions.
     """
 
     def __init__(
@@ -198,6 +215,8 @@ class Emulator:
         """Answer one request without any wire effects: a cut connection raises
         ``httpx.ReadError``, a hang raises ``httpx.ReadTimeout`` (no waiting here)."""
         outcome = self.dispatch(request)
+        if outcome.refused:
+            raise httpx.ConnectError("emulator fault: connection refused", request=request)
         if outcome.disconnect:
             raise httpx.ReadError("connection reset by emulator fault", request=request)
         if outcome.hang:
@@ -238,19 +257,21 @@ class Emulator:
                     _json_outcome(
                         405, {"error": f"Method {method} not allowed; use {', '.join(allowed)}"}
                     ),
-                    None,
                 )
             return self._finish(
                 method,
                 path,
                 None,
                 _json_outcome(404, {"error": f"Route {method} {raw_path} not found"}),
-                None,
             )
         route, params = match
         decision = self.faults.decide(method, path, route.template)
         fault = decision.fault
-        if fault is not None and not fault.applied and fault.kind in ("status", "reset", "hang"):
+        if (
+            fault is not None
+            and not fault.applied
+            and fault.kind in ("status", "reset", "refuse", "hang")
+        ):
             outcome = _fault_outcome(fault)
         else:
             outcome = self._process(
@@ -261,16 +282,14 @@ class Emulator:
         outcome.delay = decision.delay
         outcome.fault = fault
         outcome.route = route.template
-        return self._finish(method, path, route.template, outcome, None)
+        return self._finish(method, path, route.template, outcome)
 
-    def _finish(
-        self, method: str, path: str, template: str | None, outcome: Outcome, org_id: int | None
-    ) -> Outcome:
+    def _finish(self, method: str, path: str, template: str | None, outcome: Outcome) -> Outcome:
         with self.lock:
             self.counters.requests += 1
             if self.keep_log:
                 self.counters.log.append(
-                    RequestLogEntry(method, path, template, outcome.status, outcome.fault, org_id)
+                    RequestLogEntry(method, path, template, outcome.status, outcome.fault)
                 )
         return outcome
 
@@ -291,6 +310,7 @@ class Emulator:
                 query.setdefault(key[:-2] if key.endswith("[]") else key, []).append(value)
         write = method != "GET"
         user_id = 0
+        token_org_ids: tuple[int, ...] = ()
         orgs: tuple[OrgState, ...]
         rate_headers: dict[str, str] = {}
         if route.auth:
@@ -302,6 +322,7 @@ class Emulator:
             except ApiReject as exc:
                 return _json_outcome(exc.status, exc.body)
             user_id = token.user_id
+            token_org_ids = token.org_ids
             with self.lock:
                 decision = self.limiter.check(user_id, orgs[0].id)
             if decision is not None:
@@ -331,6 +352,7 @@ class Emulator:
             path_prefix=prefix,
             emit=lambda event, payload: events.append((event, payload)),
             orgs=orgs,
+            token_org_ids=token_org_ids,
         )
         try:
             with self.lock:
@@ -362,9 +384,7 @@ class Emulator:
         several = headers.get(ORGANIZATIONS_HEADER)
 
         def reject(message: str) -> ApiReject:
-            if write or template in ("/manufacturers/{id}", "/models/{id}"):
-                return ApiReject(400, {"errors": [{"error": message}]})
-            return ApiReject(400, {"error": message})
+            return bad_request(message, write=write or template in GETS_WITH_WRITE_ERRORS)
 
         if single is not None and several is not None:
             raise reject("Send x-organization-id or x-organization-ids, not both.")
@@ -441,6 +461,8 @@ def _json_outcome(status: int, body: Any, headers: Mapping[str, str] | None = No
 def _fault_outcome(fault: Fault) -> Outcome:
     if fault.kind == "reset":
         return Outcome(0, [], b"", disconnect=True)
+    if fault.kind == "refuse":  # a socket server cannot refuse per request: it cuts instead
+        return Outcome(0, [], b"", disconnect=True, refused=True)
     if fault.kind == "hang":
         return Outcome(0, [], b"", hang=True)
     headers: dict[str, str] = {}

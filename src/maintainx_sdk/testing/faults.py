@@ -4,7 +4,8 @@
 >>> emulator.faults.configure(seed=7, error_rate=0.1, reset_rate=0.02, latency=(0.0, 0.05))
 
 Fault kinds: an HTTP status (500/502/503/504, or 429 with or without Retry-After), ``reset``
-(connection cut before an answer), ``hang`` (no answer until the client times out),
+(connection cut before an answer), ``refuse`` (the connection cannot be made: nothing was
+sent), ``hang`` (no answer until the client times out),
 ``malformed`` / ``truncated`` JSON bodies, and ``applied`` faults where the write is stored
 first and the client then gets a 5xx (``applied-503``) or a cut connection (``applied-reset``).
 """
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["status", "reset", "hang", "malformed", "truncated", "ok"]
+FaultKind = Literal["status", "reset", "refuse", "hang", "malformed", "truncated", "ok"]
 
 RETRYABLE_STATUSES = (500, 502, 503, 504)
 
@@ -34,7 +35,7 @@ class Fault:
 
     @classmethod
     def parse(cls, item: int | str | Fault) -> Fault:
-        """``503``, ``"429"``, ``"429:2"`` (Retry-After 2 s), ``"reset"``, ``"hang"``,
+        """``503``, ``"429"``, ``"429:2"`` (Retry-After 2 s), ``"reset"``, ``"refuse"``, ``"hang"``,
         ``"malformed"``, ``"truncated"``, ``"applied-503"``, ``"applied-reset"``, ``"ok"``."""
         if isinstance(item, Fault):
             return item
@@ -42,7 +43,7 @@ class Fault:
         applied = text.startswith("applied-")
         if applied:
             text = text[len("applied-") :]
-        if text in ("reset", "hang", "malformed", "truncated", "ok"):
+        if text in ("reset", "refuse", "hang", "malformed", "truncated", "ok"):
             if applied and text not in ("reset",):
                 raise ValueError(f"only applied-<status> and applied-reset exist, not {item!r}")
             return cls(kind=text, applied=applied)  # type: ignore[arg-type]
@@ -53,7 +54,7 @@ class Fault:
         except ValueError:
             raise ValueError(
                 f"unknown fault {item!r}; use a status such as 503, 429 or 429:2, or one of "
-                "reset, hang, malformed, truncated, applied-503, applied-reset, ok"
+                "reset, refuse, hang, malformed, truncated, applied-503, applied-reset, ok"
             ) from None
         if not 400 <= status <= 599:
             raise ValueError(f"fault status must be 4xx or 5xx, got {status}")
@@ -84,6 +85,7 @@ class FaultPlan:
         self.rate_limit_rate = 0.0
         self.rate_limit_retry_after: float | None = None
         self.reset_rate = 0.0
+        self.refuse_rate = 0.0
         self.hang_rate = 0.0
         self.malformed_rate = 0.0
         self.truncated_rate = 0.0
@@ -99,6 +101,7 @@ class FaultPlan:
         rate_limit_rate: float | None = None,
         rate_limit_retry_after: float | None = None,
         reset_rate: float | None = None,
+        refuse_rate: float | None = None,
         hang_rate: float | None = None,
         malformed_rate: float | None = None,
         truncated_rate: float | None = None,
@@ -113,6 +116,7 @@ class FaultPlan:
                 ("error_rate", error_rate),
                 ("rate_limit_rate", rate_limit_rate),
                 ("reset_rate", reset_rate),
+                ("refuse_rate", refuse_rate),
                 ("hang_rate", hang_rate),
                 ("malformed_rate", malformed_rate),
                 ("truncated_rate", truncated_rate),
@@ -186,6 +190,7 @@ class FaultPlan:
             (self.error_rate, "status"),
             (self.rate_limit_rate, "status"),
             (self.reset_rate, "reset"),
+            (self.refuse_rate, "refuse"),
             (self.hang_rate, "hang"),
             (self.malformed_rate, "malformed"),
             (self.truncated_rate, "truncated"),
@@ -214,7 +219,7 @@ def _norm(path: str) -> str:
 
 def parse_fault_spec(spec: str, plan: FaultPlan | None = None) -> FaultPlan:
     """Build a plan from the CLI's ``--faults`` string: ``;``-separated items, e.g.
-    ``seed=7;5xx=0.1;429=0.05;reset=0.02;hang=0.01;malformed=0.01;truncated=0.01;applied=0.02;
+    ``seed=7;5xx=0.1;429=0.05;reset=0.02;refuse=0.01;hang=0.01;malformed=0.01;truncated=0.01;applied=0.02;
     latency=0.01-0.05;GET /workorders=503,503,503``."""
     plan = plan or FaultPlan()
     rates = {
@@ -222,6 +227,7 @@ def parse_fault_spec(spec: str, plan: FaultPlan | None = None) -> FaultPlan:
         "error": "error_rate",
         "429": "rate_limit_rate",
         "reset": "reset_rate",
+        "refuse": "refuse_rate",
         "hang": "hang_rate",
         "malformed": "malformed_rate",
         "truncated": "truncated_rate",
@@ -249,7 +255,7 @@ def parse_fault_spec(spec: str, plan: FaultPlan | None = None) -> FaultPlan:
             plan.configure(**{rates[name]: float(value)})  # type: ignore[arg-type]
         else:
             raise ValueError(
-                f"unknown fault spec item {name!r}; use seed, 5xx, 429, retry-after, reset, hang, "
+                f"unknown fault spec item {name!r}; use seed, 5xx, 429, retry-after, reset, refuse, hang, "
                 "malformed, truncated, applied, latency or 'METHOD /path=503,503'"
             )
     return plan

@@ -1,7 +1,7 @@
 """In-process httpx transports over an :class:`Emulator` (no socket).
 
-Wire faults become what a real connection would raise: a cut connection raises
-``httpx.ReadError``, a hang sleeps for the request's read timeout and raises
+Wire faults become what a real connection would raise: a refused connection raises
+``httpx.ConnectError`` (nothing was sent), a cut connection raises ``httpx.ReadError``, a hang sleeps for the request's read timeout and raises
 ``httpx.ReadTimeout``, added latency is slept (``asyncio.sleep`` in the async transport).
 """
 
@@ -27,6 +27,8 @@ def _hang_seconds(emulator: Emulator, request: httpx.Request) -> float:
 
 
 def _finish(outcome: Outcome, request: httpx.Request) -> httpx.Response:
+    if outcome.refused:
+        raise httpx.ConnectError("emulator fault: connection refused", request=request)
     if outcome.disconnect:
         raise httpx.ReadError("emulator fault: connection reset by peer", request=request)
     return outcome.to_response(request)
