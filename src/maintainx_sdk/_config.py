@@ -39,11 +39,33 @@ class Timeouts:
 
 @dataclass(frozen=True, slots=True)
 class PoolLimits:
-    """Connection-pool sizes; one long-lived client shares them across all calls."""
+    """Connection-pool sizes; one long-lived client shares them across all calls.
+
+    ``shards`` splits the async client's pool into that many smaller pools with the same
+    totals (``None``: automatic, one shard per ~10 connections above 16; ``1``: never).
+    httpcore's pool bookkeeping grows with its size squared, so big async pools run
+    faster sharded; see docs/performance.md.
+    """
 
     max_connections: int = C.DEFAULT_MAX_CONNECTIONS
     max_keepalive_connections: int = C.DEFAULT_MAX_KEEPALIVE_CONNECTIONS
     keepalive_expiry: float = C.DEFAULT_KEEPALIVE_EXPIRY
+    shards: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_connections < 1:
+            raise ConfigurationError(
+                f"PoolLimits.max_connections must be >= 1, got {self.max_connections!r}"
+            )
+        if self.max_keepalive_connections < 0:
+            raise ConfigurationError(
+                "PoolLimits.max_keepalive_connections must be >= 0, "
+                f"got {self.max_keepalive_connections!r}"
+            )
+        if self.shards is not None and self.shards < 1:
+            raise ConfigurationError(
+                f"PoolLimits.shards must be >= 1 (or None for automatic), got {self.shards!r}"
+            )
 
     def to_httpx(self) -> httpx.Limits:
         return httpx.Limits(
