@@ -126,8 +126,13 @@ class ShardedAsyncTransport(httpx.AsyncBaseTransport):
             release()
             raise
         stream = response.stream
-        assert isinstance(stream, httpx.AsyncByteStream)
-        response.stream = _ReleasingStream(stream, release)
+        if response.is_closed or isinstance(stream, httpx.ByteStream):
+            release()  # the body is already in memory: nothing left to hold the connection
+        elif isinstance(stream, httpx.AsyncByteStream):
+            response.stream = _ReleasingStream(stream, release)
+        else:
+            release()
+            raise TypeError(f"shard {index} returned a sync body stream to an async client")
         return response
 
     async def aclose(self) -> None:
