@@ -58,10 +58,10 @@ class _Shard(httpx.AsyncBaseTransport):
 
 
 def test_shard_count_and_split() -> None:
-    assert shard_count(10, None) == 1
-    assert shard_count(16, None) == 1
-    assert shard_count(20, None) == 2
-    assert shard_count(50, None) == 5
+    assert shard_count(8, None) == 1
+    assert shard_count(9, None) == 5
+    assert shard_count(20, None) == 10
+    assert shard_count(50, None) == 25
     assert shard_count(50, 1) == 1
     assert shard_count(3, 8) == 3  # never more shards than connections
     assert split(50, 4) == [13, 13, 12, 12]
@@ -180,8 +180,8 @@ def test_client_closes_all_shards() -> None:
 def test_client_shards_only_when_asked_or_large(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(var, raising=False)
-    assert async_pool_transport(PoolLimits()) is not None  # default 20 connections: 2 shards
-    assert async_pool_transport(PoolLimits(max_connections=10)) is None
+    assert async_pool_transport(PoolLimits()) is not None  # default 20 connections: sharded
+    assert async_pool_transport(PoolLimits(max_connections=8)) is None
     assert async_pool_transport(PoolLimits(max_connections=50, shards=1)) is None
     sharded = async_pool_transport(PoolLimits(max_connections=8, shards=4))
     assert sharded is not None and len(sharded.shards) == 4

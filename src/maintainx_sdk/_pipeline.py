@@ -163,7 +163,7 @@ def status_error(
     common: dict[str, Any] = dict(
         status_code=status,
         body=body,
-        headers=dict(response.headers),
+        headers=dict(response.headers.items()),
         api_errors=items,
         method=request.method,
         path=request.path,
@@ -264,7 +264,9 @@ class Pipeline:
             headers.update(options.headers)
         headers.update(request.headers)
         url = self.config.base_url + request.path
-        kwargs: dict[str, Any] = {"params": list(request.params), "headers": headers}
+        kwargs: dict[str, Any] = {"headers": headers}
+        if request.params or "?" in url:  # merging params re-parses the URL: skip it if empty
+            kwargs["params"] = list(request.params)
         if request.content is not None:
             kwargs["content"] = request.content
         elif request.json is not None:
@@ -485,7 +487,7 @@ class _Call:
                 method=self.request.method,
                 path=self.request.path,
                 status_code=response.status_code,
-                headers=dict(response.headers),
+                headers=dict(response.headers.items()),  # dict(Headers) is quadratic
                 attempts=self.attempt,
                 retries=tuple(self.retries),
                 elapsed=self.pipe.clock() - self.started,

@@ -4,7 +4,7 @@ httpcore's ``AsyncConnectionPool`` re-checks every pooled connection (``is_idle`
 ``has_expired`` with a socket poll, and a quadratic idle count) each time a request joins
 or leaves the pool (encode/httpx#3215). With 50 connections that bookkeeping costs several
 milliseconds of CPU per request and dominates a high-concurrency run. Splitting the same
-connection budget over shards of about :data:`SHARD_SIZE` connections each keeps every scan
+connection budget over shards of :data:`SHARD_SIZE` connections each keeps every scan
 short; the total number of connections, keep-alive connections and the pool timeout stay
 what :class:`~maintainx_sdk.PoolLimits` says.
 """
@@ -19,10 +19,11 @@ import httpx
 
 from ._config import PoolLimits
 
-#: Connections per shard when sharding is automatic (``PoolLimits(shards=None)``).
-SHARD_SIZE = 10
-#: Automatic sharding starts above this many connections.
-AUTO_SHARD_ABOVE = 16
+#: Connections per shard when sharding is automatic (``PoolLimits(shards=None)``); measured
+#: with benchmarks/pool_shards.py: 2 to 4 per shard beat 10, and 1 gains nothing over 2.
+SHARD_SIZE = 2
+#: Automatic sharding starts above this many connections (below it one pool is as fast).
+AUTO_SHARD_ABOVE = 8
 
 
 def shard_count(max_connections: int, shards: int | None) -> int:
