@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from maintainx_sdk import AsyncMaintainX, MaintainX, PoolLimits, RateLimit, bulk
 
 KEY = "bench-key"
+#: base URL -> pid of the emulator process serving it (for reading its CPU time).
+SERVER_PIDS: dict[str, int] = {}
 
 
 @contextmanager
@@ -51,7 +53,9 @@ def emulator_process(work_orders: int, latency: float) -> Iterator[str]:
         line = proc.stdout.readline()
         if "listening on" not in line:
             raise RuntimeError(f"the emulator did not start: {line!r}")
-        yield line.rsplit(" ", 1)[-1].strip()
+        base_url = line.rsplit(" ", 1)[-1].strip()
+        SERVER_PIDS[base_url] = proc.pid
+        yield base_url
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -7,7 +7,7 @@
 Four contenders fetch the same work orders by id from one loopback emulator process
 (``maintainx-sdk emulator --faults latency=...``, as in ``benchmarks/get_many.py``), in
 alternating rounds so load drift hits them alike; the best round of each is printed with
-its client CPU time:
+its client CPU time and the emulator process's CPU time over the same timed part:
 
 - bare ``httpx.AsyncClient`` (one pool, a semaphore of ``concurrency``),
 - the same bare client over ``ShardedAsyncTransport`` (automatic shard count),
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -30,16 +31,28 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from get_many import KEY, emulator_process
+from get_many import KEY, SERVER_PIDS, emulator_process
 
 from maintainx_sdk import AsyncMaintainX, MaintainX, PoolLimits, RateLimit, bulk
 from maintainx_sdk._transport import ShardedAsyncTransport, shard_count
 
-Run = Callable[[str, list[int], int], Awaitable[tuple[float, float]]]
+Timing = tuple[float, float, float]  # wall, client CPU, server CPU (seconds)
+Run = Callable[[str, list[int], int, Callable[[], float]], Awaitable[Timing]]
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _bare(sharded: bool) -> Run:
-    async def run(base_url: str, ids: list[int], concurrency: int) -> tuple[float, float]:
+    async def run(
+        base_url: str, ids: list[int], concurrency: int, server_cpu: Callable[[], float]
+    ) -> Timing:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         transport = (
             ShardedAsyncTransport.from_limits(limits, shard_count(concurrency, None))
@@ -57,15 +70,21 @@ def _bare(sharded: bool) -> Run:
                     response.json()
 
             await asyncio.gather(*(one(i) for i in ids[: concurrency * 2]))  # warm the pool
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu, server = time.perf_counter(), time.process_time(), server_cpu()
             await asyncio.gather(*(one(i) for i in ids))
-            return time.perf_counter() - started, time.process_time() - cpu
+            return (
+                time.perf_counter() - started,
+                time.process_time() - cpu,
+                server_cpu() - server,
+            )
 
     return run
 
 
 def _sdk(shards: int | None) -> Run:
-    async def run(base_url: str, ids: list[int], concurrency: int) -> tuple[float, float]:
+    async def run(
+        base_url: str, ids: list[int], concurrency: int, server_cpu: Callable[[], float]
+    ) -> Timing:
         pool = PoolLimits(
             max_connections=concurrency, max_keepalive_connections=concurrency, shards=shards
         )
@@ -73,11 +92,15 @@ def _sdk(shards: int | None) -> Run:
             api_key=KEY, base_url=base_url, pool=pool, rate_limit=RateLimit.disabled()
         ) as mx:
             await bulk.aget_many(mx.work_orders, ids[: concurrency * 2], concurrency=concurrency)
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu, server = time.perf_counter(), time.process_time(), server_cpu()
             result = await bulk.aget_many(mx.work_orders, ids, concurrency=concurrency)
-            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+            timing = (
+                time.perf_counter() - started,
+                time.process_time() - cpu,
+                server_cpu() - server,
+            )
         assert result.ok and len(result.values) == len(ids), result.failures[:3]
-        return elapsed, cpu
+        return timing
 
     return run
 
@@ -99,25 +122,29 @@ def main(argv: list[str] | None = None) -> int:
         "SDK aget_many, shards=1": _sdk(1),
         f"SDK aget_many, auto ({shards})": _sdk(None),
     }
-    best: dict[str, tuple[float, float]] = {}
+    best: dict[str, Timing] = {}
     with emulator_process(n, args.latency) as base_url:
         with MaintainX(api_key=KEY, base_url=base_url, rate_limit=RateLimit.disabled()) as mx:
             ids = [wo.id for wo in mx.work_orders.list()]
+        pid = SERVER_PIDS[base_url]
         for round_no in range(rounds):
             names = list(contenders) if round_no % 2 == 0 else list(contenders)[::-1]
             for name in names:
-                elapsed, cpu = asyncio.run(contenders[name](base_url, ids, args.concurrency))
-                if name not in best or elapsed < best[name][0]:
-                    best[name] = (elapsed, cpu)
+                timing = asyncio.run(
+                    contenders[name](base_url, ids, args.concurrency, lambda: process_cpu(pid))
+                )
+                if name not in best or timing[0] < best[name][0]:
+                    best[name] = timing
     ideal = n / args.concurrency * args.latency
     print(
         f"{n} ids, concurrency {args.concurrency}, {args.latency * 1000:.0f} ms latency, "
         f"best of {rounds} alternating rounds; ideal {ideal:.3f} s"
     )
-    for name, (elapsed, cpu) in best.items():
+    for name, (elapsed, cpu, server) in best.items():
         print(
             f"  {name:28} {elapsed:7.3f} s  {elapsed / ideal:6.2f}x ideal  "
-            f"cpu {cpu:6.3f} s ({cpu / n * 1e3:.2f} ms/request)"
+            f"client cpu {cpu:6.3f} s ({cpu / n * 1e3:.2f} ms/req)  "
+            f"server cpu {server:5.2f} s"
         )
     names = list(best)
     print(f"  shard speed-up, bare httpx: {best[names[0]][0] / best[names[1]][0]:.2f}x")
