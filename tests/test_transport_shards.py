@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
-from maintainx_sdk import AsyncMaintainX, PoolExhaustedError, PoolLimits, Timeouts
+from maintainx_sdk import AsyncMaintainX, MaintainX, PoolExhaustedError, PoolLimits, Timeouts
 from maintainx_sdk._transport import (
     ShardedAsyncTransport,
+    ShardedTransport,
+    ShardRouter,
     async_pool_transport,
     shard_count,
     split,
+    sync_pool_transport,
 )
 from maintainx_sdk.errors import ConfigurationError
 
@@ -209,3 +214,97 @@ def test_pool_exhausted_stays_typed_when_sharded() -> None:
                 assert (await amx.request("GET", "/fast")).meta.status_code == 200
 
     asyncio.run(main())
+
+
+class _SyncBody(httpx.SyncByteStream):
+    def __iter__(self) -> Iterator[bytes]:
+        yield b'{"ok": true}'
+
+
+class _SyncShard(httpx.BaseTransport):
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.closed = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.fail:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, stream=_SyncBody())
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_router_is_thread_safe_and_release_is_idempotent() -> None:
+    router = ShardRouter(4)
+    taken: list[tuple[int, object]] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        for _ in range(200):
+            pair = router.take()
+            with lock:
+                taken.append(pair)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert router.in_flight == [200, 200, 200, 200]  # 800 takes spread evenly
+    for _, release in taken:
+        release()  # type: ignore[operator]
+        release()  # type: ignore[operator]
+    assert router.in_flight == [0, 0, 0, 0]
+
+
+def test_sync_transport_routes_releases_and_closes() -> None:
+    shards = [_SyncShard(), _SyncShard(), _SyncShard(fail=True)]
+    transport = ShardedTransport(shards)
+    with httpx.Client(transport=transport) as client:
+        with client.stream("GET", "http://x/") as first, client.stream("GET", "http://x/"):
+            assert transport.in_flight == [1, 1, 0]
+            with pytest.raises(httpx.ConnectError):
+                client.get("http://x/")  # routed to the idle, failing shard
+            assert transport.in_flight == [1, 1, 0]
+            assert first.read() == b'{"ok": true}'  # read to the end: closed, slot freed
+            assert transport.in_flight == [0, 1, 0]
+        assert transport.in_flight == [0, 0, 0]
+    assert all(s.closed for s in shards)
+
+
+def test_sync_client_shards_and_closes_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    assert sync_pool_transport(PoolLimits(max_connections=8)) is None
+    mx = MaintainX(api_key=TEST_KEY, pool=PoolLimits(max_connections=6, shards=3))
+    transport = mx._http._transport
+    assert isinstance(transport, ShardedTransport) and len(transport.shards) == 3
+    pools = [shard._pool for shard in transport.shards]  # type: ignore[attr-defined]
+    mx.close()
+    assert all(pool._connections == [] for pool in pools)
+    assert mx._closed
+
+
+def test_pool_exhausted_stays_typed_when_sharded_sync() -> None:
+    with loopback_server() as base_url:
+        mx = MaintainX(
+            api_key=TEST_KEY,
+            base_url=base_url,
+            pool=PoolLimits(max_connections=2, max_keepalive_connections=2, shards=2),
+            timeout=Timeouts(total=5, connect=1, pool=0.05),
+        )
+        with mx:
+            holders = [
+                threading.Thread(target=lambda: mx.request("GET", "/slow")) for _ in range(2)
+            ]
+            for t in holders:
+                t.start()
+            try:
+                time.sleep(0.15)  # both shards' only connection is busy
+                with pytest.raises(PoolExhaustedError, match=r"PoolLimits\.max_connections"):
+                    mx.with_options(max_retries=0).request("GET", "/fast")
+            finally:
+                for t in holders:
+                    t.join()
+            assert mx.request("GET", "/fast").meta.status_code == 200

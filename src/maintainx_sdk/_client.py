@@ -22,7 +22,7 @@ from ._pipeline import CallOptions, Pipeline, run_async, run_sync
 from ._request import ApiRequest, encode_query
 from ._response import ApiResponse
 from ._secret import Secret
-from ._transport import async_pool_transport
+from ._transport import async_pool_transport, sync_pool_transport
 from ._version import __version__
 from .breaker import BreakerPolicy
 from .cache import CachePolicy
@@ -242,7 +242,9 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
             self._http = http_client
         else:
             self._http = httpx.Client(
-                transport=transport,
+                transport=transport
+                if transport is not None
+                else sync_pool_transport(self._config.pool),
                 limits=self._config.pool.to_httpx(),
                 timeout=httpx.Timeout(
                     self._config.timeouts.total, connect=self._config.timeouts.connect

@@ -1,6 +1,6 @@
-"""A sharded async transport: several small httpcore pools behind one httpx transport.
+"""Sharded transports: several small httpcore pools behind one httpx transport.
 
-httpcore's ``AsyncConnectionPool`` re-checks every pooled connection (``is_idle``,
+httpcore's connection pools (``AsyncConnectionPool`` and its blocking twin) re-check every pooled connection (``is_idle``,
 ``has_expired`` with a socket poll, and a quadratic idle count) each time a request joins
 or leaves the pool (encode/httpx#3215). With 50 connections that bookkeeping costs several
 milliseconds of CPU per request and dominates a high-concurrency run. Splitting the same
@@ -12,8 +12,10 @@ what :class:`~maintainx_sdk.PoolLimits` says.
 from __future__ import annotations
 
 import math
+import threading
 import urllib.request
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any
 
 import httpx
 
@@ -46,95 +48,137 @@ def environment_has_proxies() -> bool:
     return any(scheme in ("http", "https", "all") for scheme in urllib.request.getproxies())
 
 
-class _ReleasingStream(httpx.AsyncByteStream):
+def split_limits(limits: httpx.Limits, shards: int) -> list[httpx.Limits]:
+    """``limits`` divided between ``shards`` pools (the totals stay the same)."""
+    total = limits.max_connections
+    if total is None or shards < 1 or shards > total:
+        raise ValueError(f"cannot split {total!r} connections into {shards} shards")
+    keepalive = limits.max_keepalive_connections
+    keep = split(total if keepalive is None else keepalive, shards)
+    return [
+        httpx.Limits(
+            max_connections=size,
+            max_keepalive_connections=keep[i],
+            keepalive_expiry=limits.keepalive_expiry,
+        )
+        for i, size in enumerate(split(total, shards))
+    ]
+
+
+class ShardRouter:
+    """Picks the shard with the fewest requests in flight (ties: the lowest); thread-safe.
+
+    A request is in flight from :meth:`take` until the ``release`` it returns is called
+    (when its response body is closed, or sending failed); calling it again does nothing.
+    """
+
+    def __init__(self, shards: int) -> None:
+        self.in_flight: list[int] = [0] * shards
+        self._lock = threading.Lock()
+
+    def take(self) -> tuple[int, Callable[[], None]]:
+        with self._lock:
+            counts = self.in_flight
+            best = 0
+            for i in range(1, len(counts)):
+                if counts[i] < counts[best]:
+                    best = i
+            counts[best] += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            with self._lock:
+                if not released:
+                    released = True
+                    self.in_flight[best] -= 1
+
+        return best, release
+
+
+def _hold_until_closed(
+    response: httpx.Response,
+    release: Callable[[], None],
+    kind: type[Any],
+    wrap: Callable[[Any, Callable[[], None]], httpx.SyncByteStream | httpx.AsyncByteStream],
+) -> httpx.Response:
+    """Keep the shard's slot until the body is closed; at once if it is already in memory."""
+    if response.is_closed or isinstance(response.stream, httpx.ByteStream):
+        release()  # e.g. httpx.MockTransport: the body is read, no connection is held
+    elif isinstance(response.stream, kind):
+        response.stream = wrap(response.stream, release)
+    else:
+        release()
+        raise TypeError(f"a shard returned a {type(response.stream).__name__} body stream")
+    return response
+
+
+class _ReleasingAsyncStream(httpx.AsyncByteStream):
     """Passes a shard's response body through and calls ``release`` once when closed."""
 
     def __init__(self, stream: httpx.AsyncByteStream, release: Callable[[], None]) -> None:
         self._stream = stream
-        self._release: Callable[[], None] | None = release
+        self._release = release
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         async for chunk in self._stream:
             yield chunk
 
     async def aclose(self) -> None:
-        release, self._release = self._release, None
         try:
             await self._stream.aclose()
         finally:
-            if release is not None:
-                release()
+            self._release()
+
+
+class _ReleasingSyncStream(httpx.SyncByteStream):
+    """The blocking twin of :class:`_ReleasingAsyncStream`."""
+
+    def __init__(self, stream: httpx.SyncByteStream, release: Callable[[], None]) -> None:
+        self._stream = stream
+        self._release = release
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._stream
+
+    def close(self) -> None:
+        try:
+            self._stream.close()
+        finally:
+            self._release()
 
 
 class ShardedAsyncTransport(httpx.AsyncBaseTransport):
-    """Routes each request to the shard with the fewest requests in flight.
+    """Routes each request to the async shard with the fewest requests in flight.
 
-    A request is in flight from the moment it is routed until its response body is closed
-    (or sending fails). Ties go to the lowest shard, so light traffic keeps reusing the
-    same warm connections. A full shard queues the request in its own pool, whose pool
-    timeout still raises ``httpx.PoolTimeout`` (the SDK's ``PoolExhaustedError``).
+    Ties go to the lowest shard, so light traffic keeps reusing the same warm connections.
+    A full shard queues the request in its own pool, whose pool timeout still raises
+    ``httpx.PoolTimeout`` (the SDK's ``PoolExhaustedError``).
     """
 
     def __init__(self, shards: Sequence[httpx.AsyncBaseTransport]) -> None:
         if not shards:
             raise ValueError("ShardedAsyncTransport needs at least one shard")
         self.shards: tuple[httpx.AsyncBaseTransport, ...] = tuple(shards)
-        self.in_flight: list[int] = [0] * len(self.shards)
+        self.router = ShardRouter(len(self.shards))
+
+    @property
+    def in_flight(self) -> list[int]:
+        return list(self.router.in_flight)
 
     @classmethod
     def from_limits(cls, limits: httpx.Limits, shards: int) -> ShardedAsyncTransport:
         """``shards`` ``httpx.AsyncHTTPTransport`` pools sharing ``limits`` between them."""
-        total = limits.max_connections
-        if total is None or shards < 1 or shards > total:
-            raise ValueError(f"cannot split {total!r} connections into {shards} shards")
-        keepalive = limits.max_keepalive_connections
-        keep = split(total if keepalive is None else keepalive, shards)
-        return cls(
-            [
-                httpx.AsyncHTTPTransport(
-                    limits=httpx.Limits(
-                        max_connections=size,
-                        max_keepalive_connections=keep[i],
-                        keepalive_expiry=limits.keepalive_expiry,
-                    )
-                )
-                for i, size in enumerate(split(total, shards))
-            ]
-        )
-
-    def _pick(self) -> int:
-        counts = self.in_flight
-        best = 0
-        for i in range(1, len(counts)):
-            if counts[i] < counts[best]:
-                best = i
-        return best
+        return cls([httpx.AsyncHTTPTransport(limits=part) for part in split_limits(limits, shards)])
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        index = self._pick()
-        self.in_flight[index] += 1
-        released = False
-
-        def release() -> None:
-            nonlocal released
-            if not released:
-                released = True
-                self.in_flight[index] -= 1
-
+        index, release = self.router.take()
         try:
             response = await self.shards[index].handle_async_request(request)
         except BaseException:
             release()
             raise
-        stream = response.stream
-        if response.is_closed or isinstance(stream, httpx.ByteStream):
-            release()  # the body is already in memory: nothing left to hold the connection
-        elif isinstance(stream, httpx.AsyncByteStream):
-            response.stream = _ReleasingStream(stream, release)
-        else:
-            release()
-            raise TypeError(f"shard {index} returned a sync body stream to an async client")
-        return response
+        return _hold_until_closed(response, release, httpx.AsyncByteStream, _ReleasingAsyncStream)
 
     async def aclose(self) -> None:
         """Close every shard, even when closing one of them fails."""
@@ -148,13 +192,60 @@ class ShardedAsyncTransport(httpx.AsyncBaseTransport):
             raise error
 
 
+class ShardedTransport(httpx.BaseTransport):
+    """The blocking twin of :class:`ShardedAsyncTransport` (same router, same rules)."""
+
+    def __init__(self, shards: Sequence[httpx.BaseTransport]) -> None:
+        if not shards:
+            raise ValueError("ShardedTransport needs at least one shard")
+        self.shards: tuple[httpx.BaseTransport, ...] = tuple(shards)
+        self.router = ShardRouter(len(self.shards))
+
+    @property
+    def in_flight(self) -> list[int]:
+        return list(self.router.in_flight)
+
+    @classmethod
+    def from_limits(cls, limits: httpx.Limits, shards: int) -> ShardedTransport:
+        """``shards`` ``httpx.HTTPTransport`` pools sharing ``limits`` between them."""
+        return cls([httpx.HTTPTransport(limits=part) for part in split_limits(limits, shards)])
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        index, release = self.router.take()
+        try:
+            response = self.shards[index].handle_request(request)
+        except BaseException:
+            release()
+            raise
+        return _hold_until_closed(response, release, httpx.SyncByteStream, _ReleasingSyncStream)
+
+    def close(self) -> None:
+        """Close every shard, even when closing one of them fails."""
+        error: BaseException | None = None
+        for shard in self.shards:
+            try:
+                shard.close()
+            except BaseException as exc:  # close the rest, then re-raise the first
+                error = error or exc
+        if error is not None:
+            raise error
+
+
 def async_pool_transport(pool: PoolLimits) -> ShardedAsyncTransport | None:
     """The sharded transport ``pool`` asks for, or None for httpx's own single pool.
 
     Never shards when proxy variables are set: httpx only mounts its proxy pools when it
     builds the transport itself.
     """
-    count = shard_count(pool.max_connections, pool.shards)
-    if count <= 1 or environment_has_proxies():
-        return None
-    return ShardedAsyncTransport.from_limits(pool.to_httpx(), count)
+    count = _wanted_shards(pool)
+    return ShardedAsyncTransport.from_limits(pool.to_httpx(), count) if count > 1 else None
+
+
+def sync_pool_transport(pool: PoolLimits) -> ShardedTransport | None:
+    """The blocking client's twin of :func:`async_pool_transport`."""
+    count = _wanted_shards(pool)
+    return ShardedTransport.from_limits(pool.to_httpx(), count) if count > 1 else None
+
+
+def _wanted_shards(pool: PoolLimits) -> int:
+    return 1 if environment_has_proxies() else shard_count(pool.max_connections, pool.shards)
