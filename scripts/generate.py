@@ -677,6 +677,14 @@ class OpDef:
     org_ids: bool = False
     custom_fields: bool = False
     content_types: list[str] = field(default_factory=list)
+    root_server: bool = False
+
+    @property
+    def request_path(self) -> str:
+        """The path the SDK sends, relative to the base URL. An operation served outside the
+        API's ``/v1`` base (``GET /versions`` lists ``https://api.getmaintainx.com`` as its
+        server) climbs out of it with a ``..`` segment, which httpx resolves (RFC 3986)."""
+        return "/.." + self.path if self.root_server else self.path
 
     @property
     def python_name(self) -> str:
@@ -810,6 +818,9 @@ class Builder:
             deprecated=bool(op.get("deprecated")),
             auth=op.get("security") != [],
             success_status=success,
+            root_server=any(
+                not srv.get("url", "").rstrip("/").endswith("/v1") for srv in op.get("servers", [])
+            ),
         )
         base = ns_singular(ns) + pascal(py_method)
         params: dict[tuple[str, str], dict[str, Any]] = {}
@@ -1221,7 +1232,7 @@ def operation_const(op: OpDef, reg: Registry) -> str:
     args = [
         f"name={json.dumps(op.python_name)}",
         f"method={json.dumps(op.method)}",
-        f"path={json.dumps(op.path)}",
+        f"path={json.dumps(op.request_path)}",
     ]
     if op.success_status != 200:
         args.append(f"success_status={op.success_status}")
@@ -1312,6 +1323,7 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
     if special_status:
         kw.append("current_status: str | None = None")
         kw.append("allow_reopen: bool = False")
+        kw.append("policy: TransitionPolicy | None = None")
     if op.org_ids:
         kw.append("organization_ids: Sequence[int] | None = None")
     if op.custom_fields:
@@ -1397,10 +1409,14 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
         lines.append(
             "            {W}self._run(set_status_procedure("
             f"{op.const}, _GET, id=id, status=status, current_status=current_status, "
-            'allow_reopen=allow_reopen, query={"skipWebhook": skip_webhook})),'
+            'allow_reopen=allow_reopen, query={"skipWebhook": skip_webhook}, policy=policy)),'
         )
         lines.append("        )")
         return "\n".join(lines)
+    if op.body_kind == "binary":
+        lines.append(
+            f"        check_content_type({op.const}.name, content_type, {media_types_const(op)})"
+        )
     if op.idempotent_create:
         # Build the arguments once: the guarded path needs the request before it is sent.
         named = []
@@ -1498,7 +1514,10 @@ def render_resource(area: str, node: Namespace, reg: Registry, ops: list[OpDef])
     opnames = ["Operation"] + (["build_request"] if "build_request(" in text else [])
     own.append("from .._operation import " + ", ".join(opnames))
     own.append("from .._resource import AsyncAPIResource, SyncAPIResource")
-    helpers = [n for n in ("custom_field_query", "join_ids") if n in text]
+    helpers = [n for n in ("check_content_type", "custom_field_query", "join_ids") if n in text]
+    media = sorted(set(re.findall(r"\b[A-Z]+_MEDIA_TYPES\b", text)))
+    if media:
+        own.append("from ._media_types import " + ", ".join(media))
     if helpers:
         own.append("from .._types import " + ", ".join(helpers))
     if "_c." in text:
@@ -1508,7 +1527,7 @@ def render_resource(area: str, node: Namespace, reg: Registry, ops: list[OpDef])
     if "AsyncPager" in text or "SyncPager" in text:
         own.append("from ..pagination import AsyncPager, SyncPager")
     if needs_get:
-        own.append("from ..workflow import set_status_procedure")
+        own.append("from ..workflow import TransitionPolicy, set_status_procedure")
     head.extend(sorted(x for x in own if x))
     head.extend(["", ""])
     return "\n".join(head) + text
@@ -1545,6 +1564,41 @@ def render_mixins(roots: dict[str, Namespace]) -> str:
             lines.append("")
             lines.append(f'        return {prefix}{node.cls}(cast("{client}", self))')
         lines.extend(["", ""])
+    return "\n".join(lines)
+
+
+def media_types_const(op: OpDef) -> str:
+    return "THUMBNAIL_MEDIA_TYPES" if "/thumbnail/" in op.path else "ATTACHMENT_MEDIA_TYPES"
+
+
+def render_media_types(ops: list[OpDef]) -> str:
+    """The upload media types the spec lists, one set per kind of upload."""
+    sets: dict[str, list[str]] = {}
+    for op in ops:
+        if op.body_kind == "binary":
+            name = media_types_const(op)
+            if sets.setdefault(name, op.content_types) != op.content_types:
+                raise SystemExit(f"generator: {op.path} lists other media types than its kind")
+    lines = [
+        HEADER + '"""Media types the API accepts for uploads (attachments and thumbnails)."""',
+        "",
+        "from __future__ import annotations",
+        "",
+    ]
+    # Write each set once: a set that contains another is written as that one plus the rest.
+    written: dict[str, set[str]] = {}
+    for name in sorted(sets, key=lambda n: len(sets[n])):
+        members = set(sets[name])
+        base = next((other for other, seen in written.items() if seen <= members), None)
+        rest = sorted(members - written[base]) if base else sorted(members)
+        prefix = f"{base} | " if base else ""
+        lines.append(f"{name}: frozenset[str] = {prefix}frozenset(")
+        lines.append("    {")
+        lines.extend(f"        {json.dumps(t)}," for t in rest)
+        lines.append("    }")
+        lines.append(")")
+        lines.append("")
+        written[name] = members
     return "\n".join(lines)
 
 
@@ -1599,6 +1653,7 @@ def generate(spec: dict[str, Any]) -> dict[str, str]:
     )
     files["resources/_mixins.py"] = render_mixins(roots)
     files["resources/_index.py"] = render_index(ops)
+    files["resources/_media_types.py"] = render_media_types(ops)
     return files
 
 

@@ -7,6 +7,8 @@ import asyncio
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from maintainx_sdk import (
     AsyncMaintainX,
@@ -18,6 +20,7 @@ from maintainx_sdk import (
     RetryPolicy,
 )
 from maintainx_sdk._pipeline import run_async
+from maintainx_sdk._request import ApiRequest
 from maintainx_sdk.errors import (
     InternalServerError,
     MaintainXError,
@@ -26,7 +29,7 @@ from maintainx_sdk.errors import (
 )
 
 from .conftest import TEST_KEY
-from .hardening_fakes import FakeClock, Script, get, make_pipeline
+from .hardening_fakes import FakeClock, Script, drive_sync, get, make_pipeline
 
 BASE = "https://api.test/v1"
 
@@ -158,10 +161,90 @@ async def test_cancelled_probe_frees_the_half_open_slot() -> None:
 def test_rate_limit_error_from_client_limiter_is_typed() -> None:
     script = Script([200, 200])
     with client(
-        script, rate_limit=RateLimit(user=Quota(1, 60), organization=None), timeout=2
+        script,
+        rate_limit=RateLimit(user=Quota(1, 60), organization=None, pace_without_headers=True),
+        timeout=2,
     ) as mx:
         mx.request("GET", "/users")
         with pytest.raises(RateLimitError) as info:
             mx.request("GET", "/users")
     assert info.value.retry_after is not None and info.value.retry_after > 2
     assert len(script.requests) == 1
+
+
+_STEP = st.one_of(
+    st.sampled_from([200, 500, 502, 503, 504, 404, 409]),
+    st.tuples(st.just(429), st.floats(0, 40).map(lambda s: {"Retry-After": f"{s:.2f}"})),
+    st.sampled_from(["connect", "read-timeout", "reset"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(_STEP, min_size=1, max_size=12),
+    latencies=st.lists(st.floats(0, 15), min_size=12, max_size=12),
+    total=st.floats(1, 60),
+    method=st.sampled_from(["GET", "POST", "PUT"]),
+    seed=st.integers(0, 1000),
+)
+def test_no_call_outlives_its_deadline_or_repeats_an_unsafe_write(
+    steps: list[object], latencies: list[float], total: float, method: str, seed: int
+) -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, timeout=total, retry=RetryPolicy(max_attempts=5), seed=seed)
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        i = len(sent)
+        sent.append(request.method)
+        budget = request.extensions["timeout"]["read"]
+        step = steps[i] if i < len(steps) else 200
+        clock.advance(min(latencies[i % len(latencies)], budget))
+        if step == "connect":
+            raise httpx.ConnectError("refused")
+        if step == "read-timeout":
+            clock.advance(max(budget - latencies[i % len(latencies)], 0))
+            raise httpx.ReadTimeout("slow")
+        if step == "reset":
+            raise httpx.RemoteProtocolError("closed")
+        if isinstance(step, tuple):
+            return httpx.Response(step[0], headers=step[1])
+        return httpx.Response(int(step), json={})  # type: ignore[call-overload]
+
+    request = ApiRequest(method, "/workorders", json={} if method != "GET" else None)
+    start = clock()
+    try:
+        drive_sync(pipe, request, handler, clock)
+    except MaintainXError as exc:
+        if isinstance(exc, OutcomeUnknownError):
+            assert method == "POST"
+    assert clock() - start <= total + 1e-6
+    if method == "POST":
+        # a POST is repeated only after failures that prove it was not processed
+        for i in range(len(sent) - 1):
+            step = steps[i] if i < len(steps) else 200
+            assert step == "connect" or isinstance(step, tuple), step
+
+
+def test_undecodable_body_is_a_typed_error_not_a_raw_httpx_one() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, retry=RetryPolicy.disabled())
+    script = Script([httpx.DecodingError("bad gzip")])
+    with pytest.raises(MaintainXError) as info:
+        drive_sync(pipe, get(), script, clock)
+    assert "DecodingError" in str(info.value)
+
+
+def test_circuit_open_error_names_the_call_and_its_history() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(
+        clock,
+        retry=RetryPolicy(max_attempts=5, backoff_base=0, backoff_cap=0),
+        breaker=BreakerPolicy(fail_max=2, reset_timeout=30),
+    )
+    with pytest.raises(MaintainXError) as info:
+        drive_sync(pipe, get(), Script([503, 503, 503]), clock)
+    exc = info.value
+    assert type(exc).__name__ == "CircuitOpenError"
+    assert exc.method == "GET" and exc.path == "/workorders/1"  # type: ignore[attr-defined]
+    assert exc.attempts == 2 and [r.reason for r in exc.retries] == ["503", "503"]  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from maintainx_sdk import MaintainX
+from maintainx_sdk import MaintainX, RetryPolicy
 from maintainx_sdk.cli import main as sdk_main
 from maintainx_sdk.readiness._smoke import SMOKE_TITLE_PREFIX, run_smoke
 from maintainx_sdk.readiness.cli import main
@@ -137,7 +137,8 @@ def test_smoke_cleans_up_when_the_run_is_interrupted(api: FakeAPI) -> None:
 def test_smoke_reports_a_work_order_it_could_not_delete(api: FakeAPI) -> None:
     api.faults[("DELETE", "/workorders/")] = lambda r: httpx.Response(500, json={"error": "x"})
     with MaintainX(api_key=TEST_KEY, base_url="http://127.0.0.1:1/v1",
-                   transport=api.transport()) as mx:  # fmt: skip
+                   transport=api.transport(),
+                   retry=RetryPolicy(max_attempts=2, backoff_base=0.001, backoff_cap=0.002)) as mx:  # fmt: skip
         run = run_smoke(mx)
     assert not run.ok and not run.cleaned_up
     assert "LEFT BEHIND" in run.render() and str(run.work_order_id) in run.render()
@@ -153,3 +154,21 @@ def test_smoke_create_with_unknown_outcome_names_the_title(api: FakeAPI) -> None
         run = run_smoke(mx)
     assert not run.ok and [s.name for s in run.steps] == ["create"]
     assert run.title in run.steps[0].detail
+
+
+async def test_async_smoke_cleans_up_after_a_failed_step(emulator: Emulator) -> None:
+    from maintainx_sdk import AsyncMaintainX
+    from maintainx_sdk.readiness._smoke import arun_smoke
+
+    emulator.faults.script("PATCH", "/workorders/{id}/status", [400])
+    async with AsyncMaintainX(api_key=TEST_KEY, transport=emulator.async_transport()) as amx:
+        run = await arun_smoke(amx)
+    assert [(s.name, s.ok) for s in run.steps] == [
+        ("create", True),
+        ("read", True),
+        ("cancel", False),
+        ("delete", True),
+        ("verify", True),
+    ]
+    assert run.cleaned_up and not run.ok
+    assert _smoke_work_orders(emulator) == []

@@ -447,3 +447,54 @@ def test_unknown_body_keys_are_rejected() -> None:
                 title="t", assignees=[{"type": "USER", "id": 1, "colour": "red"}]
             ),
         )
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_upload_media_type_is_checked_before_any_request(flavour: str) -> None:
+    rec = Recorder(default=(201, UPLOADED))
+    with pytest.raises(ValidationError, match=r"content_type 'application/pdf'.*image/"):
+        invoke(
+            flavour,
+            rec,
+            lambda mx: mx.work_orders.thumbnail.upload(
+                7, "a.pdf", b"%PDF", content_type="application/pdf"
+            ),
+        )
+    with pytest.raises(ValidationError, match="content_type"):
+        invoke(
+            flavour,
+            rec,
+            lambda mx: mx.work_orders.attachments.upload(
+                7, "a.xyz", b"?", content_type="chemical/x-unknown"
+            ),
+        )
+    assert rec.requests == []
+    invoke(
+        flavour,
+        rec,
+        lambda mx: mx.work_orders.attachments.upload(
+            7, "a.pdf", b"%PDF", content_type="Application/PDF; name=a.pdf"
+        ),
+    )
+    assert rec.last.headers["content-type"] == "Application/PDF; name=a.pdf"
+    invoke(flavour, rec, lambda mx: mx.work_orders.thumbnail.upload(7, "raw.bin", b"?"))
+    assert rec.last.headers["content-type"] == "application/octet-stream"
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_set_status_takes_a_transition_policy(flavour: str) -> None:
+    from maintainx_sdk.errors import InvalidTransitionError
+    from maintainx_sdk.workflow import STRICT_POLICY
+
+    rec = Recorder(
+        routes={("GET", "/workorders/7"): (200, {"workOrder": {**WO, "status": "DONE"}})}
+    )
+    with pytest.raises(InvalidTransitionError):
+        invoke(
+            flavour,
+            rec,
+            lambda mx: mx.work_orders.set_status(
+                7, "OPEN", allow_reopen=True, policy=STRICT_POLICY
+            ),
+        )
+    assert [r.method for r in rec.requests] == ["GET"]

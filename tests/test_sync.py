@@ -115,15 +115,30 @@ def test_offset_source_edited_during_the_pass_loses_and_repeats_nothing() -> Non
 def test_a_run_of_equal_timestamps_longer_than_a_page_survives_a_restart() -> None:
     fake = FakeList(path="/assets", key="assets", offset=True)
     fake.add(2)
-    fake.add(13, same_stamp=True)
+    fake.add(205, same_stamp=True)  # longer than the largest page: read by offset
     fake.add(2)
     store = MemoryCheckpointStore()
     got: Delivered = []
-    _sync(fake, store).run(_collect(got), max_pages=2)
+    _sync(fake, store).run(_collect(got), max_pages=3)
     saved = store.load(_sync(fake, store).key)
     assert saved is not None and saved.cursor is not None and saved.floor == saved.watermark
+    assert [r.url.params["limit"] for r in fake.requests] == ["5", "5", "200"]
     _sync(fake, store).run(_collect(got))
-    assert sorted(i for i, _ in got) == list(range(1, 18)) and len(got) == 17
+    assert sorted(i for i, _ in got) == list(range(1, 210)) and len(got) == 209
+
+
+def test_a_run_edited_while_it_is_read_loses_nothing() -> None:
+    # Found by the property test: a run of equal timestamps read by offset shifts when one
+    # of its records is edited; the sync reads a run that fits in one page in one request.
+    fake = FakeList(path="/assets", key="assets", offset=True)
+    fake.add(3, same_stamp=True)
+    store = MemoryCheckpointStore()
+    got: Delivered = []
+    _sync(fake, store, page_size=1).run(_collect(got), max_pages=2)
+    fake.touch(1)
+    _sync(fake, store, page_size=1).run(_collect(got))
+    current = {(i, r["updatedAt"]) for i, r in fake.items.items()}
+    assert current <= set(got) and len(got) == len(set(got))
 
 
 def test_lookback_picks_up_a_change_committed_late_with_an_older_timestamp() -> None:
@@ -227,6 +242,7 @@ def test_redis_store_commits_handler_commands_with_the_checkpoint() -> None:
 _actions = st.lists(
     st.one_of(
         st.tuples(st.just("add"), st.integers(1, 4)),
+        st.tuples(st.just("burst"), st.integers(2, 10)),  # one updatedAt for many records
         st.tuples(st.just("touch"), st.integers(1, 40)),
         st.tuples(st.just("delete"), st.integers(1, 40)),
         st.tuples(st.just("run"), st.integers(1, 3)),
@@ -242,12 +258,20 @@ _actions = st.lists(
     initial=st.integers(0, 25),
     actions=_actions,
     edit_every=st.integers(2, 5),
+    same_stamp=st.booleans(),
+    lookback=st.sampled_from([0.0, 0.003]),
 )
 def test_property_no_version_lost_or_delivered_twice(
-    offset: bool, page_size: int, initial: int, actions: list[tuple[str, int]], edit_every: int
+    offset: bool,
+    page_size: int,
+    initial: int,
+    actions: list[tuple[str, int]],
+    edit_every: int,
+    same_stamp: bool,
+    lookback: float,
 ) -> None:
     fake = FakeList(path="/assets", key="assets", offset=True) if offset else FakeList()
-    fake.add(initial)
+    fake.add(initial, same_stamp=same_stamp)
     store = MemoryCheckpointStore()
     got: Delivered = []
     edits = iter(actions)
@@ -260,6 +284,9 @@ def test_property_no_version_lost_or_delivered_twice(
         kind, arg = action
         if kind == "add":
             f.add(arg)
+        elif kind == "burst":
+            f.add(1)
+            f.add(arg - 1, same_stamp=True)
         elif kind == "touch" and arg in f.items:
             f.touch(arg)
         elif kind == "delete":
@@ -268,9 +295,10 @@ def test_property_no_version_lost_or_delivered_twice(
     fake.before_request = mutate
     for kind, arg in actions:
         if kind == "run":
-            _sync(fake, store, page_size=page_size).run(_collect(got), max_pages=arg)
+            sync = _sync(fake, store, page_size=page_size, lookback=lookback)
+            sync.run(_collect(got), max_pages=arg)
     fake.before_request = None
-    _sync(fake, store, page_size=page_size).run(_collect(got))
+    _sync(fake, store, page_size=page_size, lookback=lookback).run(_collect(got))
     assert not [v for v, n in Counter(got).items() if n > 1], "a version was delivered twice"
     current = {(i, r["updatedAt"]) for i, r in fake.items.items()}
     assert current <= set(got), "a current version was never delivered"
@@ -284,3 +312,43 @@ def test_sqlite_store_survives_reopen(tmp_path: Path) -> None:
     store.close()
     assert SQLiteCheckpointStore(path).load("k") == Checkpoint(watermark="x")
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_page_size_bounds_and_keys_per_filter() -> None:
+    fake = FakeList()
+    with pytest.raises(ValidationError, match="page_size must be between 1 and 200"):
+        _sync(fake, page_size=500)
+    open_only = _sync(fake, query={"statuses": ["OPEN"]})
+    done_only = _sync(fake, query={"statuses": ["DONE"]})
+    assert len({open_only.key, done_only.key, _sync(fake).key}) == 3
+
+
+async def test_two_async_syncs_sharing_one_sqlite_store_object_get_a_clear_error(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+
+    from maintainx_sdk import ConfigurationError
+
+    fake = FakeList()
+    fake.add(4)
+    store = SQLiteCheckpointStore(tmp_path / "cp.db")
+    entered = asyncio.Event()
+
+    async def slow(batch: SyncBatch[dict[str, Any]]) -> None:
+        entered.set()
+        await asyncio.sleep(0.05)
+
+    def sync(key: str) -> AsyncIncrementalSync[Any]:
+        return AsyncIncrementalSync(fake.async_client(), "work_orders", store=store, key=key)
+
+    first = asyncio.create_task(sync("a").run(slow))
+    await entered.wait()
+    with pytest.raises(ConfigurationError, match="its own store object"):
+        await sync("b").run(slow)
+    await first
+    other = SQLiteCheckpointStore(tmp_path / "cp.db")  # a second object on the same file works
+    report = await AsyncIncrementalSync(
+        fake.async_client(), "work_orders", store=other, key="b"
+    ).run(slow)
+    assert report.caught_up and report.items == 4

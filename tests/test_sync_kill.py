@@ -9,11 +9,15 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from maintainx_sdk import MaintainX
+from maintainx_sdk._timestamps import parse_timestamp
+from tests._paging_fakes import FAST
 
 emulator_module = pytest.importorskip("maintainx_sdk.testing.emulator")
 
@@ -34,10 +38,10 @@ def _processed(db: Path) -> list[tuple[int, str]]:
         conn.close()
 
 
-def _worker(base_url: str, key: str, db: Path) -> subprocess.Popen[bytes]:
+def _worker(base_url: str, key: str, db: Path, source: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
     return subprocess.Popen(
-        [sys.executable, "-m", "tests._sync_worker", base_url, key, str(db), "20", "0.03"],
+        [sys.executable, "-m", "tests._sync_worker", base_url, key, str(db), "20", "0.03", source],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -55,45 +59,46 @@ def _kill_after(proc: subprocess.Popen[bytes], db: Path, at_least: int) -> None:
     assert proc.wait(timeout=10) == -signal.SIGKILL
 
 
-def test_killed_sync_resumes_without_loss_or_repeat(tmp_path: Path) -> None:
+@pytest.mark.parametrize("source", ["work_orders", "assets"])
+def test_killed_sync_resumes_without_loss_or_repeat(tmp_path: Path, source: str) -> None:
     emulator = emulator_module.Emulator(
         seed=3, work_orders=400, rate_limit=None, org_rate_limit=None
     )
+    local = MaintainX(api_key=emulator.api_key, transport=emulator.transport(), **FAST)
+    if source == "assets":  # offset-backed: 400 assets, many sharing one updatedAt
+        for n in range(400 - len(list(local.assets.list()))):
+            local.assets.create(name=f"asset {n}")
+    resource = getattr(local, source)
     db = tmp_path / "sync.sqlite3"
     with emulator.serve() as server:
-        mx = MaintainX(api_key=server.api_key, base_url=server.base_url)
-        first = _worker(server.base_url, server.api_key, db)
+        first = _worker(server.base_url, server.api_key, db, source)
         _kill_after(first, db, at_least=60)
         killed_at = len(_processed(db))
         assert 0 < killed_at < 400
 
         # Changes while nobody syncs: they must come through as new versions, once.
-        listed = list(mx.request("GET", "/workorders", params={"limit": 5}).json()["workOrders"])
-        for wo in listed:
-            mx.request(
-                "PATCH", f"/workorders/{wo['id']}", json={"title": wo["title"] + " (edited)"}
-            )
+        for item in list(resource.list(limit=5).with_options(max_items=5)):
+            if source == "assets":
+                resource.update(item.id, name=f"{item.name} (edited)")
+            else:
+                resource.update(item.id, title=f"{item.title} (edited)")
 
-        second = _worker(server.base_url, server.api_key, db)
+        second = _worker(server.base_url, server.api_key, db, source)
         _kill_after(second, db, at_least=killed_at + 100)
 
-        third = _worker(server.base_url, server.api_key, db)
+        third = _worker(server.base_url, server.api_key, db, source)
         out, err = third.communicate(timeout=60)
         assert third.returncode == 0, err.decode()
         assert b"caught_up=True" in out
 
-        current = {(wo["id"], wo["updatedAt"]) for wo in _all_work_orders(mx)}
-        mx.close()
-
-    processed = _processed(db)
+    current = {(item.id, _stamp(item)) for item in resource.list()}
+    local.close()
+    processed = [(i, parse_timestamp(at)) for i, at in _processed(db)]
     repeats = [v for v, n in Counter(processed).items() if n > 1]
     assert not repeats, f"processed twice: {repeats[:5]}"
-    assert current <= set(processed), "a work order version was never processed"
+    assert current <= set(processed), "a version was never processed"
     assert len(current) == 400
 
 
-def _all_work_orders(mx: MaintainX) -> list[dict[str, object]]:
-    from maintainx_sdk.pagination import SyncPager
-    from maintainx_sdk.sync import source_operation
-
-    return list(SyncPager(mx, source_operation("work_orders")))
+def _stamp(item: Any) -> datetime | None:
+    return parse_timestamp(item.updated_at)

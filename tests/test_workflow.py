@@ -221,3 +221,13 @@ def test_random_walks_agree_with_the_policy(
             start=start,
             walk=[(t, r, g, policies[p]) for t, r, g, p in walk],
         )
+
+
+def test_a_move_out_of_done_names_reopening_as_the_way() -> None:
+    from maintainx_sdk.errors import InvalidTransitionError
+    from maintainx_sdk.workflow import check_transition
+
+    with pytest.raises(InvalidTransitionError) as info:
+        check_transition("DONE", "IN_PROGRESS")
+    assert info.value.allowed == ()
+    assert "allow_reopen=True" in str(info.value)

@@ -38,7 +38,7 @@ from .errors import (
     UnprocessableEntityError,
     ValidationError,
 )
-from .ratelimit import Quota, RateLimit, RateLimitBackend, RouteQuota
+from .ratelimit import Quota, RateLimit, RateLimitBackend, RateLimiter, RouteQuota
 from .retry import RetryPolicy
 
 
@@ -82,6 +82,7 @@ __all__ = [
     "Quota",
     "RateLimit",
     "RateLimitBackend",
+    "RateLimiter",
     "RateLimitError",
     "ResponseMeta",
     "RetryPolicy",

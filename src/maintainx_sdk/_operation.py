@@ -160,6 +160,7 @@ def build_request(
         retry_safe=op.retry_safe if retry_safe is None else retry_safe,
         cacheable=op.cacheable,
         invalidates=op.invalidates,
+        auth=op.auth,
     )
 
 

@@ -30,6 +30,8 @@ class ApiRequest:
     cacheable: bool = False
     invalidates: tuple[str, ...] = ()
     """Resource path prefixes whose cached reads a successful call makes stale."""
+    auth: bool = True
+    """False for the few operations the API serves without a bearer token: none is sent."""
 
     @property
     def is_retry_safe(self) -> bool:

@@ -71,3 +71,24 @@ def custom_field_query(
         else:
             out[key] = [str(v) for v in value]
     return out
+
+
+def check_content_type(operation: str, content_type: str, allowed: frozenset[str]) -> None:
+    """Reject an upload whose media type the API does not list, before anything is sent."""
+    base = content_type.split(";", 1)[0].strip().lower()
+    if base in allowed:
+        return
+    major = base.split("/")[0] + "/"
+    ranked = sorted(
+        allowed, key=lambda t: (not t.startswith(major), t == "application/octet-stream", t)
+    )
+    examples = ", ".join(ranked[:5])
+    hint = f"; for example {examples}" if examples else ""
+    raise ValidationError(
+        f"{operation}: content_type {content_type!r} is not a media type the API accepts for this "
+        f"upload ({len(allowed)} are listed in maintainx_sdk.resources._media_types{hint}); "
+        "use 'application/octet-stream' for anything else",
+        errors=[
+            {"field": "content_type", "message": "unsupported media type", "input": content_type}
+        ],
+    )

@@ -171,6 +171,10 @@ def check_transition(
         hint = f"{current} is not a status of the {policy.name!r} policy"
     elif "SKIPPED" in (current, target):
         hint = "SKIPPED is set by the system only"
+    elif not allow_reopen:
+        reopen_targets = [s for s in policy.allowed(current, allow_reopen=True) if s not in allowed]
+        if reopen_targets:
+            hint = f"{', '.join(reopen_targets)} only by reopening, with allow_reopen=True"
     raise InvalidTransitionError(current, target, allowed, hint=hint)
 
 

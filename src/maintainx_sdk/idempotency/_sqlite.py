@@ -25,7 +25,8 @@ class SQLiteIdempotencyStore(AtomicStore):
     processes sharing the file see one order of claims (WAL mode; writers wait up to
     ``busy_timeout`` seconds for each other).
 
-    Calls block briefly (a local file write); the async client calls them inline.
+    Calls block briefly (a local file write); the async client calls them inline. Open the
+    store in each process (after a fork), not before: a SQLite connection must not cross one.
     """
 
     def __init__(

@@ -16,10 +16,11 @@ from typing import Any, Literal, cast
 from .._models import EmptyResponse
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from .._types import custom_field_query, join_ids
+from .._types import check_content_type, custom_field_query, join_ids
 from ..models import assets as _m
 from ..models import common as _c
 from ..pagination import AsyncPager, SyncPager
+from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
 _LIST = Operation(
     name="assets.list",
@@ -127,6 +128,7 @@ class AssetsAttachments(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update asset attachment. ``PUT /assets/{id}/attachments/{filename}``"""
+        check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -163,6 +165,7 @@ class AssetsThumbnail(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update asset's thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``"""
+        check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -418,6 +421,7 @@ class AsyncAssetsAttachments(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update asset attachment. ``PUT /assets/{id}/attachments/{filename}``"""
+        check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             await self._call(
@@ -456,6 +460,7 @@ class AsyncAssetsThumbnail(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update asset's thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``"""
+        check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             await self._call(

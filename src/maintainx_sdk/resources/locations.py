@@ -15,10 +15,11 @@ from typing import Literal, cast
 from .._models import EmptyResponse
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from .._types import custom_field_query, join_ids
+from .._types import check_content_type, custom_field_query, join_ids
 from ..models import common as _c
 from ..models import locations as _m
 from ..pagination import AsyncPager, SyncPager
+from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
 _LIST = Operation(
     name="locations.list",
@@ -122,6 +123,7 @@ class LocationsAttachments(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update location attachment. ``PUT /locations/{id}/attachments/{filename}``"""
+        check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -158,6 +160,7 @@ class LocationsThumbnail(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update location's thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``"""
+        check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -303,6 +306,7 @@ class AsyncLocationsAttachments(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update location attachment. ``PUT /locations/{id}/attachments/{filename}``"""
+        check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             await self._call(
@@ -341,6 +345,7 @@ class AsyncLocationsThumbnail(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update location's thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``"""
+        check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             await self._call(

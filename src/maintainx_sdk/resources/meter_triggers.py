@@ -15,9 +15,11 @@ from typing import Any, Literal, cast
 from .._models import EmptyResponse
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
+from .._types import check_content_type
 from ..models import common as _c
 from ..models import meter_triggers as _m
 from ..pagination import AsyncPager, SyncPager
+from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
 _LIST = Operation(
     name="meter_triggers.list",
@@ -125,6 +127,7 @@ class MeterTriggersThumbnail(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update meter trigger's work order template's thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``"""
+        check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -150,6 +153,9 @@ class MeterTriggersWorkOrderTemplatesAttachments(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update meter trigger's work order template attachment. ``PUT /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
+        check_content_type(
+            _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
+        )
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -302,6 +308,7 @@ class AsyncMeterTriggersThumbnail(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update meter trigger's work order template's thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``"""
+        check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             await self._call(
@@ -327,6 +334,9 @@ class AsyncMeterTriggersWorkOrderTemplatesAttachments(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update meter trigger's work order template attachment. ``PUT /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
+        check_content_type(
+            _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
+        )
         return cast(
             "_c.UploadedFile",
             await self._call(

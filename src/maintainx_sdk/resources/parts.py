@@ -16,10 +16,11 @@ from typing import Any, Literal, cast
 from .._models import EmptyResponse
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from .._types import custom_field_query, join_ids
+from .._types import check_content_type, custom_field_query, join_ids
 from ..models import common as _c
 from ..models import parts as _m
 from ..pagination import AsyncPager, SyncPager
+from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
 _LIST = Operation(
     name="parts.list",
@@ -116,6 +117,7 @@ class PartsAttachments(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update part attachment. ``PUT /parts/{id}/attachments/{filename}``"""
+        check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -152,6 +154,7 @@ class PartsThumbnail(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update part's thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``"""
+        check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -376,6 +379,7 @@ class AsyncPartsAttachments(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update part attachment. ``PUT /parts/{id}/attachments/{filename}``"""
+        check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             await self._call(
@@ -414,6 +418,7 @@ class AsyncPartsThumbnail(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update part's thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``"""
+        check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             await self._call(

@@ -15,8 +15,10 @@ from typing import Any, Literal, cast
 from .._models import EmptyResponse
 from .._operation import Operation
 from .._resource import AsyncAPIResource, SyncAPIResource
+from .._types import check_content_type
 from ..models import common as _c
 from ..models import procedure_template_rows as _m
+from ._media_types import ATTACHMENT_MEDIA_TYPES
 
 _UPDATE = Operation(
     name="procedure_template_rows.update",
@@ -79,6 +81,7 @@ class ProcedureTemplateRowsAttachments(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update procedure template row attachment. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``"""
+        check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -179,6 +182,7 @@ class AsyncProcedureTemplateRowsAttachments(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update procedure template row attachment. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``"""
+        check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             await self._call(

@@ -15,10 +15,11 @@ from typing import Literal, cast
 from .._models import EmptyResponse
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from .._types import custom_field_query
+from .._types import check_content_type, custom_field_query
 from ..models import common as _c
 from ..models import vendors as _m
 from ..pagination import AsyncPager, SyncPager
+from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
 _LIST = Operation(
     name="vendors.list",
@@ -177,6 +178,7 @@ class VendorsAttachments(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update vendor attachment. ``PUT /vendors/{id}/attachments/{filename}``"""
+        check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -312,6 +314,7 @@ class VendorsThumbnail(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update vendor's thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``"""
+        check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -441,6 +444,7 @@ class AsyncVendorsAttachments(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update vendor attachment. ``PUT /vendors/{id}/attachments/{filename}``"""
+        check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             await self._call(
@@ -579,6 +583,7 @@ class AsyncVendorsThumbnail(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update vendor's thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``"""
+        check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             await self._call(

@@ -17,7 +17,7 @@ from ..models import versions as _m
 _LIST = Operation(
     name="versions.list",
     method="GET",
-    path="/versions",
+    path="/../versions",
     response_model=_m.VersionListResponse,
     retry_safe=True,
     auth=False,

@@ -16,10 +16,12 @@ from typing import Any, Literal, cast
 from .._models import EmptyResponse
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
+from .._types import check_content_type
 from ..models import common as _c
 from ..models import work_orders as _m
 from ..pagination import AsyncPager, SyncPager
-from ..workflow import set_status_procedure
+from ..workflow import TransitionPolicy, set_status_procedure
+from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
 _LIST = Operation(
     name="work_orders.list",
@@ -231,6 +233,7 @@ class WorkOrdersAttachments(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update work order attachment. ``PUT /workorders/{id}/attachments/{filename}``"""
+        check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -406,6 +409,9 @@ class WorkOrdersProcedureFieldAttachment(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``"""
+        check_content_type(
+            _PROCEDURE_FIELD_ATTACHMENT_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
+        )
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -483,6 +489,7 @@ class WorkOrdersThumbnail(SyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update work order's thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``"""
+        check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             self._call(
@@ -849,6 +856,7 @@ class WorkOrders(SyncAPIResource):
         skip_webhook: bool | None = None,
         current_status: str | None = None,
         allow_reopen: bool = False,
+        policy: TransitionPolicy | None = None,
     ) -> _m.WorkOrderUpdateResponse:
         """Update work order status. ``PATCH /workorders/{id}/status``"""
         build_request(
@@ -868,6 +876,7 @@ class WorkOrders(SyncAPIResource):
                     current_status=current_status,
                     allow_reopen=allow_reopen,
                     query={"skipWebhook": skip_webhook},
+                    policy=policy,
                 )
             ),
         )
@@ -886,6 +895,7 @@ class AsyncWorkOrdersAttachments(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update work order attachment. ``PUT /workorders/{id}/attachments/{filename}``"""
+        check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             await self._call(
@@ -1065,6 +1075,9 @@ class AsyncWorkOrdersProcedureFieldAttachment(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``"""
+        check_content_type(
+            _PROCEDURE_FIELD_ATTACHMENT_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
+        )
         return cast(
             "_c.UploadedFile",
             await self._call(
@@ -1144,6 +1157,7 @@ class AsyncWorkOrdersThumbnail(AsyncAPIResource):
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
         """Update work order's thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``"""
+        check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
             await self._call(
@@ -1510,6 +1524,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         skip_webhook: bool | None = None,
         current_status: str | None = None,
         allow_reopen: bool = False,
+        policy: TransitionPolicy | None = None,
     ) -> _m.WorkOrderUpdateResponse:
         """Update work order status. ``PATCH /workorders/{id}/status``"""
         build_request(
@@ -1529,6 +1544,7 @@ class AsyncWorkOrders(AsyncAPIResource):
                     current_status=current_status,
                     allow_reopen=allow_reopen,
                     query={"skipWebhook": skip_webhook},
+                    policy=policy,
                 )
             ),
         )

@@ -193,3 +193,107 @@ def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 self._send(200, {"id": new_id}, headers)
 
     return Handler
+
+
+class Target:
+    """The server a benchmark runs against: the SDK's emulator, or the loopback above."""
+
+    def __init__(
+        self,
+        kind: str,
+        *,
+        limit: int | None = None,
+        window: float = 60.0,
+        fault_rate: float = 0.0,
+        seed: int = 1,
+        work_orders: int = 0,
+    ) -> None:
+        self.kind = kind
+        self._loop: LoopbackServer | None = None
+        self._emu: Any = None
+        self._srv: Any = None
+        if kind == "emulator":
+            from maintainx_sdk.testing.emulator import Emulator
+
+            quota = f"{limit}/{window:g}" if limit else None
+            self._emu = Emulator(
+                seed=seed,
+                work_orders=work_orders,
+                rate_limit=quota,
+                org_rate_limit=None,
+                keep_log=True,
+                webhook_mode="sync",
+            )
+            if fault_rate:
+                # 18 % of every request, plus 10 % applied-then-failed on writes: with 20 %
+                # creates that is 20 % of all calls.
+                base = fault_rate * 0.9
+                self._emu.faults.configure(
+                    seed=seed,
+                    error_rate=base * 0.55,
+                    rate_limit_rate=base * 0.1,
+                    rate_limit_retry_after=0.01,
+                    reset_rate=base * 0.35,
+                    applied_rate=fault_rate / 2,
+                )
+            self._srv = self._emu.serve()
+            self.base_url: str = self._srv.base_url
+            self.api_key: str = self._emu.api_key
+        else:
+            self._loop = LoopbackServer(
+                limit=limit, window=window, fault_rate=fault_rate, seed=seed
+            )
+            self._loop.__enter__()
+            self.base_url = self._loop.base_url
+            self.api_key = KEY
+
+    def __enter__(self) -> Target:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._srv is not None:
+            self._srv.stop()
+            self._emu.close()
+        if self._loop is not None:
+            self._loop.__exit__()
+
+    def received_429(self) -> int:
+        if self._loop is not None:
+            return self._loop.stats.rejected_429
+        return sum(1 for e in self._emu.counters.log if e.status == 429)
+
+    def requests(self) -> int:
+        if self._loop is not None:
+            return self._loop.stats.requests
+        return int(self._emu.counters.requests)
+
+    def faults(self) -> dict[str, int]:
+        if self._loop is not None:
+            return dict(self._loop.stats.faults)
+        kinds: Counter[str] = Counter()
+        for e in self._emu.counters.log:
+            if e.fault is not None:
+                label = str(e.fault.status) if e.fault.kind == "status" else e.fault.kind
+                kinds[("applied-" if e.fault.applied else "") + label] += 1
+        return dict(kinds)
+
+    def created(self) -> Counter[str]:
+        """Stored work orders per title (to find duplicates)."""
+        if self._loop is not None:
+            return self._loop.stats.created
+        rows = self._emu.org().table("workorders").rows.values()
+        return Counter(str(r.get("title")) for r in rows)
+
+    def work_order_ids(self) -> list[int]:
+        if self._loop is not None:
+            return [1]
+        return sorted(self._emu.org().table("workorders").rows)
+
+
+def default_server() -> str:
+    """``emulator`` when the SDK's emulator is installed, else ``loopback``."""
+    try:
+        import maintainx_sdk.testing.emulator  # noqa: F401
+    except ImportError:
+        return "loopback"
+    return "emulator"
