@@ -12,6 +12,9 @@ from ._store import Row
 from ._validate import check_field, validate_body
 from ._wo_model import SUB_KEYS, expanded, find
 
+#: The fields of a cost row as the API answers them.
+COST_ROW_KEYS = ("type", "costPerUnit", "description", "quantity", "rowTotal", "durationTotal", "userId")  # fmt: skip
+
 
 def add_comment(ctx: Ctx) -> Reply:
     row = find(ctx)
@@ -80,15 +83,7 @@ def cost_summary(ctx: Ctx, row: Row) -> dict[str, Any]:
     rows = [
         project(
             c,
-            (
-                "type",
-                "costPerUnit",
-                "description",
-                "quantity",
-                "rowTotal",
-                "durationTotal",
-                "userId",
-            ),
+            COST_ROW_KEYS,
         )
         for c in ctx.org.table("costs")
         if c["workOrderId"] == row["id"]
@@ -144,7 +139,7 @@ def add_cost(ctx: Ctx) -> Reply:
     total = cost_summary(ctx, row)["total"]
     reply = project(
         cost,
-        ("type", "costPerUnit", "description", "quantity", "rowTotal", "durationTotal", "userId"),
+        COST_ROW_KEYS,
     )
     return Reply(201, {**reply, "id": cost["id"], "total": total})
 
