@@ -48,6 +48,7 @@ class _Handler(socketserver.StreamRequestHandler):
     e-mail parser; see docs/benchmarks-emulator.md.)"""
 
     disable_nagle_algorithm = True
+    timeout = 300  # seconds an idle keep-alive connection may hold its thread
     server: _Server
 
     def handle(self) -> None:
