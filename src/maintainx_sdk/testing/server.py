@@ -279,6 +279,7 @@ def cli_main(argv: Sequence[str] | None = None) -> int:
             faults=args.faults or None,
             rate_limit=quota(args.rate_limit),
             org_rate_limit=quota(args.org_rate_limit),
+            meter_quotas=not args.no_meter_quotas,
         )
     except ValueError as exc:
         print(f"maintainx-sdk emulator: {exc}", file=sys.stderr)
