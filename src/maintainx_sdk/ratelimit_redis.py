@@ -118,8 +118,10 @@ end
 local token = redis.call('INCR', KEYS[n * 6 + 1])
 redis.call('PEXPIRE', KEYS[n * 6 + 1], ttl)
 for i = 0, n - 1 do
-  redis.call('ZADD', KEYS[i * 6 + 1], num(slot), tostring(token))
-  redis.call('PEXPIRE', KEYS[i * 6 + 1], ttl)
+  if redis.call('EXISTS', KEYS[i * 6 + 5]) == 0 then  -- guided scopes never read their log
+    redis.call('ZADD', KEYS[i * 6 + 1], num(slot), tostring(token))
+    redis.call('PEXPIRE', KEYS[i * 6 + 1], ttl)
+  end
   if slot <= now then admit(KEYS[i * 6 + 6], tonumber(out[3 + i]), ttl) end
 end
 out[1] = num(slot - now)
