@@ -322,9 +322,10 @@ class InMemoryRateLimitBackend:
                 limit=limit if limit and limit > 0 else (old.limit if old else spec.limit),
                 period=min(spec.period, scope.longest_reset),
             )
-            jump = max(2, (3 * fresh.limit) // 4)  # more than ordering noise: a new window
-            if old is None or now >= old.end or fresh.allowed_seq > old.allowed_seq + jump:
-                # First report, or the server started a new window (Remaining jumped up).
+            if old is None or now >= old.end or fresh.end > old.end + max(1.0, old.period / 2):
+                # First report, or the server is in a later window than we thought. (The
+                # window's end tells windows apart; Remaining does not: with many requests
+                # in flight one report can look like a fresh window.)
                 fresh.samples.append(fresh.allowed_seq)
                 scope.window = fresh
             else:
@@ -343,8 +344,13 @@ class InMemoryRateLimitBackend:
                 samples.append(fresh.allowed_seq)
                 if len(samples) > _MAX_SAMPLES:
                     del samples[0]
-                estimate = sorted(samples)[len(samples) // 2]  # the upper median
-                old.allowed_seq = estimate if old.prior is None else min(old.prior, estimate)
+                if old.prior is None:
+                    old.allowed_seq = sorted(samples)[len(samples) // 2]  # the upper median
+                else:
+                    # Every report overstates the room by the requests it overtook, never
+                    # understates it: only when even the highest is below our own count has
+                    # someone else used the quota.
+                    old.allowed_seq = min(old.prior, max(samples))
                 old.end = min(old.end, fresh.end)
                 old.limit = fresh.limit
                 old.period = fresh.period
@@ -373,7 +379,8 @@ class InMemoryRateLimitBackend:
         if now >= w.end + w.period:
             scope.window = _Window(now + w.period, scope.seq + w.limit, w.limit, w.period, True)
             return
-        base = min(w.allowed_seq, scope.seq)
+        # Everything let go so far belonged to earlier windows.
+        base = min(scope.admitted, scope.seq)
         scope.window = _Window(w.end + w.period, base + w.limit, w.limit, w.period, True)
 
     def _move(self, reservation: Reservation, slot: float | None) -> None:
