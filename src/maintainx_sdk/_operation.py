@@ -37,6 +37,8 @@ class Operation:
     body_kind: BodyKind | None = None
     items_key: str | None = None
     item_model: type[BaseModel] | None = None
+    int_path_params: tuple[str, ...] = ()
+    """Path parameters the spec types as integers (ids); anything else is rejected before I/O."""
     retry_safe: bool | None = None
     cacheable: bool = False
     invalidates: tuple[str, ...] = ()
@@ -98,6 +100,18 @@ def _validate(op: Operation, model: type[BaseModel], data: Any, where: str) -> B
         raise to_validation_error(op.name, exc, where) from None
 
 
+def _path_int(op_name: str, name: str, value: Any) -> int:
+    """An id for the URL: an int, or a string of digits (ids read from JSON or a CSV)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    raise ValidationError(
+        f"{op_name}: path parameter {name!r} must be an integer id (got {value!r})",
+        errors=[{"field": name, "message": "must be an integer id", "input": repr(value)}],
+    )
+
+
 def build_request(
     op: Operation,
     *,
@@ -117,6 +131,8 @@ def build_request(
                 f"{op.name}: path parameter {name!r} is required",
                 errors=[{"field": name, "message": "required"}],
             )
+        if name in op.int_path_params:
+            value = _path_int(op.name, name, value)
         url_path = url_path.replace("{" + name + "}", quote(str(value), safe=""))
     if "{" in url_path:
         missing = url_path[url_path.index("{") + 1 : url_path.index("}")]

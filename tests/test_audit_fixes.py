@@ -1,0 +1,105 @@
+"""Regression tests for gaps an independent audit of the client, webhooks and readiness found."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from maintainx_sdk import AsyncMaintainX, MaintainX, MaintainXError, ValidationError, readiness
+from maintainx_sdk.models.subscriptions import (
+    SubscriptionCreateResponse,
+    SubscriptionGetSecretResponse,
+)
+
+from ._client_harness import FLAVOURS, Recorder, invoke
+from .conftest import TEST_KEY
+
+WO = {
+    "id": 42,
+    "sequentialId": 1,
+    "title": "t",
+    "status": "OPEN",
+    "createdAt": "2022-01-01T00:00:00Z",
+    "updatedAt": "2022-01-01T00:00:00Z",
+    "organizationId": 1,
+}
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("bad", ["abc", "4 2", "", True, 4.5, None, "²"])
+def test_integer_path_ids_are_checked_before_any_request(flavour: str, bad: Any) -> None:
+    rec = Recorder(default=(200, {"workOrder": WO}))
+    with pytest.raises(ValidationError) as info:
+        invoke(flavour, rec, lambda mx: mx.work_orders.get(bad))
+    assert info.value.errors[0]["field"] == "id"
+    assert rec.requests == []
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_digit_strings_are_accepted_as_ids(flavour: str) -> None:
+    rec = Recorder(default=(200, {"workOrder": WO}))
+    wo = invoke(flavour, rec, lambda mx: mx.work_orders.get(" 42"))
+    assert wo.work_order.id == 42
+    assert rec.last.url.path == "/v1/workorders/42"
+
+
+def test_every_integer_path_parameter_is_checked() -> None:
+    rec = Recorder(default=(200, {}))
+    with MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(rec)) as mx:
+        with pytest.raises(ValidationError, match="'userId' must be an integer"):
+            mx.teams.members.delete(1, "bob")
+        # String path parameters (file names) are left alone.
+        mx.work_orders.attachments.upload(
+            7, "report 1.pdf", b"%PDF", content_type="application/pdf"
+        )
+    assert [r.url.raw_path for r in rec.requests] == [
+        b"/v1/workorders/7/attachments/report%201.pdf"
+    ]
+
+
+def test_a_view_of_a_closed_client_fails_with_the_sdk_error() -> None:
+    mx = MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(Recorder()))
+    view = mx.with_options(timeout=3)
+    mx.close()
+    with pytest.raises(MaintainXError, match="closed"):
+        view.work_orders.get(1)
+
+
+def test_an_async_view_of_a_closed_client_fails_with_the_sdk_error() -> None:
+    async def main() -> None:
+        amx = AsyncMaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(Recorder()))
+        view = amx.with_options(headers={"X-A": "1"})
+        await amx.aclose()
+        with pytest.raises(MaintainXError, match="closed"):
+            await view.work_orders.get(1)
+
+    asyncio.run(main())
+
+
+def test_webhook_secrets_stay_out_of_reprs() -> None:
+    secret = "whsec-0123456789abcdef"
+    created = SubscriptionCreateResponse.model_validate(
+        {"id": 1, "status": "VALID", "secret": secret}
+    )
+    fetched = SubscriptionGetSecretResponse.model_validate({"secret": secret})
+    for model in (created, fetched):
+        assert secret not in repr(model)
+        assert secret not in str(model)
+    assert created.secret == fetched.secret == secret
+
+
+def _redaction(api_key: str) -> readiness.CheckResult:
+    with MaintainX(api_key=api_key, transport=httpx.MockTransport(Recorder())) as mx:
+        report = readiness.check(mx, live=False)
+    return next(c for c in report.checks if c.id == "logging.redaction")
+
+
+def test_redaction_check_warns_on_a_key_too_short_to_mask_instead_of_blaming_the_sdk() -> None:
+    short = _redaction("abc")
+    assert short.status == "warn"
+    assert "3 characters" in short.evidence
+    assert "SDK bug" not in (short.fix or "")
+    assert _redaction("a-long-enough-test-key-0123456789").status == "pass"
