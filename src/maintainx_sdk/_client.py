@@ -185,6 +185,14 @@ class _ClientCore:
             retry_safe=retry_safe,
         )
 
+    def _check_open(self, pool_closed: bool) -> None:
+        # A with_options view shares its parent's pool: closing the parent closes the view too.
+        if self._closed or pool_closed:
+            raise MaintainXError(
+                "this client is closed (or the client it was made from with with_options is); "
+                "create a new one"
+            )
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._config.base_url!r})"
 
@@ -251,8 +259,7 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         self._owns_http = http_client is None
 
     def _send(self, request: ApiRequest) -> ApiResponse:
-        if self._closed:
-            raise MaintainXError("this client is closed; create a new one")
+        self._check_open(self._http.is_closed)
         return run_sync(self._pipeline.flow(request, self._options), self._http)
 
     def request(
@@ -364,8 +371,7 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
             )
 
     async def _send(self, request: ApiRequest) -> ApiResponse:
-        if self._closed:
-            raise MaintainXError("this client is closed; create a new one")
+        self._check_open(self._http.is_closed)
         self._check_loop()
         return await run_async(self._pipeline.flow(request, self._options), self._http)
 
