@@ -103,3 +103,15 @@ def test_redaction_check_warns_on_a_key_too_short_to_mask_instead_of_blaming_the
     assert "3 characters" in short.evidence
     assert "SDK bug" not in (short.fix or "")
     assert _redaction("a-long-enough-test-key-0123456789").status == "pass"
+
+
+def test_raw_response_is_typed_as_present_and_absent_only_on_hand_built_models() -> None:
+    rec = Recorder(default=(200, {"workOrder": WO}))
+    with MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(rec)) as mx:
+        detail = mx.work_orders.get(42)
+    assert detail.raw_response.status_code == 200  # no Optional to unwrap
+    built = SubscriptionGetSecretResponse.model_validate({"secret": "s"})
+    with pytest.raises(AttributeError, match="no raw_response"):
+        built.raw_response  # noqa: B018
+    assert getattr(built, "raw_response", None) is None
+    assert getattr(detail.work_order, "raw_response", None) is None  # nested: not a call's answer
