@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _loopback import Target, default_server
+from _hardening_server import Target, default_server
 
 from maintainx_sdk import (
     BreakerPolicy,

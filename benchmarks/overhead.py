@@ -22,7 +22,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _loopback import Target, default_server
+from _hardening_server import Target, default_server
 
 from maintainx_sdk import MaintainX
 

@@ -224,3 +224,27 @@ def test_no_call_outlives_its_deadline_or_repeats_an_unsafe_write(
         for i in range(len(sent) - 1):
             step = steps[i] if i < len(steps) else 200
             assert step == "connect" or isinstance(step, tuple), step
+
+
+def test_undecodable_body_is_a_typed_error_not_a_raw_httpx_one() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, retry=RetryPolicy.disabled())
+    script = Script([httpx.DecodingError("bad gzip")])
+    with pytest.raises(MaintainXError) as info:
+        drive_sync(pipe, get(), script, clock)
+    assert "DecodingError" in str(info.value)
+
+
+def test_circuit_open_error_names_the_call_and_its_history() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(
+        clock,
+        retry=RetryPolicy(max_attempts=5, backoff_base=0, backoff_cap=0),
+        breaker=BreakerPolicy(fail_max=2, reset_timeout=30),
+    )
+    with pytest.raises(MaintainXError) as info:
+        drive_sync(pipe, get(), Script([503, 503, 503]), clock)
+    exc = info.value
+    assert type(exc).__name__ == "CircuitOpenError"
+    assert exc.method == "GET" and exc.path == "/workorders/1"  # type: ignore[attr-defined]
+    assert exc.attempts == 2 and [r.reason for r in exc.retries] == ["503", "503"]  # type: ignore[attr-defined]

@@ -294,3 +294,44 @@ def test_headers_reappearing_bring_pacing_back() -> None:
     t0 = clock()
     drive_sync(pipe, get(), Script([200]), clock)
     assert clock() - t0 >= 7.0
+
+
+def test_first_burst_is_held_at_the_probe_size_until_the_server_reports() -> None:
+    limiter = RateLimiter(RateLimit(organization=None, probe_burst=3, reset_buffer=0))
+    first = [limiter.acquire(get(), None, 0.0) for _ in range(3)]
+    held = [limiter.acquire(get(), None, 0.0) for _ in range(4)]
+    assert [r.wait for r in first] == [0, 0, 0]
+    assert all(r.wait == pytest.approx(0.05) for r in held)
+    assert limiter.confirm(held[0], 0.05).wait == pytest.approx(0.05)  # still no report
+    # The first answer: the quota was mostly used by someone else; 4 left in this window.
+    limiter.observe(first[0], limit=100, remaining=4, reset=30, now=0.06)
+    waits = [limiter.confirm(r, 0.1).wait for r in held]
+    assert waits[:2] == [0, 0]  # requests 4 and 5 fit (2 and 3 are already in flight)
+    assert all(w == pytest.approx(29.96) for w in waits[2:])
+
+
+def test_held_requests_go_when_the_server_turns_out_to_send_no_headers() -> None:
+    limiter = RateLimiter(RateLimit(organization=None, probe_burst=1))
+    first = limiter.acquire(get(), None, 0.0)
+    held = limiter.acquire(get(), None, 0.0)
+    assert held.wait > 0
+    limiter.observe(first, limit=None, remaining=None, reset=None, now=0.01)
+    assert limiter.confirm(held, 0.05).wait == 0
+
+
+def test_a_rolled_window_keeps_our_count_unless_reports_say_less() -> None:
+    """After a window ends, the next holds `limit` more; out-of-order reports in it may
+    lower that, never raise it (that is what caused 429s with hundreds of tasks at once)."""
+    limiter = RateLimiter(RateLimit(user=Quota(100, 60), organization=None, reset_buffer=0))
+    rs = [limiter.acquire(get(), None, 0.0) for _ in range(4)]
+    limiter.observe(rs[0], limit=4, remaining=3, reset=2.0, now=0.0)  # window of 4 until t=2
+    held = limiter.acquire(get(), None, 0.1)
+    assert held.wait == pytest.approx(1.9)
+    nxt = [limiter.acquire(get(), None, 2.0) for _ in range(4)]  # seq 6..9
+    assert [r.wait for r in nxt] == [0, 0, 0, pytest.approx(2.0)]  # 5 was held into this one
+    # a report that arrived out of order claims more room than there is: ignored
+    limiter.observe(nxt[2], limit=4, remaining=3, reset=2.0, now=2.01)
+    assert limiter.acquire(get(), None, 2.02).wait > 1.9
+    # Remaining 0 stops everything not yet on its way
+    limiter.observe(nxt[0], limit=4, remaining=0, reset=1.9, now=2.05)
+    assert limiter.confirm(nxt[3], 2.06).wait > 1.8

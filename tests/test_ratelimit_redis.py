@@ -104,3 +104,11 @@ def test_concurrent_threads_never_exceed_the_quota(redis_client) -> None:  # typ
     # 20 requests, 5 per 30 s: exactly 5 immediate, 5 at ~30 s, 5 at ~60 s, 5 at ~90 s
     buckets = sorted(round(w / 30) for w in waits)
     assert buckets == [0] * 5 + [1] * 5 + [2] * 5 + [3] * 5
+
+
+def test_probe_hold_is_shared(redis_client) -> None:  # type: ignore[no-untyped-def]
+    a, b = _backends(redis_client)
+    scopes = (ScopeRequest("ns:user", 100, 60.0, probe=2, probe_poll=0.05),)
+    waits = [backend.reserve(scopes, 0.0).wait for backend in (a, b, a, b)]
+    assert waits[:2] == [0.0, 0.0]
+    assert all(0.0 < w <= 0.05 for w in waits[2:])

@@ -371,22 +371,29 @@ class _Call:
     ) -> Generator[Action, Any, tuple[Outcome, httpx.Response | None, BaseException | None]]:
         """One attempt: pace, admit, send, feed back. Returns what happened."""
         pipe = self.pipe
-        if pipe.breaker is not None:
-            pipe.breaker.check(self.where)
-        reservation = yield from self._pace()
+        try:
+            if pipe.breaker is not None:
+                pipe.breaker.check(self.where)
+            reservation = yield from self._pace()
+        except CircuitOpenError as exc:
+            raise self._annotated(exc) from None
         probe = False
         try:
             if pipe.breaker is not None:
                 probe = pipe.breaker.before_send(self.where)
-        except BaseException:
+        except BaseException as exc:
             if reservation is not None and pipe.limiter is not None:
                 pipe.limiter.cancel(reservation)
+            if isinstance(exc, CircuitOpenError):
+                raise self._annotated(exc) from None
             raise
         now = pipe.clock()
         remaining = self.deadline - now
         if remaining <= 0:
             if pipe.breaker is not None:
                 pipe.breaker.release(probe)
+            if reservation is not None and pipe.limiter is not None:
+                pipe.limiter.cancel(reservation)
             raise APITimeoutError(
                 f"{self.where}: the call's deadline of {self.timeouts.total:g}s passed "
                 f"(after {self.attempt - 1} attempts)",
@@ -403,7 +410,8 @@ class _Call:
         response: httpx.Response | None = None
         try:
             response = yield Send(http_request)
-        except (httpx.TransportError, TimeoutError, OSError) as exc:
+        except (httpx.RequestError, TimeoutError, OSError) as exc:
+            # RequestError: transport failures, and bodies that fail to decode
             error = exc
         except BaseException:
             if pipe.breaker is not None:
@@ -445,6 +453,13 @@ class _Call:
                 wall_now=wall,
             )
         return Outcome.from_status(response.status_code, wait), response, None
+
+    def _annotated(self, exc: CircuitOpenError) -> CircuitOpenError:
+        """The breaker's fail-fast error, with this call's history attached."""
+        exc.method, exc.path = self.request.method, self.request.path
+        exc.attempts = max(self.attempt - 1, 1)
+        exc.retries = tuple(self.retries)
+        return exc
 
     def _pace(self) -> Generator[Action, Any, Reservation | None]:
         """Wait for a rate-limit slot; a cancelled wait gives the slot back."""

@@ -113,6 +113,11 @@ class RateLimit:
     """Added to X-Rate-Limit-Reset so the next send lands just after the server's reset."""
     namespace: str = "default"
     pace_without_headers: bool = False
+    probe_burst: int = 10
+    """Before the server has reported on a quota, at most this many requests go out at
+    once; the rest wait for its first X-Rate-Limit headers (one round trip), so a fresh
+    process does not overshoot a quota that others have partly used. 0 disables."""
+    probe_poll: float = 0.05
 
     @classmethod
     def disabled(cls) -> RateLimit:
@@ -132,6 +137,10 @@ class ScopeRequest:
     limit: int
     period: float
     guide: str | None = None
+    probe: int = 0
+    """Until the server first reports on the scope, at most this many requests go at once
+    (0: no such hold); the rest re-check every ``probe_poll`` seconds."""
+    probe_poll: float = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +207,8 @@ class _Window:
     period: float
     estimated: bool = False
     samples: list[int] = field(default_factory=list)
+    prior: int | None = None
+    """Our own count for a window we rolled into (reports may lower it, not raise it)."""
 
 
 _MAX_SAMPLES = 64
@@ -209,6 +220,8 @@ class _Scope:
     seq: int = 0
     window: _Window | None = None
     longest_reset: float = 0.0
+    admitted: int = 0
+    """The highest sequence number that has been let go."""
 
 
 class InMemoryRateLimitBackend:
@@ -240,19 +253,23 @@ class InMemoryRateLimitBackend:
                 while len(log) - drop > spec.limit and log[drop][0] <= now - spec.period:
                     drop += 1
                 del log[:drop]
-                if not self._guided(spec) and len(log) >= spec.limit:
+                guided = self._guided(spec)
+                held = spec.probe > 0 and not guided and scope.seq + 1 > spec.probe
+                if not guided and not held and len(log) >= spec.limit:
                     # At or after the limit-th latest send + period: any window holding this
                     # send holds at most the limit-1 later ones besides it.
                     slot = max(slot, log[-spec.limit][0] + spec.period)
             seqs: list[int] = []
-            for scope in states:
+            for spec, scope in zip(specs, states, strict=True):
                 self._roll(scope, now)
                 scope.seq += 1
                 seqs.append(scope.seq)
-                slot = max(slot, _window_slot(scope.window, scope.seq))
+                slot = max(slot, _window_slot(scope.window, scope.seq), self._hold(spec, now))
             token = next(self._tokens)
-            for scope in states:
+            for scope, seq in zip(states, seqs, strict=True):
                 bisect.insort(scope.log, (slot, token))
+                if slot <= now:
+                    scope.admitted = max(scope.admitted, seq)
             return Reservation(token, slot - now, specs, feedback, tuple(seqs))
 
     def confirm(self, reservation: Reservation, now: float) -> Reservation:
@@ -261,9 +278,13 @@ class InMemoryRateLimitBackend:
             for spec, seq in zip(reservation.scopes, reservation.seqs, strict=True):
                 scope = self._scope(spec.key)
                 self._roll(scope, now)
-                slot = max(slot, _window_slot(scope.window, seq))
+                slot = max(slot, _window_slot(scope.window, seq), self._hold(spec, now, seq))
             if slot > now:
                 self._move(reservation, slot)
+            else:
+                for spec, seq in zip(reservation.scopes, reservation.seqs, strict=True):
+                    scope = self._scope(spec.key)
+                    scope.admitted = max(scope.admitted, seq)
             return reservation.with_wait(slot - now)
 
     def cancel(self, reservation: Reservation) -> None:
@@ -293,35 +314,48 @@ class InMemoryRateLimitBackend:
                 limit=limit if limit and limit > 0 else (old.limit if old else spec.limit),
                 period=min(spec.period, max(scope.longest_reset, reset)),
             )
-            new_window = (
-                old is None
-                or old.estimated
-                or now >= old.end
-                or fresh.allowed_seq > old.allowed_seq + max(2, fresh.limit // 2)
-            )
-            if new_window or old is None:
+            jump = max(2, (3 * fresh.limit) // 4)  # more than ordering noise: a new window
+            if old is None or now >= old.end or fresh.allowed_seq > old.allowed_seq + jump:
                 # First report, or the server started a new window (Remaining jumped up).
                 fresh.samples.append(fresh.allowed_seq)
                 scope.window = fresh
-                return
-            # The same window. Concurrent requests reach the server in another order than
-            # they were reserved, so each report is off by up to the concurrency: take the
-            # median of the reports, except that Remaining 0 is a hard stop. Servers round
-            # Reset up to whole seconds, so the earliest end is the closest.
-            samples = old.samples
-            samples.append(fresh.allowed_seq)
-            if len(samples) > _MAX_SAMPLES:
-                del samples[0]
-            old.allowed_seq = int(statistics.median_high(samples))
+            else:
+                if old.estimated:
+                    # The first report in a window we rolled into: our own count of what we
+                    # sent since it began is the best guess; reports may only lower it.
+                    old.estimated = False
+                    old.prior = old.allowed_seq
+                    old.samples.clear()
+                    old.end = fresh.end  # the server's word beats our guess of the period
+                # Concurrent requests reach the server in another order than they were
+                # reserved, so each report is off by up to the concurrency: take the median
+                # of the reports. Servers round Reset up to whole seconds, so the earliest
+                # end is the closest.
+                samples = old.samples
+                samples.append(fresh.allowed_seq)
+                if len(samples) > _MAX_SAMPLES:
+                    del samples[0]
+                estimate = int(statistics.median_high(samples))
+                old.allowed_seq = estimate if old.prior is None else min(old.prior, estimate)
+                old.end = min(old.end, fresh.end)
+                old.limit = fresh.limit
+                old.period = fresh.period
             if remaining <= 0:
-                old.allowed_seq = min(old.allowed_seq, fresh.allowed_seq)
-            old.end = min(old.end, fresh.end)
-            old.limit = fresh.limit
-            old.period = fresh.period
+                # The server is full: nothing not yet on its way may go in this window.
+                window = scope.window
+                assert window is not None
+                window.allowed_seq = min(window.allowed_seq, max(scope.admitted, fresh.allowed_seq))
 
     def _guided(self, spec: ScopeRequest) -> bool:
         guide = self._scopes.get(spec.guide or spec.key)
         return guide is not None and guide.window is not None
+
+    def _hold(self, spec: ScopeRequest, now: float, seq: int | None = None) -> float:
+        """Before the server's first report, hold requests past the probe burst briefly."""
+        if spec.probe <= 0 or self._guided(spec):
+            return float("-inf")
+        position = self._scope(spec.key).seq if seq is None else seq
+        return now + spec.probe_poll if position > spec.probe else float("-inf")
 
     @staticmethod
     def _roll(scope: _Scope, now: float) -> None:
@@ -395,7 +429,13 @@ class RateLimiter:
         return tuple(scopes), feedback
 
     def _scope(self, key: str, quota: Quota, guide: str | None = None) -> ScopeRequest:
-        return ScopeRequest(key, self._announced.get(key, quota.limit), quota.period, guide)
+        policy = self.policy
+        # The probe hold replaces static pacing until the server reports; when pacing by
+        # the static quotas regardless of headers, the log alone governs.
+        use_probe = policy.follow_headers and not policy.pace_without_headers
+        probe = policy.probe_burst if use_probe else 0
+        limit = self._announced.get(key, quota.limit)
+        return ScopeRequest(key, limit, quota.period, guide, probe, policy.probe_poll)
 
     def acquire(self, request: ApiRequest, organization: str | None, now: float) -> Reservation:
         """Reserve the earliest allowed send time for ``request``; never blocks."""
@@ -403,6 +443,9 @@ class RateLimiter:
         return self.backend.reserve(scopes, now, feedback)
 
     def confirm(self, reservation: Reservation, now: float) -> Reservation:
+        """After a wait: go now, or wait some more (the server's numbers may have changed)."""
+        if reservation.feedback_scope in self._silent:
+            return reservation.with_wait(0.0)  # no report will come; the log was applied
         return self.backend.confirm(reservation, now)
 
     def cancel(self, reservation: Reservation) -> None:

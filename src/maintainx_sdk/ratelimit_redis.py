@@ -31,14 +31,14 @@ local function now_s()
 end
 local function num(x) return string.format('%.6f', x) end
 local function get_win(k)
-  local v = redis.call('HMGET', k, 'end', 'allowed', 'limit', 'period', 'est')
+  local v = redis.call('HMGET', k, 'end', 'allowed', 'limit', 'period', 'est', 'prior')
   if not v[1] then return nil end
   return {e=tonumber(v[1]), a=tonumber(v[2]), l=tonumber(v[3]), p=tonumber(v[4]),
-          est=(v[5] == '1')}
+          est=(v[5] == '1'), prior=tonumber(v[6] or '-1')}
 end
 local function put_win(k, w, ttl)
   redis.call('HSET', k, 'end', num(w.e), 'allowed', tostring(w.a), 'limit', tostring(w.l),
-             'period', num(w.p), 'est', w.est and '1' or '0')
+             'period', num(w.p), 'est', w.est and '1' or '0', 'prior', tostring(w.prior or -1))
   redis.call('PEXPIRE', k, ttl)
 end
 local function roll(wk, sk, seq, now, ttl)
@@ -54,6 +54,15 @@ local function roll(wk, sk, seq, now, ttl)
   redis.call('DEL', sk)
   return nw
 end
+local function admit(meta, seq, ttl)
+  local cur = tonumber(redis.call('HGET', meta, 'adm') or '0')
+  if seq > cur then redis.call('HSET', meta, 'adm', tostring(seq)) end
+  redis.call('PEXPIRE', meta, ttl)
+end
+local function hold(guide_win, seq, probe, poll, now)
+  if probe <= 0 or seq <= probe or redis.call('EXISTS', guide_win) == 1 then return -1e18 end
+  return now + poll
+end
 local function window_slot(w, seq)
   if (not w) or seq <= w.a then return -1e18 end
   local later = math.ceil((seq - w.a) / w.l)
@@ -61,8 +70,8 @@ local function window_slot(w, seq)
 end
 """
 
-# KEYS per scope: log, seq, win, samples, guide-win; then the token counter.
-# ARGV: n, ttl_ms, then limit, period per scope.
+# KEYS per scope: log, seq, win, samples, guide-win, meta; then the token counter.
+# ARGV: n, ttl_ms, then limit, period, probe, probe_poll per scope.
 _RESERVE = (
     _COMMON
     + """
@@ -71,9 +80,9 @@ local ttl = tonumber(ARGV[2])
 local now = now_s()
 local slot = now
 for i = 0, n - 1 do
-  local log = KEYS[i * 5 + 1]
-  local limit = tonumber(ARGV[3 + i * 2])
-  local period = tonumber(ARGV[4 + i * 2])
+  local log = KEYS[i * 6 + 1]
+  local limit = tonumber(ARGV[3 + i * 4])
+  local period = tonumber(ARGV[4 + i * 4])
   local count = redis.call('ZCARD', log)
   if count > limit then
     local old = redis.call('ZRANGEBYSCORE', log, '-inf', num(now - period), 'LIMIT', 0,
@@ -83,8 +92,11 @@ for i = 0, n - 1 do
       count = count - #old
     end
   end
-  local guided = redis.call('EXISTS', KEYS[i * 5 + 5]) == 1
-  if (not guided) and count >= limit then
+  local guided = redis.call('EXISTS', KEYS[i * 6 + 5]) == 1
+  local cur = tonumber(redis.call('GET', KEYS[i * 6 + 2]) or '0')
+  local probe = tonumber(ARGV[5 + i * 4])
+  local held = probe > 0 and (not guided) and cur + 1 > probe
+  if (not guided) and (not held) and count >= limit then
     local e = redis.call('ZRANGE', log, count - limit, count - limit, 'WITHSCORES')
     local c = tonumber(e[2]) + period
     if c > slot then slot = c end
@@ -92,20 +104,23 @@ for i = 0, n - 1 do
 end
 local out = {'', ''}
 for i = 0, n - 1 do
-  local seqk = KEYS[i * 5 + 2]
+  local seqk = KEYS[i * 6 + 2]
   local cur = tonumber(redis.call('GET', seqk) or '0')
-  local w = roll(KEYS[i * 5 + 3], KEYS[i * 5 + 4], cur, now, ttl)
+  local w = roll(KEYS[i * 6 + 3], KEYS[i * 6 + 4], cur, now, ttl)
   local seq = redis.call('INCR', seqk)
   redis.call('PEXPIRE', seqk, ttl)
   out[#out + 1] = tostring(seq)
   local ws = window_slot(w, seq)
   if ws > slot then slot = ws end
+  local hs = hold(KEYS[i * 6 + 5], seq, tonumber(ARGV[5 + i * 4]), tonumber(ARGV[6 + i * 4]), now)
+  if hs > slot then slot = hs end
 end
-local token = redis.call('INCR', KEYS[n * 5 + 1])
-redis.call('PEXPIRE', KEYS[n * 5 + 1], ttl)
+local token = redis.call('INCR', KEYS[n * 6 + 1])
+redis.call('PEXPIRE', KEYS[n * 6 + 1], ttl)
 for i = 0, n - 1 do
-  redis.call('ZADD', KEYS[i * 5 + 1], num(slot), tostring(token))
-  redis.call('PEXPIRE', KEYS[i * 5 + 1], ttl)
+  redis.call('ZADD', KEYS[i * 6 + 1], num(slot), tostring(token))
+  redis.call('PEXPIRE', KEYS[i * 6 + 1], ttl)
+  if slot <= now then admit(KEYS[i * 6 + 6], tonumber(out[3 + i]), ttl) end
 end
 out[1] = num(slot - now)
 out[2] = tostring(token)
@@ -113,7 +128,8 @@ return out
 """
 )
 
-# KEYS as for reserve (without the token counter). ARGV: n, ttl_ms, token, seq per scope.
+# KEYS as for reserve (without the token counter).
+# ARGV: n, ttl_ms, token, then seq, probe, probe_poll per scope.
 _CONFIRM = (
     _COMMON
     + """
@@ -123,14 +139,19 @@ local token = ARGV[3]
 local now = now_s()
 local slot = now
 for i = 0, n - 1 do
-  local cur = tonumber(redis.call('GET', KEYS[i * 5 + 2]) or '0')
-  local w = roll(KEYS[i * 5 + 3], KEYS[i * 5 + 4], cur, now, ttl)
-  local ws = window_slot(w, tonumber(ARGV[4 + i]))
+  local cur = tonumber(redis.call('GET', KEYS[i * 6 + 2]) or '0')
+  local w = roll(KEYS[i * 6 + 3], KEYS[i * 6 + 4], cur, now, ttl)
+  local seq = tonumber(ARGV[4 + i * 3])
+  local ws = window_slot(w, seq)
   if ws > slot then slot = ws end
+  local hs = hold(KEYS[i * 6 + 5], seq, tonumber(ARGV[5 + i * 3]), tonumber(ARGV[6 + i * 3]), now)
+  if hs > slot then slot = hs end
 end
-if slot > now then
-  for i = 0, n - 1 do
-    redis.call('ZADD', KEYS[i * 5 + 1], 'XX', num(slot), token)
+for i = 0, n - 1 do
+  if slot > now then
+    redis.call('ZADD', KEYS[i * 6 + 1], 'XX', num(slot), token)
+  else
+    admit(KEYS[i * 6 + 6], tonumber(ARGV[4 + i * 3]), ttl)
   end
 end
 return num(slot - now)
@@ -157,27 +178,39 @@ local old = get_win(KEYS[1])
 local lim = spec_limit
 if limit > 0 then lim = limit elseif old then lim = old.l end
 local fresh = {e=now + reset, a=seq + math.max(remaining, 0), l=lim,
-               p=math.min(spec_period, math.max(lr, reset)), est=false}
-if (not old) or old.est or now >= old.e or fresh.a > old.a + math.max(2, math.floor(lim / 2)) then
-  put_win(KEYS[1], fresh, ttl)
+               p=math.min(spec_period, math.max(lr, reset)), est=false, prior=-1}
+local w
+if (not old) or now >= old.e or fresh.a > old.a + math.max(2, math.floor(3 * lim / 4)) then
+  w = fresh
   redis.call('DEL', KEYS[2])
-  redis.call('RPUSH', KEYS[2], tostring(fresh.a))
-  redis.call('PEXPIRE', KEYS[2], ttl)
-  return 1
+else
+  w = old
+  if old.est then
+    w.est = false
+    w.prior = old.a
+    w.e = fresh.e
+    redis.call('DEL', KEYS[2])
+  end
+  w.e = math.min(w.e, fresh.e)
+  w.l = lim
+  w.p = fresh.p
 end
 redis.call('RPUSH', KEYS[2], tostring(fresh.a))
 redis.call('LTRIM', KEYS[2], -64, -1)
 redis.call('PEXPIRE', KEYS[2], ttl)
-local xs = redis.call('LRANGE', KEYS[2], 0, -1)
-local vals = {}
-for _, x in ipairs(xs) do vals[#vals + 1] = tonumber(x) end
-table.sort(vals)
-old.a = vals[math.floor(#vals / 2) + 1]
-if remaining <= 0 then old.a = math.min(old.a, fresh.a) end
-old.e = math.min(old.e, fresh.e)
-old.l = lim
-old.p = fresh.p
-put_win(KEYS[1], old, ttl)
+if w ~= fresh then
+  local xs = redis.call('LRANGE', KEYS[2], 0, -1)
+  local vals = {}
+  for _, x in ipairs(xs) do vals[#vals + 1] = tonumber(x) end
+  table.sort(vals)
+  local estimate = vals[math.floor(#vals / 2) + 1]
+  if w.prior and w.prior >= 0 then w.a = math.min(w.prior, estimate) else w.a = estimate end
+end
+if remaining <= 0 then
+  local adm = tonumber(redis.call('HGET', KEYS[3], 'adm') or '0')
+  w.a = math.min(w.a, math.max(adm, fresh.a))
+end
+put_win(KEYS[1], w, ttl)
 return 0
 """
 )
@@ -210,6 +243,7 @@ class RedisRateLimitBackend:
                 self._key(s.key, "win"),
                 self._key(s.key, "samples"),
                 self._key(s.guide or s.key, "win"),
+                self._key(s.key, "meta"),
             ]
         return keys
 
@@ -224,7 +258,7 @@ class RedisRateLimitBackend:
         specs = tuple(scopes)
         args: list[Any] = [len(specs), self._ttl_ms(specs)]
         for s in specs:
-            args += [s.limit, repr(float(s.period))]
+            args += [s.limit, repr(float(s.period)), s.probe, repr(float(s.probe_poll))]
         keys = [*self._scope_keys(specs), self._key("tokens", "counter")]
         out = self._reserve(keys=keys, args=args)
         wait, token, *seqs = (x.decode() if isinstance(x, bytes) else str(x) for x in out)
@@ -237,7 +271,8 @@ class RedisRateLimitBackend:
         if not specs:
             return reservation.with_wait(0.0)
         args: list[Any] = [len(specs), self._ttl_ms(specs), str(reservation.token)]
-        args += list(reservation.seqs)
+        for spec, seq in zip(specs, reservation.seqs, strict=True):
+            args += [seq, spec.probe, repr(float(spec.probe_poll))]
         out = self._confirm(keys=self._scope_keys(specs), args=args)
         wait = float(out.decode() if isinstance(out, bytes) else out)
         return reservation.with_wait(max(wait, 0.0))

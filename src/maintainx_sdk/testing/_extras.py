@@ -243,7 +243,7 @@ def add_asset_status(ctx: Ctx) -> Reply:
     row: Row = {"id": ctx.emu.next_id(), "assetId": asset["id"], "status": "ONLINE", "customStatusId": None,
                 "downtimeType": None, "startedAt": now, "endedAt": None, "description": None,
                 "createdAt": now, "updatedAt": now, "deletedAt": None}  # fmt: skip
-    row.update(body)
+    row.update({k: v for k, v in body.items() if k in _STATUS_FIELDS})
     ctx.org.table("assetstatuses").insert(row)
     previous = asset.get("_status") or {"status": "ONLINE", "startedAt": asset["createdAt"],
                                          "createdAt": asset["createdAt"], "updatedAt": asset["createdAt"]}  # fmt: skip
@@ -280,7 +280,7 @@ def update_asset_status(ctx: Ctx) -> Reply:
     errors = validate_body(body, _STATUS_FIELDS)
     if errors:
         raise ctx.bad_many(errors)
-    row.update(body)
+    row.update({k: v for k, v in body.items() if k in _STATUS_FIELDS})
     row["updatedAt"] = ctx.emu.now()
     return Reply(200, {"assetStatus": project(row, _STATUS_KEYS)})
 

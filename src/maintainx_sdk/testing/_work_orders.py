@@ -183,6 +183,8 @@ def _validate(
     ctx: Ctx, body: Mapping[str, Any], fields: Mapping[str, str], required: tuple[str, ...]
 ) -> None:
     errors = validate_body(body, fields, required)
+    if errors:  # types first: the checks below rely on them
+        raise ctx.bad_many(errors)
     if isinstance(body.get("title"), str) and not body["title"].strip():
         errors.append(
             {
@@ -233,7 +235,7 @@ def _validate(
         ("workRequestId", "workrequests"),
     )
     for key, table in refs:
-        value = body.get(key)
+        value = body.get(key) if key in fields else None
         if value is not None and org.table(table).get(int(value)) is None:
             raise ctx.bad(f"{key} is not valid", key, value)
     for i, item in enumerate(body.get("assignees") or []):
@@ -286,21 +288,28 @@ def _apply(row: Row, body: Mapping[str, Any]) -> None:
         row["requesterId"] = None
 
 
+#: Every scalar field of a new work order at its API default (lists and objects are per row).
+SCALAR_DEFAULTS: dict[str, Any] = {
+    "title": "", "description": None, "status": "OPEN", "priority": "NONE", "type": None,
+    "partStatus": "NO_PARTS", "partsAvailability": "PARTS_AVAILABLE", "completerId": None,
+    "completedAt": None, "deletedAt": None, "dueDate": None, "dueDateIsFullDay": None,
+    "startDate": None, "estimatedTime": None, "assetId": None, "locationId": None, "parentId": None,
+    "isParent": False, "nextId": None, "previousId": None, "requesterId": None, "externalData": None,
+    "recurrenceInfo": None, "thumbnail": None, "procedure": None, "workOrderSummary": None,
+    "lastMessageSentAt": None,
+}  # fmt: skip
+
+
 def new_row(org: OrgState, row_id: int, *, now: str, creator: int | None) -> Row:
     """A work order with every field at its API default."""
-    return {
-        "id": row_id, "sequentialId": next(org.sequence), "title": "", "description": None,
-        "status": "OPEN", "priority": "NONE", "type": None, "partStatus": "NO_PARTS",
-        "partsAvailability": "PARTS_AVAILABLE", "organizationId": org.id, "createdAt": now,
-        "updatedAt": now, "creatorId": creator, "completerId": None, "completedAt": None,
-        "deletedAt": None, "dueDate": None, "dueDateIsFullDay": None, "startDate": None,
-        "estimatedTime": None, "assetId": None, "locationId": None, "parentId": None,
-        "isParent": False, "nextId": None, "previousId": None, "requesterId": None,
-        "categories": [], "vendorIds": [], "assigneeIds": [], "teamIds": [], "extraFields": {},
-        "externalData": None, "recurrenceInfo": None, "attachments": [], "thumbnail": None,
-        "procedure": None, "progress": {"openCount": 1, "inProgressCount": 0, "onHoldCount": 0, "doneCount": 0},
-        "workOrderSummary": None, "lastMessageSentAt": None, "parts": [],
-    }  # fmt: skip
+    row = SCALAR_DEFAULTS.copy()
+    row.update(
+        id=row_id, sequentialId=next(org.sequence), organizationId=org.id, createdAt=now, updatedAt=now,
+        creatorId=creator, categories=[], vendorIds=[], assigneeIds=[], teamIds=[], extraFields={},
+        attachments=[], parts=[],
+        progress={"openCount": 1, "inProgressCount": 0, "onHoldCount": 0, "doneCount": 0},
+    )  # fmt: skip
+    return row
 
 
 # -- handlers ----------------------------------------------------------------------------

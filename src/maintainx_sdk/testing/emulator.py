@@ -133,6 +133,8 @@ class Emulator:
         self.max_hang = max_hang
         self.keep_log = keep_log
         self.counters = _Counters()
+        #: Unexpected exceptions raised by handlers (answered as 500); tests can assert it stays empty.
+        self.errors: list[Exception] = []
         self.limiter = RateLimiter(_quota(rate_limit), _quota(org_rate_limit), clock=clock)
         if isinstance(faults, str):
             faults = parse_fault_spec(faults, FaultPlan(seed))
@@ -359,6 +361,10 @@ class Emulator:
                 reply = route.handler(ctx)
         except ApiReject as exc:
             return _json_outcome(exc.status, exc.body, rate_headers)
+        except Exception as exc:  # an emulator bug: answer like a server would, keep the evidence
+            self.errors.append(exc)
+            message = f"Internal server error (emulator bug: {type(exc).__name__}: {exc})"
+            return _json_outcome(500, {"error": message}, rate_headers)
         if events and not ctx.skip_webhook:
             from ._resources import deliver_events
 
