@@ -8,7 +8,15 @@ from typing import Any
 import httpx
 import pytest
 
-from maintainx_sdk import AsyncMaintainX, MaintainX, MaintainXError, ValidationError, readiness
+from maintainx_sdk import (
+    AsyncMaintainX,
+    ConfigurationError,
+    MaintainX,
+    MaintainXError,
+    RateLimitError,
+    ValidationError,
+    readiness,
+)
 from maintainx_sdk.models.subscriptions import (
     SubscriptionCreateResponse,
     SubscriptionGetSecretResponse,
@@ -115,3 +123,18 @@ def test_raw_response_is_typed_as_present_and_absent_only_on_hand_built_models()
         built.raw_response  # noqa: B018
     assert getattr(built, "raw_response", None) is None
     assert getattr(detail.work_order, "raw_response", None) is None  # nested: not a call's answer
+
+
+def test_max_retries_zero_means_one_attempt_even_after_a_429() -> None:
+    answers = iter([httpx.Response(429, headers={"Retry-After": "1"}, json={"error": "slow"})])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return next(answers, httpx.Response(200, json={"workOrder": WO}))
+
+    with MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(handler)) as mx:
+        with pytest.raises(RateLimitError) as info:
+            mx.with_options(max_retries=0).work_orders.get(42)
+        assert info.value.retry_after == 1
+        assert mx.with_options(max_retries=1).work_orders.get(42).work_order.id == 42
+        with pytest.raises(ConfigurationError, match="max_retries must be >= 0"):
+            mx.with_options(max_retries=-1)
