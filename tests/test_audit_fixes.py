@@ -9,6 +9,8 @@ import httpx
 import pytest
 
 from maintainx_sdk import (
+    APIError,
+    APIResponseValidationError,
     AsyncMaintainX,
     ConfigurationError,
     MaintainX,
@@ -138,3 +140,20 @@ def test_max_retries_zero_means_one_attempt_even_after_a_429() -> None:
         assert mx.with_options(max_retries=1).work_orders.get(42).work_order.id == 42
         with pytest.raises(ConfigurationError, match="max_retries must be >= 0"):
             mx.with_options(max_retries=-1)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("body", [b"not json", b'{"workOrder": {"id": "x"}}'])
+def test_a_malformed_answer_is_an_api_error_that_says_where_it_came_from(
+    flavour: str, body: bytes
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    with pytest.raises(APIResponseValidationError) as info:
+        invoke(flavour, handler, lambda mx: mx.work_orders.get(7))
+    err = info.value
+    assert isinstance(err, APIError) and isinstance(err, ValidationError)
+    assert (err.method, err.path, err.status_code, err.attempts) == ("GET", "/workorders/7", 200, 1)
+    assert str(err).startswith("GET /workorders/7 -> 200: work_orders.get: invalid response body")
+    assert err.errors

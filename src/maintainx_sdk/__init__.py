@@ -18,6 +18,7 @@ from .cache import CachePolicy
 from .errors import (
     APIConnectionError,
     APIError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -66,6 +67,7 @@ def operations() -> tuple[OperationInfo, ...]:
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "ApiResponse",

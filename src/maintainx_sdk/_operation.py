@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from ._models import EmptyResponse
 from ._request import ApiRequest, encode_query
-from ._response import ApiResponse
-from .errors import ValidationError
+from ._response import ApiResponse, ResponseMeta
+from .errors import APIResponseValidationError, ValidationError
 
 BodyKind = Literal["json", "binary"]
 
@@ -91,6 +91,22 @@ def to_validation_error(op_name: str, exc: pydantic.ValidationError, where: str)
         lines.append(f"{field}: {err.get('msg', '')}{got}")
     message = f"{op_name}: invalid {where}: " + "; ".join(lines)
     return ValidationError(message, errors=items)
+
+
+def response_validation_error(
+    op_name: str, exc: pydantic.ValidationError, meta: ResponseMeta
+) -> APIResponseValidationError:
+    """The error for an answer whose body is not JSON or not the documented shape."""
+    detail = to_validation_error(op_name, exc, "response body")
+    return APIResponseValidationError(
+        f"{meta.method} {meta.path} -> {meta.status_code}: {detail}",
+        status_code=meta.status_code,
+        errors=detail.errors,
+        method=meta.method,
+        path=meta.path,
+        attempts=meta.attempts,
+        retries=meta.retries,
+    )
 
 
 def _validate(op: Operation, model: type[BaseModel], data: Any, where: str) -> BaseModel:
@@ -190,7 +206,7 @@ def parse_response(op: Operation, response: ApiResponse) -> Any:
     try:
         parsed = model.model_validate_json(response.content)
     except pydantic.ValidationError as exc:
-        raise to_validation_error(op.name, exc, "response body") from None
+        raise response_validation_error(op.name, exc, response.meta) from None
     if hasattr(parsed, "_meta"):
         parsed._meta = response.meta
     return parsed
