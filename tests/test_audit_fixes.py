@@ -24,18 +24,10 @@ from maintainx_sdk.models.subscriptions import (
     SubscriptionGetSecretResponse,
 )
 
-from ._client_harness import FLAVOURS, Recorder, invoke
+from ._client_harness import FLAVOURS, WORK_ORDER, Recorder, invoke
 from .conftest import TEST_KEY
 
-WO = {
-    "id": 42,
-    "sequentialId": 1,
-    "title": "t",
-    "status": "OPEN",
-    "createdAt": "2022-01-01T00:00:00Z",
-    "updatedAt": "2022-01-01T00:00:00Z",
-    "organizationId": 1,
-}
+WO = {**WORK_ORDER, "id": 42}
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
