@@ -15,6 +15,7 @@ from maintainx_sdk import (
     ConfigurationError,
     MaintainX,
     MaintainXError,
+    PoolLimits,
     RateLimitError,
     ValidationError,
     readiness,
@@ -149,3 +150,39 @@ def test_a_malformed_answer_is_an_api_error_that_says_where_it_came_from(
     assert (err.method, err.path, err.status_code, err.attempts) == ("GET", "/workorders/7", 200, 1)
     assert str(err).startswith("GET /workorders/7 -> 200: work_orders.get: invalid response body")
     assert err.errors
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["abc\ndef-0123456789", "abc def-0123456789", '"abcdef-0123456789"', "ab\x00c-0123456789"],
+)
+def test_a_key_no_http_header_can_carry_is_a_configuration_error_without_the_key(
+    key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ConfigurationError, match="the api_key argument") as info:
+        MaintainX(api_key=key)
+    assert "0123456789" not in str(info.value)
+    if "\x00" in key:
+        return  # an environment variable cannot hold a NUL byte
+    monkeypatch.setenv("MAINTAINX_API_KEY", key)
+    with pytest.raises(ConfigurationError, match="MAINTAINX_API_KEY has"):
+        MaintainX()
+
+
+def test_surrounding_whitespace_is_trimmed_and_a_blank_key_is_refused() -> None:
+    assert MaintainX(api_key=" k-0123456789\n").config.api_key.reveal() == "k-0123456789"
+    with pytest.raises(ConfigurationError, match="is empty"):
+        MaintainX(api_key="   ")
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"max_connections": 0},
+        {"max_keepalive_connections": -1},
+        {"keepalive_expiry": -1.0},
+    ],
+)
+def test_pool_limits_that_cannot_work_are_refused(limits: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError, match="PoolLimits"):
+        PoolLimits(**limits)
