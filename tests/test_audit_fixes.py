@@ -186,3 +186,14 @@ def test_surrounding_whitespace_is_trimmed_and_a_blank_key_is_refused() -> None:
 def test_pool_limits_that_cannot_work_are_refused(limits: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError, match="PoolLimits"):
         PoolLimits(**limits)
+
+
+def test_a_mistyped_webhook_event_type_is_refused_with_a_suggestion() -> None:
+    from maintainx_sdk.webhooks import WebhookDispatcher
+
+    dispatcher = WebhookDispatcher()
+    for typo in ("WORK_ORDER_STATUS_CHANGED", "work_order_status_change"):
+        with pytest.raises(ConfigurationError, match="did you mean 'WORK_ORDER_STATUS_CHANGE'"):
+            dispatcher.on(typo)
+    dispatcher.on("WORK_ORDER_STATUS_CHANGE", "*", "ROBOT_ARRIVED")(print)  # known, any, new
+    dispatcher.on("WORK_ORDER_STATUS_CHANGED", allow_unknown=True)(print)
