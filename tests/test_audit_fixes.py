@@ -197,3 +197,17 @@ def test_a_mistyped_webhook_event_type_is_refused_with_a_suggestion() -> None:
             dispatcher.on(typo)
     dispatcher.on("WORK_ORDER_STATUS_CHANGE", "*", "ROBOT_ARRIVED")(print)  # known, any, new
     dispatcher.on("WORK_ORDER_STATUS_CHANGED", allow_unknown=True)(print)
+
+
+def test_readiness_entry_points_name_their_twin_when_given_the_other_client() -> None:
+    sync = MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(Recorder()))
+    amx = AsyncMaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(Recorder()))
+    with pytest.raises(ConfigurationError, match=r"use readiness.acheck\(\)"):
+        readiness.check(amx)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=r"use readiness.ahealth\(\)"):
+        readiness.health(amx)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=r"use readiness.check\(\)"):
+        asyncio.run(readiness.acheck(sync))  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=r"use readiness.health\(\)"):
+        asyncio.run(readiness.ahealth(sync))  # type: ignore[arg-type]
+    sync.close()
