@@ -93,11 +93,11 @@ def test_server_faults_are_real_socket_faults() -> None:
     emu = make_emulator(work_orders=2, max_hang=5.0)
     no_retry = RetryPolicy.disabled()
     emu.faults.script("GET", "/workorders", ["reset", "hang"])
-    with emu.serve() as server, _client(server, retry=no_retry, timeout=0.3) as mx:
+    with emu.serve() as server, _client(server, retry=no_retry) as mx:
         with pytest.raises(APIConnectionError):
             mx.request("GET", "/workorders")
         with pytest.raises(APITimeoutError):
-            mx.request("GET", "/workorders")
+            mx.with_options(timeout=0.3).request("GET", "/workorders")
         assert mx.request("GET", "/workorders").meta.status_code == 200
 
 
@@ -148,6 +148,7 @@ def test_cli_prints_url_and_key_and_stops_on_sigint() -> None:
         "k-123",
         "--work-orders",
         "3",
+        "--no-meter-quotas",
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:

@@ -48,6 +48,7 @@ class _Handler(socketserver.StreamRequestHandler):
     e-mail parser; see docs/benchmarks-emulator.md.)"""
 
     disable_nagle_algorithm = True
+    timeout = 300  # seconds an idle keep-alive connection may hold its thread
     server: _Server
 
     def handle(self) -> None:
@@ -260,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="500/60",
         help="per-organization quota N/SECONDS (default 500/60; 'off')",
     )
+    parser.add_argument(
+        "--no-meter-quotas", action="store_true", help="do not enforce the meter-reading quotas"
+    )
     return parser
 
 
@@ -278,6 +282,7 @@ def cli_main(argv: Sequence[str] | None = None) -> int:
             faults=args.faults or None,
             rate_limit=quota(args.rate_limit),
             org_rate_limit=quota(args.org_rate_limit),
+            meter_quotas=not args.no_meter_quotas,
         )
     except ValueError as exc:
         print(f"maintainx-sdk emulator: {exc}", file=sys.stderr)
