@@ -15,11 +15,13 @@ import math
 import threading
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 from ._config import PoolLimits
+
+T = TypeVar("T")
 
 #: Connections per shard when sharding is automatic (``PoolLimits(shards=None)``); measured
 #: with benchmarks/pool_shards.py: 2 to 4 per shard beat 10, and 1 gains nothing over 2.
@@ -148,23 +150,28 @@ class _ReleasingSyncStream(httpx.SyncByteStream):
             self._release()
 
 
-class ShardedAsyncTransport(httpx.AsyncBaseTransport):
+class _Shards(Generic[T]):
+    """The shards of a sharded transport and the router choosing between them."""
+
+    def __init__(self, shards: Sequence[T]) -> None:
+        if not shards:
+            raise ValueError(f"{type(self).__name__} needs at least one shard")
+        self.shards: tuple[T, ...] = tuple(shards)
+        self.router = ShardRouter(len(self.shards))
+
+    @property
+    def in_flight(self) -> list[int]:
+        """Requests in flight per shard (a copy)."""
+        return list(self.router.in_flight)
+
+
+class ShardedAsyncTransport(_Shards[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport):
     """Routes each request to the async shard with the fewest requests in flight.
 
     Ties go to the lowest shard, so light traffic keeps reusing the same warm connections.
     A full shard queues the request in its own pool, whose pool timeout still raises
     ``httpx.PoolTimeout`` (the SDK's ``PoolExhaustedError``).
     """
-
-    def __init__(self, shards: Sequence[httpx.AsyncBaseTransport]) -> None:
-        if not shards:
-            raise ValueError("ShardedAsyncTransport needs at least one shard")
-        self.shards: tuple[httpx.AsyncBaseTransport, ...] = tuple(shards)
-        self.router = ShardRouter(len(self.shards))
-
-    @property
-    def in_flight(self) -> list[int]:
-        return list(self.router.in_flight)
 
     @classmethod
     def from_limits(cls, limits: httpx.Limits, shards: int) -> ShardedAsyncTransport:
@@ -192,18 +199,8 @@ class ShardedAsyncTransport(httpx.AsyncBaseTransport):
             raise error
 
 
-class ShardedTransport(httpx.BaseTransport):
+class ShardedTransport(_Shards[httpx.BaseTransport], httpx.BaseTransport):
     """The blocking twin of :class:`ShardedAsyncTransport` (same router, same rules)."""
-
-    def __init__(self, shards: Sequence[httpx.BaseTransport]) -> None:
-        if not shards:
-            raise ValueError("ShardedTransport needs at least one shard")
-        self.shards: tuple[httpx.BaseTransport, ...] = tuple(shards)
-        self.router = ShardRouter(len(self.shards))
-
-    @property
-    def in_flight(self) -> list[int]:
-        return list(self.router.in_flight)
 
     @classmethod
     def from_limits(cls, limits: httpx.Limits, shards: int) -> ShardedTransport:
