@@ -3,6 +3,7 @@
     python benchmarks/pool_shards.py                   # 1,000 GETs, concurrency 50, 20 ms
     python benchmarks/pool_shards.py --concurrency 10
     python benchmarks/pool_shards.py --quick           # 300 GETs
+    python benchmarks/pool_shards.py --sweep 5,10,25,50   # also these shard counts
 
 Four contenders fetch the same work orders by id from one loopback emulator process
 (``maintainx-sdk emulator --faults latency=...``, as in ``benchmarks/get_many.py``), in
@@ -49,16 +50,12 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _bare(sharded: bool) -> Run:
+def _bare(shards: int) -> Run:
     async def run(
         base_url: str, ids: list[int], concurrency: int, server_cpu: Callable[[], float]
     ) -> Timing:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        transport = (
-            ShardedAsyncTransport.from_limits(limits, shard_count(concurrency, None))
-            if sharded
-            else None
-        )
+        transport = ShardedAsyncTransport.from_limits(limits, shards) if shards > 1 else None
         async with httpx.AsyncClient(limits=limits, transport=transport, timeout=30) as http:
             gate = asyncio.Semaphore(concurrency)
             headers = {"Authorization": f"Bearer {KEY}"}
@@ -112,16 +109,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--latency", type=float, default=0.020)
     parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument(
+        "--sweep", default="", help="also try these shard counts, e.g. 5,10,25 (both clients)"
+    )
     args = parser.parse_args(argv)
     n = args.n or (300 if args.quick else 1000)
     rounds = args.rounds or (2 if args.quick else 3)
     shards = shard_count(args.concurrency, None)
     contenders: dict[str, Run] = {
-        "bare httpx, one pool": _bare(False),
-        f"bare httpx, {shards} shards": _bare(True),
+        "bare httpx, one pool": _bare(1),
+        f"bare httpx, {shards} shards": _bare(shards),
         "SDK aget_many, shards=1": _sdk(1),
         f"SDK aget_many, auto ({shards})": _sdk(None),
     }
+    for count in (int(x) for x in args.sweep.split(",") if x.strip()):
+        contenders[f"bare httpx, shards={count}"] = _bare(count)
+        contenders[f"SDK aget_many, shards={count}"] = _sdk(count)
     best: dict[str, Timing] = {}
     with emulator_process(n, args.latency) as base_url:
         with MaintainX(api_key=KEY, base_url=base_url, rate_limit=RateLimit.disabled()) as mx:
