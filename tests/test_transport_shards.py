@@ -63,8 +63,9 @@ class _Shard(httpx.AsyncBaseTransport):
 
 
 def test_shard_count_and_split() -> None:
-    assert shard_count(8, None) == 1
-    assert shard_count(9, None) == 5
+    assert shard_count(10, None) == 1
+    assert shard_count(16, None) == 1
+    assert shard_count(17, None) == 9
     assert shard_count(20, None) == 10
     assert shard_count(50, None) == 25
     assert shard_count(50, 1) == 1
@@ -186,7 +187,7 @@ def test_client_shards_only_when_asked_or_large(monkeypatch: pytest.MonkeyPatch)
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(var, raising=False)
     assert async_pool_transport(PoolLimits()) is not None  # default 20 connections: sharded
-    assert async_pool_transport(PoolLimits(max_connections=8)) is None
+    assert async_pool_transport(PoolLimits(max_connections=16)) is None
     assert async_pool_transport(PoolLimits(max_connections=50, shards=1)) is None
     sharded = async_pool_transport(PoolLimits(max_connections=8, shards=4))
     assert sharded is not None and len(sharded.shards) == 4
@@ -276,7 +277,7 @@ def test_sync_transport_routes_releases_and_closes() -> None:
 def test_sync_client_shards_and_closes_all(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(var, raising=False)
-    assert sync_pool_transport(PoolLimits(max_connections=8)) is None
+    assert sync_pool_transport(PoolLimits(max_connections=16)) is None
     mx = MaintainX(api_key=TEST_KEY, pool=PoolLimits(max_connections=6, shards=3))
     transport = mx._http._transport
     assert isinstance(transport, ShardedTransport) and len(transport.shards) == 3

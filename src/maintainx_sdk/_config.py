@@ -42,7 +42,7 @@ class PoolLimits:
     """Connection-pool sizes; one long-lived client shares them across all calls.
 
     ``shards`` splits the client's pool into that many smaller pools with the same totals
-    (``None``: automatic, one shard per 2 connections above 8; ``1``: never). httpcore's
+    (``None``: automatic, one shard per 2 connections above 16; ``1``: never). httpcore's
     pool bookkeeping grows with its size squared, so big pools run faster sharded; see
     docs/performance.md.
     """

@@ -26,8 +26,9 @@ T = TypeVar("T")
 #: Connections per shard when sharding is automatic (``PoolLimits(shards=None)``); measured
 #: with benchmarks/pool_shards.py: 2 to 4 per shard beat 10, and 1 gains nothing over 2.
 SHARD_SIZE = 2
-#: Automatic sharding starts above this many connections (below it one pool is as fast).
-AUTO_SHARD_ABOVE = 8
+#: Automatic sharding starts above this many connections: at 10 one pool was as fast or a
+#: little faster (get_many 1.19-1.20x vs 1.24-1.31x ideal), at 20 shards were 2-3x faster.
+AUTO_SHARD_ABOVE = 16
 
 
 def shard_count(max_connections: int, shards: int | None) -> int:
