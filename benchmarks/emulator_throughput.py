@@ -12,6 +12,7 @@ with the server both in this process (a thread, as tests use it) and in a child 
 (``maintainx-sdk emulator``; no GIL shared with the client).
 
     PYTHONPATH=src python benchmarks/emulator_throughput.py [--seconds 3] [--work-orders 1000]
+        [--seed-work-orders 100000]
 """
 
 from __future__ import annotations
@@ -116,8 +117,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--work-orders", type=int, default=1000)
+    parser.add_argument(
+        "--seed-work-orders", type=int, default=100_000, help="seed-time row (0 = skip)"
+    )
     args = parser.parse_args()
     secs = args.seconds
+
+    if args.seed_work_orders:
+        started = time.perf_counter()
+        Emulator(work_orders=args.seed_work_orders, rate_limit=None, org_rate_limit=None)
+        took = time.perf_counter() - started
+        print(
+            f"seeding {args.seed_work_orders:,} work orders: {took:.2f} s ({args.seed_work_orders / took:,.0f}/s)"
+        )
 
     emu = Emulator(api_key=KEY, work_orders=args.work_orders, rate_limit=None, org_rate_limit=None)
     wid = next(iter(emu.org().table("workorders")))["id"]

@@ -76,7 +76,11 @@ def create_app(
     async def process(event: WebhookEvent) -> None:
         try:
             await dispatcher.dispatch_async(event)
-        except Exception:  # the claim is released: a redelivery will run the handler again
+        except Exception:
+            # The claim is released, so a redelivery would run the handler again; but the
+            # delivery was already answered 204, so MaintainX will not redeliver it. Keep
+            # the event somewhere durable (a dead-letter table) or let the daily
+            # reconciliation (examples/daily_reconcile.py) catch what was missed.
             logger.exception("processing %s failed", event.event_type)
 
     async def receive(request: Request) -> Response:

@@ -1061,6 +1061,10 @@ class Builder:
 # ---------------------------------------------------------------------------------------------
 
 
+#: Response fields that hold credentials: readable as attributes, never shown by ``repr``.
+SECRET_FIELDS = frozenset({"secret"})
+
+
 def field_line(f: FieldDef, reg: Registry, module: str, side: str) -> str:
     ann = render(f.type, reg, module)
     optional = not f.required
@@ -1075,6 +1079,8 @@ def field_line(f: FieldDef, reg: Registry, module: str, side: str) -> str:
         args.append(f"alias={json.dumps(f.wire)}")
     for k, v in f.constraints.items():
         args.append(f"{k}={v!r}")
+    if f.wire in SECRET_FIELDS:
+        args.append("repr=False")  # a webhook signing secret stays out of reprs and logs
     if not args:
         return f"    {f.name}: {ann}"
     if args == ["None"]:
@@ -1248,6 +1254,10 @@ def operation_const(op: OpDef, reg: Registry) -> str:
         args.append(f"items_key={json.dumps(op.items_key)}")
         if op.item_type and op.item_type[0] == "ref":
             args.append(f"item_model={model_expr(reg, op.item_type[1])}")
+    int_params = [a.wire for a in op.path_args if a.type == t_prim("int")]
+    if int_params:
+        names = ", ".join(json.dumps(w) for w in int_params)
+        args.append(f"int_path_params=({names}{',' if len(int_params) == 1 else ''})")
     if op.retry_safe is not None:
         args.append(f"retry_safe={op.retry_safe}")
     if op.cacheable:

@@ -18,6 +18,17 @@ from .conftest import TEST_KEY
 
 FLAVOURS = ("sync", "async")
 
+#: A minimal valid work order as the API sends it (``GET /workorders/{id}`` -> ``workOrder``).
+WORK_ORDER: dict[str, Any] = {
+    "id": 1,
+    "sequentialId": 1,
+    "title": "t",
+    "status": "OPEN",
+    "createdAt": "2022-01-01T00:00:00Z",
+    "updatedAt": "2022-01-01T00:00:00Z",
+    "organizationId": 1,
+}
+
 
 @dataclass
 class Recorder:

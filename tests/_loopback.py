@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from ._client_harness import WORK_ORDER
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -27,19 +29,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             status, body = (
                 200,
-                json.dumps(
-                    {
-                        "workOrder": {
-                            "id": 1,
-                            "sequentialId": 1,
-                            "title": "t",
-                            "status": "OPEN",
-                            "createdAt": "2022-01-01T00:00:00Z",
-                            "updatedAt": "2022-01-01T00:00:00Z",
-                            "organizationId": 1,
-                        }
-                    }
-                ).encode(),
+                json.dumps({"workOrder": WORK_ORDER}).encode(),
             )
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

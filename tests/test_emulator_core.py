@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from maintainx_sdk.testing import Emulator
 
@@ -171,6 +175,10 @@ def test_seed_is_deterministic_and_spread() -> None:
     assert {r["priority"] for r in rows1} == {"NONE", "LOW", "MEDIUM", "HIGH"}
     assert len({r["assetId"] for r in rows1}) > 5 and len({r["locationId"] for r in rows1}) > 3
     assert len({r["assigneeIds"][0] for r in rows1}) > 5
+    assert [r["sequentialId"] for r in rows1] == list(range(1, 201))
+    with raw_client(first) as c:  # seeded and API-created work orders have the same fields
+        created = c.post("/workorders", json={"title": "new"}).json()["id"]
+    assert set(first.org().table("workorders").rows[created]) == set(rows1[0])
     other = Emulator(seed=4, work_orders=200, clock=FakeClock())
     assert [r["title"] for r in other.org().table("workorders")] != [r["title"] for r in rows1]
 
@@ -194,3 +202,123 @@ def test_request_log_and_organizations_of_the_token() -> None:
         ("GET", None, 404, None),
     ]
     assert emu.counters.requests == 3
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 10**12)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_wo_keys = st.sampled_from(
+    ["title", "description", "priority", "assetId", "locationId", "assignees", "dueDate", "startDate",
+     "partsUsed", "categories", "parentId", "isParent", "externalData", "estimatedTime", "other"]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.dictionaries(_wo_keys, _json_values, max_size=6) | _json_values)
+def test_any_work_order_body_is_stored_once_or_not_at_all(body: Any) -> None:
+    emu = make_emulator()
+    with raw_client(emu) as c:
+        response = c.post("/workorders", json=body)
+    stored = len(emu.org().table("workorders"))
+    assert not emu.errors, emu.errors
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 200:
+        assert stored == 1
+    else:
+        assert stored == 0 and response.json()["errors"]
+
+
+_FIELD_NAMES = [
+    *(
+        "title",
+        "name",
+        "label",
+        "status",
+        "priority",
+        "items",
+        "vendorId",
+        "quantityOrdered",
+        "meterId",
+    ),
+    *(
+        "value",
+        "readingValue",
+        "fields",
+        "field",
+        "type",
+        "url",
+        "content",
+        "id",
+        "teamRole",
+        "costType",
+    ),
+    *("costPerUnit", "durationTotal", "hourlyRate", "partStatus", "recurrence", "planningHorizon"),
+    *(
+        "workOrderBlueprintId",
+        "meterTrigger",
+        "amount",
+        "condition",
+        "quantityRequested",
+        "sourcePartId",
+    ),
+    *(
+        "destinationPartId",
+        "firstName",
+        "lastName",
+        "locations",
+        "manufacturerId",
+        "baseAssetStatus",
+    ),
+    *("emails", "externalLinkUuid", "signerName", "partsUsed", "partId", "assignees", "parentId"),
+    *("categories", "costs", "shippingAddress", "dueDate", "startDate", "startedAt", "readingDate"),
+    *(
+        "filters",
+        "options",
+        "fulfillments",
+        "quantityReceived",
+        "memberIds",
+        "assetId",
+        "locationId",
+    ),
+]
+_keys = st.sampled_from(_FIELD_NAMES) | st.text(max_size=8)
+_bodies = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 10**12) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8) | st.sampled_from(["OPEN", "DONE", "USER", "TEAM", "EXPENSE", "TIME", "NEW_WORK_ORDER", "http://127.0.0.1:9/x"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=4),
+    max_leaves=10,
+)  # fmt: skip
+_EMU_FOR_FUZZ = make_emulator(work_orders=3)
+_WRITES = sorted(
+    (r.method, r.template) for r in _EMU_FOR_FUZZ.router.routes() if r.method in ("POST", "PATCH")
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    route=st.sampled_from(_WRITES),
+    body=st.dictionaries(st.text(max_size=12), _json_values, max_size=5) | _json_values,
+)
+def test_no_write_body_crashes_the_emulator(route: tuple[str, str], body: Any) -> None:
+    """Whatever the body, every write answers a 2xx or a 4xx: never a handler exception."""
+    emu = _EMU_FOR_FUZZ
+    emu.errors.clear()
+    org = emu.org()
+    ids = {name: next(iter(t.rows), 1) for name, t in org.tables.items()}
+    first = route[1].strip("/").split("/")[0]
+    path = route[1]
+    for name in ("id", "assetId", "meterId", "teamId", "userId", "contactId", "index"):
+        path = path.replace("{" + name + "}", str(ids.get(first, 1)))
+    path = path.replace("{entity}", "assets").replace("{filename}", "f.txt")
+    with raw_client(emu) as c:
+        response = c.request(route[0], path, json=body)
+    assert not emu.errors, emu.errors
+    assert response.status_code < 500, (route, body, response.text)

@@ -64,6 +64,35 @@ def test_cursor_from_another_sort_or_garbage_is_400() -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("path", "payload"),
+    [
+        ("/workorders", ["k", "id", None]),
+        ("/workorders", ["k", "id", []]),
+        ("/workorders", ["k", "id", ["x"]]),
+        ("/workorders", ["k", "id", [True]]),
+        ("/workorders?sort=updatedAt", ["k", "updatedAt", [1, 2]]),
+        ("/workorders?sort=updatedAt", ["k", "updatedAt", [[0, "a"], "b", 3]]),
+        ("/workorders?sort=updatedAt", ["k", "updatedAt", [0, "2026", "7"]]),
+        ("/workorders", ["k"]),
+        ("/workorders", {"k": 1}),
+        ("/assets", ["o", "id", True]),
+        ("/assets", ["o", "id", -1]),
+        ("/assets", ["o", "id", "3"]),
+    ],
+)
+def test_forged_cursors_are_400_not_crashes(path: str, payload: Any) -> None:
+    import base64
+    import json
+
+    emu = make_emulator(work_orders=3)
+    cursor = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    with raw_client(emu) as c:
+        response = c.get(path, params={"cursor": cursor})
+    assert response.status_code == 400 and "cursor" in response.json()["error"].lower()
+    assert not emu.errors
+
+
 def test_next_page_url_fetches_the_next_page_with_the_same_filters() -> None:
     emu = make_emulator(work_orders=30)
     with raw_client(emu) as c:

@@ -19,18 +19,10 @@ from maintainx_sdk import (
 from maintainx_sdk.pagination import AsyncPager, SyncPager
 from maintainx_sdk.resources.work_orders import AsyncWorkOrders, WorkOrders
 
-from ._client_harness import Recorder
+from ._client_harness import WORK_ORDER, Recorder
 from .conftest import TEST_KEY
 
-WO = {
-    "id": 1,
-    "sequentialId": 1,
-    "title": "t",
-    "status": "OPEN",
-    "createdAt": "2022-01-01T00:00:00Z",
-    "updatedAt": "2022-01-01T00:00:00Z",
-    "organizationId": 1,
-}
+WO = WORK_ORDER
 
 
 def _client(rec: Recorder) -> MaintainX:

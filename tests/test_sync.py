@@ -312,3 +312,43 @@ def test_sqlite_store_survives_reopen(tmp_path: Path) -> None:
     store.close()
     assert SQLiteCheckpointStore(path).load("k") == Checkpoint(watermark="x")
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_page_size_bounds_and_keys_per_filter() -> None:
+    fake = FakeList()
+    with pytest.raises(ValidationError, match="page_size must be between 1 and 200"):
+        _sync(fake, page_size=500)
+    open_only = _sync(fake, query={"statuses": ["OPEN"]})
+    done_only = _sync(fake, query={"statuses": ["DONE"]})
+    assert len({open_only.key, done_only.key, _sync(fake).key}) == 3
+
+
+async def test_two_async_syncs_sharing_one_sqlite_store_object_get_a_clear_error(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+
+    from maintainx_sdk import ConfigurationError
+
+    fake = FakeList()
+    fake.add(4)
+    store = SQLiteCheckpointStore(tmp_path / "cp.db")
+    entered = asyncio.Event()
+
+    async def slow(batch: SyncBatch[dict[str, Any]]) -> None:
+        entered.set()
+        await asyncio.sleep(0.05)
+
+    def sync(key: str) -> AsyncIncrementalSync[Any]:
+        return AsyncIncrementalSync(fake.async_client(), "work_orders", store=store, key=key)
+
+    first = asyncio.create_task(sync("a").run(slow))
+    await entered.wait()
+    with pytest.raises(ConfigurationError, match="its own store object"):
+        await sync("b").run(slow)
+    await first
+    other = SQLiteCheckpointStore(tmp_path / "cp.db")  # a second object on the same file works
+    report = await AsyncIncrementalSync(
+        fake.async_client(), "work_orders", store=other, key="b"
+    ).run(slow)
+    assert report.caught_up and report.items == 4

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from maintainx_sdk import AsyncMaintainX, MaintainX, ValidationError
 from maintainx_sdk.checkpoints import MemoryCheckpointStore
@@ -80,3 +82,72 @@ async def test_async_typed_sync() -> None:
         got: list[int] = []
         report = await sync.run(lambda batch: got.extend(wo.id for wo in batch.items))
         assert report.caught_up and len(got) == len(set(got)) == 40
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    source=st.sampled_from(["work_orders", "assets"]),
+    page_size=st.integers(1, 30),
+    runs=st.lists(st.integers(1, 4), max_size=4),
+    edits=st.lists(st.tuples(st.integers(0, 8), st.sampled_from(["create", "update"])), max_size=8),
+    faults=st.lists(st.sampled_from(["ok", 500, 503, "reset", "429:0"]), max_size=6),
+)
+def test_property_sync_against_the_emulator_with_edits_and_restarts(
+    source: str,
+    page_size: int,
+    runs: list[int],
+    edits: list[tuple[int, str]],
+    faults: list[Any],
+) -> None:
+    emu = _emulator(40)
+    with MaintainX(api_key=emu.api_key, transport=emu.transport(), **FAST) as mx:
+        resource = getattr(mx, source)
+        if source == "assets":
+            for n in range(30):
+                resource.create(name=f"asset {n}")
+        ids = sorted(item.id for item in resource.list())
+        path = "/workorders" if source == "work_orders" else "/assets"
+        emu.faults.script("GET", path, [f for fault in faults for f in (fault, "ok")])
+        store = MemoryCheckpointStore()
+        got: list[tuple[int, str]] = []
+        pages = 0
+
+        def handler(batch: SyncBatch[Any]) -> None:
+            nonlocal pages
+            got.extend((item.id, item.updated_at) for item in batch.items)
+            for _, kind in (e for e in edits if e[0] == pages):  # edits while paging
+                target = ids[(pages * 7) % len(ids)]
+                if kind == "create":
+                    resource.create(**{"title" if source == "work_orders" else "name": "new"})
+                elif source == "work_orders":
+                    resource.update(target, title=f"edit {pages}")
+                else:
+                    resource.update(target, name=f"edit {pages}")
+            pages += 1
+
+        def sync() -> IncrementalSync[Any]:
+            return IncrementalSync(mx, resource.list(), store=store, page_size=page_size)
+
+        for bound in runs:  # stopped runs, as a restarted process would leave them
+            sync().run(handler, max_pages=bound)
+        edits.clear()
+        sync().run(handler)
+        current = {(item.id, item.updated_at) for item in resource.list()}
+    assert len(got) == len(set(got)), "a version was delivered twice"
+    assert current <= set(got), "a current version was never delivered"
+
+
+def test_a_typed_updated_at_filter_starts_the_first_pass() -> None:
+    emu = _emulator(30)
+    with MaintainX(api_key=emu.api_key, transport=emu.transport(), **FAST) as mx:
+        stamps = sorted(wo.updated_at for wo in mx.work_orders.list())
+        since = stamps[20]
+        expected = {wo.id for wo in mx.work_orders.list() if wo.updated_at >= since}
+        got: list[int] = []
+        sync: IncrementalSync[Any] = IncrementalSync(
+            mx, mx.work_orders.list(updated_at_gte=since), store=MemoryCheckpointStore()
+        )
+        report = sync.run(lambda batch: got.extend(wo.id for wo in batch.items))
+        resumed = list(mx.assets.list(updated_at_gte=since, limit=2))
+    assert set(got) == expected and report.watermark is not None
+    assert all(a.updated_at >= since for a in resumed)

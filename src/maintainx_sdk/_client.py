@@ -25,7 +25,7 @@ from ._secret import Secret
 from ._version import __version__
 from .breaker import BreakerPolicy
 from .cache import CachePolicy
-from .errors import EventLoopMismatchError, MaintainXError
+from .errors import ConfigurationError, EventLoopMismatchError, MaintainXError
 from .ratelimit import RateLimit, RateLimiter
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
 from .retry import RetryPolicy
@@ -139,7 +139,8 @@ class _ClientCore:
 
         Cheap: nothing long-lived is allocated, and closing the view leaves the pool open
         (the client it came from owns it). The rate limiter, breaker and cache are shared
-        too; ``retry`` replaces the retry policy and ``max_retries`` its attempt count.
+        too; ``retry`` replaces the retry policy and ``max_retries`` its attempt count
+        (``max_retries=0``: one attempt, 429 answers included).
         """
         clone = copy.copy(self)
         clone.__dict__ = {k: v for k, v in self.__dict__.items() if not _is_resource_cache(k, v)}
@@ -155,8 +156,15 @@ class _ClientCore:
         merged.update(headers or {})
         policy = retry or self._options.retry
         if max_retries is not None:
+            if max_retries < 0:
+                raise ConfigurationError(f"max_retries must be >= 0, got {max_retries}")
             base_policy = policy or self._pipeline.retry
-            policy = dataclasses.replace(base_policy, max_attempts=max_retries + 1)
+            policy = dataclasses.replace(
+                base_policy,
+                max_attempts=max_retries + 1,
+                # 0 means what it says: no second attempt, not even after a 429.
+                max_rate_limit_waits=base_policy.max_rate_limit_waits if max_retries else 0,
+            )
         clone._options = CallOptions(timeouts=timeouts, headers=merged, retry=policy)
         clone._owns_http = False
         return clone
@@ -184,6 +192,14 @@ class _ClientCore:
             operation="request",
             retry_safe=retry_safe,
         )
+
+    def _check_open(self, pool_closed: bool) -> None:
+        # A with_options view shares its parent's pool: closing the parent closes the view too.
+        if self._closed or pool_closed:
+            raise MaintainXError(
+                "this client is closed (or the client it was made from with with_options is); "
+                "create a new one"
+            )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._config.base_url!r})"
@@ -251,8 +267,7 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         self._owns_http = http_client is None
 
     def _send(self, request: ApiRequest) -> ApiResponse:
-        if self._closed:
-            raise MaintainXError("this client is closed; create a new one")
+        self._check_open(self._http.is_closed)
         return run_sync(self._pipeline.flow(request, self._options), self._http)
 
     def request(
@@ -364,8 +379,7 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
             )
 
     async def _send(self, request: ApiRequest) -> ApiResponse:
-        if self._closed:
-            raise MaintainXError("this client is closed; create a new one")
+        self._check_open(self._http.is_closed)
         self._check_loop()
         return await run_async(self._pipeline.flow(request, self._options), self._http)
 

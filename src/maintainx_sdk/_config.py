@@ -45,6 +45,17 @@ class PoolLimits:
     max_keepalive_connections: int = C.DEFAULT_MAX_KEEPALIVE_CONNECTIONS
     keepalive_expiry: float = C.DEFAULT_KEEPALIVE_EXPIRY
 
+    def __post_init__(self) -> None:
+        if self.max_connections < 1:
+            raise ConfigurationError(
+                f"PoolLimits.max_connections must be >= 1, got {self.max_connections!r}"
+            )
+        if self.max_keepalive_connections < 0 or not self.keepalive_expiry >= 0:
+            raise ConfigurationError(
+                "PoolLimits.max_keepalive_connections and keepalive_expiry must be >= 0, got "
+                f"{self.max_keepalive_connections!r} and {self.keepalive_expiry!r}"
+            )
+
     def to_httpx(self) -> httpx.Limits:
         return httpx.Limits(
             max_connections=self.max_connections,
@@ -72,13 +83,40 @@ class ClientConfig:
         )
 
 
+_KEY_ORIGIN: dict[KeySource, str] = {
+    "argument": "the api_key argument",
+    "env": C.ENV_API_KEY,
+    "file": f"the file {C.ENV_API_KEY_FILE} points to",
+}
+
+
 def resolve_api_key(
     api_key: str | Secret | None, env: Mapping[str, str]
 ) -> tuple[Secret, KeySource]:
-    """Find the key: argument, then ``MAINTAINX_API_KEY``, then ``MAINTAINX_API_KEY_FILE``."""
+    """Find the key: argument, then ``MAINTAINX_API_KEY``, then ``MAINTAINX_API_KEY_FILE``.
+
+    The key must be one token of visible ASCII without quotes: a stray quote, newline or
+    space inside would otherwise fail deep in the HTTP stack, with the key in the low-level
+    error's text.
+    """
+    key, source = _find_api_key(api_key, env)
+    value = key.reveal()
+    if not value:
+        raise ConfigurationError(f"the MaintainX API key from {_KEY_ORIGIN[source]} is empty")
+    bad = [i for i, ch in enumerate(value) if not "!" <= ch <= "~" or ch in "\"'"]
+    if bad:
+        raise ConfigurationError(
+            f"the MaintainX API key from {_KEY_ORIGIN[source]} has {len(bad)} character(s) an "
+            f"HTTP header cannot carry as a token (space, quote, control or non-ASCII), first "
+            f"at position {bad[0]} of {len(value)}; check for stray quotes, spaces or line breaks"
+        )
+    return key, source
+
+
+def _find_api_key(api_key: str | Secret | None, env: Mapping[str, str]) -> tuple[Secret, KeySource]:
     if isinstance(api_key, Secret):
         api_key = api_key.reveal()
-    if api_key:
+    if api_key is not None and api_key != "":
         return Secret(api_key.strip()), "argument"
     value = env.get(C.ENV_API_KEY, "").strip()
     if value:

@@ -54,9 +54,9 @@ class APIModel(BaseModel):
     _meta: ResponseMeta | None = PrivateAttr(default=None)
 
     @property
-    def raw_response(self) -> ResponseMeta | None:
+    def raw_response(self) -> ResponseMeta:
         """Status, headers, attempts and retries of the call that returned this object."""
-        return self._meta
+        return _require_meta(self, self._meta)
 
     def to_wire(self) -> dict[str, Any]:
         """The object as the API spells it (camelCase keys, nulls kept where set)."""
@@ -77,6 +77,16 @@ class RequestModel(BaseModel):
     wire_exclude_none: ClassVar[bool] = True
 
 
+def _require_meta(model: object, meta: ResponseMeta | None) -> ResponseMeta:
+    # AttributeError, so hasattr() and getattr(model, "raw_response", None) keep working.
+    if meta is None:
+        raise AttributeError(
+            f"this {type(model).__name__} has no raw_response: only the object an SDK call "
+            "returns (or a pager item) carries one, not nested objects or models built by hand"
+        )
+    return meta
+
+
 class EmptyResponse(APIModel):
     """What an operation without a response body returns (for example a 204 on delete)."""
 
@@ -90,9 +100,9 @@ class APIListModel(RootModel[list[_T]], Generic[_T]):
     _meta: ResponseMeta | None = PrivateAttr(default=None)
 
     @property
-    def raw_response(self) -> ResponseMeta | None:
+    def raw_response(self) -> ResponseMeta:
         """Status, headers, attempts and retries of the call that returned this list."""
-        return self._meta
+        return _require_meta(self, self._meta)
 
     def __iter__(self) -> Iterator[_T]:  # type: ignore[override]
         return iter(self.root)

@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from ._models import EmptyResponse
 from ._request import ApiRequest, encode_query
-from ._response import ApiResponse
-from .errors import ValidationError
+from ._response import ApiResponse, ResponseMeta
+from .errors import APIResponseValidationError, ValidationError
 
 BodyKind = Literal["json", "binary"]
 
@@ -37,6 +37,8 @@ class Operation:
     body_kind: BodyKind | None = None
     items_key: str | None = None
     item_model: type[BaseModel] | None = None
+    int_path_params: tuple[str, ...] = ()
+    """Path parameters the spec types as integers (ids); anything else is rejected before I/O."""
     retry_safe: bool | None = None
     cacheable: bool = False
     invalidates: tuple[str, ...] = ()
@@ -91,11 +93,39 @@ def to_validation_error(op_name: str, exc: pydantic.ValidationError, where: str)
     return ValidationError(message, errors=items)
 
 
+def response_validation_error(
+    op_name: str, exc: pydantic.ValidationError, meta: ResponseMeta
+) -> APIResponseValidationError:
+    """The error for an answer whose body is not JSON or not the documented shape."""
+    detail = to_validation_error(op_name, exc, "response body")
+    return APIResponseValidationError(
+        f"{meta.method} {meta.path} -> {meta.status_code}: {detail}",
+        status_code=meta.status_code,
+        errors=detail.errors,
+        method=meta.method,
+        path=meta.path,
+        attempts=meta.attempts,
+        retries=meta.retries,
+    )
+
+
 def _validate(op: Operation, model: type[BaseModel], data: Any, where: str) -> BaseModel:
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
         raise to_validation_error(op.name, exc, where) from None
+
+
+def _path_int(op_name: str, name: str, value: Any) -> int:
+    """An id for the URL: an int, or a string of digits (ids read from JSON or a CSV)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    raise ValidationError(
+        f"{op_name}: path parameter {name!r} must be an integer id (got {value!r})",
+        errors=[{"field": name, "message": "must be an integer id", "input": repr(value)}],
+    )
 
 
 def build_request(
@@ -117,6 +147,8 @@ def build_request(
                 f"{op.name}: path parameter {name!r} is required",
                 errors=[{"field": name, "message": "required"}],
             )
+        if name in op.int_path_params:
+            value = _path_int(op.name, name, value)
         url_path = url_path.replace("{" + name + "}", quote(str(value), safe=""))
     if "{" in url_path:
         missing = url_path[url_path.index("{") + 1 : url_path.index("}")]
@@ -174,7 +206,7 @@ def parse_response(op: Operation, response: ApiResponse) -> Any:
     try:
         parsed = model.model_validate_json(response.content)
     except pydantic.ValidationError as exc:
-        raise to_validation_error(op.name, exc, "response body") from None
+        raise response_validation_error(op.name, exc, response.meta) from None
     if hasattr(parsed, "_meta"):
         parsed._meta = response.meta
     return parsed

@@ -146,6 +146,11 @@ class SQLiteCheckpointStore:
     @contextmanager
     def transaction(self, key: str) -> Iterator[CheckpointTransaction]:
         with self._lock:
+            if self._conn.in_transaction:  # same thread: another sync's handler is awaiting
+                raise ConfigurationError(
+                    "this SQLiteCheckpointStore is already inside another sync's transaction; "
+                    "give each concurrently running sync its own store object (same file is fine)"
+                )
             self._conn.execute("BEGIN IMMEDIATE")
             txn = _StagedTransaction(handle=self._conn)
             try:

@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
@@ -56,6 +57,8 @@ class ConfigurationError(MaintainXError):
 
 class ValidationError(MaintainXError, ValueError):
     """Input failed validation before any request was sent.
+
+    (Its subclass :class:`APIResponseValidationError` is the API's answer failing validation.)
 
     ``errors`` lists one entry per problem: ``{"field": ..., "message": ..., "allowed": [...]}``.
     """
@@ -202,6 +205,26 @@ class OutcomeUnknownError(APIError):
     def __init__(self, message: str, *, cause_description: str = "", **kw: Any) -> None:
         super().__init__(message, **kw)
         self.cause_description = cause_description
+
+
+class APIResponseValidationError(APIError, ValidationError):
+    """The API answered, but the body is not JSON or not the shape the spec documents.
+
+    Caught by ``except APIError`` (the server's fault, not yours) and, for code written
+    against older versions, by ``except ValidationError``; ``errors`` names the fields.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        errors: Sequence[Mapping[str, Any]] = (),
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.status_code = status_code
+        self.errors = [dict(e) for e in errors]
 
 
 class APIStatusError(APIError):

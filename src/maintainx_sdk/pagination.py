@@ -11,9 +11,10 @@ only send the requests it asks for.
 
 Offset-backed lists: ``/assets``, ``/parts`` and ``/purchaseorders`` page by offset behind
 the cursor, so a record inserted or edited during a walk can shift the pages under it.
-Walks over them drop repeated ids (memory: the ids only), and a walk sorted by
-``updatedAt`` re-anchors every page on ``updatedAt[gte]`` (keyset paging through the filter)
-so an edit cannot push an unchanged record out of the walk.
+Walks over them drop repeated ids (memory: the ids only), and a walk in their default
+order (or sorted by ``updatedAt``) goes in ``updatedAt`` order and re-anchors every page on
+``updatedAt[gte]`` (keyset paging through the filter), so edits, inserts and deletes made
+during the walk cannot push an unchanged record out of it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import copy
 import json
 from collections.abc import AsyncIterator, Hashable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
@@ -61,7 +62,7 @@ class Page(Generic[T]):
     next_cursor: str | None
     meta: ResponseMeta
     skipped: int = 0
-    """Items the walk dropped from this page because it had already delivered their id."""
+    """Items of this response the walk dropped: ids (or versions) it had already delivered."""
 
     @property
     def has_next(self) -> bool:
@@ -106,7 +107,8 @@ class PageWalk(Generic[T]):
     by ``updatedAt`` ascending): each page is requested from the newest ``updatedAt`` seen
     so far (the watermark), and versions already delivered (id and ``updatedAt``) are
     skipped. A page entirely at the watermark is asked again from the start of the run
-    with the largest page; only a run longer than that is followed with the server's cursor. ``lookback`` (seconds) starts the walk that much before ``watermark`` and
+    with the largest page; only a run longer than that is followed with the server's
+    cursor. ``lookback`` (seconds) starts the walk that much before ``watermark`` and
     remembers delivered versions that far back, so late-committed changes are not missed.
     Incremental sync resumes a walk from ``watermark`` / ``floor`` / ``cursor`` /
     ``delivered``. The cursors an anchored walk hands out (``next_cursor``) are SDK resume
@@ -160,6 +162,8 @@ class PageWalk(Generic[T]):
             self._restore(self.start_cursor)
         if anchor:
             given = _pop_param(op, self._query, UPDATED_GTE)
+            if isinstance(given, datetime):  # from a typed list call
+                given = format_timestamp(given)  # milliseconds, rounded down: still inclusive
             self.watermark = self.watermark or given
             if self.floor is None:
                 self.floor = self._start_floor()

@@ -23,7 +23,9 @@ idempotent (upsert by id and ``updatedAt``).
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import json
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -154,6 +156,11 @@ class _SyncCore(Generic[T]):
                 f"lookback must be >= 0 seconds (got {lookback})",
                 errors=[{"field": "lookback", "message": "must be >= 0"}],
             )
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValidationError(
+                f"page_size must be between 1 and {MAX_PAGE_SIZE} (got {page_size})",
+                errors=[{"field": "page_size", "message": f"must be 1..{MAX_PAGE_SIZE}"}],
+            )
         self._client = client
         base_query: dict[str, Any] = {}
         if isinstance(source, SyncPager | AsyncPager):
@@ -161,9 +168,8 @@ class _SyncCore(Generic[T]):
             source = source.operation
         self.op = source_operation(source, item_model)
         self.store = open_store(store)
-        config = client.config
-        self.key = key or f"{self.op.name}@{config.base_url}#{config.organization_id or ''}"
         self._query = {**base_query, **(query or {})}
+        self.key = key or _default_key(self.op, client.config, self._query)
         self._page_size = page_size
         self._lookback = lookback
         self._clock = clock
@@ -204,6 +210,15 @@ class _SyncCore(Generic[T]):
             synced_through=run.checkpoint.synced_through,
             lag=lag_seconds(run.checkpoint.synced_through, now),
         )
+
+
+def _default_key(op: Operation, config: Any, query: Mapping[str, Any]) -> str:
+    """The list, its filters, the base URL and the organization: one position per sync."""
+    key = f"{op.name}@{config.base_url}#{config.organization_id or ''}"
+    if query:
+        filters = json.dumps(query, sort_keys=True, separators=(",", ":"), default=str)
+        key += "?" + hashlib.sha256(filters.encode()).hexdigest()[:16]
+    return key
 
 
 def _filters_of(pager: SyncPager[Any] | AsyncPager[Any]) -> dict[str, Any]:

@@ -4,20 +4,49 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Any
+
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from ..errors import ValidationError
 
 MAX_KEY_LENGTH = 255
 
 
+def _plain(value: Any) -> Any:
+    """What the arguments of a create may hold, as JSON (``json.dumps`` calls it per value).
+
+    Aware datetimes count as instants (written in UTC); sets are sorted, so the key does not
+    depend on hash order, which changes between processes.
+    """
+    if isinstance(value, datetime) and value.utcoffset() is not None:
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=lambda item: _dumps(item))
+    return to_jsonable_python(value)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        default=_plain,
+    )
+
+
 def canonical_json(value: Any) -> bytes:
-    """A stable encoding: sorted keys, no whitespace, UTF-8, NaN/Infinity refused."""
+    """A stable encoding: sorted keys, no whitespace, UTF-8, NaN/Infinity refused.
+
+    Dates, datetimes, decimals, enums, UUIDs, sets and pydantic models are encoded as the
+    SDK would send them, so ``derive_key`` takes the same arguments a create does.
+    """
     try:
-        text = json.dumps(
-            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
-    except (TypeError, ValueError) as exc:
+        text = _dumps(value)
+    except (TypeError, ValueError, PydanticSerializationError) as exc:
         raise ValidationError(
             f"cannot derive an idempotency key: the payload is not plain JSON ({exc})",
             errors=[{"field": "payload", "message": str(exc)}],

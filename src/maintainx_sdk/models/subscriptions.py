@@ -600,7 +600,7 @@ class SubscriptionCreateBody(
 class SubscriptionCreateResponse(APIModel):
     id: int
     status: SubscriptionStatus
-    secret: str | None = None
+    secret: str | None = Field(default=None, repr=False)
 
 
 class SubscriptionGetResponse(APIModel):
@@ -608,7 +608,7 @@ class SubscriptionGetResponse(APIModel):
 
 
 class SubscriptionGetSecretResponse(APIModel):
-    secret: str
+    secret: str = Field(repr=False)
 
 
 class SubscriptionUpdateBody(RequestModel):

@@ -40,7 +40,7 @@ _AUTH_HEADER = re.compile(
 )
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 #: Keys shorter than this are not masked by value (they would mask ordinary words).
-_MIN_SECRET_LEN: Final = 8
+MIN_SECRET_LEN: Final = 8
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -51,7 +51,7 @@ def register_secret(value: str) -> None:
     """Mask ``value`` in everything :func:`redact` sees from now on (clients call this)."""
     global _secrets_pattern
     value = value.strip()
-    if len(value) < _MIN_SECRET_LEN:
+    if len(value) < MIN_SECRET_LEN:
         return
     with _lock:
         if value in _secrets:

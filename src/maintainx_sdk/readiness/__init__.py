@@ -106,6 +106,15 @@ async def _run_async(client: AsyncMaintainX, procedure: Procedure[Any]) -> Any:
     return await AsyncAPIResource(client)._run(procedure)
 
 
+def _require(client: Any, cls: type[Any], call: str, twin: str) -> None:
+    """A sync client for the sync entry points and an async one for the async twins."""
+    if client is not None and not isinstance(client, cls):
+        raise ConfigurationError(
+            f"readiness.{call}() takes {cls.__name__}, got {type(client).__name__}; "
+            f"use readiness.{twin} for that client"
+        )
+
+
 @contextmanager
 def _client_or_error(client: Any, factory: type[Any]) -> Generator[tuple[Any, str | None]]:
     """The given client, or one built from the environment (closed afterwards by the caller)."""
@@ -138,6 +147,7 @@ def check(
     ``sync`` is your incremental sync (or its checkpoint store); ``webhooks=True`` requires a
     webhook secret (``webhook_secret=`` or ``MAINTAINX_WEBHOOK_SECRET``).
     """
+    _require(client, MaintainX, "check", "acheck() (await it)")
     owned = client is None
     with _client_or_error(client, MaintainX) as (mx, error):
         try:
@@ -178,6 +188,7 @@ async def acheck(
     probe_timeout: float = PROBE_TIMEOUT,
 ) -> ReadinessReport:
     """:func:`check` for the asyncio client (the same checks and probe)."""
+    _require(client, AsyncMaintainX, "acheck", "check()")
     owned = client is None
     with _client_or_error(client, AsyncMaintainX) as (mx, error):
         try:
@@ -262,12 +273,14 @@ def health(client: MaintainX, *, timeout: float = PROBE_TIMEOUT) -> dict[str, An
 
     Makes one small API call (``GET /users?limit=1``) with a short deadline.
     """
+    _require(client, MaintainX, "health", "ahealth() (await it)")
     facts: ProbeFacts = _run_sync(probe_client(client, timeout), probe(organization_known=True))
     return _health_payload(client, facts)
 
 
 async def ahealth(client: AsyncMaintainX, *, timeout: float = PROBE_TIMEOUT) -> dict[str, Any]:
     """:func:`health` for the asyncio client."""
+    _require(client, AsyncMaintainX, "ahealth", "health()")
     view = probe_client(client, timeout)
     facts: ProbeFacts = await _run_async(view, probe(organization_known=True))
     return _health_payload(client, facts)

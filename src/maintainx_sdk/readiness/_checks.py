@@ -492,6 +492,7 @@ def check_json_logging(ctx: CheckContext) -> CheckResult:
 def check_redaction(ctx: CheckContext) -> CheckResult:
     title = "API key redacted from logs"
     from ..observability import LOGGER_NAME, RedactionFilter
+    from ..observability._redact import MIN_SECRET_LEN
 
     logger = logging.getLogger(LOGGER_NAME)
     filters = [f for f in logger.filters if isinstance(f, RedactionFilter)]
@@ -506,6 +507,17 @@ def check_redaction(ctx: CheckContext) -> CheckResult:
         )
     if ctx.config is not None:
         key = ctx.config.api_key.reveal()
+        if len(key.strip()) < MIN_SECRET_LEN:
+            return result(
+                "logging.redaction",
+                title,
+                "P0",
+                "warn",
+                f"the key is {len(key.strip())} characters long, shorter than any key MaintainX "
+                f"issues; keys under {MIN_SECRET_LEN} characters are masked in authorization "
+                "values only, not in free text",
+                "Use the API key MaintainX issued (Settings > Integrations > API Keys).",
+            )
         record = logging.LogRecord(
             LOGGER_NAME, logging.INFO, __file__, 0, "probe %s", (f"Bearer {key}",), None
         )

@@ -32,6 +32,7 @@ _GET = Operation(
     method="GET",
     path="/assetcriticalities/{id}",
     response_model=_m.AssetCriticalityGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
     summary="Get asset criticality",

@@ -37,6 +37,7 @@ _UPDATE = Operation(
     body_model=_c.AssetSetStatusBody,
     response_model=_m.AssetStatusUpdateResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update asset status",
 )
 

@@ -49,6 +49,7 @@ _GET = Operation(
     method="GET",
     path="/assets/{id}",
     response_model=_m.AssetGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get asset",
 )
@@ -60,6 +61,7 @@ _UPDATE = Operation(
     body_model=_m.AssetUpdateBody,
     response_model=_m.AssetUpdateResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update asset",
 )
 _DELETE = Operation(
@@ -68,6 +70,7 @@ _DELETE = Operation(
     path="/assets/{id}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Delete asset",
 )
@@ -79,6 +82,7 @@ _ATTACHMENTS_UPLOAD = Operation(
     query_model=_c.WriteQuery,
     response_model=_c.UploadedFile,
     body_kind="binary",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update asset attachment",
 )
@@ -88,6 +92,7 @@ _ATTACHMENTS_DELETE = Operation(
     path="/assets/{id}/attachments/{filename}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Remove asset attachment",
 )
@@ -99,6 +104,7 @@ _THUMBNAIL_UPLOAD = Operation(
     query_model=_c.WriteQuery,
     response_model=_c.UploadedFile,
     body_kind="binary",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update asset's thumbnail",
 )
@@ -111,6 +117,7 @@ _SET_STATUS = Operation(
     body_model=_c.AssetSetStatusBody,
     response_model=_m.AssetSetStatusResponse,
     body_kind="json",
+    int_path_params=("assetId",),
     summary="Create a new asset status",
 )
 

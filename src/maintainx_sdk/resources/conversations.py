@@ -37,6 +37,7 @@ _MEMBERS_LIST = Operation(
     response_model=_m.ConversationMemberListResponse,
     items_key="members",
     item_model=_m.ConversationMember,
+    int_path_params=("id",),
     retry_safe=True,
     summary="List conversation members",
 )
@@ -49,6 +50,7 @@ _MESSAGES_CREATE = Operation(
     body_model=_c.ContentBody,
     response_model=_c.CreatedId,
     body_kind="json",
+    int_path_params=("id",),
     summary="Create new message in a conversation",
 )
 

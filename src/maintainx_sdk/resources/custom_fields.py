@@ -45,6 +45,7 @@ _UPDATE = Operation(
     query_model=_c.WriteQuery,
     body_model=_m.CustomFieldUpdateBody,
     body_kind="json",
+    int_path_params=("id",),
     invalidates=("/customfields",),
     summary="Edit custom field",
 )
@@ -54,6 +55,7 @@ _DELETE = Operation(
     path="/customfields/{entity}/{id}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     invalidates=("/customfields",),
     summary="Delete custom field",

@@ -58,6 +58,7 @@ _GET = Operation(
     method="GET",
     path="/maintenanceplans/{id}",
     response_model=_m.MaintenancePlanGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get maintenance plan",
 )
@@ -69,6 +70,7 @@ _UPDATE = Operation(
     body_model=_m.MaintenancePlanUpdateBody,
     response_model=_m.MaintenancePlanGetResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update a maintenance plan",
 )
 _DELETE = Operation(
@@ -77,6 +79,7 @@ _DELETE = Operation(
     path="/maintenanceplans/{id}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Delete maintenance plan",
 )

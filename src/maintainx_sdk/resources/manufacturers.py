@@ -47,6 +47,7 @@ _GET = Operation(
     method="GET",
     path="/manufacturers/{id}",
     response_model=_m.ManufacturerGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
     summary="Get manufacturer",

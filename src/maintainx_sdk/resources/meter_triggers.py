@@ -49,6 +49,7 @@ _GET = Operation(
     path="/metertriggers/{id}",
     query_model=_m.MeterTriggerGetQuery,
     response_model=_m.MeterTriggerGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get meter trigger",
 )
@@ -60,6 +61,7 @@ _UPDATE = Operation(
     query_model=_c.WriteQuery,
     body_model=_m.MeterTriggerUpdateBody,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update meter trigger",
 )
 _DELETE = Operation(
@@ -68,6 +70,7 @@ _DELETE = Operation(
     path="/metertriggers/{id}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Delete meterTrigger",
 )
@@ -79,6 +82,7 @@ _THUMBNAIL_UPLOAD = Operation(
     query_model=_c.WriteQuery,
     response_model=_c.UploadedFile,
     body_kind="binary",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update meter trigger's work order template's thumbnail",
 )
@@ -90,6 +94,7 @@ _WORK_ORDER_TEMPLATES_UPDATE = Operation(
     query_model=_c.WriteQuery,
     body_model=_m.MeterTriggerWorkOrderTemplateUpdateBody,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update Meter Trigger's Work Order Template",
 )
 _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD = Operation(
@@ -100,6 +105,7 @@ _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD = Operation(
     query_model=_c.WriteQuery,
     response_model=_c.UploadedFile,
     body_kind="binary",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update meter trigger's work order template attachment",
 )
@@ -109,6 +115,7 @@ _WORK_ORDER_TEMPLATES_ATTACHMENTS_DELETE = Operation(
     path="/metertriggers/{id}/workordertemplates/attachments/{filename}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Remove meter trigger's work order template attachment",
 )

@@ -47,6 +47,7 @@ _GET = Operation(
     path="/meters/{id}",
     query_model=_m.MeterGetQuery,
     response_model=_m.MeterGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get meter",
 )
@@ -58,6 +59,7 @@ _UPDATE = Operation(
     body_model=_m.MeterUpdateBody,
     response_model=_m.MeterUpdateResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update meter",
 )
 _DELETE = Operation(
@@ -66,6 +68,7 @@ _DELETE = Operation(
     path="/meters/{id}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Delete meter",
 )
@@ -78,6 +81,7 @@ _READINGS_CREATE = Operation(
     body_model=_m.MeterReadingCreateBody2,
     response_model=_m.MeterReadingCreateResponse2,
     body_kind="json",
+    int_path_params=("meterId",),
     deprecated=True,
     summary="Create new meter reading",
 )

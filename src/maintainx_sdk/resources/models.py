@@ -47,6 +47,7 @@ _GET = Operation(
     method="GET",
     path="/models/{id}",
     response_model=_m.ModelGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
     summary="Get model",

@@ -44,6 +44,7 @@ _GET = Operation(
     method="GET",
     path="/parttransferrequests/{id}",
     response_model=_m.PartTransferRequestGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get part transfer request",
 )
@@ -55,6 +56,7 @@ _UPDATE = Operation(
     body_model=_m.PartTransferRequestUpdateBody,
     response_model=_m.PartTransferRequestGetResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update part transfer request",
 )
 

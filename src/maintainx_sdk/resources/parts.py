@@ -49,6 +49,7 @@ _GET = Operation(
     method="GET",
     path="/parts/{id}",
     response_model=_m.PartGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get part",
 )
@@ -60,6 +61,7 @@ _UPDATE = Operation(
     body_model=_m.PartUpdateBody,
     response_model=_m.PartUpdateResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update part",
 )
 _DELETE = Operation(
@@ -68,6 +70,7 @@ _DELETE = Operation(
     path="/parts/{id}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Delete part",
 )
@@ -79,6 +82,7 @@ _ATTACHMENTS_UPLOAD = Operation(
     query_model=_c.WriteQuery,
     response_model=_c.UploadedFile,
     body_kind="binary",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update part attachment",
 )
@@ -88,6 +92,7 @@ _ATTACHMENTS_DELETE = Operation(
     path="/parts/{id}/attachments/{filename}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Remove part attachment",
 )
@@ -99,6 +104,7 @@ _THUMBNAIL_UPLOAD = Operation(
     query_model=_c.WriteQuery,
     response_model=_c.UploadedFile,
     body_kind="binary",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update part's thumbnail",
 )

@@ -28,6 +28,7 @@ _UPDATE = Operation(
     body_model=_m.ProcedureTemplateRowUpdateBody,
     response_model=_m.ProcedureTemplateRowUpdateResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update Procedure Template Row",
 )
 _DELETE = Operation(
@@ -36,6 +37,7 @@ _DELETE = Operation(
     path="/proceduretemplaterows/{id}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Delete procedure Template Row",
 )
@@ -45,6 +47,7 @@ _ATTACHMENTS_DELETE = Operation(
     path="/proceduretemplaterows/{id}/attachments",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Remove procedure template row attachment",
 )
@@ -56,6 +59,7 @@ _ATTACHMENTS_UPLOAD = Operation(
     query_model=_c.WriteQuery,
     response_model=_c.UploadedFile,
     body_kind="binary",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update procedure template row attachment",
 )

@@ -46,6 +46,7 @@ _GET = Operation(
     path="/proceduretemplates/{id}",
     query_model=_m.ProcedureTemplateGetQuery,
     response_model=_m.ProcedureTemplateGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get procedure template",
 )
@@ -57,6 +58,7 @@ _UPDATE = Operation(
     query_model=_c.WriteQuery,
     body_model=_m.ProcedureTemplateUpdateBody,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update Procedure Template",
 )
 _DELETE = Operation(
@@ -65,6 +67,7 @@ _DELETE = Operation(
     path="/proceduretemplates/{id}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Delete procedure Template",
 )

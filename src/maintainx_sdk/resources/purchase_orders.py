@@ -49,6 +49,7 @@ _GET = Operation(
     method="GET",
     path="/purchaseorders/{id}",
     response_model=_m.PurchaseOrderGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get purchase order",
 )
@@ -60,6 +61,7 @@ _UPDATE = Operation(
     body_model=_m.PurchaseOrderUpdateBody,
     response_model=_m.PurchaseOrderUpdateResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update purchase order",
 )
 _DELETE = Operation(
@@ -68,6 +70,7 @@ _DELETE = Operation(
     path="/purchaseorders/{id}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Delete purchaseOrder",
 )
@@ -79,6 +82,7 @@ _ATTACHMENTS_UPLOAD = Operation(
     query_model=_c.WriteQuery,
     response_model=_c.UploadedFile,
     body_kind="binary",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update purchase order attachment",
 )
@@ -88,6 +92,7 @@ _ATTACHMENTS_DELETE = Operation(
     path="/purchaseorders/{id}/attachments/{filename}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Remove purchase order attachment",
 )
@@ -100,6 +105,7 @@ _COMMENTS_CREATE = Operation(
     body_model=_c.ContentBody,
     response_model=_c.CreatedId,
     body_kind="json",
+    int_path_params=("id",),
     summary="Create new comment on a purchase order",
 )
 _EMAILS_CREATE = Operation(
@@ -111,6 +117,7 @@ _EMAILS_CREATE = Operation(
     body_model=_m.PurchaseOrderEmailCreateBody,
     response_model=_c.PurchaseOrderEmailCreateResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Send Purchase Order as an email",
 )
 _UPDATE_FULFILLMENT = Operation(
@@ -121,6 +128,7 @@ _UPDATE_FULFILLMENT = Operation(
     body_model=_m.PurchaseOrderUpdateFulfillmentBody,
     response_model=_m.PurchaseOrderUpdateResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Fulfill purchase order",
 )
 _SET_STATUS = Operation(
@@ -131,6 +139,7 @@ _SET_STATUS = Operation(
     body_model=_m.PurchaseOrderSetStatusBody,
     response_model=_m.PurchaseOrderUpdateResponse,
     body_kind="json",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update purchase order status",
 )
@@ -142,6 +151,7 @@ _THUMBNAIL_UPLOAD = Operation(
     query_model=_c.WriteQuery,
     response_model=_c.UploadedFile,
     body_kind="binary",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update purchase order's thumbnail",
 )

@@ -34,6 +34,7 @@ _GET = Operation(
     path="/rootcauseanalysisreports/{id}",
     query_model=_m.RootCauseAnalysisReportGetQuery,
     response_model=_m.RootCauseAnalysisReportGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get root cause analysis report",
 )

@@ -32,6 +32,7 @@ _GET = Operation(
     method="GET",
     path="/subscriptions/{id}",
     response_model=_m.SubscriptionGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get subscription",
 )
@@ -43,6 +44,7 @@ _UPDATE = Operation(
     body_model=_m.SubscriptionUpdateBody,
     response_model=_m.SubscriptionGetResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update subscription",
 )
 _DELETE = Operation(
@@ -51,6 +53,7 @@ _DELETE = Operation(
     path="/subscriptions/{id}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Remove subscription",
 )
@@ -59,6 +62,7 @@ _GET_SECRET = Operation(
     method="GET",
     path="/subscriptions/{id}/secret",
     response_model=_m.SubscriptionGetSecretResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get secret information",
 )

@@ -48,6 +48,7 @@ _GET = Operation(
     method="GET",
     path="/users/{id}",
     response_model=_m.UserGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
     summary="Get user",
@@ -60,6 +61,7 @@ _UPDATE = Operation(
     body_model=_m.UserUpdateBody,
     response_model=_m.UserUpdateResponse,
     body_kind="json",
+    int_path_params=("id",),
     invalidates=("/users",),
     summary="Update user",
 )
@@ -69,6 +71,7 @@ _DELETE = Operation(
     path="/users/{id}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     invalidates=("/users",),
     summary="Remove user from organization",
@@ -82,6 +85,7 @@ _MESSAGES_CREATE = Operation(
     body_model=_c.ContentBody,
     response_model=_m.UserMessageCreateResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Create new direct message to a user",
 )
 

@@ -50,6 +50,7 @@ _GET = Operation(
     path="/workorders/{id}",
     query_model=_m.WorkOrderGetQuery,
     response_model=_m.WorkOrderGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get work order",
 )
@@ -61,6 +62,7 @@ _UPDATE = Operation(
     body_model=_m.WorkOrderUpdateBody,
     response_model=_m.WorkOrderUpdateResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update work order",
 )
 _DELETE = Operation(
@@ -69,6 +71,7 @@ _DELETE = Operation(
     path="/workorders/{id}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Delete workOrder",
 )
@@ -80,6 +83,7 @@ _ATTACHMENTS_UPLOAD = Operation(
     query_model=_c.WriteQuery,
     response_model=_c.UploadedFile,
     body_kind="binary",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update work order attachment",
 )
@@ -89,6 +93,7 @@ _ATTACHMENTS_DELETE = Operation(
     path="/workorders/{id}/attachments/{filename}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Remove work order attachment",
 )
@@ -100,6 +105,7 @@ _COMMENTS_LIST = Operation(
     response_model=_m.WorkOrderCommentListResponse,
     items_key="comments",
     item_model=_m.WorkOrderComment,
+    int_path_params=("id",),
     retry_safe=True,
     summary="List work order comments",
 )
@@ -112,6 +118,7 @@ _COMMENTS_CREATE = Operation(
     body_model=_c.ContentBody,
     response_model=_c.CreatedId,
     body_kind="json",
+    int_path_params=("id",),
     summary="Create new comment on a work order",
 )
 _COSTS_LIST = Operation(
@@ -119,6 +126,7 @@ _COSTS_LIST = Operation(
     method="GET",
     path="/workorders/{id}/costs",
     response_model=_m.WorkOrderCostListResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get costs information",
 )
@@ -131,6 +139,7 @@ _COSTS_CREATE = Operation(
     body_model=_m.WorkOrderCostCreateBody,
     response_model=_m.WorkOrderCostCreateResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Create new cost on a work order",
 )
 _EMAILS_CREATE = Operation(
@@ -142,6 +151,7 @@ _EMAILS_CREATE = Operation(
     body_model=_m.WorkOrderEmailCreateBody,
     response_model=_c.PurchaseOrderEmailCreateResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Send work order as an email",
 )
 _SET_PART_STATUS = Operation(
@@ -152,6 +162,7 @@ _SET_PART_STATUS = Operation(
     body_model=_m.WorkOrderSetPartStatusBody,
     response_model=_m.WorkOrderSetPartStatusResponse,
     body_kind="json",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update work order part status",
 )
@@ -161,6 +172,7 @@ _PROCEDURE_DELETE = Operation(
     path="/workorders/{id}/procedure",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Detach procedure from work order",
 )
@@ -170,6 +182,7 @@ _PROCEDURE_FIELD_ATTACHMENT_DELETE = Operation(
     path="/workorders/{id}/procedure/fields/{index}/attachment",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id", "index"),
     retry_safe=True,
     summary="Delete procedure field attachment",
 )
@@ -181,6 +194,7 @@ _PROCEDURE_FIELD_ATTACHMENT_UPLOAD = Operation(
     query_model=_c.WriteQuery,
     response_model=_c.UploadedFile,
     body_kind="binary",
+    int_path_params=("id", "index"),
     retry_safe=True,
     summary="Update procedure field attachment",
 )
@@ -192,6 +206,7 @@ _SET_STATUS = Operation(
     body_model=_m.WorkOrderSetStatusBody,
     response_model=_m.WorkOrderUpdateResponse,
     body_kind="json",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update work order status",
 )
@@ -203,6 +218,7 @@ _SUB_WORK_ORDERS_LIST = Operation(
     response_model=_m.WorkOrderSubWorkOrderListResponse,
     items_key="subworkorders",
     item_model=_m.WorkOrderSubWorkOrder,
+    int_path_params=("id",),
     retry_safe=True,
     summary="List sub work orders",
 )
@@ -214,6 +230,7 @@ _THUMBNAIL_UPLOAD = Operation(
     query_model=_c.WriteQuery,
     response_model=_c.UploadedFile,
     body_kind="binary",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update work order's thumbnail",
 )

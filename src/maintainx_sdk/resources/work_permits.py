@@ -24,6 +24,7 @@ _SIGN = Operation(
     body_model=_m.WorkPermitSignBody,
     response_model=_m.WorkPermitSignResponse,
     body_kind="json",
+    int_path_params=("id",),
     auth=False,
     summary="Sign a work permit",
 )

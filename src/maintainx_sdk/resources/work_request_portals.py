@@ -44,6 +44,7 @@ _GET = Operation(
     method="GET",
     path="/workrequestportals/{id}",
     response_model=_m.WorkRequestPortalGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get work request portal",
 )
@@ -55,6 +56,7 @@ _UPDATE = Operation(
     body_model=_m.WorkRequestPortalUpdateBody,
     response_model=_m.WorkRequestPortalUpdateResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update work request portal",
 )
 _DELETE = Operation(
@@ -63,6 +65,7 @@ _DELETE = Operation(
     path="/workrequestportals/{id}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Delete work request portal",
 )

@@ -48,6 +48,7 @@ _GET = Operation(
     path="/workrequests/{id}",
     query_model=_m.WorkRequestGetQuery,
     response_model=_m.WorkRequestGetResponse,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Get work request",
 )
@@ -59,6 +60,7 @@ _UPDATE = Operation(
     body_model=_m.WorkRequestUpdateBody,
     response_model=_m.WorkRequestUpdateResponse,
     body_kind="json",
+    int_path_params=("id",),
     summary="Update work request",
 )
 _DELETE = Operation(
@@ -67,6 +69,7 @@ _DELETE = Operation(
     path="/workrequests/{id}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Delete workRequest",
 )
@@ -78,6 +81,7 @@ _ATTACHMENTS_UPLOAD = Operation(
     query_model=_c.WriteQuery,
     response_model=_c.UploadedFile,
     body_kind="binary",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update work request attachment",
 )
@@ -87,6 +91,7 @@ _ATTACHMENTS_DELETE = Operation(
     path="/workrequests/{id}/attachments/{filename}",
     success_status=204,
     query_model=_c.WriteQuery,
+    int_path_params=("id",),
     retry_safe=True,
     summary="Remove work request attachment",
 )
@@ -98,6 +103,7 @@ _THUMBNAIL_UPLOAD = Operation(
     query_model=_c.WriteQuery,
     response_model=_c.UploadedFile,
     body_kind="binary",
+    int_path_params=("id",),
     retry_safe=True,
     summary="Update work request's thumbnail",
 )

@@ -307,7 +307,8 @@ def create_custom_fields(ctx: Ctx) -> Reply:
     entity = _entity(ctx)
     body = ctx.body_object()
     errors = validate_body(body, {"fields": "[obj]"}, ("fields",))
-    for i, item in enumerate(body.get("fields") or []):
+    fields = body.get("fields")
+    for i, item in enumerate(fields if isinstance(fields, list) else []):
         if isinstance(item, dict):
             spec = {
                 "label": "str",

@@ -9,6 +9,7 @@ from typing import Any
 from ._http import Ctx
 from ._resources import Predicate, Resource, enum_list, parse_int_list
 from ._store import Row
+from ._validate import validate_body
 
 PRIORITIES = "enum:NONE|LOW|MEDIUM|HIGH"
 
@@ -188,6 +189,43 @@ def _part_locations(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+_PART_LOCATION = {
+    "locationId": "int",
+    "availableQuantity": "int",
+    "minimumQuantity": "int?",
+    "maximumQuantity": "int?",
+    "area": "str?",
+}
+
+
+def _check_part(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """``locations`` is an array on create and ``{addedUpdated, removedLocationIds}`` on PATCH."""
+    errors: list[dict[str, Any]] = []
+    locations = body.get("locations")
+    entries = locations.get("addedUpdated", []) if isinstance(locations, dict) else locations
+    if locations is not None and not isinstance(entries, list):
+        return [{"error": "should be array", "fieldPath": "locations", "fieldValue": None}]
+    for i, entry in enumerate(entries or []):
+        if not isinstance(entry, dict):
+            errors.append(
+                {"error": "should be object", "fieldPath": f"locations[{i}]", "fieldValue": None}
+            )
+        else:
+            errors += validate_body(
+                entry, _PART_LOCATION, ("locationId",), prefix=f"locations[{i}]."
+            )
+    vendors = body.get("vendors")
+    for i, vendor in enumerate(vendors if isinstance(vendors, list) else []):
+        if isinstance(vendor, dict):
+            errors += validate_body(
+                vendor,
+                {"vendorId": "int", "partNumber": "str?"},
+                ("vendorId",),
+                prefix=f"vendors[{i}].",
+            )
+    return errors
+
+
 def _part_shape(values: dict[str, Any]) -> dict[str, Any]:
     out = dict(values)
     if isinstance(out.get("locations"), list):
@@ -233,7 +271,7 @@ PARTS = Resource(
     fields={"name": "str", "description": "str?", "unitCost": "int?", "barcode": "str?",
             "locations": "any", "partTypes": "[str]", "assetIds": "[int]", "teamIds": "[int]",
             "extraFields": "obj", "vendors": "[obj]", "assignedQuantity": "any", "committedQuantities": "any"},
-    required=("name",), make=_make_part, shape=_part_shape,
+    required=("name",), make=_make_part, shape=_part_shape, check=_check_part,
     list_keys=PART_LIST_KEYS, detail_keys=(*PART_LIST_KEYS, "assetIds", "teamIds"),
     keep_null_list=frozenset({"description", "barcode", "locationId", "area", "unitCost"}),
     filters=(_part_number,), sorts=("createdAt", "updatedAt"), date_filters=True, multi_org=True,

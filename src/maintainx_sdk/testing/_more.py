@@ -241,7 +241,8 @@ def _template_fields(ctx: Ctx, fields: list[Any]) -> list[dict[str, Any]]:
 class _ProcedureTemplates(Resource):
     def create(self, ctx: Ctx) -> Reply:
         body = ctx.body_object()
-        for i, field in enumerate(body.get("fields") or []):
+        fields = body.get("fields")
+        for i, field in enumerate(fields if isinstance(fields, list) else []):
             if (
                 not isinstance(field, dict)
                 or "label" not in field

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from ._http import ApiReject, Ctx
+from ._http import Ctx
 from ._store import Row, Table
 
 MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT = 1, 200, 100
@@ -93,26 +93,21 @@ def keyset_page(
 ) -> tuple[list[Row], str | None]:
     """A page in a stable order: the cursor holds the last (sort key, id) seen, so items that
     change or disappear while a client pages never make it skip or repeat another item."""
-    after = decode_cursor(ctx, "k")
-    if after is not None and (len(after) < 2 or after[0] != sort):
-        raise ctx.bad(
-            "cursor belongs to another sort order; restart paging", "cursor", ctx.q("cursor")
-        )
+    position = _position(ctx, decode_cursor(ctx, "k"), sort, keyed=key is not None)
     descending = sort.startswith("-")
     rows = table.rows
     if key is None:  # id order: the table's own index
         ids = table.order
         if descending:
-            end = len(ids) if after is None else bisect.bisect_left(ids, after[1][0])
+            end = len(ids) if position is None else bisect.bisect_left(ids, position[0])
             id_iter: Iterator[int] = (ids[i] for i in range(end - 1, -1, -1))
         else:
-            start = 0 if after is None else bisect.bisect_right(ids, after[1][0])
+            start = 0 if position is None else bisect.bisect_right(ids, position[0])
             id_iter = (ids[i] for i in range(start, len(ids)))
         page, more = _take((rows[i] for i in id_iter), match, limit)
         last: tuple[Any, ...] = (page[-1]["id"],) if page else ()
     else:
         keys = table.sorted_keys(sort.lstrip("-"), key)
-        position = _restore(after[1]) if after is not None else None
         if descending:
             end = len(keys) if position is None else bisect.bisect_left(keys, position)
             key_iter: Iterator[tuple[Any, ...]] = (keys[i] for i in range(end - 1, -1, -1))
@@ -124,10 +119,28 @@ def keyset_page(
     return page, (encode_cursor(["k", sort, list(last)]) if more else None)
 
 
-def _restore(position: Any) -> tuple[Any, ...]:
-    if not isinstance(position, list):
-        raise ApiReject(400, {"error": "Invalid cursor"})
-    return tuple(tuple(p) if isinstance(p, list) else p for p in position)
+def _position(
+    ctx: Ctx, after: list[Any] | None, sort: str, *, keyed: bool
+) -> tuple[Any, ...] | None:
+    """The (sort key, id) a keyset cursor holds, checked to be exactly what this list wrote."""
+    if after is None:
+        return None
+    if len(after) != 2 or after[0] != sort:
+        raise ctx.bad(
+            "cursor belongs to another sort order; restart paging", "cursor", ctx.q("cursor")
+        )
+    position = after[1]
+    if not isinstance(position, list) or not all(type(p) in (int, str) for p in position):
+        raise ctx.bad("Invalid cursor", "cursor", ctx.q("cursor"))
+    valid = (
+        len(position) == 3 and position[0] in (0, 1) and type(position[0]) is int
+        and isinstance(position[1], str) and type(position[2]) is int
+        if keyed
+        else len(position) == 1 and type(position[0]) is int
+    )  # fmt: skip
+    if not valid:
+        raise ctx.bad("Invalid cursor", "cursor", ctx.q("cursor"))
+    return tuple(position)
 
 
 def offset_page(
@@ -137,7 +150,7 @@ def offset_page(
     state = decode_cursor(ctx, "o")
     offset = 0
     if state is not None:
-        if len(state) != 2 or not isinstance(state[1], int) or state[1] < 0 or state[0] != sort:
+        if len(state) != 2 or type(state[1]) is not int or state[1] < 0 or state[0] != sort:
             raise ctx.bad("Invalid cursor for this sort order", "cursor", ctx.q("cursor"))
         offset = state[1]
     page = rows[offset : offset + limit]

@@ -54,7 +54,8 @@ NULLABLE = frozenset(
 
 def _nested_errors(body: dict[str, Any]) -> list[dict[str, Any]]:
     errors: list[dict[str, Any]] = []
-    for i, item in enumerate(body.get("items") or []):
+    items = body.get("items")
+    for i, item in enumerate(items if isinstance(items, list) else []):
         if isinstance(item, dict):
             errors += validate_body(item, _ITEM_FIELDS, ("quantityOrdered",), prefix=f"items[{i}].")
     for key in ("shippingAddress", "billingAddress"):
@@ -65,7 +66,8 @@ def _nested_errors(body: dict[str, Any]) -> list[dict[str, Any]]:
                 ("city", "country", "postalCode", "state", "street"),
                 prefix=f"{key}.",
             )
-    for i, cost in enumerate(body.get("costs") or []):
+    costs = body.get("costs")
+    for i, cost in enumerate(costs if isinstance(costs, list) else []):
         if isinstance(cost, dict):
             kinds = "enum:AMOUNT_NON_TAXABLE|AMOUNT_TAXABLE|PERCENT_TAXABLE"
             errors += validate_body(

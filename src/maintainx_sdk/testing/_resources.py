@@ -178,6 +178,8 @@ class Resource:
     required: tuple[str, ...] = ()
     make: Callable[[Emulator, Ctx, int, dict[str, Any]], Row] | None = None
     shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    #: More checks of a body (nested shapes): returns error items, empty when valid.
+    check: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
     list_keys: tuple[str, ...] | None = None
     detail_keys: tuple[str, ...] | None = None
     keep_null_list: frozenset[str] = frozenset()
@@ -227,12 +229,14 @@ class Resource:
         emu = ctx.emu
         body = ctx.body_object()
         errors = validate_body(body, self.fields, self.required)
+        if self.check is not None:
+            errors += self.check(body)
         if errors:
             raise ctx.bad_many(errors)
         check_refs(ctx, body, self.refs)
         assert self.make is not None
         row_id = emu.next_id()
-        row = self.make(emu, ctx, row_id, body)
+        row = self.make(emu, ctx, row_id, {k: v for k, v in body.items() if k in self.fields})
         ctx.org.table(self.table).insert(row)
         self._event(ctx, "create", row)
         if self.create_reply == "object":
@@ -273,6 +277,8 @@ class Resource:
         body = ctx.body_object()
         fields = self.patch_fields if self.patch_fields is not None else self.fields
         errors = validate_body(body, fields, self.patch_required)
+        if self.check is not None:
+            errors += self.check(body)
         if errors:
             raise ctx.bad_many(errors)
         check_refs(ctx, body, self.refs)

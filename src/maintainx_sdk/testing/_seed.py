@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._store import iso
-from ._work_orders import new_row
+from ._wo_model import SCALAR_DEFAULTS
 
 if TYPE_CHECKING:
     from ._store import OrgState
@@ -142,24 +142,38 @@ def seed_org(emu: Emulator, org: OrgState, *, work_orders: int, seed: int) -> No
     def pick(options: Sequence[Any]) -> Any:  # rng.choice, without its overhead
         return options[int(draw() * len(options))]
 
+    template = {**SCALAR_DEFAULTS, "organizationId": org.id}
+    sequence = org.sequence
+    next_id = emu.next_id
+    types = ("REACTIVE", "PREVENTIVE", "OTHER")
     for i in range(work_orders):
         created_ts = start + i * step
-        created = iso(created_ts)
         updated = iso(min(now, created_ts + draw() * 7 * 86400))
-        row = new_row(org, emu.next_id(), now=created, creator=pick(users))
         status = pick(_STATUSES)
+        assignee = pick(users)
+        row = template.copy()
         row.update(
+            id=next_id(),
+            sequentialId=next(sequence),
+            createdAt=iso(created_ts),
+            updatedAt=updated,
+            creatorId=pick(users),
             title=f"{pick(_TASKS)} {pick(_WORDS).lower()} #{i + 1}",
             status=status,
             priority=pick(_PRIORITIES),
-            updatedAt=updated,
             assetId=pick(assets),
             locationId=pick(locations),
-            assigneeIds=[pick(users)],
+            assigneeIds=[assignee],
             teamIds=[pick(teams)] if draw() < 0.3 else [],
             categories=[pick(categories)] if draw() < 0.5 else [],
-            type=pick(("REACTIVE", "PREVENTIVE", "OTHER")),
+            type=pick(types),
+            vendorIds=[],
+            extraFields={},
+            attachments=[],
+            parts=[],
+            progress={"openCount": 1, "inProgressCount": 0, "onHoldCount": 0, "doneCount": 0},
         )
         if status == "DONE":
-            row.update(completedAt=updated, completerId=row["assigneeIds"][0])
+            row["completedAt"] = updated
+            row["completerId"] = assignee
         table.insert(row)

@@ -101,6 +101,8 @@ class Emulator:
         max_hang: cap, in seconds, on how long a ``hang`` fault holds a request.
         keep_log: record every request in ``counters.log`` (method, path, route, status,
             fault) for assertions.
+        meter_quotas: enforce the spec's meter-reading quotas (10 requests / 24 h per manual
+            meter, 1 / 10 s on the deprecated single-reading endpoint, 100 / 60 s batches).
     """
 
     def __init__(
@@ -121,6 +123,7 @@ class Emulator:
         webhook_timestamp_unit: Literal["s", "ms"] = "s",
         max_hang: float | None = None,
         keep_log: bool = False,
+        meter_quotas: bool = True,
     ) -> None:
         self.clock = clock
         self.seed = seed
@@ -131,8 +134,11 @@ class Emulator:
         self.default_org_id = org_id
         self.api_key = api_key
         self.max_hang = max_hang
+        self.meter_quotas = meter_quotas
         self.keep_log = keep_log
         self.counters = _Counters()
+        #: Unexpected exceptions raised by handlers (answered as 500); tests can assert it stays empty.
+        self.errors: list[Exception] = []
         self.limiter = RateLimiter(_quota(rate_limit), _quota(org_rate_limit), clock=clock)
         if isinstance(faults, str):
             faults = parse_fault_spec(faults, FaultPlan(seed))
@@ -359,6 +365,10 @@ class Emulator:
                 reply = route.handler(ctx)
         except ApiReject as exc:
             return _json_outcome(exc.status, exc.body, rate_headers)
+        except Exception as exc:  # an emulator bug: answer like a server would, keep the evidence
+            self.errors.append(exc)
+            message = f"Internal server error (emulator bug: {type(exc).__name__}: {exc})"
+            return _json_outcome(500, {"error": message}, rate_headers)
         if events and not ctx.skip_webhook:
             from ._resources import deliver_events
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import logging
 import uuid
@@ -13,10 +14,24 @@ from .._secret import Secret
 from .._webhook_base import WebhookEvent
 from ..errors import ConfigurationError
 from ..idempotency import IdempotencyStore, InMemoryIdempotencyStore
+from ..webhook_events import EVENT_MODELS
 from ._events import delivery_key, event_type_from_url, parse_event
 from ._verify import DEFAULT_TOLERANCE, Headers, verify
 
 logger = logging.getLogger("maintainx_sdk.webhooks")
+
+
+def _check_event_type(event_type: str) -> None:
+    if event_type == ANY or event_type in EVENT_MODELS:
+        return
+    close = difflib.get_close_matches(event_type.upper(), EVENT_MODELS, n=3, cutoff=0.8)
+    if close:
+        raise ConfigurationError(
+            f"unknown webhook event type {event_type!r}; did you mean "
+            f"{' or '.join(repr(c) for c in close)}? (pass allow_unknown=True for a type newer "
+            "than the SDK)"
+        )
+
 
 Handler = Callable[[Any], None] | Callable[[Any], Awaitable[None]]
 H = TypeVar("H", bound=Handler)
@@ -90,10 +105,19 @@ class WebhookDispatcher:
         self.tolerance = tolerance
         self._handlers: dict[str, list[Handler]] = {}
 
-    def on(self, *event_types: str) -> Callable[[H], H]:
-        """Register the decorated function (sync or ``async``) for these event types."""
+    def on(self, *event_types: str, allow_unknown: bool = False) -> Callable[[H], H]:
+        """Register the decorated function (sync or ``async``) for these event types.
+
+        A name the SDK does not know but that is close to one it does (a typo such as
+        ``"WORK_ORDER_STATUS_CHANGED"``) raises :class:`ConfigurationError`, since its handler
+        would never run; other unknown names are accepted as types newer than the SDK, and
+        ``allow_unknown=True`` accepts any name.
+        """
         if not event_types or not all(isinstance(t, str) and t for t in event_types):
             raise ConfigurationError('on(...) needs event type names, e.g. on("NEW_WORK_ORDER")')
+        if not allow_unknown:
+            for event_type in event_types:
+                _check_event_type(event_type)
 
         def register(handler: H) -> H:
             for event_type in event_types:
