@@ -421,6 +421,40 @@ class Emulator:
                 raise reject(f"This API key has no access to organization {oid}.")
         return tuple(self._orgs[oid] for oid in dict.fromkeys(wanted))
 
+    def fire_overdue(self) -> int:
+        """Send WORK_ORDER_OVERDUE for open work orders whose due date has passed (once each).
+
+        The API raises it on its own schedule; call this after moving a fake clock past due
+        dates to test overdue handlers. Returns how many work orders became overdue.
+        """
+        from ._resources import deliver_events
+
+        now = self.now()
+        count = 0
+        for org in list(self._orgs.values()):
+            events: list[tuple[str, dict[str, Any]]] = []
+            with self.lock:
+                for row in org.table("workorders"):
+                    due = row.get("dueDate")
+                    if (
+                        due
+                        and due < now
+                        and row["status"] in ("OPEN", "IN_PROGRESS", "ON_HOLD")
+                        and not row.get("_overdue")
+                    ):
+                        row["_overdue"] = True
+                        payload = {
+                            "workOrderId": row["id"],
+                            "orgId": org.id,
+                            "dueDate": due,
+                            "occurredAt": now,
+                        }
+                        events.append(("WORK_ORDER_OVERDUE", payload))
+            count += len(events)
+            if events:
+                deliver_events(self, org, events)
+        return count
+
     # -- ways to run it -------------------------------------------------------------
     def transport(self) -> EmulatorTransport:
         """An ``httpx.BaseTransport`` for ``MaintainX(transport=...)`` (no socket)."""
