@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import math
 import random
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -212,6 +214,10 @@ class Target:
         self._loop: LoopbackServer | None = None
         self._emu: Any = None
         self._srv: Any = None
+        self._proc: subprocess.Popen[str] | None = None
+        if kind == "emulator-process":
+            self._start_process(work_orders)
+            return
         if kind == "emulator":
             from maintainx_sdk.testing.emulator import Emulator
 
@@ -247,10 +253,37 @@ class Target:
             self.base_url = self._loop.base_url
             self.api_key = KEY
 
+    def _start_process(self, work_orders: int) -> None:
+        """The emulator CLI in its own process (no GIL shared with the client)."""
+        self.api_key = "bench-process-key"
+        code = "import sys; from maintainx_sdk.cli import main; sys.exit(main())"
+        args = [sys.executable, "-c", code, "emulator", "--port", "0", "--api-key", self.api_key]
+        args += ["--rate-limit", "off", "--org-rate-limit", "off"]
+        args += ["--work-orders", str(max(work_orders, 1))]
+        self._proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            if "listening on" in line:
+                self.base_url = line.rsplit(" ", 1)[-1].strip()
+                break
+        else:
+            raise RuntimeError("the emulator process did not start")
+        import httpx
+
+        body = httpx.get(
+            f"{self.base_url}/workorders",
+            params={"limit": 5},
+            headers={"Authorization": f"Bearer {self.api_key}"},
+        ).json()
+        self._ids = sorted(int(w["id"]) for w in body["workOrders"])
+
     def __enter__(self) -> Target:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(timeout=10)
         if self._srv is not None:
             self._srv.stop()
             self._emu.close()
@@ -285,6 +318,8 @@ class Target:
         return Counter(str(r.get("title")) for r in rows)
 
     def work_order_ids(self) -> list[int]:
+        if self._proc is not None:
+            return self._ids
         if self._loop is not None:
             return [1]
         return sorted(self._emu.org().table("workorders").rows)

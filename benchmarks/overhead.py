@@ -5,7 +5,8 @@ alternating blocks so drift hits both alike. The SDK runs everything: rate limit
 quota large enough never to pace), breaker, retry bookkeeping, cache checks, header feedback
 and error mapping.
 
-    python benchmarks/overhead.py                      # 2,000 GETs each, emulator
+    python benchmarks/overhead.py                      # 2,000 GETs each, emulator process
+    python benchmarks/overhead.py --server emulator    # emulator threads in this process
     python benchmarks/overhead.py --server loopback    # the bare loopback server
     python benchmarks/overhead.py --quick              # a few seconds
 """
@@ -36,7 +37,7 @@ def run(total: int, block: int, server: str = "loopback") -> dict[str, float]:
         headers = {"Authorization": f"Bearer {srv.api_key}", "Accept": "application/json"}
         raw = httpx.Client(base_url=srv.base_url, headers=headers, timeout=30)
         mx = MaintainX(api_key=srv.api_key, base_url=srv.base_url)
-        typed = server == "emulator"  # the bare loopback body is not a full work order
+        typed = server != "loopback"  # the bare loopback body is not a full work order
 
         def call_raw() -> None:
             r = raw.get(path)
@@ -84,11 +85,68 @@ def run(total: int, block: int, server: str = "loopback") -> dict[str, float]:
     return out
 
 
+def breakdown(rounds: int = 25, calls: int = 200) -> dict[str, float]:
+    """Client CPU per call with an in-process transport that answers at once (best of
+    ``rounds``): raw httpx, the bare client, + hardening, + the default observers."""
+    from maintainx_sdk import BreakerPolicy, CachePolicy, RateLimit
+    from maintainx_sdk._observer import NullObserver
+
+    headers = {
+        "x-rate-limit-limit": "100000",
+        "x-rate-limit-remaining": "99999",
+        "x-rate-limit-reset": "60",
+        "content-type": "application/json",
+    }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers=headers, content=b'{"workOrder":{"id":1}}')
+
+    def client(**kw: object) -> MaintainX:
+        transport = httpx.MockTransport(answer)
+        return MaintainX(api_key="k" * 20, base_url="http://x/v1", transport=transport, **kw)  # type: ignore[arg-type]
+
+    full = client()
+    hardened = client()
+    hardened.pipeline.observer = NullObserver()
+    bare = client(
+        rate_limit=RateLimit.disabled(),
+        breaker=BreakerPolicy.disabled(),
+        cache=CachePolicy.disabled(),
+    )
+    bare.pipeline.observer = NullObserver()
+    raw = httpx.Client(transport=httpx.MockTransport(answer), base_url="http://x/v1")
+    fns = {
+        "raw httpx": lambda: raw.get("/workorders/1").json(),
+        "bare client (no hardening, no observers)": lambda: bare.request("GET", "/x").json(),
+        "+ hardening (limiter, breaker, retry, cache)": lambda: hardened.request(
+            "GET", "/x"
+        ).json(),
+        "+ default observers (stats, OTel, logs)": lambda: full.request("GET", "/x").json(),
+    }
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - t0) / calls * 1e6)
+    return best
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="200 GETs each instead of 2,000")
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--server", choices=("emulator", "loopback"), default=default_server())
+    parser.add_argument(
+        "--server",
+        choices=("emulator-process", "emulator", "loopback"),
+        default="emulator-process" if default_server() == "emulator" else "loopback",
+        help="emulator-process (default): the emulator CLI in its own process, like a real "
+        "API; emulator: in this process (its threads share the GIL with the client)",
+    )
+    parser.add_argument(
+        "--breakdown", action="store_true", help="also time client CPU per layer, in-process"
+    )
     args = parser.parse_args(argv)
     total = 200 if args.quick else args.requests
     r = run(total, block=50 if args.quick else 100, server=args.server)
@@ -105,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
             f"ratio {r['typed_request_ratio']:.3f} per request, "
             f"{r['typed_block_ratio']:.3f} per block"
         )
+    if args.breakdown:
+        best = breakdown(rounds=5 if args.quick else 25)
+        base = best["raw httpx"]
+        print("client CPU per call, in-process transport (best of rounds):")
+        for name, us in best.items():
+            print(f"  {name:46} {us:7.1f} us  (+{us - base:5.1f})")
     return 0
 
 

@@ -289,6 +289,18 @@ class World:
         return self.client.request(method, path, json=payload)
 
 
+def _state(emu: Emulator) -> str:
+    """Everything the organization holds, as text (to prove a rejected write stored nothing)."""
+    import json
+
+    tables = emu.org().tables
+    return json.dumps(
+        {name: list(t.rows.values()) for name, t in sorted(tables.items())},
+        sort_keys=True,
+        default=str,
+    )
+
+
 def _validate(op: dict[str, Any], method: str, template: str, response: httpx.Response) -> None:
     documented, schema = response_schema(op, response.status_code)
     assert documented, (
@@ -356,10 +368,12 @@ def test_error_answers_match_the_spec(spec: dict[str, Any]) -> None:
             .get("schema", {})
         )
         if "400" in op["responses"] and body_spec.get("required") and method in ("POST", "PATCH"):
+            before = _state(world.emu)
             response = world.call(method, template, values, body={})
             assert response.status_code == 400, (
                 f"{method} {template}: {response.status_code} {response.text}"
             )
+            assert _state(world.emu) == before, f"{method} {template} changed state on a 400"
             _validate(op, method, template, response)
             checked[400] += 1
         if op.get("security") != []:
@@ -458,3 +472,18 @@ def test_webhook_payloads_match_the_spec(spec: dict[str, Any]) -> None:
         except jsonschema.ValidationError as exc:
             where = "/".join(str(p) for p in exc.absolute_path)
             pytest.fail(f"{delivery.event_type} at {where}: {exc.message}")
+
+
+def test_quota_answers_match_the_spec(spec: dict[str, Any]) -> None:
+    """The 429s the spec documents (meter readings) have its body shape."""
+    world = World()
+    meter = world.ids["meters"]
+    single = ("POST", "/meters/{meterId}/readings")
+    batch = ("POST", "/meterreadings")
+    for method, template, body, times in (
+        (*single, {"readingValue": 1}, 2),
+        (*batch, [{"meterId": meter, "value": 1}], 11),
+    ):
+        responses = [world.call(method, template, body=body) for _ in range(times)]
+        assert responses[-1].status_code == 429, (template, [r.status_code for r in responses])
+        _validate(spec["paths"][template][method.lower()], method, template, responses[-1])

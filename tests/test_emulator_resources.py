@@ -274,3 +274,44 @@ def test_external_data_round_trips_on_work_orders_and_users() -> None:
         assert [
             u["id"] for u in c.get("/users", params={"email": "A@b.example"}).json()["users"]
         ] == [uid]
+
+
+def test_meter_reading_quotas() -> None:
+    from ._emulator_helpers import FakeClock
+
+    clock = FakeClock()
+    emu = make_emulator(clock=clock)
+    with raw_client(emu) as c:
+        manual = c.post("/meters", json={"name": "Gauge", "unit": "bar"}).json()["id"]
+        sensor = c.post(
+            "/meters", json={"name": "Probe", "unit": "C", "measurementType": "AUTOMATED_SENSOR"}
+        ).json()["id"]
+        codes = [
+            c.post("/meterreadings", json=[{"meterId": manual, "value": i}]).status_code
+            for i in range(11)
+        ]
+        assert codes == [201] * 10 + [429]
+        assert (
+            "10 per 24 hours"
+            in c.post("/meterreadings", json=[{"meterId": manual, "value": 0}]).json()["error"]
+        )
+        assert (
+            len(emu.org().table("meters").rows[manual]["_readings"]) == 10
+        )  # the refused ones stored nothing
+        assert (
+            c.post("/meterreadings", json=[{"meterId": sensor, "value": 1}] * 3).status_code == 201
+        )
+        assert c.post(f"/meters/{sensor}/readings", json={"readingValue": 1}).status_code == 201
+        too_soon = c.post(f"/meters/{sensor}/readings", json={"readingValue": 2})
+        assert too_soon.status_code == 429 and "10 seconds" in too_soon.json()["error"]
+        clock.advance(10)
+        assert c.post(f"/meters/{sensor}/readings", json={"readingValue": 3}).status_code == 201
+        clock.advance(86400)
+        assert c.post("/meterreadings", json=[{"meterId": manual, "value": 1}]).status_code == 201
+    relaxed = make_emulator(meter_quotas=False)
+    with raw_client(relaxed) as c:
+        meter = c.post("/meters", json={"name": "G", "unit": "u"}).json()["id"]
+        assert {
+            c.post(f"/meters/{meter}/readings", json={"readingValue": i}).status_code
+            for i in range(12)
+        } == {201}

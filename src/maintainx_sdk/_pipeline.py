@@ -97,12 +97,16 @@ def parse_rate_limit(headers: Mapping[str, str], *, now: float | None = None) ->
 
     ``now`` is the wall-clock time (seconds since the epoch) for HTTP-date values.
     """
-    lower = {k.lower(): v for k, v in headers.items()}
+    lookup: Mapping[str, str] = (
+        headers  # already case-insensitive
+        if isinstance(headers, httpx.Headers)
+        else {k.lower(): v for k, v in headers.items()}
+    )
     return RateLimitInfo(
-        limit=_int_or_none(lower.get(C.RATE_LIMIT_LIMIT_HEADER)),
-        remaining=_int_or_none(lower.get(C.RATE_LIMIT_REMAINING_HEADER)),
-        reset=parse_reset(lower.get(C.RATE_LIMIT_RESET_HEADER), wall_now=now),
-        retry_after=parse_retry_after(lower.get("retry-after"), wall_now=now),
+        limit=_int_or_none(lookup.get(C.RATE_LIMIT_LIMIT_HEADER)),
+        remaining=_int_or_none(lookup.get(C.RATE_LIMIT_REMAINING_HEADER)),
+        reset=parse_reset(lookup.get(C.RATE_LIMIT_RESET_HEADER), wall_now=now),
+        retry_after=parse_retry_after(lookup.get("retry-after"), wall_now=now),
     )
 
 
@@ -313,6 +317,8 @@ class _Call:
         self.observation: CallObservation = _NULL_CALL
         self.attempt = 0
         self.retries: list[RetryRecord] = []
+        self.headers: dict[str, str] = {}
+        """The last response's headers."""
         cache = pipe.cache
         self.cache = cache if cache is not None and cache.policy.covers(request) else None
         self.cache_key = cache_key(request, self.organization) if self.cache is not None else None
@@ -431,7 +437,9 @@ class _Call:
             assert error is not None
             return Outcome.from_error(error), None, error
         wall = pipe.wall_clock()
-        info = parse_rate_limit(response.headers, now=wall)
+        headers = dict(response.headers)  # lower-case keys; httpx lookups are slow
+        self.headers = headers
+        info = parse_rate_limit(headers, now=wall)
         if info.limit is not None or info.remaining is not None:
             pipe.observer.rate_limit_observed(
                 limit=info.limit, remaining=info.remaining, reset=info.reset
@@ -447,7 +455,7 @@ class _Call:
         wait = None
         if response.status_code >= 400:
             wait = server_wait(
-                response.headers,
+                headers,
                 response.content,
                 status_code=response.status_code,
                 wall_now=wall,
@@ -485,7 +493,7 @@ class _Call:
                 method=self.request.method,
                 path=self.request.path,
                 status_code=response.status_code,
-                headers=dict(response.headers),
+                headers=self.headers,
                 attempts=self.attempt,
                 retries=tuple(self.retries),
                 elapsed=self.pipe.clock() - self.started,

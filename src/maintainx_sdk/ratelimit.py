@@ -21,7 +21,6 @@ import dataclasses
 import itertools
 import math
 import re
-import statistics
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -211,7 +210,7 @@ class _Window:
     """Our own count for a window we rolled into (reports may lower it, not raise it)."""
 
 
-_MAX_SAMPLES = 64
+_MAX_SAMPLES = 32
 
 
 @dataclass(slots=True)
@@ -244,8 +243,18 @@ class InMemoryRateLimitBackend:
         specs = tuple(scopes)
         with self._lock:
             slot = now
-            states = [self._scope(s.key) for s in specs]
-            for spec, scope in zip(specs, states, strict=True):
+            states: list[_Scope] = []
+            unguided: list[bool] = []
+            for spec in specs:
+                scope = self._scope(spec.key)
+                states.append(scope)
+                guided = self._guided(spec)
+                unguided.append(not guided)
+                if guided:
+                    continue  # the server's window governs (below)
+                if spec.probe > 0 and scope.seq + 1 > spec.probe:
+                    slot = max(slot, now + spec.probe_poll)  # wait for the first report
+                    continue
                 log = scope.log
                 # Keep the last `limit` entries whatever `now` says: callers read the clock
                 # before taking the lock, so a slightly older `now` may still arrive.
@@ -253,21 +262,20 @@ class InMemoryRateLimitBackend:
                 while len(log) - drop > spec.limit and log[drop][0] <= now - spec.period:
                     drop += 1
                 del log[:drop]
-                guided = self._guided(spec)
-                held = spec.probe > 0 and not guided and scope.seq + 1 > spec.probe
-                if not guided and not held and len(log) >= spec.limit:
+                if len(log) >= spec.limit:
                     # At or after the limit-th latest send + period: any window holding this
                     # send holds at most the limit-1 later ones besides it.
                     slot = max(slot, log[-spec.limit][0] + spec.period)
             seqs: list[int] = []
-            for spec, scope in zip(specs, states, strict=True):
+            for scope in states:
                 self._roll(scope, now)
                 scope.seq += 1
                 seqs.append(scope.seq)
-                slot = max(slot, _window_slot(scope.window, scope.seq), self._hold(spec, now))
+                slot = max(slot, _window_slot(scope.window, scope.seq))
             token = next(self._tokens)
-            for scope, seq in zip(states, seqs, strict=True):
-                bisect.insort(scope.log, (slot, token))
+            for scope, seq, log_it in zip(states, seqs, unguided, strict=True):
+                if log_it:  # guided scopes never read their log
+                    bisect.insort(scope.log, (slot, token))
                 if slot <= now:
                     scope.admitted = max(scope.admitted, seq)
             return Reservation(token, slot - now, specs, feedback, tuple(seqs))
@@ -312,11 +320,12 @@ class InMemoryRateLimitBackend:
                 end=now + reset,
                 allowed_seq=reservation.seqs[index] + max(remaining, 0),
                 limit=limit if limit and limit > 0 else (old.limit if old else spec.limit),
-                period=min(spec.period, max(scope.longest_reset, reset)),
+                period=min(spec.period, scope.longest_reset),
             )
-            jump = max(2, (3 * fresh.limit) // 4)  # more than ordering noise: a new window
-            if old is None or now >= old.end or fresh.allowed_seq > old.allowed_seq + jump:
-                # First report, or the server started a new window (Remaining jumped up).
+            if old is None or now >= old.end or fresh.end > old.end + max(1.0, old.period / 2):
+                # First report, or the server is in a later window than we thought. (The
+                # window's end tells windows apart; Remaining does not: with many requests
+                # in flight one report can look like a fresh window.)
                 fresh.samples.append(fresh.allowed_seq)
                 scope.window = fresh
             else:
@@ -335,8 +344,13 @@ class InMemoryRateLimitBackend:
                 samples.append(fresh.allowed_seq)
                 if len(samples) > _MAX_SAMPLES:
                     del samples[0]
-                estimate = int(statistics.median_high(samples))
-                old.allowed_seq = estimate if old.prior is None else min(old.prior, estimate)
+                if old.prior is None:
+                    old.allowed_seq = sorted(samples)[len(samples) // 2]  # the upper median
+                else:
+                    # Every report overstates the room by the requests it overtook, never
+                    # understates it: only when even the highest is below our own count has
+                    # someone else used the quota.
+                    old.allowed_seq = min(old.prior, max(samples))
                 old.end = min(old.end, fresh.end)
                 old.limit = fresh.limit
                 old.period = fresh.period
@@ -350,12 +364,11 @@ class InMemoryRateLimitBackend:
         guide = self._scopes.get(spec.guide or spec.key)
         return guide is not None and guide.window is not None
 
-    def _hold(self, spec: ScopeRequest, now: float, seq: int | None = None) -> float:
+    def _hold(self, spec: ScopeRequest, now: float, seq: int) -> float:
         """Before the server's first report, hold requests past the probe burst briefly."""
-        if spec.probe <= 0 or self._guided(spec):
+        if spec.probe <= 0 or seq <= spec.probe or self._guided(spec):
             return float("-inf")
-        position = self._scope(spec.key).seq if seq is None else seq
-        return now + spec.probe_poll if position > spec.probe else float("-inf")
+        return now + spec.probe_poll
 
     @staticmethod
     def _roll(scope: _Scope, now: float) -> None:
@@ -366,7 +379,8 @@ class InMemoryRateLimitBackend:
         if now >= w.end + w.period:
             scope.window = _Window(now + w.period, scope.seq + w.limit, w.limit, w.period, True)
             return
-        base = min(w.allowed_seq, scope.seq)
+        # Everything let go so far belonged to earlier windows.
+        base = min(scope.admitted, scope.seq)
         scope.window = _Window(w.end + w.period, base + w.limit, w.limit, w.period, True)
 
     def _move(self, reservation: Reservation, slot: float | None) -> None:
@@ -402,6 +416,7 @@ class RateLimiter:
         self.policy = policy
         self.backend: RateLimitBackend = backend or InMemoryRateLimitBackend()
         self._announced: dict[str, int] = {}
+        self._specs: dict[str, ScopeRequest] = {}
         self._silent: set[str] = set()
         """Feedback scopes whose responses carry no X-Rate-Limit headers."""
 
@@ -429,13 +444,18 @@ class RateLimiter:
         return tuple(scopes), feedback
 
     def _scope(self, key: str, quota: Quota, guide: str | None = None) -> ScopeRequest:
+        limit = self._announced.get(key, quota.limit)
+        cached = self._specs.get(key)
+        if cached is not None and cached.limit == limit and cached.guide == guide:
+            return cached
         policy = self.policy
         # The probe hold replaces static pacing until the server reports; when pacing by
         # the static quotas regardless of headers, the log alone governs.
         use_probe = policy.follow_headers and not policy.pace_without_headers
         probe = policy.probe_burst if use_probe else 0
-        limit = self._announced.get(key, quota.limit)
-        return ScopeRequest(key, limit, quota.period, guide, probe, policy.probe_poll)
+        spec = ScopeRequest(key, limit, quota.period, guide, probe, policy.probe_poll)
+        self._specs[key] = spec
+        return spec
 
     def acquire(self, request: ApiRequest, organization: str | None, now: float) -> Reservation:
         """Reserve the earliest allowed send time for ``request``; never blocks."""

@@ -41,14 +41,15 @@ local function put_win(k, w, ttl)
              'period', num(w.p), 'est', w.est and '1' or '0', 'prior', tostring(w.prior or -1))
   redis.call('PEXPIRE', k, ttl)
 end
-local function roll(wk, sk, seq, now, ttl)
+local function roll(wk, sk, meta, seq, now, ttl)
   local w = get_win(wk)
   if (not w) or now < w.e then return w end
   local nw
   if now >= w.e + w.p then
     nw = {e=now + w.p, a=seq + w.l, l=w.l, p=w.p, est=true}
   else
-    nw = {e=w.e + w.p, a=math.min(w.a, seq) + w.l, l=w.l, p=w.p, est=true}
+    local adm = tonumber(redis.call('HGET', meta, 'adm') or '0')
+    nw = {e=w.e + w.p, a=math.min(adm, seq) + w.l, l=w.l, p=w.p, est=true}
   end
   put_win(wk, nw, ttl)
   redis.call('DEL', sk)
@@ -106,7 +107,7 @@ local out = {'', ''}
 for i = 0, n - 1 do
   local seqk = KEYS[i * 6 + 2]
   local cur = tonumber(redis.call('GET', seqk) or '0')
-  local w = roll(KEYS[i * 6 + 3], KEYS[i * 6 + 4], cur, now, ttl)
+  local w = roll(KEYS[i * 6 + 3], KEYS[i * 6 + 4], KEYS[i * 6 + 6], cur, now, ttl)
   local seq = redis.call('INCR', seqk)
   redis.call('PEXPIRE', seqk, ttl)
   out[#out + 1] = tostring(seq)
@@ -118,8 +119,10 @@ end
 local token = redis.call('INCR', KEYS[n * 6 + 1])
 redis.call('PEXPIRE', KEYS[n * 6 + 1], ttl)
 for i = 0, n - 1 do
-  redis.call('ZADD', KEYS[i * 6 + 1], num(slot), tostring(token))
-  redis.call('PEXPIRE', KEYS[i * 6 + 1], ttl)
+  if redis.call('EXISTS', KEYS[i * 6 + 5]) == 0 then  -- guided scopes never read their log
+    redis.call('ZADD', KEYS[i * 6 + 1], num(slot), tostring(token))
+    redis.call('PEXPIRE', KEYS[i * 6 + 1], ttl)
+  end
   if slot <= now then admit(KEYS[i * 6 + 6], tonumber(out[3 + i]), ttl) end
 end
 out[1] = num(slot - now)
@@ -140,7 +143,7 @@ local now = now_s()
 local slot = now
 for i = 0, n - 1 do
   local cur = tonumber(redis.call('GET', KEYS[i * 6 + 2]) or '0')
-  local w = roll(KEYS[i * 6 + 3], KEYS[i * 6 + 4], cur, now, ttl)
+  local w = roll(KEYS[i * 6 + 3], KEYS[i * 6 + 4], KEYS[i * 6 + 6], cur, now, ttl)
   local seq = tonumber(ARGV[4 + i * 3])
   local ws = window_slot(w, seq)
   if ws > slot then slot = ws end
@@ -180,7 +183,7 @@ if limit > 0 then lim = limit elseif old then lim = old.l end
 local fresh = {e=now + reset, a=seq + math.max(remaining, 0), l=lim,
                p=math.min(spec_period, math.max(lr, reset)), est=false, prior=-1}
 local w
-if (not old) or now >= old.e or fresh.a > old.a + math.max(2, math.floor(3 * lim / 4)) then
+if (not old) or now >= old.e or fresh.e > old.e + math.max(1.0, old.p / 2) then
   w = fresh
   redis.call('DEL', KEYS[2])
 else
@@ -203,8 +206,11 @@ if w ~= fresh then
   local vals = {}
   for _, x in ipairs(xs) do vals[#vals + 1] = tonumber(x) end
   table.sort(vals)
-  local estimate = vals[math.floor(#vals / 2) + 1]
-  if w.prior and w.prior >= 0 then w.a = math.min(w.prior, estimate) else w.a = estimate end
+  if w.prior and w.prior >= 0 then
+    w.a = math.min(w.prior, vals[#vals])
+  else
+    w.a = vals[math.floor(#vals / 2) + 1]
+  end
 end
 if remaining <= 0 then
   local adm = tonumber(redis.call('HGET', KEYS[3], 'adm') or '0')

@@ -13,6 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._ratelimit import Quota as Quota
     from .emulator import Emulator as Emulator
     from .emulator import Outcome as Outcome
     from .emulator import Token as Token
@@ -32,6 +33,7 @@ _EXPORTS = {
     "Fault": "faults",
     "FaultPlan": "faults",
     "parse_fault_spec": "faults",
+    "Quota": "_ratelimit",
     "EmulatorServer": "server",
     "EmulatorTransport": "transports",
     "AsyncEmulatorTransport": "transports",

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._http import Ctx, Reply
+from ._http import ApiReject, Ctx, Reply
 from ._paging import offset_page, page_body, parse_limit, sorted_rows
+from ._ratelimit import Quota
 from ._resources import project, require
 from ._router import Route
 from ._store import Row, normalize_datetime
@@ -144,6 +145,30 @@ def delete_contact(ctx: Ctx) -> Reply:
 
 
 # -- meter readings -------------------------------------------------------------------------------
+#: The spec's reading quotas: manual meters 10 reading requests per 24 h (a batch counts once),
+#: the deprecated single-reading endpoint 1 per 10 s, automated batches 100 per 60 s.
+MANUAL_QUOTA = Quota(10, 86400.0)
+SINGLE_QUOTA = Quota(1, 10.0)
+BATCH_QUOTA = Quota(100, 60.0)
+
+
+def _spend(ctx: Ctx, key: tuple[str, int], quota: Quota, message: str) -> None:
+    if ctx.emu.meter_quotas and not ctx.emu.limiter.take(key, quota):
+        raise ApiReject(429, {"error": message})
+
+
+def _spend_manual(ctx: Ctx, meters: list[Row]) -> None:
+    for meter in meters:
+        if meter["measurementType"] == "MANUAL":
+            _spend(
+                ctx,
+                ("meter-manual", meter["id"]),
+                MANUAL_QUOTA,
+                "Manual meter reading limit reached (10 per 24 hours). Use an IoT meter for "
+                "automated readings, or contact support@getmaintainx.com.",
+            )
+
+
 def _reading_date(ctx: Ctx, value: Any, path: str) -> str | None:
     if value is None:
         return None
@@ -174,11 +199,23 @@ def batch_readings(ctx: Ctx) -> Reply:
     for item in body:
         if meters.get(int(item["meterId"])) is None:
             raise ctx.not_found("meter")
+    dates = [
+        _reading_date(ctx, item.get("readingDate"), f"[{i}].readingDate")
+        for i, item in enumerate(body)
+    ]
+    _spend(
+        ctx,
+        ("meter-batch", ctx.user_id),
+        BATCH_QUOTA,
+        "Too many meter reading requests. Please retry in 60 seconds.",
+    )
+    _spend_manual(
+        ctx, [meters.rows[m] for m in dict.fromkeys(int(item["meterId"]) for item in body)]
+    )
     now = ctx.emu.now()
     out = []
-    for i, item in enumerate(body):
+    for item, date in zip(body, dates, strict=True):
         reading = {"meterId": item["meterId"], "value": item["value"], "createdAt": now}
-        date = _reading_date(ctx, item.get("readingDate"), f"[{i}].readingDate")
         if date:
             reading["readingDate"] = date
         meters.rows[int(item["meterId"])]["_readings"].append(
@@ -198,13 +235,16 @@ def single_reading(ctx: Ctx) -> Reply:
     errors = validate_body(body, {"readingValue": "num", "readingDate": "str"}, ("readingValue",))
     if errors:
         raise ctx.bad_many(errors)
+    date = _reading_date(ctx, body.get("readingDate"), "readingDate")
+    message = "Too many requests for this meter. Please retry in 10 seconds."
+    _spend(ctx, ("meter-single", meter["id"]), SINGLE_QUOTA, message)
+    _spend_manual(ctx, [meter])
     now = ctx.emu.now()
     reading: dict[str, Any] = {
         "id": str(ctx.emu.next_id()),
         "readingValue": body["readingValue"],
         "createdAt": now,
     }
-    date = _reading_date(ctx, body.get("readingDate"), "readingDate")
     if date:
         reading["readingDate"] = date
     meter["_readings"].append(

@@ -73,6 +73,14 @@ class RateLimiter:
             window = self._windows[key] = _Window(now)
         return window
 
+    def take(self, key: tuple[str, int], quota: Quota) -> bool:
+        """Count one use of an endpoint-specific quota (meter readings); False when spent."""
+        window = self._window(key, quota, self.clock())
+        if window.count >= quota.limit:
+            return False
+        window.count += 1
+        return True
+
     def check(self, user_id: int, org_id: int) -> Decision | None:
         """Count one request; the decision of the tighter window (None = unlimited)."""
         now = self.clock()

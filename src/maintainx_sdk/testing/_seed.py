@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._store import iso
-from ._work_orders import SCALAR_DEFAULTS
+from ._wo_model import SCALAR_DEFAULTS
 
 if TYPE_CHECKING:
     from ._store import OrgState

@@ -17,7 +17,10 @@ from .emulator import Emulator
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the tour; returns the process exit code."""
-    parser = argparse.ArgumentParser(prog="maintainx-sdk demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="maintainx-sdk demo",
+        description="A guided tour of the SDK against the bundled emulator (nothing leaves this machine).",
+    )
     parser.add_argument(
         "--seed", type=int, default=1, help="seed of the generated data (default 1)"
     )

@@ -101,6 +101,8 @@ class Emulator:
         max_hang: cap, in seconds, on how long a ``hang`` fault holds a request.
         keep_log: record every request in ``counters.log`` (method, path, route, status,
             fault) for assertions.
+        meter_quotas: enforce the spec's meter-reading quotas (10 requests / 24 h per manual
+            meter, 1 / 10 s on the deprecated single-reading endpoint, 100 / 60 s batches).
     """
 
     def __init__(
@@ -121,6 +123,7 @@ class Emulator:
         webhook_timestamp_unit: Literal["s", "ms"] = "s",
         max_hang: float | None = None,
         keep_log: bool = False,
+        meter_quotas: bool = True,
     ) -> None:
         self.clock = clock
         self.seed = seed
@@ -131,6 +134,7 @@ class Emulator:
         self.default_org_id = org_id
         self.api_key = api_key
         self.max_hang = max_hang
+        self.meter_quotas = meter_quotas
         self.keep_log = keep_log
         self.counters = _Counters()
         #: Unexpected exceptions raised by handlers (answered as 500); tests can assert it stays empty.

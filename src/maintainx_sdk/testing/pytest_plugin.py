@@ -4,7 +4,7 @@ Registered through the ``pytest11`` entry point, so installing the package makes
 fixtures available in any test suite:
 
 * ``maintainx_emulator`` — a fresh in-process :class:`~maintainx_sdk.testing.Emulator`
-  (seed 1, 20 work orders, no rate limits, synchronous webhook delivery);
+  (seed 1, 20 work orders, no rate limits or meter quotas, synchronous webhook delivery);
 * ``maintainx_server`` — that emulator served on a loopback port (``.base_url``, ``.api_key``);
 * ``maintainx_client`` / ``async_maintainx_client`` — SDK clients wired to the in-process
   emulator.
@@ -31,7 +31,12 @@ def maintainx_emulator() -> Iterator[Emulator]:
     from .emulator import Emulator
 
     emulator = Emulator(
-        seed=1, work_orders=20, rate_limit=None, org_rate_limit=None, webhook_mode="sync"
+        seed=1,
+        work_orders=20,
+        rate_limit=None,
+        org_rate_limit=None,
+        meter_quotas=False,
+        webhook_mode="sync",
     )
     try:
         yield emulator

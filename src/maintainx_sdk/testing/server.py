@@ -48,6 +48,7 @@ class _Handler(socketserver.StreamRequestHandler):
     e-mail parser; see docs/benchmarks-emulator.md.)"""
 
     disable_nagle_algorithm = True
+    timeout = 300  # seconds an idle keep-alive connection may hold its thread
     server: _Server
 
     def handle(self) -> None:
@@ -278,6 +279,7 @@ def cli_main(argv: Sequence[str] | None = None) -> int:
             faults=args.faults or None,
             rate_limit=quota(args.rate_limit),
             org_rate_limit=quota(args.org_rate_limit),
+            meter_quotas=not args.no_meter_quotas,
         )
     except ValueError as exc:
         print(f"maintainx-sdk emulator: {exc}", file=sys.stderr)

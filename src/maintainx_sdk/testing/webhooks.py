@@ -10,6 +10,7 @@ from __future__ import annotations
 import queue
 import random
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -50,7 +51,8 @@ class DeliveryResult:
 class _Stats:
     queued: int = 0
     dropped: int = 0
-    results: list[DeliveryResult] = field(default_factory=list)
+    #: The most recent delivery outcomes (bounded, so a long-running server does not grow).
+    results: deque[DeliveryResult] = field(default_factory=lambda: deque(maxlen=1000))
 
 
 class WebhookDispatcher:
