@@ -148,6 +148,7 @@ def test_cli_prints_url_and_key_and_stops_on_sigint() -> None:
         "k-123",
         "--work-orders",
         "3",
+        "--no-meter-quotas",
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:

@@ -261,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="500/60",
         help="per-organization quota N/SECONDS (default 500/60; 'off')",
     )
+    parser.add_argument(
+        "--no-meter-quotas", action="store_true", help="do not enforce the meter-reading quotas"
+    )
     return parser
 
 
