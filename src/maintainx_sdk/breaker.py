@@ -50,10 +50,10 @@ class BreakerPolicy:
 
 
 def is_breaker_failure(status_code: int | None, error: BaseException | None) -> bool:
-    """5xx, timeouts and connection errors count; 4xx, 429 and pool exhaustion never do."""
+    """5xx, timeouts and connection errors count; 4xx, 429 and local errors never do."""
     if status_code is not None:
         return status_code >= 500
-    if isinstance(error, httpx.PoolTimeout):
+    if isinstance(error, httpx.PoolTimeout | httpx.LocalProtocolError | httpx.UnsupportedProtocol):
         return False
     return isinstance(error, httpx.TransportError | TimeoutError | OSError)
 
