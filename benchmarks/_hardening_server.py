@@ -254,13 +254,22 @@ class Target:
             self.api_key = KEY
 
     def _start_process(self, work_orders: int) -> None:
-        """The emulator CLI in its own process (no GIL shared with the client)."""
+        """The emulator in its own process (no GIL shared with the client)."""
         self.api_key = "bench-process-key"
-        code = "import sys; from maintainx_sdk.cli import main; sys.exit(main())"
-        args = [sys.executable, "-c", code, "emulator", "--port", "0", "--api-key", self.api_key]
-        args += ["--rate-limit", "off", "--org-rate-limit", "off"]
-        args += ["--work-orders", str(max(work_orders, 1))]
-        self._proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+        code = (
+            "import sys\n"
+            "from maintainx_sdk.testing.emulator import Emulator\n"
+            f"emu = Emulator(api_key={self.api_key!r}, work_orders={max(work_orders, 1)}, "
+            "rate_limit=None, org_rate_limit=None)\n"
+            "srv = emu.serve()\n"
+            "print('listening on', srv.base_url, flush=True)\n"
+            "sys.stdin.read()\n"  # until the parent closes our stdin
+            "srv.stop()\n"
+        )
+        args = [sys.executable, "-c", code]
+        self._proc = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         assert self._proc.stdout is not None
         for line in self._proc.stdout:
             if "listening on" in line:
@@ -282,8 +291,13 @@ class Target:
 
     def __exit__(self, *exc: object) -> None:
         if self._proc is not None:
-            self._proc.terminate()
-            self._proc.wait(timeout=10)
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.terminate()
+                self._proc.wait(timeout=10)
         if self._srv is not None:
             self._srv.stop()
             self._emu.close()

@@ -236,3 +236,18 @@ def test_derive_key_takes_what_a_create_takes() -> None:
     )
     with pytest.raises(ValidationError, match="not plain JSON"):
         derive_key(op, {"x": object()})
+
+
+def test_header_values_httpx_would_refuse_on_the_wire_fail_before_sending() -> None:
+    rec = Recorder(default=(200, {"workOrder": WO}))
+    with MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(rec)) as mx:
+        for bad in ({"X-Trace": "abc\nsecret-value"}, {"X-Trace": "café"}, {"Bad Name": "v"}):
+            with pytest.raises(ConfigurationError) as info:
+                mx.with_options(headers=bad)
+            assert "secret-value" not in str(info.value)
+            with pytest.raises(ValidationError):
+                mx.request("GET", "/workorders/42", headers=bad)
+        with pytest.raises(ConfigurationError, match="default_headers"):
+            MaintainX(api_key=TEST_KEY, default_headers={"X-A": "1\r\n2"})
+        mx.with_options(headers={"X-Request-Source": "nightly\tjob"}).work_orders.get(42)
+    assert len(rec.requests) == 1 and rec.last.headers["X-Request-Source"] == "nightly\tjob"

@@ -449,6 +449,8 @@ def test_webhook_payloads_match_the_spec(spec: dict[str, Any]) -> None:
             "/workorders", json={"title": "from request", "workRequestId": request}
         ).json()["id"]
         c.patch(f"/workorders/{from_request}/status", json={"status": "DONE"})
+        c.post("/workorders", json={"title": "late", "dueDate": "2020-01-01T00:00:00Z"})
+        assert emu.fire_overdue() >= 1
         sub = c.post(
             "/subscriptions", json={"type": "NEW_ASSET", "url": "https://h.example/x"}
         ).json()["id"]
@@ -460,6 +462,7 @@ def test_webhook_payloads_match_the_spec(spec: dict[str, Any]) -> None:
         "NEW_ASSET", "NEW_LOCATION", "NEW_VENDOR", "NEW_WORK_REQUEST", "NEW_PURCHASE_ORDER",
         "PURCHASE_ORDER_CHANGE", "PURCHASE_ORDER_STATUS_CHANGE", "WEBHOOK_CREATED", "WEBHOOK_ARCHIVED",
         "NEW_CATEGORY_ON_WORK_ORDER", "ASSET_STATUS_CHANGE", "WORK_REQUEST_STATUS_CHANGE",
+        "WORK_ORDER_OVERDUE",
     }  # fmt: skip
     for delivery in deliveries:
         schema = to_json_schema(

@@ -108,6 +108,15 @@ def test_multi_org_token_needs_the_header_and_orgs_are_isolated() -> None:
         assert single.get("/workorders", headers={"x-organization-id": "2"}).status_code == 400
 
 
+def test_a_multi_org_token_discovers_its_orgs_without_a_header() -> None:
+    emu = make_emulator()
+    emu.add_token("multi", org_ids=(1, 2))
+    with raw_client(emu, "multi") as c:
+        listed = c.get("/organizations")
+        assert listed.status_code == 200
+        assert [o["id"] for o in listed.json()["organizations"]] == [1, 2]
+
+
 def test_x_organization_ids_reads_several_orgs_on_the_five_lists() -> None:
     emu = make_emulator()
     emu.add_token("multi", org_ids=(1, 2))

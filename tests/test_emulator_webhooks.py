@@ -256,3 +256,23 @@ def test_work_request_categories_and_asset_status_events() -> None:
         events[5][1]["oldStatus"]["status"] == "ONLINE"
         and events[5][1]["newStatus"]["status"] == "OFFLINE"
     )
+
+
+def test_overdue_work_orders_fire_once_when_the_clock_passes_their_due_date() -> None:
+    deliveries: list[Delivery] = []
+    clock = FakeClock()
+    emu = make_emulator(webhook_sink=deliveries.append, clock=clock)
+    _subscribe(emu, "WORK_ORDER_OVERDUE", "https://h.example/x")
+    with raw_client(emu) as c:
+        due = emu.now()
+        late = c.post("/workorders", json={"title": "late", "dueDate": due}).json()["id"]
+        done = c.post("/workorders", json={"title": "done", "dueDate": due}).json()["id"]
+        c.post("/workorders", json={"title": "no due date"})
+        c.patch(f"/workorders/{done}/status", json={"status": "DONE"})
+    assert emu.fire_overdue() == 0  # not yet past
+    clock.advance(60)
+    assert emu.fire_overdue() == 1
+    assert emu.fire_overdue() == 0  # once per work order
+    payload = deliveries[0].json()
+    assert deliveries[0].event_type == "WORK_ORDER_OVERDUE"
+    assert payload["workOrderId"] == late and payload["dueDate"].startswith(due[:19])

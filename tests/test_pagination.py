@@ -278,3 +278,26 @@ def test_with_options_copies_the_pager() -> None:
     assert len(list(bounded)) == 3 and len(list(pager)) == 10
     repeated = _pager(_offset_fake(), query={"sort": "-id"}).with_options(dedupe=False)
     assert repeated._walk_args["dedupe"] is False
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b'{"workOrders": {"id": 1}}',
+        b'{"workOrders": [{"id": "x"}], "nextCursor": null}',
+    ],
+)
+def test_a_malformed_page_raises_the_sdks_response_error(body: bytes) -> None:
+    import httpx
+
+    from maintainx_sdk import APIError, APIResponseValidationError, MaintainX
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    mx = MaintainX(api_key="k-123456789", transport=httpx.MockTransport(handler))
+    with mx, pytest.raises(APIResponseValidationError) as info:
+        list(mx.work_orders.list())
+    assert isinstance(info.value, APIError)
+    assert info.value.status_code == 200 and info.value.path == "/workorders"

@@ -368,3 +368,27 @@ def test_not_found_not_retried_async_either() -> None:
     with pytest.raises(NotFoundError):
         asyncio.run(drive_async(pipe, get(), script, clock))
     assert len(script.requests) == 1
+
+
+def test_a_local_protocol_error_is_neither_retried_nor_a_breaker_failure() -> None:
+    import httpx
+
+    from maintainx_sdk import APIConnectionError, MaintainX
+
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        raise httpx.LocalProtocolError("Illegal header value b'bad\\n'")
+
+    mx = MaintainX(api_key="k-123456789", transport=httpx.MockTransport(handler))
+    with mx, pytest.raises(APIConnectionError) as info:
+        mx.request("GET", "/users")
+    assert calls == 1
+    assert info.value.attempts == 1
+    assert "could not be sent" in str(info.value)
+    assert "bad" not in str(info.value)
+    from maintainx_sdk.breaker import is_breaker_failure
+
+    assert not is_breaker_failure(None, httpx.LocalProtocolError("x"))

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from maintainx_sdk import Secret
 from maintainx_sdk._signing import compute_signature, signature_header
 from maintainx_sdk.errors import (
+    ConfigurationError,
     MaintainXError,
     MalformedSignatureHeaderError,
     MissingSignatureHeaderError,
@@ -161,6 +162,9 @@ def test_any_body_verifies_and_any_single_byte_change_is_caught(body: bytes, fli
 
 def test_secret_rotation_and_required_secret() -> None:
     verify(headers(), BODY, URL, ["new-secret", SECRET], now=NOW)
-    with pytest.raises(ValueError, match="secret is required"):
-        verify(headers(), BODY, URL, "", now=NOW)
+    for missing in ("", "  ", None, [], [SECRET, ""], b"bytes"):
+        with pytest.raises(ConfigurationError, match="secret is required"):
+            verify(headers(), BODY, URL, missing, now=NOW)  # type: ignore[arg-type]
+    # A secret read from a file keeps its trailing newline; it still verifies.
+    verify(headers(), BODY, URL, SECRET + "\n", now=NOW)
     assert issubclass(WebhookVerificationError, MaintainXError)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
-from ._config import ClientConfig, PoolLimits, Timeouts, resolve_config
+from ._config import ClientConfig, PoolLimits, Timeouts, check_headers, resolve_config
 from ._observer import FanOutObserver, Observer
 from ._pipeline import CallOptions, Pipeline, run_async, run_sync
 from ._request import ApiRequest, encode_query
@@ -26,7 +26,7 @@ from ._transport import async_pool_transport, sync_pool_transport
 from ._version import __version__
 from .breaker import BreakerPolicy
 from .cache import CachePolicy
-from .errors import ConfigurationError, EventLoopMismatchError, MaintainXError
+from .errors import ConfigurationError, EventLoopMismatchError, MaintainXError, ValidationError
 from .ratelimit import RateLimit, RateLimiter
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
 from .retry import RetryPolicy
@@ -154,7 +154,7 @@ class _ClientCore:
                 total=float(timeout), connect=min(base.connect, float(timeout)), pool=base.pool
             )
         merged = dict(self._options.headers)
-        merged.update(headers or {})
+        merged.update(check_headers(headers, "with_options(headers=...)"))
         policy = retry or self._options.retry
         if max_retries is not None:
             if max_retries < 0:
@@ -187,7 +187,7 @@ class _ClientCore:
             method=method.upper(),
             path=path,
             params=encode_query(dict(params or {})),
-            headers=dict(headers or {}),
+            headers=check_headers(headers, f"{method.upper()} {path}", ValidationError),
             json=json,
             content=content,
             operation="request",

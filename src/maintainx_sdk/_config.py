@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ import httpx
 
 from . import _constants as C
 from ._secret import Secret
-from .errors import ConfigurationError
+from .errors import ConfigurationError, MaintainXError
 
 KeySource = Literal["argument", "env", "file"]
 
@@ -150,6 +151,33 @@ def _find_api_key(api_key: str | Secret | None, env: Mapping[str, str]) -> tuple
     )
 
 
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+
+
+def check_headers(
+    headers: Mapping[str, str] | None,
+    where: str,
+    error: type[MaintainXError] = ConfigurationError,
+) -> dict[str, str]:
+    """Header names must be HTTP tokens and values one line of ASCII; else ``error``.
+
+    Caught here because httpx would fail on the wire, after retries, with the value in its
+    message. The value is never quoted (it may be a credential).
+    """
+    out: dict[str, str] = {}
+    for name, value in (headers or {}).items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise error(f"{where}: {name!r} is not a valid HTTP header name")
+        if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value):
+            raise error(
+                f"{where}: the value of header {name!r} must be a one-line ASCII string "
+                "(no line breaks, control or non-ASCII characters)"
+            )
+        out[name] = value
+    return out
+
+
 def resolve_config(
     *,
     api_key: str | Secret | None = None,
@@ -190,5 +218,5 @@ def resolve_config(
         organization_id=org,
         timeouts=timeouts,
         pool=pool or PoolLimits(),
-        default_headers=dict(default_headers or {}),
+        default_headers=check_headers(default_headers, "default_headers"),
     )

@@ -203,6 +203,12 @@ def transport_error(
             f"or lower concurrency{suffix}",
             **kw,
         )
+    if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+        return APIConnectionError(
+            f"{where}: the request could not be sent ({type(exc).__name__}): a header, the URL "
+            f"or the base URL holds something HTTP does not allow; fix it and call again{suffix}",
+            **kw,
+        )
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return APITimeoutError(f"{where}: timed out ({type(exc).__name__}){suffix}", **kw)
     return APIConnectionError(f"{where}: connection failed ({type(exc).__name__}){suffix}", **kw)

@@ -50,10 +50,10 @@ class BreakerPolicy:
 
 
 def is_breaker_failure(status_code: int | None, error: BaseException | None) -> bool:
-    """5xx, timeouts and connection errors count; 4xx, 429 and pool exhaustion never do."""
+    """5xx, timeouts and connection errors count; 4xx, 429 and local errors never do."""
     if status_code is not None:
         return status_code >= 500
-    if isinstance(error, httpx.PoolTimeout):
+    if isinstance(error, httpx.PoolTimeout | httpx.LocalProtocolError | httpx.UnsupportedProtocol):
         return False
     return isinstance(error, httpx.TransportError | TimeoutError | OSError)
 
@@ -119,6 +119,9 @@ class Breaker:
         )
         self._probe_in_flight = False
         self._lock = threading.Lock()
+        self._healthy = True
+        """Closed with no failure counted: the fast path skips pybreaker entirely. (A stale
+        read under a race admits one more attempt; every state change takes the lock.)"""
 
     @property
     def state(self) -> BreakerState:
@@ -139,12 +142,16 @@ class Breaker:
 
     def check(self, where: str) -> None:
         """Fail fast while open and the reset timeout has not passed (changes nothing)."""
+        if self._healthy:
+            return
         wait = self.retry_after()
         if wait > 0:
             raise self._open_error(where, wait)
 
     def before_send(self, where: str) -> bool:
         """Admit an attempt or raise :class:`CircuitOpenError`. True when it is the probe."""
+        if self._healthy:
+            return False
         with self._lock:
             state = self.state
             if state == "open":
@@ -162,16 +169,20 @@ class Breaker:
 
     def record(self, *, failure: bool, probe: bool) -> None:
         """Report how an admitted attempt went."""
+        if self._healthy and not failure and not probe:
+            return  # closed with no failures counted: nothing to change
         with self._lock:
             if probe:
                 self._probe_in_flight = False
             state = self._cb.state
             if not failure:
                 state._handle_success()
-                return
-            # pybreaker re-raises when the failure trips the breaker; the trip is what we want.
-            with contextlib.suppress(_Failure, pybreaker.CircuitBreakerError):
-                state._handle_error(_Failure(), reraise=False)
+            else:
+                self._healthy = False
+                # pybreaker re-raises when the failure trips the breaker; that is the point.
+                with contextlib.suppress(_Failure, pybreaker.CircuitBreakerError):
+                    state._handle_error(_Failure(), reraise=False)
+            self._healthy = self._cb.current_state == "closed" and self._cb.fail_counter == 0
 
     def release(self, probe: bool) -> None:
         """An admitted attempt ended without an answer (cancelled): free the probe slot."""

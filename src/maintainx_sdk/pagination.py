@@ -28,15 +28,16 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
+import pydantic
 from pydantic import BaseModel, TypeAdapter
 
 from ._constants import MAX_PAGE_SIZE
 from ._models import APIModel
-from ._operation import Operation, build_request
+from ._operation import Operation, build_request, response_validation_error
 from ._request import ApiRequest
 from ._response import ApiResponse, ResponseMeta
 from ._timestamps import format_timestamp, parse_timestamp
-from .errors import CursorNotAdvancingError, ValidationError
+from .errors import APIResponseValidationError, CursorNotAdvancingError, ValidationError
 
 if TYPE_CHECKING:
     from ._client import AsyncMaintainX, MaintainX
@@ -196,13 +197,23 @@ class PageWalk(Generic[T]):
 
     def accept(self, response: ApiResponse) -> Page[T]:
         """Turn the response to :meth:`next_request` into a page and move the walk on."""
-        data = response.json()
         key = self.op.items_key
         assert key is not None
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
         if not isinstance(data, Mapping) or not isinstance(data.get(key), list):
-            raise ValidationError(
-                f"{self.op.name}: the response has no {key!r} list",
+            meta = response.meta
+            raise APIResponseValidationError(
+                f"{meta.method} {meta.path} -> {meta.status_code}: {self.op.name}: the response "
+                f"is not a page (no {key!r} list)",
+                status_code=meta.status_code,
                 errors=[{"field": key, "message": "expected a list of items"}],
+                method=meta.method,
+                path=meta.path,
+                attempts=meta.attempts,
+                retries=meta.retries,
             )
         raw_items: list[Any] = data[key]
         next_cursor = data.get("nextCursor") or None
@@ -341,7 +352,10 @@ class PageWalk(Generic[T]):
         model = self.op.item_model
         if model is None:
             return raw_items
-        items: list[Any] = _items_adapter(model).validate_python(raw_items)
+        try:
+            items: list[Any] = _items_adapter(model).validate_python(raw_items)
+        except pydantic.ValidationError as exc:
+            raise response_validation_error(self.op.name, exc, meta) from None
         if issubclass(model, APIModel):
             for item in items:
                 item._meta = meta

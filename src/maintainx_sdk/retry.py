@@ -148,7 +148,21 @@ def classify_error(exc: BaseException) -> Delivery:
     """
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return "not_sent"
+    if is_local_error(exc):
+        return "not_sent"
     return "maybe_sent"
+
+
+def is_local_error(exc: BaseException) -> bool:
+    """The request could not be put on the wire as it is (a header or URL HTTP refuses).
+
+    Such an attempt never reaches the server, and repeating it cannot succeed.
+    """
+    return isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol)
+
+
+#: ``Outcome.error`` names of local errors (see :func:`is_local_error`).
+LOCAL_ERRORS = frozenset({"LocalProtocolError", "UnsupportedProtocol"})
 
 
 def decide(
@@ -170,6 +184,10 @@ def decide(
         return RetryDecision(False, reason=f"{status} is not retryable")
     if outcome.error == "PoolTimeout":
         return RetryDecision(False, reason="pool exhausted (local; retrying would not help)")
+    if outcome.error in LOCAL_ERRORS:
+        return RetryDecision(
+            False, reason=f"{outcome.error}: the request cannot be sent as it is (not retried)"
+        )
     label = str(status) if status is not None else (outcome.error or "error")
     if outcome.delivery == "maybe_sent" and not retry_safe:
         return RetryDecision(

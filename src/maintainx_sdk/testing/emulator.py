@@ -413,6 +413,10 @@ class Emulator:
                 raise reject("x-organization-id must be one organization id.")
             wanted = one
         elif len(token.org_ids) > 1:
+            if template == "/organizations":
+                # The one call that lists what a multi-organization token reaches: it takes
+                # no organization header in the spec, so it cannot demand one.
+                return tuple(self._orgs[oid] for oid in token.org_ids)
             raise reject("Missing x-organization-id header.")
         else:
             wanted = [token.org_ids[0]]
@@ -420,6 +424,40 @@ class Emulator:
             if oid not in token.org_ids:
                 raise reject(f"This API key has no access to organization {oid}.")
         return tuple(self._orgs[oid] for oid in dict.fromkeys(wanted))
+
+    def fire_overdue(self) -> int:
+        """Send WORK_ORDER_OVERDUE for open work orders whose due date has passed (once each).
+
+        The API raises it on its own schedule; call this after moving a fake clock past due
+        dates to test overdue handlers. Returns how many work orders became overdue.
+        """
+        from ._resources import deliver_events
+
+        now = self.now()
+        count = 0
+        for org in list(self._orgs.values()):
+            events: list[tuple[str, dict[str, Any]]] = []
+            with self.lock:
+                for row in org.table("workorders"):
+                    due = row.get("dueDate")
+                    if (
+                        due
+                        and due < now
+                        and row["status"] in ("OPEN", "IN_PROGRESS", "ON_HOLD")
+                        and not row.get("_overdue")
+                    ):
+                        row["_overdue"] = True
+                        payload = {
+                            "workOrderId": row["id"],
+                            "orgId": org.id,
+                            "dueDate": due,
+                            "occurredAt": now,
+                        }
+                        events.append(("WORK_ORDER_OVERDUE", payload))
+            count += len(events)
+            if events:
+                deliver_events(self, org, events)
+        return count
 
     # -- ways to run it -------------------------------------------------------------
     def transport(self) -> EmulatorTransport:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from .._secret import Secret
 from .._signing import BODY_SIGNATURE_HEADER, URI_SIGNATURE_HEADER, compute_signature
 from ..errors import (
+    ConfigurationError,
     MalformedSignatureHeaderError,
     MissingSignatureHeaderError,
     SignatureMismatchError,
@@ -93,12 +94,17 @@ def _matches(secrets: Sequence[str], header: SignatureHeader, payload: bytes) ->
     return ok
 
 
-def _secrets(secret: SecretLike | Sequence[SecretLike]) -> list[str]:
-    items = [secret] if isinstance(secret, str | Secret) else list(secret)
+def _secrets(secret: SecretLike | Sequence[SecretLike] | None) -> list[str]:
+    # Surrounding whitespace is dropped: a secret file's trailing newline would otherwise
+    # make every signature mismatch. None, blank or a non-string is a setup error.
+    items = [secret] if isinstance(secret, str | Secret) or secret is None else list(secret)
     values = [s.reveal() if isinstance(s, Secret) else s for s in items]
-    if not values or not all(values):
-        raise ValueError("a webhook secret is required (the subscription's secret)")
-    return values
+    if not values or not all(isinstance(v, str) and v.strip() for v in values):
+        raise ConfigurationError(
+            "a webhook secret is required (the subscription's secret, from "
+            "subscriptions.get_secret(id)); got none or a blank one"
+        )
+    return [v.strip() for v in values if isinstance(v, str)]
 
 
 def verify(
