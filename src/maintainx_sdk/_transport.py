@@ -1,12 +1,13 @@
 """Sharded transports: several small httpcore pools behind one httpx transport.
 
-httpcore's connection pools (``AsyncConnectionPool`` and its blocking twin) re-check every pooled connection (``is_idle``,
-``has_expired`` with a socket poll, and a quadratic idle count) each time a request joins
-or leaves the pool (encode/httpx#3215). With 50 connections that bookkeeping costs several
-milliseconds of CPU per request and dominates a high-concurrency run. Splitting the same
-connection budget over shards of :data:`SHARD_SIZE` connections each keeps every scan
-short; the total number of connections, keep-alive connections and the pool timeout stay
-what :class:`~maintainx_sdk.PoolLimits` says.
+httpcore's connection pools (``AsyncConnectionPool`` and its blocking twin) re-check every
+pooled connection (``is_idle``, ``has_expired`` with a socket poll, and a quadratic idle
+count) each time a request joins or leaves the pool (encode/httpx#3215). With 50
+connections that bookkeeping costs several milliseconds of CPU per request and dominates a
+high-concurrency run. Splitting the same connection budget over shards of
+:data:`SHARD_SIZE` connections each keeps every scan short; the total number of
+connections, keep-alive connections and the pool timeout stay what
+:class:`~maintainx_sdk.PoolLimits` says.
 """
 
 from __future__ import annotations
