@@ -76,6 +76,35 @@ def _context(
     )
 
 
+def _offline(
+    mx: Any,
+    error: str | None,
+    live: bool,
+    project_dir: str | os.PathLike[str] | None,
+    replicas: int | None,
+    sync: Any,
+    webhooks: bool | None,
+    webhook_secret: str | None,
+) -> tuple[CheckContext, list[CheckResult]]:
+    """Everything :func:`check` and :func:`acheck` share: the checks that need no I/O, and
+    the live rows marked skipped when no probe will run."""
+    ctx = _context(
+        mx,
+        project_dir=project_dir,
+        replicas=replicas,
+        sync=sync,
+        webhooks=webhooks,
+        webhook_secret=webhook_secret,
+    )
+    ctx.config_error = error
+    results = _static_results(ctx)
+    if mx is None:
+        results += skipped_live("no client (see secrets.api_key)")
+    elif not live:
+        results += skipped_live("live checks off (live=False)")
+    return ctx, results
+
+
 def _static_results(ctx: CheckContext) -> list[CheckResult]:
     return [c(ctx) for c in STATIC_CHECKS] + [c(ctx) for c in PROJECT_CHECKS]
 
@@ -151,24 +180,14 @@ def check(
     owned = client is None
     with _client_or_error(client, MaintainX) as (mx, error):
         try:
-            ctx = _context(
-                mx,
-                project_dir=project_dir,
-                replicas=replicas,
-                sync=sync,
-                webhooks=webhooks,
-                webhook_secret=webhook_secret,
+            ctx, results = _offline(
+                mx, error, live, project_dir, replicas, sync, webhooks, webhook_secret
             )
-            ctx.config_error = error
-            results = _static_results(ctx)
-            if mx is None:
-                results += skipped_live("no client (see secrets.api_key)")
-            elif not live:
-                results += skipped_live("live checks off (live=False)")
-            else:
-                view = probe_client(mx, probe_timeout)
+            if live and mx is not None:
                 known = mx.config.organization_id is not None
-                facts: ProbeFacts = _run_sync(view, probe(organization_known=known))
+                facts: ProbeFacts = _run_sync(
+                    probe_client(mx, probe_timeout), probe(organization_known=known)
+                )
                 results += live_results(facts, ctx)
             return _report(results)
         finally:
@@ -192,24 +211,14 @@ async def acheck(
     owned = client is None
     with _client_or_error(client, AsyncMaintainX) as (mx, error):
         try:
-            ctx = _context(
-                mx,
-                project_dir=project_dir,
-                replicas=replicas,
-                sync=sync,
-                webhooks=webhooks,
-                webhook_secret=webhook_secret,
+            ctx, results = _offline(
+                mx, error, live, project_dir, replicas, sync, webhooks, webhook_secret
             )
-            ctx.config_error = error
-            results = _static_results(ctx)
-            if mx is None:
-                results += skipped_live("no client (see secrets.api_key)")
-            elif not live:
-                results += skipped_live("live checks off (live=False)")
-            else:
-                view = probe_client(mx, probe_timeout)
+            if live and mx is not None:
                 known = mx.config.organization_id is not None
-                facts: ProbeFacts = await _run_async(view, probe(organization_known=known))
+                facts: ProbeFacts = await _run_async(
+                    probe_client(mx, probe_timeout), probe(organization_known=known)
+                )
                 results += live_results(facts, ctx)
             return _report(results)
         finally:
