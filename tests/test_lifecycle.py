@@ -189,3 +189,17 @@ def test_pager_items_carry_raw_response() -> None:
         page = mx.work_orders.list().first_page()
         assert page.meta.status_code == 200
         assert page.items[0].raw_response is page.meta
+
+
+def test_request_keeps_a_query_written_into_the_path() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"workOrders": []})
+
+    with MaintainX(api_key="k-123456789", transport=httpx.MockTransport(handler)) as mx:
+        mx.request("GET", "/workorders?limit=5&statuses=OPEN", params={"statuses": ["DONE"]})
+    assert seen[0].url.path.endswith("/workorders")
+    assert seen[0].url.params.get_list("statuses") == ["OPEN", "DONE"]
+    assert seen[0].url.params["limit"] == "5"

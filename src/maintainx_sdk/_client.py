@@ -13,6 +13,7 @@ import platform
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -183,10 +184,13 @@ class _ClientCore:
     ) -> ApiRequest:
         if not path.startswith("/"):
             path = "/" + path
+        # A query written into the path is kept (httpx would replace it with ``params``).
+        path, _, inline = path.partition("?")
+        query = parse_qsl(inline, keep_blank_values=True) + encode_query(dict(params or {}))
         return ApiRequest(
             method=method.upper(),
             path=path,
-            params=encode_query(dict(params or {})),
+            params=query,
             headers=check_headers(headers, f"{method.upper()} {path}", ValidationError),
             json=json,
             content=content,
