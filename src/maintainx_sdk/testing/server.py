@@ -45,7 +45,7 @@ class _BadRequest(Exception):
 class _Handler(socketserver.StreamRequestHandler):
     """A small HTTP/1.1 server loop: keep-alive, Content-Length or chunked bodies, one write
     per response. (About 2x the throughput of ``http.server``, which parses headers with the
-    e-mail parser; see docs/benchmarks-emulator.md.)"""
+    e-mail parser; see docs/benchmarks.md.)"""
 
     disable_nagle_algorithm = True
     timeout = 300  # seconds an idle keep-alive connection may hold its thread
