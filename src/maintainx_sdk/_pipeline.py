@@ -49,6 +49,7 @@ from .retry import (
     classify_error,
     decide,
     default_rng,
+    is_success,
     parse_reset,
     parse_retry_after,
     server_wait,
@@ -161,6 +162,10 @@ def status_error(
     message = f"{request.method} {request.path} -> {status}"
     if text:
         message += f": {text}"
+    if 300 <= status < 400:
+        # Redirects are not followed (they would resend the key elsewhere): say what to fix.
+        where = response.headers.get("location", "elsewhere")
+        message += f" (redirected to {where}; check base_url)"
     if attempts > 1:
         message += f" (after {attempts} attempts)"
     cls = status_error_class(status)
@@ -330,6 +335,8 @@ class _Call:
         cache = pipe.cache
         self.cache = cache if cache is not None and cache.policy.covers(request) else None
         self.cache_key = cache_key(request, self.organization) if self.cache is not None else None
+        self.cache_since: int | None = None
+        """The cache's generation when the last attempt was sent."""
 
     def run(self) -> Flow:
         cache, key = self.cache, self.cache_key
@@ -357,7 +364,7 @@ class _Call:
         while True:
             self.attempt += 1
             outcome, response, error = yield from self._attempt()
-            if response is not None and response.status_code < 400:
+            if response is not None and is_success(response.status_code):
                 return self._success(response)
             if outcome.status_code == 429:
                 throttles += 1
@@ -420,6 +427,8 @@ class _Call:
             self.request, self.options, self.timeouts.for_attempt(remaining)
         )
         self.observation.attempt_started(self.attempt, http_request)
+        if self.cache is not None:
+            self.cache_since = self.cache.generation()
         error: BaseException | None = None
         response: httpx.Response | None = None
         try:
@@ -430,6 +439,8 @@ class _Call:
         except BaseException:
             if pipe.breaker is not None:
                 pipe.breaker.release(probe)
+            if pipe.cache is not None and self.request.method != "GET":
+                pipe.cache.invalidate(write_prefixes(self.request))  # it may have been applied
             raise
         duration = pipe.clock() - now
         status = response.status_code if response is not None else None
@@ -510,7 +521,7 @@ class _Call:
             content=response.content,
         )
         if self.cache is not None and self.cache_key is not None:
-            self.cache.store(self.cache_key, result)
+            self.cache.store(self.cache_key, result, since=self.cache_since)
         return result
 
     def _final_error(

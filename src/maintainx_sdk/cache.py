@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,9 @@ from .errors import ConfigurationError
 __all__ = ["CachePolicy", "DegradationCache", "cache_key", "write_prefixes"]
 
 CacheKey = tuple[str, str, tuple[tuple[str, str], ...]]
+
+#: Invalidations remembered for reads still in flight; a read older than these is not kept.
+_RECENT_INVALIDATIONS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +92,32 @@ class DegradationCache:
         self._data: TTLCache[CacheKey, tuple[float, ApiResponse]] = TTLCache(
             maxsize=policy.maxsize, ttl=policy.ttl, timer=clock
         )
+        self._generation = 0
+        self._recent: deque[tuple[int, tuple[str, ...]]] = deque(maxlen=_RECENT_INVALIDATIONS)
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._data)
 
-    def store(self, key: CacheKey, response: ApiResponse) -> None:
+    def generation(self) -> int:
+        """A marker to pass to :meth:`store` for a read about to be sent."""
         with self._lock:
+            return self._generation
+
+    def store(self, key: CacheKey, response: ApiResponse, since: int | None = None) -> None:
+        """Keep ``response``, unless a write invalidated its path after generation ``since``.
+
+        A read sent before a write and answered after it may hold the old record; keeping
+        it would serve pre-write data (as fresh with ``fresh_for``) after the write.
+        """
+        with self._lock:
+            if since is not None and since != self._generation:
+                oldest = self._generation - len(self._recent)
+                if since < oldest or any(
+                    gen > since and any(_under(key[1], p) for p in prefixes)
+                    for gen, prefixes in self._recent
+                ):
+                    return
             self._data[key] = (self._clock(), response)
 
     def fresh(self, key: CacheKey) -> ApiResponse | None:
@@ -122,6 +145,8 @@ class DegradationCache:
         if not prefixes:
             return 0
         with self._lock:
+            self._generation += 1
+            self._recent.append((self._generation, tuple(prefixes)))
             doomed = [k for k in self._data if any(_under(k[1], p) for p in prefixes)]
             for k in doomed:
                 self._data.pop(k, None)

@@ -33,6 +33,7 @@ __all__ = [
     "RetryState",
     "classify_error",
     "decide",
+    "is_success",
     "parse_retry_after",
     "server_wait",
 ]
@@ -140,6 +141,11 @@ class RetryDecision:
     """Stop because the wait the server asked for passes the call's deadline."""
 
 
+def is_success(status_code: int) -> bool:
+    """Only 2xx is success: redirects are not followed, so a 3xx never carries the answer."""
+    return 200 <= status_code < 300
+
+
 def classify_error(exc: BaseException) -> Delivery:
     """Whether a failed attempt may have reached the server.
 
@@ -176,7 +182,7 @@ def decide(
 ) -> RetryDecision:
     """Decide whether to retry after ``outcome``; pure, so tests can be exact."""
     status = outcome.status_code
-    if status is not None and status < 400:
+    if status is not None and is_success(status):
         return RetryDecision(False, reason="success")
     if status == 429 and 429 in policy.retry_statuses:
         return _decide_rate_limited(policy, state, outcome, now=now, rng=rng)

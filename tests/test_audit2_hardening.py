@@ -1,0 +1,125 @@
+"""Regressions found by the second hardening audit (pipeline, retry, cache)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from maintainx_sdk import MaintainX, RetryPolicy
+from maintainx_sdk._pipeline import Send, run_async
+from maintainx_sdk._request import ApiRequest
+from maintainx_sdk.cache import CachePolicy
+from maintainx_sdk.errors import APIStatusError
+from maintainx_sdk.retry import Outcome, RetryState, decide
+
+from .conftest import TEST_KEY
+from .hardening_fakes import BASE, FakeClock, Script, drive_sync, make_pipeline
+
+
+def users() -> ApiRequest:
+    return ApiRequest("GET", "/users", cacheable=True)
+
+
+def patch_user() -> ApiRequest:
+    return ApiRequest("PATCH", "/users/1", json={"firstName": "new"})
+
+
+# --- redirects are not success --------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_an_error_not_an_empty_success(status: int) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers={"Location": "https://elsewhere.test/v1/x"})
+
+    mx = MaintainX(
+        api_key=TEST_KEY, base_url=BASE, transport=httpx.MockTransport(handler), telemetry=False
+    )
+    with mx:
+        with pytest.raises(APIStatusError, match=r"elsewhere\.test.*check base_url") as info:
+            mx.work_orders.create(title="t")
+        assert info.value.status_code == status and info.value.attempts == 1
+        with pytest.raises(APIStatusError):
+            mx.work_orders.get(1)
+
+
+def test_decide_treats_only_2xx_as_success() -> None:
+    import random
+
+    state = RetryState(0.0, 30.0, 1, 1, 0)
+    rng = random.Random(1)
+    ok = decide(RetryPolicy(), state, Outcome.from_status(204), retry_safe=True, now=0, rng=rng)
+    moved = decide(RetryPolicy(), state, Outcome.from_status(302), retry_safe=True, now=0, rng=rng)
+    assert ok.reason == "success" and not ok.retry
+    assert moved.reason == "302 is not retryable" and not moved.retry
+
+
+# --- a read racing a write does not keep the old record --------------------------------
+
+
+def test_read_answered_after_a_write_is_not_cached() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, cache=CachePolicy(ttl=600, fresh_for=60))
+    read = pipe.flow(users())
+    action = next(read)
+    assert isinstance(action, Send)  # the read is on the wire...
+    drive_sync(pipe, patch_user(), Script([200]), clock)  # ...when a write lands
+    old = httpx.Response(200, content=b'{"users":[{"firstName":"old"}]}', request=action.request)
+    with pytest.raises(StopIteration) as done:
+        read.send(old)
+    assert done.value.value.json()["users"][0]["firstName"] == "old"  # the caller gets it
+    # but it is not kept: the next read asks the API instead of serving pre-write data
+    script = Script([(200, {}, b'{"users":[{"firstName":"new"}]}')])
+    assert drive_sync(pipe, users(), script, clock).json()["users"][0]["firstName"] == "new"
+    assert len(script.requests) == 1
+
+
+def test_read_racing_an_unrelated_write_is_still_cached() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, cache=CachePolicy(ttl=600, fresh_for=60))
+    read = pipe.flow(users())
+    action = next(read)
+    assert isinstance(action, Send)
+    drive_sync(pipe, ApiRequest("POST", "/workorders", json={"title": "t"}), Script([200]), clock)
+    with pytest.raises(StopIteration):
+        read.send(httpx.Response(200, content=b'{"users":[]}', request=action.request))
+    script = Script([])
+    assert drive_sync(pipe, users(), script, clock).json() == {"users": []}
+    assert script.requests == []  # served from the cache
+
+
+def test_a_read_older_than_the_remembered_invalidations_is_not_cached() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, cache=CachePolicy(ttl=600, fresh_for=60))
+    assert pipe.cache is not None
+    read = pipe.flow(users())
+    action = next(read)
+    assert isinstance(action, Send)
+    for _ in range(300):  # more than the cache remembers, none touching /users
+        pipe.cache.invalidate(("/workorders",))
+    with pytest.raises(StopIteration):
+        read.send(httpx.Response(200, content=b"{}", request=action.request))
+    assert len(pipe.cache) == 0
+
+
+async def test_a_cancelled_write_still_invalidates_cached_reads() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, cache=CachePolicy(ttl=600, fresh_for=60))
+    drive_sync(pipe, users(), Script([(200, {}, b'{"users":["old"]}')]), clock)
+    assert pipe.cache is not None and len(pipe.cache) == 1
+    sent = asyncio.Event()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        sent.set()
+        await asyncio.sleep(30)
+        return httpx.Response(200)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as http:
+        task = asyncio.create_task(run_async(pipe.flow(patch_user()), http, sleep=clock.asleep))
+        await sent.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert len(pipe.cache) == 0  # the write may have been applied: the copy is gone
