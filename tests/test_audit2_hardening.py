@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
-from maintainx_sdk import MaintainX, RetryPolicy
+from maintainx_sdk import AsyncMaintainX, MaintainX, RetryPolicy
 from maintainx_sdk._pipeline import Send, run_async
 from maintainx_sdk._request import ApiRequest
 from maintainx_sdk.cache import CachePolicy
-from maintainx_sdk.errors import APIStatusError
+from maintainx_sdk.errors import APIStatusError, APITimeoutError, OutcomeUnknownError
 from maintainx_sdk.retry import Outcome, RetryState, decide
 
 from .conftest import TEST_KEY
@@ -123,3 +125,57 @@ async def test_a_cancelled_write_still_invalidates_cached_reads() -> None:
         with pytest.raises(asyncio.CancelledError):
             await task
     assert len(pipe.cache) == 0  # the write may have been applied: the copy is gone
+
+
+# --- the call's deadline bounds a slowly arriving body --------------------------------
+
+CHUNKS = 40
+
+
+def test_a_trickling_body_cannot_stretch_a_sync_call_past_its_deadline() -> None:
+    sent: list[int] = []
+
+    def body() -> Iterator[bytes]:
+        for i in range(CHUNKS):
+            time.sleep(0.02)  # each read is quick, so httpx's read timeout never fires
+            sent.append(i)
+            yield b" "
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body())
+
+    mx = MaintainX(
+        api_key=TEST_KEY,
+        base_url=BASE,
+        timeout=0.2,
+        transport=httpx.MockTransport(handler),
+        telemetry=False,
+    )
+    with mx, pytest.raises(APITimeoutError):
+        mx.request("GET", "/users")
+    assert len(sent) < CHUNKS  # cut off mid-body, not read to the end
+
+
+async def test_a_trickling_body_cannot_stretch_an_async_call_past_its_deadline() -> None:
+    sent: list[int] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        for i in range(CHUNKS):
+            await asyncio.sleep(0.02)
+            sent.append(i)
+            yield b" "
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body())
+
+    mx = AsyncMaintainX(
+        api_key=TEST_KEY,
+        base_url=BASE,
+        timeout=0.2,
+        transport=httpx.MockTransport(handler),
+        telemetry=False,
+    )
+    async with mx:
+        with pytest.raises(OutcomeUnknownError):  # a create cut off mid-answer: not resent
+            await mx.request("POST", "/workorders", json={"title": "t"})
+    assert len(sent) < CHUNKS

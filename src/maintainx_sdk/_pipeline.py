@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import json
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,9 +58,15 @@ from .retry import (
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Send this request and hand back the fully read response (or throw the error)."""
+    """Send this request and hand back the fully read response (or throw the error).
+
+    ``budget`` is how many seconds the attempt may take in all (the rest of the call's
+    deadline). httpx's timeouts bound each socket operation, not the whole response, so the
+    drivers enforce it: a server trickling its body must not stretch the call past its deadline.
+    """
 
     request: httpx.Request
+    budget: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,7 +438,7 @@ class _Call:
         error: BaseException | None = None
         response: httpx.Response | None = None
         try:
-            response = yield Send(http_request)
+            response = yield Send(http_request, remaining)
         except (httpx.RequestError, TimeoutError, OSError) as exc:
             # RequestError: transport failures, and bodies that fail to decode
             error = exc
@@ -599,6 +605,43 @@ def _has_header(headers: Mapping[str, str], name: str) -> bool:
     return any(k.lower() == name for k in headers)
 
 
+class _DeadlineStream(httpx.SyncByteStream):
+    """A response body that stops with ``ReadTimeout`` once the attempt's budget is spent."""
+
+    def __init__(self, inner: httpx.SyncByteStream, request: httpx.Request, until: float) -> None:
+        self._inner = inner
+        self._request = request
+        self._until = until
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            if time.monotonic() > self._until:
+                raise httpx.ReadTimeout(
+                    "the response body did not arrive within the call's deadline",
+                    request=self._request,
+                )
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def _send_sync(http: httpx.Client, action: Send) -> httpx.Response:
+    """Send and read the whole body, within the attempt's budget when it has one."""
+    if action.budget is None:
+        return http.send(action.request)
+    until = time.monotonic() + action.budget
+    response = http.send(action.request, stream=True)
+    try:
+        if isinstance(response.stream, httpx.SyncByteStream):
+            response.stream = _DeadlineStream(response.stream, action.request, until)
+        response.read()
+    except BaseException:
+        response.close()
+        raise
+    return response
+
+
 def run_sync(
     flow: Flow, http: httpx.Client, sleep: Callable[[float], None] = time.sleep
 ) -> ApiResponse:
@@ -611,8 +654,7 @@ def run_sync(
                 action = flow.send(None)
                 continue
             try:
-                response = http.send(action.request)
-                response.read()
+                response = _send_sync(http, action)
             except Exception as exc:
                 action = flow.throw(exc)
             else:
@@ -638,8 +680,9 @@ async def run_async(
                 action = flow.send(None)
                 continue
             try:
-                response = await http.send(action.request)
-                await response.aread()
+                # asyncio.timeout(None) never fires; httpx.send reads the whole body
+                async with asyncio.timeout(action.budget):
+                    response = await http.send(action.request)
             except Exception as exc:
                 action = flow.throw(exc)
             else:
