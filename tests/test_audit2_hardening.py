@@ -9,11 +9,17 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from maintainx_sdk import AsyncMaintainX, MaintainX, RetryPolicy
+from maintainx_sdk import AsyncMaintainX, MaintainX, Quota, RateLimit, RetryPolicy
 from maintainx_sdk._pipeline import Send, run_async
 from maintainx_sdk._request import ApiRequest
 from maintainx_sdk.cache import CachePolicy
-from maintainx_sdk.errors import APIStatusError, APITimeoutError, OutcomeUnknownError
+from maintainx_sdk.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    OutcomeUnknownError,
+    RateLimitError,
+)
 from maintainx_sdk.retry import Outcome, RetryState, decide
 
 from .conftest import TEST_KEY
@@ -179,3 +185,37 @@ async def test_a_trickling_body_cannot_stretch_an_async_call_past_its_deadline()
         with pytest.raises(OutcomeUnknownError):  # a create cut off mid-answer: not resent
             await mx.request("POST", "/workorders", json={"title": "t"})
     assert len(sent) < CHUNKS
+
+
+# --- an unreachable API does not wedge the rate limiter --------------------------------
+
+HEADERS = {"X-Rate-Limit-Limit": "100", "X-Rate-Limit-Remaining": "99", "X-Rate-Limit-Reset": "60"}
+
+
+@pytest.mark.parametrize("fault", [httpx.ConnectError("refused"), httpx.ReadTimeout("slow")])
+def test_the_limiter_recovers_when_the_api_was_unreachable_from_the_start(
+    fault: Exception,
+) -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, rate_limit=RateLimit(), retry=RetryPolicy.disabled())
+    down = Script([], default=fault)
+    for _ in range(15):  # more attempts than the probe burst, none answered
+        with pytest.raises(APIConnectionError) as info:
+            drive_sync(pipe, users(), down, clock)
+        assert not isinstance(info.value, RateLimitError)
+    assert len(down.requests) == 15
+    up = Script([(200, HEADERS, b"{}")] * 3)
+    for _ in range(3):
+        assert drive_sync(pipe, users(), up, clock).status_code == 200
+    assert len(up.requests) == 3 and sum(clock.sleeps) < 1.0
+
+
+def test_never_sent_attempts_do_not_use_up_the_static_quota() -> None:
+    clock = FakeClock()
+    limit = RateLimit(user=Quota(5, 60.0), organization=None, probe_burst=0)
+    pipe = make_pipeline(clock, rate_limit=limit, retry=RetryPolicy.disabled())
+    for _ in range(10):
+        with pytest.raises(APIConnectionError):
+            drive_sync(pipe, users(), Script([], default=httpx.ConnectError("refused")), clock)
+    assert drive_sync(pipe, users(), Script([200]), clock).status_code == 200
+    assert clock.sleeps == []  # nothing was sent, so no quota was spent

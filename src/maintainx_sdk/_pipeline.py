@@ -460,7 +460,12 @@ class _Call:
             pipe.cache.invalidate(write_prefixes(self.request))
         if response is None:
             assert error is not None
-            return Outcome.from_error(error), None, error
+            outcome = Outcome.from_error(error)
+            if reservation is not None and pipe.limiter is not None:
+                pipe.limiter.unanswered(reservation)
+                if outcome.delivery == "not_sent":
+                    pipe.limiter.cancel(reservation)  # it never reached the quota
+            return outcome, None, error
         wall = pipe.wall_clock()
         # lower-case keys; httpx lookups are slow and dict(Headers) is quadratic
         headers = dict(response.headers.items())

@@ -419,6 +419,9 @@ class RateLimiter:
         self._specs: dict[str, ScopeRequest] = {}
         self._silent: set[str] = set()
         """Feedback scopes whose responses carry no X-Rate-Limit headers."""
+        self._unanswered: set[str] = set()
+        """Feedback scopes where an attempt got no response at all before any report: the
+        probe hold (which waits for a report) would never end, so the static log paces."""
 
     def scopes_for(
         self, request: ApiRequest, organization: str | None
@@ -445,14 +448,19 @@ class RateLimiter:
 
     def _scope(self, key: str, quota: Quota, guide: str | None = None) -> ScopeRequest:
         limit = self._announced.get(key, quota.limit)
-        cached = self._specs.get(key)
-        if cached is not None and cached.limit == limit and cached.guide == guide:
-            return cached
         policy = self.policy
         # The probe hold replaces static pacing until the server reports; when pacing by
         # the static quotas regardless of headers, the log alone governs.
         use_probe = policy.follow_headers and not policy.pace_without_headers
-        probe = policy.probe_burst if use_probe else 0
+        probe = policy.probe_burst if use_probe and (guide or key) not in self._unanswered else 0
+        cached = self._specs.get(key)
+        if (
+            cached is not None
+            and cached.limit == limit
+            and cached.guide == guide
+            and cached.probe == probe
+        ):
+            return cached
         spec = ScopeRequest(key, limit, quota.period, guide, probe, policy.probe_poll)
         self._specs[key] = spec
         return spec
@@ -466,7 +474,23 @@ class RateLimiter:
         """After a wait: go now, or wait some more (the server's numbers may have changed)."""
         if reservation.feedback_scope in self._silent:
             return reservation.with_wait(0.0)  # no report will come; the log was applied
+        if reservation.feedback_scope in self._unanswered:
+            # Held for a report that may never come: stop holding (the server's window, once
+            # it reports, still applies).
+            unheld = tuple(dataclasses.replace(s, probe=0) for s in reservation.scopes)
+            reservation = dataclasses.replace(reservation, scopes=unheld)
         return self.backend.confirm(reservation, now)
+
+    def unanswered(self, reservation: Reservation) -> None:
+        """An attempt ended without a response (connection refused, timeout, reset).
+
+        Before the server's first report this ends the probe hold for the scope: it waits
+        for a report, and with the API unreachable none comes, so every later request would
+        wait out its deadline, even after the API is back. The static quotas pace instead.
+        """
+        key = reservation.feedback_scope
+        if key is not None and key not in self._silent:
+            self._unanswered.add(key)
 
     def cancel(self, reservation: Reservation) -> None:
         self.backend.cancel(reservation)
@@ -488,6 +512,7 @@ class RateLimiter:
             self._silent.add(key)
             return
         self._silent.discard(key)
+        self._unanswered.discard(key)
         if not self.policy.follow_headers:
             return
         if limit is not None and limit > 0:
