@@ -610,6 +610,14 @@ def _has_header(headers: Mapping[str, str], name: str) -> bool:
     return any(k.lower() == name for k in headers)
 
 
+#: Slack given to httpx's own timeouts before the attempt's budget cuts a send off.
+_DEADLINE_GRACE = 0.1
+
+
+def _outer_budget(budget: float | None) -> float | None:
+    return None if budget is None else budget + _DEADLINE_GRACE
+
+
 class _DeadlineStream(httpx.SyncByteStream):
     """A response body that stops with ``ReadTimeout`` once the attempt's budget is spent."""
 
@@ -685,8 +693,9 @@ async def run_async(
                 action = flow.send(None)
                 continue
             try:
-                # asyncio.timeout(None) never fires; httpx.send reads the whole body
-                async with asyncio.timeout(action.budget):
+                # httpx.send reads the whole body; httpx's own timeouts (each <= the budget)
+                # fire first when they apply, so a pool wait or connect keeps its precise error
+                async with asyncio.timeout(_outer_budget(action.budget)):
                     response = await http.send(action.request)
             except Exception as exc:
                 action = flow.throw(exc)
