@@ -18,6 +18,7 @@ from maintainx_sdk.errors import (
     APIStatusError,
     APITimeoutError,
     OutcomeUnknownError,
+    PoolExhaustedError,
     RateLimitError,
 )
 from maintainx_sdk.retry import Outcome, RetryState, decide
@@ -219,3 +220,20 @@ def test_never_sent_attempts_do_not_use_up_the_static_quota() -> None:
             drive_sync(pipe, users(), Script([], default=httpx.ConnectError("refused")), clock)
     assert drive_sync(pipe, users(), Script([200]), clock).status_code == 200
     assert clock.sleeps == []  # nothing was sent, so no quota was spent
+
+
+async def test_httpx_own_timeout_at_the_budget_keeps_its_precise_error() -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.25)  # httpx's pool timeout (= the budget) firing a little late
+        raise httpx.PoolTimeout("no connection", request=request)
+
+    mx = AsyncMaintainX(
+        api_key=TEST_KEY,
+        base_url=BASE,
+        timeout=0.2,
+        transport=httpx.MockTransport(handler),
+        telemetry=False,
+    )
+    async with mx:
+        with pytest.raises(PoolExhaustedError):  # not outcome-unknown: nothing was sent
+            await mx.request("POST", "/workorders", json={"title": "t"})
