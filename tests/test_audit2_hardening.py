@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +19,8 @@ from maintainx_sdk.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    ConfigurationError,
+    InternalServerError,
     OutcomeUnknownError,
     PoolExhaustedError,
     RateLimitError,
@@ -237,3 +241,33 @@ async def test_httpx_own_timeout_at_the_budget_keeps_its_precise_error() -> None
     async with mx:
         with pytest.raises(PoolExhaustedError):  # not outcome-unknown: nothing was sent
             await mx.request("POST", "/workorders", json={"title": "t"})
+
+
+# --- bad policy values are refused up front ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: RetryPolicy(backoff_base=math.nan),
+        lambda: RetryPolicy(rate_limit_buffer=math.nan),
+        lambda: RetryPolicy(backoff_cap=math.nan),
+        lambda: RetryPolicy(backoff_base=math.inf),
+        lambda: Quota(5, math.inf),
+        lambda: RateLimit(reset_buffer=-1.0),
+        lambda: RateLimit(reset_buffer=math.nan),
+        lambda: RateLimit(probe_burst=-1),
+        lambda: RateLimit(probe_poll=0.0),
+    ],
+)
+def test_policy_values_that_would_misbehave_at_call_time_are_refused(make: Any) -> None:
+    with pytest.raises(ConfigurationError):
+        make()
+
+
+def test_an_uncapped_backoff_is_still_bounded_by_the_deadline() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, retry=RetryPolicy(max_attempts=10, backoff_cap=math.inf))
+    with pytest.raises(InternalServerError):
+        drive_sync(pipe, users(), Script([], default=503), clock)
+    assert sum(clock.sleeps) <= 30.0

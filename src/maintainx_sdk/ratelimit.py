@@ -49,9 +49,9 @@ class Quota:
     period: float
 
     def __post_init__(self) -> None:
-        if self.limit < 1 or not self.period > 0:
+        if self.limit < 1 or not 0 < self.period < math.inf:
             raise ConfigurationError(
-                f"Quota needs limit >= 1 and period > 0, got limit={self.limit}, "
+                f"Quota needs limit >= 1 and a finite period > 0, got limit={self.limit}, "
                 f"period={self.period}"
             )
 
@@ -117,6 +117,18 @@ class RateLimit:
     once; the rest wait for its first X-Rate-Limit headers (one round trip), so a fresh
     process does not overshoot a quota that others have partly used. 0 disables."""
     probe_poll: float = 0.05
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.reset_buffer < math.inf:
+            raise ConfigurationError(
+                f"RateLimit.reset_buffer must be finite and >= 0, got {self.reset_buffer}"
+            )
+        if self.probe_burst < 0 or not 0 < self.probe_poll < math.inf:
+            # a zero poll would spin: every held request re-checks without waiting
+            raise ConfigurationError(
+                "RateLimit needs probe_burst >= 0 and a finite probe_poll > 0, got "
+                f"probe_burst={self.probe_burst}, probe_poll={self.probe_poll}"
+            )
 
     @classmethod
     def disabled(cls) -> RateLimit:

@@ -9,6 +9,7 @@ the jitter draws from the injected random source so every delay is reproducible.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import time
@@ -76,9 +77,13 @@ class RetryPolicy:
             raise ConfigurationError(
                 f"RetryPolicy.max_attempts must be >= 1, got {self.max_attempts}"
             )
-        if self.backoff_base < 0 or self.backoff_cap < 0 or self.rate_limit_buffer < 0:
+        base, cap, buffer = self.backoff_base, self.backoff_cap, self.rate_limit_buffer
+        # ``not x >= 0`` also rejects NaN, which would reach time.sleep as a raw ValueError
+        if not base >= 0 or not cap >= 0 or not buffer >= 0 or math.isinf(base + buffer):
             raise ConfigurationError(
-                "RetryPolicy.backoff_base, backoff_cap and rate_limit_buffer must be >= 0"
+                "RetryPolicy.backoff_base and rate_limit_buffer must be finite and >= 0, and "
+                f"backoff_cap >= 0; got backoff_base={base}, backoff_cap={cap}, "
+                f"rate_limit_buffer={buffer}"
             )
         if self.max_rate_limit_waits < 0:
             raise ConfigurationError("RetryPolicy.max_rate_limit_waits must be >= 0")
