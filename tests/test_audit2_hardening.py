@@ -14,6 +14,7 @@ import pytest
 from maintainx_sdk import AsyncMaintainX, MaintainX, Quota, RateLimit, RetryPolicy
 from maintainx_sdk._pipeline import Send, run_async
 from maintainx_sdk._request import ApiRequest
+from maintainx_sdk.breaker import Breaker, BreakerPolicy
 from maintainx_sdk.cache import CachePolicy
 from maintainx_sdk.errors import (
     APIConnectionError,
@@ -28,7 +29,7 @@ from maintainx_sdk.errors import (
 from maintainx_sdk.retry import Outcome, RetryState, decide
 
 from .conftest import TEST_KEY
-from .hardening_fakes import BASE, FakeClock, Script, drive_sync, make_pipeline
+from .hardening_fakes import BASE, FakeClock, Recorder, Script, drive_sync, make_pipeline
 
 
 def users() -> ApiRequest:
@@ -271,3 +272,37 @@ def test_an_uncapped_backoff_is_still_bounded_by_the_deadline() -> None:
     with pytest.raises(InternalServerError):
         drive_sync(pipe, users(), Script([], default=503), clock)
     assert sum(clock.sleeps) <= 30.0
+
+
+# --- while half-open, only the probe decides ------------------------------------------
+
+
+def _breaker(clock: FakeClock) -> Breaker:
+    return Breaker(BreakerPolicy(fail_max=1, reset_timeout=10), clock=clock, observer=Recorder)
+
+
+def test_a_late_success_sent_before_the_breaker_opened_does_not_close_it_mid_probe() -> None:
+    clock = FakeClock()
+    breaker = _breaker(clock)
+    early = breaker.before_send("GET /x")  # sent while closed, answers late
+    breaker.record(failure=True, probe=breaker.before_send("GET /y"))
+    assert breaker.state == "open"
+    clock.advance(10)
+    assert breaker.before_send("GET /z") is True  # the probe
+    breaker.record(failure=False, probe=early)
+    assert breaker.state == "half-open"  # the late answer says nothing about now
+    breaker.record(failure=True, probe=True)
+    assert breaker.state == "open"
+
+
+def test_a_late_failure_does_not_reopen_the_breaker_while_the_probe_is_out() -> None:
+    clock = FakeClock()
+    breaker = _breaker(clock)
+    early = breaker.before_send("GET /x")
+    breaker.record(failure=True, probe=breaker.before_send("GET /y"))
+    clock.advance(10)
+    assert breaker.before_send("GET /z") is True
+    breaker.record(failure=True, probe=early)
+    assert breaker.state == "half-open" and breaker.retry_after() == 0
+    breaker.record(failure=False, probe=True)
+    assert breaker.state == "closed"

@@ -174,6 +174,10 @@ class Breaker:
         with self._lock:
             if probe:
                 self._probe_in_flight = False
+            elif self._cb.current_state != "closed":
+                # Sent before the breaker opened and answered late: only the probe decides
+                # (a late success must not close it mid-probe, a late failure not reopen it).
+                return
             state = self._cb.state
             if not failure:
                 state._handle_success()
