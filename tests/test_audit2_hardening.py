@@ -25,6 +25,7 @@ from maintainx_sdk.errors import (
     OutcomeUnknownError,
     PoolExhaustedError,
     RateLimitError,
+    ValidationError,
 )
 from maintainx_sdk.retry import Outcome, RetryState, decide
 
@@ -306,3 +307,48 @@ def test_a_late_failure_does_not_reopen_the_breaker_while_the_probe_is_out() -> 
     assert breaker.state == "half-open" and breaker.retry_after() == 0
     breaker.record(failure=False, probe=True)
     assert breaker.state == "closed"
+
+
+# --- a body JSON cannot carry is a ValidationError, and never wedges the breaker -------
+
+
+@pytest.mark.parametrize("body", [{"a": object()}, {"a": math.nan}, [math.inf]])
+def test_a_body_json_cannot_carry_is_refused_before_sending(body: Any) -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock)
+    script = Script([])
+    with pytest.raises(ValidationError, match="JSON body cannot be sent") as info:
+        drive_sync(pipe, ApiRequest("POST", "/workorders", json=body), script, clock)
+    assert info.value.errors[0]["field"] == "json"
+    assert script.requests == []
+
+
+def test_a_bad_body_sent_as_the_probe_does_not_leave_the_breaker_half_open() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, retry=RetryPolicy.disabled(), breaker=BreakerPolicy(fail_max=1))
+    with pytest.raises(InternalServerError):
+        drive_sync(pipe, users(), Script([503]), clock)
+    clock.advance(60)
+    with pytest.raises(ValidationError):
+        drive_sync(pipe, ApiRequest("POST", "/workorders", json={"a": object()}), Script([]), clock)
+    assert drive_sync(pipe, users(), Script([200]), clock).status_code == 200
+    assert pipe.breaker is not None and pipe.breaker.state == "closed"
+
+
+def test_a_failure_building_the_request_frees_the_probe_slot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, retry=RetryPolicy.disabled(), breaker=BreakerPolicy(fail_max=1))
+    with pytest.raises(InternalServerError):
+        drive_sync(pipe, users(), Script([503]), clock)
+    clock.advance(60)
+
+    def broken(*args: Any, **kwargs: Any) -> httpx.Request:
+        raise RuntimeError("cannot build")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipe, "build_http_request", broken)
+        with pytest.raises(RuntimeError):
+            drive_sync(pipe, users(), Script([]), clock)
+    assert drive_sync(pipe, users(), Script([200]), clock).status_code == 200

@@ -37,6 +37,7 @@ from .errors import (
     PoolExhaustedError,
     RateLimitError,
     RetryRecord,
+    ValidationError,
     status_error_class,
 )
 from .ratelimit import RateLimit, RateLimiter, Reservation
@@ -115,6 +116,19 @@ def parse_rate_limit(headers: Mapping[str, str], *, now: float | None = None) ->
         reset=parse_reset(lookup.get(C.RATE_LIMIT_RESET_HEADER), wall_now=now),
         retry_after=parse_retry_after(lookup.get("retry-after"), wall_now=now),
     )
+
+
+def encode_json(request: ApiRequest) -> bytes:
+    """The request's JSON body as bytes, or a :class:`ValidationError` saying what to fix."""
+    try:
+        # allow_nan=False: NaN and Infinity are not JSON; the API would reject the body
+        return json.dumps(request.json, separators=(",", ":"), allow_nan=False).encode()
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            f"{request.method} {request.path}: the JSON body cannot be sent: {exc}; pass only "
+            "dicts, lists, strings, finite numbers, booleans and None",
+            errors=[{"field": "json", "message": str(exc)}],
+        ) from None
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -271,8 +285,13 @@ class Pipeline:
         )
 
     def build_http_request(
-        self, request: ApiRequest, options: CallOptions | None, timeout: httpx.Timeout
+        self,
+        request: ApiRequest,
+        options: CallOptions | None,
+        timeout: httpx.Timeout,
+        body: bytes | None = None,
     ) -> httpx.Request:
+        """The httpx request for one attempt; ``body`` is the JSON already encoded, if any."""
         headers: dict[str, str] = {"Accept": "application/json", "User-Agent": self.user_agent}
         if request.auth:
             headers["Authorization"] = f"Bearer {self.config.api_key.reveal()}"
@@ -291,7 +310,7 @@ class Pipeline:
         if request.content is not None:
             kwargs["content"] = request.content
         elif request.json is not None:
-            kwargs["content"] = json.dumps(request.json, separators=(",", ":")).encode()
+            kwargs["content"] = body if body is not None else encode_json(request)
             headers["Content-Type"] = "application/json"
         http_request = httpx.Request(request.method, url, **kwargs)
         http_request.extensions["timeout"] = timeout.as_dict()
@@ -343,8 +362,12 @@ class _Call:
         self.cache_key = cache_key(request, self.organization) if self.cache is not None else None
         self.cache_since: int | None = None
         """The cache's generation when the last attempt was sent."""
+        self.body: bytes | None = None
+        """The JSON body, encoded once for every attempt (see :meth:`run`)."""
 
     def run(self) -> Flow:
+        if self.request.json is not None and self.request.content is None:
+            self.body = encode_json(self.request)  # a bad body fails before any I/O
         cache, key = self.cache, self.cache_key
         if cache is not None and key is not None and cache.policy.fresh_for is not None:
             hit = cache.fresh(key)
@@ -429,9 +452,17 @@ class _Call:
                 attempts=max(self.attempt - 1, 1),
                 retries=tuple(self.retries),
             )
-        http_request = pipe.build_http_request(
-            self.request, self.options, self.timeouts.for_attempt(remaining)
-        )
+        try:
+            http_request = pipe.build_http_request(
+                self.request, self.options, self.timeouts.for_attempt(remaining), self.body
+            )
+        except BaseException:
+            # never leave the half-open probe slot taken (the breaker would stay half-open)
+            if pipe.breaker is not None:
+                pipe.breaker.release(probe)
+            if reservation is not None and pipe.limiter is not None:
+                pipe.limiter.cancel(reservation)
+            raise
         self.observation.attempt_started(self.attempt, http_request)
         if self.cache is not None:
             self.cache_since = self.cache.generation()
