@@ -352,3 +352,28 @@ def test_a_failure_building_the_request_frees_the_probe_slot(
         with pytest.raises(RuntimeError):
             drive_sync(pipe, users(), Script([]), clock)
     assert drive_sync(pipe, users(), Script([200]), clock).status_code == 200
+
+
+def test_an_observer_failing_as_an_attempt_starts_frees_the_probe_slot() -> None:
+    class Failing(Recorder):
+        fail = False
+
+        def attempt_started(self, attempt: int, request: httpx.Request) -> None:
+            if self.fail:
+                raise RuntimeError("observer bug")
+
+    clock = FakeClock()
+    observer = Failing()
+    pipe = make_pipeline(
+        clock, retry=RetryPolicy.disabled(), breaker=BreakerPolicy(fail_max=1), observer=observer
+    )
+    with pytest.raises(InternalServerError):
+        drive_sync(pipe, users(), Script([503]), clock)
+    clock.advance(60)
+    observer.fail = True
+    script = Script([])
+    with pytest.raises(RuntimeError):
+        drive_sync(pipe, users(), script, clock)
+    assert script.requests == []
+    observer.fail = False
+    assert drive_sync(pipe, users(), Script([200]), clock).status_code == 200

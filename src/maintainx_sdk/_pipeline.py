@@ -456,6 +456,7 @@ class _Call:
             http_request = pipe.build_http_request(
                 self.request, self.options, self.timeouts.for_attempt(remaining), self.body
             )
+            self.observation.attempt_started(self.attempt, http_request)
         except BaseException:
             # never leave the half-open probe slot taken (the breaker would stay half-open)
             if pipe.breaker is not None:
@@ -463,7 +464,6 @@ class _Call:
             if reservation is not None and pipe.limiter is not None:
                 pipe.limiter.cancel(reservation)
             raise
-        self.observation.attempt_started(self.attempt, http_request)
         if self.cache is not None:
             self.cache_since = self.cache.generation()
         error: BaseException | None = None
