@@ -377,3 +377,15 @@ def test_an_observer_failing_as_an_attempt_starts_frees_the_probe_slot() -> None
     assert script.requests == []
     observer.fail = False
     assert drive_sync(pipe, users(), Script([200]), clock).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "nan", "x"])
+def test_a_malformed_rate_limit_header_does_not_lose_a_created_record(value: str) -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, rate_limit=RateLimit())
+    headers = {"X-Rate-Limit-Limit": value, "X-Rate-Limit-Remaining": value}
+    script = Script([(201, headers, b'{"id": 7}')])
+    response = drive_sync(
+        pipe, ApiRequest("POST", "/workorders", json={"title": "t"}), script, clock
+    )
+    assert response.json() == {"id": 7} and len(script.requests) == 1

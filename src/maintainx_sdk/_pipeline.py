@@ -136,7 +136,7 @@ def _int_or_none(value: str | None) -> int | None:
         return None
     try:
         return int(float(value))
-    except ValueError:
+    except (ValueError, OverflowError):  # "inf" would otherwise lose an applied write's answer
         return None
 
 
