@@ -389,3 +389,12 @@ def test_a_malformed_rate_limit_header_does_not_lose_a_created_record(value: str
         pipe, ApiRequest("POST", "/workorders", json={"title": "t"}), script, clock
     )
     assert response.json() == {"id": 7} and len(script.requests) == 1
+
+
+def test_an_absurdly_nested_error_body_still_gives_the_typed_error() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, retry=RetryPolicy.disabled())
+    script = Script([(400, {}, b"[" * 100_000)])
+    with pytest.raises(APIStatusError) as info:
+        drive_sync(pipe, ApiRequest("POST", "/workorders", json={"title": "t"}), script, clock)
+    assert info.value.status_code == 400

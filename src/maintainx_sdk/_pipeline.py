@@ -146,7 +146,7 @@ def api_error_text(content: bytes) -> tuple[str, list[dict[str, Any]], Any]:
         return "", [], None
     try:
         body = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         text = content[:300].decode("utf-8", "replace").strip()
         return text, [], text
     if isinstance(body, dict):
