@@ -398,3 +398,24 @@ def test_an_absurdly_nested_error_body_still_gives_the_typed_error() -> None:
     with pytest.raises(APIStatusError) as info:
         drive_sync(pipe, ApiRequest("POST", "/workorders", json={"title": "t"}), script, clock)
     assert info.value.status_code == 400
+
+
+def _paced_calls(pipe: Any, clock: FakeClock, request: ApiRequest, n: int) -> None:
+    for _ in range(n):
+        drive_sync(pipe, request, Script([(200, HEADERS, b"{}")]), clock)
+
+
+def test_meter_reading_posts_do_not_wedge_the_user_quota() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, rate_limit=RateLimit(), retry=RetryPolicy.disabled())
+    readings = ApiRequest("POST", "/meterreadings", json=[{"value": 1}])
+    _paced_calls(pipe, clock, readings, 15)  # their headers describe the route's own quota
+    _paced_calls(pipe, clock, users(), 3)
+    assert sum(clock.sleeps) < 1.0
+
+
+def test_an_organization_only_quota_does_not_wedge() -> None:
+    clock = FakeClock()
+    pipe = make_pipeline(clock, rate_limit=RateLimit(user=None), retry=RetryPolicy.disabled())
+    _paced_calls(pipe, clock, users(), 15)  # no scope the headers describe: the log paces
+    assert sum(clock.sleeps) < 1.0

@@ -429,6 +429,9 @@ class RateLimiter:
         self.backend: RateLimitBackend = backend or InMemoryRateLimitBackend()
         self._announced: dict[str, int] = {}
         self._specs: dict[str, ScopeRequest] = {}
+        self._unheld_specs: dict[str, tuple[ScopeRequest, ScopeRequest]] = {}
+        self._reported: set[str] = set()
+        """Feedback scopes the server has reported on (X-Rate-Limit headers seen)."""
         self._silent: set[str] = set()
         """Feedback scopes whose responses carry no X-Rate-Limit headers."""
         self._unanswered: set[str] = set()
@@ -456,7 +459,22 @@ class RateLimiter:
                 break
         if self._silent and not self.policy.pace_without_headers:
             scopes = [s for s in scopes if (s.guide or s.key) not in self._silent]
+        # The probe hold waits for a report on the scope. A request whose report describes
+        # another scope (a meter-reading post and the user quota) must neither be held by
+        # it nor use up its probe burst (that scope would then wait for ever): until the
+        # scope is reported on, such requests are paced by a log of their own instead.
+        for i, spec in enumerate(scopes):
+            described = spec.guide or spec.key
+            if spec.probe and described != feedback and described not in self._reported:
+                scopes[i] = self._unheld(spec)
         return tuple(scopes), feedback
+
+    def _unheld(self, spec: ScopeRequest) -> ScopeRequest:
+        cached = self._unheld_specs.get(spec.key)
+        if cached is None or cached[0] is not spec:
+            unheld = ScopeRequest(f"{spec.key}:static", spec.limit, spec.period, None, 0)
+            cached = self._unheld_specs[spec.key] = (spec, unheld)
+        return cached[1]
 
     def _scope(self, key: str, quota: Quota, guide: str | None = None) -> ScopeRequest:
         limit = self._announced.get(key, quota.limit)
@@ -525,6 +543,7 @@ class RateLimiter:
             return
         self._silent.discard(key)
         self._unanswered.discard(key)
+        self._reported.add(key)
         if not self.policy.follow_headers:
             return
         if limit is not None and limit > 0:
