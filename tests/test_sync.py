@@ -323,32 +323,58 @@ def test_page_size_bounds_and_keys_per_filter() -> None:
     assert len({open_only.key, done_only.key, _sync(fake).key}) == 3
 
 
-async def test_two_async_syncs_sharing_one_sqlite_store_object_get_a_clear_error(
-    tmp_path: Path,
+@pytest.mark.parametrize("shared_object", [True, False])
+async def test_async_syncs_on_one_sqlite_file_take_turns_without_blocking_the_loop(
+    tmp_path: Path, shared_object: bool
 ) -> None:
+    """Regression: the second sync's BEGIN IMMEDIATE used to block the event loop (and with
+    it the first sync, which held the lock) until busy_timeout, then fail "database is
+    locked"; sharing one store object failed at once."""
     import asyncio
 
-    from maintainx_sdk import ConfigurationError
-
     fake = FakeList()
-    fake.add(4)
+    fake.add(6)
+    first_store = SQLiteCheckpointStore(tmp_path / "cp.db")
+    second_store = first_store if shared_object else SQLiteCheckpointStore(tmp_path / "cp.db")
+    inside: set[str] = set()
+    overlapped: list[set[str]] = []
+
+    def handler(key: str) -> Any:
+        async def handle(batch: SyncBatch[dict[str, Any]]) -> None:
+            inside.add(key)
+            overlapped.append(set(inside))
+            await asyncio.sleep(0.01)  # the loop runs the other sync meanwhile
+            inside.discard(key)
+
+        return handle
+
+    def run(key: str, store: SQLiteCheckpointStore) -> Any:
+        sync: AsyncIncrementalSync[Any] = AsyncIncrementalSync(
+            fake.async_client(), "work_orders", store=store, key=key, page_size=2
+        )
+        return sync.run(handler(key))
+
+    reports = await asyncio.wait_for(
+        asyncio.gather(run("a", first_store), run("b", second_store)), timeout=5
+    )
+    assert [r.items for r in reports] == [6, 6] and all(r.caught_up for r in reports)
+    assert all(len(keys) == 1 for keys in overlapped), "two transactions were open at once"
+    assert first_store.load("a") is not None and first_store.load("b") is not None
+
+
+async def test_async_sqlite_transaction_gives_up_after_the_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from maintainx_sdk import checkpoints
+
+    monkeypatch.setattr(checkpoints, "BUSY_TIMEOUT", 0.05)
+    holder = sqlite3.connect(tmp_path / "cp.db", isolation_level=None)
     store = SQLiteCheckpointStore(tmp_path / "cp.db")
-    entered = asyncio.Event()
-
-    async def slow(batch: SyncBatch[dict[str, Any]]) -> None:
-        entered.set()
-        await asyncio.sleep(0.05)
-
-    def sync(key: str) -> AsyncIncrementalSync[Any]:
-        return AsyncIncrementalSync(fake.async_client(), "work_orders", store=store, key=key)
-
-    first = asyncio.create_task(sync("a").run(slow))
-    await entered.wait()
-    with pytest.raises(ConfigurationError, match="its own store object"):
-        await sync("b").run(slow)
-    await first
-    other = SQLiteCheckpointStore(tmp_path / "cp.db")  # a second object on the same file works
-    report = await AsyncIncrementalSync(
-        fake.async_client(), "work_orders", store=other, key="b"
-    ).run(slow)
-    assert report.caught_up and report.items == 4
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        async with checkpoints.async_transaction(store, "k"):
+            pass
+    holder.execute("ROLLBACK")
+    async with checkpoints.async_transaction(store, "k") as txn:
+        txn.save(Checkpoint(watermark="w"))
+    assert store.load("k") == Checkpoint(watermark="w")

@@ -39,7 +39,7 @@ from ._operation import Operation
 from ._request import ApiRequest
 from ._response import ApiResponse
 from ._timestamps import format_timestamp, parse_timestamp
-from .checkpoints import Checkpoint, CheckpointStore, open_store
+from .checkpoints import Checkpoint, CheckpointStore, async_transaction, open_store
 from .errors import ValidationError
 from .pagination import UPDATED_AT, AsyncPager, Page, PageWalk, SyncPager
 
@@ -294,7 +294,8 @@ class IncrementalSync(_SyncCore[T]):
 class AsyncIncrementalSync(_SyncCore[T]):
     """Incremental sync on the asyncio client; the handler may be sync or async.
 
-    The checkpoint store is called directly (SQLite and Redis calls are short and local).
+    The checkpoint store is called directly (SQLite and Redis calls are short and local);
+    a store with ``atransaction`` (SQLite) waits for its write lock without blocking the loop.
     """
 
     _client: AsyncMaintainX
@@ -309,7 +310,7 @@ class AsyncIncrementalSync(_SyncCore[T]):
         run = self._start(max_pages)
         while (request := run.next_request()) is not None:
             page = run.accept(await self._client._send(request))
-            with self.store.transaction(self.key) as txn:
+            async with async_transaction(self.store, self.key) as txn:
                 if page.items:
                     result = handler(run.batch(page, txn.handle))
                     if inspect.isawaitable(result):
