@@ -176,6 +176,27 @@ def test_cli_rejects_a_bad_fault_spec() -> None:
     assert cli_main(["--port", "0", "--faults", "bogus=1"]) == 2
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "70000"], "--port: must be between 0 and 65535"),
+        (["--port", "x"], "--port: expected an integer"),
+        (["--work-orders", "-3"], "--work-orders: must be >= 0"),
+    ],
+)
+def test_cli_refuses_out_of_range_numbers_with_a_usage_error(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: --port 70000 died with an OverflowError traceback and --work-orders -3
+    was silently taken as 0."""
+    from maintainx_sdk.testing.server import cli_main
+
+    with pytest.raises(SystemExit) as exited:
+        cli_main(args)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
 def test_demo_runs_offline_and_shows_the_refused_move() -> None:
     lines: list[str] = []
     assert run_demo(out=lines.append) == 0
