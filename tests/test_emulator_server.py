@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -268,6 +269,41 @@ def test_plugin_import_is_cheap() -> None:
         out
         == "[] ['async_maintainx_client', 'maintainx_client', 'maintainx_emulator', 'maintainx_server']"
     )
+
+
+_USER_SUITE = """
+import pytest
+
+@pytest.mark.asyncio
+async def test_async_fixture(async_maintainx_client):
+    page = await async_maintainx_client.work_orders.list(limit=5).first_page()
+    assert len(page.items) == 5
+
+def test_sync_fixture(maintainx_client):
+    assert len(maintainx_client.work_orders.list(limit=5).first_page().items) == 5
+"""
+
+
+def test_plugin_async_fixture_works_in_pytest_asyncio_strict_mode(tmp_path: Path) -> None:
+    """Regression: declared with plain pytest.fixture, async_maintainx_client was never
+    awaited under pytest-asyncio's default (strict) mode, so users' async tests errored."""
+    pytest.importorskip("pytest_asyncio")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_mode = strict\n")
+    (tmp_path / "test_user.py").write_text(_USER_SUITE)
+    registered = any(
+        e.value == "maintainx_sdk.testing.pytest_plugin" for e in entry_points(group="pytest11")
+    )
+    plugin = [] if registered else ["-p", "maintainx_sdk.testing.pytest_plugin"]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "2 passed" in run.stdout
 
 
 def test_concurrent_clients_over_loopback_lose_nothing() -> None:
