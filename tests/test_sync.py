@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -312,6 +313,43 @@ def test_sqlite_store_survives_reopen(tmp_path: Path) -> None:
     store.close()
     assert SQLiteCheckpointStore(path).load("k") == Checkpoint(watermark="x")
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_second_run_of_the_same_sync_cannot_process_a_page_twice(tmp_path: Path) -> None:
+    """Regression: two runs of one sync (two processes on one SQLite file) both read page 1
+    from the same checkpoint and both processed it; now the later commit is refused."""
+    import threading
+
+    from maintainx_sdk import CheckpointConflictError
+
+    fake = FakeList()
+    fake.add(6)
+    path = tmp_path / "cp.db"
+    processed: list[int] = []
+    errors: list[Exception] = []
+
+    def other_run() -> None:
+        try:
+            _sync(fake, SQLiteCheckpointStore(path), page_size=3).run(
+                lambda b: processed.extend(i["id"] for i in b.items)
+            )
+        except CheckpointConflictError as exc:
+            errors.append(exc)
+
+    other = threading.Thread(target=other_run)
+
+    def first_handler(batch: SyncBatch[dict[str, Any]]) -> None:
+        processed.extend(i["id"] for i in batch.items)
+        if not other.is_alive() and not errors:
+            asked = len(fake.requests)
+            other.start()  # it reads page 1 from the old checkpoint, then waits for our lock
+            while len(fake.requests) == asked:
+                time.sleep(0.001)
+
+    report = _sync(fake, SQLiteCheckpointStore(path), page_size=3).run(first_handler)
+    other.join(timeout=15)
+    assert report.caught_up and len(errors) == 1 and "another run" in str(errors[0])
+    assert sorted(processed) == list(range(1, 7)), "a page was processed twice"
 
 
 def test_page_size_bounds_and_keys_per_filter() -> None:
