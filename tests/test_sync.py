@@ -238,6 +238,38 @@ def test_redis_store_commits_handler_commands_with_the_checkpoint() -> None:
             client.delete(key)
 
 
+def test_redis_store_with_fakeredis_commits_and_refuses_a_moved_checkpoint() -> None:
+    """The WATCH-ed transaction: handler commands commit with the checkpoint; a checkpoint
+    written by another run during the page discards both (CheckpointConflictError)."""
+    fakeredis = pytest.importorskip("fakeredis")
+    from maintainx_sdk import CheckpointConflictError
+
+    client = fakeredis.FakeRedis()
+    store = RedisCheckpointStore(client)
+    fake = FakeList()
+    fake.add(4)
+
+    def handler(batch: SyncBatch[dict[str, Any]]) -> None:
+        for item in batch.items:
+            batch.transaction.sadd("done", item["id"])
+
+    sync = _sync(fake, store, page_size=2)
+    assert sync.run(handler).caught_up
+    assert {int(x) for x in client.smembers("done")} == {1, 2, 3, 4}
+    fake.add(2)
+    before = store.load(sync.key)
+
+    def racing(batch: SyncBatch[dict[str, Any]]) -> None:
+        handler(batch)
+        with store.transaction(sync.key) as other:  # another host commits meanwhile
+            other.save(Checkpoint(watermark="elsewhere"))
+
+    with pytest.raises(CheckpointConflictError, match="another run"):
+        sync.run(racing)
+    assert {int(x) for x in client.smembers("done")} == {1, 2, 3, 4}, "commands were applied"
+    assert store.load(sync.key) == Checkpoint(watermark="elsewhere") != before
+
+
 # --- property: interleaved edits, partial runs and restarts -----------------------------------
 
 _actions = st.lists(

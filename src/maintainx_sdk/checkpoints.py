@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from .errors import ConfigurationError
+from .errors import CheckpointConflictError, ConfigurationError
 
 #: Where :class:`~maintainx_sdk.sync.IncrementalSync` keeps checkpoints unless told otherwise.
 DEFAULT_SQLITE_PATH = "maintainx_sync.sqlite3"
@@ -239,7 +239,9 @@ class RedisCheckpointStore:
     """Checkpoints in Redis, shared by every host that runs the sync.
 
     ``handle`` of a transaction is a ``MULTI`` pipeline: commands the handler queues on it
-    run atomically with the checkpoint write when the handler returns.
+    run atomically with the checkpoint write when the handler returns. The checkpoint key is
+    ``WATCH``-ed for the transaction: if another run writes it meanwhile, nothing is applied
+    and :class:`~maintainx_sdk.errors.CheckpointConflictError` is raised.
     """
 
     def __init__(
@@ -267,13 +269,26 @@ class RedisCheckpointStore:
 
     @contextmanager
     def transaction(self, key: str) -> Iterator[CheckpointTransaction]:
+        name = self._prefix + key
         pipe = self._redis.pipeline(transaction=True)
-        txn = _StagedTransaction(handle=pipe)
         try:
+            # WATCH first: a checkpoint written by anyone else from here on aborts the EXEC,
+            # so a check of the stored checkpoint made inside the transaction holds.
+            pipe.watch(name)
+            pipe.multi()
+            txn = _StagedTransaction(handle=pipe)
             yield txn
             if txn.staged is not None:
-                pipe.set(self._prefix + key, txn.staged.to_json())
-            pipe.execute()
+                pipe.set(name, txn.staged.to_json())
+            try:
+                pipe.execute()
+            except Exception as exc:
+                if type(exc).__name__ != "WatchError":
+                    raise
+                raise CheckpointConflictError(
+                    f"the checkpoint {key!r} was moved by another run of this sync during this "
+                    "page; the page's commands were discarded"
+                ) from None
         finally:
             pipe.reset()
 
