@@ -78,7 +78,11 @@ class CheckpointTransaction(Protocol):
 
 @runtime_checkable
 class CheckpointStore(Protocol):
-    """Loads and transactionally saves checkpoints by key."""
+    """Loads and transactionally saves checkpoints by key.
+
+    The sync calls ``load`` inside ``transaction`` too (to check that no other run moved the
+    checkpoint), so ``load`` must not wait for a lock the open transaction holds.
+    """
 
     def load(self, key: str) -> Checkpoint | None: ...
 
