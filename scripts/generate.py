@@ -194,14 +194,6 @@ def py_identifier(name: str, taken: set[str], *, argument: bool = False) -> str:
     return ident
 
 
-def clean_text(text: str | None, limit: int = 100) -> str:
-    text = re.sub(r"<[^>]+>", " ", text or "")
-    text = re.sub(r"\s+", " ", text).strip().replace('"""', "'''").replace("\\", "/")
-    if len(text) > limit:
-        text = text[: limit - 3].rstrip() + "..."
-    return text
-
-
 # ---------------------------------------------------------------------------------------------
 # Types: a small tree rendered to Python only after every class has its final name
 # ---------------------------------------------------------------------------------------------
@@ -653,6 +645,12 @@ class Arg:
     default: str = "None"
 
 
+def own_doc(op: OpDef) -> str:
+    """A method's one-line docstring, in our words: the action and the namespace."""
+    action = op.py_method.replace("_", " ").capitalize()
+    return f"{action}: {' '.join(op.ns).replace('_', ' ')}"
+
+
 @dataclass
 class OpDef:
     method: str
@@ -814,7 +812,7 @@ class Builder:
             area=area,
             ns=ns,
             py_method=py_method,
-            summary=clean_text(op.get("summary") or op.get("description") or ""),
+            summary="",  # docstrings are our own words (see own_doc), never the spec's prose
             deprecated=bool(op.get("deprecated")),
             auth=op.get("security") != [],
             success_status=success,
@@ -1268,8 +1266,6 @@ def operation_const(op: OpDef, reg: Registry) -> str:
         args.append("auth=False")
     if op.deprecated:
         args.append("deprecated=True")
-    if op.summary:
-        args.append(f"summary={json.dumps(op.summary)}")
     return f"{op.const} = Operation({', '.join(args)})"
 
 
@@ -1386,7 +1382,7 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
         call.append("content=content")
         call.append("content_type=content_type")
 
-    doc = op.summary or f"{op.method} {op.path}"
+    doc = own_doc(op)
     doc_lines = [f'"""{doc.rstrip(".")}. ``{op.method} {op.path}``']
     if (
         op.py_method == "create"

@@ -25,7 +25,6 @@ _LIST = Operation(
     item_model=_m.AssetCriticality,
     retry_safe=True,
     cacheable=True,
-    summary="List asset criticalities",
 )
 _GET = Operation(
     name="asset_criticalities.get",
@@ -35,7 +34,6 @@ _GET = Operation(
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
-    summary="Get asset criticality",
 )
 
 
@@ -50,13 +48,13 @@ class AssetCriticalities(SyncAPIResource):
         level: int | None = None,
         cursor: str | None = None,
     ) -> SyncPager[_m.AssetCriticality]:
-        """List asset criticalities. ``GET /assetcriticalities``"""
+        """List: asset criticalities. ``GET /assetcriticalities``"""
         return self._paginate(
             _LIST, query={"cursor": cursor, "limit": limit, "label": label, "level": level}
         )
 
     def get(self, id: int) -> _m.AssetCriticalityGetResponse:
-        """Get asset criticality. ``GET /assetcriticalities/{id}``"""
+        """Get: asset criticalities. ``GET /assetcriticalities/{id}``"""
         return cast("_m.AssetCriticalityGetResponse", self._call(_GET, path={"id": id}))
 
 
@@ -71,11 +69,11 @@ class AsyncAssetCriticalities(AsyncAPIResource):
         level: int | None = None,
         cursor: str | None = None,
     ) -> AsyncPager[_m.AssetCriticality]:
-        """List asset criticalities. ``GET /assetcriticalities``"""
+        """List: asset criticalities. ``GET /assetcriticalities``"""
         return self._paginate(
             _LIST, query={"cursor": cursor, "limit": limit, "label": label, "level": level}
         )
 
     async def get(self, id: int) -> _m.AssetCriticalityGetResponse:
-        """Get asset criticality. ``GET /assetcriticalities/{id}``"""
+        """Get: asset criticalities. ``GET /assetcriticalities/{id}``"""
         return cast("_m.AssetCriticalityGetResponse", await self._call(_GET, path={"id": id}))

@@ -27,7 +27,6 @@ _LIST = Operation(
     item_model=_m.AssetCustomStatusListItem,
     retry_safe=True,
     cacheable=True,
-    summary="List asset custom statuses",
 )
 _CREATE = Operation(
     name="asset_custom_statuses.create",
@@ -39,7 +38,6 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
     invalidates=("/assetcustomstatuses",),
-    summary="Create new asset custom status type",
 )
 _GET = Operation(
     name="asset_custom_statuses.get",
@@ -49,7 +47,6 @@ _GET = Operation(
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
-    summary="Get asset custom status",
 )
 _UPDATE = Operation(
     name="asset_custom_statuses.update",
@@ -61,7 +58,6 @@ _UPDATE = Operation(
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/assetcustomstatuses",),
-    summary="Update asset custom status",
 )
 _DELETE = Operation(
     name="asset_custom_statuses.delete",
@@ -72,7 +68,6 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/assetcustomstatuses",),
-    summary="Delete asset custom status",
 )
 
 
@@ -82,7 +77,7 @@ class AssetCustomStatuses(SyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | None = None
     ) -> SyncPager[_m.AssetCustomStatusListItem]:
-        """List asset custom statuses. ``GET /assetcustomstatuses``"""
+        """List: asset custom statuses. ``GET /assetcustomstatuses``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     def create(
@@ -93,7 +88,7 @@ class AssetCustomStatuses(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new asset custom status type. ``POST /assetcustomstatuses``
+        """Create: asset custom statuses. ``POST /assetcustomstatuses``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -114,13 +109,13 @@ class AssetCustomStatuses(SyncAPIResource):
         return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.AssetCustomStatusGetResponse:
-        """Get asset custom status. ``GET /assetcustomstatuses/{id}``"""
+        """Get: asset custom statuses. ``GET /assetcustomstatuses/{id}``"""
         return cast("_m.AssetCustomStatusGetResponse", self._call(_GET, path={"id": id}))
 
     def update(
         self, id: int, *, label: str, skip_webhook: bool | None = None
     ) -> _m.AssetCustomStatusUpdateResponse:
-        """Update asset custom status. ``PATCH /assetcustomstatuses/{id}``"""
+        """Update: asset custom statuses. ``PATCH /assetcustomstatuses/{id}``"""
         return cast(
             "_m.AssetCustomStatusUpdateResponse",
             self._call(
@@ -132,7 +127,7 @@ class AssetCustomStatuses(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete asset custom status. ``DELETE /assetcustomstatuses/{id}``"""
+        """Delete: asset custom statuses. ``DELETE /assetcustomstatuses/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -145,7 +140,7 @@ class AsyncAssetCustomStatuses(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | None = None
     ) -> AsyncPager[_m.AssetCustomStatusListItem]:
-        """List asset custom statuses. ``GET /assetcustomstatuses``"""
+        """List: asset custom statuses. ``GET /assetcustomstatuses``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     async def create(
@@ -156,7 +151,7 @@ class AsyncAssetCustomStatuses(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new asset custom status type. ``POST /assetcustomstatuses``
+        """Create: asset custom statuses. ``POST /assetcustomstatuses``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -177,13 +172,13 @@ class AsyncAssetCustomStatuses(AsyncAPIResource):
         return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
 
     async def get(self, id: int) -> _m.AssetCustomStatusGetResponse:
-        """Get asset custom status. ``GET /assetcustomstatuses/{id}``"""
+        """Get: asset custom statuses. ``GET /assetcustomstatuses/{id}``"""
         return cast("_m.AssetCustomStatusGetResponse", await self._call(_GET, path={"id": id}))
 
     async def update(
         self, id: int, *, label: str, skip_webhook: bool | None = None
     ) -> _m.AssetCustomStatusUpdateResponse:
-        """Update asset custom status. ``PATCH /assetcustomstatuses/{id}``"""
+        """Update: asset custom statuses. ``PATCH /assetcustomstatuses/{id}``"""
         return cast(
             "_m.AssetCustomStatusUpdateResponse",
             await self._call(
@@ -195,7 +190,7 @@ class AsyncAssetCustomStatuses(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete asset custom status. ``DELETE /assetcustomstatuses/{id}``"""
+        """Delete: asset custom statuses. ``DELETE /assetcustomstatuses/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),

@@ -27,7 +27,6 @@ _LIST = Operation(
     items_key="assetStatuses",
     item_model=_m.AssetStatusListItem,
     retry_safe=True,
-    summary="List asset statuses",
 )
 _UPDATE = Operation(
     name="asset_statuses.update",
@@ -38,7 +37,6 @@ _UPDATE = Operation(
     response_model=_m.AssetStatusUpdateResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update asset status",
 )
 
 
@@ -63,7 +61,7 @@ class AssetStatuses(SyncAPIResource):
         | None = None,
         cursor: str | None = None,
     ) -> SyncPager[_m.AssetStatusListItem]:
-        """List asset statuses. ``GET /assetstatuses``"""
+        """List: asset statuses. ``GET /assetstatuses``"""
         return self._paginate(
             _LIST, query={"cursor": cursor, "limit": limit, "asset_id": asset_id, "sort": sort}
         )
@@ -80,7 +78,7 @@ class AssetStatuses(SyncAPIResource):
         description: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.AssetStatusUpdateResponse:
-        """Update asset status. ``PATCH /assetstatuses/{id}``"""
+        """Update: asset statuses. ``PATCH /assetstatuses/{id}``"""
         return cast(
             "_m.AssetStatusUpdateResponse",
             self._call(
@@ -120,7 +118,7 @@ class AsyncAssetStatuses(AsyncAPIResource):
         | None = None,
         cursor: str | None = None,
     ) -> AsyncPager[_m.AssetStatusListItem]:
-        """List asset statuses. ``GET /assetstatuses``"""
+        """List: asset statuses. ``GET /assetstatuses``"""
         return self._paginate(
             _LIST, query={"cursor": cursor, "limit": limit, "asset_id": asset_id, "sort": sort}
         )
@@ -137,7 +135,7 @@ class AsyncAssetStatuses(AsyncAPIResource):
         description: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.AssetStatusUpdateResponse:
-        """Update asset status. ``PATCH /assetstatuses/{id}``"""
+        """Update: asset statuses. ``PATCH /assetstatuses/{id}``"""
         return cast(
             "_m.AssetStatusUpdateResponse",
             await self._call(

@@ -31,7 +31,6 @@ _LIST = Operation(
     items_key="assets",
     item_model=_m.AssetListItem,
     retry_safe=True,
-    summary="List assets",
 )
 _CREATE = Operation(
     name="assets.create",
@@ -42,7 +41,6 @@ _CREATE = Operation(
     body_model=_m.AssetCreateBody,
     response_model=_c.CreatedId,
     body_kind="json",
-    summary="Create new asset",
 )
 _GET = Operation(
     name="assets.get",
@@ -51,7 +49,6 @@ _GET = Operation(
     response_model=_m.AssetGetResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get asset",
 )
 _UPDATE = Operation(
     name="assets.update",
@@ -62,7 +59,6 @@ _UPDATE = Operation(
     response_model=_m.AssetUpdateResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update asset",
 )
 _DELETE = Operation(
     name="assets.delete",
@@ -72,7 +68,6 @@ _DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Delete asset",
 )
 _ATTACHMENTS_UPLOAD = Operation(
     name="assets.attachments.upload",
@@ -84,7 +79,6 @@ _ATTACHMENTS_UPLOAD = Operation(
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update asset attachment",
 )
 _ATTACHMENTS_DELETE = Operation(
     name="assets.attachments.delete",
@@ -94,7 +88,6 @@ _ATTACHMENTS_DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Remove asset attachment",
 )
 _THUMBNAIL_UPLOAD = Operation(
     name="assets.thumbnail.upload",
@@ -106,7 +99,6 @@ _THUMBNAIL_UPLOAD = Operation(
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update asset's thumbnail",
 )
 _SET_STATUS = Operation(
     name="assets.set_status",
@@ -118,7 +110,6 @@ _SET_STATUS = Operation(
     response_model=_m.AssetSetStatusResponse,
     body_kind="json",
     int_path_params=("assetId",),
-    summary="Create a new asset status",
 )
 
 
@@ -134,7 +125,7 @@ class AssetsAttachments(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update asset attachment. ``PUT /assets/{id}/attachments/{filename}``"""
+        """Upload: assets attachments. ``PUT /assets/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -148,7 +139,7 @@ class AssetsAttachments(SyncAPIResource):
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Remove asset attachment. ``DELETE /assets/{id}/attachments/{filename}``"""
+        """Delete: assets attachments. ``DELETE /assets/{id}/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -171,7 +162,7 @@ class AssetsThumbnail(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update asset's thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``"""
+        """Upload: assets thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -227,7 +218,7 @@ class Assets(SyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.AssetListItem]:
-        """List assets. ``GET /assets``"""
+        """List: assets. ``GET /assets``"""
         return self._paginate(
             _LIST,
             query={
@@ -292,7 +283,7 @@ class Assets(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new asset. ``POST /assets``
+        """Create: assets. ``POST /assets``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -328,7 +319,7 @@ class Assets(SyncAPIResource):
         return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.AssetGetResponse:
-        """Get asset. ``GET /assets/{id}``"""
+        """Get: assets. ``GET /assets/{id}``"""
         return cast("_m.AssetGetResponse", self._call(_GET, path={"id": id}))
 
     def update(
@@ -351,7 +342,7 @@ class Assets(SyncAPIResource):
         model: _m.AssetManufacturerInput | Mapping[str, Any] | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.AssetUpdateResponse:
-        """Update asset. ``PATCH /assets/{id}``"""
+        """Update: assets. ``PATCH /assets/{id}``"""
         return cast(
             "_m.AssetUpdateResponse",
             self._call(
@@ -378,7 +369,7 @@ class Assets(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete asset. ``DELETE /assets/{id}``"""
+        """Delete: assets. ``DELETE /assets/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -396,7 +387,7 @@ class Assets(SyncAPIResource):
         description: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.AssetSetStatusResponse:
-        """Create a new asset status. ``POST /assets/{assetId}/status``"""
+        """Set status: assets. ``POST /assets/{assetId}/status``"""
         return cast(
             "_m.AssetSetStatusResponse",
             self._call(
@@ -427,7 +418,7 @@ class AsyncAssetsAttachments(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update asset attachment. ``PUT /assets/{id}/attachments/{filename}``"""
+        """Upload: assets attachments. ``PUT /assets/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -443,7 +434,7 @@ class AsyncAssetsAttachments(AsyncAPIResource):
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | None = None
     ) -> EmptyResponse:
-        """Remove asset attachment. ``DELETE /assets/{id}/attachments/{filename}``"""
+        """Delete: assets attachments. ``DELETE /assets/{id}/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -466,7 +457,7 @@ class AsyncAssetsThumbnail(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update asset's thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``"""
+        """Upload: assets thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -522,7 +513,7 @@ class AsyncAssets(AsyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.AssetListItem]:
-        """List assets. ``GET /assets``"""
+        """List: assets. ``GET /assets``"""
         return self._paginate(
             _LIST,
             query={
@@ -587,7 +578,7 @@ class AsyncAssets(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new asset. ``POST /assets``
+        """Create: assets. ``POST /assets``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -623,7 +614,7 @@ class AsyncAssets(AsyncAPIResource):
         return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
 
     async def get(self, id: int) -> _m.AssetGetResponse:
-        """Get asset. ``GET /assets/{id}``"""
+        """Get: assets. ``GET /assets/{id}``"""
         return cast("_m.AssetGetResponse", await self._call(_GET, path={"id": id}))
 
     async def update(
@@ -646,7 +637,7 @@ class AsyncAssets(AsyncAPIResource):
         model: _m.AssetManufacturerInput | Mapping[str, Any] | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.AssetUpdateResponse:
-        """Update asset. ``PATCH /assets/{id}``"""
+        """Update: assets. ``PATCH /assets/{id}``"""
         return cast(
             "_m.AssetUpdateResponse",
             await self._call(
@@ -673,7 +664,7 @@ class AsyncAssets(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete asset. ``DELETE /assets/{id}``"""
+        """Delete: assets. ``DELETE /assets/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -691,7 +682,7 @@ class AsyncAssets(AsyncAPIResource):
         description: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.AssetSetStatusResponse:
-        """Create a new asset status. ``POST /assets/{assetId}/status``"""
+        """Set status: assets. ``POST /assets/{assetId}/status``"""
         return cast(
             "_m.AssetSetStatusResponse",
             await self._call(

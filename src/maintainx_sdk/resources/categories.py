@@ -27,7 +27,6 @@ _LIST = Operation(
     item_model=_m.CategoryListItem,
     retry_safe=True,
     cacheable=True,
-    summary="List categories",
 )
 _CREATE = Operation(
     name="categories.create",
@@ -39,7 +38,6 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
     invalidates=("/categories",),
-    summary="Create new category",
 )
 _GET = Operation(
     name="categories.get",
@@ -49,7 +47,6 @@ _GET = Operation(
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
-    summary="Get category",
 )
 _UPDATE = Operation(
     name="categories.update",
@@ -61,7 +58,6 @@ _UPDATE = Operation(
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/categories",),
-    summary="Update category",
 )
 _DELETE = Operation(
     name="categories.delete",
@@ -72,7 +68,6 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/categories",),
-    summary="Delete category",
 )
 
 
@@ -82,7 +77,7 @@ class Categories(SyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | None = None
     ) -> SyncPager[_m.CategoryListItem]:
-        """List categories. ``GET /categories``"""
+        """List: categories. ``GET /categories``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     def create(
@@ -93,7 +88,7 @@ class Categories(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new category. ``POST /categories``
+        """Create: categories. ``POST /categories``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -114,7 +109,7 @@ class Categories(SyncAPIResource):
         return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.CategoryGetResponse:
-        """Get category. ``GET /categories/{id}``"""
+        """Get: categories. ``GET /categories/{id}``"""
         return cast("_m.CategoryGetResponse", self._call(_GET, path={"id": id}))
 
     def update(
@@ -125,7 +120,7 @@ class Categories(SyncAPIResource):
         description: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.CategoryUpdateResponse:
-        """Update category. ``PATCH /categories/{id}``"""
+        """Update: categories. ``PATCH /categories/{id}``"""
         return cast(
             "_m.CategoryUpdateResponse",
             self._call(
@@ -137,7 +132,7 @@ class Categories(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete category. ``DELETE /categories/{id}``"""
+        """Delete: categories. ``DELETE /categories/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -150,7 +145,7 @@ class AsyncCategories(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | None = None
     ) -> AsyncPager[_m.CategoryListItem]:
-        """List categories. ``GET /categories``"""
+        """List: categories. ``GET /categories``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     async def create(
@@ -161,7 +156,7 @@ class AsyncCategories(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new category. ``POST /categories``
+        """Create: categories. ``POST /categories``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -182,7 +177,7 @@ class AsyncCategories(AsyncAPIResource):
         return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
 
     async def get(self, id: int) -> _m.CategoryGetResponse:
-        """Get category. ``GET /categories/{id}``"""
+        """Get: categories. ``GET /categories/{id}``"""
         return cast("_m.CategoryGetResponse", await self._call(_GET, path={"id": id}))
 
     async def update(
@@ -193,7 +188,7 @@ class AsyncCategories(AsyncAPIResource):
         description: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.CategoryUpdateResponse:
-        """Update category. ``PATCH /categories/{id}``"""
+        """Update: categories. ``PATCH /categories/{id}``"""
         return cast(
             "_m.CategoryUpdateResponse",
             await self._call(
@@ -205,7 +200,7 @@ class AsyncCategories(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete category. ``DELETE /categories/{id}``"""
+        """Delete: categories. ``DELETE /categories/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),

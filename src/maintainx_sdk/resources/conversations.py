@@ -27,7 +27,6 @@ _LIST = Operation(
     items_key="conversations",
     item_model=_m.ConversationListItem,
     retry_safe=True,
-    summary="List conversations",
 )
 _MEMBERS_LIST = Operation(
     name="conversations.members.list",
@@ -39,7 +38,6 @@ _MEMBERS_LIST = Operation(
     item_model=_m.ConversationMember,
     int_path_params=("id",),
     retry_safe=True,
-    summary="List conversation members",
 )
 _MESSAGES_CREATE = Operation(
     name="conversations.messages.create",
@@ -51,7 +49,6 @@ _MESSAGES_CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
     int_path_params=("id",),
-    summary="Create new message in a conversation",
 )
 
 
@@ -61,7 +58,7 @@ class ConversationsMembers(SyncAPIResource):
     def list(
         self, id: int, *, limit: int = 200, cursor: str | None = None
     ) -> SyncPager[_m.ConversationMember]:
-        """List conversation members. ``GET /conversations/{id}/members``"""
+        """List: conversations members. ``GET /conversations/{id}/members``"""
         return self._paginate(
             _MEMBERS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
         )
@@ -78,7 +75,7 @@ class ConversationsMessages(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new message in a conversation. ``POST /conversations/{id}/messages``
+        """Create: conversations messages. ``POST /conversations/{id}/messages``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -121,7 +118,7 @@ class Conversations(SyncAPIResource):
         only_named: bool | None = None,
         cursor: str | None = None,
     ) -> SyncPager[_m.ConversationListItem]:
-        """List conversations. ``GET /conversations``"""
+        """List: conversations. ``GET /conversations``"""
         return self._paginate(
             _LIST, query={"cursor": cursor, "limit": limit, "type": type, "only_named": only_named}
         )
@@ -133,7 +130,7 @@ class AsyncConversationsMembers(AsyncAPIResource):
     def list(
         self, id: int, *, limit: int = 200, cursor: str | None = None
     ) -> AsyncPager[_m.ConversationMember]:
-        """List conversation members. ``GET /conversations/{id}/members``"""
+        """List: conversations members. ``GET /conversations/{id}/members``"""
         return self._paginate(
             _MEMBERS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
         )
@@ -150,7 +147,7 @@ class AsyncConversationsMessages(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new message in a conversation. ``POST /conversations/{id}/messages``
+        """Create: conversations messages. ``POST /conversations/{id}/messages``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -193,7 +190,7 @@ class AsyncConversations(AsyncAPIResource):
         only_named: bool | None = None,
         cursor: str | None = None,
     ) -> AsyncPager[_m.ConversationListItem]:
-        """List conversations. ``GET /conversations``"""
+        """List: conversations. ``GET /conversations``"""
         return self._paginate(
             _LIST, query={"cursor": cursor, "limit": limit, "type": type, "only_named": only_named}
         )

@@ -24,7 +24,6 @@ _LIST = Operation(
     response_model=_m.CustomFieldListResponse,
     retry_safe=True,
     cacheable=True,
-    summary="List custom fields",
 )
 _CREATE = Operation(
     name="custom_fields.create",
@@ -35,7 +34,6 @@ _CREATE = Operation(
     response_model=_m.CustomFieldCreateResponse,
     body_kind="json",
     invalidates=("/customfields",),
-    summary="Create custom field",
 )
 _UPDATE = Operation(
     name="custom_fields.update",
@@ -47,7 +45,6 @@ _UPDATE = Operation(
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/customfields",),
-    summary="Edit custom field",
 )
 _DELETE = Operation(
     name="custom_fields.delete",
@@ -58,7 +55,6 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/customfields",),
-    summary="Delete custom field",
 )
 
 
@@ -66,7 +62,7 @@ class CustomFields(SyncAPIResource):
     """``custom_fields``: ``/customfields/{entity}``, ``/customfields/{entity}/{id}``."""
 
     def list(self, entity: str) -> _m.CustomFieldListResponse:
-        """List custom fields. ``GET /customfields/{entity}``"""
+        """List: custom fields. ``GET /customfields/{entity}``"""
         return cast("_m.CustomFieldListResponse", self._call(_LIST, path={"entity": entity}))
 
     def create(
@@ -77,7 +73,7 @@ class CustomFields(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.CustomFieldCreateResponse:
-        """Create custom field. ``POST /customfields/{entity}``"""
+        """Create: custom fields. ``POST /customfields/{entity}``"""
         path_ = {"entity": entity}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"fields": fields}
@@ -106,7 +102,7 @@ class CustomFields(SyncAPIResource):
         field: _m.CustomFieldInput2 | Mapping[str, Any],
         skip_webhook: bool | None = None,
     ) -> EmptyResponse:
-        """Edit custom field. ``PATCH /customfields/{entity}/{id}``"""
+        """Update: custom fields. ``PATCH /customfields/{entity}/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -118,7 +114,7 @@ class CustomFields(SyncAPIResource):
         )
 
     def delete(self, entity: str, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete custom field. ``DELETE /customfields/{entity}/{id}``"""
+        """Delete: custom fields. ``DELETE /customfields/{entity}/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -131,7 +127,7 @@ class AsyncCustomFields(AsyncAPIResource):
     """``custom_fields``: ``/customfields/{entity}``, ``/customfields/{entity}/{id}``."""
 
     async def list(self, entity: str) -> _m.CustomFieldListResponse:
-        """List custom fields. ``GET /customfields/{entity}``"""
+        """List: custom fields. ``GET /customfields/{entity}``"""
         return cast("_m.CustomFieldListResponse", await self._call(_LIST, path={"entity": entity}))
 
     async def create(
@@ -142,7 +138,7 @@ class AsyncCustomFields(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.CustomFieldCreateResponse:
-        """Create custom field. ``POST /customfields/{entity}``"""
+        """Create: custom fields. ``POST /customfields/{entity}``"""
         path_ = {"entity": entity}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"fields": fields}
@@ -171,7 +167,7 @@ class AsyncCustomFields(AsyncAPIResource):
         field: _m.CustomFieldInput2 | Mapping[str, Any],
         skip_webhook: bool | None = None,
     ) -> EmptyResponse:
-        """Edit custom field. ``PATCH /customfields/{entity}/{id}``"""
+        """Update: custom fields. ``PATCH /customfields/{entity}/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -185,7 +181,7 @@ class AsyncCustomFields(AsyncAPIResource):
     async def delete(
         self, entity: str, id: int, *, skip_webhook: bool | None = None
     ) -> EmptyResponse:
-        """Delete custom field. ``DELETE /customfields/{entity}/{id}``"""
+        """Delete: custom fields. ``DELETE /customfields/{entity}/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(

@@ -31,7 +31,6 @@ _LIST = Operation(
     item_model=_m.LocationListItem,
     retry_safe=True,
     cacheable=True,
-    summary="List locations",
 )
 _CREATE = Operation(
     name="locations.create",
@@ -42,7 +41,6 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
     invalidates=("/locations",),
-    summary="Create new location",
 )
 _GET = Operation(
     name="locations.get",
@@ -52,7 +50,6 @@ _GET = Operation(
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
-    summary="Get location",
 )
 _UPDATE = Operation(
     name="locations.update",
@@ -64,7 +61,6 @@ _UPDATE = Operation(
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/locations",),
-    summary="Update location",
 )
 _DELETE = Operation(
     name="locations.delete",
@@ -75,7 +71,6 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/locations",),
-    summary="Delete location",
 )
 _ATTACHMENTS_UPLOAD = Operation(
     name="locations.attachments.upload",
@@ -88,7 +83,6 @@ _ATTACHMENTS_UPLOAD = Operation(
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/locations",),
-    summary="Update location attachment",
 )
 _ATTACHMENTS_DELETE = Operation(
     name="locations.attachments.delete",
@@ -99,7 +93,6 @@ _ATTACHMENTS_DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/locations",),
-    summary="Remove location attachment",
 )
 _THUMBNAIL_UPLOAD = Operation(
     name="locations.thumbnail.upload",
@@ -112,7 +105,6 @@ _THUMBNAIL_UPLOAD = Operation(
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/locations",),
-    summary="Update location's thumbnail",
 )
 
 
@@ -128,7 +120,7 @@ class LocationsAttachments(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update location attachment. ``PUT /locations/{id}/attachments/{filename}``"""
+        """Upload: locations attachments. ``PUT /locations/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -142,7 +134,7 @@ class LocationsAttachments(SyncAPIResource):
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Remove location attachment. ``DELETE /locations/{id}/attachments/{filename}``"""
+        """Delete: locations attachments. ``DELETE /locations/{id}/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -165,7 +157,7 @@ class LocationsThumbnail(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update location's thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``"""
+        """Upload: locations thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -201,7 +193,7 @@ class Locations(SyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.LocationListItem]:
-        """List locations. ``GET /locations``"""
+        """List: locations. ``GET /locations``"""
         return self._paginate(
             _LIST,
             query={
@@ -227,7 +219,7 @@ class Locations(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new location. ``POST /locations``
+        """Create: locations. ``POST /locations``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -256,7 +248,7 @@ class Locations(SyncAPIResource):
         return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.LocationGetResponse:
-        """Get location. ``GET /locations/{id}``"""
+        """Get: locations. ``GET /locations/{id}``"""
         return cast("_m.LocationGetResponse", self._call(_GET, path={"id": id}))
 
     def update(
@@ -272,7 +264,7 @@ class Locations(SyncAPIResource):
         vendor_ids: Sequence[int] | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.LocationGetResponse:
-        """Update location. ``PATCH /locations/{id}``"""
+        """Update: locations. ``PATCH /locations/{id}``"""
         return cast(
             "_m.LocationGetResponse",
             self._call(
@@ -292,7 +284,7 @@ class Locations(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete location. ``DELETE /locations/{id}``"""
+        """Delete: locations. ``DELETE /locations/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -311,7 +303,7 @@ class AsyncLocationsAttachments(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update location attachment. ``PUT /locations/{id}/attachments/{filename}``"""
+        """Upload: locations attachments. ``PUT /locations/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -327,7 +319,7 @@ class AsyncLocationsAttachments(AsyncAPIResource):
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | None = None
     ) -> EmptyResponse:
-        """Remove location attachment. ``DELETE /locations/{id}/attachments/{filename}``"""
+        """Delete: locations attachments. ``DELETE /locations/{id}/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -350,7 +342,7 @@ class AsyncLocationsThumbnail(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update location's thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``"""
+        """Upload: locations thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -386,7 +378,7 @@ class AsyncLocations(AsyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.LocationListItem]:
-        """List locations. ``GET /locations``"""
+        """List: locations. ``GET /locations``"""
         return self._paginate(
             _LIST,
             query={
@@ -412,7 +404,7 @@ class AsyncLocations(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new location. ``POST /locations``
+        """Create: locations. ``POST /locations``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -441,7 +433,7 @@ class AsyncLocations(AsyncAPIResource):
         return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
 
     async def get(self, id: int) -> _m.LocationGetResponse:
-        """Get location. ``GET /locations/{id}``"""
+        """Get: locations. ``GET /locations/{id}``"""
         return cast("_m.LocationGetResponse", await self._call(_GET, path={"id": id}))
 
     async def update(
@@ -457,7 +449,7 @@ class AsyncLocations(AsyncAPIResource):
         vendor_ids: Sequence[int] | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.LocationGetResponse:
-        """Update location. ``PATCH /locations/{id}``"""
+        """Update: locations. ``PATCH /locations/{id}``"""
         return cast(
             "_m.LocationGetResponse",
             await self._call(
@@ -477,7 +469,7 @@ class AsyncLocations(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete location. ``DELETE /locations/{id}``"""
+        """Delete: locations. ``DELETE /locations/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),

@@ -29,7 +29,6 @@ _LIST = Operation(
     items_key="maintenancePlans",
     item_model=_m.MaintenancePlan,
     retry_safe=True,
-    summary="List maintenance plans",
 )
 _CREATE = Operation(
     name="maintenance_plans.create",
@@ -40,7 +39,6 @@ _CREATE = Operation(
     body_model=_m.MaintenancePlanCreateBody,
     response_model=_c.CreatedId,
     body_kind="json",
-    summary="Create a maintenance plan",
 )
 _WORK_ORDER_BLUEPRINTS_CREATE = Operation(
     name="maintenance_plans.work_order_blueprints.create",
@@ -51,7 +49,6 @@ _WORK_ORDER_BLUEPRINTS_CREATE = Operation(
     body_model=_m.MaintenancePlanWorkOrderBlueprintCreateBody,
     response_model=_c.CreatedId,
     body_kind="json",
-    summary="Create a maintenance plan work order blueprint",
 )
 _GET = Operation(
     name="maintenance_plans.get",
@@ -60,7 +57,6 @@ _GET = Operation(
     response_model=_m.MaintenancePlanGetResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get maintenance plan",
 )
 _UPDATE = Operation(
     name="maintenance_plans.update",
@@ -71,7 +67,6 @@ _UPDATE = Operation(
     response_model=_m.MaintenancePlanGetResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update a maintenance plan",
 )
 _DELETE = Operation(
     name="maintenance_plans.delete",
@@ -81,7 +76,6 @@ _DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Delete maintenance plan",
 )
 
 
@@ -106,7 +100,7 @@ class MaintenancePlansWorkOrderBlueprints(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create a maintenance plan work order blueprint. ``POST /maintenanceplans/workorderblueprints``
+        """Create: maintenance plans work order blueprints. ``POST /maintenanceplans/workorderblueprints``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -152,7 +146,7 @@ class MaintenancePlans(SyncAPIResource):
         return MaintenancePlansWorkOrderBlueprints(self._client)
 
     def list(self, *, limit: int = 200, cursor: str | None = None) -> SyncPager[_m.MaintenancePlan]:
-        """List maintenance plans. ``GET /maintenanceplans``"""
+        """List: maintenance plans. ``GET /maintenanceplans``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     def create(
@@ -177,7 +171,7 @@ class MaintenancePlans(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create a maintenance plan. ``POST /maintenanceplans``
+        """Create: maintenance plans. ``POST /maintenanceplans``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -209,7 +203,7 @@ class MaintenancePlans(SyncAPIResource):
         return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.MaintenancePlanGetResponse:
-        """Get maintenance plan. ``GET /maintenanceplans/{id}``"""
+        """Get: maintenance plans. ``GET /maintenanceplans/{id}``"""
         return cast("_m.MaintenancePlanGetResponse", self._call(_GET, path={"id": id}))
 
     def update(
@@ -242,7 +236,7 @@ class MaintenancePlans(SyncAPIResource):
         next_cycle_occurrence: float | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.MaintenancePlanGetResponse:
-        """Update a maintenance plan. ``PATCH /maintenanceplans/{id}``"""
+        """Update: maintenance plans. ``PATCH /maintenanceplans/{id}``"""
         return cast(
             "_m.MaintenancePlanGetResponse",
             self._call(
@@ -268,7 +262,7 @@ class MaintenancePlans(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete maintenance plan. ``DELETE /maintenanceplans/{id}``"""
+        """Delete: maintenance plans. ``DELETE /maintenanceplans/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -296,7 +290,7 @@ class AsyncMaintenancePlansWorkOrderBlueprints(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create a maintenance plan work order blueprint. ``POST /maintenanceplans/workorderblueprints``
+        """Create: maintenance plans work order blueprints. ``POST /maintenanceplans/workorderblueprints``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -345,7 +339,7 @@ class AsyncMaintenancePlans(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | None = None
     ) -> AsyncPager[_m.MaintenancePlan]:
-        """List maintenance plans. ``GET /maintenanceplans``"""
+        """List: maintenance plans. ``GET /maintenanceplans``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     async def create(
@@ -370,7 +364,7 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create a maintenance plan. ``POST /maintenanceplans``
+        """Create: maintenance plans. ``POST /maintenanceplans``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -402,7 +396,7 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
 
     async def get(self, id: int) -> _m.MaintenancePlanGetResponse:
-        """Get maintenance plan. ``GET /maintenanceplans/{id}``"""
+        """Get: maintenance plans. ``GET /maintenanceplans/{id}``"""
         return cast("_m.MaintenancePlanGetResponse", await self._call(_GET, path={"id": id}))
 
     async def update(
@@ -435,7 +429,7 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         next_cycle_occurrence: float | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.MaintenancePlanGetResponse:
-        """Update a maintenance plan. ``PATCH /maintenanceplans/{id}``"""
+        """Update: maintenance plans. ``PATCH /maintenanceplans/{id}``"""
         return cast(
             "_m.MaintenancePlanGetResponse",
             await self._call(
@@ -461,7 +455,7 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete maintenance plan. ``DELETE /maintenanceplans/{id}``"""
+        """Delete: maintenance plans. ``DELETE /maintenanceplans/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),

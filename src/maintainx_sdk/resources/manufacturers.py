@@ -28,7 +28,6 @@ _LIST = Operation(
     item_model=_m.ManufacturerListItem,
     retry_safe=True,
     cacheable=True,
-    summary="List manufacturers",
 )
 _CREATE = Operation(
     name="manufacturers.create",
@@ -40,7 +39,6 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
     invalidates=("/manufacturers",),
-    summary="Create new manufacturer",
 )
 _GET = Operation(
     name="manufacturers.get",
@@ -50,7 +48,6 @@ _GET = Operation(
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
-    summary="Get manufacturer",
 )
 
 
@@ -64,7 +61,7 @@ class Manufacturers(SyncAPIResource):
         cursor: str | None = None,
         organization_ids: Sequence[int] | None = None,
     ) -> SyncPager[_m.ManufacturerListItem]:
-        """List manufacturers. ``GET /manufacturers``"""
+        """List: manufacturers. ``GET /manufacturers``"""
         return self._paginate(
             _LIST,
             query={"cursor": cursor, "limit": limit},
@@ -74,7 +71,7 @@ class Manufacturers(SyncAPIResource):
     def create(
         self, *, name: str, skip_webhook: bool | None = None, idempotency_key: str | None = None
     ) -> _c.CreatedId:
-        """Create new manufacturer. ``POST /manufacturers``
+        """Create: manufacturers. ``POST /manufacturers``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -95,7 +92,7 @@ class Manufacturers(SyncAPIResource):
         return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.ManufacturerGetResponse:
-        """Get manufacturer. ``GET /manufacturers/{id}``"""
+        """Get: manufacturers. ``GET /manufacturers/{id}``"""
         return cast("_m.ManufacturerGetResponse", self._call(_GET, path={"id": id}))
 
 
@@ -109,7 +106,7 @@ class AsyncManufacturers(AsyncAPIResource):
         cursor: str | None = None,
         organization_ids: Sequence[int] | None = None,
     ) -> AsyncPager[_m.ManufacturerListItem]:
-        """List manufacturers. ``GET /manufacturers``"""
+        """List: manufacturers. ``GET /manufacturers``"""
         return self._paginate(
             _LIST,
             query={"cursor": cursor, "limit": limit},
@@ -119,7 +116,7 @@ class AsyncManufacturers(AsyncAPIResource):
     async def create(
         self, *, name: str, skip_webhook: bool | None = None, idempotency_key: str | None = None
     ) -> _c.CreatedId:
-        """Create new manufacturer. ``POST /manufacturers``
+        """Create: manufacturers. ``POST /manufacturers``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -140,5 +137,5 @@ class AsyncManufacturers(AsyncAPIResource):
         return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
 
     async def get(self, id: int) -> _m.ManufacturerGetResponse:
-        """Get manufacturer. ``GET /manufacturers/{id}``"""
+        """Get: manufacturers. ``GET /manufacturers/{id}``"""
         return cast("_m.ManufacturerGetResponse", await self._call(_GET, path={"id": id}))

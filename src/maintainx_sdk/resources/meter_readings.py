@@ -25,7 +25,6 @@ _CREATE = Operation(
     body_model=_m.MeterReadingCreateBody,
     response_model=_m.MeterReadingCreateResponse,
     body_kind="json",
-    summary="Batch create new meter readings",
 )
 
 
@@ -39,7 +38,7 @@ class MeterReadings(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.MeterReadingCreateResponse:
-        """Batch create new meter readings. ``POST /meterreadings``"""
+        """Create: meter readings. ``POST /meterreadings``"""
         query_ = {"skip_webhook": skip_webhook}
         body_ = meter_readings
         if idempotency_key is not None:
@@ -67,7 +66,7 @@ class AsyncMeterReadings(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.MeterReadingCreateResponse:
-        """Batch create new meter readings. ``POST /meterreadings``"""
+        """Create: meter readings. ``POST /meterreadings``"""
         query_ = {"skip_webhook": skip_webhook}
         body_ = meter_readings
         if idempotency_key is not None:

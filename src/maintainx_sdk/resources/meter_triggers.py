@@ -30,7 +30,6 @@ _LIST = Operation(
     items_key="meterTriggers",
     item_model=_m.MeterTriggerListItem,
     retry_safe=True,
-    summary="List meter triggers",
 )
 _CREATE = Operation(
     name="meter_triggers.create",
@@ -41,7 +40,6 @@ _CREATE = Operation(
     body_model=_m.MeterTriggerCreateBody,
     response_model=_c.CreatedId,
     body_kind="json",
-    summary="Create meter trigger",
 )
 _GET = Operation(
     name="meter_triggers.get",
@@ -51,7 +49,6 @@ _GET = Operation(
     response_model=_m.MeterTriggerGetResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get meter trigger",
 )
 _UPDATE = Operation(
     name="meter_triggers.update",
@@ -62,7 +59,6 @@ _UPDATE = Operation(
     body_model=_m.MeterTriggerUpdateBody,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update meter trigger",
 )
 _DELETE = Operation(
     name="meter_triggers.delete",
@@ -72,7 +68,6 @@ _DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Delete meterTrigger",
 )
 _THUMBNAIL_UPLOAD = Operation(
     name="meter_triggers.thumbnail.upload",
@@ -84,7 +79,6 @@ _THUMBNAIL_UPLOAD = Operation(
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update meter trigger's work order template's thumbnail",
 )
 _WORK_ORDER_TEMPLATES_UPDATE = Operation(
     name="meter_triggers.work_order_templates.update",
@@ -95,7 +89,6 @@ _WORK_ORDER_TEMPLATES_UPDATE = Operation(
     body_model=_m.MeterTriggerWorkOrderTemplateUpdateBody,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update Meter Trigger's Work Order Template",
 )
 _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD = Operation(
     name="meter_triggers.work_order_templates.attachments.upload",
@@ -107,7 +100,6 @@ _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD = Operation(
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update meter trigger's work order template attachment",
 )
 _WORK_ORDER_TEMPLATES_ATTACHMENTS_DELETE = Operation(
     name="meter_triggers.work_order_templates.attachments.delete",
@@ -117,7 +109,6 @@ _WORK_ORDER_TEMPLATES_ATTACHMENTS_DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Remove meter trigger's work order template attachment",
 )
 
 
@@ -133,7 +124,7 @@ class MeterTriggersThumbnail(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update meter trigger's work order template's thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``"""
+        """Upload: meter triggers thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -159,7 +150,7 @@ class MeterTriggersWorkOrderTemplatesAttachments(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update meter trigger's work order template attachment. ``PUT /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
+        """Upload: meter triggers work order templates attachments. ``PUT /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
         check_content_type(
             _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
         )
@@ -175,7 +166,7 @@ class MeterTriggersWorkOrderTemplatesAttachments(SyncAPIResource):
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Remove meter trigger's work order template attachment. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
+        """Delete: meter triggers work order templates attachments. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -203,7 +194,7 @@ class MeterTriggersWorkOrderTemplates(SyncAPIResource):
         data: _m.MeterTriggerWorkOrderTemplateDataInput | Mapping[str, Any] | None = None,
         skip_webhook: bool | None = None,
     ) -> EmptyResponse:
-        """Update Meter Trigger's Work Order Template. ``PATCH /metertriggers/{id}/workordertemplates``"""
+        """Update: meter triggers work order templates. ``PATCH /metertriggers/{id}/workordertemplates``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -234,7 +225,7 @@ class MeterTriggers(SyncAPIResource):
     def list(
         self, *, limit: int = 200, meters: Sequence[int] | None = None, cursor: str | None = None
     ) -> SyncPager[_m.MeterTriggerListItem]:
-        """List meter triggers. ``GET /metertriggers``"""
+        """List: meter triggers. ``GET /metertriggers``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit, "meters": meters})
 
     def create(
@@ -247,7 +238,7 @@ class MeterTriggers(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create meter trigger. ``POST /metertriggers``
+        """Create: meter triggers. ``POST /metertriggers``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -270,7 +261,7 @@ class MeterTriggers(SyncAPIResource):
     def get(
         self, id: int, *, expand: Sequence[Literal["work_order_template"]] | None = None
     ) -> _m.MeterTriggerGetResponse:
-        """Get meter trigger. ``GET /metertriggers/{id}``"""
+        """Get: meter triggers. ``GET /metertriggers/{id}``"""
         return cast(
             "_m.MeterTriggerGetResponse",
             self._call(_GET, path={"id": id}, query={"expand": expand}),
@@ -283,7 +274,7 @@ class MeterTriggers(SyncAPIResource):
         meter_trigger: _m.MeterTriggerInput2 | Mapping[str, Any] | None = None,
         skip_webhook: bool | None = None,
     ) -> EmptyResponse:
-        """Update meter trigger. ``PATCH /metertriggers/{id}``"""
+        """Update: meter triggers. ``PATCH /metertriggers/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -295,7 +286,7 @@ class MeterTriggers(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete meterTrigger. ``DELETE /metertriggers/{id}``"""
+        """Delete: meter triggers. ``DELETE /metertriggers/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -314,7 +305,7 @@ class AsyncMeterTriggersThumbnail(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update meter trigger's work order template's thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``"""
+        """Upload: meter triggers thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -340,7 +331,7 @@ class AsyncMeterTriggersWorkOrderTemplatesAttachments(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update meter trigger's work order template attachment. ``PUT /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
+        """Upload: meter triggers work order templates attachments. ``PUT /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
         check_content_type(
             _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
         )
@@ -358,7 +349,7 @@ class AsyncMeterTriggersWorkOrderTemplatesAttachments(AsyncAPIResource):
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | None = None
     ) -> EmptyResponse:
-        """Remove meter trigger's work order template attachment. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
+        """Delete: meter triggers work order templates attachments. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -386,7 +377,7 @@ class AsyncMeterTriggersWorkOrderTemplates(AsyncAPIResource):
         data: _m.MeterTriggerWorkOrderTemplateDataInput | Mapping[str, Any] | None = None,
         skip_webhook: bool | None = None,
     ) -> EmptyResponse:
-        """Update Meter Trigger's Work Order Template. ``PATCH /metertriggers/{id}/workordertemplates``"""
+        """Update: meter triggers work order templates. ``PATCH /metertriggers/{id}/workordertemplates``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -417,7 +408,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, meters: Sequence[int] | None = None, cursor: str | None = None
     ) -> AsyncPager[_m.MeterTriggerListItem]:
-        """List meter triggers. ``GET /metertriggers``"""
+        """List: meter triggers. ``GET /metertriggers``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit, "meters": meters})
 
     async def create(
@@ -430,7 +421,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create meter trigger. ``POST /metertriggers``
+        """Create: meter triggers. ``POST /metertriggers``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -453,7 +444,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
     async def get(
         self, id: int, *, expand: Sequence[Literal["work_order_template"]] | None = None
     ) -> _m.MeterTriggerGetResponse:
-        """Get meter trigger. ``GET /metertriggers/{id}``"""
+        """Get: meter triggers. ``GET /metertriggers/{id}``"""
         return cast(
             "_m.MeterTriggerGetResponse",
             await self._call(_GET, path={"id": id}, query={"expand": expand}),
@@ -466,7 +457,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
         meter_trigger: _m.MeterTriggerInput2 | Mapping[str, Any] | None = None,
         skip_webhook: bool | None = None,
     ) -> EmptyResponse:
-        """Update meter trigger. ``PATCH /metertriggers/{id}``"""
+        """Update: meter triggers. ``PATCH /metertriggers/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -478,7 +469,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete meterTrigger. ``DELETE /metertriggers/{id}``"""
+        """Delete: meter triggers. ``DELETE /metertriggers/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),

@@ -28,7 +28,6 @@ _LIST = Operation(
     items_key="meters",
     item_model=_m.MeterListItem,
     retry_safe=True,
-    summary="List meters",
 )
 _CREATE = Operation(
     name="meters.create",
@@ -39,7 +38,6 @@ _CREATE = Operation(
     body_model=_m.MeterCreateBody,
     response_model=_c.CreatedId,
     body_kind="json",
-    summary="Create new meter",
 )
 _GET = Operation(
     name="meters.get",
@@ -49,7 +47,6 @@ _GET = Operation(
     response_model=_m.MeterGetResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get meter",
 )
 _UPDATE = Operation(
     name="meters.update",
@@ -60,7 +57,6 @@ _UPDATE = Operation(
     response_model=_m.MeterUpdateResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update meter",
 )
 _DELETE = Operation(
     name="meters.delete",
@@ -70,7 +66,6 @@ _DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Delete meter",
 )
 _READINGS_CREATE = Operation(
     name="meters.readings.create",
@@ -83,7 +78,6 @@ _READINGS_CREATE = Operation(
     body_kind="json",
     int_path_params=("meterId",),
     deprecated=True,
-    summary="Create new meter reading",
 )
 
 
@@ -99,7 +93,7 @@ class MetersReadings(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.MeterReadingCreateResponse2:
-        """Create new meter reading. ``POST /meters/{meterId}/readings``
+        """Create: meters readings. ``POST /meters/{meterId}/readings``
 
         Deprecated by the API.
         """
@@ -140,7 +134,7 @@ class Meters(SyncAPIResource):
         expand: Sequence[Literal["asset", "location", "last_reading"]] | None = None,
         cursor: str | None = None,
     ) -> SyncPager[_m.MeterListItem]:
-        """List meters. ``GET /meters``"""
+        """List: meters. ``GET /meters``"""
         return self._paginate(
             _LIST,
             query={
@@ -173,7 +167,7 @@ class Meters(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new meter. ``POST /meters``
+        """Create: meters. ``POST /meters``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -207,7 +201,7 @@ class Meters(SyncAPIResource):
         *,
         expand: Sequence[Literal["asset", "location", "last_reading"]] | None = None,
     ) -> _m.MeterGetResponse:
-        """Get meter. ``GET /meters/{id}``"""
+        """Get: meters. ``GET /meters/{id}``"""
         return cast(
             "_m.MeterGetResponse", self._call(_GET, path={"id": id}, query={"expand": expand})
         )
@@ -232,7 +226,7 @@ class Meters(SyncAPIResource):
         unit: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.MeterUpdateResponse:
-        """Update meter. ``PATCH /meters/{id}``"""
+        """Update: meters. ``PATCH /meters/{id}``"""
         return cast(
             "_m.MeterUpdateResponse",
             self._call(
@@ -251,7 +245,7 @@ class Meters(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete meter. ``DELETE /meters/{id}``"""
+        """Delete: meters. ``DELETE /meters/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -270,7 +264,7 @@ class AsyncMetersReadings(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.MeterReadingCreateResponse2:
-        """Create new meter reading. ``POST /meters/{meterId}/readings``
+        """Create: meters readings. ``POST /meters/{meterId}/readings``
 
         Deprecated by the API.
         """
@@ -311,7 +305,7 @@ class AsyncMeters(AsyncAPIResource):
         expand: Sequence[Literal["asset", "location", "last_reading"]] | None = None,
         cursor: str | None = None,
     ) -> AsyncPager[_m.MeterListItem]:
-        """List meters. ``GET /meters``"""
+        """List: meters. ``GET /meters``"""
         return self._paginate(
             _LIST,
             query={
@@ -344,7 +338,7 @@ class AsyncMeters(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new meter. ``POST /meters``
+        """Create: meters. ``POST /meters``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -378,7 +372,7 @@ class AsyncMeters(AsyncAPIResource):
         *,
         expand: Sequence[Literal["asset", "location", "last_reading"]] | None = None,
     ) -> _m.MeterGetResponse:
-        """Get meter. ``GET /meters/{id}``"""
+        """Get: meters. ``GET /meters/{id}``"""
         return cast(
             "_m.MeterGetResponse", await self._call(_GET, path={"id": id}, query={"expand": expand})
         )
@@ -403,7 +397,7 @@ class AsyncMeters(AsyncAPIResource):
         unit: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.MeterUpdateResponse:
-        """Update meter. ``PATCH /meters/{id}``"""
+        """Update: meters. ``PATCH /meters/{id}``"""
         return cast(
             "_m.MeterUpdateResponse",
             await self._call(
@@ -422,7 +416,7 @@ class AsyncMeters(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete meter. ``DELETE /meters/{id}``"""
+        """Delete: meters. ``DELETE /meters/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),

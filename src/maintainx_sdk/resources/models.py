@@ -28,7 +28,6 @@ _LIST = Operation(
     item_model=_m.ModelListItem,
     retry_safe=True,
     cacheable=True,
-    summary="List models",
 )
 _CREATE = Operation(
     name="models.create",
@@ -40,7 +39,6 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
     invalidates=("/models",),
-    summary="Create new model",
 )
 _GET = Operation(
     name="models.get",
@@ -50,7 +48,6 @@ _GET = Operation(
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
-    summary="Get model",
 )
 
 
@@ -64,7 +61,7 @@ class Models(SyncAPIResource):
         cursor: str | None = None,
         organization_ids: Sequence[int] | None = None,
     ) -> SyncPager[_m.ModelListItem]:
-        """List models. ``GET /models``"""
+        """List: models. ``GET /models``"""
         return self._paginate(
             _LIST,
             query={"cursor": cursor, "limit": limit},
@@ -79,7 +76,7 @@ class Models(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new model. ``POST /models``
+        """Create: models. ``POST /models``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -100,7 +97,7 @@ class Models(SyncAPIResource):
         return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.ModelGetResponse:
-        """Get model. ``GET /models/{id}``"""
+        """Get: models. ``GET /models/{id}``"""
         return cast("_m.ModelGetResponse", self._call(_GET, path={"id": id}))
 
 
@@ -114,7 +111,7 @@ class AsyncModels(AsyncAPIResource):
         cursor: str | None = None,
         organization_ids: Sequence[int] | None = None,
     ) -> AsyncPager[_m.ModelListItem]:
-        """List models. ``GET /models``"""
+        """List: models. ``GET /models``"""
         return self._paginate(
             _LIST,
             query={"cursor": cursor, "limit": limit},
@@ -129,7 +126,7 @@ class AsyncModels(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new model. ``POST /models``
+        """Create: models. ``POST /models``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -150,5 +147,5 @@ class AsyncModels(AsyncAPIResource):
         return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
 
     async def get(self, id: int) -> _m.ModelGetResponse:
-        """Get model. ``GET /models/{id}``"""
+        """Get: models. ``GET /models/{id}``"""
         return cast("_m.ModelGetResponse", await self._call(_GET, path={"id": id}))

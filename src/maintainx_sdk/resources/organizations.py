@@ -24,7 +24,6 @@ _LIST = Operation(
     item_model=_m.OrganizationListItem,
     retry_safe=True,
     cacheable=True,
-    summary="List organizations",
 )
 
 
@@ -34,7 +33,7 @@ class Organizations(SyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | None = None
     ) -> SyncPager[_m.OrganizationListItem]:
-        """List organizations. ``GET /organizations``"""
+        """List: organizations. ``GET /organizations``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
 
@@ -44,5 +43,5 @@ class AsyncOrganizations(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | None = None
     ) -> AsyncPager[_m.OrganizationListItem]:
-        """List organizations. ``GET /organizations``"""
+        """List: organizations. ``GET /organizations``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})

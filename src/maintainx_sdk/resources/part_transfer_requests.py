@@ -26,7 +26,6 @@ _LIST = Operation(
     items_key="partTransferRequests",
     item_model=_m.PartTransferRequest,
     retry_safe=True,
-    summary="List part transfer requests",
 )
 _CREATE = Operation(
     name="part_transfer_requests.create",
@@ -37,7 +36,6 @@ _CREATE = Operation(
     body_model=_m.PartTransferRequestCreateBody,
     response_model=_c.CreatedId,
     body_kind="json",
-    summary="Create a part transfer request",
 )
 _GET = Operation(
     name="part_transfer_requests.get",
@@ -46,7 +44,6 @@ _GET = Operation(
     response_model=_m.PartTransferRequestGetResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get part transfer request",
 )
 _UPDATE = Operation(
     name="part_transfer_requests.update",
@@ -57,7 +54,6 @@ _UPDATE = Operation(
     response_model=_m.PartTransferRequestGetResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update part transfer request",
 )
 
 
@@ -72,7 +68,7 @@ class PartTransferRequests(SyncAPIResource):
         | None = None,
         cursor: str | None = None,
     ) -> SyncPager[_m.PartTransferRequest]:
-        """List part transfer requests. ``GET /parttransferrequests``"""
+        """List: part transfer requests. ``GET /parttransferrequests``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit, "statuses": statuses})
 
     def create(
@@ -85,7 +81,7 @@ class PartTransferRequests(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create a part transfer request. ``POST /parttransferrequests``
+        """Create: part transfer requests. ``POST /parttransferrequests``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -111,7 +107,7 @@ class PartTransferRequests(SyncAPIResource):
         return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.PartTransferRequestGetResponse:
-        """Get part transfer request. ``GET /parttransferrequests/{id}``"""
+        """Get: part transfer requests. ``GET /parttransferrequests/{id}``"""
         return cast("_m.PartTransferRequestGetResponse", self._call(_GET, path={"id": id}))
 
     def update(
@@ -128,7 +124,7 @@ class PartTransferRequests(SyncAPIResource):
         quantity: int | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.PartTransferRequestGetResponse:
-        """Update part transfer request. ``PATCH /parttransferrequests/{id}``"""
+        """Update: part transfer requests. ``PATCH /parttransferrequests/{id}``"""
         return cast(
             "_m.PartTransferRequestGetResponse",
             self._call(
@@ -157,7 +153,7 @@ class AsyncPartTransferRequests(AsyncAPIResource):
         | None = None,
         cursor: str | None = None,
     ) -> AsyncPager[_m.PartTransferRequest]:
-        """List part transfer requests. ``GET /parttransferrequests``"""
+        """List: part transfer requests. ``GET /parttransferrequests``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit, "statuses": statuses})
 
     async def create(
@@ -170,7 +166,7 @@ class AsyncPartTransferRequests(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create a part transfer request. ``POST /parttransferrequests``
+        """Create: part transfer requests. ``POST /parttransferrequests``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -196,7 +192,7 @@ class AsyncPartTransferRequests(AsyncAPIResource):
         return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
 
     async def get(self, id: int) -> _m.PartTransferRequestGetResponse:
-        """Get part transfer request. ``GET /parttransferrequests/{id}``"""
+        """Get: part transfer requests. ``GET /parttransferrequests/{id}``"""
         return cast("_m.PartTransferRequestGetResponse", await self._call(_GET, path={"id": id}))
 
     async def update(
@@ -213,7 +209,7 @@ class AsyncPartTransferRequests(AsyncAPIResource):
         quantity: int | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.PartTransferRequestGetResponse:
-        """Update part transfer request. ``PATCH /parttransferrequests/{id}``"""
+        """Update: part transfer requests. ``PATCH /parttransferrequests/{id}``"""
         return cast(
             "_m.PartTransferRequestGetResponse",
             await self._call(

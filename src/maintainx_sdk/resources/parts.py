@@ -31,7 +31,6 @@ _LIST = Operation(
     items_key="parts",
     item_model=_m.PartListItem,
     retry_safe=True,
-    summary="List parts",
 )
 _CREATE = Operation(
     name="parts.create",
@@ -42,7 +41,6 @@ _CREATE = Operation(
     body_model=_m.PartCreateBody,
     response_model=_c.CreatedId,
     body_kind="json",
-    summary="Create new part",
 )
 _GET = Operation(
     name="parts.get",
@@ -51,7 +49,6 @@ _GET = Operation(
     response_model=_m.PartGetResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get part",
 )
 _UPDATE = Operation(
     name="parts.update",
@@ -62,7 +59,6 @@ _UPDATE = Operation(
     response_model=_m.PartUpdateResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update part",
 )
 _DELETE = Operation(
     name="parts.delete",
@@ -72,7 +68,6 @@ _DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Delete part",
 )
 _ATTACHMENTS_UPLOAD = Operation(
     name="parts.attachments.upload",
@@ -84,7 +79,6 @@ _ATTACHMENTS_UPLOAD = Operation(
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update part attachment",
 )
 _ATTACHMENTS_DELETE = Operation(
     name="parts.attachments.delete",
@@ -94,7 +88,6 @@ _ATTACHMENTS_DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Remove part attachment",
 )
 _THUMBNAIL_UPLOAD = Operation(
     name="parts.thumbnail.upload",
@@ -106,7 +99,6 @@ _THUMBNAIL_UPLOAD = Operation(
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update part's thumbnail",
 )
 
 
@@ -122,7 +114,7 @@ class PartsAttachments(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update part attachment. ``PUT /parts/{id}/attachments/{filename}``"""
+        """Upload: parts attachments. ``PUT /parts/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -136,7 +128,7 @@ class PartsAttachments(SyncAPIResource):
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Remove part attachment. ``DELETE /parts/{id}/attachments/{filename}``"""
+        """Delete: parts attachments. ``DELETE /parts/{id}/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -159,7 +151,7 @@ class PartsThumbnail(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update part's thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``"""
+        """Upload: parts thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -200,7 +192,7 @@ class Parts(SyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.PartListItem]:
-        """List parts. ``GET /parts``"""
+        """List: parts. ``GET /parts``"""
         return self._paginate(
             _LIST,
             query={
@@ -264,7 +256,7 @@ class Parts(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new part. ``POST /parts``
+        """Create: parts. ``POST /parts``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -303,7 +295,7 @@ class Parts(SyncAPIResource):
         return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.PartGetResponse:
-        """Get part. ``GET /parts/{id}``"""
+        """Get: parts. ``GET /parts/{id}``"""
         return cast("_m.PartGetResponse", self._call(_GET, path={"id": id}))
 
     def update(
@@ -332,7 +324,7 @@ class Parts(SyncAPIResource):
         locations: _m.PartLocationInput2 | Mapping[str, Any] | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.PartUpdateResponse:
-        """Update part. ``PATCH /parts/{id}``"""
+        """Update: parts. ``PATCH /parts/{id}``"""
         return cast(
             "_m.PartUpdateResponse",
             self._call(
@@ -365,7 +357,7 @@ class Parts(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete part. ``DELETE /parts/{id}``"""
+        """Delete: parts. ``DELETE /parts/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -384,7 +376,7 @@ class AsyncPartsAttachments(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update part attachment. ``PUT /parts/{id}/attachments/{filename}``"""
+        """Upload: parts attachments. ``PUT /parts/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -400,7 +392,7 @@ class AsyncPartsAttachments(AsyncAPIResource):
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | None = None
     ) -> EmptyResponse:
-        """Remove part attachment. ``DELETE /parts/{id}/attachments/{filename}``"""
+        """Delete: parts attachments. ``DELETE /parts/{id}/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -423,7 +415,7 @@ class AsyncPartsThumbnail(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update part's thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``"""
+        """Upload: parts thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -464,7 +456,7 @@ class AsyncParts(AsyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.PartListItem]:
-        """List parts. ``GET /parts``"""
+        """List: parts. ``GET /parts``"""
         return self._paginate(
             _LIST,
             query={
@@ -528,7 +520,7 @@ class AsyncParts(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new part. ``POST /parts``
+        """Create: parts. ``POST /parts``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -567,7 +559,7 @@ class AsyncParts(AsyncAPIResource):
         return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
 
     async def get(self, id: int) -> _m.PartGetResponse:
-        """Get part. ``GET /parts/{id}``"""
+        """Get: parts. ``GET /parts/{id}``"""
         return cast("_m.PartGetResponse", await self._call(_GET, path={"id": id}))
 
     async def update(
@@ -596,7 +588,7 @@ class AsyncParts(AsyncAPIResource):
         locations: _m.PartLocationInput2 | Mapping[str, Any] | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.PartUpdateResponse:
-        """Update part. ``PATCH /parts/{id}``"""
+        """Update: parts. ``PATCH /parts/{id}``"""
         return cast(
             "_m.PartUpdateResponse",
             await self._call(
@@ -629,7 +621,7 @@ class AsyncParts(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete part. ``DELETE /parts/{id}``"""
+        """Delete: parts. ``DELETE /parts/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),

@@ -29,7 +29,6 @@ _UPDATE = Operation(
     response_model=_m.ProcedureTemplateRowUpdateResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update Procedure Template Row",
 )
 _DELETE = Operation(
     name="procedure_template_rows.delete",
@@ -39,7 +38,6 @@ _DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Delete procedure Template Row",
 )
 _ATTACHMENTS_DELETE = Operation(
     name="procedure_template_rows.attachments.delete",
@@ -49,7 +47,6 @@ _ATTACHMENTS_DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Remove procedure template row attachment",
 )
 _ATTACHMENTS_UPLOAD = Operation(
     name="procedure_template_rows.attachments.upload",
@@ -61,7 +58,6 @@ _ATTACHMENTS_UPLOAD = Operation(
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update procedure template row attachment",
 )
 
 
@@ -69,7 +65,7 @@ class ProcedureTemplateRowsAttachments(SyncAPIResource):
     """``procedure_template_rows.attachments``: ``/proceduretemplaterows/{id}/attachments``, ``/proceduretemplaterows/{id}/attachments/{filename}``."""
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Remove procedure template row attachment. ``DELETE /proceduretemplaterows/{id}/attachments``"""
+        """Delete: procedure template rows attachments. ``DELETE /proceduretemplaterows/{id}/attachments``"""
         return cast(
             "EmptyResponse",
             self._call(_ATTACHMENTS_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -84,7 +80,7 @@ class ProcedureTemplateRowsAttachments(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update procedure template row attachment. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``"""
+        """Upload: procedure template rows attachments. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -136,7 +132,7 @@ class ProcedureTemplateRows(SyncAPIResource):
         index: float | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.ProcedureTemplateRowUpdateResponse:
-        """Update Procedure Template Row. ``PATCH /proceduretemplaterows/{id}``"""
+        """Update: procedure template rows. ``PATCH /proceduretemplaterows/{id}``"""
         return cast(
             "_m.ProcedureTemplateRowUpdateResponse",
             self._call(
@@ -157,7 +153,7 @@ class ProcedureTemplateRows(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete procedure Template Row. ``DELETE /proceduretemplaterows/{id}``"""
+        """Delete: procedure template rows. ``DELETE /proceduretemplaterows/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -168,7 +164,7 @@ class AsyncProcedureTemplateRowsAttachments(AsyncAPIResource):
     """``procedure_template_rows.attachments``: ``/proceduretemplaterows/{id}/attachments``, ``/proceduretemplaterows/{id}/attachments/{filename}``."""
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Remove procedure template row attachment. ``DELETE /proceduretemplaterows/{id}/attachments``"""
+        """Delete: procedure template rows attachments. ``DELETE /proceduretemplaterows/{id}/attachments``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -185,7 +181,7 @@ class AsyncProcedureTemplateRowsAttachments(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update procedure template row attachment. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``"""
+        """Upload: procedure template rows attachments. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -237,7 +233,7 @@ class AsyncProcedureTemplateRows(AsyncAPIResource):
         index: float | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.ProcedureTemplateRowUpdateResponse:
-        """Update Procedure Template Row. ``PATCH /proceduretemplaterows/{id}``"""
+        """Update: procedure template rows. ``PATCH /proceduretemplaterows/{id}``"""
         return cast(
             "_m.ProcedureTemplateRowUpdateResponse",
             await self._call(
@@ -258,7 +254,7 @@ class AsyncProcedureTemplateRows(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete procedure Template Row. ``DELETE /proceduretemplaterows/{id}``"""
+        """Delete: procedure template rows. ``DELETE /proceduretemplaterows/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),

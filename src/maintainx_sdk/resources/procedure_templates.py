@@ -27,7 +27,6 @@ _LIST = Operation(
     items_key="procedureTemplates",
     item_model=_m.ProcedureTemplateListItem,
     retry_safe=True,
-    summary="List procedure templates",
 )
 _CREATE = Operation(
     name="procedure_templates.create",
@@ -38,7 +37,6 @@ _CREATE = Operation(
     body_model=_m.ProcedureTemplateCreateBody,
     response_model=_m.ProcedureTemplateCreateResponse,
     body_kind="json",
-    summary="Create procedure template",
 )
 _GET = Operation(
     name="procedure_templates.get",
@@ -48,7 +46,6 @@ _GET = Operation(
     response_model=_m.ProcedureTemplateGetResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get procedure template",
 )
 _UPDATE = Operation(
     name="procedure_templates.update",
@@ -59,7 +56,6 @@ _UPDATE = Operation(
     body_model=_m.ProcedureTemplateUpdateBody,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update Procedure Template",
 )
 _DELETE = Operation(
     name="procedure_templates.delete",
@@ -69,7 +65,6 @@ _DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Delete procedure Template",
 )
 
 
@@ -83,7 +78,7 @@ class ProcedureTemplates(SyncAPIResource):
         expand: Sequence[Literal["rows"]] | None = None,
         cursor: str | None = None,
     ) -> SyncPager[_m.ProcedureTemplateListItem]:
-        """List procedure templates. ``GET /proceduretemplates``"""
+        """List: procedure templates. ``GET /proceduretemplates``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit, "expand": expand})
 
     def create(
@@ -94,7 +89,7 @@ class ProcedureTemplates(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.ProcedureTemplateCreateResponse:
-        """Create procedure template. ``POST /proceduretemplates``"""
+        """Create: procedure templates. ``POST /proceduretemplates``"""
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"title": title, "fields": fields}
         if idempotency_key is not None:
@@ -116,7 +111,7 @@ class ProcedureTemplates(SyncAPIResource):
     def get(
         self, id: int, *, expand: Sequence[Literal["rows"]] | None = None
     ) -> _m.ProcedureTemplateGetResponse:
-        """Get procedure template. ``GET /proceduretemplates/{id}``"""
+        """Get: procedure templates. ``GET /proceduretemplates/{id}``"""
         return cast(
             "_m.ProcedureTemplateGetResponse",
             self._call(_GET, path={"id": id}, query={"expand": expand}),
@@ -134,7 +129,7 @@ class ProcedureTemplates(SyncAPIResource):
         | None = None,
         skip_webhook: bool | None = None,
     ) -> EmptyResponse:
-        """Update Procedure Template. ``PATCH /proceduretemplates/{id}``"""
+        """Update: procedure templates. ``PATCH /proceduretemplates/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -146,7 +141,7 @@ class ProcedureTemplates(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete procedure Template. ``DELETE /proceduretemplates/{id}``"""
+        """Delete: procedure templates. ``DELETE /proceduretemplates/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -163,7 +158,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         expand: Sequence[Literal["rows"]] | None = None,
         cursor: str | None = None,
     ) -> AsyncPager[_m.ProcedureTemplateListItem]:
-        """List procedure templates. ``GET /proceduretemplates``"""
+        """List: procedure templates. ``GET /proceduretemplates``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit, "expand": expand})
 
     async def create(
@@ -174,7 +169,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.ProcedureTemplateCreateResponse:
-        """Create procedure template. ``POST /proceduretemplates``"""
+        """Create: procedure templates. ``POST /proceduretemplates``"""
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"title": title, "fields": fields}
         if idempotency_key is not None:
@@ -197,7 +192,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
     async def get(
         self, id: int, *, expand: Sequence[Literal["rows"]] | None = None
     ) -> _m.ProcedureTemplateGetResponse:
-        """Get procedure template. ``GET /proceduretemplates/{id}``"""
+        """Get: procedure templates. ``GET /proceduretemplates/{id}``"""
         return cast(
             "_m.ProcedureTemplateGetResponse",
             await self._call(_GET, path={"id": id}, query={"expand": expand}),
@@ -215,7 +210,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         | None = None,
         skip_webhook: bool | None = None,
     ) -> EmptyResponse:
-        """Update Procedure Template. ``PATCH /proceduretemplates/{id}``"""
+        """Update: procedure templates. ``PATCH /proceduretemplates/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -227,7 +222,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete procedure Template. ``DELETE /proceduretemplates/{id}``"""
+        """Delete: procedure templates. ``DELETE /proceduretemplates/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),

@@ -31,7 +31,6 @@ _LIST = Operation(
     items_key="purchaseOrders",
     item_model=_m.PurchaseOrderListItem,
     retry_safe=True,
-    summary="List purchase orders",
 )
 _CREATE = Operation(
     name="purchase_orders.create",
@@ -42,7 +41,6 @@ _CREATE = Operation(
     body_model=_m.PurchaseOrderCreateBody,
     response_model=_m.PurchaseOrderCreateResponse,
     body_kind="json",
-    summary="Create new purchase order",
 )
 _GET = Operation(
     name="purchase_orders.get",
@@ -51,7 +49,6 @@ _GET = Operation(
     response_model=_m.PurchaseOrderGetResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get purchase order",
 )
 _UPDATE = Operation(
     name="purchase_orders.update",
@@ -62,7 +59,6 @@ _UPDATE = Operation(
     response_model=_m.PurchaseOrderUpdateResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update purchase order",
 )
 _DELETE = Operation(
     name="purchase_orders.delete",
@@ -72,7 +68,6 @@ _DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Delete purchaseOrder",
 )
 _ATTACHMENTS_UPLOAD = Operation(
     name="purchase_orders.attachments.upload",
@@ -84,7 +79,6 @@ _ATTACHMENTS_UPLOAD = Operation(
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update purchase order attachment",
 )
 _ATTACHMENTS_DELETE = Operation(
     name="purchase_orders.attachments.delete",
@@ -94,7 +88,6 @@ _ATTACHMENTS_DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Remove purchase order attachment",
 )
 _COMMENTS_CREATE = Operation(
     name="purchase_orders.comments.create",
@@ -106,7 +99,6 @@ _COMMENTS_CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
     int_path_params=("id",),
-    summary="Create new comment on a purchase order",
 )
 _EMAILS_CREATE = Operation(
     name="purchase_orders.emails.create",
@@ -118,7 +110,6 @@ _EMAILS_CREATE = Operation(
     response_model=_c.PurchaseOrderEmailCreateResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Send Purchase Order as an email",
 )
 _UPDATE_FULFILLMENT = Operation(
     name="purchase_orders.update_fulfillment",
@@ -129,7 +120,6 @@ _UPDATE_FULFILLMENT = Operation(
     response_model=_m.PurchaseOrderUpdateResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Fulfill purchase order",
 )
 _SET_STATUS = Operation(
     name="purchase_orders.set_status",
@@ -141,7 +131,6 @@ _SET_STATUS = Operation(
     body_kind="json",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update purchase order status",
 )
 _THUMBNAIL_UPLOAD = Operation(
     name="purchase_orders.thumbnail.upload",
@@ -153,7 +142,6 @@ _THUMBNAIL_UPLOAD = Operation(
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update purchase order's thumbnail",
 )
 
 
@@ -169,7 +157,7 @@ class PurchaseOrdersAttachments(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update purchase order attachment. ``PUT /purchaseorders/{id}/attachments/{filename}``"""
+        """Upload: purchase orders attachments. ``PUT /purchaseorders/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -183,7 +171,7 @@ class PurchaseOrdersAttachments(SyncAPIResource):
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Remove purchase order attachment. ``DELETE /purchaseorders/{id}/attachments/{filename}``"""
+        """Delete: purchase orders attachments. ``DELETE /purchaseorders/{id}/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -205,7 +193,7 @@ class PurchaseOrdersComments(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new comment on a purchase order. ``POST /purchaseorders/{id}/comments``
+        """Create: purchase orders comments. ``POST /purchaseorders/{id}/comments``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -241,7 +229,7 @@ class PurchaseOrdersEmails(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.PurchaseOrderEmailCreateResponse:
-        """Send Purchase Order as an email. ``POST /purchaseorders/{id}/emails``"""
+        """Create: purchase orders emails. ``POST /purchaseorders/{id}/emails``"""
         path_ = {"id": id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"emails": emails, "emailsCC": emails_cc}
@@ -275,7 +263,7 @@ class PurchaseOrdersThumbnail(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update purchase order's thumbnail. ``PUT /purchaseorders/{id}/thumbnail/{filename}``"""
+        """Upload: purchase orders thumbnail. ``PUT /purchaseorders/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -321,7 +309,7 @@ class PurchaseOrders(SyncAPIResource):
         cursor: str | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.PurchaseOrderListItem]:
-        """List purchase orders. ``GET /purchaseorders``"""
+        """List: purchase orders. ``GET /purchaseorders``"""
         return self._paginate(
             _LIST,
             query={
@@ -377,7 +365,7 @@ class PurchaseOrders(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.PurchaseOrderCreateResponse:
-        """Create new purchase order. ``POST /purchaseorders``"""
+        """Create: purchase orders. ``POST /purchaseorders``"""
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
             "note": note,
@@ -410,7 +398,7 @@ class PurchaseOrders(SyncAPIResource):
         return cast("_m.PurchaseOrderCreateResponse", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.PurchaseOrderGetResponse:
-        """Get purchase order. ``GET /purchaseorders/{id}``"""
+        """Get: purchase orders. ``GET /purchaseorders/{id}``"""
         return cast("_m.PurchaseOrderGetResponse", self._call(_GET, path={"id": id}))
 
     def update(
@@ -435,7 +423,7 @@ class PurchaseOrders(SyncAPIResource):
         title: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.PurchaseOrderUpdateResponse:
-        """Update purchase order. ``PATCH /purchaseorders/{id}``"""
+        """Update: purchase orders. ``PATCH /purchaseorders/{id}``"""
         return cast(
             "_m.PurchaseOrderUpdateResponse",
             self._call(
@@ -464,7 +452,7 @@ class PurchaseOrders(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete purchaseOrder. ``DELETE /purchaseorders/{id}``"""
+        """Delete: purchase orders. ``DELETE /purchaseorders/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -481,7 +469,7 @@ class PurchaseOrders(SyncAPIResource):
         ],
         skip_webhook: bool | None = None,
     ) -> _m.PurchaseOrderUpdateResponse:
-        """Fulfill purchase order. ``PATCH /purchaseorders/{id}/fulfillment``"""
+        """Update fulfillment: purchase orders. ``PATCH /purchaseorders/{id}/fulfillment``"""
         return cast(
             "_m.PurchaseOrderUpdateResponse",
             self._call(
@@ -502,7 +490,7 @@ class PurchaseOrders(SyncAPIResource):
         review_note: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.PurchaseOrderUpdateResponse:
-        """Update purchase order status. ``PATCH /purchaseorders/{id}/status``"""
+        """Set status: purchase orders. ``PATCH /purchaseorders/{id}/status``"""
         return cast(
             "_m.PurchaseOrderUpdateResponse",
             self._call(
@@ -526,7 +514,7 @@ class AsyncPurchaseOrdersAttachments(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update purchase order attachment. ``PUT /purchaseorders/{id}/attachments/{filename}``"""
+        """Upload: purchase orders attachments. ``PUT /purchaseorders/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -542,7 +530,7 @@ class AsyncPurchaseOrdersAttachments(AsyncAPIResource):
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | None = None
     ) -> EmptyResponse:
-        """Remove purchase order attachment. ``DELETE /purchaseorders/{id}/attachments/{filename}``"""
+        """Delete: purchase orders attachments. ``DELETE /purchaseorders/{id}/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -564,7 +552,7 @@ class AsyncPurchaseOrdersComments(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new comment on a purchase order. ``POST /purchaseorders/{id}/comments``
+        """Create: purchase orders comments. ``POST /purchaseorders/{id}/comments``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -600,7 +588,7 @@ class AsyncPurchaseOrdersEmails(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.PurchaseOrderEmailCreateResponse:
-        """Send Purchase Order as an email. ``POST /purchaseorders/{id}/emails``"""
+        """Create: purchase orders emails. ``POST /purchaseorders/{id}/emails``"""
         path_ = {"id": id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"emails": emails, "emailsCC": emails_cc}
@@ -634,7 +622,7 @@ class AsyncPurchaseOrdersThumbnail(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update purchase order's thumbnail. ``PUT /purchaseorders/{id}/thumbnail/{filename}``"""
+        """Upload: purchase orders thumbnail. ``PUT /purchaseorders/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -680,7 +668,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         cursor: str | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.PurchaseOrderListItem]:
-        """List purchase orders. ``GET /purchaseorders``"""
+        """List: purchase orders. ``GET /purchaseorders``"""
         return self._paginate(
             _LIST,
             query={
@@ -736,7 +724,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.PurchaseOrderCreateResponse:
-        """Create new purchase order. ``POST /purchaseorders``"""
+        """Create: purchase orders. ``POST /purchaseorders``"""
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
             "note": note,
@@ -771,7 +759,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         )
 
     async def get(self, id: int) -> _m.PurchaseOrderGetResponse:
-        """Get purchase order. ``GET /purchaseorders/{id}``"""
+        """Get: purchase orders. ``GET /purchaseorders/{id}``"""
         return cast("_m.PurchaseOrderGetResponse", await self._call(_GET, path={"id": id}))
 
     async def update(
@@ -796,7 +784,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         title: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.PurchaseOrderUpdateResponse:
-        """Update purchase order. ``PATCH /purchaseorders/{id}``"""
+        """Update: purchase orders. ``PATCH /purchaseorders/{id}``"""
         return cast(
             "_m.PurchaseOrderUpdateResponse",
             await self._call(
@@ -825,7 +813,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete purchaseOrder. ``DELETE /purchaseorders/{id}``"""
+        """Delete: purchase orders. ``DELETE /purchaseorders/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -842,7 +830,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         ],
         skip_webhook: bool | None = None,
     ) -> _m.PurchaseOrderUpdateResponse:
-        """Fulfill purchase order. ``PATCH /purchaseorders/{id}/fulfillment``"""
+        """Update fulfillment: purchase orders. ``PATCH /purchaseorders/{id}/fulfillment``"""
         return cast(
             "_m.PurchaseOrderUpdateResponse",
             await self._call(
@@ -863,7 +851,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         review_note: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.PurchaseOrderUpdateResponse:
-        """Update purchase order status. ``PATCH /purchaseorders/{id}/status``"""
+        """Set status: purchase orders. ``PATCH /purchaseorders/{id}/status``"""
         return cast(
             "_m.PurchaseOrderUpdateResponse",
             await self._call(

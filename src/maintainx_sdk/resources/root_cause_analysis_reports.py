@@ -26,7 +26,6 @@ _LIST = Operation(
     items_key="rootCauseAnalysisReports",
     item_model=_m.RootCauseAnalysisReportListItem,
     retry_safe=True,
-    summary="List root cause analysis reports",
 )
 _GET = Operation(
     name="root_cause_analysis_reports.get",
@@ -36,7 +35,6 @@ _GET = Operation(
     response_model=_m.RootCauseAnalysisReportGetResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get root cause analysis report",
 )
 
 
@@ -56,7 +54,7 @@ class RootCauseAnalysisReports(SyncAPIResource):
         expand: Sequence[Literal["main_asset", "main_asset_status", "problems"]] | None = None,
         cursor: str | None = None,
     ) -> SyncPager[_m.RootCauseAnalysisReportListItem]:
-        """List root cause analysis reports. ``GET /rootcauseanalysisreports``"""
+        """List: root cause analysis reports. ``GET /rootcauseanalysisreports``"""
         return self._paginate(
             _LIST,
             query={
@@ -79,7 +77,7 @@ class RootCauseAnalysisReports(SyncAPIResource):
         expand: Sequence[Literal["main_asset", "main_asset_status", "problems", "work_orders"]]
         | None = None,
     ) -> _m.RootCauseAnalysisReportGetResponse:
-        """Get root cause analysis report. ``GET /rootcauseanalysisreports/{id}``"""
+        """Get: root cause analysis reports. ``GET /rootcauseanalysisreports/{id}``"""
         return cast(
             "_m.RootCauseAnalysisReportGetResponse",
             self._call(_GET, path={"id": id}, query={"expand": expand}),
@@ -102,7 +100,7 @@ class AsyncRootCauseAnalysisReports(AsyncAPIResource):
         expand: Sequence[Literal["main_asset", "main_asset_status", "problems"]] | None = None,
         cursor: str | None = None,
     ) -> AsyncPager[_m.RootCauseAnalysisReportListItem]:
-        """List root cause analysis reports. ``GET /rootcauseanalysisreports``"""
+        """List: root cause analysis reports. ``GET /rootcauseanalysisreports``"""
         return self._paginate(
             _LIST,
             query={
@@ -125,7 +123,7 @@ class AsyncRootCauseAnalysisReports(AsyncAPIResource):
         expand: Sequence[Literal["main_asset", "main_asset_status", "problems", "work_orders"]]
         | None = None,
     ) -> _m.RootCauseAnalysisReportGetResponse:
-        """Get root cause analysis report. ``GET /rootcauseanalysisreports/{id}``"""
+        """Get: root cause analysis reports. ``GET /rootcauseanalysisreports/{id}``"""
         return cast(
             "_m.RootCauseAnalysisReportGetResponse",
             await self._call(_GET, path={"id": id}, query={"expand": expand}),

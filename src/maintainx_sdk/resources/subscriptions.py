@@ -25,7 +25,6 @@ _CREATE = Operation(
     body_model=_m.SubscriptionCreateBody,
     response_model=_m.SubscriptionCreateResponse,
     body_kind="json",
-    summary="Create new subscription",
 )
 _GET = Operation(
     name="subscriptions.get",
@@ -34,7 +33,6 @@ _GET = Operation(
     response_model=_m.SubscriptionGetResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get subscription",
 )
 _UPDATE = Operation(
     name="subscriptions.update",
@@ -45,7 +43,6 @@ _UPDATE = Operation(
     response_model=_m.SubscriptionGetResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update subscription",
 )
 _DELETE = Operation(
     name="subscriptions.delete",
@@ -55,7 +52,6 @@ _DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Remove subscription",
 )
 _GET_SECRET = Operation(
     name="subscriptions.get_secret",
@@ -64,7 +60,6 @@ _GET_SECRET = Operation(
     response_model=_m.SubscriptionGetSecretResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get secret information",
 )
 
 
@@ -128,7 +123,7 @@ class Subscriptions(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.SubscriptionCreateResponse:
-        """Create new subscription. ``POST /subscriptions``"""
+        """Create: subscriptions. ``POST /subscriptions``"""
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"type": type, "url": url, "filters": filters, "options": options}
         if idempotency_key is not None:
@@ -146,7 +141,7 @@ class Subscriptions(SyncAPIResource):
         return cast("_m.SubscriptionCreateResponse", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.SubscriptionGetResponse:
-        """Get subscription. ``GET /subscriptions/{id}``"""
+        """Get: subscriptions. ``GET /subscriptions/{id}``"""
         return cast("_m.SubscriptionGetResponse", self._call(_GET, path={"id": id}))
 
     def update(
@@ -205,7 +200,7 @@ class Subscriptions(SyncAPIResource):
         url: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.SubscriptionGetResponse:
-        """Update subscription. ``PATCH /subscriptions/{id}``"""
+        """Update: subscriptions. ``PATCH /subscriptions/{id}``"""
         return cast(
             "_m.SubscriptionGetResponse",
             self._call(
@@ -217,14 +212,14 @@ class Subscriptions(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Remove subscription. ``DELETE /subscriptions/{id}``"""
+        """Delete: subscriptions. ``DELETE /subscriptions/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
         )
 
     def get_secret(self, id: int) -> _m.SubscriptionGetSecretResponse:
-        """Get secret information. ``GET /subscriptions/{id}/secret``"""
+        """Get secret: subscriptions. ``GET /subscriptions/{id}/secret``"""
         return cast("_m.SubscriptionGetSecretResponse", self._call(_GET_SECRET, path={"id": id}))
 
 
@@ -288,7 +283,7 @@ class AsyncSubscriptions(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.SubscriptionCreateResponse:
-        """Create new subscription. ``POST /subscriptions``"""
+        """Create: subscriptions. ``POST /subscriptions``"""
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"type": type, "url": url, "filters": filters, "options": options}
         if idempotency_key is not None:
@@ -308,7 +303,7 @@ class AsyncSubscriptions(AsyncAPIResource):
         )
 
     async def get(self, id: int) -> _m.SubscriptionGetResponse:
-        """Get subscription. ``GET /subscriptions/{id}``"""
+        """Get: subscriptions. ``GET /subscriptions/{id}``"""
         return cast("_m.SubscriptionGetResponse", await self._call(_GET, path={"id": id}))
 
     async def update(
@@ -367,7 +362,7 @@ class AsyncSubscriptions(AsyncAPIResource):
         url: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.SubscriptionGetResponse:
-        """Update subscription. ``PATCH /subscriptions/{id}``"""
+        """Update: subscriptions. ``PATCH /subscriptions/{id}``"""
         return cast(
             "_m.SubscriptionGetResponse",
             await self._call(
@@ -379,14 +374,14 @@ class AsyncSubscriptions(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Remove subscription. ``DELETE /subscriptions/{id}``"""
+        """Delete: subscriptions. ``DELETE /subscriptions/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
         )
 
     async def get_secret(self, id: int) -> _m.SubscriptionGetSecretResponse:
-        """Get secret information. ``GET /subscriptions/{id}/secret``"""
+        """Get secret: subscriptions. ``GET /subscriptions/{id}/secret``"""
         return cast(
             "_m.SubscriptionGetSecretResponse", await self._call(_GET_SECRET, path={"id": id})
         )

@@ -29,7 +29,6 @@ _LIST = Operation(
     item_model=_c.Manufacturer,
     retry_safe=True,
     cacheable=True,
-    summary="List teams",
 )
 _CREATE = Operation(
     name="teams.create",
@@ -41,7 +40,6 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
     invalidates=("/teams",),
-    summary="Create new team",
 )
 _GET = Operation(
     name="teams.get",
@@ -51,7 +49,6 @@ _GET = Operation(
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
-    summary="Get team",
 )
 _UPDATE = Operation(
     name="teams.update",
@@ -63,7 +60,6 @@ _UPDATE = Operation(
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/teams",),
-    summary="Update team",
 )
 _DELETE = Operation(
     name="teams.delete",
@@ -74,7 +70,6 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/teams",),
-    summary="Delete team",
 )
 _MEMBERS_LIST = Operation(
     name="teams.members.list",
@@ -87,7 +82,6 @@ _MEMBERS_LIST = Operation(
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
-    summary="List team members",
 )
 _MEMBERS_CREATE = Operation(
     name="teams.members.create",
@@ -100,7 +94,6 @@ _MEMBERS_CREATE = Operation(
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/teams",),
-    summary="Add user to team",
 )
 _MEMBERS_UPDATE = Operation(
     name="teams.members.update",
@@ -112,7 +105,6 @@ _MEMBERS_UPDATE = Operation(
     body_kind="json",
     int_path_params=("teamId", "userId"),
     invalidates=("/teams",),
-    summary="Update team member",
 )
 _MEMBERS_DELETE = Operation(
     name="teams.members.delete",
@@ -123,7 +115,6 @@ _MEMBERS_DELETE = Operation(
     int_path_params=("teamId", "userId"),
     retry_safe=True,
     invalidates=("/teams",),
-    summary="Remove user from team",
 )
 
 
@@ -133,7 +124,7 @@ class TeamsMembers(SyncAPIResource):
     def list(
         self, id: int, *, limit: int = 200, cursor: str | None = None
     ) -> SyncPager[_m.TeamMember]:
-        """List team members. ``GET /teams/{id}/members``"""
+        """List: teams members. ``GET /teams/{id}/members``"""
         return self._paginate(
             _MEMBERS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
         )
@@ -147,7 +138,7 @@ class TeamsMembers(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Add user to team. ``POST /teams/{id}/members``
+        """Create: teams members. ``POST /teams/{id}/members``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -178,7 +169,7 @@ class TeamsMembers(SyncAPIResource):
         team_role: Literal["ADMIN", "MEMBER"] | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.TeamMemberUpdateResponse:
-        """Update team member. ``PATCH /teams/{teamId}/members/{userId}``"""
+        """Update: teams members. ``PATCH /teams/{teamId}/members/{userId}``"""
         return cast(
             "_m.TeamMemberUpdateResponse",
             self._call(
@@ -192,7 +183,7 @@ class TeamsMembers(SyncAPIResource):
     def delete(
         self, team_id: int, user_id: int, *, skip_webhook: bool | None = None
     ) -> EmptyResponse:
-        """Remove user from team. ``DELETE /teams/{teamId}/members/{userId}``"""
+        """Delete: teams members. ``DELETE /teams/{teamId}/members/{userId}``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -211,7 +202,7 @@ class Teams(SyncAPIResource):
         return TeamsMembers(self._client)
 
     def list(self, *, limit: int = 200, cursor: str | None = None) -> SyncPager[_c.Manufacturer]:
-        """List teams. ``GET /teams``"""
+        """List: teams. ``GET /teams``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     def create(
@@ -225,7 +216,7 @@ class Teams(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new team. ``POST /teams``
+        """Create: teams. ``POST /teams``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -252,7 +243,7 @@ class Teams(SyncAPIResource):
         return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.TeamGetResponse:
-        """Get team. ``GET /teams/{id}``"""
+        """Get: teams. ``GET /teams/{id}``"""
         return cast("_m.TeamGetResponse", self._call(_GET, path={"id": id}))
 
     def update(
@@ -266,7 +257,7 @@ class Teams(SyncAPIResource):
         members_count: int | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.TeamGetResponse:
-        """Update team. ``PATCH /teams/{id}``"""
+        """Update: teams. ``PATCH /teams/{id}``"""
         return cast(
             "_m.TeamGetResponse",
             self._call(
@@ -284,7 +275,7 @@ class Teams(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete team. ``DELETE /teams/{id}``"""
+        """Delete: teams. ``DELETE /teams/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -297,7 +288,7 @@ class AsyncTeamsMembers(AsyncAPIResource):
     def list(
         self, id: int, *, limit: int = 200, cursor: str | None = None
     ) -> AsyncPager[_m.TeamMember]:
-        """List team members. ``GET /teams/{id}/members``"""
+        """List: teams members. ``GET /teams/{id}/members``"""
         return self._paginate(
             _MEMBERS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
         )
@@ -311,7 +302,7 @@ class AsyncTeamsMembers(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Add user to team. ``POST /teams/{id}/members``
+        """Create: teams members. ``POST /teams/{id}/members``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -342,7 +333,7 @@ class AsyncTeamsMembers(AsyncAPIResource):
         team_role: Literal["ADMIN", "MEMBER"] | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.TeamMemberUpdateResponse:
-        """Update team member. ``PATCH /teams/{teamId}/members/{userId}``"""
+        """Update: teams members. ``PATCH /teams/{teamId}/members/{userId}``"""
         return cast(
             "_m.TeamMemberUpdateResponse",
             await self._call(
@@ -356,7 +347,7 @@ class AsyncTeamsMembers(AsyncAPIResource):
     async def delete(
         self, team_id: int, user_id: int, *, skip_webhook: bool | None = None
     ) -> EmptyResponse:
-        """Remove user from team. ``DELETE /teams/{teamId}/members/{userId}``"""
+        """Delete: teams members. ``DELETE /teams/{teamId}/members/{userId}``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -375,7 +366,7 @@ class AsyncTeams(AsyncAPIResource):
         return AsyncTeamsMembers(self._client)
 
     def list(self, *, limit: int = 200, cursor: str | None = None) -> AsyncPager[_c.Manufacturer]:
-        """List teams. ``GET /teams``"""
+        """List: teams. ``GET /teams``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     async def create(
@@ -389,7 +380,7 @@ class AsyncTeams(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new team. ``POST /teams``
+        """Create: teams. ``POST /teams``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -416,7 +407,7 @@ class AsyncTeams(AsyncAPIResource):
         return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
 
     async def get(self, id: int) -> _m.TeamGetResponse:
-        """Get team. ``GET /teams/{id}``"""
+        """Get: teams. ``GET /teams/{id}``"""
         return cast("_m.TeamGetResponse", await self._call(_GET, path={"id": id}))
 
     async def update(
@@ -430,7 +421,7 @@ class AsyncTeams(AsyncAPIResource):
         members_count: int | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.TeamGetResponse:
-        """Update team. ``PATCH /teams/{id}``"""
+        """Update: teams. ``PATCH /teams/{id}``"""
         return cast(
             "_m.TeamGetResponse",
             await self._call(
@@ -448,7 +439,7 @@ class AsyncTeams(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete team. ``DELETE /teams/{id}``"""
+        """Delete: teams. ``DELETE /teams/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),

@@ -29,7 +29,6 @@ _LIST = Operation(
     item_model=_m.UserListItem,
     retry_safe=True,
     cacheable=True,
-    summary="List users",
 )
 _CREATE = Operation(
     name="users.create",
@@ -41,7 +40,6 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
     invalidates=("/users",),
-    summary="Create new user",
 )
 _GET = Operation(
     name="users.get",
@@ -51,7 +49,6 @@ _GET = Operation(
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
-    summary="Get user",
 )
 _UPDATE = Operation(
     name="users.update",
@@ -63,7 +60,6 @@ _UPDATE = Operation(
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/users",),
-    summary="Update user",
 )
 _DELETE = Operation(
     name="users.delete",
@@ -74,7 +70,6 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/users",),
-    summary="Remove user from organization",
 )
 _MESSAGES_CREATE = Operation(
     name="users.messages.create",
@@ -86,7 +81,6 @@ _MESSAGES_CREATE = Operation(
     response_model=_m.UserMessageCreateResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Create new direct message to a user",
 )
 
 
@@ -101,7 +95,7 @@ class UsersMessages(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.UserMessageCreateResponse:
-        """Create new direct message to a user. ``POST /users/{id}/messages``"""
+        """Create: users messages. ``POST /users/{id}/messages``"""
         path_ = {"id": id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"content": content}
@@ -139,7 +133,7 @@ class Users(SyncAPIResource):
         expand: Sequence[Literal["role", "extra_fields"]] | None = None,
         cursor: str | None = None,
     ) -> SyncPager[_m.UserListItem]:
-        """List users. ``GET /users``"""
+        """List: users. ``GET /users``"""
         return self._paginate(
             _LIST,
             query={
@@ -168,7 +162,7 @@ class Users(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new user. ``POST /users``
+        """Create: users. ``POST /users``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -201,7 +195,7 @@ class Users(SyncAPIResource):
         return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.UserGetResponse:
-        """Get user. ``GET /users/{id}``"""
+        """Get: users. ``GET /users/{id}``"""
         return cast("_m.UserGetResponse", self._call(_GET, path={"id": id}))
 
     def update(
@@ -220,7 +214,7 @@ class Users(SyncAPIResource):
         hourly_rate: int | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.UserUpdateResponse:
-        """Update user. ``PATCH /users/{id}``"""
+        """Update: users. ``PATCH /users/{id}``"""
         return cast(
             "_m.UserUpdateResponse",
             self._call(
@@ -243,7 +237,7 @@ class Users(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Remove user from organization. ``DELETE /users/{id}``"""
+        """Delete: users. ``DELETE /users/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -261,7 +255,7 @@ class AsyncUsersMessages(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.UserMessageCreateResponse:
-        """Create new direct message to a user. ``POST /users/{id}/messages``"""
+        """Create: users messages. ``POST /users/{id}/messages``"""
         path_ = {"id": id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"content": content}
@@ -299,7 +293,7 @@ class AsyncUsers(AsyncAPIResource):
         expand: Sequence[Literal["role", "extra_fields"]] | None = None,
         cursor: str | None = None,
     ) -> AsyncPager[_m.UserListItem]:
-        """List users. ``GET /users``"""
+        """List: users. ``GET /users``"""
         return self._paginate(
             _LIST,
             query={
@@ -328,7 +322,7 @@ class AsyncUsers(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new user. ``POST /users``
+        """Create: users. ``POST /users``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -361,7 +355,7 @@ class AsyncUsers(AsyncAPIResource):
         return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
 
     async def get(self, id: int) -> _m.UserGetResponse:
-        """Get user. ``GET /users/{id}``"""
+        """Get: users. ``GET /users/{id}``"""
         return cast("_m.UserGetResponse", await self._call(_GET, path={"id": id}))
 
     async def update(
@@ -380,7 +374,7 @@ class AsyncUsers(AsyncAPIResource):
         hourly_rate: int | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.UserUpdateResponse:
-        """Update user. ``PATCH /users/{id}``"""
+        """Update: users. ``PATCH /users/{id}``"""
         return cast(
             "_m.UserUpdateResponse",
             await self._call(
@@ -403,7 +397,7 @@ class AsyncUsers(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Remove user from organization. ``DELETE /users/{id}``"""
+        """Delete: users. ``DELETE /users/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),

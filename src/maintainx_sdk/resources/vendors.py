@@ -31,7 +31,6 @@ _LIST = Operation(
     item_model=_m.VendorListItem,
     retry_safe=True,
     cacheable=True,
-    summary="List vendors",
 )
 _CREATE = Operation(
     name="vendors.create",
@@ -43,7 +42,6 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
     invalidates=("/vendors",),
-    summary="Create new vendor",
 )
 _GET = Operation(
     name="vendors.get",
@@ -53,7 +51,6 @@ _GET = Operation(
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
-    summary="Get vendor",
 )
 _UPDATE = Operation(
     name="vendors.update",
@@ -65,7 +62,6 @@ _UPDATE = Operation(
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/vendors",),
-    summary="Update vendor",
 )
 _DELETE = Operation(
     name="vendors.delete",
@@ -76,7 +72,6 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/vendors",),
-    summary="Delete vendor",
 )
 _ATTACHMENTS_UPLOAD = Operation(
     name="vendors.attachments.upload",
@@ -89,7 +84,6 @@ _ATTACHMENTS_UPLOAD = Operation(
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/vendors",),
-    summary="Update vendor attachment",
 )
 _ATTACHMENTS_DELETE = Operation(
     name="vendors.attachments.delete",
@@ -100,7 +94,6 @@ _ATTACHMENTS_DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/vendors",),
-    summary="Remove vendor attachment",
 )
 _CONTACTS_LIST = Operation(
     name="vendors.contacts.list",
@@ -113,7 +106,6 @@ _CONTACTS_LIST = Operation(
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
-    summary="List contacts",
 )
 _CONTACTS_CREATE = Operation(
     name="vendors.contacts.create",
@@ -126,7 +118,6 @@ _CONTACTS_CREATE = Operation(
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/vendors",),
-    summary="Create new contact",
 )
 _CONTACTS_GET = Operation(
     name="vendors.contacts.get",
@@ -136,7 +127,6 @@ _CONTACTS_GET = Operation(
     int_path_params=("id", "contactId"),
     retry_safe=True,
     cacheable=True,
-    summary="Get contact",
 )
 _CONTACTS_UPDATE = Operation(
     name="vendors.contacts.update",
@@ -148,7 +138,6 @@ _CONTACTS_UPDATE = Operation(
     body_kind="json",
     int_path_params=("id", "contactId"),
     invalidates=("/vendors",),
-    summary="Update contact",
 )
 _CONTACTS_DELETE = Operation(
     name="vendors.contacts.delete",
@@ -159,7 +148,6 @@ _CONTACTS_DELETE = Operation(
     int_path_params=("id", "contactId"),
     retry_safe=True,
     invalidates=("/vendors",),
-    summary="Delete contact",
 )
 _THUMBNAIL_UPLOAD = Operation(
     name="vendors.thumbnail.upload",
@@ -172,7 +160,6 @@ _THUMBNAIL_UPLOAD = Operation(
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/vendors",),
-    summary="Update vendor's thumbnail",
 )
 
 
@@ -188,7 +175,7 @@ class VendorsAttachments(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update vendor attachment. ``PUT /vendors/{id}/attachments/{filename}``"""
+        """Upload: vendors attachments. ``PUT /vendors/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -202,7 +189,7 @@ class VendorsAttachments(SyncAPIResource):
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Remove vendor attachment. ``DELETE /vendors/{id}/attachments/{filename}``"""
+        """Delete: vendors attachments. ``DELETE /vendors/{id}/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -219,7 +206,7 @@ class VendorsContacts(SyncAPIResource):
     def list(
         self, id: int, *, limit: int = 200, cursor: str | None = None
     ) -> SyncPager[_m.VendorContact]:
-        """List contacts. ``GET /vendors/{id}/contacts``"""
+        """List: vendors contacts. ``GET /vendors/{id}/contacts``"""
         return self._paginate(
             _CONTACTS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
         )
@@ -236,7 +223,7 @@ class VendorsContacts(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.VendorContact:
-        """Create new contact. ``POST /vendors/{id}/contacts``"""
+        """Create: vendors contacts. ``POST /vendors/{id}/contacts``"""
         path_ = {"id": id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -263,7 +250,7 @@ class VendorsContacts(SyncAPIResource):
         )
 
     def get(self, id: int, contact_id: int) -> _m.VendorContactGetResponse:
-        """Get contact. ``GET /vendors/{id}/contacts/{contactId}``"""
+        """Get: vendors contacts. ``GET /vendors/{id}/contacts/{contactId}``"""
         return cast(
             "_m.VendorContactGetResponse",
             self._call(_CONTACTS_GET, path={"id": id, "contactId": contact_id}),
@@ -281,7 +268,7 @@ class VendorsContacts(SyncAPIResource):
         extension: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.VendorContactUpdateResponse:
-        """Update contact. ``PATCH /vendors/{id}/contacts/{contactId}``"""
+        """Update: vendors contacts. ``PATCH /vendors/{id}/contacts/{contactId}``"""
         return cast(
             "_m.VendorContactUpdateResponse",
             self._call(
@@ -301,7 +288,7 @@ class VendorsContacts(SyncAPIResource):
     def delete(
         self, id: int, contact_id: int, *, skip_webhook: bool | None = None
     ) -> EmptyResponse:
-        """Delete contact. ``DELETE /vendors/{id}/contacts/{contactId}``"""
+        """Delete: vendors contacts. ``DELETE /vendors/{id}/contacts/{contactId}``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -324,7 +311,7 @@ class VendorsThumbnail(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update vendor's thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``"""
+        """Upload: vendors thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -361,7 +348,7 @@ class Vendors(SyncAPIResource):
         cursor: str | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.VendorListItem]:
-        """List vendors. ``GET /vendors``"""
+        """List: vendors. ``GET /vendors``"""
         return self._paginate(
             _LIST,
             query={
@@ -384,7 +371,7 @@ class Vendors(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new vendor. ``POST /vendors``
+        """Create: vendors. ``POST /vendors``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -411,7 +398,7 @@ class Vendors(SyncAPIResource):
         return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.VendorGetResponse:
-        """Get vendor. ``GET /vendors/{id}``"""
+        """Get: vendors. ``GET /vendors/{id}``"""
         return cast("_m.VendorGetResponse", self._call(_GET, path={"id": id}))
 
     def update(
@@ -423,7 +410,7 @@ class Vendors(SyncAPIResource):
         extra_fields: Mapping[str, str] | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.VendorGetResponse:
-        """Update vendor. ``PATCH /vendors/{id}``"""
+        """Update: vendors. ``PATCH /vendors/{id}``"""
         return cast(
             "_m.VendorGetResponse",
             self._call(
@@ -435,7 +422,7 @@ class Vendors(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete vendor. ``DELETE /vendors/{id}``"""
+        """Delete: vendors. ``DELETE /vendors/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -454,7 +441,7 @@ class AsyncVendorsAttachments(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update vendor attachment. ``PUT /vendors/{id}/attachments/{filename}``"""
+        """Upload: vendors attachments. ``PUT /vendors/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -470,7 +457,7 @@ class AsyncVendorsAttachments(AsyncAPIResource):
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | None = None
     ) -> EmptyResponse:
-        """Remove vendor attachment. ``DELETE /vendors/{id}/attachments/{filename}``"""
+        """Delete: vendors attachments. ``DELETE /vendors/{id}/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -487,7 +474,7 @@ class AsyncVendorsContacts(AsyncAPIResource):
     def list(
         self, id: int, *, limit: int = 200, cursor: str | None = None
     ) -> AsyncPager[_m.VendorContact]:
-        """List contacts. ``GET /vendors/{id}/contacts``"""
+        """List: vendors contacts. ``GET /vendors/{id}/contacts``"""
         return self._paginate(
             _CONTACTS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
         )
@@ -504,7 +491,7 @@ class AsyncVendorsContacts(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.VendorContact:
-        """Create new contact. ``POST /vendors/{id}/contacts``"""
+        """Create: vendors contacts. ``POST /vendors/{id}/contacts``"""
         path_ = {"id": id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -532,7 +519,7 @@ class AsyncVendorsContacts(AsyncAPIResource):
         )
 
     async def get(self, id: int, contact_id: int) -> _m.VendorContactGetResponse:
-        """Get contact. ``GET /vendors/{id}/contacts/{contactId}``"""
+        """Get: vendors contacts. ``GET /vendors/{id}/contacts/{contactId}``"""
         return cast(
             "_m.VendorContactGetResponse",
             await self._call(_CONTACTS_GET, path={"id": id, "contactId": contact_id}),
@@ -550,7 +537,7 @@ class AsyncVendorsContacts(AsyncAPIResource):
         extension: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.VendorContactUpdateResponse:
-        """Update contact. ``PATCH /vendors/{id}/contacts/{contactId}``"""
+        """Update: vendors contacts. ``PATCH /vendors/{id}/contacts/{contactId}``"""
         return cast(
             "_m.VendorContactUpdateResponse",
             await self._call(
@@ -570,7 +557,7 @@ class AsyncVendorsContacts(AsyncAPIResource):
     async def delete(
         self, id: int, contact_id: int, *, skip_webhook: bool | None = None
     ) -> EmptyResponse:
-        """Delete contact. ``DELETE /vendors/{id}/contacts/{contactId}``"""
+        """Delete: vendors contacts. ``DELETE /vendors/{id}/contacts/{contactId}``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -593,7 +580,7 @@ class AsyncVendorsThumbnail(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update vendor's thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``"""
+        """Upload: vendors thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -630,7 +617,7 @@ class AsyncVendors(AsyncAPIResource):
         cursor: str | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.VendorListItem]:
-        """List vendors. ``GET /vendors``"""
+        """List: vendors. ``GET /vendors``"""
         return self._paginate(
             _LIST,
             query={
@@ -653,7 +640,7 @@ class AsyncVendors(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new vendor. ``POST /vendors``
+        """Create: vendors. ``POST /vendors``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -680,7 +667,7 @@ class AsyncVendors(AsyncAPIResource):
         return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
 
     async def get(self, id: int) -> _m.VendorGetResponse:
-        """Get vendor. ``GET /vendors/{id}``"""
+        """Get: vendors. ``GET /vendors/{id}``"""
         return cast("_m.VendorGetResponse", await self._call(_GET, path={"id": id}))
 
     async def update(
@@ -692,7 +679,7 @@ class AsyncVendors(AsyncAPIResource):
         extra_fields: Mapping[str, str] | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.VendorGetResponse:
-        """Update vendor. ``PATCH /vendors/{id}``"""
+        """Update: vendors. ``PATCH /vendors/{id}``"""
         return cast(
             "_m.VendorGetResponse",
             await self._call(
@@ -704,7 +691,7 @@ class AsyncVendors(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete vendor. ``DELETE /vendors/{id}``"""
+        """Delete: vendors. ``DELETE /vendors/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),

@@ -21,7 +21,6 @@ _LIST = Operation(
     response_model=_m.VersionListResponse,
     retry_safe=True,
     auth=False,
-    summary="Get list of available API versions",
 )
 
 
@@ -29,7 +28,7 @@ class Versions(SyncAPIResource):
     """``versions``: ``/versions``."""
 
     def list(self) -> _m.VersionListResponse:
-        """Get list of available API versions. ``GET /versions``"""
+        """List: versions. ``GET /versions``"""
         return cast("_m.VersionListResponse", self._call(_LIST))
 
 
@@ -37,5 +36,5 @@ class AsyncVersions(AsyncAPIResource):
     """``versions``: ``/versions``."""
 
     async def list(self) -> _m.VersionListResponse:
-        """Get list of available API versions. ``GET /versions``"""
+        """List: versions. ``GET /versions``"""
         return cast("_m.VersionListResponse", await self._call(_LIST))

@@ -32,7 +32,6 @@ _LIST = Operation(
     items_key="workOrders",
     item_model=_m.WorkOrderListItem,
     retry_safe=True,
-    summary="List work orders",
 )
 _CREATE = Operation(
     name="work_orders.create",
@@ -42,7 +41,6 @@ _CREATE = Operation(
     body_model=_m.WorkOrderCreateBody,
     response_model=_c.CreatedId,
     body_kind="json",
-    summary="Create new work order",
 )
 _GET = Operation(
     name="work_orders.get",
@@ -52,7 +50,6 @@ _GET = Operation(
     response_model=_m.WorkOrderGetResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get work order",
 )
 _UPDATE = Operation(
     name="work_orders.update",
@@ -63,7 +60,6 @@ _UPDATE = Operation(
     response_model=_m.WorkOrderUpdateResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update work order",
 )
 _DELETE = Operation(
     name="work_orders.delete",
@@ -73,7 +69,6 @@ _DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Delete workOrder",
 )
 _ATTACHMENTS_UPLOAD = Operation(
     name="work_orders.attachments.upload",
@@ -85,7 +80,6 @@ _ATTACHMENTS_UPLOAD = Operation(
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update work order attachment",
 )
 _ATTACHMENTS_DELETE = Operation(
     name="work_orders.attachments.delete",
@@ -95,7 +89,6 @@ _ATTACHMENTS_DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Remove work order attachment",
 )
 _COMMENTS_LIST = Operation(
     name="work_orders.comments.list",
@@ -107,7 +100,6 @@ _COMMENTS_LIST = Operation(
     item_model=_m.WorkOrderComment,
     int_path_params=("id",),
     retry_safe=True,
-    summary="List work order comments",
 )
 _COMMENTS_CREATE = Operation(
     name="work_orders.comments.create",
@@ -119,7 +111,6 @@ _COMMENTS_CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
     int_path_params=("id",),
-    summary="Create new comment on a work order",
 )
 _COSTS_LIST = Operation(
     name="work_orders.costs.list",
@@ -128,7 +119,6 @@ _COSTS_LIST = Operation(
     response_model=_m.WorkOrderCostListResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get costs information",
 )
 _COSTS_CREATE = Operation(
     name="work_orders.costs.create",
@@ -140,7 +130,6 @@ _COSTS_CREATE = Operation(
     response_model=_m.WorkOrderCostCreateResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Create new cost on a work order",
 )
 _EMAILS_CREATE = Operation(
     name="work_orders.emails.create",
@@ -152,7 +141,6 @@ _EMAILS_CREATE = Operation(
     response_model=_c.PurchaseOrderEmailCreateResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Send work order as an email",
 )
 _SET_PART_STATUS = Operation(
     name="work_orders.set_part_status",
@@ -164,7 +152,6 @@ _SET_PART_STATUS = Operation(
     body_kind="json",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update work order part status",
 )
 _PROCEDURE_DELETE = Operation(
     name="work_orders.procedure.delete",
@@ -174,7 +161,6 @@ _PROCEDURE_DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Detach procedure from work order",
 )
 _PROCEDURE_FIELD_ATTACHMENT_DELETE = Operation(
     name="work_orders.procedure.field_attachment.delete",
@@ -184,7 +170,6 @@ _PROCEDURE_FIELD_ATTACHMENT_DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id", "index"),
     retry_safe=True,
-    summary="Delete procedure field attachment",
 )
 _PROCEDURE_FIELD_ATTACHMENT_UPLOAD = Operation(
     name="work_orders.procedure.field_attachment.upload",
@@ -196,7 +181,6 @@ _PROCEDURE_FIELD_ATTACHMENT_UPLOAD = Operation(
     body_kind="binary",
     int_path_params=("id", "index"),
     retry_safe=True,
-    summary="Update procedure field attachment",
 )
 _SET_STATUS = Operation(
     name="work_orders.set_status",
@@ -208,7 +192,6 @@ _SET_STATUS = Operation(
     body_kind="json",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update work order status",
 )
 _SUB_WORK_ORDERS_LIST = Operation(
     name="work_orders.sub_work_orders.list",
@@ -220,7 +203,6 @@ _SUB_WORK_ORDERS_LIST = Operation(
     item_model=_m.WorkOrderSubWorkOrder,
     int_path_params=("id",),
     retry_safe=True,
-    summary="List sub work orders",
 )
 _THUMBNAIL_UPLOAD = Operation(
     name="work_orders.thumbnail.upload",
@@ -232,7 +214,6 @@ _THUMBNAIL_UPLOAD = Operation(
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update work order's thumbnail",
 )
 _GET = _GET
 
@@ -249,7 +230,7 @@ class WorkOrdersAttachments(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update work order attachment. ``PUT /workorders/{id}/attachments/{filename}``"""
+        """Upload: work orders attachments. ``PUT /workorders/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -263,7 +244,7 @@ class WorkOrdersAttachments(SyncAPIResource):
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Remove work order attachment. ``DELETE /workorders/{id}/attachments/{filename}``"""
+        """Delete: work orders attachments. ``DELETE /workorders/{id}/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -280,7 +261,7 @@ class WorkOrdersComments(SyncAPIResource):
     def list(
         self, id: int, *, limit: int = 200, cursor: str | None = None
     ) -> SyncPager[_m.WorkOrderComment]:
-        """List work order comments. ``GET /workorders/{id}/comments``"""
+        """List: work orders comments. ``GET /workorders/{id}/comments``"""
         return self._paginate(
             _COMMENTS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
         )
@@ -293,7 +274,7 @@ class WorkOrdersComments(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new comment on a work order. ``POST /workorders/{id}/comments``
+        """Create: work orders comments. ``POST /workorders/{id}/comments``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -321,7 +302,7 @@ class WorkOrdersCosts(SyncAPIResource):
     """``work_orders.costs``: ``/workorders/{id}/costs``."""
 
     def list(self, id: int) -> _m.WorkOrderCostListResponse:
-        """Get costs information. ``GET /workorders/{id}/costs``"""
+        """List: work orders costs. ``GET /workorders/{id}/costs``"""
         return cast("_m.WorkOrderCostListResponse", self._call(_COSTS_LIST, path={"id": id}))
 
     def create(
@@ -337,7 +318,7 @@ class WorkOrdersCosts(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.WorkOrderCostCreateResponse:
-        """Create new cost on a work order. ``POST /workorders/{id}/costs``"""
+        """Create: work orders costs. ``POST /workorders/{id}/costs``"""
         path_ = {"id": id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -379,7 +360,7 @@ class WorkOrdersEmails(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.PurchaseOrderEmailCreateResponse:
-        """Send work order as an email. ``POST /workorders/{id}/emails``"""
+        """Create: work orders emails. ``POST /workorders/{id}/emails``"""
         path_ = {"id": id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"emails": emails, "customMessage": custom_message, "exportOptions": export_options}
@@ -405,7 +386,7 @@ class WorkOrdersProcedureFieldAttachment(SyncAPIResource):
     """``work_orders.procedure.field_attachment``: ``/workorders/{id}/procedure/fields/{index}/attachment``, ``/workorders/{id}/procedure/fields/{index}/attachment/{filename}``."""
 
     def delete(self, id: int, index: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``"""
+        """Delete: work orders procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -425,7 +406,7 @@ class WorkOrdersProcedureFieldAttachment(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``"""
+        """Upload: work orders procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``"""
         check_content_type(
             _PROCEDURE_FIELD_ATTACHMENT_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
         )
@@ -449,7 +430,7 @@ class WorkOrdersProcedure(SyncAPIResource):
         return WorkOrdersProcedureFieldAttachment(self._client)
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Detach procedure from work order. ``DELETE /workorders/{id}/procedure``"""
+        """Delete: work orders procedure. ``DELETE /workorders/{id}/procedure``"""
         return cast(
             "EmptyResponse",
             self._call(_PROCEDURE_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -485,7 +466,7 @@ class WorkOrdersSubWorkOrders(SyncAPIResource):
         | None = None,
         cursor: str | None = None,
     ) -> SyncPager[_m.WorkOrderSubWorkOrder]:
-        """List sub work orders. ``GET /workorders/{id}/subworkorders``"""
+        """List: work orders sub work orders. ``GET /workorders/{id}/subworkorders``"""
         return self._paginate(
             _SUB_WORK_ORDERS_LIST,
             path={"id": id},
@@ -505,7 +486,7 @@ class WorkOrdersThumbnail(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update work order's thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``"""
+        """Upload: work orders thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -617,7 +598,7 @@ class WorkOrders(SyncAPIResource):
         | None = None,
         cursor: str | None = None,
     ) -> SyncPager[_m.WorkOrderListItem]:
-        """List work orders. ``GET /workorders``"""
+        """List: work orders. ``GET /workorders``"""
         return self._paginate(
             _LIST,
             query={
@@ -686,7 +667,7 @@ class WorkOrders(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new work order. ``POST /workorders``
+        """Create: work orders. ``POST /workorders``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -754,7 +735,7 @@ class WorkOrders(SyncAPIResource):
         | None = None,
         use_sequential_id: bool | None = None,
     ) -> _m.WorkOrderGetResponse:
-        """Get work order. ``GET /workorders/{id}``"""
+        """Get: work orders. ``GET /workorders/{id}``"""
         return cast(
             "_m.WorkOrderGetResponse",
             self._call(
@@ -809,7 +790,7 @@ class WorkOrders(SyncAPIResource):
         | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.WorkOrderUpdateResponse:
-        """Update work order. ``PATCH /workorders/{id}``"""
+        """Update: work orders. ``PATCH /workorders/{id}``"""
         return cast(
             "_m.WorkOrderUpdateResponse",
             self._call(
@@ -841,7 +822,7 @@ class WorkOrders(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete workOrder. ``DELETE /workorders/{id}``"""
+        """Delete: work orders. ``DELETE /workorders/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -854,7 +835,7 @@ class WorkOrders(SyncAPIResource):
         part_status: Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"],
         skip_webhook: bool | None = None,
     ) -> _m.WorkOrderSetPartStatusResponse:
-        """Update work order part status. ``PATCH /workorders/{id}/partStatus``"""
+        """Set part status: work orders. ``PATCH /workorders/{id}/partStatus``"""
         return cast(
             "_m.WorkOrderSetPartStatusResponse",
             self._call(
@@ -875,7 +856,7 @@ class WorkOrders(SyncAPIResource):
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
     ) -> _m.WorkOrderUpdateResponse:
-        """Update work order status. ``PATCH /workorders/{id}/status``"""
+        """Set status: work orders. ``PATCH /workorders/{id}/status``"""
         build_request(
             _SET_STATUS,
             path={"id": id},
@@ -911,7 +892,7 @@ class AsyncWorkOrdersAttachments(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update work order attachment. ``PUT /workorders/{id}/attachments/{filename}``"""
+        """Upload: work orders attachments. ``PUT /workorders/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -927,7 +908,7 @@ class AsyncWorkOrdersAttachments(AsyncAPIResource):
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | None = None
     ) -> EmptyResponse:
-        """Remove work order attachment. ``DELETE /workorders/{id}/attachments/{filename}``"""
+        """Delete: work orders attachments. ``DELETE /workorders/{id}/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -944,7 +925,7 @@ class AsyncWorkOrdersComments(AsyncAPIResource):
     def list(
         self, id: int, *, limit: int = 200, cursor: str | None = None
     ) -> AsyncPager[_m.WorkOrderComment]:
-        """List work order comments. ``GET /workorders/{id}/comments``"""
+        """List: work orders comments. ``GET /workorders/{id}/comments``"""
         return self._paginate(
             _COMMENTS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
         )
@@ -957,7 +938,7 @@ class AsyncWorkOrdersComments(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new comment on a work order. ``POST /workorders/{id}/comments``
+        """Create: work orders comments. ``POST /workorders/{id}/comments``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -985,7 +966,7 @@ class AsyncWorkOrdersCosts(AsyncAPIResource):
     """``work_orders.costs``: ``/workorders/{id}/costs``."""
 
     async def list(self, id: int) -> _m.WorkOrderCostListResponse:
-        """Get costs information. ``GET /workorders/{id}/costs``"""
+        """List: work orders costs. ``GET /workorders/{id}/costs``"""
         return cast("_m.WorkOrderCostListResponse", await self._call(_COSTS_LIST, path={"id": id}))
 
     async def create(
@@ -1001,7 +982,7 @@ class AsyncWorkOrdersCosts(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _m.WorkOrderCostCreateResponse:
-        """Create new cost on a work order. ``POST /workorders/{id}/costs``"""
+        """Create: work orders costs. ``POST /workorders/{id}/costs``"""
         path_ = {"id": id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -1043,7 +1024,7 @@ class AsyncWorkOrdersEmails(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.PurchaseOrderEmailCreateResponse:
-        """Send work order as an email. ``POST /workorders/{id}/emails``"""
+        """Create: work orders emails. ``POST /workorders/{id}/emails``"""
         path_ = {"id": id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"emails": emails, "customMessage": custom_message, "exportOptions": export_options}
@@ -1071,7 +1052,7 @@ class AsyncWorkOrdersProcedureFieldAttachment(AsyncAPIResource):
     async def delete(
         self, id: int, index: int, *, skip_webhook: bool | None = None
     ) -> EmptyResponse:
-        """Delete procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``"""
+        """Delete: work orders procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -1091,7 +1072,7 @@ class AsyncWorkOrdersProcedureFieldAttachment(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``"""
+        """Upload: work orders procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``"""
         check_content_type(
             _PROCEDURE_FIELD_ATTACHMENT_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
         )
@@ -1115,7 +1096,7 @@ class AsyncWorkOrdersProcedure(AsyncAPIResource):
         return AsyncWorkOrdersProcedureFieldAttachment(self._client)
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Detach procedure from work order. ``DELETE /workorders/{id}/procedure``"""
+        """Delete: work orders procedure. ``DELETE /workorders/{id}/procedure``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -1153,7 +1134,7 @@ class AsyncWorkOrdersSubWorkOrders(AsyncAPIResource):
         | None = None,
         cursor: str | None = None,
     ) -> AsyncPager[_m.WorkOrderSubWorkOrder]:
-        """List sub work orders. ``GET /workorders/{id}/subworkorders``"""
+        """List: work orders sub work orders. ``GET /workorders/{id}/subworkorders``"""
         return self._paginate(
             _SUB_WORK_ORDERS_LIST,
             path={"id": id},
@@ -1173,7 +1154,7 @@ class AsyncWorkOrdersThumbnail(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update work order's thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``"""
+        """Upload: work orders thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -1285,7 +1266,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         | None = None,
         cursor: str | None = None,
     ) -> AsyncPager[_m.WorkOrderListItem]:
-        """List work orders. ``GET /workorders``"""
+        """List: work orders. ``GET /workorders``"""
         return self._paginate(
             _LIST,
             query={
@@ -1354,7 +1335,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new work order. ``POST /workorders``
+        """Create: work orders. ``POST /workorders``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -1422,7 +1403,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         | None = None,
         use_sequential_id: bool | None = None,
     ) -> _m.WorkOrderGetResponse:
-        """Get work order. ``GET /workorders/{id}``"""
+        """Get: work orders. ``GET /workorders/{id}``"""
         return cast(
             "_m.WorkOrderGetResponse",
             await self._call(
@@ -1477,7 +1458,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.WorkOrderUpdateResponse:
-        """Update work order. ``PATCH /workorders/{id}``"""
+        """Update: work orders. ``PATCH /workorders/{id}``"""
         return cast(
             "_m.WorkOrderUpdateResponse",
             await self._call(
@@ -1509,7 +1490,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete workOrder. ``DELETE /workorders/{id}``"""
+        """Delete: work orders. ``DELETE /workorders/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -1522,7 +1503,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         part_status: Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"],
         skip_webhook: bool | None = None,
     ) -> _m.WorkOrderSetPartStatusResponse:
-        """Update work order part status. ``PATCH /workorders/{id}/partStatus``"""
+        """Set part status: work orders. ``PATCH /workorders/{id}/partStatus``"""
         return cast(
             "_m.WorkOrderSetPartStatusResponse",
             await self._call(
@@ -1543,7 +1524,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
     ) -> _m.WorkOrderUpdateResponse:
-        """Update work order status. ``PATCH /workorders/{id}/status``"""
+        """Set status: work orders. ``PATCH /workorders/{id}/status``"""
         build_request(
             _SET_STATUS,
             path={"id": id},

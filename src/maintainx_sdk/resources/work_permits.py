@@ -26,7 +26,6 @@ _SIGN = Operation(
     body_kind="json",
     int_path_params=("id",),
     auth=False,
-    summary="Sign a work permit",
 )
 
 
@@ -41,7 +40,7 @@ class WorkPermits(SyncAPIResource):
         signer_name: str,
         skip_webhook: bool | None = None,
     ) -> _m.WorkPermitSignResponse:
-        """Sign a work permit. ``POST /workPermits/{id}/sign``"""
+        """Sign: work permits. ``POST /workPermits/{id}/sign``"""
         return cast(
             "_m.WorkPermitSignResponse",
             self._call(
@@ -64,7 +63,7 @@ class AsyncWorkPermits(AsyncAPIResource):
         signer_name: str,
         skip_webhook: bool | None = None,
     ) -> _m.WorkPermitSignResponse:
-        """Sign a work permit. ``POST /workPermits/{id}/sign``"""
+        """Sign: work permits. ``POST /workPermits/{id}/sign``"""
         return cast(
             "_m.WorkPermitSignResponse",
             await self._call(

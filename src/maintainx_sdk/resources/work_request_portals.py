@@ -26,7 +26,6 @@ _LIST = Operation(
     items_key="workRequestPortals",
     item_model=_m.WorkRequestPortalListItem,
     retry_safe=True,
-    summary="List work request portals",
 )
 _CREATE = Operation(
     name="work_request_portals.create",
@@ -37,7 +36,6 @@ _CREATE = Operation(
     body_model=_m.WorkRequestPortalCreateBody,
     response_model=_c.CreatedId,
     body_kind="json",
-    summary="Create new work request portal",
 )
 _GET = Operation(
     name="work_request_portals.get",
@@ -46,7 +44,6 @@ _GET = Operation(
     response_model=_m.WorkRequestPortalGetResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get work request portal",
 )
 _UPDATE = Operation(
     name="work_request_portals.update",
@@ -57,7 +54,6 @@ _UPDATE = Operation(
     response_model=_m.WorkRequestPortalUpdateResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update work request portal",
 )
 _DELETE = Operation(
     name="work_request_portals.delete",
@@ -67,7 +63,6 @@ _DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Delete work request portal",
 )
 
 
@@ -77,7 +72,7 @@ class WorkRequestPortals(SyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | None = None
     ) -> SyncPager[_m.WorkRequestPortalListItem]:
-        """List work request portals. ``GET /workrequestportals``"""
+        """List: work request portals. ``GET /workrequestportals``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     def create(
@@ -94,7 +89,7 @@ class WorkRequestPortals(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new work request portal. ``POST /workrequestportals``
+        """Create: work request portals. ``POST /workrequestportals``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -124,7 +119,7 @@ class WorkRequestPortals(SyncAPIResource):
         return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
 
     def get(self, id: int) -> _m.WorkRequestPortalGetResponse:
-        """Get work request portal. ``GET /workrequestportals/{id}``"""
+        """Get: work request portals. ``GET /workrequestportals/{id}``"""
         return cast("_m.WorkRequestPortalGetResponse", self._call(_GET, path={"id": id}))
 
     def update(
@@ -141,7 +136,7 @@ class WorkRequestPortals(SyncAPIResource):
         send_email_notification: bool | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.WorkRequestPortalUpdateResponse:
-        """Update work request portal. ``PATCH /workrequestportals/{id}``"""
+        """Update: work request portals. ``PATCH /workrequestportals/{id}``"""
         return cast(
             "_m.WorkRequestPortalUpdateResponse",
             self._call(
@@ -162,7 +157,7 @@ class WorkRequestPortals(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete work request portal. ``DELETE /workrequestportals/{id}``"""
+        """Delete: work request portals. ``DELETE /workrequestportals/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -175,7 +170,7 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | None = None
     ) -> AsyncPager[_m.WorkRequestPortalListItem]:
-        """List work request portals. ``GET /workrequestportals``"""
+        """List: work request portals. ``GET /workrequestportals``"""
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     async def create(
@@ -192,7 +187,7 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create new work request portal. ``POST /workrequestportals``
+        """Create: work request portals. ``POST /workrequestportals``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -222,7 +217,7 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
         return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
 
     async def get(self, id: int) -> _m.WorkRequestPortalGetResponse:
-        """Get work request portal. ``GET /workrequestportals/{id}``"""
+        """Get: work request portals. ``GET /workrequestportals/{id}``"""
         return cast("_m.WorkRequestPortalGetResponse", await self._call(_GET, path={"id": id}))
 
     async def update(
@@ -239,7 +234,7 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
         send_email_notification: bool | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.WorkRequestPortalUpdateResponse:
-        """Update work request portal. ``PATCH /workrequestportals/{id}``"""
+        """Update: work request portals. ``PATCH /workrequestportals/{id}``"""
         return cast(
             "_m.WorkRequestPortalUpdateResponse",
             await self._call(
@@ -260,7 +255,7 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete work request portal. ``DELETE /workrequestportals/{id}``"""
+        """Delete: work request portals. ``DELETE /workrequestportals/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),

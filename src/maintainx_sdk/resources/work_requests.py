@@ -30,7 +30,6 @@ _LIST = Operation(
     items_key="workRequests",
     item_model=_m.WorkRequest,
     retry_safe=True,
-    summary="List work requests",
 )
 _CREATE = Operation(
     name="work_requests.create",
@@ -40,7 +39,6 @@ _CREATE = Operation(
     body_model=_m.WorkRequestCreateBody,
     response_model=_c.CreatedId,
     body_kind="json",
-    summary="Create work request",
 )
 _GET = Operation(
     name="work_requests.get",
@@ -50,7 +48,6 @@ _GET = Operation(
     response_model=_m.WorkRequestGetResponse,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Get work request",
 )
 _UPDATE = Operation(
     name="work_requests.update",
@@ -61,7 +58,6 @@ _UPDATE = Operation(
     response_model=_m.WorkRequestUpdateResponse,
     body_kind="json",
     int_path_params=("id",),
-    summary="Update work request",
 )
 _DELETE = Operation(
     name="work_requests.delete",
@@ -71,7 +67,6 @@ _DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Delete workRequest",
 )
 _ATTACHMENTS_UPLOAD = Operation(
     name="work_requests.attachments.upload",
@@ -83,7 +78,6 @@ _ATTACHMENTS_UPLOAD = Operation(
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update work request attachment",
 )
 _ATTACHMENTS_DELETE = Operation(
     name="work_requests.attachments.delete",
@@ -93,7 +87,6 @@ _ATTACHMENTS_DELETE = Operation(
     query_model=_c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
-    summary="Remove work request attachment",
 )
 _THUMBNAIL_UPLOAD = Operation(
     name="work_requests.thumbnail.upload",
@@ -105,7 +98,6 @@ _THUMBNAIL_UPLOAD = Operation(
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
-    summary="Update work request's thumbnail",
 )
 
 
@@ -121,7 +113,7 @@ class WorkRequestsAttachments(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update work request attachment. ``PUT /workrequests/{id}/attachments/{filename}``"""
+        """Upload: work requests attachments. ``PUT /workrequests/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -135,7 +127,7 @@ class WorkRequestsAttachments(SyncAPIResource):
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Remove work request attachment. ``DELETE /workrequests/{id}/attachments/{filename}``"""
+        """Delete: work requests attachments. ``DELETE /workrequests/{id}/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             self._call(
@@ -158,7 +150,7 @@ class WorkRequestsThumbnail(SyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update work request's thumbnail. ``PUT /workrequests/{id}/thumbnail/{filename}``"""
+        """Upload: work requests thumbnail. ``PUT /workrequests/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -195,7 +187,7 @@ class WorkRequests(SyncAPIResource):
         expand: Sequence[Literal["asset", "location", "work_order", "extra_fields"]] | None = None,
         cursor: str | None = None,
     ) -> SyncPager[_m.WorkRequest]:
-        """List work requests. ``GET /workrequests``"""
+        """List: work requests. ``GET /workrequests``"""
         return self._paginate(
             _LIST,
             query={
@@ -224,7 +216,7 @@ class WorkRequests(SyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create work request. ``POST /workrequests``
+        """Create: work requests. ``POST /workrequests``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -259,7 +251,7 @@ class WorkRequests(SyncAPIResource):
         *,
         expand: Sequence[Literal["asset", "location", "work_order", "extra_fields"]] | None = None,
     ) -> _m.WorkRequestGetResponse:
-        """Get work request. ``GET /workrequests/{id}``"""
+        """Get: work requests. ``GET /workrequests/{id}``"""
         return cast(
             "_m.WorkRequestGetResponse", self._call(_GET, path={"id": id}, query={"expand": expand})
         )
@@ -278,7 +270,7 @@ class WorkRequests(SyncAPIResource):
         creator_contact_info: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.WorkRequestUpdateResponse:
-        """Update work request. ``PATCH /workrequests/{id}``"""
+        """Update: work requests. ``PATCH /workrequests/{id}``"""
         return cast(
             "_m.WorkRequestUpdateResponse",
             self._call(
@@ -299,7 +291,7 @@ class WorkRequests(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete workRequest. ``DELETE /workrequests/{id}``"""
+        """Delete: work requests. ``DELETE /workrequests/{id}``"""
         return cast(
             "EmptyResponse",
             self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
@@ -318,7 +310,7 @@ class AsyncWorkRequestsAttachments(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update work request attachment. ``PUT /workrequests/{id}/attachments/{filename}``"""
+        """Upload: work requests attachments. ``PUT /workrequests/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -334,7 +326,7 @@ class AsyncWorkRequestsAttachments(AsyncAPIResource):
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | None = None
     ) -> EmptyResponse:
-        """Remove work request attachment. ``DELETE /workrequests/{id}/attachments/{filename}``"""
+        """Delete: work requests attachments. ``DELETE /workrequests/{id}/attachments/{filename}``"""
         return cast(
             "EmptyResponse",
             await self._call(
@@ -357,7 +349,7 @@ class AsyncWorkRequestsThumbnail(AsyncAPIResource):
         skip_webhook: bool | None = None,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Update work request's thumbnail. ``PUT /workrequests/{id}/thumbnail/{filename}``"""
+        """Upload: work requests thumbnail. ``PUT /workrequests/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return cast(
             "_c.UploadedFile",
@@ -394,7 +386,7 @@ class AsyncWorkRequests(AsyncAPIResource):
         expand: Sequence[Literal["asset", "location", "work_order", "extra_fields"]] | None = None,
         cursor: str | None = None,
     ) -> AsyncPager[_m.WorkRequest]:
-        """List work requests. ``GET /workrequests``"""
+        """List: work requests. ``GET /workrequests``"""
         return self._paginate(
             _LIST,
             query={
@@ -423,7 +415,7 @@ class AsyncWorkRequests(AsyncAPIResource):
         skip_webhook: bool | None = None,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create work request. ``POST /workrequests``
+        """Create: work requests. ``POST /workrequests``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
         """
@@ -458,7 +450,7 @@ class AsyncWorkRequests(AsyncAPIResource):
         *,
         expand: Sequence[Literal["asset", "location", "work_order", "extra_fields"]] | None = None,
     ) -> _m.WorkRequestGetResponse:
-        """Get work request. ``GET /workrequests/{id}``"""
+        """Get: work requests. ``GET /workrequests/{id}``"""
         return cast(
             "_m.WorkRequestGetResponse",
             await self._call(_GET, path={"id": id}, query={"expand": expand}),
@@ -478,7 +470,7 @@ class AsyncWorkRequests(AsyncAPIResource):
         creator_contact_info: str | None = None,
         skip_webhook: bool | None = None,
     ) -> _m.WorkRequestUpdateResponse:
-        """Update work request. ``PATCH /workrequests/{id}``"""
+        """Update: work requests. ``PATCH /workrequests/{id}``"""
         return cast(
             "_m.WorkRequestUpdateResponse",
             await self._call(
@@ -499,7 +491,7 @@ class AsyncWorkRequests(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | None = None) -> EmptyResponse:
-        """Delete workRequest. ``DELETE /workrequests/{id}``"""
+        """Delete: work requests. ``DELETE /workrequests/{id}``"""
         return cast(
             "EmptyResponse",
             await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
