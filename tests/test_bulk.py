@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
 import time
 from typing import Any
@@ -143,6 +145,38 @@ def test_an_unexpected_exception_is_captured_per_item_too() -> None:
     result = bulk.run_many(fn, [1, 2, 3], concurrency=2)
     assert result.values == [10, 30]
     assert isinstance(result.failures[0].error, KeyError)
+
+
+class _Interrupted(Exception):
+    pass
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="needs POSIX signals")
+def test_an_interrupt_stops_a_blocking_bulk_call_after_the_items_in_flight() -> None:
+    """Regression: the calling thread waited in an uninterruptible join, so Ctrl-C during
+    a bulk create let every remaining item run to the end."""
+    started: list[int] = []
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise _Interrupted
+
+    def fn(n: int) -> int:
+        started.append(n)
+        if n == 3:
+            os.kill(os.getpid(), signal.SIGUSR1)  # like Ctrl-C: delivered to the main thread
+        time.sleep(0.01)
+        return n
+
+    previous = signal.signal(signal.SIGUSR1, interrupt)
+    try:
+        with pytest.raises(_Interrupted):
+            bulk.run_many(fn, range(500), concurrency=4)
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    stopped_at = len(started)
+    time.sleep(0.05)
+    assert len(started) == stopped_at, "items kept starting after the call returned"
+    assert stopped_at < 100
 
 
 def test_bad_concurrency_is_refused() -> None:

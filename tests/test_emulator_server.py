@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +177,27 @@ def test_cli_rejects_a_bad_fault_spec() -> None:
     assert cli_main(["--port", "0", "--faults", "bogus=1"]) == 2
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "70000"], "--port: must be between 0 and 65535"),
+        (["--port", "x"], "--port: expected an integer"),
+        (["--work-orders", "-3"], "--work-orders: must be >= 0"),
+    ],
+)
+def test_cli_refuses_out_of_range_numbers_with_a_usage_error(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: --port 70000 died with an OverflowError traceback and --work-orders -3
+    was silently taken as 0."""
+    from maintainx_sdk.testing.server import cli_main
+
+    with pytest.raises(SystemExit) as exited:
+        cli_main(args)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
 def test_demo_runs_offline_and_shows_the_refused_move() -> None:
     lines: list[str] = []
     assert run_demo(out=lines.append) == 0
@@ -247,6 +269,41 @@ def test_plugin_import_is_cheap() -> None:
         out
         == "[] ['async_maintainx_client', 'maintainx_client', 'maintainx_emulator', 'maintainx_server']"
     )
+
+
+_USER_SUITE = """
+import pytest
+
+@pytest.mark.asyncio
+async def test_async_fixture(async_maintainx_client):
+    page = await async_maintainx_client.work_orders.list(limit=5).first_page()
+    assert len(page.items) == 5
+
+def test_sync_fixture(maintainx_client):
+    assert len(maintainx_client.work_orders.list(limit=5).first_page().items) == 5
+"""
+
+
+def test_plugin_async_fixture_works_in_pytest_asyncio_strict_mode(tmp_path: Path) -> None:
+    """Regression: declared with plain pytest.fixture, async_maintainx_client was never
+    awaited under pytest-asyncio's default (strict) mode, so users' async tests errored."""
+    pytest.importorskip("pytest_asyncio")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_mode = strict\n")
+    (tmp_path / "test_user.py").write_text(_USER_SUITE)
+    registered = any(
+        e.value == "maintainx_sdk.testing.pytest_plugin" for e in entry_points(group="pytest11")
+    )
+    plugin = [] if registered else ["-p", "maintainx_sdk.testing.pytest_plugin"]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "2 passed" in run.stdout
 
 
 def test_concurrent_clients_over_loopback_lose_nothing() -> None:

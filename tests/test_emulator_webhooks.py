@@ -218,6 +218,26 @@ def test_subscription_crud_and_validation() -> None:
         assert c.get(f"/subscriptions/{sid}").status_code == 404
 
 
+@pytest.mark.parametrize("url", ["http://", "https://h.example:x/hook", "http://[::1/hook"])
+def test_a_subscription_url_that_cannot_be_parsed_is_refused(url: str) -> None:
+    """Regression: such URLs were stored, and the next event then raised httpx.InvalidURL
+    out of the write that caused it (already stored) instead of answering it."""
+    emu = make_emulator()
+    with raw_client(emu) as c:
+        answer = c.post("/subscriptions", json={"type": "NEW_WORK_ORDER", "url": url})
+        assert answer.status_code == 400 and answer.json()["errors"][0]["fieldPath"] == "url"
+        sid, _ = _subscribe(emu, "NEW_WORK_ORDER", "https://h.example/ok")
+        assert c.patch(f"/subscriptions/{sid}", json={"url": url}).status_code == 400
+
+
+def test_a_delivery_to_an_unusable_url_is_a_failed_result_not_a_crash() -> None:
+    emu = make_emulator(webhook_mode="sync")
+    bad = emu.webhooks.sign(1, "NEW_WORK_ORDER", "https://h.example:x/hook", "s", {"a": 1})
+    emu.webhooks.dispatch(bad)
+    (result,) = emu.webhooks.stats.results
+    assert result.status_code is None and result.error and "InvalidURL" in result.error
+
+
 def test_work_request_categories_and_asset_status_events() -> None:
     deliveries: list[Delivery] = []
     emu = make_emulator(webhook_sink=deliveries.append)

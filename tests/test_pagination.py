@@ -3,7 +3,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from maintainx_sdk import BadRequestError, CursorNotAdvancingError, MaintainX, ValidationError
+from maintainx_sdk import (
+    APIResponseValidationError,
+    BadRequestError,
+    CursorNotAdvancingError,
+    MaintainX,
+    ValidationError,
+)
 from maintainx_sdk._models import APIModel
 from maintainx_sdk._operation import Operation
 from maintainx_sdk.pagination import AsyncPager, SyncPager
@@ -127,6 +133,41 @@ def test_items_are_validated_into_the_item_model_with_raw_response() -> None:
     items = list(SyncPager(fake.client(), op))
     assert [type(i) for i in items] == [_Item] * 3
     assert items[0].raw_response is not None and items[0].raw_response.status_code == 200
+
+
+@pytest.mark.parametrize("offset", [False, True])
+def test_a_page_that_fails_validation_is_asked_again_not_skipped(offset: bool) -> None:
+    """Regression: the walk moved past a page before validating it, so going on after the
+    error skipped that page (and an offset walk then dropped its ids as repeats)."""
+    fake = FakeList(path="/assets", key="assets", offset=True) if offset else FakeList()
+    fake.add(9)
+    fake.items[5] = {**fake.items[5], "title": None}  # breaks _Item on the second page
+    op = Operation(
+        name="fake.list", method="GET", path=fake.path, items_key=fake.key, item_model=_Item
+    )
+    items = iter(SyncPager(fake.client(), op, query={"limit": 3}))
+    got = [next(items).id for _ in range(3)]
+    with pytest.raises(APIResponseValidationError):
+        next(items)
+    fake.items[5] = {**fake.items[5], "title": "fixed"}
+    got.extend(item.id for item in items)
+    assert got == list(range(1, 10))
+
+
+async def test_async_page_that_fails_validation_is_asked_again() -> None:
+    fake = FakeList()
+    fake.add(6)
+    fake.items[4] = {**fake.items[4], "title": None}
+    op = Operation(
+        name="fake.list", method="GET", path=fake.path, items_key=fake.key, item_model=_Item
+    )
+    pages = AsyncPager(fake.async_client(), op, query={"limit": 3}).iter_pages()
+    got = [item.id for item in (await anext(pages)).items]
+    with pytest.raises(APIResponseValidationError):
+        await anext(pages)
+    fake.items[4] = {**fake.items[4], "title": "fixed"}
+    got.extend([item.id async for page in pages for item in page.items])
+    assert got == list(range(1, 7))
 
 
 def test_a_response_without_the_items_list_is_a_clear_error() -> None:

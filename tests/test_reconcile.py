@@ -79,6 +79,31 @@ def test_models_and_custom_versions() -> None:
     assert drift.changed == [Changed(id=1, local="2", remote="3")]
 
 
+def test_a_record_hashes_the_same_as_raw_json_and_as_the_sdks_model() -> None:
+    """Regression: hashing a parsed model dumped every unset field (as null), datetimes with
+    microseconds and integral floats as 1.0, so a snapshot of raw records (what the
+    incremental sync hands over) reported every record as changed against the typed pager."""
+    from maintainx_sdk import MaintainX
+    from maintainx_sdk.testing import Emulator
+
+    emu = Emulator(seed=2, work_orders=6, rate_limit=None, org_rate_limit=None)
+    with MaintainX(api_key=emu.api_key, transport=emu.transport()) as mx:
+        raw = mx.request("GET", "/workorders", params={"limit": 200}).json()["workOrders"]
+        local = snapshot(raw, version="hash")
+        assert reconcile(mx.work_orders.list(), local, version="hash").in_sync
+        mx.work_orders.update(raw[0]["id"], title="edited")
+        drift = reconcile(mx.work_orders.list(), local, version="hash")
+    assert [c.id for c in drift.changed] == [raw[0]["id"]]
+
+
+def test_hash_normalizes_instants_and_integral_numbers() -> None:
+    a = {"id": 1, "at": "2026-01-01T00:00:00.100Z", "n": 1, "nested": [{"v": 2.0}]}
+    b = {"id": 1, "at": "2026-01-01T00:00:00.100000+00:00", "n": 1.0, "nested": [{"v": 2}]}
+    assert content_hash(a) == content_hash(b)
+    assert content_hash(a) != content_hash({**a, "n": 1.5})
+    assert content_hash({"t": "Tank 2"}) != content_hash({"t": "Tank 3"})
+
+
 def test_repeated_remote_ids_count_once() -> None:
     remote = [{"id": 1, "updatedAt": "x"}, {"id": 1, "updatedAt": "x"}]
     drift = reconcile(remote, {})

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -237,6 +238,38 @@ def test_redis_store_commits_handler_commands_with_the_checkpoint() -> None:
             client.delete(key)
 
 
+def test_redis_store_with_fakeredis_commits_and_refuses_a_moved_checkpoint() -> None:
+    """The WATCH-ed transaction: handler commands commit with the checkpoint; a checkpoint
+    written by another run during the page discards both (CheckpointConflictError)."""
+    fakeredis = pytest.importorskip("fakeredis")
+    from maintainx_sdk import CheckpointConflictError
+
+    client = fakeredis.FakeRedis()
+    store = RedisCheckpointStore(client)
+    fake = FakeList()
+    fake.add(4)
+
+    def handler(batch: SyncBatch[dict[str, Any]]) -> None:
+        for item in batch.items:
+            batch.transaction.sadd("done", item["id"])
+
+    sync = _sync(fake, store, page_size=2)
+    assert sync.run(handler).caught_up
+    assert {int(x) for x in client.smembers("done")} == {1, 2, 3, 4}
+    fake.add(2)
+    before = store.load(sync.key)
+
+    def racing(batch: SyncBatch[dict[str, Any]]) -> None:
+        handler(batch)
+        with store.transaction(sync.key) as other:  # another host commits meanwhile
+            other.save(Checkpoint(watermark="elsewhere"))
+
+    with pytest.raises(CheckpointConflictError, match="another run"):
+        sync.run(racing)
+    assert {int(x) for x in client.smembers("done")} == {1, 2, 3, 4}, "commands were applied"
+    assert store.load(sync.key) == Checkpoint(watermark="elsewhere") != before
+
+
 # --- property: interleaved edits, partial runs and restarts -----------------------------------
 
 _actions = st.lists(
@@ -314,6 +347,43 @@ def test_sqlite_store_survives_reopen(tmp_path: Path) -> None:
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_a_second_run_of_the_same_sync_cannot_process_a_page_twice(tmp_path: Path) -> None:
+    """Regression: two runs of one sync (two processes on one SQLite file) both read page 1
+    from the same checkpoint and both processed it; now the later commit is refused."""
+    import threading
+
+    from maintainx_sdk import CheckpointConflictError
+
+    fake = FakeList()
+    fake.add(6)
+    path = tmp_path / "cp.db"
+    processed: list[int] = []
+    errors: list[Exception] = []
+
+    def other_run() -> None:
+        try:
+            _sync(fake, SQLiteCheckpointStore(path), page_size=3).run(
+                lambda b: processed.extend(i["id"] for i in b.items)
+            )
+        except CheckpointConflictError as exc:
+            errors.append(exc)
+
+    other = threading.Thread(target=other_run)
+
+    def first_handler(batch: SyncBatch[dict[str, Any]]) -> None:
+        processed.extend(i["id"] for i in batch.items)
+        if not other.is_alive() and not errors:
+            asked = len(fake.requests)
+            other.start()  # it reads page 1 from the old checkpoint, then waits for our lock
+            while len(fake.requests) == asked:
+                time.sleep(0.001)
+
+    report = _sync(fake, SQLiteCheckpointStore(path), page_size=3).run(first_handler)
+    other.join(timeout=15)
+    assert report.caught_up and len(errors) == 1 and "another run" in str(errors[0])
+    assert sorted(processed) == list(range(1, 7)), "a page was processed twice"
+
+
 def test_page_size_bounds_and_keys_per_filter() -> None:
     fake = FakeList()
     with pytest.raises(ValidationError, match="page_size must be between 1 and 200"):
@@ -323,32 +393,58 @@ def test_page_size_bounds_and_keys_per_filter() -> None:
     assert len({open_only.key, done_only.key, _sync(fake).key}) == 3
 
 
-async def test_two_async_syncs_sharing_one_sqlite_store_object_get_a_clear_error(
-    tmp_path: Path,
+@pytest.mark.parametrize("shared_object", [True, False])
+async def test_async_syncs_on_one_sqlite_file_take_turns_without_blocking_the_loop(
+    tmp_path: Path, shared_object: bool
 ) -> None:
+    """Regression: the second sync's BEGIN IMMEDIATE used to block the event loop (and with
+    it the first sync, which held the lock) until busy_timeout, then fail "database is
+    locked"; sharing one store object failed at once."""
     import asyncio
 
-    from maintainx_sdk import ConfigurationError
-
     fake = FakeList()
-    fake.add(4)
+    fake.add(6)
+    first_store = SQLiteCheckpointStore(tmp_path / "cp.db")
+    second_store = first_store if shared_object else SQLiteCheckpointStore(tmp_path / "cp.db")
+    inside: set[str] = set()
+    overlapped: list[set[str]] = []
+
+    def handler(key: str) -> Any:
+        async def handle(batch: SyncBatch[dict[str, Any]]) -> None:
+            inside.add(key)
+            overlapped.append(set(inside))
+            await asyncio.sleep(0.01)  # the loop runs the other sync meanwhile
+            inside.discard(key)
+
+        return handle
+
+    def run(key: str, store: SQLiteCheckpointStore) -> Any:
+        sync: AsyncIncrementalSync[Any] = AsyncIncrementalSync(
+            fake.async_client(), "work_orders", store=store, key=key, page_size=2
+        )
+        return sync.run(handler(key))
+
+    reports = await asyncio.wait_for(
+        asyncio.gather(run("a", first_store), run("b", second_store)), timeout=5
+    )
+    assert [r.items for r in reports] == [6, 6] and all(r.caught_up for r in reports)
+    assert all(len(keys) == 1 for keys in overlapped), "two transactions were open at once"
+    assert first_store.load("a") is not None and first_store.load("b") is not None
+
+
+async def test_async_sqlite_transaction_gives_up_after_the_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from maintainx_sdk import checkpoints
+
+    monkeypatch.setattr(checkpoints, "BUSY_TIMEOUT", 0.05)
+    holder = sqlite3.connect(tmp_path / "cp.db", isolation_level=None)
     store = SQLiteCheckpointStore(tmp_path / "cp.db")
-    entered = asyncio.Event()
-
-    async def slow(batch: SyncBatch[dict[str, Any]]) -> None:
-        entered.set()
-        await asyncio.sleep(0.05)
-
-    def sync(key: str) -> AsyncIncrementalSync[Any]:
-        return AsyncIncrementalSync(fake.async_client(), "work_orders", store=store, key=key)
-
-    first = asyncio.create_task(sync("a").run(slow))
-    await entered.wait()
-    with pytest.raises(ConfigurationError, match="its own store object"):
-        await sync("b").run(slow)
-    await first
-    other = SQLiteCheckpointStore(tmp_path / "cp.db")  # a second object on the same file works
-    report = await AsyncIncrementalSync(
-        fake.async_client(), "work_orders", store=other, key="b"
-    ).run(slow)
-    assert report.caught_up and report.items == 4
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        async with checkpoints.async_transaction(store, "k"):
+            pass
+    holder.execute("ROLLBACK")
+    async with checkpoints.async_transaction(store, "k") as txn:
+        txn.save(Checkpoint(watermark="w"))
+    assert store.load("k") == Checkpoint(watermark="w")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
@@ -35,6 +35,8 @@ R = TypeVar("R")
 
 #: In-flight requests of a bulk call unless told otherwise (well under the default pool of 20).
 DEFAULT_CONCURRENCY = 8
+#: Seconds between checks for an interrupt (Ctrl-C) while the blocking helpers wait.
+_INTERRUPT_POLL = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,16 +155,20 @@ def run_many(
 ) -> BulkResult[R]:
     """Call ``fn(arg)`` for every arg on up to ``concurrency`` threads; collect every outcome.
 
+    An interrupt (Ctrl-C, or any exception raised in the calling thread) stops it: the
+    items in flight finish, no new item starts, and the interrupt propagates.
+
     ``key(arg)`` names an item in its result (default: the arg itself; ``"index"``: its
     position).
     """
     _check_concurrency(concurrency)
     work = iter(enumerate(args))
     lock = threading.Lock()
+    stop = threading.Event()
     done: dict[int, ItemResult[R]] = {}
 
     def worker() -> None:
-        while True:
+        while not stop.is_set():
             with lock:
                 nxt = next(work, None)
             if nxt is None:
@@ -175,8 +181,18 @@ def run_many(
                 result = _failure(index, name, exc)
             done[index] = result
 
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="maintainx-bulk") as pool:
-        futures = [pool.submit(worker) for _ in range(concurrency)]
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="maintainx-bulk")
+    futures: list[Future[None]] = []
+    try:
+        futures.extend(pool.submit(worker) for _ in range(concurrency))
+        pending = set(futures)
+        while pending:  # short waits, so Ctrl-C reaches this thread while items run
+            _, pending = wait(pending, timeout=_INTERRUPT_POLL)
+    except BaseException:
+        stop.set()  # the items in flight finish; no new one starts
+        raise
+    finally:
+        pool.shutdown(wait=True)
     for future in futures:
         future.result()
     return BulkResult([done[i] for i in sorted(done)])

@@ -8,21 +8,30 @@ and the new checkpoint together or not at all.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    asynccontextmanager,
+    contextmanager,
+)
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from .errors import ConfigurationError
+from .errors import CheckpointConflictError, ConfigurationError
 
 #: Where :class:`~maintainx_sdk.sync.IncrementalSync` keeps checkpoints unless told otherwise.
 DEFAULT_SQLITE_PATH = "maintainx_sync.sqlite3"
 REDIS_KEY_PREFIX = "maintainx-sdk:checkpoint:"
+#: Seconds a SQLite store waits for another writer before "database is locked".
+BUSY_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +78,11 @@ class CheckpointTransaction(Protocol):
 
 @runtime_checkable
 class CheckpointStore(Protocol):
-    """Loads and transactionally saves checkpoints by key."""
+    """Loads and transactionally saves checkpoints by key.
+
+    The sync calls ``load`` inside ``transaction`` too (to check that no other run moved the
+    checkpoint), so ``load`` must not wait for a lock the open transaction holds.
+    """
 
     def load(self, key: str) -> Checkpoint | None: ...
 
@@ -126,7 +139,7 @@ class SQLiteCheckpointStore:
         self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA busy_timeout=10000")
+        self._conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
         self._conn.execute(
             "CREATE TABLE IF NOT EXISTS maintainx_checkpoints "
             "(key TEXT PRIMARY KEY, data TEXT NOT NULL)"
@@ -152,19 +165,70 @@ class SQLiteCheckpointStore:
                     "give each concurrently running sync its own store object (same file is fine)"
                 )
             self._conn.execute("BEGIN IMMEDIATE")
-            txn = _StagedTransaction(handle=self._conn)
-            try:
+            with self._committing(key) as txn:
                 yield txn
-                if txn.staged is not None:
-                    self._conn.execute(
-                        "INSERT INTO maintainx_checkpoints (key, data) VALUES (?, ?) "
-                        "ON CONFLICT(key) DO UPDATE SET data = excluded.data",
-                        (key, txn.staged.to_json()),
-                    )
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def atransaction(self, key: str) -> AsyncIterator[CheckpointTransaction]:
+        """:meth:`transaction` for the asyncio sync: waits for the write lock (held by another
+        task, thread or process) by polling, so the event loop keeps running meanwhile.
+
+        Blocking in ``BEGIN IMMEDIATE`` instead would freeze the loop, and with it the task
+        that holds the lock: two async syncs on one SQLite file would stall until
+        ``busy_timeout`` and fail with "database is locked".
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        delay = 0.001
+        while not self._try_begin():
+            if time.monotonic() >= deadline:
+                raise sqlite3.OperationalError(
+                    f"database is locked: waited {BUSY_TIMEOUT:g} s for the checkpoint store "
+                    f"{self.path}"
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        try:
+            with self._committing(key) as txn:
+                yield txn
+        finally:
+            self._lock.release()
+
+    def _try_begin(self) -> bool:
+        """Take the lock and ``BEGIN IMMEDIATE`` without waiting; False when either is busy.
+        On True the caller holds ``self._lock`` and must release it."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        if not self._conn.in_transaction:  # else: another task's transaction, same connection
+            self._conn.execute("PRAGMA busy_timeout=0")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                return True
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    self._lock.release()
+                    raise
+            finally:
+                self._conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
+        self._lock.release()
+        return False
+
+    @contextmanager
+    def _committing(self, key: str) -> Iterator[_StagedTransaction]:
+        """Inside ``BEGIN``: yield the transaction, then save its checkpoint and commit (or
+        roll back on any exception, cancellation included)."""
+        txn = _StagedTransaction(handle=self._conn)
+        try:
+            yield txn
+            if txn.staged is not None:
+                self._conn.execute(
+                    "INSERT INTO maintainx_checkpoints (key, data) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET data = excluded.data",
+                    (key, txn.staged.to_json()),
+                )
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
 
     def delete(self, key: str) -> None:
         with self._lock:
@@ -179,7 +243,9 @@ class RedisCheckpointStore:
     """Checkpoints in Redis, shared by every host that runs the sync.
 
     ``handle`` of a transaction is a ``MULTI`` pipeline: commands the handler queues on it
-    run atomically with the checkpoint write when the handler returns.
+    run atomically with the checkpoint write when the handler returns. The checkpoint key is
+    ``WATCH``-ed for the transaction: if another run writes it meanwhile, nothing is applied
+    and :class:`~maintainx_sdk.errors.CheckpointConflictError` is raised.
     """
 
     def __init__(
@@ -207,18 +273,47 @@ class RedisCheckpointStore:
 
     @contextmanager
     def transaction(self, key: str) -> Iterator[CheckpointTransaction]:
+        name = self._prefix + key
         pipe = self._redis.pipeline(transaction=True)
-        txn = _StagedTransaction(handle=pipe)
         try:
+            # WATCH first: a checkpoint written by anyone else from here on aborts the EXEC,
+            # so a check of the stored checkpoint made inside the transaction holds.
+            pipe.watch(name)
+            pipe.multi()
+            txn = _StagedTransaction(handle=pipe)
             yield txn
             if txn.staged is not None:
-                pipe.set(self._prefix + key, txn.staged.to_json())
-            pipe.execute()
+                pipe.set(name, txn.staged.to_json())
+            try:
+                pipe.execute()
+            except Exception as exc:
+                if type(exc).__name__ != "WatchError":
+                    raise
+                raise CheckpointConflictError(
+                    f"the checkpoint {key!r} was moved by another run of this sync during this "
+                    "page; the page's commands were discarded"
+                ) from None
         finally:
             pipe.reset()
 
     def delete(self, key: str) -> None:
         self._redis.delete(self._prefix + key)
+
+
+@asynccontextmanager
+async def async_transaction(
+    store: CheckpointStore, key: str
+) -> AsyncIterator[CheckpointTransaction]:
+    """``store``'s transaction for the asyncio sync: its ``atransaction`` when it has one
+    (it waits for the store without blocking the event loop), else ``transaction``."""
+    atransaction: Callable[[str], AbstractAsyncContextManager[CheckpointTransaction]] | None
+    atransaction = getattr(store, "atransaction", None)
+    if atransaction is not None:
+        async with atransaction(key) as txn:
+            yield txn
+    else:
+        with store.transaction(key) as txn:
+            yield txn
 
 
 def open_store(store: CheckpointStore | str | os.PathLike[str] | None) -> CheckpointStore:

@@ -76,6 +76,12 @@ class CursorNotAdvancingError(MaintainXError):
     """The API returned the same cursor twice: paging would loop forever."""
 
 
+class CheckpointConflictError(MaintainXError):
+    """Another run of the same incremental sync moved the checkpoint while this one worked on
+    a page: this page is rolled back (its handler writes through ``batch.transaction`` with
+    it), so nothing is processed twice. Run one sync per key at a time, or just run again."""
+
+
 class InvalidTransitionError(MaintainXError, ValueError):
     """A work-order status move that the transition policy forbids."""
 

@@ -218,16 +218,22 @@ class PageWalk(Generic[T]):
         raw_items: list[Any] = data[key]
         next_cursor = data.get("nextCursor") or None
         self._check_advancing(next_cursor)
+        kept, new_ids = self._keep(raw_items)
+        if self.max_items is not None and self.items + len(kept) > self.max_items:
+            kept = kept[: self.max_items - self.items]
+        # Validate before moving the walk on: a page that fails validation is asked again
+        # when the caller goes on iterating, never skipped.
+        items = self._validate(kept, response.meta)
         fetched_with = self._resume_token() if self.anchor else self.cursor
         if self.anchor and self.pages == 0 and self.start_cursor is None:
             fetched_with = None
-        kept = self._keep(raw_items)
+        if next_cursor is not None:
+            self._seen_cursors.add(next_cursor)
+        self._seen_ids.update(new_ids)
         if self.anchor:
             self._advance_anchor(raw_items, next_cursor)
         else:
             self.cursor = next_cursor
-        if self.max_items is not None and self.items + len(kept) > self.max_items:
-            kept = kept[: self.max_items - self.items]
         self.pages += 1
         self.items += len(kept)
         if self.anchor and next_cursor is not None:
@@ -241,7 +247,6 @@ class PageWalk(Generic[T]):
             or (self.max_items is not None and self.items >= self.max_items)
         ):
             self.done = True
-        items = self._validate(kept, response.meta)
         return Page(
             items=items,
             cursor=fetched_with,
@@ -282,21 +287,22 @@ class PageWalk(Generic[T]):
                 f"{self.op.method} {self.op.path}: the API returned cursor {next_cursor!r} "
                 "again; stopping instead of looping forever"
             )
-        self._seen_cursors.add(next_cursor)
 
-    def _keep(self, raw_items: list[Any]) -> list[Any]:
+    def _keep(self, raw_items: list[Any]) -> tuple[list[Any], set[Hashable]]:
+        """The items to deliver, and the ids to remember once the page is accepted."""
         kept: list[Any] = []
+        new_ids: set[Hashable] = set()
         for raw in raw_items:
             ident = item_id(raw)
             if ident is not None:
                 if self.anchor and self.delivered.get(str(ident)) == self._stamp(raw):
                     continue
                 if self.dedupe:
-                    if ident in self._seen_ids:
+                    if ident in self._seen_ids or ident in new_ids:
                         continue
-                    self._seen_ids.add(ident)
+                    new_ids.add(ident)
             kept.append(raw)
-        return kept
+        return kept, new_ids
 
     @staticmethod
     def _stamp(raw: Any) -> str | None:

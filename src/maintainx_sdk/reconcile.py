@@ -75,14 +75,32 @@ class DriftReport:
 
 
 def _wire(item: Any) -> Any:
+    """A record as the API sent it: a model gives back only the fields it was given."""
     if isinstance(item, BaseModel):
-        return item.model_dump(mode="json", by_alias=True)
+        return item.model_dump(mode="json", by_alias=True, exclude_unset=True)
     return item
 
 
+def _normalized(value: Any) -> Any:
+    """The same record hashes the same raw or parsed: date-times as one instant format,
+    integral floats as integers (a model turns ``1`` into ``1.0``, ``.409Z`` into ``.409000Z``)."""
+    if isinstance(value, Mapping):
+        return {str(k): _normalized(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_normalized(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and "T" in value and value[:4].isdigit():
+        return _canonical_version(value)
+    return value
+
+
 def content_hash(item: Any, *, exclude: Iterable[str] = ()) -> str:
-    """SHA-256 of the record as canonical JSON (sorted keys), minus ``exclude`` top-level keys."""
-    data = _wire(item)
+    """SHA-256 of the record as canonical JSON (sorted keys), minus ``exclude`` top-level keys.
+
+    A record hashes the same whether it is the raw JSON dict or the SDK's parsed model of it.
+    """
+    data = _normalized(_wire(item))
     if isinstance(data, Mapping):
         skip = set(exclude)
         data = {k: v for k, v in data.items() if k not in skip}

@@ -18,7 +18,10 @@ the new checkpoint is saved in that same transaction after the handler returns. 
 before the commit re-delivers that page on restart (at-least-once); writes the handler makes
 through ``batch.transaction`` (the SQLite connection, or the Redis MULTI pipeline) commit
 with the checkpoint, which makes processing exactly-once. Otherwise make the handler
-idempotent (upsert by id and ``updatedAt``).
+idempotent (upsert by id and ``updatedAt``). Before the handler runs, the stored checkpoint is
+checked to be the one the page was read from: a second run of the same sync (another
+process or host) that moved it meanwhile makes this run raise
+:class:`~maintainx_sdk.errors.CheckpointConflictError` instead of processing the page again.
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ from ._operation import Operation
 from ._request import ApiRequest
 from ._response import ApiResponse
 from ._timestamps import format_timestamp, parse_timestamp
-from .checkpoints import Checkpoint, CheckpointStore, open_store
-from .errors import ValidationError
+from .checkpoints import Checkpoint, CheckpointStore, async_transaction, open_store
+from .errors import CheckpointConflictError, ValidationError
 from .pagination import UPDATED_AT, AsyncPager, Page, PageWalk, SyncPager
 
 if TYPE_CHECKING:
@@ -241,6 +244,8 @@ class _Pass(Generic[T]):
     def __init__(self, walk: PageWalk[T], saved: Checkpoint, clock: Clock) -> None:
         self.walk = walk
         self.checkpoint = saved
+        self.previous = saved
+        """The checkpoint the current page was read from."""
         self.caught_up = False
         self._clock = clock
         self._asked_at = ""
@@ -251,6 +256,7 @@ class _Pass(Generic[T]):
         return self.walk.next_request()
 
     def accept(self, response: ApiResponse) -> Page[T]:
+        self.previous = self.checkpoint
         page = self.walk.accept(response)
         complete = page.next_cursor is None
         self.caught_up = complete
@@ -264,6 +270,16 @@ class _Pass(Generic[T]):
             synced_through=self._asked_at if complete else self.checkpoint.synced_through,
         )
         return page
+
+    def check_unchanged(self, store: CheckpointStore, key: str) -> None:
+        """Inside the page's store transaction: refuse to commit over a checkpoint that
+        another run of this sync moved meanwhile (both would process the same page)."""
+        stored = store.load(key) or Checkpoint()
+        if stored != self.previous:
+            raise CheckpointConflictError(
+                f"the checkpoint {key!r} was moved by another run of this sync while this one "
+                "read a page; this page was not processed. Run one sync per key at a time"
+            )
 
     def batch(self, page: Page[T], handle: Any) -> SyncBatch[T]:
         return SyncBatch(
@@ -285,6 +301,7 @@ class IncrementalSync(_SyncCore[T]):
         while (request := run.next_request()) is not None:
             page = run.accept(self._client._send(request))
             with self.store.transaction(self.key) as txn:
+                run.check_unchanged(self.store, self.key)
                 if page.items:
                     handler(run.batch(page, txn.handle))
                 txn.save(run.checkpoint)
@@ -294,7 +311,8 @@ class IncrementalSync(_SyncCore[T]):
 class AsyncIncrementalSync(_SyncCore[T]):
     """Incremental sync on the asyncio client; the handler may be sync or async.
 
-    The checkpoint store is called directly (SQLite and Redis calls are short and local).
+    The checkpoint store is called directly (SQLite and Redis calls are short and local);
+    a store with ``atransaction`` (SQLite) waits for its write lock without blocking the loop.
     """
 
     _client: AsyncMaintainX
@@ -309,7 +327,8 @@ class AsyncIncrementalSync(_SyncCore[T]):
         run = self._start(max_pages)
         while (request := run.next_request()) is not None:
             page = run.accept(await self._client._send(request))
-            with self.store.transaction(self.key) as txn:
+            async with async_transaction(self.store, self.key) as txn:
+                run.check_unchanged(self.store, self.key)
                 if page.items:
                     result = handler(run.batch(page, txn.handle))
                     if inspect.isawaitable(result):

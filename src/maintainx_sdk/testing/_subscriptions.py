@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+import httpx
+
 from ._http import Ctx, Reply
 from ._resources import project, require
 from ._router import Route
@@ -28,8 +30,17 @@ VIEW = ("id", "type", "url", "status")
 
 
 def _check_url(ctx: Ctx, url: str) -> None:
-    if not url.startswith(("http://", "https://")) or len(url) > MAX_URL:
+    if not url.startswith(("http://", "https://")) or len(url) > MAX_URL or not _has_host(url):
         raise ctx.bad(f"url must be an http(s) URL of at most {MAX_URL} characters", "url", url)
+
+
+def _has_host(url: str) -> bool:
+    """Whether ``url`` parses with a host (a bad port, a space or no host would make every
+    later delivery to it fail before a connection is even tried)."""
+    try:
+        return bool(httpx.URL(url).host) and " " not in url
+    except httpx.InvalidURL:
+        return False
 
 
 def create(ctx: Ctx) -> Reply:

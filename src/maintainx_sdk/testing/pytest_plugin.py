@@ -7,7 +7,8 @@ fixtures available in any test suite:
   (seed 1, 20 work orders, no rate limits or meter quotas, synchronous webhook delivery);
 * ``maintainx_server`` — that emulator served on a loopback port (``.base_url``, ``.api_key``);
 * ``maintainx_client`` / ``async_maintainx_client`` — SDK clients wired to the in-process
-  emulator.
+  emulator (the async one is a pytest-asyncio fixture when pytest-asyncio is installed, so
+  it works in its strict mode too).
 
 Everything heavy is imported inside the fixtures, keeping ``pytest`` start-up cheap.
 """
@@ -18,6 +19,11 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+
+try:  # pytest-asyncio's strict mode (its default) only runs async fixtures declared with it
+    from pytest_asyncio import fixture as _async_fixture
+except ImportError:  # pragma: no cover - anyio's plugin drives async fixtures of pytest.fixture
+    _async_fixture = pytest.fixture  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from .._client import AsyncMaintainX, MaintainX
@@ -62,7 +68,7 @@ def maintainx_client(maintainx_emulator: Emulator) -> Iterator[MaintainX]:
         yield client
 
 
-@pytest.fixture
+@_async_fixture
 async def async_maintainx_client(maintainx_emulator: Emulator) -> AsyncIterator[AsyncMaintainX]:
     """An asyncio SDK client talking to ``maintainx_emulator`` in-process."""
     from .._client import AsyncMaintainX

@@ -17,7 +17,7 @@ import socketserver
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.utils import formatdate
 from http import HTTPStatus
 from types import TracebackType
@@ -228,6 +228,24 @@ class EmulatorServer:
         return f"EmulatorServer(base_url={self.base_url!r})"
 
 
+def _int_in(low: int, high: int | None) -> Callable[[str], int]:
+    """An argparse type: an integer in ``low..high`` (a clear usage error otherwise)."""
+    bounds = f"between {low} and {high}" if high is not None else f">= {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer {bounds}, got {text!r}"
+            ) from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {value}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="maintainx-sdk emulator",
@@ -235,7 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument(
-        "--port", type=int, default=8080, help="port (0 = any free port; default 8080)"
+        "--port",
+        type=_int_in(0, 65535),
+        default=8080,
+        help="port (0 = any free port; default 8080)",
     )
     parser.add_argument(
         "--api-key", default="emulator-key", help="the API key the emulator accepts"
@@ -244,7 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=1, help="seed of the generated data and random faults"
     )
     parser.add_argument(
-        "--work-orders", type=int, default=25, help="work orders to generate (default 25)"
+        "--work-orders",
+        type=_int_in(0, None),
+        default=25,
+        help="work orders to generate (default 25)",
     )
     parser.add_argument(
         "--faults",

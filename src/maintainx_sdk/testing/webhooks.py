@@ -165,7 +165,7 @@ class WebhookDispatcher:
                 delivery.url, content=delivery.body, headers=delivery.headers
             )
             result = DeliveryResult(delivery, response.status_code)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # a failed delivery, not a crash
             result = DeliveryResult(delivery, None, f"{type(exc).__name__}: {exc}")
         with self._lock:
             self.stats.results.append(result)
