@@ -1,18 +1,22 @@
 """The seam between the request pipeline and whatever watches it (telemetry, stats, logs).
 
-The pipeline calls these hooks; it never imports OpenTelemetry or logging itself.
+The pipeline calls these hooks; it never imports OpenTelemetry itself. The clients wrap their
+observers in a :class:`FanOutObserver`, so an observer that raises is logged, not fatal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import httpx
 
 from ._request import ApiRequest
 from ._response import ApiResponse
 from .errors import RetryRecord
+
+_log = logging.getLogger("maintainx_sdk")
 
 
 class CallObservation(Protocol):
@@ -84,48 +88,74 @@ class NullObserver:
         pass
 
 
+def _isolated(hook: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+    """Call one observer hook; a failing observer is logged and never breaks the call.
+
+    (A bug in telemetry must not turn a successful create into an exception: the caller
+    would retry it and duplicate the record.)
+    """
+    try:
+        hook(*args, **kwargs)
+    except Exception:
+        _log.warning("maintainx observer hook %s failed", _name(hook), exc_info=True)
+
+
+def _name(hook: Callable[..., object]) -> str:
+    owner = getattr(hook, "__self__", None)
+    method = getattr(hook, "__name__", "hook")
+    return f"{type(owner).__name__}.{method}" if owner is not None else method
+
+
 class _FanOutCall:
     def __init__(self, calls: Sequence[CallObservation]) -> None:
         self._calls = calls
 
     def attempt_started(self, attempt: int, request: httpx.Request) -> None:
         for c in self._calls:
-            c.attempt_started(attempt, request)
+            _isolated(c.attempt_started, attempt, request)
 
     def attempt_finished(
         self, attempt: int, *, status_code: int | None, error: BaseException | None, duration: float
     ) -> None:
         for c in self._calls:
-            c.attempt_finished(attempt, status_code=status_code, error=error, duration=duration)
+            _isolated(
+                c.attempt_finished, attempt, status_code=status_code, error=error, duration=duration
+            )
 
     def retry_scheduled(self, record: RetryRecord) -> None:
         for c in self._calls:
-            c.retry_scheduled(record)
+            _isolated(c.retry_scheduled, record)
 
     def finished(self, *, response: ApiResponse | None, error: BaseException | None) -> None:
         for c in self._calls:
-            c.finished(response=response, error=error)
+            _isolated(c.finished, response=response, error=error)
 
 
 class FanOutObserver:
-    """Sends every hook to several observers, in order."""
+    """Sends every hook to several observers, in order; one that raises is logged and skipped."""
 
     def __init__(self, observers: Sequence[Observer]) -> None:
         self.observers: tuple[Observer, ...] = tuple(observers)
 
     def start_call(self, request: ApiRequest) -> CallObservation:
-        return _FanOutCall([o.start_call(request) for o in self.observers])
+        calls: list[CallObservation] = []
+        for o in self.observers:
+            try:
+                calls.append(o.start_call(request))
+            except Exception:
+                _log.warning("maintainx observer %s failed", type(o).__name__, exc_info=True)
+        return _FanOutCall(calls)
 
     def rate_limit_observed(
         self, *, limit: int | None, remaining: int | None, reset: float | None
     ) -> None:
         for o in self.observers:
-            o.rate_limit_observed(limit=limit, remaining=remaining, reset=reset)
+            _isolated(o.rate_limit_observed, limit=limit, remaining=remaining, reset=reset)
 
     def breaker_state_changed(self, name: str, old: str, new: str) -> None:
         for o in self.observers:
-            o.breaker_state_changed(name, old, new)
+            _isolated(o.breaker_state_changed, name, old, new)
 
     def cache_lookup(self, route: str, *, hit: bool, stale: bool) -> None:
         for o in self.observers:
-            o.cache_lookup(route, hit=hit, stale=stale)
+            _isolated(o.cache_lookup, route, hit=hit, stale=stale)
