@@ -136,13 +136,19 @@ class _ClientCore:
         headers: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
         max_retries: int | None = None,
+        rate_limit: bool | None = None,
+        breaker: bool | None = None,
+        cache: bool | None = None,
     ) -> Self:
         """A view of this client with other per-call settings; it shares the pool and state.
 
         Cheap: nothing long-lived is allocated, and closing the view leaves the pool open
-        (the client it came from owns it). The rate limiter, breaker and cache are shared
-        too; ``retry`` replaces the retry policy and ``max_retries`` its attempt count
-        (``max_retries=0``: one attempt, 429 answers included).
+        (the client it came from owns it). ``retry`` replaces the retry policy and
+        ``max_retries`` its attempt count (``max_retries=0``: one attempt, 429 answers
+        included). The rate limiter, breaker and cache keep their state per client; a view
+        can switch each off for its calls: ``rate_limit=False`` (not paced locally),
+        ``breaker=False`` (sent even while the breaker is open, and not counted by it),
+        ``cache=False`` (never served a cached copy; its writes still invalidate the cache).
         """
         clone = copy.copy(self)
         clone.__dict__ = {k: v for k, v in self.__dict__.items() if not _is_resource_cache(k, v)}
@@ -167,7 +173,15 @@ class _ClientCore:
                 # 0 means what it says: no second attempt, not even after a 429.
                 max_rate_limit_waits=base_policy.max_rate_limit_waits if max_retries else 0,
             )
-        clone._options = CallOptions(timeouts=timeouts, headers=merged, retry=policy)
+        current = self._options
+        clone._options = CallOptions(
+            timeouts=timeouts,
+            headers=merged,
+            retry=policy,
+            use_rate_limit=current.use_rate_limit if rate_limit is None else bool(rate_limit),
+            use_breaker=current.use_breaker if breaker is None else bool(breaker),
+            use_cache=current.use_cache if cache is None else bool(cache),
+        )
         clone._owns_http = False
         return clone
 

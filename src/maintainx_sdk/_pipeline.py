@@ -88,6 +88,12 @@ class CallOptions:
     timeouts: Timeouts | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     retry: RetryPolicy | None = None
+    use_rate_limit: bool = True
+    """False: this view's calls are not paced by the client's limiter (the server still is)."""
+    use_breaker: bool = True
+    """False: this view's calls go out even while the breaker is open, and are not counted."""
+    use_cache: bool = True
+    """False: this view never serves (or stores) cached reads; its writes still invalidate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,7 +363,11 @@ class _Call:
         self.retries: list[RetryRecord] = []
         self.headers: dict[str, str] = {}
         """The last response's headers."""
-        cache = pipe.cache
+        use = options or CallOptions()
+        self.breaker = pipe.breaker if use.use_breaker else None
+        self.limiter = pipe.limiter if use.use_rate_limit else None
+        # Writes still invalidate the shared cache (through pipe.cache) when a view skips it.
+        cache = pipe.cache if use.use_cache else None
         self.cache = cache if cache is not None and cache.policy.covers(request) else None
         self.cache_key = cache_key(request, self.organization) if self.cache is not None else None
         self.cache_since: int | None = None
@@ -422,28 +432,28 @@ class _Call:
         """One attempt: pace, admit, send, feed back. Returns what happened."""
         pipe = self.pipe
         try:
-            if pipe.breaker is not None:
-                pipe.breaker.check(self.where)
+            if self.breaker is not None:
+                self.breaker.check(self.where)
             reservation = yield from self._pace()
         except CircuitOpenError as exc:
             raise self._annotated(exc) from None
         probe = False
         try:
-            if pipe.breaker is not None:
-                probe = pipe.breaker.before_send(self.where)
+            if self.breaker is not None:
+                probe = self.breaker.before_send(self.where)
         except BaseException as exc:
-            if reservation is not None and pipe.limiter is not None:
-                pipe.limiter.cancel(reservation)
+            if reservation is not None and self.limiter is not None:
+                self.limiter.cancel(reservation)
             if isinstance(exc, CircuitOpenError):
                 raise self._annotated(exc) from None
             raise
         now = pipe.clock()
         remaining = self.deadline - now
         if remaining <= 0:
-            if pipe.breaker is not None:
-                pipe.breaker.release(probe)
-            if reservation is not None and pipe.limiter is not None:
-                pipe.limiter.cancel(reservation)
+            if self.breaker is not None:
+                self.breaker.release(probe)
+            if reservation is not None and self.limiter is not None:
+                self.limiter.cancel(reservation)
             raise APITimeoutError(
                 f"{self.where}: the call's deadline of {self.timeouts.total:g}s passed "
                 f"(after {self.attempt - 1} attempts)",
@@ -459,10 +469,10 @@ class _Call:
             self.observation.attempt_started(self.attempt, http_request)
         except BaseException:
             # never leave the half-open probe slot taken (the breaker would stay half-open)
-            if pipe.breaker is not None:
-                pipe.breaker.release(probe)
-            if reservation is not None and pipe.limiter is not None:
-                pipe.limiter.cancel(reservation)
+            if self.breaker is not None:
+                self.breaker.release(probe)
+            if reservation is not None and self.limiter is not None:
+                self.limiter.cancel(reservation)
             raise
         if self.cache is not None:
             self.cache_since = self.cache.generation()
@@ -474,8 +484,8 @@ class _Call:
             # RequestError: transport failures, and bodies that fail to decode
             error = exc
         except BaseException:
-            if pipe.breaker is not None:
-                pipe.breaker.release(probe)
+            if self.breaker is not None:
+                self.breaker.release(probe)
             if pipe.cache is not None and self.request.method != "GET":
                 pipe.cache.invalidate(write_prefixes(self.request))  # it may have been applied
             raise
@@ -484,18 +494,18 @@ class _Call:
         self.observation.attempt_finished(
             self.attempt, status_code=status, error=error, duration=duration
         )
-        if pipe.breaker is not None:
-            pipe.breaker.record(failure=is_breaker_failure(status, error), probe=probe)
+        if self.breaker is not None:
+            self.breaker.record(failure=is_breaker_failure(status, error), probe=probe)
         reached = error is None or classify_error(error) == "maybe_sent"
         if pipe.cache is not None and self.request.method != "GET" and reached:
             pipe.cache.invalidate(write_prefixes(self.request))
         if response is None:
             assert error is not None
             outcome = Outcome.from_error(error)
-            if reservation is not None and pipe.limiter is not None:
-                pipe.limiter.unanswered(reservation)
+            if reservation is not None and self.limiter is not None:
+                self.limiter.unanswered(reservation)
                 if outcome.delivery == "not_sent":
-                    pipe.limiter.cancel(reservation)  # it never reached the quota
+                    self.limiter.cancel(reservation)  # it never reached the quota
             return outcome, None, error
         wall = pipe.wall_clock()
         # lower-case keys; httpx lookups are slow and dict(Headers) is quadratic
@@ -506,8 +516,8 @@ class _Call:
             pipe.observer.rate_limit_observed(
                 limit=info.limit, remaining=info.remaining, reset=info.reset
             )
-        if reservation is not None and pipe.limiter is not None:
-            pipe.limiter.observe(
+        if reservation is not None and self.limiter is not None:
+            self.limiter.observe(
                 reservation,
                 limit=info.limit,
                 remaining=info.remaining,
@@ -533,7 +543,7 @@ class _Call:
 
     def _pace(self) -> Generator[Action, Any, Reservation | None]:
         """Wait for a rate-limit slot; a cancelled wait gives the slot back."""
-        limiter = self.pipe.limiter
+        limiter = self.limiter
         if limiter is None:
             return None
         clock = self.pipe.clock
