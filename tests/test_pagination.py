@@ -342,3 +342,20 @@ def test_a_malformed_page_raises_the_sdks_response_error(body: bytes) -> None:
         list(mx.work_orders.list())
     assert isinstance(info.value, APIError)
     assert info.value.status_code == 200 and info.value.path == "/workorders"
+
+
+async def test_first_page_of_a_walk_bounded_to_nothing_is_a_clear_error() -> None:
+    import httpx
+
+    from maintainx_sdk import AsyncMaintainX, MaintainX, ValidationError
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("no request may be sent")
+
+    mx = MaintainX(api_key="k-123456789", transport=httpx.MockTransport(handler))
+    with mx, pytest.raises(ValidationError, match="bounded to no items"):
+        mx.work_orders.list().with_options(max_items=0).first_page()
+    amx = AsyncMaintainX(api_key="k-123456789", transport=httpx.MockTransport(handler))
+    async with amx:
+        with pytest.raises(ValidationError, match="bounded to no items"):
+            await amx.work_orders.list().with_options(max_pages=0).first_page()

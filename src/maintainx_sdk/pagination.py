@@ -489,7 +489,9 @@ class SyncPager(_PagerBase[T]):
 
     def first_page(self) -> Page[T]:
         """Fetch only the first page."""
-        return next(self.iter_pages())
+        for page in self.iter_pages():
+            return page
+        raise _no_page()
 
 
 class AsyncPager(_PagerBase[T]):
@@ -506,7 +508,18 @@ class AsyncPager(_PagerBase[T]):
 
     async def first_page(self) -> Page[T]:
         """Fetch only the first page."""
-        return await anext(self.iter_pages())
+        async for page in self.iter_pages():
+            return page
+        raise _no_page()
+
+
+def _no_page() -> ValidationError:
+    # Only a walk bounded to nothing (max_items=0 or max_pages=0) yields no page at all.
+    return ValidationError(
+        "first_page(): this pager is bounded to no items (max_items=0 or max_pages=0), so it "
+        "fetches no page; raise the bound",
+        errors=[{"field": "max_items", "message": "bounded to nothing"}],
+    )
 
 
 # Plain iterator classes rather than generators: an abandoned async generator is only
