@@ -229,3 +229,30 @@ async def test_cancelling_async_bulk_propagates() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+def test_a_key_function_that_raises_fails_only_its_item() -> None:
+    from maintainx_sdk.bulk import arun_many, run_many
+
+    def key(arg: int) -> str:
+        if arg == 2:
+            raise KeyError("no name for 2")
+        return f"item-{arg}"
+
+    sent: list[int] = []
+
+    def call(arg: int) -> int:
+        sent.append(arg)
+        return arg * 10
+
+    result = run_many(call, [1, 2, 3], concurrency=2, key=key)
+    assert sorted(sent) == [1, 3]
+    rows = result.results
+    assert [(r.key, r.ok) for r in rows] == [("item-1", True), (1, False), ("item-3", True)]
+    assert isinstance(rows[1].error, KeyError)
+
+    async def acall(arg: int) -> int:
+        return arg * 10
+
+    aresult = asyncio.run(arun_many(acall, [1, 2, 3], concurrency=2, key=key))
+    assert [r.ok for r in aresult.results] == [True, False, True]

@@ -143,6 +143,17 @@ def _name(index: int, arg: Any, key: Callable[[Any], Any] | Literal["index"] | N
     return arg if key is None else key(arg)
 
 
+def _named(
+    index: int, arg: Any, key: Callable[[Any], Any] | Literal["index"] | None
+) -> tuple[Any, ItemResult[Any] | None]:
+    """The item's name, or (when ``key`` itself raises) a failed result: the item is not
+    sent, and the others go on (one bad key never loses the results already collected)."""
+    try:
+        return _name(index, arg, key), None
+    except Exception as exc:
+        return index, _failure(index, index, exc)
+
+
 # --- the two drivers --------------------------------------------------------------------------
 
 
@@ -174,7 +185,10 @@ def run_many(
             if nxt is None:
                 return
             index, arg = nxt
-            name = _name(index, arg, key)
+            name, failed = _named(index, arg, key)
+            if failed is not None:
+                done[index] = failed
+                continue
             try:
                 result = _success(index, name, fn(arg))
             except Exception as exc:
@@ -215,7 +229,10 @@ async def arun_many(
 
     async def worker() -> None:
         for index, arg in work:  # one shared iterator: each item is taken exactly once
-            name = _name(index, arg, key)
+            name, failed = _named(index, arg, key)
+            if failed is not None:
+                done[index] = failed
+                continue
             try:
                 result = _success(index, name, await fn(arg))
             except Exception as exc:
