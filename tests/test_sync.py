@@ -448,3 +448,17 @@ async def test_async_sqlite_transaction_gives_up_after_the_busy_timeout(
     async with checkpoints.async_transaction(store, "k") as txn:
         txn.save(Checkpoint(watermark="w"))
     assert store.load("k") == Checkpoint(watermark="w")
+
+
+def test_close_closes_a_store_the_sync_opened_but_not_one_it_was_given(tmp_path: Path) -> None:
+    fake = FakeList()
+    fake.add(3)
+    with IncrementalSync(fake.client(), "work_orders", store=tmp_path / "own.sqlite3") as sync:
+        sync.run(_collect([]))
+    with pytest.raises(sqlite3.ProgrammingError):  # the connection it opened is closed
+        sync.status()
+    given = SQLiteCheckpointStore(tmp_path / "given.sqlite3")
+    with IncrementalSync(fake.client(), "work_orders", store=given) as sync:
+        sync.run(_collect([]))
+    assert given.load(sync.key) is not None  # still open: it is the caller's to close
+    given.close()

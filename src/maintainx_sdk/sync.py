@@ -33,7 +33,7 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel
 
@@ -171,6 +171,8 @@ class _SyncCore(Generic[T]):
             source = source.operation
         self.op = source_operation(source, item_model)
         self.store = open_store(store)
+        # A store we opened from a path (or the default file) is ours to close; yours is not.
+        self._owns_store = store is None or isinstance(store, str | os.PathLike)
         self._query = {**base_query, **(query or {})}
         self.key = key or _default_key(self.op, client.config, self._query)
         self._page_size = page_size
@@ -186,6 +188,18 @@ class _SyncCore(Generic[T]):
     def reset(self) -> None:
         """Forget the checkpoint: the next run starts from the beginning."""
         self.store.delete(self.key)
+
+    def close(self) -> None:
+        """Close the checkpoint store if this sync opened it (from a path or the default)."""
+        close = getattr(self.store, "close", None)
+        if self._owns_store and callable(close):
+            close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _start(self, max_pages: int | None) -> _Pass[T]:
         saved = self.store.load(self.key) or Checkpoint()
