@@ -3,9 +3,17 @@
 >>> from maintainx_sdk import MaintainX
 >>> with MaintainX() as mx:
 ...     wo = mx.work_orders.get(42)
+
+Every public submodule is an attribute of the package, loaded on first use:
+
+>>> import maintainx_sdk
+>>> report = maintainx_sdk.readiness.check()
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from ._client import AsyncMaintainX, MaintainX
 from ._config import ClientConfig, PoolLimits, Timeouts
@@ -53,6 +61,68 @@ from .errors import (
 from .ratelimit import Quota, RateLimit, RateLimitBackend, RateLimiter, RouteQuota
 from .retry import RetryPolicy
 from .workflow import TablePolicy, TransitionPolicy, allowed_transitions
+
+if TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__`` loads them on first use
+    from . import breaker as breaker
+    from . import bulk as bulk
+    from . import cache as cache
+    from . import checkpoints as checkpoints
+    from . import cli as cli
+    from . import errors as errors
+    from . import idempotency as idempotency
+    from . import models as models
+    from . import observability as observability
+    from . import pagination as pagination
+    from . import ratelimit as ratelimit
+    from . import ratelimit_redis as ratelimit_redis
+    from . import readiness as readiness
+    from . import reconcile as reconcile
+    from . import resources as resources
+    from . import retry as retry
+    from . import sync as sync
+    from . import testing as testing
+    from . import webhook_events as webhook_events
+    from . import webhooks as webhooks
+    from . import workflow as workflow
+
+#: The public submodules, importable as attributes (``maintainx_sdk.readiness.check()``).
+SUBMODULES = frozenset(
+    {
+        "breaker",
+        "bulk",
+        "cache",
+        "checkpoints",
+        "cli",
+        "errors",
+        "idempotency",
+        "models",
+        "observability",
+        "pagination",
+        "ratelimit",
+        "ratelimit_redis",
+        "readiness",
+        "reconcile",
+        "resources",
+        "retry",
+        "sync",
+        "testing",
+        "webhook_events",
+        "webhooks",
+        "workflow",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    # PEP 562: a submodule is imported the first time it is asked for, so that
+    # ``import maintainx_sdk`` stays as cheap as the core it needs.
+    if name in SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | SUBMODULES)
 
 
 def operations() -> tuple[OperationInfo, ...]:
