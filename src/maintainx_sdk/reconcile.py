@@ -28,6 +28,8 @@ from typing_extensions import TypeVar
 
 from ._timestamps import parse_timestamp
 from .errors import ValidationError
+from .pagination import AsyncPager, SyncPager
+from .progress import ProgressCallback, track
 
 VersionKind = Literal["updatedAt", "hash"] | Callable[[Any], Any]
 
@@ -212,6 +214,7 @@ def reconcile(
     local: Mapping[LocalId, object],
     *,
     version: VersionKind = "updatedAt",
+    progress: ProgressCallback | None = None,
 ) -> DriftReport[LocalId, RemoteId]: ...
 @overload
 def reconcile(
@@ -219,17 +222,28 @@ def reconcile(
     local: Mapping[LocalId, object],
     *,
     version: VersionKind = "updatedAt",
+    progress: ProgressCallback | None = None,
 ) -> DriftReport[LocalId, Any]: ...
 def reconcile(
     remote: Iterable[Identified[Any]] | Iterable[Mapping[str, Any]],
     local: Mapping[LocalId, object],
     *,
     version: VersionKind = "updatedAt",
+    progress: ProgressCallback | None = None,
 ) -> DriftReport[LocalId, Any]:
-    """Compare a remote list (a pager or any iterable of records) with a local snapshot."""
+    """Compare a remote list (a pager or any iterable of records) with a local snapshot.
+
+    ``progress`` is called as the remote side is read: after every page (with requests,
+    retries and waits) when ``remote`` is a pager, after every record otherwise.
+    """
     reconciler: Reconciler[LocalId, Any] = Reconciler(local, version=version)
+    if isinstance(remote, SyncPager) and progress is not None:
+        remote, progress = remote.with_options(progress=progress), None
+    tracker = track(progress, task="reconcile")
     for item in remote:
         reconciler.feed((item,))
+        tracker.item()
+    tracker.finish()
     return reconciler.report()
 
 
@@ -239,6 +253,7 @@ async def areconcile(
     local: Mapping[LocalId, object],
     *,
     version: VersionKind = "updatedAt",
+    progress: ProgressCallback | None = None,
 ) -> DriftReport[LocalId, RemoteId]: ...
 @overload
 async def areconcile(
@@ -246,17 +261,24 @@ async def areconcile(
     local: Mapping[LocalId, object],
     *,
     version: VersionKind = "updatedAt",
+    progress: ProgressCallback | None = None,
 ) -> DriftReport[LocalId, Any]: ...
 async def areconcile(
     remote: AsyncIterable[Identified[Any]] | AsyncIterable[Mapping[str, Any]],
     local: Mapping[LocalId, object],
     *,
     version: VersionKind = "updatedAt",
+    progress: ProgressCallback | None = None,
 ) -> DriftReport[LocalId, Any]:
-    """:func:`reconcile` over an async pager."""
+    """:func:`reconcile` over an async pager (or any async iterable)."""
     reconciler: Reconciler[LocalId, Any] = Reconciler(local, version=version)
+    if isinstance(remote, AsyncPager) and progress is not None:
+        remote, progress = remote.with_options(progress=progress), None
+    tracker = track(progress, task="reconcile")
     async for item in remote:
         reconciler.feed((item,))
+        tracker.item()
+    tracker.finish()
     return reconciler.report()
 
 
