@@ -20,7 +20,13 @@ from typing import Any, Protocol, runtime_checkable
 from ._operation import Operation, build_request, parse_response
 from ._resource import Procedure
 from ._response import ApiResponse
-from .errors import InvalidTransitionError, ValidationError
+from .errors import (
+    BadRequestError,
+    ConflictError,
+    InvalidTransitionError,
+    UnprocessableEntityError,
+    ValidationError,
+)
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -31,6 +37,8 @@ __all__ = [
     "allowed_transitions",
     "check_transition",
     "set_status_procedure",
+    "status_of",
+    "work_order_id_of",
 ]
 
 #: Statuses a caller may set (``PATCH /workorders/{id}/status``), in the spec's order.
@@ -178,6 +186,53 @@ def check_transition(
     raise InvalidTransitionError(current, target, allowed, hint=hint)
 
 
+def _field(record: object, *names: str) -> Any:
+    """The first of ``names`` that ``record`` has (attribute, or key of a mapping), else None."""
+    for name in names:
+        value = record.get(name) if isinstance(record, Mapping) else getattr(record, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def status_of(record: object) -> str:
+    """The current status a record shows: a status string, a work order (fetched or a list
+    item), a response wrapping one (``.work_order``), a webhook event (``new_status`` or its
+    ``new_work_order`` snapshot), or a mapping with ``status`` / ``workOrder`` / ``newStatus``.
+    """
+    if isinstance(record, str):
+        return record
+    status = _field(record, "new_status", "newStatus")
+    if status is None:
+        status = _field(record, "status")
+    if status is None:
+        inner = _field(record, "work_order", "workOrder", "new_work_order", "newWorkOrder")
+        status = None if inner is None else _field(inner, "status")
+    if status is None:
+        raise ValidationError(
+            f"cannot tell the current status of a {type(record).__name__}: pass a work order, "
+            "a list item, a work-order webhook event or the status string as current_status=",
+            errors=[{"field": "current_status", "message": "no status in the record"}],
+        )
+    return str(status.value if hasattr(status, "value") else status)
+
+
+def work_order_id_of(record: object) -> int:
+    """The work-order id of a record (``id``, ``work_order_id``, or the wrapped work order's)."""
+    if isinstance(record, int) and not isinstance(record, bool):
+        return record
+    wid = _field(record, "work_order_id", "workOrderId")
+    if wid is None:
+        inner = _field(record, "work_order", "workOrder", "new_work_order", "newWorkOrder")
+        wid = _field(inner if inner is not None else record, "id")
+    if not isinstance(wid, int) or isinstance(wid, bool):
+        raise ValidationError(
+            f"cannot tell the work-order id of a {type(record).__name__}",
+            errors=[{"field": "id", "message": "no work-order id in the record"}],
+        )
+    return wid
+
+
 def current_status_of(response: ApiResponse) -> str:
     """The ``workOrder.status`` of a work-order response body."""
     body = response.json()
@@ -196,27 +251,43 @@ def set_status_procedure(
     *,
     id: int,
     status: str,
-    current_status: str | None = None,
+    current_status: object | None = None,
     allow_reopen: bool = False,
     query: Mapping[str, Any] | None = None,
     policy: TransitionPolicy | None = None,
 ) -> Procedure[Any]:
     """Validate a status move against the current status, then PATCH it (one flow, both clients).
 
-    The current status is read with ``get_op`` unless the caller passes ``current_status``
-    (then the caller vouches for it). A move to the same status sends no PATCH and returns the
-    work order as it is. The read and the write are two calls: the API offers no conditional
-    update, so a concurrent change between them is not detected.
+    The current status is read with ``get_op`` unless the caller passes ``current_status``:
+    the status string, or the record it came from (a list item, a fetched work order, a
+    webhook event; see :func:`status_of`); then the move is one request. A move to the same
+    status sends no PATCH and returns the work order as it is. When the server refuses the
+    PATCH of a move made from a caller's status (400, 409 or 422: that status may be stale),
+    the status is read once, the move checked again against it and sent once more.
     """
     status = str(status)
     fetched: ApiResponse | None = None
     if current_status is None:
         fetched = yield build_request(get_op, path={"id": id})
-        current_status = current_status_of(fetched)
-    if not check_transition(current_status, status, allow_reopen=allow_reopen, policy=policy):
+        current = current_status_of(fetched)
+    else:
+        current = status_of(current_status)
+    if not check_transition(current, status, allow_reopen=allow_reopen, policy=policy):
         if fetched is None:
             fetched = yield build_request(get_op, path={"id": id})
         # Parsed with the status operation's model, so callers get one return type either way.
         return parse_response(op, fetched)
-    response = yield build_request(op, path={"id": id}, query=query, body={"status": status})
+    patch = build_request(op, path={"id": id}, query=query, body={"status": status})
+    try:
+        response = yield patch
+    except (BadRequestError, ConflictError, UnprocessableEntityError):
+        if fetched is not None:
+            raise  # the status was just read: not stale
+        fetched = yield build_request(get_op, path={"id": id})
+        current = current_status_of(fetched)
+        if current == str(status_of(current_status)):
+            raise  # the status was right: the server refused for another reason
+        if not check_transition(current, status, allow_reopen=allow_reopen, policy=policy):
+            return parse_response(op, fetched)
+        response = yield build_request(op, path={"id": id}, query=query, body={"status": status})
     return parse_response(op, response)

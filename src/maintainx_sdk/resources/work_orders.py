@@ -857,7 +857,7 @@ class WorkOrders(SyncAPIResource):
         status: Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED"],
         *,
         skip_webhook: bool | Omit = omit,
-        current_status: str | None = None,
+        current_status: str | object | None = None,
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
     ) -> _m.WorkOrderUpdateResponse:
@@ -1527,7 +1527,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         status: Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED"],
         *,
         skip_webhook: bool | Omit = omit,
-        current_status: str | None = None,
+        current_status: str | object | None = None,
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
     ) -> _m.WorkOrderUpdateResponse:
