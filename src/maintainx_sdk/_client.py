@@ -6,7 +6,6 @@ resource namespaces (``mx.work_orders``, ...) load lazily on first use.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import dataclasses
 import platform
@@ -33,6 +32,8 @@ from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
 from .retry import RetryPolicy
 
 if TYPE_CHECKING:
+    import asyncio
+
     from .idempotency import IdempotencyStore
     from .observability import ClientStats, StatsObserver
 
@@ -388,6 +389,8 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _check_loop(self) -> None:
+        import asyncio  # here, not at the top: sync-only programs never import asyncio
+
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop
