@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ._client import AsyncMaintainX, MaintainX
 from ._config import ClientConfig, PoolLimits, Timeouts
+from ._omit import Omit, omit
 from ._operation import OperationInfo
 from ._response import ApiResponse, ResponseMeta
 from ._secret import Secret
@@ -73,6 +74,8 @@ if TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__`` loads t
     from . import models as models
     from . import observability as observability
     from . import pagination as pagination
+    from . import progress as progress
+    from . import progress_bars as progress_bars
     from . import ratelimit as ratelimit
     from . import ratelimit_redis as ratelimit_redis
     from . import readiness as readiness
@@ -98,6 +101,8 @@ SUBMODULES = frozenset(
         "models",
         "observability",
         "pagination",
+        "progress",
+        "progress_bars",
         "ratelimit",
         "ratelimit_redis",
         "readiness",
@@ -165,6 +170,7 @@ __all__ = [
     "MalformedSignatureHeaderError",
     "MissingSignatureHeaderError",
     "NotFoundError",
+    "Omit",
     "OperationInfo",
     "OutcomeUnknownError",
     "PermissionDeniedError",
@@ -190,5 +196,6 @@ __all__ = [
     "WebhookVerificationError",
     "__version__",
     "allowed_transitions",
+    "omit",
     "operations",
 ]

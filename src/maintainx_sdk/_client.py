@@ -27,6 +27,7 @@ from ._version import __version__
 from .breaker import BreakerPolicy
 from .cache import CachePolicy
 from .errors import ConfigurationError, EventLoopMismatchError, MaintainXError, ValidationError
+from .progress import ProgressObserver
 from .ratelimit import RateLimit, RateLimiter
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
 from .retry import RetryPolicy
@@ -99,7 +100,8 @@ class _ClientCore:
             installed += observability.default_observers(observers)
         installed += observers
         self.observers: tuple[Observer, ...] = tuple(installed)
-        observer: Observer = FanOutObserver(installed)
+        # The progress observer is plumbing for progress= callbacks, not one of "yours".
+        observer: Observer = FanOutObserver([*installed, ProgressObserver()])
         self._pipeline = Pipeline(
             self._config,
             observer=observer,
