@@ -164,7 +164,7 @@ def test_a_file_mirrors_an_area_from_one_api_only(emu: Any, tmp_path: Path) -> N
     with other, pytest.raises(ConfigurationError, match="use another file"):
         SQLiteMirror(other, "work_orders", db)
     with _local(emu) as mx, pytest.raises(ValidationError, match="not one of"):
-        SQLiteMirror(mx, "users", db)
+        SQLiteMirror(mx, "users", db)  # type: ignore[arg-type]
 
 
 def test_usage_and_configuration_errors_exit_2_without_the_key(tmp_path: Path) -> None:

@@ -23,14 +23,14 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from ._client import MaintainX
 from ._constants import MAX_PAGE_SIZE
 from .checkpoints import SQLiteCheckpointStore
 from .errors import ConfigurationError, MaintainXError
 from .progress import Progress, ProgressCallback
-from .sync import SOURCES, IncrementalSync, SyncBatch, SyncReport, source_operation
+from .sync import SOURCES, IncrementalSync, SourceName, SyncBatch, SyncReport, source_operation
 
 _META = "maintainx_mirror"
 
@@ -45,7 +45,7 @@ class SQLiteMirror:
     def __init__(
         self,
         client: MaintainX,
-        area: str,
+        area: SourceName,
         db: str | os.PathLike[str],
         *,
         page_size: int = MAX_PAGE_SIZE,
@@ -239,7 +239,9 @@ def cli_main(argv: Sequence[str] | None = None) -> int:
     code = 0
     with client:
         try:
-            mirror = SQLiteMirror(client, args.area, args.db, page_size=args.page_size)
+            mirror = SQLiteMirror(
+                client, cast(SourceName, args.area), args.db, page_size=args.page_size
+            )
         except (MaintainXError, sqlite3.Error) as exc:
             print(f"maintainx-sdk mirror: {exc}", file=sys.stderr)
             return 2
