@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 
 from ._config import PoolLimits
+from ._deadline import DeadlineTransport
 
 T = TypeVar("T")
 
@@ -206,8 +207,8 @@ class ShardedTransport(_Shards[httpx.BaseTransport], httpx.BaseTransport):
 
     @classmethod
     def from_limits(cls, limits: httpx.Limits, shards: int) -> ShardedTransport:
-        """``shards`` ``httpx.HTTPTransport`` pools sharing ``limits`` between them."""
-        return cls([httpx.HTTPTransport(limits=part) for part in split_limits(limits, shards)])
+        """``shards`` deadline-bound pools (see :mod:`._deadline`) sharing ``limits``."""
+        return cls([DeadlineTransport(part) for part in split_limits(limits, shards)])
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         index, release = self.router.take()
@@ -240,10 +241,17 @@ def async_pool_transport(pool: PoolLimits) -> ShardedAsyncTransport | None:
     return ShardedAsyncTransport.from_limits(pool.to_httpx(), count) if count > 1 else None
 
 
-def sync_pool_transport(pool: PoolLimits) -> ShardedTransport | None:
-    """The blocking client's twin of :func:`async_pool_transport`."""
+def sync_pool_transport(pool: PoolLimits) -> ShardedTransport | DeadlineTransport | None:
+    """The blocking client's transport: sharded like :func:`async_pool_transport`, and bound
+    by the call's deadline at the socket (a blocking read cannot be cut off from outside).
+
+    None (httpx's own pool, per-read timeouts only) when proxy variables are set.
+    """
+    if environment_has_proxies():
+        return None
     count = _wanted_shards(pool)
-    return ShardedTransport.from_limits(pool.to_httpx(), count) if count > 1 else None
+    limits = pool.to_httpx()
+    return ShardedTransport.from_limits(limits, count) if count > 1 else DeadlineTransport(limits)
 
 
 def _wanted_shards(pool: PoolLimits) -> int:
