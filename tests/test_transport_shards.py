@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from maintainx_sdk import AsyncMaintainX, MaintainX, PoolExhaustedError, PoolLimits, Timeouts
-from maintainx_sdk._deadline import DeadlineTransport
+from maintainx_sdk._deadline_transport import DeadlineTransport
 from maintainx_sdk._transport import (
     ShardedAsyncTransport,
     ShardedTransport,

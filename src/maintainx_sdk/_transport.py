@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx
 
 from ._config import PoolLimits
-from ._deadline import DeadlineTransport
 
 if TYPE_CHECKING:
     import ssl
@@ -261,13 +260,15 @@ class ShardedTransport(_Shards[httpx.BaseTransport], httpx.BaseTransport):
 
     @classmethod
     def from_limits(cls, limits: httpx.Limits, shards: int) -> ShardedTransport:
-        """``shards`` deadline-bound pools (see :mod:`._deadline`) sharing ``limits``.
+        """``shards`` deadline-bound pools (see :mod:`._deadline_transport`) sharing ``limits``.
 
         The pools, and the one SSL context they share, are built on the first request.
         """
         parts = split_limits(limits, shards)
 
         def build() -> list[httpx.BaseTransport]:
+            from ._deadline_transport import DeadlineTransport  # httpcore, on first use
+
             context = shared_ssl_context()
             return [DeadlineTransport(part, ssl_context=context) for part in parts]
 
@@ -307,7 +308,7 @@ def async_pool_transport(pool: PoolLimits) -> ShardedAsyncTransport | None:
 def sync_pool_transport(pool: PoolLimits) -> ShardedTransport | None:
     """The blocking client's transport: sharded like :func:`async_pool_transport` (one shard
     when small), and bound by the call's deadline at the socket (a blocking read cannot be
-    cut off from outside; see :mod:`._deadline`).
+    cut off from outside; see :mod:`._deadline_transport`).
 
     None (httpx's own pool, per-read timeouts only) when proxy variables are set.
     """
