@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
         "serve the MaintainX emulator on loopback",
     ),
     "readiness": ("maintainx_sdk.readiness.cli", "main", "run the production-readiness checklist"),
+    "mirror": ("maintainx_sdk.mirror", "cli_main", "keep a local SQLite mirror of an API area"),
 }
 
 
