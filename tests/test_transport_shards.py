@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from maintainx_sdk import AsyncMaintainX, MaintainX, PoolExhaustedError, PoolLimits, Timeouts
+from maintainx_sdk._deadline_transport import DeadlineTransport
 from maintainx_sdk._transport import (
     ShardedAsyncTransport,
     ShardedTransport,
@@ -277,7 +279,9 @@ def test_sync_transport_routes_releases_and_closes() -> None:
 def test_sync_client_shards_and_closes_all(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(var, raising=False)
-    assert sync_pool_transport(PoolLimits(max_connections=16)) is None
+    small = sync_pool_transport(PoolLimits(max_connections=16))
+    assert isinstance(small, ShardedTransport) and len(small.shards) == 1
+    assert isinstance(small.shards[0], DeadlineTransport)  # the deadline holds at the socket
     mx = MaintainX(api_key=TEST_KEY, pool=PoolLimits(max_connections=6, shards=3))
     transport = mx._http._transport
     assert isinstance(transport, ShardedTransport) and len(transport.shards) == 3
@@ -340,3 +344,26 @@ def test_closing_an_unused_lazy_transport_builds_nothing() -> None:
     transport = ShardedAsyncTransport(count=2, build=build)
     asyncio.run(transport.aclose())
     assert built == []
+
+
+def test_http_backend_aiohttp_selects_the_aiohttp_transport() -> None:
+    from httpx_aiohttp import AiohttpTransport
+
+    amx = AsyncMaintainX(api_key=TEST_KEY, http_backend="aiohttp")
+    assert isinstance(amx._http._transport, AiohttpTransport)
+
+
+def test_http_backend_mistakes_are_typed_and_say_what_to_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(ConfigurationError, match="'httpx' or 'aiohttp'"):
+        AsyncMaintainX(api_key=TEST_KEY, http_backend="curl")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="drop transport="):
+        AsyncMaintainX(
+            api_key=TEST_KEY,
+            http_backend="aiohttp",
+            transport=httpx.MockTransport(lambda r: httpx.Response(200)),
+        )
+    monkeypatch.setitem(sys.modules, "httpx_aiohttp", None)  # the extra is not installed
+    with pytest.raises(ConfigurationError, match=r"maintainx-sdk\[aiohttp\]"):
+        AsyncMaintainX(api_key=TEST_KEY, http_backend="aiohttp")

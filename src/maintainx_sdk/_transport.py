@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx
 
 from ._config import PoolLimits
+from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     import ssl
@@ -260,12 +261,17 @@ class ShardedTransport(_Shards[httpx.BaseTransport], httpx.BaseTransport):
 
     @classmethod
     def from_limits(cls, limits: httpx.Limits, shards: int) -> ShardedTransport:
-        """``shards`` ``httpx.HTTPTransport`` pools sharing ``limits`` between them (built lazily)."""
+        """``shards`` deadline-bound pools (see :mod:`._deadline_transport`) sharing ``limits``.
+
+        The pools, and the one SSL context they share, are built on the first request.
+        """
         parts = split_limits(limits, shards)
 
         def build() -> list[httpx.BaseTransport]:
+            from ._deadline_transport import DeadlineTransport  # httpcore, on first use
+
             context = shared_ssl_context()
-            return [httpx.HTTPTransport(verify=context, limits=part) for part in parts]
+            return [DeadlineTransport(part, ssl_context=context) for part in parts]
 
         return cls(count=shards, build=build)
 
@@ -301,10 +307,31 @@ def async_pool_transport(pool: PoolLimits) -> ShardedAsyncTransport | None:
 
 
 def sync_pool_transport(pool: PoolLimits) -> ShardedTransport | None:
-    """The blocking client's twin of :func:`async_pool_transport`."""
-    count = _wanted_shards(pool)
-    return ShardedTransport.from_limits(pool.to_httpx(), count) if count > 1 else None
+    """The blocking client's transport: sharded like :func:`async_pool_transport` (one shard
+    when small), and bound by the call's deadline at the socket (a blocking read cannot be
+    cut off from outside; see :mod:`._deadline_transport`).
+
+    None (httpx's own pool, per-read timeouts only) when proxy variables are set.
+    """
+    if environment_has_proxies():
+        return None
+    return ShardedTransport.from_limits(pool.to_httpx(), _wanted_shards(pool))
 
 
 def _wanted_shards(pool: PoolLimits) -> int:
     return 1 if environment_has_proxies() else shard_count(pool.max_connections, pool.shards)
+
+
+def aiohttp_transport(pool: PoolLimits) -> httpx.AsyncBaseTransport:
+    """An httpx transport over aiohttp (the ``aiohttp`` extra), sized by ``pool``.
+
+    aiohttp's connection pool has no per-request scan of every connection, so it is not
+    sharded; ``max_connections`` and ``keepalive_expiry`` apply.
+    """
+    try:
+        from httpx_aiohttp import AiohttpTransport
+    except ImportError:
+        raise ConfigurationError(
+            "http_backend='aiohttp' needs the aiohttp extra: pip install 'maintainx-sdk[aiohttp]'"
+        ) from None
+    return AiohttpTransport(limits=pool.to_httpx())
