@@ -62,8 +62,8 @@ SOURCES: dict[str, tuple[str, str]] = {
 
 
 def source_operation(
-    source: str | Operation, item_model: type[BaseModel] | None = None
-) -> Operation:
+    source: str | Operation[Any], item_model: type[BaseModel] | None = None
+) -> Operation[Any]:
     """The list operation behind a sync source name (or ``source`` itself)."""
     if isinstance(source, Operation):
         if source.path not in {path for path, _ in SOURCES.values()}:
@@ -145,7 +145,7 @@ class _SyncCore(Generic[T]):
     def __init__(
         self,
         client: Any,
-        source: str | Operation | SyncPager[Any] | AsyncPager[Any] = "work_orders",
+        source: str | Operation[Any] | SyncPager[Any] | AsyncPager[Any] = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
         key: str | None = None,
@@ -230,7 +230,7 @@ class _SyncCore(Generic[T]):
         )
 
 
-def _default_key(op: Operation, config: Any, query: Mapping[str, Any]) -> str:
+def _default_key(op: Operation[Any], config: Any, query: Mapping[str, Any]) -> str:
     """The list, its filters, the base URL and the organization: one position per sync."""
     key = f"{op.name}@{config.base_url}#{config.organization_id or ''}"
     if query:
