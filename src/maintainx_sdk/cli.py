@@ -26,6 +26,12 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
 def _usage() -> str:
     lines = ["usage: maintainx-sdk <command> [options]", "", "commands:"]
     lines += [f"  {name:<10} {info[2]}" for name, info in SUBCOMMANDS.items()]
+    lines += [
+        "",
+        "options:",
+        "  -h, --help     show this help",
+        "  -V, --version  print the version",
+    ]
     lines += ["", "Run 'maintainx-sdk <command> --help' for a command's options."]
     return "\n".join(lines)
 
