@@ -6,6 +6,7 @@ base classes call :func:`build_request` and :func:`parse_response` around the pi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -17,7 +18,7 @@ from pydantic import BaseModel
 from ._models import EmptyResponse
 from ._omit import strip_omitted
 from ._request import ApiRequest, encode_query
-from ._response import ApiResponse, ResponseMeta
+from ._response import NOT_DECODED, ApiResponse, Decoder, ResponseMeta, body_error, require_json
 from .errors import APIResponseValidationError, ValidationError
 
 BodyKind = Literal["json", "binary"]
@@ -194,20 +195,44 @@ def build_request(
         cacheable=op.cacheable,
         invalidates=op.invalidates,
         auth=op.auth,
+        decode=response_decoder(op),
     )
 
 
-def parse_response(op: Operation, response: ApiResponse) -> Any:
-    """Validate the body straight from bytes into the operation's response model."""
+def response_decoder(op: Operation) -> Decoder | None:
+    """How the pipeline parses a success answer to ``op``: into its response model; as JSON
+    for pages (their items are validated one by one); None when the spec's success carries
+    no body (then any body is ignored)."""
+    if op.response_model is None:
+        return None
+    if op.paginated:
+        return require_json
+    return functools.partial(_decode_model, op)
+
+
+def _decode_model(op: Operation, response: ApiResponse) -> BaseModel:
     model = op.response_model
-    if model is None or not response.content:
+    assert model is not None
+    if not response.content:
+        raise body_error(
+            response.meta, f"{op.name}: the answer has no body, but the API documents one"
+        )
+    try:
+        return model.model_validate_json(response.content)
+    except pydantic.ValidationError as exc:
+        raise response_validation_error(op.name, exc, response.meta) from None
+
+
+def parse_response(op: Operation, response: ApiResponse) -> Any:
+    """The answer to ``op`` as its response model (decoded once, by the pipeline, when the
+    response came through it); an empty or malformed body is APIResponseValidationError."""
+    if op.response_model is None:
         empty = EmptyResponse()
         empty._meta = response.meta
         return empty
-    try:
-        parsed = model.model_validate_json(response.content)
-    except pydantic.ValidationError as exc:
-        raise response_validation_error(op.name, exc, response.meta) from None
+    parsed = response.value
+    if parsed is NOT_DECODED or not isinstance(parsed, op.response_model):
+        parsed = _decode_model(op, response)
     if hasattr(parsed, "_meta"):
         parsed._meta = response.meta
     return parsed
