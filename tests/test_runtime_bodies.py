@@ -58,7 +58,7 @@ def test_a_read_answered_200_with_an_unusable_body_is_retried_then_typed(
 def test_a_read_whose_body_comes_whole_on_the_retry_succeeds(flavour: str) -> None:
     answers = Answers((200, b""), (200, b'{"workOrder": {"id"'), (200, GOOD_WO))
     wo = invoke(flavour, answers, lambda mx: mx.work_orders.get(1), retry=NO_WAIT)
-    assert wo.work_order.id == 1 and wo.raw_response.attempts == 3
+    assert wo.id == 1 and wo.raw_response.attempts == 3
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)

@@ -50,7 +50,7 @@ def test_a_purchase_order_recovered_by_resolve_is_the_real_record(emulator: Emul
     with on(emulator, idempotency_store=store) as mx:
         vendor = mx.vendors.create(name="Acme").id
         items = [{"quantityOrdered": 2, "name": "Filter"}]
-        with pytest.raises(OutcomeUnknownError, match="store.resolve"):
+        with pytest.raises(OutcomeUnknownError, match=r"store\.resolve"):
             mx.purchase_orders.create(vendor_id=vendor, items=items, idempotency_key="po-1")
         (created,) = [po.id for po in mx.purchase_orders.list()]
         store.resolve("purchase_orders.create:po-1", str(created))  # the documented route
@@ -135,7 +135,7 @@ def test_a_truncated_answer_to_an_unsearchable_create_leaves_the_key_pending() -
         idempotency_store=store,
     ) as mx:
         data = "a string: no stamp possible"
-        with pytest.raises(OutcomeUnknownError, match="store.resolve"):
+        with pytest.raises(OutcomeUnknownError, match=r"store\.resolve"):
             mx.work_orders.create(title="Pump", external_data=data, idempotency_key="t-2")
         record = store.get("work_orders.create:t-2")
         assert record is not None and record.state != "completed"  # not "done, no id"

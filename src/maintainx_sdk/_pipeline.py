@@ -606,7 +606,7 @@ class _Call:
         decoder = self.request.decode if decode else None
         if decoder is not None:
             try:
-                result.value = decoder(result)
+                result.value, result.decoded_by = decoder(result), decoder
             except APIResponseValidationError as exc:
                 return result, exc
         if self.cache is not None and self.cache_key is not None:

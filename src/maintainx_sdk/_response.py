@@ -49,7 +49,17 @@ class ApiResponse:
     content: bytes = field(repr=False, default=b"")
     value: Any = field(repr=False, default=NOT_DECODED, compare=False)
     """What the request's decoder made of the body (the pipeline runs it once, on success)."""
+    decoded_by: Decoder | None = field(repr=False, default=None, compare=False)
+    """The decoder that made :attr:`value`."""
     _json: Any = field(init=False, repr=False, default=NOT_DECODED, compare=False)
+
+    @property
+    def method(self) -> str:
+        return self.meta.method
+
+    @property
+    def path(self) -> str:
+        return self.meta.path
 
     @property
     def status_code(self) -> int:
@@ -70,6 +80,10 @@ class ApiResponse:
     @property
     def stale(self) -> bool:
         return self.meta.stale
+
+    @property
+    def elapsed(self) -> float:
+        return self.meta.elapsed
 
     def json(self) -> Any:
         """The body decoded as JSON (``None`` for an empty body).

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from .._operation import Operation, parse_response
 from .._request import ApiRequest
@@ -36,6 +36,8 @@ from ..errors import (
 from ._keys import check_key, fingerprint, key_ttl, stamp_for
 from ._records import IdempotencyRecord
 from ._store import DEFAULT_LEASE, DEFAULT_TTL, IdempotencyStore
+
+R = TypeVar("R")
 
 #: The key inside ``externalData`` that carries the stamp.
 STAMP_FIELD = "mxsdkIdempotencyKey"
@@ -191,8 +193,8 @@ def _only_record(body: Any) -> Any:
 
 
 def _replay(
-    op: Operation, request: ApiRequest, record: IdempotencyRecord, *, header: str
-) -> Procedure[Any]:
+    op: Operation[R], request: ApiRequest, record: IdempotencyRecord, *, header: str
+) -> Procedure[R]:
     """The finished create's result: its stored answer; for a record known only by its id
     (resolved by hand, or found by the stamp), the record itself, read from the API when the
     create's model needs more than the id (no answer is invented)."""
@@ -232,7 +234,7 @@ def _unknown(
 
 def guarded_create(
     store: IdempotencyStore,
-    op: Operation,
+    op: Operation[R],
     request: ApiRequest,
     key: str,
     *,
@@ -240,7 +242,7 @@ def guarded_create(
     ttl: float = DEFAULT_TTL,
     max_sends: int = DEFAULT_MAX_SENDS,
     lookup_margin: float = DEFAULT_LOOKUP_MARGIN,
-) -> Procedure[Any]:
+) -> Procedure[R]:
     """Send the create ``request`` at most once per ``key``; return the parsed result.
 
     A finished create is replayed from the store (header ``idempotent-replayed: true``, no
@@ -301,7 +303,7 @@ def guarded_create(
                 cause=str(exc),
             ) from exc
 
-    def found(result_id: str) -> Procedure[Any]:
+    def found(result_id: str) -> Procedure[R]:
         store.complete(scoped, result_id=result_id, ttl=ttl)
         # created by this call's own send: recovered, not a replay of someone else's create
         header = RECOVERED_HEADER if sends else REPLAYED_HEADER
