@@ -8,24 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar, cast
 from urllib.parse import quote
 
 import pydantic
 from pydantic import BaseModel
+from pydantic.alias_generators import to_camel
 
-from ._models import EmptyResponse
+from ._models import EmptyResponse, attach_response
 from ._omit import strip_omitted
 from ._request import ApiRequest, encode_query
-from ._response import ApiResponse, ResponseMeta
+from ._response import ApiResponse, Decoder, ResponseMeta, body_error, require_json
 from .errors import APIResponseValidationError, ValidationError
 
 BodyKind = Literal["json", "binary"]
 
 
+R = TypeVar("R")
+
+
 @dataclass(frozen=True, slots=True)
-class Operation:
-    """One API operation as the SDK knows it."""
+class Operation(Generic[R]):
+    """One API operation as the SDK knows it; ``R`` is what a call returns (for a list, what
+    each item of its pager is)."""
 
     name: str
     """Python name, ``"<resource path>.<method>"``, e.g. ``"work_orders.comments.list"``."""
@@ -36,6 +41,8 @@ class Operation:
     body_model: type[BaseModel] | None = None
     response_model: type[BaseModel] | None = None
     body_kind: BodyKind | None = None
+    unwrap: str | None = None
+    """The attribute of ``response_model`` holding the record, when the answer is an envelope."""
     items_key: str | None = None
     item_model: type[BaseModel] | None = None
     int_path_params: tuple[str, ...] = ()
@@ -110,7 +117,7 @@ def response_validation_error(
     )
 
 
-def _validate(op: Operation, model: type[BaseModel], data: Any, where: str) -> BaseModel:
+def _validate(op: Operation[Any], model: type[BaseModel], data: Any, where: str) -> BaseModel:
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
@@ -130,7 +137,7 @@ def _path_int(op_name: str, name: str, value: Any) -> int:
 
 
 def build_request(
-    op: Operation,
+    op: Operation[Any],
     *,
     path: Mapping[str, Any] | None = None,
     query: Mapping[str, Any] | None = None,
@@ -194,20 +201,62 @@ def build_request(
         cacheable=op.cacheable,
         invalidates=op.invalidates,
         auth=op.auth,
+        decode=response_decoder(op),
     )
 
 
-def parse_response(op: Operation, response: ApiResponse) -> Any:
-    """Validate the body straight from bytes into the operation's response model."""
-    model = op.response_model
-    if model is None or not response.content:
+def response_decoder(op: Operation[Any]) -> Decoder | None:
+    """How the pipeline parses a success answer to ``op``: into its response model (the
+    record, for an envelope); as JSON for pages (their items are validated one by one); None
+    when the spec's success carries no body (then any body is ignored)."""
+    if op.response_model is None:
+        return None
+    if op.paginated:
+        return require_json
+    return ModelDecoder(op)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ModelDecoder:
+    """Parses an answer into ``op``'s response model; raises APIResponseValidationError."""
+
+    op: Operation[Any]
+
+    def __call__(self, response: ApiResponse) -> Any:
+        op, meta = self.op, response.meta
+        model = op.response_model
+        assert model is not None
+        if not response.content:
+            raise body_error(meta, f"{op.name}: the answer has no body, but the API documents one")
+        try:
+            parsed: Any = model.model_validate_json(response.content)
+        except pydantic.ValidationError as exc:
+            raise response_validation_error(op.name, exc, meta) from None
+        if op.unwrap is not None:
+            parsed = getattr(parsed, op.unwrap)
+            if parsed is None:
+                field = to_camel(op.unwrap)
+                raise body_error(
+                    meta,
+                    f"{op.name}: the response holds no {field!r} record",
+                    [{"field": field, "message": "missing in response"}],
+                )
+        return parsed
+
+
+def parse_response(op: Operation[R], response: ApiResponse) -> R:
+    """The answer to ``op`` as its response model (for a one-key envelope such as
+    ``{"workOrder": {...}}``, the record); decoded once, by the pipeline, when the response
+    came through it. An empty or malformed body is APIResponseValidationError; only
+    operations whose spec success has no body return an :class:`EmptyResponse`."""
+    if op.response_model is None:
         empty = EmptyResponse()
-        empty._meta = response.meta
-        return empty
-    try:
-        parsed = model.model_validate_json(response.content)
-    except pydantic.ValidationError as exc:
-        raise response_validation_error(op.name, exc, response.meta) from None
-    if hasattr(parsed, "_meta"):
-        parsed._meta = response.meta
-    return parsed
+        attach_response(empty, response)
+        return cast(R, empty)
+    decoder = response.decoded_by
+    if isinstance(decoder, ModelDecoder) and decoder.op is op:
+        parsed = response.value
+    else:
+        parsed = ModelDecoder(op)(response)
+    attach_response(parsed, response)
+    return cast(R, parsed)
