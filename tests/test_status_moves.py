@@ -73,7 +73,7 @@ def test_set_status_takes_a_fetched_work_order_or_a_webhook_event(emulator: Emul
         fetched = mx.work_orders.get(wid)
         before = len(requests(emulator))
         moved = mx.work_orders.set_status(wid, "ON_HOLD", current_status=fetched)
-        assert moved.work_order.status == "ON_HOLD"
+        assert moved.status == "ON_HOLD"
         event = WorkOrderStatusChangeEvent.model_validate(
             {
                 "workOrderId": wid,
@@ -123,7 +123,7 @@ def test_a_refused_move_from_a_stale_status_is_reread_once_and_rechecked() -> No
     transport = _refusing_server(statuses, [True])
     with MaintainX(api_key=TEST_KEY, transport=transport, rate_limit=RateLimit.disabled()) as mx:
         moved = mx.work_orders.set_status(5, "ON_HOLD", current_status="OPEN")
-    assert moved.work_order.status == "ON_HOLD"
+    assert moved.status == "ON_HOLD"
     assert transport.log == ["PATCH", "GET", "PATCH"]  # type: ignore[attr-defined]
 
 
