@@ -17,8 +17,8 @@ from pydantic.alias_generators import to_camel
 
 from ._models import EmptyResponse, attach_response
 from ._omit import strip_omitted
-from ._request import ApiRequest, encode_query
-from ._response import ApiResponse, ResponseMeta
+from ._request import APIRequest, encode_query
+from ._response import APIResponse, ResponseMeta
 from .errors import APIResponseValidationError, ValidationError
 
 BodyKind = Literal["json", "binary"]
@@ -146,8 +146,8 @@ def build_request(
     content: bytes | None = None,
     content_type: str | None = None,
     retry_safe: bool | None = None,
-) -> ApiRequest:
-    """Validate the arguments of ``op`` and build its :class:`ApiRequest`; raise before I/O."""
+) -> APIRequest:
+    """Validate the arguments of ``op`` and build its :class:`APIRequest`; raise before I/O."""
     url_path = op.path
     for name, value in (path or {}).items():
         if value is None or value == "":
@@ -188,7 +188,7 @@ def build_request(
     elif body is not None:
         json_body = body
 
-    return ApiRequest(
+    return APIRequest(
         method=op.method,
         path=url_path,
         params=params,
@@ -204,7 +204,7 @@ def build_request(
     )
 
 
-def parse_response(op: Operation[R], response: ApiResponse) -> R:
+def parse_response(op: Operation[R], response: APIResponse) -> R:
     """Validate the body straight from bytes into the operation's response model; for an
     operation whose answer is a one-key envelope (``{"workOrder": {...}}``), return the record."""
     model = op.response_model

@@ -30,7 +30,7 @@ class ResponseMeta:
 
 
 @dataclass(slots=True)
-class ApiResponse:
+class APIResponse:
     """A raw API response, as returned by ``client.request(...)``."""
 
     meta: ResponseMeta
