@@ -60,9 +60,9 @@ def test_every_call_hook_is_isolated_and_idle_observers_are_skipped(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     from maintainx_sdk._observer import FanOutObserver
-    from maintainx_sdk._request import ApiRequest
+    from maintainx_sdk._request import APIRequest
 
-    request = ApiRequest(method="GET", path="/x")
+    request = APIRequest(method="GET", path="/x")
     idle = FanOutObserver([NullObserver(), NullObserver()])
     assert idle.start_call(request) is NullObserver._call  # nothing to fan out per hook
     call = FanOutObserver([NullObserver(), _ExplodingCalls()]).start_call(request)

@@ -1,7 +1,10 @@
-"""Work-order status transitions: policies, checks, and validated status changes.
+"""Status transitions of work orders and purchase orders: policies, checks, validated moves.
 
 The API itself enforces no order between work-order statuses; the SDK does, so an integration
-cannot silently reopen a closed work order or move one the system marked ``SKIPPED``.
+cannot silently reopen a closed work order or move one the system marked ``SKIPPED``. Purchase
+orders follow the transition table the API documents for its status endpoint
+(:data:`PURCHASE_ORDER_POLICY`); a move outside it is refused before the request, not by the
+server's 400.
 
 >>> allowed_transitions("DONE")
 ()
@@ -18,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from ._operation import Operation, build_request, parse_response
+from ._request import APIRequest
 from ._resource import Procedure
-from ._response import ApiResponse
+from ._response import APIResponse
 from .errors import (
     BadRequestError,
     ConflictError,
@@ -30,6 +34,8 @@ from .errors import (
 
 __all__ = [
     "DEFAULT_POLICY",
+    "PURCHASE_ORDER_POLICY",
+    "PURCHASE_ORDER_STATUSES",
     "STATUSES",
     "STRICT_POLICY",
     "TablePolicy",
@@ -123,6 +129,34 @@ class TablePolicy:
         return target in self.reopens.get(current, ()) and target not in self.moves.get(current, ())
 
 
+#: Every status a purchase order can be in; new orders are ``REQUESTED`` (the status endpoint
+#: cannot set it).
+PURCHASE_ORDER_STATUSES = (
+    "REQUESTED",
+    "PENDING",
+    "APPROVED",
+    "DECLINED",
+    "PARTIALLY_FULFILLED",
+    "COMPLETED",
+    "CANCELED",
+)
+
+#: The API's documented purchase-order moves (``PATCH /purchaseorders/{id}/status``). An
+#: approved order goes on to ``PARTIALLY_FULFILLED``/``COMPLETED`` by receiving items
+#: (``update_fulfillment``), not by a status change; ``CANCELED`` is final.
+PURCHASE_ORDER_POLICY = TablePolicy(
+    "purchase-order",
+    moves={
+        "REQUESTED": ("CANCELED", "DECLINED", "PENDING"),
+        "PENDING": ("APPROVED", "CANCELED", "DECLINED"),
+        "DECLINED": ("CANCELED", "PENDING"),
+        "APPROVED": ("CANCELED",),
+        "PARTIALLY_FULFILLED": ("COMPLETED",),
+        "COMPLETED": ("PARTIALLY_FULFILLED",),
+    },
+    extra_statuses=("CANCELED",),
+)
+
 _ACTIVE = ("OPEN", "IN_PROGRESS", "ON_HOLD")
 _FREE_MOVES = {s: tuple(t for t in STATUSES if t != s) for s in _ACTIVE}
 
@@ -165,7 +199,7 @@ def check_transition(
     if target not in policy.statuses:
         known = ", ".join(policy.statuses)
         raise ValidationError(
-            f"unknown work-order status {target!r}; use one of: {known}",
+            f"unknown status {target!r} for the {policy.name!r} policy; use one of: {known}",
             errors=[{"field": "status", "message": "unknown status", "allowed": known}],
         )
     if current == target:
@@ -188,6 +222,17 @@ def check_transition(
     raise InvalidTransitionError(current, target, allowed, hint=hint)
 
 
+#: Where a record's own fields sit inside a response or an event that wraps it.
+_WRAPPERS = (
+    "work_order",
+    "workOrder",
+    "new_work_order",
+    "newWorkOrder",
+    "purchase_order",
+    "purchaseOrder",
+)
+
+
 def _field(record: object, *names: str) -> Any:
     """The first of ``names`` that ``record`` has (attribute, or key of a mapping), else None."""
     for name in names:
@@ -198,9 +243,10 @@ def _field(record: object, *names: str) -> Any:
 
 
 def status_of(record: object) -> str:
-    """The current status a record shows: a status string, a work order (fetched or a list
-    item), a response wrapping one (``.work_order``), a webhook event (``new_status`` or its
-    ``new_work_order`` snapshot), or a mapping with ``status`` / ``workOrder`` / ``newStatus``.
+    """The current status a record shows: a status string, a record (fetched or a list item:
+    a work order, a purchase order), a response wrapping one (``.work_order``), a webhook
+    event (``new_status`` or its ``new_work_order`` snapshot), or a mapping with ``status`` /
+    ``workOrder`` / ``newStatus``.
     """
     if isinstance(record, str):
         return record
@@ -208,7 +254,7 @@ def status_of(record: object) -> str:
     if status is None:
         status = _field(record, "status")
     if status is None:
-        inner = _field(record, "work_order", "workOrder", "new_work_order", "newWorkOrder")
+        inner = _field(record, *_WRAPPERS)
         status = None if inner is None else _field(inner, "status")
     if status is None:
         raise ValidationError(
@@ -225,7 +271,7 @@ def work_order_id_of(record: object) -> int:
         return record
     wid = _field(record, "work_order_id", "workOrderId")
     if wid is None:
-        inner = _field(record, "work_order", "workOrder", "new_work_order", "newWorkOrder")
+        inner = _field(record, *_WRAPPERS)
         wid = _field(inner if inner is not None else record, "id")
     if not isinstance(wid, int) or isinstance(wid, bool):
         raise ValidationError(
@@ -235,21 +281,22 @@ def work_order_id_of(record: object) -> int:
     return wid
 
 
-def current_status_of(response: ApiResponse) -> str:
-    """The ``workOrder.status`` of a work-order response body."""
+def current_status_of(response: APIResponse, record: str = "workOrder") -> str:
+    """The ``<record>.status`` of a response body (``workOrder.status``)."""
     body = response.json()
     try:
-        return str(body["workOrder"]["status"])
+        return str(body[record]["status"])
     except (KeyError, TypeError):
         raise ValidationError(
-            f"{response.meta.method} {response.meta.path}: the response has no workOrder.status",
-            errors=[{"field": "workOrder.status", "message": "missing in response"}],
+            f"{response.meta.method} {response.meta.path}: the response has no {record}.status",
+            errors=[{"field": f"{record}.status", "message": "missing in response"}],
         ) from None
 
 
 def set_status_procedure(
     op: Operation[R],
     get_op: Operation[Any],
+    request: APIRequest | None = None,
     *,
     id: int,
     status: str,
@@ -257,21 +304,26 @@ def set_status_procedure(
     allow_reopen: bool = False,
     query: Mapping[str, Any] | None = None,
     policy: TransitionPolicy | None = None,
+    record: str = "workOrder",
 ) -> Procedure[R]:
     """Validate a status move against the current status, then PATCH it (one flow, both clients).
 
-    The current status is read with ``get_op`` unless the caller passes ``current_status``:
-    the status string, or the record it came from (a list item, a fetched work order, a
-    webhook event; see :func:`status_of`); then the move is one request. A move to the same
-    status sends no PATCH and returns the work order as it is. When the server refuses the
-    PATCH of a move made from a caller's status (400, 409 or 422: that status may be stale),
-    the status is read once, the move checked again against it and sent once more.
+    ``request`` is the status change, already built and validated (else it is built from
+    ``query`` and ``status``). The current status is read with ``get_op`` (from the answer's
+    ``record``) unless the caller passes ``current_status``: the status string, or the record
+    it came from (a list item, a fetched record, a webhook event; see :func:`status_of`); then
+    the move is one request, and the caller vouches for that status. A move to the same status
+    sends no PATCH and returns the record as it is. When the server refuses the PATCH of a move
+    made from a caller's status (400, 409 or 422: that status may be stale), the status is
+    read once, the move checked again against it and sent once more. Otherwise the read and
+    the write are two calls: the API offers no conditional update, so a concurrent change
+    between them is not detected.
     """
     status = str(status)
-    fetched: ApiResponse | None = None
+    fetched: APIResponse | None = None
     if current_status is None:
         fetched = yield build_request(get_op, path={"id": id})
-        current = current_status_of(fetched)
+        current = current_status_of(fetched, record)
     else:
         current = status_of(current_status)
     if not check_transition(current, status, allow_reopen=allow_reopen, policy=policy):
@@ -279,17 +331,18 @@ def set_status_procedure(
             fetched = yield build_request(get_op, path={"id": id})
         # Parsed with the status operation's model, so callers get one return type either way.
         return parse_response(op, fetched)
-    patch = build_request(op, path={"id": id}, query=query, body={"status": status})
+    if request is None:
+        request = build_request(op, path={"id": id}, query=query, body={"status": status})
     try:
-        response = yield patch
+        response = yield request
     except (BadRequestError, ConflictError, UnprocessableEntityError):
         if fetched is not None:
             raise  # the status was just read: not stale
         fetched = yield build_request(get_op, path={"id": id})
-        current = current_status_of(fetched)
-        if current == str(status_of(current_status)):
+        current = current_status_of(fetched, record)
+        if current == status_of(current_status):
             raise  # the status was right: the server refused for another reason
         if not check_transition(current, status, allow_reopen=allow_reopen, policy=policy):
             return parse_response(op, fetched)
-        response = yield build_request(op, path={"id": id}, query=query, body={"status": status})
+        response = yield request
     return parse_response(op, response)
