@@ -20,9 +20,9 @@ from functools import partial
 from typing import Any, TypeVar
 
 from .._operation import Operation, parse_response
-from .._request import ApiRequest
+from .._request import APIRequest
 from .._resource import Procedure
-from .._response import ApiResponse, ResponseMeta, require_json
+from .._response import APIResponse, ResponseMeta, require_json
 from ..errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -57,7 +57,7 @@ DEFAULT_MAX_SENDS = 3
 
 _ORG_HEADERS = frozenset({"x-organization-id", "x-organization-ids"})
 
-Lookup = Callable[[ApiRequest, str, float], Procedure[str | None]]
+Lookup = Callable[[APIRequest, str, float], Procedure[str | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +73,10 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def _get(origin: ApiRequest, path: str, params: list[tuple[str, str]] | None = None) -> ApiRequest:
+def _get(origin: APIRequest, path: str, params: list[tuple[str, str]] | None = None) -> APIRequest:
     """A lookup read, in the same organization as the create it looks for."""
     headers = {k: v for k, v in origin.headers.items() if k.lower() in _ORG_HEADERS}
-    return ApiRequest(
+    return APIRequest(
         method="GET",
         path=path,
         params=tuple(params or ()),
@@ -93,7 +93,7 @@ def _stamp_of(record: Mapping[str, Any]) -> Any:
 
 
 def _confirm(
-    origin: ApiRequest, candidates: list[Mapping[str, Any]], path: str, key: str, stamp: str
+    origin: APIRequest, candidates: list[Mapping[str, Any]], path: str, key: str, stamp: str
 ) -> Procedure[str | None]:
     """Check each candidate's stamp, fetching the detail when the list item lacks the field."""
     for item in candidates:
@@ -107,7 +107,7 @@ def _confirm(
     return None
 
 
-def _lookup_work_order(request: ApiRequest, stamp: str, since: float) -> Procedure[str | None]:
+def _lookup_work_order(request: APIRequest, stamp: str, since: float) -> Procedure[str | None]:
     """Work orders created since the first attempt with the same title, stamp confirmed."""
     body = request.json or {}
     params = [("createdAt[gte]", _iso(since)), ("sort", "createdAt"), ("limit", "200")]
@@ -125,7 +125,7 @@ def _lookup_work_order(request: ApiRequest, stamp: str, since: float) -> Procedu
         cursor = next_cursor
 
 
-def _lookup_user(request: ApiRequest, stamp: str, since: float) -> Procedure[str | None]:
+def _lookup_user(request: APIRequest, stamp: str, since: float) -> Procedure[str | None]:
     """Users with the same email (the list has no creation-time filter), stamp confirmed."""
     body = request.json or {}
     page = (yield _get(request, "/users", [("email", str(body["email"])), ("limit", "200")])).json()
@@ -141,12 +141,12 @@ GUARDS: dict[tuple[str, str], Guard] = {
 }
 
 
-def guard_for(request: ApiRequest) -> Guard | None:
+def guard_for(request: APIRequest) -> Guard | None:
     """The stamp-and-lookup guard of this create, or None when the API offers no place for it."""
     return GUARDS.get((request.method.upper(), request.path_template or request.path))
 
 
-def _stamped(request: ApiRequest, guard: Guard, stamp: str) -> ApiRequest | None:
+def _stamped(request: APIRequest, guard: Guard, stamp: str) -> APIRequest | None:
     """The request with the stamp merged into its free-form field; None if it cannot be."""
     body = dict(request.json or {})
     current = body.get(guard.field)
@@ -198,7 +198,7 @@ def _only_record(body: Any) -> Any:
 
 
 def _replay(
-    op: Operation[R], request: ApiRequest, record: IdempotencyRecord, *, header: str
+    op: Operation[R], request: APIRequest, record: IdempotencyRecord, *, header: str
 ) -> Procedure[R]:
     """The finished create's result: its stored answer; for a record known only by its id
     (resolved by hand, or found by the stamp), the record itself, read from the API when the
@@ -212,17 +212,17 @@ def _replay(
     )
     content = record.response
     if content is not None:
-        return parse_response(op, ApiResponse(meta=meta, content=content))
+        return parse_response(op, APIResponse(meta=meta, content=content))
     rid = record.result_id
     known = json.dumps({"id": int(rid) if rid and rid.isdigit() else rid}).encode()
     try:
-        return parse_response(op, ApiResponse(meta=meta, content=known))
+        return parse_response(op, APIResponse(meta=meta, content=known))
     except APIResponseValidationError:
         if not rid:
             raise
     detail = yield _get(request, f"{request.path}/{rid}")
     content = json.dumps(_only_record(detail.json())).encode()
-    return parse_response(op, ApiResponse(meta=meta, content=content))
+    return parse_response(op, APIResponse(meta=meta, content=content))
 
 
 def _best_effort(key: str, what: str, action: Callable[[], object]) -> None:
@@ -242,7 +242,7 @@ def _best_effort(key: str, what: str, action: Callable[[], object]) -> None:
 
 
 def _unknown(
-    request: ApiRequest, key: str, why: str, *, sends: int, cause: str
+    request: APIRequest, key: str, why: str, *, sends: int, cause: str
 ) -> OutcomeUnknownError:
     return OutcomeUnknownError(
         f"{request.method} {request.path}: {why} (idempotency key {key!r})",
@@ -256,7 +256,7 @@ def _unknown(
 def guarded_create(
     store: IdempotencyStore,
     op: Operation[R],
-    request: ApiRequest,
+    request: APIRequest,
     key: str,
     *,
     lease: float = DEFAULT_LEASE,
