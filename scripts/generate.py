@@ -235,7 +235,9 @@ def render(t: Type, reg: Registry, module: str, *, arg: bool = False) -> str:
         name = reg.ref_name(t[1], module)
         if not arg:
             return name
-        return f"{name} | {name}Dict" if has_dict(reg.classes[t[1]]) else f"{name} | Mapping[str, Any]"
+        return (
+            f"{name} | {name}Dict" if has_dict(reg.classes[t[1]]) else f"{name} | Mapping[str, Any]"
+        )
     if kind == "list":
         inner = render(t[1], reg, module, arg=arg)
         return f"Sequence[{inner}]" if arg else f"list[{inner}]"
@@ -276,10 +278,15 @@ def typed_dict_text(cdef: ClassDef, reg: Registry, module: str) -> list[str]:
         ann = render(f.type, reg, module, arg=True)
         if not f.required:
             ann = f"NotRequired[{ann}]"
-        doc = fact_words(f.type, reg, constraints=f.constraints, required=f.required, side="request")
+        doc = fact_words(
+            f.type, reg, constraints=f.constraints, required=f.required, side="request"
+        )
         fields.append((f.wire, ann, doc))
     if all(w.isidentifier() and not keyword.iskeyword(w) for w, _, _ in fields):
-        lines = [f"class {name}(TypedDict):", f'    """The keys of :class:`{cdef.name}` (as sent)."""']
+        lines = [
+            f"class {name}(TypedDict):",
+            f'    """The keys of :class:`{cdef.name}` (as sent)."""',
+        ]
         for wire, ann, doc in fields:
             lines.append(f"    {wire}: {ann}")
             lines.append(field_doc(doc))
