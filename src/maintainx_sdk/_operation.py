@@ -17,8 +17,8 @@ from pydantic.alias_generators import to_camel
 
 from ._models import EmptyResponse, attach_response
 from ._omit import strip_omitted
-from ._request import ApiRequest, encode_query
-from ._response import ApiResponse, Decoder, ResponseMeta, body_error, require_json
+from ._request import APIRequest, encode_query
+from ._response import APIResponse, Decoder, ResponseMeta, body_error, require_json
 from .errors import APIResponseValidationError, ValidationError
 
 BodyKind = Literal["json", "binary"]
@@ -146,8 +146,8 @@ def build_request(
     content: bytes | None = None,
     content_type: str | None = None,
     retry_safe: bool | None = None,
-) -> ApiRequest:
-    """Validate the arguments of ``op`` and build its :class:`ApiRequest`; raise before I/O."""
+) -> APIRequest:
+    """Validate the arguments of ``op`` and build its :class:`APIRequest`; raise before I/O."""
     url_path = op.path
     for name, value in (path or {}).items():
         if value is None or value == "":
@@ -188,7 +188,7 @@ def build_request(
     elif body is not None:
         json_body = body
 
-    return ApiRequest(
+    return APIRequest(
         method=op.method,
         path=url_path,
         params=params,
@@ -222,7 +222,7 @@ class ModelDecoder:
 
     op: Operation[Any]
 
-    def __call__(self, response: ApiResponse) -> Any:
+    def __call__(self, response: APIResponse) -> Any:
         op, meta = self.op, response.meta
         model = op.response_model
         assert model is not None
@@ -244,7 +244,7 @@ class ModelDecoder:
         return parsed
 
 
-def parse_response(op: Operation[R], response: ApiResponse) -> R:
+def parse_response(op: Operation[R], response: APIResponse) -> R:
     """The answer to ``op`` as its response model (for a one-key envelope such as
     ``{"workOrder": {...}}``, the record); decoded once, by the pipeline, when the response
     came through it. An empty or malformed body is APIResponseValidationError; only

@@ -39,8 +39,8 @@ from pydantic import BaseModel
 
 from ._constants import MAX_PAGE_SIZE
 from ._operation import Operation
-from ._request import ApiRequest
-from ._response import ApiResponse
+from ._request import APIRequest
+from ._response import APIResponse
 from ._timestamps import format_timestamp, parse_timestamp
 from .checkpoints import Checkpoint, CheckpointStore, async_transaction, open_store
 from .errors import CheckpointConflictError, ValidationError
@@ -270,12 +270,12 @@ class _Pass(Generic[T]):
         self._clock = clock
         self._asked_at = ""
 
-    def next_request(self) -> ApiRequest | None:
+    def next_request(self) -> APIRequest | None:
         """The walk's next request; remembers when it was asked for (for ``synced_through``)."""
         self._asked_at = format_timestamp(self._clock())
         return self.walk.next_request()
 
-    def accept(self, response: ApiResponse) -> Page[T]:
+    def accept(self, response: APIResponse) -> Page[T]:
         self.previous = self.checkpoint
         page = self.walk.accept(response)
         complete = page.next_cursor is None
@@ -310,9 +310,10 @@ class _Pass(Generic[T]):
 class IncrementalSync(_SyncCore[T]):
     """Incremental sync on the blocking client. See the module docstring.
 
-    The item type follows the source: a pager's items (``IncrementalSync(mx,
-    mx.work_orders.list())`` hands over ``WorkOrder`` models), ``item_model`` with a source
-    name, or the raw JSON objects (``dict[str, Any]``) for a bare source name.
+    The item type follows the source: a pager's (or list operation's) items
+    (``IncrementalSync(mx, mx.work_orders.list())`` hands over ``WorkOrderListItem`` models),
+    ``item_model`` with a source name, or the raw JSON objects (``dict[str, Any]``) for a bare
+    source name.
     """
 
     _client: MaintainX
@@ -321,7 +322,7 @@ class IncrementalSync(_SyncCore[T]):
     def __init__(
         self: IncrementalSync[Item],
         client: MaintainX,
-        source: SyncPager[Item] | AsyncPager[Item],
+        source: SyncPager[Item] | AsyncPager[Item] | Operation[Item],
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
         key: str | None = None,
@@ -356,19 +357,6 @@ class IncrementalSync(_SyncCore[T]):
         page_size: int = MAX_PAGE_SIZE,
         lookback: float = 0.0,
         item_model: type[M],
-        clock: Clock = _utcnow,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self: IncrementalSync[Any],
-        client: MaintainX,
-        source: Operation[Any],
-        *,
-        store: CheckpointStore | str | os.PathLike[str] | None = None,
-        key: str | None = None,
-        query: Mapping[str, Any] | None = None,
-        page_size: int = MAX_PAGE_SIZE,
-        lookback: float = 0.0,
         clock: Clock = _utcnow,
     ) -> None: ...
     def __init__(
@@ -434,7 +422,7 @@ class AsyncIncrementalSync(_SyncCore[T]):
     def __init__(
         self: AsyncIncrementalSync[Item],
         client: AsyncMaintainX,
-        source: SyncPager[Item] | AsyncPager[Item],
+        source: SyncPager[Item] | AsyncPager[Item] | Operation[Item],
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
         key: str | None = None,
@@ -469,19 +457,6 @@ class AsyncIncrementalSync(_SyncCore[T]):
         page_size: int = MAX_PAGE_SIZE,
         lookback: float = 0.0,
         item_model: type[M],
-        clock: Clock = _utcnow,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self: AsyncIncrementalSync[Any],
-        client: AsyncMaintainX,
-        source: Operation[Any],
-        *,
-        store: CheckpointStore | str | os.PathLike[str] | None = None,
-        key: str | None = None,
-        query: Mapping[str, Any] | None = None,
-        page_size: int = MAX_PAGE_SIZE,
-        lookback: float = 0.0,
         clock: Clock = _utcnow,
     ) -> None: ...
     def __init__(
