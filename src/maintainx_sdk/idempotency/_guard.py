@@ -10,11 +10,13 @@ finished creates, so a re-run returns the first result without sending anything.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from .._operation import Operation, parse_response
@@ -25,6 +27,7 @@ from ..errors import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
+    BackendUnavailableError,
     CircuitOpenError,
     IdempotencyInProgressError,
     IdempotencyKeyReuseError,
@@ -36,6 +39,8 @@ from ..errors import (
 from ._keys import check_key, fingerprint, key_ttl, stamp_for
 from ._records import IdempotencyRecord
 from ._store import DEFAULT_LEASE, DEFAULT_TTL, IdempotencyStore
+
+_log = logging.getLogger("maintainx_sdk")
 
 R = TypeVar("R")
 
@@ -220,6 +225,22 @@ def _replay(
     return parse_response(op, APIResponse(meta=meta, content=content))
 
 
+def _best_effort(key: str, what: str, action: Callable[[], object]) -> None:
+    """A store write after the create was sent: a store outage must not hide the create's
+    own outcome. The key then keeps its claim until the lease ends; a re-run after that
+    looks the stamp up (or, for creates that cannot be looked up, asks to resolve it)."""
+    try:
+        action()
+    except BackendUnavailableError as exc:
+        _log.warning(
+            "maintainx idempotency key %r: could not %s (%s); it stays claimed until its "
+            "lease ends",
+            key,
+            what,
+            exc,
+        )
+
+
 def _unknown(
     request: APIRequest, key: str, why: str, *, sends: int, cause: str
 ) -> OutcomeUnknownError:
@@ -304,10 +325,11 @@ def guarded_create(
             ) from exc
 
     def found(result_id: str) -> Procedure[R]:
-        store.complete(scoped, result_id=result_id, ttl=ttl)
+        done = partial(store.complete, scoped, result_id=result_id, ttl=ttl)
+        _best_effort(key, "record the create as done", done)
         # created by this call's own send: recovered, not a replay of someone else's create
         header = RECOVERED_HEADER if sends else REPLAYED_HEADER
-        record = store.get(scoped) or replace(claim.record, result_id=result_id)
+        record = replace(claim.record, result_id=result_id, response=None)
         return (yield from _replay(op, request, record, header=header))
 
     sends = 0
@@ -328,8 +350,8 @@ def guarded_create(
                 response = yield to_send
             except MaintainXError as exc:
                 if not _outcome_unknown(exc):
-                    store.release(scoped, owner=owner)
                     settled = True
+                    _best_effort(key, "free the key", partial(store.release, scoped, owner=owner))
                     raise
                 if not searchable or sends >= max_sends:
                     why = (
@@ -344,11 +366,14 @@ def guarded_create(
                     settled = True
                     return (yield from found(result_id))
                 continue
-            store.complete(
-                scoped, result_id=_result_id(response.content), response=response.content, ttl=ttl
-            )
             settled = True
+            content = response.content
+            done = partial(
+                store.complete, scoped, result_id=_result_id(content), response=content, ttl=ttl
+            )
+            _best_effort(key, "record the create as done", done)
             return parse_response(op, response)
     finally:
         if not settled:
-            store.mark_pending(scoped, owner=owner)
+            pending = partial(store.mark_pending, scoped, owner=owner)
+            _best_effort(key, "mark the key pending", pending)
