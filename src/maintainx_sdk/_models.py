@@ -44,7 +44,7 @@ class APIModel(BaseModel):
     call returns is an :class:`APIResult` and tells how it was fetched (``raw_response``).
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
         alias_generator=to_camel,
@@ -80,7 +80,7 @@ def attach_response(result: object, response: APIResponse) -> None:
 class RequestModel(BaseModel):
     """A request body or parameter set: validated strictly before anything is sent."""
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         populate_by_name=True,
         alias_generator=to_camel,

@@ -175,12 +175,12 @@ class _SyncCore(Generic[T]):
         if isinstance(source, SyncPager | AsyncPager):
             base_query = _filters_of(source)
             source = source.operation
-        self.op = source_operation(source, item_model)
-        self.store = open_store(store)
+        self.op: Operation[Any] = source_operation(source, item_model)
+        self.store: CheckpointStore = open_store(store)
         # A store we opened from a path (or the default file) is ours to close; yours is not.
         self._owns_store = store is None or isinstance(store, str | os.PathLike)
         self._query = {**base_query, **(query or {})}
-        self.key = key or _default_key(self.op, client.config, self._query)
+        self.key: str = key or _default_key(self.op, client.config, self._query)
         self._page_size = page_size
         self._lookback = lookback
         self._clock = clock
