@@ -45,3 +45,9 @@ def test_overhead_quick_runs(capsys: pytest.CaptureFixture[str]) -> None:
     overhead = _load("overhead")
     assert overhead.main(["--quick"]) == 0
     assert "full pipeline" in capsys.readouterr().out
+
+
+def test_construction_quick_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    construction = _load("construction")
+    assert construction.main(["--rounds", "1", "--per-round", "1"]) == 0
+    assert "goal <= 2x" in capsys.readouterr().out

@@ -309,3 +309,34 @@ def test_pool_exhausted_stays_typed_when_sharded_sync() -> None:
                 for t in holders:
                     t.join()
             assert mx.request("GET", "/fast").meta.status_code == 200
+
+
+def test_from_limits_builds_its_pools_on_first_use_with_one_ssl_context() -> None:
+    limits = httpx.Limits(max_connections=20, max_keepalive_connections=20)
+    transport = ShardedTransport.from_limits(limits, 10)
+    assert not transport.built  # constructing a client loads no CA bundle
+    assert transport.in_flight == [0] * 10
+    contexts = {id(shard._pool._ssl_context) for shard in transport.shards}  # type: ignore[attr-defined]
+    assert transport.built and len(transport.shards) == 10
+    assert len(contexts) == 1  # one CA bundle load, not one per shard
+    transport.close()
+
+
+def test_sync_client_pools_are_built_by_the_first_request() -> None:
+    with loopback_server() as url, MaintainX(api_key=TEST_KEY, base_url=url) as mx:
+        transport = mx._http._transport
+        assert isinstance(transport, ShardedTransport) and not transport.built
+        mx.request("GET", "/users")
+        assert transport.built
+
+
+def test_closing_an_unused_lazy_transport_builds_nothing() -> None:
+    built: list[int] = []
+
+    def build() -> list[httpx.AsyncBaseTransport]:
+        built.append(1)
+        return [_Shard(), _Shard()]
+
+    transport = ShardedAsyncTransport(count=2, build=build)
+    asyncio.run(transport.aclose())
+    assert built == []

@@ -8,6 +8,10 @@ high-concurrency run. Splitting the same connection budget over shards of
 :data:`SHARD_SIZE` connections each keeps every scan short; the total number of
 connections, keep-alive connections and the pool timeout stay what
 :class:`~maintainx_sdk.PoolLimits` says.
+
+A transport built by ``from_limits`` creates its pools on first use, all sharing one SSL
+context: loading the CA bundle costs about 20 ms per context, so ten shards each building
+their own made a client ten times slower to construct than ``httpx.Client()``.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ import math
 import threading
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
 from ._config import PoolLimits
+
+if TYPE_CHECKING:
+    import ssl
 
 T = TypeVar("T")
 
@@ -153,18 +160,56 @@ class _ReleasingSyncStream(httpx.SyncByteStream):
 
 
 class _Shards(Generic[T]):
-    """The shards of a sharded transport and the router choosing between them."""
+    """The shards of a sharded transport and the router choosing between them.
 
-    def __init__(self, shards: Sequence[T]) -> None:
-        if not shards:
+    Pass the shards themselves, or ``count`` and ``build``: ``build()`` returns ``count``
+    shards and is called once, on first use (see :attr:`shards`).
+    """
+
+    def __init__(
+        self,
+        shards: Sequence[T] = (),
+        *,
+        count: int = 0,
+        build: Callable[[], Sequence[T]] | None = None,
+    ) -> None:
+        self._built: tuple[T, ...] | None = None if build is not None else tuple(shards)
+        self._build = build
+        self._count = count if build is not None else len(shards)
+        if self._count < 1:
             raise ValueError(f"{type(self).__name__} needs at least one shard")
-        self.shards: tuple[T, ...] = tuple(shards)
-        self.router = ShardRouter(len(self.shards))
+        self._build_lock = threading.Lock()
+        self.router = ShardRouter(self._count)
+
+    @property
+    def shards(self) -> tuple[T, ...]:
+        """The shards, built on first access when the transport was made lazily."""
+        built = self._built
+        if built is None:
+            with self._build_lock:
+                built = self._built
+                if built is None:
+                    assert self._build is not None
+                    built = tuple(self._build())
+                    if len(built) != self._count:
+                        raise ValueError(f"built {len(built)} shards, expected {self._count}")
+                    self._built = built
+        return built
+
+    @property
+    def built(self) -> bool:
+        """Whether the shards exist yet (closing an unbuilt transport builds nothing)."""
+        return self._built is not None
 
     @property
     def in_flight(self) -> list[int]:
         """Requests in flight per shard (a copy)."""
         return list(self.router.in_flight)
+
+
+def shared_ssl_context() -> ssl.SSLContext:
+    """One SSL context for all shards, configured the way httpx configures its own."""
+    return httpx.create_ssl_context()
 
 
 class ShardedAsyncTransport(_Shards[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport):
@@ -177,8 +222,17 @@ class ShardedAsyncTransport(_Shards[httpx.AsyncBaseTransport], httpx.AsyncBaseTr
 
     @classmethod
     def from_limits(cls, limits: httpx.Limits, shards: int) -> ShardedAsyncTransport:
-        """``shards`` ``httpx.AsyncHTTPTransport`` pools sharing ``limits`` between them."""
-        return cls([httpx.AsyncHTTPTransport(limits=part) for part in split_limits(limits, shards)])
+        """``shards`` ``httpx.AsyncHTTPTransport`` pools sharing ``limits`` between them.
+
+        The pools, and the one SSL context they share, are built on the first request.
+        """
+        parts = split_limits(limits, shards)
+
+        def build() -> list[httpx.AsyncBaseTransport]:
+            context = shared_ssl_context()
+            return [httpx.AsyncHTTPTransport(verify=context, limits=part) for part in parts]
+
+        return cls(count=shards, build=build)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         index, release = self.router.take()
@@ -192,7 +246,7 @@ class ShardedAsyncTransport(_Shards[httpx.AsyncBaseTransport], httpx.AsyncBaseTr
     async def aclose(self) -> None:
         """Close every shard, even when closing one of them fails."""
         error: BaseException | None = None
-        for shard in self.shards:
+        for shard in self.shards if self.built else ():
             try:
                 await shard.aclose()
             except BaseException as exc:  # close the rest, then re-raise the first
@@ -206,8 +260,14 @@ class ShardedTransport(_Shards[httpx.BaseTransport], httpx.BaseTransport):
 
     @classmethod
     def from_limits(cls, limits: httpx.Limits, shards: int) -> ShardedTransport:
-        """``shards`` ``httpx.HTTPTransport`` pools sharing ``limits`` between them."""
-        return cls([httpx.HTTPTransport(limits=part) for part in split_limits(limits, shards)])
+        """``shards`` ``httpx.HTTPTransport`` pools sharing ``limits`` between them (built lazily)."""
+        parts = split_limits(limits, shards)
+
+        def build() -> list[httpx.BaseTransport]:
+            context = shared_ssl_context()
+            return [httpx.HTTPTransport(verify=context, limits=part) for part in parts]
+
+        return cls(count=shards, build=build)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         index, release = self.router.take()
@@ -221,7 +281,7 @@ class ShardedTransport(_Shards[httpx.BaseTransport], httpx.BaseTransport):
     def close(self) -> None:
         """Close every shard, even when closing one of them fails."""
         error: BaseException | None = None
-        for shard in self.shards:
+        for shard in self.shards if self.built else ():
             try:
                 shard.close()
             except BaseException as exc:  # close the rest, then re-raise the first
