@@ -21,6 +21,8 @@ ATTRIBUTES = {
     "models": "__name__",
     "observability": "__name__",
     "pagination": "__name__",
+    "progress": "Progress",
+    "progress_bars": "TqdmProgress",
     "ratelimit": "RateLimiter",
     "ratelimit_redis": "__name__",
     "readiness": "check",

@@ -73,6 +73,8 @@ if TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__`` loads t
     from . import models as models
     from . import observability as observability
     from . import pagination as pagination
+    from . import progress as progress
+    from . import progress_bars as progress_bars
     from . import ratelimit as ratelimit
     from . import ratelimit_redis as ratelimit_redis
     from . import readiness as readiness
@@ -98,6 +100,8 @@ SUBMODULES = frozenset(
         "models",
         "observability",
         "pagination",
+        "progress",
+        "progress_bars",
         "ratelimit",
         "ratelimit_redis",
         "readiness",

@@ -6,7 +6,6 @@ resource namespaces (``mx.work_orders``, ...) load lazily on first use.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import dataclasses
 import platform
@@ -28,11 +27,14 @@ from ._version import __version__
 from .breaker import BreakerPolicy
 from .cache import CachePolicy
 from .errors import ConfigurationError, EventLoopMismatchError, MaintainXError, ValidationError
+from .progress import ProgressObserver
 from .ratelimit import RateLimit, RateLimiter
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
 from .retry import RetryPolicy
 
 if TYPE_CHECKING:
+    import asyncio
+
     from .idempotency import IdempotencyStore
     from .observability import ClientStats, StatsObserver
 
@@ -98,7 +100,8 @@ class _ClientCore:
             installed += observability.default_observers(observers)
         installed += observers
         self.observers: tuple[Observer, ...] = tuple(installed)
-        observer: Observer = FanOutObserver(installed)
+        # The progress observer is plumbing for progress= callbacks, not one of "yours".
+        observer: Observer = FanOutObserver([*installed, ProgressObserver()])
         self._pipeline = Pipeline(
             self._config,
             observer=observer,
@@ -388,6 +391,8 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _check_loop(self) -> None:
+        import asyncio  # here, not at the top: sync-only programs never import asyncio
+
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop

@@ -8,7 +8,6 @@ mapping and observation.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import time
@@ -723,9 +722,16 @@ def run_sync(
 async def run_async(
     flow: Flow,
     http: httpx.AsyncClient,
-    sleep: Callable[[float], Any] = asyncio.sleep,
+    sleep: Callable[[float], Any] | None = None,
 ) -> ApiResponse:
-    """Drive a flow with an asyncio httpx client. Cancellation closes the flow cleanly."""
+    """Drive a flow with an asyncio httpx client. Cancellation closes the flow cleanly.
+
+    ``sleep`` defaults to ``asyncio.sleep``.
+    """
+    import asyncio  # here, not at the top: sync-only programs never import asyncio
+
+    if sleep is None:
+        sleep = asyncio.sleep
     try:
         action = next(flow)
         while True:

@@ -5,7 +5,10 @@ counter and the listeners; we never call ``CircuitBreaker.call`` / ``call_async`
 needs tornado). Instead the pipeline asks :meth:`Breaker.before_send` before each attempt
 and reports :meth:`Breaker.record` after it, so the same breaker serves sync and asyncio
 clients. Time comes from the injected clock (pybreaker's own reset check reads the wall
-clock, so the storage below maps our clock onto it).
+clock, so the storage in ``_circuit`` maps our clock onto it).
+
+pybreaker is imported when the first failure is recorded, not with this module: it imports
+``redis`` (and through it the OpenTelemetry SDK) whenever redis is installed.
 """
 
 from __future__ import annotations
@@ -14,14 +17,17 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import httpx
-import pybreaker
 
 from ._observer import Observer
 from .errors import CircuitOpenError, ConfigurationError
+
+if TYPE_CHECKING:
+    import pybreaker
+
+    from ._circuit import ClockStorage
 
 __all__ = ["Breaker", "BreakerPolicy", "BreakerState", "is_breaker_failure"]
 
@@ -58,42 +64,8 @@ def is_breaker_failure(status_code: int | None, error: BaseException | None) -> 
     return isinstance(error, httpx.TransportError | TimeoutError | OSError)
 
 
-class _ClockStorage(pybreaker.CircuitMemoryStorage):
-    """Memory storage whose ``opened_at`` follows the injected clock."""
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        super().__init__(pybreaker.STATE_CLOSED)
-        self._clock = clock
-        self.opened_clock: float | None = None
-
-    @property
-    def opened_at(self) -> datetime | None:
-        if self.opened_clock is None:
-            return None
-        return datetime.now(UTC) - timedelta(seconds=self._clock() - self.opened_clock)
-
-    @opened_at.setter
-    def opened_at(self, value: datetime) -> None:
-        self.opened_clock = self._clock()
-
-
 class _Failure(Exception):
     """Stands in for the attempt's failure inside pybreaker's bookkeeping."""
-
-
-class _Listener(pybreaker.CircuitBreakerListener):
-    def __init__(self, observer: Callable[[], Observer], name: str) -> None:
-        self._observer = observer
-        self._name = name
-
-    def state_change(
-        self,
-        cb: pybreaker.CircuitBreaker,
-        old_state: pybreaker.CircuitBreakerState | None,
-        new_state: pybreaker.CircuitBreakerState,
-    ) -> None:
-        old = old_state.name if old_state is not None else "closed"
-        self._observer().breaker_state_changed(self._name, old, new_state.name)
 
 
 class Breaker:
@@ -108,34 +80,48 @@ class Breaker:
     ) -> None:
         self.policy = policy
         self._clock = clock
-        self._storage = _ClockStorage(clock)
-        self._cb = pybreaker.CircuitBreaker(
-            fail_max=policy.fail_max,
-            reset_timeout=policy.reset_timeout,
-            state_storage=self._storage,
-            listeners=[_Listener(observer, policy.name)],
-            name=policy.name,
-            throw_new_error_on_trip=False,
-        )
+        self._observer = observer
+        self._circuit: pybreaker.CircuitBreaker | None = None
+        self._storage: ClockStorage | None = None
         self._probe_in_flight = False
         self._lock = threading.Lock()
+        self._build_lock = threading.Lock()
         self._healthy = True
         """Closed with no failure counted: the fast path skips pybreaker entirely. (A stale
         read under a race admits one more attempt; every state change takes the lock.)"""
 
     @property
+    def _cb(self) -> pybreaker.CircuitBreaker:
+        """The pybreaker circuit, built (and pybreaker imported) on first need."""
+        if self._circuit is None:
+            from ._circuit import new_circuit
+
+            with self._build_lock:  # not self._lock: callers may hold it
+                if self._circuit is None:
+                    self._circuit, self._storage = new_circuit(
+                        fail_max=self.policy.fail_max,
+                        reset_timeout=self.policy.reset_timeout,
+                        name=self.policy.name,
+                        clock=self._clock,
+                        observer=self._observer,
+                    )
+        return self._circuit
+
+    @property
     def state(self) -> BreakerState:
         """``closed``, ``open`` or ``half-open``."""
-        name: BreakerState = self._cb.current_state  # type: ignore[assignment]
+        if self._circuit is None:
+            return "closed"
+        name: BreakerState = self._circuit.current_state  # type: ignore[assignment]
         return name
 
     @property
     def fail_counter(self) -> int:
-        return self._cb.fail_counter
+        return 0 if self._circuit is None else self._circuit.fail_counter
 
     def retry_after(self) -> float:
         """Seconds until an open breaker lets a probe through (0 unless open)."""
-        opened = self._storage.opened_clock
+        opened = None if self._storage is None else self._storage.opened_clock
         if self.state != "open" or opened is None:
             return 0.0
         return max(opened + self.policy.reset_timeout - self._clock(), 0.0)
@@ -183,8 +169,10 @@ class Breaker:
                 state._handle_success()
             else:
                 self._healthy = False
+                from ._circuit import CircuitBreakerError
+
                 # pybreaker re-raises when the failure trips the breaker; that is the point.
-                with contextlib.suppress(_Failure, pybreaker.CircuitBreakerError):
+                with contextlib.suppress(_Failure, CircuitBreakerError):
                     state._handle_error(_Failure(), reraise=False)
             self._healthy = self._cb.current_state == "closed" and self._cb.fail_counter == 0
 

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sized
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from .errors import BulkError, ValidationError
+from .progress import ProgressCallback, ProgressTracker, track
 
 A = TypeVar("A")
 R = TypeVar("R")
@@ -154,6 +155,10 @@ def _named(
         return index, _failure(index, index, exc)
 
 
+def _tracker(progress: ProgressCallback | None, args: Iterable[Any]) -> ProgressTracker:
+    return track(progress, task="bulk", total=len(args) if isinstance(args, Sized) else None)
+
+
 # --- the two drivers --------------------------------------------------------------------------
 
 
@@ -163,6 +168,7 @@ def run_many(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     key: Callable[[A], Any] | Literal["index"] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> BulkResult[R]:
     """Call ``fn(arg)`` for every arg on up to ``concurrency`` threads; collect every outcome.
 
@@ -170,9 +176,11 @@ def run_many(
     items in flight finish, no new item starts, and the interrupt propagates.
 
     ``key(arg)`` names an item in its result (default: the arg itself; ``"index"``: its
-    position).
+    position). ``progress`` is called as items finish, with ``total`` when ``args`` has a
+    length (see :mod:`maintainx_sdk.progress`).
     """
     _check_concurrency(concurrency)
+    tracker = _tracker(progress, args)
     work = iter(enumerate(args))
     lock = threading.Lock()
     stop = threading.Event()
@@ -188,12 +196,15 @@ def run_many(
             name, failed = _named(index, arg, key)
             if failed is not None:
                 done[index] = failed
+                tracker.item(failed=True)
                 continue
             try:
-                result = _success(index, name, fn(arg))
+                with tracker.scope():
+                    result = _success(index, name, fn(arg))
             except Exception as exc:
                 result = _failure(index, name, exc)
             done[index] = result
+            tracker.item(failed=not result.ok)
 
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="maintainx-bulk")
     futures: list[Future[None]] = []
@@ -209,6 +220,7 @@ def run_many(
         pool.shutdown(wait=True)
     for future in futures:
         future.result()
+    tracker.finish()
     return BulkResult([done[i] for i in sorted(done)])
 
 
@@ -218,12 +230,15 @@ async def arun_many(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     key: Callable[[A], Any] | Literal["index"] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> BulkResult[R]:
     """Await ``fn(arg)`` for every arg with up to ``concurrency`` tasks; collect every outcome.
 
-    Cancelling the call cancels the in-flight items and propagates.
+    Cancelling the call cancels the in-flight items and propagates. ``progress``: see
+    :func:`run_many`.
     """
     _check_concurrency(concurrency)
+    tracker = _tracker(progress, args)
     work = iter(enumerate(args))
     done: dict[int, ItemResult[R]] = {}
 
@@ -232,16 +247,20 @@ async def arun_many(
             name, failed = _named(index, arg, key)
             if failed is not None:
                 done[index] = failed
+                tracker.item(failed=True)
                 continue
             try:
-                result = _success(index, name, await fn(arg))
+                with tracker.scope():
+                    result = _success(index, name, await fn(arg))
             except Exception as exc:
                 result = _failure(index, name, exc)
             done[index] = result
+            tracker.item(failed=not result.ok)
 
     async with asyncio.TaskGroup() as group:
         for _ in range(concurrency):
             group.create_task(worker())
+    tracker.finish()
     return BulkResult([done[i] for i in sorted(done)])
 
 
@@ -253,10 +272,11 @@ def get_many(
     ids: Iterable[Hashable],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
+    progress: ProgressCallback | None = None,
     **kwargs: Any,
 ) -> BulkResult[Any]:
     """``resource.get(id, **kwargs)`` for every id (blocking client)."""
-    return run_many(_get_call(resource, kwargs), ids, concurrency=concurrency)
+    return run_many(_get_call(resource, kwargs), ids, concurrency=concurrency, progress=progress)
 
 
 async def aget_many(
@@ -264,10 +284,13 @@ async def aget_many(
     ids: Iterable[Hashable],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
+    progress: ProgressCallback | None = None,
     **kwargs: Any,
 ) -> BulkResult[Any]:
     """``await resource.get(id, **kwargs)`` for every id (asyncio client)."""
-    return await arun_many(_get_call(resource, kwargs), ids, concurrency=concurrency)
+    return await arun_many(
+        _get_call(resource, kwargs), ids, concurrency=concurrency, progress=progress
+    )
 
 
 def create_many(
@@ -275,6 +298,7 @@ def create_many(
     items: Iterable[Mapping[str, Any]],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
+    progress: ProgressCallback | None = None,
     idempotency_key: Callable[[Mapping[str, Any]], str] | None = None,
 ) -> BulkResult[Any]:
     """``resource.create(**item)`` for every item; results are keyed by input position."""
@@ -282,6 +306,7 @@ def create_many(
         _create_call(resource, idempotency_key),
         items,
         concurrency=concurrency,
+        progress=progress,
         key="index",
     )
 
@@ -291,6 +316,7 @@ async def acreate_many(
     items: Iterable[Mapping[str, Any]],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
+    progress: ProgressCallback | None = None,
     idempotency_key: Callable[[Mapping[str, Any]], str] | None = None,
 ) -> BulkResult[Any]:
     """``await resource.create(**item)`` for every item; results keyed by input position."""
@@ -298,6 +324,7 @@ async def acreate_many(
         _create_call(resource, idempotency_key),
         items,
         concurrency=concurrency,
+        progress=progress,
         key="index",
     )
 
@@ -307,10 +334,15 @@ def update_many(
     updates: Mapping[Hashable, Mapping[str, Any]] | Iterable[tuple[Hashable, Mapping[str, Any]]],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
+    progress: ProgressCallback | None = None,
 ) -> BulkResult[Any]:
     """``resource.update(id, **fields)`` for every ``id -> fields``; results keyed by id."""
     return run_many(
-        _update_call(resource), _update_pairs(updates), concurrency=concurrency, key=_first
+        _update_call(resource),
+        _update_pairs(updates),
+        concurrency=concurrency,
+        progress=progress,
+        key=_first,
     )
 
 
@@ -319,8 +351,13 @@ async def aupdate_many(
     updates: Mapping[Hashable, Mapping[str, Any]] | Iterable[tuple[Hashable, Mapping[str, Any]]],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
+    progress: ProgressCallback | None = None,
 ) -> BulkResult[Any]:
     """``await resource.update(id, **fields)`` for every ``id -> fields``; keyed by id."""
     return await arun_many(
-        _update_call(resource), _update_pairs(updates), concurrency=concurrency, key=_first
+        _update_call(resource),
+        _update_pairs(updates),
+        concurrency=concurrency,
+        progress=progress,
+        key=_first,
     )

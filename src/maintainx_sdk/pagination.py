@@ -38,6 +38,7 @@ from ._request import ApiRequest
 from ._response import ApiResponse, ResponseMeta
 from ._timestamps import format_timestamp, parse_timestamp
 from .errors import APIResponseValidationError, CursorNotAdvancingError, ValidationError
+from .progress import ProgressCallback, ProgressTracker, track
 
 if TYPE_CHECKING:
     from ._client import AsyncMaintainX, MaintainX
@@ -455,6 +456,8 @@ def default_walk_options(op: Operation, query: Mapping[str, Any]) -> dict[str, b
 
 
 class _PagerBase(Generic[T]):
+    _progress: ProgressCallback | None = None
+
     def __init__(
         self,
         client: Any,
@@ -495,10 +498,15 @@ class _PagerBase(Generic[T]):
         max_items: int | None = None,
         max_pages: int | None = None,
         dedupe: bool | None = None,
+        progress: ProgressCallback | None = None,
     ) -> Self:
-        """A copy of this pager with walk bounds (``max_items``, ``max_pages``) or with
-        repeated ids dropped or kept (``dedupe``); the original is unchanged."""
+        """A copy of this pager with walk bounds (``max_items``, ``max_pages``), with
+        repeated ids dropped or kept (``dedupe``), or reporting to a ``progress`` callback
+        (see :mod:`maintainx_sdk.progress`); the original is unchanged."""
         clone = copy.copy(self)
+        if progress is not None:
+            track(progress, task=self._op.name)  # a bad callback fails here, not mid-walk
+            clone._progress = progress
         clone._walk_args = dict(self._walk_args)
         for name, value in (("max_items", max_items), ("max_pages", max_pages)):
             if value is not None:
@@ -521,6 +529,9 @@ class _PagerBase(Generic[T]):
     def _new_walk(self) -> PageWalk[T]:
         self._walk = PageWalk(self._op, **self._walk_args)
         return self._walk
+
+    def _tracker(self) -> ProgressTracker:
+        return track(self._progress, task=self._op.name)
 
     @property
     def next_cursor(self) -> str | None:
@@ -548,10 +559,10 @@ class SyncPager(_PagerBase[T]):
 
     def iter_pages(self) -> Iterator[Page[T]]:
         """Yield page after page until ``nextCursor`` is null (or a bound is reached)."""
-        return _SyncPages(self._client, self._new_walk())
+        return _SyncPages(self._client, self._new_walk(), self._tracker())
 
     def __iter__(self) -> Iterator[T]:
-        return _SyncItems(_SyncPages(self._client, self._new_walk()))
+        return _SyncItems(_SyncPages(self._client, self._new_walk(), self._tracker()))
 
     def first_page(self) -> Page[T]:
         """Fetch only the first page."""
@@ -567,10 +578,10 @@ class AsyncPager(_PagerBase[T]):
 
     def iter_pages(self) -> AsyncIterator[Page[T]]:
         """Yield page after page until ``nextCursor`` is null (or a bound is reached)."""
-        return _AsyncPages(self._client, self._new_walk())
+        return _AsyncPages(self._client, self._new_walk(), self._tracker())
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return _AsyncItems(_AsyncPages(self._client, self._new_walk()))
+        return _AsyncItems(_AsyncPages(self._client, self._new_walk(), self._tracker()))
 
     async def first_page(self) -> Page[T]:
         """Fetch only the first page."""
@@ -593,15 +604,21 @@ def _no_page() -> ValidationError:
 
 
 class _SyncPages(Iterator[Page[T]]):
-    def __init__(self, client: MaintainX, walk: PageWalk[T]) -> None:
+    def __init__(self, client: MaintainX, walk: PageWalk[T], progress: ProgressTracker) -> None:
         self._client = client
         self._walk = walk
+        self._progress = progress
 
     def __next__(self) -> Page[T]:
         request = self._walk.next_request()
         if request is None:
+            self._progress.finish()
             raise StopIteration
-        return self._walk.accept(self._client._send(request))
+        with self._progress.scope():
+            response = self._client._send(request)
+        page = self._walk.accept(response)
+        self._progress.page(len(page.items))
+        return page
 
 
 class _SyncItems(Iterator[T]):
@@ -617,15 +634,23 @@ class _SyncItems(Iterator[T]):
 
 
 class _AsyncPages(AsyncIterator[Page[T]]):
-    def __init__(self, client: AsyncMaintainX, walk: PageWalk[T]) -> None:
+    def __init__(
+        self, client: AsyncMaintainX, walk: PageWalk[T], progress: ProgressTracker
+    ) -> None:
         self._client = client
         self._walk = walk
+        self._progress = progress
 
     async def __anext__(self) -> Page[T]:
         request = self._walk.next_request()
         if request is None:
+            self._progress.finish()
             raise StopAsyncIteration
-        return self._walk.accept(await self._client._send(request))
+        with self._progress.scope():
+            response = await self._client._send(request)
+        page = self._walk.accept(response)
+        self._progress.page(len(page.items))
+        return page
 
     async def aclose(self) -> None:
         """Nothing is held between pages; provided so ``contextlib.aclosing`` works."""

@@ -27,6 +27,8 @@ from pydantic import BaseModel
 
 from ._timestamps import parse_timestamp
 from .errors import ValidationError
+from .pagination import AsyncPager, SyncPager
+from .progress import ProgressCallback, track
 
 VersionKind = Literal["updatedAt", "hash"] | Callable[[Any], Any]
 
@@ -186,22 +188,44 @@ def _id_order(key: str) -> tuple[int, int | str]:
 
 
 def reconcile(
-    remote: Iterable[Any], local: Mapping[Any, Any], *, version: VersionKind = "updatedAt"
+    remote: Iterable[Any],
+    local: Mapping[Any, Any],
+    *,
+    version: VersionKind = "updatedAt",
+    progress: ProgressCallback | None = None,
 ) -> DriftReport:
-    """Compare a remote list (a pager or any iterable of records) with a local snapshot."""
+    """Compare a remote list (a pager or any iterable of records) with a local snapshot.
+
+    ``progress`` is called as the remote side is read: after every page (with requests,
+    retries and waits) when ``remote`` is a pager, after every record otherwise.
+    """
     reconciler = Reconciler(local, version=version)
+    if isinstance(remote, SyncPager) and progress is not None:
+        remote, progress = remote.with_options(progress=progress), None
+    tracker = track(progress, task="reconcile")
     for item in remote:
         reconciler.feed((item,))
+        tracker.item()
+    tracker.finish()
     return reconciler.report()
 
 
 async def areconcile(
-    remote: AsyncIterable[Any], local: Mapping[Any, Any], *, version: VersionKind = "updatedAt"
+    remote: AsyncIterable[Any],
+    local: Mapping[Any, Any],
+    *,
+    version: VersionKind = "updatedAt",
+    progress: ProgressCallback | None = None,
 ) -> DriftReport:
-    """:func:`reconcile` over an async pager."""
+    """:func:`reconcile` over an async pager (or any async iterable)."""
     reconciler = Reconciler(local, version=version)
+    if isinstance(remote, AsyncPager) and progress is not None:
+        remote, progress = remote.with_options(progress=progress), None
+    tracker = track(progress, task="reconcile")
     async for item in remote:
         reconciler.feed((item,))
+        tracker.item()
+    tracker.finish()
     return reconciler.report()
 
 

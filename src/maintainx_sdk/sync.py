@@ -45,6 +45,7 @@ from ._timestamps import format_timestamp, parse_timestamp
 from .checkpoints import Checkpoint, CheckpointStore, async_transaction, open_store
 from .errors import CheckpointConflictError, ValidationError
 from .pagination import UPDATED_AT, AsyncPager, Page, PageWalk, SyncPager
+from .progress import ProgressCallback, track
 
 if TYPE_CHECKING:
     from ._client import AsyncMaintainX, MaintainX
@@ -312,18 +313,27 @@ class IncrementalSync(_SyncCore[T]):
     _client: MaintainX
 
     def run(
-        self, handler: Callable[[SyncBatch[T]], object], *, max_pages: int | None = None
+        self,
+        handler: Callable[[SyncBatch[T]], object],
+        *,
+        max_pages: int | None = None,
+        progress: ProgressCallback | None = None,
     ) -> SyncReport:
         """Deliver every change since the checkpoint to ``handler``, a page at a time,
-        committing the checkpoint after each page. Empty pages are committed without a call."""
+        committing the checkpoint after each page. Empty pages are committed without a call.
+        ``progress`` is called after each committed page (see :mod:`maintainx_sdk.progress`)."""
         run = self._start(max_pages)
+        tracker = track(progress, task=f"sync {self.op.name}")
         while (request := run.next_request()) is not None:
-            page = run.accept(self._client._send(request))
+            with tracker.scope():
+                page = run.accept(self._client._send(request))
             with self.store.transaction(self.key) as txn:
                 run.check_unchanged(self.store, self.key)
                 if page.items:
                     handler(run.batch(page, txn.handle))
                 txn.save(run.checkpoint)
+            tracker.page(len(page.items))
+        tracker.finish()
         return self._report(run)
 
 
@@ -341,11 +351,14 @@ class AsyncIncrementalSync(_SyncCore[T]):
         handler: Callable[[SyncBatch[T]], Awaitable[object] | object],
         *,
         max_pages: int | None = None,
+        progress: ProgressCallback | None = None,
     ) -> SyncReport:
         """Deliver every change since the checkpoint to ``handler``; see :meth:`IncrementalSync.run`."""
         run = self._start(max_pages)
+        tracker = track(progress, task=f"sync {self.op.name}")
         while (request := run.next_request()) is not None:
-            page = run.accept(await self._client._send(request))
+            with tracker.scope():
+                page = run.accept(await self._client._send(request))
             async with async_transaction(self.store, self.key) as txn:
                 run.check_unchanged(self.store, self.key)
                 if page.items:
@@ -353,4 +366,6 @@ class AsyncIncrementalSync(_SyncCore[T]):
                     if inspect.isawaitable(result):
                         await result
                 txn.save(run.checkpoint)
+            tracker.page(len(page.items))
+        tracker.finish()
         return self._report(run)
