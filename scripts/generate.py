@@ -1067,9 +1067,10 @@ SECRET_FIELDS = frozenset({"secret"})
 def field_line(f: FieldDef, reg: Registry, module: str, side: str) -> str:
     ann = render(f.type, reg, module)
     optional = not f.required
-    if (optional and "None" not in ann.split(" | ") and not ann.startswith("Annotated[")) or (
-        optional and ann.startswith("Annotated[")
-    ):
+    # A request field is nullable only where the spec says so: an optional field that is not
+    # nullable is absent when unset (``exclude_unset``) and refuses an explicit ``None``.
+    not_null = side == "request" and "None" not in ann.split(" | ")
+    if optional and not not_null and "None" not in ann.split(" | "):
         ann = f"{ann} | None"
     args: list[str] = []
     if optional:
@@ -1082,6 +1083,8 @@ def field_line(f: FieldDef, reg: Registry, module: str, side: str) -> str:
         args.append("repr=False")  # a webhook signing secret stays out of reprs and logs
     if not args:
         return f"    {f.name}: {ann}"
+    if optional and not_null:
+        ann = f"NotNull[{ann}]"
     if args == ["None"]:
         return f"    {f.name}: {ann} = None"
     if args[0] == "None":
@@ -1186,8 +1189,9 @@ def render_models(reg: Registry, module: str) -> str:
     own = sorted(n for n in ("APIListModel", "APIModel", "OpenEnum", "RequestModel") if n in uses)
     if own:
         head.append("from .._models import " + ", ".join(own))
-    if "LenientDatetime" in text:
-        head.append("from .._types import LenientDatetime")
+    helpers = [n for n in ("LenientDatetime", "NotNull") if n in text]
+    if helpers:
+        head.append("from .._types import " + ", ".join(helpers))
     if imports_common:
         head.append("from .common import " + ", ".join(sorted(imports_common)))
     # Shared shapes are re-exported, so each area module offers every name its models use.
@@ -1286,6 +1290,18 @@ def arg_annotation(arg: Arg, reg: Registry, module: str) -> str:
     return ann
 
 
+def nullable(ann: str) -> bool:
+    return "None" in ann.split(" | ")
+
+
+def with_omit(ann: str) -> str:
+    """``X | None`` -> ``X | Omit | None`` (None last, as ruff wants); ``X`` -> ``X | Omit``."""
+    if nullable(ann):
+        parts = [p for p in ann.split(" | ") if p != "None"]
+        return " | ".join([*parts, "Omit", "None"])
+    return f"{ann} | Omit"
+
+
 def method_text(op: OpDef, reg: Registry, module: str) -> str:
     """The template of one method; ``{A}`` is ``async `` or nothing, ``{W}`` is ``await `` or nothing."""
     params: list[str] = ["self"]
@@ -1299,16 +1315,16 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
         ann = arg_annotation(arg, reg, module)
         if op.body_list_arg == arg.name or (special_status and arg.name == "status"):
             params.append(f"{arg.name}: {ann}")
-        elif arg.required:
+        elif arg.required and not nullable(ann):
             kw.append(f"{arg.name}: {ann}")
     for arg in op.body_args:
-        if not arg.required and not (special_status and arg.name == "status"):
-            ann = arg_annotation(arg, reg, module)
-            kw.append(
-                f"{arg.name}: {ann} | None = None"
-                if "None" not in ann.split(" | ")
-                else f"{arg.name}: {ann} = None"
-            )
+        if special_status and arg.name == "status":
+            continue
+        ann = arg_annotation(arg, reg, module)
+        if arg.required and nullable(ann):
+            kw.append(f"{arg.name}: {ann} = None")  # must be sent; null unless given
+        elif not arg.required:
+            kw.append(f"{arg.name}: {with_omit(ann)} = omit")
     for arg in op.query_args:
         if arg.wire in ("cursor",):
             continue
@@ -1318,13 +1334,9 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
         elif arg.default != "None":
             kw.append(f"{arg.name}: {ann} = {arg.default}")
         else:
-            kw.append(
-                f"{arg.name}: {ann} | None = None"
-                if "None" not in ann.split(" | ")
-                else f"{arg.name}: {ann} = None"
-            )
+            kw.append(f"{arg.name}: {with_omit(ann)} = omit")
     if op.paginated and any(a.wire == "cursor" for a in op.query_args):
-        kw.append("cursor: str | None = None")
+        kw.append("cursor: str | Omit = omit")
     if op.body_kind == "binary":
         kw.append('content_type: str = "application/octet-stream"')
     if special_status:
@@ -1495,7 +1507,9 @@ def render_resource(area: str, node: Namespace, reg: Registry, ops: list[OpDef])
     text = "\n".join(consts) + "\n\n\n" + "\n".join(body)
     doc = (
         f'"""The ``{area}`` namespace: {len(ops)} operations under ``/{ops[0].path.strip("/").split("/")[0]}``.\n\n'
-        "Every method validates its arguments before any I/O and drops arguments left as ``None``.\n"
+        "Every method validates its arguments before any I/O. Optional arguments default to\n"
+        "``omit`` (not sent); ``None`` is sent as JSON ``null`` where the API accepts null and\n"
+        "refused where it does not.\n"
         "Creates return what the API returns, which for most of them is only ``{id}`` (fetch the\n"
         "record with ``get``); no hidden extra request is made. Lists return lazy pagers.\n"
         '"""'
@@ -1518,6 +1532,7 @@ def render_resource(area: str, node: Namespace, reg: Registry, ops: list[OpDef])
     head.append("")
     own = []
     own.append("from .._models import EmptyResponse" if "EmptyResponse" in text else "")
+    own.append("from .._omit import Omit, omit" if "Omit" in text else "")
     opnames = ["Operation"] + (["build_request"] if "build_request(" in text else [])
     own.append("from .._operation import " + ", ".join(opnames))
     own.append("from .._resource import AsyncAPIResource, SyncAPIResource")

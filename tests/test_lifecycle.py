@@ -140,13 +140,13 @@ def test_async_client_across_live_loops() -> None:
         loop_b.close()
 
 
-def test_none_arguments_are_dropped() -> None:
+def test_omitted_arguments_are_not_sent_and_none_is_null() -> None:
     rec = Recorder(default=(200, {"workOrder": WO}))
     with _client(rec) as mx:
-        mx.work_orders.update(1, title="t", description=None, due_date=None, skip_webhook=None)
-        assert rec.last_json() == {"title": "t"}
+        mx.work_orders.update(1, title="t", description=None, due_date=None)
+        assert rec.last_json() == {"title": "t", "description": None, "dueDate": None}
         assert "skipWebhook" not in rec.last.url.params
-        mx.work_orders.get(1, expand=None, use_sequential_id=None)
+        mx.work_orders.get(1)
         assert rec.last.url.query == b""
         mx.request("GET", "/workorders/1", params={"a": None, "b": 1})
         assert rec.last.url.params.multi_items() == [("b", "1")]

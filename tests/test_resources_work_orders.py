@@ -123,7 +123,7 @@ CASES = [
         {"workOrder": WO},
         lambda r, rec: (
             (
-                _json(rec) == {"title": "New"}
+                _json(rec) == {"title": "New", "description": None}
                 and rec.last.url.params["skipWebhook"] == "true"
                 and r.work_order.id == 7
             )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ._client import AsyncMaintainX, MaintainX
 from ._config import ClientConfig, PoolLimits, Timeouts
+from ._omit import Omit, omit
 from ._operation import OperationInfo
 from ._response import ApiResponse, ResponseMeta
 from ._secret import Secret
@@ -169,6 +170,7 @@ __all__ = [
     "MalformedSignatureHeaderError",
     "MissingSignatureHeaderError",
     "NotFoundError",
+    "Omit",
     "OperationInfo",
     "OutcomeUnknownError",
     "PermissionDeniedError",
@@ -194,5 +196,6 @@ __all__ = [
     "WebhookVerificationError",
     "__version__",
     "allowed_transitions",
+    "omit",
     "operations",
 ]

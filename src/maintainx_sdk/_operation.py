@@ -15,6 +15,7 @@ import pydantic
 from pydantic import BaseModel
 
 from ._models import EmptyResponse
+from ._omit import strip_omitted
 from ._request import ApiRequest, encode_query
 from ._response import ApiResponse, ResponseMeta
 from .errors import APIResponseValidationError, ValidationError
@@ -157,10 +158,10 @@ def build_request(
             errors=[{"field": missing, "message": "required"}],
         )
 
-    query_values = drop_none(query)
+    query_values = strip_omitted(query)
     if op.query_model is not None:
         model = _validate(op, op.query_model, query_values, "query parameters")
-        query_values = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+        query_values = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
     params = encode_query(query_values)
 
     header_values = {k: str(v) for k, v in drop_none(headers).items()}
@@ -174,7 +175,7 @@ def build_request(
             )
         header_values.setdefault("Content-Type", content_type or "application/octet-stream")
     elif op.body_model is not None:
-        data = drop_none(body) if isinstance(body, Mapping) else body
+        data = strip_omitted(body) if isinstance(body, Mapping) else body
         validated = _validate(op, op.body_model, data, "request body")
         json_body = validated.model_dump(mode="json", by_alias=True, exclude_unset=True)
     elif body is not None:

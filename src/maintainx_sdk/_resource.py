@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._omit import strip_omitted
 from ._operation import Operation, build_request, parse_response
 from ._request import ApiRequest
 from ._response import ApiResponse
@@ -77,7 +78,7 @@ class SyncAPIResource:
     ) -> SyncPager[Any]:
         from .pagination import SyncPager
 
-        return SyncPager(self._client, op, path=path, query=query, headers=headers)
+        return SyncPager(self._client, op, path=path, query=strip_omitted(query), headers=headers)
 
 
 class AsyncAPIResource:
@@ -135,4 +136,4 @@ class AsyncAPIResource:
     ) -> AsyncPager[Any]:
         from .pagination import AsyncPager
 
-        return AsyncPager(self._client, op, path=path, query=query, headers=headers)
+        return AsyncPager(self._client, op, path=path, query=strip_omitted(query), headers=headers)

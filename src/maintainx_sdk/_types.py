@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import BeforeValidator, ValidatorFunctionWrapHandler, WrapValidator
 
 from .errors import ValidationError
 
@@ -25,6 +25,20 @@ def _lenient_datetime(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
 
 #: A date-time read from the API, parsed leniently (see :func:`_lenient_datetime`).
 LenientDatetime = Annotated[datetime, WrapValidator(_lenient_datetime)]
+
+
+def _refuse_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("the API does not accept null here; leave the argument out instead")
+    return value
+
+
+_T = TypeVar("_T")
+
+#: An optional request field the spec does not let be null: absent when unset, and an
+#: explicit ``None`` is refused before anything is sent (``X | None`` only so that the
+#: unset default type-checks; the default is never sent).
+NotNull = Annotated[_T | None, BeforeValidator(_refuse_null)]
 
 
 def join_ids(ids: Sequence[int] | None) -> str | None:

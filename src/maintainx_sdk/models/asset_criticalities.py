@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from .._models import APIModel, RequestModel
+from .._types import NotNull
 
 __all__ = [
     "AssetCriticality",
@@ -26,10 +27,10 @@ class AssetCriticalityGetResponse(APIModel):
 
 
 class AssetCriticalityListQuery(RequestModel):
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    label: str | None = None
-    level: int | None = None
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    label: NotNull[str] = None
+    level: NotNull[int] = None
 
 
 class AssetCriticalityListResponse(APIModel):

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from .._models import APIModel, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 from .common import AssetCustomStatusBaseAssetStatus, AssetStatusDowntimeType
 
 __all__ = [
@@ -40,10 +40,10 @@ class AssetStatusListItem(APIModel):
 
 
 class AssetStatusListQuery(RequestModel):
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    asset_id: list[int] | None = None
-    sort: (
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    asset_id: NotNull[list[int]] = None
+    sort: NotNull[
         Literal[
             "createdAt",
             "updatedAt",
@@ -54,8 +54,7 @@ class AssetStatusListQuery(RequestModel):
             "-startedAt",
             "-endedAt",
         ]
-        | None
-    ) = None
+    ] = None
 
 
 class AssetStatusListResponse(APIModel):

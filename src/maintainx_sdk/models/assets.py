@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from .._models import APIModel, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 from .common import (
     AssetCustomStatusBaseAssetStatus,
     AssetStatusDowntimeType,
@@ -85,7 +85,7 @@ class Asset(APIModel):
 
 
 class AssetDepreciationInput(RequestModel):
-    id: int | None = None
+    id: NotNull[int] = None
     accumulated_depreciation: float | None = None
     annual_depreciation: float | None = None
     depreciation_start_date: datetime | None = None
@@ -111,10 +111,10 @@ class AssetCreateBody(RequestModel):
     criticality_id: int | None = None
     parent_id: int | None = None
     location_id: int | None = None
-    team_ids: list[int] | None = None
-    asset_types: list[str] | None = None
-    extra_fields: dict[str, str] | None = None
-    vendor_ids: list[int] | None = None
+    team_ids: NotNull[list[int]] = None
+    asset_types: NotNull[list[str]] = None
+    extra_fields: NotNull[dict[str, str]] = None
+    vendor_ids: NotNull[list[int]] = None
     serial_number: str | None = None
     depreciation: AssetDepreciationInput | None = None
     manufacturer: AssetManufacturerInput | None = None
@@ -171,17 +171,17 @@ class AssetListItem(APIModel):
 
 class AssetListQuery(RequestModel):
     model_config = ConfigDict(extra="allow")
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    location_id: int | None = None
-    manufacturer: list[str] | None = None
-    model: list[str] | None = None
-    updated_at_gte: datetime | None = Field(default=None, alias="updatedAt[gte]")
-    updated_at_lte: datetime | None = Field(default=None, alias="updatedAt[lte]")
-    created_at_gte: datetime | None = Field(default=None, alias="createdAt[gte]")
-    created_at_lte: datetime | None = Field(default=None, alias="createdAt[lte]")
-    sort: Literal["id", "createdAt", "updatedAt", "-id", "-createdAt", "-updatedAt"] | None = None
-    expand: (
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    location_id: NotNull[int] = None
+    manufacturer: NotNull[list[str]] = None
+    model: NotNull[list[str]] = None
+    updated_at_gte: NotNull[datetime] = Field(default=None, alias="updatedAt[gte]")
+    updated_at_lte: NotNull[datetime] = Field(default=None, alias="updatedAt[lte]")
+    created_at_gte: NotNull[datetime] = Field(default=None, alias="createdAt[gte]")
+    created_at_lte: NotNull[datetime] = Field(default=None, alias="createdAt[lte]")
+    sort: NotNull[Literal["id", "createdAt", "updatedAt", "-id", "-createdAt", "-updatedAt"]] = None
+    expand: NotNull[
         list[
             Literal[
                 "barcode",
@@ -195,8 +195,7 @@ class AssetListQuery(RequestModel):
                 "model",
             ]
         ]
-        | None
-    ) = None
+    ] = None
 
 
 class AssetListResponse(APIModel):
@@ -219,16 +218,16 @@ class AssetSetStatusResponse(APIModel):
 
 
 class AssetUpdateBody(RequestModel):
-    name: str | None = None
+    name: NotNull[str] = None
     description: str | None = None
     barcode: str | None = None
     criticality_id: int | None = None
     parent_id: int | None = None
     location_id: int | None = None
-    team_ids: list[int] | None = None
-    asset_types: list[str] | None = None
-    extra_fields: dict[str, str] | None = None
-    vendor_ids: list[int] | None = None
+    team_ids: NotNull[list[int]] = None
+    asset_types: NotNull[list[str]] = None
+    extra_fields: NotNull[dict[str, str]] = None
+    vendor_ids: NotNull[list[int]] = None
     serial_number: str | None = None
     depreciation: AssetDepreciationInput | None = None
     manufacturer: AssetManufacturerInput | None = None

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from .._models import APIModel, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 
 __all__ = [
     "Category",
@@ -28,7 +28,7 @@ class Category(APIModel):
 
 class CategoryCreateBody(RequestModel):
     label: str
-    description: str | None = None
+    description: NotNull[str] = None
 
 
 class CategoryGetResponse(APIModel):
@@ -48,8 +48,8 @@ class CategoryListResponse(APIModel):
 
 
 class CategoryUpdateBody(RequestModel):
-    label: str | None = None
-    description: str | None = None
+    label: NotNull[str] = None
+    description: NotNull[str] = None
 
 
 class CategoryUpdated(APIModel):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from .._models import APIModel, OpenEnum, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 
 __all__ = [
     "AssetCustomStatusBaseAssetStatus",
@@ -68,10 +68,10 @@ class AssetCustomStatusBaseAssetStatus(OpenEnum):
 
 
 class AssetSetStatusBody(RequestModel):
-    status: Literal["IGNORE", "OFFLINE", "ONLINE"] | None = None
+    status: NotNull[Literal["IGNORE", "OFFLINE", "ONLINE"]] = None
     custom_status_id: int | None = None
     downtime_type: Literal["PLANNED", "UNPLANNED"] | None = None
-    started_at: datetime | None = None
+    started_at: NotNull[datetime] = None
     ended_at: datetime | None = None
     description: str | None = None
 
@@ -171,8 +171,8 @@ class MeterTriggerPriority(OpenEnum):
 
 
 class PageQuery(RequestModel):
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
 
 
 class ProcedureFieldType(OpenEnum):
@@ -242,7 +242,7 @@ class Procedure(APIModel):
 
 
 class ProcedureFieldUrlInput(RequestModel):
-    label: str | None = None
+    label: NotNull[str] = None
     link: str
 
 
@@ -266,11 +266,11 @@ class ProcedureFieldInput(RequestModel):
         "CYCLE_COUNT",
     ]
     description: str | None = None
-    choices: list[str] | None = None
-    urls: list[ProcedureFieldUrlInput] | None = None
+    choices: NotNull[list[str]] = None
+    urls: NotNull[list[ProcedureFieldUrlInput]] = None
     meter_id: int | None = None
-    is_date_and_time: bool | None = None
-    index: float | None = None
+    is_date_and_time: NotNull[bool] = None
+    index: NotNull[float] = None
 
 
 class ProcedureFieldUrl(APIModel):
@@ -279,7 +279,7 @@ class ProcedureFieldUrl(APIModel):
 
 
 class ProcedureInput(RequestModel):
-    id: int | None = None
+    id: NotNull[int] = None
     title: str
     fields: list[ProcedureFieldInput]
 
@@ -445,7 +445,6 @@ class WorkOrderUpdated(APIModel):
             Field(union_mode="left_to_right"),
         ]
         | None
-        | None
     ) = None
     requester_id: int | None = None
     status: WorkOrderStatus
@@ -463,4 +462,4 @@ class WorkOrderUpdated(APIModel):
 
 
 class WriteQuery(RequestModel):
-    skip_webhook: bool | None = None
+    skip_webhook: NotNull[bool] = None

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from .._models import APIModel, OpenEnum, RequestModel
+from .._types import NotNull
 
 __all__ = [
     "ConversationListItem",
@@ -32,10 +33,10 @@ class ConversationListItem(APIModel):
 
 
 class ConversationListQuery(RequestModel):
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    type: list[Literal["GROUP", "DM", "TEAM"]] | None = None
-    only_named: bool | None = None
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    type: NotNull[list[Literal["GROUP", "DM", "TEAM"]]] = None
+    only_named: NotNull[bool] = None
 
 
 class ConversationListResponse(APIModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import APIListModel, APIModel, OpenEnum, RequestModel
+from .._types import NotNull
 
 __all__ = [
     "CustomField",
@@ -66,13 +67,13 @@ class CustomFieldCreateResponse(APIListModel[CustomField2]):
 
 
 class CustomFieldInput2(RequestModel):
-    label: str | None = None
-    type: (
-        Literal["oneline", "multiline", "number", "singleSelect", "date", "datetime", "link"] | None
-    ) = None
+    label: NotNull[str] = None
+    type: NotNull[
+        Literal["oneline", "multiline", "number", "singleSelect", "date", "datetime", "link"]
+    ] = None
     options: list[str] | None = None
     include_in_recurrence: bool | None = None
-    sort_index: int | None = None
+    sort_index: NotNull[int] = None
     required: bool | None = None
     unlisted: bool | None = None
 

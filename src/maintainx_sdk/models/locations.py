@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from .._models import APIModel, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 from .common import Attachment
 
 __all__ = [
@@ -47,8 +47,8 @@ class LocationCreateBody(RequestModel):
     address: str | None = None
     barcode: str | None = None
     parent_id: int | None = None
-    extra_fields: dict[str, str] | None = None
-    vendor_ids: list[int] | None = None
+    extra_fields: NotNull[dict[str, str]] = None
+    vendor_ids: NotNull[list[int]] = None
 
 
 class LocationGetResponse(APIModel):
@@ -72,10 +72,10 @@ class LocationListItem(APIModel):
 
 class LocationListQuery(RequestModel):
     model_config = ConfigDict(extra="allow")
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    name: str | None = None
-    expand: list[Literal["extra_fields", "team_ids", "vendor_ids", "barcode"]] | None = None
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    name: NotNull[str] = None
+    expand: NotNull[list[Literal["extra_fields", "team_ids", "vendor_ids", "barcode"]]] = None
 
 
 class LocationListResponse(APIModel):
@@ -85,10 +85,10 @@ class LocationListResponse(APIModel):
 
 
 class LocationUpdateBody(RequestModel):
-    name: str | None = None
+    name: NotNull[str] = None
     description: str | None = None
     address: str | None = None
     barcode: str | None = None
     parent_id: int | None = None
-    extra_fields: dict[str, str] | None = None
-    vendor_ids: list[int] | None = None
+    extra_fields: NotNull[dict[str, str]] = None
+    vendor_ids: NotNull[list[int]] = None

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from .._models import APIModel, OpenEnum, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 
 __all__ = [
     "MaintenancePlan",
@@ -156,7 +156,7 @@ class MaintenancePlan(APIModel):
 
 
 class MaintenancePlanAddedUpdatedIntervalInput(RequestModel):
-    id: int | None = None
+    id: NotNull[int] = None
     interval: float
     work_order_blueprint_id: int
 
@@ -212,14 +212,14 @@ class MaintenancePlanCreateBody(RequestModel):
         | MaintenancePlanRecurrenceYearlyInput,
         Field(discriminator="type"),
     ]
-    start_date: datetime | None = None
+    start_date: NotNull[datetime] = None
     work_order_blueprint_id: int
-    work_order_start_date_padding: float | None = None
-    work_order_start_date_offset: MaintenancePlanWorkOrderStartDateOffsetInput | None = None
+    work_order_start_date_padding: NotNull[float] = None
+    work_order_start_date_offset: NotNull[MaintenancePlanWorkOrderStartDateOffsetInput] = None
     planning_horizon: MaintenancePlanPlanningHorizonInput
-    plan_assets: list[MaintenancePlanPlanAssetInput] | None = None
-    intervals: list[MaintenancePlanIntervalInput] | None = None
-    next_cycle_occurrence: float | None = None
+    plan_assets: NotNull[list[MaintenancePlanPlanAssetInput]] = None
+    intervals: NotNull[list[MaintenancePlanIntervalInput]] = None
+    next_cycle_occurrence: NotNull[float] = None
 
 
 class MaintenancePlanCustomFieldValueInput(RequestModel):
@@ -243,8 +243,8 @@ class MaintenancePlanPartsUsedInput(RequestModel):
 
 
 class MaintenancePlanUpdateBody(RequestModel):
-    name: str | None = None
-    recurrence: (
+    name: NotNull[str] = None
+    recurrence: NotNull[
         Annotated[
             MaintenancePlanRecurrenceDailyInput
             | MaintenancePlanRecurrenceWeeklyInput
@@ -252,30 +252,29 @@ class MaintenancePlanUpdateBody(RequestModel):
             | MaintenancePlanRecurrenceYearlyInput,
             Field(discriminator="type"),
         ]
-        | None
-    ) = None
-    start_date: datetime | None = None
-    work_order_blueprint_id: int | None = None
-    work_order_start_date_padding: float | None = None
-    work_order_start_date_offset: MaintenancePlanWorkOrderStartDateOffsetInput | None = None
-    planning_horizon: MaintenancePlanPlanningHorizonInput | None = None
+    ] = None
+    start_date: NotNull[datetime] = None
+    work_order_blueprint_id: NotNull[int] = None
+    work_order_start_date_padding: NotNull[float] = None
+    work_order_start_date_offset: NotNull[MaintenancePlanWorkOrderStartDateOffsetInput] = None
+    planning_horizon: NotNull[MaintenancePlanPlanningHorizonInput] = None
     next_work_order_to_generate_due_date: datetime | None = None
-    added_plan_assets: list[MaintenancePlanPlanAssetInput] | None = None
-    removed_plan_asset_ids: list[int] | None = None
-    added_updated_intervals: list[MaintenancePlanAddedUpdatedIntervalInput] | None = None
-    removed_interval_ids: list[int] | None = None
+    added_plan_assets: NotNull[list[MaintenancePlanPlanAssetInput]] = None
+    removed_plan_asset_ids: NotNull[list[int]] = None
+    added_updated_intervals: NotNull[list[MaintenancePlanAddedUpdatedIntervalInput]] = None
+    removed_interval_ids: NotNull[list[int]] = None
     next_cycle_occurrence: float | None = None
 
 
 class MaintenancePlanWorkOrderBlueprintCreateBody(RequestModel):
     title: str
-    description: str | None = None
-    estimated_time: int | None = None
-    procedure_blueprint_ids: list[int] | None = None
-    user_ids: list[int] | None = None
-    team_ids: list[int] | None = None
-    priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | None = None
-    parts_used: list[MaintenancePlanPartsUsedInput] | None = None
-    tag_ids: list[int] | None = None
-    vendor_ids: list[int] | None = None
-    custom_field_values: list[MaintenancePlanCustomFieldValueInput] | None = None
+    description: NotNull[str] = None
+    estimated_time: NotNull[int] = None
+    procedure_blueprint_ids: NotNull[list[int]] = None
+    user_ids: NotNull[list[int]] = None
+    team_ids: NotNull[list[int]] = None
+    priority: NotNull[Literal["NONE", "LOW", "MEDIUM", "HIGH"]] = None
+    parts_used: NotNull[list[MaintenancePlanPartsUsedInput]] = None
+    tag_ids: NotNull[list[int]] = None
+    vendor_ids: NotNull[list[int]] = None
+    custom_field_values: NotNull[list[MaintenancePlanCustomFieldValueInput]] = None

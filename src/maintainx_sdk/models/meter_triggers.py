@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from .._models import APIModel, OpenEnum, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 from .common import MeterTriggerPartsUsedCopyOnRecurring, MeterTriggerPriority, ProcedureInput, Row
 
 __all__ = [
@@ -153,7 +153,7 @@ class MeterTriggerDataPointInput(RequestModel):
 
 class MeterTriggerInput(RequestModel):
     meter_id: int
-    work_order_template_id: int | None = None
+    work_order_template_id: NotNull[int] = None
     amount: float
     condition: Literal[
         "DECREMENTED_BY",
@@ -164,55 +164,55 @@ class MeterTriggerInput(RequestModel):
         "INCREMENTED_BY_BASED_ON_LAST_READING",
         "DECREMENTED_BY_BASED_ON_LAST_READING",
     ]
-    data_points: MeterTriggerDataPointInput | None = None
-    description: str | None = None
-    min_date_for_processing: datetime | None = None
+    data_points: NotNull[MeterTriggerDataPointInput] = None
+    description: NotNull[str] = None
+    min_date_for_processing: NotNull[datetime] = None
     name: str
-    next_trigger_value: float | None = None
+    next_trigger_value: NotNull[float] = None
     period: int | None = None
 
 
 class MeterTriggerWorkOrderTemplateDataDueDateInput(RequestModel):
-    type: Literal["OFFSET"] | None = None
-    offset: float | None = None
+    type: NotNull[Literal["OFFSET"]] = None
+    offset: NotNull[float] = None
 
 
 class MeterTriggerPartsUsedInput(RequestModel):
-    part_id: int | None = None
-    quantity_used: int | None = None
+    part_id: NotNull[int] = None
+    quantity_used: NotNull[int] = None
     location_id: int | None = None
-    copy_on_recurring: Literal["NoCopy", "Copy", "Default"] | None = None
+    copy_on_recurring: NotNull[Literal["NoCopy", "Copy", "Default"]] = None
 
 
 class MeterTriggerWorkOrderTemplateDataInput(RequestModel):
     asset_id: int | None = None
-    assignee_ids: list[int] | None = None
+    assignee_ids: NotNull[list[int]] = None
     description: str | None = None
     due_date: MeterTriggerWorkOrderTemplateDataDueDateInput | None = None
     location_id: int | None = None
     parts_used: list[MeterTriggerPartsUsedInput] | None = None
-    priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | None = None
+    priority: NotNull[Literal["NONE", "LOW", "MEDIUM", "HIGH"]] = None
     procedure: ProcedureInput | None = None
-    tags_ids: list[int] | None = None
-    team_ids: list[int] | None = None
-    title: str | None = None
-    vendor_ids: list[int] | None = None
+    tags_ids: NotNull[list[int]] = None
+    team_ids: NotNull[list[int]] = None
+    title: NotNull[str] = None
+    vendor_ids: NotNull[list[int]] = None
 
 
 class MeterTriggerWorkOrderTemplateUpdateBody(RequestModel):
     procedure_template_id: int | None = None
     save_procedure_as_template: bool | None = None
-    title: str | None = None
-    data: MeterTriggerWorkOrderTemplateDataInput | None = None
+    title: NotNull[str] = None
+    data: NotNull[MeterTriggerWorkOrderTemplateDataInput] = None
 
 
 class MeterTriggerCreateBody(RequestModel):
     meter_trigger: MeterTriggerInput
-    work_order_template: MeterTriggerWorkOrderTemplateUpdateBody | None = None
+    work_order_template: NotNull[MeterTriggerWorkOrderTemplateUpdateBody] = None
 
 
 class MeterTriggerGetQuery(RequestModel):
-    expand: list[Literal["work_order_template"]] | None = None
+    expand: NotNull[list[Literal["work_order_template"]]] = None
 
 
 class MeterTriggerGetResponse(APIModel):
@@ -220,10 +220,10 @@ class MeterTriggerGetResponse(APIModel):
 
 
 class MeterTriggerInput2(RequestModel):
-    meter_id: int | None = None
-    work_order_template_id: int | None = None
-    amount: float | None = None
-    condition: (
+    meter_id: NotNull[int] = None
+    work_order_template_id: NotNull[int] = None
+    amount: NotNull[float] = None
+    condition: NotNull[
         Literal[
             "DECREMENTED_BY",
             "INCREMENTED_BY",
@@ -233,13 +233,12 @@ class MeterTriggerInput2(RequestModel):
             "INCREMENTED_BY_BASED_ON_LAST_READING",
             "DECREMENTED_BY_BASED_ON_LAST_READING",
         ]
-        | None
-    ) = None
-    data_points: MeterTriggerDataPointInput | None = None
-    description: str | None = None
-    min_date_for_processing: datetime | None = None
-    name: str | None = None
-    next_trigger_value: float | None = None
+    ] = None
+    data_points: NotNull[MeterTriggerDataPointInput] = None
+    description: NotNull[str] = None
+    min_date_for_processing: NotNull[datetime] = None
+    name: NotNull[str] = None
+    next_trigger_value: NotNull[float] = None
     period: int | None = None
 
 
@@ -250,9 +249,9 @@ class MeterTriggerListItem(APIModel):
 
 
 class MeterTriggerListQuery(RequestModel):
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    meters: list[int] | None = None
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    meters: NotNull[list[int]] = None
 
 
 class MeterTriggerListResponse(APIModel):
@@ -262,4 +261,4 @@ class MeterTriggerListResponse(APIModel):
 
 
 class MeterTriggerUpdateBody(RequestModel):
-    meter_trigger: MeterTriggerInput2 | None = None
+    meter_trigger: NotNull[MeterTriggerInput2] = None

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from .._models import APIModel, OpenEnum, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 from .common import MeterAsset, MeterLocation, ReadingFrequencyWeeklyDay
 
 __all__ = [
@@ -120,7 +120,6 @@ class Meter(APIModel):
             Field(union_mode="left_to_right"),
         ]
         | None
-        | None
     ) = None
     unit: str
     created_at: str
@@ -133,48 +132,47 @@ class Meter(APIModel):
 
 class MeterReadingFrequencySecondlyInput(RequestModel):
     type: Literal["SECONDLY"]
-    interval: int | None = Field(default=None, ge=10)
+    interval: NotNull[int] = Field(default=None, ge=10)
 
 
 class MeterReadingFrequencyMinutlyInput(RequestModel):
     type: Literal["MINUTLY"]
-    interval: int | None = Field(default=None, ge=1)
+    interval: NotNull[int] = Field(default=None, ge=1)
 
 
 class MeterReadingFrequencyHourlyInput(RequestModel):
     type: Literal["HOURLY"]
-    interval: int | None = Field(default=None, ge=1)
+    interval: NotNull[int] = Field(default=None, ge=1)
 
 
 class MeterReadingFrequencyDailyInput(RequestModel):
     type: Literal["DAILY"]
-    interval: int | None = Field(default=None, ge=1)
+    interval: NotNull[int] = Field(default=None, ge=1)
 
 
 class MeterReadingFrequencyWeeklyInput(RequestModel):
     type: Literal["WEEKLY"]
-    interval: int | None = Field(default=None, ge=1, le=52)
-    days: (
+    interval: NotNull[int] = Field(default=None, ge=1, le=52)
+    days: NotNull[
         list[Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]]
-        | None
-    ) = None
+    ] = None
 
 
 class MeterReadingFrequencyMonthlyInput(RequestModel):
     type: Literal["MONTHLY"]
-    interval: int | None = Field(default=None, ge=1, le=12)
-    day: int | None = Field(default=None, ge=1, le=31)
+    interval: NotNull[int] = Field(default=None, ge=1, le=12)
+    day: NotNull[int] = Field(default=None, ge=1, le=31)
 
 
 class MeterReadingFrequencyYearlyInput(RequestModel):
     type: Literal["YEARLY"]
-    interval: int | None = Field(default=None, ge=1, le=1000)
+    interval: NotNull[int] = Field(default=None, ge=1, le=1000)
 
 
 class MeterCreateBody(RequestModel):
     name: str
     description: str | None = None
-    measurement_type: Literal["MANUAL", "IOT_DEVICE", "AUTOMATED_SENSOR"] | None = None
+    measurement_type: NotNull[Literal["MANUAL", "IOT_DEVICE", "AUTOMATED_SENSOR"]] = None
     reading_frequency: (
         Annotated[
             MeterReadingFrequencySecondlyInput
@@ -187,7 +185,6 @@ class MeterCreateBody(RequestModel):
             Field(discriminator="type"),
         ]
         | None
-        | None
     ) = None
     unit: str
     asset_id: int | None = None
@@ -195,7 +192,7 @@ class MeterCreateBody(RequestModel):
 
 
 class MeterGetQuery(RequestModel):
-    expand: list[Literal["asset", "location", "last_reading"]] | None = None
+    expand: NotNull[list[Literal["asset", "location", "last_reading"]]] = None
 
 
 class MeterGetResponse(APIModel):
@@ -213,11 +210,11 @@ class MeterListItem(APIModel):
 
 
 class MeterListQuery(RequestModel):
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    measurement_type: Literal["MANUAL", "IOT_DEVICE", "AUTOMATED_SENSOR"] | None = None
-    assets: list[int] | None = None
-    expand: list[Literal["asset", "location", "last_reading"]] | None = None
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    measurement_type: NotNull[Literal["MANUAL", "IOT_DEVICE", "AUTOMATED_SENSOR"]] = None
+    assets: NotNull[list[int]] = None
+    expand: NotNull[list[Literal["asset", "location", "last_reading"]]] = None
 
 
 class MeterListResponse(APIModel):
@@ -242,7 +239,7 @@ class MeterUpdateBody(RequestModel):
     asset_id: int | None = None
     location_id: int | None = None
     description: str | None = None
-    name: str | None = None
+    name: NotNull[str] = None
     reading_frequency: (
         Annotated[
             MeterReadingFrequencySecondlyInput
@@ -255,9 +252,8 @@ class MeterUpdateBody(RequestModel):
             Field(discriminator="type"),
         ]
         | None
-        | None
     ) = None
-    unit: str | None = None
+    unit: NotNull[str] = None
 
 
 class MeterUpdated(APIModel):
@@ -282,7 +278,6 @@ class MeterUpdated(APIModel):
             | dict[str, Any],
             Field(union_mode="left_to_right"),
         ]
-        | None
         | None
     ) = None
     unit: str | None = None

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from .._models import APIModel, OpenEnum, RequestModel
+from .._types import NotNull
 
 __all__ = [
     "PartTransferRequest",
@@ -61,7 +62,7 @@ class PartTransferRequestCreateBody(RequestModel):
 
 
 class PartTransferRequestDestinationLocationInput(RequestModel):
-    location_id: int | None = None
+    location_id: NotNull[int] = None
     quantity: int
 
 
@@ -70,9 +71,9 @@ class PartTransferRequestGetResponse(APIModel):
 
 
 class PartTransferRequestListQuery(RequestModel):
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    statuses: list[Literal["APPROVED", "CANCELED", "COMPLETED", "DECLINED", "PENDING"]] | None = (
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    statuses: NotNull[list[Literal["APPROVED", "CANCELED", "COMPLETED", "DECLINED", "PENDING"]]] = (
         None
     )
 
@@ -86,6 +87,6 @@ class PartTransferRequestListResponse(APIModel):
 class PartTransferRequestUpdateBody(RequestModel):
     status: Literal["APPROVED", "CANCELED", "COMPLETED", "DECLINED", "PENDING"]
     response_message: str | None = None
-    source_location_id: int | None = None
-    destination_locations: list[PartTransferRequestDestinationLocationInput] | None = None
+    source_location_id: NotNull[int] = None
+    destination_locations: NotNull[list[PartTransferRequestDestinationLocationInput]] = None
     quantity: int | None = None

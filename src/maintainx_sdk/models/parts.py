@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from .._models import APIModel, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 from .common import Attachment
 
 __all__ = [
@@ -86,22 +86,22 @@ class Part(APIModel):
 
 
 class PartCommittedQuantityInput(RequestModel):
-    kitted: int | None = None
-    reserved: int | None = None
-    staged: int | None = None
+    kitted: NotNull[int] = None
+    reserved: NotNull[int] = None
+    staged: NotNull[int] = None
 
 
 class PartLocationInput(RequestModel):
     location_id: int
-    available_quantity: int | None = None
+    available_quantity: NotNull[int] = None
     minimum_quantity: int | None = None
     maximum_quantity: int | None = None
     area: str | None = None
 
 
 class PartVendorInput(RequestModel):
-    vendor_id: int | None = None
-    part_number: str | None = None
+    vendor_id: NotNull[int] = None
+    part_number: NotNull[str] = None
 
 
 class PartCreateBody(RequestModel):
@@ -109,19 +109,19 @@ class PartCreateBody(RequestModel):
     description: str | None = None
     area: str | None = None
     unit_cost: int | None = None
-    available_quantity: int | None = None
-    minimum_quantity: int | None = None
+    available_quantity: NotNull[int] = None
+    minimum_quantity: NotNull[int] = None
     barcode: str | None = None
     location_id: int | None = None
-    locations: list[PartLocationInput] | None = None
-    part_types: list[str] | None = None
-    asset_ids: list[int] | None = None
-    team_ids: list[int] | None = None
-    extra_fields: dict[str, str] | None = None
-    vendors: list[PartVendorInput] | None = None
-    committed_quantities: PartCommittedQuantityInput | None = None
-    assigned_quantity: int | None = None
-    vendor_ids: list[int] | None = None
+    locations: NotNull[list[PartLocationInput]] = None
+    part_types: NotNull[list[str]] = None
+    asset_ids: NotNull[list[int]] = None
+    team_ids: NotNull[list[int]] = None
+    extra_fields: NotNull[dict[str, str]] = None
+    vendors: NotNull[list[PartVendorInput]] = None
+    committed_quantities: NotNull[PartCommittedQuantityInput] = None
+    assigned_quantity: NotNull[int] = None
+    vendor_ids: NotNull[list[int]] = None
 
 
 class PartGetResponse(APIModel):
@@ -155,15 +155,15 @@ class PartListItem(APIModel):
 
 class PartListQuery(RequestModel):
     model_config = ConfigDict(extra="allow")
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    part_number: list[str] | None = None
-    updated_at_gte: datetime | None = Field(default=None, alias="updatedAt[gte]")
-    updated_at_lte: datetime | None = Field(default=None, alias="updatedAt[lte]")
-    created_at_gte: datetime | None = Field(default=None, alias="createdAt[gte]")
-    created_at_lte: datetime | None = Field(default=None, alias="createdAt[lte]")
-    sort: Literal["id", "createdAt", "updatedAt", "-id", "-createdAt", "-updatedAt"] | None = None
-    expand: list[Literal["extra_fields", "vendors"]] | None = None
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    part_number: NotNull[list[str]] = None
+    updated_at_gte: NotNull[datetime] = Field(default=None, alias="updatedAt[gte]")
+    updated_at_lte: NotNull[datetime] = Field(default=None, alias="updatedAt[lte]")
+    created_at_gte: NotNull[datetime] = Field(default=None, alias="createdAt[gte]")
+    created_at_lte: NotNull[datetime] = Field(default=None, alias="createdAt[lte]")
+    sort: NotNull[Literal["id", "createdAt", "updatedAt", "-id", "-createdAt", "-updatedAt"]] = None
+    expand: NotNull[list[Literal["extra_fields", "vendors"]]] = None
 
 
 class PartListResponse(APIModel):
@@ -173,31 +173,31 @@ class PartListResponse(APIModel):
 
 
 class PartLocationInput2(RequestModel):
-    added_updated: list[PartLocationInput] | None = None
-    removed_location_ids: list[int] | None = None
+    added_updated: NotNull[list[PartLocationInput]] = None
+    removed_location_ids: NotNull[list[int]] = None
 
 
 class PartUpdateBody(RequestModel):
-    name: str | None = None
+    name: NotNull[str] = None
     description: str | None = None
     area: str | None = None
     unit_cost: int | None = None
-    available_quantity: int | None = None
-    minimum_quantity: int | None = None
+    available_quantity: NotNull[int] = None
+    minimum_quantity: NotNull[int] = None
     barcode: str | None = None
     location_id: int | None = None
-    part_types: list[str] | None = None
-    asset_ids: list[int] | None = None
-    team_ids: list[int] | None = None
-    extra_fields: dict[str, str] | None = None
-    vendors: list[PartVendorInput] | None = None
-    committed_quantities: PartCommittedQuantityInput | None = None
-    assigned_quantity: int | None = None
-    vendor_ids: list[int] | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    part_types: NotNull[list[str]] = None
+    asset_ids: NotNull[list[int]] = None
+    team_ids: NotNull[list[int]] = None
+    extra_fields: NotNull[dict[str, str]] = None
+    vendors: NotNull[list[PartVendorInput]] = None
+    committed_quantities: NotNull[PartCommittedQuantityInput] = None
+    assigned_quantity: NotNull[int] = None
+    vendor_ids: NotNull[list[int]] = None
+    created_at: NotNull[datetime] = None
+    updated_at: NotNull[datetime] = None
     deleted_at: datetime | None = None
-    locations: PartLocationInput2 | None = None
+    locations: NotNull[PartLocationInput2] = None
 
 
 class PartUpdated(APIModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import APIModel, RequestModel
+from .._types import NotNull
 from .common import ProcedureFieldUrlInput, Row
 
 __all__ = [
@@ -17,8 +18,8 @@ __all__ = [
 
 
 class ProcedureTemplateRowUpdateBody(RequestModel):
-    label: str | None = None
-    type: (
+    label: NotNull[str] = None
+    type: NotNull[
         Literal[
             "NUMBER",
             "AMOUNT",
@@ -36,14 +37,13 @@ class ProcedureTemplateRowUpdateBody(RequestModel):
             "DATE",
             "CYCLE_COUNT",
         ]
-        | None
-    ) = None
+    ] = None
     description: str | None = None
-    choices: list[str] | None = None
-    urls: list[ProcedureFieldUrlInput] | None = None
+    choices: NotNull[list[str]] = None
+    urls: NotNull[list[ProcedureFieldUrlInput]] = None
     meter_id: int | None = None
-    is_date_and_time: bool | None = None
-    index: float | None = None
+    is_date_and_time: NotNull[bool] = None
+    index: NotNull[float] = None
 
 
 class ProcedureTemplateRowUpdateResponse(APIModel):

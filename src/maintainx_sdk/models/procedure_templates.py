@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from .._models import APIModel, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 from .common import ProcedureFieldInput, ProcedureFieldUrlInput, Row
 
 __all__ = [
@@ -49,8 +49,8 @@ class ProcedureTemplateCreateResponse(APIModel):
 
 class ProcedureTemplateFieldVariant2Input(RequestModel):
     id: int
-    label: str | None = None
-    type: (
+    label: NotNull[str] = None
+    type: NotNull[
         Literal[
             "NUMBER",
             "AMOUNT",
@@ -68,18 +68,17 @@ class ProcedureTemplateFieldVariant2Input(RequestModel):
             "DATE",
             "CYCLE_COUNT",
         ]
-        | None
-    ) = None
+    ] = None
     description: str | None = None
-    choices: list[str] | None = None
-    urls: list[ProcedureFieldUrlInput] | None = None
+    choices: NotNull[list[str]] = None
+    urls: NotNull[list[ProcedureFieldUrlInput]] = None
     meter_id: int | None = None
-    is_date_and_time: bool | None = None
-    index: float | None = None
+    is_date_and_time: NotNull[bool] = None
+    index: NotNull[float] = None
 
 
 class ProcedureTemplateGetQuery(RequestModel):
-    expand: list[Literal["rows"]] | None = None
+    expand: NotNull[list[Literal["rows"]]] = None
 
 
 class ProcedureTemplateGetResponse(APIModel):
@@ -93,9 +92,9 @@ class ProcedureTemplateListItem(APIModel):
 
 
 class ProcedureTemplateListQuery(RequestModel):
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    expand: list[Literal["rows"]] | None = None
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    expand: NotNull[list[Literal["rows"]]] = None
 
 
 class ProcedureTemplateListResponse(APIModel):
@@ -105,6 +104,6 @@ class ProcedureTemplateListResponse(APIModel):
 
 
 class ProcedureTemplateUpdateBody(RequestModel):
-    title: str | None = None
+    title: NotNull[str] = None
     description: str | None = None
-    fields: list[ProcedureFieldInput | ProcedureTemplateFieldVariant2Input] | None = None
+    fields: NotNull[list[ProcedureFieldInput | ProcedureTemplateFieldVariant2Input]] = None

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from .._models import APIModel, OpenEnum, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 from .common import Attachment
 
 __all__ = [
@@ -130,7 +130,7 @@ class PurchaseOrderCostInput(RequestModel):
 
 
 class PurchaseOrderCostInput2(RequestModel):
-    id: int | None = None
+    id: NotNull[int] = None
     name: str
     type: Literal["AMOUNT_NON_TAXABLE", "AMOUNT_TAXABLE", "PERCENT_TAXABLE"]
     amount: float
@@ -144,8 +144,8 @@ class PurchaseOrderItemInput(RequestModel):
     quantity_ordered: float
     quantity_received: float | None = None
     unit_cost: float | None = None
-    extra_fields: dict[str, str] | None = None
-    line_extra_fields: dict[str, str] | None = None
+    extra_fields: NotNull[dict[str, str]] = None
+    line_extra_fields: NotNull[dict[str, str]] = None
 
 
 class PurchaseOrderCreateBody(RequestModel):
@@ -154,14 +154,14 @@ class PurchaseOrderCreateBody(RequestModel):
     vendor_id: int | None
     override_number: str | None = None
     deleted_at: datetime | None = None
-    vendor_contact_ids: list[int] | None = None
+    vendor_contact_ids: NotNull[list[int]] = None
     shipping_address: PurchaseOrderAddressInput | None = None
     shipping_address_id: int | None = None
     billing_address: PurchaseOrderAddressInput | None = None
     billing_address_id: int | None = None
-    extra_fields: dict[str, str] | None = None
+    extra_fields: NotNull[dict[str, str]] = None
     items: list[PurchaseOrderItemInput]
-    costs: list[PurchaseOrderCostInput] | None = None
+    costs: NotNull[list[PurchaseOrderCostInput]] = None
     title: str | None = None
 
 
@@ -201,35 +201,35 @@ class PurchaseOrderGetResponse(APIModel):
 
 
 class PurchaseOrderItemInput2(RequestModel):
-    id: int | None = None
+    id: NotNull[int] = None
     part_id: int | None = None
     name: str | None = None
     part_number: str | None = None
     price: float | None = None
     quantity_ordered: float
     unit_cost: float | None = None
-    extra_fields: dict[str, str] | None = None
-    line_extra_fields: dict[str, str] | None = None
+    extra_fields: NotNull[dict[str, str]] = None
+    line_extra_fields: NotNull[dict[str, str]] = None
     quantity_received: float | None = None
 
 
 class PurchaseOrderItemVariant1FulfillmentInput(RequestModel):
-    id: int | None = None
-    location_id: int | None = None
+    id: NotNull[int] = None
+    location_id: NotNull[int] = None
     quantity_received: float
-    is_legacy: bool | None = None
+    is_legacy: NotNull[bool] = None
 
 
 class PurchaseOrderItemVariant1Input(RequestModel):
     id: int
-    unit_cost: float | None = None
+    unit_cost: NotNull[float] = None
     fulfillments: list[PurchaseOrderItemVariant1FulfillmentInput]
 
 
 class PurchaseOrderItemVariant2Input(RequestModel):
     quantity_received: float
     id: int
-    unit_cost: float | None = None
+    unit_cost: NotNull[float] = None
 
 
 class PurchaseOrderListItem(APIModel):
@@ -241,13 +241,13 @@ class PurchaseOrderListItem(APIModel):
 
 class PurchaseOrderListQuery(RequestModel):
     model_config = ConfigDict(extra="allow")
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    updated_at_gte: datetime | None = Field(default=None, alias="updatedAt[gte]")
-    updated_at_lte: datetime | None = Field(default=None, alias="updatedAt[lte]")
-    created_at_gte: datetime | None = Field(default=None, alias="createdAt[gte]")
-    created_at_lte: datetime | None = Field(default=None, alias="createdAt[lte]")
-    sort: Literal["id", "createdAt", "updatedAt", "-id", "-createdAt", "-updatedAt"] | None = None
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    updated_at_gte: NotNull[datetime] = Field(default=None, alias="updatedAt[gte]")
+    updated_at_lte: NotNull[datetime] = Field(default=None, alias="updatedAt[lte]")
+    created_at_gte: NotNull[datetime] = Field(default=None, alias="createdAt[gte]")
+    created_at_lte: NotNull[datetime] = Field(default=None, alias="createdAt[lte]")
+    sort: NotNull[Literal["id", "createdAt", "updatedAt", "-id", "-createdAt", "-updatedAt"]] = None
 
 
 class PurchaseOrderListResponse(APIModel):
@@ -271,14 +271,14 @@ class PurchaseOrderUpdateBody(RequestModel):
     vendor_id: int | None = None
     override_number: str | None = None
     deleted_at: datetime | None = None
-    costs: list[PurchaseOrderCostInput2] | None = None
-    vendor_contact_ids: list[int] | None = None
+    costs: NotNull[list[PurchaseOrderCostInput2]] = None
+    vendor_contact_ids: NotNull[list[int]] = None
     shipping_address: PurchaseOrderAddressInput | None = None
     shipping_address_id: int | None = None
     billing_address: PurchaseOrderAddressInput | None = None
     billing_address_id: int | None = None
-    extra_fields: dict[str, str] | None = None
-    items: list[PurchaseOrderItemInput2] | None = None
+    extra_fields: NotNull[dict[str, str]] = None
+    items: NotNull[list[PurchaseOrderItemInput2]] = None
     title: str | None = None
 
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from .._models import APIModel, OpenEnum, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 from .common import MeterAsset, RootCauseAnalysisReportMainAssetStatus
 
 __all__ = [
@@ -90,7 +90,7 @@ class RootCauseAnalysisReport(APIModel):
 
 
 class RootCauseAnalysisReportGetQuery(RequestModel):
-    expand: list[Literal["main_asset", "main_asset_status", "problems", "work_orders"]] | None = (
+    expand: NotNull[list[Literal["main_asset", "main_asset_status", "problems", "work_orders"]]] = (
         None
     )
 
@@ -124,15 +124,15 @@ class RootCauseAnalysisReportListItem(APIModel):
 
 
 class RootCauseAnalysisReportListQuery(RequestModel):
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    assets: list[int] | None = None
-    statuses: list[Literal["DONE", "DRAFT"]] | None = None
-    creators: list[int] | None = None
-    archived: bool | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    expand: list[Literal["main_asset", "main_asset_status", "problems"]] | None = None
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    assets: NotNull[list[int]] = None
+    statuses: NotNull[list[Literal["DONE", "DRAFT"]]] = None
+    creators: NotNull[list[int]] = None
+    archived: NotNull[bool] = None
+    created_after: NotNull[datetime] = None
+    created_before: NotNull[datetime] = None
+    expand: NotNull[list[Literal["main_asset", "main_asset_status", "problems"]]] = None
 
 
 class RootCauseAnalysisReportListResponse(APIModel):

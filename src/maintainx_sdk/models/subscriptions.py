@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, RootModel
 
 from .._models import APIModel, OpenEnum, RequestModel
+from .._types import NotNull
 
 __all__ = [
     "Subscription",
@@ -154,14 +155,14 @@ class SubscriptionApiTokenRevokedInput(RequestModel):
 
 
 class SubscriptionAssetStatusChangeFilterInput(RequestModel):
-    one_of_asset_status_types: list[Literal["IGNORE", "OFFLINE", "ONLINE"]] | None = None
-    one_of_custom_asset_statuses_ids: list[int] | None = None
+    one_of_asset_status_types: NotNull[list[Literal["IGNORE", "OFFLINE", "ONLINE"]]] = None
+    one_of_custom_asset_statuses_ids: NotNull[list[int]] = None
 
 
 class SubscriptionAssetStatusChangeInput(RequestModel):
     type: Literal["ASSET_STATUS_CHANGE"]
     url: str
-    filters: SubscriptionAssetStatusChangeFilterInput | None = None
+    filters: NotNull[SubscriptionAssetStatusChangeFilterInput] = None
 
 
 class SubscriptionConnectorTokenRevokedInput(RequestModel):
@@ -190,35 +191,35 @@ class SubscriptionInviteLinkUpdatedInput(RequestModel):
 
 
 class SubscriptionFiltersInput(RequestModel):
-    one_of_states: (
-        list[Literal["INACTIVE", "INSUFFICIENT_DATA", "PENDING", "STABLE", "TRIGGERED"]] | None
-    ) = None
+    one_of_states: NotNull[
+        list[Literal["INACTIVE", "INSUFFICIENT_DATA", "PENDING", "STABLE", "TRIGGERED"]]
+    ] = None
 
 
 class SubscriptionMeterTriggerStateChangeInput(RequestModel):
     type: Literal["METER_TRIGGER_STATE_CHANGE"]
     url: str
-    filters: SubscriptionFiltersInput | None = None
+    filters: NotNull[SubscriptionFiltersInput] = None
 
 
 class SubscriptionNewAssetOptionInput(RequestModel):
-    serialize_entity: bool | None = None
+    serialize_entity: NotNull[bool] = None
 
 
 class SubscriptionNewAssetInput(RequestModel):
     type: Literal["NEW_ASSET"]
     url: str
-    options: SubscriptionNewAssetOptionInput | None = None
+    options: NotNull[SubscriptionNewAssetOptionInput] = None
 
 
 class SubscriptionNewCategoryOnWorkOrderFilterInput(RequestModel):
-    one_of_categories: list[str | int] | None = None
+    one_of_categories: NotNull[list[str | int]] = None
 
 
 class SubscriptionNewCategoryOnWorkOrderInput(RequestModel):
     type: Literal["NEW_CATEGORY_ON_WORK_ORDER"]
     url: str
-    filters: SubscriptionNewCategoryOnWorkOrderFilterInput | None = None
+    filters: NotNull[SubscriptionNewCategoryOnWorkOrderFilterInput] = None
 
 
 class SubscriptionNewCommentOnWorkOrderInput(RequestModel):
@@ -234,18 +235,18 @@ class SubscriptionNewLocationInput(RequestModel):
 class SubscriptionNewPartInput(RequestModel):
     type: Literal["NEW_PART"]
     url: str
-    options: SubscriptionNewAssetOptionInput | None = None
+    options: NotNull[SubscriptionNewAssetOptionInput] = None
 
 
 class SubscriptionNewPurchaseOrderOptionInput(RequestModel):
-    serialize_entity: bool | None = None
-    include_o_auth_tokens_in_payload: bool | None = None
+    serialize_entity: NotNull[bool] = None
+    include_o_auth_tokens_in_payload: NotNull[bool] = None
 
 
 class SubscriptionNewPurchaseOrderInput(RequestModel):
     type: Literal["NEW_PURCHASE_ORDER"]
     url: str
-    options: SubscriptionNewPurchaseOrderOptionInput | None = None
+    options: NotNull[SubscriptionNewPurchaseOrderOptionInput] = None
 
 
 class SubscriptionNewWorkRequestInput(RequestModel):
@@ -254,13 +255,13 @@ class SubscriptionNewWorkRequestInput(RequestModel):
 
 
 class SubscriptionNewSlashCommandFilterInput(RequestModel):
-    command: str | None = None
+    command: NotNull[str] = None
 
 
 class SubscriptionNewSlashCommandInput(RequestModel):
     type: Literal["NEW_SLASH_COMMAND"]
     url: str
-    filters: SubscriptionNewSlashCommandFilterInput | None = None
+    filters: NotNull[SubscriptionNewSlashCommandFilterInput] = None
 
 
 class SubscriptionNewVendorInput(RequestModel):
@@ -271,16 +272,16 @@ class SubscriptionNewVendorInput(RequestModel):
 class SubscriptionNewWorkOrderInput(RequestModel):
     type: Literal["NEW_WORK_ORDER"]
     url: str
-    options: SubscriptionNewAssetOptionInput | None = None
+    options: NotNull[SubscriptionNewAssetOptionInput] = None
 
 
 class SubscriptionPartChangeOptionInput(RequestModel):
-    serialize_entity: bool | None = None
-    only_serialize_filtered_properties: bool | None = None
+    serialize_entity: NotNull[bool] = None
+    only_serialize_filtered_properties: NotNull[bool] = None
 
 
 class SubscriptionPartChangeFilterInput(RequestModel):
-    one_of_part_properties: (
+    one_of_part_properties: NotNull[
         list[
             Literal[
                 "AREA",
@@ -300,21 +301,20 @@ class SubscriptionPartChangeFilterInput(RequestModel):
                 "VENDORS",
             ]
         ]
-        | None
-    ) = None
+    ] = None
 
 
 class SubscriptionPartChangeInput(RequestModel):
     type: Literal["PART_CHANGE"]
     url: str
-    options: SubscriptionPartChangeOptionInput | None = None
-    filters: SubscriptionPartChangeFilterInput | None = None
+    options: NotNull[SubscriptionPartChangeOptionInput] = None
+    filters: NotNull[SubscriptionPartChangeFilterInput] = None
 
 
 class SubscriptionPartDeleteInput(RequestModel):
     type: Literal["PART_DELETE"]
     url: str
-    options: SubscriptionNewAssetOptionInput | None = None
+    options: NotNull[SubscriptionNewAssetOptionInput] = None
 
 
 class SubscriptionPartQuantityChangeInput(RequestModel):
@@ -328,7 +328,7 @@ class SubscriptionPartTransferInput(RequestModel):
 
 
 class SubscriptionPurchaseOrderChangeFilterInput(RequestModel):
-    one_of_purchase_order_properties: (
+    one_of_purchase_order_properties: NotNull[
         list[
             Literal[
                 "ATTACHMENTS",
@@ -346,24 +346,23 @@ class SubscriptionPurchaseOrderChangeFilterInput(RequestModel):
                 "VENDOR_CONTACTS",
             ]
         ]
-        | None
-    ) = None
+    ] = None
 
 
 class SubscriptionPurchaseOrderChangeInput(RequestModel):
     type: Literal["PURCHASE_ORDER_CHANGE"]
     url: str
-    options: SubscriptionPartChangeOptionInput | None = None
-    filters: SubscriptionPurchaseOrderChangeFilterInput | None = None
+    options: NotNull[SubscriptionPartChangeOptionInput] = None
+    filters: NotNull[SubscriptionPurchaseOrderChangeFilterInput] = None
 
 
 class SubscriptionOptionsInput(RequestModel):
-    serialize_purchase_order: bool | None = None
-    omit_send_to_vendor_popup: bool | None = None
+    serialize_purchase_order: NotNull[bool] = None
+    omit_send_to_vendor_popup: NotNull[bool] = None
 
 
 class SubscriptionFiltersInput2(RequestModel):
-    one_of_statuses: (
+    one_of_statuses: NotNull[
         list[
             Literal[
                 "APPROVED",
@@ -375,16 +374,15 @@ class SubscriptionFiltersInput2(RequestModel):
                 "REQUESTED",
             ]
         ]
-        | None
-    ) = None
-    vendors: list[float] | None = None
+    ] = None
+    vendors: NotNull[list[float]] = None
 
 
 class SubscriptionPurchaseOrderStatusChangeInput(RequestModel):
     type: Literal["PURCHASE_ORDER_STATUS_CHANGE"]
     url: str
-    options: SubscriptionOptionsInput | None = None
-    filters: SubscriptionFiltersInput2 | None = None
+    options: NotNull[SubscriptionOptionsInput] = None
+    filters: NotNull[SubscriptionFiltersInput2] = None
 
 
 class SubscriptionRoleArchivedInput(RequestModel):
@@ -463,7 +461,7 @@ class SubscriptionWebhookCreatedInput(RequestModel):
 
 
 class SubscriptionWorkOrderChangeFilterInput(RequestModel):
-    one_of_properties: (
+    one_of_properties: NotNull[
         list[
             Literal[
                 "ASSET",
@@ -483,21 +481,20 @@ class SubscriptionWorkOrderChangeFilterInput(RequestModel):
                 "VENDORS",
             ]
         ]
-        | None
-    ) = None
+    ] = None
 
 
 class SubscriptionWorkOrderChangeInput(RequestModel):
     type: Literal["WORK_ORDER_CHANGE"]
     url: str
-    options: SubscriptionPartChangeOptionInput | None = None
-    filters: SubscriptionWorkOrderChangeFilterInput | None = None
+    options: NotNull[SubscriptionPartChangeOptionInput] = None
+    filters: NotNull[SubscriptionWorkOrderChangeFilterInput] = None
 
 
 class SubscriptionWorkOrderDeleteInput(RequestModel):
     type: Literal["WORK_ORDER_DELETE"]
     url: str
-    options: SubscriptionNewAssetOptionInput | None = None
+    options: NotNull[SubscriptionNewAssetOptionInput] = None
 
 
 class SubscriptionWorkOrderOverdueInput(RequestModel):
@@ -506,39 +503,39 @@ class SubscriptionWorkOrderOverdueInput(RequestModel):
 
 
 class SubscriptionFiltersInput3(RequestModel):
-    one_of_part_statuses: (
-        list[Literal["no_parts", "assigned", "reserved", "kitted", "staged", "issued"]] | None
-    ) = None
+    one_of_part_statuses: NotNull[
+        list[Literal["no_parts", "assigned", "reserved", "kitted", "staged", "issued"]]
+    ] = None
 
 
 class SubscriptionWorkOrderPartStatusChangeInput(RequestModel):
     type: Literal["WORK_ORDER_PART_STATUS_CHANGE"]
     url: str
-    options: SubscriptionNewAssetOptionInput | None = None
-    filters: SubscriptionFiltersInput3 | None = None
+    options: NotNull[SubscriptionNewAssetOptionInput] = None
+    filters: NotNull[SubscriptionFiltersInput3] = None
 
 
 class SubscriptionWorkOrderStatusChangeFilterInput(RequestModel):
-    one_of_statuses: (
-        list[Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED", "SKIPPED"]] | None
-    ) = None
+    one_of_statuses: NotNull[
+        list[Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED", "SKIPPED"]]
+    ] = None
 
 
 class SubscriptionWorkOrderStatusChangeInput(RequestModel):
     type: Literal["WORK_ORDER_STATUS_CHANGE"]
     url: str
-    options: SubscriptionNewPurchaseOrderOptionInput | None = None
-    filters: SubscriptionWorkOrderStatusChangeFilterInput | None = None
+    options: NotNull[SubscriptionNewPurchaseOrderOptionInput] = None
+    filters: NotNull[SubscriptionWorkOrderStatusChangeFilterInput] = None
 
 
 class SubscriptionFiltersInput4(RequestModel):
-    one_of_statuses: list[Literal["APPROVED", "DONE", "REJECTED"]] | None = None
+    one_of_statuses: NotNull[list[Literal["APPROVED", "DONE", "REJECTED"]]] = None
 
 
 class SubscriptionWorkRequestStatusChangeInput(RequestModel):
     type: Literal["WORK_REQUEST_STATUS_CHANGE"]
     url: str
-    filters: SubscriptionFiltersInput4 | None = None
+    filters: NotNull[SubscriptionFiltersInput4] = None
 
 
 class SubscriptionCreateBody(
@@ -612,7 +609,7 @@ class SubscriptionGetSecretResponse(APIModel):
 
 
 class SubscriptionUpdateBody(RequestModel):
-    type: (
+    type: NotNull[
         Literal[
             "API_TOKEN_CREATED",
             "API_TOKEN_REVOKED",
@@ -661,6 +658,5 @@ class SubscriptionUpdateBody(RequestModel):
             "WORK_ORDER_STATUS_CHANGE",
             "WORK_REQUEST_STATUS_CHANGE",
         ]
-        | None
-    ) = None
-    url: str | None = None
+    ] = None
+    url: NotNull[str] = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from .._models import APIModel, OpenEnum, RequestModel
+from .._types import NotNull
 from .common import Manufacturer
 
 __all__ = [
@@ -35,10 +36,10 @@ class Team(APIModel):
 
 class TeamCreateBody(RequestModel):
     name: str
-    description: str | None = None
-    asset_ids: list[int] | None = None
-    location_ids: list[int] | None = None
-    member_ids: list[int] | None = None
+    description: NotNull[str] = None
+    asset_ids: NotNull[list[int]] = None
+    location_ids: NotNull[list[int]] = None
+    member_ids: NotNull[list[int]] = None
 
 
 class TeamGetResponse(APIModel):
@@ -65,7 +66,7 @@ class TeamMember(APIModel):
 
 class TeamMemberCreateBody(RequestModel):
     id: int
-    team_role: Literal["ADMIN", "MEMBER"] | None = None
+    team_role: NotNull[Literal["ADMIN", "MEMBER"]] = None
 
 
 class TeamMemberListResponse(APIModel):
@@ -75,7 +76,7 @@ class TeamMemberListResponse(APIModel):
 
 
 class TeamMemberUpdateBody(RequestModel):
-    team_role: Literal["ADMIN", "MEMBER"] | None = None
+    team_role: NotNull[Literal["ADMIN", "MEMBER"]] = None
 
 
 class TeamMemberUpdateResponse(APIModel):
@@ -83,8 +84,8 @@ class TeamMemberUpdateResponse(APIModel):
 
 
 class TeamUpdateBody(RequestModel):
-    name: str | None = None
-    description: str | None = None
-    location_ids: list[int] | None = None
-    asset_ids: list[int] | None = None
-    members_count: int | None = None
+    name: NotNull[str] = None
+    description: NotNull[str] = None
+    location_ids: NotNull[list[int]] = None
+    asset_ids: NotNull[list[int]] = None
+    members_count: NotNull[int] = None

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from .._models import APIModel, OpenEnum, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 
 __all__ = [
     "User",
@@ -64,7 +64,7 @@ class UserCreateBody(RequestModel):
     email: str | None = None
     phone_number: str | None = None
     external_data: dict[str, Any] | float | str | None = None
-    extra_fields: dict[str, str] | None = None
+    extra_fields: NotNull[dict[str, str]] = None
     auth_type: Literal["NORMAL", "SAML", "OIDC"] | None = None
     invite_type: Literal["ALL", "EMAIL", "SMS", "NONE"] | None = None
     hourly_rate: int | None = None
@@ -88,11 +88,11 @@ class UserListItem(APIModel):
 
 
 class UserListQuery(RequestModel):
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    only_assignable: bool | None = None
-    email: list[str] | None = None
-    expand: list[Literal["role", "extra_fields"]] | None = None
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    only_assignable: NotNull[bool] = None
+    email: NotNull[list[str]] = None
+    expand: NotNull[list[Literal["role", "extra_fields"]]] = None
 
 
 class UserListResponse(APIModel):
@@ -106,15 +106,15 @@ class UserMessageCreateResponse(APIModel):
 
 
 class UserUpdateBody(RequestModel):
-    first_name: str | None = None
-    last_name: str | None = None
+    first_name: NotNull[str] = None
+    last_name: NotNull[str] = None
     email: str | None = None
     phone_number: str | None = None
     role: Literal["ADMIN", "MEMBER", "OPERATOR", "REQUESTER", "SERVICE_ACCOUNT"] | None = None
     custom_role: str | None = None
     auth_type: Literal["NORMAL", "SAML", "OIDC"] | None = None
     external_data: dict[str, Any] | float | str | None = None
-    extra_fields: dict[str, str] | None = None
+    extra_fields: NotNull[dict[str, str]] = None
     hourly_rate: int | None = None
 
 

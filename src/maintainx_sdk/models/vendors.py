@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from .._models import APIModel, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 from .common import Attachment
 
 __all__ = [
@@ -71,7 +71,7 @@ class VendorContactListResponse(APIModel):
 
 
 class VendorContactUpdateBody(RequestModel):
-    name: str | None = None
+    name: NotNull[str] = None
     role: str | None = None
     email: str | None = None
     phone_number: str | None = None
@@ -85,9 +85,9 @@ class VendorContactUpdateResponse(APIModel):
 class VendorCreateBody(RequestModel):
     name: str
     description: str | None = None
-    extra_fields: dict[str, str] | None = None
-    emails: list[str] | None = None
-    phone_numbers: list[str] | None = None
+    extra_fields: NotNull[dict[str, str]] = None
+    emails: NotNull[list[str]] = None
+    phone_numbers: NotNull[list[str]] = None
 
 
 class VendorGetResponse(APIModel):
@@ -102,9 +102,9 @@ class VendorListItem(APIModel):
 
 class VendorListQuery(RequestModel):
     model_config = ConfigDict(extra="allow")
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    expand: list[Literal["extra_fields"]] | None = None
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    expand: NotNull[list[Literal["extra_fields"]]] = None
 
 
 class VendorListResponse(APIModel):
@@ -114,6 +114,6 @@ class VendorListResponse(APIModel):
 
 
 class VendorUpdateBody(RequestModel):
-    name: str | None = None
+    name: NotNull[str] = None
     description: str | None = None
-    extra_fields: dict[str, str] | None = None
+    extra_fields: NotNull[dict[str, str]] = None

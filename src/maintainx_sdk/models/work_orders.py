@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, RootModel
 
 from .._models import APIModel, OpenEnum, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 from .common import (
     Attachment,
     MeterTriggerPartsUsedCopyOnRecurring,
@@ -211,7 +211,6 @@ class WorkOrder(APIModel):
             Field(union_mode="left_to_right"),
         ]
         | None
-        | None
     ) = None
     requester_id: int | None = None
     status: WorkOrderStatus
@@ -246,9 +245,9 @@ class WorkOrderAutomationTriggerInput2(RequestModel):
 
 
 class WorkOrderAutomationMeterTriggerInput(RequestModel):
-    automation_trigger_input: WorkOrderAutomationTriggerInput2 | None = None
-    last_trigger_value: float | None = None
-    new_due_date_offset_seconds: int | None = None
+    automation_trigger_input: NotNull[WorkOrderAutomationTriggerInput2] = None
+    last_trigger_value: NotNull[float] = None
+    new_due_date_offset_seconds: NotNull[int] = None
 
 
 class WorkOrderComment(APIModel):
@@ -311,7 +310,7 @@ class WorkOrderRecurrenceDailyInput(RequestModel):
 
 class WorkOrderRecurrenceWeeklyInput(RequestModel):
     type: Literal["WEEKLY"]
-    interval: int | None = Field(default=None, ge=1, le=52)
+    interval: NotNull[int] = Field(default=None, ge=1, le=52)
     days: list[
         Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
     ]
@@ -320,20 +319,20 @@ class WorkOrderRecurrenceWeeklyInput(RequestModel):
 
 class WorkOrderRecurrenceMonthlyInput(RequestModel):
     type: Literal["MONTHLY"]
-    interval: int | None = Field(default=None, ge=1, le=24)
+    interval: NotNull[int] = Field(default=None, ge=1, le=24)
     day: int = Field(ge=1, le=31)
     automation_meter_trigger: WorkOrderAutomationMeterTriggerInput | None = None
 
 
 class WorkOrderRecurrenceYearlyInput(RequestModel):
     type: Literal["YEARLY"]
-    interval: int | None = Field(default=None, ge=1, le=1000)
+    interval: NotNull[int] = Field(default=None, ge=1, le=1000)
     automation_meter_trigger: WorkOrderAutomationMeterTriggerInput | None = None
 
 
 class WorkOrderRecurrencePeriodicallyInput(RequestModel):
     type: Literal["PERIODICALLY"]
-    interval: int | None = Field(default=None, ge=0)
+    interval: NotNull[int] = Field(default=None, ge=0)
     automation_meter_trigger: WorkOrderAutomationMeterTriggerInput | None = None
 
 
@@ -341,24 +340,24 @@ class WorkOrderPartsUsedInput(RequestModel):
     part_id: int
     quantity_used: int
     location_id: int | None = None
-    copy_on_recurring: Literal["NoCopy", "Copy", "Default"] | None = None
+    copy_on_recurring: NotNull[Literal["NoCopy", "Copy", "Default"]] = None
 
 
 class WorkOrderCreateBody(RequestModel):
     asset_id: int | None = None
-    assignees: list[AssigneeInput] | None = None
+    assignees: NotNull[list[AssigneeInput]] = None
     estimated_time: int | None = None
     requester_id: int | str | None = None
     work_request_id: int | None = None
     work_order_template_id: int | None = None
-    categories: list[str] | None = None
+    categories: NotNull[list[str]] = None
     description: str | None = None
     due_date: datetime | None = None
     external_data: dict[str, Any] | float | str | None = None
     is_parent: bool | None = None
     start_date: datetime | None = None
     location_id: int | None = None
-    priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | None = None
+    priority: NotNull[Literal["NONE", "LOW", "MEDIUM", "HIGH"]] = None
     procedure: ProcedureInput | None = None
     procedure_template_id: int | None = None
     repeatability: (
@@ -371,14 +370,13 @@ class WorkOrderCreateBody(RequestModel):
             Field(discriminator="type"),
         ]
         | None
-        | None
     ) = None
-    skip_rest_hook: bool | None = None
+    skip_rest_hook: NotNull[bool] = None
     title: str
-    type: Literal["OTHER", "REACTIVE", "PREVENTIVE"] | None = None
-    extra_fields: dict[str, str] | None = None
-    vendor_ids: list[int] | None = None
-    parts_used: list[WorkOrderPartsUsedInput] | None = None
+    type: NotNull[Literal["OTHER", "REACTIVE", "PREVENTIVE"]] = None
+    extra_fields: NotNull[dict[str, str]] = None
+    vendor_ids: NotNull[list[int]] = None
+    parts_used: NotNull[list[WorkOrderPartsUsedInput]] = None
     parent_id: int | None = None
 
 
@@ -405,13 +403,13 @@ class WorkOrderEmailExportOptionInput(RequestModel):
 
 
 class WorkOrderEmailCreateBody(RequestModel):
-    emails: list[str] | None = None
+    emails: NotNull[list[str]] = None
     custom_message: str | None = None
     export_options: WorkOrderEmailExportOptionInput | None = None
 
 
 class WorkOrderGetQuery(RequestModel):
-    expand: (
+    expand: NotNull[
         list[
             Literal[
                 "assignees",
@@ -428,9 +426,8 @@ class WorkOrderGetQuery(RequestModel):
                 "location_extra_fields",
             ]
         ]
-        | None
-    ) = None
-    use_sequential_id: bool | None = None
+    ] = None
+    use_sequential_id: NotNull[bool] = None
 
 
 class WorkOrderGetResponse(APIModel):
@@ -471,7 +468,6 @@ class WorkOrderListItem(APIModel):
             Field(union_mode="left_to_right"),
         ]
         | None
-        | None
     ) = None
     requester_id: int | None = None
     type: WorkOrderType | None = None
@@ -491,37 +487,37 @@ class WorkOrderListItem(APIModel):
 
 
 class WorkOrderListQuery(RequestModel):
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    title: str | None = None
-    assets: list[int] | None = None
-    not_assets: list[int] | None = None
-    locations: list[int] | None = None
-    not_locations: list[int] | None = None
-    parts: list[int] | None = None
-    not_parts: list[int] | None = None
-    vendors: list[int] | None = None
-    not_vendors: list[int] | None = None
-    assignees: list[int] | None = None
-    teams: list[int] | None = None
-    categories: list[str | int] | None = None
-    not_categories: list[str | int] | None = None
-    priorities: list[Literal["NONE", "LOW", "MEDIUM", "HIGH"]] | None = None
-    statuses: (
-        list[Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED", "SKIPPED"]] | None
-    ) = None
-    part_statuses: (
-        list[Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"]] | None
-    ) = None
-    parent_sub_work_order_types: list[Literal["PARENT", "SUB_WORK_ORDER", "STANDALONE"]] | None = (
-        None
-    )
-    show_upcoming: bool | None = Field(default=None, alias="show_upcoming")
-    updated_at_gte: datetime | None = Field(default=None, alias="updatedAt[gte]")
-    updated_at_lte: datetime | None = Field(default=None, alias="updatedAt[lte]")
-    created_at_gte: datetime | None = Field(default=None, alias="createdAt[gte]")
-    created_at_lte: datetime | None = Field(default=None, alias="createdAt[lte]")
-    sort: (
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    title: NotNull[str] = None
+    assets: NotNull[list[int]] = None
+    not_assets: NotNull[list[int]] = None
+    locations: NotNull[list[int]] = None
+    not_locations: NotNull[list[int]] = None
+    parts: NotNull[list[int]] = None
+    not_parts: NotNull[list[int]] = None
+    vendors: NotNull[list[int]] = None
+    not_vendors: NotNull[list[int]] = None
+    assignees: NotNull[list[int]] = None
+    teams: NotNull[list[int]] = None
+    categories: NotNull[list[str | int]] = None
+    not_categories: NotNull[list[str | int]] = None
+    priorities: NotNull[list[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]] = None
+    statuses: NotNull[
+        list[Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED", "SKIPPED"]]
+    ] = None
+    part_statuses: NotNull[
+        list[Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"]]
+    ] = None
+    parent_sub_work_order_types: NotNull[
+        list[Literal["PARENT", "SUB_WORK_ORDER", "STANDALONE"]]
+    ] = None
+    show_upcoming: NotNull[bool] = Field(default=None, alias="show_upcoming")
+    updated_at_gte: NotNull[datetime] = Field(default=None, alias="updatedAt[gte]")
+    updated_at_lte: NotNull[datetime] = Field(default=None, alias="updatedAt[lte]")
+    created_at_gte: NotNull[datetime] = Field(default=None, alias="createdAt[gte]")
+    created_at_lte: NotNull[datetime] = Field(default=None, alias="createdAt[lte]")
+    sort: NotNull[
         Literal[
             "updatedAt",
             "createdAt",
@@ -534,9 +530,8 @@ class WorkOrderListQuery(RequestModel):
             "-startedAt",
             "-completedAt",
         ]
-        | None
-    ) = None
-    expand: (
+    ] = None
+    expand: NotNull[
         list[
             Literal[
                 "thumbnail",
@@ -557,8 +552,7 @@ class WorkOrderListQuery(RequestModel):
                 "estimated_time",
             ]
         ]
-        | None
-    ) = None
+    ] = None
 
 
 class WorkOrderListResponse(APIModel):
@@ -569,9 +563,9 @@ class WorkOrderListResponse(APIModel):
 
 class WorkOrderPartsUsedInput2(RequestModel):
     part_id: int
-    quantity_used: int | None = None
+    quantity_used: NotNull[int] = None
     location_id: int | None = None
-    copy_on_recurring: Literal["NoCopy", "Copy", "Default"] | None = None
+    copy_on_recurring: NotNull[Literal["NoCopy", "Copy", "Default"]] = None
 
 
 class WorkOrderSetPartStatusBody(RequestModel):
@@ -583,7 +577,7 @@ class WorkOrderSetPartStatusResponse(APIModel):
 
 
 class WorkOrderSetStatusBody(RequestModel):
-    status: Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED"] | None = None
+    status: NotNull[Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED"]] = None
 
 
 class WorkOrderSubWorkOrder(APIModel):
@@ -624,9 +618,9 @@ class WorkOrderSubWorkOrder(APIModel):
 
 
 class WorkOrderSubWorkOrderListQuery(RequestModel):
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    expand: (
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    expand: NotNull[
         list[
             Literal[
                 "assignees",
@@ -645,8 +639,7 @@ class WorkOrderSubWorkOrderListQuery(RequestModel):
                 "location_extra_fields",
             ]
         ]
-        | None
-    ) = None
+    ] = None
 
 
 class WorkOrderSubWorkOrderListResponse(APIModel):
@@ -657,16 +650,16 @@ class WorkOrderSubWorkOrderListResponse(APIModel):
 
 class WorkOrderUpdateBody(RequestModel):
     asset_id: int | None = None
-    assignees: list[AssigneeInput] | None = None
+    assignees: NotNull[list[AssigneeInput]] = None
     requester_id: int | str | None = None
-    categories: list[str] | None = None
+    categories: NotNull[list[str]] = None
     description: str | None = None
     due_date: datetime | None = None
     estimated_time: int | None = None
     external_data: dict[str, Any] | float | str | None = None
     start_date: datetime | None = None
     location_id: int | None = None
-    priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | None = None
+    priority: NotNull[Literal["NONE", "LOW", "MEDIUM", "HIGH"]] = None
     procedure: ProcedureInput | None = None
     procedure_template_id: int | None = None
     recurrence_info: (
@@ -679,17 +672,16 @@ class WorkOrderUpdateBody(RequestModel):
             Field(discriminator="type"),
         ]
         | None
-        | None
     ) = None
-    title: str | None = None
-    type: Literal["OTHER", "REACTIVE", "PREVENTIVE"] | None = None
-    extra_fields: dict[str, str] | None = None
-    vendor_ids: list[int] | None = None
-    parts_used: list[WorkOrderPartsUsedInput2] | None = None
+    title: NotNull[str] = None
+    type: NotNull[Literal["OTHER", "REACTIVE", "PREVENTIVE"]] = None
+    extra_fields: NotNull[dict[str, str]] = None
+    vendor_ids: NotNull[list[int]] = None
+    parts_used: NotNull[list[WorkOrderPartsUsedInput2]] = None
 
 
 class WorkOrderUpdateQuery(RequestModel):
-    expand: (
+    expand: NotNull[
         list[
             Literal[
                 "assignees",
@@ -703,9 +695,8 @@ class WorkOrderUpdateQuery(RequestModel):
                 "extra_fields",
             ]
         ]
-        | None
-    ) = None
-    skip_webhook: bool | None = None
+    ] = None
+    skip_webhook: NotNull[bool] = None
 
 
 class WorkOrderUpdateResponse(APIModel):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from .._models import APIModel, RequestModel
+from .._types import NotNull
 
 __all__ = [
     "WorkRequestPortal",
@@ -65,7 +66,7 @@ class WorkRequestPortalListResponse(APIModel):
 
 
 class WorkRequestPortalUpdateBody(RequestModel):
-    title: str | None = None
+    title: NotNull[str] = None
     welcome_text: str | None = None
     description_placeholder: str | None = None
     contact_information: str | None = None

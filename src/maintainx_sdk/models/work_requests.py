@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from .._models import APIModel, OpenEnum, RequestModel
-from .._types import LenientDatetime
+from .._types import LenientDatetime, NotNull
 from .common import Attachment, MeterAsset, MeterLocation, MeterTriggerPriority, WorkOrderUpdated
 
 __all__ = [
@@ -74,17 +74,17 @@ class WorkRequest(APIModel):
 
 class WorkRequestCreateBody(RequestModel):
     description: str | None = None
-    priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | None = None
+    priority: NotNull[Literal["NONE", "LOW", "MEDIUM", "HIGH"]] = None
     title: str
     asset_id: int | None = None
     location_id: int | None = None
-    extra_fields: dict[str, str] | None = None
+    extra_fields: NotNull[dict[str, str]] = None
     approver_team_id: int | None = None
     creator_contact_info: str | None = None
 
 
 class WorkRequestGetQuery(RequestModel):
-    expand: list[Literal["asset", "location", "work_order", "extra_fields"]] | None = None
+    expand: NotNull[list[Literal["asset", "location", "work_order", "extra_fields"]]] = None
 
 
 class WorkRequestGetResponse(APIModel):
@@ -92,14 +92,14 @@ class WorkRequestGetResponse(APIModel):
 
 
 class WorkRequestListQuery(RequestModel):
-    cursor: str | None = None
-    limit: int | None = Field(default=None, ge=1, le=200)
-    title: str | None = None
-    assets: list[int] | None = None
-    locations: list[int] | None = None
-    priorities: list[Literal["NONE", "LOW", "MEDIUM", "HIGH"]] | None = None
-    statuses: list[Literal["PENDING", "REJECTED", "APPROVED", "DONE"]] | None = None
-    expand: list[Literal["asset", "location", "work_order", "extra_fields"]] | None = None
+    cursor: NotNull[str] = None
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    title: NotNull[str] = None
+    assets: NotNull[list[int]] = None
+    locations: NotNull[list[int]] = None
+    priorities: NotNull[list[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]] = None
+    statuses: NotNull[list[Literal["PENDING", "REJECTED", "APPROVED", "DONE"]]] = None
+    expand: NotNull[list[Literal["asset", "location", "work_order", "extra_fields"]]] = None
 
 
 class WorkRequestListResponse(APIModel):
@@ -109,12 +109,12 @@ class WorkRequestListResponse(APIModel):
 
 
 class WorkRequestUpdateBody(RequestModel):
-    title: str | None = None
+    title: NotNull[str] = None
     description: str | None = None
-    priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | None = None
+    priority: NotNull[Literal["NONE", "LOW", "MEDIUM", "HIGH"]] = None
     asset_id: int | None = None
     location_id: int | None = None
-    extra_fields: dict[str, str] | None = None
+    extra_fields: NotNull[dict[str, str]] = None
     approver_team_id: int | None = None
     creator_contact_info: str | None = None
 
