@@ -30,17 +30,17 @@ from maintainx_sdk import MaintainX
 from maintainx_sdk.reconcile import DriftReport, reconcile, snapshot
 
 
-def check(mx: MaintainX, local: dict[str, str]) -> DriftReport:
+def check(mx: MaintainX, local: dict[str, str]) -> DriftReport[str, int]:
     """One reconciliation pass over every work order."""
     return reconcile(mx.work_orders.list(), local, version="updatedAt")
 
 
-def report(drift: DriftReport) -> None:
+def report(drift: DriftReport[str, int]) -> None:
     print(drift.summary())
-    for ident in drift.missing_locally[:20]:
-        print(f"  missing locally:  {ident}")
-    for ident in drift.missing_remotely[:20]:
-        print(f"  missing remotely: {ident}")
+    for remote_id in drift.missing_locally[:20]:
+        print(f"  missing locally:  {remote_id}")
+    for local_key in drift.missing_remotely[:20]:
+        print(f"  missing remotely: {local_key}")
     for change in drift.changed[:20]:
         print(f"  changed:          {change.id} (local {change.local}, remote {change.remote})")
 

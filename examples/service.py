@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
@@ -42,7 +42,7 @@ def build_app(client_factory: Any = AsyncMaintainX) -> Starlette:
     state: dict[str, Any] = {}
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncGenerator[None, None]:
         configure_logging()
         client = client_factory(observers=[telemetry])
         state["client"] = client
@@ -78,7 +78,7 @@ def build_app(client_factory: Any = AsyncMaintainX) -> Starlette:
 def main() -> None:
     import uvicorn
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()

@@ -26,13 +26,35 @@ import threading
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sized
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from .errors import BulkError, ValidationError
 from .progress import ProgressCallback, ProgressTracker, track
 
 A = TypeVar("A")
 R = TypeVar("R")
+K = TypeVar("K", bound=Hashable)
+K_contra = TypeVar("K_contra", contravariant=True)
+R_co = TypeVar("R_co", covariant=True)
+
+
+class Getter(Protocol[K_contra, R_co]):
+    """A resource with ``get(id, ...)``: every generated resource that reads one record."""
+
+    def get(self, id: K_contra, /, *args: Any, **kwargs: Any) -> R_co: ...
+
+
+class Creator(Protocol[R_co]):
+    """A resource with ``create(...)``."""
+
+    def create(self, *args: Any, **kwargs: Any) -> R_co: ...
+
+
+class Updater(Protocol[K_contra, R_co]):
+    """A resource with ``update(id, ...)``."""
+
+    def update(self, id: K_contra, /, *args: Any, **kwargs: Any) -> R_co: ...
+
 
 #: In-flight requests of a bulk call unless told otherwise (well under the default pool of 20).
 DEFAULT_CONCURRENCY = 8
@@ -109,14 +131,14 @@ def _failure(index: int, key: Any, error: Exception) -> ItemResult[R]:
     return ItemResult(index=index, key=key, error=error)
 
 
-def _get_call(resource: Any, kwargs: Mapping[str, Any]) -> Callable[[Hashable], Any]:
+def _get_call(resource: Getter[K, R], kwargs: Mapping[str, Any]) -> Callable[[K], R]:
     return lambda ident: resource.get(ident, **kwargs)
 
 
 def _create_call(
-    resource: Any, idempotency_key: Callable[[Mapping[str, Any]], str] | None
-) -> Callable[[Mapping[str, Any]], Any]:
-    def call(item: Mapping[str, Any]) -> Any:
+    resource: Creator[R], idempotency_key: Callable[[Mapping[str, Any]], str] | None
+) -> Callable[[Mapping[str, Any]], R]:
+    def call(item: Mapping[str, Any]) -> R:
         if idempotency_key is None:
             return resource.create(**item)
         return resource.create(**item, idempotency_key=idempotency_key(item))
@@ -124,17 +146,17 @@ def _create_call(
     return call
 
 
-def _update_call(resource: Any) -> Callable[[tuple[Hashable, Mapping[str, Any]]], Any]:
+def _update_call(resource: Updater[K, R]) -> Callable[[tuple[K, Mapping[str, Any]]], R]:
     return lambda pair: resource.update(pair[0], **pair[1])
 
 
 def _update_pairs(
-    updates: Mapping[Hashable, Mapping[str, Any]] | Iterable[tuple[Hashable, Mapping[str, Any]]],
-) -> Iterable[tuple[Hashable, Mapping[str, Any]]]:
+    updates: Mapping[K, Mapping[str, Any]] | Iterable[tuple[K, Mapping[str, Any]]],
+) -> Iterable[tuple[K, Mapping[str, Any]]]:
     return updates.items() if isinstance(updates, Mapping) else updates
 
 
-def _first(pair: tuple[Hashable, Any]) -> Hashable:
+def _first(pair: tuple[K, Any]) -> K:
     return pair[0]
 
 
@@ -268,25 +290,25 @@ async def arun_many(
 
 
 def get_many(
-    resource: Any,
-    ids: Iterable[Hashable],
+    resource: Getter[K, R],
+    ids: Iterable[K],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: ProgressCallback | None = None,
     **kwargs: Any,
-) -> BulkResult[Any]:
+) -> BulkResult[R]:
     """``resource.get(id, **kwargs)`` for every id (blocking client)."""
     return run_many(_get_call(resource, kwargs), ids, concurrency=concurrency, progress=progress)
 
 
 async def aget_many(
-    resource: Any,
-    ids: Iterable[Hashable],
+    resource: Getter[K, Awaitable[R]],
+    ids: Iterable[K],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: ProgressCallback | None = None,
     **kwargs: Any,
-) -> BulkResult[Any]:
+) -> BulkResult[R]:
     """``await resource.get(id, **kwargs)`` for every id (asyncio client)."""
     return await arun_many(
         _get_call(resource, kwargs), ids, concurrency=concurrency, progress=progress
@@ -294,13 +316,13 @@ async def aget_many(
 
 
 def create_many(
-    resource: Any,
+    resource: Creator[R],
     items: Iterable[Mapping[str, Any]],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: ProgressCallback | None = None,
     idempotency_key: Callable[[Mapping[str, Any]], str] | None = None,
-) -> BulkResult[Any]:
+) -> BulkResult[R]:
     """``resource.create(**item)`` for every item; results are keyed by input position."""
     return run_many(
         _create_call(resource, idempotency_key),
@@ -312,13 +334,13 @@ def create_many(
 
 
 async def acreate_many(
-    resource: Any,
+    resource: Creator[Awaitable[R]],
     items: Iterable[Mapping[str, Any]],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: ProgressCallback | None = None,
     idempotency_key: Callable[[Mapping[str, Any]], str] | None = None,
-) -> BulkResult[Any]:
+) -> BulkResult[R]:
     """``await resource.create(**item)`` for every item; results keyed by input position."""
     return await arun_many(
         _create_call(resource, idempotency_key),
@@ -330,12 +352,12 @@ async def acreate_many(
 
 
 def update_many(
-    resource: Any,
-    updates: Mapping[Hashable, Mapping[str, Any]] | Iterable[tuple[Hashable, Mapping[str, Any]]],
+    resource: Updater[K, R],
+    updates: Mapping[K, Mapping[str, Any]] | Iterable[tuple[K, Mapping[str, Any]]],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: ProgressCallback | None = None,
-) -> BulkResult[Any]:
+) -> BulkResult[R]:
     """``resource.update(id, **fields)`` for every ``id -> fields``; results keyed by id."""
     return run_many(
         _update_call(resource),
@@ -347,12 +369,12 @@ def update_many(
 
 
 async def aupdate_many(
-    resource: Any,
-    updates: Mapping[Hashable, Mapping[str, Any]] | Iterable[tuple[Hashable, Mapping[str, Any]]],
+    resource: Updater[K, Awaitable[R]],
+    updates: Mapping[K, Mapping[str, Any]] | Iterable[tuple[K, Mapping[str, Any]]],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: ProgressCallback | None = None,
-) -> BulkResult[Any]:
+) -> BulkResult[R]:
     """``await resource.update(id, **fields)`` for every ``id -> fields``; keyed by id."""
     return await arun_many(
         _update_call(resource),

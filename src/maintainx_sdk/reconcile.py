@@ -21,9 +21,10 @@ import json
 from collections.abc import AsyncIterable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Generic, Literal, Protocol, overload
 
 from pydantic import BaseModel
+from typing_extensions import TypeVar
 
 from ._timestamps import parse_timestamp
 from .errors import ValidationError
@@ -32,23 +33,40 @@ from .progress import ProgressCallback, track
 
 VersionKind = Literal["updatedAt", "hash"] | Callable[[Any], Any]
 
+#: The type of the local snapshot's keys (``str`` for a :func:`snapshot`).
+LocalId = TypeVar("LocalId", bound=Hashable, default=Any)
+#: The type of the remote records' ``id`` (``int`` for the SDK's models).
+RemoteId = TypeVar("RemoteId", default=Any)
+RemoteId_co = TypeVar("RemoteId_co", covariant=True)
+
+
+class Identified(Protocol[RemoteId_co]):
+    """A record with an ``id`` (every SDK model of a record)."""
+
+    @property
+    def id(self) -> RemoteId_co | None: ...
+
 
 @dataclass(frozen=True, slots=True)
-class Changed:
+class Changed(Generic[RemoteId]):
     """A record both sides hold with different versions."""
 
-    id: Hashable
+    id: RemoteId
     local: str
     remote: str
 
 
 @dataclass(frozen=True, slots=True)
-class DriftReport:
-    """The differences between the local snapshot and the remote list."""
+class DriftReport(Generic[LocalId, RemoteId]):
+    """The differences between the local snapshot and the remote list.
 
-    missing_locally: list[Hashable] = field(default_factory=list)
-    missing_remotely: list[Hashable] = field(default_factory=list)
-    changed: list[Changed] = field(default_factory=list)
+    ``missing_locally`` and ``changed`` carry the remote records' ids; ``missing_remotely``
+    carries the local snapshot's keys (as you gave them).
+    """
+
+    missing_locally: list[RemoteId] = field(default_factory=list["RemoteId"])
+    missing_remotely: list[LocalId] = field(default_factory=list["LocalId"])
+    changed: list[Changed[RemoteId]] = field(default_factory=list["Changed[RemoteId]"])
     local_count: int = 0
     remote_count: int = 0
 
@@ -139,23 +157,26 @@ def version_of(item: Any, kind: VersionKind = "updatedAt") -> str:
     )
 
 
-class Reconciler:
+class Reconciler(Generic[LocalId, RemoteId]):
     """Streams remote records against a local snapshot; :meth:`report` gives the drift.
 
-    No I/O: feed it pages from any walk (``for page in pager.iter_pages()``).
+    No I/O: feed it pages from any walk (``for page in pager.iter_pages()``). Name the
+    remote id type to get it back typed: ``Reconciler[str, int](snapshot)``.
     """
 
-    def __init__(self, local: Mapping[Any, Any], *, version: VersionKind = "updatedAt") -> None:
+    def __init__(
+        self, local: Mapping[LocalId, object], *, version: VersionKind = "updatedAt"
+    ) -> None:
         if not (version in ("updatedAt", "hash") or callable(version)):
             version_of({}, version)  # raises the clear error
         self._version = version
         self._local = {str(k): (k, _canonical_version(v)) for k, v in local.items()}
         self._unseen = set(self._local)
         self._seen_remote: set[str] = set()
-        self._missing_locally: list[Hashable] = []
-        self._changed: list[Changed] = []
+        self._missing_locally: list[RemoteId] = []
+        self._changed: list[Changed[RemoteId]] = []
 
-    def feed(self, items: Iterable[Any]) -> None:
+    def feed(self, items: Iterable[Identified[RemoteId] | Mapping[str, Any]]) -> None:
         for item in items:
             ident = _field(item, "id", "id")
             if ident is None:
@@ -173,7 +194,7 @@ class Reconciler:
             if remote != local:
                 self._changed.append(Changed(id=ident, local=local, remote=remote))
 
-    def report(self) -> DriftReport:
+    def report(self) -> DriftReport[LocalId, RemoteId]:
         return DriftReport(
             missing_locally=list(self._missing_locally),
             missing_remotely=[self._local[k][0] for k in sorted(self._unseen, key=_id_order)],
@@ -187,19 +208,35 @@ def _id_order(key: str) -> tuple[int, int | str]:
     return (0, int(key)) if key.isdigit() else (1, key)
 
 
+@overload
 def reconcile(
-    remote: Iterable[Any],
-    local: Mapping[Any, Any],
+    remote: Iterable[Identified[RemoteId]],
+    local: Mapping[LocalId, object],
     *,
     version: VersionKind = "updatedAt",
     progress: ProgressCallback | None = None,
-) -> DriftReport:
+) -> DriftReport[LocalId, RemoteId]: ...
+@overload
+def reconcile(
+    remote: Iterable[Mapping[str, Any]],
+    local: Mapping[LocalId, object],
+    *,
+    version: VersionKind = "updatedAt",
+    progress: ProgressCallback | None = None,
+) -> DriftReport[LocalId, Any]: ...
+def reconcile(
+    remote: Iterable[Identified[Any]] | Iterable[Mapping[str, Any]],
+    local: Mapping[LocalId, object],
+    *,
+    version: VersionKind = "updatedAt",
+    progress: ProgressCallback | None = None,
+) -> DriftReport[LocalId, Any]:
     """Compare a remote list (a pager or any iterable of records) with a local snapshot.
 
     ``progress`` is called as the remote side is read: after every page (with requests,
     retries and waits) when ``remote`` is a pager, after every record otherwise.
     """
-    reconciler = Reconciler(local, version=version)
+    reconciler: Reconciler[LocalId, Any] = Reconciler(local, version=version)
     if isinstance(remote, SyncPager) and progress is not None:
         remote, progress = remote.with_options(progress=progress), None
     tracker = track(progress, task="reconcile")
@@ -210,15 +247,31 @@ def reconcile(
     return reconciler.report()
 
 
+@overload
 async def areconcile(
-    remote: AsyncIterable[Any],
-    local: Mapping[Any, Any],
+    remote: AsyncIterable[Identified[RemoteId]],
+    local: Mapping[LocalId, object],
     *,
     version: VersionKind = "updatedAt",
     progress: ProgressCallback | None = None,
-) -> DriftReport:
+) -> DriftReport[LocalId, RemoteId]: ...
+@overload
+async def areconcile(
+    remote: AsyncIterable[Mapping[str, Any]],
+    local: Mapping[LocalId, object],
+    *,
+    version: VersionKind = "updatedAt",
+    progress: ProgressCallback | None = None,
+) -> DriftReport[LocalId, Any]: ...
+async def areconcile(
+    remote: AsyncIterable[Identified[Any]] | AsyncIterable[Mapping[str, Any]],
+    local: Mapping[LocalId, object],
+    *,
+    version: VersionKind = "updatedAt",
+    progress: ProgressCallback | None = None,
+) -> DriftReport[LocalId, Any]:
     """:func:`reconcile` over an async pager (or any async iterable)."""
-    reconciler = Reconciler(local, version=version)
+    reconciler: Reconciler[LocalId, Any] = Reconciler(local, version=version)
     if isinstance(remote, AsyncPager) and progress is not None:
         remote, progress = remote.with_options(progress=progress), None
     tracker = track(progress, task="reconcile")

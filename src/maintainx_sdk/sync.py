@@ -33,7 +33,7 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, overload
 
 from pydantic import BaseModel
 
@@ -51,6 +51,11 @@ if TYPE_CHECKING:
     from ._client import AsyncMaintainX, MaintainX
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+Item = TypeVar("Item")
+
+#: The names :class:`IncrementalSync` takes as its source.
+SourceName = Literal["work_orders", "assets", "parts", "purchase_orders"]
 
 SHOW_UPCOMING = "show_upcoming"
 
@@ -308,9 +313,93 @@ class _Pass(Generic[T]):
 
 
 class IncrementalSync(_SyncCore[T]):
-    """Incremental sync on the blocking client. See the module docstring."""
+    """Incremental sync on the blocking client. See the module docstring.
+
+    The item type follows the source: a pager's items (``IncrementalSync(mx,
+    mx.work_orders.list())`` hands over ``WorkOrder`` models), ``item_model`` with a source
+    name, or the raw JSON objects (``dict[str, Any]``) for a bare source name.
+    """
 
     _client: MaintainX
+
+    @overload
+    def __init__(
+        self: IncrementalSync[Item],
+        client: MaintainX,
+        source: SyncPager[Item] | AsyncPager[Item],
+        *,
+        store: CheckpointStore | str | os.PathLike[str] | None = None,
+        key: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        lookback: float = 0.0,
+        clock: Clock = _utcnow,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: IncrementalSync[dict[str, Any]],
+        client: MaintainX,
+        source: SourceName = "work_orders",
+        *,
+        store: CheckpointStore | str | os.PathLike[str] | None = None,
+        key: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        lookback: float = 0.0,
+        item_model: None = None,
+        clock: Clock = _utcnow,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: IncrementalSync[M],
+        client: MaintainX,
+        source: SourceName = "work_orders",
+        *,
+        store: CheckpointStore | str | os.PathLike[str] | None = None,
+        key: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        lookback: float = 0.0,
+        item_model: type[M],
+        clock: Clock = _utcnow,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: IncrementalSync[Any],
+        client: MaintainX,
+        source: Operation,
+        *,
+        store: CheckpointStore | str | os.PathLike[str] | None = None,
+        key: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        lookback: float = 0.0,
+        clock: Clock = _utcnow,
+    ) -> None: ...
+    def __init__(
+        self,
+        client: MaintainX,
+        source: str | Operation | SyncPager[Any] | AsyncPager[Any] = "work_orders",
+        *,
+        store: CheckpointStore | str | os.PathLike[str] | None = None,
+        key: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        lookback: float = 0.0,
+        item_model: type[BaseModel] | None = None,
+        clock: Clock = _utcnow,
+    ) -> None:
+        super().__init__(
+            client,
+            source,
+            store=store,
+            key=key,
+            query=query,
+            page_size=page_size,
+            lookback=lookback,
+            item_model=item_model,
+            clock=clock,
+        )
 
     def run(
         self,
@@ -345,6 +434,85 @@ class AsyncIncrementalSync(_SyncCore[T]):
     """
 
     _client: AsyncMaintainX
+
+    @overload
+    def __init__(
+        self: AsyncIncrementalSync[Item],
+        client: AsyncMaintainX,
+        source: SyncPager[Item] | AsyncPager[Item],
+        *,
+        store: CheckpointStore | str | os.PathLike[str] | None = None,
+        key: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        lookback: float = 0.0,
+        clock: Clock = _utcnow,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: AsyncIncrementalSync[dict[str, Any]],
+        client: AsyncMaintainX,
+        source: SourceName = "work_orders",
+        *,
+        store: CheckpointStore | str | os.PathLike[str] | None = None,
+        key: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        lookback: float = 0.0,
+        item_model: None = None,
+        clock: Clock = _utcnow,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: AsyncIncrementalSync[M],
+        client: AsyncMaintainX,
+        source: SourceName = "work_orders",
+        *,
+        store: CheckpointStore | str | os.PathLike[str] | None = None,
+        key: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        lookback: float = 0.0,
+        item_model: type[M],
+        clock: Clock = _utcnow,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: AsyncIncrementalSync[Any],
+        client: AsyncMaintainX,
+        source: Operation,
+        *,
+        store: CheckpointStore | str | os.PathLike[str] | None = None,
+        key: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        lookback: float = 0.0,
+        clock: Clock = _utcnow,
+    ) -> None: ...
+    def __init__(
+        self,
+        client: AsyncMaintainX,
+        source: str | Operation | SyncPager[Any] | AsyncPager[Any] = "work_orders",
+        *,
+        store: CheckpointStore | str | os.PathLike[str] | None = None,
+        key: str | None = None,
+        query: Mapping[str, Any] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        lookback: float = 0.0,
+        item_model: type[BaseModel] | None = None,
+        clock: Clock = _utcnow,
+    ) -> None:
+        super().__init__(
+            client,
+            source,
+            store=store,
+            key=key,
+            query=query,
+            page_size=page_size,
+            lookback=lookback,
+            item_model=item_model,
+            clock=clock,
+        )
 
     async def run(
         self,

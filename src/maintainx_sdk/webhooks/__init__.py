@@ -21,12 +21,13 @@ from ..errors import (
 from ..webhook_events import EVENT_MODELS, EventType
 from ._dispatch import ANY, DispatchResult, HandlerResult, WebhookDispatcher
 from ._events import (
+    EventBody,
     delivery_key,
     event_type_from_url,
     infer_event_types,
-    parse_event,
     webhook_url,
 )
+from ._parse_event import parse_event
 from ._verify import (
     DEFAULT_TOLERANCE,
     SignatureHeader,
@@ -40,6 +41,7 @@ __all__ = [
     "BODY_SIGNATURE_HEADER",
     "DEFAULT_TOLERANCE",
     "EVENT_MODELS",
+    "EventBody",
     "URI_SIGNATURE_HEADER",
     "DispatchResult",
     "EventType",

@@ -15,7 +15,7 @@ from .._webhook_base import WebhookEvent
 from ..errors import ConfigurationError
 from ..idempotency import IdempotencyStore, InMemoryIdempotencyStore
 from ..webhook_events import EVENT_MODELS
-from ._events import delivery_key, event_type_from_url, parse_event
+from ._events import delivery_key, event_type_from_url, parse_payload
 from ._verify import DEFAULT_TOLERANCE, Headers, verify
 
 logger = logging.getLogger("maintainx_sdk.webhooks")
@@ -188,7 +188,7 @@ class WebhookDispatcher:
         if self._secret is None:
             raise ConfigurationError("WebhookDispatcher(secret=...) is needed to verify deliveries")
         verify(headers, body, url, self._secret, tolerance=self.tolerance, now=now)
-        return parse_event(body, event_type or event_type_from_url(url))
+        return parse_payload(body, event_type or event_type_from_url(url))
 
     def handle(
         self, headers: Headers, body: bytes | str, url: str, *, event_type: str | None = None

@@ -86,7 +86,7 @@ def _nested_too_deep() -> ValidationError:
     )
 
 
-def _decode(body: bytes | str | Mapping[str, Any]) -> dict[str, Any]:
+def _decode(body: EventBody) -> dict[str, Any]:
     if isinstance(body, Mapping):
         if _too_deep(body):
             raise _nested_too_deep()
@@ -125,21 +125,18 @@ def _unknown(
     return event
 
 
-def parse_event(
-    body: bytes | str | Mapping[str, Any],
+#: What a delivery's body may be given as: the raw bytes or text, or the decoded object.
+EventBody = bytes | str | Mapping[str, Any]
+
+
+def parse_payload(
+    body: EventBody,
     event_type: str | None = None,
     *,
     strict: bool = False,
 ) -> WebhookEvent:
-    """The typed event of a delivery body.
-
-    Pass ``event_type`` when you know it (from the subscription or its URL, see
-    :func:`webhook_url`); otherwise it is inferred from the fields, and an ambiguous or
-    unknown shape gives an :class:`UnknownEvent` (``event_type == "UNKNOWN"``, with
-    ``candidates``). An unknown type, or a payload its model rejects, also gives an
-    :class:`UnknownEvent` that keeps every field, unless ``strict=True`` (then a
-    :class:`ValidationError`). A body that is not a JSON object is always a ValidationError.
-    """
+    """The typed event of a delivery body; :func:`maintainx_sdk.webhooks.parse_event` is this
+    with a precise return type per event type."""
     payload = _decode(body)
     if event_type is None:
         candidates = infer_event_types(payload)
