@@ -29,3 +29,25 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def spec_path() -> Path:
     assert SPEC_PATH.is_file(), f"{SPEC_PATH} is missing: run scripts/refresh_spec.py"
     return SPEC_PATH
+
+
+ASYNC_BACKENDS = ("httpx", "aiohttp")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Tests marked async_backends run once per AsyncMaintainX http_backend.
+    if metafunc.definition.get_closest_marker("async_backends") is not None:
+        metafunc.fixturenames.append("async_backend")
+        metafunc.parametrize("async_backend", ASYNC_BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def async_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every AsyncMaintainX built without a transport uses this http_backend in the test."""
+    from maintainx_sdk import AsyncMaintainX
+
+    backend: str = request.param
+    defaults = AsyncMaintainX.__init__.__kwdefaults__
+    assert defaults is not None
+    monkeypatch.setitem(defaults, "http_backend", backend)
+    return backend

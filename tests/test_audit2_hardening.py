@@ -169,6 +169,7 @@ def test_a_trickling_body_cannot_stretch_a_sync_call_past_its_deadline() -> None
     assert len(sent) < CHUNKS  # cut off mid-body, not read to the end
 
 
+@pytest.mark.async_backends
 async def test_a_trickling_body_cannot_stretch_an_async_call_past_its_deadline() -> None:
     sent: list[int] = []
 

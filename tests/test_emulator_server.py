@@ -64,6 +64,7 @@ def test_sdk_round_trip_over_loopback_reuses_one_connection() -> None:
     assert emu.org().table("workorders").get(created.id)["status"] == "DONE"  # type: ignore[index]
 
 
+@pytest.mark.async_backends
 def test_async_client_over_loopback() -> None:
     emu = make_emulator(work_orders=12)
 

@@ -182,6 +182,7 @@ def test_pool_exhausted_is_its_own_error_not_a_timeout() -> None:
                 holder.join()
 
 
+@pytest.mark.async_backends
 def test_pool_exhausted_async() -> None:
     async def main() -> None:
         with loopback_server() as base_url:

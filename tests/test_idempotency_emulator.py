@@ -105,6 +105,7 @@ def test_chaos_every_keyed_create_lands_exactly_once(emulator: Emulator) -> None
     assert len(applied) >= 3  # the run really met applied-then-failed writes
 
 
+@pytest.mark.async_backends
 async def test_async_client_over_a_loopback_socket(emulator: Emulator) -> None:
     emulator.faults.script("POST", "/workorders", ["applied-reset"])
     with emulator.serve() as server:

@@ -46,6 +46,7 @@ def test_close_closes_the_pool_and_later_calls_fail_clearly() -> None:
     mx.close()  # idempotent
 
 
+@pytest.mark.async_backends
 def test_context_managers_close() -> None:
     with _client(Recorder()) as mx:
         pass

@@ -140,6 +140,7 @@ def test_abandoned_iterators_release_their_connection() -> None:
             assert mx.request("GET", "/workorders", params={"limit": 1}).status_code == 200
 
 
+@pytest.mark.async_backends
 async def test_abandoned_async_iterators_release_their_connection() -> None:
     emu = _emulator(work_orders=50)
     with emu.serve() as server:

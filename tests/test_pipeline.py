@@ -99,6 +99,7 @@ def test_policies_are_readable_and_disableable() -> None:
     assert "max_attempts=3" in repr(RetryPolicy())
 
 
+@pytest.mark.async_backends
 async def test_async_client_shares_the_same_pipeline_logic() -> None:
     script = Script([502, 200])
     async with AsyncMaintainX(

@@ -127,6 +127,7 @@ def test_every_get_operation_parses_the_emulator_answer(emulated: MaintainX) -> 
         assert checked == 56
 
 
+@pytest.mark.async_backends
 def test_round_trip_on_the_async_client() -> None:
     emulator = make_emulator(seed=4, work_orders=0)
 

@@ -101,6 +101,7 @@ def test_validation_errors_hide_the_key() -> None:
     _assert_clean(*_texts_of(info.value))
 
 
+@pytest.mark.async_backends
 def test_no_log_record_holds_the_key(caplog: pytest.LogCaptureFixture) -> None:
     """Real sockets, so httpx and httpcore log everything they log at DEBUG."""
     caplog.set_level(logging.DEBUG)

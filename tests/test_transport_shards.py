@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -340,3 +341,26 @@ def test_closing_an_unused_lazy_transport_builds_nothing() -> None:
     transport = ShardedAsyncTransport(count=2, build=build)
     asyncio.run(transport.aclose())
     assert built == []
+
+
+def test_http_backend_aiohttp_selects_the_aiohttp_transport() -> None:
+    from httpx_aiohttp import AiohttpTransport
+
+    amx = AsyncMaintainX(api_key=TEST_KEY, http_backend="aiohttp")
+    assert isinstance(amx._http._transport, AiohttpTransport)
+
+
+def test_http_backend_mistakes_are_typed_and_say_what_to_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(ConfigurationError, match="'httpx' or 'aiohttp'"):
+        AsyncMaintainX(api_key=TEST_KEY, http_backend="curl")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="drop transport="):
+        AsyncMaintainX(
+            api_key=TEST_KEY,
+            http_backend="aiohttp",
+            transport=httpx.MockTransport(lambda r: httpx.Response(200)),
+        )
+    monkeypatch.setitem(sys.modules, "httpx_aiohttp", None)  # the extra is not installed
+    with pytest.raises(ConfigurationError, match=r"maintainx-sdk\[aiohttp\]"):
+        AsyncMaintainX(api_key=TEST_KEY, http_backend="aiohttp")

@@ -72,6 +72,7 @@ def test_skipped_work_orders_never_move(emulator: Emulator) -> None:
         assert stored_status(emulator, wid) == "SKIPPED" and patches(emulator, wid) == 0
 
 
+@pytest.mark.async_backends
 async def test_async_generated_set_status(emulator: Emulator) -> None:
     async with AsyncMaintainX(
         api_key=emulator.api_key,

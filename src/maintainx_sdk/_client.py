@@ -11,7 +11,7 @@ import dataclasses
 import platform
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 from urllib.parse import parse_qsl
 
 import httpx
@@ -22,7 +22,7 @@ from ._pipeline import CallOptions, Pipeline, run_async, run_sync
 from ._request import ApiRequest, encode_query
 from ._response import ApiResponse
 from ._secret import Secret
-from ._transport import async_pool_transport, sync_pool_transport
+from ._transport import aiohttp_transport, async_pool_transport, sync_pool_transport
 from ._version import __version__
 from .breaker import BreakerPolicy
 from .cache import CachePolicy
@@ -341,6 +341,10 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
 
     It is bound to the event loop it is first used on: using it from another loop raises
     :class:`EventLoopMismatchError` instead of hanging.
+
+    ``http_backend="aiohttp"`` sends over aiohttp (``pip install 'maintainx-sdk[aiohttp]'``,
+    the httpx-aiohttp transport) instead of httpx's own async stack: less CPU per request,
+    so faster fan-out at high concurrency.
     """
 
     def __init__(
@@ -361,7 +365,16 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         cache: CachePolicy | None = None,
         idempotency_store: IdempotencyStore | None = None,
         telemetry: bool = True,
+        http_backend: Literal["httpx", "aiohttp"] = "httpx",
     ) -> None:
+        if http_backend not in ("httpx", "aiohttp"):
+            raise ConfigurationError(
+                f"http_backend must be 'httpx' or 'aiohttp', got {http_backend!r}"
+            )
+        if http_backend == "aiohttp" and (transport is not None or http_client is not None):
+            raise ConfigurationError(
+                "http_backend='aiohttp' builds its own transport: drop transport= / http_client="
+            )
         self._setup(
             api_key=api_key,
             base_url=base_url,
@@ -377,10 +390,14 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         if http_client is not None:
             self._http = http_client
         else:
+            if transport is None:
+                transport = (
+                    aiohttp_transport(self._config.pool)
+                    if http_backend == "aiohttp"
+                    else async_pool_transport(self._config.pool)
+                )
             self._http = httpx.AsyncClient(
-                transport=(
-                    transport if transport is not None else async_pool_transport(self._config.pool)
-                ),
+                transport=transport,
                 limits=self._config.pool.to_httpx(),
                 timeout=httpx.Timeout(
                     self._config.timeouts.total, connect=self._config.timeouts.connect

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx
 
 from ._config import PoolLimits
+from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     import ssl
@@ -308,3 +309,18 @@ def sync_pool_transport(pool: PoolLimits) -> ShardedTransport | None:
 
 def _wanted_shards(pool: PoolLimits) -> int:
     return 1 if environment_has_proxies() else shard_count(pool.max_connections, pool.shards)
+
+
+def aiohttp_transport(pool: PoolLimits) -> httpx.AsyncBaseTransport:
+    """An httpx transport over aiohttp (the ``aiohttp`` extra), sized by ``pool``.
+
+    aiohttp's connection pool has no per-request scan of every connection, so it is not
+    sharded; ``max_connections`` and ``keepalive_expiry`` apply.
+    """
+    try:
+        from httpx_aiohttp import AiohttpTransport
+    except ImportError:
+        raise ConfigurationError(
+            "http_backend='aiohttp' needs the aiohttp extra: pip install 'maintainx-sdk[aiohttp]'"
+        ) from None
+    return AiohttpTransport(limits=pool.to_httpx())
