@@ -36,7 +36,7 @@ def make_client() -> AsyncMaintainX:
 async def work_order_life(mx: AsyncMaintainX, wo_id: int) -> None:
     """Status moves, a comment and raw response metadata for one work order."""
     detail = await mx.work_orders.get(wo_id)
-    wo = detail.work_order
+    wo = detail
     print(f"  #{wo.sequential_id} {wo.title!r} status={wo.status}")
     meta = detail.raw_response  # status, headers and attempts of the call behind the model
     print(f"  GET {meta.path} -> {meta.status_code}, {meta.attempts} attempt(s)")
@@ -66,7 +66,7 @@ async def main() -> int:
         try:
             # Concurrent gets.
             details = await asyncio.gather(*(mx.work_orders.get(i) for i in ids))
-            assert sorted(d.work_order.title for d in details) == sorted(titles)
+            assert sorted(d.title for d in details) == sorted(titles)
             print(f"fetched {len(details)} work orders concurrently")
 
             await work_order_life(mx, ids[0])

@@ -47,7 +47,7 @@ def main() -> int:
 
         try:
             # Get: a typed model; unknown fields the API adds later stay readable.
-            wo = mx.work_orders.get(created.id).work_order
+            wo = mx.work_orders.get(created.id)
             print(f"  #{wo.sequential_id} {wo.title!r} status={wo.status} priority={wo.priority}")
 
             # Raw access for any call: status, headers, attempts, rate-limit headroom.

@@ -288,6 +288,7 @@ class ClassDef:
     areas: set[str] = field(default_factory=set)
     name: str = ""
     module: str = ""
+    result: bool = False  # returned by a call: keeps the answer (``raw_response``)
 
 
 class Registry:
@@ -671,6 +672,8 @@ class OpDef:
     body_list_arg: str | None = None
     query_key: str | None = None
     response_key: str | None = None
+    record_key: str | None = None  # the record inside a one-key envelope, returned unwrapped
+    unwrap: str | None = None  # the envelope's attribute holding it
     items_key: str | None = None
     item_type: Type | None = None
     org_ids: bool = False
@@ -764,13 +767,41 @@ def ns_singular(ns: tuple[str, ...]) -> str:
     return "".join(pascal(singular(part)) for part in ns)
 
 
-SUFFIX = {
-    "update": "Updated",
-    "create": "Created",
-    "set_status": "StatusChanged",
-    "set_part_status": "PartStatusChanged",
-    "update_fulfillment": "Fulfilled",
-}
+def success_schema(op: dict[str, Any]) -> dict[str, Any] | None:
+    success = sorted(c for c in op["responses"] if c.startswith("2"))[0]
+    content = op["responses"][success].get("content") or {}
+    schema: dict[str, Any] | None = (content.get("application/json") or {}).get("schema")
+    return schema
+
+
+def merged_records(entries: list[tuple[str, str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """One record shape per envelope key (``workOrder``, ``asset``, ...).
+
+    A get, an update and a status change of the same record answer ``{"workOrder": {...}}``
+    with shapes that differ only in which fields they include and require. They become one
+    model: every field any of them returns (the get's schema first), required only where all
+    of them require it. So ``get``, ``update`` and ``set_status`` return one ``WorkOrder``.
+    """
+    shapes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for _, _, op in entries:
+        schema = success_schema(op) or {}
+        props = schema.get("properties") or {}
+        keys = [k for k in props if k not in ("nextCursor", "nextPageUrl")]
+        if len(keys) == 1 and props[keys[0]].get("properties") and "nextCursor" not in props:
+            shapes[keys[0]].append(props[keys[0]])
+    out: dict[str, dict[str, Any]] = {}
+    for key, found in shapes.items():
+        merged: dict[str, Any] = {}
+        for shape in found:
+            for name, sub in shape["properties"].items():
+                merged.setdefault(name, sub)
+        required = set.intersection(*(set(shape.get("required") or []) for shape in found))
+        out[key] = {
+            **found[0],
+            "properties": merged,
+            "required": [r for r in found[0].get("required") or [] if r in required],
+        }
+    return out
 
 
 class Builder:
@@ -787,6 +818,7 @@ class Builder:
         ]
         # Detail GETs first, so entity names (WorkOrder, Asset, ...) go to the canonical shape.
         entries.sort(key=lambda e: 0 if e[1] == "GET" and e[0].endswith("}") else 1)
+        self.records = merged_records(entries)
         for path, method, op in entries:
             self.ops.append(self.operation(path, method, op, paths[path].get("parameters", [])))
         order = {
@@ -1023,6 +1055,7 @@ class Builder:
                 item_key = self.walker.object_class(
                     items, side="response", area=area, name=item_name, strength=5
                 )
+                self.reg.classes[item_key].result = True
                 odef.item_type = ("ref", item_key)
             else:
                 odef.item_type = self.walker.type_of(
@@ -1030,21 +1063,17 @@ class Builder:
                 )
             odef.items_key = key
         elif len(wrapper_keys) == 1 and (props[wrapper_keys[0]].get("properties")):
-            # {"workOrder": {...}}: the inner object is the entity.
+            # {"workOrder": {...}}: the inner object is the record, returned unwrapped. Every
+            # answer with the same key shares one merged record shape (see merged_records).
             key = wrapper_keys[0]
-            inner = props[key]
+            inner = self.records[key]
+            rschema = {**rschema, "properties": {key: inner}}
             entity = pascal(SEGMENTS.get(key, key))
-            if odef.method == "GET" and odef.py_method == "get":
-                self.walker.object_class(inner, side="response", area=area, name=entity, strength=6)
-            else:
-                self.walker.object_class(inner, side="response", area=area, name=entity, strength=4)
-                self.walker.object_class(
-                    inner,
-                    side="response",
-                    area=area,
-                    name=entity + SUFFIX.get(odef.py_method, pascal(odef.py_method)),
-                    strength=3,
-                )
+            strength = 6 if odef.method == "GET" and odef.py_method == "get" else 4
+            odef.record_key = self.walker.object_class(
+                inner, side="response", area=area, name=entity, strength=strength
+            )
+            self.reg.classes[odef.record_key].result = True
         odef.response_key = self.walker.object_class(
             rschema,
             side="response",
@@ -1053,6 +1082,11 @@ class Builder:
             strength=3,
             child_hint=ns_singular(ns),
         )
+        if odef.record_key is not None:
+            envelope = self.reg.classes[odef.response_key]
+            odef.unwrap = next(f.name for f in envelope.fields if f.wire == wrapper_keys[0])
+        else:
+            self.reg.classes[odef.response_key].result = True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1148,7 +1182,13 @@ def render_models(reg: Registry, module: str) -> str:
                     '    """A request body that is a JSON array or one of several shapes."""'
                 )
         else:
-            base = "RequestModel" if cdef.side == "request" else "APIModel"
+            base = (
+                "RequestModel"
+                if cdef.side == "request"
+                else "APIResult"
+                if cdef.result
+                else "APIModel"
+            )
             uses.add(base)
             body.append(f"class {cdef.name}({base}):")
             if cdef.extra_allow:
@@ -1186,7 +1226,11 @@ def render_models(reg: Registry, module: str) -> str:
     if pyd:
         head.append("from pydantic import " + ", ".join(pyd))
         head.append("")
-    own = sorted(n for n in ("APIListModel", "APIModel", "OpenEnum", "RequestModel") if n in uses)
+    own = sorted(
+        n
+        for n in ("APIListModel", "APIModel", "APIResult", "OpenEnum", "RequestModel")
+        if n in uses
+    )
     if own:
         head.append("from .._models import " + ", ".join(own))
     helpers = [n for n in ("LenientDatetime", "NotNull") if n in text]
@@ -1237,7 +1281,19 @@ def model_expr(reg: Registry, key: str) -> str:
     )
 
 
-def operation_const(op: OpDef, reg: Registry) -> str:
+def result_type(op: OpDef, reg: Registry, module: str) -> str:
+    """What a call returns (for a list: each item of its pager)."""
+    if op.paginated:
+        assert op.item_type is not None
+        return qualify(render(op.item_type, reg, module), reg)
+    if op.record_key:
+        return model_expr(reg, op.record_key)
+    if op.response_key:
+        return model_expr(reg, op.response_key)
+    return "EmptyResponse"
+
+
+def operation_const(op: OpDef, reg: Registry, module: str) -> str:
     args = [
         f"name={json.dumps(op.python_name)}",
         f"method={json.dumps(op.method)}",
@@ -1251,6 +1307,8 @@ def operation_const(op: OpDef, reg: Registry) -> str:
         args.append(f"body_model={model_expr(reg, op.body_key)}")
     if op.response_key:
         args.append(f"response_model={model_expr(reg, op.response_key)}")
+    if op.unwrap:
+        args.append(f"unwrap={json.dumps(op.unwrap)}")
     if op.body_kind:
         args.append(f"body_kind={json.dumps(op.body_kind)}")
     if op.items_key:
@@ -1271,7 +1329,7 @@ def operation_const(op: OpDef, reg: Registry) -> str:
         args.append("auth=False")
     if op.deprecated:
         args.append("deprecated=True")
-    return f"{op.const} = Operation({', '.join(args)})"
+    return f"{op.const}: Operation[{result_type(op, reg, module)}] = Operation({', '.join(args)})"
 
 
 def qualify(ann: str, reg: Registry) -> str:
@@ -1355,15 +1413,9 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
         params.append("*")
         params.extend(kw)
 
-    # Return type
+    ret = result_type(op, reg, module)
     if op.paginated:
-        assert op.item_type is not None
-        item = qualify(render(op.item_type, reg, module), reg)
-        ret = f"{{P}}[{item}]"
-    elif op.response_key:
-        ret = model_expr(reg, op.response_key)
-    else:
-        ret = "EmptyResponse"
+        ret = f"{{P}}[{ret}]"
 
     call: list[str] = [op.const]
     if op.path_args:
@@ -1423,14 +1475,11 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
         lines.append(
             f"        build_request({', '.join(call)})  # validates the arguments before any I/O"
         )
-        lines.append("        return cast(")
-        lines.append(f'            "{ret}",')
         lines.append(
-            "            {W}self._run(set_status_procedure("
+            "        return {W}self._run(set_status_procedure("
             f"{op.const}, _GET, id=id, status=status, current_status=current_status, "
-            'allow_reopen=allow_reopen, query={"skipWebhook": skip_webhook}, policy=policy)),'
+            'allow_reopen=allow_reopen, query={"skipWebhook": skip_webhook}, policy=policy))'
         )
-        lines.append("        )")
         return "\n".join(lines)
     if op.body_kind == "binary":
         lines.append(
@@ -1449,14 +1498,11 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
         lines.append("            from ..idempotency import guarded_create")
         lines.append("")
         lines.append(f"            request = build_request({', '.join(call)})")
-        lines.append("            return cast(")
-        lines.append(f'                "{ret}",')
         lines.append(
-            "                {W}self._run(guarded_create(self._client.idempotency_store, "
-            f"{op.const}, request, idempotency_key)),"
+            "            return {W}self._run(guarded_create(self._client.idempotency_store, "
+            f"{op.const}, request, idempotency_key))"
         )
-        lines.append("            )")
-    lines.append(f'        return cast("{ret}", {{W}}self._call({", ".join(call)}))')
+    lines.append(f"        return {{W}}self._call({', '.join(call)})")
     return "\n".join(lines)
 
 
@@ -1496,11 +1542,12 @@ def class_text(node: Namespace, reg: Registry, module: str, flavour: str) -> lis
 
 
 def render_resource(area: str, node: Namespace, reg: Registry, ops: list[OpDef]) -> str:
-    consts = [operation_const(op, reg) for op in ops]
+    consts = [operation_const(op, reg, area) for op in ops]
     needs_get = any(op.python_name == "work_orders.set_status" for op in ops)
     if needs_get:
         get_op = next(op for op in ops if op.python_name == "work_orders.get")
-        consts.append(f"_GET = {get_op.const}")
+        if get_op.const != "_GET":
+            consts.append(f"_GET = {get_op.const}")
     body: list[str] = []
     body.extend(class_text(node, reg, area, "sync"))
     body.extend(class_text(node, reg, area, "async"))

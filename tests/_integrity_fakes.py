@@ -24,7 +24,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from maintainx_sdk import AsyncMaintainX, MaintainX
-from maintainx_sdk._models import APIModel
+from maintainx_sdk._models import APIResult
 from maintainx_sdk._operation import Operation
 from maintainx_sdk.errors import InvalidTransitionError
 from maintainx_sdk.retry import RetryPolicy
@@ -35,11 +35,11 @@ from .conftest import TEST_KEY
 BASE = "https://api.test/v1"
 
 
-class IdResponse(APIModel):
+class IdResponse(APIResult):
     id: int
 
 
-class WorkOrderEnvelope(APIModel):
+class WorkOrderEnvelope(APIResult):
     work_order: dict[str, Any]
 
 

@@ -44,7 +44,7 @@ def test_get_and_update_many_report_each_missing_id() -> None:
     failures = [(r.key, repr(r.error)) for r in updated.failures]
     assert [key for key, _ in failures] == [987654], failures  # once flaked in a full run
     assert isinstance(got.failures[0].error, NotFoundError)
-    assert got.values[0].work_order.title == "new"
+    assert got.values[0].title == "new"
 
 
 async def test_async_get_many_typed() -> None:
@@ -52,5 +52,5 @@ async def test_async_get_many_typed() -> None:
     async with AsyncMaintainX(api_key=emu.api_key, transport=emu.async_transport(), **FAST) as mx:
         ids = [wo.id async for wo in mx.work_orders.list()]
         result = await bulk.aget_many(mx.work_orders, [*ids, 123456], concurrency=4)
-    assert [v.work_order.id for v in result.values] == ids
+    assert [v.id for v in result.values] == ids
     assert [f.key for f in result.failures] == [123456]

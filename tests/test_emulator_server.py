@@ -45,7 +45,7 @@ def test_sdk_round_trip_over_loopback_reuses_one_connection() -> None:
     emu = make_emulator(work_orders=30)
     with emu.serve() as server, _client(server) as mx:
         created = mx.work_orders.create(title="Grease bearings", priority="MEDIUM")
-        fetched = mx.work_orders.get(created.id).work_order
+        fetched = mx.work_orders.get(created.id)
         assert fetched.title == "Grease bearings" and fetched.status == "OPEN"
         mx.work_orders.set_status(created.id, "IN_PROGRESS")
         mx.work_orders.set_status(created.id, "DONE")
@@ -86,7 +86,7 @@ def test_async_transport_in_process() -> None:
     async def main() -> str:
         async with AsyncMaintainX(api_key=emu.api_key, transport=emu.async_transport()) as mx:
             wo = await mx.work_orders.create(title="in process")
-            return (await mx.work_orders.get(wo.id)).work_order.title
+            return (await mx.work_orders.get(wo.id)).title
 
     assert asyncio.run(main()) == "in process"
 
@@ -221,9 +221,7 @@ def test_plugin_fixtures(
 
 async def test_async_plugin_fixture(async_maintainx_client: AsyncMaintainX) -> None:
     created = await async_maintainx_client.work_orders.create(title="async fixture")
-    assert (
-        await async_maintainx_client.work_orders.get(created.id)
-    ).work_order.title == "async fixture"
+    assert (await async_maintainx_client.work_orders.get(created.id)).title == "async fixture"
 
 
 def test_server_handles_chunked_bodies_http10_and_connection_close() -> None:

@@ -53,7 +53,7 @@ def test_applied_then_failed_create_is_resolved_without_a_duplicate(
             title=f"Leak {fault}", priority="HIGH", idempotency_key=f"k-{fault}"
         )
         assert again.id == created.id and again.raw_response.headers[REPLAYED_HEADER] == "true"
-        detail = mx.work_orders.get(created.id).work_order
+        detail = mx.work_orders.get(created.id)
         assert STAMP_FIELD in detail.external_data  # type: ignore[operator]
 
 

@@ -189,7 +189,7 @@ def test_pager_items_carry_raw_response() -> None:
     with _client(rec) as mx:
         page = mx.work_orders.list().first_page()
         assert page.meta.status_code == 200
-        assert page.items[0].raw_response is page.meta
+        assert page.items[0].raw_response.meta is page.meta
 
 
 def test_request_keeps_a_query_written_into_the_path() -> None:

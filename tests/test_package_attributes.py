@@ -18,6 +18,7 @@ ATTRIBUTES = {
     "cli": "main",
     "errors": "APIError",
     "idempotency": "guarded_create",
+    "mirror": "SQLiteMirror",
     "models": "__name__",
     "observability": "__name__",
     "pagination": "__name__",

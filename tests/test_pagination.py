@@ -10,7 +10,7 @@ from maintainx_sdk import (
     MaintainX,
     ValidationError,
 )
-from maintainx_sdk._models import APIModel
+from maintainx_sdk._models import APIResult
 from maintainx_sdk._operation import Operation
 from maintainx_sdk.pagination import AsyncPager, SyncPager
 from tests._paging_fakes import FakeList
@@ -119,7 +119,7 @@ def test_iterating_twice_starts_over() -> None:
     assert list(pager) == list(pager)
 
 
-class _Item(APIModel):
+class _Item(APIResult):
     id: int
     title: str
 

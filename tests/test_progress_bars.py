@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from maintainx_sdk import ConfigurationError, MaintainX, bulk
-from maintainx_sdk.progress_bars import RichProgress, TqdmProgress
+from maintainx_sdk.progress import Progress
+from maintainx_sdk.progress_bars import PlainProgress, RichProgress, TqdmProgress
 from tests._paging_fakes import FAST
 
 emulator_module = pytest.importorskip("maintainx_sdk.testing.emulator")
@@ -83,3 +84,37 @@ def test_a_missing_extra_says_what_to_install(
     extra = module.split(".")[0]
     with pytest.raises(ConfigurationError, match=rf"pip install 'maintainx-sdk\[{extra}\]'"):
         make()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_plain_progress_writes_throttled_lines_and_always_the_last() -> None:
+    now = [0.0]
+    out = io.StringIO()
+    bar = PlainProgress(out, label="mirror", interval=2.0, clock=lambda: now[0])
+    for n in range(1, 6):
+        now[0] = n * 0.5
+        bar(Progress(task="t", items=n * 10, pages=n, requests=n, elapsed=now[0]))
+    bar(Progress(task="t", items=60, pages=6, requests=6, elapsed=3.0, done=True))
+    lines = out.getvalue().splitlines()
+    assert [line.split(":")[1].split(",")[0] for line in lines] == [
+        " 10 items",
+        " 50 items",
+        " 60 items",
+    ]
+    assert lines[-1] == "mirror: 60 items, 6 pages, 6 requests, 3.0s"
+
+
+def test_plain_progress_redraws_one_line_on_a_terminal() -> None:
+    out = _Terminal()
+    with PlainProgress(out) as bar:
+        bar(Progress(task="bulk", items=1, total=4, requests=1, elapsed=1.0))
+        bar(Progress(task="bulk", items=4, total=4, requests=4, elapsed=2.0, failures=1, done=True))
+    text = out.getvalue()
+    assert text.count("\n") == 1 and text.endswith("\n") and text.startswith("\rbulk: 1/4 items")
+    last = text.split("\r")[-1]  # padded over the longer line it replaces
+    assert last.rstrip() == "bulk: 4/4 items, 0 pages, 4 requests, 1 failed, 2.0s"
+    assert len(last) > len(text.split("\r")[1])

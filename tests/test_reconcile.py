@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from maintainx_sdk import ValidationError
-from maintainx_sdk._models import APIModel
+from maintainx_sdk._models import APIResult
 from maintainx_sdk.pagination import AsyncPager, SyncPager
 from maintainx_sdk.reconcile import (
     Changed,
@@ -67,7 +67,7 @@ def test_hash_ignores_key_order_and_excluded_fields() -> None:
     assert content_hash({"a": 1, "seen": 1}, exclude=["seen"]) == content_hash({"a": 1})
 
 
-class _Item(APIModel):
+class _Item(APIResult):
     id: int
     updated_at: str
 

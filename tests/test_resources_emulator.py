@@ -105,9 +105,7 @@ def test_every_get_operation_parses_the_emulator_answer(emulated: MaintainX) -> 
                 assert _call(mx, op.python_name, "assets").raw_response.status_code == 200
             elif op.python_name == "vendors.contacts.get":
                 contact = mx.vendors.contacts.create(ids["vendors"], name="Ann")
-                assert (
-                    mx.vendors.contacts.get(ids["vendors"], contact.id).vendor_contact.name == "Ann"
-                )
+                assert mx.vendors.contacts.get(ids["vendors"], contact.id).name == "Ann"
             elif area not in ids:
                 # Read-only collections the emulator seeds empty: the call must still be
                 # well-formed and map the API's 404.
@@ -136,10 +134,10 @@ def test_round_trip_on_the_async_client() -> None:
             api_key=emulator.api_key, transport=emulator.async_transport()
         ) as amx:
             created = await amx.work_orders.create(title="Replace filter", priority="LOW")
-            wo = (await amx.work_orders.get(created.id)).work_order
+            wo = await amx.work_orders.get(created.id)
             assert (wo.title, wo.priority) == ("Replace filter", "LOW")
             moved = await amx.work_orders.set_status(created.id, "IN_PROGRESS")
-            assert moved.work_order.status == "IN_PROGRESS"
+            assert moved.status == "IN_PROGRESS"
             await amx.work_orders.comments.create(created.id, content="started")
             comments = [c async for c in amx.work_orders.comments.list(created.id)]
             assert [c.content for c in comments] == ["started"]

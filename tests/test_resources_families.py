@@ -65,7 +65,7 @@ CASES: dict[str, tuple[Callable[[Any], Any], str, str, int, Any, Check]] = {
         "/assetcriticalities/4",
         200,
         {"assetCriticality": {"id": 4, "label": "High", "level": 3}},
-        lambda r, rec: r.asset_criticality.level == 3,
+        lambda r, rec: r.level == 3,
     ),
     "assetcustomstatuses": (
         lambda mx: mx.asset_custom_statuses.update(5, label="Broken"),
@@ -73,7 +73,7 @@ CASES: dict[str, tuple[Callable[[Any], Any], str, str, int, Any, Check]] = {
         "/assetcustomstatuses/5",
         200,
         {"assetcustomstatus": {"id": 5, "label": "Broken"}},
-        lambda r, rec: r.asset_custom_status.label == "Broken",
+        lambda r, rec: r.label == "Broken",
     ),
     "categories": (
         lambda mx: mx.categories.create(label="Electrical"),
@@ -183,7 +183,7 @@ CASES: dict[str, tuple[Callable[[Any], Any], str, str, int, Any, Check]] = {
                 "updatedAt": "2024-01-01T00:00:00Z",
             }
         },
-        lambda r, rec: r.part.name == "Filter",
+        lambda r, rec: r.name == "Filter",
     ),
     "parttransferrequests": (
         lambda mx: mx.part_transfer_requests.list(statuses=["PENDING"]),
@@ -250,7 +250,7 @@ CASES: dict[str, tuple[Callable[[Any], Any], str, str, int, Any, Check]] = {
         "/vendors/21/contacts/22",
         200,
         {"vendorContact": {"id": 22, "name": "Ann", "vendorId": 21}},
-        lambda r, rec: r.vendor_contact.name == "Ann",
+        lambda r, rec: r.name == "Ann",
     ),
     "workPermits": (
         lambda mx: mx.work_permits.sign(23, external_link_uuid="u-1", signer_name="Bo"),

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from maintainx_sdk import AsyncMaintainX, MaintainX, PoolExhaustedError, PoolLimits, Timeouts
+from maintainx_sdk._deadline_transport import DeadlineTransport
 from maintainx_sdk._transport import (
     ShardedAsyncTransport,
     ShardedTransport,
@@ -278,7 +279,9 @@ def test_sync_transport_routes_releases_and_closes() -> None:
 def test_sync_client_shards_and_closes_all(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(var, raising=False)
-    assert sync_pool_transport(PoolLimits(max_connections=16)) is None
+    small = sync_pool_transport(PoolLimits(max_connections=16))
+    assert isinstance(small, ShardedTransport) and len(small.shards) == 1
+    assert isinstance(small.shards[0], DeadlineTransport)  # the deadline holds at the socket
     mx = MaintainX(api_key=TEST_KEY, pool=PoolLimits(max_connections=6, shards=3))
     transport = mx._http._transport
     assert isinstance(transport, ShardedTransport) and len(transport.shards) == 3

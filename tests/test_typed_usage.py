@@ -75,7 +75,7 @@ def test_alarm_bridge_opens_a_started_work_order(mx: MaintainX) -> None:
     )
     work_order_id = usage.open_work_order(mx, alarm)
     assert usage.work_order_title(mx, work_order_id) == "Alarm: overheat"
-    record = mx.work_orders.get(work_order_id).work_order
+    record = mx.work_orders.get(work_order_id)
     assert (record.status, record.priority, record.asset_id) == (
         "IN_PROGRESS",
         "HIGH",

@@ -103,7 +103,7 @@ def test_subscription_lifecycle_through_the_client() -> None:
         sub = mx.subscriptions.create(
             type="NEW_WORK_ORDER", url=webhook_url(HOOKS, "NEW_WORK_ORDER")
         )
-        fetched = mx.subscriptions.get(sub.id).subscription
+        fetched = mx.subscriptions.get(sub.id)
         assert (fetched.type, fetched.url) == (
             "NEW_WORK_ORDER",
             webhook_url(HOOKS, "NEW_WORK_ORDER"),

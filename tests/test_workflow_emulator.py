@@ -48,7 +48,7 @@ def client(emu: Emulator) -> MaintainX:
 def test_generated_set_status_follows_the_default_policy(emulator: Emulator) -> None:
     with client(emulator) as mx:
         wid = mx.work_orders.create(title="Walk").id
-        assert mx.work_orders.set_status(wid, "IN_PROGRESS").work_order.status == "IN_PROGRESS"
+        assert mx.work_orders.set_status(wid, "IN_PROGRESS").status == "IN_PROGRESS"
         mx.work_orders.set_status(wid, "DONE")
         before = patches(emulator, wid)
         with pytest.raises(InvalidTransitionError, match="allow_reopen=True"):
@@ -56,7 +56,7 @@ def test_generated_set_status_follows_the_default_policy(emulator: Emulator) -> 
         with pytest.raises(InvalidTransitionError) as info:
             mx.work_orders.set_status(wid, "IN_PROGRESS", allow_reopen=True)
         assert info.value.allowed == ("OPEN",)
-        assert mx.work_orders.set_status(wid, "DONE").work_order.status == "DONE"  # no-op
+        assert mx.work_orders.set_status(wid, "DONE").status == "DONE"  # no-op
         assert patches(emulator, wid) == before
         mx.work_orders.set_status(wid, "OPEN", allow_reopen=True)
         assert stored_status(emulator, wid) == "OPEN"

@@ -19,7 +19,7 @@ import maintainx_sdk
 from maintainx_sdk import AsyncMaintainX, MaintainX, bulk, webhooks
 from maintainx_sdk.bulk import BulkResult
 from maintainx_sdk.checkpoints import CheckpointStore
-from maintainx_sdk.models.work_orders import WorkOrderGetResponse, WorkOrderListItem
+from maintainx_sdk.models.work_orders import WorkOrder, WorkOrderListItem
 from maintainx_sdk.reconcile import DriftReport, reconcile, snapshot
 from maintainx_sdk.sync import AsyncIncrementalSync, IncrementalSync, SyncBatch, SyncReport
 from maintainx_sdk.webhook_events import WorkOrderStatusChangeEvent, WorkOrderStatusChangeStatus
@@ -107,8 +107,8 @@ def open_work_order(mx: MaintainX, alarm: Alarm) -> int:
 
 def work_order_title(mx: MaintainX, work_order_id: int) -> str:
     fetched = mx.work_orders.get(work_order_id)
-    assert_type(fetched, WorkOrderGetResponse)
-    return fetched.work_order.title
+    assert_type(fetched, WorkOrder)
+    return fetched.title
 
 
 def alarm_cleared(body: bytes | Mapping[str, Any]) -> int | None:
@@ -151,8 +151,8 @@ def weekly_report(mx: MaintainX, mirror: Mapping[str, str]) -> Report:
         ids.extend(wo.id for wo in page.items)
         pages += 1
     result = bulk.get_many(mx.work_orders, ids, concurrency=4)
-    assert_type(result, BulkResult[WorkOrderGetResponse])
-    titles = [got.work_order.title for got in result.values]
+    assert_type(result, BulkResult[WorkOrder])
+    titles = [got.title for got in result.values]
     drift = reconcile(mx.work_orders.list(), mirror)
     assert_type(drift, DriftReport[str, int])
     assert_type(drift.missing_locally, list[int])
@@ -166,5 +166,5 @@ def mirror_snapshot(mx: MaintainX) -> dict[str, str]:
 
 async def titles_async(mx: AsyncMaintainX, ids: list[int]) -> list[str]:
     result = await bulk.aget_many(mx.work_orders, ids)
-    assert_type(result, BulkResult[WorkOrderGetResponse])
-    return [got.work_order.title for got in result.values]
+    assert_type(result, BulkResult[WorkOrder])
+    return [got.title for got in result.values]

@@ -71,6 +71,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__`` loads t
     from . import cli as cli
     from . import errors as errors
     from . import idempotency as idempotency
+    from . import mirror as mirror
     from . import models as models
     from . import observability as observability
     from . import pagination as pagination
@@ -98,6 +99,7 @@ SUBMODULES = frozenset(
         "cli",
         "errors",
         "idempotency",
+        "mirror",
         "models",
         "observability",
         "pagination",

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, PrivateAttr, RootModel
 from pydantic.alias_generators import to_camel
 
-from ._response import ResponseMeta
+from ._response import ApiResponse
 
 
 class OpenEnum(enum.StrEnum):
@@ -39,8 +39,9 @@ class OpenEnum(enum.StrEnum):
 class APIModel(BaseModel):
     """A model of something the API returned.
 
-    Unknown fields are kept (``model_extra``), attribute names are snake_case while the wire is
-    camelCase, and :attr:`raw_response` tells the status, headers and attempts of the call.
+    Unknown fields are kept (``model_extra``) and attribute names are snake_case while the wire
+    is camelCase. Nested models carry no per-instance state beyond their fields; the object a
+    call returns is an :class:`APIResult` and tells how it was fetched (``raw_response``).
     """
 
     model_config = ConfigDict(
@@ -51,16 +52,29 @@ class APIModel(BaseModel):
         protected_namespaces=(),
         defer_build=True,
     )
-    _meta: ResponseMeta | None = PrivateAttr(default=None)
-
-    @property
-    def raw_response(self) -> ResponseMeta:
-        """Status, headers, attempts and retries of the call that returned this object."""
-        return _require_meta(self, self._meta)
 
     def to_wire(self) -> dict[str, Any]:
         """The object as the API spells it (camelCase keys, nulls kept where set)."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+class APIResult(APIModel):
+    """A model an SDK call returns (a record, a created id, a list item): it keeps the answer."""
+
+    _response: ApiResponse | None = PrivateAttr(default=None)
+
+    @property
+    def raw_response(self) -> ApiResponse:
+        """The HTTP answer behind this object: status, headers, attempts, retries, and the body
+        as the API sent it (``.json()``: for a record, the envelope such as ``{"workOrder": ...}``).
+        A pager item shares its page's answer (without the body)."""
+        return _require_response(self, self._response)
+
+
+def attach_response(result: object, response: ApiResponse) -> None:
+    """Remember on ``result`` the answer it came from (only results keep one)."""
+    if isinstance(result, APIResult | APIListModel):
+        result._response = response
 
 
 class RequestModel(BaseModel):
@@ -77,17 +91,17 @@ class RequestModel(BaseModel):
     wire_exclude_none: ClassVar[bool] = True
 
 
-def _require_meta(model: object, meta: ResponseMeta | None) -> ResponseMeta:
+def _require_response(model: object, response: ApiResponse | None) -> ApiResponse:
     # AttributeError, so hasattr() and getattr(model, "raw_response", None) keep working.
-    if meta is None:
+    if response is None:
         raise AttributeError(
             f"this {type(model).__name__} has no raw_response: only the object an SDK call "
-            "returns (or a pager item) carries one, not nested objects or models built by hand"
+            "returns (or a pager item) carries one, not models built by hand"
         )
-    return meta
+    return response
 
 
-class EmptyResponse(APIModel):
+class EmptyResponse(APIResult):
     """What an operation without a response body returns (for example a 204 on delete)."""
 
 
@@ -97,12 +111,12 @@ _T = TypeVar("_T")
 class APIListModel(RootModel[list[_T]], Generic[_T]):
     """A bare JSON array the API returned: iterate it, index it, or read ``.root``."""
 
-    _meta: ResponseMeta | None = PrivateAttr(default=None)
+    _response: ApiResponse | None = PrivateAttr(default=None)
 
     @property
-    def raw_response(self) -> ResponseMeta:
-        """Status, headers, attempts and retries of the call that returned this list."""
-        return _require_meta(self, self._meta)
+    def raw_response(self) -> ApiResponse:
+        """The HTTP answer behind this list (status, headers, attempts, body)."""
+        return _require_response(self, self._response)
 
     def __iter__(self) -> Iterator[_T]:  # type: ignore[override]
         return iter(self.root)

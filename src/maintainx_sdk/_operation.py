@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar, cast
 from urllib.parse import quote
 
 import pydantic
 from pydantic import BaseModel
+from pydantic.alias_generators import to_camel
 
-from ._models import EmptyResponse
+from ._models import EmptyResponse, attach_response
 from ._omit import strip_omitted
 from ._request import ApiRequest, encode_query
 from ._response import ApiResponse, ResponseMeta
@@ -23,9 +24,13 @@ from .errors import APIResponseValidationError, ValidationError
 BodyKind = Literal["json", "binary"]
 
 
+R = TypeVar("R")
+
+
 @dataclass(frozen=True, slots=True)
-class Operation:
-    """One API operation as the SDK knows it."""
+class Operation(Generic[R]):
+    """One API operation as the SDK knows it; ``R`` is what a call returns (for a list, what
+    each item of its pager is)."""
 
     name: str
     """Python name, ``"<resource path>.<method>"``, e.g. ``"work_orders.comments.list"``."""
@@ -36,6 +41,8 @@ class Operation:
     body_model: type[BaseModel] | None = None
     response_model: type[BaseModel] | None = None
     body_kind: BodyKind | None = None
+    unwrap: str | None = None
+    """The attribute of ``response_model`` holding the record, when the answer is an envelope."""
     items_key: str | None = None
     item_model: type[BaseModel] | None = None
     int_path_params: tuple[str, ...] = ()
@@ -110,7 +117,7 @@ def response_validation_error(
     )
 
 
-def _validate(op: Operation, model: type[BaseModel], data: Any, where: str) -> BaseModel:
+def _validate(op: Operation[Any], model: type[BaseModel], data: Any, where: str) -> BaseModel:
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
@@ -130,7 +137,7 @@ def _path_int(op_name: str, name: str, value: Any) -> int:
 
 
 def build_request(
-    op: Operation,
+    op: Operation[Any],
     *,
     path: Mapping[str, Any] | None = None,
     query: Mapping[str, Any] | None = None,
@@ -197,17 +204,31 @@ def build_request(
     )
 
 
-def parse_response(op: Operation, response: ApiResponse) -> Any:
-    """Validate the body straight from bytes into the operation's response model."""
+def parse_response(op: Operation[R], response: ApiResponse) -> R:
+    """Validate the body straight from bytes into the operation's response model; for an
+    operation whose answer is a one-key envelope (``{"workOrder": {...}}``), return the record."""
     model = op.response_model
     if model is None or not response.content:
         empty = EmptyResponse()
-        empty._meta = response.meta
-        return empty
+        attach_response(empty, response)
+        return cast(R, empty)
     try:
-        parsed = model.model_validate_json(response.content)
+        parsed: Any = model.model_validate_json(response.content)
     except pydantic.ValidationError as exc:
         raise response_validation_error(op.name, exc, response.meta) from None
-    if hasattr(parsed, "_meta"):
-        parsed._meta = response.meta
-    return parsed
+    if op.unwrap is not None:
+        parsed = getattr(parsed, op.unwrap)
+        if parsed is None:
+            meta = response.meta
+            raise APIResponseValidationError(
+                f"{meta.method} {meta.path} -> {meta.status_code}: {op.name}: the response "
+                f"holds no {to_camel(op.unwrap)!r} record",
+                status_code=meta.status_code,
+                errors=[{"field": to_camel(op.unwrap), "message": "missing in response"}],
+                method=meta.method,
+                path=meta.path,
+                attempts=meta.attempts,
+                retries=meta.retries,
+            )
+    attach_response(parsed, response)
+    return cast(R, parsed)

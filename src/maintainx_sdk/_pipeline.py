@@ -19,6 +19,7 @@ import httpx
 
 from . import _constants as C
 from ._config import ClientConfig, Timeouts
+from ._deadline import deadline
 from ._observer import CallObservation, NullObserver, Observer
 from ._request import ApiRequest
 from ._response import ApiResponse, ResponseMeta
@@ -684,14 +685,17 @@ def _send_sync(http: httpx.Client, action: Send) -> httpx.Response:
     if action.budget is None:
         return http.send(action.request)
     until = time.monotonic() + action.budget
-    response = http.send(action.request, stream=True)
-    try:
-        if isinstance(response.stream, httpx.SyncByteStream):
-            response.stream = _DeadlineStream(response.stream, action.request, until)
-        response.read()
-    except BaseException:
-        response.close()
-        raise
+    # The SDK's own transports cut every socket read off at the deadline (trickled headers
+    # included); the body check below also bounds a transport passed in by the caller.
+    with deadline(_outer_budget(action.budget)):
+        response = http.send(action.request, stream=True)
+        try:
+            if isinstance(response.stream, httpx.SyncByteStream):
+                response.stream = _DeadlineStream(response.stream, action.request, until)
+            response.read()
+        except BaseException:
+            response.close()
+            raise
     return response
 
 

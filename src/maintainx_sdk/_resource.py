@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .pagination import AsyncPager, SyncPager
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 #: A multi-request flow written once for both clients: it yields the requests it needs and
 #: receives their responses (or has the SDK error thrown into it); its return value is the
@@ -31,7 +32,7 @@ class SyncAPIResource:
 
     def _call(
         self,
-        op: Operation,
+        op: Operation[R],
         *,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
@@ -39,7 +40,7 @@ class SyncAPIResource:
         body: Any = None,
         content: bytes | None = None,
         content_type: str | None = None,
-    ) -> Any:
+    ) -> R:
         request = build_request(
             op,
             path=path,
@@ -70,12 +71,12 @@ class SyncAPIResource:
 
     def _paginate(
         self,
-        op: Operation,
+        op: Operation[T],
         *,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
         headers: Mapping[str, Any] | None = None,
-    ) -> SyncPager[Any]:
+    ) -> SyncPager[T]:
         from .pagination import SyncPager
 
         return SyncPager(self._client, op, path=path, query=strip_omitted(query), headers=headers)
@@ -89,7 +90,7 @@ class AsyncAPIResource:
 
     async def _call(
         self,
-        op: Operation,
+        op: Operation[R],
         *,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
@@ -97,7 +98,7 @@ class AsyncAPIResource:
         body: Any = None,
         content: bytes | None = None,
         content_type: str | None = None,
-    ) -> Any:
+    ) -> R:
         request = build_request(
             op,
             path=path,
@@ -128,12 +129,12 @@ class AsyncAPIResource:
 
     def _paginate(
         self,
-        op: Operation,
+        op: Operation[T],
         *,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
         headers: Mapping[str, Any] | None = None,
-    ) -> AsyncPager[Any]:
+    ) -> AsyncPager[T]:
         from .pagination import AsyncPager
 
         return AsyncPager(self._client, op, path=path, query=strip_omitted(query), headers=headers)

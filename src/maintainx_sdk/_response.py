@@ -37,6 +37,14 @@ class ApiResponse:
     content: bytes = field(repr=False, default=b"")
 
     @property
+    def method(self) -> str:
+        return self.meta.method
+
+    @property
+    def path(self) -> str:
+        return self.meta.path
+
+    @property
     def status_code(self) -> int:
         return self.meta.status_code
 
@@ -55,6 +63,10 @@ class ApiResponse:
     @property
     def stale(self) -> bool:
         return self.meta.stale
+
+    @property
+    def elapsed(self) -> float:
+        return self.meta.elapsed
 
     def json(self) -> Any:
         """The body decoded as JSON (``None`` for an empty body)."""

@@ -261,12 +261,17 @@ class ShardedTransport(_Shards[httpx.BaseTransport], httpx.BaseTransport):
 
     @classmethod
     def from_limits(cls, limits: httpx.Limits, shards: int) -> ShardedTransport:
-        """``shards`` ``httpx.HTTPTransport`` pools sharing ``limits`` between them (built lazily)."""
+        """``shards`` deadline-bound pools (see :mod:`._deadline_transport`) sharing ``limits``.
+
+        The pools, and the one SSL context they share, are built on the first request.
+        """
         parts = split_limits(limits, shards)
 
         def build() -> list[httpx.BaseTransport]:
+            from ._deadline_transport import DeadlineTransport  # httpcore, on first use
+
             context = shared_ssl_context()
-            return [httpx.HTTPTransport(verify=context, limits=part) for part in parts]
+            return [DeadlineTransport(part, ssl_context=context) for part in parts]
 
         return cls(count=shards, build=build)
 
@@ -302,9 +307,15 @@ def async_pool_transport(pool: PoolLimits) -> ShardedAsyncTransport | None:
 
 
 def sync_pool_transport(pool: PoolLimits) -> ShardedTransport | None:
-    """The blocking client's twin of :func:`async_pool_transport`."""
-    count = _wanted_shards(pool)
-    return ShardedTransport.from_limits(pool.to_httpx(), count) if count > 1 else None
+    """The blocking client's transport: sharded like :func:`async_pool_transport` (one shard
+    when small), and bound by the call's deadline at the socket (a blocking read cannot be
+    cut off from outside; see :mod:`._deadline_transport`).
+
+    None (httpx's own pool, per-read timeouts only) when proxy variables are set.
+    """
+    if environment_has_proxies():
+        return None
+    return ShardedTransport.from_limits(pool.to_httpx(), _wanted_shards(pool))
 
 
 def _wanted_shards(pool: PoolLimits) -> int:

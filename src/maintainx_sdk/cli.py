@@ -19,12 +19,19 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
         "serve the MaintainX emulator on loopback",
     ),
     "readiness": ("maintainx_sdk.readiness.cli", "main", "run the production-readiness checklist"),
+    "mirror": ("maintainx_sdk.mirror", "cli_main", "keep a local SQLite mirror of an API area"),
 }
 
 
 def _usage() -> str:
     lines = ["usage: maintainx-sdk <command> [options]", "", "commands:"]
     lines += [f"  {name:<10} {info[2]}" for name, info in SUBCOMMANDS.items()]
+    lines += [
+        "",
+        "options:",
+        "  -h, --help     show this help",
+        "  -V, --version  print the version",
+    ]
     lines += ["", "Run 'maintainx-sdk <command> --help' for a command's options."]
     return "\n".join(lines)
 

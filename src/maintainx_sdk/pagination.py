@@ -32,7 +32,7 @@ import pydantic
 from pydantic import BaseModel, TypeAdapter
 
 from ._constants import MAX_PAGE_SIZE
-from ._models import APIModel
+from ._models import attach_response
 from ._operation import Operation, build_request, response_validation_error
 from ._request import ApiRequest
 from ._response import ApiResponse, ResponseMeta
@@ -79,7 +79,7 @@ def item_id(raw: Any) -> Hashable | None:
     return None
 
 
-def query_key(op: Operation, wire: str) -> str:
+def query_key(op: Operation[Any], wire: str) -> str:
     """The key under which ``op``'s query model takes the wire parameter ``wire``."""
     model = op.query_model
     if model is not None:
@@ -89,7 +89,7 @@ def query_key(op: Operation, wire: str) -> str:
     return wire
 
 
-def _pop_param(op: Operation, query: dict[str, Any], wire: str) -> Any:
+def _pop_param(op: Operation[Any], query: dict[str, Any], wire: str) -> Any:
     """Remove a parameter given under its wire name or its Python name; return its value."""
     value = query.pop(wire, None)
     alt = query.pop(query_key(op, wire), None)
@@ -119,7 +119,7 @@ class PageWalk(Generic[T]):
 
     def __init__(
         self,
-        op: Operation,
+        op: Operation[T],
         *,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
@@ -429,13 +429,14 @@ class PageWalk(Generic[T]):
             items: list[Any] = _items_adapter(model).validate_python(raw_items)
         except pydantic.ValidationError as exc:
             raise response_validation_error(self.op.name, exc, meta) from None
-        if issubclass(model, APIModel):
-            for item in items:
-                item._meta = meta
+        # The page's answer, once per page and without its body (the items hold that).
+        answer = ApiResponse(meta=meta)
+        for item in items:
+            attach_response(item, answer)
         return items
 
 
-def default_walk_options(op: Operation, query: Mapping[str, Any]) -> dict[str, bool]:
+def default_walk_options(op: Operation[Any], query: Mapping[str, Any]) -> dict[str, bool]:
     """How to walk ``op`` given the caller's query.
 
     Offset-backed lists drop repeated ids and, unless the caller chose another order, are
@@ -461,7 +462,7 @@ class _PagerBase(Generic[T]):
     def __init__(
         self,
         client: Any,
-        op: Operation,
+        op: Operation[T],
         *,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
@@ -517,7 +518,7 @@ class _PagerBase(Generic[T]):
         return clone
 
     @property
-    def operation(self) -> Operation:
+    def operation(self) -> Operation[T]:
         """The list operation this pager walks."""
         return self._op
 

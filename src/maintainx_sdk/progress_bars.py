@@ -1,5 +1,6 @@
-"""Progress bars for ``progress=`` callbacks: tqdm (``pip install 'maintainx-sdk[tqdm]'``) and
-rich (``pip install 'maintainx-sdk[rich]'``). Each library is imported when a bar is made.
+"""Progress bars for ``progress=`` callbacks: tqdm (``pip install 'maintainx-sdk[tqdm]'``),
+rich (``pip install 'maintainx-sdk[rich]'``), each imported when a bar is made, and a plain
+status line that needs neither (:class:`PlainProgress`).
 
 >>> from maintainx_sdk.progress_bars import TqdmProgress
 >>> with TqdmProgress(desc="work orders") as bar:
@@ -12,8 +13,11 @@ it too (a walk abandoned half way never sends ``done``).
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TextIO
 
 from .errors import ConfigurationError
 from .progress import Progress
@@ -121,3 +125,66 @@ class RichProgress(_Bar):
     def close(self) -> None:
         if self.task_id is not None and self._owned:
             self.display.stop()
+
+
+def describe(progress: Progress, label: str | None = None) -> str:
+    """One line for a snapshot: ``"work_orders.list: 400 items, 2 pages, 2 requests, 1.2s"``
+    (``label`` in place of the task's name)."""
+    count = f"{progress.items}/{progress.total}" if progress.total is not None else progress.items
+    name = label or progress.task
+    line = f"{name}: {count} items, {progress.stats()}, {progress.elapsed:.1f}s"
+    eta = progress.eta
+    if eta is not None and not progress.done:
+        line += f", about {eta:.0f}s left"
+    return line
+
+
+class PlainProgress(_Bar):
+    """A status line on ``stream`` (stderr by default), no dependency: redrawn in place on
+    a terminal (at most every ``interval / 10`` seconds), else a new line at most every
+    ``interval`` seconds; the first and the last snapshots are always written. ``label``
+    replaces the task's name."""
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        label: str | None = None,
+        interval: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._stream = stream
+        self._label = label
+        self._clock = clock
+        self._interval = interval
+        self._last: float | None = None
+        self._open_line = 0
+        """Width of the line drawn in place and not yet ended (terminal only)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return self._stream if self._stream is not None else sys.stderr
+
+    def __call__(self, progress: Progress) -> None:
+        stream = self.stream
+        tty = stream.isatty()
+        now = self._clock()
+        gap = self._interval / 10 if tty else self._interval
+        if not progress.done and self._last is not None and now - self._last < gap:
+            return
+        self._last = now
+        line = describe(progress, self._label)
+        if tty:
+            stream.write("\r" + line.ljust(self._open_line))
+            self._open_line = len(line)
+            if progress.done:
+                self.close()
+        else:
+            stream.write(line + "\n")
+        stream.flush()
+
+    def close(self) -> None:
+        if self._open_line:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._open_line = 0

@@ -69,8 +69,8 @@ SOURCES: dict[str, tuple[str, str]] = {
 
 
 def source_operation(
-    source: str | Operation, item_model: type[BaseModel] | None = None
-) -> Operation:
+    source: str | Operation[Any], item_model: type[BaseModel] | None = None
+) -> Operation[Any]:
     """The list operation behind a sync source name (or ``source`` itself)."""
     if isinstance(source, Operation):
         if source.path not in {path for path, _ in SOURCES.values()}:
@@ -152,7 +152,7 @@ class _SyncCore(Generic[T]):
     def __init__(
         self,
         client: Any,
-        source: str | Operation | SyncPager[Any] | AsyncPager[Any] = "work_orders",
+        source: str | Operation[Any] | SyncPager[Any] | AsyncPager[Any] = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
         key: str | None = None,
@@ -240,7 +240,7 @@ class _SyncCore(Generic[T]):
         )
 
 
-def _default_key(op: Operation, config: Any, query: Mapping[str, Any]) -> str:
+def _default_key(op: Operation[Any], config: Any, query: Mapping[str, Any]) -> str:
     """The list, its filters, the base URL and the organization: one position per sync."""
     key = f"{op.name}@{config.base_url}#{config.organization_id or ''}"
     if query:
@@ -367,7 +367,7 @@ class IncrementalSync(_SyncCore[T]):
     def __init__(
         self: IncrementalSync[Any],
         client: MaintainX,
-        source: Operation,
+        source: Operation[Any],
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
         key: str | None = None,
@@ -379,7 +379,7 @@ class IncrementalSync(_SyncCore[T]):
     def __init__(
         self,
         client: MaintainX,
-        source: str | Operation | SyncPager[Any] | AsyncPager[Any] = "work_orders",
+        source: str | Operation[Any] | SyncPager[Any] | AsyncPager[Any] = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
         key: str | None = None,
@@ -480,7 +480,7 @@ class AsyncIncrementalSync(_SyncCore[T]):
     def __init__(
         self: AsyncIncrementalSync[Any],
         client: AsyncMaintainX,
-        source: Operation,
+        source: Operation[Any],
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
         key: str | None = None,
@@ -492,7 +492,7 @@ class AsyncIncrementalSync(_SyncCore[T]):
     def __init__(
         self,
         client: AsyncMaintainX,
-        source: str | Operation | SyncPager[Any] | AsyncPager[Any] = "work_orders",
+        source: str | Operation[Any] | SyncPager[Any] | AsyncPager[Any] = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
         key: str | None = None,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from ._operation import Operation, build_request, parse_response
 from ._resource import Procedure
@@ -32,6 +32,8 @@ __all__ = [
     "check_transition",
     "set_status_procedure",
 ]
+
+R = TypeVar("R")
 
 #: Statuses a caller may set (``PATCH /workorders/{id}/status``), in the spec's order.
 STATUSES = ("OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED")
@@ -191,8 +193,8 @@ def current_status_of(response: ApiResponse) -> str:
 
 
 def set_status_procedure(
-    op: Operation,
-    get_op: Operation,
+    op: Operation[R],
+    get_op: Operation[Any],
     *,
     id: int,
     status: str,
@@ -200,7 +202,7 @@ def set_status_procedure(
     allow_reopen: bool = False,
     query: Mapping[str, Any] | None = None,
     policy: TransitionPolicy | None = None,
-) -> Procedure[Any]:
+) -> Procedure[R]:
     """Validate a status move against the current status, then PATCH it (one flow, both clients).
 
     The current status is read with ``get_op`` unless the caller passes ``current_status``

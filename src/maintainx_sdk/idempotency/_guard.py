@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from .._operation import Operation, parse_response
 from .._request import ApiRequest
@@ -35,6 +35,8 @@ from ..errors import (
 from ._keys import check_key, fingerprint, stamp_for
 from ._records import IdempotencyRecord
 from ._store import DEFAULT_LEASE, DEFAULT_TTL, IdempotencyStore
+
+R = TypeVar("R")
 
 #: The key inside ``externalData`` that carries the stamp.
 STAMP_FIELD = "mxsdkIdempotencyKey"
@@ -175,7 +177,7 @@ def _result_id(content: bytes) -> str | None:
     return None
 
 
-def _replay(op: Operation, request: ApiRequest, record: IdempotencyRecord) -> Any:
+def _replay(op: Operation[R], request: ApiRequest, record: IdempotencyRecord) -> R:
     content = record.response
     if content is None:
         rid = record.result_id
@@ -204,7 +206,7 @@ def _unknown(
 
 def guarded_create(
     store: IdempotencyStore,
-    op: Operation,
+    op: Operation[R],
     request: ApiRequest,
     key: str,
     *,
@@ -212,7 +214,7 @@ def guarded_create(
     ttl: float = DEFAULT_TTL,
     max_sends: int = DEFAULT_MAX_SENDS,
     lookup_margin: float = DEFAULT_LOOKUP_MARGIN,
-) -> Procedure[Any]:
+) -> Procedure[R]:
     """Send the create ``request`` at most once per ``key``; return the parsed result.
 
     A finished create is replayed from the store (header ``idempotent-replayed: true``, no
@@ -272,7 +274,7 @@ def guarded_create(
                 cause=str(exc),
             ) from exc
 
-    def found(result_id: str) -> Any:
+    def found(result_id: str) -> R:
         store.complete(scoped, result_id=result_id, ttl=ttl)
         return _replay(op, request, store.get(scoped) or claim.record)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .._models import APIModel, RequestModel
+from .._models import APIModel, APIResult, RequestModel
 from .._types import NotNull
 
 __all__ = [
@@ -16,7 +16,7 @@ __all__ = [
 ]
 
 
-class AssetCriticality(APIModel):
+class AssetCriticality(APIResult):
     id: int
     label: str
     level: int
@@ -33,7 +33,7 @@ class AssetCriticalityListQuery(RequestModel):
     level: NotNull[int] = None
 
 
-class AssetCriticalityListResponse(APIModel):
+class AssetCriticalityListResponse(APIResult):
     asset_criticalities: list[AssetCriticality]
     next_cursor: str | None = None
     next_page_url: str | None = None

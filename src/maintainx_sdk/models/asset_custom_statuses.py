@@ -7,12 +7,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from .._models import APIModel, RequestModel
+from .._models import APIModel, APIResult, RequestModel
 from .._types import LenientDatetime
 from .common import AssetCustomStatusBaseAssetStatus, AssetStatusDowntimeType
 
 __all__ = [
     "AssetCustomStatus",
+    "AssetCustomStatus2",
     "AssetCustomStatusBaseAssetStatus",
     "AssetCustomStatusCreateBody",
     "AssetCustomStatusGetResponse",
@@ -20,12 +21,11 @@ __all__ = [
     "AssetCustomStatusListResponse",
     "AssetCustomStatusUpdateBody",
     "AssetCustomStatusUpdateResponse",
-    "AssetCustomStatusUpdated",
     "AssetStatusDowntimeType",
 ]
 
 
-class AssetCustomStatus(APIModel):
+class AssetCustomStatus(APIResult):
     id: int | None = None
     base_asset_status: AssetCustomStatusBaseAssetStatus
     label: str
@@ -33,6 +33,15 @@ class AssetCustomStatus(APIModel):
     updated_at: LenientDatetime | None = None
     deleted_at: LenientDatetime | None = None
     downtime_type: AssetStatusDowntimeType | None = None
+
+
+class AssetCustomStatus2(APIResult):
+    id: int
+    base_asset_status: AssetCustomStatusBaseAssetStatus | None = None
+    label: str | None = None
+    created_at: LenientDatetime | None = None
+    updated_at: LenientDatetime | None = None
+    deleted_at: LenientDatetime | None = None
 
 
 class AssetCustomStatusCreateBody(RequestModel):
@@ -44,7 +53,7 @@ class AssetCustomStatusGetResponse(APIModel):
     asset_custom_status: AssetCustomStatus
 
 
-class AssetCustomStatusListItem(APIModel):
+class AssetCustomStatusListItem(APIResult):
     id: int
     label: str
     base_asset_status: AssetCustomStatusBaseAssetStatus
@@ -53,7 +62,7 @@ class AssetCustomStatusListItem(APIModel):
     updated_at: LenientDatetime | None = None
 
 
-class AssetCustomStatusListResponse(APIModel):
+class AssetCustomStatusListResponse(APIResult):
     asset_custom_statuses: list[AssetCustomStatusListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None
@@ -63,16 +72,5 @@ class AssetCustomStatusUpdateBody(RequestModel):
     label: str
 
 
-class AssetCustomStatusUpdated(APIModel):
-    id: int
-    base_asset_status: AssetCustomStatusBaseAssetStatus | None = None
-    label: str | None = None
-    created_at: LenientDatetime | None = None
-    updated_at: LenientDatetime | None = None
-    deleted_at: LenientDatetime | None = None
-
-
 class AssetCustomStatusUpdateResponse(APIModel):
-    asset_custom_status: AssetCustomStatusUpdated | None = Field(
-        default=None, alias="assetcustomstatus"
-    )
+    asset_custom_status: AssetCustomStatus2 | None = Field(default=None, alias="assetcustomstatus")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .._models import APIModel, RequestModel
+from .._models import APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import AssetCustomStatusBaseAssetStatus, AssetStatusDowntimeType
 
@@ -17,12 +17,10 @@ __all__ = [
     "AssetStatusListItem",
     "AssetStatusListQuery",
     "AssetStatusListResponse",
-    "AssetStatusUpdateResponse",
-    "AssetStatusUpdated",
 ]
 
 
-class AssetStatusListItem(APIModel):
+class AssetStatusListItem(APIResult):
     id: int | None = None
     custom_status_id: int | None = None
     asset_id: int | None = None
@@ -57,24 +55,7 @@ class AssetStatusListQuery(RequestModel):
     ] = None
 
 
-class AssetStatusListResponse(APIModel):
+class AssetStatusListResponse(APIResult):
     asset_statuses: list[AssetStatusListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None
-
-
-class AssetStatusUpdated(APIModel):
-    id: int
-    custom_status_id: int | None = None
-    status: AssetCustomStatusBaseAssetStatus | None = None
-    downtime_type: AssetStatusDowntimeType | None = None
-    started_at: LenientDatetime
-    ended_at: LenientDatetime | None = None
-    description: str | None = None
-    created_at: LenientDatetime | None = None
-    updated_at: LenientDatetime | None = None
-    deleted_at: LenientDatetime | None = None
-
-
-class AssetStatusUpdateResponse(APIModel):
-    asset_status: AssetStatusUpdated

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from .._models import APIModel, RequestModel
+from .._models import APIModel, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import (
     AssetCustomStatusBaseAssetStatus,
@@ -30,12 +30,8 @@ __all__ = [
     "AssetListQuery",
     "AssetListResponse",
     "AssetManufacturerInput",
-    "AssetSetStatusResponse",
-    "AssetStatus",
     "AssetStatusDowntimeType",
     "AssetUpdateBody",
-    "AssetUpdateResponse",
-    "AssetUpdated",
     "Attachment",
     "RootCauseAnalysisReportMainAssetStatus",
 ]
@@ -56,7 +52,7 @@ class AssetDepreciation(APIModel):
     archived_at: LenientDatetime | None = None
 
 
-class Asset(APIModel):
+class Asset(APIResult):
     id: int
     name: str
     global_uuid: str | None = None
@@ -146,7 +142,7 @@ class AssetListItemStatus(APIModel):
     custom_status: AssetListItemStatusCustomStatus | None = None
 
 
-class AssetListItem(APIModel):
+class AssetListItem(APIResult):
     id: int
     name: str
     description: str | None = None
@@ -198,23 +194,10 @@ class AssetListQuery(RequestModel):
     ] = None
 
 
-class AssetListResponse(APIModel):
+class AssetListResponse(APIResult):
     assets: list[AssetListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None
-
-
-class AssetStatus(APIModel):
-    id: int
-    downtime_type: AssetStatusDowntimeType | None = None
-    status: AssetCustomStatusBaseAssetStatus
-    started_at: LenientDatetime
-    custom_status_id: int | None = None
-    updated_at: LenientDatetime | None = None
-
-
-class AssetSetStatusResponse(APIModel):
-    asset_status: AssetStatus
 
 
 class AssetUpdateBody(RequestModel):
@@ -232,34 +215,3 @@ class AssetUpdateBody(RequestModel):
     depreciation: AssetDepreciationInput | None = None
     manufacturer: AssetManufacturerInput | None = None
     model: AssetManufacturerInput | None = None
-
-
-class AssetUpdated(APIModel):
-    id: int
-    name: str
-    global_uuid: str | None = None
-    current_owner_id: int | None = None
-    barcode: str | None = None
-    description: str | None = None
-    criticality_id: int | None = None
-    team_ids: list[int] | None = None
-    asset_types: list[str] | None = None
-    parent_id: int | None = None
-    children_ids: list[int] | None = None
-    location_id: int | None = None
-    serial_number: str | None = None
-    thumbnail: Attachment | None = None
-    attachments: list[Attachment] | None = None
-    extra_fields: dict[str, str] | None = None
-    vendor_ids: list[int] | None = None
-    created_at: LenientDatetime | None = None
-    updated_at: LenientDatetime | None = None
-    deleted_at: LenientDatetime | None = None
-    creator_id: int | None = None
-    depreciation: AssetDepreciation | None = None
-    manufacturer: str | None = None
-    model: str | None = None
-
-
-class AssetUpdateResponse(APIModel):
-    asset: AssetUpdated

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .._models import APIModel, RequestModel
+from .._models import APIModel, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 
 __all__ = [
@@ -13,13 +13,11 @@ __all__ = [
     "CategoryListItem",
     "CategoryListResponse",
     "CategoryUpdateBody",
-    "CategoryUpdateResponse",
-    "CategoryUpdated",
 ]
 
 
-class Category(APIModel):
-    id: int
+class Category(APIResult):
+    id: int | None = None
     label: str
     description: str | None = None
     work_order_count: int | None = None
@@ -35,13 +33,13 @@ class CategoryGetResponse(APIModel):
     category: Category
 
 
-class CategoryListItem(APIModel):
+class CategoryListItem(APIResult):
     id: int
     label: str
     description: str | None = None
 
 
-class CategoryListResponse(APIModel):
+class CategoryListResponse(APIResult):
     categories: list[CategoryListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None
@@ -50,15 +48,3 @@ class CategoryListResponse(APIModel):
 class CategoryUpdateBody(RequestModel):
     label: NotNull[str] = None
     description: NotNull[str] = None
-
-
-class CategoryUpdated(APIModel):
-    id: int | None = None
-    label: str
-    description: str | None = None
-    work_order_count: int | None = None
-    updated_at: LenientDatetime | None = None
-
-
-class CategoryUpdateResponse(APIModel):
-    category: CategoryUpdated

@@ -4,16 +4,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from .._models import APIModel, OpenEnum, RequestModel
+from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 
 __all__ = [
     "AssetCustomStatusBaseAssetStatus",
     "AssetSetStatusBody",
+    "AssetSetStatusResponse",
+    "AssetStatus",
     "AssetStatusCustomStatus",
     "AssetStatusDowntimeType",
     "Attachment",
@@ -56,7 +58,6 @@ __all__ = [
     "WorkOrderStatus",
     "WorkOrderSummary",
     "WorkOrderType",
-    "WorkOrderUpdated",
     "WriteQuery",
 ]
 
@@ -79,6 +80,23 @@ class AssetSetStatusBody(RequestModel):
 class AssetStatusDowntimeType(OpenEnum):
     PLANNED = "PLANNED"
     UNPLANNED = "UNPLANNED"
+
+
+class AssetStatus(APIResult):
+    id: int
+    downtime_type: AssetStatusDowntimeType | None = None
+    status: AssetCustomStatusBaseAssetStatus | None = None
+    started_at: LenientDatetime
+    custom_status_id: int | None = None
+    updated_at: LenientDatetime | None = None
+    ended_at: LenientDatetime | None = None
+    description: str | None = None
+    created_at: LenientDatetime | None = None
+    deleted_at: LenientDatetime | None = None
+
+
+class AssetSetStatusResponse(APIModel):
+    asset_status: AssetStatus
 
 
 class AssetStatusCustomStatus(APIModel):
@@ -125,11 +143,11 @@ class ContentBody(RequestModel):
     content: str
 
 
-class CreatedId(APIModel):
+class CreatedId(APIResult):
     id: int
 
 
-class Manufacturer(APIModel):
+class Manufacturer(APIResult):
     id: int
     name: str
 
@@ -284,7 +302,7 @@ class ProcedureInput(RequestModel):
     fields: list[ProcedureFieldInput]
 
 
-class PurchaseOrderEmailCreateResponse(APIModel):
+class PurchaseOrderEmailCreateResponse(APIResult):
     id: int | None = None
 
 
@@ -343,7 +361,7 @@ class RootCauseAnalysisReportMainAssetStatus(APIModel):
     custom_status_id: int | None = None
 
 
-class Row(APIModel):
+class Row(APIResult):
     id: int
     label: str
     type: ProcedureFieldType
@@ -356,7 +374,7 @@ class Row(APIModel):
     urls: list[ProcedureFieldUrl] | None = None
 
 
-class UploadedFile(APIModel):
+class UploadedFile(APIResult):
     public_url: str | None = None
     filename: str | None = None
     file_key: str | None = None
@@ -405,60 +423,6 @@ class WorkOrderType(OpenEnum):
     OTHER = "OTHER"
     PREVENTIVE = "PREVENTIVE"
     REACTIVE = "REACTIVE"
-
-
-class WorkOrderUpdated(APIModel):
-    id: int
-    sequential_id: int
-    asset_id: int | None = None
-    attachments: list[Attachment] | None = None
-    categories: list[str] | None = None
-    completed_at: LenientDatetime | None = None
-    completer_id: int | None = None
-    created_at: LenientDatetime
-    creator_id: int | None = None
-    deleted_at: LenientDatetime | None = None
-    description: str | None = None
-    due_date_is_full_day: bool | None = None
-    due_date: LenientDatetime | None = None
-    estimated_time: int | None = None
-    external_data: dict[str, Any] | float | str | None = None
-    is_parent: bool | None = None
-    last_message_sent_at: LenientDatetime | None = None
-    start_date: LenientDatetime | None = None
-    location_id: int | None = None
-    next_id: int | None = None
-    organization_id: int
-    parent_id: int | None = None
-    parts_availability: WorkOrderPartsAvailability | None = None
-    part_status: WorkOrderPartStatus | None = None
-    previous_id: int | None = None
-    priority: MeterTriggerPriority | None = None
-    recurrence_info: (
-        Annotated[
-            RecurrenceDaily
-            | RecurrenceWeekly
-            | RecurrenceMonthly
-            | RecurrenceYearly
-            | RecurrencePeriodically
-            | dict[str, Any],
-            Field(union_mode="left_to_right"),
-        ]
-        | None
-    ) = None
-    requester_id: int | None = None
-    status: WorkOrderStatus
-    thumbnail: Attachment | None = None
-    title: str
-    type: WorkOrderType | None = None
-    updated_at: LenientDatetime
-    extra_fields: dict[str, str] | None = None
-    vendor_ids: list[int] | None = None
-    assignee_ids: list[int] | None = None
-    team_ids: list[int] | None = None
-    procedure: Procedure | None = None
-    progress: WorkOrderProgress | None = None
-    work_order_summary: WorkOrderSummary | None = None
 
 
 class WriteQuery(RequestModel):

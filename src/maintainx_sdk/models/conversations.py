@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .._models import APIModel, OpenEnum, RequestModel
+from .._models import APIResult, OpenEnum, RequestModel
 from .._types import NotNull
 
 __all__ = [
@@ -26,7 +26,7 @@ class ConversationListItemType(OpenEnum):
     TEAM = "TEAM"
 
 
-class ConversationListItem(APIModel):
+class ConversationListItem(APIResult):
     id: int
     type: ConversationListItemType
     name: str | None = None
@@ -39,19 +39,19 @@ class ConversationListQuery(RequestModel):
     only_named: NotNull[bool] = None
 
 
-class ConversationListResponse(APIModel):
+class ConversationListResponse(APIResult):
     conversations: list[ConversationListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None
 
 
-class ConversationMember(APIModel):
+class ConversationMember(APIResult):
     id: int
     first_name: str
     last_name: str
 
 
-class ConversationMemberListResponse(APIModel):
+class ConversationMemberListResponse(APIResult):
     members: list[ConversationMember]
     next_cursor: str | None = None
     next_page_url: str | None = None

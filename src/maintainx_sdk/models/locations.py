@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from .._models import APIModel, RequestModel
+from .._models import APIModel, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import Attachment
 
@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 
-class Location(APIModel):
+class Location(APIResult):
     id: int
     name: str
     description: str | None = None
@@ -55,7 +55,7 @@ class LocationGetResponse(APIModel):
     location: Location
 
 
-class LocationListItem(APIModel):
+class LocationListItem(APIResult):
     id: int
     name: str
     description: str | None = None
@@ -78,7 +78,7 @@ class LocationListQuery(RequestModel):
     expand: NotNull[list[Literal["extra_fields", "team_ids", "vendor_ids", "barcode"]]] = None
 
 
-class LocationListResponse(APIModel):
+class LocationListResponse(APIResult):
     locations: list[LocationListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None

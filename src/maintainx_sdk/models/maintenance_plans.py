@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from .._models import APIModel, OpenEnum, RequestModel
+from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 
 __all__ = [
@@ -121,7 +121,7 @@ class MaintenancePlanInterval(APIModel):
     work_order_blueprint_id: int
 
 
-class MaintenancePlan(APIModel):
+class MaintenancePlan(APIResult):
     id: int
     name: str
     organization_id: int
@@ -231,7 +231,7 @@ class MaintenancePlanGetResponse(APIModel):
     maintenance_plan: MaintenancePlan
 
 
-class MaintenancePlanListResponse(APIModel):
+class MaintenancePlanListResponse(APIResult):
     maintenance_plans: list[MaintenancePlan]
     next_cursor: str | None = None
     next_page_url: str | None = None

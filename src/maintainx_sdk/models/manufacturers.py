@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .._models import APIModel, RequestModel
+from .._models import APIModel, APIResult, RequestModel
 from .common import Manufacturer
 
 __all__ = [
@@ -23,13 +23,13 @@ class ManufacturerGetResponse(APIModel):
     manufacturer: Manufacturer
 
 
-class ManufacturerListItem(APIModel):
+class ManufacturerListItem(APIResult):
     id: int
     name: str
     organization_id: int | None = None
 
 
-class ManufacturerListResponse(APIModel):
+class ManufacturerListResponse(APIResult):
     manufacturers: list[ManufacturerListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None

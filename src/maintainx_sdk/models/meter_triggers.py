@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .._models import APIModel, OpenEnum, RequestModel
+from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import MeterTriggerPartsUsedCopyOnRecurring, MeterTriggerPriority, ProcedureInput, Row
 
@@ -125,7 +125,7 @@ class MeterTriggerWorkOrderTemplate(APIModel):
     data: MeterTriggerWorkOrderTemplateData | None = None
 
 
-class MeterTrigger(APIModel):
+class MeterTrigger(APIResult):
     id: int
     meter_id: int
     organization_id: int
@@ -242,7 +242,7 @@ class MeterTriggerInput2(RequestModel):
     period: int | None = None
 
 
-class MeterTriggerListItem(APIModel):
+class MeterTriggerListItem(APIResult):
     id: int
     name: str
     meter_id: int
@@ -254,7 +254,7 @@ class MeterTriggerListQuery(RequestModel):
     meters: NotNull[list[int]] = None
 
 
-class MeterTriggerListResponse(APIModel):
+class MeterTriggerListResponse(APIResult):
     meter_triggers: list[MeterTriggerListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from .._models import APIModel, OpenEnum, RequestModel
+from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import MeterAsset, MeterLocation, ReadingFrequencyWeeklyDay
 
@@ -40,8 +40,6 @@ __all__ = [
     "MeterReadingFrequencyYearly",
     "MeterReadingFrequencyYearlyInput",
     "MeterUpdateBody",
-    "MeterUpdateResponse",
-    "MeterUpdated",
     "ReadingFrequencyWeeklyDay",
 ]
 
@@ -97,16 +95,16 @@ class MeterLastReading(APIModel):
     value: float
 
 
-class Meter(APIModel):
+class Meter(APIResult):
     id: int
     asset_id: int | None = None
     location_id: int | None = None
-    creator_id: int
+    creator_id: int | None = None
     updater_id: int | None = None
     name: str
-    uuid: str
+    uuid: str | None = None
     description: str | None = None
-    measurement_type: MeterMeasurementType
+    measurement_type: MeterMeasurementType | None = None
     reading_frequency: (
         Annotated[
             MeterReadingFrequencySecondly
@@ -121,9 +119,9 @@ class Meter(APIModel):
         ]
         | None
     ) = None
-    unit: str
-    created_at: str
-    updated_at: str
+    unit: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
     deleted_at: LenientDatetime | None = None
     asset: MeterAsset | None = None
     location: MeterLocation | None = None
@@ -199,7 +197,7 @@ class MeterGetResponse(APIModel):
     meter: Meter
 
 
-class MeterListItem(APIModel):
+class MeterListItem(APIResult):
     id: int
     name: str
     unit: str
@@ -217,7 +215,7 @@ class MeterListQuery(RequestModel):
     expand: NotNull[list[Literal["asset", "location", "last_reading"]]] = None
 
 
-class MeterListResponse(APIModel):
+class MeterListResponse(APIResult):
     meters: list[MeterListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None
@@ -228,7 +226,7 @@ class MeterReadingCreateBody2(RequestModel):
     reading_date: str | None = None
 
 
-class MeterReadingCreateResponse2(APIModel):
+class MeterReadingCreateResponse2(APIResult):
     id: str
     created_at: str | None = None
     reading_date: str | None = None
@@ -254,37 +252,3 @@ class MeterUpdateBody(RequestModel):
         | None
     ) = None
     unit: NotNull[str] = None
-
-
-class MeterUpdated(APIModel):
-    id: int
-    asset_id: int | None = None
-    location_id: int | None = None
-    creator_id: int | None = None
-    updater_id: int | None = None
-    name: str
-    uuid: str | None = None
-    description: str | None = None
-    measurement_type: MeterMeasurementType | None = None
-    reading_frequency: (
-        Annotated[
-            MeterReadingFrequencySecondly
-            | MeterReadingFrequencyMinutly
-            | MeterReadingFrequencyHourly
-            | MeterReadingFrequencyDaily
-            | MeterReadingFrequencyWeekly
-            | MeterReadingFrequencyMonthly
-            | MeterReadingFrequencyYearly
-            | dict[str, Any],
-            Field(union_mode="left_to_right"),
-        ]
-        | None
-    ) = None
-    unit: str | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
-    deleted_at: LenientDatetime | None = None
-
-
-class MeterUpdateResponse(APIModel):
-    meter: MeterUpdated

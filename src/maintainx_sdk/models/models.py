@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from .._models import APIModel, RequestModel
+from .._models import APIModel, APIResult, RequestModel
 
 __all__ = ["Model", "ModelCreateBody", "ModelGetResponse", "ModelListItem", "ModelListResponse"]
 
 
-class Model(APIModel):
+class Model(APIResult):
     id: int
     name: str
     manufacturer_id: int | None = None
@@ -23,14 +23,14 @@ class ModelGetResponse(APIModel):
     model: Model
 
 
-class ModelListItem(APIModel):
+class ModelListItem(APIResult):
     id: int
     name: str
     manufacturer_id: int | None = None
     organization_id: int | None = None
 
 
-class ModelListResponse(APIModel):
+class ModelListResponse(APIResult):
     models: list[ModelListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None

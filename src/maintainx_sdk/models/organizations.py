@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from .._models import APIModel
+from .._models import APIResult
 
 __all__ = ["OrganizationListItem", "OrganizationListResponse"]
 
 
-class OrganizationListItem(APIModel):
+class OrganizationListItem(APIResult):
     id: int
     name: str
     time_zone: str | None = None
@@ -17,7 +17,7 @@ class OrganizationListItem(APIModel):
     date_format_locale: str | None = None
 
 
-class OrganizationListResponse(APIModel):
+class OrganizationListResponse(APIResult):
     organizations: list[OrganizationListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .._models import APIModel, OpenEnum, RequestModel
+from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import NotNull
 
 __all__ = [
@@ -36,7 +36,7 @@ class PartTransferRequestDestinationLocation(APIModel):
     quantity: int
 
 
-class PartTransferRequest(APIModel):
+class PartTransferRequest(APIResult):
     id: int
     quantity_received: int | None = None
     quantity_requested: int
@@ -78,7 +78,7 @@ class PartTransferRequestListQuery(RequestModel):
     )
 
 
-class PartTransferRequestListResponse(APIModel):
+class PartTransferRequestListResponse(APIResult):
     part_transfer_requests: list[PartTransferRequest]
     next_cursor: str | None = None
     next_page_url: str | None = None

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from .._models import APIModel, RequestModel
+from .._models import APIModel, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import Attachment
 
@@ -26,8 +26,6 @@ __all__ = [
     "PartLocationInput",
     "PartLocationInput2",
     "PartUpdateBody",
-    "PartUpdateResponse",
-    "PartUpdated",
     "PartVendor",
     "PartVendorInput",
 ]
@@ -55,7 +53,7 @@ class PartVendor(APIModel):
     part_number: str | None = None
 
 
-class Part(APIModel):
+class Part(APIResult):
     id: int
     name: str
     description: str | None = None
@@ -80,8 +78,8 @@ class Part(APIModel):
     vendor_ids: list[int] | None = None
     thumbnail: Attachment | None = None
     attachments: list[Attachment] | None = None
-    created_at: LenientDatetime
-    updated_at: LenientDatetime
+    created_at: LenientDatetime | None = None
+    updated_at: LenientDatetime | None = None
     deleted_at: LenientDatetime | None = None
 
 
@@ -128,7 +126,7 @@ class PartGetResponse(APIModel):
     part: Part
 
 
-class PartListItem(APIModel):
+class PartListItem(APIResult):
     id: int
     name: str
     description: str | None = None
@@ -166,7 +164,7 @@ class PartListQuery(RequestModel):
     expand: NotNull[list[Literal["extra_fields", "vendors"]]] = None
 
 
-class PartListResponse(APIModel):
+class PartListResponse(APIResult):
     parts: list[PartListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None
@@ -198,37 +196,3 @@ class PartUpdateBody(RequestModel):
     updated_at: NotNull[datetime] = None
     deleted_at: datetime | None = None
     locations: NotNull[PartLocationInput2] = None
-
-
-class PartUpdated(APIModel):
-    id: int
-    name: str
-    description: str | None = None
-    area: str | None = None
-    unit_cost: int | None = None
-    available_quantity: int | None = None
-    in_stock_quantity: int | None = None
-    minimum_quantity: int | None = None
-    barcode: str | None = None
-    location_id: int | None = None
-    locations: list[PartLocation] | None = None
-    part_types: list[str] | None = None
-    asset_ids: list[int] | None = None
-    team_ids: list[int] | None = None
-    extra_fields: dict[str, str] | None = None
-    vendors: list[PartVendor] | None = None
-    ordered_quantity: int | None = None
-    reserved_quantity: int | None = None
-    committed_quantities: PartLocationCommittedQuantity | None = None
-    assigned_quantity: int | None = None
-    maximum_quantity: int | None = None
-    vendor_ids: list[int] | None = None
-    thumbnail: Attachment | None = None
-    attachments: list[Attachment] | None = None
-    created_at: LenientDatetime | None = None
-    updated_at: LenientDatetime | None = None
-    deleted_at: LenientDatetime | None = None
-
-
-class PartUpdateResponse(APIModel):
-    part: PartUpdated

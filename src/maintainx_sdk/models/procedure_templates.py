@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .._models import APIModel, RequestModel
+from .._models import APIModel, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import ProcedureFieldInput, ProcedureFieldUrlInput, Row
 
@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-class ProcedureTemplate(APIModel):
+class ProcedureTemplate(APIResult):
     id: int
     title: str
     created_at: LenientDatetime
@@ -42,7 +42,7 @@ class ProcedureTemplateCreateBody(RequestModel):
     fields: list[ProcedureFieldInput]
 
 
-class ProcedureTemplateCreateResponse(APIModel):
+class ProcedureTemplateCreateResponse(APIResult):
     id: int
     fields: list[Row]
 
@@ -85,7 +85,7 @@ class ProcedureTemplateGetResponse(APIModel):
     procedure_template: ProcedureTemplate
 
 
-class ProcedureTemplateListItem(APIModel):
+class ProcedureTemplateListItem(APIResult):
     id: int
     title: str
     rows: list[Row] | None = None
@@ -97,7 +97,7 @@ class ProcedureTemplateListQuery(RequestModel):
     expand: NotNull[list[Literal["rows"]]] = None
 
 
-class ProcedureTemplateListResponse(APIModel):
+class ProcedureTemplateListResponse(APIResult):
     procedure_templates: list[ProcedureTemplateListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None

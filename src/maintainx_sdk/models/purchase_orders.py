@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from .._models import APIModel, OpenEnum, RequestModel
+from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import Attachment
 
@@ -22,7 +22,6 @@ __all__ = [
     "PurchaseOrderCostInput2",
     "PurchaseOrderCostType",
     "PurchaseOrderCreateBody",
-    "PurchaseOrderCreateResponse",
     "PurchaseOrderEmailCreateBody",
     "PurchaseOrderGetResponse",
     "PurchaseOrderItem",
@@ -38,7 +37,6 @@ __all__ = [
     "PurchaseOrderSetStatusBody",
     "PurchaseOrderUpdateBody",
     "PurchaseOrderUpdateFulfillmentBody",
-    "PurchaseOrderUpdateResponse",
 ]
 
 
@@ -88,14 +86,14 @@ class PurchaseOrderAddress(APIModel):
     label: str | None = None
 
 
-class PurchaseOrder(APIModel):
+class PurchaseOrder(APIResult):
     id: int
     note: str | None = None
     title: str | None = None
     review_note: str | None = None
     status: str | None = None
     due_date: str | None = None
-    creator_id: int
+    creator_id: int | None = None
     vendor_id: int | None = None
     auto_generated_number: float | None = None
     override_number: str | None = None
@@ -105,13 +103,13 @@ class PurchaseOrder(APIModel):
     updated_at: str | None = None
     deleted_at: LenientDatetime | None = None
     items: list[PurchaseOrderItem]
-    costs: list[PurchaseOrderCost]
+    costs: list[PurchaseOrderCost] | None = None
     thumbnail: Attachment | None = None
-    attachments: list[Attachment]
-    vendor_contact_ids: list[int]
+    attachments: list[Attachment] | None = None
+    vendor_contact_ids: list[int] | None = None
     shipping_address: PurchaseOrderAddress | None = None
     billing_address: PurchaseOrderAddress | None = None
-    extra_fields: dict[str, str]
+    extra_fields: dict[str, str] | None = None
 
 
 class PurchaseOrderAddressInput(RequestModel):
@@ -165,32 +163,6 @@ class PurchaseOrderCreateBody(RequestModel):
     title: str | None = None
 
 
-class PurchaseOrderCreateResponse(APIModel):
-    id: int
-    note: str | None = None
-    title: str | None = None
-    review_note: str | None = None
-    status: str | None = None
-    due_date: str | None = None
-    creator_id: int | None = None
-    vendor_id: int | None = None
-    auto_generated_number: float | None = None
-    override_number: str | None = None
-    approver_id: int | None = None
-    approval_date: str | None = None
-    created_at: LenientDatetime | None = None
-    updated_at: str | None = None
-    deleted_at: LenientDatetime | None = None
-    items: list[PurchaseOrderItem]
-    costs: list[PurchaseOrderCost] | None = None
-    thumbnail: Attachment | None = None
-    attachments: list[Attachment] | None = None
-    vendor_contact_ids: list[int] | None = None
-    shipping_address: PurchaseOrderAddress | None = None
-    billing_address: PurchaseOrderAddress | None = None
-    extra_fields: dict[str, str] | None = None
-
-
 class PurchaseOrderEmailCreateBody(RequestModel):
     emails: list[str] | None = None
     emails_cc: list[str] | None = Field(default=None, alias="emailsCC")
@@ -232,7 +204,7 @@ class PurchaseOrderItemVariant2Input(RequestModel):
     unit_cost: NotNull[float] = None
 
 
-class PurchaseOrderListItem(APIModel):
+class PurchaseOrderListItem(APIResult):
     id: int
     status: str | None = None
     updated_at: str | None = None
@@ -250,7 +222,7 @@ class PurchaseOrderListQuery(RequestModel):
     sort: NotNull[Literal["id", "createdAt", "updatedAt", "-id", "-createdAt", "-updatedAt"]] = None
 
 
-class PurchaseOrderListResponse(APIModel):
+class PurchaseOrderListResponse(APIResult):
     purchase_orders: list[PurchaseOrderListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None
@@ -284,7 +256,3 @@ class PurchaseOrderUpdateBody(RequestModel):
 
 class PurchaseOrderUpdateFulfillmentBody(RequestModel):
     items: list[PurchaseOrderItemVariant1Input | PurchaseOrderItemVariant2Input]
-
-
-class PurchaseOrderUpdateResponse(APIModel):
-    purchase_order: PurchaseOrderCreateResponse

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .._models import APIModel, OpenEnum, RequestModel
+from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import MeterAsset, RootCauseAnalysisReportMainAssetStatus
 
@@ -64,7 +64,7 @@ class RootCauseAnalysisReportProblem(APIModel):
     notes: RootCauseAnalysisReportNote | None = None
 
 
-class RootCauseAnalysisReport(APIModel):
+class RootCauseAnalysisReport(APIResult):
     id: int
     organization_id: int | None = None
     status: RootCauseAnalysisReportStatus
@@ -99,7 +99,7 @@ class RootCauseAnalysisReportGetResponse(APIModel):
     root_cause_analysis_report: RootCauseAnalysisReport
 
 
-class RootCauseAnalysisReportListItem(APIModel):
+class RootCauseAnalysisReportListItem(APIResult):
     id: int
     organization_id: int | None = None
     status: RootCauseAnalysisReportStatus
@@ -135,7 +135,7 @@ class RootCauseAnalysisReportListQuery(RequestModel):
     expand: NotNull[list[Literal["main_asset", "main_asset_status", "problems"]]] = None
 
 
-class RootCauseAnalysisReportListResponse(APIModel):
+class RootCauseAnalysisReportListResponse(APIResult):
     root_cause_analysis_reports: list[RootCauseAnalysisReportListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, RootModel
 
-from .._models import APIModel, OpenEnum, RequestModel
+from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import NotNull
 
 __all__ = [
@@ -137,7 +137,7 @@ class SubscriptionStatus(OpenEnum):
     PENDING_APPROVAL = "PENDING_APPROVAL"
 
 
-class Subscription(APIModel):
+class Subscription(APIResult):
     id: int
     type: SubscriptionType
     url: str
@@ -594,7 +594,7 @@ class SubscriptionCreateBody(
     """A request body that is a JSON array or one of several shapes."""
 
 
-class SubscriptionCreateResponse(APIModel):
+class SubscriptionCreateResponse(APIResult):
     id: int
     status: SubscriptionStatus
     secret: str | None = Field(default=None, repr=False)
@@ -604,7 +604,7 @@ class SubscriptionGetResponse(APIModel):
     subscription: Subscription
 
 
-class SubscriptionGetSecretResponse(APIModel):
+class SubscriptionGetSecretResponse(APIResult):
     secret: str = Field(repr=False)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .._models import APIModel, OpenEnum, RequestModel
+from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import NotNull
 from .common import Manufacturer
 
@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-class Team(APIModel):
+class Team(APIResult):
     id: int
     name: str
     description: str | None = None
@@ -46,7 +46,7 @@ class TeamGetResponse(APIModel):
     team: Team
 
 
-class TeamListResponse(APIModel):
+class TeamListResponse(APIResult):
     teams: list[Manufacturer]
     next_cursor: str | None = None
     next_page_url: str | None = None
@@ -57,7 +57,7 @@ class TeamMemberTeamRole(OpenEnum):
     MEMBER = "MEMBER"
 
 
-class TeamMember(APIModel):
+class TeamMember(APIResult):
     id: int
     first_name: str | None = None
     last_name: str | None = None
@@ -69,7 +69,7 @@ class TeamMemberCreateBody(RequestModel):
     team_role: NotNull[Literal["ADMIN", "MEMBER"]] = None
 
 
-class TeamMemberListResponse(APIModel):
+class TeamMemberListResponse(APIResult):
     members: list[TeamMember]
     next_cursor: str | None = None
     next_page_url: str | None = None

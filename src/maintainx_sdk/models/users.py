@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .._models import APIModel, OpenEnum, RequestModel
+from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 
 __all__ = [
@@ -21,8 +21,6 @@ __all__ = [
     "UserMessageCreateResponse",
     "UserRole",
     "UserUpdateBody",
-    "UserUpdateResponse",
-    "UserUpdated",
 ]
 
 
@@ -40,10 +38,10 @@ class UserAuthType(OpenEnum):
     OIDC = "OIDC"
 
 
-class User(APIModel):
+class User(APIResult):
     id: int
-    first_name: str
-    last_name: str
+    first_name: str | None = None
+    last_name: str | None = None
     role: UserRole | None = None
     custom_role: str | None = None
     email: str | None = None
@@ -74,7 +72,7 @@ class UserGetResponse(APIModel):
     user: User
 
 
-class UserListItem(APIModel):
+class UserListItem(APIResult):
     id: int
     first_name: str
     last_name: str
@@ -95,13 +93,13 @@ class UserListQuery(RequestModel):
     expand: NotNull[list[Literal["role", "extra_fields"]]] = None
 
 
-class UserListResponse(APIModel):
+class UserListResponse(APIResult):
     users: list[UserListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None
 
 
-class UserMessageCreateResponse(APIModel):
+class UserMessageCreateResponse(APIResult):
     conversation_id: int
 
 
@@ -116,23 +114,3 @@ class UserUpdateBody(RequestModel):
     external_data: dict[str, Any] | float | str | None = None
     extra_fields: NotNull[dict[str, str]] = None
     hourly_rate: int | None = None
-
-
-class UserUpdated(APIModel):
-    id: int
-    first_name: str | None = None
-    last_name: str | None = None
-    role: UserRole | None = None
-    custom_role: str | None = None
-    email: str | None = None
-    phone_number: str | None = None
-    removed_from_organization: bool | None = None
-    auth_type: UserAuthType | None = None
-    hourly_rate: int | None = None
-    external_data: dict[str, Any] | float | str | None = None
-    extra_fields: dict[str, str] | None = None
-    last_visited_at: LenientDatetime | None = None
-
-
-class UserUpdateResponse(APIModel):
-    user: UserUpdated

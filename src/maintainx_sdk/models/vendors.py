@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from .._models import APIModel, RequestModel
+from .._models import APIModel, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import Attachment
 
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-class Vendor(APIModel):
+class Vendor(APIResult):
     id: int
     name: str
     emails: list[str] | None = None
@@ -42,7 +42,7 @@ class Vendor(APIModel):
     extra_fields: dict[str, str] | None = None
 
 
-class VendorContact(APIModel):
+class VendorContact(APIResult):
     id: int
     name: str
     role: str | None = None
@@ -64,7 +64,7 @@ class VendorContactGetResponse(APIModel):
     vendor_contact: VendorContact
 
 
-class VendorContactListResponse(APIModel):
+class VendorContactListResponse(APIResult):
     contacts: list[VendorContact]
     next_cursor: str | None = None
     next_page_url: str | None = None
@@ -94,7 +94,7 @@ class VendorGetResponse(APIModel):
     vendor: Vendor
 
 
-class VendorListItem(APIModel):
+class VendorListItem(APIResult):
     id: int
     name: str
     extra_fields: dict[str, str] | None = None
@@ -107,7 +107,7 @@ class VendorListQuery(RequestModel):
     expand: NotNull[list[Literal["extra_fields"]]] = None
 
 
-class VendorListResponse(APIModel):
+class VendorListResponse(APIResult):
     vendors: list[VendorListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None

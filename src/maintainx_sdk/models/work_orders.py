@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, RootModel
 
-from .._models import APIModel, OpenEnum, RequestModel
+from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import (
     Attachment,
@@ -27,7 +27,6 @@ from .common import (
     WorkOrderStatus,
     WorkOrderSummary,
     WorkOrderType,
-    WorkOrderUpdated,
 )
 
 __all__ = [
@@ -80,7 +79,6 @@ __all__ = [
     "WorkOrderRecurrenceWeeklyInput",
     "WorkOrderRecurrenceYearlyInput",
     "WorkOrderSetPartStatusBody",
-    "WorkOrderSetPartStatusResponse",
     "WorkOrderSetStatusBody",
     "WorkOrderStatus",
     "WorkOrderSubWorkOrder",
@@ -91,7 +89,6 @@ __all__ = [
     "WorkOrderUpdateBody",
     "WorkOrderUpdateQuery",
     "WorkOrderUpdateResponse",
-    "WorkOrderUpdated",
 ]
 
 
@@ -127,7 +124,7 @@ class CostRow(APIModel):
     part_id: int | None = None
 
 
-class Costs(APIModel):
+class Costs(APIResult):
     total: float
     rows: list[CostRow]
 
@@ -173,7 +170,7 @@ class WorkOrderPart(APIModel):
     part_extra_fields: dict[str, str] | None = None
 
 
-class WorkOrder(APIModel):
+class WorkOrder(APIResult):
     id: int
     sequential_id: int
     asset_id: int | None = None
@@ -250,14 +247,14 @@ class WorkOrderAutomationMeterTriggerInput(RequestModel):
     new_due_date_offset_seconds: NotNull[int] = None
 
 
-class WorkOrderComment(APIModel):
+class WorkOrderComment(APIResult):
     id: int
     author_id: int
     content: str
     created_at: LenientDatetime
 
 
-class WorkOrderCommentListResponse(APIModel):
+class WorkOrderCommentListResponse(APIResult):
     comments: list[WorkOrderComment]
     next_cursor: str | None = None
     next_page_url: str | None = None
@@ -286,7 +283,7 @@ class WorkOrderCostCreateBody(
     """A request body that is a JSON array or one of several shapes."""
 
 
-class WorkOrderCostCreateResponse(APIModel):
+class WorkOrderCostCreateResponse(APIResult):
     type: CostRowType | None = None
     cost_per_unit: float | None = None
     description: str | None = None
@@ -434,7 +431,7 @@ class WorkOrderGetResponse(APIModel):
     work_order: WorkOrder
 
 
-class WorkOrderListItem(APIModel):
+class WorkOrderListItem(APIResult):
     id: int
     sequential_id: int
     title: str
@@ -555,7 +552,7 @@ class WorkOrderListQuery(RequestModel):
     ] = None
 
 
-class WorkOrderListResponse(APIModel):
+class WorkOrderListResponse(APIResult):
     work_orders: list[WorkOrderListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None
@@ -572,15 +569,11 @@ class WorkOrderSetPartStatusBody(RequestModel):
     part_status: Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"]
 
 
-class WorkOrderSetPartStatusResponse(APIModel):
-    work_order: WorkOrderUpdated
-
-
 class WorkOrderSetStatusBody(RequestModel):
     status: NotNull[Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED"]] = None
 
 
-class WorkOrderSubWorkOrder(APIModel):
+class WorkOrderSubWorkOrder(APIResult):
     id: int
     sequential_id: int
     asset_id: int | None = None
@@ -642,7 +635,7 @@ class WorkOrderSubWorkOrderListQuery(RequestModel):
     ] = None
 
 
-class WorkOrderSubWorkOrderListResponse(APIModel):
+class WorkOrderSubWorkOrderListResponse(APIResult):
     sub_work_orders: list[WorkOrderSubWorkOrder] = Field(alias="subworkorders")
     next_cursor: str | None = None
     next_page_url: str | None = None
@@ -700,4 +693,4 @@ class WorkOrderUpdateQuery(RequestModel):
 
 
 class WorkOrderUpdateResponse(APIModel):
-    work_order: WorkOrderUpdated | None = None
+    work_order: WorkOrder | None = None

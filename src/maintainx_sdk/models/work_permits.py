@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .._models import APIModel, RequestModel
+from .._models import APIModel, APIResult, RequestModel
 
 __all__ = ["WorkPermit", "WorkPermitSignBody", "WorkPermitSignResponse", "WorkPermitWorkOrder"]
 
@@ -23,7 +23,7 @@ class WorkPermitWorkOrder(APIModel):
     blocked_by_work_permit_reason: str | None = None
 
 
-class WorkPermitSignResponse(APIModel):
+class WorkPermitSignResponse(APIResult):
     success: bool
     work_permit: WorkPermit
     work_order: WorkPermitWorkOrder

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .._models import APIModel, RequestModel
+from .._models import APIModel, APIResult, RequestModel
 from .._types import NotNull
 
 __all__ = [
@@ -13,12 +13,10 @@ __all__ = [
     "WorkRequestPortalListItem",
     "WorkRequestPortalListResponse",
     "WorkRequestPortalUpdateBody",
-    "WorkRequestPortalUpdateResponse",
-    "WorkRequestPortalUpdated",
 ]
 
 
-class WorkRequestPortal(APIModel):
+class WorkRequestPortal(APIResult):
     id: int
     title: str | None = None
     welcome_text: str | None = None
@@ -46,7 +44,7 @@ class WorkRequestPortalGetResponse(APIModel):
     work_request_portal: WorkRequestPortal
 
 
-class WorkRequestPortalListItem(APIModel):
+class WorkRequestPortalListItem(APIResult):
     id: int
     title: str
     portal_url: str
@@ -59,7 +57,7 @@ class WorkRequestPortalListItem(APIModel):
     send_email_notification: bool | None = None
 
 
-class WorkRequestPortalListResponse(APIModel):
+class WorkRequestPortalListResponse(APIResult):
     work_request_portals: list[WorkRequestPortalListItem]
     next_cursor: str | None = None
     next_page_url: str | None = None
@@ -74,20 +72,3 @@ class WorkRequestPortalUpdateBody(RequestModel):
     asset_id: int | None = None
     email_only: bool | None = None
     send_email_notification: bool | None = None
-
-
-class WorkRequestPortalUpdated(APIModel):
-    id: int
-    title: str
-    welcome_text: str | None = None
-    description_placeholder: str | None = None
-    contact_information: str | None = None
-    portal_url: str | None = None
-    location_id: int | None = None
-    asset_id: int | None = None
-    email_only: bool | None = None
-    send_email_notification: bool | None = None
-
-
-class WorkRequestPortalUpdateResponse(APIModel):
-    work_request_portal: WorkRequestPortalUpdated

@@ -3,20 +3,48 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from .._models import APIModel, OpenEnum, RequestModel
+from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
-from .common import Attachment, MeterAsset, MeterLocation, MeterTriggerPriority, WorkOrderUpdated
+from .common import (
+    Attachment,
+    MeterAsset,
+    MeterLocation,
+    MeterTriggerPriority,
+    Procedure,
+    RecurrenceDaily,
+    RecurrenceMonthly,
+    RecurrencePeriodically,
+    RecurrenceWeekly,
+    RecurrenceYearly,
+    WorkOrderPartsAvailability,
+    WorkOrderPartStatus,
+    WorkOrderProgress,
+    WorkOrderStatus,
+    WorkOrderSummary,
+    WorkOrderType,
+)
 
 __all__ = [
     "Attachment",
     "MeterAsset",
     "MeterLocation",
     "MeterTriggerPriority",
-    "WorkOrderUpdated",
+    "Procedure",
+    "RecurrenceDaily",
+    "RecurrenceMonthly",
+    "RecurrencePeriodically",
+    "RecurrenceWeekly",
+    "RecurrenceYearly",
+    "WorkOrderPartStatus",
+    "WorkOrderPartsAvailability",
+    "WorkOrderProgress",
+    "WorkOrderStatus",
+    "WorkOrderSummary",
+    "WorkOrderType",
     "WorkRequest",
     "WorkRequestCreateBody",
     "WorkRequestCreatorContactInfo",
@@ -27,8 +55,7 @@ __all__ = [
     "WorkRequestListResponse",
     "WorkRequestRequestStatus",
     "WorkRequestUpdateBody",
-    "WorkRequestUpdateResponse",
-    "WorkRequestUpdated",
+    "WorkRequestWorkOrder",
 ]
 
 
@@ -50,7 +77,61 @@ class WorkRequestCreatorContactInfo(APIModel):
     value: str | None = None
 
 
-class WorkRequest(APIModel):
+class WorkRequestWorkOrder(APIModel):
+    id: int
+    sequential_id: int
+    asset_id: int | None = None
+    attachments: list[Attachment] | None = None
+    categories: list[str] | None = None
+    completed_at: LenientDatetime | None = None
+    completer_id: int | None = None
+    created_at: LenientDatetime
+    creator_id: int | None = None
+    deleted_at: LenientDatetime | None = None
+    description: str | None = None
+    due_date_is_full_day: bool | None = None
+    due_date: LenientDatetime | None = None
+    estimated_time: int | None = None
+    external_data: dict[str, Any] | float | str | None = None
+    is_parent: bool | None = None
+    last_message_sent_at: LenientDatetime | None = None
+    start_date: LenientDatetime | None = None
+    location_id: int | None = None
+    next_id: int | None = None
+    organization_id: int
+    parent_id: int | None = None
+    parts_availability: WorkOrderPartsAvailability | None = None
+    part_status: WorkOrderPartStatus | None = None
+    previous_id: int | None = None
+    priority: MeterTriggerPriority | None = None
+    recurrence_info: (
+        Annotated[
+            RecurrenceDaily
+            | RecurrenceWeekly
+            | RecurrenceMonthly
+            | RecurrenceYearly
+            | RecurrencePeriodically
+            | dict[str, Any],
+            Field(union_mode="left_to_right"),
+        ]
+        | None
+    ) = None
+    requester_id: int | None = None
+    status: WorkOrderStatus
+    thumbnail: Attachment | None = None
+    title: str
+    type: WorkOrderType | None = None
+    updated_at: LenientDatetime
+    extra_fields: dict[str, str] | None = None
+    vendor_ids: list[int] | None = None
+    assignee_ids: list[int] | None = None
+    team_ids: list[int] | None = None
+    procedure: Procedure | None = None
+    progress: WorkOrderProgress | None = None
+    work_order_summary: WorkOrderSummary | None = None
+
+
+class WorkRequest(APIResult):
     id: int
     title: str
     attachments: list[Attachment] | None = None
@@ -69,7 +150,7 @@ class WorkRequest(APIModel):
     updated_at: LenientDatetime | None = None
     asset: MeterAsset | None = None
     location: MeterLocation | None = None
-    work_order: WorkOrderUpdated | None = None
+    work_order: WorkRequestWorkOrder | None = None
 
 
 class WorkRequestCreateBody(RequestModel):
@@ -102,7 +183,7 @@ class WorkRequestListQuery(RequestModel):
     expand: NotNull[list[Literal["asset", "location", "work_order", "extra_fields"]]] = None
 
 
-class WorkRequestListResponse(APIModel):
+class WorkRequestListResponse(APIResult):
     work_requests: list[WorkRequest]
     next_cursor: str | None = None
     next_page_url: str | None = None
@@ -117,26 +198,3 @@ class WorkRequestUpdateBody(RequestModel):
     extra_fields: NotNull[dict[str, str]] = None
     approver_team_id: int | None = None
     creator_contact_info: str | None = None
-
-
-class WorkRequestUpdated(APIModel):
-    id: int
-    title: str
-    attachments: list[Attachment] | None = None
-    thumbnail: Attachment | None = None
-    priority: MeterTriggerPriority
-    description: str | None = None
-    request_status: WorkRequestRequestStatus
-    asset_id: int | None = None
-    location_id: int | None = None
-    work_order_id: int | None = None
-    send_email_notification: bool | None = None
-    extra_fields: dict[str, str] | None = None
-    approver_team_id: int | None = None
-    creator_contact_info: WorkRequestCreatorContactInfo | None = None
-    created_at: LenientDatetime | None = None
-    updated_at: LenientDatetime | None = None
-
-
-class WorkRequestUpdateResponse(APIModel):
-    work_request: WorkRequestUpdated

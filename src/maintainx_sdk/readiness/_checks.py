@@ -37,8 +37,13 @@ def result(
     return CheckResult(id, title, priority, status, evidence, fix, data)
 
 
+#: Evidence of every check that needs a client when none could be built: secrets.api_key
+#: carries the reason once, the other rows point to it.
+NO_CLIENT = "no client (see secrets.api_key)"
+
+
 def _no_client(id: str, title: str, priority: Priority, ctx: CheckContext) -> CheckResult:
-    return result(id, title, priority, "skip", f"no client could be built ({ctx.config_error})")
+    return result(id, title, priority, "skip", NO_CLIENT)
 
 
 def _module_present(name: str) -> bool:
@@ -496,6 +501,9 @@ def check_redaction(ctx: CheckContext) -> CheckResult:
 
     logger = logging.getLogger(LOGGER_NAME)
     filters = [f for f in logger.filters if isinstance(f, RedactionFilter)]
+    if not filters and ctx.client is None:
+        # The SDK installs its filter when it builds a client; without one nothing was removed.
+        return result("logging.redaction", title, "P0", "skip", NO_CLIENT)
     if not filters:
         return result(
             "logging.redaction",
@@ -503,7 +511,7 @@ def check_redaction(ctx: CheckContext) -> CheckResult:
             "P0",
             "fail",
             f"the {LOGGER_NAME} logger has no RedactionFilter",
-            "Do not remove the SDK's filter; call observability.sdk_logger() to restore it.",
+            _redaction_fix(ctx),
         )
     if ctx.config is not None:
         key = ctx.config.api_key.reveal()
@@ -540,6 +548,18 @@ def check_redaction(ctx: CheckContext) -> CheckResult:
         "P0",
         "pass",
         "RedactionFilter on the SDK logger masks the key, bearer tokens and authorization values",
+    )
+
+
+def _redaction_fix(ctx: CheckContext) -> str:
+    from ..observability import LoggingObserver
+
+    observers = getattr(ctx.client, "observers", ())
+    if any(isinstance(o, LoggingObserver) for o in observers):
+        return "Do not remove the SDK's filter; call observability.sdk_logger() to restore it."
+    return (
+        "The client was built without the SDK's LoggingObserver, which installs the filter: "
+        "call observability.sdk_logger() at start-up."
     )
 
 
@@ -708,12 +728,14 @@ def check_error_rate(ctx: CheckContext) -> CheckResult:
     facts = (
         f"{stats.window_errors} of the last {stats.window} calls failed ({stats.error_rate:.1%})"
     )
+    if stats.window == 0:
+        return result("alerts.error_rate", title, "P1", "skip", "no calls yet: nothing to judge")
     if stats.window < MIN_CALLS_FOR_RATE:
         return result(
             "alerts.error_rate",
             title,
             "P1",
-            "pass",
+            "skip",
             f"{facts}; too few calls to judge (< {MIN_CALLS_FOR_RATE})",
             error_rate=stats.error_rate,
         )
@@ -736,7 +758,7 @@ def check_latency(ctx: CheckContext) -> CheckResult:
     if stats is None:
         return _no_client("alerts.latency_p95", title, "P1", ctx)
     if stats.p95 is None:
-        return result("alerts.latency_p95", title, "P1", "pass", "no calls yet")
+        return result("alerts.latency_p95", title, "P1", "skip", "no calls yet: nothing to judge")
     facts = (
         f"p50 {stats.p50 * 1000:.0f} ms, p95 {stats.p95 * 1000:.0f} ms over {stats.window} calls"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from .. import _constants as C
 from .._pipeline import parse_rate_limit
@@ -94,9 +95,29 @@ def _fix_for_connection(ctx: CheckContext, exc: MaintainXError) -> str:
             f"{base} did not answer in time: check proxies/firewall egress to it, or raise the "
             "timeout if the network is slow."
         )
+    return f"Cannot connect to {base}: {_connection_advice(base)}"
+
+
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _connection_advice(base_url: str) -> str:
+    """What to check for a URL that did not connect: its own scheme and port, and for a
+    loopback URL the local server rather than the network path."""
+    url = urlsplit(base_url)
+    host = url.hostname or "?"
+    try:
+        port = url.port or (443 if url.scheme == "https" else 80)
+    except ValueError:  # a port that is not a number
+        return "MAINTAINX_BASE_URL has no valid port; fix it."
+    if host in _LOOPBACK_HOSTS or host.startswith("127."):
+        return (
+            f"nothing answers on {host}:{port} ({url.scheme}); start the server there "
+            "(maintainx-sdk emulator for tests) or fix MAINTAINX_BASE_URL."
+        )
     return (
-        f"Cannot connect to {base}: check MAINTAINX_BASE_URL, DNS, proxy settings and that "
-        "egress to the API host on port 443 is allowed."
+        "check MAINTAINX_BASE_URL, DNS, proxy settings and that egress to "
+        f"{host} on port {port} ({url.scheme}) is allowed."
     )
 
 

@@ -91,6 +91,8 @@ def render_table(
     counts: dict[str, int],
     width: int | None = None,
 ) -> str:
+    """One line per check (evidence shortened to the width; ``to_json`` has it whole), then
+    each failing or warning check again with its whole evidence and its fix."""
     total = width or min(max(shutil.get_terminal_size((110, 20)).columns, 80), 140)
     rows = sorted(checks, key=lambda c: _PRIORITY_ORDER[c.priority])
     id_w = max([len(c.id) for c in rows] + [5])
@@ -99,12 +101,19 @@ def render_table(
     text_w = max(total - indent, 30)
     lines = [head, "-" * min(total, indent + text_w)]
     for c in rows:
-        evidence = textwrap.wrap(f"{c.title}: {c.evidence}", text_w) or [""]
-        lines.append(f"{c.priority:<3}  {_STATUS_MARK[c.status]:<6}  {c.id:<{id_w}}  {evidence[0]}")
-        lines += [" " * indent + more for more in evidence[1:]]
-        if c.fix and c.status in ("fail", "warn"):
-            for i, fix_line in enumerate(textwrap.wrap(c.fix, text_w - 5)):
-                lines.append(" " * indent + ("fix: " if i == 0 else "     ") + fix_line)
+        evidence = textwrap.shorten(c.evidence, text_w, placeholder=" ...")
+        lines.append(f"{c.priority:<3}  {_STATUS_MARK[c.status]:<6}  {c.id:<{id_w}}  {evidence}")
+    to_fix = [c for c in rows if c.fix and c.status in ("fail", "warn")]
+    if to_fix:
+        lines += ["", "to fix:"]
+    for c in to_fix:
+        lines.append(f"{c.id} ({c.priority} {_STATUS_MARK[c.status]}): {c.title}")
+        lines += textwrap.wrap(
+            c.evidence, total - 4, initial_indent="    ", subsequent_indent="    "
+        )
+        lines += textwrap.wrap(
+            c.fix, total - 9, initial_indent="    fix: ", subsequent_indent="         "
+        )
     verdict = "READY" if ok else "NOT READY (a P0 check failed)"
     summary = ", ".join(f"{n} {s}" for s, n in counts.items())
     lines += ["", f"{verdict}: {summary}"]

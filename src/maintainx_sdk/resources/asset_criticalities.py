@@ -10,15 +10,13 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from typing import cast
-
 from .._omit import Omit, omit
 from .._operation import Operation
 from .._resource import AsyncAPIResource, SyncAPIResource
 from ..models import asset_criticalities as _m
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.AssetCriticality] = Operation(
     name="asset_criticalities.list",
     method="GET",
     path="/assetcriticalities",
@@ -29,11 +27,12 @@ _LIST = Operation(
     retry_safe=True,
     cacheable=True,
 )
-_GET = Operation(
+_GET: Operation[_m.AssetCriticality] = Operation(
     name="asset_criticalities.get",
     method="GET",
     path="/assetcriticalities/{id}",
     response_model=_m.AssetCriticalityGetResponse,
+    unwrap="asset_criticality",
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
@@ -56,9 +55,9 @@ class AssetCriticalities(SyncAPIResource):
             _LIST, query={"cursor": cursor, "limit": limit, "label": label, "level": level}
         )
 
-    def get(self, id: int) -> _m.AssetCriticalityGetResponse:
+    def get(self, id: int) -> _m.AssetCriticality:
         """Get: asset criticalities. ``GET /assetcriticalities/{id}``"""
-        return cast("_m.AssetCriticalityGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
 
 class AsyncAssetCriticalities(AsyncAPIResource):
@@ -77,6 +76,6 @@ class AsyncAssetCriticalities(AsyncAPIResource):
             _LIST, query={"cursor": cursor, "limit": limit, "label": label, "level": level}
         )
 
-    async def get(self, id: int) -> _m.AssetCriticalityGetResponse:
+    async def get(self, id: int) -> _m.AssetCriticality:
         """Get: asset criticalities. ``GET /assetcriticalities/{id}``"""
-        return cast("_m.AssetCriticalityGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})

@@ -10,7 +10,7 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -20,7 +20,7 @@ from ..models import asset_custom_statuses as _m
 from ..models import common as _c
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.AssetCustomStatusListItem] = Operation(
     name="asset_custom_statuses.list",
     method="GET",
     path="/assetcustomstatuses",
@@ -31,7 +31,7 @@ _LIST = Operation(
     retry_safe=True,
     cacheable=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="asset_custom_statuses.create",
     method="POST",
     path="/assetcustomstatuses",
@@ -42,27 +42,29 @@ _CREATE = Operation(
     body_kind="json",
     invalidates=("/assetcustomstatuses",),
 )
-_GET = Operation(
+_GET: Operation[_m.AssetCustomStatus] = Operation(
     name="asset_custom_statuses.get",
     method="GET",
     path="/assetcustomstatuses/{id}",
     response_model=_m.AssetCustomStatusGetResponse,
+    unwrap="asset_custom_status",
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.AssetCustomStatus2] = Operation(
     name="asset_custom_statuses.update",
     method="PATCH",
     path="/assetcustomstatuses/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.AssetCustomStatusUpdateBody,
     response_model=_m.AssetCustomStatusUpdateResponse,
+    unwrap="asset_custom_status",
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/assetcustomstatuses",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="asset_custom_statuses.delete",
     method="DELETE",
     path="/assetcustomstatuses/{id}",
@@ -101,40 +103,26 @@ class AssetCustomStatuses(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.AssetCustomStatusGetResponse:
+    def get(self, id: int) -> _m.AssetCustomStatus:
         """Get: asset custom statuses. ``GET /assetcustomstatuses/{id}``"""
-        return cast("_m.AssetCustomStatusGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
     def update(
         self, id: int, *, label: str, skip_webhook: bool | Omit = omit
-    ) -> _m.AssetCustomStatusUpdateResponse:
+    ) -> _m.AssetCustomStatus2:
         """Update: asset custom statuses. ``PATCH /assetcustomstatuses/{id}``"""
-        return cast(
-            "_m.AssetCustomStatusUpdateResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"label": label},
-            ),
+        return self._call(
+            _UPDATE, path={"id": id}, query={"skip_webhook": skip_webhook}, body={"label": label}
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: asset custom statuses. ``DELETE /assetcustomstatuses/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncAssetCustomStatuses(AsyncAPIResource):
@@ -164,37 +152,23 @@ class AsyncAssetCustomStatuses(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.AssetCustomStatusGetResponse:
+    async def get(self, id: int) -> _m.AssetCustomStatus:
         """Get: asset custom statuses. ``GET /assetcustomstatuses/{id}``"""
-        return cast("_m.AssetCustomStatusGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})
 
     async def update(
         self, id: int, *, label: str, skip_webhook: bool | Omit = omit
-    ) -> _m.AssetCustomStatusUpdateResponse:
+    ) -> _m.AssetCustomStatus2:
         """Update: asset custom statuses. ``PATCH /assetcustomstatuses/{id}``"""
-        return cast(
-            "_m.AssetCustomStatusUpdateResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"label": label},
-            ),
+        return await self._call(
+            _UPDATE, path={"id": id}, query={"skip_webhook": skip_webhook}, body={"label": label}
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: asset custom statuses. ``DELETE /assetcustomstatuses/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal, cast
+from typing import Literal
 
 from .._omit import Omit, omit
 from .._operation import Operation
@@ -21,7 +21,7 @@ from ..models import asset_statuses as _m
 from ..models import common as _c
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.AssetStatusListItem] = Operation(
     name="asset_statuses.list",
     method="GET",
     path="/assetstatuses",
@@ -31,13 +31,14 @@ _LIST = Operation(
     item_model=_m.AssetStatusListItem,
     retry_safe=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_c.AssetStatus] = Operation(
     name="asset_statuses.update",
     method="PATCH",
     path="/assetstatuses/{id}",
     query_model=_c.WriteQuery,
     body_model=_c.AssetSetStatusBody,
-    response_model=_m.AssetStatusUpdateResponse,
+    response_model=_c.AssetSetStatusResponse,
+    unwrap="asset_status",
     body_kind="json",
     int_path_params=("id",),
 )
@@ -80,23 +81,20 @@ class AssetStatuses(SyncAPIResource):
         ended_at: datetime | Omit | None = omit,
         description: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.AssetStatusUpdateResponse:
+    ) -> _c.AssetStatus:
         """Update: asset statuses. ``PATCH /assetstatuses/{id}``"""
-        return cast(
-            "_m.AssetStatusUpdateResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "status": status,
-                    "customStatusId": custom_status_id,
-                    "downtimeType": downtime_type,
-                    "startedAt": started_at,
-                    "endedAt": ended_at,
-                    "description": description,
-                },
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "status": status,
+                "customStatusId": custom_status_id,
+                "downtimeType": downtime_type,
+                "startedAt": started_at,
+                "endedAt": ended_at,
+                "description": description,
+            },
         )
 
 
@@ -137,21 +135,18 @@ class AsyncAssetStatuses(AsyncAPIResource):
         ended_at: datetime | Omit | None = omit,
         description: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.AssetStatusUpdateResponse:
+    ) -> _c.AssetStatus:
         """Update: asset statuses. ``PATCH /assetstatuses/{id}``"""
-        return cast(
-            "_m.AssetStatusUpdateResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "status": status,
-                    "customStatusId": custom_status_id,
-                    "downtimeType": downtime_type,
-                    "startedAt": started_at,
-                    "endedAt": ended_at,
-                    "description": description,
-                },
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "status": status,
+                "customStatusId": custom_status_id,
+                "downtimeType": downtime_type,
+                "startedAt": started_at,
+                "endedAt": ended_at,
+                "description": description,
+            },
         )

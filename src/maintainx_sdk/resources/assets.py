@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -25,7 +25,7 @@ from ..models import common as _c
 from ..pagination import AsyncPager, SyncPager
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
-_LIST = Operation(
+_LIST: Operation[_m.AssetListItem] = Operation(
     name="assets.list",
     method="GET",
     path="/assets",
@@ -35,7 +35,7 @@ _LIST = Operation(
     item_model=_m.AssetListItem,
     retry_safe=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="assets.create",
     method="POST",
     path="/assets",
@@ -45,25 +45,27 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
 )
-_GET = Operation(
+_GET: Operation[_m.Asset] = Operation(
     name="assets.get",
     method="GET",
     path="/assets/{id}",
     response_model=_m.AssetGetResponse,
+    unwrap="asset",
     int_path_params=("id",),
     retry_safe=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.Asset] = Operation(
     name="assets.update",
     method="PATCH",
     path="/assets/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.AssetUpdateBody,
-    response_model=_m.AssetUpdateResponse,
+    response_model=_m.AssetGetResponse,
+    unwrap="asset",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="assets.delete",
     method="DELETE",
     path="/assets/{id}",
@@ -72,7 +74,7 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_UPLOAD = Operation(
+_ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="assets.attachments.upload",
     method="PUT",
     path="/assets/{id}/attachments/{filename}",
@@ -83,7 +85,7 @@ _ATTACHMENTS_UPLOAD = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_DELETE = Operation(
+_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
     name="assets.attachments.delete",
     method="DELETE",
     path="/assets/{id}/attachments/{filename}",
@@ -92,7 +94,7 @@ _ATTACHMENTS_DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_THUMBNAIL_UPLOAD = Operation(
+_THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="assets.thumbnail.upload",
     method="PUT",
     path="/assets/{id}/thumbnail/{filename}",
@@ -103,14 +105,15 @@ _THUMBNAIL_UPLOAD = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_SET_STATUS = Operation(
+_SET_STATUS: Operation[_c.AssetStatus] = Operation(
     name="assets.set_status",
     method="POST",
     path="/assets/{assetId}/status",
     success_status=201,
     query_model=_c.WriteQuery,
     body_model=_c.AssetSetStatusBody,
-    response_model=_m.AssetSetStatusResponse,
+    response_model=_c.AssetSetStatusResponse,
+    unwrap="asset_status",
     body_kind="json",
     int_path_params=("assetId",),
 )
@@ -130,26 +133,20 @@ class AssetsAttachments(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: assets attachments. ``PUT /assets/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: assets attachments. ``DELETE /assets/{id}/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return self._call(
+            _ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -167,15 +164,12 @@ class AssetsThumbnail(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: assets thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -311,19 +305,14 @@ class Assets(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.AssetGetResponse:
+    def get(self, id: int) -> _m.Asset:
         """Get: assets. ``GET /assets/{id}``"""
-        return cast("_m.AssetGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
     def update(
         self,
@@ -344,39 +333,33 @@ class Assets(SyncAPIResource):
         manufacturer: _m.AssetManufacturerInput | Mapping[str, Any] | Omit | None = omit,
         model: _m.AssetManufacturerInput | Mapping[str, Any] | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.AssetUpdateResponse:
+    ) -> _m.Asset:
         """Update: assets. ``PATCH /assets/{id}``"""
-        return cast(
-            "_m.AssetUpdateResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "name": name,
-                    "description": description,
-                    "barcode": barcode,
-                    "criticalityId": criticality_id,
-                    "parentId": parent_id,
-                    "locationId": location_id,
-                    "teamIds": team_ids,
-                    "assetTypes": asset_types,
-                    "extraFields": extra_fields,
-                    "vendorIds": vendor_ids,
-                    "serialNumber": serial_number,
-                    "depreciation": depreciation,
-                    "manufacturer": manufacturer,
-                    "model": model,
-                },
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "name": name,
+                "description": description,
+                "barcode": barcode,
+                "criticalityId": criticality_id,
+                "parentId": parent_id,
+                "locationId": location_id,
+                "teamIds": team_ids,
+                "assetTypes": asset_types,
+                "extraFields": extra_fields,
+                "vendorIds": vendor_ids,
+                "serialNumber": serial_number,
+                "depreciation": depreciation,
+                "manufacturer": manufacturer,
+                "model": model,
+            },
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: assets. ``DELETE /assets/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     def set_status(
         self,
@@ -389,23 +372,20 @@ class Assets(SyncAPIResource):
         ended_at: datetime | Omit | None = omit,
         description: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.AssetSetStatusResponse:
+    ) -> _c.AssetStatus:
         """Set status: assets. ``POST /assets/{assetId}/status``"""
-        return cast(
-            "_m.AssetSetStatusResponse",
-            self._call(
-                _SET_STATUS,
-                path={"assetId": asset_id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "status": status,
-                    "customStatusId": custom_status_id,
-                    "downtimeType": downtime_type,
-                    "startedAt": started_at,
-                    "endedAt": ended_at,
-                    "description": description,
-                },
-            ),
+        return self._call(
+            _SET_STATUS,
+            path={"assetId": asset_id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "status": status,
+                "customStatusId": custom_status_id,
+                "downtimeType": downtime_type,
+                "startedAt": started_at,
+                "endedAt": ended_at,
+                "description": description,
+            },
         )
 
 
@@ -423,28 +403,22 @@ class AsyncAssetsAttachments(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: assets attachments. ``PUT /assets/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
         """Delete: assets attachments. ``DELETE /assets/{id}/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return await self._call(
+            _ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -462,15 +436,12 @@ class AsyncAssetsThumbnail(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: assets thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -606,19 +577,14 @@ class AsyncAssets(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.AssetGetResponse:
+    async def get(self, id: int) -> _m.Asset:
         """Get: assets. ``GET /assets/{id}``"""
-        return cast("_m.AssetGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})
 
     async def update(
         self,
@@ -639,39 +605,33 @@ class AsyncAssets(AsyncAPIResource):
         manufacturer: _m.AssetManufacturerInput | Mapping[str, Any] | Omit | None = omit,
         model: _m.AssetManufacturerInput | Mapping[str, Any] | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.AssetUpdateResponse:
+    ) -> _m.Asset:
         """Update: assets. ``PATCH /assets/{id}``"""
-        return cast(
-            "_m.AssetUpdateResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "name": name,
-                    "description": description,
-                    "barcode": barcode,
-                    "criticalityId": criticality_id,
-                    "parentId": parent_id,
-                    "locationId": location_id,
-                    "teamIds": team_ids,
-                    "assetTypes": asset_types,
-                    "extraFields": extra_fields,
-                    "vendorIds": vendor_ids,
-                    "serialNumber": serial_number,
-                    "depreciation": depreciation,
-                    "manufacturer": manufacturer,
-                    "model": model,
-                },
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "name": name,
+                "description": description,
+                "barcode": barcode,
+                "criticalityId": criticality_id,
+                "parentId": parent_id,
+                "locationId": location_id,
+                "teamIds": team_ids,
+                "assetTypes": asset_types,
+                "extraFields": extra_fields,
+                "vendorIds": vendor_ids,
+                "serialNumber": serial_number,
+                "depreciation": depreciation,
+                "manufacturer": manufacturer,
+                "model": model,
+            },
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: assets. ``DELETE /assets/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     async def set_status(
         self,
@@ -684,21 +644,18 @@ class AsyncAssets(AsyncAPIResource):
         ended_at: datetime | Omit | None = omit,
         description: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.AssetSetStatusResponse:
+    ) -> _c.AssetStatus:
         """Set status: assets. ``POST /assets/{assetId}/status``"""
-        return cast(
-            "_m.AssetSetStatusResponse",
-            await self._call(
-                _SET_STATUS,
-                path={"assetId": asset_id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "status": status,
-                    "customStatusId": custom_status_id,
-                    "downtimeType": downtime_type,
-                    "startedAt": started_at,
-                    "endedAt": ended_at,
-                    "description": description,
-                },
-            ),
+        return await self._call(
+            _SET_STATUS,
+            path={"assetId": asset_id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "status": status,
+                "customStatusId": custom_status_id,
+                "downtimeType": downtime_type,
+                "startedAt": started_at,
+                "endedAt": ended_at,
+                "description": description,
+            },
         )

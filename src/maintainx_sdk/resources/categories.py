@@ -10,8 +10,6 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from typing import cast
-
 from .._models import EmptyResponse
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
@@ -20,7 +18,7 @@ from ..models import categories as _m
 from ..models import common as _c
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.CategoryListItem] = Operation(
     name="categories.list",
     method="GET",
     path="/categories",
@@ -31,7 +29,7 @@ _LIST = Operation(
     retry_safe=True,
     cacheable=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="categories.create",
     method="POST",
     path="/categories",
@@ -42,27 +40,29 @@ _CREATE = Operation(
     body_kind="json",
     invalidates=("/categories",),
 )
-_GET = Operation(
+_GET: Operation[_m.Category] = Operation(
     name="categories.get",
     method="GET",
     path="/categories/{id}",
     response_model=_m.CategoryGetResponse,
+    unwrap="category",
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.Category] = Operation(
     name="categories.update",
     method="PATCH",
     path="/categories/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.CategoryUpdateBody,
-    response_model=_m.CategoryUpdateResponse,
+    response_model=_m.CategoryGetResponse,
+    unwrap="category",
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/categories",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="categories.delete",
     method="DELETE",
     path="/categories/{id}",
@@ -101,19 +101,14 @@ class Categories(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.CategoryGetResponse:
+    def get(self, id: int) -> _m.Category:
         """Get: categories. ``GET /categories/{id}``"""
-        return cast("_m.CategoryGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
     def update(
         self,
@@ -122,24 +117,18 @@ class Categories(SyncAPIResource):
         label: str | Omit = omit,
         description: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.CategoryUpdateResponse:
+    ) -> _m.Category:
         """Update: categories. ``PATCH /categories/{id}``"""
-        return cast(
-            "_m.CategoryUpdateResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"label": label, "description": description},
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"label": label, "description": description},
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: categories. ``DELETE /categories/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncCategories(AsyncAPIResource):
@@ -169,19 +158,14 @@ class AsyncCategories(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.CategoryGetResponse:
+    async def get(self, id: int) -> _m.Category:
         """Get: categories. ``GET /categories/{id}``"""
-        return cast("_m.CategoryGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})
 
     async def update(
         self,
@@ -190,21 +174,15 @@ class AsyncCategories(AsyncAPIResource):
         label: str | Omit = omit,
         description: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.CategoryUpdateResponse:
+    ) -> _m.Category:
         """Update: categories. ``PATCH /categories/{id}``"""
-        return cast(
-            "_m.CategoryUpdateResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"label": label, "description": description},
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"label": label, "description": description},
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: categories. ``DELETE /categories/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Literal, cast
+from typing import Literal
 
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
@@ -21,7 +21,7 @@ from ..models import common as _c
 from ..models import conversations as _m
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.ConversationListItem] = Operation(
     name="conversations.list",
     method="GET",
     path="/conversations",
@@ -31,7 +31,7 @@ _LIST = Operation(
     item_model=_m.ConversationListItem,
     retry_safe=True,
 )
-_MEMBERS_LIST = Operation(
+_MEMBERS_LIST: Operation[_m.ConversationMember] = Operation(
     name="conversations.members.list",
     method="GET",
     path="/conversations/{id}/members",
@@ -42,7 +42,7 @@ _MEMBERS_LIST = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_MESSAGES_CREATE = Operation(
+_MESSAGES_CREATE: Operation[_c.CreatedId] = Operation(
     name="conversations.messages.create",
     method="POST",
     path="/conversations/{id}/messages",
@@ -89,17 +89,12 @@ class ConversationsMessages(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_MESSAGES_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _MESSAGES_CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(
+                    self._client.idempotency_store, _MESSAGES_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_c.CreatedId", self._call(_MESSAGES_CREATE, path=path_, query=query_, body=body_)
-        )
+        return self._call(_MESSAGES_CREATE, path=path_, query=query_, body=body_)
 
 
 class Conversations(SyncAPIResource):
@@ -161,17 +156,12 @@ class AsyncConversationsMessages(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_MESSAGES_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _MESSAGES_CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(
+                    self._client.idempotency_store, _MESSAGES_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_c.CreatedId", await self._call(_MESSAGES_CREATE, path=path_, query=query_, body=body_)
-        )
+        return await self._call(_MESSAGES_CREATE, path=path_, query=query_, body=body_)
 
 
 class AsyncConversations(AsyncAPIResource):

@@ -11,7 +11,7 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -20,7 +20,7 @@ from .._resource import AsyncAPIResource, SyncAPIResource
 from ..models import common as _c
 from ..models import custom_fields as _m
 
-_LIST = Operation(
+_LIST: Operation[_m.CustomFieldListResponse] = Operation(
     name="custom_fields.list",
     method="GET",
     path="/customfields/{entity}",
@@ -28,7 +28,7 @@ _LIST = Operation(
     retry_safe=True,
     cacheable=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_m.CustomFieldCreateResponse] = Operation(
     name="custom_fields.create",
     method="POST",
     path="/customfields/{entity}",
@@ -38,7 +38,7 @@ _CREATE = Operation(
     body_kind="json",
     invalidates=("/customfields",),
 )
-_UPDATE = Operation(
+_UPDATE: Operation[EmptyResponse] = Operation(
     name="custom_fields.update",
     method="PATCH",
     path="/customfields/{entity}/{id}",
@@ -49,7 +49,7 @@ _UPDATE = Operation(
     int_path_params=("id",),
     invalidates=("/customfields",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="custom_fields.delete",
     method="DELETE",
     path="/customfields/{entity}/{id}",
@@ -66,7 +66,7 @@ class CustomFields(SyncAPIResource):
 
     def list(self, entity: str) -> _m.CustomFieldListResponse:
         """List: custom fields. ``GET /customfields/{entity}``"""
-        return cast("_m.CustomFieldListResponse", self._call(_LIST, path={"entity": entity}))
+        return self._call(_LIST, path={"entity": entity})
 
     def create(
         self,
@@ -84,18 +84,10 @@ class CustomFields(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_m.CustomFieldCreateResponse",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast(
-            "_m.CustomFieldCreateResponse",
-            self._call(_CREATE, path=path_, query=query_, body=body_),
-        )
+        return self._call(_CREATE, path=path_, query=query_, body=body_)
 
     def update(
         self,
@@ -106,23 +98,17 @@ class CustomFields(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
         """Update: custom fields. ``PATCH /customfields/{entity}/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _UPDATE,
-                path={"entity": entity, "id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"field": field},
-            ),
+        return self._call(
+            _UPDATE,
+            path={"entity": entity, "id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"field": field},
         )
 
     def delete(self, entity: str, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: custom fields. ``DELETE /customfields/{entity}/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _DELETE, path={"entity": entity, "id": id}, query={"skip_webhook": skip_webhook}
-            ),
+        return self._call(
+            _DELETE, path={"entity": entity, "id": id}, query={"skip_webhook": skip_webhook}
         )
 
 
@@ -131,7 +117,7 @@ class AsyncCustomFields(AsyncAPIResource):
 
     async def list(self, entity: str) -> _m.CustomFieldListResponse:
         """List: custom fields. ``GET /customfields/{entity}``"""
-        return cast("_m.CustomFieldListResponse", await self._call(_LIST, path={"entity": entity}))
+        return await self._call(_LIST, path={"entity": entity})
 
     async def create(
         self,
@@ -149,18 +135,10 @@ class AsyncCustomFields(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_m.CustomFieldCreateResponse",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast(
-            "_m.CustomFieldCreateResponse",
-            await self._call(_CREATE, path=path_, query=query_, body=body_),
-        )
+        return await self._call(_CREATE, path=path_, query=query_, body=body_)
 
     async def update(
         self,
@@ -171,23 +149,17 @@ class AsyncCustomFields(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
         """Update: custom fields. ``PATCH /customfields/{entity}/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _UPDATE,
-                path={"entity": entity, "id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"field": field},
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"entity": entity, "id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"field": field},
         )
 
     async def delete(
         self, entity: str, id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
         """Delete: custom fields. ``DELETE /customfields/{entity}/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _DELETE, path={"entity": entity, "id": id}, query={"skip_webhook": skip_webhook}
-            ),
+        return await self._call(
+            _DELETE, path={"entity": entity, "id": id}, query={"skip_webhook": skip_webhook}
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Literal, cast
+from typing import Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -24,7 +24,7 @@ from ..models import locations as _m
 from ..pagination import AsyncPager, SyncPager
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
-_LIST = Operation(
+_LIST: Operation[_m.LocationListItem] = Operation(
     name="locations.list",
     method="GET",
     path="/locations",
@@ -35,7 +35,7 @@ _LIST = Operation(
     retry_safe=True,
     cacheable=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="locations.create",
     method="POST",
     path="/locations",
@@ -45,27 +45,29 @@ _CREATE = Operation(
     body_kind="json",
     invalidates=("/locations",),
 )
-_GET = Operation(
+_GET: Operation[_m.Location] = Operation(
     name="locations.get",
     method="GET",
     path="/locations/{id}",
     response_model=_m.LocationGetResponse,
+    unwrap="location",
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.Location] = Operation(
     name="locations.update",
     method="PATCH",
     path="/locations/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.LocationUpdateBody,
     response_model=_m.LocationGetResponse,
+    unwrap="location",
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/locations",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="locations.delete",
     method="DELETE",
     path="/locations/{id}",
@@ -75,7 +77,7 @@ _DELETE = Operation(
     retry_safe=True,
     invalidates=("/locations",),
 )
-_ATTACHMENTS_UPLOAD = Operation(
+_ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="locations.attachments.upload",
     method="PUT",
     path="/locations/{id}/attachments/{filename}",
@@ -87,7 +89,7 @@ _ATTACHMENTS_UPLOAD = Operation(
     retry_safe=True,
     invalidates=("/locations",),
 )
-_ATTACHMENTS_DELETE = Operation(
+_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
     name="locations.attachments.delete",
     method="DELETE",
     path="/locations/{id}/attachments/{filename}",
@@ -97,7 +99,7 @@ _ATTACHMENTS_DELETE = Operation(
     retry_safe=True,
     invalidates=("/locations",),
 )
-_THUMBNAIL_UPLOAD = Operation(
+_THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="locations.thumbnail.upload",
     method="PUT",
     path="/locations/{id}/thumbnail/{filename}",
@@ -125,26 +127,20 @@ class LocationsAttachments(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: locations attachments. ``PUT /locations/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: locations attachments. ``DELETE /locations/{id}/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return self._call(
+            _ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -162,15 +158,12 @@ class LocationsThumbnail(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: locations thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -240,19 +233,14 @@ class Locations(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.LocationGetResponse:
+    def get(self, id: int) -> _m.Location:
         """Get: locations. ``GET /locations/{id}``"""
-        return cast("_m.LocationGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
     def update(
         self,
@@ -266,32 +254,26 @@ class Locations(SyncAPIResource):
         extra_fields: Mapping[str, str] | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.LocationGetResponse:
+    ) -> _m.Location:
         """Update: locations. ``PATCH /locations/{id}``"""
-        return cast(
-            "_m.LocationGetResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "name": name,
-                    "description": description,
-                    "address": address,
-                    "barcode": barcode,
-                    "parentId": parent_id,
-                    "extraFields": extra_fields,
-                    "vendorIds": vendor_ids,
-                },
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "name": name,
+                "description": description,
+                "address": address,
+                "barcode": barcode,
+                "parentId": parent_id,
+                "extraFields": extra_fields,
+                "vendorIds": vendor_ids,
+            },
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: locations. ``DELETE /locations/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncLocationsAttachments(AsyncAPIResource):
@@ -308,28 +290,22 @@ class AsyncLocationsAttachments(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: locations attachments. ``PUT /locations/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
         """Delete: locations attachments. ``DELETE /locations/{id}/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return await self._call(
+            _ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -347,15 +323,12 @@ class AsyncLocationsThumbnail(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: locations thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -425,19 +398,14 @@ class AsyncLocations(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.LocationGetResponse:
+    async def get(self, id: int) -> _m.Location:
         """Get: locations. ``GET /locations/{id}``"""
-        return cast("_m.LocationGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})
 
     async def update(
         self,
@@ -451,29 +419,23 @@ class AsyncLocations(AsyncAPIResource):
         extra_fields: Mapping[str, str] | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.LocationGetResponse:
+    ) -> _m.Location:
         """Update: locations. ``PATCH /locations/{id}``"""
-        return cast(
-            "_m.LocationGetResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "name": name,
-                    "description": description,
-                    "address": address,
-                    "barcode": barcode,
-                    "parentId": parent_id,
-                    "extraFields": extra_fields,
-                    "vendorIds": vendor_ids,
-                },
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "name": name,
+                "description": description,
+                "address": address,
+                "barcode": barcode,
+                "parentId": parent_id,
+                "extraFields": extra_fields,
+                "vendorIds": vendor_ids,
+            },
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: locations. ``DELETE /locations/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -23,7 +23,7 @@ from ..models import common as _c
 from ..models import maintenance_plans as _m
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.MaintenancePlan] = Operation(
     name="maintenance_plans.list",
     method="GET",
     path="/maintenanceplans",
@@ -33,7 +33,7 @@ _LIST = Operation(
     item_model=_m.MaintenancePlan,
     retry_safe=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="maintenance_plans.create",
     method="POST",
     path="/maintenanceplans",
@@ -43,7 +43,7 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
 )
-_WORK_ORDER_BLUEPRINTS_CREATE = Operation(
+_WORK_ORDER_BLUEPRINTS_CREATE: Operation[_c.CreatedId] = Operation(
     name="maintenance_plans.work_order_blueprints.create",
     method="POST",
     path="/maintenanceplans/workorderblueprints",
@@ -53,25 +53,27 @@ _WORK_ORDER_BLUEPRINTS_CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
 )
-_GET = Operation(
+_GET: Operation[_m.MaintenancePlan] = Operation(
     name="maintenance_plans.get",
     method="GET",
     path="/maintenanceplans/{id}",
     response_model=_m.MaintenancePlanGetResponse,
+    unwrap="maintenance_plan",
     int_path_params=("id",),
     retry_safe=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.MaintenancePlan] = Operation(
     name="maintenance_plans.update",
     method="PATCH",
     path="/maintenanceplans/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.MaintenancePlanUpdateBody,
     response_model=_m.MaintenancePlanGetResponse,
+    unwrap="maintenance_plan",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="maintenance_plans.delete",
     method="DELETE",
     path="/maintenanceplans/{id}",
@@ -125,20 +127,15 @@ class MaintenancePlansWorkOrderBlueprints(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_WORK_ORDER_BLUEPRINTS_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store,
-                        _WORK_ORDER_BLUEPRINTS_CREATE,
-                        request,
-                        idempotency_key,
-                    )
-                ),
+            return self._run(
+                guarded_create(
+                    self._client.idempotency_store,
+                    _WORK_ORDER_BLUEPRINTS_CREATE,
+                    request,
+                    idempotency_key,
+                )
             )
-        return cast(
-            "_c.CreatedId", self._call(_WORK_ORDER_BLUEPRINTS_CREATE, query=query_, body=body_)
-        )
+        return self._call(_WORK_ORDER_BLUEPRINTS_CREATE, query=query_, body=body_)
 
 
 class MaintenancePlans(SyncAPIResource):
@@ -195,19 +192,14 @@ class MaintenancePlans(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.MaintenancePlanGetResponse:
+    def get(self, id: int) -> _m.MaintenancePlan:
         """Get: maintenance plans. ``GET /maintenanceplans/{id}``"""
-        return cast("_m.MaintenancePlanGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
     def update(
         self,
@@ -238,38 +230,32 @@ class MaintenancePlans(SyncAPIResource):
         removed_interval_ids: Sequence[int] | Omit = omit,
         next_cycle_occurrence: float | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.MaintenancePlanGetResponse:
+    ) -> _m.MaintenancePlan:
         """Update: maintenance plans. ``PATCH /maintenanceplans/{id}``"""
-        return cast(
-            "_m.MaintenancePlanGetResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "name": name,
-                    "recurrence": recurrence,
-                    "startDate": start_date,
-                    "workOrderBlueprintId": work_order_blueprint_id,
-                    "workOrderStartDatePadding": work_order_start_date_padding,
-                    "workOrderStartDateOffset": work_order_start_date_offset,
-                    "planningHorizon": planning_horizon,
-                    "nextWorkOrderToGenerateDueDate": next_work_order_to_generate_due_date,
-                    "addedPlanAssets": added_plan_assets,
-                    "removedPlanAssetIds": removed_plan_asset_ids,
-                    "addedUpdatedIntervals": added_updated_intervals,
-                    "removedIntervalIds": removed_interval_ids,
-                    "nextCycleOccurrence": next_cycle_occurrence,
-                },
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "name": name,
+                "recurrence": recurrence,
+                "startDate": start_date,
+                "workOrderBlueprintId": work_order_blueprint_id,
+                "workOrderStartDatePadding": work_order_start_date_padding,
+                "workOrderStartDateOffset": work_order_start_date_offset,
+                "planningHorizon": planning_horizon,
+                "nextWorkOrderToGenerateDueDate": next_work_order_to_generate_due_date,
+                "addedPlanAssets": added_plan_assets,
+                "removedPlanAssetIds": removed_plan_asset_ids,
+                "addedUpdatedIntervals": added_updated_intervals,
+                "removedIntervalIds": removed_interval_ids,
+                "nextCycleOccurrence": next_cycle_occurrence,
+            },
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: maintenance plans. ``DELETE /maintenanceplans/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncMaintenancePlansWorkOrderBlueprints(AsyncAPIResource):
@@ -315,21 +301,15 @@ class AsyncMaintenancePlansWorkOrderBlueprints(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_WORK_ORDER_BLUEPRINTS_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store,
-                        _WORK_ORDER_BLUEPRINTS_CREATE,
-                        request,
-                        idempotency_key,
-                    )
-                ),
+            return await self._run(
+                guarded_create(
+                    self._client.idempotency_store,
+                    _WORK_ORDER_BLUEPRINTS_CREATE,
+                    request,
+                    idempotency_key,
+                )
             )
-        return cast(
-            "_c.CreatedId",
-            await self._call(_WORK_ORDER_BLUEPRINTS_CREATE, query=query_, body=body_),
-        )
+        return await self._call(_WORK_ORDER_BLUEPRINTS_CREATE, query=query_, body=body_)
 
 
 class AsyncMaintenancePlans(AsyncAPIResource):
@@ -388,19 +368,14 @@ class AsyncMaintenancePlans(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.MaintenancePlanGetResponse:
+    async def get(self, id: int) -> _m.MaintenancePlan:
         """Get: maintenance plans. ``GET /maintenanceplans/{id}``"""
-        return cast("_m.MaintenancePlanGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})
 
     async def update(
         self,
@@ -431,35 +406,29 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         removed_interval_ids: Sequence[int] | Omit = omit,
         next_cycle_occurrence: float | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.MaintenancePlanGetResponse:
+    ) -> _m.MaintenancePlan:
         """Update: maintenance plans. ``PATCH /maintenanceplans/{id}``"""
-        return cast(
-            "_m.MaintenancePlanGetResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "name": name,
-                    "recurrence": recurrence,
-                    "startDate": start_date,
-                    "workOrderBlueprintId": work_order_blueprint_id,
-                    "workOrderStartDatePadding": work_order_start_date_padding,
-                    "workOrderStartDateOffset": work_order_start_date_offset,
-                    "planningHorizon": planning_horizon,
-                    "nextWorkOrderToGenerateDueDate": next_work_order_to_generate_due_date,
-                    "addedPlanAssets": added_plan_assets,
-                    "removedPlanAssetIds": removed_plan_asset_ids,
-                    "addedUpdatedIntervals": added_updated_intervals,
-                    "removedIntervalIds": removed_interval_ids,
-                    "nextCycleOccurrence": next_cycle_occurrence,
-                },
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "name": name,
+                "recurrence": recurrence,
+                "startDate": start_date,
+                "workOrderBlueprintId": work_order_blueprint_id,
+                "workOrderStartDatePadding": work_order_start_date_padding,
+                "workOrderStartDateOffset": work_order_start_date_offset,
+                "planningHorizon": planning_horizon,
+                "nextWorkOrderToGenerateDueDate": next_work_order_to_generate_due_date,
+                "addedPlanAssets": added_plan_assets,
+                "removedPlanAssetIds": removed_plan_asset_ids,
+                "addedUpdatedIntervals": added_updated_intervals,
+                "removedIntervalIds": removed_interval_ids,
+                "nextCycleOccurrence": next_cycle_occurrence,
+            },
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: maintenance plans. ``DELETE /maintenanceplans/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

@@ -11,7 +11,6 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
 
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
@@ -21,7 +20,7 @@ from ..models import common as _c
 from ..models import manufacturers as _m
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.ManufacturerListItem] = Operation(
     name="manufacturers.list",
     method="GET",
     path="/manufacturers",
@@ -32,7 +31,7 @@ _LIST = Operation(
     retry_safe=True,
     cacheable=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="manufacturers.create",
     method="POST",
     path="/manufacturers",
@@ -43,11 +42,12 @@ _CREATE = Operation(
     body_kind="json",
     invalidates=("/manufacturers",),
 )
-_GET = Operation(
+_GET: Operation[_c.Manufacturer] = Operation(
     name="manufacturers.get",
     method="GET",
     path="/manufacturers/{id}",
     response_model=_m.ManufacturerGetResponse,
+    unwrap="manufacturer",
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
@@ -84,19 +84,14 @@ class Manufacturers(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.ManufacturerGetResponse:
+    def get(self, id: int) -> _c.Manufacturer:
         """Get: manufacturers. ``GET /manufacturers/{id}``"""
-        return cast("_m.ManufacturerGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
 
 class AsyncManufacturers(AsyncAPIResource):
@@ -129,16 +124,11 @@ class AsyncManufacturers(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.ManufacturerGetResponse:
+    async def get(self, id: int) -> _c.Manufacturer:
         """Get: manufacturers. ``GET /manufacturers/{id}``"""
-        return cast("_m.ManufacturerGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})

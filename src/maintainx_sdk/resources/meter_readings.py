@@ -11,7 +11,7 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
@@ -19,7 +19,7 @@ from .._resource import AsyncAPIResource, SyncAPIResource
 from ..models import common as _c
 from ..models import meter_readings as _m
 
-_CREATE = Operation(
+_CREATE: Operation[_m.MeterReadingCreateResponse] = Operation(
     name="meter_readings.create",
     method="POST",
     path="/meterreadings",
@@ -48,15 +48,10 @@ class MeterReadings(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_m.MeterReadingCreateResponse",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_m.MeterReadingCreateResponse", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
 
 class AsyncMeterReadings(AsyncAPIResource):
@@ -76,14 +71,7 @@ class AsyncMeterReadings(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_m.MeterReadingCreateResponse",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast(
-            "_m.MeterReadingCreateResponse", await self._call(_CREATE, query=query_, body=body_)
-        )
+        return await self._call(_CREATE, query=query_, body=body_)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -24,7 +24,7 @@ from ..models import meter_triggers as _m
 from ..pagination import AsyncPager, SyncPager
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
-_LIST = Operation(
+_LIST: Operation[_m.MeterTriggerListItem] = Operation(
     name="meter_triggers.list",
     method="GET",
     path="/metertriggers",
@@ -34,7 +34,7 @@ _LIST = Operation(
     item_model=_m.MeterTriggerListItem,
     retry_safe=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="meter_triggers.create",
     method="POST",
     path="/metertriggers",
@@ -44,16 +44,17 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
 )
-_GET = Operation(
+_GET: Operation[_m.MeterTrigger] = Operation(
     name="meter_triggers.get",
     method="GET",
     path="/metertriggers/{id}",
     query_model=_m.MeterTriggerGetQuery,
     response_model=_m.MeterTriggerGetResponse,
+    unwrap="meter_trigger",
     int_path_params=("id",),
     retry_safe=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[EmptyResponse] = Operation(
     name="meter_triggers.update",
     method="PATCH",
     path="/metertriggers/{id}",
@@ -63,7 +64,7 @@ _UPDATE = Operation(
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="meter_triggers.delete",
     method="DELETE",
     path="/metertriggers/{id}",
@@ -72,7 +73,7 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_THUMBNAIL_UPLOAD = Operation(
+_THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="meter_triggers.thumbnail.upload",
     method="PUT",
     path="/metertriggers/{id}/thumbnail/{filename}",
@@ -83,7 +84,7 @@ _THUMBNAIL_UPLOAD = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_WORK_ORDER_TEMPLATES_UPDATE = Operation(
+_WORK_ORDER_TEMPLATES_UPDATE: Operation[EmptyResponse] = Operation(
     name="meter_triggers.work_order_templates.update",
     method="PATCH",
     path="/metertriggers/{id}/workordertemplates",
@@ -93,7 +94,7 @@ _WORK_ORDER_TEMPLATES_UPDATE = Operation(
     body_kind="json",
     int_path_params=("id",),
 )
-_WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD = Operation(
+_WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="meter_triggers.work_order_templates.attachments.upload",
     method="PUT",
     path="/metertriggers/{id}/workordertemplates/attachments/{filename}",
@@ -104,7 +105,7 @@ _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_WORK_ORDER_TEMPLATES_ATTACHMENTS_DELETE = Operation(
+_WORK_ORDER_TEMPLATES_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
     name="meter_triggers.work_order_templates.attachments.delete",
     method="DELETE",
     path="/metertriggers/{id}/workordertemplates/attachments/{filename}",
@@ -129,15 +130,12 @@ class MeterTriggersThumbnail(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: meter triggers thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -157,26 +155,20 @@ class MeterTriggersWorkOrderTemplatesAttachments(SyncAPIResource):
         check_content_type(
             _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
         )
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: meter triggers work order templates attachments. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _WORK_ORDER_TEMPLATES_ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return self._call(
+            _WORK_ORDER_TEMPLATES_ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -198,19 +190,16 @@ class MeterTriggersWorkOrderTemplates(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
         """Update: meter triggers work order templates. ``PATCH /metertriggers/{id}/workordertemplates``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _WORK_ORDER_TEMPLATES_UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "procedureTemplateId": procedure_template_id,
-                    "saveProcedureAsTemplate": save_procedure_as_template,
-                    "title": title,
-                    "data": data,
-                },
-            ),
+        return self._call(
+            _WORK_ORDER_TEMPLATES_UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "procedureTemplateId": procedure_template_id,
+                "saveProcedureAsTemplate": save_procedure_as_template,
+                "title": title,
+                "data": data,
+            },
         )
 
 
@@ -251,24 +240,16 @@ class MeterTriggers(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
     def get(
         self, id: int, *, expand: Sequence[Literal["work_order_template"]] | Omit = omit
-    ) -> _m.MeterTriggerGetResponse:
+    ) -> _m.MeterTrigger:
         """Get: meter triggers. ``GET /metertriggers/{id}``"""
-        return cast(
-            "_m.MeterTriggerGetResponse",
-            self._call(_GET, path={"id": id}, query={"expand": expand}),
-        )
+        return self._call(_GET, path={"id": id}, query={"expand": expand})
 
     def update(
         self,
@@ -278,22 +259,16 @@ class MeterTriggers(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
         """Update: meter triggers. ``PATCH /metertriggers/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"meterTrigger": meter_trigger},
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"meterTrigger": meter_trigger},
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: meter triggers. ``DELETE /metertriggers/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncMeterTriggersThumbnail(AsyncAPIResource):
@@ -310,15 +285,12 @@ class AsyncMeterTriggersThumbnail(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: meter triggers thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -338,28 +310,22 @@ class AsyncMeterTriggersWorkOrderTemplatesAttachments(AsyncAPIResource):
         check_content_type(
             _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
         )
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
         """Delete: meter triggers work order templates attachments. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _WORK_ORDER_TEMPLATES_ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return await self._call(
+            _WORK_ORDER_TEMPLATES_ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -381,19 +347,16 @@ class AsyncMeterTriggersWorkOrderTemplates(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
         """Update: meter triggers work order templates. ``PATCH /metertriggers/{id}/workordertemplates``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _WORK_ORDER_TEMPLATES_UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "procedureTemplateId": procedure_template_id,
-                    "saveProcedureAsTemplate": save_procedure_as_template,
-                    "title": title,
-                    "data": data,
-                },
-            ),
+        return await self._call(
+            _WORK_ORDER_TEMPLATES_UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "procedureTemplateId": procedure_template_id,
+                "saveProcedureAsTemplate": save_procedure_as_template,
+                "title": title,
+                "data": data,
+            },
         )
 
 
@@ -434,24 +397,16 @@ class AsyncMeterTriggers(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(
         self, id: int, *, expand: Sequence[Literal["work_order_template"]] | Omit = omit
-    ) -> _m.MeterTriggerGetResponse:
+    ) -> _m.MeterTrigger:
         """Get: meter triggers. ``GET /metertriggers/{id}``"""
-        return cast(
-            "_m.MeterTriggerGetResponse",
-            await self._call(_GET, path={"id": id}, query={"expand": expand}),
-        )
+        return await self._call(_GET, path={"id": id}, query={"expand": expand})
 
     async def update(
         self,
@@ -461,19 +416,13 @@ class AsyncMeterTriggers(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
         """Update: meter triggers. ``PATCH /metertriggers/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"meterTrigger": meter_trigger},
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"meterTrigger": meter_trigger},
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: meter triggers. ``DELETE /metertriggers/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -22,7 +22,7 @@ from ..models import common as _c
 from ..models import meters as _m
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.MeterListItem] = Operation(
     name="meters.list",
     method="GET",
     path="/meters",
@@ -32,7 +32,7 @@ _LIST = Operation(
     item_model=_m.MeterListItem,
     retry_safe=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="meters.create",
     method="POST",
     path="/meters",
@@ -42,26 +42,28 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
 )
-_GET = Operation(
+_GET: Operation[_m.Meter] = Operation(
     name="meters.get",
     method="GET",
     path="/meters/{id}",
     query_model=_m.MeterGetQuery,
     response_model=_m.MeterGetResponse,
+    unwrap="meter",
     int_path_params=("id",),
     retry_safe=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.Meter] = Operation(
     name="meters.update",
     method="PATCH",
     path="/meters/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.MeterUpdateBody,
-    response_model=_m.MeterUpdateResponse,
+    response_model=_m.MeterGetResponse,
+    unwrap="meter",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="meters.delete",
     method="DELETE",
     path="/meters/{id}",
@@ -70,7 +72,7 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_READINGS_CREATE = Operation(
+_READINGS_CREATE: Operation[_m.MeterReadingCreateResponse2] = Operation(
     name="meters.readings.create",
     method="POST",
     path="/meters/{meterId}/readings",
@@ -107,18 +109,12 @@ class MetersReadings(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_READINGS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_m.MeterReadingCreateResponse2",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _READINGS_CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(
+                    self._client.idempotency_store, _READINGS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_m.MeterReadingCreateResponse2",
-            self._call(_READINGS_CREATE, path=path_, query=query_, body=body_),
-        )
+        return self._call(_READINGS_CREATE, path=path_, query=query_, body=body_)
 
 
 class Meters(SyncAPIResource):
@@ -189,26 +185,19 @@ class Meters(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
     def get(
         self,
         id: int,
         *,
         expand: Sequence[Literal["asset", "location", "last_reading"]] | Omit = omit,
-    ) -> _m.MeterGetResponse:
+    ) -> _m.Meter:
         """Get: meters. ``GET /meters/{id}``"""
-        return cast(
-            "_m.MeterGetResponse", self._call(_GET, path={"id": id}, query={"expand": expand})
-        )
+        return self._call(_GET, path={"id": id}, query={"expand": expand})
 
     def update(
         self,
@@ -230,31 +219,25 @@ class Meters(SyncAPIResource):
         | None = omit,
         unit: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.MeterUpdateResponse:
+    ) -> _m.Meter:
         """Update: meters. ``PATCH /meters/{id}``"""
-        return cast(
-            "_m.MeterUpdateResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "assetId": asset_id,
-                    "locationId": location_id,
-                    "description": description,
-                    "name": name,
-                    "readingFrequency": reading_frequency,
-                    "unit": unit,
-                },
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "assetId": asset_id,
+                "locationId": location_id,
+                "description": description,
+                "name": name,
+                "readingFrequency": reading_frequency,
+                "unit": unit,
+            },
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: meters. ``DELETE /meters/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncMetersReadings(AsyncAPIResource):
@@ -280,18 +263,12 @@ class AsyncMetersReadings(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_READINGS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_m.MeterReadingCreateResponse2",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _READINGS_CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(
+                    self._client.idempotency_store, _READINGS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_m.MeterReadingCreateResponse2",
-            await self._call(_READINGS_CREATE, path=path_, query=query_, body=body_),
-        )
+        return await self._call(_READINGS_CREATE, path=path_, query=query_, body=body_)
 
 
 class AsyncMeters(AsyncAPIResource):
@@ -362,26 +339,19 @@ class AsyncMeters(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(
         self,
         id: int,
         *,
         expand: Sequence[Literal["asset", "location", "last_reading"]] | Omit = omit,
-    ) -> _m.MeterGetResponse:
+    ) -> _m.Meter:
         """Get: meters. ``GET /meters/{id}``"""
-        return cast(
-            "_m.MeterGetResponse", await self._call(_GET, path={"id": id}, query={"expand": expand})
-        )
+        return await self._call(_GET, path={"id": id}, query={"expand": expand})
 
     async def update(
         self,
@@ -403,28 +373,22 @@ class AsyncMeters(AsyncAPIResource):
         | None = omit,
         unit: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.MeterUpdateResponse:
+    ) -> _m.Meter:
         """Update: meters. ``PATCH /meters/{id}``"""
-        return cast(
-            "_m.MeterUpdateResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "assetId": asset_id,
-                    "locationId": location_id,
-                    "description": description,
-                    "name": name,
-                    "readingFrequency": reading_frequency,
-                    "unit": unit,
-                },
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "assetId": asset_id,
+                "locationId": location_id,
+                "description": description,
+                "name": name,
+                "readingFrequency": reading_frequency,
+                "unit": unit,
+            },
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: meters. ``DELETE /meters/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

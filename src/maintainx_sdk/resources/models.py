@@ -11,7 +11,6 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
 
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
@@ -21,7 +20,7 @@ from ..models import common as _c
 from ..models import models as _m
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.ModelListItem] = Operation(
     name="models.list",
     method="GET",
     path="/models",
@@ -32,7 +31,7 @@ _LIST = Operation(
     retry_safe=True,
     cacheable=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="models.create",
     method="POST",
     path="/models",
@@ -43,11 +42,12 @@ _CREATE = Operation(
     body_kind="json",
     invalidates=("/models",),
 )
-_GET = Operation(
+_GET: Operation[_m.Model] = Operation(
     name="models.get",
     method="GET",
     path="/models/{id}",
     response_model=_m.ModelGetResponse,
+    unwrap="model",
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
@@ -89,19 +89,14 @@ class Models(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.ModelGetResponse:
+    def get(self, id: int) -> _m.Model:
         """Get: models. ``GET /models/{id}``"""
-        return cast("_m.ModelGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
 
 class AsyncModels(AsyncAPIResource):
@@ -139,16 +134,11 @@ class AsyncModels(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.ModelGetResponse:
+    async def get(self, id: int) -> _m.Model:
         """Get: models. ``GET /models/{id}``"""
-        return cast("_m.ModelGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})

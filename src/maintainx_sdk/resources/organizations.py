@@ -17,7 +17,7 @@ from ..models import common as _c
 from ..models import organizations as _m
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.OrganizationListItem] = Operation(
     name="organizations.list",
     method="GET",
     path="/organizations",

@@ -11,7 +11,7 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
@@ -20,7 +20,7 @@ from ..models import common as _c
 from ..models import part_transfer_requests as _m
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.PartTransferRequest] = Operation(
     name="part_transfer_requests.list",
     method="GET",
     path="/parttransferrequests",
@@ -30,7 +30,7 @@ _LIST = Operation(
     item_model=_m.PartTransferRequest,
     retry_safe=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="part_transfer_requests.create",
     method="POST",
     path="/parttransferrequests",
@@ -40,21 +40,23 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
 )
-_GET = Operation(
+_GET: Operation[_m.PartTransferRequest] = Operation(
     name="part_transfer_requests.get",
     method="GET",
     path="/parttransferrequests/{id}",
     response_model=_m.PartTransferRequestGetResponse,
+    unwrap="part_transfer_request",
     int_path_params=("id",),
     retry_safe=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.PartTransferRequest] = Operation(
     name="part_transfer_requests.update",
     method="PATCH",
     path="/parttransferrequests/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.PartTransferRequestUpdateBody,
     response_model=_m.PartTransferRequestGetResponse,
+    unwrap="part_transfer_request",
     body_kind="json",
     int_path_params=("id",),
 )
@@ -99,19 +101,14 @@ class PartTransferRequests(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.PartTransferRequestGetResponse:
+    def get(self, id: int) -> _m.PartTransferRequest:
         """Get: part transfer requests. ``GET /parttransferrequests/{id}``"""
-        return cast("_m.PartTransferRequestGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
     def update(
         self,
@@ -126,22 +123,19 @@ class PartTransferRequests(SyncAPIResource):
         | Omit = omit,
         quantity: int | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.PartTransferRequestGetResponse:
+    ) -> _m.PartTransferRequest:
         """Update: part transfer requests. ``PATCH /parttransferrequests/{id}``"""
-        return cast(
-            "_m.PartTransferRequestGetResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "status": status,
-                    "responseMessage": response_message,
-                    "sourceLocationId": source_location_id,
-                    "destinationLocations": destination_locations,
-                    "quantity": quantity,
-                },
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "status": status,
+                "responseMessage": response_message,
+                "sourceLocationId": source_location_id,
+                "destinationLocations": destination_locations,
+                "quantity": quantity,
+            },
         )
 
 
@@ -184,19 +178,14 @@ class AsyncPartTransferRequests(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.PartTransferRequestGetResponse:
+    async def get(self, id: int) -> _m.PartTransferRequest:
         """Get: part transfer requests. ``GET /parttransferrequests/{id}``"""
-        return cast("_m.PartTransferRequestGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})
 
     async def update(
         self,
@@ -211,20 +200,17 @@ class AsyncPartTransferRequests(AsyncAPIResource):
         | Omit = omit,
         quantity: int | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.PartTransferRequestGetResponse:
+    ) -> _m.PartTransferRequest:
         """Update: part transfer requests. ``PATCH /parttransferrequests/{id}``"""
-        return cast(
-            "_m.PartTransferRequestGetResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "status": status,
-                    "responseMessage": response_message,
-                    "sourceLocationId": source_location_id,
-                    "destinationLocations": destination_locations,
-                    "quantity": quantity,
-                },
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "status": status,
+                "responseMessage": response_message,
+                "sourceLocationId": source_location_id,
+                "destinationLocations": destination_locations,
+                "quantity": quantity,
+            },
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -25,7 +25,7 @@ from ..models import parts as _m
 from ..pagination import AsyncPager, SyncPager
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
-_LIST = Operation(
+_LIST: Operation[_m.PartListItem] = Operation(
     name="parts.list",
     method="GET",
     path="/parts",
@@ -35,7 +35,7 @@ _LIST = Operation(
     item_model=_m.PartListItem,
     retry_safe=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="parts.create",
     method="POST",
     path="/parts",
@@ -45,25 +45,27 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
 )
-_GET = Operation(
+_GET: Operation[_m.Part] = Operation(
     name="parts.get",
     method="GET",
     path="/parts/{id}",
     response_model=_m.PartGetResponse,
+    unwrap="part",
     int_path_params=("id",),
     retry_safe=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.Part] = Operation(
     name="parts.update",
     method="PATCH",
     path="/parts/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.PartUpdateBody,
-    response_model=_m.PartUpdateResponse,
+    response_model=_m.PartGetResponse,
+    unwrap="part",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="parts.delete",
     method="DELETE",
     path="/parts/{id}",
@@ -72,7 +74,7 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_UPLOAD = Operation(
+_ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="parts.attachments.upload",
     method="PUT",
     path="/parts/{id}/attachments/{filename}",
@@ -83,7 +85,7 @@ _ATTACHMENTS_UPLOAD = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_DELETE = Operation(
+_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
     name="parts.attachments.delete",
     method="DELETE",
     path="/parts/{id}/attachments/{filename}",
@@ -92,7 +94,7 @@ _ATTACHMENTS_DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_THUMBNAIL_UPLOAD = Operation(
+_THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="parts.thumbnail.upload",
     method="PUT",
     path="/parts/{id}/thumbnail/{filename}",
@@ -119,26 +121,20 @@ class PartsAttachments(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: parts attachments. ``PUT /parts/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: parts attachments. ``DELETE /parts/{id}/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return self._call(
+            _ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -156,15 +152,12 @@ class PartsThumbnail(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: parts thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -287,19 +280,14 @@ class Parts(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.PartGetResponse:
+    def get(self, id: int) -> _m.Part:
         """Get: parts. ``GET /parts/{id}``"""
-        return cast("_m.PartGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
     def update(
         self,
@@ -326,45 +314,39 @@ class Parts(SyncAPIResource):
         deleted_at: datetime | Omit | None = omit,
         locations: _m.PartLocationInput2 | Mapping[str, Any] | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.PartUpdateResponse:
+    ) -> _m.Part:
         """Update: parts. ``PATCH /parts/{id}``"""
-        return cast(
-            "_m.PartUpdateResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "name": name,
-                    "description": description,
-                    "area": area,
-                    "unitCost": unit_cost,
-                    "availableQuantity": available_quantity,
-                    "minimumQuantity": minimum_quantity,
-                    "barcode": barcode,
-                    "locationId": location_id,
-                    "partTypes": part_types,
-                    "assetIds": asset_ids,
-                    "teamIds": team_ids,
-                    "extraFields": extra_fields,
-                    "vendors": vendors,
-                    "committedQuantities": committed_quantities,
-                    "assignedQuantity": assigned_quantity,
-                    "vendorIds": vendor_ids,
-                    "createdAt": created_at,
-                    "updatedAt": updated_at,
-                    "deletedAt": deleted_at,
-                    "locations": locations,
-                },
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "name": name,
+                "description": description,
+                "area": area,
+                "unitCost": unit_cost,
+                "availableQuantity": available_quantity,
+                "minimumQuantity": minimum_quantity,
+                "barcode": barcode,
+                "locationId": location_id,
+                "partTypes": part_types,
+                "assetIds": asset_ids,
+                "teamIds": team_ids,
+                "extraFields": extra_fields,
+                "vendors": vendors,
+                "committedQuantities": committed_quantities,
+                "assignedQuantity": assigned_quantity,
+                "vendorIds": vendor_ids,
+                "createdAt": created_at,
+                "updatedAt": updated_at,
+                "deletedAt": deleted_at,
+                "locations": locations,
+            },
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: parts. ``DELETE /parts/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncPartsAttachments(AsyncAPIResource):
@@ -381,28 +363,22 @@ class AsyncPartsAttachments(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: parts attachments. ``PUT /parts/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
         """Delete: parts attachments. ``DELETE /parts/{id}/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return await self._call(
+            _ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -420,15 +396,12 @@ class AsyncPartsThumbnail(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: parts thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -551,19 +524,14 @@ class AsyncParts(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.PartGetResponse:
+    async def get(self, id: int) -> _m.Part:
         """Get: parts. ``GET /parts/{id}``"""
-        return cast("_m.PartGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})
 
     async def update(
         self,
@@ -590,42 +558,36 @@ class AsyncParts(AsyncAPIResource):
         deleted_at: datetime | Omit | None = omit,
         locations: _m.PartLocationInput2 | Mapping[str, Any] | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.PartUpdateResponse:
+    ) -> _m.Part:
         """Update: parts. ``PATCH /parts/{id}``"""
-        return cast(
-            "_m.PartUpdateResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "name": name,
-                    "description": description,
-                    "area": area,
-                    "unitCost": unit_cost,
-                    "availableQuantity": available_quantity,
-                    "minimumQuantity": minimum_quantity,
-                    "barcode": barcode,
-                    "locationId": location_id,
-                    "partTypes": part_types,
-                    "assetIds": asset_ids,
-                    "teamIds": team_ids,
-                    "extraFields": extra_fields,
-                    "vendors": vendors,
-                    "committedQuantities": committed_quantities,
-                    "assignedQuantity": assigned_quantity,
-                    "vendorIds": vendor_ids,
-                    "createdAt": created_at,
-                    "updatedAt": updated_at,
-                    "deletedAt": deleted_at,
-                    "locations": locations,
-                },
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "name": name,
+                "description": description,
+                "area": area,
+                "unitCost": unit_cost,
+                "availableQuantity": available_quantity,
+                "minimumQuantity": minimum_quantity,
+                "barcode": barcode,
+                "locationId": location_id,
+                "partTypes": part_types,
+                "assetIds": asset_ids,
+                "teamIds": team_ids,
+                "extraFields": extra_fields,
+                "vendors": vendors,
+                "committedQuantities": committed_quantities,
+                "assignedQuantity": assigned_quantity,
+                "vendorIds": vendor_ids,
+                "createdAt": created_at,
+                "updatedAt": updated_at,
+                "deletedAt": deleted_at,
+                "locations": locations,
+            },
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: parts. ``DELETE /parts/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -23,17 +23,18 @@ from ..models import common as _c
 from ..models import procedure_template_rows as _m
 from ._media_types import ATTACHMENT_MEDIA_TYPES
 
-_UPDATE = Operation(
+_UPDATE: Operation[_c.Row] = Operation(
     name="procedure_template_rows.update",
     method="PATCH",
     path="/proceduretemplaterows/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.ProcedureTemplateRowUpdateBody,
     response_model=_m.ProcedureTemplateRowUpdateResponse,
+    unwrap="row",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="procedure_template_rows.delete",
     method="DELETE",
     path="/proceduretemplaterows/{id}",
@@ -42,7 +43,7 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_DELETE = Operation(
+_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
     name="procedure_template_rows.attachments.delete",
     method="DELETE",
     path="/proceduretemplaterows/{id}/attachments",
@@ -51,7 +52,7 @@ _ATTACHMENTS_DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_UPLOAD = Operation(
+_ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="procedure_template_rows.attachments.upload",
     method="PUT",
     path="/proceduretemplaterows/{id}/attachments/{filename}",
@@ -69,9 +70,8 @@ class ProcedureTemplateRowsAttachments(SyncAPIResource):
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: procedure template rows attachments. ``DELETE /proceduretemplaterows/{id}/attachments``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_ATTACHMENTS_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
+        return self._call(
+            _ATTACHMENTS_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}
         )
 
     def upload(
@@ -85,15 +85,12 @@ class ProcedureTemplateRowsAttachments(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: procedure template rows attachments. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -134,33 +131,27 @@ class ProcedureTemplateRows(SyncAPIResource):
         is_date_and_time: bool | Omit = omit,
         index: float | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.ProcedureTemplateRowUpdateResponse:
+    ) -> _c.Row:
         """Update: procedure template rows. ``PATCH /proceduretemplaterows/{id}``"""
-        return cast(
-            "_m.ProcedureTemplateRowUpdateResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "label": label,
-                    "type": type,
-                    "description": description,
-                    "choices": choices,
-                    "urls": urls,
-                    "meterId": meter_id,
-                    "isDateAndTime": is_date_and_time,
-                    "index": index,
-                },
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "label": label,
+                "type": type,
+                "description": description,
+                "choices": choices,
+                "urls": urls,
+                "meterId": meter_id,
+                "isDateAndTime": is_date_and_time,
+                "index": index,
+            },
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: procedure template rows. ``DELETE /proceduretemplaterows/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncProcedureTemplateRowsAttachments(AsyncAPIResource):
@@ -168,11 +159,8 @@ class AsyncProcedureTemplateRowsAttachments(AsyncAPIResource):
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: procedure template rows attachments. ``DELETE /proceduretemplaterows/{id}/attachments``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _ATTACHMENTS_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}
-            ),
+        return await self._call(
+            _ATTACHMENTS_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}
         )
 
     async def upload(
@@ -186,15 +174,12 @@ class AsyncProcedureTemplateRowsAttachments(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: procedure template rows attachments. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -235,30 +220,24 @@ class AsyncProcedureTemplateRows(AsyncAPIResource):
         is_date_and_time: bool | Omit = omit,
         index: float | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.ProcedureTemplateRowUpdateResponse:
+    ) -> _c.Row:
         """Update: procedure template rows. ``PATCH /proceduretemplaterows/{id}``"""
-        return cast(
-            "_m.ProcedureTemplateRowUpdateResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "label": label,
-                    "type": type,
-                    "description": description,
-                    "choices": choices,
-                    "urls": urls,
-                    "meterId": meter_id,
-                    "isDateAndTime": is_date_and_time,
-                    "index": index,
-                },
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "label": label,
+                "type": type,
+                "description": description,
+                "choices": choices,
+                "urls": urls,
+                "meterId": meter_id,
+                "isDateAndTime": is_date_and_time,
+                "index": index,
+            },
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: procedure template rows. ``DELETE /proceduretemplaterows/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

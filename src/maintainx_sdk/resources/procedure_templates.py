@@ -11,7 +11,7 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -21,7 +21,7 @@ from ..models import common as _c
 from ..models import procedure_templates as _m
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.ProcedureTemplateListItem] = Operation(
     name="procedure_templates.list",
     method="GET",
     path="/proceduretemplates",
@@ -31,7 +31,7 @@ _LIST = Operation(
     item_model=_m.ProcedureTemplateListItem,
     retry_safe=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_m.ProcedureTemplateCreateResponse] = Operation(
     name="procedure_templates.create",
     method="POST",
     path="/proceduretemplates",
@@ -41,16 +41,17 @@ _CREATE = Operation(
     response_model=_m.ProcedureTemplateCreateResponse,
     body_kind="json",
 )
-_GET = Operation(
+_GET: Operation[_m.ProcedureTemplate] = Operation(
     name="procedure_templates.get",
     method="GET",
     path="/proceduretemplates/{id}",
     query_model=_m.ProcedureTemplateGetQuery,
     response_model=_m.ProcedureTemplateGetResponse,
+    unwrap="procedure_template",
     int_path_params=("id",),
     retry_safe=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[EmptyResponse] = Operation(
     name="procedure_templates.update",
     method="PATCH",
     path="/proceduretemplates/{id}",
@@ -60,7 +61,7 @@ _UPDATE = Operation(
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="procedure_templates.delete",
     method="DELETE",
     path="/proceduretemplates/{id}",
@@ -99,26 +100,16 @@ class ProcedureTemplates(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_m.ProcedureTemplateCreateResponse",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast(
-            "_m.ProcedureTemplateCreateResponse", self._call(_CREATE, query=query_, body=body_)
-        )
+        return self._call(_CREATE, query=query_, body=body_)
 
     def get(
         self, id: int, *, expand: Sequence[Literal["rows"]] | Omit = omit
-    ) -> _m.ProcedureTemplateGetResponse:
+    ) -> _m.ProcedureTemplate:
         """Get: procedure templates. ``GET /proceduretemplates/{id}``"""
-        return cast(
-            "_m.ProcedureTemplateGetResponse",
-            self._call(_GET, path={"id": id}, query={"expand": expand}),
-        )
+        return self._call(_GET, path={"id": id}, query={"expand": expand})
 
     def update(
         self,
@@ -133,22 +124,16 @@ class ProcedureTemplates(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
         """Update: procedure templates. ``PATCH /proceduretemplates/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"title": title, "description": description, "fields": fields},
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"title": title, "description": description, "fields": fields},
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: procedure templates. ``DELETE /proceduretemplates/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncProcedureTemplates(AsyncAPIResource):
@@ -179,27 +164,16 @@ class AsyncProcedureTemplates(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_m.ProcedureTemplateCreateResponse",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast(
-            "_m.ProcedureTemplateCreateResponse",
-            await self._call(_CREATE, query=query_, body=body_),
-        )
+        return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(
         self, id: int, *, expand: Sequence[Literal["rows"]] | Omit = omit
-    ) -> _m.ProcedureTemplateGetResponse:
+    ) -> _m.ProcedureTemplate:
         """Get: procedure templates. ``GET /proceduretemplates/{id}``"""
-        return cast(
-            "_m.ProcedureTemplateGetResponse",
-            await self._call(_GET, path={"id": id}, query={"expand": expand}),
-        )
+        return await self._call(_GET, path={"id": id}, query={"expand": expand})
 
     async def update(
         self,
@@ -214,19 +188,13 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
         """Update: procedure templates. ``PATCH /proceduretemplates/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"title": title, "description": description, "fields": fields},
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"title": title, "description": description, "fields": fields},
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: procedure templates. ``DELETE /proceduretemplates/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

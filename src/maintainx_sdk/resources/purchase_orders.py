@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -25,7 +25,7 @@ from ..models import purchase_orders as _m
 from ..pagination import AsyncPager, SyncPager
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
-_LIST = Operation(
+_LIST: Operation[_m.PurchaseOrderListItem] = Operation(
     name="purchase_orders.list",
     method="GET",
     path="/purchaseorders",
@@ -35,35 +35,37 @@ _LIST = Operation(
     item_model=_m.PurchaseOrderListItem,
     retry_safe=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_m.PurchaseOrder] = Operation(
     name="purchase_orders.create",
     method="POST",
     path="/purchaseorders",
     success_status=201,
     query_model=_c.WriteQuery,
     body_model=_m.PurchaseOrderCreateBody,
-    response_model=_m.PurchaseOrderCreateResponse,
+    response_model=_m.PurchaseOrder,
     body_kind="json",
 )
-_GET = Operation(
+_GET: Operation[_m.PurchaseOrder] = Operation(
     name="purchase_orders.get",
     method="GET",
     path="/purchaseorders/{id}",
     response_model=_m.PurchaseOrderGetResponse,
+    unwrap="purchase_order",
     int_path_params=("id",),
     retry_safe=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.PurchaseOrder] = Operation(
     name="purchase_orders.update",
     method="PATCH",
     path="/purchaseorders/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.PurchaseOrderUpdateBody,
-    response_model=_m.PurchaseOrderUpdateResponse,
+    response_model=_m.PurchaseOrderGetResponse,
+    unwrap="purchase_order",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="purchase_orders.delete",
     method="DELETE",
     path="/purchaseorders/{id}",
@@ -72,7 +74,7 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_UPLOAD = Operation(
+_ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="purchase_orders.attachments.upload",
     method="PUT",
     path="/purchaseorders/{id}/attachments/{filename}",
@@ -83,7 +85,7 @@ _ATTACHMENTS_UPLOAD = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_DELETE = Operation(
+_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
     name="purchase_orders.attachments.delete",
     method="DELETE",
     path="/purchaseorders/{id}/attachments/{filename}",
@@ -92,7 +94,7 @@ _ATTACHMENTS_DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_COMMENTS_CREATE = Operation(
+_COMMENTS_CREATE: Operation[_c.CreatedId] = Operation(
     name="purchase_orders.comments.create",
     method="POST",
     path="/purchaseorders/{id}/comments",
@@ -103,7 +105,7 @@ _COMMENTS_CREATE = Operation(
     body_kind="json",
     int_path_params=("id",),
 )
-_EMAILS_CREATE = Operation(
+_EMAILS_CREATE: Operation[_c.PurchaseOrderEmailCreateResponse] = Operation(
     name="purchase_orders.emails.create",
     method="POST",
     path="/purchaseorders/{id}/emails",
@@ -114,28 +116,30 @@ _EMAILS_CREATE = Operation(
     body_kind="json",
     int_path_params=("id",),
 )
-_UPDATE_FULFILLMENT = Operation(
+_UPDATE_FULFILLMENT: Operation[_m.PurchaseOrder] = Operation(
     name="purchase_orders.update_fulfillment",
     method="PATCH",
     path="/purchaseorders/{id}/fulfillment",
     query_model=_c.WriteQuery,
     body_model=_m.PurchaseOrderUpdateFulfillmentBody,
-    response_model=_m.PurchaseOrderUpdateResponse,
+    response_model=_m.PurchaseOrderGetResponse,
+    unwrap="purchase_order",
     body_kind="json",
     int_path_params=("id",),
 )
-_SET_STATUS = Operation(
+_SET_STATUS: Operation[_m.PurchaseOrder] = Operation(
     name="purchase_orders.set_status",
     method="PATCH",
     path="/purchaseorders/{id}/status",
     query_model=_c.WriteQuery,
     body_model=_m.PurchaseOrderSetStatusBody,
-    response_model=_m.PurchaseOrderUpdateResponse,
+    response_model=_m.PurchaseOrderGetResponse,
+    unwrap="purchase_order",
     body_kind="json",
     int_path_params=("id",),
     retry_safe=True,
 )
-_THUMBNAIL_UPLOAD = Operation(
+_THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="purchase_orders.thumbnail.upload",
     method="PUT",
     path="/purchaseorders/{id}/thumbnail/{filename}",
@@ -162,26 +166,20 @@ class PurchaseOrdersAttachments(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: purchase orders attachments. ``PUT /purchaseorders/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: purchase orders attachments. ``DELETE /purchaseorders/{id}/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return self._call(
+            _ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -207,17 +205,12 @@ class PurchaseOrdersComments(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_COMMENTS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _COMMENTS_CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(
+                    self._client.idempotency_store, _COMMENTS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_c.CreatedId", self._call(_COMMENTS_CREATE, path=path_, query=query_, body=body_)
-        )
+        return self._call(_COMMENTS_CREATE, path=path_, query=query_, body=body_)
 
 
 class PurchaseOrdersEmails(SyncAPIResource):
@@ -240,18 +233,12 @@ class PurchaseOrdersEmails(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_EMAILS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_c.PurchaseOrderEmailCreateResponse",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _EMAILS_CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(
+                    self._client.idempotency_store, _EMAILS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_c.PurchaseOrderEmailCreateResponse",
-            self._call(_EMAILS_CREATE, path=path_, query=query_, body=body_),
-        )
+        return self._call(_EMAILS_CREATE, path=path_, query=query_, body=body_)
 
 
 class PurchaseOrdersThumbnail(SyncAPIResource):
@@ -268,15 +255,12 @@ class PurchaseOrdersThumbnail(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: purchase orders thumbnail. ``PUT /purchaseorders/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -367,7 +351,7 @@ class PurchaseOrders(SyncAPIResource):
         title: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
-    ) -> _m.PurchaseOrderCreateResponse:
+    ) -> _m.PurchaseOrder:
         """Create: purchase orders. ``POST /purchaseorders``"""
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -390,19 +374,14 @@ class PurchaseOrders(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_m.PurchaseOrderCreateResponse",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_m.PurchaseOrderCreateResponse", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.PurchaseOrderGetResponse:
+    def get(self, id: int) -> _m.PurchaseOrder:
         """Get: purchase orders. ``GET /purchaseorders/{id}``"""
-        return cast("_m.PurchaseOrderGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
     def update(
         self,
@@ -425,41 +404,35 @@ class PurchaseOrders(SyncAPIResource):
         items: Sequence[_m.PurchaseOrderItemInput2 | Mapping[str, Any]] | Omit = omit,
         title: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.PurchaseOrderUpdateResponse:
+    ) -> _m.PurchaseOrder:
         """Update: purchase orders. ``PATCH /purchaseorders/{id}``"""
-        return cast(
-            "_m.PurchaseOrderUpdateResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "note": note,
-                    "reviewNote": review_note,
-                    "status": status,
-                    "dueDate": due_date,
-                    "vendorId": vendor_id,
-                    "overrideNumber": override_number,
-                    "deletedAt": deleted_at,
-                    "costs": costs,
-                    "vendorContactIds": vendor_contact_ids,
-                    "shippingAddress": shipping_address,
-                    "shippingAddressId": shipping_address_id,
-                    "billingAddress": billing_address,
-                    "billingAddressId": billing_address_id,
-                    "extraFields": extra_fields,
-                    "items": items,
-                    "title": title,
-                },
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "note": note,
+                "reviewNote": review_note,
+                "status": status,
+                "dueDate": due_date,
+                "vendorId": vendor_id,
+                "overrideNumber": override_number,
+                "deletedAt": deleted_at,
+                "costs": costs,
+                "vendorContactIds": vendor_contact_ids,
+                "shippingAddress": shipping_address,
+                "shippingAddressId": shipping_address_id,
+                "billingAddress": billing_address,
+                "billingAddressId": billing_address_id,
+                "extraFields": extra_fields,
+                "items": items,
+                "title": title,
+            },
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: purchase orders. ``DELETE /purchaseorders/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     def update_fulfillment(
         self,
@@ -471,16 +444,13 @@ class PurchaseOrders(SyncAPIResource):
             | _m.PurchaseOrderItemVariant2Input
         ],
         skip_webhook: bool | Omit = omit,
-    ) -> _m.PurchaseOrderUpdateResponse:
+    ) -> _m.PurchaseOrder:
         """Update fulfillment: purchase orders. ``PATCH /purchaseorders/{id}/fulfillment``"""
-        return cast(
-            "_m.PurchaseOrderUpdateResponse",
-            self._call(
-                _UPDATE_FULFILLMENT,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"items": items},
-            ),
+        return self._call(
+            _UPDATE_FULFILLMENT,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"items": items},
         )
 
     def set_status(
@@ -492,16 +462,13 @@ class PurchaseOrders(SyncAPIResource):
         ],
         review_note: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.PurchaseOrderUpdateResponse:
+    ) -> _m.PurchaseOrder:
         """Set status: purchase orders. ``PATCH /purchaseorders/{id}/status``"""
-        return cast(
-            "_m.PurchaseOrderUpdateResponse",
-            self._call(
-                _SET_STATUS,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"status": status, "reviewNote": review_note},
-            ),
+        return self._call(
+            _SET_STATUS,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"status": status, "reviewNote": review_note},
         )
 
 
@@ -519,28 +486,22 @@ class AsyncPurchaseOrdersAttachments(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: purchase orders attachments. ``PUT /purchaseorders/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
         """Delete: purchase orders attachments. ``DELETE /purchaseorders/{id}/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return await self._call(
+            _ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -566,17 +527,12 @@ class AsyncPurchaseOrdersComments(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_COMMENTS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _COMMENTS_CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(
+                    self._client.idempotency_store, _COMMENTS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_c.CreatedId", await self._call(_COMMENTS_CREATE, path=path_, query=query_, body=body_)
-        )
+        return await self._call(_COMMENTS_CREATE, path=path_, query=query_, body=body_)
 
 
 class AsyncPurchaseOrdersEmails(AsyncAPIResource):
@@ -599,18 +555,12 @@ class AsyncPurchaseOrdersEmails(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_EMAILS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_c.PurchaseOrderEmailCreateResponse",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _EMAILS_CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(
+                    self._client.idempotency_store, _EMAILS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_c.PurchaseOrderEmailCreateResponse",
-            await self._call(_EMAILS_CREATE, path=path_, query=query_, body=body_),
-        )
+        return await self._call(_EMAILS_CREATE, path=path_, query=query_, body=body_)
 
 
 class AsyncPurchaseOrdersThumbnail(AsyncAPIResource):
@@ -627,15 +577,12 @@ class AsyncPurchaseOrdersThumbnail(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: purchase orders thumbnail. ``PUT /purchaseorders/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -726,7 +673,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         title: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
-    ) -> _m.PurchaseOrderCreateResponse:
+    ) -> _m.PurchaseOrder:
         """Create: purchase orders. ``POST /purchaseorders``"""
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -749,21 +696,14 @@ class AsyncPurchaseOrders(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_m.PurchaseOrderCreateResponse",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast(
-            "_m.PurchaseOrderCreateResponse", await self._call(_CREATE, query=query_, body=body_)
-        )
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.PurchaseOrderGetResponse:
+    async def get(self, id: int) -> _m.PurchaseOrder:
         """Get: purchase orders. ``GET /purchaseorders/{id}``"""
-        return cast("_m.PurchaseOrderGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})
 
     async def update(
         self,
@@ -786,41 +726,35 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         items: Sequence[_m.PurchaseOrderItemInput2 | Mapping[str, Any]] | Omit = omit,
         title: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.PurchaseOrderUpdateResponse:
+    ) -> _m.PurchaseOrder:
         """Update: purchase orders. ``PATCH /purchaseorders/{id}``"""
-        return cast(
-            "_m.PurchaseOrderUpdateResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "note": note,
-                    "reviewNote": review_note,
-                    "status": status,
-                    "dueDate": due_date,
-                    "vendorId": vendor_id,
-                    "overrideNumber": override_number,
-                    "deletedAt": deleted_at,
-                    "costs": costs,
-                    "vendorContactIds": vendor_contact_ids,
-                    "shippingAddress": shipping_address,
-                    "shippingAddressId": shipping_address_id,
-                    "billingAddress": billing_address,
-                    "billingAddressId": billing_address_id,
-                    "extraFields": extra_fields,
-                    "items": items,
-                    "title": title,
-                },
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "note": note,
+                "reviewNote": review_note,
+                "status": status,
+                "dueDate": due_date,
+                "vendorId": vendor_id,
+                "overrideNumber": override_number,
+                "deletedAt": deleted_at,
+                "costs": costs,
+                "vendorContactIds": vendor_contact_ids,
+                "shippingAddress": shipping_address,
+                "shippingAddressId": shipping_address_id,
+                "billingAddress": billing_address,
+                "billingAddressId": billing_address_id,
+                "extraFields": extra_fields,
+                "items": items,
+                "title": title,
+            },
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: purchase orders. ``DELETE /purchaseorders/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     async def update_fulfillment(
         self,
@@ -832,16 +766,13 @@ class AsyncPurchaseOrders(AsyncAPIResource):
             | _m.PurchaseOrderItemVariant2Input
         ],
         skip_webhook: bool | Omit = omit,
-    ) -> _m.PurchaseOrderUpdateResponse:
+    ) -> _m.PurchaseOrder:
         """Update fulfillment: purchase orders. ``PATCH /purchaseorders/{id}/fulfillment``"""
-        return cast(
-            "_m.PurchaseOrderUpdateResponse",
-            await self._call(
-                _UPDATE_FULFILLMENT,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"items": items},
-            ),
+        return await self._call(
+            _UPDATE_FULFILLMENT,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"items": items},
         )
 
     async def set_status(
@@ -853,14 +784,11 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         ],
         review_note: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.PurchaseOrderUpdateResponse:
+    ) -> _m.PurchaseOrder:
         """Set status: purchase orders. ``PATCH /purchaseorders/{id}/status``"""
-        return cast(
-            "_m.PurchaseOrderUpdateResponse",
-            await self._call(
-                _SET_STATUS,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"status": status, "reviewNote": review_note},
-            ),
+        return await self._call(
+            _SET_STATUS,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"status": status, "reviewNote": review_note},
         )

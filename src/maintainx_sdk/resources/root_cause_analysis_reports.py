@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal, cast
+from typing import Literal
 
 from .._omit import Omit, omit
 from .._operation import Operation
@@ -20,7 +20,7 @@ from .._resource import AsyncAPIResource, SyncAPIResource
 from ..models import root_cause_analysis_reports as _m
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.RootCauseAnalysisReportListItem] = Operation(
     name="root_cause_analysis_reports.list",
     method="GET",
     path="/rootcauseanalysisreports",
@@ -30,12 +30,13 @@ _LIST = Operation(
     item_model=_m.RootCauseAnalysisReportListItem,
     retry_safe=True,
 )
-_GET = Operation(
+_GET: Operation[_m.RootCauseAnalysisReport] = Operation(
     name="root_cause_analysis_reports.get",
     method="GET",
     path="/rootcauseanalysisreports/{id}",
     query_model=_m.RootCauseAnalysisReportGetQuery,
     response_model=_m.RootCauseAnalysisReportGetResponse,
+    unwrap="root_cause_analysis_report",
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -79,12 +80,9 @@ class RootCauseAnalysisReports(SyncAPIResource):
         *,
         expand: Sequence[Literal["main_asset", "main_asset_status", "problems", "work_orders"]]
         | Omit = omit,
-    ) -> _m.RootCauseAnalysisReportGetResponse:
+    ) -> _m.RootCauseAnalysisReport:
         """Get: root cause analysis reports. ``GET /rootcauseanalysisreports/{id}``"""
-        return cast(
-            "_m.RootCauseAnalysisReportGetResponse",
-            self._call(_GET, path={"id": id}, query={"expand": expand}),
-        )
+        return self._call(_GET, path={"id": id}, query={"expand": expand})
 
 
 class AsyncRootCauseAnalysisReports(AsyncAPIResource):
@@ -125,9 +123,6 @@ class AsyncRootCauseAnalysisReports(AsyncAPIResource):
         *,
         expand: Sequence[Literal["main_asset", "main_asset_status", "problems", "work_orders"]]
         | Omit = omit,
-    ) -> _m.RootCauseAnalysisReportGetResponse:
+    ) -> _m.RootCauseAnalysisReport:
         """Get: root cause analysis reports. ``GET /rootcauseanalysisreports/{id}``"""
-        return cast(
-            "_m.RootCauseAnalysisReportGetResponse",
-            await self._call(_GET, path={"id": id}, query={"expand": expand}),
-        )
+        return await self._call(_GET, path={"id": id}, query={"expand": expand})

@@ -10,7 +10,7 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -19,7 +19,7 @@ from .._resource import AsyncAPIResource, SyncAPIResource
 from ..models import common as _c
 from ..models import subscriptions as _m
 
-_CREATE = Operation(
+_CREATE: Operation[_m.SubscriptionCreateResponse] = Operation(
     name="subscriptions.create",
     method="POST",
     path="/subscriptions",
@@ -29,25 +29,27 @@ _CREATE = Operation(
     response_model=_m.SubscriptionCreateResponse,
     body_kind="json",
 )
-_GET = Operation(
+_GET: Operation[_m.Subscription] = Operation(
     name="subscriptions.get",
     method="GET",
     path="/subscriptions/{id}",
     response_model=_m.SubscriptionGetResponse,
+    unwrap="subscription",
     int_path_params=("id",),
     retry_safe=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.Subscription] = Operation(
     name="subscriptions.update",
     method="PATCH",
     path="/subscriptions/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.SubscriptionUpdateBody,
     response_model=_m.SubscriptionGetResponse,
+    unwrap="subscription",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="subscriptions.delete",
     method="DELETE",
     path="/subscriptions/{id}",
@@ -56,7 +58,7 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_GET_SECRET = Operation(
+_GET_SECRET: Operation[_m.SubscriptionGetSecretResponse] = Operation(
     name="subscriptions.get_secret",
     method="GET",
     path="/subscriptions/{id}/secret",
@@ -133,19 +135,14 @@ class Subscriptions(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_m.SubscriptionCreateResponse",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_m.SubscriptionCreateResponse", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.SubscriptionGetResponse:
+    def get(self, id: int) -> _m.Subscription:
         """Get: subscriptions. ``GET /subscriptions/{id}``"""
-        return cast("_m.SubscriptionGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
     def update(
         self,
@@ -202,28 +199,22 @@ class Subscriptions(SyncAPIResource):
         | Omit = omit,
         url: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.SubscriptionGetResponse:
+    ) -> _m.Subscription:
         """Update: subscriptions. ``PATCH /subscriptions/{id}``"""
-        return cast(
-            "_m.SubscriptionGetResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"type": type, "url": url},
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"type": type, "url": url},
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: subscriptions. ``DELETE /subscriptions/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     def get_secret(self, id: int) -> _m.SubscriptionGetSecretResponse:
         """Get secret: subscriptions. ``GET /subscriptions/{id}/secret``"""
-        return cast("_m.SubscriptionGetSecretResponse", self._call(_GET_SECRET, path={"id": id}))
+        return self._call(_GET_SECRET, path={"id": id})
 
 
 class AsyncSubscriptions(AsyncAPIResource):
@@ -293,21 +284,14 @@ class AsyncSubscriptions(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_m.SubscriptionCreateResponse",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast(
-            "_m.SubscriptionCreateResponse", await self._call(_CREATE, query=query_, body=body_)
-        )
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.SubscriptionGetResponse:
+    async def get(self, id: int) -> _m.Subscription:
         """Get: subscriptions. ``GET /subscriptions/{id}``"""
-        return cast("_m.SubscriptionGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})
 
     async def update(
         self,
@@ -364,27 +348,19 @@ class AsyncSubscriptions(AsyncAPIResource):
         | Omit = omit,
         url: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.SubscriptionGetResponse:
+    ) -> _m.Subscription:
         """Update: subscriptions. ``PATCH /subscriptions/{id}``"""
-        return cast(
-            "_m.SubscriptionGetResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"type": type, "url": url},
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"type": type, "url": url},
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: subscriptions. ``DELETE /subscriptions/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     async def get_secret(self, id: int) -> _m.SubscriptionGetSecretResponse:
         """Get secret: subscriptions. ``GET /subscriptions/{id}/secret``"""
-        return cast(
-            "_m.SubscriptionGetSecretResponse", await self._call(_GET_SECRET, path={"id": id})
-        )
+        return await self._call(_GET_SECRET, path={"id": id})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Literal, cast
+from typing import Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -22,7 +22,7 @@ from ..models import common as _c
 from ..models import teams as _m
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_c.Manufacturer] = Operation(
     name="teams.list",
     method="GET",
     path="/teams",
@@ -33,7 +33,7 @@ _LIST = Operation(
     retry_safe=True,
     cacheable=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="teams.create",
     method="POST",
     path="/teams",
@@ -44,27 +44,29 @@ _CREATE = Operation(
     body_kind="json",
     invalidates=("/teams",),
 )
-_GET = Operation(
+_GET: Operation[_m.Team] = Operation(
     name="teams.get",
     method="GET",
     path="/teams/{id}",
     response_model=_m.TeamGetResponse,
+    unwrap="team",
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.Team] = Operation(
     name="teams.update",
     method="PATCH",
     path="/teams/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.TeamUpdateBody,
     response_model=_m.TeamGetResponse,
+    unwrap="team",
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/teams",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="teams.delete",
     method="DELETE",
     path="/teams/{id}",
@@ -74,7 +76,7 @@ _DELETE = Operation(
     retry_safe=True,
     invalidates=("/teams",),
 )
-_MEMBERS_LIST = Operation(
+_MEMBERS_LIST: Operation[_m.TeamMember] = Operation(
     name="teams.members.list",
     method="GET",
     path="/teams/{id}/members",
@@ -86,7 +88,7 @@ _MEMBERS_LIST = Operation(
     retry_safe=True,
     cacheable=True,
 )
-_MEMBERS_CREATE = Operation(
+_MEMBERS_CREATE: Operation[_c.CreatedId] = Operation(
     name="teams.members.create",
     method="POST",
     path="/teams/{id}/members",
@@ -98,18 +100,19 @@ _MEMBERS_CREATE = Operation(
     int_path_params=("id",),
     invalidates=("/teams",),
 )
-_MEMBERS_UPDATE = Operation(
+_MEMBERS_UPDATE: Operation[_m.TeamMember] = Operation(
     name="teams.members.update",
     method="PATCH",
     path="/teams/{teamId}/members/{userId}",
     query_model=_c.WriteQuery,
     body_model=_m.TeamMemberUpdateBody,
     response_model=_m.TeamMemberUpdateResponse,
+    unwrap="member",
     body_kind="json",
     int_path_params=("teamId", "userId"),
     invalidates=("/teams",),
 )
-_MEMBERS_DELETE = Operation(
+_MEMBERS_DELETE: Operation[EmptyResponse] = Operation(
     name="teams.members.delete",
     method="DELETE",
     path="/teams/{teamId}/members/{userId}",
@@ -152,17 +155,12 @@ class TeamsMembers(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_MEMBERS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _MEMBERS_CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(
+                    self._client.idempotency_store, _MEMBERS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_c.CreatedId", self._call(_MEMBERS_CREATE, path=path_, query=query_, body=body_)
-        )
+        return self._call(_MEMBERS_CREATE, path=path_, query=query_, body=body_)
 
     def update(
         self,
@@ -171,29 +169,23 @@ class TeamsMembers(SyncAPIResource):
         *,
         team_role: Literal["ADMIN", "MEMBER"] | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.TeamMemberUpdateResponse:
+    ) -> _m.TeamMember:
         """Update: teams members. ``PATCH /teams/{teamId}/members/{userId}``"""
-        return cast(
-            "_m.TeamMemberUpdateResponse",
-            self._call(
-                _MEMBERS_UPDATE,
-                path={"teamId": team_id, "userId": user_id},
-                query={"skip_webhook": skip_webhook},
-                body={"teamRole": team_role},
-            ),
+        return self._call(
+            _MEMBERS_UPDATE,
+            path={"teamId": team_id, "userId": user_id},
+            query={"skip_webhook": skip_webhook},
+            body={"teamRole": team_role},
         )
 
     def delete(
         self, team_id: int, user_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
         """Delete: teams members. ``DELETE /teams/{teamId}/members/{userId}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _MEMBERS_DELETE,
-                path={"teamId": team_id, "userId": user_id},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return self._call(
+            _MEMBERS_DELETE,
+            path={"teamId": team_id, "userId": user_id},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -235,19 +227,14 @@ class Teams(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.TeamGetResponse:
+    def get(self, id: int) -> _m.Team:
         """Get: teams. ``GET /teams/{id}``"""
-        return cast("_m.TeamGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
     def update(
         self,
@@ -259,30 +246,24 @@ class Teams(SyncAPIResource):
         asset_ids: Sequence[int] | Omit = omit,
         members_count: int | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.TeamGetResponse:
+    ) -> _m.Team:
         """Update: teams. ``PATCH /teams/{id}``"""
-        return cast(
-            "_m.TeamGetResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "name": name,
-                    "description": description,
-                    "locationIds": location_ids,
-                    "assetIds": asset_ids,
-                    "membersCount": members_count,
-                },
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "name": name,
+                "description": description,
+                "locationIds": location_ids,
+                "assetIds": asset_ids,
+                "membersCount": members_count,
+            },
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: teams. ``DELETE /teams/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncTeamsMembers(AsyncAPIResource):
@@ -316,17 +297,12 @@ class AsyncTeamsMembers(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_MEMBERS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _MEMBERS_CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(
+                    self._client.idempotency_store, _MEMBERS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_c.CreatedId", await self._call(_MEMBERS_CREATE, path=path_, query=query_, body=body_)
-        )
+        return await self._call(_MEMBERS_CREATE, path=path_, query=query_, body=body_)
 
     async def update(
         self,
@@ -335,29 +311,23 @@ class AsyncTeamsMembers(AsyncAPIResource):
         *,
         team_role: Literal["ADMIN", "MEMBER"] | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.TeamMemberUpdateResponse:
+    ) -> _m.TeamMember:
         """Update: teams members. ``PATCH /teams/{teamId}/members/{userId}``"""
-        return cast(
-            "_m.TeamMemberUpdateResponse",
-            await self._call(
-                _MEMBERS_UPDATE,
-                path={"teamId": team_id, "userId": user_id},
-                query={"skip_webhook": skip_webhook},
-                body={"teamRole": team_role},
-            ),
+        return await self._call(
+            _MEMBERS_UPDATE,
+            path={"teamId": team_id, "userId": user_id},
+            query={"skip_webhook": skip_webhook},
+            body={"teamRole": team_role},
         )
 
     async def delete(
         self, team_id: int, user_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
         """Delete: teams members. ``DELETE /teams/{teamId}/members/{userId}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _MEMBERS_DELETE,
-                path={"teamId": team_id, "userId": user_id},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return await self._call(
+            _MEMBERS_DELETE,
+            path={"teamId": team_id, "userId": user_id},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -399,19 +369,14 @@ class AsyncTeams(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.TeamGetResponse:
+    async def get(self, id: int) -> _m.Team:
         """Get: teams. ``GET /teams/{id}``"""
-        return cast("_m.TeamGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})
 
     async def update(
         self,
@@ -423,27 +388,21 @@ class AsyncTeams(AsyncAPIResource):
         asset_ids: Sequence[int] | Omit = omit,
         members_count: int | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.TeamGetResponse:
+    ) -> _m.Team:
         """Update: teams. ``PATCH /teams/{id}``"""
-        return cast(
-            "_m.TeamGetResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "name": name,
-                    "description": description,
-                    "locationIds": location_ids,
-                    "assetIds": asset_ids,
-                    "membersCount": members_count,
-                },
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "name": name,
+                "description": description,
+                "locationIds": location_ids,
+                "assetIds": asset_ids,
+                "membersCount": members_count,
+            },
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: teams. ``DELETE /teams/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -22,7 +22,7 @@ from ..models import common as _c
 from ..models import users as _m
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.UserListItem] = Operation(
     name="users.list",
     method="GET",
     path="/users",
@@ -33,7 +33,7 @@ _LIST = Operation(
     retry_safe=True,
     cacheable=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="users.create",
     method="POST",
     path="/users",
@@ -44,27 +44,29 @@ _CREATE = Operation(
     body_kind="json",
     invalidates=("/users",),
 )
-_GET = Operation(
+_GET: Operation[_m.User] = Operation(
     name="users.get",
     method="GET",
     path="/users/{id}",
     response_model=_m.UserGetResponse,
+    unwrap="user",
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.User] = Operation(
     name="users.update",
     method="PATCH",
     path="/users/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.UserUpdateBody,
-    response_model=_m.UserUpdateResponse,
+    response_model=_m.UserGetResponse,
+    unwrap="user",
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/users",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="users.delete",
     method="DELETE",
     path="/users/{id}",
@@ -74,7 +76,7 @@ _DELETE = Operation(
     retry_safe=True,
     invalidates=("/users",),
 )
-_MESSAGES_CREATE = Operation(
+_MESSAGES_CREATE: Operation[_m.UserMessageCreateResponse] = Operation(
     name="users.messages.create",
     method="POST",
     path="/users/{id}/messages",
@@ -106,18 +108,12 @@ class UsersMessages(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_MESSAGES_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_m.UserMessageCreateResponse",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _MESSAGES_CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(
+                    self._client.idempotency_store, _MESSAGES_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_m.UserMessageCreateResponse",
-            self._call(_MESSAGES_CREATE, path=path_, query=query_, body=body_),
-        )
+        return self._call(_MESSAGES_CREATE, path=path_, query=query_, body=body_)
 
 
 class Users(SyncAPIResource):
@@ -189,19 +185,14 @@ class Users(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.UserGetResponse:
+    def get(self, id: int) -> _m.User:
         """Get: users. ``GET /users/{id}``"""
-        return cast("_m.UserGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
     def update(
         self,
@@ -220,35 +211,29 @@ class Users(SyncAPIResource):
         extra_fields: Mapping[str, str] | Omit = omit,
         hourly_rate: int | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.UserUpdateResponse:
+    ) -> _m.User:
         """Update: users. ``PATCH /users/{id}``"""
-        return cast(
-            "_m.UserUpdateResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "firstName": first_name,
-                    "lastName": last_name,
-                    "email": email,
-                    "phoneNumber": phone_number,
-                    "role": role,
-                    "customRole": custom_role,
-                    "authType": auth_type,
-                    "externalData": external_data,
-                    "extraFields": extra_fields,
-                    "hourlyRate": hourly_rate,
-                },
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "firstName": first_name,
+                "lastName": last_name,
+                "email": email,
+                "phoneNumber": phone_number,
+                "role": role,
+                "customRole": custom_role,
+                "authType": auth_type,
+                "externalData": external_data,
+                "extraFields": extra_fields,
+                "hourlyRate": hourly_rate,
+            },
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: users. ``DELETE /users/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncUsersMessages(AsyncAPIResource):
@@ -270,18 +255,12 @@ class AsyncUsersMessages(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_MESSAGES_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_m.UserMessageCreateResponse",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _MESSAGES_CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(
+                    self._client.idempotency_store, _MESSAGES_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_m.UserMessageCreateResponse",
-            await self._call(_MESSAGES_CREATE, path=path_, query=query_, body=body_),
-        )
+        return await self._call(_MESSAGES_CREATE, path=path_, query=query_, body=body_)
 
 
 class AsyncUsers(AsyncAPIResource):
@@ -353,19 +332,14 @@ class AsyncUsers(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.UserGetResponse:
+    async def get(self, id: int) -> _m.User:
         """Get: users. ``GET /users/{id}``"""
-        return cast("_m.UserGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})
 
     async def update(
         self,
@@ -384,32 +358,26 @@ class AsyncUsers(AsyncAPIResource):
         extra_fields: Mapping[str, str] | Omit = omit,
         hourly_rate: int | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.UserUpdateResponse:
+    ) -> _m.User:
         """Update: users. ``PATCH /users/{id}``"""
-        return cast(
-            "_m.UserUpdateResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "firstName": first_name,
-                    "lastName": last_name,
-                    "email": email,
-                    "phoneNumber": phone_number,
-                    "role": role,
-                    "customRole": custom_role,
-                    "authType": auth_type,
-                    "externalData": external_data,
-                    "extraFields": extra_fields,
-                    "hourlyRate": hourly_rate,
-                },
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "firstName": first_name,
+                "lastName": last_name,
+                "email": email,
+                "phoneNumber": phone_number,
+                "role": role,
+                "customRole": custom_role,
+                "authType": auth_type,
+                "externalData": external_data,
+                "extraFields": extra_fields,
+                "hourlyRate": hourly_rate,
+            },
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: users. ``DELETE /users/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

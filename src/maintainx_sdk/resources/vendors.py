@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Literal, cast
+from typing import Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -24,7 +24,7 @@ from ..models import vendors as _m
 from ..pagination import AsyncPager, SyncPager
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
-_LIST = Operation(
+_LIST: Operation[_m.VendorListItem] = Operation(
     name="vendors.list",
     method="GET",
     path="/vendors",
@@ -35,7 +35,7 @@ _LIST = Operation(
     retry_safe=True,
     cacheable=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="vendors.create",
     method="POST",
     path="/vendors",
@@ -46,27 +46,29 @@ _CREATE = Operation(
     body_kind="json",
     invalidates=("/vendors",),
 )
-_GET = Operation(
+_GET: Operation[_m.Vendor] = Operation(
     name="vendors.get",
     method="GET",
     path="/vendors/{id}",
     response_model=_m.VendorGetResponse,
+    unwrap="vendor",
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.Vendor] = Operation(
     name="vendors.update",
     method="PATCH",
     path="/vendors/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.VendorUpdateBody,
     response_model=_m.VendorGetResponse,
+    unwrap="vendor",
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/vendors",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="vendors.delete",
     method="DELETE",
     path="/vendors/{id}",
@@ -76,7 +78,7 @@ _DELETE = Operation(
     retry_safe=True,
     invalidates=("/vendors",),
 )
-_ATTACHMENTS_UPLOAD = Operation(
+_ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="vendors.attachments.upload",
     method="PUT",
     path="/vendors/{id}/attachments/{filename}",
@@ -88,7 +90,7 @@ _ATTACHMENTS_UPLOAD = Operation(
     retry_safe=True,
     invalidates=("/vendors",),
 )
-_ATTACHMENTS_DELETE = Operation(
+_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
     name="vendors.attachments.delete",
     method="DELETE",
     path="/vendors/{id}/attachments/{filename}",
@@ -98,7 +100,7 @@ _ATTACHMENTS_DELETE = Operation(
     retry_safe=True,
     invalidates=("/vendors",),
 )
-_CONTACTS_LIST = Operation(
+_CONTACTS_LIST: Operation[_m.VendorContact] = Operation(
     name="vendors.contacts.list",
     method="GET",
     path="/vendors/{id}/contacts",
@@ -110,7 +112,7 @@ _CONTACTS_LIST = Operation(
     retry_safe=True,
     cacheable=True,
 )
-_CONTACTS_CREATE = Operation(
+_CONTACTS_CREATE: Operation[_m.VendorContact] = Operation(
     name="vendors.contacts.create",
     method="POST",
     path="/vendors/{id}/contacts",
@@ -122,27 +124,29 @@ _CONTACTS_CREATE = Operation(
     int_path_params=("id",),
     invalidates=("/vendors",),
 )
-_CONTACTS_GET = Operation(
+_CONTACTS_GET: Operation[_m.VendorContact] = Operation(
     name="vendors.contacts.get",
     method="GET",
     path="/vendors/{id}/contacts/{contactId}",
     response_model=_m.VendorContactGetResponse,
+    unwrap="vendor_contact",
     int_path_params=("id", "contactId"),
     retry_safe=True,
     cacheable=True,
 )
-_CONTACTS_UPDATE = Operation(
+_CONTACTS_UPDATE: Operation[_m.VendorContact] = Operation(
     name="vendors.contacts.update",
     method="PATCH",
     path="/vendors/{id}/contacts/{contactId}",
     query_model=_c.WriteQuery,
     body_model=_m.VendorContactUpdateBody,
     response_model=_m.VendorContactUpdateResponse,
+    unwrap="contact",
     body_kind="json",
     int_path_params=("id", "contactId"),
     invalidates=("/vendors",),
 )
-_CONTACTS_DELETE = Operation(
+_CONTACTS_DELETE: Operation[EmptyResponse] = Operation(
     name="vendors.contacts.delete",
     method="DELETE",
     path="/vendors/{id}/contacts/{contactId}",
@@ -152,7 +156,7 @@ _CONTACTS_DELETE = Operation(
     retry_safe=True,
     invalidates=("/vendors",),
 )
-_THUMBNAIL_UPLOAD = Operation(
+_THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="vendors.thumbnail.upload",
     method="PUT",
     path="/vendors/{id}/thumbnail/{filename}",
@@ -180,26 +184,20 @@ class VendorsAttachments(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: vendors attachments. ``PUT /vendors/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: vendors attachments. ``DELETE /vendors/{id}/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return self._call(
+            _ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -240,24 +238,16 @@ class VendorsContacts(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CONTACTS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_m.VendorContact",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CONTACTS_CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(
+                    self._client.idempotency_store, _CONTACTS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_m.VendorContact", self._call(_CONTACTS_CREATE, path=path_, query=query_, body=body_)
-        )
+        return self._call(_CONTACTS_CREATE, path=path_, query=query_, body=body_)
 
-    def get(self, id: int, contact_id: int) -> _m.VendorContactGetResponse:
+    def get(self, id: int, contact_id: int) -> _m.VendorContact:
         """Get: vendors contacts. ``GET /vendors/{id}/contacts/{contactId}``"""
-        return cast(
-            "_m.VendorContactGetResponse",
-            self._call(_CONTACTS_GET, path={"id": id, "contactId": contact_id}),
-        )
+        return self._call(_CONTACTS_GET, path={"id": id, "contactId": contact_id})
 
     def update(
         self,
@@ -270,35 +260,29 @@ class VendorsContacts(SyncAPIResource):
         phone_number: str | Omit | None = omit,
         extension: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.VendorContactUpdateResponse:
+    ) -> _m.VendorContact:
         """Update: vendors contacts. ``PATCH /vendors/{id}/contacts/{contactId}``"""
-        return cast(
-            "_m.VendorContactUpdateResponse",
-            self._call(
-                _CONTACTS_UPDATE,
-                path={"id": id, "contactId": contact_id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "name": name,
-                    "role": role,
-                    "email": email,
-                    "phoneNumber": phone_number,
-                    "extension": extension,
-                },
-            ),
+        return self._call(
+            _CONTACTS_UPDATE,
+            path={"id": id, "contactId": contact_id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "name": name,
+                "role": role,
+                "email": email,
+                "phoneNumber": phone_number,
+                "extension": extension,
+            },
         )
 
     def delete(
         self, id: int, contact_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
         """Delete: vendors contacts. ``DELETE /vendors/{id}/contacts/{contactId}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _CONTACTS_DELETE,
-                path={"id": id, "contactId": contact_id},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return self._call(
+            _CONTACTS_DELETE,
+            path={"id": id, "contactId": contact_id},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -316,15 +300,12 @@ class VendorsThumbnail(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: vendors thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -390,19 +371,14 @@ class Vendors(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.VendorGetResponse:
+    def get(self, id: int) -> _m.Vendor:
         """Get: vendors. ``GET /vendors/{id}``"""
-        return cast("_m.VendorGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
     def update(
         self,
@@ -412,24 +388,18 @@ class Vendors(SyncAPIResource):
         description: str | Omit | None = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.VendorGetResponse:
+    ) -> _m.Vendor:
         """Update: vendors. ``PATCH /vendors/{id}``"""
-        return cast(
-            "_m.VendorGetResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"name": name, "description": description, "extraFields": extra_fields},
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"name": name, "description": description, "extraFields": extra_fields},
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: vendors. ``DELETE /vendors/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncVendorsAttachments(AsyncAPIResource):
@@ -446,28 +416,22 @@ class AsyncVendorsAttachments(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: vendors attachments. ``PUT /vendors/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
         """Delete: vendors attachments. ``DELETE /vendors/{id}/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return await self._call(
+            _ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -508,25 +472,16 @@ class AsyncVendorsContacts(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CONTACTS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_m.VendorContact",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CONTACTS_CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(
+                    self._client.idempotency_store, _CONTACTS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_m.VendorContact",
-            await self._call(_CONTACTS_CREATE, path=path_, query=query_, body=body_),
-        )
+        return await self._call(_CONTACTS_CREATE, path=path_, query=query_, body=body_)
 
-    async def get(self, id: int, contact_id: int) -> _m.VendorContactGetResponse:
+    async def get(self, id: int, contact_id: int) -> _m.VendorContact:
         """Get: vendors contacts. ``GET /vendors/{id}/contacts/{contactId}``"""
-        return cast(
-            "_m.VendorContactGetResponse",
-            await self._call(_CONTACTS_GET, path={"id": id, "contactId": contact_id}),
-        )
+        return await self._call(_CONTACTS_GET, path={"id": id, "contactId": contact_id})
 
     async def update(
         self,
@@ -539,35 +494,29 @@ class AsyncVendorsContacts(AsyncAPIResource):
         phone_number: str | Omit | None = omit,
         extension: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.VendorContactUpdateResponse:
+    ) -> _m.VendorContact:
         """Update: vendors contacts. ``PATCH /vendors/{id}/contacts/{contactId}``"""
-        return cast(
-            "_m.VendorContactUpdateResponse",
-            await self._call(
-                _CONTACTS_UPDATE,
-                path={"id": id, "contactId": contact_id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "name": name,
-                    "role": role,
-                    "email": email,
-                    "phoneNumber": phone_number,
-                    "extension": extension,
-                },
-            ),
+        return await self._call(
+            _CONTACTS_UPDATE,
+            path={"id": id, "contactId": contact_id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "name": name,
+                "role": role,
+                "email": email,
+                "phoneNumber": phone_number,
+                "extension": extension,
+            },
         )
 
     async def delete(
         self, id: int, contact_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
         """Delete: vendors contacts. ``DELETE /vendors/{id}/contacts/{contactId}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _CONTACTS_DELETE,
-                path={"id": id, "contactId": contact_id},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return await self._call(
+            _CONTACTS_DELETE,
+            path={"id": id, "contactId": contact_id},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -585,15 +534,12 @@ class AsyncVendorsThumbnail(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: vendors thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -659,19 +605,14 @@ class AsyncVendors(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.VendorGetResponse:
+    async def get(self, id: int) -> _m.Vendor:
         """Get: vendors. ``GET /vendors/{id}``"""
-        return cast("_m.VendorGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})
 
     async def update(
         self,
@@ -681,21 +622,15 @@ class AsyncVendors(AsyncAPIResource):
         description: str | Omit | None = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.VendorGetResponse:
+    ) -> _m.Vendor:
         """Update: vendors. ``PATCH /vendors/{id}``"""
-        return cast(
-            "_m.VendorGetResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"name": name, "description": description, "extraFields": extra_fields},
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"name": name, "description": description, "extraFields": extra_fields},
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: vendors. ``DELETE /vendors/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

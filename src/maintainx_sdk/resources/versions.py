@@ -10,13 +10,11 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from typing import cast
-
 from .._operation import Operation
 from .._resource import AsyncAPIResource, SyncAPIResource
 from ..models import versions as _m
 
-_LIST = Operation(
+_LIST: Operation[_m.VersionListResponse] = Operation(
     name="versions.list",
     method="GET",
     path="/../versions",
@@ -31,7 +29,7 @@ class Versions(SyncAPIResource):
 
     def list(self) -> _m.VersionListResponse:
         """List: versions. ``GET /versions``"""
-        return cast("_m.VersionListResponse", self._call(_LIST))
+        return self._call(_LIST)
 
 
 class AsyncVersions(AsyncAPIResource):
@@ -39,4 +37,4 @@ class AsyncVersions(AsyncAPIResource):
 
     async def list(self) -> _m.VersionListResponse:
         """List: versions. ``GET /versions``"""
-        return cast("_m.VersionListResponse", await self._call(_LIST))
+        return await self._call(_LIST)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -26,7 +26,7 @@ from ..pagination import AsyncPager, SyncPager
 from ..workflow import TransitionPolicy, set_status_procedure
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
-_LIST = Operation(
+_LIST: Operation[_m.WorkOrderListItem] = Operation(
     name="work_orders.list",
     method="GET",
     path="/workorders",
@@ -36,7 +36,7 @@ _LIST = Operation(
     item_model=_m.WorkOrderListItem,
     retry_safe=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="work_orders.create",
     method="POST",
     path="/workorders",
@@ -45,26 +45,28 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
 )
-_GET = Operation(
+_GET: Operation[_m.WorkOrder] = Operation(
     name="work_orders.get",
     method="GET",
     path="/workorders/{id}",
     query_model=_m.WorkOrderGetQuery,
     response_model=_m.WorkOrderGetResponse,
+    unwrap="work_order",
     int_path_params=("id",),
     retry_safe=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.WorkOrder] = Operation(
     name="work_orders.update",
     method="PATCH",
     path="/workorders/{id}",
     query_model=_m.WorkOrderUpdateQuery,
     body_model=_m.WorkOrderUpdateBody,
     response_model=_m.WorkOrderUpdateResponse,
+    unwrap="work_order",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="work_orders.delete",
     method="DELETE",
     path="/workorders/{id}",
@@ -73,7 +75,7 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_UPLOAD = Operation(
+_ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="work_orders.attachments.upload",
     method="PUT",
     path="/workorders/{id}/attachments/{filename}",
@@ -84,7 +86,7 @@ _ATTACHMENTS_UPLOAD = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_DELETE = Operation(
+_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
     name="work_orders.attachments.delete",
     method="DELETE",
     path="/workorders/{id}/attachments/{filename}",
@@ -93,7 +95,7 @@ _ATTACHMENTS_DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_COMMENTS_LIST = Operation(
+_COMMENTS_LIST: Operation[_m.WorkOrderComment] = Operation(
     name="work_orders.comments.list",
     method="GET",
     path="/workorders/{id}/comments",
@@ -104,7 +106,7 @@ _COMMENTS_LIST = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_COMMENTS_CREATE = Operation(
+_COMMENTS_CREATE: Operation[_c.CreatedId] = Operation(
     name="work_orders.comments.create",
     method="POST",
     path="/workorders/{id}/comments",
@@ -115,15 +117,16 @@ _COMMENTS_CREATE = Operation(
     body_kind="json",
     int_path_params=("id",),
 )
-_COSTS_LIST = Operation(
+_COSTS_LIST: Operation[_m.Costs] = Operation(
     name="work_orders.costs.list",
     method="GET",
     path="/workorders/{id}/costs",
     response_model=_m.WorkOrderCostListResponse,
+    unwrap="costs",
     int_path_params=("id",),
     retry_safe=True,
 )
-_COSTS_CREATE = Operation(
+_COSTS_CREATE: Operation[_m.WorkOrderCostCreateResponse] = Operation(
     name="work_orders.costs.create",
     method="POST",
     path="/workorders/{id}/costs",
@@ -134,7 +137,7 @@ _COSTS_CREATE = Operation(
     body_kind="json",
     int_path_params=("id",),
 )
-_EMAILS_CREATE = Operation(
+_EMAILS_CREATE: Operation[_c.PurchaseOrderEmailCreateResponse] = Operation(
     name="work_orders.emails.create",
     method="POST",
     path="/workorders/{id}/emails",
@@ -145,18 +148,19 @@ _EMAILS_CREATE = Operation(
     body_kind="json",
     int_path_params=("id",),
 )
-_SET_PART_STATUS = Operation(
+_SET_PART_STATUS: Operation[_m.WorkOrder] = Operation(
     name="work_orders.set_part_status",
     method="PATCH",
     path="/workorders/{id}/partStatus",
     query_model=_c.WriteQuery,
     body_model=_m.WorkOrderSetPartStatusBody,
-    response_model=_m.WorkOrderSetPartStatusResponse,
+    response_model=_m.WorkOrderGetResponse,
+    unwrap="work_order",
     body_kind="json",
     int_path_params=("id",),
     retry_safe=True,
 )
-_PROCEDURE_DELETE = Operation(
+_PROCEDURE_DELETE: Operation[EmptyResponse] = Operation(
     name="work_orders.procedure.delete",
     method="DELETE",
     path="/workorders/{id}/procedure",
@@ -165,7 +169,7 @@ _PROCEDURE_DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_PROCEDURE_FIELD_ATTACHMENT_DELETE = Operation(
+_PROCEDURE_FIELD_ATTACHMENT_DELETE: Operation[EmptyResponse] = Operation(
     name="work_orders.procedure.field_attachment.delete",
     method="DELETE",
     path="/workorders/{id}/procedure/fields/{index}/attachment",
@@ -174,7 +178,7 @@ _PROCEDURE_FIELD_ATTACHMENT_DELETE = Operation(
     int_path_params=("id", "index"),
     retry_safe=True,
 )
-_PROCEDURE_FIELD_ATTACHMENT_UPLOAD = Operation(
+_PROCEDURE_FIELD_ATTACHMENT_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="work_orders.procedure.field_attachment.upload",
     method="PUT",
     path="/workorders/{id}/procedure/fields/{index}/attachment/{filename}",
@@ -185,18 +189,19 @@ _PROCEDURE_FIELD_ATTACHMENT_UPLOAD = Operation(
     int_path_params=("id", "index"),
     retry_safe=True,
 )
-_SET_STATUS = Operation(
+_SET_STATUS: Operation[_m.WorkOrder] = Operation(
     name="work_orders.set_status",
     method="PATCH",
     path="/workorders/{id}/status",
     query_model=_c.WriteQuery,
     body_model=_m.WorkOrderSetStatusBody,
     response_model=_m.WorkOrderUpdateResponse,
+    unwrap="work_order",
     body_kind="json",
     int_path_params=("id",),
     retry_safe=True,
 )
-_SUB_WORK_ORDERS_LIST = Operation(
+_SUB_WORK_ORDERS_LIST: Operation[_m.WorkOrderSubWorkOrder] = Operation(
     name="work_orders.sub_work_orders.list",
     method="GET",
     path="/workorders/{id}/subworkorders",
@@ -207,7 +212,7 @@ _SUB_WORK_ORDERS_LIST = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_THUMBNAIL_UPLOAD = Operation(
+_THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="work_orders.thumbnail.upload",
     method="PUT",
     path="/workorders/{id}/thumbnail/{filename}",
@@ -218,7 +223,6 @@ _THUMBNAIL_UPLOAD = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_GET = _GET
 
 
 class WorkOrdersAttachments(SyncAPIResource):
@@ -235,26 +239,20 @@ class WorkOrdersAttachments(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: work orders attachments. ``PUT /workorders/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: work orders attachments. ``DELETE /workorders/{id}/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return self._call(
+            _ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -288,25 +286,20 @@ class WorkOrdersComments(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_COMMENTS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _COMMENTS_CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(
+                    self._client.idempotency_store, _COMMENTS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_c.CreatedId", self._call(_COMMENTS_CREATE, path=path_, query=query_, body=body_)
-        )
+        return self._call(_COMMENTS_CREATE, path=path_, query=query_, body=body_)
 
 
 class WorkOrdersCosts(SyncAPIResource):
     """``work_orders.costs``: ``/workorders/{id}/costs``."""
 
-    def list(self, id: int) -> _m.WorkOrderCostListResponse:
+    def list(self, id: int) -> _m.Costs:
         """List: work orders costs. ``GET /workorders/{id}/costs``"""
-        return cast("_m.WorkOrderCostListResponse", self._call(_COSTS_LIST, path={"id": id}))
+        return self._call(_COSTS_LIST, path={"id": id})
 
     def create(
         self,
@@ -336,18 +329,12 @@ class WorkOrdersCosts(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_COSTS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_m.WorkOrderCostCreateResponse",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _COSTS_CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(
+                    self._client.idempotency_store, _COSTS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_m.WorkOrderCostCreateResponse",
-            self._call(_COSTS_CREATE, path=path_, query=query_, body=body_),
-        )
+        return self._call(_COSTS_CREATE, path=path_, query=query_, body=body_)
 
 
 class WorkOrdersEmails(SyncAPIResource):
@@ -371,18 +358,12 @@ class WorkOrdersEmails(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_EMAILS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_c.PurchaseOrderEmailCreateResponse",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _EMAILS_CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(
+                    self._client.idempotency_store, _EMAILS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_c.PurchaseOrderEmailCreateResponse",
-            self._call(_EMAILS_CREATE, path=path_, query=query_, body=body_),
-        )
+        return self._call(_EMAILS_CREATE, path=path_, query=query_, body=body_)
 
 
 class WorkOrdersProcedureFieldAttachment(SyncAPIResource):
@@ -390,13 +371,10 @@ class WorkOrdersProcedureFieldAttachment(SyncAPIResource):
 
     def delete(self, id: int, index: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: work orders procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _PROCEDURE_FIELD_ATTACHMENT_DELETE,
-                path={"id": id, "index": index},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return self._call(
+            _PROCEDURE_FIELD_ATTACHMENT_DELETE,
+            path={"id": id, "index": index},
+            query={"skip_webhook": skip_webhook},
         )
 
     def upload(
@@ -413,15 +391,12 @@ class WorkOrdersProcedureFieldAttachment(SyncAPIResource):
         check_content_type(
             _PROCEDURE_FIELD_ATTACHMENT_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
         )
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _PROCEDURE_FIELD_ATTACHMENT_UPLOAD,
-                path={"id": id, "index": index, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _PROCEDURE_FIELD_ATTACHMENT_UPLOAD,
+            path={"id": id, "index": index, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -434,10 +409,7 @@ class WorkOrdersProcedure(SyncAPIResource):
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: work orders procedure. ``DELETE /workorders/{id}/procedure``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_PROCEDURE_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_PROCEDURE_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class WorkOrdersSubWorkOrders(SyncAPIResource):
@@ -491,15 +463,12 @@ class WorkOrdersThumbnail(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: work orders thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -706,15 +675,10 @@ class WorkOrders(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
     def get(
         self,
@@ -738,15 +702,10 @@ class WorkOrders(SyncAPIResource):
         ]
         | Omit = omit,
         use_sequential_id: bool | Omit = omit,
-    ) -> _m.WorkOrderGetResponse:
+    ) -> _m.WorkOrder:
         """Get: work orders. ``GET /workorders/{id}``"""
-        return cast(
-            "_m.WorkOrderGetResponse",
-            self._call(
-                _GET,
-                path={"id": id},
-                query={"expand": expand, "use_sequential_id": use_sequential_id},
-            ),
+        return self._call(
+            _GET, path={"id": id}, query={"expand": expand, "use_sequential_id": use_sequential_id}
         )
 
     def update(
@@ -794,44 +753,38 @@ class WorkOrders(SyncAPIResource):
         ]
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.WorkOrderUpdateResponse:
+    ) -> _m.WorkOrder:
         """Update: work orders. ``PATCH /workorders/{id}``"""
-        return cast(
-            "_m.WorkOrderUpdateResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"expand": expand, "skip_webhook": skip_webhook},
-                body={
-                    "assetId": asset_id,
-                    "assignees": assignees,
-                    "requesterId": requester_id,
-                    "categories": categories,
-                    "description": description,
-                    "dueDate": due_date,
-                    "estimatedTime": estimated_time,
-                    "externalData": external_data,
-                    "startDate": start_date,
-                    "locationId": location_id,
-                    "priority": priority,
-                    "procedure": procedure,
-                    "procedureTemplateId": procedure_template_id,
-                    "recurrenceInfo": recurrence_info,
-                    "title": title,
-                    "type": type,
-                    "extraFields": extra_fields,
-                    "vendorIds": vendor_ids,
-                    "partsUsed": parts_used,
-                },
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"expand": expand, "skip_webhook": skip_webhook},
+            body={
+                "assetId": asset_id,
+                "assignees": assignees,
+                "requesterId": requester_id,
+                "categories": categories,
+                "description": description,
+                "dueDate": due_date,
+                "estimatedTime": estimated_time,
+                "externalData": external_data,
+                "startDate": start_date,
+                "locationId": location_id,
+                "priority": priority,
+                "procedure": procedure,
+                "procedureTemplateId": procedure_template_id,
+                "recurrenceInfo": recurrence_info,
+                "title": title,
+                "type": type,
+                "extraFields": extra_fields,
+                "vendorIds": vendor_ids,
+                "partsUsed": parts_used,
+            },
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: work orders. ``DELETE /workorders/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     def set_part_status(
         self,
@@ -839,16 +792,13 @@ class WorkOrders(SyncAPIResource):
         *,
         part_status: Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"],
         skip_webhook: bool | Omit = omit,
-    ) -> _m.WorkOrderSetPartStatusResponse:
+    ) -> _m.WorkOrder:
         """Set part status: work orders. ``PATCH /workorders/{id}/partStatus``"""
-        return cast(
-            "_m.WorkOrderSetPartStatusResponse",
-            self._call(
-                _SET_PART_STATUS,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"partStatus": part_status},
-            ),
+        return self._call(
+            _SET_PART_STATUS,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"partStatus": part_status},
         )
 
     def set_status(
@@ -860,7 +810,7 @@ class WorkOrders(SyncAPIResource):
         current_status: str | None = None,
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
-    ) -> _m.WorkOrderUpdateResponse:
+    ) -> _m.WorkOrder:
         """Set status: work orders. ``PATCH /workorders/{id}/status``"""
         build_request(
             _SET_STATUS,
@@ -868,20 +818,17 @@ class WorkOrders(SyncAPIResource):
             query={"skip_webhook": skip_webhook},
             body={"status": status},
         )  # validates the arguments before any I/O
-        return cast(
-            "_m.WorkOrderUpdateResponse",
-            self._run(
-                set_status_procedure(
-                    _SET_STATUS,
-                    _GET,
-                    id=id,
-                    status=status,
-                    current_status=current_status,
-                    allow_reopen=allow_reopen,
-                    query={"skipWebhook": skip_webhook},
-                    policy=policy,
-                )
-            ),
+        return self._run(
+            set_status_procedure(
+                _SET_STATUS,
+                _GET,
+                id=id,
+                status=status,
+                current_status=current_status,
+                allow_reopen=allow_reopen,
+                query={"skipWebhook": skip_webhook},
+                policy=policy,
+            )
         )
 
 
@@ -899,28 +846,22 @@ class AsyncWorkOrdersAttachments(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: work orders attachments. ``PUT /workorders/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
         """Delete: work orders attachments. ``DELETE /workorders/{id}/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return await self._call(
+            _ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -954,25 +895,20 @@ class AsyncWorkOrdersComments(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_COMMENTS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _COMMENTS_CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(
+                    self._client.idempotency_store, _COMMENTS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_c.CreatedId", await self._call(_COMMENTS_CREATE, path=path_, query=query_, body=body_)
-        )
+        return await self._call(_COMMENTS_CREATE, path=path_, query=query_, body=body_)
 
 
 class AsyncWorkOrdersCosts(AsyncAPIResource):
     """``work_orders.costs``: ``/workorders/{id}/costs``."""
 
-    async def list(self, id: int) -> _m.WorkOrderCostListResponse:
+    async def list(self, id: int) -> _m.Costs:
         """List: work orders costs. ``GET /workorders/{id}/costs``"""
-        return cast("_m.WorkOrderCostListResponse", await self._call(_COSTS_LIST, path={"id": id}))
+        return await self._call(_COSTS_LIST, path={"id": id})
 
     async def create(
         self,
@@ -1002,18 +938,12 @@ class AsyncWorkOrdersCosts(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_COSTS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_m.WorkOrderCostCreateResponse",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _COSTS_CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(
+                    self._client.idempotency_store, _COSTS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_m.WorkOrderCostCreateResponse",
-            await self._call(_COSTS_CREATE, path=path_, query=query_, body=body_),
-        )
+        return await self._call(_COSTS_CREATE, path=path_, query=query_, body=body_)
 
 
 class AsyncWorkOrdersEmails(AsyncAPIResource):
@@ -1037,18 +967,12 @@ class AsyncWorkOrdersEmails(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_EMAILS_CREATE, path=path_, query=query_, body=body_)
-            return cast(
-                "_c.PurchaseOrderEmailCreateResponse",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _EMAILS_CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(
+                    self._client.idempotency_store, _EMAILS_CREATE, request, idempotency_key
+                )
             )
-        return cast(
-            "_c.PurchaseOrderEmailCreateResponse",
-            await self._call(_EMAILS_CREATE, path=path_, query=query_, body=body_),
-        )
+        return await self._call(_EMAILS_CREATE, path=path_, query=query_, body=body_)
 
 
 class AsyncWorkOrdersProcedureFieldAttachment(AsyncAPIResource):
@@ -1058,13 +982,10 @@ class AsyncWorkOrdersProcedureFieldAttachment(AsyncAPIResource):
         self, id: int, index: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
         """Delete: work orders procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _PROCEDURE_FIELD_ATTACHMENT_DELETE,
-                path={"id": id, "index": index},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return await self._call(
+            _PROCEDURE_FIELD_ATTACHMENT_DELETE,
+            path={"id": id, "index": index},
+            query={"skip_webhook": skip_webhook},
         )
 
     async def upload(
@@ -1081,15 +1002,12 @@ class AsyncWorkOrdersProcedureFieldAttachment(AsyncAPIResource):
         check_content_type(
             _PROCEDURE_FIELD_ATTACHMENT_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
         )
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _PROCEDURE_FIELD_ATTACHMENT_UPLOAD,
-                path={"id": id, "index": index, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _PROCEDURE_FIELD_ATTACHMENT_UPLOAD,
+            path={"id": id, "index": index, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -1102,11 +1020,8 @@ class AsyncWorkOrdersProcedure(AsyncAPIResource):
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: work orders procedure. ``DELETE /workorders/{id}/procedure``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _PROCEDURE_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}
-            ),
+        return await self._call(
+            _PROCEDURE_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}
         )
 
 
@@ -1161,15 +1076,12 @@ class AsyncWorkOrdersThumbnail(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: work orders thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -1376,15 +1288,10 @@ class AsyncWorkOrders(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(
         self,
@@ -1408,15 +1315,10 @@ class AsyncWorkOrders(AsyncAPIResource):
         ]
         | Omit = omit,
         use_sequential_id: bool | Omit = omit,
-    ) -> _m.WorkOrderGetResponse:
+    ) -> _m.WorkOrder:
         """Get: work orders. ``GET /workorders/{id}``"""
-        return cast(
-            "_m.WorkOrderGetResponse",
-            await self._call(
-                _GET,
-                path={"id": id},
-                query={"expand": expand, "use_sequential_id": use_sequential_id},
-            ),
+        return await self._call(
+            _GET, path={"id": id}, query={"expand": expand, "use_sequential_id": use_sequential_id}
         )
 
     async def update(
@@ -1464,44 +1366,38 @@ class AsyncWorkOrders(AsyncAPIResource):
         ]
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.WorkOrderUpdateResponse:
+    ) -> _m.WorkOrder:
         """Update: work orders. ``PATCH /workorders/{id}``"""
-        return cast(
-            "_m.WorkOrderUpdateResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"expand": expand, "skip_webhook": skip_webhook},
-                body={
-                    "assetId": asset_id,
-                    "assignees": assignees,
-                    "requesterId": requester_id,
-                    "categories": categories,
-                    "description": description,
-                    "dueDate": due_date,
-                    "estimatedTime": estimated_time,
-                    "externalData": external_data,
-                    "startDate": start_date,
-                    "locationId": location_id,
-                    "priority": priority,
-                    "procedure": procedure,
-                    "procedureTemplateId": procedure_template_id,
-                    "recurrenceInfo": recurrence_info,
-                    "title": title,
-                    "type": type,
-                    "extraFields": extra_fields,
-                    "vendorIds": vendor_ids,
-                    "partsUsed": parts_used,
-                },
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"expand": expand, "skip_webhook": skip_webhook},
+            body={
+                "assetId": asset_id,
+                "assignees": assignees,
+                "requesterId": requester_id,
+                "categories": categories,
+                "description": description,
+                "dueDate": due_date,
+                "estimatedTime": estimated_time,
+                "externalData": external_data,
+                "startDate": start_date,
+                "locationId": location_id,
+                "priority": priority,
+                "procedure": procedure,
+                "procedureTemplateId": procedure_template_id,
+                "recurrenceInfo": recurrence_info,
+                "title": title,
+                "type": type,
+                "extraFields": extra_fields,
+                "vendorIds": vendor_ids,
+                "partsUsed": parts_used,
+            },
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: work orders. ``DELETE /workorders/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     async def set_part_status(
         self,
@@ -1509,16 +1405,13 @@ class AsyncWorkOrders(AsyncAPIResource):
         *,
         part_status: Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"],
         skip_webhook: bool | Omit = omit,
-    ) -> _m.WorkOrderSetPartStatusResponse:
+    ) -> _m.WorkOrder:
         """Set part status: work orders. ``PATCH /workorders/{id}/partStatus``"""
-        return cast(
-            "_m.WorkOrderSetPartStatusResponse",
-            await self._call(
-                _SET_PART_STATUS,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"partStatus": part_status},
-            ),
+        return await self._call(
+            _SET_PART_STATUS,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"partStatus": part_status},
         )
 
     async def set_status(
@@ -1530,7 +1423,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         current_status: str | None = None,
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
-    ) -> _m.WorkOrderUpdateResponse:
+    ) -> _m.WorkOrder:
         """Set status: work orders. ``PATCH /workorders/{id}/status``"""
         build_request(
             _SET_STATUS,
@@ -1538,18 +1431,15 @@ class AsyncWorkOrders(AsyncAPIResource):
             query={"skip_webhook": skip_webhook},
             body={"status": status},
         )  # validates the arguments before any I/O
-        return cast(
-            "_m.WorkOrderUpdateResponse",
-            await self._run(
-                set_status_procedure(
-                    _SET_STATUS,
-                    _GET,
-                    id=id,
-                    status=status,
-                    current_status=current_status,
-                    allow_reopen=allow_reopen,
-                    query={"skipWebhook": skip_webhook},
-                    policy=policy,
-                )
-            ),
+        return await self._run(
+            set_status_procedure(
+                _SET_STATUS,
+                _GET,
+                id=id,
+                status=status,
+                current_status=current_status,
+                allow_reopen=allow_reopen,
+                query={"skipWebhook": skip_webhook},
+                policy=policy,
+            )
         )

@@ -10,15 +10,13 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from typing import cast
-
 from .._omit import Omit, omit
 from .._operation import Operation
 from .._resource import AsyncAPIResource, SyncAPIResource
 from ..models import common as _c
 from ..models import work_permits as _m
 
-_SIGN = Operation(
+_SIGN: Operation[_m.WorkPermitSignResponse] = Operation(
     name="work_permits.sign",
     method="POST",
     path="/workPermits/{id}/sign",
@@ -44,14 +42,11 @@ class WorkPermits(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkPermitSignResponse:
         """Sign: work permits. ``POST /workPermits/{id}/sign``"""
-        return cast(
-            "_m.WorkPermitSignResponse",
-            self._call(
-                _SIGN,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"externalLinkUuid": external_link_uuid, "signerName": signer_name},
-            ),
+        return self._call(
+            _SIGN,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"externalLinkUuid": external_link_uuid, "signerName": signer_name},
         )
 
 
@@ -67,12 +62,9 @@ class AsyncWorkPermits(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkPermitSignResponse:
         """Sign: work permits. ``POST /workPermits/{id}/sign``"""
-        return cast(
-            "_m.WorkPermitSignResponse",
-            await self._call(
-                _SIGN,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={"externalLinkUuid": external_link_uuid, "signerName": signer_name},
-            ),
+        return await self._call(
+            _SIGN,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={"externalLinkUuid": external_link_uuid, "signerName": signer_name},
         )

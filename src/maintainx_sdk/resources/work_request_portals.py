@@ -10,8 +10,6 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from typing import cast
-
 from .._models import EmptyResponse
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
@@ -20,7 +18,7 @@ from ..models import common as _c
 from ..models import work_request_portals as _m
 from ..pagination import AsyncPager, SyncPager
 
-_LIST = Operation(
+_LIST: Operation[_m.WorkRequestPortalListItem] = Operation(
     name="work_request_portals.list",
     method="GET",
     path="/workrequestportals",
@@ -30,7 +28,7 @@ _LIST = Operation(
     item_model=_m.WorkRequestPortalListItem,
     retry_safe=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="work_request_portals.create",
     method="POST",
     path="/workrequestportals",
@@ -40,25 +38,27 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
 )
-_GET = Operation(
+_GET: Operation[_m.WorkRequestPortal] = Operation(
     name="work_request_portals.get",
     method="GET",
     path="/workrequestportals/{id}",
     response_model=_m.WorkRequestPortalGetResponse,
+    unwrap="work_request_portal",
     int_path_params=("id",),
     retry_safe=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.WorkRequestPortal] = Operation(
     name="work_request_portals.update",
     method="PATCH",
     path="/workrequestportals/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.WorkRequestPortalUpdateBody,
-    response_model=_m.WorkRequestPortalUpdateResponse,
+    response_model=_m.WorkRequestPortalGetResponse,
+    unwrap="work_request_portal",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="work_request_portals.delete",
     method="DELETE",
     path="/workrequestportals/{id}",
@@ -111,19 +111,14 @@ class WorkRequestPortals(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
-    def get(self, id: int) -> _m.WorkRequestPortalGetResponse:
+    def get(self, id: int) -> _m.WorkRequestPortal:
         """Get: work request portals. ``GET /workrequestportals/{id}``"""
-        return cast("_m.WorkRequestPortalGetResponse", self._call(_GET, path={"id": id}))
+        return self._call(_GET, path={"id": id})
 
     def update(
         self,
@@ -138,33 +133,27 @@ class WorkRequestPortals(SyncAPIResource):
         email_only: bool | Omit | None = omit,
         send_email_notification: bool | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.WorkRequestPortalUpdateResponse:
+    ) -> _m.WorkRequestPortal:
         """Update: work request portals. ``PATCH /workrequestportals/{id}``"""
-        return cast(
-            "_m.WorkRequestPortalUpdateResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "title": title,
-                    "welcomeText": welcome_text,
-                    "descriptionPlaceholder": description_placeholder,
-                    "contactInformation": contact_information,
-                    "locationId": location_id,
-                    "assetId": asset_id,
-                    "emailOnly": email_only,
-                    "sendEmailNotification": send_email_notification,
-                },
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "title": title,
+                "welcomeText": welcome_text,
+                "descriptionPlaceholder": description_placeholder,
+                "contactInformation": contact_information,
+                "locationId": location_id,
+                "assetId": asset_id,
+                "emailOnly": email_only,
+                "sendEmailNotification": send_email_notification,
+            },
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: work request portals. ``DELETE /workrequestportals/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncWorkRequestPortals(AsyncAPIResource):
@@ -209,19 +198,14 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
-    async def get(self, id: int) -> _m.WorkRequestPortalGetResponse:
+    async def get(self, id: int) -> _m.WorkRequestPortal:
         """Get: work request portals. ``GET /workrequestportals/{id}``"""
-        return cast("_m.WorkRequestPortalGetResponse", await self._call(_GET, path={"id": id}))
+        return await self._call(_GET, path={"id": id})
 
     async def update(
         self,
@@ -236,30 +220,24 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
         email_only: bool | Omit | None = omit,
         send_email_notification: bool | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.WorkRequestPortalUpdateResponse:
+    ) -> _m.WorkRequestPortal:
         """Update: work request portals. ``PATCH /workrequestportals/{id}``"""
-        return cast(
-            "_m.WorkRequestPortalUpdateResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "title": title,
-                    "welcomeText": welcome_text,
-                    "descriptionPlaceholder": description_placeholder,
-                    "contactInformation": contact_information,
-                    "locationId": location_id,
-                    "assetId": asset_id,
-                    "emailOnly": email_only,
-                    "sendEmailNotification": send_email_notification,
-                },
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "title": title,
+                "welcomeText": welcome_text,
+                "descriptionPlaceholder": description_placeholder,
+                "contactInformation": contact_information,
+                "locationId": location_id,
+                "assetId": asset_id,
+                "emailOnly": email_only,
+                "sendEmailNotification": send_email_notification,
+            },
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: work request portals. ``DELETE /workrequestportals/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Literal, cast
+from typing import Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -24,7 +24,7 @@ from ..models import work_requests as _m
 from ..pagination import AsyncPager, SyncPager
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
-_LIST = Operation(
+_LIST: Operation[_m.WorkRequest] = Operation(
     name="work_requests.list",
     method="GET",
     path="/workrequests",
@@ -34,7 +34,7 @@ _LIST = Operation(
     item_model=_m.WorkRequest,
     retry_safe=True,
 )
-_CREATE = Operation(
+_CREATE: Operation[_c.CreatedId] = Operation(
     name="work_requests.create",
     method="POST",
     path="/workrequests",
@@ -43,26 +43,28 @@ _CREATE = Operation(
     response_model=_c.CreatedId,
     body_kind="json",
 )
-_GET = Operation(
+_GET: Operation[_m.WorkRequest] = Operation(
     name="work_requests.get",
     method="GET",
     path="/workrequests/{id}",
     query_model=_m.WorkRequestGetQuery,
     response_model=_m.WorkRequestGetResponse,
+    unwrap="work_request",
     int_path_params=("id",),
     retry_safe=True,
 )
-_UPDATE = Operation(
+_UPDATE: Operation[_m.WorkRequest] = Operation(
     name="work_requests.update",
     method="PATCH",
     path="/workrequests/{id}",
     query_model=_c.WriteQuery,
     body_model=_m.WorkRequestUpdateBody,
-    response_model=_m.WorkRequestUpdateResponse,
+    response_model=_m.WorkRequestGetResponse,
+    unwrap="work_request",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE = Operation(
+_DELETE: Operation[EmptyResponse] = Operation(
     name="work_requests.delete",
     method="DELETE",
     path="/workrequests/{id}",
@@ -71,7 +73,7 @@ _DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_UPLOAD = Operation(
+_ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="work_requests.attachments.upload",
     method="PUT",
     path="/workrequests/{id}/attachments/{filename}",
@@ -82,7 +84,7 @@ _ATTACHMENTS_UPLOAD = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_DELETE = Operation(
+_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
     name="work_requests.attachments.delete",
     method="DELETE",
     path="/workrequests/{id}/attachments/{filename}",
@@ -91,7 +93,7 @@ _ATTACHMENTS_DELETE = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_THUMBNAIL_UPLOAD = Operation(
+_THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     name="work_requests.thumbnail.upload",
     method="PUT",
     path="/workrequests/{id}/thumbnail/{filename}",
@@ -118,26 +120,20 @@ class WorkRequestsAttachments(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: work requests attachments. ``PUT /workrequests/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: work requests attachments. ``DELETE /workrequests/{id}/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(
-                _ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return self._call(
+            _ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -155,15 +151,12 @@ class WorkRequestsThumbnail(SyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: work requests thumbnail. ``PUT /workrequests/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -238,26 +231,19 @@ class WorkRequests(SyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", self._call(_CREATE, query=query_, body=body_))
+        return self._call(_CREATE, query=query_, body=body_)
 
     def get(
         self,
         id: int,
         *,
         expand: Sequence[Literal["asset", "location", "work_order", "extra_fields"]] | Omit = omit,
-    ) -> _m.WorkRequestGetResponse:
+    ) -> _m.WorkRequest:
         """Get: work requests. ``GET /workrequests/{id}``"""
-        return cast(
-            "_m.WorkRequestGetResponse", self._call(_GET, path={"id": id}, query={"expand": expand})
-        )
+        return self._call(_GET, path={"id": id}, query={"expand": expand})
 
     def update(
         self,
@@ -272,33 +258,27 @@ class WorkRequests(SyncAPIResource):
         approver_team_id: int | Omit | None = omit,
         creator_contact_info: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.WorkRequestUpdateResponse:
+    ) -> _m.WorkRequest:
         """Update: work requests. ``PATCH /workrequests/{id}``"""
-        return cast(
-            "_m.WorkRequestUpdateResponse",
-            self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "title": title,
-                    "description": description,
-                    "priority": priority,
-                    "assetId": asset_id,
-                    "locationId": location_id,
-                    "extraFields": extra_fields,
-                    "approverTeamId": approver_team_id,
-                    "creatorContactInfo": creator_contact_info,
-                },
-            ),
+        return self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "title": title,
+                "description": description,
+                "priority": priority,
+                "assetId": asset_id,
+                "locationId": location_id,
+                "extraFields": extra_fields,
+                "approverTeamId": approver_team_id,
+                "creatorContactInfo": creator_contact_info,
+            },
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: work requests. ``DELETE /workrequests/{id}``"""
-        return cast(
-            "EmptyResponse",
-            self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncWorkRequestsAttachments(AsyncAPIResource):
@@ -315,28 +295,22 @@ class AsyncWorkRequestsAttachments(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: work requests attachments. ``PUT /workrequests/{id}/attachments/{filename}``"""
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _ATTACHMENTS_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _ATTACHMENTS_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
     async def delete(
         self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
         """Delete: work requests attachments. ``DELETE /workrequests/{id}/attachments/{filename}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(
-                _ATTACHMENTS_DELETE,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-            ),
+        return await self._call(
+            _ATTACHMENTS_DELETE,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
         )
 
 
@@ -354,15 +328,12 @@ class AsyncWorkRequestsThumbnail(AsyncAPIResource):
     ) -> _c.UploadedFile:
         """Upload: work requests thumbnail. ``PUT /workrequests/{id}/thumbnail/{filename}``"""
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
-        return cast(
-            "_c.UploadedFile",
-            await self._call(
-                _THUMBNAIL_UPLOAD,
-                path={"id": id, "filename": filename},
-                query={"skip_webhook": skip_webhook},
-                content=content,
-                content_type=content_type,
-            ),
+        return await self._call(
+            _THUMBNAIL_UPLOAD,
+            path={"id": id, "filename": filename},
+            query={"skip_webhook": skip_webhook},
+            content=content,
+            content_type=content_type,
         )
 
 
@@ -437,27 +408,19 @@ class AsyncWorkRequests(AsyncAPIResource):
             from ..idempotency import guarded_create
 
             request = build_request(_CREATE, query=query_, body=body_)
-            return cast(
-                "_c.CreatedId",
-                await self._run(
-                    guarded_create(
-                        self._client.idempotency_store, _CREATE, request, idempotency_key
-                    )
-                ),
+            return await self._run(
+                guarded_create(self._client.idempotency_store, _CREATE, request, idempotency_key)
             )
-        return cast("_c.CreatedId", await self._call(_CREATE, query=query_, body=body_))
+        return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(
         self,
         id: int,
         *,
         expand: Sequence[Literal["asset", "location", "work_order", "extra_fields"]] | Omit = omit,
-    ) -> _m.WorkRequestGetResponse:
+    ) -> _m.WorkRequest:
         """Get: work requests. ``GET /workrequests/{id}``"""
-        return cast(
-            "_m.WorkRequestGetResponse",
-            await self._call(_GET, path={"id": id}, query={"expand": expand}),
-        )
+        return await self._call(_GET, path={"id": id}, query={"expand": expand})
 
     async def update(
         self,
@@ -472,30 +435,24 @@ class AsyncWorkRequests(AsyncAPIResource):
         approver_team_id: int | Omit | None = omit,
         creator_contact_info: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> _m.WorkRequestUpdateResponse:
+    ) -> _m.WorkRequest:
         """Update: work requests. ``PATCH /workrequests/{id}``"""
-        return cast(
-            "_m.WorkRequestUpdateResponse",
-            await self._call(
-                _UPDATE,
-                path={"id": id},
-                query={"skip_webhook": skip_webhook},
-                body={
-                    "title": title,
-                    "description": description,
-                    "priority": priority,
-                    "assetId": asset_id,
-                    "locationId": location_id,
-                    "extraFields": extra_fields,
-                    "approverTeamId": approver_team_id,
-                    "creatorContactInfo": creator_contact_info,
-                },
-            ),
+        return await self._call(
+            _UPDATE,
+            path={"id": id},
+            query={"skip_webhook": skip_webhook},
+            body={
+                "title": title,
+                "description": description,
+                "priority": priority,
+                "assetId": asset_id,
+                "locationId": location_id,
+                "extraFields": extra_fields,
+                "approverTeamId": approver_team_id,
+                "creatorContactInfo": creator_contact_info,
+            },
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
         """Delete: work requests. ``DELETE /workrequests/{id}``"""
-        return cast(
-            "EmptyResponse",
-            await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}),
-        )
+        return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

@@ -65,7 +65,7 @@ def run(*, seed: int = 1, work_orders: int = 12, out: Callable[[str], None] = pr
                 out("4. ERROR: DONE -> IN_PROGRESS was accepted")
                 return 1
 
-            final = mx.work_orders.get(created.id).work_order
+            final = mx.work_orders.get(created.id)
             out(f"5. Work order #{final.id} is {final.status}, completed at {final.completed_at}")
     out(
         f"Done: {emulator.counters.requests} requests served by the emulator, none left this machine."

@@ -1,0 +1,92 @@
+"""The call's deadline holds against servers that trickle their answer (raw sockets)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from maintainx_sdk import AsyncMaintainX, MaintainX, PoolLimits, Timeouts
+from maintainx_sdk.errors import APITimeoutError
+
+from ._raw_server import RawServer, Send
+from .conftest import TEST_KEY
+
+STEP = 0.05  # seconds between trickled bytes: far below any per-read timeout
+TOTAL = 1.0
+#: The client must give up before the server trickled this many bytes (TOTAL + 0.5 s).
+LIMIT = int((TOTAL + 0.5) / STEP)
+
+
+HEADERS_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Pad: "
+BODY_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 402\r\n\r\n["
+
+
+def trickle_headers(request: bytes, send: Send) -> None:
+    send(HEADERS_HEAD)
+    for _ in range(400):  # 20 s of header bytes, if nobody hangs up
+        time.sleep(STEP)
+        send(b"a")
+    send(b"\r\nContent-Length: 2\r\n\r\n{}")
+
+
+def trickle_body(request: bytes, send: Send) -> None:
+    send(BODY_HEAD)
+    for _ in range(400):
+        time.sleep(STEP)
+        send(b"1")
+    send(b"]")
+
+
+@pytest.mark.parametrize(
+    ("answer", "head"),
+    [(trickle_headers, len(HEADERS_HEAD)), (trickle_body, len(BODY_HEAD))],
+    ids=["headers", "body"],
+)
+@pytest.mark.parametrize("shards", [1, 2], ids=["one-pool", "sharded"])
+def test_a_trickling_server_cannot_hold_a_blocking_call_past_its_deadline(
+    answer: object, head: int, shards: int
+) -> None:
+    server = RawServer(answer)  # type: ignore[arg-type]
+    with server.running():
+        mx = MaintainX(
+            api_key=TEST_KEY,
+            base_url=server.base_url,
+            timeout=Timeouts(total=TOTAL),
+            pool=PoolLimits(max_connections=2, shards=shards),
+            telemetry=False,
+        )
+        with mx, pytest.raises(APITimeoutError):
+            mx.request("GET", "/users")
+        sent = server.bytes_sent
+    assert len(server.requests) == 1
+    assert sent < head + LIMIT, f"the client waited for {sent - head} trickled bytes"
+
+
+async def test_a_trickling_server_cannot_hold_an_async_call_past_its_deadline() -> None:
+    server = RawServer(trickle_headers)
+    with server.running():
+        mx = AsyncMaintainX(
+            api_key=TEST_KEY,
+            base_url=server.base_url,
+            timeout=Timeouts(total=TOTAL),
+            telemetry=False,
+        )
+        async with mx:
+            with pytest.raises(APITimeoutError):
+                await mx.request("GET", "/users")
+        sent = server.bytes_sent
+    assert sent < len(HEADERS_HEAD) + LIMIT
+
+
+def test_the_deadline_leaves_a_healthy_connection_reusable() -> None:
+    def ok(request: bytes, send: Send) -> None:
+        send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+    server = RawServer(ok)
+    with server.running():
+        mx = MaintainX(api_key=TEST_KEY, base_url=server.base_url, timeout=TOTAL, telemetry=False)
+        with mx:
+            for _ in range(3):
+                assert mx.request("GET", "/users").json() == {}
+    assert len(server.requests) == 3
