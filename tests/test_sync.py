@@ -493,3 +493,22 @@ def test_a_sync_stopped_while_reading_records_without_updated_at_resumes_exactly
             break
         assert pages < 30
     assert sorted(i for i, _ in got) == list(range(1, 15)) and len(got) == 14
+
+
+@pytest.mark.parametrize("stop_after", range(1, 7))
+def test_a_record_changed_around_the_end_of_the_first_pass_is_delivered(stop_after: int) -> None:
+    fake = FakeList(path="/purchaseorders", key="purchaseOrders", offset=True)
+    fake.add(5)
+    store = MemoryCheckpointStore()
+    got: Delivered = []
+    for run in range(1, 30):
+        report = IncrementalSync(fake.client(), "purchase_orders", store=store, page_size=2).run(
+            _collect(got), max_pages=1
+        )
+        if run == stop_after:
+            fake.add(1)
+            fake.touch(2)
+        if report.caught_up and run > stop_after:
+            break
+    current = {(i["id"], i["updatedAt"]) for i in fake.items.values()}
+    assert current <= set(got) and len(got) == len(set(got))

@@ -350,11 +350,13 @@ class PageWalk(Generic[T]):
 
     def _advance_sweep(self, raw_items: list[Any], next_cursor: str | None) -> str | None:
         """Records without a stamp come first in descending order: the sweep is over at
-        the first stamped record (or the end of the list)."""
+        the first stamped record (or the end of the list). Then one more anchored page
+        picks up what changed while the sweep ran."""
         if next_cursor is None or any(self._stamp(raw) is not None for raw in raw_items):
             self.sweeping = False
             self.cursor = None
-            return None
+            self._seen_cursors.clear()
+            return self._resume_token()
         self.cursor = next_cursor
         return next_cursor
 
