@@ -18,7 +18,7 @@ from pydantic.alias_generators import to_camel
 from ._models import EmptyResponse, attach_response
 from ._omit import strip_omitted
 from ._request import ApiRequest, encode_query
-from ._response import ApiResponse, ResponseMeta
+from ._response import ApiResponse, Decoder, ResponseMeta, body_error, require_json
 from .errors import APIResponseValidationError, ValidationError
 
 BodyKind = Literal["json", "binary"]
@@ -201,34 +201,62 @@ def build_request(
         cacheable=op.cacheable,
         invalidates=op.invalidates,
         auth=op.auth,
+        decode=response_decoder(op),
     )
 
 
+def response_decoder(op: Operation[Any]) -> Decoder | None:
+    """How the pipeline parses a success answer to ``op``: into its response model (the
+    record, for an envelope); as JSON for pages (their items are validated one by one); None
+    when the spec's success carries no body (then any body is ignored)."""
+    if op.response_model is None:
+        return None
+    if op.paginated:
+        return require_json
+    return ModelDecoder(op)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ModelDecoder:
+    """Parses an answer into ``op``'s response model; raises APIResponseValidationError."""
+
+    op: Operation[Any]
+
+    def __call__(self, response: ApiResponse) -> Any:
+        op, meta = self.op, response.meta
+        model = op.response_model
+        assert model is not None
+        if not response.content:
+            raise body_error(meta, f"{op.name}: the answer has no body, but the API documents one")
+        try:
+            parsed: Any = model.model_validate_json(response.content)
+        except pydantic.ValidationError as exc:
+            raise response_validation_error(op.name, exc, meta) from None
+        if op.unwrap is not None:
+            parsed = getattr(parsed, op.unwrap)
+            if parsed is None:
+                field = to_camel(op.unwrap)
+                raise body_error(
+                    meta,
+                    f"{op.name}: the response holds no {field!r} record",
+                    [{"field": field, "message": "missing in response"}],
+                )
+        return parsed
+
+
 def parse_response(op: Operation[R], response: ApiResponse) -> R:
-    """Validate the body straight from bytes into the operation's response model; for an
-    operation whose answer is a one-key envelope (``{"workOrder": {...}}``), return the record."""
-    model = op.response_model
-    if model is None or not response.content:
+    """The answer to ``op`` as its response model (for a one-key envelope such as
+    ``{"workOrder": {...}}``, the record); decoded once, by the pipeline, when the response
+    came through it. An empty or malformed body is APIResponseValidationError; only
+    operations whose spec success has no body return an :class:`EmptyResponse`."""
+    if op.response_model is None:
         empty = EmptyResponse()
         attach_response(empty, response)
         return cast(R, empty)
-    try:
-        parsed: Any = model.model_validate_json(response.content)
-    except pydantic.ValidationError as exc:
-        raise response_validation_error(op.name, exc, response.meta) from None
-    if op.unwrap is not None:
-        parsed = getattr(parsed, op.unwrap)
-        if parsed is None:
-            meta = response.meta
-            raise APIResponseValidationError(
-                f"{meta.method} {meta.path} -> {meta.status_code}: {op.name}: the response "
-                f"holds no {to_camel(op.unwrap)!r} record",
-                status_code=meta.status_code,
-                errors=[{"field": to_camel(op.unwrap), "message": "missing in response"}],
-                method=meta.method,
-                path=meta.path,
-                attempts=meta.attempts,
-                retries=meta.retries,
-            )
+    decoder = response.decoded_by
+    if isinstance(decoder, ModelDecoder) and decoder.op is op:
+        parsed = response.value
+    else:
+        parsed = ModelDecoder(op)(response)
     attach_response(parsed, response)
     return cast(R, parsed)

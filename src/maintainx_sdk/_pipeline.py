@@ -28,6 +28,7 @@ from .cache import CachePolicy, DegradationCache, cache_key, write_prefixes
 from .errors import (
     APIConnectionError,
     APIError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     CircuitOpenError,
@@ -38,6 +39,7 @@ from .errors import (
     RateLimitError,
     RetryRecord,
     ValidationError,
+    scrub_chain,
     status_error_class,
 )
 from .ratelimit import RateLimit, RateLimiter, Reservation
@@ -339,6 +341,7 @@ class Pipeline:
         try:
             result = yield from call.run()
         except BaseException as exc:
+            scrub_chain(exc)  # no httpx request (with the key in its headers) rides along
             observation.finished(response=None, error=exc)
             raise
         observation.finished(response=result, error=None)
@@ -363,6 +366,8 @@ class _Call:
         self.retries: list[RetryRecord] = []
         self.headers: dict[str, str] = {}
         """The last response's headers."""
+        self.unanswered = False
+        """An earlier attempt may have reached the server but got no answer."""
         use = options or CallOptions()
         self.breaker = pipe.breaker if use.use_breaker else None
         self.limiter = pipe.limiter if use.use_rate_limit else None
@@ -383,7 +388,7 @@ class _Call:
             hit = cache.fresh(key)
             self.pipe.observer.cache_lookup(self.request.route, hit=hit is not None, stale=False)
             if hit is not None:
-                return hit
+                return ApiResponse(meta=hit.meta, content=hit.content)  # decoded per caller
         try:
             return (yield from self._attempts())
         except (
@@ -403,8 +408,18 @@ class _Call:
         while True:
             self.attempt += 1
             outcome, response, error = yield from self._attempt()
+            invalid: APIResponseValidationError | None = None
+            if response is None and outcome.delivery == "maybe_sent":
+                self.unanswered = True
+            elif response is not None and self._deleted_before(response):
+                return self._success(response, decode=False)[0]
             if response is not None and is_success(response.status_code):
-                return self._success(response)
+                result, invalid = self._success(response)
+                if invalid is None:
+                    return result
+                if not self.request.is_retry_safe:
+                    raise invalid  # applied: repeating it could apply it twice
+                outcome = Outcome(error="invalid answer body")
             if outcome.status_code == 429:
                 throttles += 1
             else:
@@ -419,6 +434,10 @@ class _Call:
                 rng=pipe.rng,
             )
             if not decision.retry:
+                if invalid is not None:
+                    invalid.attempts, invalid.retries = self.attempt, tuple(self.retries)
+                    invalid.args = (f"{invalid.args[0]} (after {self.attempt} attempts)",)
+                    raise invalid
                 raise self._final_error(decision, response, error)
             record = RetryRecord(self.attempt, decision.reason, decision.wait)
             self.retries.append(record)
@@ -559,7 +578,19 @@ class _Call:
             raise
         return reservation
 
-    def _success(self, response: httpx.Response) -> ApiResponse:
+    def _deleted_before(self, response: httpx.Response) -> bool:
+        """A 404 to a DELETE repeated after an unanswered attempt: that attempt deleted it."""
+        return (
+            response.status_code == 404
+            and self.unanswered
+            and self.request.method.upper() == "DELETE"
+        )
+
+    def _success(
+        self, response: httpx.Response, *, decode: bool = True
+    ) -> tuple[ApiResponse, APIResponseValidationError | None]:
+        """The call's result, decoded by the request's decoder; or the error saying why its
+        body is unusable (empty, not JSON, not the documented shape)."""
         result = ApiResponse(
             meta=ResponseMeta(
                 method=self.request.method,
@@ -572,9 +603,16 @@ class _Call:
             ),
             content=response.content,
         )
+        decoder = self.request.decode if decode else None
+        if decoder is not None:
+            try:
+                result.value, result.decoded_by = decoder(result), decoder
+            except APIResponseValidationError as exc:
+                return result, exc
         if self.cache is not None and self.cache_key is not None:
-            self.cache.store(self.cache_key, result, since=self.cache_since)
-        return result
+            stored = ApiResponse(meta=result.meta, content=result.content)
+            self.cache.store(self.cache_key, stored, since=self.cache_since)
+        return result, None
 
     def _final_error(
         self,
@@ -713,9 +751,12 @@ def run_sync(
             try:
                 response = _send_sync(http, action)
             except Exception as exc:
-                action = flow.throw(exc)
+                failure: Exception | None = exc
             else:
-                action = flow.send(response)
+                failure = None
+            # thrown outside the except block, so the SDK's error does not chain the httpx
+            # error (and the request with the key in its headers) as its __context__
+            action = flow.send(response) if failure is None else flow.throw(failure)
     except StopIteration as stop:
         result: ApiResponse = stop.value
         return result
@@ -749,9 +790,10 @@ async def run_async(
                 async with asyncio.timeout(_outer_budget(action.budget)):
                     response = await http.send(action.request)
             except Exception as exc:
-                action = flow.throw(exc)
+                failure: Exception | None = exc
             else:
-                action = flow.send(response)
+                failure = None
+            action = flow.send(response) if failure is None else flow.throw(failure)
     except StopIteration as stop:
         result: ApiResponse = stop.value
         return result

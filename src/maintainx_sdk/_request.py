@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._response import Decoder
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -32,6 +35,10 @@ class ApiRequest:
     """Resource path prefixes whose cached reads a successful call makes stale."""
     auth: bool = True
     """False for the few operations the API serves without a bearer token: none is sent."""
+    decode: Decoder | None = field(default=None, compare=False)
+    """Parses a success answer's body (the one guarded place). A body it rejects raises
+    ``APIResponseValidationError``, and the pipeline retries it when the request is safe to
+    repeat. None: any body is accepted as it is."""
 
     @property
     def is_retry_safe(self) -> bool:

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -48,7 +50,67 @@ __all__ = [
 
 
 class MaintainXError(Exception):
-    """Base class of every error the SDK raises."""
+    """Base class of every error the SDK raises.
+
+    Messages, bodies and headers are redacted (the API key, bearer tokens, auth headers) when
+    the error is made and again when it is pickled; see :func:`scrub_chain` for the chain.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*(_redact(a) if isinstance(a, str) else a for a in args))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt without calling __init__ (subclasses take required keywords), redacted.
+        return (
+            _restore,
+            (type(self), _redact_value(list(self.args)), _redact_value(self.__dict__)),
+        )
+
+
+def _restore(cls: type[MaintainXError], args: list[Any], state: dict[str, Any]) -> MaintainXError:
+    error = cls.__new__(cls)
+    error.args = tuple(args)
+    error.__dict__.update(state)
+    return error
+
+
+def _redact(text: str) -> str:
+    from .observability._redact import redact  # lazy: observability imports this module
+
+    return redact(text)
+
+
+def _redact_value(value: Any) -> Any:
+    from .observability._redact import redact_value
+
+    return redact_value(value)
+
+
+def scrub_chain(error: BaseException) -> BaseException:
+    """Cut foreign exceptions that carry an HTTP request or response (httpx's, with the
+    ``Authorization`` header inside) out of ``error``'s ``__cause__``/``__context__`` chain.
+
+    The SDK's own errors in the chain are kept (they are redacted when made); the rest of
+    the chain is kept when it holds no request. Returns ``error``.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for link in ("__cause__", "__context__"):
+            inner = getattr(current, link)
+            if inner is not None and _carries_http(inner):
+                setattr(current, link, None)
+                if link == "__cause__":
+                    current.__suppress_context__ = True
+        current = current.__cause__ or current.__context__
+    return error
+
+
+def _carries_http(error: BaseException) -> bool:
+    return isinstance(error, httpx.HTTPError | httpx.InvalidURL) or type(
+        error
+    ).__module__.startswith("httpcore")
 
 
 class ConfigurationError(MaintainXError):
@@ -65,7 +127,7 @@ class ValidationError(MaintainXError, ValueError):
 
     def __init__(self, message: str, *, errors: Sequence[Mapping[str, Any]] = ()) -> None:
         super().__init__(message)
-        self.errors: list[dict[str, Any]] = [dict(e) for e in errors]
+        self.errors: list[dict[str, Any]] = _redact_value([dict(e) for e in errors])
 
 
 class EventLoopMismatchError(MaintainXError, RuntimeError):
@@ -177,7 +239,7 @@ class APIError(MaintainXError):
     ) -> None:
         super().__init__(message)
         self.method = method
-        self.path = path
+        self.path = path if path is None else _redact(path)
         self.attempts = attempts
         self.retries: tuple[RetryRecord, ...] = tuple(retries)
 
@@ -230,7 +292,7 @@ class APIResponseValidationError(APIError, ValidationError):
     ) -> None:
         super().__init__(message, **kw)
         self.status_code = status_code
-        self.errors = [dict(e) for e in errors]
+        self.errors = _redact_value([dict(e) for e in errors])
 
 
 class APIStatusError(APIError):
@@ -250,9 +312,9 @@ class APIStatusError(APIError):
     ) -> None:
         super().__init__(message, **kw)
         self.status_code = status_code
-        self.body = body
-        self.headers: dict[str, str] = dict(headers or {})
-        self.api_errors: list[dict[str, Any]] = [dict(e) for e in api_errors]
+        self.body = _redact_value(body)
+        self.headers: dict[str, str] = _redact_value(dict(headers or {}))
+        self.api_errors: list[dict[str, Any]] = _redact_value([dict(e) for e in api_errors])
 
 
 class BadRequestError(APIStatusError):

@@ -11,8 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._guard import GUARDS, REPLAYED_HEADER, STAMP_FIELD, guard_for, guarded_create
-from ._keys import canonical_json, derive_key, fingerprint
+from ._guard import (
+    GUARDS,
+    RECOVERED_HEADER,
+    REPLAYED_HEADER,
+    STAMP_FIELD,
+    guard_for,
+    guarded_create,
+)
+from ._keys import IdempotencyKey, canonical_json, derive_key, fingerprint
 from ._records import Claim, IdempotencyRecord
 from ._store import (
     DEFAULT_LEASE,
@@ -30,10 +37,12 @@ __all__ = [
     "DEFAULT_LEASE",
     "DEFAULT_TTL",
     "GUARDS",
+    "RECOVERED_HEADER",
     "REPLAYED_HEADER",
     "STAMP_FIELD",
     "AtomicStore",
     "Claim",
+    "IdempotencyKey",
     "IdempotencyRecord",
     "IdempotencyStore",
     "InMemoryIdempotencyStore",

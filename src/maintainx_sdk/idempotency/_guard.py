@@ -20,9 +20,10 @@ from typing import Any, TypeVar
 from .._operation import Operation, parse_response
 from .._request import ApiRequest
 from .._resource import Procedure
-from .._response import ApiResponse, ResponseMeta
+from .._response import ApiResponse, ResponseMeta, require_json
 from ..errors import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     CircuitOpenError,
     IdempotencyInProgressError,
@@ -32,7 +33,7 @@ from ..errors import (
     PoolExhaustedError,
     ValidationError,
 )
-from ._keys import check_key, fingerprint, stamp_for
+from ._keys import check_key, fingerprint, key_ttl, stamp_for
 from ._records import IdempotencyRecord
 from ._store import DEFAULT_LEASE, DEFAULT_TTL, IdempotencyStore
 
@@ -42,6 +43,8 @@ R = TypeVar("R")
 STAMP_FIELD = "mxsdkIdempotencyKey"
 #: Header on replayed results (the create was not sent again).
 REPLAYED_HEADER = "idempotent-replayed"
+#: Header on results this call created but whose answer was lost (found by the stamp).
+RECOVERED_HEADER = "idempotent-recovered"
 #: The lookup searches records created from this long before the first attempt (clock skew).
 DEFAULT_LOOKUP_MARGIN = 300.0
 #: Sends per call when each unknown outcome is looked up and found absent.
@@ -75,6 +78,7 @@ def _get(origin: ApiRequest, path: str, params: list[tuple[str, str]] | None = N
         headers=headers,
         operation="idempotency.lookup",
         retry_safe=True,
+        decode=require_json,  # a malformed page is retried, then typed
     )
 
 
@@ -158,6 +162,8 @@ def _outcome_unknown(exc: MaintainXError) -> bool:
     """Could the failed create have been applied? (Unknown outcomes are looked up.)"""
     if isinstance(exc, OutcomeUnknownError):
         return True
+    if isinstance(exc, APIResponseValidationError):
+        return True  # answered with success, so applied: but the body does not say which record
     if isinstance(exc, CircuitOpenError | PoolExhaustedError):
         return False  # refused before anything was sent
     if isinstance(exc, APIConnectionError):
@@ -177,18 +183,40 @@ def _result_id(content: bytes) -> str | None:
     return None
 
 
-def _replay(op: Operation[R], request: ApiRequest, record: IdempotencyRecord) -> R:
-    content = record.response
-    if content is None:
-        rid = record.result_id
-        content = json.dumps({"id": int(rid) if rid and rid.isdigit() else rid}).encode()
+def _only_record(body: Any) -> Any:
+    """The record inside a single-key envelope (``{"purchaseOrder": {...}}``), else ``body``."""
+    if isinstance(body, dict) and len(body) == 1:
+        (inner,) = body.values()
+        if isinstance(inner, dict):
+            return inner
+    return body
+
+
+def _replay(
+    op: Operation[R], request: ApiRequest, record: IdempotencyRecord, *, header: str
+) -> Procedure[R]:
+    """The finished create's result: its stored answer; for a record known only by its id
+    (resolved by hand, or found by the stamp), the record itself, read from the API when the
+    create's model needs more than the id (no answer is invented)."""
     meta = ResponseMeta(
         method=request.method,
         path=request.path,
         status_code=op.success_status,
-        headers={REPLAYED_HEADER: "true"},
+        headers={header: "true"},
         attempts=0,
     )
+    content = record.response
+    if content is not None:
+        return parse_response(op, ApiResponse(meta=meta, content=content))
+    rid = record.result_id
+    known = json.dumps({"id": int(rid) if rid and rid.isdigit() else rid}).encode()
+    try:
+        return parse_response(op, ApiResponse(meta=meta, content=known))
+    except APIResponseValidationError:
+        if not rid:
+            raise
+    detail = yield _get(request, f"{request.path}/{rid}")
+    content = json.dumps(_only_record(detail.json())).encode()
     return parse_response(op, ApiResponse(meta=meta, content=content))
 
 
@@ -225,6 +253,7 @@ def guarded_create(
     caller works on the key and :class:`IdempotencyKeyReuseError` for a different payload.
     """
     scoped = f"{op.name}:{check_key(key)}"
+    ttl = key_ttl(key, ttl)
     if max_sends < 1:
         raise ValueError("max_sends must be at least 1")
     guard = guard_for(request)
@@ -237,7 +266,7 @@ def guarded_create(
         scoped, owner=owner, lease=lease, ttl=ttl, fingerprint=fingerprint(request.json)
     )
     if claim.status == "completed":
-        return _replay(op, request, claim.record)
+        return (yield from _replay(op, request, claim.record, header=REPLAYED_HEADER))
     if claim.status == "in_progress":
         now = getattr(store, "clock", time.time)()
         left = (claim.record.lease_until or now) - now
@@ -274,9 +303,12 @@ def guarded_create(
                 cause=str(exc),
             ) from exc
 
-    def found(result_id: str) -> R:
+    def found(result_id: str) -> Procedure[R]:
         store.complete(scoped, result_id=result_id, ttl=ttl)
-        return _replay(op, request, store.get(scoped) or claim.record)
+        # created by this call's own send: recovered, not a replay of someone else's create
+        header = RECOVERED_HEADER if sends else REPLAYED_HEADER
+        record = store.get(scoped) or replace(claim.record, result_id=result_id)
+        return (yield from _replay(op, request, record, header=header))
 
     sends = 0
     try:
@@ -288,9 +320,8 @@ def guarded_create(
                 )  # fmt: skip
             result_id = yield from lookup()
             if result_id is not None:
-                result = found(result_id)
                 settled = True
-                return result
+                return (yield from found(result_id))
         while True:
             sends += 1
             try:
@@ -310,9 +341,8 @@ def guarded_create(
                     raise _unknown(request, key, why, sends=sends, cause=str(exc)) from exc
                 result_id = yield from lookup()
                 if result_id is not None:
-                    result = found(result_id)
                     settled = True
-                    return result
+                    return (yield from found(result_id))
                 continue
             store.complete(
                 scoped, result_id=_result_id(response.content), response=response.content, ttl=ttl

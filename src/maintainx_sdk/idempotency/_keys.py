@@ -69,6 +69,36 @@ def fingerprint(payload: Any) -> str:
     return hashlib.sha256(canonical_json(payload)).hexdigest()[:32]
 
 
+class IdempotencyKey(str):
+    """An idempotency key with its own record TTL, accepted wherever a key is:
+    ``create(..., idempotency_key=IdempotencyKey("erp-4711", ttl=7 * 86400))``.
+
+    ``ttl`` (seconds) is how long the finished create is remembered (and replayed) for this
+    call; None keeps the guarded create's default (24 h).
+    """
+
+    ttl: float | None
+
+    def __new__(cls, value: str, *, ttl: float | None = None) -> IdempotencyKey:
+        if ttl is not None and not (isinstance(ttl, int | float) and 0 < ttl < float("inf")):
+            raise ValidationError(
+                f"IdempotencyKey ttl must be a positive number of seconds, got {ttl!r}",
+                errors=[{"field": "ttl", "message": "must be > 0 seconds"}],
+            )
+        key = super().__new__(cls, value)
+        key.ttl = ttl
+        return key
+
+    def __repr__(self) -> str:
+        return f"IdempotencyKey({str(self)!r}, ttl={self.ttl!r})"
+
+
+def key_ttl(key: str, default: float) -> float:
+    """The record TTL ``key`` asks for (see :class:`IdempotencyKey`), else ``default``."""
+    ttl = getattr(key, "ttl", None)
+    return default if ttl is None else float(ttl)
+
+
 def check_key(key: object) -> str:
     """Return ``key`` if it is a usable idempotency key, else raise :class:`ValidationError`."""
     if not isinstance(key, str) or not key.strip():
