@@ -35,6 +35,8 @@ class Stats:
     rejected_429: int = 0
     faults: Counter[str] = field(default_factory=Counter)
     created: Counter[str] = field(default_factory=Counter)
+    #: (monotonic time, accepted under the quota) per request, for the quota plot.
+    arrivals: list[tuple[float, bool]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -83,6 +85,7 @@ class LoopbackServer:
         now = time.monotonic()
         limit = self.limit
         if limit is None:
+            self.stats.arrivals.append((now, True))
             return True, {
                 "X-Rate-Limit-Limit": str(self.announce_limit),
                 "X-Rate-Limit-Remaining": str(self.announce_limit - 1),
@@ -93,6 +96,7 @@ class LoopbackServer:
         allowed = self._window_count < limit
         if allowed:
             self._window_count += 1
+        self.stats.arrivals.append((now, allowed))
         reset = max(0, math.ceil(self._window_start + self.window - now))
         return allowed, {
             "X-Rate-Limit-Limit": str(limit),
@@ -308,6 +312,14 @@ class Target:
         if self._loop is not None:
             return self._loop.stats.rejected_429
         return sum(1 for e in self._emu.counters.log if e.status == 429)
+
+    def arrivals(self) -> list[tuple[float, bool]]:
+        """(seconds since the first request, accepted?) per request; loopback server only."""
+        if self._loop is None:
+            raise RuntimeError("request times are recorded by the loopback server only")
+        seen = list(self._loop.stats.arrivals)
+        start = seen[0][0] if seen else 0.0
+        return [(t - start, ok) for t, ok in seen]
 
     def requests(self) -> int:
         if self._loop is not None:

@@ -9,6 +9,7 @@ and error mapping.
     python benchmarks/overhead.py --server emulator    # emulator threads in this process
     python benchmarks/overhead.py --server loopback    # the bare loopback server
     python benchmarks/overhead.py --quick              # a few seconds
+    python benchmarks/overhead.py --quick --breakdown --plot docs/img   # + overhead.png
 """
 
 from __future__ import annotations
@@ -147,7 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--breakdown", action="store_true", help="also time client CPU per layer, in-process"
     )
+    parser.add_argument(
+        "--plot", metavar="DIR", type=Path, help="write overhead.png there (with --breakdown)"
+    )
     args = parser.parse_args(argv)
+    if args.plot is not None and not args.breakdown:
+        parser.error("--plot draws the per-layer breakdown: add --breakdown")
     total = 200 if args.quick else args.requests
     r = run(total, block=50 if args.quick else 100, server=args.server)
     print(f"GET one work order, {args.server} over loopback, {int(r['requests_each'])} each")
@@ -169,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
         print("client CPU per call, in-process transport (best of rounds):")
         for name, us in best.items():
             print(f"  {name:46} {us:7.1f} us  (+{us - base:5.1f})")
+        if args.plot is not None:
+            from _plot import bars
+
+            title = "Client CPU per call, in-process transport (best of rounds)"
+            bars(args.plot / "overhead.png", title, best, "us")
     return 0
 
 

@@ -18,6 +18,7 @@ server, 429s surfaced to the caller.
 
     python benchmarks/quota.py             # 150 requests, 50 per 2 s
     python benchmarks/quota.py --quick     # 30 requests, 10 per 1 s
+    python benchmarks/quota.py --quick --server loopback --plot docs/img   # + quota.png
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -53,6 +54,8 @@ class Result:
     surfaced_429: int
     other_errors: int
     received_429: int
+    #: (seconds since the run's first request, accepted?) per request (loopback server)
+    arrivals: list[tuple[float, bool]] = field(default_factory=list)
 
 
 def _run_workers(n: int, call: Callable[[int], None]) -> tuple[float, list[BaseException]]:
@@ -148,7 +151,7 @@ def sdk_redis(n: int, limit: int, window: float) -> Result:
             failed = sum(f.result() for f in futures)
             wall = time.perf_counter() - t0
         name = f"sdk x{PROCESSES} processes, Redis-shared quota"
-        return Result(name, wall, n - failed, 0, failed, srv.received_429())
+        return Result(name, wall, n - failed, 0, failed, srv.received_429(), _arrivals(srv))
 
 
 def naive(n: int, limit: int, window: float) -> Result:
@@ -200,7 +203,11 @@ def _result(name: str, n: int, wall: float, errors: list[BaseException], srv: Ta
     bad = [e for e in errors if not isinstance(e, MaintainXError | httpx.HTTPError)]
     if bad:
         raise bad[0]
-    return Result(name, wall, n - len(errors), surfaced, other, srv.received_429())
+    return Result(name, wall, n - len(errors), surfaced, other, srv.received_429(), _arrivals(srv))
+
+
+def _arrivals(srv: Target) -> list[tuple[float, bool]]:
+    return srv.arrivals() if SERVER == "loopback" else []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,7 +219,12 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("REDIS_URL"),
         help="also run 3 processes sharing one quota through this Redis (default $REDIS_URL)",
     )
+    parser.add_argument(
+        "--plot", metavar="DIR", type=Path, help="write quota.png there (needs --server loopback)"
+    )
     args = parser.parse_args(argv)
+    if args.plot is not None and args.server != "loopback":
+        parser.error("--plot needs --server loopback (it records each request's time)")
     global SERVER, REDIS_URL
     SERVER, REDIS_URL = args.server, args.redis
     limit, window = (10, 1.0) if args.quick else (50, 2.0)
@@ -227,13 +239,20 @@ def main(argv: list[str] | None = None) -> int:
     runs = [sdk, sdk_async, naive, retry_on_429]
     if REDIS_URL:
         runs.insert(1, sdk_redis)
+    results = []
     for fn in runs:
         r = fn(n, limit, window)
+        results.append(r)
         print(
             f"{r.name:44} {r.wall:7.2f} {r.wall / ideal:7.3f} {r.wall / (2 * window):7.3f} "
             f"{r.ok:4d} {r.surfaced_429:13d} "
             f"{r.received_429:13d} {r.other_errors:13d}"
         )
+    if args.plot is not None:
+        from _plot import quota_timeline
+
+        named = {r.name: r.arrivals for r in results}
+        quota_timeline(args.plot / "quota.png", named, limit=limit, window=window)
     return 0
 
 

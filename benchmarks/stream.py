@@ -2,6 +2,7 @@
 
     python benchmarks/stream.py            # 100,000 work orders
     python benchmarks/stream.py --quick    # 10,000
+    python benchmarks/stream.py --quick --plot docs/img   # + stream_memory.png
 
 The emulator runs in-process (``emulator.transport()``: no sockets, so the numbers are the
 SDK's paging, JSON decoding and model validation, plus the emulator building each page).
@@ -17,7 +18,8 @@ import argparse
 import gc
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from maintainx_sdk import MaintainX, RateLimit
@@ -64,11 +66,34 @@ def peak_growth(fn: Callable[[MaintainX], int], mx: MaintainX) -> float:
     return (peak - base) / MB
 
 
+def memory_curve(mx: MaintainX, *, keep: bool, every: int = 500) -> tuple[list[int], list[float]]:
+    """Traced memory growth (MB) after each ``every`` items, streaming (``keep=False``) or
+    collecting into a list (``keep=True``)."""
+    kept: list[object] = []
+    items, growth = [0], [0.0]
+    gc.collect()
+    tracemalloc.start()
+    base, _ = tracemalloc.get_traced_memory()
+    for i, wo in enumerate(_walk(mx), start=1):
+        if keep:
+            kept.append(wo)
+        if i % every == 0:
+            items.append(i)
+            growth.append((tracemalloc.get_traced_memory()[0] - base) / MB)
+    tracemalloc.stop()
+    return items, growth
+
+
+def _walk(mx: MaintainX) -> Iterator[object]:
+    yield from mx.work_orders.list()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10,000 work orders")
     parser.add_argument("-n", type=int, default=None, help="number of work orders")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs each (best kept)")
+    parser.add_argument("--plot", metavar="DIR", type=Path, help="write stream_memory.png there")
     args = parser.parse_args(argv)
     n = args.n or (10_000 if args.quick else 100_000)
 
@@ -81,6 +106,14 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.repeat):  # alternate, keep the best: the machine is shared
             for name, fn in approaches.items():
                 best[name] = min(best[name], timed(name, fn, mx, n))
+        curves = (
+            {
+                "stream (for wo in pager)": memory_curve(mx, keep=False),
+                "collect (list(pager))": memory_curve(mx, keep=True),
+            }
+            if args.plot is not None
+            else {}
+        )
         results = {
             name: {
                 "seconds": best[name],
@@ -97,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"speed ratio stream/collect: {s['items_per_s'] / c['items_per_s']:.2f}x")
     goal = "met" if s["peak_mb"] < 50 else "MISSED"
     print(f"goal stream peak growth < 50 MB: {goal} ({s['peak_mb']:.1f} MB)")
+    if args.plot is not None:
+        from _plot import lines
+
+        title = f"Memory while walking {n:,} work orders (traced growth)"
+        lines(args.plot / "stream_memory.png", title, curves, xlabel="work orders walked",
+              ylabel="MB above the start")  # fmt: skip
     return 0
 
 

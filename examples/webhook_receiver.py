@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -179,7 +179,7 @@ def create_app(
         return Response(status_code=204, background=BackgroundTask(process, event))
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncGenerator[None, None]:
         task = asyncio.create_task(demo.run(app)) if demo is not None else None
         yield
         if task is not None:

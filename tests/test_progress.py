@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -230,3 +231,46 @@ def test_eta_and_fraction_follow_the_rate_when_the_total_is_known() -> None:
     assert Progress(task="t", items=5, elapsed=2.0).eta is None
     assert Progress(task="t", total=10).eta is None  # no rate yet
     assert Progress(task="t", total=0).fraction == 1.0
+
+
+def test_a_raising_callback_leaves_the_sync_exact() -> None:
+    emu = _emulator()
+    delivered: list[int] = []
+
+    def broken(p: Progress) -> None:
+        raise ValueError("bar bug")
+
+    with _client(emu) as mx, IncrementalSync(mx, store=MemoryCheckpointStore(), page_size=10) as s:
+        first = s.run(lambda b: delivered.extend(i["id"] for i in b.items), progress=broken)
+        again = s.run(lambda b: delivered.extend(i["id"] for i in b.items), progress=broken)
+        expected = sorted(wo.id for wo in mx.work_orders.list())
+    assert first.caught_up and again.items == 0
+    assert sorted(delivered) == expected  # each once: every page committed, none repeated
+
+
+def test_an_interrupt_in_the_callback_propagates() -> None:
+    emu = _emulator()
+
+    def stop(p: Progress) -> None:
+        if p.pages == 2:
+            raise KeyboardInterrupt
+
+    with _client(emu) as mx, pytest.raises(KeyboardInterrupt):
+        list(mx.work_orders.list(limit=10).with_options(progress=stop))
+
+
+def test_bulk_callbacks_never_overlap() -> None:
+    emu = _emulator()
+    inside = [0]
+    overlaps = [0]
+
+    def slow(p: Progress) -> None:
+        inside[0] += 1
+        overlaps[0] += inside[0] > 1
+        time.sleep(0.002)  # widen the window a concurrent call would hit
+        inside[0] -= 1
+
+    with _client(emu) as mx:
+        ids = [wo.id for wo in mx.work_orders.list(limit=20).with_options(max_items=20)]
+        bulk.get_many(mx.work_orders, ids, concurrency=8, progress=slow)
+    assert overlaps[0] == 0

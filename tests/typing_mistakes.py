@@ -1,5 +1,5 @@
 """Deliberate mistakes an integration could make: both type checkers must report every line
-marked ``# expect-error`` and nothing else (``tests/test_typing_negative.py``).
+marked ``# expect-error`` and nothing else (``tests/test_type_checkers.py``).
 
 Never imported or run; only type-checked.
 """
