@@ -101,6 +101,19 @@ def _items_adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
     return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
+def _page_size(op: Operation[Any], limit: Any) -> int:
+    if limit is None:
+        return MAX_PAGE_SIZE
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+        shown = repr(limit) if isinstance(limit, int | float) else type(limit).__name__
+        raise ValidationError(
+            f"{op.name}: limit must be an integer greater than or equal to 1 and less "
+            f"than or equal to {MAX_PAGE_SIZE} (got {shown})",
+            errors=[{"field": "limit", "message": f"expected an integer 1..{MAX_PAGE_SIZE}"}],
+        )
+    return limit
+
+
 class PageWalk(Generic[T]):
     """The state of one walk over a list, without I/O: ask it for the next request, hand it
     the response, get a :class:`Page` back.
@@ -137,10 +150,12 @@ class PageWalk(Generic[T]):
         if op.items_key is None:
             raise TypeError(f"{op.name} is not a paginated operation")
         for name, bound in (("max_items", max_items), ("max_pages", max_pages)):
-            if bound is not None and bound < 0:
+            if bound is not None and (
+                isinstance(bound, bool) or not isinstance(bound, int) or bound < 0
+            ):
                 raise ValidationError(
-                    f"{op.name}: {name} must be >= 0 (got {bound})",
-                    errors=[{"field": name, "message": "must be >= 0"}],
+                    f"{op.name}: {name} must be >= 0, an integer (got {bound!r})",
+                    errors=[{"field": name, "message": "must be an integer >= 0"}],
                 )
         self.op = op
         self._path = dict(path or {})
@@ -148,8 +163,13 @@ class PageWalk(Generic[T]):
         self._headers = dict(headers or {})
         given_cursor = _pop_param(op, self._query, "cursor")
         self.start_cursor: str | None = cursor if cursor is not None else given_cursor
-        limit = _pop_param(op, self._query, "limit")
-        self.page_size: int = int(limit) if limit is not None else MAX_PAGE_SIZE
+        if self.start_cursor is not None and not isinstance(self.start_cursor, str):
+            raise ValidationError(
+                f"{op.name}: cursor must be a string handed out by a previous page "
+                f"(got {type(self.start_cursor).__name__})",
+                errors=[{"field": "cursor", "message": "expected str"}],
+            )
+        self.page_size: int = _page_size(op, _pop_param(op, self._query, "limit"))
         self.max_items = max_items
         self.max_pages = max_pages
         self.dedupe = dedupe
@@ -494,6 +514,7 @@ class _PagerBase(Generic[T]):
             **options,
         )
         self._walk: PageWalk[T] = self._new_walk()
+        self._walk.next_request()  # bad arguments raise here, at the call, not at iteration
 
     def with_options(
         self,
