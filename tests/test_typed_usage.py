@@ -61,6 +61,11 @@ def test_raw_source_hands_over_json_objects(mx: MaintainX) -> None:
     assert made <= set(usage.mirror_raw_assets(mx, MemoryCheckpointStore()))
 
 
+def test_sync_from_a_list_operation_sees_every_work_order(mx: MaintainX) -> None:
+    total = sum(1 for _ in mx.work_orders.list())
+    assert usage.count_from_operation(mx, MemoryCheckpointStore()) == total > 0
+
+
 async def test_async_mirror_sees_every_work_order(emu: Emulator, mx: MaintainX) -> None:
     expected = {wo.id for wo in mx.work_orders.list()}
     async with AsyncMaintainX(api_key=emu.api_key, transport=emu.async_transport(), **FAST) as amx:

@@ -69,6 +69,13 @@ def mirror_raw_assets(mx: MaintainX, store: CheckpointStore) -> list[int]:
     return seen
 
 
+def count_from_operation(mx: MaintainX, store: CheckpointStore) -> int:
+    """A pager's list operation (without the pager's filters) syncs the same item type."""
+    with IncrementalSync(mx, mx.work_orders.list().operation, store=store) as sync:
+        assert_type(sync, IncrementalSync[WorkOrderListItem])
+        return sync.run(lambda batch: None).items
+
+
 async def mirror_work_orders_async(mx: AsyncMaintainX, store: CheckpointStore) -> list[int]:
     ids: list[int] = []
     with AsyncIncrementalSync(mx, mx.work_orders.list(), store=store) as sync:

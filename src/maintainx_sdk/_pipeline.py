@@ -12,6 +12,7 @@ import dataclasses
 import json
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -462,7 +463,8 @@ class _Call:
                 probe = self.breaker.before_send(self.where)
         except BaseException as exc:
             if reservation is not None and self.limiter is not None:
-                self.limiter.cancel(reservation)
+                with self._backend_deadline():
+                    self.limiter.cancel(reservation)
             if isinstance(exc, CircuitOpenError):
                 raise self._annotated(exc) from None
             raise
@@ -472,7 +474,8 @@ class _Call:
             if self.breaker is not None:
                 self.breaker.release(probe)
             if reservation is not None and self.limiter is not None:
-                self.limiter.cancel(reservation)
+                with self._backend_deadline():
+                    self.limiter.cancel(reservation)
             raise APITimeoutError(
                 f"{self.where}: the call's deadline of {self.timeouts.total:g}s passed "
                 f"(after {self.attempt - 1} attempts)",
@@ -491,7 +494,8 @@ class _Call:
             if self.breaker is not None:
                 self.breaker.release(probe)
             if reservation is not None and self.limiter is not None:
-                self.limiter.cancel(reservation)
+                with self._backend_deadline():
+                    self.limiter.cancel(reservation)
             raise
         if self.cache is not None:
             self.cache_since = self.cache.generation()
@@ -524,7 +528,8 @@ class _Call:
             if reservation is not None and self.limiter is not None:
                 self.limiter.unanswered(reservation)
                 if outcome.delivery == "not_sent":
-                    self.limiter.cancel(reservation)  # it never reached the quota
+                    with self._backend_deadline():
+                        self.limiter.cancel(reservation)  # it never reached the quota
             return outcome, None, error
         wall = pipe.wall_clock()
         # lower-case keys; httpx lookups are slow and dict(Headers) is quadratic
@@ -536,13 +541,14 @@ class _Call:
                 limit=info.limit, remaining=info.remaining, reset=info.reset
             )
         if reservation is not None and self.limiter is not None:
-            self.limiter.observe(
-                reservation,
-                limit=info.limit,
-                remaining=info.remaining,
-                reset=info.reset,
-                now=pipe.clock(),
-            )
+            with self._backend_deadline():
+                self.limiter.observe(
+                    reservation,
+                    limit=info.limit,
+                    remaining=info.remaining,
+                    reset=info.reset,
+                    now=pipe.clock(),
+                )
         wait = None
         if response.status_code >= 400:
             wait = server_wait(
@@ -552,6 +558,11 @@ class _Call:
                 wall_now=wall,
             )
         return Outcome.from_status(response.status_code, wait), response, None
+
+    def _backend_deadline(self) -> AbstractContextManager[None]:
+        """Bounds a rate-limiter call (a shared backend such as Redis) by the call's deadline;
+        at least a moment, so giving a slot back after the deadline still gets a try."""
+        return deadline(max(self.deadline - self.pipe.clock(), _BACKEND_MIN))
 
     def _annotated(self, exc: CircuitOpenError) -> CircuitOpenError:
         """The breaker's fail-fast error, with this call's history attached."""
@@ -566,15 +577,18 @@ class _Call:
         if limiter is None:
             return None
         clock = self.pipe.clock
-        reservation = limiter.acquire(self.request, self.organization, clock())
+        with self._backend_deadline():
+            reservation = limiter.acquire(self.request, self.organization, clock())
         try:
             while reservation.wait > 0:
                 if clock() + reservation.wait >= self.deadline:
                     raise self._quota_error(reservation.wait)
                 yield Sleep(reservation.wait)
-                reservation = limiter.confirm(reservation, clock())
+                with self._backend_deadline():
+                    reservation = limiter.confirm(reservation, clock())
         except BaseException:
-            limiter.cancel(reservation)
+            with self._backend_deadline():
+                limiter.cancel(reservation)
             raise
         return reservation
 
@@ -688,6 +702,10 @@ _NULL_CALL: CallObservation = NullObserver().start_call(ApiRequest("GET", "/"))
 def _has_header(headers: Mapping[str, str], name: str) -> bool:
     return any(k.lower() == name for k in headers)
 
+
+#: The least time a rate-limiter backend call gets, even past the deadline (see
+#: ``_Call._backend_deadline``).
+_BACKEND_MIN = 0.05
 
 #: Slack given to httpx's own timeouts before the attempt's budget cuts a send off.
 _DEADLINE_GRACE = 0.1

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Generator, Mapping
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._deadline import deadline
 from ._omit import strip_omitted
 from ._operation import Operation, build_request, parse_response
 from ._request import ApiRequest
@@ -22,6 +24,13 @@ R = TypeVar("R")
 #: receives their responses (or has the SDK error thrown into it); its return value is the
 #: result. Used for read-then-write steps such as validated status changes and guarded creates.
 Procedure = Generator[ApiRequest, ApiResponse, T]
+
+
+def _store_deadline(client: MaintainX | AsyncMaintainX) -> AbstractContextManager[None]:
+    """Bounds what a procedure does between its requests (a Redis idempotency store's
+    claim, for one) by the client's deadline, ``Timeouts.total``."""
+    timeouts = client._options.timeouts or client.config.timeouts
+    return deadline(timeouts.total)
 
 
 class SyncAPIResource:
@@ -55,14 +64,17 @@ class SyncAPIResource:
     def _run(self, procedure: Procedure[T]) -> T:
         """Drive a :data:`Procedure` with the blocking client."""
         try:
-            request = next(procedure)
+            with _store_deadline(self._client):
+                request = next(procedure)
             while True:
                 try:
                     response = self._client._send(request)
                 except MaintainXError as exc:
-                    request = procedure.throw(exc)
+                    with _store_deadline(self._client):
+                        request = procedure.throw(exc)
                 else:
-                    request = procedure.send(response)
+                    with _store_deadline(self._client):
+                        request = procedure.send(response)
         except StopIteration as stop:
             result: T = stop.value
             return result
@@ -113,14 +125,17 @@ class AsyncAPIResource:
     async def _run(self, procedure: Procedure[T]) -> T:
         """Drive a :data:`Procedure` with the asyncio client."""
         try:
-            request = next(procedure)
+            with _store_deadline(self._client):
+                request = next(procedure)
             while True:
                 try:
                     response = await self._client._send(request)
                 except MaintainXError as exc:
-                    request = procedure.throw(exc)
+                    with _store_deadline(self._client):
+                        request = procedure.throw(exc)
                 else:
-                    request = procedure.send(response)
+                    with _store_deadline(self._client):
+                        request = procedure.send(response)
         except StopIteration as stop:
             result: T = stop.value
             return result

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from ._redis_bounds import BoundedRedis, typed
 from .errors import CheckpointConflictError, ConfigurationError
 
 #: Where :class:`~maintainx_sdk.sync.IncrementalSync` keeps checkpoints unless told otherwise.
@@ -249,7 +250,12 @@ class RedisCheckpointStore:
     """
 
     def __init__(
-        self, client: Any = None, *, url: str | None = None, prefix: str = REDIS_KEY_PREFIX
+        self,
+        client: Any = None,
+        *,
+        url: str | None = None,
+        prefix: str = REDIS_KEY_PREFIX,
+        timeout: float | None = None,
     ) -> None:
         if client is None:
             url = url or os.environ.get("REDIS_URL")
@@ -265,27 +271,32 @@ class RedisCheckpointStore:
                 ) from exc
             client = redis.Redis.from_url(url)
         self._redis = client
+        self._bounded = BoundedRedis(client, "the Redis checkpoint store", timeout=timeout)
         self._prefix = prefix
 
     def load(self, key: str) -> Checkpoint | None:
-        raw = self._redis.get(self._prefix + key)
+        with typed(self._bounded.what):
+            raw = self._bounded.now().get(self._prefix + key)
         return Checkpoint.from_json(raw) if raw else None
 
     @contextmanager
     def transaction(self, key: str) -> Iterator[CheckpointTransaction]:
         name = self._prefix + key
-        pipe = self._redis.pipeline(transaction=True)
+        with typed(self._bounded.what):
+            pipe = self._bounded.now().pipeline(transaction=True)
         try:
             # WATCH first: a checkpoint written by anyone else from here on aborts the EXEC,
             # so a check of the stored checkpoint made inside the transaction holds.
-            pipe.watch(name)
+            with typed(self._bounded.what):
+                pipe.watch(name)
             pipe.multi()
             txn = _StagedTransaction(handle=pipe)
             yield txn
             if txn.staged is not None:
                 pipe.set(name, txn.staged.to_json())
             try:
-                pipe.execute()
+                with typed(self._bounded.what):  # a lost connection is not a conflict
+                    pipe.execute()
             except Exception as exc:
                 if type(exc).__name__ != "WatchError":
                     raise
@@ -297,7 +308,12 @@ class RedisCheckpointStore:
             pipe.reset()
 
     def delete(self, key: str) -> None:
-        self._redis.delete(self._prefix + key)
+        with typed(self._bounded.what):
+            self._bounded.now().delete(self._prefix + key)
+
+    def close(self) -> None:
+        """Close the connection pools made for short deadlines (the client stays yours)."""
+        self._bounded.close()
 
 
 @asynccontextmanager

@@ -19,6 +19,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "BackendUnavailableError",
     "BadRequestError",
     "BulkError",
     "CircuitOpenError",
@@ -136,6 +137,18 @@ class EventLoopMismatchError(MaintainXError, RuntimeError):
 
 class CursorNotAdvancingError(MaintainXError):
     """The API returned the same cursor twice: paging would loop forever."""
+
+
+class BackendUnavailableError(MaintainXError):
+    """A backend the SDK relies on (Redis for the shared rate limiter, the idempotency store or
+    the checkpoint store) could not be reached or did not answer in time.
+
+    Nothing conflicted: retry when it is back. ``backend`` names which one.
+    """
+
+    def __init__(self, message: str, *, backend: str = "") -> None:
+        super().__init__(message)
+        self.backend = backend
 
 
 class CheckpointConflictError(MaintainXError):

@@ -315,9 +315,10 @@ class _Pass(Generic[T]):
 class IncrementalSync(_SyncCore[T]):
     """Incremental sync on the blocking client. See the module docstring.
 
-    The item type follows the source: a pager's items (``IncrementalSync(mx,
-    mx.work_orders.list())`` hands over ``WorkOrder`` models), ``item_model`` with a source
-    name, or the raw JSON objects (``dict[str, Any]``) for a bare source name.
+    The item type follows the source: a pager's (or list operation's) items
+    (``IncrementalSync(mx, mx.work_orders.list())`` hands over ``WorkOrderListItem`` models),
+    ``item_model`` with a source name, or the raw JSON objects (``dict[str, Any]``) for a bare
+    source name.
     """
 
     _client: MaintainX
@@ -326,7 +327,7 @@ class IncrementalSync(_SyncCore[T]):
     def __init__(
         self: IncrementalSync[Item],
         client: MaintainX,
-        source: SyncPager[Item] | AsyncPager[Item],
+        source: SyncPager[Item] | AsyncPager[Item] | Operation[Item],
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
         key: str | None = None,
@@ -361,19 +362,6 @@ class IncrementalSync(_SyncCore[T]):
         page_size: int = MAX_PAGE_SIZE,
         lookback: float = 0.0,
         item_model: type[M],
-        clock: Clock = _utcnow,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self: IncrementalSync[Any],
-        client: MaintainX,
-        source: Operation[Any],
-        *,
-        store: CheckpointStore | str | os.PathLike[str] | None = None,
-        key: str | None = None,
-        query: Mapping[str, Any] | None = None,
-        page_size: int = MAX_PAGE_SIZE,
-        lookback: float = 0.0,
         clock: Clock = _utcnow,
     ) -> None: ...
     def __init__(
@@ -439,7 +427,7 @@ class AsyncIncrementalSync(_SyncCore[T]):
     def __init__(
         self: AsyncIncrementalSync[Item],
         client: AsyncMaintainX,
-        source: SyncPager[Item] | AsyncPager[Item],
+        source: SyncPager[Item] | AsyncPager[Item] | Operation[Item],
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
         key: str | None = None,
@@ -474,19 +462,6 @@ class AsyncIncrementalSync(_SyncCore[T]):
         page_size: int = MAX_PAGE_SIZE,
         lookback: float = 0.0,
         item_model: type[M],
-        clock: Clock = _utcnow,
-    ) -> None: ...
-    @overload
-    def __init__(
-        self: AsyncIncrementalSync[Any],
-        client: AsyncMaintainX,
-        source: Operation[Any],
-        *,
-        store: CheckpointStore | str | os.PathLike[str] | None = None,
-        key: str | None = None,
-        query: Mapping[str, Any] | None = None,
-        page_size: int = MAX_PAGE_SIZE,
-        lookback: float = 0.0,
         clock: Clock = _utcnow,
     ) -> None: ...
     def __init__(

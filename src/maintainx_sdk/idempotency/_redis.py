@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .._redis_bounds import BoundedRedis, is_unavailable, typed
 from ..errors import ConfigurationError
 from ._records import IdempotencyRecord
 from ._store import AtomicStore, R, Transition
@@ -16,7 +17,9 @@ class RedisIdempotencyStore(AtomicStore):
     """Records as Redis strings with a TTL; changes use WATCH/MULTI (optimistic, retried).
 
     Pass a ``redis.Redis`` client, or a URL (default: the ``REDIS_URL`` environment variable).
-    Calls block for one round trip; the async client calls them inline.
+    Calls block for one round trip; the async client calls them inline. Redis down or not
+    answering raises :class:`~maintainx_sdk.errors.BackendUnavailableError` within the
+    calling create's deadline (``timeout`` bounds calls made outside one).
     """
 
     def __init__(
@@ -26,6 +29,7 @@ class RedisIdempotencyStore(AtomicStore):
         url: str | None = None,
         prefix: str = "maintainx-sdk:idempotency:",
         clock: Callable[[], float] = time.time,
+        timeout: float | None = None,
     ) -> None:
         try:
             import redis
@@ -45,12 +49,13 @@ class RedisIdempotencyStore(AtomicStore):
         else:
             self._owns_client = False
         self._redis = client
+        self._bounded = BoundedRedis(client, "the Redis idempotency store", timeout=timeout)
         self.prefix = prefix
         self.clock = clock
 
     def _transact(self, key: str, transition: Transition[R]) -> R:
         name = self.prefix + key
-        with self._redis.pipeline() as pipe:
+        with typed(self._bounded.what), self._bounded.now().pipeline() as pipe:
             while True:
                 try:
                     pipe.watch(name)
@@ -66,18 +71,23 @@ class RedisIdempotencyStore(AtomicStore):
                         pipe.set(name, new.to_json(), px=ttl_ms)
                     pipe.execute()
                     return result
-                except self._watch_error:
-                    continue
+                except self._watch_error as exc:
+                    if is_unavailable(exc):  # the connection died while watching
+                        raise
+                    continue  # another writer touched the key: read it again
 
     def get(self, key: str) -> IdempotencyRecord | None:
-        raw = self._redis.get(self.prefix + key)
+        with typed(self._bounded.what):
+            raw = self._bounded.now().get(self.prefix + key)
         record = IdempotencyRecord.from_json(raw) if raw else None
         return record if record is not None and record.live(self.clock()) else None
 
     def forget(self, key: str) -> None:
-        self._redis.delete(self.prefix + key)
+        with typed(self._bounded.what):
+            self._bounded.now().delete(self.prefix + key)
 
     def close(self) -> None:
+        self._bounded.close()
         if self._owns_client:
             self._redis.close()
 
