@@ -22,7 +22,7 @@ RUN groupadd --system --gid 10001 app \
 COPY --from=build /opt/venv /opt/venv
 COPY examples/service.py /app/service.py
 WORKDIR /app
-USER app:app
+USER 10001:10001
 EXPOSE 8000
 # The key comes at run time (MAINTAINX_API_KEY_FILE pointing at a mounted secret), never here.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

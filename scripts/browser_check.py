@@ -40,7 +40,10 @@ PAGES = {
     "home": "",
     "guide": "hardening/",
     "reference": "reference/resources/work_orders/",
+    "architecture": "architecture/",
 }
+#: Pages with a mermaid diagram: it must be drawn (an SVG), not left as text.
+DIAGRAMS = {"architecture"}
 SEARCH_TERM = "set_status"
 SEARCH_EXPECTS = "reference/resources/work_orders/"
 TIMEOUT_MS = 30_000
@@ -79,6 +82,20 @@ def _watch(page: Page, problems: list[str]) -> None:
     page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url}"))
 
 
+def _diagram_drawn(page: Page) -> bool:
+    """The theme swaps each mermaid block for the drawn diagram (in a closed shadow root,
+    so out of reach): drawn means no block is left and its source text is gone."""
+    try:
+        page.wait_for_function(
+            "() => !document.querySelector('article pre.mermaid, article .mermaid code')"
+            " && !document.querySelector('article').innerText.includes('flowchart TD')",
+            timeout=TIMEOUT_MS,
+        )
+    except PlaywrightTimeoutError:
+        return False
+    return True
+
+
 def check_pages(page: Page, base: str, shots: Path) -> list[str]:
     problems: list[str] = []
     _watch(page, problems)
@@ -89,6 +106,8 @@ def check_pages(page: Page, base: str, shots: Path) -> list[str]:
             continue
         if not page.locator("article h1").first.inner_text(timeout=TIMEOUT_MS).strip():
             problems.append(f"{name}: no page heading")
+        if name in DIAGRAMS and not _diagram_drawn(page):
+            problems.append(f"{name}: the mermaid diagram was not drawn")
         page.screenshot(path=str(shots / f"{name}.png"))
         print(f"ok   {name:10} {path or '/'}: {page.title()}")
     return problems

@@ -20,6 +20,7 @@ once blocking, once with ``async``/``await``.
 from __future__ import annotations
 
 import argparse
+import copy
 import difflib
 import json
 import keyword
@@ -29,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -77,6 +79,17 @@ ACTIONS = {
     ("sign", "POST"): "sign",
     ("fulfillment", "PATCH"): "update_fulfillment",
 }
+
+#: Status changes checked against a state machine before they are sent (``workflow.py``):
+#: python name -> (the record's envelope key, the default policy).
+STATUS_WORKFLOWS = {
+    "work_orders.set_status": ("workOrder", "DEFAULT_POLICY"),
+    "purchase_orders.set_status": ("purchaseOrder", "PURCHASE_ORDER_POLICY"),
+}
+
+#: Body fields whose wire name says less than the argument should (the ``id`` of a team member
+#: to add is the user's id).
+BODY_ARG_NAMES = {("teams.members.create", "id"): "user_id"}
 
 #: Path parameters that select a collection rather than a record (``/customfields/{entity}``).
 COLLECTION_PARAMS = {"{entity}"}
@@ -289,6 +302,15 @@ class ClassDef:
     name: str = ""
     module: str = ""
     result: bool = False  # returned by a call: keeps the answer (``raw_response``)
+    fallbacks: list[str] = field(default_factory=list)  # qualified names, used on a clash
+
+
+def qualified_name(name: str, qualifier: str, area: str) -> str:
+    """``PurchaseOrderItemInput`` + ``Update`` -> ``PurchaseOrderUpdateItemInput``."""
+    prefix = pascal(singular(area))
+    if name.startswith(prefix) and name != prefix:
+        return prefix + qualifier + name.removeprefix(prefix)
+    return name + qualifier
 
 
 class Registry:
@@ -300,13 +322,18 @@ class Registry:
         self._order += 1
         return self._order
 
-    def add(self, cdef: ClassDef, name: str, strength: int, area: str) -> str:
+    def add(
+        self, cdef: ClassDef, name: str, strength: int, area: str, qualifiers: tuple[str, ...] = ()
+    ) -> str:
         existing = self.classes.get(cdef.key)
         if existing is None:
             self.classes[cdef.key] = cdef
             existing = cdef
         existing.candidates.append((strength, self._tick(), name))
         existing.areas.add(area)
+        for qualifier in (*qualifiers, "".join(qualifiers)):
+            if qualifier:
+                existing.fallbacks.append(qualified_name(name, qualifier, area))
         return cdef.key
 
     def provisional(self, key: str) -> str:
@@ -341,7 +368,14 @@ class Registry:
         )
         for cdef in order:
             cdef.module = next(iter(cdef.areas)) if len(cdef.areas) == 1 else "common"
-            cands = sorted(cdef.candidates, key=lambda c: (-c[0], c[1]))
+            if cdef.module == "common":
+                # Shared: of equally good names, the most general (shortest) one; a name that
+                # says where the shape was met (``...ListItem...``) rather than what it is, last.
+                cands = sorted(
+                    cdef.candidates, key=lambda c: (-c[0], "ListItem" in c[2], len(c[2]), c[1])
+                )
+            else:
+                cands = sorted(cdef.candidates, key=lambda c: (-c[0], c[1]))
             if cdef.module == "common":
                 # A shape several areas share should not carry the first area's name.
                 prefixes = sorted((pascal(singular(a)) for a in cdef.areas), key=len, reverse=True)
@@ -355,6 +389,10 @@ class Registry:
                 strong = [c for c in cands if c[0] >= 4]  # curated and entity names stay first
                 cands = strong + [(0, 0, n) for n in stripped] + [c for c in cands if c[0] < 4]
             chosen = next((n for _, _, n in cands if n not in taken), None)
+            if chosen is None:
+                # Two shapes want one name: the one met later says its role or variant
+                # (``PurchaseOrderUpdateItemInput``); a number is the last resort (tested).
+                chosen = next((n for n in cdef.fallbacks if n not in taken), None)
             if chosen is None:
                 base, i = cands[0][2], 2
                 while f"{base}{i}" in taken:
@@ -457,9 +495,21 @@ def is_id_name(name: str) -> bool:
     return name == "id" or name.endswith(("Id", "Ids", "_id", "_ids")) or name in ("ids",)
 
 
+#: How a response shape met in an operation's answer is qualified when its name is taken.
+RESPONSE_ROLES = {"create": "Created", "update": "Updated", "list": "Listed", "get": "Fetched"}
+
+
 class SchemaWalker:
     def __init__(self, reg: Registry) -> None:
         self.reg = reg
+        self.operation: tuple[str, bool] = ("", False)  # (python method, deprecated)
+        self.tags: list[str] = []  # variant tags of the shapes being walked, outermost first
+
+    def qualifiers(self, side: str) -> tuple[str, ...]:
+        """Words that tell a shape from another of the same name, most specific first."""
+        method, deprecated = self.operation
+        role = RESPONSE_ROLES.get(method, pascal(method)) if side == "response" else pascal(method)
+        return (*(("Legacy",) if deprecated else ()), *reversed(self.tags), role)
 
     def type_of(
         self, schema: dict[str, Any], *, side: str, area: str, hint: str, prop: str = ""
@@ -534,14 +584,19 @@ class SchemaWalker:
             return ("tagged" if side == "request" else "ordered", keys)
         parts: list[Type] = []
         nullable = False
+        keys = [set(v.get("properties") or {}) for v in variants]
         for i, v in enumerate(variants):
             nullable = nullable or bool(v.get("nullable"))
+            # An untagged variant is named by a property only it has (``...WithFulfillments``).
+            others = set().union(*(k for j, k in enumerate(keys) if j != i))
+            unique = sorted(keys[i] - others)
+            word = f"_with_{snake(unique[0])}" if unique else f"_variant{i + 1}"
             sub = self._type_of(
                 v,
                 side=side,
                 area=area,
                 hint=hint,
-                prop=prop + (f"_variant{i + 1}" if v.get("properties") else ""),
+                prop=prop + (word if v.get("properties") else ""),
             )
             if sub not in parts:
                 parts.append(sub)
@@ -552,7 +607,7 @@ class SchemaWalker:
     def enum_class(self, values: list[str], *, area: str, name: str) -> str:
         key = "enum:" + json.dumps(values)
         cdef = ClassDef(key=key, side="response", kind="enum", values=values)
-        return self.reg.add(cdef, name, 1, area)
+        return self.reg.add(cdef, name, 1, area, self.qualifiers("response"))
 
     def fields_of(
         self, schema: dict[str, Any], *, side: str, area: str, owner: str, tag: str | None = None
@@ -612,13 +667,20 @@ class SchemaWalker:
         norm = normalise(schema, side)
         key = f"{side}:{'allow:' if extra_allow else ''}" + json.dumps(norm, sort_keys=True)
         shape = SHAPE_NAMES.get((side, frozenset((schema.get("properties") or {}).keys())))
+        qualifiers = self.qualifiers(side)
         if key not in self.reg.classes:
             owner = shape or child_hint or name.removesuffix("Input")
             cdef = ClassDef(key=key, side=side, kind="object", extra_allow=extra_allow)
-            cdef.fields = self.fields_of(schema, side=side, area=area, owner=owner, tag=tag)
-            self.reg.add(cdef, name, strength, area)
+            if tag is not None:
+                self.tags.append(pascal(tag.lower()))
+            try:
+                cdef.fields = self.fields_of(schema, side=side, area=area, owner=owner, tag=tag)
+            finally:
+                if tag is not None:
+                    self.tags.pop()
+            self.reg.add(cdef, name, strength, area, qualifiers)
         else:
-            self.reg.add(self.reg.classes[key], name, strength, area)
+            self.reg.add(self.reg.classes[key], name, strength, area, qualifiers)
         if shape:
             self.reg.add(self.reg.classes[key], shape, 9, area)
         self.reg.touch_area(key, area)
@@ -627,7 +689,7 @@ class SchemaWalker:
     def root_class(self, root: Type, *, side: str, area: str, name: str) -> str:
         key = f"{side}:root:" + json.dumps(root)
         cdef = ClassDef(key=key, side=side, kind="root", root=root)
-        self.reg.add(cdef, name, 3, area)
+        self.reg.add(cdef, name, 3, area, self.qualifiers(side))
         self.reg.touch_area(key, area)
         return key
 
@@ -645,6 +707,179 @@ class Arg:
     required: bool
     where: str  # path | query | body
     default: str = "None"
+
+
+# ---------------------------------------------------------------------------------------------
+# Docstrings: built from the schema facts (type, allowed values, limits, nullable, required),
+# never from the spec's prose
+# ---------------------------------------------------------------------------------------------
+
+PRIMITIVE_WORDS = {
+    "int": "integer",
+    "float": "number",
+    "str": "string",
+    "bool": "boolean",
+    "datetime": "date-time",
+    "LenientDatetime": "date-time",
+    "bytes": "bytes",
+    "None": "null",
+}
+MAX_LISTED_VALUES = 8
+
+
+def values_words(values: list[str]) -> str:
+    if len(values) > MAX_LISTED_VALUES:
+        shown = ", ".join(f"``{v}``" for v in values[:MAX_LISTED_VALUES])
+        return f"one of {len(values)} values ({shown}, ...)"
+    return "one of " + ", ".join(f"``{v}``" for v in values)
+
+
+def type_words(t: Type, reg: Registry) -> str:
+    """A type in plain words: ``list of integer``, ``one of ``LOW``, ``HIGH```` ..."""
+    kind = t[0]
+    if kind == "any":
+        return "any JSON value"
+    if kind == "prim":
+        return PRIMITIVE_WORDS.get(str(t[1]), str(t[1]))
+    if kind == "literal":
+        return values_words([str(v) for v in t[1]])
+    if kind == "enum":
+        return values_words(reg.classes[t[1]].values)
+    if kind == "ref":
+        return f"``{reg.classes[t[1]].name}`` object"
+    if kind == "list":
+        inner = type_words(t[1], reg)
+        return f"list of {inner}s" if inner.endswith(" object") else f"list of {inner}"
+    if kind == "dict":
+        return f"mapping of string to {type_words(t[1], reg)}"
+    if kind == "union":
+        parts = [type_words(sub, reg) for sub in t[1] if sub != t_prim("None")]
+        return " or ".join(dict.fromkeys(parts))
+    if kind in ("tagged", "ordered"):
+        names = ", ".join(f"``{reg.classes[c].name}``" for c in t[1])
+        return f"one of the objects {names} (told apart by ``type``)"
+    raise ValueError(t)
+
+
+def limit_words(t: Type, constraints: dict[str, Any]) -> str:
+    unit = "items" if t[0] == "list" else "characters"
+    parts = []
+    if "ge" in constraints:
+        parts.append(f"at least {constraints['ge']}")
+    if "le" in constraints:
+        parts.append(f"at most {constraints['le']}")
+    low, high = constraints.get("min_length"), constraints.get("max_length")
+    if low is not None and high is not None:
+        parts.append(f"{low} to {high} {unit}")
+    elif low is not None:
+        parts.append(f"at least {low} {unit}")
+    elif high is not None:
+        parts.append(f"at most {high} {unit}")
+    return ", ".join(parts)
+
+
+def is_nullable(t: Type) -> bool:
+    return t == t_prim("None") or (t[0] == "union" and t_prim("None") in t[1])
+
+
+def fact_words(
+    t: Type, reg: Registry, *, constraints: dict[str, Any], required: bool, side: str
+) -> str:
+    """One sentence of facts about a field or argument."""
+    words = type_words(t, reg)
+    text = words[:1].upper() + words[1:]
+    limits = limit_words(t, constraints)
+    if limits:
+        text += f", {limits}"
+    text += "."
+    if side == "response":
+        if not required:
+            text += " May be absent" + (" or null." if is_nullable(t) else ".")
+        elif is_nullable(t):
+            text += " May be null."
+        return text
+    if required:
+        text += (
+            " Always sent; ``None`` (the default) sends null." if is_nullable(t) else " Required."
+        )
+    else:
+        text += " Optional; ``None`` sends null (clears it)." if is_nullable(t) else " Optional."
+    return text
+
+
+SDK_ARG_DOCS = {
+    "content": "The file's bytes.",
+    "content_type": "Media type of the upload (one the API lists for it, or "
+    "``application/octet-stream``).",
+    "cursor": "Resume a walk from a cursor a page handed out.",
+    "current_status": "The record's status if you know it: saves the read before the change.",
+    "allow_reopen": "Allow moves the policy marks as reopening (``DONE`` -> ``OPEN``).",
+    "policy": "The transition policy to check the move against (default: the SDK's).",
+    "organization_ids": "Organizations to read (header ``x-organization-ids``); default: "
+    "the client's.",
+    "custom_fields": "Custom-field filters, label -> value(s); a label that clashes with a "
+    "parameter gets ``__c`` appended.",
+    "idempotency_key": "Send the create at most once per key (see ``maintainx_sdk.idempotency``).",
+}
+
+
+def args_doc(op: OpDef, reg: Registry, params: list[str]) -> list[str]:
+    """The ``Args:`` lines of a method, one per parameter, in signature order."""
+    facts: dict[str, str] = {}
+    for arg in op.path_args:
+        words = type_words(arg.type, reg)
+        facts[arg.name] = f"Path parameter ``{{{arg.wire}}}``: {words}. Required."
+    fields = {f.wire: f for f in reg.classes[op.body_key].fields} if op.body_key else {}
+    qfields = {f.name: f for f in reg.classes[op.query_key].fields} if op.query_key else {}
+    for arg in op.body_args:
+        found = fields.get(arg.wire)
+        text = fact_words(
+            arg.type,
+            reg,
+            constraints=found.constraints if found else {},
+            required=arg.required,
+            side="request",
+        )
+        if arg.wire and to_camel(arg.name) != arg.wire:
+            text += f" Sent as ``{arg.wire}``."
+        facts[arg.name] = text
+    for arg in op.query_args:
+        found = qfields.get(arg.wire)
+        text = fact_words(
+            arg.type,
+            reg,
+            constraints=found.constraints if found else {},
+            required=arg.required,
+            side="request",
+        )
+        wire = found.wire if found else arg.wire
+        facts[arg.name] = f"Query parameter ``{wire}``: {text[:1].lower()}{text[1:]}"
+        if arg.default != "None" and not arg.required:
+            facts[arg.name] += f" Default {arg.default}."
+    facts.update({k: v for k, v in SDK_ARG_DOCS.items() if k not in facts})
+    out = []
+    for param in params:
+        name = param.split(":")[0].strip()
+        if name in ("self", "*"):
+            continue
+        out.extend(
+            textwrap.wrap(
+                f"{name}: {facts[name]}",
+                width=96,
+                initial_indent=" " * 12,
+                subsequent_indent=" " * 16,
+                break_on_hyphens=False,
+            )
+        )
+    return out
+
+
+def field_doc(text: str) -> str:
+    """An attribute docstring, wrapped like the code around it."""
+    lines = textwrap.wrap(text, width=92, break_on_hyphens=False)
+    if len(lines) == 1:
+        return f'    """{lines[0]}"""'
+    return "\n".join(['    """' + lines[0], *("    " + line for line in lines[1:]), '    """'])
 
 
 def own_doc(op: OpDef) -> str:
@@ -725,6 +960,19 @@ class OpDef:
         return "_" + "_".join((*self.ns[1:], self.py_method)).upper()
 
 
+def path_param_name(path: str, name: str, ns: tuple[str, ...]) -> str:
+    """The argument named after what it identifies: ``{id}`` of the namespace's own record
+    stays ``id`` (``work_orders.get(id)``); an ``{id}`` that selects a parent is named after
+    it (``/teams/{id}/members`` -> ``team_id``); named parameters keep their name."""
+    if name != "id":
+        return name
+    segments = path.strip("/").split("/")
+    parent = segments[segments.index("{id}") - 1]
+    if snake(parent) == ns[-1]:
+        return "id"
+    return singular(snake(parent)) + "_id"
+
+
 def route(path: str, method: str) -> tuple[str, tuple[str, ...], str]:
     segs = path.strip("/").split("/")
     area = snake(segs[0])
@@ -775,7 +1023,7 @@ def success_schema(op: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def merged_records(entries: list[tuple[str, str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-    """One record shape per envelope key (``workOrder``, ``asset``, ...).
+    """One record shape per envelope key (``workorder``, ``asset``, ..., compared lowercased).
 
     A get, an update and a status change of the same record answer ``{"workOrder": {...}}``
     with shapes that differ only in which fields they include and require. They become one
@@ -788,7 +1036,7 @@ def merged_records(entries: list[tuple[str, str, dict[str, Any]]]) -> dict[str, 
         props = schema.get("properties") or {}
         keys = [k for k in props if k not in ("nextCursor", "nextPageUrl")]
         if len(keys) == 1 and props[keys[0]].get("properties") and "nextCursor" not in props:
-            shapes[keys[0]].append(props[keys[0]])
+            shapes[keys[0].lower()].append(props[keys[0]])  # one PATCH says "assetcustomstatus"
     out: dict[str, dict[str, Any]] = {}
     for key, found in shapes.items():
         merged: dict[str, Any] = {}
@@ -804,9 +1052,51 @@ def merged_records(entries: list[tuple[str, str, dict[str, Any]]]) -> dict[str, 
     return out
 
 
+#: Record statuses the spec types as a plain string on a resource but enumerates elsewhere (the
+#: webhook payload of the same record): path prefix -> where the enum is. New purchase orders
+#: are ``REQUESTED``, a value the status endpoint cannot set and so does not list.
+STATUS_ENUMS = {
+    "/purchaseorders": (
+        "x-webhooks", "PURCHASE_ORDER_STATUS_CHANGE", "post", "requestBody", "content",
+        "application/json", "schema", "properties", "purchaseOrder", "properties", "status",
+    ),
+}  # fmt: skip
+
+
+def typed_statuses(spec: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``spec`` whose record ``status`` fields carry the enum of STATUS_ENUMS."""
+    spec = copy.deepcopy(spec)
+    for prefix, where in STATUS_ENUMS.items():
+        node: Any = spec
+        for key in where:
+            node = node[key]
+        values = node["enum"]
+        for path, item in spec["paths"].items():
+            if not path.startswith(prefix):
+                continue
+            for method in METHODS:
+                schema = success_schema(item[method]) if method in item else None
+                for record in [schema or {}, *records_in(schema or {})]:
+                    status = (record.get("properties") or {}).get("status")
+                    if isinstance(status, dict) and status.get("type") == "string":
+                        status["enum"] = values
+    return spec
+
+
+def records_in(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The record objects of an answer: the one of an envelope, or a page's items."""
+    out = []
+    for value in (schema.get("properties") or {}).values():
+        if value.get("properties"):
+            out.append(value)
+        elif value.get("type") == "array" and (value.get("items") or {}).get("properties"):
+            out.append(value["items"])
+    return out
+
+
 class Builder:
     def __init__(self, spec: dict[str, Any]) -> None:
-        self.spec = spec
+        self.spec = typed_statuses(spec)
         self.reg = Registry()
         self.walker = SchemaWalker(self.reg)
         self.ops: list[OpDef] = []
@@ -838,6 +1128,7 @@ class Builder:
         self, path: str, method: str, op: dict[str, Any], shared_params: list[Any]
     ) -> OpDef:
         area, ns, py_method = route(path, method)
+        self.walker.operation = (py_method, bool(op.get("deprecated")))
         success = sorted(int(c) for c in op["responses"] if c.startswith("2"))[0]
         odef = OpDef(
             method=method,
@@ -876,7 +1167,7 @@ class Builder:
                 ptype = t_prim("str") if name in ("filename", "entity") else ptype
             odef.path_args.append(
                 Arg(
-                    name=py_identifier(name, taken, argument=True),
+                    name=py_identifier(path_param_name(path, name, ns), taken, argument=True),
                     wire=name,
                     type=ptype,
                     required=True,
@@ -981,7 +1272,9 @@ class Builder:
         for k, (kt, req) in body_props.items():
             odef.body_args.append(
                 Arg(
-                    name=py_identifier(k, taken, argument=True),
+                    name=py_identifier(
+                        BODY_ARG_NAMES.get((odef.python_name, k), k), taken, argument=True
+                    ),
                     wire=k,
                     type=kt,
                     required=req,
@@ -1066,7 +1359,7 @@ class Builder:
             # {"workOrder": {...}}: the inner object is the record, returned unwrapped. Every
             # answer with the same key shares one merged record shape (see merged_records).
             key = wrapper_keys[0]
-            inner = self.records[key]
+            inner = self.records[key.lower()]
             rschema = {**rschema, "properties": {key: inner}}
             entity = pascal(SEGMENTS.get(key, key))
             strength = 6 if odef.method == "GET" and odef.py_method == "get" else 4
@@ -1074,12 +1367,25 @@ class Builder:
                 inner, side="response", area=area, name=entity, strength=strength
             )
             self.reg.classes[odef.record_key].result = True
+        record = self.records.get(ns_singular(ns).lower())
+        if (
+            odef.record_key is None
+            and record
+            and len(props) > 1  # not a bare {id}
+            and set(props) <= set(record["properties"])
+        ):
+            # A create that answers with the record itself (a purchase order, a vendor
+            # contact): the same model the get returns.
+            rschema = record
+            name, strength = pascal(singular(ns[-1])), 4
+        else:
+            name, strength = base + "Response", 3
         odef.response_key = self.walker.object_class(
             rschema,
             side="response",
             area=area,
-            name=base + "Response",
-            strength=3,
+            name=name,
+            strength=strength,
             child_hint=ns_singular(ns),
         )
         if odef.record_key is not None:
@@ -1198,6 +1504,15 @@ def render_models(reg: Registry, module: str) -> str:
                 body.append("    pass")
             for f in cdef.fields:
                 body.append(field_line(f, reg, module, cdef.side))
+                doc = fact_words(
+                    f.type,
+                    reg,
+                    constraints=f.constraints,
+                    required=f.required,
+                    side=cdef.side,
+                )
+                wire = "" if to_camel(f.name) == f.wire else f" Wire name ``{f.wire}``."
+                body.append(field_doc(doc + wire))
         body.append("")
         body.append("")
     text = "\n".join(body)
@@ -1368,15 +1683,21 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
     if op.body_kind == "binary":
         params.append("content: bytes")
     kw: list[str] = []
-    special_status = op.python_name == "work_orders.set_status"
+    workflow = STATUS_WORKFLOWS.get(op.python_name)
+    # Every set_status takes the status second, positionally: set_status(id, "DONE").
+    positional_status = op.py_method == "set_status"
     for arg in op.body_args:
         ann = arg_annotation(arg, reg, module)
-        if op.body_list_arg == arg.name or (special_status and arg.name == "status"):
+        if op.body_list_arg == arg.name or (
+            positional_status and arg.name == "status" and (arg.required or workflow)
+        ):
             params.append(f"{arg.name}: {ann}")
+        elif positional_status and arg.name == "status":
+            params.append(f"{arg.name}: {with_omit(ann)} = omit")
         elif arg.required and not nullable(ann):
             kw.append(f"{arg.name}: {ann}")
     for arg in op.body_args:
-        if special_status and arg.name == "status":
+        if positional_status and arg.name == "status":
             continue
         ann = arg_annotation(arg, reg, module)
         if arg.required and nullable(ann):
@@ -1397,7 +1718,7 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
         kw.append("cursor: str | Omit = omit")
     if op.body_kind == "binary":
         kw.append('content_type: str = "application/octet-stream"')
-    if special_status:
+    if workflow:
         kw.append("current_status: str | None = None")
         kw.append("allow_reopen: bool = False")
         kw.append("policy: TransitionPolicy | None = None")
@@ -1461,6 +1782,9 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
     if op.deprecated:
         doc_lines.append("")
         doc_lines.append("        Deprecated by the API.")
+    arg_lines = args_doc(op, reg, params)
+    if arg_lines:
+        doc_lines.extend(["", "        Args:", *arg_lines])
     doc_text = "\n".join(doc_lines) + ('\n        """' if len(doc_lines) > 1 else '"""')
 
     lines = []
@@ -1471,14 +1795,16 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
         return "\n".join(lines)
     lines.append(f"    {{A}}def {op.py_method}({', '.join(params)}) -> {ret}:")
     lines.append(f"        {doc_text}")
-    if special_status:
+    if workflow:
+        record, default_policy = workflow
         lines.append(
-            f"        build_request({', '.join(call)})  # validates the arguments before any I/O"
+            f"        request = build_request({', '.join(call)})  # checked before any I/O"
         )
         lines.append(
             "        return {W}self._run(set_status_procedure("
-            f"{op.const}, _GET, id=id, status=status, current_status=current_status, "
-            'allow_reopen=allow_reopen, query={"skipWebhook": skip_webhook}, policy=policy))'
+            f"{op.const}, _GET, request, id=id, status=status, current_status=current_status, "
+            f"allow_reopen=allow_reopen, policy=policy or {default_policy}, "
+            f"record={json.dumps(record)}))"
         )
         return "\n".join(lines)
     if op.body_kind == "binary":
@@ -1543,9 +1869,12 @@ def class_text(node: Namespace, reg: Registry, module: str, flavour: str) -> lis
 
 def render_resource(area: str, node: Namespace, reg: Registry, ops: list[OpDef]) -> str:
     consts = [operation_const(op, reg, area) for op in ops]
-    needs_get = any(op.python_name == "work_orders.set_status" for op in ops)
+    workflows = [
+        STATUS_WORKFLOWS[op.python_name] for op in ops if op.python_name in STATUS_WORKFLOWS
+    ]
+    needs_get = bool(workflows)
     if needs_get:
-        get_op = next(op for op in ops if op.python_name == "work_orders.get")
+        get_op = next(op for op in ops if op.python_name == f"{area}.get")
         if get_op.const != "_GET":
             consts.append(f"_GET = {get_op.const}")
     body: list[str] = []
@@ -1596,7 +1925,8 @@ def render_resource(area: str, node: Namespace, reg: Registry, ops: list[OpDef])
     if "AsyncPager" in text or "SyncPager" in text:
         own.append("from ..pagination import AsyncPager, SyncPager")
     if needs_get:
-        own.append("from ..workflow import TransitionPolicy, set_status_procedure")
+        policies = ", ".join(sorted({policy for _, policy in workflows}))
+        own.append(f"from ..workflow import {policies}, TransitionPolicy, set_status_procedure")
     head.extend(sorted(x for x in own if x))
     head.extend(["", ""])
     return "\n".join(head) + text

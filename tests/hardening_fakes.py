@@ -12,8 +12,8 @@ import httpx
 
 from maintainx_sdk._config import resolve_config
 from maintainx_sdk._pipeline import CallOptions, Flow, Pipeline, run_async, run_sync
-from maintainx_sdk._request import ApiRequest
-from maintainx_sdk._response import ApiResponse
+from maintainx_sdk._request import APIRequest
+from maintainx_sdk._response import APIResponse
 from maintainx_sdk.breaker import BreakerPolicy
 from maintainx_sdk.cache import CachePolicy
 from maintainx_sdk.errors import RetryRecord
@@ -93,7 +93,7 @@ class Recorder:
 
     events: list[tuple[Any, ...]] = field(default_factory=list)
 
-    def start_call(self, request: ApiRequest) -> Recorder:
+    def start_call(self, request: APIRequest) -> Recorder:
         self.events.append(("start", request.method, request.path))
         return self
 
@@ -108,7 +108,7 @@ class Recorder:
     def retry_scheduled(self, record: RetryRecord) -> None:
         self.events.append(("retry", record))
 
-    def finished(self, *, response: ApiResponse | None, error: BaseException | None) -> None:
+    def finished(self, *, response: APIResponse | None, error: BaseException | None) -> None:
         self.events.append(("finished", type(error).__name__ if error else None))
 
     def rate_limit_observed(
@@ -153,11 +153,11 @@ def make_pipeline(
 
 def drive_sync(
     pipeline: Pipeline,
-    request: ApiRequest,
+    request: APIRequest,
     handler: Callable[[httpx.Request], httpx.Response],
     clock: FakeClock,
     options: CallOptions | None = None,
-) -> ApiResponse:
+) -> APIResponse:
     with httpx.Client(transport=httpx.MockTransport(handler)) as http:
         flow: Flow = pipeline.flow(request, options)
         return run_sync(flow, http, sleep=clock.sleep)
@@ -165,18 +165,18 @@ def drive_sync(
 
 async def drive_async(
     pipeline: Pipeline,
-    request: ApiRequest,
+    request: APIRequest,
     handler: Callable[[httpx.Request], httpx.Response],
     clock: FakeClock,
     options: CallOptions | None = None,
-) -> ApiResponse:
+) -> APIResponse:
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
         return await run_async(pipeline.flow(request, options), http, sleep=clock.asleep)
 
 
-def get(path: str = "/workorders/1", **kw: Any) -> ApiRequest:
-    return ApiRequest("GET", path, **kw)
+def get(path: str = "/workorders/1", **kw: Any) -> APIRequest:
+    return APIRequest("GET", path, **kw)
 
 
-def post(path: str = "/workorders", **kw: Any) -> ApiRequest:
-    return ApiRequest("POST", path, json={"title": "t"}, **kw)
+def post(path: str = "/workorders", **kw: Any) -> APIRequest:
+    return APIRequest("POST", path, json={"title": "t"}, **kw)

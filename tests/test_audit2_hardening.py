@@ -13,7 +13,7 @@ import pytest
 
 from maintainx_sdk import AsyncMaintainX, MaintainX, Quota, RateLimit, RetryPolicy
 from maintainx_sdk._pipeline import Send, run_async
-from maintainx_sdk._request import ApiRequest
+from maintainx_sdk._request import APIRequest
 from maintainx_sdk.breaker import Breaker, BreakerPolicy
 from maintainx_sdk.cache import CachePolicy
 from maintainx_sdk.errors import (
@@ -33,12 +33,12 @@ from .conftest import TEST_KEY
 from .hardening_fakes import BASE, FakeClock, Recorder, Script, drive_sync, make_pipeline
 
 
-def users() -> ApiRequest:
-    return ApiRequest("GET", "/users", cacheable=True)
+def users() -> APIRequest:
+    return APIRequest("GET", "/users", cacheable=True)
 
 
-def patch_user() -> ApiRequest:
-    return ApiRequest("PATCH", "/users/1", json={"firstName": "new"})
+def patch_user() -> APIRequest:
+    return APIRequest("PATCH", "/users/1", json={"firstName": "new"})
 
 
 # --- redirects are not success --------------------------------------------------------
@@ -97,7 +97,7 @@ def test_read_racing_an_unrelated_write_is_still_cached() -> None:
     read = pipe.flow(users())
     action = next(read)
     assert isinstance(action, Send)
-    drive_sync(pipe, ApiRequest("POST", "/workorders", json={"title": "t"}), Script([200]), clock)
+    drive_sync(pipe, APIRequest("POST", "/workorders", json={"title": "t"}), Script([200]), clock)
     with pytest.raises(StopIteration):
         read.send(httpx.Response(200, content=b'{"users":[]}', request=action.request))
     script = Script([])
@@ -319,7 +319,7 @@ def test_a_body_json_cannot_carry_is_refused_before_sending(body: Any) -> None:
     pipe = make_pipeline(clock)
     script = Script([])
     with pytest.raises(ValidationError, match="JSON body cannot be sent") as info:
-        drive_sync(pipe, ApiRequest("POST", "/workorders", json=body), script, clock)
+        drive_sync(pipe, APIRequest("POST", "/workorders", json=body), script, clock)
     assert info.value.errors[0]["field"] == "json"
     assert script.requests == []
 
@@ -331,7 +331,7 @@ def test_a_bad_body_sent_as_the_probe_does_not_leave_the_breaker_half_open() -> 
         drive_sync(pipe, users(), Script([503]), clock)
     clock.advance(60)
     with pytest.raises(ValidationError):
-        drive_sync(pipe, ApiRequest("POST", "/workorders", json={"a": object()}), Script([]), clock)
+        drive_sync(pipe, APIRequest("POST", "/workorders", json={"a": object()}), Script([]), clock)
     assert drive_sync(pipe, users(), Script([200]), clock).status_code == 200
     assert pipe.breaker is not None and pipe.breaker.state == "closed"
 
@@ -387,7 +387,7 @@ def test_a_malformed_rate_limit_header_does_not_lose_a_created_record(value: str
     headers = {"X-Rate-Limit-Limit": value, "X-Rate-Limit-Remaining": value}
     script = Script([(201, headers, b'{"id": 7}')])
     response = drive_sync(
-        pipe, ApiRequest("POST", "/workorders", json={"title": "t"}), script, clock
+        pipe, APIRequest("POST", "/workorders", json={"title": "t"}), script, clock
     )
     assert response.json() == {"id": 7} and len(script.requests) == 1
 
@@ -397,11 +397,11 @@ def test_an_absurdly_nested_error_body_still_gives_the_typed_error() -> None:
     pipe = make_pipeline(clock, retry=RetryPolicy.disabled())
     script = Script([(400, {}, b"[" * 100_000)])
     with pytest.raises(APIStatusError) as info:
-        drive_sync(pipe, ApiRequest("POST", "/workorders", json={"title": "t"}), script, clock)
+        drive_sync(pipe, APIRequest("POST", "/workorders", json={"title": "t"}), script, clock)
     assert info.value.status_code == 400
 
 
-def _paced_calls(pipe: Any, clock: FakeClock, request: ApiRequest, n: int) -> None:
+def _paced_calls(pipe: Any, clock: FakeClock, request: APIRequest, n: int) -> None:
     for _ in range(n):
         drive_sync(pipe, request, Script([(200, HEADERS, b"{}")]), clock)
 
@@ -409,7 +409,7 @@ def _paced_calls(pipe: Any, clock: FakeClock, request: ApiRequest, n: int) -> No
 def test_meter_reading_posts_do_not_wedge_the_user_quota() -> None:
     clock = FakeClock()
     pipe = make_pipeline(clock, rate_limit=RateLimit(), retry=RetryPolicy.disabled())
-    readings = ApiRequest("POST", "/meterreadings", json=[{"value": 1}])
+    readings = APIRequest("POST", "/meterreadings", json=[{"value": 1}])
     _paced_calls(pipe, clock, readings, 15)  # their headers describe the route's own quota
     _paced_calls(pipe, clock, users(), 3)
     assert sum(clock.sleeps) < 1.0

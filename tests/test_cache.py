@@ -6,15 +6,15 @@ import httpx
 import pytest
 
 from maintainx_sdk import BreakerPolicy, CachePolicy, RetryPolicy
-from maintainx_sdk._request import ApiRequest
+from maintainx_sdk._request import APIRequest
 from maintainx_sdk.cache import write_prefixes
 from maintainx_sdk.errors import APIConnectionError, CircuitOpenError, OutcomeUnknownError
 
 from .hardening_fakes import FakeClock, Recorder, Script, drive_async, drive_sync, make_pipeline
 
 
-def users(**kw: object) -> ApiRequest:
-    return ApiRequest("GET", "/users", params=(("limit", "10"),), cacheable=True, **kw)  # type: ignore[arg-type]
+def users(**kw: object) -> APIRequest:
+    return APIRequest("GET", "/users", params=(("limit", "10"),), cacheable=True, **kw)  # type: ignore[arg-type]
 
 
 def _pipe(clock: FakeClock, rec: Recorder | None = None, **cache_kw: object):
@@ -94,14 +94,14 @@ def test_writes_invalidate_cached_reads_even_when_the_outcome_is_unknown() -> No
     assert pipe.cache is not None and len(pipe.cache) == 1
     with pytest.raises(OutcomeUnknownError):
         drive_sync(
-            pipe, ApiRequest("POST", "/users", json={}), Script([httpx.ReadTimeout("x")]), clock
+            pipe, APIRequest("POST", "/users", json={}), Script([httpx.ReadTimeout("x")]), clock
         )
     assert len(pipe.cache) == 0
 
 
 def test_write_prefixes_default_to_the_collection() -> None:
-    assert write_prefixes(ApiRequest("PATCH", "/users/5")) == ("/users",)
-    assert write_prefixes(ApiRequest("POST", "/teams", invalidates=("/teams", "/users"))) == (
+    assert write_prefixes(APIRequest("PATCH", "/users/5")) == ("/users",)
+    assert write_prefixes(APIRequest("POST", "/teams", invalidates=("/teams", "/users"))) == (
         "/teams",
         "/users",
     )
@@ -110,8 +110,8 @@ def test_write_prefixes_default_to_the_collection() -> None:
 def test_uncacheable_reads_are_not_kept_but_policy_routes_are() -> None:
     clock = FakeClock()
     pipe = _pipe(clock, routes=("/locations",))
-    drive_sync(pipe, ApiRequest("GET", "/workorders/1"), Script([200]), clock)
-    drive_sync(pipe, ApiRequest("GET", "/locations/3"), Script([200]), clock)
+    drive_sync(pipe, APIRequest("GET", "/workorders/1"), Script([200]), clock)
+    drive_sync(pipe, APIRequest("GET", "/locations/3"), Script([200]), clock)
     assert pipe.cache is not None and len(pipe.cache) == 1
 
 

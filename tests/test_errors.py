@@ -109,7 +109,7 @@ def test_429_carries_parsed_rate_limit_headers(flavour: str) -> None:
 
 def test_429_values_from_headers() -> None:
     from maintainx_sdk._pipeline import status_error
-    from maintainx_sdk._request import ApiRequest
+    from maintainx_sdk._request import APIRequest
 
     response = httpx.Response(
         429,
@@ -121,13 +121,13 @@ def test_429_values_from_headers() -> None:
         },
     )
     err = status_error(
-        ApiRequest(method="POST", path="/purchaseorders"), response, attempts=1, retries=()
+        APIRequest(method="POST", path="/purchaseorders"), response, attempts=1, retries=()
     )
     assert isinstance(err, RateLimitError)
     assert (err.limit, err.remaining, err.reset, err.retry_after) == (500, 3, 42.0, 7.0)
     without_retry_after = httpx.Response(429, headers={"X-Rate-Limit-Reset": "12"})
     err2 = status_error(
-        ApiRequest(method="GET", path="/x"), without_retry_after, attempts=1, retries=()
+        APIRequest(method="GET", path="/x"), without_retry_after, attempts=1, retries=()
     )
     assert isinstance(err2, RateLimitError) and err2.retry_after == 12.0
 

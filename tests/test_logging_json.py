@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maintainx_sdk import InternalServerError, MaintainX, RetryPolicy
-from maintainx_sdk._request import ApiRequest
+from maintainx_sdk._request import APIRequest
 from maintainx_sdk.errors import RetryRecord
 from maintainx_sdk.observability import (
     JsonFormatter,
@@ -89,7 +89,7 @@ def test_a_real_retry_is_logged_at_warning(log_stream: io.StringIO) -> None:
 
 def test_retries_and_breaker_transitions_at_warning(log_stream: io.StringIO) -> None:
     observer = LoggingObserver()
-    call = observer.start_call(ApiRequest(method="GET", path="/users"))
+    call = observer.start_call(APIRequest(method="GET", path="/users"))
     call.retry_scheduled(RetryRecord(attempt=1, reason="503 Service Unavailable", wait=0.25))
     observer.breaker_state_changed("maintainx", "closed", "open")
     retry, breaker = _lines(log_stream)

@@ -20,7 +20,7 @@ from maintainx_sdk import (
     MaintainX,
     RetryPolicy,
 )
-from maintainx_sdk._request import ApiRequest
+from maintainx_sdk._request import APIRequest
 from maintainx_sdk.errors import RetryRecord
 from maintainx_sdk.observability import OpenTelemetryObserver
 from tests.conftest import TEST_KEY
@@ -169,7 +169,7 @@ def test_real_retries_give_resend_count_and_retry_events(otel: Any) -> None:
 def test_retries_resend_count_and_metrics_through_the_hooks(otel: Any) -> None:
     """Drive the observer as a retrying pipeline does: 429, then 503, then 200."""
     observer, exporter, reader = otel
-    request = ApiRequest(method="GET", path="/workorders/7", operation="work_orders.get",
+    request = APIRequest(method="GET", path="/workorders/7", operation="work_orders.get",
                          path_template="/workorders/{id}")  # fmt: skip
     http_request = httpx.Request("GET", f"{BASE}/workorders/7")
     call = observer.start_call(request)

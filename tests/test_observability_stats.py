@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from maintainx_sdk import MaintainX, NotFoundError
-from maintainx_sdk._request import ApiRequest
+from maintainx_sdk._request import APIRequest
 from maintainx_sdk.errors import RetryRecord
 from maintainx_sdk.observability import StatsObserver
 from maintainx_sdk.observability._stats import percentile
@@ -21,7 +21,7 @@ class FakeClock:
         return self.now
 
 
-REQ = ApiRequest(method="GET", path="/users")
+REQ = APIRequest(method="GET", path="/users")
 
 
 def _call(stats: StatsObserver, clock: FakeClock, seconds: float, *, fail: bool = False) -> None:

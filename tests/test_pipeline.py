@@ -20,7 +20,7 @@ from maintainx_sdk import (
     RetryPolicy,
 )
 from maintainx_sdk._pipeline import run_async
-from maintainx_sdk._request import ApiRequest
+from maintainx_sdk._request import APIRequest
 from maintainx_sdk.errors import (
     InternalServerError,
     MaintainXError,
@@ -212,7 +212,7 @@ def test_no_call_outlives_its_deadline_or_repeats_an_unsafe_write(
             return httpx.Response(step[0], headers=step[1])
         return httpx.Response(int(step), json={})  # type: ignore[call-overload]
 
-    request = ApiRequest(method, "/workorders", json={} if method != "GET" else None)
+    request = APIRequest(method, "/workorders", json={} if method != "GET" else None)
     start = clock()
     try:
         drive_sync(pipe, request, handler, clock)

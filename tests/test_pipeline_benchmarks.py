@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -30,6 +31,21 @@ def test_chaos_quick_no_duplicates_every_read_succeeds(server: str) -> None:
     assert r["duplicates"] == 0 and r["confirmed_not_stored_once"] == 0
     assert r["untyped_failures"] == 0
     assert r["faults_injected"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not on PATH")
+def test_chaos_quick_with_spoiled_answers_and_redis_outages() -> None:
+    chaos = _load("chaos")
+    r = chaos.run(
+        300, 0.2, seed=5, workers=4, server="emulator", wire_faults=0.1, with_redis=True, total=2
+    )
+    assert r["reads_succeeded"] == r["reads"]
+    assert r["guarded_resolved"] + r["guarded_left_claimed"] == r["guarded_creates"]
+    assert r["duplicates"] == 0 and r["confirmed_not_stored_once"] == 0
+    assert r["untyped_failures"] == 0
+    kinds = r["fault_kinds"]
+    assert isinstance(kinds, dict) and any(k.startswith("wire:") for k in kinds)
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from maintainx_sdk import Quota, RateLimit, RetryPolicy
 from maintainx_sdk._pipeline import run_async
-from maintainx_sdk._request import ApiRequest
+from maintainx_sdk._request import APIRequest
 from maintainx_sdk.errors import RateLimitError
 from maintainx_sdk.ratelimit import InMemoryRateLimitBackend, RateLimiter, ScopeRequest
 
@@ -181,10 +181,10 @@ def test_learns_a_quota_smaller_than_configured_from_headers() -> None:
 
 def test_meter_reading_endpoint_has_its_own_quota_per_meter() -> None:
     limiter = RateLimiter(RateLimit())
-    reading = ApiRequest("POST", "/meters/7/readings", path_template="/meters/{meterId}/readings")
+    reading = APIRequest("POST", "/meters/7/readings", path_template="/meters/{meterId}/readings")
     assert limiter.acquire(reading, None, 0.0).wait == 0
     assert limiter.acquire(reading, None, 0.0).wait == 10
-    other = ApiRequest("POST", "/meters/8/readings")  # matched by path shape too
+    other = APIRequest("POST", "/meters/8/readings")  # matched by path shape too
     assert limiter.acquire(other, None, 0.0).wait == 0
     assert limiter.acquire(get("/meters/7/readings"), None, 0.0).wait == 0
 

@@ -75,10 +75,10 @@ def test_headers_tighten_the_shared_window(redis_client) -> None:  # type: ignor
 
 
 def test_meter_route_scope_is_shared_too(redis_client) -> None:  # type: ignore[no-untyped-def]
-    from maintainx_sdk._request import ApiRequest
+    from maintainx_sdk._request import APIRequest
 
     a, b = _backends(redis_client)
-    reading = ApiRequest("POST", "/meters/9/readings")
+    reading = APIRequest("POST", "/meters/9/readings")
     la, lb = RateLimiter(RateLimit(), a), RateLimiter(RateLimit(), b)
     assert la.acquire(reading, None, 0.0).wait == 0.0
     assert 9.5 < lb.acquire(reading, None, 0.0).wait <= 10.0

@@ -194,7 +194,7 @@ CASES: dict[str, tuple[Callable[[Any], Any], str, str, int, Any, Check]] = {
         lambda r, rec: rec.last.url.params["statuses"] == "PENDING",
     ),
     "purchaseorders": (
-        lambda mx: mx.purchase_orders.set_status(16, status="APPROVED"),
+        lambda mx: mx.purchase_orders.set_status(16, "APPROVED", current_status="PENDING"),
         "PATCH",
         "/purchaseorders/16/status",
         200,

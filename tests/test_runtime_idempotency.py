@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from maintainx_sdk import MaintainX
-from maintainx_sdk.errors import OutcomeUnknownError, ValidationError
+from maintainx_sdk.errors import BackendUnavailableError, OutcomeUnknownError, ValidationError
 from maintainx_sdk.idempotency import (
     RECOVERED_HEADER,
     REPLAYED_HEADER,
@@ -142,3 +142,18 @@ def test_a_truncated_answer_to_an_unsearchable_create_leaves_the_key_pending() -
         with pytest.raises(OutcomeUnknownError):  # a re-run does not send it again
             mx.work_orders.create(title="Pump", external_data=data, idempotency_key="t-2")
     assert api.count("POST", "/workorders") == 1
+
+
+class CompleteFails(InMemoryIdempotencyStore):
+    """The store goes away between the claim and recording the result."""
+
+    def complete(self, key: str, **kw: object) -> None:  # type: ignore[override]
+        raise BackendUnavailableError("the store is gone", backend="test store")
+
+
+def test_a_store_outage_after_the_create_does_not_hide_the_created_record(
+    emulator: Emulator,
+) -> None:
+    with on(emulator, idempotency_store=CompleteFails()) as mx:
+        created = mx.work_orders.create(title="Made", idempotency_key="gone-1")
+        assert mx.work_orders.get(created.id).title == "Made"  # the caller learns the id

@@ -1,5 +1,6 @@
 """The type checkers on code written against the SDK: ``mypy --strict`` and ``pyright``
-(strict, the project's ``[tool.pyright]``) pass the examples and ``tests/typed_usage.py``, and
+(strict, the project's ``[tool.pyright]``) pass the examples, the README's code and
+``tests/typed_usage.py``, and
 catch the mistakes of ``tests/typing_mistakes.py``: every line marked ``# expect-error`` is
 reported by both, and no other line is. (``.ci/run`` runs the clean checks too; here they
 also guard every integration.)"""
@@ -80,6 +81,23 @@ def test_mypy_strict_passes_the_examples_and_the_typed_usage_module() -> None:
 @needs_pyright
 def test_pyright_strict_passes_the_examples_and_the_typed_usage_module() -> None:
     assert pyright_errors() == []
+
+
+def readme_script(tmp_path: Path) -> str:
+    """The README's Python blocks as one module (as ``tests/test_readme.py`` runs them)."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    script = tmp_path / "readme_blocks.py"
+    script.write_text("\n".join(blocks))
+    return str(script)
+
+
+def test_mypy_strict_passes_the_readme_code(tmp_path: Path) -> None:
+    assert mypy_errors(readme_script(tmp_path)) == []
+
+
+@needs_pyright
+def test_pyright_strict_passes_the_readme_code(tmp_path: Path) -> None:
+    assert pyright_errors(readme_script(tmp_path)) == []
 
 
 def test_the_mistakes_module_marks_the_cases() -> None:

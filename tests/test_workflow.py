@@ -78,7 +78,7 @@ def test_forbidden_move_names_the_allowed_targets() -> None:
 
 
 def test_unknown_target_is_a_validation_error_and_unknown_current_is_refused() -> None:
-    with pytest.raises(ValidationError, match="unknown work-order status 'HAPPY'") as info:
+    with pytest.raises(ValidationError, match="unknown status 'HAPPY'") as info:
         check_transition("OPEN", "HAPPY")
     assert info.value.errors[0]["field"] == "status"
     with pytest.raises(InvalidTransitionError, match="not a status"):

@@ -19,7 +19,7 @@ from ._client import AsyncMaintainX, MaintainX
 from ._config import ClientConfig, PoolLimits, Timeouts
 from ._omit import Omit, omit
 from ._operation import OperationInfo
-from ._response import ApiResponse, ResponseMeta
+from ._response import APIResponse, ResponseMeta
 from ._secret import Secret
 from ._version import __version__
 from .breaker import BreakerPolicy
@@ -146,10 +146,10 @@ def operations() -> tuple[OperationInfo, ...]:
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
-    "ApiResponse",
     "AsyncMaintainX",
     "AuthenticationError",
     "BackendUnavailableError",

@@ -19,8 +19,8 @@ import httpx
 from ._config import ClientConfig, PoolLimits, Timeouts, check_headers, resolve_config
 from ._observer import FanOutObserver, Observer
 from ._pipeline import CallOptions, Pipeline, run_async, run_sync
-from ._request import ApiRequest, encode_query
-from ._response import ApiResponse
+from ._request import APIRequest, encode_query
+from ._response import APIResponse
 from ._secret import Secret
 from ._transport import aiohttp_transport, async_pool_transport, sync_pool_transport
 from ._version import __version__
@@ -198,13 +198,13 @@ class _ClientCore:
         content: bytes | None,
         headers: Mapping[str, str] | None,
         retry_safe: bool | None,
-    ) -> ApiRequest:
+    ) -> APIRequest:
         if not path.startswith("/"):
             path = "/" + path
         # A query written into the path is kept (httpx would replace it with ``params``).
         path, _, inline = path.partition("?")
         query = parse_qsl(inline, keep_blank_values=True) + encode_query(dict(params or {}))
-        return ApiRequest(
+        return APIRequest(
             method=method.upper(),
             path=path,
             params=query,
@@ -290,7 +290,7 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
             )
         self._owns_http = http_client is None
 
-    def _send(self, request: ApiRequest) -> ApiResponse:
+    def _send(self, request: APIRequest) -> APIResponse:
         self._check_open(self._http.is_closed)
         return run_sync(self._pipeline.flow(request, self._options), self._http)
 
@@ -304,7 +304,7 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         retry_safe: bool | None = None,
-    ) -> ApiResponse:
+    ) -> APIResponse:
         """Call any endpoint through the full pipeline (for operations newer than the SDK)."""
         return self._send(
             self._api_request(
@@ -423,7 +423,7 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
                 "this AsyncMaintainX belongs to another event loop; create one client per loop"
             )
 
-    async def _send(self, request: ApiRequest) -> ApiResponse:
+    async def _send(self, request: APIRequest) -> APIResponse:
         self._check_open(self._http.is_closed)
         self._check_loop()
         return await run_async(self._pipeline.flow(request, self._options), self._http)
@@ -438,7 +438,7 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         retry_safe: bool | None = None,
-    ) -> ApiResponse:
+    ) -> APIResponse:
         """Call any endpoint through the full pipeline (for operations newer than the SDK)."""
         return await self._send(
             self._api_request(

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, PrivateAttr, R
 from pydantic.alias_generators import to_camel
 from pydantic_core import CoreSchema
 
-from ._response import ApiResponse
+from ._response import APIResponse
 from ._strict import strict_schema
 
 
@@ -63,17 +63,17 @@ class APIModel(BaseModel):
 class APIResult(APIModel):
     """A model an SDK call returns (a record, a created id, a list item): it keeps the answer."""
 
-    _response: ApiResponse | None = PrivateAttr(default=None)
+    _response: APIResponse | None = PrivateAttr(default=None)
 
     @property
-    def raw_response(self) -> ApiResponse:
+    def raw_response(self) -> APIResponse:
         """The HTTP answer behind this object: status, headers, attempts, retries, and the body
         as the API sent it (``.json()``: for a record, the envelope such as ``{"workOrder": ...}``).
         A pager item shares its page's answer (without the body)."""
         return _require_response(self, self._response)
 
 
-def attach_response(result: object, response: ApiResponse) -> None:
+def attach_response(result: object, response: APIResponse) -> None:
     """Remember on ``result`` the answer it came from (only results keep one)."""
     if isinstance(result, APIResult | APIListModel):
         result._response = response
@@ -104,7 +104,7 @@ class RequestModel(BaseModel):
         return strict_schema(handler(source))
 
 
-def _require_response(model: object, response: ApiResponse | None) -> ApiResponse:
+def _require_response(model: object, response: APIResponse | None) -> APIResponse:
     # AttributeError, so hasattr() and getattr(model, "raw_response", None) keep working.
     if response is None:
         raise AttributeError(
@@ -124,10 +124,10 @@ _T = TypeVar("_T")
 class APIListModel(RootModel[list[_T]], Generic[_T]):
     """A bare JSON array the API returned: iterate it, index it, or read ``.root``."""
 
-    _response: ApiResponse | None = PrivateAttr(default=None)
+    _response: APIResponse | None = PrivateAttr(default=None)
 
     @property
-    def raw_response(self) -> ApiResponse:
+    def raw_response(self) -> APIResponse:
         """The HTTP answer behind this list (status, headers, attempts, body)."""
         return _require_response(self, self._response)
 

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from ._request import ApiRequest
-from ._response import ApiResponse
+from ._request import APIRequest
+from ._response import APIResponse
 from .errors import RetryRecord
 
 _log = logging.getLogger("maintainx_sdk")
@@ -35,13 +35,13 @@ class CallObservation(Protocol):
 
     def retry_scheduled(self, record: RetryRecord) -> None: ...
 
-    def finished(self, *, response: ApiResponse | None, error: BaseException | None) -> None: ...
+    def finished(self, *, response: APIResponse | None, error: BaseException | None) -> None: ...
 
 
 class Observer(Protocol):
     """Receives every call and the pipeline's events."""
 
-    def start_call(self, request: ApiRequest) -> CallObservation: ...
+    def start_call(self, request: APIRequest) -> CallObservation: ...
 
     def rate_limit_observed(
         self, *, limit: int | None, remaining: int | None, reset: float | None
@@ -64,7 +64,7 @@ class _NullCall:
     def retry_scheduled(self, record: RetryRecord) -> None:
         pass
 
-    def finished(self, *, response: ApiResponse | None, error: BaseException | None) -> None:
+    def finished(self, *, response: APIResponse | None, error: BaseException | None) -> None:
         pass
 
 
@@ -73,7 +73,7 @@ class NullObserver:
 
     _call = _NullCall()
 
-    def start_call(self, request: ApiRequest) -> CallObservation:
+    def start_call(self, request: APIRequest) -> CallObservation:
         return self._call
 
     def rate_limit_observed(
@@ -126,7 +126,7 @@ class _FanOutCall:
         for c in self._calls:
             _isolated(c.retry_scheduled, record)
 
-    def finished(self, *, response: ApiResponse | None, error: BaseException | None) -> None:
+    def finished(self, *, response: APIResponse | None, error: BaseException | None) -> None:
         for c in self._calls:
             _isolated(c.finished, response=response, error=error)
 
@@ -137,7 +137,7 @@ class FanOutObserver:
     def __init__(self, observers: Sequence[Observer]) -> None:
         self.observers: tuple[Observer, ...] = tuple(observers)
 
-    def start_call(self, request: ApiRequest) -> CallObservation:
+    def start_call(self, request: APIRequest) -> CallObservation:
         calls: list[CallObservation] = []
         for o in self.observers:
             try:

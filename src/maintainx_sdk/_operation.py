@@ -18,8 +18,8 @@ from pydantic_core import PydanticSerializationError
 
 from ._models import EmptyResponse, attach_response
 from ._omit import strip_omitted
-from ._request import ApiRequest, check_url_length, encode_query
-from ._response import ApiResponse, Decoder, ResponseMeta, body_error, require_json
+from ._request import APIRequest, check_url_length, encode_query
+from ._response import APIResponse, Decoder, ResponseMeta, body_error, require_json
 from ._strict import json_value
 from .errors import APIResponseValidationError, ValidationError
 
@@ -170,8 +170,8 @@ def build_request(
     content: bytes | None = None,
     content_type: str | None = None,
     retry_safe: bool | None = None,
-) -> ApiRequest:
-    """Validate the arguments of ``op`` and build its :class:`ApiRequest`; raise before I/O."""
+) -> APIRequest:
+    """Validate the arguments of ``op`` and build its :class:`APIRequest`; raise before I/O."""
     url_path = op.path
     for name, value in (path or {}).items():
         if value is None or value == "":
@@ -236,7 +236,7 @@ def build_request(
     elif body is not None:
         json_body = _json_body(op.name, body)
 
-    return ApiRequest(
+    return APIRequest(
         method=op.method,
         path=url_path,
         params=params,
@@ -270,7 +270,7 @@ class ModelDecoder:
 
     op: Operation[Any]
 
-    def __call__(self, response: ApiResponse) -> Any:
+    def __call__(self, response: APIResponse) -> Any:
         op, meta = self.op, response.meta
         model = op.response_model
         assert model is not None
@@ -292,7 +292,7 @@ class ModelDecoder:
         return parsed
 
 
-def parse_response(op: Operation[R], response: ApiResponse) -> R:
+def parse_response(op: Operation[R], response: APIResponse) -> R:
     """The answer to ``op`` as its response model (for a one-key envelope such as
     ``{"workOrder": {...}}``, the record); decoded once, by the pipeline, when the response
     came through it. An empty or malformed body is APIResponseValidationError; only

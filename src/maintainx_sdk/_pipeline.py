@@ -22,8 +22,8 @@ from . import _constants as C
 from ._config import ClientConfig, Timeouts
 from ._deadline import deadline
 from ._observer import CallObservation, NullObserver, Observer
-from ._request import ApiRequest
-from ._response import ApiResponse, ResponseMeta
+from ._request import APIRequest
+from ._response import APIResponse, ResponseMeta
 from .breaker import Breaker, BreakerPolicy, is_breaker_failure
 from .cache import CachePolicy, DegradationCache, cache_key, write_prefixes
 from .errors import (
@@ -81,7 +81,7 @@ class Sleep:
 
 
 Action = Send | Sleep
-Flow = Generator[Action, Any, ApiResponse]
+Flow = Generator[Action, Any, APIResponse]
 
 
 @dataclass(slots=True)
@@ -127,7 +127,7 @@ def parse_rate_limit(headers: Mapping[str, str], *, now: float | None = None) ->
     )
 
 
-def encode_json(request: ApiRequest) -> bytes:
+def encode_json(request: APIRequest) -> bytes:
     """The request's JSON body as bytes, or a :class:`ValidationError` saying what to fix."""
     try:
         # allow_nan=False: NaN and Infinity are not JSON; the API would reject the body
@@ -178,7 +178,7 @@ def api_error_text(content: bytes) -> tuple[str, list[dict[str, Any]], Any]:
 
 
 def status_error(
-    request: ApiRequest,
+    request: APIRequest,
     response: httpx.Response,
     *,
     attempts: int,
@@ -223,7 +223,7 @@ def status_error(
 
 
 def transport_error(
-    request: ApiRequest, exc: BaseException, *, attempts: int, retries: tuple[RetryRecord, ...]
+    request: APIRequest, exc: BaseException, *, attempts: int, retries: tuple[RetryRecord, ...]
 ) -> APIConnectionError:
     """The typed exception for a failure below HTTP (connect, read, pool, timeout)."""
     where = f"{request.method} {request.path}"
@@ -249,7 +249,7 @@ def transport_error(
 
 
 class Pipeline:
-    """Turns an :class:`ApiRequest` into a response, deciding everything but the I/O.
+    """Turns an :class:`APIRequest` into a response, deciding everything but the I/O.
 
     Order per attempt: breaker check → rate-limit reservation (yielded as ``Sleep``) →
     breaker admission → ``Send`` → feed headers back → retry decision (``Sleep``) → ...
@@ -295,7 +295,7 @@ class Pipeline:
 
     def build_http_request(
         self,
-        request: ApiRequest,
+        request: APIRequest,
         options: CallOptions | None,
         timeout: httpx.Timeout,
         body: bytes | None = None,
@@ -325,7 +325,7 @@ class Pipeline:
         http_request.extensions["timeout"] = timeout.as_dict()
         return http_request
 
-    def organization(self, request: ApiRequest, options: CallOptions | None = None) -> str | None:
+    def organization(self, request: APIRequest, options: CallOptions | None = None) -> str | None:
         """The organization a request acts in (for quotas and cache keys)."""
         for source in (request.headers, options.headers if options else {}):
             for name, value in source.items():
@@ -334,7 +334,7 @@ class Pipeline:
         org = self.config.organization_id
         return None if org is None else str(org)
 
-    def flow(self, request: ApiRequest, options: CallOptions | None = None) -> Flow:
+    def flow(self, request: APIRequest, options: CallOptions | None = None) -> Flow:
         """The whole call as a generator of I/O actions; returns the successful response."""
         call = _Call(self, request, options)
         observation = self.observer.start_call(request)
@@ -352,7 +352,7 @@ class Pipeline:
 class _Call:
     """The state of one logical call across its attempts (internal to :class:`Pipeline`)."""
 
-    def __init__(self, pipe: Pipeline, request: ApiRequest, options: CallOptions | None) -> None:
+    def __init__(self, pipe: Pipeline, request: APIRequest, options: CallOptions | None) -> None:
         self.pipe = pipe
         self.request = request
         self.options = options
@@ -389,7 +389,7 @@ class _Call:
             hit = cache.fresh(key)
             self.pipe.observer.cache_lookup(self.request.route, hit=hit is not None, stale=False)
             if hit is not None:
-                return ApiResponse(meta=hit.meta, content=hit.content)  # decoded per caller
+                return APIResponse(meta=hit.meta, content=hit.content)  # decoded per caller
         try:
             return (yield from self._attempts())
         except (
@@ -602,10 +602,10 @@ class _Call:
 
     def _success(
         self, response: httpx.Response, *, decode: bool = True
-    ) -> tuple[ApiResponse, APIResponseValidationError | None]:
+    ) -> tuple[APIResponse, APIResponseValidationError | None]:
         """The call's result, decoded by the request's decoder; or the error saying why its
         body is unusable (empty, not JSON, not the documented shape)."""
-        result = ApiResponse(
+        result = APIResponse(
             meta=ResponseMeta(
                 method=self.request.method,
                 path=self.request.path,
@@ -624,7 +624,7 @@ class _Call:
             except APIResponseValidationError as exc:
                 return result, exc
         if self.cache is not None and self.cache_key is not None:
-            stored = ApiResponse(meta=result.meta, content=result.content)
+            stored = APIResponse(meta=result.meta, content=result.content)
             self.cache.store(self.cache_key, stored, since=self.cache_since)
         return result, None
 
@@ -677,7 +677,7 @@ class _Call:
             retries=tuple(self.retries),
         )
 
-    def _stale(self, exc: BaseException) -> ApiResponse | None:
+    def _stale(self, exc: BaseException) -> APIResponse | None:
         """A cached copy to serve while the API is failing, or None."""
         if self.cache is None or self.cache_key is None:
             return None
@@ -693,10 +693,10 @@ class _Call:
             retries=tuple(self.retries),
             elapsed=self.pipe.clock() - self.started,
         )
-        return ApiResponse(meta=meta, content=cached.content)
+        return APIResponse(meta=meta, content=cached.content)
 
 
-_NULL_CALL: CallObservation = NullObserver().start_call(ApiRequest("GET", "/"))
+_NULL_CALL: CallObservation = NullObserver().start_call(APIRequest("GET", "/"))
 
 
 def _has_header(headers: Mapping[str, str], name: str) -> bool:
@@ -757,7 +757,7 @@ def _send_sync(http: httpx.Client, action: Send) -> httpx.Response:
 
 def run_sync(
     flow: Flow, http: httpx.Client, sleep: Callable[[float], None] = time.sleep
-) -> ApiResponse:
+) -> APIResponse:
     """Drive a flow with a blocking httpx client."""
     try:
         action = next(flow)
@@ -776,7 +776,7 @@ def run_sync(
             # error (and the request with the key in its headers) as its __context__
             action = flow.send(response) if failure is None else flow.throw(failure)
     except StopIteration as stop:
-        result: ApiResponse = stop.value
+        result: APIResponse = stop.value
         return result
     finally:
         flow.close()
@@ -786,7 +786,7 @@ async def run_async(
     flow: Flow,
     http: httpx.AsyncClient,
     sleep: Callable[[float], Any] | None = None,
-) -> ApiResponse:
+) -> APIResponse:
     """Drive a flow with an asyncio httpx client. Cancellation closes the flow cleanly.
 
     ``sleep`` defaults to ``asyncio.sleep``.
@@ -813,7 +813,7 @@ async def run_async(
                 failure = None
             action = flow.send(response) if failure is None else flow.throw(failure)
     except StopIteration as stop:
-        result: ApiResponse = stop.value
+        result: APIResponse = stop.value
         return result
     finally:
         flow.close()

@@ -18,7 +18,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 @dataclass(frozen=True, slots=True)
-class ApiRequest:
+class APIRequest:
     """One logical API call. ``path`` is relative to the base URL, parameters already filled.
 
     ``retry_safe`` says whether sending it twice is harmless (GET, PUT, DELETE, status PATCHes,

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._deadline import deadline
 from ._omit import strip_omitted
 from ._operation import Operation, build_request, parse_response
-from ._request import ApiRequest
-from ._response import ApiResponse
+from ._request import APIRequest
+from ._response import APIResponse
 from .errors import MaintainXError
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ R = TypeVar("R")
 #: A multi-request flow written once for both clients: it yields the requests it needs and
 #: receives their responses (or has the SDK error thrown into it); its return value is the
 #: result. Used for read-then-write steps such as validated status changes and guarded creates.
-Procedure = Generator[ApiRequest, ApiResponse, T]
+Procedure = Generator[APIRequest, APIResponse, T]
 
 
 def _store_deadline(client: MaintainX | AsyncMaintainX) -> AbstractContextManager[None]:

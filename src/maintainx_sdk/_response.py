@@ -34,15 +34,15 @@ class _NotDecoded:
         return "NOT_DECODED"
 
 
-#: :attr:`ApiResponse.value` before the request's decoder ran (or when it has none).
+#: :attr:`APIResponse.value` before the request's decoder ran (or when it has none).
 NOT_DECODED: Final = _NotDecoded()
 
 #: How a request's answer body becomes a value; raises :class:`APIResponseValidationError`.
-Decoder = Callable[["ApiResponse"], Any]
+Decoder = Callable[["APIResponse"], Any]
 
 
 @dataclass(slots=True)
-class ApiResponse:
+class APIResponse:
     """A raw API response, as returned by ``client.request(...)``."""
 
     meta: ResponseMeta
@@ -119,7 +119,7 @@ def body_error(
     )
 
 
-def require_json(response: ApiResponse) -> Any:
+def require_json(response: APIResponse) -> Any:
     """A :data:`Decoder` for answers that must carry a JSON body (an empty one is an error)."""
     if not response.content:
         raise body_error(response.meta, "the answer has no body, but one was expected")

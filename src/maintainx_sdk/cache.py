@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from cachetools import TTLCache
 
-from ._request import ApiRequest
-from ._response import ApiResponse
+from ._request import APIRequest
+from ._response import APIResponse
 from .errors import ConfigurationError
 
 __all__ = ["CachePolicy", "DegradationCache", "cache_key", "write_prefixes"]
@@ -57,19 +57,19 @@ class CachePolicy:
     def disabled(cls) -> CachePolicy:
         return cls(enabled=False)
 
-    def covers(self, request: ApiRequest) -> bool:
+    def covers(self, request: APIRequest) -> bool:
         """Whether reads of ``request`` are kept."""
         if not self.enabled or request.method != "GET":
             return False
         return request.cacheable or any(_under(request.path, p) for p in self.routes)
 
 
-def cache_key(request: ApiRequest, organization: str | None) -> CacheKey:
+def cache_key(request: APIRequest, organization: str | None) -> CacheKey:
     """Reads differ by organization, path and query (never by the API key)."""
     return (organization or "-", request.path, tuple(sorted(request.params)))
 
 
-def write_prefixes(request: ApiRequest) -> tuple[str, ...]:
+def write_prefixes(request: APIRequest) -> tuple[str, ...]:
     """The cached paths a write may change: its declared prefixes, else its top collection."""
     if request.invalidates:
         return request.invalidates
@@ -89,7 +89,7 @@ class DegradationCache:
         self.policy = policy
         self._clock = clock
         self._lock = threading.Lock()
-        self._data: TTLCache[CacheKey, tuple[float, ApiResponse]] = TTLCache(
+        self._data: TTLCache[CacheKey, tuple[float, APIResponse]] = TTLCache(
             maxsize=policy.maxsize, ttl=policy.ttl, timer=clock
         )
         self._generation = 0
@@ -104,7 +104,7 @@ class DegradationCache:
         with self._lock:
             return self._generation
 
-    def store(self, key: CacheKey, response: ApiResponse, since: int | None = None) -> None:
+    def store(self, key: CacheKey, response: APIResponse, since: int | None = None) -> None:
         """Keep ``response``, unless a write invalidated its path after generation ``since``.
 
         A read sent before a write and answered after it may hold the old record; keeping
@@ -120,7 +120,7 @@ class DegradationCache:
                     return
             self._data[key] = (self._clock(), response)
 
-    def fresh(self, key: CacheKey) -> ApiResponse | None:
+    def fresh(self, key: CacheKey) -> APIResponse | None:
         """A copy young enough to skip the API (only with ``fresh_for``)."""
         if self.policy.fresh_for is None:
             return None
@@ -130,7 +130,7 @@ class DegradationCache:
             return None
         return entry[1]
 
-    def stale(self, key: CacheKey) -> ApiResponse | None:
+    def stale(self, key: CacheKey) -> APIResponse | None:
         """The cached copy, marked stale, to serve while the API is failing."""
         with self._lock:
             entry = self._data.get(key)
@@ -138,7 +138,7 @@ class DegradationCache:
             return None
         cached = entry[1]
         meta = dataclasses.replace(cached.meta, stale=True)
-        return ApiResponse(meta=meta, content=cached.content)
+        return APIResponse(meta=meta, content=cached.content)
 
     def invalidate(self, prefixes: Sequence[str]) -> int:
         """Drop every entry under one of ``prefixes``; returns how many were dropped."""

@@ -34,8 +34,8 @@ from pydantic import BaseModel, TypeAdapter
 from ._constants import MAX_PAGE_SIZE
 from ._models import attach_response
 from ._operation import Operation, build_request, response_validation_error
-from ._request import ApiRequest
-from ._response import ApiResponse, ResponseMeta
+from ._request import APIRequest
+from ._response import APIResponse, ResponseMeta
 from ._timestamps import format_timestamp, parse_timestamp
 from .errors import APIResponseValidationError, CursorNotAdvancingError, ValidationError
 from .progress import ProgressCallback, ProgressTracker, track
@@ -204,7 +204,7 @@ class PageWalk(Generic[T]):
         self.skipped = 0
         self.done = max_pages == 0 or max_items == 0
 
-    def next_request(self) -> ApiRequest | None:
+    def next_request(self) -> APIRequest | None:
         """The request for the next page, or None when the walk is over."""
         if self.done:
             return None
@@ -223,7 +223,7 @@ class PageWalk(Generic[T]):
             query[query_key(self.op, "cursor")] = self.cursor
         return build_request(self.op, path=self._path, query=query, headers=self._headers)
 
-    def accept(self, response: ApiResponse) -> Page[T]:
+    def accept(self, response: APIResponse) -> Page[T]:
         """Turn the response to :meth:`next_request` into a page and move the walk on."""
         key = self.op.items_key
         assert key is not None
@@ -452,7 +452,7 @@ class PageWalk(Generic[T]):
         except pydantic.ValidationError as exc:
             raise response_validation_error(self.op.name, exc, meta) from None
         # The page's answer, once per page and without its body (the items hold that).
-        answer = ApiResponse(meta=meta)
+        answer = APIResponse(meta=meta)
         for item in items:
             attach_response(item, answer)
         return items

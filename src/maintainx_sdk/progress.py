@@ -36,8 +36,8 @@ from typing import Protocol
 import httpx
 
 from ._observer import CallObservation, NullObserver
-from ._request import ApiRequest
-from ._response import ApiResponse
+from ._request import APIRequest
+from ._response import APIResponse
 from .errors import RetryRecord, ValidationError
 
 _log = logging.getLogger("maintainx_sdk")
@@ -258,7 +258,7 @@ class _TrackedCall:
     def retry_scheduled(self, record: RetryRecord) -> None:
         self._tracker._retry(throttled=self._last_status == 429)
 
-    def finished(self, *, response: ApiResponse | None, error: BaseException | None) -> None:
+    def finished(self, *, response: APIResponse | None, error: BaseException | None) -> None:
         pass
 
 
@@ -272,7 +272,7 @@ class ProgressObserver(NullObserver):
     def __init__(self, clock: Clock = time.monotonic) -> None:
         self._clock = clock
 
-    def start_call(self, request: ApiRequest) -> CallObservation:
+    def start_call(self, request: APIRequest) -> CallObservation:
         tracker = _CURRENT.get()
         if tracker is None:
             return self._call

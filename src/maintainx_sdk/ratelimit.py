@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ._request import ApiRequest
+from ._request import APIRequest
 from .errors import ConfigurationError
 
 __all__ = [
@@ -69,7 +69,7 @@ class RouteQuota:
     quota: Quota
     per_path: bool = False
 
-    def matches(self, request: ApiRequest) -> bool:
+    def matches(self, request: APIRequest) -> bool:
         if request.method.upper() != self.method.upper():
             return False
         if request.path_template is not None and request.path_template == self.path:
@@ -439,7 +439,7 @@ class RateLimiter:
         probe hold (which waits for a report) would never end, so the static log paces."""
 
     def scopes_for(
-        self, request: ApiRequest, organization: str | None
+        self, request: APIRequest, organization: str | None
     ) -> tuple[tuple[ScopeRequest, ...], str | None]:
         """The quotas ``request`` counts against, and the one its headers describe."""
         ns = self.policy.namespace
@@ -495,7 +495,7 @@ class RateLimiter:
         self._specs[key] = spec
         return spec
 
-    def acquire(self, request: ApiRequest, organization: str | None, now: float) -> Reservation:
+    def acquire(self, request: APIRequest, organization: str | None, now: float) -> Reservation:
         """Reserve the earliest allowed send time for ``request``; never blocks."""
         scopes, feedback = self.scopes_for(request, organization)
         return self.backend.reserve(scopes, now, feedback)

@@ -39,8 +39,8 @@ from pydantic import BaseModel
 
 from ._constants import MAX_PAGE_SIZE
 from ._operation import Operation
-from ._request import ApiRequest
-from ._response import ApiResponse
+from ._request import APIRequest
+from ._response import APIResponse
 from ._timestamps import format_timestamp, parse_timestamp
 from .checkpoints import Checkpoint, CheckpointStore, async_transaction, open_store
 from .errors import CheckpointConflictError, ValidationError
@@ -275,12 +275,12 @@ class _Pass(Generic[T]):
         self._clock = clock
         self._asked_at = ""
 
-    def next_request(self) -> ApiRequest | None:
+    def next_request(self) -> APIRequest | None:
         """The walk's next request; remembers when it was asked for (for ``synced_through``)."""
         self._asked_at = format_timestamp(self._clock())
         return self.walk.next_request()
 
-    def accept(self, response: ApiResponse) -> Page[T]:
+    def accept(self, response: APIResponse) -> Page[T]:
         self.previous = self.checkpoint
         page = self.walk.accept(response)
         complete = page.next_cursor is None

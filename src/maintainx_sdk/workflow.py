@@ -1,7 +1,10 @@
-"""Work-order status transitions: policies, checks, and validated status changes.
+"""Status transitions of work orders and purchase orders: policies, checks, validated moves.
 
 The API itself enforces no order between work-order statuses; the SDK does, so an integration
-cannot silently reopen a closed work order or move one the system marked ``SKIPPED``.
+cannot silently reopen a closed work order or move one the system marked ``SKIPPED``. Purchase
+orders follow the transition table the API documents for its status endpoint
+(:data:`PURCHASE_ORDER_POLICY`); a move outside it is refused before the request, not by the
+server's 400.
 
 >>> allowed_transitions("DONE")
 ()
@@ -18,12 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from ._operation import Operation, build_request, parse_response
+from ._request import APIRequest
 from ._resource import Procedure
-from ._response import ApiResponse
+from ._response import APIResponse
 from .errors import InvalidTransitionError, ValidationError
 
 __all__ = [
     "DEFAULT_POLICY",
+    "PURCHASE_ORDER_POLICY",
+    "PURCHASE_ORDER_STATUSES",
     "STATUSES",
     "STRICT_POLICY",
     "TablePolicy",
@@ -115,6 +121,34 @@ class TablePolicy:
         return target in self.reopens.get(current, ()) and target not in self.moves.get(current, ())
 
 
+#: Every status a purchase order can be in; new orders are ``REQUESTED`` (the status endpoint
+#: cannot set it).
+PURCHASE_ORDER_STATUSES = (
+    "REQUESTED",
+    "PENDING",
+    "APPROVED",
+    "DECLINED",
+    "PARTIALLY_FULFILLED",
+    "COMPLETED",
+    "CANCELED",
+)
+
+#: The API's documented purchase-order moves (``PATCH /purchaseorders/{id}/status``). An
+#: approved order goes on to ``PARTIALLY_FULFILLED``/``COMPLETED`` by receiving items
+#: (``update_fulfillment``), not by a status change; ``CANCELED`` is final.
+PURCHASE_ORDER_POLICY = TablePolicy(
+    "purchase-order",
+    moves={
+        "REQUESTED": ("CANCELED", "DECLINED", "PENDING"),
+        "PENDING": ("APPROVED", "CANCELED", "DECLINED"),
+        "DECLINED": ("CANCELED", "PENDING"),
+        "APPROVED": ("CANCELED",),
+        "PARTIALLY_FULFILLED": ("COMPLETED",),
+        "COMPLETED": ("PARTIALLY_FULFILLED",),
+    },
+    extra_statuses=("CANCELED",),
+)
+
 _ACTIVE = ("OPEN", "IN_PROGRESS", "ON_HOLD")
 _FREE_MOVES = {s: tuple(t for t in STATUSES if t != s) for s in _ACTIVE}
 
@@ -157,7 +191,7 @@ def check_transition(
     if target not in policy.statuses:
         known = ", ".join(policy.statuses)
         raise ValidationError(
-            f"unknown work-order status {target!r}; use one of: {known}",
+            f"unknown status {target!r} for the {policy.name!r} policy; use one of: {known}",
             errors=[{"field": "status", "message": "unknown status", "allowed": known}],
         )
     if current == target:
@@ -180,21 +214,22 @@ def check_transition(
     raise InvalidTransitionError(current, target, allowed, hint=hint)
 
 
-def current_status_of(response: ApiResponse) -> str:
-    """The ``workOrder.status`` of a work-order response body."""
+def current_status_of(response: APIResponse, record: str = "workOrder") -> str:
+    """The ``<record>.status`` of a response body (``workOrder.status``)."""
     body = response.json()
     try:
-        return str(body["workOrder"]["status"])
+        return str(body[record]["status"])
     except (KeyError, TypeError):
         raise ValidationError(
-            f"{response.meta.method} {response.meta.path}: the response has no workOrder.status",
-            errors=[{"field": "workOrder.status", "message": "missing in response"}],
+            f"{response.meta.method} {response.meta.path}: the response has no {record}.status",
+            errors=[{"field": f"{record}.status", "message": "missing in response"}],
         ) from None
 
 
 def set_status_procedure(
     op: Operation[R],
     get_op: Operation[Any],
+    request: APIRequest | None = None,
     *,
     id: int,
     status: str,
@@ -202,23 +237,28 @@ def set_status_procedure(
     allow_reopen: bool = False,
     query: Mapping[str, Any] | None = None,
     policy: TransitionPolicy | None = None,
+    record: str = "workOrder",
 ) -> Procedure[R]:
     """Validate a status move against the current status, then PATCH it (one flow, both clients).
 
-    The current status is read with ``get_op`` unless the caller passes ``current_status``
-    (then the caller vouches for it). A move to the same status sends no PATCH and returns the
-    work order as it is. The read and the write are two calls: the API offers no conditional
-    update, so a concurrent change between them is not detected.
+    ``request`` is the status change, already built and validated (else it is built from
+    ``query`` and ``status``). The current status is read with ``get_op`` (from the answer's
+    ``record``) unless the caller passes ``current_status`` (then the caller vouches for it). A
+    move to the same status sends no PATCH and returns the record as it is. The read and the
+    write are two calls: the API offers no conditional update, so a concurrent change between
+    them is not detected.
     """
     status = str(status)
-    fetched: ApiResponse | None = None
+    fetched: APIResponse | None = None
     if current_status is None:
         fetched = yield build_request(get_op, path={"id": id})
-        current_status = current_status_of(fetched)
+        current_status = current_status_of(fetched, record)
     if not check_transition(current_status, status, allow_reopen=allow_reopen, policy=policy):
         if fetched is None:
             fetched = yield build_request(get_op, path={"id": id})
         # Parsed with the status operation's model, so callers get one return type either way.
         return parse_response(op, fetched)
-    response = yield build_request(op, path={"id": id}, query=query, body={"status": status})
+    if request is None:
+        request = build_request(op, path={"id": id}, query=query, body={"status": status})
+    response = yield request
     return parse_response(op, response)

@@ -10,21 +10,24 @@ finished creates, so a re-run returns the first result without sending anything.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from .._operation import Operation, parse_response
-from .._request import ApiRequest
+from .._request import APIRequest
 from .._resource import Procedure
-from .._response import ApiResponse, ResponseMeta, require_json
+from .._response import APIResponse, ResponseMeta, require_json
 from ..errors import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
+    BackendUnavailableError,
     CircuitOpenError,
     IdempotencyInProgressError,
     IdempotencyKeyReuseError,
@@ -36,6 +39,8 @@ from ..errors import (
 from ._keys import check_key, fingerprint, key_ttl, stamp_for
 from ._records import IdempotencyRecord
 from ._store import DEFAULT_LEASE, DEFAULT_TTL, IdempotencyStore
+
+_log = logging.getLogger("maintainx_sdk")
 
 R = TypeVar("R")
 
@@ -52,7 +57,7 @@ DEFAULT_MAX_SENDS = 3
 
 _ORG_HEADERS = frozenset({"x-organization-id", "x-organization-ids"})
 
-Lookup = Callable[[ApiRequest, str, float], Procedure[str | None]]
+Lookup = Callable[[APIRequest, str, float], Procedure[str | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +73,10 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def _get(origin: ApiRequest, path: str, params: list[tuple[str, str]] | None = None) -> ApiRequest:
+def _get(origin: APIRequest, path: str, params: list[tuple[str, str]] | None = None) -> APIRequest:
     """A lookup read, in the same organization as the create it looks for."""
     headers = {k: v for k, v in origin.headers.items() if k.lower() in _ORG_HEADERS}
-    return ApiRequest(
+    return APIRequest(
         method="GET",
         path=path,
         params=tuple(params or ()),
@@ -88,7 +93,7 @@ def _stamp_of(record: Mapping[str, Any]) -> Any:
 
 
 def _confirm(
-    origin: ApiRequest, candidates: list[Mapping[str, Any]], path: str, key: str, stamp: str
+    origin: APIRequest, candidates: list[Mapping[str, Any]], path: str, key: str, stamp: str
 ) -> Procedure[str | None]:
     """Check each candidate's stamp, fetching the detail when the list item lacks the field."""
     for item in candidates:
@@ -102,7 +107,7 @@ def _confirm(
     return None
 
 
-def _lookup_work_order(request: ApiRequest, stamp: str, since: float) -> Procedure[str | None]:
+def _lookup_work_order(request: APIRequest, stamp: str, since: float) -> Procedure[str | None]:
     """Work orders created since the first attempt with the same title, stamp confirmed."""
     body = request.json or {}
     params = [("createdAt[gte]", _iso(since)), ("sort", "createdAt"), ("limit", "200")]
@@ -120,7 +125,7 @@ def _lookup_work_order(request: ApiRequest, stamp: str, since: float) -> Procedu
         cursor = next_cursor
 
 
-def _lookup_user(request: ApiRequest, stamp: str, since: float) -> Procedure[str | None]:
+def _lookup_user(request: APIRequest, stamp: str, since: float) -> Procedure[str | None]:
     """Users with the same email (the list has no creation-time filter), stamp confirmed."""
     body = request.json or {}
     page = (yield _get(request, "/users", [("email", str(body["email"])), ("limit", "200")])).json()
@@ -136,12 +141,12 @@ GUARDS: dict[tuple[str, str], Guard] = {
 }
 
 
-def guard_for(request: ApiRequest) -> Guard | None:
+def guard_for(request: APIRequest) -> Guard | None:
     """The stamp-and-lookup guard of this create, or None when the API offers no place for it."""
     return GUARDS.get((request.method.upper(), request.path_template or request.path))
 
 
-def _stamped(request: ApiRequest, guard: Guard, stamp: str) -> ApiRequest | None:
+def _stamped(request: APIRequest, guard: Guard, stamp: str) -> APIRequest | None:
     """The request with the stamp merged into its free-form field; None if it cannot be."""
     body = dict(request.json or {})
     current = body.get(guard.field)
@@ -193,7 +198,7 @@ def _only_record(body: Any) -> Any:
 
 
 def _replay(
-    op: Operation[R], request: ApiRequest, record: IdempotencyRecord, *, header: str
+    op: Operation[R], request: APIRequest, record: IdempotencyRecord, *, header: str
 ) -> Procedure[R]:
     """The finished create's result: its stored answer; for a record known only by its id
     (resolved by hand, or found by the stamp), the record itself, read from the API when the
@@ -207,21 +212,37 @@ def _replay(
     )
     content = record.response
     if content is not None:
-        return parse_response(op, ApiResponse(meta=meta, content=content))
+        return parse_response(op, APIResponse(meta=meta, content=content))
     rid = record.result_id
     known = json.dumps({"id": int(rid) if rid and rid.isdigit() else rid}).encode()
     try:
-        return parse_response(op, ApiResponse(meta=meta, content=known))
+        return parse_response(op, APIResponse(meta=meta, content=known))
     except APIResponseValidationError:
         if not rid:
             raise
     detail = yield _get(request, f"{request.path}/{rid}")
     content = json.dumps(_only_record(detail.json())).encode()
-    return parse_response(op, ApiResponse(meta=meta, content=content))
+    return parse_response(op, APIResponse(meta=meta, content=content))
+
+
+def _best_effort(key: str, what: str, action: Callable[[], object]) -> None:
+    """A store write after the create was sent: a store outage must not hide the create's
+    own outcome. The key then keeps its claim until the lease ends; a re-run after that
+    looks the stamp up (or, for creates that cannot be looked up, asks to resolve it)."""
+    try:
+        action()
+    except BackendUnavailableError as exc:
+        _log.warning(
+            "maintainx idempotency key %r: could not %s (%s); it stays claimed until its "
+            "lease ends",
+            key,
+            what,
+            exc,
+        )
 
 
 def _unknown(
-    request: ApiRequest, key: str, why: str, *, sends: int, cause: str
+    request: APIRequest, key: str, why: str, *, sends: int, cause: str
 ) -> OutcomeUnknownError:
     return OutcomeUnknownError(
         f"{request.method} {request.path}: {why} (idempotency key {key!r})",
@@ -235,7 +256,7 @@ def _unknown(
 def guarded_create(
     store: IdempotencyStore,
     op: Operation[R],
-    request: ApiRequest,
+    request: APIRequest,
     key: str,
     *,
     lease: float = DEFAULT_LEASE,
@@ -304,10 +325,11 @@ def guarded_create(
             ) from exc
 
     def found(result_id: str) -> Procedure[R]:
-        store.complete(scoped, result_id=result_id, ttl=ttl)
+        done = partial(store.complete, scoped, result_id=result_id, ttl=ttl)
+        _best_effort(key, "record the create as done", done)
         # created by this call's own send: recovered, not a replay of someone else's create
         header = RECOVERED_HEADER if sends else REPLAYED_HEADER
-        record = store.get(scoped) or replace(claim.record, result_id=result_id)
+        record = replace(claim.record, result_id=result_id, response=None)
         return (yield from _replay(op, request, record, header=header))
 
     sends = 0
@@ -328,8 +350,8 @@ def guarded_create(
                 response = yield to_send
             except MaintainXError as exc:
                 if not _outcome_unknown(exc):
-                    store.release(scoped, owner=owner)
                     settled = True
+                    _best_effort(key, "free the key", partial(store.release, scoped, owner=owner))
                     raise
                 if not searchable or sends >= max_sends:
                     why = (
@@ -344,11 +366,14 @@ def guarded_create(
                     settled = True
                     return (yield from found(result_id))
                 continue
-            store.complete(
-                scoped, result_id=_result_id(response.content), response=response.content, ttl=ttl
-            )
             settled = True
+            content = response.content
+            done = partial(
+                store.complete, scoped, result_id=_result_id(content), response=content, ttl=ttl
+            )
+            _best_effort(key, "record the create as done", done)
             return parse_response(op, response)
     finally:
         if not settled:
-            store.mark_pending(scoped, owner=owner)
+            pending = partial(store.mark_pending, scoped, owner=owner)
+            _best_effort(key, "mark the key pending", pending)

@@ -18,22 +18,33 @@ __all__ = [
 
 class AssetCriticality(APIResult):
     id: int
+    """Integer."""
     label: str
+    """String."""
     level: int
+    """Integer."""
 
 
 class AssetCriticalityGetResponse(APIModel):
     asset_criticality: AssetCriticality
+    """``AssetCriticality`` object."""
 
 
 class AssetCriticalityListQuery(RequestModel):
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     label: NotNull[str] = None
+    """String. Optional."""
     level: NotNull[int] = None
+    """Integer. Optional."""
 
 
 class AssetCriticalityListResponse(APIResult):
     asset_criticalities: list[AssetCriticality]
+    """List of ``AssetCriticality`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""

@@ -13,7 +13,6 @@ from .common import AssetCustomStatusBaseAssetStatus, AssetStatusDowntimeType
 
 __all__ = [
     "AssetCustomStatus",
-    "AssetCustomStatus2",
     "AssetCustomStatusBaseAssetStatus",
     "AssetCustomStatusCreateBody",
     "AssetCustomStatusGetResponse",
@@ -27,50 +26,62 @@ __all__ = [
 
 class AssetCustomStatus(APIResult):
     id: int | None = None
-    base_asset_status: AssetCustomStatusBaseAssetStatus
-    label: str
-    created_at: LenientDatetime | None = None
-    updated_at: LenientDatetime | None = None
-    deleted_at: LenientDatetime | None = None
-    downtime_type: AssetStatusDowntimeType | None = None
-
-
-class AssetCustomStatus2(APIResult):
-    id: int
+    """Integer. May be absent."""
     base_asset_status: AssetCustomStatusBaseAssetStatus | None = None
+    """One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. May be absent."""
     label: str | None = None
+    """String. May be absent."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
+    downtime_type: AssetStatusDowntimeType | None = None
+    """One of ``PLANNED``, ``UNPLANNED``. May be absent or null."""
 
 
 class AssetCustomStatusCreateBody(RequestModel):
     label: str
+    """String. Required."""
     base_asset_status: Literal["IGNORE", "OFFLINE", "ONLINE"]
+    """One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. Required."""
 
 
 class AssetCustomStatusGetResponse(APIModel):
     asset_custom_status: AssetCustomStatus
+    """``AssetCustomStatus`` object."""
 
 
 class AssetCustomStatusListItem(APIResult):
     id: int
+    """Integer."""
     label: str
+    """String."""
     base_asset_status: AssetCustomStatusBaseAssetStatus
+    """One of ``IGNORE``, ``OFFLINE``, ``ONLINE``."""
     downtime_type: AssetStatusDowntimeType | None = None
+    """One of ``PLANNED``, ``UNPLANNED``. May be absent or null."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
 
 
 class AssetCustomStatusListResponse(APIResult):
     asset_custom_statuses: list[AssetCustomStatusListItem]
+    """List of ``AssetCustomStatusListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class AssetCustomStatusUpdateBody(RequestModel):
     label: str
+    """String. Required."""
 
 
 class AssetCustomStatusUpdateResponse(APIModel):
-    asset_custom_status: AssetCustomStatus2 | None = Field(default=None, alias="assetcustomstatus")
+    asset_custom_status: AssetCustomStatus | None = Field(default=None, alias="assetcustomstatus")
+    """``AssetCustomStatus`` object. May be absent. Wire name ``assetcustomstatus``."""

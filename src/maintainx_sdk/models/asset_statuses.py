@@ -22,25 +22,42 @@ __all__ = [
 
 class AssetStatusListItem(APIResult):
     id: int | None = None
+    """Integer. May be absent."""
     custom_status_id: int | None = None
+    """Integer. May be absent or null."""
     asset_id: int | None = None
+    """Integer. May be absent."""
     status: AssetCustomStatusBaseAssetStatus | None = None
+    """One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. May be absent."""
     downtime_type: AssetStatusDowntimeType | None = None
+    """One of ``PLANNED``, ``UNPLANNED``. May be absent or null."""
     started_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     ended_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     organization_id: int | None = None
+    """Integer. May be absent."""
     creator_id: int | None = None
+    """Integer. May be absent."""
     updater_id: int | None = None
+    """Integer. May be absent or null."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     description: str | None = None
+    """String. May be absent or null."""
 
 
 class AssetStatusListQuery(RequestModel):
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     asset_id: NotNull[list[int]] = None
+    """List of integer. Optional."""
     sort: NotNull[
         Literal[
             "createdAt",
@@ -53,9 +70,15 @@ class AssetStatusListQuery(RequestModel):
             "-endedAt",
         ]
     ] = None
+    """One of ``createdAt``, ``updatedAt``, ``startedAt``, ``endedAt``, ``-createdAt``,
+    ``-updatedAt``, ``-startedAt``, ``-endedAt``. Optional.
+    """
 
 
 class AssetStatusListResponse(APIResult):
     asset_statuses: list[AssetStatusListItem]
+    """List of ``AssetStatusListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""

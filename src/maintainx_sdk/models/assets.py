@@ -39,144 +39,257 @@ __all__ = [
 
 class AssetDepreciation(APIModel):
     id: int | None = None
+    """Integer. May be absent."""
     accumulated_depreciation: float | None = None
+    """Number. May be absent or null."""
     annual_depreciation: float | None = None
+    """Number. May be absent or null."""
     depreciation_start_date: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     current_book_value: float | None = None
+    """Number. May be absent or null."""
     purchase_price: float | None = None
+    """Number. May be absent or null."""
     purchase_date: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     salvage_value: float | None = None
+    """Number. May be absent or null."""
     useful_life_years: float | None = None
+    """Number. May be absent or null."""
     years_depreciated: float | None = None
+    """Number. May be absent or null."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     archived_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
 
 
 class Asset(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     global_uuid: str | None = None
+    """String. May be absent or null."""
     current_owner_id: int | None = None
+    """Integer. May be absent."""
     barcode: str | None = None
+    """String. May be absent or null."""
     description: str | None = None
+    """String. May be absent or null."""
     criticality_id: int | None = None
+    """Integer. May be absent or null."""
     team_ids: list[int] | None = None
+    """List of integer. May be absent."""
     asset_types: list[str] | None = None
+    """List of string. May be absent."""
     parent_id: int | None = None
+    """Integer. May be absent or null."""
     children_ids: list[int] | None = None
+    """List of integer. May be absent or null."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     serial_number: str | None = None
+    """String. May be absent or null."""
     thumbnail: Attachment | None = None
+    """``Attachment`` object. May be absent or null."""
     attachments: list[Attachment] | None = None
+    """List of ``Attachment`` objects. May be absent."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
     vendor_ids: list[int] | None = None
+    """List of integer. May be absent."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     creator_id: int | None = None
+    """Integer. May be absent or null."""
     depreciation: AssetDepreciation | None = None
+    """``AssetDepreciation`` object. May be absent or null."""
     manufacturer: str | None = None
+    """String. May be absent or null."""
     model: str | None = None
+    """String. May be absent or null."""
     status: RootCauseAnalysisReportMainAssetStatus | None = None
+    """``RootCauseAnalysisReportMainAssetStatus`` object. May be absent or null."""
 
 
 class AssetDepreciationInput(RequestModel):
     id: NotNull[int] = None
+    """Integer. Optional."""
     accumulated_depreciation: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
     annual_depreciation: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
     depreciation_start_date: datetime | None = None
+    """Date-time. Optional; ``None`` sends null (clears it)."""
     current_book_value: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
     purchase_price: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
     purchase_date: datetime | None = None
+    """Date-time. Optional; ``None`` sends null (clears it)."""
     salvage_value: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
     useful_life_years: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
     years_depreciated: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
     created_at: datetime | None = None
+    """Date-time. Optional; ``None`` sends null (clears it)."""
     archived_at: datetime | None = None
+    """Date-time. Optional; ``None`` sends null (clears it)."""
 
 
 class AssetManufacturerInput(RequestModel):
     id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     name: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
 
 
 class AssetCreateBody(RequestModel):
     name: str
+    """String. Required."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     barcode: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     criticality_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     parent_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     team_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     asset_types: NotNull[list[str]] = None
+    """List of string. Optional."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     vendor_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     serial_number: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     depreciation: AssetDepreciationInput | None = None
+    """``AssetDepreciationInput`` object. Optional; ``None`` sends null (clears it)."""
     manufacturer: AssetManufacturerInput | None = None
+    """``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it)."""
     model: AssetManufacturerInput | None = None
+    """``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it)."""
 
 
 class AssetGetResponse(APIModel):
     asset: Asset
+    """``Asset`` object."""
 
 
 class AssetListItemStatusCustomStatus(APIModel):
     id: int | None = None
+    """Integer. May be absent."""
     label: str
+    """String."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
 
 
 class AssetListItemStatus(APIModel):
     id: int | None = None
+    """Integer. May be absent."""
     status: AssetCustomStatusBaseAssetStatus | None = None
+    """One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. May be absent."""
     downtime_type: AssetStatusDowntimeType | None = None
+    """One of ``PLANNED``, ``UNPLANNED``. May be absent or null."""
     started_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     ended_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     description: str | None = None
+    """String. May be absent or null."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     custom_status: AssetListItemStatusCustomStatus | None = None
+    """``AssetListItemStatusCustomStatus`` object. May be absent or null."""
 
 
 class AssetListItem(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     description: str | None = None
+    """String. May be absent or null."""
     parent_id: int | None = None
+    """Integer. May be absent or null."""
     criticality_id: int | None = None
+    """Integer. May be absent or null."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     serial_number: str | None = None
+    """String. May be absent or null."""
     created_at: LenientDatetime
+    """Date-time."""
     updated_at: LenientDatetime
+    """Date-time."""
     creator_id: int | None = None
+    """Integer. May be absent or null."""
     organization_id: int | None = None
+    """Integer. May be absent."""
     barcode: str | None = None
+    """String. May be absent."""
     team_ids: list[int] | None = None
+    """List of integer. May be absent."""
     asset_types: list[str] | None = None
+    """List of string. May be absent."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
     vendor_ids: list[int] | None = None
+    """List of integer. May be absent."""
     depreciation: AssetDepreciation | None = None
+    """``AssetDepreciation`` object. May be absent."""
     status: AssetListItemStatus | None = None
+    """``AssetListItemStatus`` object. May be absent."""
     manufacturer: str | None = None
+    """String. May be absent."""
     model: str | None = None
+    """String. May be absent."""
 
 
 class AssetListQuery(RequestModel):
     model_config = ConfigDict(extra="allow")
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     location_id: NotNull[int] = None
+    """Integer. Optional."""
     manufacturer: NotNull[list[str]] = None
+    """List of string. Optional."""
     model: NotNull[list[str]] = None
+    """List of string. Optional."""
     updated_at_gte: NotNull[datetime] = Field(default=None, alias="updatedAt[gte]")
+    """Date-time. Optional. Wire name ``updatedAt[gte]``."""
     updated_at_lte: NotNull[datetime] = Field(default=None, alias="updatedAt[lte]")
+    """Date-time. Optional. Wire name ``updatedAt[lte]``."""
     created_at_gte: NotNull[datetime] = Field(default=None, alias="createdAt[gte]")
+    """Date-time. Optional. Wire name ``createdAt[gte]``."""
     created_at_lte: NotNull[datetime] = Field(default=None, alias="createdAt[lte]")
+    """Date-time. Optional. Wire name ``createdAt[lte]``."""
     sort: NotNull[Literal["id", "createdAt", "updatedAt", "-id", "-createdAt", "-updatedAt"]] = None
+    """One of ``id``, ``createdAt``, ``updatedAt``, ``-id``, ``-createdAt``, ``-updatedAt``.
+    Optional.
+    """
     expand: NotNull[
         list[
             Literal[
@@ -192,26 +305,46 @@ class AssetListQuery(RequestModel):
             ]
         ]
     ] = None
+    """List of one of 9 values (``barcode``, ``team_ids``, ``asset_types``, ``extra_fields``,
+    ``vendor_ids``, ``depreciation``, ``status``, ``manufacturer``, ...). Optional.
+    """
 
 
 class AssetListResponse(APIResult):
     assets: list[AssetListItem]
+    """List of ``AssetListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class AssetUpdateBody(RequestModel):
     name: NotNull[str] = None
+    """String. Optional."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     barcode: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     criticality_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     parent_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     team_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     asset_types: NotNull[list[str]] = None
+    """List of string. Optional."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     vendor_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     serial_number: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     depreciation: AssetDepreciationInput | None = None
+    """``AssetDepreciationInput`` object. Optional; ``None`` sends null (clears it)."""
     manufacturer: AssetManufacturerInput | None = None
+    """``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it)."""
     model: AssetManufacturerInput | None = None
+    """``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it)."""

@@ -18,33 +18,49 @@ __all__ = [
 
 class Category(APIResult):
     id: int | None = None
+    """Integer. May be absent."""
     label: str
+    """String."""
     description: str | None = None
+    """String. May be absent."""
     work_order_count: int | None = None
+    """Integer. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
 
 
 class CategoryCreateBody(RequestModel):
     label: str
+    """String. Required."""
     description: NotNull[str] = None
+    """String. Optional."""
 
 
 class CategoryGetResponse(APIModel):
     category: Category
+    """``Category`` object."""
 
 
 class CategoryListItem(APIResult):
     id: int
+    """Integer."""
     label: str
+    """String."""
     description: str | None = None
+    """String. May be absent."""
 
 
 class CategoryListResponse(APIResult):
     categories: list[CategoryListItem]
+    """List of ``CategoryListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class CategoryUpdateBody(RequestModel):
     label: NotNull[str] = None
+    """String. Optional."""
     description: NotNull[str] = None
+    """String. Optional."""

@@ -25,8 +25,6 @@ __all__ = [
     "Manufacturer",
     "MeterAsset",
     "MeterLocation",
-    "MeterTriggerPartsUsedCopyOnRecurring",
-    "MeterTriggerPriority",
     "PageQuery",
     "Procedure",
     "ProcedureField",
@@ -39,21 +37,23 @@ __all__ = [
     "ProcedureFieldValue",
     "ProcedureFieldValueNote",
     "ProcedureInput",
-    "PurchaseOrderEmailCreateResponse",
-    "ReadingFrequencyWeeklyDay",
     "RecurrenceDaily",
     "RecurrenceMonthly",
     "RecurrencePeriodically",
     "RecurrenceWeekly",
+    "RecurrenceWeeklyDay",
     "RecurrenceYearly",
     "RootCauseAnalysisReportMainAssetStatus",
     "Row",
     "UploadedFile",
     "WorkOrderAutomationTriggerCondition",
     "WorkOrderAutomationTriggerInput",
+    "WorkOrderEmailCreateResponse",
     "WorkOrderOperator",
+    "WorkOrderPartCopyOnRecurring",
     "WorkOrderPartStatus",
     "WorkOrderPartsAvailability",
+    "WorkOrderPriority",
     "WorkOrderProgress",
     "WorkOrderStatus",
     "WorkOrderSummary",
@@ -70,11 +70,17 @@ class AssetCustomStatusBaseAssetStatus(OpenEnum):
 
 class AssetSetStatusBody(RequestModel):
     status: NotNull[Literal["IGNORE", "OFFLINE", "ONLINE"]] = None
+    """One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. Optional."""
     custom_status_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     downtime_type: Literal["PLANNED", "UNPLANNED"] | None = None
+    """One of ``PLANNED``, ``UNPLANNED``. Optional; ``None`` sends null (clears it)."""
     started_at: NotNull[datetime] = None
+    """Date-time. Optional."""
     ended_at: datetime | None = None
+    """Date-time. Optional; ``None`` sends null (clears it)."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
 
 
 class AssetStatusDowntimeType(OpenEnum):
@@ -84,38 +90,62 @@ class AssetStatusDowntimeType(OpenEnum):
 
 class AssetStatus(APIResult):
     id: int
+    """Integer."""
     downtime_type: AssetStatusDowntimeType | None = None
+    """One of ``PLANNED``, ``UNPLANNED``. May be absent or null."""
     status: AssetCustomStatusBaseAssetStatus | None = None
+    """One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. May be absent."""
     started_at: LenientDatetime
+    """Date-time."""
     custom_status_id: int | None = None
+    """Integer. May be absent or null."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     ended_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     description: str | None = None
+    """String. May be absent or null."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
 
 
 class AssetSetStatusResponse(APIModel):
     asset_status: AssetStatus
+    """``AssetStatus`` object."""
 
 
 class AssetStatusCustomStatus(APIModel):
     id: int | None = None
+    """Integer. May be absent."""
     label: str
+    """String."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     downtime_type: AssetStatusDowntimeType | None = None
+    """One of ``PLANNED``, ``UNPLANNED``. May be absent or null."""
 
 
 class Attachment(APIModel):
     id: int
+    """Integer."""
     mime_type: str
+    """String."""
     file_name: str
+    """String."""
     url: str
+    """String."""
     created_at: LenientDatetime
+    """Date-time."""
     width: float | None = None
+    """Number. May be absent or null."""
     height: float | None = None
+    """Number. May be absent or null."""
 
 
 class WorkOrderOperator(OpenEnum):
@@ -125,72 +155,89 @@ class WorkOrderOperator(OpenEnum):
 
 class WorkOrderAutomationTriggerCondition(APIModel):
     operator: WorkOrderOperator
+    """One of ``increasedBy``, ``decreasedBy``."""
     value: float
+    """Number."""
 
 
 class WorkOrderAutomationTriggerInput(APIModel):
     conditions: list[WorkOrderAutomationTriggerCondition]
+    """List of ``WorkOrderAutomationTriggerCondition`` objects."""
     meter_id: int
+    """Integer."""
 
 
 class AutomationMeterTrigger(APIModel):
     automation_trigger_input: WorkOrderAutomationTriggerInput | None = None
+    """``WorkOrderAutomationTriggerInput`` object. May be absent."""
     last_trigger_value: float | None = None
+    """Number. May be absent."""
     new_due_date_offset_seconds: int | None = None
+    """Integer. May be absent."""
 
 
 class ContentBody(RequestModel):
     content: str
+    """String. Required."""
 
 
 class CreatedId(APIResult):
     id: int
+    """Integer."""
 
 
 class Manufacturer(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
 
 
 class MeterAsset(APIModel):
     id: int
+    """Integer."""
     name: str
+    """String."""
     description: str | None = None
+    """String. May be absent or null."""
     parent_id: int | None = None
+    """Integer. May be absent or null."""
     criticality_id: int | None = None
+    """Integer. May be absent or null."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     serial_number: str | None = None
+    """String. May be absent or null."""
     created_at: LenientDatetime
+    """Date-time."""
     updated_at: LenientDatetime
+    """Date-time."""
     creator_id: int | None = None
+    """Integer. May be absent or null."""
 
 
 class MeterLocation(APIModel):
     id: int
+    """Integer."""
     name: str
+    """String."""
     description: str | None = None
+    """String. May be absent or null."""
     address: str | None = None
+    """String. May be absent or null."""
     parent_id: int | None = None
+    """Integer. May be absent or null."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     updated_at: LenientDatetime | None = None
-
-
-class MeterTriggerPartsUsedCopyOnRecurring(OpenEnum):
-    NOCOPY = "NoCopy"
-    COPY = "Copy"
-    DEFAULT = "Default"
-
-
-class MeterTriggerPriority(OpenEnum):
-    NONE = "NONE"
-    LOW = "LOW"
-    MEDIUM = "MEDIUM"
-    HIGH = "HIGH"
+    """Date-time. May be absent."""
 
 
 class PageQuery(RequestModel):
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
 
 
 class ProcedureFieldType(OpenEnum):
@@ -213,59 +260,94 @@ class ProcedureFieldType(OpenEnum):
 
 class ProcedureFieldValueNote(APIModel):
     text: str | None = None
+    """String. May be absent."""
 
 
 class ProcedureFieldValue(APIModel):
     text: str | None = None
+    """String. May be absent or null."""
     attachment: Attachment | None = None
+    """``Attachment`` object. May be absent."""
     attachments: list[Attachment] | None = None
+    """List of ``Attachment`` objects. May be absent."""
     notes: ProcedureFieldValueNote | None = None
+    """``ProcedureFieldValueNote`` object. May be absent or null."""
     has_attachments: bool | None = None
+    """Boolean. May be absent or null."""
 
 
 class ProcedureFieldMeter(APIModel):
     id: int | None = None
+    """Integer. May be absent."""
     name: str | None = None
+    """String. May be absent."""
 
 
 class ProcedureFieldAssignee(APIModel):
     user_ids: list[int] | None = None
+    """List of integer. May be absent."""
     team_ids: list[int] | None = None
+    """List of integer. May be absent."""
 
 
 class ProcedureField(APIModel):
     id: int
+    """Integer."""
     parent_id: int | None = None
+    """Integer. May be absent or null."""
     procedure_template_id: int | None = None
+    """Integer. May be absent or null."""
     procedure_template_field_id: int | None = None
+    """Integer. May be absent or null."""
     required: bool
+    """Boolean."""
     description: str | None = None
+    """String. May be absent or null."""
     type: ProcedureFieldType
+    """One of 15 values (``NUMBER``, ``AMOUNT``, ``TEXT``, ``UNSUPPORTED``, ``HEADING``, ``FILE``,
+    ``SIGNATURE``, ``MULTIPLE_CHOICE``, ...).
+    """
     label: str
+    """String."""
     max_score: float | None = None
+    """Number. May be absent."""
     score: float | None = None
+    """Number. May be absent."""
     value: ProcedureFieldValue
+    """``ProcedureFieldValue`` object."""
     meter: ProcedureFieldMeter | None = None
+    """``ProcedureFieldMeter`` object. May be absent or null."""
     assignees: ProcedureFieldAssignee | None = None
+    """``ProcedureFieldAssignee`` object. May be absent or null."""
     is_date_and_time: bool | None = None
+    """Boolean. May be absent or null."""
 
 
 class Procedure(APIModel):
     id: int | None = None
+    """Integer. May be absent."""
     template_ids: list[int] | None = None
+    """List of integer. May be absent or null."""
     title: str
+    """String."""
     max_score: float | None = None
+    """Number. May be absent."""
     score: float | None = None
+    """Number. May be absent."""
     fields: list[ProcedureField]
+    """List of ``ProcedureField`` objects."""
 
 
 class ProcedureFieldUrlInput(RequestModel):
     label: NotNull[str] = None
+    """String. Optional."""
     link: str
+    """String. Required."""
 
 
 class ProcedureFieldInput(RequestModel):
     label: str
+    """String. Required."""
     type: Literal[
         "NUMBER",
         "AMOUNT",
@@ -283,30 +365,67 @@ class ProcedureFieldInput(RequestModel):
         "DATE",
         "CYCLE_COUNT",
     ]
+    """One of 15 values (``NUMBER``, ``AMOUNT``, ``TEXT``, ``UNSUPPORTED``, ``HEADING``, ``FILE``,
+    ``SIGNATURE``, ``MULTIPLE_CHOICE``, ...). Required.
+    """
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     choices: NotNull[list[str]] = None
+    """List of string. Optional."""
     urls: NotNull[list[ProcedureFieldUrlInput]] = None
+    """List of ``ProcedureFieldUrlInput`` objects. Optional."""
     meter_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     is_date_and_time: NotNull[bool] = None
+    """Boolean. Optional."""
     index: NotNull[float] = None
+    """Number. Optional."""
 
 
 class ProcedureFieldUrl(APIModel):
     label: str | None = None
+    """String. May be absent."""
     link: str
+    """String."""
 
 
 class ProcedureInput(RequestModel):
     id: NotNull[int] = None
+    """Integer. Optional."""
     title: str
+    """String. Required."""
     fields: list[ProcedureFieldInput]
+    """List of ``ProcedureFieldInput`` objects. Required."""
 
 
-class PurchaseOrderEmailCreateResponse(APIResult):
-    id: int | None = None
+class RecurrenceDaily(APIModel):
+    type: Literal["DAILY"]
+    """One of ``DAILY``."""
+    automation_meter_trigger: AutomationMeterTrigger | None = None
+    """``AutomationMeterTrigger`` object. May be absent or null."""
 
 
-class ReadingFrequencyWeeklyDay(OpenEnum):
+class RecurrenceMonthly(APIModel):
+    type: Literal["MONTHLY"]
+    """One of ``MONTHLY``."""
+    interval: int | None = None
+    """Integer. May be absent."""
+    day: int
+    """Integer."""
+    automation_meter_trigger: AutomationMeterTrigger | None = None
+    """``AutomationMeterTrigger`` object. May be absent or null."""
+
+
+class RecurrencePeriodically(APIModel):
+    type: Literal["PERIODICALLY"]
+    """One of ``PERIODICALLY``."""
+    interval: int | None = None
+    """Integer. May be absent."""
+    automation_meter_trigger: AutomationMeterTrigger | None = None
+    """``AutomationMeterTrigger`` object. May be absent or null."""
+
+
+class RecurrenceWeeklyDay(OpenEnum):
     SUNDAY = "SUNDAY"
     MONDAY = "MONDAY"
     TUESDAY = "TUESDAY"
@@ -316,68 +435,96 @@ class ReadingFrequencyWeeklyDay(OpenEnum):
     SATURDAY = "SATURDAY"
 
 
-class RecurrenceDaily(APIModel):
-    type: Literal["DAILY"]
-    automation_meter_trigger: AutomationMeterTrigger | None = None
-
-
-class RecurrenceMonthly(APIModel):
-    type: Literal["MONTHLY"]
-    interval: int | None = None
-    day: int
-    automation_meter_trigger: AutomationMeterTrigger | None = None
-
-
-class RecurrencePeriodically(APIModel):
-    type: Literal["PERIODICALLY"]
-    interval: int | None = None
-    automation_meter_trigger: AutomationMeterTrigger | None = None
-
-
 class RecurrenceWeekly(APIModel):
     type: Literal["WEEKLY"]
+    """One of ``WEEKLY``."""
     interval: int | None = None
-    days: list[ReadingFrequencyWeeklyDay]
+    """Integer. May be absent."""
+    days: list[RecurrenceWeeklyDay]
+    """List of one of ``SUNDAY``, ``MONDAY``, ``TUESDAY``, ``WEDNESDAY``, ``THURSDAY``, ``FRIDAY``,
+    ``SATURDAY``.
+    """
     automation_meter_trigger: AutomationMeterTrigger | None = None
+    """``AutomationMeterTrigger`` object. May be absent or null."""
 
 
 class RecurrenceYearly(APIModel):
     type: Literal["YEARLY"]
+    """One of ``YEARLY``."""
     interval: int | None = None
+    """Integer. May be absent."""
     automation_meter_trigger: AutomationMeterTrigger | None = None
+    """``AutomationMeterTrigger`` object. May be absent or null."""
 
 
 class RootCauseAnalysisReportMainAssetStatus(APIModel):
     id: int | None = None
+    """Integer. May be absent."""
     status: AssetCustomStatusBaseAssetStatus | None = None
+    """One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. May be absent."""
     downtime_type: AssetStatusDowntimeType | None = None
+    """One of ``PLANNED``, ``UNPLANNED``. May be absent or null."""
     started_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     ended_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     description: str | None = None
+    """String. May be absent or null."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     custom_status: AssetStatusCustomStatus | None = None
+    """``AssetStatusCustomStatus`` object. May be absent or null."""
     custom_status_id: int | None = None
+    """Integer. May be absent or null."""
 
 
 class Row(APIResult):
     id: int
+    """Integer."""
     label: str
+    """String."""
     type: ProcedureFieldType
+    """One of 15 values (``NUMBER``, ``AMOUNT``, ``TEXT``, ``UNSUPPORTED``, ``HEADING``, ``FILE``,
+    ``SIGNATURE``, ``MULTIPLE_CHOICE``, ...).
+    """
     description: str | None = None
+    """String. May be absent or null."""
     choices: list[str] | None = None
+    """List of string. May be absent or null."""
     meter_id: int | None = None
+    """Integer. May be absent or null."""
     is_date_and_time: bool | None = None
+    """Boolean. May be absent or null."""
     attachment_id: int | None = None
+    """Integer. May be absent or null."""
     attachments: list[Attachment] | None = None
+    """List of ``Attachment`` objects. May be absent."""
     urls: list[ProcedureFieldUrl] | None = None
+    """List of ``ProcedureFieldUrl`` objects. May be absent."""
 
 
 class UploadedFile(APIResult):
     public_url: str | None = None
+    """String. May be absent."""
     filename: str | None = None
+    """String. May be absent."""
     file_key: str | None = None
+    """String. May be absent."""
+
+
+class WorkOrderEmailCreateResponse(APIResult):
+    id: int | None = None
+    """Integer. May be absent."""
+
+
+class WorkOrderPartCopyOnRecurring(OpenEnum):
+    NOCOPY = "NoCopy"
+    COPY = "Copy"
+    DEFAULT = "Default"
 
 
 class WorkOrderPartStatus(OpenEnum):
@@ -396,11 +543,22 @@ class WorkOrderPartsAvailability(OpenEnum):
     PARTS_AVAILABLE_BUT_OVERCOMMITTED = "PARTS_AVAILABLE_BUT_OVERCOMMITTED"
 
 
+class WorkOrderPriority(OpenEnum):
+    NONE = "NONE"
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+
+
 class WorkOrderProgress(APIModel):
     open_count: float | None = None
+    """Number. May be absent."""
     in_progress_count: float | None = None
+    """Number. May be absent."""
     on_hold_count: float | None = None
+    """Number. May be absent."""
     done_count: float | None = None
+    """Number. May be absent."""
 
 
 class WorkOrderStatus(OpenEnum):
@@ -414,8 +572,11 @@ class WorkOrderStatus(OpenEnum):
 
 class WorkOrderSummary(APIModel):
     content: str | None = None
+    """String. May be absent."""
     summary: str | None = None
+    """String. May be absent or null."""
     author_id: int | None = None
+    """Integer. May be absent or null."""
 
 
 class WorkOrderType(OpenEnum):
@@ -427,3 +588,4 @@ class WorkOrderType(OpenEnum):
 
 class WriteQuery(RequestModel):
     skip_webhook: NotNull[bool] = None
+    """Boolean. Optional."""

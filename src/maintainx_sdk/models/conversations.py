@@ -28,30 +28,46 @@ class ConversationListItemType(OpenEnum):
 
 class ConversationListItem(APIResult):
     id: int
+    """Integer."""
     type: ConversationListItemType
+    """One of ``GROUP``, ``DM``, ``TEAM``."""
     name: str | None = None
+    """String. May be absent or null."""
 
 
 class ConversationListQuery(RequestModel):
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     type: NotNull[list[Literal["GROUP", "DM", "TEAM"]]] = None
+    """List of one of ``GROUP``, ``DM``, ``TEAM``. Optional."""
     only_named: NotNull[bool] = None
+    """Boolean. Optional."""
 
 
 class ConversationListResponse(APIResult):
     conversations: list[ConversationListItem]
+    """List of ``ConversationListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class ConversationMember(APIResult):
     id: int
+    """Integer."""
     first_name: str
+    """String."""
     last_name: str
+    """String."""
 
 
 class ConversationMemberListResponse(APIResult):
     members: list[ConversationMember]
+    """List of ``ConversationMember`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""

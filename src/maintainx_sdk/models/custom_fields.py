@@ -10,14 +10,14 @@ from .._types import NotNull
 
 __all__ = [
     "CustomField",
-    "CustomField2",
     "CustomFieldCreateBody",
     "CustomFieldCreateResponse",
+    "CustomFieldCreated",
     "CustomFieldInput",
-    "CustomFieldInput2",
     "CustomFieldListResponse",
     "CustomFieldType",
     "CustomFieldUpdateBody",
+    "CustomFieldUpdateInput",
 ]
 
 
@@ -33,54 +33,89 @@ class CustomFieldType(OpenEnum):
 
 class CustomField(APIModel):
     id: int
+    """Integer."""
     label: str
+    """String."""
     sort_order: int
+    """Integer."""
     type: CustomFieldType
+    """One of ``oneline``, ``multiline``, ``number``, ``singleSelect``, ``date``, ``datetime``,
+    ``link``.
+    """
     required: bool | None = None
+    """Boolean. May be absent or null."""
     unlisted: bool | None = None
+    """Boolean. May be absent or null."""
     options: list[str] | None = None
-
-
-class CustomField2(APIModel):
-    id: int
-    label: str
-    sort_order: int
-    type: CustomFieldType
-    options: list[str] | None = None
+    """List of string. May be absent."""
 
 
 class CustomFieldInput(RequestModel):
     label: str
+    """String. Required."""
     type: Literal["oneline", "multiline", "number", "singleSelect", "date", "datetime", "link"]
+    """One of ``oneline``, ``multiline``, ``number``, ``singleSelect``, ``date``, ``datetime``,
+    ``link``. Required.
+    """
     options: list[str] | None = None
+    """List of string. Optional; ``None`` sends null (clears it)."""
     include_in_recurrence: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     required: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     unlisted: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
 
 
 class CustomFieldCreateBody(RequestModel):
     fields: list[CustomFieldInput]
+    """List of ``CustomFieldInput`` objects. Required."""
 
 
-class CustomFieldCreateResponse(APIListModel[CustomField2]):
-    """A bare JSON array returned by the API (iterate it, or use ``.root``)."""
-
-
-class CustomFieldInput2(RequestModel):
-    label: NotNull[str] = None
-    type: NotNull[
-        Literal["oneline", "multiline", "number", "singleSelect", "date", "datetime", "link"]
-    ] = None
+class CustomFieldCreated(APIModel):
+    id: int
+    """Integer."""
+    label: str
+    """String."""
+    sort_order: int
+    """Integer."""
+    type: CustomFieldType
+    """One of ``oneline``, ``multiline``, ``number``, ``singleSelect``, ``date``, ``datetime``,
+    ``link``.
+    """
     options: list[str] | None = None
-    include_in_recurrence: bool | None = None
-    sort_index: NotNull[int] = None
-    required: bool | None = None
-    unlisted: bool | None = None
+    """List of string. May be absent."""
+
+
+class CustomFieldCreateResponse(APIListModel[CustomFieldCreated]):
+    """A bare JSON array returned by the API (iterate it, or use ``.root``)."""
 
 
 class CustomFieldListResponse(APIListModel[CustomField]):
     """A bare JSON array returned by the API (iterate it, or use ``.root``)."""
 
 
+class CustomFieldUpdateInput(RequestModel):
+    label: NotNull[str] = None
+    """String. Optional."""
+    type: NotNull[
+        Literal["oneline", "multiline", "number", "singleSelect", "date", "datetime", "link"]
+    ] = None
+    """One of ``oneline``, ``multiline``, ``number``, ``singleSelect``, ``date``, ``datetime``,
+    ``link``. Optional.
+    """
+    options: list[str] | None = None
+    """List of string. Optional; ``None`` sends null (clears it)."""
+    include_in_recurrence: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    sort_index: NotNull[int] = None
+    """Integer. Optional."""
+    required: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    unlisted: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+
+
 class CustomFieldUpdateBody(RequestModel):
-    field: CustomFieldInput2
+    field: CustomFieldUpdateInput
+    """``CustomFieldUpdateInput`` object. Required."""

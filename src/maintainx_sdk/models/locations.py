@@ -25,70 +25,119 @@ __all__ = [
 
 class Location(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     description: str | None = None
+    """String. May be absent or null."""
     address: str | None = None
+    """String. May be absent or null."""
     barcode: str | None = None
+    """String. May be absent or null."""
     parent_id: int | None = None
+    """Integer. May be absent or null."""
     children_ids: list[int] | None = None
+    """List of integer. May be absent or null."""
     thumbnail: Attachment | None = None
+    """``Attachment`` object. May be absent or null."""
     attachments: list[Attachment] | None = None
+    """List of ``Attachment`` objects. May be absent."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
     team_ids: list[int] | None = None
+    """List of integer. May be absent."""
     vendor_ids: list[int] | None = None
+    """List of integer. May be absent."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
 
 
 class LocationCreateBody(RequestModel):
     name: str
+    """String. Required."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     address: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     barcode: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     parent_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     vendor_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
 
 
 class LocationGetResponse(APIModel):
     location: Location
+    """``Location`` object."""
 
 
 class LocationListItem(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     description: str | None = None
+    """String. May be absent or null."""
     address: str | None = None
+    """String. May be absent or null."""
     parent_id: int | None = None
+    """Integer. May be absent or null."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     organization_id: int | None = None
+    """Integer. May be absent."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
     team_ids: list[int] | None = None
+    """List of integer. May be absent."""
     vendor_ids: list[int] | None = None
+    """List of integer. May be absent."""
     barcode: str | None = None
+    """String. May be absent."""
 
 
 class LocationListQuery(RequestModel):
     model_config = ConfigDict(extra="allow")
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     name: NotNull[str] = None
+    """String. Optional."""
     expand: NotNull[list[Literal["extra_fields", "team_ids", "vendor_ids", "barcode"]]] = None
+    """List of one of ``extra_fields``, ``team_ids``, ``vendor_ids``, ``barcode``. Optional."""
 
 
 class LocationListResponse(APIResult):
     locations: list[LocationListItem]
+    """List of ``LocationListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class LocationUpdateBody(RequestModel):
     name: NotNull[str] = None
+    """String. Optional."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     address: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     barcode: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     parent_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     vendor_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""

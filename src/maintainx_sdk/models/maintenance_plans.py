@@ -53,7 +53,9 @@ class MaintenancePlanUnit(OpenEnum):
 
 class MaintenancePlanWorkOrderStartDateOffset(APIModel):
     value: float
+    """Number."""
     unit: MaintenancePlanUnit
+    """One of ``HOUR``, ``DAY``, ``WEEK``."""
 
 
 class MaintenancePlanTriggerType(OpenEnum):
@@ -69,6 +71,7 @@ class MaintenancePlanIntervalStrategy(OpenEnum):
 
 class MaintenancePlanRecurrenceDaily(APIModel):
     type: Literal["DAILY"]
+    """One of ``DAILY``."""
 
 
 class MaintenancePlanRecurrenceWeeklyDay(OpenEnum):
@@ -83,19 +86,29 @@ class MaintenancePlanRecurrenceWeeklyDay(OpenEnum):
 
 class MaintenancePlanRecurrenceWeekly(APIModel):
     type: Literal["WEEKLY"]
+    """One of ``WEEKLY``."""
     interval: int
+    """Integer."""
     days: list[MaintenancePlanRecurrenceWeeklyDay]
+    """List of one of ``MONDAY``, ``TUESDAY``, ``WEDNESDAY``, ``THURSDAY``, ``FRIDAY``,
+    ``SATURDAY``, ``SUNDAY``.
+    """
 
 
 class MaintenancePlanRecurrenceMonthly(APIModel):
     type: Literal["MONTHLY"]
+    """One of ``MONTHLY``."""
     interval: int
+    """Integer."""
     day: int
+    """Integer."""
 
 
 class MaintenancePlanRecurrenceYearly(APIModel):
     type: Literal["YEARLY"]
+    """One of ``YEARLY``."""
     interval: int
+    """Integer."""
 
 
 class MaintenancePlanPlanningHorizonUnit(OpenEnum):
@@ -107,31 +120,48 @@ class MaintenancePlanPlanningHorizonUnit(OpenEnum):
 
 class MaintenancePlanPlanningHorizon(APIModel):
     value: float
+    """Number."""
     unit: MaintenancePlanPlanningHorizonUnit
+    """One of ``DAY``, ``WEEK``, ``MONTH``, ``YEAR``."""
 
 
 class MaintenancePlanAsset(APIModel):
     id: int
+    """Integer."""
     asset_id: int
+    """Integer."""
 
 
 class MaintenancePlanInterval(APIModel):
     id: int
+    """Integer."""
     interval: float
+    """Number."""
     work_order_blueprint_id: int
+    """Integer."""
 
 
 class MaintenancePlan(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     organization_id: int
+    """Integer."""
     start_date: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     work_order_start_date_padding: float | None = None
+    """Number. May be absent or null."""
     work_order_start_date_offset: MaintenancePlanWorkOrderStartDateOffset | None = None
+    """``MaintenancePlanWorkOrderStartDateOffset`` object. May be absent or null."""
     work_order_start_date_fixed_day: float | None = None
+    """Number. May be absent or null."""
     blueprint_estimated_time: float | None = None
+    """Number. May be absent or null."""
     trigger_type: MaintenancePlanTriggerType
+    """One of ``CALENDAR``, ``METER``, ``CALENDAR_OR_METER``."""
     interval_strategy: MaintenancePlanIntervalStrategy
+    """One of ``FIXED``, ``FLOATING``."""
     recurrence: Annotated[
         MaintenancePlanRecurrenceDaily
         | MaintenancePlanRecurrenceWeekly
@@ -140,71 +170,110 @@ class MaintenancePlan(APIResult):
         | dict[str, Any],
         Field(union_mode="left_to_right"),
     ]
+    """One of the objects ``MaintenancePlanRecurrenceDaily``, ``MaintenancePlanRecurrenceWeekly``,
+    ``MaintenancePlanRecurrenceMonthly``, ``MaintenancePlanRecurrenceYearly`` (told apart by
+    ``type``).
+    """
     planning_horizon: MaintenancePlanPlanningHorizon
+    """``MaintenancePlanPlanningHorizon`` object."""
     work_order_blueprint_id: int
+    """Integer."""
     assets: list[MaintenancePlanAsset]
+    """List of ``MaintenancePlanAsset`` objects."""
     intervals: list[MaintenancePlanInterval]
+    """List of ``MaintenancePlanInterval`` objects."""
     next_cycle_occurrence: float | None = None
+    """Number. May be absent or null."""
     next_scheduled_work_order_due_date: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     last_planned_due_date: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     next_work_order_generation_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     last_work_order_generated_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     creator_id: int
+    """Integer."""
     created_at: LenientDatetime
+    """Date-time."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     archived_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
 
 
 class MaintenancePlanAddedUpdatedIntervalInput(RequestModel):
     id: NotNull[int] = None
+    """Integer. Optional."""
     interval: float
+    """Number. Required."""
     work_order_blueprint_id: int
+    """Integer. Required."""
 
 
 class MaintenancePlanRecurrenceDailyInput(RequestModel):
     type: Literal["DAILY"]
+    """One of ``DAILY``. Required."""
 
 
 class MaintenancePlanRecurrenceWeeklyInput(RequestModel):
     type: Literal["WEEKLY"]
+    """One of ``WEEKLY``. Required."""
     interval: int = Field(ge=1)
+    """Integer, at least 1. Required."""
     days: list[
         Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
     ]
+    """List of one of ``MONDAY``, ``TUESDAY``, ``WEDNESDAY``, ``THURSDAY``, ``FRIDAY``,
+    ``SATURDAY``, ``SUNDAY``. Required.
+    """
 
 
 class MaintenancePlanRecurrenceMonthlyInput(RequestModel):
     type: Literal["MONTHLY"]
+    """One of ``MONTHLY``. Required."""
     interval: int = Field(ge=1)
+    """Integer, at least 1. Required."""
     day: int = Field(ge=1, le=31)
+    """Integer, at least 1, at most 31. Required."""
 
 
 class MaintenancePlanRecurrenceYearlyInput(RequestModel):
     type: Literal["YEARLY"]
+    """One of ``YEARLY``. Required."""
     interval: int = Field(ge=1)
+    """Integer, at least 1. Required."""
 
 
 class MaintenancePlanWorkOrderStartDateOffsetInput(RequestModel):
     value: float
+    """Number. Required."""
     unit: Literal["HOUR", "DAY", "WEEK"]
+    """One of ``HOUR``, ``DAY``, ``WEEK``. Required."""
 
 
 class MaintenancePlanPlanningHorizonInput(RequestModel):
     value: float
+    """Number. Required."""
     unit: Literal["DAY", "WEEK", "MONTH", "YEAR"]
+    """One of ``DAY``, ``WEEK``, ``MONTH``, ``YEAR``. Required."""
 
 
 class MaintenancePlanPlanAssetInput(RequestModel):
     asset_id: int
+    """Integer. Required."""
 
 
 class MaintenancePlanIntervalInput(RequestModel):
     interval: float
+    """Number. Required."""
     work_order_blueprint_id: int
+    """Integer. Required."""
 
 
 class MaintenancePlanCreateBody(RequestModel):
     name: str
+    """String. Required."""
     recurrence: Annotated[
         MaintenancePlanRecurrenceDailyInput
         | MaintenancePlanRecurrenceWeeklyInput
@@ -212,38 +281,59 @@ class MaintenancePlanCreateBody(RequestModel):
         | MaintenancePlanRecurrenceYearlyInput,
         Field(discriminator="type"),
     ]
+    """One of the objects ``MaintenancePlanRecurrenceDailyInput``,
+    ``MaintenancePlanRecurrenceWeeklyInput``, ``MaintenancePlanRecurrenceMonthlyInput``,
+    ``MaintenancePlanRecurrenceYearlyInput`` (told apart by ``type``). Required.
+    """
     start_date: NotNull[datetime] = None
+    """Date-time. Optional."""
     work_order_blueprint_id: int
+    """Integer. Required."""
     work_order_start_date_padding: NotNull[float] = None
+    """Number. Optional."""
     work_order_start_date_offset: NotNull[MaintenancePlanWorkOrderStartDateOffsetInput] = None
+    """``MaintenancePlanWorkOrderStartDateOffsetInput`` object. Optional."""
     planning_horizon: MaintenancePlanPlanningHorizonInput
+    """``MaintenancePlanPlanningHorizonInput`` object. Required."""
     plan_assets: NotNull[list[MaintenancePlanPlanAssetInput]] = None
+    """List of ``MaintenancePlanPlanAssetInput`` objects. Optional."""
     intervals: NotNull[list[MaintenancePlanIntervalInput]] = None
+    """List of ``MaintenancePlanIntervalInput`` objects. Optional."""
     next_cycle_occurrence: NotNull[float] = None
+    """Number. Optional."""
 
 
 class MaintenancePlanCustomFieldValueInput(RequestModel):
     work_order_field_id: int
+    """Integer. Required."""
     value: str
+    """String. Required."""
 
 
 class MaintenancePlanGetResponse(APIModel):
     maintenance_plan: MaintenancePlan
+    """``MaintenancePlan`` object."""
 
 
 class MaintenancePlanListResponse(APIResult):
     maintenance_plans: list[MaintenancePlan]
+    """List of ``MaintenancePlan`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class MaintenancePlanPartsUsedInput(RequestModel):
     part_id: int
+    """Integer. Required."""
     quantity_used: int
+    """Integer. Required."""
 
 
 class MaintenancePlanUpdateBody(RequestModel):
     name: NotNull[str] = None
+    """String. Optional."""
     recurrence: NotNull[
         Annotated[
             MaintenancePlanRecurrenceDailyInput
@@ -253,28 +343,54 @@ class MaintenancePlanUpdateBody(RequestModel):
             Field(discriminator="type"),
         ]
     ] = None
+    """One of the objects ``MaintenancePlanRecurrenceDailyInput``,
+    ``MaintenancePlanRecurrenceWeeklyInput``, ``MaintenancePlanRecurrenceMonthlyInput``,
+    ``MaintenancePlanRecurrenceYearlyInput`` (told apart by ``type``). Optional.
+    """
     start_date: NotNull[datetime] = None
+    """Date-time. Optional."""
     work_order_blueprint_id: NotNull[int] = None
+    """Integer. Optional."""
     work_order_start_date_padding: NotNull[float] = None
+    """Number. Optional."""
     work_order_start_date_offset: NotNull[MaintenancePlanWorkOrderStartDateOffsetInput] = None
+    """``MaintenancePlanWorkOrderStartDateOffsetInput`` object. Optional."""
     planning_horizon: NotNull[MaintenancePlanPlanningHorizonInput] = None
+    """``MaintenancePlanPlanningHorizonInput`` object. Optional."""
     next_work_order_to_generate_due_date: datetime | None = None
+    """Date-time. Optional; ``None`` sends null (clears it)."""
     added_plan_assets: NotNull[list[MaintenancePlanPlanAssetInput]] = None
+    """List of ``MaintenancePlanPlanAssetInput`` objects. Optional."""
     removed_plan_asset_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     added_updated_intervals: NotNull[list[MaintenancePlanAddedUpdatedIntervalInput]] = None
+    """List of ``MaintenancePlanAddedUpdatedIntervalInput`` objects. Optional."""
     removed_interval_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     next_cycle_occurrence: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
 
 
 class MaintenancePlanWorkOrderBlueprintCreateBody(RequestModel):
     title: str
+    """String. Required."""
     description: NotNull[str] = None
+    """String. Optional."""
     estimated_time: NotNull[int] = None
+    """Integer. Optional."""
     procedure_blueprint_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     user_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     team_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     priority: NotNull[Literal["NONE", "LOW", "MEDIUM", "HIGH"]] = None
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
     parts_used: NotNull[list[MaintenancePlanPartsUsedInput]] = None
+    """List of ``MaintenancePlanPartsUsedInput`` objects. Optional."""
     tag_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     vendor_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     custom_field_values: NotNull[list[MaintenancePlanCustomFieldValueInput]] = None
+    """List of ``MaintenancePlanCustomFieldValueInput`` objects. Optional."""

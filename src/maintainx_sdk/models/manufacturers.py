@@ -17,19 +17,27 @@ __all__ = [
 
 class ManufacturerCreateBody(RequestModel):
     name: str
+    """String. Required."""
 
 
 class ManufacturerGetResponse(APIModel):
     manufacturer: Manufacturer
+    """``Manufacturer`` object."""
 
 
 class ManufacturerListItem(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     organization_id: int | None = None
+    """Integer. May be absent."""
 
 
 class ManufacturerListResponse(APIResult):
     manufacturers: list[ManufacturerListItem]
+    """List of ``ManufacturerListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""

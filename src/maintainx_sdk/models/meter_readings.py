@@ -17,15 +17,22 @@ __all__ = [
 
 class MeterReading(APIModel):
     meter_id: int
+    """Integer."""
     value: float
+    """Number."""
     created_at: str
+    """String."""
     reading_date: str | None = None
+    """String. May be absent or null."""
 
 
 class MeterReadingInput(RequestModel):
     meter_id: int
+    """Integer. Required."""
     value: float
+    """Number. Required."""
     reading_date: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
 
 
 class MeterReadingCreateBody(RootModel[list[MeterReadingInput]]):

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
-from .common import MeterTriggerPartsUsedCopyOnRecurring, MeterTriggerPriority, ProcedureInput, Row
+from .common import ProcedureInput, Row, WorkOrderPartCopyOnRecurring, WorkOrderPriority
 
 __all__ = [
     "MeterTrigger",
@@ -21,18 +21,16 @@ __all__ = [
     "MeterTriggerGetQuery",
     "MeterTriggerGetResponse",
     "MeterTriggerInput",
-    "MeterTriggerInput2",
     "MeterTriggerListItem",
     "MeterTriggerListQuery",
     "MeterTriggerListResponse",
     "MeterTriggerPartsUsed",
-    "MeterTriggerPartsUsedCopyOnRecurring",
     "MeterTriggerPartsUsedInput",
-    "MeterTriggerPriority",
     "MeterTriggerProcedure",
     "MeterTriggerState",
     "MeterTriggerType",
     "MeterTriggerUpdateBody",
+    "MeterTriggerUpdateInput",
     "MeterTriggerWorkOrderTemplate",
     "MeterTriggerWorkOrderTemplateData",
     "MeterTriggerWorkOrderTemplateDataDueDate",
@@ -41,6 +39,8 @@ __all__ = [
     "MeterTriggerWorkOrderTemplateUpdateBody",
     "ProcedureInput",
     "Row",
+    "WorkOrderPartCopyOnRecurring",
+    "WorkOrderPriority",
 ]
 
 
@@ -56,7 +56,9 @@ class MeterTriggerCondition(OpenEnum):
 
 class MeterTriggerDataPoint(APIModel):
     numerator: int | None = None
+    """Integer. May be absent."""
     denominator: int | None = None
+    """Integer. May be absent."""
 
 
 class MeterTriggerState(OpenEnum):
@@ -73,88 +75,152 @@ class MeterTriggerType(OpenEnum):
 
 class MeterTriggerWorkOrderTemplateDataDueDate(APIModel):
     type: MeterTriggerType | None = None
+    """One of ``OFFSET``. May be absent."""
     offset: float | None = None
+    """Number. May be absent."""
 
 
 class MeterTriggerPartsUsed(APIModel):
     id: int | None = None
+    """Integer. May be absent."""
     name: str | None = None
+    """String. May be absent."""
     description: str | None = None
+    """String. May be absent or null."""
     area: str | None = None
+    """String. May be absent or null."""
     unit_cost: int | None = None
+    """Integer. May be absent or null."""
     available_quantity: int | None = None
+    """Integer. May be absent."""
     minimum_quantity: int | None = None
+    """Integer. May be absent."""
     barcode: str | None = None
+    """String. May be absent or null."""
     quantity_used: int | None = None
-    copy_on_recurring: MeterTriggerPartsUsedCopyOnRecurring | None = None
+    """Integer. May be absent."""
+    copy_on_recurring: WorkOrderPartCopyOnRecurring | None = None
+    """One of ``NoCopy``, ``Copy``, ``Default``. May be absent."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
 
 
 class MeterTriggerProcedure(APIModel):
     title: str
+    """String."""
     fields: list[Row]
+    """List of ``Row`` objects."""
 
 
 class MeterTriggerWorkOrderTemplateData(APIModel):
     asset_id: int | None = None
+    """Integer. May be absent or null."""
     assignee_ids: list[int] | None = None
+    """List of integer. May be absent."""
     attachment_ids: list[int] | None = None
+    """List of integer. May be absent or null."""
     description: str | None = None
+    """String. May be absent or null."""
     due_date: MeterTriggerWorkOrderTemplateDataDueDate | None = None
+    """``MeterTriggerWorkOrderTemplateDataDueDate`` object. May be absent or null."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     parts_used: list[MeterTriggerPartsUsed] | None = None
-    priority: MeterTriggerPriority | None = None
+    """List of ``MeterTriggerPartsUsed`` objects. May be absent or null."""
+    priority: WorkOrderPriority | None = None
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. May be absent."""
     procedure: MeterTriggerProcedure | None = None
+    """``MeterTriggerProcedure`` object. May be absent or null."""
     tags_ids: list[int] | None = None
+    """List of integer. May be absent."""
     team_ids: list[int] | None = None
+    """List of integer. May be absent."""
     thumbnail_id: int | None = None
+    """Integer. May be absent or null."""
     title: str | None = None
+    """String. May be absent."""
     vendor_ids: list[int] | None = None
+    """List of integer. May be absent."""
 
 
 class MeterTriggerWorkOrderTemplate(APIModel):
     id: int | None = None
+    """Integer. May be absent."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     creator_id: int | None = None
+    """Integer. May be absent or null."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     organization_id: int | None = None
+    """Integer. May be absent or null."""
     procedure_template_id: int | None = None
+    """Integer. May be absent or null."""
     title: str | None = None
+    """String. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     data: MeterTriggerWorkOrderTemplateData | None = None
+    """``MeterTriggerWorkOrderTemplateData`` object. May be absent."""
 
 
 class MeterTrigger(APIResult):
     id: int
+    """Integer."""
     meter_id: int
+    """Integer."""
     organization_id: int
+    """Integer."""
     amount: float
+    """Number."""
     condition: MeterTriggerCondition
+    """One of ``DECREMENTED_BY``, ``INCREMENTED_BY``, ``IS_EQUAL``, ``IS_GREATER``, ``IS_LESS``,
+    ``INCREMENTED_BY_BASED_ON_LAST_READING``, ``DECREMENTED_BY_BASED_ON_LAST_READING``.
+    """
     created_at: LenientDatetime
+    """Date-time."""
     creator_id: int
+    """Integer."""
     data_points: MeterTriggerDataPoint | None = None
+    """``MeterTriggerDataPoint`` object. May be absent or null."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     description: str | None = None
+    """String. May be absent or null."""
     min_date_for_processing: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     name: str
+    """String."""
     next_trigger_value: float | None = None
+    """Number. May be absent or null."""
     period: int | None = None
+    """Integer. May be absent or null."""
     state: MeterTriggerState
+    """One of ``INACTIVE``, ``INSUFFICIENT_DATA``, ``PENDING``, ``STABLE``, ``TRIGGERED``."""
     updated_at: LenientDatetime
+    """Date-time."""
     work_order_template_id: int | None = None
+    """Integer. May be absent or null."""
     work_order_template: MeterTriggerWorkOrderTemplate | None = None
+    """``MeterTriggerWorkOrderTemplate`` object. May be absent or null."""
 
 
 class MeterTriggerDataPointInput(RequestModel):
     numerator: int
+    """Integer. Required."""
     denominator: int
+    """Integer. Required."""
 
 
 class MeterTriggerInput(RequestModel):
     meter_id: int
+    """Integer. Required."""
     work_order_template_id: NotNull[int] = None
+    """Integer. Optional."""
     amount: float
+    """Number. Required."""
     condition: Literal[
         "DECREMENTED_BY",
         "INCREMENTED_BY",
@@ -164,65 +230,133 @@ class MeterTriggerInput(RequestModel):
         "INCREMENTED_BY_BASED_ON_LAST_READING",
         "DECREMENTED_BY_BASED_ON_LAST_READING",
     ]
+    """One of ``DECREMENTED_BY``, ``INCREMENTED_BY``, ``IS_EQUAL``, ``IS_GREATER``, ``IS_LESS``,
+    ``INCREMENTED_BY_BASED_ON_LAST_READING``, ``DECREMENTED_BY_BASED_ON_LAST_READING``.
+    Required.
+    """
     data_points: NotNull[MeterTriggerDataPointInput] = None
+    """``MeterTriggerDataPointInput`` object. Optional."""
     description: NotNull[str] = None
+    """String. Optional."""
     min_date_for_processing: NotNull[datetime] = None
+    """Date-time. Optional."""
     name: str
+    """String. Required."""
     next_trigger_value: NotNull[float] = None
+    """Number. Optional."""
     period: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
 
 
 class MeterTriggerWorkOrderTemplateDataDueDateInput(RequestModel):
     type: NotNull[Literal["OFFSET"]] = None
+    """One of ``OFFSET``. Optional."""
     offset: NotNull[float] = None
+    """Number. Optional."""
 
 
 class MeterTriggerPartsUsedInput(RequestModel):
     part_id: NotNull[int] = None
+    """Integer. Optional."""
     quantity_used: NotNull[int] = None
+    """Integer. Optional."""
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     copy_on_recurring: NotNull[Literal["NoCopy", "Copy", "Default"]] = None
+    """One of ``NoCopy``, ``Copy``, ``Default``. Optional."""
 
 
 class MeterTriggerWorkOrderTemplateDataInput(RequestModel):
     asset_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     assignee_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     due_date: MeterTriggerWorkOrderTemplateDataDueDateInput | None = None
+    """``MeterTriggerWorkOrderTemplateDataDueDateInput`` object. Optional; ``None`` sends null
+    (clears it).
+    """
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     parts_used: list[MeterTriggerPartsUsedInput] | None = None
+    """List of ``MeterTriggerPartsUsedInput`` objects. Optional; ``None`` sends null (clears it)."""
     priority: NotNull[Literal["NONE", "LOW", "MEDIUM", "HIGH"]] = None
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
     procedure: ProcedureInput | None = None
+    """``ProcedureInput`` object. Optional; ``None`` sends null (clears it)."""
     tags_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     team_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     title: NotNull[str] = None
+    """String. Optional."""
     vendor_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
 
 
 class MeterTriggerWorkOrderTemplateUpdateBody(RequestModel):
     procedure_template_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     save_procedure_as_template: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     title: NotNull[str] = None
+    """String. Optional."""
     data: NotNull[MeterTriggerWorkOrderTemplateDataInput] = None
+    """``MeterTriggerWorkOrderTemplateDataInput`` object. Optional."""
 
 
 class MeterTriggerCreateBody(RequestModel):
     meter_trigger: MeterTriggerInput
+    """``MeterTriggerInput`` object. Required."""
     work_order_template: NotNull[MeterTriggerWorkOrderTemplateUpdateBody] = None
+    """``MeterTriggerWorkOrderTemplateUpdateBody`` object. Optional."""
 
 
 class MeterTriggerGetQuery(RequestModel):
     expand: NotNull[list[Literal["work_order_template"]]] = None
+    """List of one of ``work_order_template``. Optional."""
 
 
 class MeterTriggerGetResponse(APIModel):
     meter_trigger: MeterTrigger
+    """``MeterTrigger`` object."""
 
 
-class MeterTriggerInput2(RequestModel):
+class MeterTriggerListItem(APIResult):
+    id: int
+    """Integer."""
+    name: str
+    """String."""
+    meter_id: int
+    """Integer."""
+
+
+class MeterTriggerListQuery(RequestModel):
+    cursor: NotNull[str] = None
+    """String. Optional."""
+    limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
+    meters: NotNull[list[int]] = None
+    """List of integer. Optional."""
+
+
+class MeterTriggerListResponse(APIResult):
+    meter_triggers: list[MeterTriggerListItem]
+    """List of ``MeterTriggerListItem`` objects."""
+    next_cursor: str | None = None
+    """String. May be absent or null."""
+    next_page_url: str | None = None
+    """String. May be absent or null."""
+
+
+class MeterTriggerUpdateInput(RequestModel):
     meter_id: NotNull[int] = None
+    """Integer. Optional."""
     work_order_template_id: NotNull[int] = None
+    """Integer. Optional."""
     amount: NotNull[float] = None
+    """Number. Optional."""
     condition: NotNull[
         Literal[
             "DECREMENTED_BY",
@@ -234,31 +368,24 @@ class MeterTriggerInput2(RequestModel):
             "DECREMENTED_BY_BASED_ON_LAST_READING",
         ]
     ] = None
+    """One of ``DECREMENTED_BY``, ``INCREMENTED_BY``, ``IS_EQUAL``, ``IS_GREATER``, ``IS_LESS``,
+    ``INCREMENTED_BY_BASED_ON_LAST_READING``, ``DECREMENTED_BY_BASED_ON_LAST_READING``.
+    Optional.
+    """
     data_points: NotNull[MeterTriggerDataPointInput] = None
+    """``MeterTriggerDataPointInput`` object. Optional."""
     description: NotNull[str] = None
+    """String. Optional."""
     min_date_for_processing: NotNull[datetime] = None
+    """Date-time. Optional."""
     name: NotNull[str] = None
+    """String. Optional."""
     next_trigger_value: NotNull[float] = None
+    """Number. Optional."""
     period: int | None = None
-
-
-class MeterTriggerListItem(APIResult):
-    id: int
-    name: str
-    meter_id: int
-
-
-class MeterTriggerListQuery(RequestModel):
-    cursor: NotNull[str] = None
-    limit: NotNull[int] = Field(default=None, ge=1, le=200)
-    meters: NotNull[list[int]] = None
-
-
-class MeterTriggerListResponse(APIResult):
-    meter_triggers: list[MeterTriggerListItem]
-    next_cursor: str | None = None
-    next_page_url: str | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
 
 
 class MeterTriggerUpdateBody(RequestModel):
-    meter_trigger: NotNull[MeterTriggerInput2] = None
+    meter_trigger: NotNull[MeterTriggerUpdateInput] = None
+    """``MeterTriggerUpdateInput`` object. Optional."""

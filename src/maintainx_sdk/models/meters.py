@@ -9,7 +9,7 @@ from pydantic import Field
 
 from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
-from .common import MeterAsset, MeterLocation, ReadingFrequencyWeeklyDay
+from .common import MeterAsset, MeterLocation, RecurrenceWeeklyDay
 
 __all__ = [
     "Meter",
@@ -18,13 +18,13 @@ __all__ = [
     "MeterGetQuery",
     "MeterGetResponse",
     "MeterLastReading",
+    "MeterLegacyReadingCreateBody",
+    "MeterLegacyReadingCreateResponse",
     "MeterListItem",
     "MeterListQuery",
     "MeterListResponse",
     "MeterLocation",
     "MeterMeasurementType",
-    "MeterReadingCreateBody2",
-    "MeterReadingCreateResponse2",
     "MeterReadingFrequencyDaily",
     "MeterReadingFrequencyDailyInput",
     "MeterReadingFrequencyHourly",
@@ -40,7 +40,7 @@ __all__ = [
     "MeterReadingFrequencyYearly",
     "MeterReadingFrequencyYearlyInput",
     "MeterUpdateBody",
-    "ReadingFrequencyWeeklyDay",
+    "RecurrenceWeeklyDay",
 ]
 
 
@@ -52,59 +52,91 @@ class MeterMeasurementType(OpenEnum):
 
 class MeterReadingFrequencySecondly(APIModel):
     type: Literal["SECONDLY"]
+    """One of ``SECONDLY``."""
     interval: int | None = None
+    """Integer. May be absent."""
 
 
 class MeterReadingFrequencyMinutly(APIModel):
     type: Literal["MINUTLY"]
+    """One of ``MINUTLY``."""
     interval: int | None = None
+    """Integer. May be absent."""
 
 
 class MeterReadingFrequencyHourly(APIModel):
     type: Literal["HOURLY"]
+    """One of ``HOURLY``."""
     interval: int | None = None
+    """Integer. May be absent."""
 
 
 class MeterReadingFrequencyDaily(APIModel):
     type: Literal["DAILY"]
+    """One of ``DAILY``."""
     interval: int | None = None
+    """Integer. May be absent."""
 
 
 class MeterReadingFrequencyWeekly(APIModel):
     type: Literal["WEEKLY"]
+    """One of ``WEEKLY``."""
     interval: int | None = None
-    days: list[ReadingFrequencyWeeklyDay] | None = None
+    """Integer. May be absent."""
+    days: list[RecurrenceWeeklyDay] | None = None
+    """List of one of ``SUNDAY``, ``MONDAY``, ``TUESDAY``, ``WEDNESDAY``, ``THURSDAY``, ``FRIDAY``,
+    ``SATURDAY``. May be absent.
+    """
 
 
 class MeterReadingFrequencyMonthly(APIModel):
     type: Literal["MONTHLY"]
+    """One of ``MONTHLY``."""
     interval: int | None = None
+    """Integer. May be absent."""
     day: int | None = None
+    """Integer. May be absent."""
 
 
 class MeterReadingFrequencyYearly(APIModel):
     type: Literal["YEARLY"]
+    """One of ``YEARLY``."""
     interval: int | None = None
+    """Integer. May be absent."""
 
 
 class MeterLastReading(APIModel):
     id: str
+    """String."""
     meter_id: int
+    """Integer."""
     created_at: str
+    """String."""
     reading_date: str | None = None
+    """String. May be absent or null."""
     value: float
+    """Number."""
 
 
 class Meter(APIResult):
     id: int
+    """Integer."""
     asset_id: int | None = None
+    """Integer. May be absent or null."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     creator_id: int | None = None
+    """Integer. May be absent."""
     updater_id: int | None = None
+    """Integer. May be absent or null."""
     name: str
+    """String."""
     uuid: str | None = None
+    """String. May be absent."""
     description: str | None = None
+    """String. May be absent or null."""
     measurement_type: MeterMeasurementType | None = None
+    """One of ``MANUAL``, ``IOT_DEVICE``, ``AUTOMATED_SENSOR``. May be absent."""
     reading_frequency: (
         Annotated[
             MeterReadingFrequencySecondly
@@ -119,58 +151,91 @@ class Meter(APIResult):
         ]
         | None
     ) = None
+    """One of the objects ``MeterReadingFrequencySecondly``, ``MeterReadingFrequencyMinutly``,
+    ``MeterReadingFrequencyHourly``, ``MeterReadingFrequencyDaily``,
+    ``MeterReadingFrequencyWeekly``, ``MeterReadingFrequencyMonthly``,
+    ``MeterReadingFrequencyYearly`` (told apart by ``type``). May be absent or null.
+    """
     unit: str | None = None
+    """String. May be absent."""
     created_at: str | None = None
+    """String. May be absent."""
     updated_at: str | None = None
+    """String. May be absent."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     asset: MeterAsset | None = None
+    """``MeterAsset`` object. May be absent or null."""
     location: MeterLocation | None = None
+    """``MeterLocation`` object. May be absent or null."""
     last_reading: MeterLastReading | None = None
+    """``MeterLastReading`` object. May be absent or null."""
 
 
 class MeterReadingFrequencySecondlyInput(RequestModel):
     type: Literal["SECONDLY"]
+    """One of ``SECONDLY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=10)
+    """Integer, at least 10. Optional."""
 
 
 class MeterReadingFrequencyMinutlyInput(RequestModel):
     type: Literal["MINUTLY"]
+    """One of ``MINUTLY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=1)
+    """Integer, at least 1. Optional."""
 
 
 class MeterReadingFrequencyHourlyInput(RequestModel):
     type: Literal["HOURLY"]
+    """One of ``HOURLY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=1)
+    """Integer, at least 1. Optional."""
 
 
 class MeterReadingFrequencyDailyInput(RequestModel):
     type: Literal["DAILY"]
+    """One of ``DAILY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=1)
+    """Integer, at least 1. Optional."""
 
 
 class MeterReadingFrequencyWeeklyInput(RequestModel):
     type: Literal["WEEKLY"]
+    """One of ``WEEKLY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=1, le=52)
+    """Integer, at least 1, at most 52. Optional."""
     days: NotNull[
         list[Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]]
     ] = None
+    """List of one of ``SUNDAY``, ``MONDAY``, ``TUESDAY``, ``WEDNESDAY``, ``THURSDAY``, ``FRIDAY``,
+    ``SATURDAY``. Optional.
+    """
 
 
 class MeterReadingFrequencyMonthlyInput(RequestModel):
     type: Literal["MONTHLY"]
+    """One of ``MONTHLY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=1, le=12)
+    """Integer, at least 1, at most 12. Optional."""
     day: NotNull[int] = Field(default=None, ge=1, le=31)
+    """Integer, at least 1, at most 31. Optional."""
 
 
 class MeterReadingFrequencyYearlyInput(RequestModel):
     type: Literal["YEARLY"]
+    """One of ``YEARLY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=1, le=1000)
+    """Integer, at least 1, at most 1000. Optional."""
 
 
 class MeterCreateBody(RequestModel):
     name: str
+    """String. Required."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     measurement_type: NotNull[Literal["MANUAL", "IOT_DEVICE", "AUTOMATED_SENSOR"]] = None
+    """One of ``MANUAL``, ``IOT_DEVICE``, ``AUTOMATED_SENSOR``. Optional."""
     reading_frequency: (
         Annotated[
             MeterReadingFrequencySecondlyInput
@@ -184,60 +249,96 @@ class MeterCreateBody(RequestModel):
         ]
         | None
     ) = None
+    """One of the objects ``MeterReadingFrequencySecondlyInput``,
+    ``MeterReadingFrequencyMinutlyInput``, ``MeterReadingFrequencyHourlyInput``,
+    ``MeterReadingFrequencyDailyInput``, ``MeterReadingFrequencyWeeklyInput``,
+    ``MeterReadingFrequencyMonthlyInput``, ``MeterReadingFrequencyYearlyInput`` (told apart by
+    ``type``). Optional; ``None`` sends null (clears it).
+    """
     unit: str
+    """String. Required."""
     asset_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
 
 
 class MeterGetQuery(RequestModel):
     expand: NotNull[list[Literal["asset", "location", "last_reading"]]] = None
+    """List of one of ``asset``, ``location``, ``last_reading``. Optional."""
 
 
 class MeterGetResponse(APIModel):
     meter: Meter
+    """``Meter`` object."""
+
+
+class MeterLegacyReadingCreateBody(RequestModel):
+    reading_value: float
+    """Number. Required."""
+    reading_date: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
+class MeterLegacyReadingCreateResponse(APIResult):
+    id: str
+    """String."""
+    created_at: str | None = None
+    """String. May be absent."""
+    reading_date: str | None = None
+    """String. May be absent or null."""
+    reading_value: float
+    """Number."""
 
 
 class MeterListItem(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     unit: str
+    """String."""
     measurement_type: MeterMeasurementType
+    """One of ``MANUAL``, ``IOT_DEVICE``, ``AUTOMATED_SENSOR``."""
     asset: MeterAsset | None = None
+    """``MeterAsset`` object. May be absent or null."""
     location: MeterLocation | None = None
+    """``MeterLocation`` object. May be absent or null."""
     last_reading: MeterLastReading | None = None
+    """``MeterLastReading`` object. May be absent or null."""
 
 
 class MeterListQuery(RequestModel):
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     measurement_type: NotNull[Literal["MANUAL", "IOT_DEVICE", "AUTOMATED_SENSOR"]] = None
+    """One of ``MANUAL``, ``IOT_DEVICE``, ``AUTOMATED_SENSOR``. Optional."""
     assets: NotNull[list[int]] = None
+    """List of integer. Optional."""
     expand: NotNull[list[Literal["asset", "location", "last_reading"]]] = None
+    """List of one of ``asset``, ``location``, ``last_reading``. Optional."""
 
 
 class MeterListResponse(APIResult):
     meters: list[MeterListItem]
+    """List of ``MeterListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
-
-
-class MeterReadingCreateBody2(RequestModel):
-    reading_value: float
-    reading_date: str | None = None
-
-
-class MeterReadingCreateResponse2(APIResult):
-    id: str
-    created_at: str | None = None
-    reading_date: str | None = None
-    reading_value: float
+    """String. May be absent or null."""
 
 
 class MeterUpdateBody(RequestModel):
     asset_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     name: NotNull[str] = None
+    """String. Optional."""
     reading_frequency: (
         Annotated[
             MeterReadingFrequencySecondlyInput
@@ -251,4 +352,11 @@ class MeterUpdateBody(RequestModel):
         ]
         | None
     ) = None
+    """One of the objects ``MeterReadingFrequencySecondlyInput``,
+    ``MeterReadingFrequencyMinutlyInput``, ``MeterReadingFrequencyHourlyInput``,
+    ``MeterReadingFrequencyDailyInput``, ``MeterReadingFrequencyWeeklyInput``,
+    ``MeterReadingFrequencyMonthlyInput``, ``MeterReadingFrequencyYearlyInput`` (told apart by
+    ``type``). Optional; ``None`` sends null (clears it).
+    """
     unit: NotNull[str] = None
+    """String. Optional."""

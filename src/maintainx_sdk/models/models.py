@@ -10,27 +10,40 @@ __all__ = ["Model", "ModelCreateBody", "ModelGetResponse", "ModelListItem", "Mod
 
 class Model(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     manufacturer_id: int | None = None
+    """Integer. May be absent or null."""
 
 
 class ModelCreateBody(RequestModel):
     name: str
+    """String. Required."""
     manufacturer_id: int
+    """Integer. Required."""
 
 
 class ModelGetResponse(APIModel):
     model: Model
+    """``Model`` object."""
 
 
 class ModelListItem(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     manufacturer_id: int | None = None
+    """Integer. May be absent or null."""
     organization_id: int | None = None
+    """Integer. May be absent."""
 
 
 class ModelListResponse(APIResult):
     models: list[ModelListItem]
+    """List of ``ModelListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""

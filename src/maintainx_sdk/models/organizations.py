@@ -10,14 +10,23 @@ __all__ = ["OrganizationListItem", "OrganizationListResponse"]
 
 class OrganizationListItem(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     time_zone: str | None = None
+    """String. May be absent."""
     image_url: str | None = None
+    """String. May be absent or null."""
     currency: str | None = None
+    """String. May be absent or null."""
     date_format_locale: str | None = None
+    """String. May be absent or null."""
 
 
 class OrganizationListResponse(APIResult):
     organizations: list[OrganizationListItem]
+    """List of ``OrganizationListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""

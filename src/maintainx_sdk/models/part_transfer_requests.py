@@ -33,60 +33,97 @@ class PartTransferRequestStatus(OpenEnum):
 
 class PartTransferRequestDestinationLocation(APIModel):
     location_id: int | None = None
+    """Integer. May be absent."""
     quantity: int
+    """Integer."""
 
 
 class PartTransferRequest(APIResult):
     id: int
+    """Integer."""
     quantity_received: int | None = None
+    """Integer. May be absent or null."""
     quantity_requested: int
+    """Integer."""
     quantity_transferred: int | None = None
+    """Integer. May be absent or null."""
     request_message: str | None = None
+    """String. May be absent or null."""
     response_message: str | None = None
+    """String. May be absent or null."""
     status: PartTransferRequestStatus | None = None
+    """One of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``, ``PENDING``. May be absent."""
     source_part_id: int
+    """Integer."""
     destination_part_id: int
+    """Integer."""
     transferrer_id: int | None = None
+    """Integer. May be absent or null."""
     requester_id: int | None = None
+    """Integer. May be absent."""
     destination_organization_id: int
+    """Integer."""
     source_organization_id: int
+    """Integer."""
     source_location_id: int | None = None
+    """Integer. May be absent."""
     destination_locations: list[PartTransferRequestDestinationLocation] | None = None
+    """List of ``PartTransferRequestDestinationLocation`` objects. May be absent."""
 
 
 class PartTransferRequestCreateBody(RequestModel):
     quantity_requested: int
+    """Integer. Required."""
     source_part_id: int
+    """Integer. Required."""
     destination_part_id: int
+    """Integer. Required."""
     request_message: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
 
 
 class PartTransferRequestDestinationLocationInput(RequestModel):
     location_id: NotNull[int] = None
+    """Integer. Optional."""
     quantity: int
+    """Integer. Required."""
 
 
 class PartTransferRequestGetResponse(APIModel):
     part_transfer_request: PartTransferRequest
+    """``PartTransferRequest`` object."""
 
 
 class PartTransferRequestListQuery(RequestModel):
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     statuses: NotNull[list[Literal["APPROVED", "CANCELED", "COMPLETED", "DECLINED", "PENDING"]]] = (
         None
     )
+    """List of one of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``, ``PENDING``.
+    Optional.
+    """
 
 
 class PartTransferRequestListResponse(APIResult):
     part_transfer_requests: list[PartTransferRequest]
+    """List of ``PartTransferRequest`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class PartTransferRequestUpdateBody(RequestModel):
     status: Literal["APPROVED", "CANCELED", "COMPLETED", "DECLINED", "PENDING"]
+    """One of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``, ``PENDING``. Required."""
     response_message: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     source_location_id: NotNull[int] = None
+    """Integer. Optional."""
     destination_locations: NotNull[list[PartTransferRequestDestinationLocationInput]] = None
+    """List of ``PartTransferRequestDestinationLocationInput`` objects. Optional."""
     quantity: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""

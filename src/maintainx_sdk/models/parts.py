@@ -24,8 +24,8 @@ __all__ = [
     "PartLocation",
     "PartLocationCommittedQuantity",
     "PartLocationInput",
-    "PartLocationInput2",
     "PartUpdateBody",
+    "PartUpdateLocationInput",
     "PartVendor",
     "PartVendorInput",
 ]
@@ -33,166 +33,292 @@ __all__ = [
 
 class PartLocationCommittedQuantity(APIModel):
     kitted: int | None = None
+    """Integer. May be absent."""
     reserved: int | None = None
+    """Integer. May be absent."""
     staged: int | None = None
+    """Integer. May be absent."""
 
 
 class PartLocation(APIModel):
     location_id: int
+    """Integer."""
     available_quantity: int | None = None
+    """Integer. May be absent."""
     minimum_quantity: int | None = None
+    """Integer. May be absent or null."""
     maximum_quantity: int | None = None
+    """Integer. May be absent or null."""
     area: str | None = None
+    """String. May be absent or null."""
     reserved_quantity: int | None = None
+    """Integer. May be absent or null."""
     committed_quantities: PartLocationCommittedQuantity | None = None
+    """``PartLocationCommittedQuantity`` object. May be absent."""
     assigned_quantity: int | None = None
+    """Integer. May be absent."""
 
 
 class PartVendor(APIModel):
     vendor_id: int | None = None
+    """Integer. May be absent."""
     part_number: str | None = None
+    """String. May be absent."""
 
 
 class Part(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     description: str | None = None
+    """String. May be absent or null."""
     area: str | None = None
+    """String. May be absent or null."""
     unit_cost: int | None = None
+    """Integer. May be absent or null."""
     available_quantity: int | None = None
+    """Integer. May be absent."""
     in_stock_quantity: int | None = None
+    """Integer. May be absent."""
     minimum_quantity: int | None = None
+    """Integer. May be absent."""
     barcode: str | None = None
+    """String. May be absent or null."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     locations: list[PartLocation] | None = None
+    """List of ``PartLocation`` objects. May be absent."""
     part_types: list[str] | None = None
+    """List of string. May be absent."""
     asset_ids: list[int] | None = None
+    """List of integer. May be absent."""
     team_ids: list[int] | None = None
+    """List of integer. May be absent."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
     vendors: list[PartVendor] | None = None
+    """List of ``PartVendor`` objects. May be absent."""
     ordered_quantity: int | None = None
+    """Integer. May be absent."""
     reserved_quantity: int | None = None
+    """Integer. May be absent."""
     committed_quantities: PartLocationCommittedQuantity | None = None
+    """``PartLocationCommittedQuantity`` object. May be absent."""
     assigned_quantity: int | None = None
+    """Integer. May be absent."""
     maximum_quantity: int | None = None
+    """Integer. May be absent or null."""
     vendor_ids: list[int] | None = None
+    """List of integer. May be absent."""
     thumbnail: Attachment | None = None
+    """``Attachment`` object. May be absent or null."""
     attachments: list[Attachment] | None = None
+    """List of ``Attachment`` objects. May be absent."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
 
 
 class PartCommittedQuantityInput(RequestModel):
     kitted: NotNull[int] = None
+    """Integer. Optional."""
     reserved: NotNull[int] = None
+    """Integer. Optional."""
     staged: NotNull[int] = None
+    """Integer. Optional."""
 
 
 class PartLocationInput(RequestModel):
     location_id: int
+    """Integer. Required."""
     available_quantity: NotNull[int] = None
+    """Integer. Optional."""
     minimum_quantity: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     maximum_quantity: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     area: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
 
 
 class PartVendorInput(RequestModel):
     vendor_id: NotNull[int] = None
+    """Integer. Optional."""
     part_number: NotNull[str] = None
+    """String. Optional."""
 
 
 class PartCreateBody(RequestModel):
     name: str
+    """String. Required."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     area: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     unit_cost: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     available_quantity: NotNull[int] = None
+    """Integer. Optional."""
     minimum_quantity: NotNull[int] = None
+    """Integer. Optional."""
     barcode: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     locations: NotNull[list[PartLocationInput]] = None
+    """List of ``PartLocationInput`` objects. Optional."""
     part_types: NotNull[list[str]] = None
+    """List of string. Optional."""
     asset_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     team_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     vendors: NotNull[list[PartVendorInput]] = None
+    """List of ``PartVendorInput`` objects. Optional."""
     committed_quantities: NotNull[PartCommittedQuantityInput] = None
+    """``PartCommittedQuantityInput`` object. Optional."""
     assigned_quantity: NotNull[int] = None
+    """Integer. Optional."""
     vendor_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
 
 
 class PartGetResponse(APIModel):
     part: Part
+    """``Part`` object."""
 
 
 class PartListItem(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     description: str | None = None
+    """String. May be absent or null."""
     barcode: str | None = None
+    """String. May be absent or null."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     locations: list[PartLocation]
+    """List of ``PartLocation`` objects."""
     area: str | None = None
+    """String. May be absent or null."""
     unit_cost: int | None = None
+    """Integer. May be absent or null."""
     available_quantity: int
+    """Integer."""
     minimum_quantity: int
+    """Integer."""
     ordered_quantity: int
+    """Integer."""
     reserved_quantity: int
+    """Integer."""
     part_types: list[str]
+    """List of string."""
     created_at: LenientDatetime
+    """Date-time."""
     updated_at: LenientDatetime
+    """Date-time."""
     in_stock_quantity: int | None = None
+    """Integer. May be absent."""
     committed_quantities: PartLocationCommittedQuantity | None = None
+    """``PartLocationCommittedQuantity`` object. May be absent."""
     assigned_quantity: int | None = None
+    """Integer. May be absent."""
     maximum_quantity: int | None = None
+    """Integer. May be absent or null."""
     organization_id: int | None = None
+    """Integer. May be absent."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
     vendors: list[PartVendor] | None = None
+    """List of ``PartVendor`` objects. May be absent."""
 
 
 class PartListQuery(RequestModel):
     model_config = ConfigDict(extra="allow")
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     part_number: NotNull[list[str]] = None
+    """List of string. Optional."""
     updated_at_gte: NotNull[datetime] = Field(default=None, alias="updatedAt[gte]")
+    """Date-time. Optional. Wire name ``updatedAt[gte]``."""
     updated_at_lte: NotNull[datetime] = Field(default=None, alias="updatedAt[lte]")
+    """Date-time. Optional. Wire name ``updatedAt[lte]``."""
     created_at_gte: NotNull[datetime] = Field(default=None, alias="createdAt[gte]")
+    """Date-time. Optional. Wire name ``createdAt[gte]``."""
     created_at_lte: NotNull[datetime] = Field(default=None, alias="createdAt[lte]")
+    """Date-time. Optional. Wire name ``createdAt[lte]``."""
     sort: NotNull[Literal["id", "createdAt", "updatedAt", "-id", "-createdAt", "-updatedAt"]] = None
+    """One of ``id``, ``createdAt``, ``updatedAt``, ``-id``, ``-createdAt``, ``-updatedAt``.
+    Optional.
+    """
     expand: NotNull[list[Literal["extra_fields", "vendors"]]] = None
+    """List of one of ``extra_fields``, ``vendors``. Optional."""
 
 
 class PartListResponse(APIResult):
     parts: list[PartListItem]
+    """List of ``PartListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
-class PartLocationInput2(RequestModel):
+class PartUpdateLocationInput(RequestModel):
     added_updated: NotNull[list[PartLocationInput]] = None
+    """List of ``PartLocationInput`` objects. Optional."""
     removed_location_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
 
 
 class PartUpdateBody(RequestModel):
     name: NotNull[str] = None
+    """String. Optional."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     area: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     unit_cost: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     available_quantity: NotNull[int] = None
+    """Integer. Optional."""
     minimum_quantity: NotNull[int] = None
+    """Integer. Optional."""
     barcode: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     part_types: NotNull[list[str]] = None
+    """List of string. Optional."""
     asset_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     team_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     vendors: NotNull[list[PartVendorInput]] = None
+    """List of ``PartVendorInput`` objects. Optional."""
     committed_quantities: NotNull[PartCommittedQuantityInput] = None
+    """``PartCommittedQuantityInput`` object. Optional."""
     assigned_quantity: NotNull[int] = None
+    """Integer. Optional."""
     vendor_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     created_at: NotNull[datetime] = None
+    """Date-time. Optional."""
     updated_at: NotNull[datetime] = None
+    """Date-time. Optional."""
     deleted_at: datetime | None = None
-    locations: NotNull[PartLocationInput2] = None
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+    locations: NotNull[PartUpdateLocationInput] = None
+    """``PartUpdateLocationInput`` object. Optional."""

@@ -19,6 +19,7 @@ __all__ = [
 
 class ProcedureTemplateRowUpdateBody(RequestModel):
     label: NotNull[str] = None
+    """String. Optional."""
     type: NotNull[
         Literal[
             "NUMBER",
@@ -38,13 +39,23 @@ class ProcedureTemplateRowUpdateBody(RequestModel):
             "CYCLE_COUNT",
         ]
     ] = None
+    """One of 15 values (``NUMBER``, ``AMOUNT``, ``TEXT``, ``UNSUPPORTED``, ``HEADING``, ``FILE``,
+    ``SIGNATURE``, ``MULTIPLE_CHOICE``, ...). Optional.
+    """
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     choices: NotNull[list[str]] = None
+    """List of string. Optional."""
     urls: NotNull[list[ProcedureFieldUrlInput]] = None
+    """List of ``ProcedureFieldUrlInput`` objects. Optional."""
     meter_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     is_date_and_time: NotNull[bool] = None
+    """Boolean. Optional."""
     index: NotNull[float] = None
+    """Number. Optional."""
 
 
 class ProcedureTemplateRowUpdateResponse(APIModel):
     row: Row
+    """``Row`` object."""

@@ -17,7 +17,7 @@ __all__ = [
     "ProcedureTemplate",
     "ProcedureTemplateCreateBody",
     "ProcedureTemplateCreateResponse",
-    "ProcedureTemplateFieldVariant2Input",
+    "ProcedureTemplateFieldWithIdInput",
     "ProcedureTemplateGetQuery",
     "ProcedureTemplateGetResponse",
     "ProcedureTemplateListItem",
@@ -30,26 +30,38 @@ __all__ = [
 
 class ProcedureTemplate(APIResult):
     id: int
+    """Integer."""
     title: str
+    """String."""
     created_at: LenientDatetime
+    """Date-time."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     updated_at: LenientDatetime
+    """Date-time."""
     rows: list[Row] | None = None
+    """List of ``Row`` objects. May be absent or null."""
 
 
 class ProcedureTemplateCreateBody(RequestModel):
     title: str
+    """String. Required."""
     fields: list[ProcedureFieldInput]
+    """List of ``ProcedureFieldInput`` objects. Required."""
 
 
 class ProcedureTemplateCreateResponse(APIResult):
     id: int
+    """Integer."""
     fields: list[Row]
+    """List of ``Row`` objects."""
 
 
-class ProcedureTemplateFieldVariant2Input(RequestModel):
+class ProcedureTemplateFieldWithIdInput(RequestModel):
     id: int
+    """Integer. Required."""
     label: NotNull[str] = None
+    """String. Optional."""
     type: NotNull[
         Literal[
             "NUMBER",
@@ -69,41 +81,66 @@ class ProcedureTemplateFieldVariant2Input(RequestModel):
             "CYCLE_COUNT",
         ]
     ] = None
+    """One of 15 values (``NUMBER``, ``AMOUNT``, ``TEXT``, ``UNSUPPORTED``, ``HEADING``, ``FILE``,
+    ``SIGNATURE``, ``MULTIPLE_CHOICE``, ...). Optional.
+    """
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     choices: NotNull[list[str]] = None
+    """List of string. Optional."""
     urls: NotNull[list[ProcedureFieldUrlInput]] = None
+    """List of ``ProcedureFieldUrlInput`` objects. Optional."""
     meter_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     is_date_and_time: NotNull[bool] = None
+    """Boolean. Optional."""
     index: NotNull[float] = None
+    """Number. Optional."""
 
 
 class ProcedureTemplateGetQuery(RequestModel):
     expand: NotNull[list[Literal["rows"]]] = None
+    """List of one of ``rows``. Optional."""
 
 
 class ProcedureTemplateGetResponse(APIModel):
     procedure_template: ProcedureTemplate
+    """``ProcedureTemplate`` object."""
 
 
 class ProcedureTemplateListItem(APIResult):
     id: int
+    """Integer."""
     title: str
+    """String."""
     rows: list[Row] | None = None
+    """List of ``Row`` objects. May be absent or null."""
 
 
 class ProcedureTemplateListQuery(RequestModel):
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     expand: NotNull[list[Literal["rows"]]] = None
+    """List of one of ``rows``. Optional."""
 
 
 class ProcedureTemplateListResponse(APIResult):
     procedure_templates: list[ProcedureTemplateListItem]
+    """List of ``ProcedureTemplateListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class ProcedureTemplateUpdateBody(RequestModel):
     title: NotNull[str] = None
+    """String. Optional."""
     description: str | None = None
-    fields: NotNull[list[ProcedureFieldInput | ProcedureTemplateFieldVariant2Input]] = None
+    """String. Optional; ``None`` sends null (clears it)."""
+    fields: NotNull[list[ProcedureFieldInput | ProcedureTemplateFieldWithIdInput]] = None
+    """List of ``ProcedureFieldInput`` object or ``ProcedureTemplateFieldWithIdInput`` objects.
+    Optional.
+    """

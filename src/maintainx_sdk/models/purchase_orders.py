@@ -19,7 +19,6 @@ __all__ = [
     "PurchaseOrderAddressInput",
     "PurchaseOrderCost",
     "PurchaseOrderCostInput",
-    "PurchaseOrderCostInput2",
     "PurchaseOrderCostType",
     "PurchaseOrderCreateBody",
     "PurchaseOrderEmailCreateBody",
@@ -27,41 +26,71 @@ __all__ = [
     "PurchaseOrderItem",
     "PurchaseOrderItemFulfillment",
     "PurchaseOrderItemInput",
-    "PurchaseOrderItemInput2",
-    "PurchaseOrderItemVariant1FulfillmentInput",
-    "PurchaseOrderItemVariant1Input",
-    "PurchaseOrderItemVariant2Input",
+    "PurchaseOrderItemWithFulfillmentInput",
+    "PurchaseOrderItemWithQuantityReceivedInput",
     "PurchaseOrderListItem",
     "PurchaseOrderListQuery",
     "PurchaseOrderListResponse",
     "PurchaseOrderSetStatusBody",
+    "PurchaseOrderStatus",
     "PurchaseOrderUpdateBody",
+    "PurchaseOrderUpdateCostInput",
     "PurchaseOrderUpdateFulfillmentBody",
+    "PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput",
+    "PurchaseOrderUpdateItemInput",
 ]
+
+
+class PurchaseOrderStatus(OpenEnum):
+    APPROVED = "APPROVED"
+    CANCELED = "CANCELED"
+    COMPLETED = "COMPLETED"
+    DECLINED = "DECLINED"
+    PARTIALLY_FULFILLED = "PARTIALLY_FULFILLED"
+    PENDING = "PENDING"
+    REQUESTED = "REQUESTED"
 
 
 class PurchaseOrderItemFulfillment(APIModel):
     id: int | None = None
+    """Integer. May be absent."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     quantity_received: str | None = None
+    """String. May be absent."""
     is_legacy: bool | None = None
+    """Boolean. May be absent."""
 
 
 class PurchaseOrderItem(APIModel):
     id: int
+    """Integer."""
     part_id: int | None = None
+    """Integer. May be absent or null."""
     name: str | None = None
+    """String. May be absent or null."""
     part_number: str | None = None
+    """String. May be absent or null."""
     price: float | None = None
+    """Number. May be absent or null."""
     price_decimal: str | None = None
+    """String. May be absent or null."""
     quantity_ordered: float
+    """Number."""
     quantity_received: float | None = None
+    """Number. May be absent or null."""
     unit_cost: float | None = None
+    """Number. May be absent or null."""
     unit_cost_decimal: str | None = None
+    """String. May be absent or null."""
     fulfillments: list[PurchaseOrderItemFulfillment] | None = None
+    """List of ``PurchaseOrderItemFulfillment`` objects. May be absent."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
     line_extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
     part_extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
 
 
 class PurchaseOrderCostType(OpenEnum):
@@ -72,187 +101,325 @@ class PurchaseOrderCostType(OpenEnum):
 
 class PurchaseOrderCost(APIModel):
     id: int | None = None
+    """Integer. May be absent."""
     name: str
+    """String."""
     type: PurchaseOrderCostType
+    """One of ``AMOUNT_NON_TAXABLE``, ``AMOUNT_TAXABLE``, ``PERCENT_TAXABLE``."""
     amount: float
+    """Number."""
 
 
 class PurchaseOrderAddress(APIModel):
     city: str
+    """String."""
     country: str
+    """String."""
     postal_code: str
+    """String."""
     state: str
+    """String."""
     street: str
+    """String."""
     label: str | None = None
+    """String. May be absent or null."""
 
 
 class PurchaseOrder(APIResult):
     id: int
+    """Integer."""
     note: str | None = None
+    """String. May be absent or null."""
     title: str | None = None
+    """String. May be absent or null."""
     review_note: str | None = None
-    status: str | None = None
+    """String. May be absent or null."""
+    status: PurchaseOrderStatus | None = None
+    """One of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``, ``PARTIALLY_FULFILLED``,
+    ``PENDING``, ``REQUESTED``. May be absent or null.
+    """
     due_date: str | None = None
+    """String. May be absent or null."""
     creator_id: int | None = None
+    """Integer. May be absent."""
     vendor_id: int | None = None
+    """Integer. May be absent or null."""
     auto_generated_number: float | None = None
+    """Number. May be absent or null."""
     override_number: str | None = None
+    """String. May be absent or null."""
     approver_id: int | None = None
+    """Integer. May be absent or null."""
     approval_date: str | None = None
+    """String. May be absent or null."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     updated_at: str | None = None
+    """String. May be absent or null."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     items: list[PurchaseOrderItem]
+    """List of ``PurchaseOrderItem`` objects."""
     costs: list[PurchaseOrderCost] | None = None
+    """List of ``PurchaseOrderCost`` objects. May be absent."""
     thumbnail: Attachment | None = None
+    """``Attachment`` object. May be absent or null."""
     attachments: list[Attachment] | None = None
+    """List of ``Attachment`` objects. May be absent."""
     vendor_contact_ids: list[int] | None = None
+    """List of integer. May be absent."""
     shipping_address: PurchaseOrderAddress | None = None
+    """``PurchaseOrderAddress`` object. May be absent or null."""
     billing_address: PurchaseOrderAddress | None = None
+    """``PurchaseOrderAddress`` object. May be absent or null."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
 
 
 class PurchaseOrderAddressInput(RequestModel):
     city: str
+    """String. Required."""
     country: str
+    """String. Required."""
     postal_code: str
+    """String. Required."""
     state: str
+    """String. Required."""
     street: str
+    """String. Required."""
     label: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
 
 
 class PurchaseOrderCostInput(RequestModel):
     name: str
+    """String. Required."""
     type: Literal["AMOUNT_NON_TAXABLE", "AMOUNT_TAXABLE", "PERCENT_TAXABLE"]
+    """One of ``AMOUNT_NON_TAXABLE``, ``AMOUNT_TAXABLE``, ``PERCENT_TAXABLE``. Required."""
     amount: float
-
-
-class PurchaseOrderCostInput2(RequestModel):
-    id: NotNull[int] = None
-    name: str
-    type: Literal["AMOUNT_NON_TAXABLE", "AMOUNT_TAXABLE", "PERCENT_TAXABLE"]
-    amount: float
+    """Number. Required."""
 
 
 class PurchaseOrderItemInput(RequestModel):
     part_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     name: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     part_number: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     price: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
     quantity_ordered: float
+    """Number. Required."""
     quantity_received: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
     unit_cost: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     line_extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
 
 
 class PurchaseOrderCreateBody(RequestModel):
     note: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     due_date: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     vendor_id: int | None
+    """Integer. Always sent; ``None`` (the default) sends null."""
     override_number: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     deleted_at: datetime | None = None
+    """Date-time. Optional; ``None`` sends null (clears it)."""
     vendor_contact_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     shipping_address: PurchaseOrderAddressInput | None = None
+    """``PurchaseOrderAddressInput`` object. Optional; ``None`` sends null (clears it)."""
     shipping_address_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     billing_address: PurchaseOrderAddressInput | None = None
+    """``PurchaseOrderAddressInput`` object. Optional; ``None`` sends null (clears it)."""
     billing_address_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     items: list[PurchaseOrderItemInput]
+    """List of ``PurchaseOrderItemInput`` objects. Required."""
     costs: NotNull[list[PurchaseOrderCostInput]] = None
+    """List of ``PurchaseOrderCostInput`` objects. Optional."""
     title: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
 
 
 class PurchaseOrderEmailCreateBody(RequestModel):
     emails: list[str] | None = None
+    """List of string. Optional; ``None`` sends null (clears it)."""
     emails_cc: list[str] | None = Field(default=None, alias="emailsCC")
+    """List of string. Optional; ``None`` sends null (clears it). Wire name ``emailsCC``."""
 
 
 class PurchaseOrderGetResponse(APIModel):
     purchase_order: PurchaseOrder
+    """``PurchaseOrder`` object."""
 
 
-class PurchaseOrderItemInput2(RequestModel):
+class PurchaseOrderItemWithFulfillmentInput(RequestModel):
     id: NotNull[int] = None
-    part_id: int | None = None
-    name: str | None = None
-    part_number: str | None = None
-    price: float | None = None
-    quantity_ordered: float
-    unit_cost: float | None = None
-    extra_fields: NotNull[dict[str, str]] = None
-    line_extra_fields: NotNull[dict[str, str]] = None
-    quantity_received: float | None = None
-
-
-class PurchaseOrderItemVariant1FulfillmentInput(RequestModel):
-    id: NotNull[int] = None
+    """Integer. Optional."""
     location_id: NotNull[int] = None
+    """Integer. Optional."""
     quantity_received: float
+    """Number. Required."""
     is_legacy: NotNull[bool] = None
+    """Boolean. Optional."""
 
 
-class PurchaseOrderItemVariant1Input(RequestModel):
-    id: int
-    unit_cost: NotNull[float] = None
-    fulfillments: list[PurchaseOrderItemVariant1FulfillmentInput]
-
-
-class PurchaseOrderItemVariant2Input(RequestModel):
+class PurchaseOrderItemWithQuantityReceivedInput(RequestModel):
     quantity_received: float
+    """Number. Required."""
     id: int
+    """Integer. Required."""
     unit_cost: NotNull[float] = None
+    """Number. Optional."""
 
 
 class PurchaseOrderListItem(APIResult):
     id: int
-    status: str | None = None
+    """Integer."""
+    status: PurchaseOrderStatus | None = None
+    """One of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``, ``PARTIALLY_FULFILLED``,
+    ``PENDING``, ``REQUESTED``. May be absent or null.
+    """
     updated_at: str | None = None
+    """String. May be absent or null."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
 
 
 class PurchaseOrderListQuery(RequestModel):
     model_config = ConfigDict(extra="allow")
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     updated_at_gte: NotNull[datetime] = Field(default=None, alias="updatedAt[gte]")
+    """Date-time. Optional. Wire name ``updatedAt[gte]``."""
     updated_at_lte: NotNull[datetime] = Field(default=None, alias="updatedAt[lte]")
+    """Date-time. Optional. Wire name ``updatedAt[lte]``."""
     created_at_gte: NotNull[datetime] = Field(default=None, alias="createdAt[gte]")
+    """Date-time. Optional. Wire name ``createdAt[gte]``."""
     created_at_lte: NotNull[datetime] = Field(default=None, alias="createdAt[lte]")
+    """Date-time. Optional. Wire name ``createdAt[lte]``."""
     sort: NotNull[Literal["id", "createdAt", "updatedAt", "-id", "-createdAt", "-updatedAt"]] = None
+    """One of ``id``, ``createdAt``, ``updatedAt``, ``-id``, ``-createdAt``, ``-updatedAt``.
+    Optional.
+    """
 
 
 class PurchaseOrderListResponse(APIResult):
     purchase_orders: list[PurchaseOrderListItem]
+    """List of ``PurchaseOrderListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class PurchaseOrderSetStatusBody(RequestModel):
     status: Literal[
         "APPROVED", "CANCELED", "COMPLETED", "DECLINED", "PARTIALLY_FULFILLED", "PENDING"
     ]
+    """One of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``, ``PARTIALLY_FULFILLED``,
+    ``PENDING``. Required.
+    """
     review_note: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
+class PurchaseOrderUpdateCostInput(RequestModel):
+    id: NotNull[int] = None
+    """Integer. Optional."""
+    name: str
+    """String. Required."""
+    type: Literal["AMOUNT_NON_TAXABLE", "AMOUNT_TAXABLE", "PERCENT_TAXABLE"]
+    """One of ``AMOUNT_NON_TAXABLE``, ``AMOUNT_TAXABLE``, ``PERCENT_TAXABLE``. Required."""
+    amount: float
+    """Number. Required."""
+
+
+class PurchaseOrderUpdateItemInput(RequestModel):
+    id: NotNull[int] = None
+    """Integer. Optional."""
+    part_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    name: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
+    part_number: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
+    price: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
+    quantity_ordered: float
+    """Number. Required."""
+    unit_cost: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
+    extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
+    line_extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
+    quantity_received: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
 
 
 class PurchaseOrderUpdateBody(RequestModel):
     note: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     review_note: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     status: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     due_date: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     vendor_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     override_number: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     deleted_at: datetime | None = None
-    costs: NotNull[list[PurchaseOrderCostInput2]] = None
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+    costs: NotNull[list[PurchaseOrderUpdateCostInput]] = None
+    """List of ``PurchaseOrderUpdateCostInput`` objects. Optional."""
     vendor_contact_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     shipping_address: PurchaseOrderAddressInput | None = None
+    """``PurchaseOrderAddressInput`` object. Optional; ``None`` sends null (clears it)."""
     shipping_address_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     billing_address: PurchaseOrderAddressInput | None = None
+    """``PurchaseOrderAddressInput`` object. Optional; ``None`` sends null (clears it)."""
     billing_address_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     extra_fields: NotNull[dict[str, str]] = None
-    items: NotNull[list[PurchaseOrderItemInput2]] = None
+    """Mapping of string to string. Optional."""
+    items: NotNull[list[PurchaseOrderUpdateItemInput]] = None
+    """List of ``PurchaseOrderUpdateItemInput`` objects. Optional."""
     title: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
+class PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput(RequestModel):
+    id: int
+    """Integer. Required."""
+    unit_cost: NotNull[float] = None
+    """Number. Optional."""
+    fulfillments: list[PurchaseOrderItemWithFulfillmentInput]
+    """List of ``PurchaseOrderItemWithFulfillmentInput`` objects. Required."""
 
 
 class PurchaseOrderUpdateFulfillmentBody(RequestModel):
-    items: list[PurchaseOrderItemVariant1Input | PurchaseOrderItemVariant2Input]
+    items: list[
+        PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput
+        | PurchaseOrderItemWithQuantityReceivedInput
+    ]
+    """List of ``PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput`` object or
+    ``PurchaseOrderItemWithQuantityReceivedInput`` objects. Required.
+    """

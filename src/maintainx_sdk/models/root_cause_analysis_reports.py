@@ -37,11 +37,14 @@ class RootCauseAnalysisReportStatus(OpenEnum):
 
 class RootCauseAnalysisReportNote(APIModel):
     text: str
+    """String."""
 
 
 class RootCauseAnalysisReportProblemCategory(APIModel):
     id: int
+    """Integer."""
     label: str
+    """String."""
 
 
 class RootCauseAnalysisReportStepType(OpenEnum):
@@ -53,89 +56,155 @@ class RootCauseAnalysisReportStepType(OpenEnum):
 
 class RootCauseAnalysisReportProblemStepOption(APIModel):
     id: int
+    """Integer."""
     label: str
+    """String."""
     step_type: RootCauseAnalysisReportStepType
+    """One of ``ACTION``, ``CAUSE``, ``FAILURE``, ``PROBLEM_TYPE``."""
 
 
 class RootCauseAnalysisReportProblem(APIModel):
     id: int
+    """Integer."""
     category: RootCauseAnalysisReportProblemCategory | None = None
+    """``RootCauseAnalysisReportProblemCategory`` object. May be absent or null."""
     step_options: list[RootCauseAnalysisReportProblemStepOption]
+    """List of ``RootCauseAnalysisReportProblemStepOption`` objects."""
     notes: RootCauseAnalysisReportNote | None = None
+    """``RootCauseAnalysisReportNote`` object. May be absent or null."""
 
 
 class RootCauseAnalysisReport(APIResult):
     id: int
+    """Integer."""
     organization_id: int | None = None
+    """Integer. May be absent."""
     status: RootCauseAnalysisReportStatus
+    """One of ``DONE``, ``DRAFT``."""
     main_asset_id: int
+    """Integer."""
     main_asset_status_id: int | None = None
+    """Integer. May be absent or null."""
     created_at: LenientDatetime
+    """Date-time."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     completed_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     incident_started_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     incident_ended_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     incident_duration: int | None = None
+    """Integer. May be absent or null."""
     repair_time: int | None = None
+    """Integer. May be absent or null."""
     notes: RootCauseAnalysisReportNote | None = None
+    """``RootCauseAnalysisReportNote`` object. May be absent or null."""
     creator_id: int
+    """Integer."""
     updater_id: int | None = None
+    """Integer. May be absent or null."""
     archived_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     related_asset_ids: list[int]
+    """List of integer."""
     work_order_ids: list[int]
+    """List of integer."""
     main_asset: MeterAsset | None = None
+    """``MeterAsset`` object. May be absent or null."""
     main_asset_status: RootCauseAnalysisReportMainAssetStatus | None = None
+    """``RootCauseAnalysisReportMainAssetStatus`` object. May be absent or null."""
     problems: list[RootCauseAnalysisReportProblem] | None = None
+    """List of ``RootCauseAnalysisReportProblem`` objects. May be absent."""
     work_orders: list[dict[str, Any]] | None = None
+    """List of mapping of string to any JSON value. May be absent."""
 
 
 class RootCauseAnalysisReportGetQuery(RequestModel):
     expand: NotNull[list[Literal["main_asset", "main_asset_status", "problems", "work_orders"]]] = (
         None
     )
+    """List of one of ``main_asset``, ``main_asset_status``, ``problems``, ``work_orders``.
+    Optional.
+    """
 
 
 class RootCauseAnalysisReportGetResponse(APIModel):
     root_cause_analysis_report: RootCauseAnalysisReport
+    """``RootCauseAnalysisReport`` object."""
 
 
 class RootCauseAnalysisReportListItem(APIResult):
     id: int
+    """Integer."""
     organization_id: int | None = None
+    """Integer. May be absent."""
     status: RootCauseAnalysisReportStatus
+    """One of ``DONE``, ``DRAFT``."""
     main_asset_id: int
+    """Integer."""
     main_asset_status_id: int | None = None
+    """Integer. May be absent or null."""
     created_at: LenientDatetime
+    """Date-time."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     completed_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     incident_started_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     incident_ended_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     incident_duration: int | None = None
+    """Integer. May be absent or null."""
     repair_time: int | None = None
+    """Integer. May be absent or null."""
     notes: RootCauseAnalysisReportNote | None = None
+    """``RootCauseAnalysisReportNote`` object. May be absent or null."""
     creator_id: int
+    """Integer."""
     updater_id: int | None = None
+    """Integer. May be absent or null."""
     archived_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     related_asset_ids: list[int]
+    """List of integer."""
     work_order_ids: list[int]
+    """List of integer."""
     main_asset: MeterAsset | None = None
+    """``MeterAsset`` object. May be absent or null."""
     main_asset_status: RootCauseAnalysisReportMainAssetStatus | None = None
+    """``RootCauseAnalysisReportMainAssetStatus`` object. May be absent or null."""
     problems: list[RootCauseAnalysisReportProblem] | None = None
+    """List of ``RootCauseAnalysisReportProblem`` objects. May be absent."""
 
 
 class RootCauseAnalysisReportListQuery(RequestModel):
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     assets: NotNull[list[int]] = None
+    """List of integer. Optional."""
     statuses: NotNull[list[Literal["DONE", "DRAFT"]]] = None
+    """List of one of ``DONE``, ``DRAFT``. Optional."""
     creators: NotNull[list[int]] = None
+    """List of integer. Optional."""
     archived: NotNull[bool] = None
+    """Boolean. Optional."""
     created_after: NotNull[datetime] = None
+    """Date-time. Optional."""
     created_before: NotNull[datetime] = None
+    """Date-time. Optional."""
     expand: NotNull[list[Literal["main_asset", "main_asset_status", "problems"]]] = None
+    """List of one of ``main_asset``, ``main_asset_status``, ``problems``. Optional."""
 
 
 class RootCauseAnalysisReportListResponse(APIResult):
     root_cause_analysis_reports: list[RootCauseAnalysisReportListItem]
+    """List of ``RootCauseAnalysisReportListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""

@@ -21,9 +21,6 @@ __all__ = [
     "SubscriptionCreateResponse",
     "SubscriptionDataExportInitiatedInput",
     "SubscriptionFiltersInput",
-    "SubscriptionFiltersInput2",
-    "SubscriptionFiltersInput3",
-    "SubscriptionFiltersInput4",
     "SubscriptionGetResponse",
     "SubscriptionGetSecretResponse",
     "SubscriptionInviteLinkArchivedInput",
@@ -53,6 +50,7 @@ __all__ = [
     "SubscriptionPartTransferInput",
     "SubscriptionPurchaseOrderChangeFilterInput",
     "SubscriptionPurchaseOrderChangeInput",
+    "SubscriptionPurchaseOrderStatusChangeFiltersInput",
     "SubscriptionPurchaseOrderStatusChangeInput",
     "SubscriptionRoleArchivedInput",
     "SubscriptionRoleCreatedInput",
@@ -76,9 +74,11 @@ __all__ = [
     "SubscriptionWorkOrderChangeInput",
     "SubscriptionWorkOrderDeleteInput",
     "SubscriptionWorkOrderOverdueInput",
+    "SubscriptionWorkOrderPartStatusChangeFiltersInput",
     "SubscriptionWorkOrderPartStatusChangeInput",
     "SubscriptionWorkOrderStatusChangeFilterInput",
     "SubscriptionWorkOrderStatusChangeInput",
+    "SubscriptionWorkRequestStatusChangeFiltersInput",
     "SubscriptionWorkRequestStatusChangeInput",
 ]
 
@@ -139,145 +139,210 @@ class SubscriptionStatus(OpenEnum):
 
 class Subscription(APIResult):
     id: int
+    """Integer."""
     type: SubscriptionType
+    """One of 46 values (``API_TOKEN_CREATED``, ``API_TOKEN_REVOKED``, ``ASSET_STATUS_CHANGE``,
+    ``CONNECTOR_TOKEN_REVOKED``, ``DATA_EXPORT_INITIATED``, ``INVITE_LINK_ARCHIVED``,
+    ``INVITE_LINK_CREATED``, ``INVITE_LINK_UPDATED``, ...).
+    """
     url: str
+    """String."""
     status: SubscriptionStatus
+    """One of ``VALID``, ``PENDING_APPROVAL``."""
 
 
 class SubscriptionApiTokenCreatedInput(RequestModel):
     type: Literal["API_TOKEN_CREATED"]
+    """One of ``API_TOKEN_CREATED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionApiTokenRevokedInput(RequestModel):
     type: Literal["API_TOKEN_REVOKED"]
+    """One of ``API_TOKEN_REVOKED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionAssetStatusChangeFilterInput(RequestModel):
     one_of_asset_status_types: NotNull[list[Literal["IGNORE", "OFFLINE", "ONLINE"]]] = None
+    """List of one of ``IGNORE``, ``OFFLINE``, ``ONLINE``. Optional."""
     one_of_custom_asset_statuses_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
 
 
 class SubscriptionAssetStatusChangeInput(RequestModel):
     type: Literal["ASSET_STATUS_CHANGE"]
+    """One of ``ASSET_STATUS_CHANGE``. Required."""
     url: str
+    """String. Required."""
     filters: NotNull[SubscriptionAssetStatusChangeFilterInput] = None
+    """``SubscriptionAssetStatusChangeFilterInput`` object. Optional."""
 
 
 class SubscriptionConnectorTokenRevokedInput(RequestModel):
     type: Literal["CONNECTOR_TOKEN_REVOKED"]
+    """One of ``CONNECTOR_TOKEN_REVOKED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionDataExportInitiatedInput(RequestModel):
     type: Literal["DATA_EXPORT_INITIATED"]
+    """One of ``DATA_EXPORT_INITIATED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionInviteLinkArchivedInput(RequestModel):
     type: Literal["INVITE_LINK_ARCHIVED"]
+    """One of ``INVITE_LINK_ARCHIVED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionInviteLinkCreatedInput(RequestModel):
     type: Literal["INVITE_LINK_CREATED"]
+    """One of ``INVITE_LINK_CREATED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionInviteLinkUpdatedInput(RequestModel):
     type: Literal["INVITE_LINK_UPDATED"]
+    """One of ``INVITE_LINK_UPDATED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionFiltersInput(RequestModel):
     one_of_states: NotNull[
         list[Literal["INACTIVE", "INSUFFICIENT_DATA", "PENDING", "STABLE", "TRIGGERED"]]
     ] = None
+    """List of one of ``INACTIVE``, ``INSUFFICIENT_DATA``, ``PENDING``, ``STABLE``, ``TRIGGERED``.
+    Optional.
+    """
 
 
 class SubscriptionMeterTriggerStateChangeInput(RequestModel):
     type: Literal["METER_TRIGGER_STATE_CHANGE"]
+    """One of ``METER_TRIGGER_STATE_CHANGE``. Required."""
     url: str
+    """String. Required."""
     filters: NotNull[SubscriptionFiltersInput] = None
+    """``SubscriptionFiltersInput`` object. Optional."""
 
 
 class SubscriptionNewAssetOptionInput(RequestModel):
     serialize_entity: NotNull[bool] = None
+    """Boolean. Optional."""
 
 
 class SubscriptionNewAssetInput(RequestModel):
     type: Literal["NEW_ASSET"]
+    """One of ``NEW_ASSET``. Required."""
     url: str
+    """String. Required."""
     options: NotNull[SubscriptionNewAssetOptionInput] = None
+    """``SubscriptionNewAssetOptionInput`` object. Optional."""
 
 
 class SubscriptionNewCategoryOnWorkOrderFilterInput(RequestModel):
     one_of_categories: NotNull[list[str | int]] = None
+    """List of string or integer. Optional."""
 
 
 class SubscriptionNewCategoryOnWorkOrderInput(RequestModel):
     type: Literal["NEW_CATEGORY_ON_WORK_ORDER"]
+    """One of ``NEW_CATEGORY_ON_WORK_ORDER``. Required."""
     url: str
+    """String. Required."""
     filters: NotNull[SubscriptionNewCategoryOnWorkOrderFilterInput] = None
+    """``SubscriptionNewCategoryOnWorkOrderFilterInput`` object. Optional."""
 
 
 class SubscriptionNewCommentOnWorkOrderInput(RequestModel):
     type: Literal["NEW_COMMENT_ON_WORK_ORDER"]
+    """One of ``NEW_COMMENT_ON_WORK_ORDER``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionNewLocationInput(RequestModel):
     type: Literal["NEW_LOCATION"]
+    """One of ``NEW_LOCATION``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionNewPartInput(RequestModel):
     type: Literal["NEW_PART"]
+    """One of ``NEW_PART``. Required."""
     url: str
+    """String. Required."""
     options: NotNull[SubscriptionNewAssetOptionInput] = None
+    """``SubscriptionNewAssetOptionInput`` object. Optional."""
 
 
 class SubscriptionNewPurchaseOrderOptionInput(RequestModel):
     serialize_entity: NotNull[bool] = None
+    """Boolean. Optional."""
     include_o_auth_tokens_in_payload: NotNull[bool] = None
+    """Boolean. Optional."""
 
 
 class SubscriptionNewPurchaseOrderInput(RequestModel):
     type: Literal["NEW_PURCHASE_ORDER"]
+    """One of ``NEW_PURCHASE_ORDER``. Required."""
     url: str
+    """String. Required."""
     options: NotNull[SubscriptionNewPurchaseOrderOptionInput] = None
+    """``SubscriptionNewPurchaseOrderOptionInput`` object. Optional."""
 
 
 class SubscriptionNewWorkRequestInput(RequestModel):
     type: Literal["NEW_WORK_REQUEST"]
+    """One of ``NEW_WORK_REQUEST``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionNewSlashCommandFilterInput(RequestModel):
     command: NotNull[str] = None
+    """String. Optional."""
 
 
 class SubscriptionNewSlashCommandInput(RequestModel):
     type: Literal["NEW_SLASH_COMMAND"]
+    """One of ``NEW_SLASH_COMMAND``. Required."""
     url: str
+    """String. Required."""
     filters: NotNull[SubscriptionNewSlashCommandFilterInput] = None
+    """``SubscriptionNewSlashCommandFilterInput`` object. Optional."""
 
 
 class SubscriptionNewVendorInput(RequestModel):
     type: Literal["NEW_VENDOR"]
+    """One of ``NEW_VENDOR``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionNewWorkOrderInput(RequestModel):
     type: Literal["NEW_WORK_ORDER"]
+    """One of ``NEW_WORK_ORDER``. Required."""
     url: str
+    """String. Required."""
     options: NotNull[SubscriptionNewAssetOptionInput] = None
+    """``SubscriptionNewAssetOptionInput`` object. Optional."""
 
 
 class SubscriptionPartChangeOptionInput(RequestModel):
     serialize_entity: NotNull[bool] = None
+    """Boolean. Optional."""
     only_serialize_filtered_properties: NotNull[bool] = None
+    """Boolean. Optional."""
 
 
 class SubscriptionPartChangeFilterInput(RequestModel):
@@ -302,29 +367,43 @@ class SubscriptionPartChangeFilterInput(RequestModel):
             ]
         ]
     ] = None
+    """List of one of 15 values (``AREA``, ``ASSETS``, ``AVAILABLE_QUANTITY``, ``BARCODE``,
+    ``DESCRIPTION``, ``EXTRA_FIELDS``, ``LOCATION``, ``LOCATIONS``, ...). Optional.
+    """
 
 
 class SubscriptionPartChangeInput(RequestModel):
     type: Literal["PART_CHANGE"]
+    """One of ``PART_CHANGE``. Required."""
     url: str
+    """String. Required."""
     options: NotNull[SubscriptionPartChangeOptionInput] = None
+    """``SubscriptionPartChangeOptionInput`` object. Optional."""
     filters: NotNull[SubscriptionPartChangeFilterInput] = None
+    """``SubscriptionPartChangeFilterInput`` object. Optional."""
 
 
 class SubscriptionPartDeleteInput(RequestModel):
     type: Literal["PART_DELETE"]
+    """One of ``PART_DELETE``. Required."""
     url: str
+    """String. Required."""
     options: NotNull[SubscriptionNewAssetOptionInput] = None
+    """``SubscriptionNewAssetOptionInput`` object. Optional."""
 
 
 class SubscriptionPartQuantityChangeInput(RequestModel):
     type: Literal["PART_QUANTITY_CHANGE"]
+    """One of ``PART_QUANTITY_CHANGE``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionPartTransferInput(RequestModel):
     type: Literal["PART_TRANSFER"]
+    """One of ``PART_TRANSFER``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionPurchaseOrderChangeFilterInput(RequestModel):
@@ -347,21 +426,30 @@ class SubscriptionPurchaseOrderChangeFilterInput(RequestModel):
             ]
         ]
     ] = None
+    """List of one of 13 values (``ATTACHMENTS``, ``BILLING_ADDRESS``, ``COSTS``, ``DUE_DATE``,
+    ``EXTRA_FIELDS``, ``ITEMS``, ``NOTE``, ``OVERRIDE_NUMBER``, ...). Optional.
+    """
 
 
 class SubscriptionPurchaseOrderChangeInput(RequestModel):
     type: Literal["PURCHASE_ORDER_CHANGE"]
+    """One of ``PURCHASE_ORDER_CHANGE``. Required."""
     url: str
+    """String. Required."""
     options: NotNull[SubscriptionPartChangeOptionInput] = None
+    """``SubscriptionPartChangeOptionInput`` object. Optional."""
     filters: NotNull[SubscriptionPurchaseOrderChangeFilterInput] = None
+    """``SubscriptionPurchaseOrderChangeFilterInput`` object. Optional."""
 
 
 class SubscriptionOptionsInput(RequestModel):
     serialize_purchase_order: NotNull[bool] = None
+    """Boolean. Optional."""
     omit_send_to_vendor_popup: NotNull[bool] = None
+    """Boolean. Optional."""
 
 
-class SubscriptionFiltersInput2(RequestModel):
+class SubscriptionPurchaseOrderStatusChangeFiltersInput(RequestModel):
     one_of_statuses: NotNull[
         list[
             Literal[
@@ -375,89 +463,127 @@ class SubscriptionFiltersInput2(RequestModel):
             ]
         ]
     ] = None
+    """List of one of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``,
+    ``PARTIALLY_FULFILLED``, ``PENDING``, ``REQUESTED``. Optional.
+    """
     vendors: NotNull[list[float]] = None
+    """List of number. Optional."""
 
 
 class SubscriptionPurchaseOrderStatusChangeInput(RequestModel):
     type: Literal["PURCHASE_ORDER_STATUS_CHANGE"]
+    """One of ``PURCHASE_ORDER_STATUS_CHANGE``. Required."""
     url: str
+    """String. Required."""
     options: NotNull[SubscriptionOptionsInput] = None
-    filters: NotNull[SubscriptionFiltersInput2] = None
+    """``SubscriptionOptionsInput`` object. Optional."""
+    filters: NotNull[SubscriptionPurchaseOrderStatusChangeFiltersInput] = None
+    """``SubscriptionPurchaseOrderStatusChangeFiltersInput`` object. Optional."""
 
 
 class SubscriptionRoleArchivedInput(RequestModel):
     type: Literal["ROLE_ARCHIVED"]
+    """One of ``ROLE_ARCHIVED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionRoleCreatedInput(RequestModel):
     type: Literal["ROLE_CREATED"]
+    """One of ``ROLE_CREATED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionRoleUpdatedInput(RequestModel):
     type: Literal["ROLE_UPDATED"]
+    """One of ``ROLE_UPDATED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionSsoConfigChangedInput(RequestModel):
     type: Literal["SSO_CONFIG_CHANGED"]
+    """One of ``SSO_CONFIG_CHANGED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionUserActivatedInput(RequestModel):
     type: Literal["USER_ACTIVATED"]
+    """One of ``USER_ACTIVATED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionUserInvitedInput(RequestModel):
     type: Literal["USER_INVITED"]
+    """One of ``USER_INVITED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionUserLoginFailureInput(RequestModel):
     type: Literal["USER_LOGIN_FAILURE"]
+    """One of ``USER_LOGIN_FAILURE``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionUserLoginSuccessInput(RequestModel):
     type: Literal["USER_LOGIN_SUCCESS"]
+    """One of ``USER_LOGIN_SUCCESS``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionUserLogoutInput(RequestModel):
     type: Literal["USER_LOGOUT"]
+    """One of ``USER_LOGOUT``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionUserPermissionsChangedInput(RequestModel):
     type: Literal["USER_PERMISSIONS_CHANGED"]
+    """One of ``USER_PERMISSIONS_CHANGED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionUserRemovedInput(RequestModel):
     type: Literal["USER_REMOVED"]
+    """One of ``USER_REMOVED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionUserRoleChangedInput(RequestModel):
     type: Literal["USER_ROLE_CHANGED"]
+    """One of ``USER_ROLE_CHANGED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionUserSessionRevokedInput(RequestModel):
     type: Literal["USER_SESSION_REVOKED"]
+    """One of ``USER_SESSION_REVOKED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionWebhookArchivedInput(RequestModel):
     type: Literal["WEBHOOK_ARCHIVED"]
+    """One of ``WEBHOOK_ARCHIVED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionWebhookCreatedInput(RequestModel):
     type: Literal["WEBHOOK_CREATED"]
+    """One of ``WEBHOOK_CREATED``. Required."""
     url: str
+    """String. Required."""
 
 
 class SubscriptionWorkOrderChangeFilterInput(RequestModel):
@@ -482,60 +608,90 @@ class SubscriptionWorkOrderChangeFilterInput(RequestModel):
             ]
         ]
     ] = None
+    """List of one of 15 values (``ASSET``, ``ASSIGNEES``, ``CATEGORIES``, ``COSTS``,
+    ``DESCRIPTION``, ``DUE_DATE``, ``ESTIMATED_TIME``, ``EXTRA_FIELDS``, ...). Optional.
+    """
 
 
 class SubscriptionWorkOrderChangeInput(RequestModel):
     type: Literal["WORK_ORDER_CHANGE"]
+    """One of ``WORK_ORDER_CHANGE``. Required."""
     url: str
+    """String. Required."""
     options: NotNull[SubscriptionPartChangeOptionInput] = None
+    """``SubscriptionPartChangeOptionInput`` object. Optional."""
     filters: NotNull[SubscriptionWorkOrderChangeFilterInput] = None
+    """``SubscriptionWorkOrderChangeFilterInput`` object. Optional."""
 
 
 class SubscriptionWorkOrderDeleteInput(RequestModel):
     type: Literal["WORK_ORDER_DELETE"]
+    """One of ``WORK_ORDER_DELETE``. Required."""
     url: str
+    """String. Required."""
     options: NotNull[SubscriptionNewAssetOptionInput] = None
+    """``SubscriptionNewAssetOptionInput`` object. Optional."""
 
 
 class SubscriptionWorkOrderOverdueInput(RequestModel):
     type: Literal["WORK_ORDER_OVERDUE"]
+    """One of ``WORK_ORDER_OVERDUE``. Required."""
     url: str
+    """String. Required."""
 
 
-class SubscriptionFiltersInput3(RequestModel):
+class SubscriptionWorkOrderPartStatusChangeFiltersInput(RequestModel):
     one_of_part_statuses: NotNull[
         list[Literal["no_parts", "assigned", "reserved", "kitted", "staged", "issued"]]
     ] = None
+    """List of one of ``no_parts``, ``assigned``, ``reserved``, ``kitted``, ``staged``, ``issued``.
+    Optional.
+    """
 
 
 class SubscriptionWorkOrderPartStatusChangeInput(RequestModel):
     type: Literal["WORK_ORDER_PART_STATUS_CHANGE"]
+    """One of ``WORK_ORDER_PART_STATUS_CHANGE``. Required."""
     url: str
+    """String. Required."""
     options: NotNull[SubscriptionNewAssetOptionInput] = None
-    filters: NotNull[SubscriptionFiltersInput3] = None
+    """``SubscriptionNewAssetOptionInput`` object. Optional."""
+    filters: NotNull[SubscriptionWorkOrderPartStatusChangeFiltersInput] = None
+    """``SubscriptionWorkOrderPartStatusChangeFiltersInput`` object. Optional."""
 
 
 class SubscriptionWorkOrderStatusChangeFilterInput(RequestModel):
     one_of_statuses: NotNull[
         list[Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED", "SKIPPED"]]
     ] = None
+    """List of one of ``OPEN``, ``IN_PROGRESS``, ``ON_HOLD``, ``DONE``, ``CANCELED``, ``SKIPPED``.
+    Optional.
+    """
 
 
 class SubscriptionWorkOrderStatusChangeInput(RequestModel):
     type: Literal["WORK_ORDER_STATUS_CHANGE"]
+    """One of ``WORK_ORDER_STATUS_CHANGE``. Required."""
     url: str
+    """String. Required."""
     options: NotNull[SubscriptionNewPurchaseOrderOptionInput] = None
+    """``SubscriptionNewPurchaseOrderOptionInput`` object. Optional."""
     filters: NotNull[SubscriptionWorkOrderStatusChangeFilterInput] = None
+    """``SubscriptionWorkOrderStatusChangeFilterInput`` object. Optional."""
 
 
-class SubscriptionFiltersInput4(RequestModel):
+class SubscriptionWorkRequestStatusChangeFiltersInput(RequestModel):
     one_of_statuses: NotNull[list[Literal["APPROVED", "DONE", "REJECTED"]]] = None
+    """List of one of ``APPROVED``, ``DONE``, ``REJECTED``. Optional."""
 
 
 class SubscriptionWorkRequestStatusChangeInput(RequestModel):
     type: Literal["WORK_REQUEST_STATUS_CHANGE"]
+    """One of ``WORK_REQUEST_STATUS_CHANGE``. Required."""
     url: str
-    filters: NotNull[SubscriptionFiltersInput4] = None
+    """String. Required."""
+    filters: NotNull[SubscriptionWorkRequestStatusChangeFiltersInput] = None
+    """``SubscriptionWorkRequestStatusChangeFiltersInput`` object. Optional."""
 
 
 class SubscriptionCreateBody(
@@ -596,16 +752,21 @@ class SubscriptionCreateBody(
 
 class SubscriptionCreateResponse(APIResult):
     id: int
+    """Integer."""
     status: SubscriptionStatus
+    """One of ``VALID``, ``PENDING_APPROVAL``."""
     secret: str | None = Field(default=None, repr=False)
+    """String. May be absent."""
 
 
 class SubscriptionGetResponse(APIModel):
     subscription: Subscription
+    """``Subscription`` object."""
 
 
 class SubscriptionGetSecretResponse(APIResult):
     secret: str = Field(repr=False)
+    """String."""
 
 
 class SubscriptionUpdateBody(RequestModel):
@@ -659,4 +820,9 @@ class SubscriptionUpdateBody(RequestModel):
             "WORK_REQUEST_STATUS_CHANGE",
         ]
     ] = None
+    """One of 46 values (``API_TOKEN_CREATED``, ``API_TOKEN_REVOKED``, ``ASSET_STATUS_CHANGE``,
+    ``CONNECTOR_TOKEN_REVOKED``, ``DATA_EXPORT_INITIATED``, ``INVITE_LINK_ARCHIVED``,
+    ``INVITE_LINK_CREATED``, ``INVITE_LINK_UPDATED``, ...). Optional.
+    """
     url: NotNull[str] = None
+    """String. Optional."""

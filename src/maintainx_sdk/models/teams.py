@@ -27,29 +27,44 @@ __all__ = [
 
 class Team(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     description: str | None = None
+    """String. May be absent."""
     asset_ids: list[int] | None = None
+    """List of integer. May be absent."""
     members_count: int
+    """Integer."""
     location_ids: list[int] | None = None
+    """List of integer. May be absent."""
 
 
 class TeamCreateBody(RequestModel):
     name: str
+    """String. Required."""
     description: NotNull[str] = None
+    """String. Optional."""
     asset_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     location_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     member_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
 
 
 class TeamGetResponse(APIModel):
     team: Team
+    """``Team`` object."""
 
 
 class TeamListResponse(APIResult):
     teams: list[Manufacturer]
+    """List of ``Manufacturer`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class TeamMemberTeamRole(OpenEnum):
@@ -59,33 +74,49 @@ class TeamMemberTeamRole(OpenEnum):
 
 class TeamMember(APIResult):
     id: int
+    """Integer."""
     first_name: str | None = None
+    """String. May be absent."""
     last_name: str | None = None
+    """String. May be absent."""
     team_role: TeamMemberTeamRole
+    """One of ``ADMIN``, ``MEMBER``."""
 
 
 class TeamMemberCreateBody(RequestModel):
     id: int
+    """Integer. Required."""
     team_role: NotNull[Literal["ADMIN", "MEMBER"]] = None
+    """One of ``ADMIN``, ``MEMBER``. Optional."""
 
 
 class TeamMemberListResponse(APIResult):
     members: list[TeamMember]
+    """List of ``TeamMember`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class TeamMemberUpdateBody(RequestModel):
     team_role: NotNull[Literal["ADMIN", "MEMBER"]] = None
+    """One of ``ADMIN``, ``MEMBER``. Optional."""
 
 
 class TeamMemberUpdateResponse(APIModel):
     member: TeamMember
+    """``TeamMember`` object."""
 
 
 class TeamUpdateBody(RequestModel):
     name: NotNull[str] = None
+    """String. Optional."""
     description: NotNull[str] = None
+    """String. Optional."""
     location_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     asset_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     members_count: NotNull[int] = None
+    """Integer. Optional."""

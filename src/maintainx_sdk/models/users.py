@@ -40,77 +40,143 @@ class UserAuthType(OpenEnum):
 
 class User(APIResult):
     id: int
+    """Integer."""
     first_name: str | None = None
+    """String. May be absent."""
     last_name: str | None = None
+    """String. May be absent."""
     role: UserRole | None = None
+    """One of ``ADMIN``, ``MEMBER``, ``OPERATOR``, ``REQUESTER``, ``SERVICE_ACCOUNT``. May be
+    absent or null.
+    """
     custom_role: str | None = None
+    """String. May be absent or null."""
     email: str | None = None
+    """String. May be absent or null."""
     phone_number: str | None = None
+    """String. May be absent or null."""
     removed_from_organization: bool | None = None
+    """Boolean. May be absent."""
     auth_type: UserAuthType | None = None
+    """One of ``NORMAL``, ``SAML``, ``OIDC``. May be absent or null."""
     hourly_rate: int | None = None
+    """Integer. May be absent or null."""
     external_data: dict[str, Any] | float | str | None = None
+    """Mapping of string to any JSON value or number or string. May be absent or null."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
     last_visited_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
 
 
 class UserCreateBody(RequestModel):
     first_name: str
+    """String. Required."""
     last_name: str
+    """String. Required."""
     role: Literal["ADMIN", "MEMBER", "OPERATOR", "REQUESTER", "SERVICE_ACCOUNT"] | None = None
+    """One of ``ADMIN``, ``MEMBER``, ``OPERATOR``, ``REQUESTER``, ``SERVICE_ACCOUNT``. Optional;
+    ``None`` sends null (clears it).
+    """
     custom_role: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     email: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     phone_number: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     external_data: dict[str, Any] | float | str | None = None
+    """Mapping of string to any JSON value or number or string. Optional; ``None`` sends null
+    (clears it).
+    """
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     auth_type: Literal["NORMAL", "SAML", "OIDC"] | None = None
+    """One of ``NORMAL``, ``SAML``, ``OIDC``. Optional; ``None`` sends null (clears it)."""
     invite_type: Literal["ALL", "EMAIL", "SMS", "NONE"] | None = None
+    """One of ``ALL``, ``EMAIL``, ``SMS``, ``NONE``. Optional; ``None`` sends null (clears it)."""
     hourly_rate: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
 
 
 class UserGetResponse(APIModel):
     user: User
+    """``User`` object."""
 
 
 class UserListItem(APIResult):
     id: int
+    """Integer."""
     first_name: str
+    """String."""
     last_name: str
+    """String."""
     email: str | None = None
+    """String. May be absent or null."""
     phone_number: str | None = None
+    """String. May be absent or null."""
     auth_type: UserAuthType | None = None
+    """One of ``NORMAL``, ``SAML``, ``OIDC``. May be absent or null."""
     hourly_rate: int | None = None
+    """Integer. May be absent or null."""
     last_visited_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     role: UserRole | None = None
+    """One of ``ADMIN``, ``MEMBER``, ``OPERATOR``, ``REQUESTER``, ``SERVICE_ACCOUNT``. May be
+    absent.
+    """
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
 
 
 class UserListQuery(RequestModel):
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     only_assignable: NotNull[bool] = None
+    """Boolean. Optional."""
     email: NotNull[list[str]] = None
+    """List of string. Optional."""
     expand: NotNull[list[Literal["role", "extra_fields"]]] = None
+    """List of one of ``role``, ``extra_fields``. Optional."""
 
 
 class UserListResponse(APIResult):
     users: list[UserListItem]
+    """List of ``UserListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class UserMessageCreateResponse(APIResult):
     conversation_id: int
+    """Integer."""
 
 
 class UserUpdateBody(RequestModel):
     first_name: NotNull[str] = None
+    """String. Optional."""
     last_name: NotNull[str] = None
+    """String. Optional."""
     email: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     phone_number: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     role: Literal["ADMIN", "MEMBER", "OPERATOR", "REQUESTER", "SERVICE_ACCOUNT"] | None = None
+    """One of ``ADMIN``, ``MEMBER``, ``OPERATOR``, ``REQUESTER``, ``SERVICE_ACCOUNT``. Optional;
+    ``None`` sends null (clears it).
+    """
     custom_role: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     auth_type: Literal["NORMAL", "SAML", "OIDC"] | None = None
+    """One of ``NORMAL``, ``SAML``, ``OIDC``. Optional; ``None`` sends null (clears it)."""
     external_data: dict[str, Any] | float | str | None = None
+    """Mapping of string to any JSON value or number or string. Optional; ``None`` sends null
+    (clears it).
+    """
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     hourly_rate: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""

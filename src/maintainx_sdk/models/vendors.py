@@ -31,89 +31,139 @@ __all__ = [
 
 class Vendor(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     emails: list[str] | None = None
+    """List of string. May be absent."""
     phone_numbers: list[str] | None = None
+    """List of string. May be absent."""
     description: str | None = None
+    """String. May be absent or null."""
     thumbnail: Attachment | None = None
+    """``Attachment`` object. May be absent or null."""
     attachments: list[Attachment] | None = None
+    """List of ``Attachment`` objects. May be absent."""
     contact_ids: list[int] | None = None
+    """List of integer. May be absent."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
 
 
 class VendorContact(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     role: str | None = None
+    """String. May be absent or null."""
     email: str | None = None
+    """String. May be absent or null."""
     phone_number: str | None = None
+    """String. May be absent or null."""
     extension: str | None = None
+    """String. May be absent or null."""
     vendor_id: int
+    """Integer."""
 
 
 class VendorContactCreateBody(RequestModel):
     name: str
+    """String. Required."""
     role: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     email: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     phone_number: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     extension: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
 
 
 class VendorContactGetResponse(APIModel):
     vendor_contact: VendorContact
+    """``VendorContact`` object."""
 
 
 class VendorContactListResponse(APIResult):
     contacts: list[VendorContact]
+    """List of ``VendorContact`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class VendorContactUpdateBody(RequestModel):
     name: NotNull[str] = None
+    """String. Optional."""
     role: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     email: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     phone_number: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     extension: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
 
 
 class VendorContactUpdateResponse(APIModel):
     contact: VendorContact
+    """``VendorContact`` object."""
 
 
 class VendorCreateBody(RequestModel):
     name: str
+    """String. Required."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     emails: NotNull[list[str]] = None
+    """List of string. Optional."""
     phone_numbers: NotNull[list[str]] = None
+    """List of string. Optional."""
 
 
 class VendorGetResponse(APIModel):
     vendor: Vendor
+    """``Vendor`` object."""
 
 
 class VendorListItem(APIResult):
     id: int
+    """Integer."""
     name: str
+    """String."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
 
 
 class VendorListQuery(RequestModel):
     model_config = ConfigDict(extra="allow")
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     expand: NotNull[list[Literal["extra_fields"]]] = None
+    """List of one of ``extra_fields``. Optional."""
 
 
 class VendorListResponse(APIResult):
     vendors: list[VendorListItem]
+    """List of ``VendorListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class VendorUpdateBody(RequestModel):
     name: NotNull[str] = None
+    """String. Optional."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""

@@ -10,6 +10,7 @@ __all__ = ["Version", "VersionListResponse"]
 
 class Version(APIModel):
     version: str
+    """String."""
 
 
 class VersionListResponse(APIListModel[Version]):

@@ -12,8 +12,6 @@ from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import (
     Attachment,
-    MeterTriggerPartsUsedCopyOnRecurring,
-    MeterTriggerPriority,
     Procedure,
     ProcedureInput,
     RecurrenceDaily,
@@ -21,8 +19,10 @@ from .common import (
     RecurrencePeriodically,
     RecurrenceWeekly,
     RecurrenceYearly,
+    WorkOrderPartCopyOnRecurring,
     WorkOrderPartsAvailability,
     WorkOrderPartStatus,
+    WorkOrderPriority,
     WorkOrderProgress,
     WorkOrderStatus,
     WorkOrderSummary,
@@ -37,8 +37,6 @@ __all__ = [
     "CostRow",
     "CostRowType",
     "Costs",
-    "MeterTriggerPartsUsedCopyOnRecurring",
-    "MeterTriggerPriority",
     "Procedure",
     "ProcedureInput",
     "RecurrenceDaily",
@@ -50,7 +48,6 @@ __all__ = [
     "WorkOrderAsset",
     "WorkOrderAutomationMeterTriggerInput",
     "WorkOrderAutomationTriggerConditionInput",
-    "WorkOrderAutomationTriggerInput2",
     "WorkOrderComment",
     "WorkOrderCommentListResponse",
     "WorkOrderCostCreateBody",
@@ -59,6 +56,7 @@ __all__ = [
     "WorkOrderCostListResponse",
     "WorkOrderCostTimeInput",
     "WorkOrderCreateBody",
+    "WorkOrderDailyAutomationTriggerInput",
     "WorkOrderEmailCreateBody",
     "WorkOrderEmailExportOptionInput",
     "WorkOrderGetQuery",
@@ -68,10 +66,11 @@ __all__ = [
     "WorkOrderListResponse",
     "WorkOrderLocation",
     "WorkOrderPart",
+    "WorkOrderPartCopyOnRecurring",
     "WorkOrderPartStatus",
     "WorkOrderPartsAvailability",
     "WorkOrderPartsUsedInput",
-    "WorkOrderPartsUsedInput2",
+    "WorkOrderPriority",
     "WorkOrderProgress",
     "WorkOrderRecurrenceDailyInput",
     "WorkOrderRecurrenceMonthlyInput",
@@ -87,6 +86,7 @@ __all__ = [
     "WorkOrderSummary",
     "WorkOrderType",
     "WorkOrderUpdateBody",
+    "WorkOrderUpdatePartsUsedInput",
     "WorkOrderUpdateQuery",
     "WorkOrderUpdateResponse",
 ]
@@ -99,12 +99,16 @@ class AssigneeType(OpenEnum):
 
 class Assignee(APIModel):
     type: AssigneeType
+    """One of ``USER``, ``TEAM``."""
     id: int | str
+    """Integer or string."""
 
 
 class AssigneeInput(RequestModel):
     type: Literal["USER", "TEAM"]
+    """One of ``USER``, ``TEAM``. Required."""
     id: int | str
+    """Integer or string. Required."""
 
 
 class CostRowType(OpenEnum):
@@ -115,88 +119,160 @@ class CostRowType(OpenEnum):
 
 class CostRow(APIModel):
     type: CostRowType | None = None
+    """One of ``EXPENSE``, ``PART``, ``TIME``. May be absent."""
     cost_per_unit: float | None = None
+    """Number. May be absent or null."""
     description: str | None = None
+    """String. May be absent or null."""
     quantity: float | None = None
+    """Number. May be absent."""
     row_total: float | None = None
+    """Number. May be absent."""
     duration_total: float | None = None
+    """Number. May be absent."""
     user_id: int | None = None
+    """Integer. May be absent or null."""
     part_id: int | None = None
+    """Integer. May be absent or null."""
 
 
 class Costs(APIResult):
     total: float
+    """Number."""
     rows: list[CostRow]
+    """List of ``CostRow`` objects."""
 
 
 class WorkOrderAsset(APIModel):
     id: int
+    """Integer."""
     name: str
+    """String."""
     description: str | None = None
+    """String. May be absent or null."""
     parent_id: int | None = None
+    """Integer. May be absent or null."""
     criticality_id: int | None = None
+    """Integer. May be absent or null."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     serial_number: str | None = None
+    """String. May be absent or null."""
     created_at: LenientDatetime
+    """Date-time."""
     updated_at: LenientDatetime
+    """Date-time."""
     creator_id: int | None = None
+    """Integer. May be absent or null."""
     asset_extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
 
 
 class WorkOrderLocation(APIModel):
     id: int
+    """Integer."""
     name: str
+    """String."""
     description: str | None = None
+    """String. May be absent or null."""
     address: str | None = None
+    """String. May be absent or null."""
     parent_id: int | None = None
+    """Integer. May be absent or null."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     location_extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
 
 
 class WorkOrderPart(APIModel):
     id: int
+    """Integer."""
     name: str
+    """String."""
     description: str | None = None
+    """String. May be absent or null."""
     area: str | None = None
+    """String. May be absent or null."""
     unit_cost: int | None = None
+    """Integer. May be absent or null."""
     available_quantity: int
+    """Integer."""
     minimum_quantity: int
+    """Integer."""
     barcode: str | None = None
+    """String. May be absent or null."""
     quantity_used: int
-    copy_on_recurring: MeterTriggerPartsUsedCopyOnRecurring
+    """Integer."""
+    copy_on_recurring: WorkOrderPartCopyOnRecurring
+    """One of ``NoCopy``, ``Copy``, ``Default``."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
     part_extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
 
 
 class WorkOrder(APIResult):
     id: int
+    """Integer."""
     sequential_id: int
+    """Integer."""
     asset_id: int | None = None
+    """Integer. May be absent or null."""
     attachments: list[Attachment] | None = None
+    """List of ``Attachment`` objects. May be absent."""
     categories: list[str] | None = None
+    """List of string. May be absent."""
     completed_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     completer_id: int | None = None
+    """Integer. May be absent or null."""
     created_at: LenientDatetime
+    """Date-time."""
     creator_id: int | None = None
+    """Integer. May be absent or null."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     description: str | None = None
+    """String. May be absent or null."""
     due_date_is_full_day: bool | None = None
+    """Boolean. May be absent or null."""
     due_date: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     estimated_time: int | None = None
+    """Integer. May be absent or null."""
     external_data: dict[str, Any] | float | str | None = None
+    """Mapping of string to any JSON value or number or string. May be absent or null."""
     is_parent: bool | None = None
+    """Boolean. May be absent or null."""
     last_message_sent_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     start_date: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     next_id: int | None = None
+    """Integer. May be absent or null."""
     organization_id: int
+    """Integer."""
     parent_id: int | None = None
+    """Integer. May be absent or null."""
     parts_availability: WorkOrderPartsAvailability | None = None
+    """One of ``PARTS_AVAILABLE``, ``PARTS_UNAVAILABLE``, ``PARTIAL_PARTS``,
+    ``PARTS_AVAILABLE_BUT_OVERCOMMITTED``. May be absent.
+    """
     part_status: WorkOrderPartStatus | None = None
+    """One of ``NO_PARTS``, ``ASSIGNED``, ``RESERVED``, ``KITTED``, ``STAGED``, ``ISSUED``. May be
+    absent.
+    """
     previous_id: int | None = None
-    priority: MeterTriggerPriority | None = None
+    """Integer. May be absent or null."""
+    priority: WorkOrderPriority | None = None
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. May be absent."""
     recurrence_info: (
         Annotated[
             RecurrenceDaily
@@ -209,70 +285,117 @@ class WorkOrder(APIResult):
         ]
         | None
     ) = None
+    """One of the objects ``RecurrenceDaily``, ``RecurrenceWeekly``, ``RecurrenceMonthly``,
+    ``RecurrenceYearly``, ``RecurrencePeriodically`` (told apart by ``type``). May be absent or
+    null.
+    """
     requester_id: int | None = None
+    """Integer. May be absent or null."""
     status: WorkOrderStatus
+    """One of ``OPEN``, ``IN_PROGRESS``, ``ON_HOLD``, ``DONE``, ``CANCELED``, ``SKIPPED``."""
     thumbnail: Attachment | None = None
+    """``Attachment`` object. May be absent or null."""
     title: str
+    """String."""
     type: WorkOrderType | None = None
+    """One of ``CYCLE_COUNT``, ``OTHER``, ``PREVENTIVE``, ``REACTIVE``. May be absent or null."""
     updated_at: LenientDatetime
+    """Date-time."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
     vendor_ids: list[int] | None = None
+    """List of integer. May be absent."""
     assignee_ids: list[int] | None = None
+    """List of integer. May be absent."""
     team_ids: list[int] | None = None
+    """List of integer. May be absent."""
     procedure: Procedure | None = None
+    """``Procedure`` object. May be absent or null."""
     progress: WorkOrderProgress | None = None
+    """``WorkOrderProgress`` object. May be absent or null."""
     work_order_summary: WorkOrderSummary | None = None
+    """``WorkOrderSummary`` object. May be absent or null."""
     assignees: list[Assignee] | None = None
+    """List of ``Assignee`` objects. May be absent."""
     asset: WorkOrderAsset | None = None
+    """``WorkOrderAsset`` object. May be absent or null."""
     location: WorkOrderLocation | None = None
+    """``WorkOrderLocation`` object. May be absent or null."""
     parts: list[WorkOrderPart] | None = None
+    """List of ``WorkOrderPart`` objects. May be absent."""
     times: list[CostRow] | None = None
+    """List of ``CostRow`` objects. May be absent."""
     time_items: list[CostRow] | None = None
+    """List of ``CostRow`` objects. May be absent."""
     expenditures: list[CostRow] | None = None
+    """List of ``CostRow`` objects. May be absent."""
 
 
 class WorkOrderAutomationTriggerConditionInput(RequestModel):
     operator: Literal["increasedBy", "decreasedBy"]
+    """One of ``increasedBy``, ``decreasedBy``. Required."""
     value: float
+    """Number. Required."""
 
 
-class WorkOrderAutomationTriggerInput2(RequestModel):
+class WorkOrderDailyAutomationTriggerInput(RequestModel):
     conditions: list[WorkOrderAutomationTriggerConditionInput]
+    """List of ``WorkOrderAutomationTriggerConditionInput`` objects. Required."""
     meter_id: int
+    """Integer. Required."""
 
 
 class WorkOrderAutomationMeterTriggerInput(RequestModel):
-    automation_trigger_input: NotNull[WorkOrderAutomationTriggerInput2] = None
+    automation_trigger_input: NotNull[WorkOrderDailyAutomationTriggerInput] = None
+    """``WorkOrderDailyAutomationTriggerInput`` object. Optional."""
     last_trigger_value: NotNull[float] = None
+    """Number. Optional."""
     new_due_date_offset_seconds: NotNull[int] = None
+    """Integer. Optional."""
 
 
 class WorkOrderComment(APIResult):
     id: int
+    """Integer."""
     author_id: int
+    """Integer."""
     content: str
+    """String."""
     created_at: LenientDatetime
+    """Date-time."""
 
 
 class WorkOrderCommentListResponse(APIResult):
     comments: list[WorkOrderComment]
+    """List of ``WorkOrderComment`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class WorkOrderCostExpenseInput(RequestModel):
     type: Literal["EXPENSE"]
+    """One of ``EXPENSE``. Required."""
     cost_type: Literal["LABOR", "OTHER", "TRAVEL"]
+    """One of ``LABOR``, ``OTHER``, ``TRAVEL``. Required."""
     cost_per_unit: float | None
+    """Number. Always sent; ``None`` (the default) sends null."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
 
 
 class WorkOrderCostTimeInput(RequestModel):
     type: Literal["TIME"]
+    """One of ``TIME``. Required."""
     cost_type: Literal["INSPECTION", "OTHER", "WORK"]
+    """One of ``INSPECTION``, ``OTHER``, ``WORK``. Required."""
     duration_total: float | None
+    """Number. Always sent; ``None`` (the default) sends null."""
     hourly_rate: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
 
 
 class WorkOrderCostCreateBody(
@@ -285,78 +408,129 @@ class WorkOrderCostCreateBody(
 
 class WorkOrderCostCreateResponse(APIResult):
     type: CostRowType | None = None
+    """One of ``EXPENSE``, ``PART``, ``TIME``. May be absent."""
     cost_per_unit: float | None = None
+    """Number. May be absent or null."""
     description: str | None = None
+    """String. May be absent or null."""
     quantity: float | None = None
+    """Number. May be absent."""
     row_total: float | None = None
+    """Number. May be absent."""
     duration_total: float | None = None
+    """Number. May be absent."""
     user_id: int | None = None
+    """Integer. May be absent or null."""
     part_id: int | None = None
+    """Integer. May be absent or null."""
     total: float
+    """Number."""
     id: int
+    """Integer."""
 
 
 class WorkOrderCostListResponse(APIModel):
     costs: Costs
+    """``Costs`` object."""
 
 
 class WorkOrderRecurrenceDailyInput(RequestModel):
     type: Literal["DAILY"]
+    """One of ``DAILY``. Required."""
     automation_meter_trigger: WorkOrderAutomationMeterTriggerInput | None = None
+    """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
 
 
 class WorkOrderRecurrenceWeeklyInput(RequestModel):
     type: Literal["WEEKLY"]
+    """One of ``WEEKLY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=1, le=52)
+    """Integer, at least 1, at most 52. Optional."""
     days: list[
         Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
     ]
+    """List of one of ``SUNDAY``, ``MONDAY``, ``TUESDAY``, ``WEDNESDAY``, ``THURSDAY``, ``FRIDAY``,
+    ``SATURDAY``. Required.
+    """
     automation_meter_trigger: WorkOrderAutomationMeterTriggerInput | None = None
+    """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
 
 
 class WorkOrderRecurrenceMonthlyInput(RequestModel):
     type: Literal["MONTHLY"]
+    """One of ``MONTHLY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=1, le=24)
+    """Integer, at least 1, at most 24. Optional."""
     day: int = Field(ge=1, le=31)
+    """Integer, at least 1, at most 31. Required."""
     automation_meter_trigger: WorkOrderAutomationMeterTriggerInput | None = None
+    """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
 
 
 class WorkOrderRecurrenceYearlyInput(RequestModel):
     type: Literal["YEARLY"]
+    """One of ``YEARLY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=1, le=1000)
+    """Integer, at least 1, at most 1000. Optional."""
     automation_meter_trigger: WorkOrderAutomationMeterTriggerInput | None = None
+    """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
 
 
 class WorkOrderRecurrencePeriodicallyInput(RequestModel):
     type: Literal["PERIODICALLY"]
+    """One of ``PERIODICALLY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=0)
+    """Integer, at least 0. Optional."""
     automation_meter_trigger: WorkOrderAutomationMeterTriggerInput | None = None
+    """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
 
 
 class WorkOrderPartsUsedInput(RequestModel):
     part_id: int
+    """Integer. Required."""
     quantity_used: int
+    """Integer. Required."""
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     copy_on_recurring: NotNull[Literal["NoCopy", "Copy", "Default"]] = None
+    """One of ``NoCopy``, ``Copy``, ``Default``. Optional."""
 
 
 class WorkOrderCreateBody(RequestModel):
     asset_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     assignees: NotNull[list[AssigneeInput]] = None
+    """List of ``AssigneeInput`` objects. Optional."""
     estimated_time: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     requester_id: int | str | None = None
+    """Integer or string. Optional; ``None`` sends null (clears it)."""
     work_request_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     work_order_template_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     categories: NotNull[list[str]] = None
+    """List of string. Optional."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     due_date: datetime | None = None
+    """Date-time. Optional; ``None`` sends null (clears it)."""
     external_data: dict[str, Any] | float | str | None = None
+    """Mapping of string to any JSON value or number or string. Optional; ``None`` sends null
+    (clears it).
+    """
     is_parent: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     start_date: datetime | None = None
+    """Date-time. Optional; ``None`` sends null (clears it)."""
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     priority: NotNull[Literal["NONE", "LOW", "MEDIUM", "HIGH"]] = None
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
     procedure: ProcedureInput | None = None
+    """``ProcedureInput`` object. Optional; ``None`` sends null (clears it)."""
     procedure_template_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     repeatability: (
         Annotated[
             WorkOrderRecurrenceDailyInput
@@ -368,41 +542,76 @@ class WorkOrderCreateBody(RequestModel):
         ]
         | None
     ) = None
+    """One of the objects ``WorkOrderRecurrenceDailyInput``, ``WorkOrderRecurrenceWeeklyInput``,
+    ``WorkOrderRecurrenceMonthlyInput``, ``WorkOrderRecurrenceYearlyInput``,
+    ``WorkOrderRecurrencePeriodicallyInput`` (told apart by ``type``). Optional; ``None`` sends
+    null (clears it).
+    """
     skip_rest_hook: NotNull[bool] = None
+    """Boolean. Optional."""
     title: str
+    """String. Required."""
     type: NotNull[Literal["OTHER", "REACTIVE", "PREVENTIVE"]] = None
+    """One of ``OTHER``, ``REACTIVE``, ``PREVENTIVE``. Optional."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     vendor_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
     parts_used: NotNull[list[WorkOrderPartsUsedInput]] = None
+    """List of ``WorkOrderPartsUsedInput`` objects. Optional."""
     parent_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
 
 
 class WorkOrderEmailExportOptionInput(RequestModel):
     attachments: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     comments: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     costs: Literal["DETAILED", "NONE", "SUMMARY"] | None = None
+    """One of ``DETAILED``, ``NONE``, ``SUMMARY``. Optional; ``None`` sends null (clears it)."""
     history: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     procedure_format: Literal["DETAILED", "FLAGS_FAILS", "NONE", "SUMMARY"] | None = None
+    """One of ``DETAILED``, ``FLAGS_FAILS``, ``NONE``, ``SUMMARY``. Optional; ``None`` sends null
+    (clears it).
+    """
     images: (
         Literal["FULL_SIZE", "ORIGINAL_SIZE", "REGULAR_SIZE", "SHOW_AS_FILE", "THUMBNAIL_SIZE"]
         | None
     ) = None
+    """One of ``FULL_SIZE``, ``ORIGINAL_SIZE``, ``REGULAR_SIZE``, ``SHOW_AS_FILE``,
+    ``THUMBNAIL_SIZE``. Optional; ``None`` sends null (clears it).
+    """
     include_basic_information: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     include_export_information: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     include_location_address: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     included_custom_fields: list[str] | None = None
+    """List of string. Optional; ``None`` sends null (clears it)."""
     priority: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     qr_code: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     signature_box: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     vendor_information: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     vendors: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     work_order_info: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
 
 
 class WorkOrderEmailCreateBody(RequestModel):
     emails: NotNull[list[str]] = None
+    """List of string. Optional."""
     custom_message: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     export_options: WorkOrderEmailExportOptionInput | None = None
+    """``WorkOrderEmailExportOptionInput`` object. Optional; ``None`` sends null (clears it)."""
 
 
 class WorkOrderGetQuery(RequestModel):
@@ -424,36 +633,67 @@ class WorkOrderGetQuery(RequestModel):
             ]
         ]
     ] = None
+    """List of one of 12 values (``assignees``, ``asset``, ``estimated_time``, ``location``,
+    ``parts``, ``times``, ``time_items``, ``expenditures``, ...). Optional.
+    """
     use_sequential_id: NotNull[bool] = None
+    """Boolean. Optional."""
 
 
 class WorkOrderGetResponse(APIModel):
     work_order: WorkOrder
+    """``WorkOrder`` object."""
 
 
 class WorkOrderListItem(APIResult):
     id: int
+    """Integer."""
     sequential_id: int
+    """Integer."""
     title: str
+    """String."""
     updated_at: LenientDatetime
+    """Date-time."""
     status: WorkOrderStatus
+    """One of ``OPEN``, ``IN_PROGRESS``, ``ON_HOLD``, ``DONE``, ``CANCELED``, ``SKIPPED``."""
     completed_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     completer_id: int | None = None
+    """Integer. May be absent or null."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     creator_id: int | None = None
+    """Integer. May be absent or null."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     description: str | None = None
+    """String. May be absent or null."""
     due_date: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     due_date_is_full_day: bool | None = None
+    """Boolean. May be absent or null."""
     last_message_sent_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     start_date: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     next_id: int | None = None
+    """Integer. May be absent or null."""
     organization_id: int | None = None
+    """Integer. May be absent."""
     parts_availability: WorkOrderPartsAvailability | None = None
+    """One of ``PARTS_AVAILABLE``, ``PARTS_UNAVAILABLE``, ``PARTIAL_PARTS``,
+    ``PARTS_AVAILABLE_BUT_OVERCOMMITTED``. May be absent.
+    """
     part_status: WorkOrderPartStatus | None = None
+    """One of ``NO_PARTS``, ``ASSIGNED``, ``RESERVED``, ``KITTED``, ``STAGED``, ``ISSUED``. May be
+    absent.
+    """
     previous_id: int | None = None
-    priority: MeterTriggerPriority | None = None
+    """Integer. May be absent or null."""
+    priority: WorkOrderPriority | None = None
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. May be absent."""
     recurrence_info: (
         Annotated[
             RecurrenceDaily
@@ -466,54 +706,101 @@ class WorkOrderListItem(APIResult):
         ]
         | None
     ) = None
+    """One of the objects ``RecurrenceDaily``, ``RecurrenceWeekly``, ``RecurrenceMonthly``,
+    ``RecurrenceYearly``, ``RecurrencePeriodically`` (told apart by ``type``). May be absent or
+    null.
+    """
     requester_id: int | None = None
+    """Integer. May be absent or null."""
     type: WorkOrderType | None = None
+    """One of ``CYCLE_COUNT``, ``OTHER``, ``PREVENTIVE``, ``REACTIVE``. May be absent or null."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
     vendor_ids: list[int] | None = None
+    """List of integer. May be absent."""
     work_order_summary: WorkOrderSummary | None = None
+    """``WorkOrderSummary`` object. May be absent or null."""
     assignees: list[Assignee] | None = None
+    """List of ``Assignee`` objects. May be absent."""
     categories: list[str] | None = None
+    """List of string. May be absent."""
     thumbnail: Attachment | None = None
+    """``Attachment`` object. May be absent."""
     asset: WorkOrderAsset | None = None
+    """``WorkOrderAsset`` object. May be absent or null."""
     location: WorkOrderLocation | None = None
+    """``WorkOrderLocation`` object. May be absent or null."""
     parts: list[WorkOrderPart] | None = None
+    """List of ``WorkOrderPart`` objects. May be absent."""
     procedure: Procedure | None = None
+    """``Procedure`` object. May be absent."""
     times: list[CostRow] | None = None
+    """List of ``CostRow`` objects. May be absent."""
     time_items: list[CostRow] | None = None
+    """List of ``CostRow`` objects. May be absent."""
     expenditures: list[CostRow] | None = None
+    """List of ``CostRow`` objects. May be absent."""
 
 
 class WorkOrderListQuery(RequestModel):
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     title: NotNull[str] = None
+    """String. Optional."""
     assets: NotNull[list[int]] = None
+    """List of integer. Optional."""
     not_assets: NotNull[list[int]] = None
+    """List of integer. Optional."""
     locations: NotNull[list[int]] = None
+    """List of integer. Optional."""
     not_locations: NotNull[list[int]] = None
+    """List of integer. Optional."""
     parts: NotNull[list[int]] = None
+    """List of integer. Optional."""
     not_parts: NotNull[list[int]] = None
+    """List of integer. Optional."""
     vendors: NotNull[list[int]] = None
+    """List of integer. Optional."""
     not_vendors: NotNull[list[int]] = None
+    """List of integer. Optional."""
     assignees: NotNull[list[int]] = None
+    """List of integer. Optional."""
     teams: NotNull[list[int]] = None
+    """List of integer. Optional."""
     categories: NotNull[list[str | int]] = None
+    """List of string or integer. Optional."""
     not_categories: NotNull[list[str | int]] = None
+    """List of string or integer. Optional."""
     priorities: NotNull[list[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]] = None
+    """List of one of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
     statuses: NotNull[
         list[Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED", "SKIPPED"]]
     ] = None
+    """List of one of ``OPEN``, ``IN_PROGRESS``, ``ON_HOLD``, ``DONE``, ``CANCELED``, ``SKIPPED``.
+    Optional.
+    """
     part_statuses: NotNull[
         list[Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"]]
     ] = None
+    """List of one of ``NO_PARTS``, ``ASSIGNED``, ``RESERVED``, ``KITTED``, ``STAGED``, ``ISSUED``.
+    Optional.
+    """
     parent_sub_work_order_types: NotNull[
         list[Literal["PARENT", "SUB_WORK_ORDER", "STANDALONE"]]
     ] = None
+    """List of one of ``PARENT``, ``SUB_WORK_ORDER``, ``STANDALONE``. Optional."""
     show_upcoming: NotNull[bool] = Field(default=None, alias="show_upcoming")
+    """Boolean. Optional. Wire name ``show_upcoming``."""
     updated_at_gte: NotNull[datetime] = Field(default=None, alias="updatedAt[gte]")
+    """Date-time. Optional. Wire name ``updatedAt[gte]``."""
     updated_at_lte: NotNull[datetime] = Field(default=None, alias="updatedAt[lte]")
+    """Date-time. Optional. Wire name ``updatedAt[lte]``."""
     created_at_gte: NotNull[datetime] = Field(default=None, alias="createdAt[gte]")
+    """Date-time. Optional. Wire name ``createdAt[gte]``."""
     created_at_lte: NotNull[datetime] = Field(default=None, alias="createdAt[lte]")
+    """Date-time. Optional. Wire name ``createdAt[lte]``."""
     sort: NotNull[
         Literal[
             "updatedAt",
@@ -528,6 +815,9 @@ class WorkOrderListQuery(RequestModel):
             "-completedAt",
         ]
     ] = None
+    """One of 10 values (``updatedAt``, ``createdAt``, ``dueDate``, ``startedAt``, ``completedAt``,
+    ``-updatedAt``, ``-createdAt``, ``-dueDate``, ...). Optional.
+    """
     expand: NotNull[
         list[
             Literal[
@@ -550,69 +840,112 @@ class WorkOrderListQuery(RequestModel):
             ]
         ]
     ] = None
+    """List of one of 16 values (``thumbnail``, ``assignees``, ``categories``, ``parts``,
+    ``asset``, ``location``, ``procedure``, ``vendor_ids``, ...). Optional.
+    """
 
 
 class WorkOrderListResponse(APIResult):
     work_orders: list[WorkOrderListItem]
+    """List of ``WorkOrderListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
-
-
-class WorkOrderPartsUsedInput2(RequestModel):
-    part_id: int
-    quantity_used: NotNull[int] = None
-    location_id: int | None = None
-    copy_on_recurring: NotNull[Literal["NoCopy", "Copy", "Default"]] = None
+    """String. May be absent or null."""
 
 
 class WorkOrderSetPartStatusBody(RequestModel):
     part_status: Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"]
+    """One of ``NO_PARTS``, ``ASSIGNED``, ``RESERVED``, ``KITTED``, ``STAGED``, ``ISSUED``.
+    Required.
+    """
 
 
 class WorkOrderSetStatusBody(RequestModel):
     status: NotNull[Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED"]] = None
+    """One of ``OPEN``, ``IN_PROGRESS``, ``ON_HOLD``, ``DONE``, ``CANCELED``. Optional."""
 
 
 class WorkOrderSubWorkOrder(APIResult):
     id: int
+    """Integer."""
     sequential_id: int
+    """Integer."""
     asset_id: int | None = None
+    """Integer. May be absent or null."""
     completed_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     completer_id: int | None = None
+    """Integer. May be absent or null."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     creator_id: int | None = None
+    """Integer. May be absent or null."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     description: str | None = None
+    """String. May be absent or null."""
     due_date: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     last_message_sent_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     next_id: int | None = None
+    """Integer. May be absent or null."""
     organization_id: int | None = None
+    """Integer. May be absent."""
     parts_availability: WorkOrderPartsAvailability | None = None
+    """One of ``PARTS_AVAILABLE``, ``PARTS_UNAVAILABLE``, ``PARTIAL_PARTS``,
+    ``PARTS_AVAILABLE_BUT_OVERCOMMITTED``. May be absent.
+    """
     part_status: WorkOrderPartStatus | None = None
+    """One of ``NO_PARTS``, ``ASSIGNED``, ``RESERVED``, ``KITTED``, ``STAGED``, ``ISSUED``. May be
+    absent.
+    """
     previous_id: int | None = None
-    priority: MeterTriggerPriority | None = None
+    """Integer. May be absent or null."""
+    priority: WorkOrderPriority | None = None
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. May be absent."""
     requester_id: int | None = None
+    """Integer. May be absent or null."""
     start_date: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     status: WorkOrderStatus
+    """One of ``OPEN``, ``IN_PROGRESS``, ``ON_HOLD``, ``DONE``, ``CANCELED``, ``SKIPPED``."""
     title: str
+    """String."""
     updated_at: LenientDatetime
+    """Date-time."""
     assignees: list[Assignee] | None = None
+    """List of ``Assignee`` objects. May be absent."""
     asset: WorkOrderAsset | None = None
+    """``WorkOrderAsset`` object. May be absent or null."""
     location: WorkOrderLocation | None = None
+    """``WorkOrderLocation`` object. May be absent or null."""
     parts: list[WorkOrderPart] | None = None
+    """List of ``WorkOrderPart`` objects. May be absent."""
     times: list[CostRow] | None = None
+    """List of ``CostRow`` objects. May be absent."""
     time_items: list[CostRow] | None = None
+    """List of ``CostRow`` objects. May be absent."""
     expenditures: list[CostRow] | None = None
+    """List of ``CostRow`` objects. May be absent."""
     categories: list[str] | None = None
+    """List of string. May be absent."""
     estimated_time: int | None = None
+    """Integer. May be absent or null."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent or null."""
     procedure: Procedure | None = None
+    """``Procedure`` object. May be absent or null."""
 
 
 class WorkOrderSubWorkOrderListQuery(RequestModel):
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     expand: NotNull[
         list[
             Literal[
@@ -633,28 +966,60 @@ class WorkOrderSubWorkOrderListQuery(RequestModel):
             ]
         ]
     ] = None
+    """List of one of 14 values (``assignees``, ``asset``, ``categories``, ``estimated_time``,
+    ``location``, ``parts``, ``procedure``, ``times``, ...). Optional.
+    """
 
 
 class WorkOrderSubWorkOrderListResponse(APIResult):
     sub_work_orders: list[WorkOrderSubWorkOrder] = Field(alias="subworkorders")
+    """List of ``WorkOrderSubWorkOrder`` objects. Wire name ``subworkorders``."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
+
+
+class WorkOrderUpdatePartsUsedInput(RequestModel):
+    part_id: int
+    """Integer. Required."""
+    quantity_used: NotNull[int] = None
+    """Integer. Optional."""
+    location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    copy_on_recurring: NotNull[Literal["NoCopy", "Copy", "Default"]] = None
+    """One of ``NoCopy``, ``Copy``, ``Default``. Optional."""
 
 
 class WorkOrderUpdateBody(RequestModel):
     asset_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     assignees: NotNull[list[AssigneeInput]] = None
+    """List of ``AssigneeInput`` objects. Optional."""
     requester_id: int | str | None = None
+    """Integer or string. Optional; ``None`` sends null (clears it)."""
     categories: NotNull[list[str]] = None
+    """List of string. Optional."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     due_date: datetime | None = None
+    """Date-time. Optional; ``None`` sends null (clears it)."""
     estimated_time: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     external_data: dict[str, Any] | float | str | None = None
+    """Mapping of string to any JSON value or number or string. Optional; ``None`` sends null
+    (clears it).
+    """
     start_date: datetime | None = None
+    """Date-time. Optional; ``None`` sends null (clears it)."""
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     priority: NotNull[Literal["NONE", "LOW", "MEDIUM", "HIGH"]] = None
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
     procedure: ProcedureInput | None = None
+    """``ProcedureInput`` object. Optional; ``None`` sends null (clears it)."""
     procedure_template_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     recurrence_info: (
         Annotated[
             WorkOrderRecurrenceDailyInput
@@ -666,11 +1031,21 @@ class WorkOrderUpdateBody(RequestModel):
         ]
         | None
     ) = None
+    """One of the objects ``WorkOrderRecurrenceDailyInput``, ``WorkOrderRecurrenceWeeklyInput``,
+    ``WorkOrderRecurrenceMonthlyInput``, ``WorkOrderRecurrenceYearlyInput``,
+    ``WorkOrderRecurrencePeriodicallyInput`` (told apart by ``type``). Optional; ``None`` sends
+    null (clears it).
+    """
     title: NotNull[str] = None
+    """String. Optional."""
     type: NotNull[Literal["OTHER", "REACTIVE", "PREVENTIVE"]] = None
+    """One of ``OTHER``, ``REACTIVE``, ``PREVENTIVE``. Optional."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     vendor_ids: NotNull[list[int]] = None
-    parts_used: NotNull[list[WorkOrderPartsUsedInput2]] = None
+    """List of integer. Optional."""
+    parts_used: NotNull[list[WorkOrderUpdatePartsUsedInput]] = None
+    """List of ``WorkOrderUpdatePartsUsedInput`` objects. Optional."""
 
 
 class WorkOrderUpdateQuery(RequestModel):
@@ -689,8 +1064,13 @@ class WorkOrderUpdateQuery(RequestModel):
             ]
         ]
     ] = None
+    """List of one of 9 values (``assignees``, ``asset``, ``estimated_time``, ``location``,
+    ``parts``, ``times``, ``time_items``, ``expenditures``, ...). Optional.
+    """
     skip_webhook: NotNull[bool] = None
+    """Boolean. Optional."""
 
 
 class WorkOrderUpdateResponse(APIModel):
     work_order: WorkOrder | None = None
+    """``WorkOrder`` object. May be absent."""

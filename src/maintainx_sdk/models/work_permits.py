@@ -10,20 +10,29 @@ __all__ = ["WorkPermit", "WorkPermitSignBody", "WorkPermitSignResponse", "WorkPe
 
 class WorkPermit(APIModel):
     id: int
+    """Integer."""
     status: str
+    """String."""
 
 
 class WorkPermitSignBody(RequestModel):
     external_link_uuid: str
+    """String. Required."""
     signer_name: str
+    """String. Required."""
 
 
 class WorkPermitWorkOrder(APIModel):
     id: int
+    """Integer."""
     blocked_by_work_permit_reason: str | None = None
+    """String. May be absent or null."""
 
 
 class WorkPermitSignResponse(APIResult):
     success: bool
+    """Boolean."""
     work_permit: WorkPermit
+    """``WorkPermit`` object."""
     work_order: WorkPermitWorkOrder
+    """``WorkPermitWorkOrder`` object."""

@@ -18,57 +18,97 @@ __all__ = [
 
 class WorkRequestPortal(APIResult):
     id: int
+    """Integer."""
     title: str | None = None
+    """String. May be absent."""
     welcome_text: str | None = None
+    """String. May be absent or null."""
     description_placeholder: str | None = None
+    """String. May be absent or null."""
     contact_information: str | None = None
+    """String. May be absent or null."""
     portal_url: str | None = None
+    """String. May be absent."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     asset_id: int | None = None
+    """Integer. May be absent or null."""
     email_only: bool | None = None
+    """Boolean. May be absent or null."""
     send_email_notification: bool | None = None
+    """Boolean. May be absent or null."""
 
 
 class WorkRequestPortalCreateBody(RequestModel):
     title: str
+    """String. Required."""
     welcome_text: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     description_placeholder: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     contact_information: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     asset_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     email_only: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     send_email_notification: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
 
 
 class WorkRequestPortalGetResponse(APIModel):
     work_request_portal: WorkRequestPortal
+    """``WorkRequestPortal`` object."""
 
 
 class WorkRequestPortalListItem(APIResult):
     id: int
+    """Integer."""
     title: str
+    """String."""
     portal_url: str
+    """String."""
     welcome_text: str | None = None
+    """String. May be absent or null."""
     description_placeholder: str | None = None
+    """String. May be absent or null."""
     contact_information: str | None = None
+    """String. May be absent or null."""
     asset_id: int | None = None
+    """Integer. May be absent or null."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     email_only: bool | None = None
+    """Boolean. May be absent or null."""
     send_email_notification: bool | None = None
+    """Boolean. May be absent or null."""
 
 
 class WorkRequestPortalListResponse(APIResult):
     work_request_portals: list[WorkRequestPortalListItem]
+    """List of ``WorkRequestPortalListItem`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class WorkRequestPortalUpdateBody(RequestModel):
     title: NotNull[str] = None
+    """String. Optional."""
     welcome_text: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     description_placeholder: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     contact_information: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     asset_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     email_only: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
     send_email_notification: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""

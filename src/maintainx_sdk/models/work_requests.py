@@ -13,7 +13,6 @@ from .common import (
     Attachment,
     MeterAsset,
     MeterLocation,
-    MeterTriggerPriority,
     Procedure,
     RecurrenceDaily,
     RecurrenceMonthly,
@@ -22,6 +21,7 @@ from .common import (
     RecurrenceYearly,
     WorkOrderPartsAvailability,
     WorkOrderPartStatus,
+    WorkOrderPriority,
     WorkOrderProgress,
     WorkOrderStatus,
     WorkOrderSummary,
@@ -32,7 +32,6 @@ __all__ = [
     "Attachment",
     "MeterAsset",
     "MeterLocation",
-    "MeterTriggerPriority",
     "Procedure",
     "RecurrenceDaily",
     "RecurrenceMonthly",
@@ -41,6 +40,7 @@ __all__ = [
     "RecurrenceYearly",
     "WorkOrderPartStatus",
     "WorkOrderPartsAvailability",
+    "WorkOrderPriority",
     "WorkOrderProgress",
     "WorkOrderStatus",
     "WorkOrderSummary",
@@ -74,36 +74,68 @@ class WorkRequestCreatorContactInfoType(OpenEnum):
 
 class WorkRequestCreatorContactInfo(APIModel):
     type: WorkRequestCreatorContactInfoType | None = None
+    """One of ``PHONE``, ``EMAIL``, ``OTHER``. May be absent."""
     value: str | None = None
+    """String. May be absent."""
 
 
 class WorkRequestWorkOrder(APIModel):
     id: int
+    """Integer."""
     sequential_id: int
+    """Integer."""
     asset_id: int | None = None
+    """Integer. May be absent or null."""
     attachments: list[Attachment] | None = None
+    """List of ``Attachment`` objects. May be absent."""
     categories: list[str] | None = None
+    """List of string. May be absent."""
     completed_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     completer_id: int | None = None
+    """Integer. May be absent or null."""
     created_at: LenientDatetime
+    """Date-time."""
     creator_id: int | None = None
+    """Integer. May be absent or null."""
     deleted_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     description: str | None = None
+    """String. May be absent or null."""
     due_date_is_full_day: bool | None = None
+    """Boolean. May be absent or null."""
     due_date: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     estimated_time: int | None = None
+    """Integer. May be absent or null."""
     external_data: dict[str, Any] | float | str | None = None
+    """Mapping of string to any JSON value or number or string. May be absent or null."""
     is_parent: bool | None = None
+    """Boolean. May be absent or null."""
     last_message_sent_at: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     start_date: LenientDatetime | None = None
+    """Date-time. May be absent or null."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     next_id: int | None = None
+    """Integer. May be absent or null."""
     organization_id: int
+    """Integer."""
     parent_id: int | None = None
+    """Integer. May be absent or null."""
     parts_availability: WorkOrderPartsAvailability | None = None
+    """One of ``PARTS_AVAILABLE``, ``PARTS_UNAVAILABLE``, ``PARTIAL_PARTS``,
+    ``PARTS_AVAILABLE_BUT_OVERCOMMITTED``. May be absent.
+    """
     part_status: WorkOrderPartStatus | None = None
+    """One of ``NO_PARTS``, ``ASSIGNED``, ``RESERVED``, ``KITTED``, ``STAGED``, ``ISSUED``. May be
+    absent.
+    """
     previous_id: int | None = None
-    priority: MeterTriggerPriority | None = None
+    """Integer. May be absent or null."""
+    priority: WorkOrderPriority | None = None
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. May be absent."""
     recurrence_info: (
         Annotated[
             RecurrenceDaily
@@ -116,85 +148,150 @@ class WorkRequestWorkOrder(APIModel):
         ]
         | None
     ) = None
+    """One of the objects ``RecurrenceDaily``, ``RecurrenceWeekly``, ``RecurrenceMonthly``,
+    ``RecurrenceYearly``, ``RecurrencePeriodically`` (told apart by ``type``). May be absent or
+    null.
+    """
     requester_id: int | None = None
+    """Integer. May be absent or null."""
     status: WorkOrderStatus
+    """One of ``OPEN``, ``IN_PROGRESS``, ``ON_HOLD``, ``DONE``, ``CANCELED``, ``SKIPPED``."""
     thumbnail: Attachment | None = None
+    """``Attachment`` object. May be absent or null."""
     title: str
+    """String."""
     type: WorkOrderType | None = None
+    """One of ``CYCLE_COUNT``, ``OTHER``, ``PREVENTIVE``, ``REACTIVE``. May be absent or null."""
     updated_at: LenientDatetime
+    """Date-time."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
     vendor_ids: list[int] | None = None
+    """List of integer. May be absent."""
     assignee_ids: list[int] | None = None
+    """List of integer. May be absent."""
     team_ids: list[int] | None = None
+    """List of integer. May be absent."""
     procedure: Procedure | None = None
+    """``Procedure`` object. May be absent or null."""
     progress: WorkOrderProgress | None = None
+    """``WorkOrderProgress`` object. May be absent or null."""
     work_order_summary: WorkOrderSummary | None = None
+    """``WorkOrderSummary`` object. May be absent or null."""
 
 
 class WorkRequest(APIResult):
     id: int
+    """Integer."""
     title: str
+    """String."""
     attachments: list[Attachment] | None = None
+    """List of ``Attachment`` objects. May be absent."""
     thumbnail: Attachment | None = None
-    priority: MeterTriggerPriority
+    """``Attachment`` object. May be absent or null."""
+    priority: WorkOrderPriority
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``."""
     description: str | None = None
+    """String. May be absent or null."""
     request_status: WorkRequestRequestStatus
+    """One of ``PENDING``, ``REJECTED``, ``APPROVED``, ``DONE``."""
     asset_id: int | None = None
+    """Integer. May be absent or null."""
     location_id: int | None = None
+    """Integer. May be absent or null."""
     work_order_id: int | None = None
+    """Integer. May be absent or null."""
     send_email_notification: bool | None = None
+    """Boolean. May be absent."""
     extra_fields: dict[str, str] | None = None
+    """Mapping of string to string. May be absent."""
     approver_team_id: int | None = None
+    """Integer. May be absent or null."""
     creator_contact_info: WorkRequestCreatorContactInfo | None = None
+    """``WorkRequestCreatorContactInfo`` object. May be absent or null."""
     created_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     updated_at: LenientDatetime | None = None
+    """Date-time. May be absent."""
     asset: MeterAsset | None = None
+    """``MeterAsset`` object. May be absent."""
     location: MeterLocation | None = None
+    """``MeterLocation`` object. May be absent."""
     work_order: WorkRequestWorkOrder | None = None
+    """``WorkRequestWorkOrder`` object. May be absent."""
 
 
 class WorkRequestCreateBody(RequestModel):
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     priority: NotNull[Literal["NONE", "LOW", "MEDIUM", "HIGH"]] = None
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
     title: str
+    """String. Required."""
     asset_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     approver_team_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     creator_contact_info: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
 
 
 class WorkRequestGetQuery(RequestModel):
     expand: NotNull[list[Literal["asset", "location", "work_order", "extra_fields"]]] = None
+    """List of one of ``asset``, ``location``, ``work_order``, ``extra_fields``. Optional."""
 
 
 class WorkRequestGetResponse(APIModel):
     work_request: WorkRequest
+    """``WorkRequest`` object."""
 
 
 class WorkRequestListQuery(RequestModel):
     cursor: NotNull[str] = None
+    """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
     title: NotNull[str] = None
+    """String. Optional."""
     assets: NotNull[list[int]] = None
+    """List of integer. Optional."""
     locations: NotNull[list[int]] = None
+    """List of integer. Optional."""
     priorities: NotNull[list[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]] = None
+    """List of one of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
     statuses: NotNull[list[Literal["PENDING", "REJECTED", "APPROVED", "DONE"]]] = None
+    """List of one of ``PENDING``, ``REJECTED``, ``APPROVED``, ``DONE``. Optional."""
     expand: NotNull[list[Literal["asset", "location", "work_order", "extra_fields"]]] = None
+    """List of one of ``asset``, ``location``, ``work_order``, ``extra_fields``. Optional."""
 
 
 class WorkRequestListResponse(APIResult):
     work_requests: list[WorkRequest]
+    """List of ``WorkRequest`` objects."""
     next_cursor: str | None = None
+    """String. May be absent or null."""
     next_page_url: str | None = None
+    """String. May be absent or null."""
 
 
 class WorkRequestUpdateBody(RequestModel):
     title: NotNull[str] = None
+    """String. Optional."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
     priority: NotNull[Literal["NONE", "LOW", "MEDIUM", "HIGH"]] = None
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
     asset_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     location_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
     approver_team_id: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
     creator_contact_info: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""

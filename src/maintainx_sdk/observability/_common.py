@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._request import ApiRequest
+from .._request import APIRequest
 
 #: Breaker states as numbers, for the breaker-state gauge.
 BREAKER_STATE_VALUES = {"closed": 0, "half-open": 1, "half_open": 1, "open": 2}
@@ -17,14 +17,14 @@ def error_type(*, status_code: int | None, error: BaseException | None) -> str |
     return None
 
 
-def operation_name(request: ApiRequest) -> str:
+def operation_name(request: APIRequest) -> str:
     """A low-cardinality name of the call: the SDK operation, else the method."""
     if request.operation and request.operation != "request":
         return request.operation
     return request.method
 
 
-def route_of(request: ApiRequest) -> str | None:
+def route_of(request: APIRequest) -> str | None:
     """The path template when known (low cardinality); raw paths are not used as labels."""
     return request.path_template
 

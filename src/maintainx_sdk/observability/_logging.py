@@ -19,8 +19,8 @@ from typing import Any, TextIO
 import httpx
 
 from .._observer import CallObservation
-from .._request import ApiRequest
-from .._response import ApiResponse
+from .._request import APIRequest
+from .._response import APIResponse
 from ..errors import APIStatusError, RetryRecord
 from ._common import error_type, operation_name
 from ._redact import MASK, SENSITIVE_NAMES, redact, redact_value, safe_url
@@ -134,7 +134,7 @@ class LoggingObserver:
         self.logger = logger or sdk_logger()
         self.audit = audit
 
-    def start_call(self, request: ApiRequest) -> CallObservation:
+    def start_call(self, request: APIRequest) -> CallObservation:
         return _LogCall(self, request)
 
     def rate_limit_observed(
@@ -168,7 +168,7 @@ class LoggingObserver:
 class _LogCall:
     __slots__ = ("_observer", "_request", "_started", "_url")
 
-    def __init__(self, observer: LoggingObserver, request: ApiRequest) -> None:
+    def __init__(self, observer: LoggingObserver, request: APIRequest) -> None:
         self._observer = observer
         self._request = request
         self._started = time.perf_counter()
@@ -228,7 +228,7 @@ class _LogCall:
             ),
         )
 
-    def finished(self, *, response: ApiResponse | None, error: BaseException | None) -> None:
+    def finished(self, *, response: APIResponse | None, error: BaseException | None) -> None:
         logger = self._observer.logger
         is_write = self._request.method not in _READ_METHODS
         if error is None and not (is_write and self._observer.audit):

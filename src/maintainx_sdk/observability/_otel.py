@@ -23,8 +23,8 @@ from opentelemetry.metrics import CallbackOptions, MeterProvider, Observation
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
 
 from .._observer import CallObservation
-from .._request import ApiRequest
-from .._response import ApiResponse
+from .._request import APIRequest
+from .._response import APIResponse
 from .._version import __version__
 from ..errors import APIStatusError, RetryRecord
 from ._common import breaker_state_value, error_type, operation_name, route_of
@@ -148,7 +148,7 @@ class OpenTelemetryObserver:
         self.tracer_provider = tracer_provider
         self.meter_provider = meter_provider
 
-    def start_call(self, request: ApiRequest) -> CallObservation:
+    def start_call(self, request: APIRequest) -> CallObservation:
         name = operation_name(request)
         attributes: dict[str, Any] = {"maintainx.operation": name}
         route = route_of(request)
@@ -262,7 +262,7 @@ class _OTelCall:
                 },
             )
 
-    def finished(self, *, response: ApiResponse | None, error: BaseException | None) -> None:
+    def finished(self, *, response: APIResponse | None, error: BaseException | None) -> None:
         if self._attempt_span is not None:  # the flow ended mid-attempt (cancelled)
             self._attempt_span.end()
             self._attempt_span = None

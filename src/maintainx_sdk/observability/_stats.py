@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 
 from .._observer import CallObservation
-from .._request import ApiRequest
-from .._response import ApiResponse
+from .._request import APIRequest
+from .._response import APIResponse
 from ..errors import RetryRecord
 
 DEFAULT_WINDOW = 1000
@@ -98,7 +98,7 @@ class StatsObserver:
         self._sync_lag: float | None = None
         self._last_error: str | None = None
 
-    def start_call(self, request: ApiRequest) -> CallObservation:
+    def start_call(self, request: APIRequest) -> CallObservation:
         return _StatsCall(self, self._clock())
 
     def rate_limit_observed(
@@ -124,7 +124,7 @@ class StatsObserver:
             self._sync_lag = max(float(seconds), 0.0)
 
     def _record(
-        self, duration: float, error: BaseException | None, response: ApiResponse | None
+        self, duration: float, error: BaseException | None, response: APIResponse | None
     ) -> None:
         with self._lock:
             self._calls += 1
@@ -194,5 +194,5 @@ class _StatsCall:
     def retry_scheduled(self, record: RetryRecord) -> None:
         self._observer._retry()
 
-    def finished(self, *, response: ApiResponse | None, error: BaseException | None) -> None:
+    def finished(self, *, response: APIResponse | None, error: BaseException | None) -> None:
         self._observer._record(self._observer._clock() - self._started, error, response)

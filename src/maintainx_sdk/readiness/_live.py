@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 from .. import _constants as C
 from .._pipeline import parse_rate_limit
-from .._request import ApiRequest
+from .._request import APIRequest
 from .._resource import Procedure
-from .._response import ApiResponse
+from .._response import APIResponse
 from ..errors import (
     APIConnectionError,
     APIStatusError,
@@ -37,7 +37,7 @@ SLOW_PROBE_SECONDS = 1.0
 #: Below this share of the quota left, the headroom check warns.
 LOW_HEADROOM = 0.10
 
-PROBE_REQUEST = ApiRequest(
+PROBE_REQUEST = APIRequest(
     method="GET",
     path="/users",
     params=(("limit", "1"),),
@@ -45,7 +45,7 @@ PROBE_REQUEST = ApiRequest(
     path_template="/users",
     retry_safe=True,
 )
-ORGS_REQUEST = ApiRequest(
+ORGS_REQUEST = APIRequest(
     method="GET",
     path="/organizations",
     params=(("limit", "2"),),
@@ -57,7 +57,7 @@ ORGS_REQUEST = ApiRequest(
 
 @dataclass(slots=True)
 class Outcome:
-    response: ApiResponse | None = None
+    response: APIResponse | None = None
     error: MaintainXError | None = None
 
 

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .._request import ApiRequest
+from .._request import APIRequest
 from .._resource import AsyncAPIResource, Procedure, SyncAPIResource
 from ..errors import APIConnectionError, MaintainXError, NotFoundError, OutcomeUnknownError
 from ..observability import redact
@@ -72,8 +72,8 @@ class SmokeRun:
         return "\n".join(lines)
 
 
-def _wo_request(method: str, path: str, template: str, **kw: Any) -> ApiRequest:
-    return ApiRequest(
+def _wo_request(method: str, path: str, template: str, **kw: Any) -> APIRequest:
+    return APIRequest(
         method=method,
         path=path,
         params=_NO_WEBHOOK,
@@ -83,7 +83,7 @@ def _wo_request(method: str, path: str, template: str, **kw: Any) -> ApiRequest:
     )
 
 
-def delete_request(work_order_id: int) -> ApiRequest:
+def delete_request(work_order_id: int) -> APIRequest:
     return _wo_request(
         "DELETE", f"/workorders/{work_order_id}", "/workorders/{id}", retry_safe=True
     )

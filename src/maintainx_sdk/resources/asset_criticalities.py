@@ -50,13 +50,25 @@ class AssetCriticalities(SyncAPIResource):
         level: int | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.AssetCriticality]:
-        """List: asset criticalities. ``GET /assetcriticalities``"""
+        """List: asset criticalities. ``GET /assetcriticalities``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            label: Query parameter ``label``: string. Optional.
+            level: Query parameter ``level``: integer. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST, query={"cursor": cursor, "limit": limit, "label": label, "level": level}
         )
 
     def get(self, id: int) -> _m.AssetCriticality:
-        """Get: asset criticalities. ``GET /assetcriticalities/{id}``"""
+        """Get: asset criticalities. ``GET /assetcriticalities/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
 
@@ -71,11 +83,23 @@ class AsyncAssetCriticalities(AsyncAPIResource):
         level: int | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.AssetCriticality]:
-        """List: asset criticalities. ``GET /assetcriticalities``"""
+        """List: asset criticalities. ``GET /assetcriticalities``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            label: Query parameter ``label``: string. Optional.
+            level: Query parameter ``level``: integer. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST, query={"cursor": cursor, "limit": limit, "label": label, "level": level}
         )
 
     async def get(self, id: int) -> _m.AssetCriticality:
-        """Get: asset criticalities. ``GET /assetcriticalities/{id}``"""
+        """Get: asset criticalities. ``GET /assetcriticalities/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})

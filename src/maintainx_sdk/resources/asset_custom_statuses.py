@@ -52,7 +52,7 @@ _GET: Operation[_m.AssetCustomStatus] = Operation(
     retry_safe=True,
     cacheable=True,
 )
-_UPDATE: Operation[_m.AssetCustomStatus2] = Operation(
+_UPDATE: Operation[_m.AssetCustomStatus] = Operation(
     name="asset_custom_statuses.update",
     method="PATCH",
     path="/assetcustomstatuses/{id}",
@@ -82,7 +82,13 @@ class AssetCustomStatuses(SyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.AssetCustomStatusListItem]:
-        """List: asset custom statuses. ``GET /assetcustomstatuses``"""
+        """List: asset custom statuses. ``GET /assetcustomstatuses``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     def create(
@@ -96,6 +102,13 @@ class AssetCustomStatuses(SyncAPIResource):
         """Create: asset custom statuses. ``POST /assetcustomstatuses``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            label: String. Required.
+            base_asset_status: One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"label": label, "baseAssetStatus": base_asset_status}
@@ -109,19 +122,34 @@ class AssetCustomStatuses(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.AssetCustomStatus:
-        """Get: asset custom statuses. ``GET /assetcustomstatuses/{id}``"""
+        """Get: asset custom statuses. ``GET /assetcustomstatuses/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
     def update(
         self, id: int, *, label: str, skip_webhook: bool | Omit = omit
-    ) -> _m.AssetCustomStatus2:
-        """Update: asset custom statuses. ``PATCH /assetcustomstatuses/{id}``"""
+    ) -> _m.AssetCustomStatus:
+        """Update: asset custom statuses. ``PATCH /assetcustomstatuses/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            label: String. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE, path={"id": id}, query={"skip_webhook": skip_webhook}, body={"label": label}
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: asset custom statuses. ``DELETE /assetcustomstatuses/{id}``"""
+        """Delete: asset custom statuses. ``DELETE /assetcustomstatuses/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
@@ -131,7 +159,13 @@ class AsyncAssetCustomStatuses(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.AssetCustomStatusListItem]:
-        """List: asset custom statuses. ``GET /assetcustomstatuses``"""
+        """List: asset custom statuses. ``GET /assetcustomstatuses``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     async def create(
@@ -145,6 +179,13 @@ class AsyncAssetCustomStatuses(AsyncAPIResource):
         """Create: asset custom statuses. ``POST /assetcustomstatuses``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            label: String. Required.
+            base_asset_status: One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"label": label, "baseAssetStatus": base_asset_status}
@@ -158,17 +199,32 @@ class AsyncAssetCustomStatuses(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.AssetCustomStatus:
-        """Get: asset custom statuses. ``GET /assetcustomstatuses/{id}``"""
+        """Get: asset custom statuses. ``GET /assetcustomstatuses/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})
 
     async def update(
         self, id: int, *, label: str, skip_webhook: bool | Omit = omit
-    ) -> _m.AssetCustomStatus2:
-        """Update: asset custom statuses. ``PATCH /assetcustomstatuses/{id}``"""
+    ) -> _m.AssetCustomStatus:
+        """Update: asset custom statuses. ``PATCH /assetcustomstatuses/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            label: String. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE, path={"id": id}, query={"skip_webhook": skip_webhook}, body={"label": label}
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: asset custom statuses. ``DELETE /assetcustomstatuses/{id}``"""
+        """Delete: asset custom statuses. ``DELETE /assetcustomstatuses/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

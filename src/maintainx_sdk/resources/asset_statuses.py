@@ -65,7 +65,17 @@ class AssetStatuses(SyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.AssetStatusListItem]:
-        """List: asset statuses. ``GET /assetstatuses``"""
+        """List: asset statuses. ``GET /assetstatuses``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            asset_id: Query parameter ``assetId``: list of integer. Optional.
+            sort: Query parameter ``sort``: one of ``createdAt``, ``updatedAt``, ``startedAt``,
+                ``endedAt``, ``-createdAt``, ``-updatedAt``, ``-startedAt``, ``-endedAt``.
+                Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST, query={"cursor": cursor, "limit": limit, "asset_id": asset_id, "sort": sort}
         )
@@ -82,7 +92,19 @@ class AssetStatuses(SyncAPIResource):
         description: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _c.AssetStatus:
-        """Update: asset statuses. ``PATCH /assetstatuses/{id}``"""
+        """Update: asset statuses. ``PATCH /assetstatuses/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            status: One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. Optional.
+            custom_status_id: Integer. Optional; ``None`` sends null (clears it).
+            downtime_type: One of ``PLANNED``, ``UNPLANNED``. Optional; ``None`` sends null
+                (clears it).
+            started_at: Date-time. Optional.
+            ended_at: Date-time. Optional; ``None`` sends null (clears it).
+            description: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -119,7 +141,17 @@ class AsyncAssetStatuses(AsyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.AssetStatusListItem]:
-        """List: asset statuses. ``GET /assetstatuses``"""
+        """List: asset statuses. ``GET /assetstatuses``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            asset_id: Query parameter ``assetId``: list of integer. Optional.
+            sort: Query parameter ``sort``: one of ``createdAt``, ``updatedAt``, ``startedAt``,
+                ``endedAt``, ``-createdAt``, ``-updatedAt``, ``-startedAt``, ``-endedAt``.
+                Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST, query={"cursor": cursor, "limit": limit, "asset_id": asset_id, "sort": sort}
         )
@@ -136,7 +168,19 @@ class AsyncAssetStatuses(AsyncAPIResource):
         description: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _c.AssetStatus:
-        """Update: asset statuses. ``PATCH /assetstatuses/{id}``"""
+        """Update: asset statuses. ``PATCH /assetstatuses/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            status: One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. Optional.
+            custom_status_id: Integer. Optional; ``None`` sends null (clears it).
+            downtime_type: One of ``PLANNED``, ``UNPLANNED``. Optional; ``None`` sends null
+                (clears it).
+            started_at: Date-time. Optional.
+            ended_at: Date-time. Optional; ``None`` sends null (clears it).
+            description: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},

@@ -124,28 +124,45 @@ class AssetsAttachments(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        asset_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: assets attachments. ``PUT /assets/{id}/attachments/{filename}``"""
+        """Upload: assets attachments. ``PUT /assets/{id}/attachments/{filename}``
+
+        Args:
+            asset_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": asset_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
-    def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: assets attachments. ``DELETE /assets/{id}/attachments/{filename}``"""
+    def delete(
+        self, asset_id: int, filename: str, *, skip_webhook: bool | Omit = omit
+    ) -> EmptyResponse:
+        """Delete: assets attachments. ``DELETE /assets/{id}/attachments/{filename}``
+
+        Args:
+            asset_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": asset_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -155,18 +172,27 @@ class AssetsThumbnail(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        asset_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: assets thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``"""
+        """Upload: assets thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``
+
+        Args:
+            asset_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": asset_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -215,7 +241,29 @@ class Assets(SyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.AssetListItem]:
-        """List: assets. ``GET /assets``"""
+        """List: assets. ``GET /assets``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            location_id: Query parameter ``locationId``: integer. Optional.
+            manufacturer: Query parameter ``manufacturer``: list of string. Optional.
+            model: Query parameter ``model``: list of string. Optional.
+            updated_at_gte: Query parameter ``updatedAt[gte]``: date-time. Optional.
+            updated_at_lte: Query parameter ``updatedAt[lte]``: date-time. Optional.
+            created_at_gte: Query parameter ``createdAt[gte]``: date-time. Optional.
+            created_at_lte: Query parameter ``createdAt[lte]``: date-time. Optional.
+            sort: Query parameter ``sort``: one of ``id``, ``createdAt``, ``updatedAt``,
+                ``-id``, ``-createdAt``, ``-updatedAt``. Optional.
+            expand: Query parameter ``expand``: list of one of 9 values (``barcode``,
+                ``team_ids``, ``asset_types``, ``extra_fields``, ``vendor_ids``,
+                ``depreciation``, ``status``, ``manufacturer``, ...). Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+            organization_ids: Organizations to read (header ``x-organization-ids``); default:
+                the client's.
+            custom_fields: Custom-field filters, label -> value(s); a label that clashes with a
+                parameter gets ``__c`` appended.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -283,6 +331,27 @@ class Assets(SyncAPIResource):
         """Create: assets. ``POST /assets``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            description: String. Optional; ``None`` sends null (clears it).
+            barcode: String. Optional; ``None`` sends null (clears it).
+            criticality_id: Integer. Optional; ``None`` sends null (clears it).
+            parent_id: Integer. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            team_ids: List of integer. Optional.
+            asset_types: List of string. Optional.
+            extra_fields: Mapping of string to string. Optional.
+            vendor_ids: List of integer. Optional.
+            serial_number: String. Optional; ``None`` sends null (clears it).
+            depreciation: ``AssetDepreciationInput`` object. Optional; ``None`` sends null
+                (clears it).
+            manufacturer: ``AssetManufacturerInput`` object. Optional; ``None`` sends null
+                (clears it).
+            model: ``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -311,7 +380,11 @@ class Assets(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Asset:
-        """Get: assets. ``GET /assets/{id}``"""
+        """Get: assets. ``GET /assets/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
     def update(
@@ -334,7 +407,28 @@ class Assets(SyncAPIResource):
         model: _m.AssetManufacturerInput | Mapping[str, Any] | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Asset:
-        """Update: assets. ``PATCH /assets/{id}``"""
+        """Update: assets. ``PATCH /assets/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            name: String. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            barcode: String. Optional; ``None`` sends null (clears it).
+            criticality_id: Integer. Optional; ``None`` sends null (clears it).
+            parent_id: Integer. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            team_ids: List of integer. Optional.
+            asset_types: List of string. Optional.
+            extra_fields: Mapping of string to string. Optional.
+            vendor_ids: List of integer. Optional.
+            serial_number: String. Optional; ``None`` sends null (clears it).
+            depreciation: ``AssetDepreciationInput`` object. Optional; ``None`` sends null
+                (clears it).
+            manufacturer: ``AssetManufacturerInput`` object. Optional; ``None`` sends null
+                (clears it).
+            model: ``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -358,14 +452,19 @@ class Assets(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: assets. ``DELETE /assets/{id}``"""
+        """Delete: assets. ``DELETE /assets/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     def set_status(
         self,
         asset_id: int,
-        *,
         status: Literal["IGNORE", "OFFLINE", "ONLINE"] | Omit = omit,
+        *,
         custom_status_id: int | Omit | None = omit,
         downtime_type: Literal["PLANNED", "UNPLANNED"] | Omit | None = omit,
         started_at: datetime | Omit = omit,
@@ -373,7 +472,19 @@ class Assets(SyncAPIResource):
         description: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _c.AssetStatus:
-        """Set status: assets. ``POST /assets/{assetId}/status``"""
+        """Set status: assets. ``POST /assets/{assetId}/status``
+
+        Args:
+            asset_id: Path parameter ``{assetId}``: integer. Required.
+            status: One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. Optional.
+            custom_status_id: Integer. Optional; ``None`` sends null (clears it).
+            downtime_type: One of ``PLANNED``, ``UNPLANNED``. Optional; ``None`` sends null
+                (clears it).
+            started_at: Date-time. Optional.
+            ended_at: Date-time. Optional; ``None`` sends null (clears it).
+            description: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _SET_STATUS,
             path={"assetId": asset_id},
@@ -394,30 +505,45 @@ class AsyncAssetsAttachments(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        asset_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: assets attachments. ``PUT /assets/{id}/attachments/{filename}``"""
+        """Upload: assets attachments. ``PUT /assets/{id}/attachments/{filename}``
+
+        Args:
+            asset_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return await self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": asset_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
     async def delete(
-        self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
+        self, asset_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: assets attachments. ``DELETE /assets/{id}/attachments/{filename}``"""
+        """Delete: assets attachments. ``DELETE /assets/{id}/attachments/{filename}``
+
+        Args:
+            asset_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": asset_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -427,18 +553,27 @@ class AsyncAssetsThumbnail(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        asset_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: assets thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``"""
+        """Upload: assets thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``
+
+        Args:
+            asset_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return await self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": asset_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -487,7 +622,29 @@ class AsyncAssets(AsyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.AssetListItem]:
-        """List: assets. ``GET /assets``"""
+        """List: assets. ``GET /assets``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            location_id: Query parameter ``locationId``: integer. Optional.
+            manufacturer: Query parameter ``manufacturer``: list of string. Optional.
+            model: Query parameter ``model``: list of string. Optional.
+            updated_at_gte: Query parameter ``updatedAt[gte]``: date-time. Optional.
+            updated_at_lte: Query parameter ``updatedAt[lte]``: date-time. Optional.
+            created_at_gte: Query parameter ``createdAt[gte]``: date-time. Optional.
+            created_at_lte: Query parameter ``createdAt[lte]``: date-time. Optional.
+            sort: Query parameter ``sort``: one of ``id``, ``createdAt``, ``updatedAt``,
+                ``-id``, ``-createdAt``, ``-updatedAt``. Optional.
+            expand: Query parameter ``expand``: list of one of 9 values (``barcode``,
+                ``team_ids``, ``asset_types``, ``extra_fields``, ``vendor_ids``,
+                ``depreciation``, ``status``, ``manufacturer``, ...). Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+            organization_ids: Organizations to read (header ``x-organization-ids``); default:
+                the client's.
+            custom_fields: Custom-field filters, label -> value(s); a label that clashes with a
+                parameter gets ``__c`` appended.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -555,6 +712,27 @@ class AsyncAssets(AsyncAPIResource):
         """Create: assets. ``POST /assets``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            description: String. Optional; ``None`` sends null (clears it).
+            barcode: String. Optional; ``None`` sends null (clears it).
+            criticality_id: Integer. Optional; ``None`` sends null (clears it).
+            parent_id: Integer. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            team_ids: List of integer. Optional.
+            asset_types: List of string. Optional.
+            extra_fields: Mapping of string to string. Optional.
+            vendor_ids: List of integer. Optional.
+            serial_number: String. Optional; ``None`` sends null (clears it).
+            depreciation: ``AssetDepreciationInput`` object. Optional; ``None`` sends null
+                (clears it).
+            manufacturer: ``AssetManufacturerInput`` object. Optional; ``None`` sends null
+                (clears it).
+            model: ``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -583,7 +761,11 @@ class AsyncAssets(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Asset:
-        """Get: assets. ``GET /assets/{id}``"""
+        """Get: assets. ``GET /assets/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})
 
     async def update(
@@ -606,7 +788,28 @@ class AsyncAssets(AsyncAPIResource):
         model: _m.AssetManufacturerInput | Mapping[str, Any] | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Asset:
-        """Update: assets. ``PATCH /assets/{id}``"""
+        """Update: assets. ``PATCH /assets/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            name: String. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            barcode: String. Optional; ``None`` sends null (clears it).
+            criticality_id: Integer. Optional; ``None`` sends null (clears it).
+            parent_id: Integer. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            team_ids: List of integer. Optional.
+            asset_types: List of string. Optional.
+            extra_fields: Mapping of string to string. Optional.
+            vendor_ids: List of integer. Optional.
+            serial_number: String. Optional; ``None`` sends null (clears it).
+            depreciation: ``AssetDepreciationInput`` object. Optional; ``None`` sends null
+                (clears it).
+            manufacturer: ``AssetManufacturerInput`` object. Optional; ``None`` sends null
+                (clears it).
+            model: ``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -630,14 +833,19 @@ class AsyncAssets(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: assets. ``DELETE /assets/{id}``"""
+        """Delete: assets. ``DELETE /assets/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     async def set_status(
         self,
         asset_id: int,
-        *,
         status: Literal["IGNORE", "OFFLINE", "ONLINE"] | Omit = omit,
+        *,
         custom_status_id: int | Omit | None = omit,
         downtime_type: Literal["PLANNED", "UNPLANNED"] | Omit | None = omit,
         started_at: datetime | Omit = omit,
@@ -645,7 +853,19 @@ class AsyncAssets(AsyncAPIResource):
         description: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _c.AssetStatus:
-        """Set status: assets. ``POST /assets/{assetId}/status``"""
+        """Set status: assets. ``POST /assets/{assetId}/status``
+
+        Args:
+            asset_id: Path parameter ``{assetId}``: integer. Required.
+            status: One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. Optional.
+            custom_status_id: Integer. Optional; ``None`` sends null (clears it).
+            downtime_type: One of ``PLANNED``, ``UNPLANNED``. Optional; ``None`` sends null
+                (clears it).
+            started_at: Date-time. Optional.
+            ended_at: Date-time. Optional; ``None`` sends null (clears it).
+            description: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _SET_STATUS,
             path={"assetId": asset_id},

@@ -80,7 +80,13 @@ class Categories(SyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.CategoryListItem]:
-        """List: categories. ``GET /categories``"""
+        """List: categories. ``GET /categories``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     def create(
@@ -94,6 +100,13 @@ class Categories(SyncAPIResource):
         """Create: categories. ``POST /categories``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            label: String. Required.
+            description: String. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"label": label, "description": description}
@@ -107,7 +120,11 @@ class Categories(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Category:
-        """Get: categories. ``GET /categories/{id}``"""
+        """Get: categories. ``GET /categories/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
     def update(
@@ -118,7 +135,14 @@ class Categories(SyncAPIResource):
         description: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Category:
-        """Update: categories. ``PATCH /categories/{id}``"""
+        """Update: categories. ``PATCH /categories/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            label: String. Optional.
+            description: String. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -127,7 +151,12 @@ class Categories(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: categories. ``DELETE /categories/{id}``"""
+        """Delete: categories. ``DELETE /categories/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
@@ -137,7 +166,13 @@ class AsyncCategories(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.CategoryListItem]:
-        """List: categories. ``GET /categories``"""
+        """List: categories. ``GET /categories``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     async def create(
@@ -151,6 +186,13 @@ class AsyncCategories(AsyncAPIResource):
         """Create: categories. ``POST /categories``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            label: String. Required.
+            description: String. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"label": label, "description": description}
@@ -164,7 +206,11 @@ class AsyncCategories(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Category:
-        """Get: categories. ``GET /categories/{id}``"""
+        """Get: categories. ``GET /categories/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})
 
     async def update(
@@ -175,7 +221,14 @@ class AsyncCategories(AsyncAPIResource):
         description: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Category:
-        """Update: categories. ``PATCH /categories/{id}``"""
+        """Update: categories. ``PATCH /categories/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            label: String. Optional.
+            description: String. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -184,5 +237,10 @@ class AsyncCategories(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: categories. ``DELETE /categories/{id}``"""
+        """Delete: categories. ``DELETE /categories/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

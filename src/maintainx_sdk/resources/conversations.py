@@ -59,11 +59,18 @@ class ConversationsMembers(SyncAPIResource):
     """``conversations.members``: ``/conversations/{id}/members``."""
 
     def list(
-        self, id: int, *, limit: int = 200, cursor: str | Omit = omit
+        self, conversation_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.ConversationMember]:
-        """List: conversations members. ``GET /conversations/{id}/members``"""
+        """List: conversations members. ``GET /conversations/{id}/members``
+
+        Args:
+            conversation_id: Path parameter ``{id}``: integer. Required.
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
-            _MEMBERS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
+            _MEMBERS_LIST, path={"id": conversation_id}, query={"cursor": cursor, "limit": limit}
         )
 
 
@@ -72,7 +79,7 @@ class ConversationsMessages(SyncAPIResource):
 
     def create(
         self,
-        id: int,
+        conversation_id: int,
         *,
         content: str,
         skip_webhook: bool | Omit = omit,
@@ -81,8 +88,15 @@ class ConversationsMessages(SyncAPIResource):
         """Create: conversations messages. ``POST /conversations/{id}/messages``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            conversation_id: Path parameter ``{id}``: integer. Required.
+            content: String. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
-        path_ = {"id": id}
+        path_ = {"id": conversation_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"content": content}
         if idempotency_key is not None:
@@ -116,7 +130,16 @@ class Conversations(SyncAPIResource):
         only_named: bool | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.ConversationListItem]:
-        """List: conversations. ``GET /conversations``"""
+        """List: conversations. ``GET /conversations``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            type: Query parameter ``type``: list of one of ``GROUP``, ``DM``, ``TEAM``.
+                Optional.
+            only_named: Query parameter ``onlyNamed``: boolean. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST, query={"cursor": cursor, "limit": limit, "type": type, "only_named": only_named}
         )
@@ -126,11 +149,18 @@ class AsyncConversationsMembers(AsyncAPIResource):
     """``conversations.members``: ``/conversations/{id}/members``."""
 
     def list(
-        self, id: int, *, limit: int = 200, cursor: str | Omit = omit
+        self, conversation_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.ConversationMember]:
-        """List: conversations members. ``GET /conversations/{id}/members``"""
+        """List: conversations members. ``GET /conversations/{id}/members``
+
+        Args:
+            conversation_id: Path parameter ``{id}``: integer. Required.
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
-            _MEMBERS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
+            _MEMBERS_LIST, path={"id": conversation_id}, query={"cursor": cursor, "limit": limit}
         )
 
 
@@ -139,7 +169,7 @@ class AsyncConversationsMessages(AsyncAPIResource):
 
     async def create(
         self,
-        id: int,
+        conversation_id: int,
         *,
         content: str,
         skip_webhook: bool | Omit = omit,
@@ -148,8 +178,15 @@ class AsyncConversationsMessages(AsyncAPIResource):
         """Create: conversations messages. ``POST /conversations/{id}/messages``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            conversation_id: Path parameter ``{id}``: integer. Required.
+            content: String. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
-        path_ = {"id": id}
+        path_ = {"id": conversation_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"content": content}
         if idempotency_key is not None:
@@ -183,7 +220,16 @@ class AsyncConversations(AsyncAPIResource):
         only_named: bool | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.ConversationListItem]:
-        """List: conversations. ``GET /conversations``"""
+        """List: conversations. ``GET /conversations``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            type: Query parameter ``type``: list of one of ``GROUP``, ``DM``, ``TEAM``.
+                Optional.
+            only_named: Query parameter ``onlyNamed``: boolean. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST, query={"cursor": cursor, "limit": limit, "type": type, "only_named": only_named}
         )

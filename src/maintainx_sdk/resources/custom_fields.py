@@ -65,7 +65,11 @@ class CustomFields(SyncAPIResource):
     """``custom_fields``: ``/customfields/{entity}``, ``/customfields/{entity}/{id}``."""
 
     def list(self, entity: str) -> _m.CustomFieldListResponse:
-        """List: custom fields. ``GET /customfields/{entity}``"""
+        """List: custom fields. ``GET /customfields/{entity}``
+
+        Args:
+            entity: Path parameter ``{entity}``: string. Required.
+        """
         return self._call(_LIST, path={"entity": entity})
 
     def create(
@@ -76,7 +80,15 @@ class CustomFields(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.CustomFieldCreateResponse:
-        """Create: custom fields. ``POST /customfields/{entity}``"""
+        """Create: custom fields. ``POST /customfields/{entity}``
+
+        Args:
+            entity: Path parameter ``{entity}``: string. Required.
+            fields: List of ``CustomFieldInput`` objects. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
         path_ = {"entity": entity}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"fields": fields}
@@ -92,23 +104,38 @@ class CustomFields(SyncAPIResource):
     def update(
         self,
         entity: str,
-        id: int,
+        entity_id: int,
         *,
-        field: _m.CustomFieldInput2 | Mapping[str, Any],
+        field: _m.CustomFieldUpdateInput | Mapping[str, Any],
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: custom fields. ``PATCH /customfields/{entity}/{id}``"""
+        """Update: custom fields. ``PATCH /customfields/{entity}/{id}``
+
+        Args:
+            entity: Path parameter ``{entity}``: string. Required.
+            entity_id: Path parameter ``{id}``: integer. Required.
+            field: ``CustomFieldUpdateInput`` object. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
-            path={"entity": entity, "id": id},
+            path={"entity": entity, "id": entity_id},
             query={"skip_webhook": skip_webhook},
             body={"field": field},
         )
 
-    def delete(self, entity: str, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: custom fields. ``DELETE /customfields/{entity}/{id}``"""
+    def delete(
+        self, entity: str, entity_id: int, *, skip_webhook: bool | Omit = omit
+    ) -> EmptyResponse:
+        """Delete: custom fields. ``DELETE /customfields/{entity}/{id}``
+
+        Args:
+            entity: Path parameter ``{entity}``: string. Required.
+            entity_id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
-            _DELETE, path={"entity": entity, "id": id}, query={"skip_webhook": skip_webhook}
+            _DELETE, path={"entity": entity, "id": entity_id}, query={"skip_webhook": skip_webhook}
         )
 
 
@@ -116,7 +143,11 @@ class AsyncCustomFields(AsyncAPIResource):
     """``custom_fields``: ``/customfields/{entity}``, ``/customfields/{entity}/{id}``."""
 
     async def list(self, entity: str) -> _m.CustomFieldListResponse:
-        """List: custom fields. ``GET /customfields/{entity}``"""
+        """List: custom fields. ``GET /customfields/{entity}``
+
+        Args:
+            entity: Path parameter ``{entity}``: string. Required.
+        """
         return await self._call(_LIST, path={"entity": entity})
 
     async def create(
@@ -127,7 +158,15 @@ class AsyncCustomFields(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.CustomFieldCreateResponse:
-        """Create: custom fields. ``POST /customfields/{entity}``"""
+        """Create: custom fields. ``POST /customfields/{entity}``
+
+        Args:
+            entity: Path parameter ``{entity}``: string. Required.
+            fields: List of ``CustomFieldInput`` objects. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
         path_ = {"entity": entity}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"fields": fields}
@@ -143,23 +182,36 @@ class AsyncCustomFields(AsyncAPIResource):
     async def update(
         self,
         entity: str,
-        id: int,
+        entity_id: int,
         *,
-        field: _m.CustomFieldInput2 | Mapping[str, Any],
+        field: _m.CustomFieldUpdateInput | Mapping[str, Any],
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: custom fields. ``PATCH /customfields/{entity}/{id}``"""
+        """Update: custom fields. ``PATCH /customfields/{entity}/{id}``
+
+        Args:
+            entity: Path parameter ``{entity}``: string. Required.
+            entity_id: Path parameter ``{id}``: integer. Required.
+            field: ``CustomFieldUpdateInput`` object. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
-            path={"entity": entity, "id": id},
+            path={"entity": entity, "id": entity_id},
             query={"skip_webhook": skip_webhook},
             body={"field": field},
         )
 
     async def delete(
-        self, entity: str, id: int, *, skip_webhook: bool | Omit = omit
+        self, entity: str, entity_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: custom fields. ``DELETE /customfields/{entity}/{id}``"""
+        """Delete: custom fields. ``DELETE /customfields/{entity}/{id}``
+
+        Args:
+            entity: Path parameter ``{entity}``: string. Required.
+            entity_id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
-            _DELETE, path={"entity": entity, "id": id}, query={"skip_webhook": skip_webhook}
+            _DELETE, path={"entity": entity, "id": entity_id}, query={"skip_webhook": skip_webhook}
         )

@@ -118,28 +118,45 @@ class LocationsAttachments(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        location_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: locations attachments. ``PUT /locations/{id}/attachments/{filename}``"""
+        """Upload: locations attachments. ``PUT /locations/{id}/attachments/{filename}``
+
+        Args:
+            location_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": location_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
-    def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: locations attachments. ``DELETE /locations/{id}/attachments/{filename}``"""
+    def delete(
+        self, location_id: int, filename: str, *, skip_webhook: bool | Omit = omit
+    ) -> EmptyResponse:
+        """Delete: locations attachments. ``DELETE /locations/{id}/attachments/{filename}``
+
+        Args:
+            location_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": location_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -149,18 +166,27 @@ class LocationsThumbnail(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        location_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: locations thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``"""
+        """Upload: locations thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``
+
+        Args:
+            location_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": location_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -189,7 +215,20 @@ class Locations(SyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.LocationListItem]:
-        """List: locations. ``GET /locations``"""
+        """List: locations. ``GET /locations``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            name: Query parameter ``name``: string. Optional.
+            expand: Query parameter ``expand``: list of one of ``extra_fields``, ``team_ids``,
+                ``vendor_ids``, ``barcode``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+            organization_ids: Organizations to read (header ``x-organization-ids``); default:
+                the client's.
+            custom_fields: Custom-field filters, label -> value(s); a label that clashes with a
+                parameter gets ``__c`` appended.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -218,6 +257,18 @@ class Locations(SyncAPIResource):
         """Create: locations. ``POST /locations``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            description: String. Optional; ``None`` sends null (clears it).
+            address: String. Optional; ``None`` sends null (clears it).
+            barcode: String. Optional; ``None`` sends null (clears it).
+            parent_id: Integer. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            vendor_ids: List of integer. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -239,7 +290,11 @@ class Locations(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Location:
-        """Get: locations. ``GET /locations/{id}``"""
+        """Get: locations. ``GET /locations/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
     def update(
@@ -255,7 +310,19 @@ class Locations(SyncAPIResource):
         vendor_ids: Sequence[int] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Location:
-        """Update: locations. ``PATCH /locations/{id}``"""
+        """Update: locations. ``PATCH /locations/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            name: String. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            address: String. Optional; ``None`` sends null (clears it).
+            barcode: String. Optional; ``None`` sends null (clears it).
+            parent_id: Integer. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            vendor_ids: List of integer. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -272,7 +339,12 @@ class Locations(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: locations. ``DELETE /locations/{id}``"""
+        """Delete: locations. ``DELETE /locations/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
@@ -281,30 +353,45 @@ class AsyncLocationsAttachments(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        location_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: locations attachments. ``PUT /locations/{id}/attachments/{filename}``"""
+        """Upload: locations attachments. ``PUT /locations/{id}/attachments/{filename}``
+
+        Args:
+            location_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return await self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": location_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
     async def delete(
-        self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
+        self, location_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: locations attachments. ``DELETE /locations/{id}/attachments/{filename}``"""
+        """Delete: locations attachments. ``DELETE /locations/{id}/attachments/{filename}``
+
+        Args:
+            location_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": location_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -314,18 +401,27 @@ class AsyncLocationsThumbnail(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        location_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: locations thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``"""
+        """Upload: locations thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``
+
+        Args:
+            location_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return await self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": location_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -354,7 +450,20 @@ class AsyncLocations(AsyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.LocationListItem]:
-        """List: locations. ``GET /locations``"""
+        """List: locations. ``GET /locations``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            name: Query parameter ``name``: string. Optional.
+            expand: Query parameter ``expand``: list of one of ``extra_fields``, ``team_ids``,
+                ``vendor_ids``, ``barcode``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+            organization_ids: Organizations to read (header ``x-organization-ids``); default:
+                the client's.
+            custom_fields: Custom-field filters, label -> value(s); a label that clashes with a
+                parameter gets ``__c`` appended.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -383,6 +492,18 @@ class AsyncLocations(AsyncAPIResource):
         """Create: locations. ``POST /locations``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            description: String. Optional; ``None`` sends null (clears it).
+            address: String. Optional; ``None`` sends null (clears it).
+            barcode: String. Optional; ``None`` sends null (clears it).
+            parent_id: Integer. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            vendor_ids: List of integer. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -404,7 +525,11 @@ class AsyncLocations(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Location:
-        """Get: locations. ``GET /locations/{id}``"""
+        """Get: locations. ``GET /locations/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})
 
     async def update(
@@ -420,7 +545,19 @@ class AsyncLocations(AsyncAPIResource):
         vendor_ids: Sequence[int] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Location:
-        """Update: locations. ``PATCH /locations/{id}``"""
+        """Update: locations. ``PATCH /locations/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            name: String. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            address: String. Optional; ``None`` sends null (clears it).
+            barcode: String. Optional; ``None`` sends null (clears it).
+            parent_id: Integer. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            vendor_ids: List of integer. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -437,5 +574,10 @@ class AsyncLocations(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: locations. ``DELETE /locations/{id}``"""
+        """Delete: locations. ``DELETE /locations/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

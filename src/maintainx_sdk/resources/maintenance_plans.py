@@ -108,6 +108,23 @@ class MaintenancePlansWorkOrderBlueprints(SyncAPIResource):
         """Create: maintenance plans work order blueprints. ``POST /maintenanceplans/workorderblueprints``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            title: String. Required.
+            description: String. Optional.
+            estimated_time: Integer. Optional.
+            procedure_blueprint_ids: List of integer. Optional.
+            user_ids: List of integer. Optional.
+            team_ids: List of integer. Optional.
+            priority: One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional.
+            parts_used: List of ``MaintenancePlanPartsUsedInput`` objects. Optional.
+            tag_ids: List of integer. Optional.
+            vendor_ids: List of integer. Optional.
+            custom_field_values: List of ``MaintenancePlanCustomFieldValueInput`` objects.
+                Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -146,7 +163,13 @@ class MaintenancePlans(SyncAPIResource):
         return MaintenancePlansWorkOrderBlueprints(self._client)
 
     def list(self, *, limit: int = 200, cursor: str | Omit = omit) -> SyncPager[_m.MaintenancePlan]:
-        """List: maintenance plans. ``GET /maintenanceplans``"""
+        """List: maintenance plans. ``GET /maintenanceplans``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     def create(
@@ -174,6 +197,25 @@ class MaintenancePlans(SyncAPIResource):
         """Create: maintenance plans. ``POST /maintenanceplans``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            recurrence: One of the objects ``MaintenancePlanRecurrenceDailyInput``,
+                ``MaintenancePlanRecurrenceWeeklyInput``,
+                ``MaintenancePlanRecurrenceMonthlyInput``,
+                ``MaintenancePlanRecurrenceYearlyInput`` (told apart by ``type``). Required.
+            work_order_blueprint_id: Integer. Required.
+            planning_horizon: ``MaintenancePlanPlanningHorizonInput`` object. Required.
+            start_date: Date-time. Optional.
+            work_order_start_date_padding: Number. Optional.
+            work_order_start_date_offset: ``MaintenancePlanWorkOrderStartDateOffsetInput``
+                object. Optional.
+            plan_assets: List of ``MaintenancePlanPlanAssetInput`` objects. Optional.
+            intervals: List of ``MaintenancePlanIntervalInput`` objects. Optional.
+            next_cycle_occurrence: Number. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -198,7 +240,11 @@ class MaintenancePlans(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.MaintenancePlan:
-        """Get: maintenance plans. ``GET /maintenanceplans/{id}``"""
+        """Get: maintenance plans. ``GET /maintenanceplans/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
     def update(
@@ -231,7 +277,31 @@ class MaintenancePlans(SyncAPIResource):
         next_cycle_occurrence: float | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.MaintenancePlan:
-        """Update: maintenance plans. ``PATCH /maintenanceplans/{id}``"""
+        """Update: maintenance plans. ``PATCH /maintenanceplans/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            name: String. Optional.
+            recurrence: One of the objects ``MaintenancePlanRecurrenceDailyInput``,
+                ``MaintenancePlanRecurrenceWeeklyInput``,
+                ``MaintenancePlanRecurrenceMonthlyInput``,
+                ``MaintenancePlanRecurrenceYearlyInput`` (told apart by ``type``). Optional.
+            start_date: Date-time. Optional.
+            work_order_blueprint_id: Integer. Optional.
+            work_order_start_date_padding: Number. Optional.
+            work_order_start_date_offset: ``MaintenancePlanWorkOrderStartDateOffsetInput``
+                object. Optional.
+            planning_horizon: ``MaintenancePlanPlanningHorizonInput`` object. Optional.
+            next_work_order_to_generate_due_date: Date-time. Optional; ``None`` sends null
+                (clears it).
+            added_plan_assets: List of ``MaintenancePlanPlanAssetInput`` objects. Optional.
+            removed_plan_asset_ids: List of integer. Optional.
+            added_updated_intervals: List of ``MaintenancePlanAddedUpdatedIntervalInput``
+                objects. Optional.
+            removed_interval_ids: List of integer. Optional.
+            next_cycle_occurrence: Number. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -254,7 +324,12 @@ class MaintenancePlans(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: maintenance plans. ``DELETE /maintenanceplans/{id}``"""
+        """Delete: maintenance plans. ``DELETE /maintenanceplans/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
@@ -282,6 +357,23 @@ class AsyncMaintenancePlansWorkOrderBlueprints(AsyncAPIResource):
         """Create: maintenance plans work order blueprints. ``POST /maintenanceplans/workorderblueprints``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            title: String. Required.
+            description: String. Optional.
+            estimated_time: Integer. Optional.
+            procedure_blueprint_ids: List of integer. Optional.
+            user_ids: List of integer. Optional.
+            team_ids: List of integer. Optional.
+            priority: One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional.
+            parts_used: List of ``MaintenancePlanPartsUsedInput`` objects. Optional.
+            tag_ids: List of integer. Optional.
+            vendor_ids: List of integer. Optional.
+            custom_field_values: List of ``MaintenancePlanCustomFieldValueInput`` objects.
+                Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -322,7 +414,13 @@ class AsyncMaintenancePlans(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.MaintenancePlan]:
-        """List: maintenance plans. ``GET /maintenanceplans``"""
+        """List: maintenance plans. ``GET /maintenanceplans``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     async def create(
@@ -350,6 +448,25 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         """Create: maintenance plans. ``POST /maintenanceplans``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            recurrence: One of the objects ``MaintenancePlanRecurrenceDailyInput``,
+                ``MaintenancePlanRecurrenceWeeklyInput``,
+                ``MaintenancePlanRecurrenceMonthlyInput``,
+                ``MaintenancePlanRecurrenceYearlyInput`` (told apart by ``type``). Required.
+            work_order_blueprint_id: Integer. Required.
+            planning_horizon: ``MaintenancePlanPlanningHorizonInput`` object. Required.
+            start_date: Date-time. Optional.
+            work_order_start_date_padding: Number. Optional.
+            work_order_start_date_offset: ``MaintenancePlanWorkOrderStartDateOffsetInput``
+                object. Optional.
+            plan_assets: List of ``MaintenancePlanPlanAssetInput`` objects. Optional.
+            intervals: List of ``MaintenancePlanIntervalInput`` objects. Optional.
+            next_cycle_occurrence: Number. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -374,7 +491,11 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.MaintenancePlan:
-        """Get: maintenance plans. ``GET /maintenanceplans/{id}``"""
+        """Get: maintenance plans. ``GET /maintenanceplans/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})
 
     async def update(
@@ -407,7 +528,31 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         next_cycle_occurrence: float | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.MaintenancePlan:
-        """Update: maintenance plans. ``PATCH /maintenanceplans/{id}``"""
+        """Update: maintenance plans. ``PATCH /maintenanceplans/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            name: String. Optional.
+            recurrence: One of the objects ``MaintenancePlanRecurrenceDailyInput``,
+                ``MaintenancePlanRecurrenceWeeklyInput``,
+                ``MaintenancePlanRecurrenceMonthlyInput``,
+                ``MaintenancePlanRecurrenceYearlyInput`` (told apart by ``type``). Optional.
+            start_date: Date-time. Optional.
+            work_order_blueprint_id: Integer. Optional.
+            work_order_start_date_padding: Number. Optional.
+            work_order_start_date_offset: ``MaintenancePlanWorkOrderStartDateOffsetInput``
+                object. Optional.
+            planning_horizon: ``MaintenancePlanPlanningHorizonInput`` object. Optional.
+            next_work_order_to_generate_due_date: Date-time. Optional; ``None`` sends null
+                (clears it).
+            added_plan_assets: List of ``MaintenancePlanPlanAssetInput`` objects. Optional.
+            removed_plan_asset_ids: List of integer. Optional.
+            added_updated_intervals: List of ``MaintenancePlanAddedUpdatedIntervalInput``
+                objects. Optional.
+            removed_interval_ids: List of integer. Optional.
+            next_cycle_occurrence: Number. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -430,5 +575,10 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: maintenance plans. ``DELETE /maintenanceplans/{id}``"""
+        """Delete: maintenance plans. ``DELETE /maintenanceplans/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

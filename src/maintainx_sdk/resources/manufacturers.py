@@ -64,7 +64,15 @@ class Manufacturers(SyncAPIResource):
         cursor: str | Omit = omit,
         organization_ids: Sequence[int] | None = None,
     ) -> SyncPager[_m.ManufacturerListItem]:
-        """List: manufacturers. ``GET /manufacturers``"""
+        """List: manufacturers. ``GET /manufacturers``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+            organization_ids: Organizations to read (header ``x-organization-ids``); default:
+                the client's.
+        """
         return self._paginate(
             _LIST,
             query={"cursor": cursor, "limit": limit},
@@ -77,6 +85,12 @@ class Manufacturers(SyncAPIResource):
         """Create: manufacturers. ``POST /manufacturers``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"name": name}
@@ -90,7 +104,11 @@ class Manufacturers(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _c.Manufacturer:
-        """Get: manufacturers. ``GET /manufacturers/{id}``"""
+        """Get: manufacturers. ``GET /manufacturers/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
 
@@ -104,7 +122,15 @@ class AsyncManufacturers(AsyncAPIResource):
         cursor: str | Omit = omit,
         organization_ids: Sequence[int] | None = None,
     ) -> AsyncPager[_m.ManufacturerListItem]:
-        """List: manufacturers. ``GET /manufacturers``"""
+        """List: manufacturers. ``GET /manufacturers``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+            organization_ids: Organizations to read (header ``x-organization-ids``); default:
+                the client's.
+        """
         return self._paginate(
             _LIST,
             query={"cursor": cursor, "limit": limit},
@@ -117,6 +143,12 @@ class AsyncManufacturers(AsyncAPIResource):
         """Create: manufacturers. ``POST /manufacturers``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"name": name}
@@ -130,5 +162,9 @@ class AsyncManufacturers(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _c.Manufacturer:
-        """Get: manufacturers. ``GET /manufacturers/{id}``"""
+        """Get: manufacturers. ``GET /manufacturers/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})

@@ -41,7 +41,14 @@ class MeterReadings(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.MeterReadingCreateResponse:
-        """Create: meter readings. ``POST /meterreadings``"""
+        """Create: meter readings. ``POST /meterreadings``
+
+        Args:
+            meter_readings: List of ``MeterReadingInput`` objects. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
         query_ = {"skip_webhook": skip_webhook}
         body_ = meter_readings
         if idempotency_key is not None:
@@ -64,7 +71,14 @@ class AsyncMeterReadings(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.MeterReadingCreateResponse:
-        """Create: meter readings. ``POST /meterreadings``"""
+        """Create: meter readings. ``POST /meterreadings``
+
+        Args:
+            meter_readings: List of ``MeterReadingInput`` objects. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
         query_ = {"skip_webhook": skip_webhook}
         body_ = meter_readings
         if idempotency_key is not None:

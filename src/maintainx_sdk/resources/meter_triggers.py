@@ -121,18 +121,27 @@ class MeterTriggersThumbnail(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        meter_trigger_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: meter triggers thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``"""
+        """Upload: meter triggers thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``
+
+        Args:
+            meter_trigger_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": meter_trigger_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -144,30 +153,47 @@ class MeterTriggersWorkOrderTemplatesAttachments(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        meter_trigger_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: meter triggers work order templates attachments. ``PUT /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
+        """Upload: meter triggers work order templates attachments. ``PUT /metertriggers/{id}/workordertemplates/attachments/{filename}``
+
+        Args:
+            meter_trigger_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(
             _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
         )
         return self._call(
             _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": meter_trigger_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
-    def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: meter triggers work order templates attachments. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
+    def delete(
+        self, meter_trigger_id: int, filename: str, *, skip_webhook: bool | Omit = omit
+    ) -> EmptyResponse:
+        """Delete: meter triggers work order templates attachments. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``
+
+        Args:
+            meter_trigger_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _WORK_ORDER_TEMPLATES_ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": meter_trigger_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -181,7 +207,7 @@ class MeterTriggersWorkOrderTemplates(SyncAPIResource):
 
     def update(
         self,
-        id: int,
+        meter_trigger_id: int,
         *,
         procedure_template_id: int | Omit | None = omit,
         save_procedure_as_template: bool | Omit | None = omit,
@@ -189,10 +215,19 @@ class MeterTriggersWorkOrderTemplates(SyncAPIResource):
         data: _m.MeterTriggerWorkOrderTemplateDataInput | Mapping[str, Any] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: meter triggers work order templates. ``PATCH /metertriggers/{id}/workordertemplates``"""
+        """Update: meter triggers work order templates. ``PATCH /metertriggers/{id}/workordertemplates``
+
+        Args:
+            meter_trigger_id: Path parameter ``{id}``: integer. Required.
+            procedure_template_id: Integer. Optional; ``None`` sends null (clears it).
+            save_procedure_as_template: Boolean. Optional; ``None`` sends null (clears it).
+            title: String. Optional.
+            data: ``MeterTriggerWorkOrderTemplateDataInput`` object. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _WORK_ORDER_TEMPLATES_UPDATE,
-            path={"id": id},
+            path={"id": meter_trigger_id},
             query={"skip_webhook": skip_webhook},
             body={
                 "procedureTemplateId": procedure_template_id,
@@ -217,7 +252,14 @@ class MeterTriggers(SyncAPIResource):
     def list(
         self, *, limit: int = 200, meters: Sequence[int] | Omit = omit, cursor: str | Omit = omit
     ) -> SyncPager[_m.MeterTriggerListItem]:
-        """List: meter triggers. ``GET /metertriggers``"""
+        """List: meter triggers. ``GET /metertriggers``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            meters: Query parameter ``meters``: list of integer. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit, "meters": meters})
 
     def create(
@@ -233,6 +275,13 @@ class MeterTriggers(SyncAPIResource):
         """Create: meter triggers. ``POST /metertriggers``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            meter_trigger: ``MeterTriggerInput`` object. Required.
+            work_order_template: ``MeterTriggerWorkOrderTemplateUpdateBody`` object. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"meterTrigger": meter_trigger, "workOrderTemplate": work_order_template}
@@ -248,17 +297,29 @@ class MeterTriggers(SyncAPIResource):
     def get(
         self, id: int, *, expand: Sequence[Literal["work_order_template"]] | Omit = omit
     ) -> _m.MeterTrigger:
-        """Get: meter triggers. ``GET /metertriggers/{id}``"""
+        """Get: meter triggers. ``GET /metertriggers/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            expand: Query parameter ``expand``: list of one of ``work_order_template``.
+                Optional.
+        """
         return self._call(_GET, path={"id": id}, query={"expand": expand})
 
     def update(
         self,
         id: int,
         *,
-        meter_trigger: _m.MeterTriggerInput2 | Mapping[str, Any] | Omit = omit,
+        meter_trigger: _m.MeterTriggerUpdateInput | Mapping[str, Any] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: meter triggers. ``PATCH /metertriggers/{id}``"""
+        """Update: meter triggers. ``PATCH /metertriggers/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            meter_trigger: ``MeterTriggerUpdateInput`` object. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -267,7 +328,12 @@ class MeterTriggers(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: meter triggers. ``DELETE /metertriggers/{id}``"""
+        """Delete: meter triggers. ``DELETE /metertriggers/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
@@ -276,18 +342,27 @@ class AsyncMeterTriggersThumbnail(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        meter_trigger_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: meter triggers thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``"""
+        """Upload: meter triggers thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``
+
+        Args:
+            meter_trigger_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return await self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": meter_trigger_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -299,32 +374,47 @@ class AsyncMeterTriggersWorkOrderTemplatesAttachments(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        meter_trigger_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: meter triggers work order templates attachments. ``PUT /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
+        """Upload: meter triggers work order templates attachments. ``PUT /metertriggers/{id}/workordertemplates/attachments/{filename}``
+
+        Args:
+            meter_trigger_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(
             _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
         )
         return await self._call(
             _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": meter_trigger_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
     async def delete(
-        self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
+        self, meter_trigger_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: meter triggers work order templates attachments. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``"""
+        """Delete: meter triggers work order templates attachments. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``
+
+        Args:
+            meter_trigger_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _WORK_ORDER_TEMPLATES_ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": meter_trigger_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -338,7 +428,7 @@ class AsyncMeterTriggersWorkOrderTemplates(AsyncAPIResource):
 
     async def update(
         self,
-        id: int,
+        meter_trigger_id: int,
         *,
         procedure_template_id: int | Omit | None = omit,
         save_procedure_as_template: bool | Omit | None = omit,
@@ -346,10 +436,19 @@ class AsyncMeterTriggersWorkOrderTemplates(AsyncAPIResource):
         data: _m.MeterTriggerWorkOrderTemplateDataInput | Mapping[str, Any] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: meter triggers work order templates. ``PATCH /metertriggers/{id}/workordertemplates``"""
+        """Update: meter triggers work order templates. ``PATCH /metertriggers/{id}/workordertemplates``
+
+        Args:
+            meter_trigger_id: Path parameter ``{id}``: integer. Required.
+            procedure_template_id: Integer. Optional; ``None`` sends null (clears it).
+            save_procedure_as_template: Boolean. Optional; ``None`` sends null (clears it).
+            title: String. Optional.
+            data: ``MeterTriggerWorkOrderTemplateDataInput`` object. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _WORK_ORDER_TEMPLATES_UPDATE,
-            path={"id": id},
+            path={"id": meter_trigger_id},
             query={"skip_webhook": skip_webhook},
             body={
                 "procedureTemplateId": procedure_template_id,
@@ -374,7 +473,14 @@ class AsyncMeterTriggers(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, meters: Sequence[int] | Omit = omit, cursor: str | Omit = omit
     ) -> AsyncPager[_m.MeterTriggerListItem]:
-        """List: meter triggers. ``GET /metertriggers``"""
+        """List: meter triggers. ``GET /metertriggers``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            meters: Query parameter ``meters``: list of integer. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit, "meters": meters})
 
     async def create(
@@ -390,6 +496,13 @@ class AsyncMeterTriggers(AsyncAPIResource):
         """Create: meter triggers. ``POST /metertriggers``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            meter_trigger: ``MeterTriggerInput`` object. Required.
+            work_order_template: ``MeterTriggerWorkOrderTemplateUpdateBody`` object. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"meterTrigger": meter_trigger, "workOrderTemplate": work_order_template}
@@ -405,17 +518,29 @@ class AsyncMeterTriggers(AsyncAPIResource):
     async def get(
         self, id: int, *, expand: Sequence[Literal["work_order_template"]] | Omit = omit
     ) -> _m.MeterTrigger:
-        """Get: meter triggers. ``GET /metertriggers/{id}``"""
+        """Get: meter triggers. ``GET /metertriggers/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            expand: Query parameter ``expand``: list of one of ``work_order_template``.
+                Optional.
+        """
         return await self._call(_GET, path={"id": id}, query={"expand": expand})
 
     async def update(
         self,
         id: int,
         *,
-        meter_trigger: _m.MeterTriggerInput2 | Mapping[str, Any] | Omit = omit,
+        meter_trigger: _m.MeterTriggerUpdateInput | Mapping[str, Any] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: meter triggers. ``PATCH /metertriggers/{id}``"""
+        """Update: meter triggers. ``PATCH /metertriggers/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            meter_trigger: ``MeterTriggerUpdateInput`` object. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -424,5 +549,10 @@ class AsyncMeterTriggers(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: meter triggers. ``DELETE /metertriggers/{id}``"""
+        """Delete: meter triggers. ``DELETE /metertriggers/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

@@ -72,14 +72,14 @@ _DELETE: Operation[EmptyResponse] = Operation(
     int_path_params=("id",),
     retry_safe=True,
 )
-_READINGS_CREATE: Operation[_m.MeterReadingCreateResponse2] = Operation(
+_READINGS_CREATE: Operation[_m.MeterLegacyReadingCreateResponse] = Operation(
     name="meters.readings.create",
     method="POST",
     path="/meters/{meterId}/readings",
     success_status=201,
     query_model=_c.WriteQuery,
-    body_model=_m.MeterReadingCreateBody2,
-    response_model=_m.MeterReadingCreateResponse2,
+    body_model=_m.MeterLegacyReadingCreateBody,
+    response_model=_m.MeterLegacyReadingCreateResponse,
     body_kind="json",
     int_path_params=("meterId",),
     deprecated=True,
@@ -97,10 +97,18 @@ class MetersReadings(SyncAPIResource):
         reading_date: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
-    ) -> _m.MeterReadingCreateResponse2:
+    ) -> _m.MeterLegacyReadingCreateResponse:
         """Create: meters readings. ``POST /meters/{meterId}/readings``
 
         Deprecated by the API.
+
+        Args:
+            meter_id: Path parameter ``{meterId}``: integer. Required.
+            reading_value: Number. Required.
+            reading_date: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         path_ = {"meterId": meter_id}
         query_ = {"skip_webhook": skip_webhook}
@@ -133,7 +141,18 @@ class Meters(SyncAPIResource):
         expand: Sequence[Literal["asset", "location", "last_reading"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.MeterListItem]:
-        """List: meters. ``GET /meters``"""
+        """List: meters. ``GET /meters``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            measurement_type: Query parameter ``measurementType``: one of ``MANUAL``,
+                ``IOT_DEVICE``, ``AUTOMATED_SENSOR``. Optional.
+            assets: Query parameter ``assets``: list of integer. Optional.
+            expand: Query parameter ``expand``: list of one of ``asset``, ``location``,
+                ``last_reading``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -170,6 +189,22 @@ class Meters(SyncAPIResource):
         """Create: meters. ``POST /meters``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            unit: String. Required.
+            description: String. Optional; ``None`` sends null (clears it).
+            measurement_type: One of ``MANUAL``, ``IOT_DEVICE``, ``AUTOMATED_SENSOR``. Optional.
+            reading_frequency: One of the objects ``MeterReadingFrequencySecondlyInput``,
+                ``MeterReadingFrequencyMinutlyInput``, ``MeterReadingFrequencyHourlyInput``,
+                ``MeterReadingFrequencyDailyInput``, ``MeterReadingFrequencyWeeklyInput``,
+                ``MeterReadingFrequencyMonthlyInput``, ``MeterReadingFrequencyYearlyInput``
+                (told apart by ``type``). Optional; ``None`` sends null (clears it).
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -196,7 +231,13 @@ class Meters(SyncAPIResource):
         *,
         expand: Sequence[Literal["asset", "location", "last_reading"]] | Omit = omit,
     ) -> _m.Meter:
-        """Get: meters. ``GET /meters/{id}``"""
+        """Get: meters. ``GET /meters/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            expand: Query parameter ``expand``: list of one of ``asset``, ``location``,
+                ``last_reading``. Optional.
+        """
         return self._call(_GET, path={"id": id}, query={"expand": expand})
 
     def update(
@@ -220,7 +261,22 @@ class Meters(SyncAPIResource):
         unit: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Meter:
-        """Update: meters. ``PATCH /meters/{id}``"""
+        """Update: meters. ``PATCH /meters/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            description: String. Optional; ``None`` sends null (clears it).
+            name: String. Optional.
+            reading_frequency: One of the objects ``MeterReadingFrequencySecondlyInput``,
+                ``MeterReadingFrequencyMinutlyInput``, ``MeterReadingFrequencyHourlyInput``,
+                ``MeterReadingFrequencyDailyInput``, ``MeterReadingFrequencyWeeklyInput``,
+                ``MeterReadingFrequencyMonthlyInput``, ``MeterReadingFrequencyYearlyInput``
+                (told apart by ``type``). Optional; ``None`` sends null (clears it).
+            unit: String. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -236,7 +292,12 @@ class Meters(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: meters. ``DELETE /meters/{id}``"""
+        """Delete: meters. ``DELETE /meters/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
@@ -251,10 +312,18 @@ class AsyncMetersReadings(AsyncAPIResource):
         reading_date: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
-    ) -> _m.MeterReadingCreateResponse2:
+    ) -> _m.MeterLegacyReadingCreateResponse:
         """Create: meters readings. ``POST /meters/{meterId}/readings``
 
         Deprecated by the API.
+
+        Args:
+            meter_id: Path parameter ``{meterId}``: integer. Required.
+            reading_value: Number. Required.
+            reading_date: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         path_ = {"meterId": meter_id}
         query_ = {"skip_webhook": skip_webhook}
@@ -287,7 +356,18 @@ class AsyncMeters(AsyncAPIResource):
         expand: Sequence[Literal["asset", "location", "last_reading"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.MeterListItem]:
-        """List: meters. ``GET /meters``"""
+        """List: meters. ``GET /meters``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            measurement_type: Query parameter ``measurementType``: one of ``MANUAL``,
+                ``IOT_DEVICE``, ``AUTOMATED_SENSOR``. Optional.
+            assets: Query parameter ``assets``: list of integer. Optional.
+            expand: Query parameter ``expand``: list of one of ``asset``, ``location``,
+                ``last_reading``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -324,6 +404,22 @@ class AsyncMeters(AsyncAPIResource):
         """Create: meters. ``POST /meters``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            unit: String. Required.
+            description: String. Optional; ``None`` sends null (clears it).
+            measurement_type: One of ``MANUAL``, ``IOT_DEVICE``, ``AUTOMATED_SENSOR``. Optional.
+            reading_frequency: One of the objects ``MeterReadingFrequencySecondlyInput``,
+                ``MeterReadingFrequencyMinutlyInput``, ``MeterReadingFrequencyHourlyInput``,
+                ``MeterReadingFrequencyDailyInput``, ``MeterReadingFrequencyWeeklyInput``,
+                ``MeterReadingFrequencyMonthlyInput``, ``MeterReadingFrequencyYearlyInput``
+                (told apart by ``type``). Optional; ``None`` sends null (clears it).
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -350,7 +446,13 @@ class AsyncMeters(AsyncAPIResource):
         *,
         expand: Sequence[Literal["asset", "location", "last_reading"]] | Omit = omit,
     ) -> _m.Meter:
-        """Get: meters. ``GET /meters/{id}``"""
+        """Get: meters. ``GET /meters/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            expand: Query parameter ``expand``: list of one of ``asset``, ``location``,
+                ``last_reading``. Optional.
+        """
         return await self._call(_GET, path={"id": id}, query={"expand": expand})
 
     async def update(
@@ -374,7 +476,22 @@ class AsyncMeters(AsyncAPIResource):
         unit: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Meter:
-        """Update: meters. ``PATCH /meters/{id}``"""
+        """Update: meters. ``PATCH /meters/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            description: String. Optional; ``None`` sends null (clears it).
+            name: String. Optional.
+            reading_frequency: One of the objects ``MeterReadingFrequencySecondlyInput``,
+                ``MeterReadingFrequencyMinutlyInput``, ``MeterReadingFrequencyHourlyInput``,
+                ``MeterReadingFrequencyDailyInput``, ``MeterReadingFrequencyWeeklyInput``,
+                ``MeterReadingFrequencyMonthlyInput``, ``MeterReadingFrequencyYearlyInput``
+                (told apart by ``type``). Optional; ``None`` sends null (clears it).
+            unit: String. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -390,5 +507,10 @@ class AsyncMeters(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: meters. ``DELETE /meters/{id}``"""
+        """Delete: meters. ``DELETE /meters/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

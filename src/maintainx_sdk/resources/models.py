@@ -64,7 +64,15 @@ class Models(SyncAPIResource):
         cursor: str | Omit = omit,
         organization_ids: Sequence[int] | None = None,
     ) -> SyncPager[_m.ModelListItem]:
-        """List: models. ``GET /models``"""
+        """List: models. ``GET /models``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+            organization_ids: Organizations to read (header ``x-organization-ids``); default:
+                the client's.
+        """
         return self._paginate(
             _LIST,
             query={"cursor": cursor, "limit": limit},
@@ -82,6 +90,13 @@ class Models(SyncAPIResource):
         """Create: models. ``POST /models``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            manufacturer_id: Integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"name": name, "manufacturerId": manufacturer_id}
@@ -95,7 +110,11 @@ class Models(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Model:
-        """Get: models. ``GET /models/{id}``"""
+        """Get: models. ``GET /models/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
 
@@ -109,7 +128,15 @@ class AsyncModels(AsyncAPIResource):
         cursor: str | Omit = omit,
         organization_ids: Sequence[int] | None = None,
     ) -> AsyncPager[_m.ModelListItem]:
-        """List: models. ``GET /models``"""
+        """List: models. ``GET /models``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+            organization_ids: Organizations to read (header ``x-organization-ids``); default:
+                the client's.
+        """
         return self._paginate(
             _LIST,
             query={"cursor": cursor, "limit": limit},
@@ -127,6 +154,13 @@ class AsyncModels(AsyncAPIResource):
         """Create: models. ``POST /models``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            manufacturer_id: Integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"name": name, "manufacturerId": manufacturer_id}
@@ -140,5 +174,9 @@ class AsyncModels(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Model:
-        """Get: models. ``GET /models/{id}``"""
+        """Get: models. ``GET /models/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})

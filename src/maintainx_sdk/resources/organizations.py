@@ -36,7 +36,13 @@ class Organizations(SyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.OrganizationListItem]:
-        """List: organizations. ``GET /organizations``"""
+        """List: organizations. ``GET /organizations``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
 
@@ -46,5 +52,11 @@ class AsyncOrganizations(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.OrganizationListItem]:
-        """List: organizations. ``GET /organizations``"""
+        """List: organizations. ``GET /organizations``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})

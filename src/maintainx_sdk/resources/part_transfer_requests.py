@@ -73,7 +73,15 @@ class PartTransferRequests(SyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.PartTransferRequest]:
-        """List: part transfer requests. ``GET /parttransferrequests``"""
+        """List: part transfer requests. ``GET /parttransferrequests``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            statuses: Query parameter ``statuses``: list of one of ``APPROVED``, ``CANCELED``,
+                ``COMPLETED``, ``DECLINED``, ``PENDING``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit, "statuses": statuses})
 
     def create(
@@ -89,6 +97,15 @@ class PartTransferRequests(SyncAPIResource):
         """Create: part transfer requests. ``POST /parttransferrequests``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            quantity_requested: Integer. Required.
+            source_part_id: Integer. Required.
+            destination_part_id: Integer. Required.
+            request_message: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -107,7 +124,11 @@ class PartTransferRequests(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.PartTransferRequest:
-        """Get: part transfer requests. ``GET /parttransferrequests/{id}``"""
+        """Get: part transfer requests. ``GET /parttransferrequests/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
     def update(
@@ -124,7 +145,19 @@ class PartTransferRequests(SyncAPIResource):
         quantity: int | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.PartTransferRequest:
-        """Update: part transfer requests. ``PATCH /parttransferrequests/{id}``"""
+        """Update: part transfer requests. ``PATCH /parttransferrequests/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            status: One of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``, ``PENDING``.
+                Required.
+            response_message: String. Optional; ``None`` sends null (clears it).
+            source_location_id: Integer. Optional.
+            destination_locations: List of ``PartTransferRequestDestinationLocationInput``
+                objects. Optional.
+            quantity: Integer. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -150,7 +183,15 @@ class AsyncPartTransferRequests(AsyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.PartTransferRequest]:
-        """List: part transfer requests. ``GET /parttransferrequests``"""
+        """List: part transfer requests. ``GET /parttransferrequests``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            statuses: Query parameter ``statuses``: list of one of ``APPROVED``, ``CANCELED``,
+                ``COMPLETED``, ``DECLINED``, ``PENDING``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit, "statuses": statuses})
 
     async def create(
@@ -166,6 +207,15 @@ class AsyncPartTransferRequests(AsyncAPIResource):
         """Create: part transfer requests. ``POST /parttransferrequests``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            quantity_requested: Integer. Required.
+            source_part_id: Integer. Required.
+            destination_part_id: Integer. Required.
+            request_message: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -184,7 +234,11 @@ class AsyncPartTransferRequests(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.PartTransferRequest:
-        """Get: part transfer requests. ``GET /parttransferrequests/{id}``"""
+        """Get: part transfer requests. ``GET /parttransferrequests/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})
 
     async def update(
@@ -201,7 +255,19 @@ class AsyncPartTransferRequests(AsyncAPIResource):
         quantity: int | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.PartTransferRequest:
-        """Update: part transfer requests. ``PATCH /parttransferrequests/{id}``"""
+        """Update: part transfer requests. ``PATCH /parttransferrequests/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            status: One of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``, ``PENDING``.
+                Required.
+            response_message: String. Optional; ``None`` sends null (clears it).
+            source_location_id: Integer. Optional.
+            destination_locations: List of ``PartTransferRequestDestinationLocationInput``
+                objects. Optional.
+            quantity: Integer. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},

@@ -112,28 +112,45 @@ class PartsAttachments(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        part_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: parts attachments. ``PUT /parts/{id}/attachments/{filename}``"""
+        """Upload: parts attachments. ``PUT /parts/{id}/attachments/{filename}``
+
+        Args:
+            part_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": part_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
-    def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: parts attachments. ``DELETE /parts/{id}/attachments/{filename}``"""
+    def delete(
+        self, part_id: int, filename: str, *, skip_webhook: bool | Omit = omit
+    ) -> EmptyResponse:
+        """Delete: parts attachments. ``DELETE /parts/{id}/attachments/{filename}``
+
+        Args:
+            part_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": part_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -143,18 +160,27 @@ class PartsThumbnail(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        part_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: parts thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``"""
+        """Upload: parts thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``
+
+        Args:
+            part_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": part_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -188,7 +214,26 @@ class Parts(SyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.PartListItem]:
-        """List: parts. ``GET /parts``"""
+        """List: parts. ``GET /parts``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            part_number: Query parameter ``partNumber``: list of string. Optional.
+            updated_at_gte: Query parameter ``updatedAt[gte]``: date-time. Optional.
+            updated_at_lte: Query parameter ``updatedAt[lte]``: date-time. Optional.
+            created_at_gte: Query parameter ``createdAt[gte]``: date-time. Optional.
+            created_at_lte: Query parameter ``createdAt[lte]``: date-time. Optional.
+            sort: Query parameter ``sort``: one of ``id``, ``createdAt``, ``updatedAt``,
+                ``-id``, ``-createdAt``, ``-updatedAt``. Optional.
+            expand: Query parameter ``expand``: list of one of ``extra_fields``, ``vendors``.
+                Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+            organization_ids: Organizations to read (header ``x-organization-ids``); default:
+                the client's.
+            custom_fields: Custom-field filters, label -> value(s); a label that clashes with a
+                parameter gets ``__c`` appended.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -255,6 +300,28 @@ class Parts(SyncAPIResource):
         """Create: parts. ``POST /parts``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            description: String. Optional; ``None`` sends null (clears it).
+            area: String. Optional; ``None`` sends null (clears it).
+            unit_cost: Integer. Optional; ``None`` sends null (clears it).
+            available_quantity: Integer. Optional.
+            minimum_quantity: Integer. Optional.
+            barcode: String. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            locations: List of ``PartLocationInput`` objects. Optional.
+            part_types: List of string. Optional.
+            asset_ids: List of integer. Optional.
+            team_ids: List of integer. Optional.
+            extra_fields: Mapping of string to string. Optional.
+            vendors: List of ``PartVendorInput`` objects. Optional.
+            committed_quantities: ``PartCommittedQuantityInput`` object. Optional.
+            assigned_quantity: Integer. Optional.
+            vendor_ids: List of integer. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -286,7 +353,11 @@ class Parts(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Part:
-        """Get: parts. ``GET /parts/{id}``"""
+        """Get: parts. ``GET /parts/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
     def update(
@@ -312,10 +383,35 @@ class Parts(SyncAPIResource):
         created_at: datetime | Omit = omit,
         updated_at: datetime | Omit = omit,
         deleted_at: datetime | Omit | None = omit,
-        locations: _m.PartLocationInput2 | Mapping[str, Any] | Omit = omit,
+        locations: _m.PartUpdateLocationInput | Mapping[str, Any] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Part:
-        """Update: parts. ``PATCH /parts/{id}``"""
+        """Update: parts. ``PATCH /parts/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            name: String. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            area: String. Optional; ``None`` sends null (clears it).
+            unit_cost: Integer. Optional; ``None`` sends null (clears it).
+            available_quantity: Integer. Optional.
+            minimum_quantity: Integer. Optional.
+            barcode: String. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            part_types: List of string. Optional.
+            asset_ids: List of integer. Optional.
+            team_ids: List of integer. Optional.
+            extra_fields: Mapping of string to string. Optional.
+            vendors: List of ``PartVendorInput`` objects. Optional.
+            committed_quantities: ``PartCommittedQuantityInput`` object. Optional.
+            assigned_quantity: Integer. Optional.
+            vendor_ids: List of integer. Optional.
+            created_at: Date-time. Optional.
+            updated_at: Date-time. Optional.
+            deleted_at: Date-time. Optional; ``None`` sends null (clears it).
+            locations: ``PartUpdateLocationInput`` object. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -345,7 +441,12 @@ class Parts(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: parts. ``DELETE /parts/{id}``"""
+        """Delete: parts. ``DELETE /parts/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
@@ -354,30 +455,45 @@ class AsyncPartsAttachments(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        part_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: parts attachments. ``PUT /parts/{id}/attachments/{filename}``"""
+        """Upload: parts attachments. ``PUT /parts/{id}/attachments/{filename}``
+
+        Args:
+            part_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return await self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": part_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
     async def delete(
-        self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
+        self, part_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: parts attachments. ``DELETE /parts/{id}/attachments/{filename}``"""
+        """Delete: parts attachments. ``DELETE /parts/{id}/attachments/{filename}``
+
+        Args:
+            part_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": part_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -387,18 +503,27 @@ class AsyncPartsThumbnail(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        part_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: parts thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``"""
+        """Upload: parts thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``
+
+        Args:
+            part_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return await self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": part_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -432,7 +557,26 @@ class AsyncParts(AsyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.PartListItem]:
-        """List: parts. ``GET /parts``"""
+        """List: parts. ``GET /parts``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            part_number: Query parameter ``partNumber``: list of string. Optional.
+            updated_at_gte: Query parameter ``updatedAt[gte]``: date-time. Optional.
+            updated_at_lte: Query parameter ``updatedAt[lte]``: date-time. Optional.
+            created_at_gte: Query parameter ``createdAt[gte]``: date-time. Optional.
+            created_at_lte: Query parameter ``createdAt[lte]``: date-time. Optional.
+            sort: Query parameter ``sort``: one of ``id``, ``createdAt``, ``updatedAt``,
+                ``-id``, ``-createdAt``, ``-updatedAt``. Optional.
+            expand: Query parameter ``expand``: list of one of ``extra_fields``, ``vendors``.
+                Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+            organization_ids: Organizations to read (header ``x-organization-ids``); default:
+                the client's.
+            custom_fields: Custom-field filters, label -> value(s); a label that clashes with a
+                parameter gets ``__c`` appended.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -499,6 +643,28 @@ class AsyncParts(AsyncAPIResource):
         """Create: parts. ``POST /parts``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            description: String. Optional; ``None`` sends null (clears it).
+            area: String. Optional; ``None`` sends null (clears it).
+            unit_cost: Integer. Optional; ``None`` sends null (clears it).
+            available_quantity: Integer. Optional.
+            minimum_quantity: Integer. Optional.
+            barcode: String. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            locations: List of ``PartLocationInput`` objects. Optional.
+            part_types: List of string. Optional.
+            asset_ids: List of integer. Optional.
+            team_ids: List of integer. Optional.
+            extra_fields: Mapping of string to string. Optional.
+            vendors: List of ``PartVendorInput`` objects. Optional.
+            committed_quantities: ``PartCommittedQuantityInput`` object. Optional.
+            assigned_quantity: Integer. Optional.
+            vendor_ids: List of integer. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -530,7 +696,11 @@ class AsyncParts(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Part:
-        """Get: parts. ``GET /parts/{id}``"""
+        """Get: parts. ``GET /parts/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})
 
     async def update(
@@ -556,10 +726,35 @@ class AsyncParts(AsyncAPIResource):
         created_at: datetime | Omit = omit,
         updated_at: datetime | Omit = omit,
         deleted_at: datetime | Omit | None = omit,
-        locations: _m.PartLocationInput2 | Mapping[str, Any] | Omit = omit,
+        locations: _m.PartUpdateLocationInput | Mapping[str, Any] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Part:
-        """Update: parts. ``PATCH /parts/{id}``"""
+        """Update: parts. ``PATCH /parts/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            name: String. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            area: String. Optional; ``None`` sends null (clears it).
+            unit_cost: Integer. Optional; ``None`` sends null (clears it).
+            available_quantity: Integer. Optional.
+            minimum_quantity: Integer. Optional.
+            barcode: String. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            part_types: List of string. Optional.
+            asset_ids: List of integer. Optional.
+            team_ids: List of integer. Optional.
+            extra_fields: Mapping of string to string. Optional.
+            vendors: List of ``PartVendorInput`` objects. Optional.
+            committed_quantities: ``PartCommittedQuantityInput`` object. Optional.
+            assigned_quantity: Integer. Optional.
+            vendor_ids: List of integer. Optional.
+            created_at: Date-time. Optional.
+            updated_at: Date-time. Optional.
+            deleted_at: Date-time. Optional; ``None`` sends null (clears it).
+            locations: ``PartUpdateLocationInput`` object. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -589,5 +784,10 @@ class AsyncParts(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: parts. ``DELETE /parts/{id}``"""
+        """Delete: parts. ``DELETE /parts/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

@@ -68,26 +68,44 @@ _ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
 class ProcedureTemplateRowsAttachments(SyncAPIResource):
     """``procedure_template_rows.attachments``: ``/proceduretemplaterows/{id}/attachments``, ``/proceduretemplaterows/{id}/attachments/{filename}``."""
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: procedure template rows attachments. ``DELETE /proceduretemplaterows/{id}/attachments``"""
+    def delete(
+        self, procedure_template_row_id: int, *, skip_webhook: bool | Omit = omit
+    ) -> EmptyResponse:
+        """Delete: procedure template rows attachments. ``DELETE /proceduretemplaterows/{id}/attachments``
+
+        Args:
+            procedure_template_row_id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
-            _ATTACHMENTS_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}
+            _ATTACHMENTS_DELETE,
+            path={"id": procedure_template_row_id},
+            query={"skip_webhook": skip_webhook},
         )
 
     def upload(
         self,
-        id: int,
+        procedure_template_row_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: procedure template rows attachments. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``"""
+        """Upload: procedure template rows attachments. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``
+
+        Args:
+            procedure_template_row_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": procedure_template_row_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -132,7 +150,21 @@ class ProcedureTemplateRows(SyncAPIResource):
         index: float | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _c.Row:
-        """Update: procedure template rows. ``PATCH /proceduretemplaterows/{id}``"""
+        """Update: procedure template rows. ``PATCH /proceduretemplaterows/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            label: String. Optional.
+            type: One of 15 values (``NUMBER``, ``AMOUNT``, ``TEXT``, ``UNSUPPORTED``,
+                ``HEADING``, ``FILE``, ``SIGNATURE``, ``MULTIPLE_CHOICE``, ...). Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            choices: List of string. Optional.
+            urls: List of ``ProcedureFieldUrlInput`` objects. Optional.
+            meter_id: Integer. Optional; ``None`` sends null (clears it).
+            is_date_and_time: Boolean. Optional.
+            index: Number. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -150,33 +182,56 @@ class ProcedureTemplateRows(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: procedure template rows. ``DELETE /proceduretemplaterows/{id}``"""
+        """Delete: procedure template rows. ``DELETE /proceduretemplaterows/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
 class AsyncProcedureTemplateRowsAttachments(AsyncAPIResource):
     """``procedure_template_rows.attachments``: ``/proceduretemplaterows/{id}/attachments``, ``/proceduretemplaterows/{id}/attachments/{filename}``."""
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: procedure template rows attachments. ``DELETE /proceduretemplaterows/{id}/attachments``"""
+    async def delete(
+        self, procedure_template_row_id: int, *, skip_webhook: bool | Omit = omit
+    ) -> EmptyResponse:
+        """Delete: procedure template rows attachments. ``DELETE /proceduretemplaterows/{id}/attachments``
+
+        Args:
+            procedure_template_row_id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
-            _ATTACHMENTS_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}
+            _ATTACHMENTS_DELETE,
+            path={"id": procedure_template_row_id},
+            query={"skip_webhook": skip_webhook},
         )
 
     async def upload(
         self,
-        id: int,
+        procedure_template_row_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: procedure template rows attachments. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``"""
+        """Upload: procedure template rows attachments. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``
+
+        Args:
+            procedure_template_row_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return await self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": procedure_template_row_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -221,7 +276,21 @@ class AsyncProcedureTemplateRows(AsyncAPIResource):
         index: float | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _c.Row:
-        """Update: procedure template rows. ``PATCH /proceduretemplaterows/{id}``"""
+        """Update: procedure template rows. ``PATCH /proceduretemplaterows/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            label: String. Optional.
+            type: One of 15 values (``NUMBER``, ``AMOUNT``, ``TEXT``, ``UNSUPPORTED``,
+                ``HEADING``, ``FILE``, ``SIGNATURE``, ``MULTIPLE_CHOICE``, ...). Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            choices: List of string. Optional.
+            urls: List of ``ProcedureFieldUrlInput`` objects. Optional.
+            meter_id: Integer. Optional; ``None`` sends null (clears it).
+            is_date_and_time: Boolean. Optional.
+            index: Number. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -239,5 +308,10 @@ class AsyncProcedureTemplateRows(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: procedure template rows. ``DELETE /proceduretemplaterows/{id}``"""
+        """Delete: procedure template rows. ``DELETE /proceduretemplaterows/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

@@ -82,7 +82,14 @@ class ProcedureTemplates(SyncAPIResource):
         expand: Sequence[Literal["rows"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.ProcedureTemplateListItem]:
-        """List: procedure templates. ``GET /proceduretemplates``"""
+        """List: procedure templates. ``GET /proceduretemplates``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            expand: Query parameter ``expand``: list of one of ``rows``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit, "expand": expand})
 
     def create(
@@ -93,7 +100,15 @@ class ProcedureTemplates(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.ProcedureTemplateCreateResponse:
-        """Create: procedure templates. ``POST /proceduretemplates``"""
+        """Create: procedure templates. ``POST /proceduretemplates``
+
+        Args:
+            title: String. Required.
+            fields: List of ``ProcedureFieldInput`` objects. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"title": title, "fields": fields}
         if idempotency_key is not None:
@@ -108,7 +123,12 @@ class ProcedureTemplates(SyncAPIResource):
     def get(
         self, id: int, *, expand: Sequence[Literal["rows"]] | Omit = omit
     ) -> _m.ProcedureTemplate:
-        """Get: procedure templates. ``GET /proceduretemplates/{id}``"""
+        """Get: procedure templates. ``GET /proceduretemplates/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            expand: Query parameter ``expand``: list of one of ``rows``. Optional.
+        """
         return self._call(_GET, path={"id": id}, query={"expand": expand})
 
     def update(
@@ -118,12 +138,21 @@ class ProcedureTemplates(SyncAPIResource):
         title: str | Omit = omit,
         description: str | Omit | None = omit,
         fields: Sequence[
-            _c.ProcedureFieldInput | Mapping[str, Any] | _m.ProcedureTemplateFieldVariant2Input
+            _c.ProcedureFieldInput | Mapping[str, Any] | _m.ProcedureTemplateFieldWithIdInput
         ]
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: procedure templates. ``PATCH /proceduretemplates/{id}``"""
+        """Update: procedure templates. ``PATCH /proceduretemplates/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            title: String. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            fields: List of ``ProcedureFieldInput`` object or
+                ``ProcedureTemplateFieldWithIdInput`` objects. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -132,7 +161,12 @@ class ProcedureTemplates(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: procedure templates. ``DELETE /proceduretemplates/{id}``"""
+        """Delete: procedure templates. ``DELETE /proceduretemplates/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
@@ -146,7 +180,14 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         expand: Sequence[Literal["rows"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.ProcedureTemplateListItem]:
-        """List: procedure templates. ``GET /proceduretemplates``"""
+        """List: procedure templates. ``GET /proceduretemplates``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            expand: Query parameter ``expand``: list of one of ``rows``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit, "expand": expand})
 
     async def create(
@@ -157,7 +198,15 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.ProcedureTemplateCreateResponse:
-        """Create: procedure templates. ``POST /proceduretemplates``"""
+        """Create: procedure templates. ``POST /proceduretemplates``
+
+        Args:
+            title: String. Required.
+            fields: List of ``ProcedureFieldInput`` objects. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"title": title, "fields": fields}
         if idempotency_key is not None:
@@ -172,7 +221,12 @@ class AsyncProcedureTemplates(AsyncAPIResource):
     async def get(
         self, id: int, *, expand: Sequence[Literal["rows"]] | Omit = omit
     ) -> _m.ProcedureTemplate:
-        """Get: procedure templates. ``GET /proceduretemplates/{id}``"""
+        """Get: procedure templates. ``GET /proceduretemplates/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            expand: Query parameter ``expand``: list of one of ``rows``. Optional.
+        """
         return await self._call(_GET, path={"id": id}, query={"expand": expand})
 
     async def update(
@@ -182,12 +236,21 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         title: str | Omit = omit,
         description: str | Omit | None = omit,
         fields: Sequence[
-            _c.ProcedureFieldInput | Mapping[str, Any] | _m.ProcedureTemplateFieldVariant2Input
+            _c.ProcedureFieldInput | Mapping[str, Any] | _m.ProcedureTemplateFieldWithIdInput
         ]
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: procedure templates. ``PATCH /proceduretemplates/{id}``"""
+        """Update: procedure templates. ``PATCH /proceduretemplates/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            title: String. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            fields: List of ``ProcedureFieldInput`` object or
+                ``ProcedureTemplateFieldWithIdInput`` objects. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -196,5 +259,10 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: procedure templates. ``DELETE /proceduretemplates/{id}``"""
+        """Delete: procedure templates. ``DELETE /proceduretemplates/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

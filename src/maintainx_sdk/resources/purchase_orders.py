@@ -23,6 +23,7 @@ from .._types import check_content_type, custom_field_query
 from ..models import common as _c
 from ..models import purchase_orders as _m
 from ..pagination import AsyncPager, SyncPager
+from ..workflow import PURCHASE_ORDER_POLICY, TransitionPolicy, set_status_procedure
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
 _LIST: Operation[_m.PurchaseOrderListItem] = Operation(
@@ -105,14 +106,14 @@ _COMMENTS_CREATE: Operation[_c.CreatedId] = Operation(
     body_kind="json",
     int_path_params=("id",),
 )
-_EMAILS_CREATE: Operation[_c.PurchaseOrderEmailCreateResponse] = Operation(
+_EMAILS_CREATE: Operation[_c.WorkOrderEmailCreateResponse] = Operation(
     name="purchase_orders.emails.create",
     method="POST",
     path="/purchaseorders/{id}/emails",
     success_status=201,
     query_model=_c.WriteQuery,
     body_model=_m.PurchaseOrderEmailCreateBody,
-    response_model=_c.PurchaseOrderEmailCreateResponse,
+    response_model=_c.WorkOrderEmailCreateResponse,
     body_kind="json",
     int_path_params=("id",),
 )
@@ -157,28 +158,45 @@ class PurchaseOrdersAttachments(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        purchase_order_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: purchase orders attachments. ``PUT /purchaseorders/{id}/attachments/{filename}``"""
+        """Upload: purchase orders attachments. ``PUT /purchaseorders/{id}/attachments/{filename}``
+
+        Args:
+            purchase_order_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": purchase_order_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
-    def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: purchase orders attachments. ``DELETE /purchaseorders/{id}/attachments/{filename}``"""
+    def delete(
+        self, purchase_order_id: int, filename: str, *, skip_webhook: bool | Omit = omit
+    ) -> EmptyResponse:
+        """Delete: purchase orders attachments. ``DELETE /purchaseorders/{id}/attachments/{filename}``
+
+        Args:
+            purchase_order_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": purchase_order_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -188,7 +206,7 @@ class PurchaseOrdersComments(SyncAPIResource):
 
     def create(
         self,
-        id: int,
+        purchase_order_id: int,
         *,
         content: str,
         skip_webhook: bool | Omit = omit,
@@ -197,8 +215,15 @@ class PurchaseOrdersComments(SyncAPIResource):
         """Create: purchase orders comments. ``POST /purchaseorders/{id}/comments``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            purchase_order_id: Path parameter ``{id}``: integer. Required.
+            content: String. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
-        path_ = {"id": id}
+        path_ = {"id": purchase_order_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"content": content}
         if idempotency_key is not None:
@@ -218,15 +243,25 @@ class PurchaseOrdersEmails(SyncAPIResource):
 
     def create(
         self,
-        id: int,
+        purchase_order_id: int,
         *,
         emails: Sequence[str] | Omit | None = omit,
         emails_cc: Sequence[str] | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
-    ) -> _c.PurchaseOrderEmailCreateResponse:
-        """Create: purchase orders emails. ``POST /purchaseorders/{id}/emails``"""
-        path_ = {"id": id}
+    ) -> _c.WorkOrderEmailCreateResponse:
+        """Create: purchase orders emails. ``POST /purchaseorders/{id}/emails``
+
+        Args:
+            purchase_order_id: Path parameter ``{id}``: integer. Required.
+            emails: List of string. Optional; ``None`` sends null (clears it).
+            emails_cc: List of string. Optional; ``None`` sends null (clears it). Sent as
+                ``emailsCC``.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
+        path_ = {"id": purchase_order_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"emails": emails, "emailsCC": emails_cc}
         if idempotency_key is not None:
@@ -246,18 +281,27 @@ class PurchaseOrdersThumbnail(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        purchase_order_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: purchase orders thumbnail. ``PUT /purchaseorders/{id}/thumbnail/{filename}``"""
+        """Upload: purchase orders thumbnail. ``PUT /purchaseorders/{id}/thumbnail/{filename}``
+
+        Args:
+            purchase_order_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": purchase_order_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -296,7 +340,21 @@ class PurchaseOrders(SyncAPIResource):
         cursor: str | Omit = omit,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.PurchaseOrderListItem]:
-        """List: purchase orders. ``GET /purchaseorders``"""
+        """List: purchase orders. ``GET /purchaseorders``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            updated_at_gte: Query parameter ``updatedAt[gte]``: date-time. Optional.
+            updated_at_lte: Query parameter ``updatedAt[lte]``: date-time. Optional.
+            created_at_gte: Query parameter ``createdAt[gte]``: date-time. Optional.
+            created_at_lte: Query parameter ``createdAt[lte]``: date-time. Optional.
+            sort: Query parameter ``sort``: one of ``id``, ``createdAt``, ``updatedAt``,
+                ``-id``, ``-createdAt``, ``-updatedAt``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+            custom_fields: Custom-field filters, label -> value(s); a label that clashes with a
+                parameter gets ``__c`` appended.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -352,7 +410,29 @@ class PurchaseOrders(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.PurchaseOrder:
-        """Create: purchase orders. ``POST /purchaseorders``"""
+        """Create: purchase orders. ``POST /purchaseorders``
+
+        Args:
+            items: List of ``PurchaseOrderItemInput`` objects. Required.
+            note: String. Optional; ``None`` sends null (clears it).
+            due_date: String. Optional; ``None`` sends null (clears it).
+            vendor_id: Integer. Always sent; ``None`` (the default) sends null.
+            override_number: String. Optional; ``None`` sends null (clears it).
+            deleted_at: Date-time. Optional; ``None`` sends null (clears it).
+            vendor_contact_ids: List of integer. Optional.
+            shipping_address: ``PurchaseOrderAddressInput`` object. Optional; ``None`` sends
+                null (clears it).
+            shipping_address_id: Integer. Optional; ``None`` sends null (clears it).
+            billing_address: ``PurchaseOrderAddressInput`` object. Optional; ``None`` sends null
+                (clears it).
+            billing_address_id: Integer. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            costs: List of ``PurchaseOrderCostInput`` objects. Optional.
+            title: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
             "note": note,
@@ -380,7 +460,11 @@ class PurchaseOrders(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.PurchaseOrder:
-        """Get: purchase orders. ``GET /purchaseorders/{id}``"""
+        """Get: purchase orders. ``GET /purchaseorders/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
     def update(
@@ -394,18 +478,41 @@ class PurchaseOrders(SyncAPIResource):
         vendor_id: int | Omit | None = omit,
         override_number: str | Omit | None = omit,
         deleted_at: datetime | Omit | None = omit,
-        costs: Sequence[_m.PurchaseOrderCostInput2 | Mapping[str, Any]] | Omit = omit,
+        costs: Sequence[_m.PurchaseOrderUpdateCostInput | Mapping[str, Any]] | Omit = omit,
         vendor_contact_ids: Sequence[int] | Omit = omit,
         shipping_address: _m.PurchaseOrderAddressInput | Mapping[str, Any] | Omit | None = omit,
         shipping_address_id: int | Omit | None = omit,
         billing_address: _m.PurchaseOrderAddressInput | Mapping[str, Any] | Omit | None = omit,
         billing_address_id: int | Omit | None = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
-        items: Sequence[_m.PurchaseOrderItemInput2 | Mapping[str, Any]] | Omit = omit,
+        items: Sequence[_m.PurchaseOrderUpdateItemInput | Mapping[str, Any]] | Omit = omit,
         title: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.PurchaseOrder:
-        """Update: purchase orders. ``PATCH /purchaseorders/{id}``"""
+        """Update: purchase orders. ``PATCH /purchaseorders/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            note: String. Optional; ``None`` sends null (clears it).
+            review_note: String. Optional; ``None`` sends null (clears it).
+            status: String. Optional; ``None`` sends null (clears it).
+            due_date: String. Optional; ``None`` sends null (clears it).
+            vendor_id: Integer. Optional; ``None`` sends null (clears it).
+            override_number: String. Optional; ``None`` sends null (clears it).
+            deleted_at: Date-time. Optional; ``None`` sends null (clears it).
+            costs: List of ``PurchaseOrderUpdateCostInput`` objects. Optional.
+            vendor_contact_ids: List of integer. Optional.
+            shipping_address: ``PurchaseOrderAddressInput`` object. Optional; ``None`` sends
+                null (clears it).
+            shipping_address_id: Integer. Optional; ``None`` sends null (clears it).
+            billing_address: ``PurchaseOrderAddressInput`` object. Optional; ``None`` sends null
+                (clears it).
+            billing_address_id: Integer. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            items: List of ``PurchaseOrderUpdateItemInput`` objects. Optional.
+            title: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -431,7 +538,12 @@ class PurchaseOrders(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: purchase orders. ``DELETE /purchaseorders/{id}``"""
+        """Delete: purchase orders. ``DELETE /purchaseorders/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     def update_fulfillment(
@@ -439,13 +551,20 @@ class PurchaseOrders(SyncAPIResource):
         id: int,
         *,
         items: Sequence[
-            _m.PurchaseOrderItemVariant1Input
+            _m.PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput
             | Mapping[str, Any]
-            | _m.PurchaseOrderItemVariant2Input
+            | _m.PurchaseOrderItemWithQuantityReceivedInput
         ],
         skip_webhook: bool | Omit = omit,
     ) -> _m.PurchaseOrder:
-        """Update fulfillment: purchase orders. ``PATCH /purchaseorders/{id}/fulfillment``"""
+        """Update fulfillment: purchase orders. ``PATCH /purchaseorders/{id}/fulfillment``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            items: List of ``PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput`` object or
+                ``PurchaseOrderItemWithQuantityReceivedInput`` objects. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE_FULFILLMENT,
             path={"id": id},
@@ -456,19 +575,47 @@ class PurchaseOrders(SyncAPIResource):
     def set_status(
         self,
         id: int,
-        *,
         status: Literal[
             "APPROVED", "CANCELED", "COMPLETED", "DECLINED", "PARTIALLY_FULFILLED", "PENDING"
         ],
+        *,
         review_note: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
+        current_status: str | None = None,
+        allow_reopen: bool = False,
+        policy: TransitionPolicy | None = None,
     ) -> _m.PurchaseOrder:
-        """Set status: purchase orders. ``PATCH /purchaseorders/{id}/status``"""
-        return self._call(
+        """Set status: purchase orders. ``PATCH /purchaseorders/{id}/status``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            status: One of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``,
+                ``PARTIALLY_FULFILLED``, ``PENDING``. Required.
+            review_note: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            current_status: The record's status if you know it: saves the read before the
+                change.
+            allow_reopen: Allow moves the policy marks as reopening (``DONE`` -> ``OPEN``).
+            policy: The transition policy to check the move against (default: the SDK's).
+        """
+        request = build_request(
             _SET_STATUS,
             path={"id": id},
             query={"skip_webhook": skip_webhook},
             body={"status": status, "reviewNote": review_note},
+        )  # checked before any I/O
+        return self._run(
+            set_status_procedure(
+                _SET_STATUS,
+                _GET,
+                request,
+                id=id,
+                status=status,
+                current_status=current_status,
+                allow_reopen=allow_reopen,
+                policy=policy or PURCHASE_ORDER_POLICY,
+                record="purchaseOrder",
+            )
         )
 
 
@@ -477,30 +624,45 @@ class AsyncPurchaseOrdersAttachments(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        purchase_order_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: purchase orders attachments. ``PUT /purchaseorders/{id}/attachments/{filename}``"""
+        """Upload: purchase orders attachments. ``PUT /purchaseorders/{id}/attachments/{filename}``
+
+        Args:
+            purchase_order_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return await self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": purchase_order_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
     async def delete(
-        self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
+        self, purchase_order_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: purchase orders attachments. ``DELETE /purchaseorders/{id}/attachments/{filename}``"""
+        """Delete: purchase orders attachments. ``DELETE /purchaseorders/{id}/attachments/{filename}``
+
+        Args:
+            purchase_order_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": purchase_order_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -510,7 +672,7 @@ class AsyncPurchaseOrdersComments(AsyncAPIResource):
 
     async def create(
         self,
-        id: int,
+        purchase_order_id: int,
         *,
         content: str,
         skip_webhook: bool | Omit = omit,
@@ -519,8 +681,15 @@ class AsyncPurchaseOrdersComments(AsyncAPIResource):
         """Create: purchase orders comments. ``POST /purchaseorders/{id}/comments``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            purchase_order_id: Path parameter ``{id}``: integer. Required.
+            content: String. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
-        path_ = {"id": id}
+        path_ = {"id": purchase_order_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"content": content}
         if idempotency_key is not None:
@@ -540,15 +709,25 @@ class AsyncPurchaseOrdersEmails(AsyncAPIResource):
 
     async def create(
         self,
-        id: int,
+        purchase_order_id: int,
         *,
         emails: Sequence[str] | Omit | None = omit,
         emails_cc: Sequence[str] | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
-    ) -> _c.PurchaseOrderEmailCreateResponse:
-        """Create: purchase orders emails. ``POST /purchaseorders/{id}/emails``"""
-        path_ = {"id": id}
+    ) -> _c.WorkOrderEmailCreateResponse:
+        """Create: purchase orders emails. ``POST /purchaseorders/{id}/emails``
+
+        Args:
+            purchase_order_id: Path parameter ``{id}``: integer. Required.
+            emails: List of string. Optional; ``None`` sends null (clears it).
+            emails_cc: List of string. Optional; ``None`` sends null (clears it). Sent as
+                ``emailsCC``.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
+        path_ = {"id": purchase_order_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"emails": emails, "emailsCC": emails_cc}
         if idempotency_key is not None:
@@ -568,18 +747,27 @@ class AsyncPurchaseOrdersThumbnail(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        purchase_order_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: purchase orders thumbnail. ``PUT /purchaseorders/{id}/thumbnail/{filename}``"""
+        """Upload: purchase orders thumbnail. ``PUT /purchaseorders/{id}/thumbnail/{filename}``
+
+        Args:
+            purchase_order_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return await self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": purchase_order_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -618,7 +806,21 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         cursor: str | Omit = omit,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.PurchaseOrderListItem]:
-        """List: purchase orders. ``GET /purchaseorders``"""
+        """List: purchase orders. ``GET /purchaseorders``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            updated_at_gte: Query parameter ``updatedAt[gte]``: date-time. Optional.
+            updated_at_lte: Query parameter ``updatedAt[lte]``: date-time. Optional.
+            created_at_gte: Query parameter ``createdAt[gte]``: date-time. Optional.
+            created_at_lte: Query parameter ``createdAt[lte]``: date-time. Optional.
+            sort: Query parameter ``sort``: one of ``id``, ``createdAt``, ``updatedAt``,
+                ``-id``, ``-createdAt``, ``-updatedAt``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+            custom_fields: Custom-field filters, label -> value(s); a label that clashes with a
+                parameter gets ``__c`` appended.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -674,7 +876,29 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.PurchaseOrder:
-        """Create: purchase orders. ``POST /purchaseorders``"""
+        """Create: purchase orders. ``POST /purchaseorders``
+
+        Args:
+            items: List of ``PurchaseOrderItemInput`` objects. Required.
+            note: String. Optional; ``None`` sends null (clears it).
+            due_date: String. Optional; ``None`` sends null (clears it).
+            vendor_id: Integer. Always sent; ``None`` (the default) sends null.
+            override_number: String. Optional; ``None`` sends null (clears it).
+            deleted_at: Date-time. Optional; ``None`` sends null (clears it).
+            vendor_contact_ids: List of integer. Optional.
+            shipping_address: ``PurchaseOrderAddressInput`` object. Optional; ``None`` sends
+                null (clears it).
+            shipping_address_id: Integer. Optional; ``None`` sends null (clears it).
+            billing_address: ``PurchaseOrderAddressInput`` object. Optional; ``None`` sends null
+                (clears it).
+            billing_address_id: Integer. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            costs: List of ``PurchaseOrderCostInput`` objects. Optional.
+            title: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
             "note": note,
@@ -702,7 +926,11 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.PurchaseOrder:
-        """Get: purchase orders. ``GET /purchaseorders/{id}``"""
+        """Get: purchase orders. ``GET /purchaseorders/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})
 
     async def update(
@@ -716,18 +944,41 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         vendor_id: int | Omit | None = omit,
         override_number: str | Omit | None = omit,
         deleted_at: datetime | Omit | None = omit,
-        costs: Sequence[_m.PurchaseOrderCostInput2 | Mapping[str, Any]] | Omit = omit,
+        costs: Sequence[_m.PurchaseOrderUpdateCostInput | Mapping[str, Any]] | Omit = omit,
         vendor_contact_ids: Sequence[int] | Omit = omit,
         shipping_address: _m.PurchaseOrderAddressInput | Mapping[str, Any] | Omit | None = omit,
         shipping_address_id: int | Omit | None = omit,
         billing_address: _m.PurchaseOrderAddressInput | Mapping[str, Any] | Omit | None = omit,
         billing_address_id: int | Omit | None = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
-        items: Sequence[_m.PurchaseOrderItemInput2 | Mapping[str, Any]] | Omit = omit,
+        items: Sequence[_m.PurchaseOrderUpdateItemInput | Mapping[str, Any]] | Omit = omit,
         title: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.PurchaseOrder:
-        """Update: purchase orders. ``PATCH /purchaseorders/{id}``"""
+        """Update: purchase orders. ``PATCH /purchaseorders/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            note: String. Optional; ``None`` sends null (clears it).
+            review_note: String. Optional; ``None`` sends null (clears it).
+            status: String. Optional; ``None`` sends null (clears it).
+            due_date: String. Optional; ``None`` sends null (clears it).
+            vendor_id: Integer. Optional; ``None`` sends null (clears it).
+            override_number: String. Optional; ``None`` sends null (clears it).
+            deleted_at: Date-time. Optional; ``None`` sends null (clears it).
+            costs: List of ``PurchaseOrderUpdateCostInput`` objects. Optional.
+            vendor_contact_ids: List of integer. Optional.
+            shipping_address: ``PurchaseOrderAddressInput`` object. Optional; ``None`` sends
+                null (clears it).
+            shipping_address_id: Integer. Optional; ``None`` sends null (clears it).
+            billing_address: ``PurchaseOrderAddressInput`` object. Optional; ``None`` sends null
+                (clears it).
+            billing_address_id: Integer. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            items: List of ``PurchaseOrderUpdateItemInput`` objects. Optional.
+            title: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -753,7 +1004,12 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: purchase orders. ``DELETE /purchaseorders/{id}``"""
+        """Delete: purchase orders. ``DELETE /purchaseorders/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     async def update_fulfillment(
@@ -761,13 +1017,20 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         id: int,
         *,
         items: Sequence[
-            _m.PurchaseOrderItemVariant1Input
+            _m.PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput
             | Mapping[str, Any]
-            | _m.PurchaseOrderItemVariant2Input
+            | _m.PurchaseOrderItemWithQuantityReceivedInput
         ],
         skip_webhook: bool | Omit = omit,
     ) -> _m.PurchaseOrder:
-        """Update fulfillment: purchase orders. ``PATCH /purchaseorders/{id}/fulfillment``"""
+        """Update fulfillment: purchase orders. ``PATCH /purchaseorders/{id}/fulfillment``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            items: List of ``PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput`` object or
+                ``PurchaseOrderItemWithQuantityReceivedInput`` objects. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE_FULFILLMENT,
             path={"id": id},
@@ -778,17 +1041,45 @@ class AsyncPurchaseOrders(AsyncAPIResource):
     async def set_status(
         self,
         id: int,
-        *,
         status: Literal[
             "APPROVED", "CANCELED", "COMPLETED", "DECLINED", "PARTIALLY_FULFILLED", "PENDING"
         ],
+        *,
         review_note: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
+        current_status: str | None = None,
+        allow_reopen: bool = False,
+        policy: TransitionPolicy | None = None,
     ) -> _m.PurchaseOrder:
-        """Set status: purchase orders. ``PATCH /purchaseorders/{id}/status``"""
-        return await self._call(
+        """Set status: purchase orders. ``PATCH /purchaseorders/{id}/status``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            status: One of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``,
+                ``PARTIALLY_FULFILLED``, ``PENDING``. Required.
+            review_note: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            current_status: The record's status if you know it: saves the read before the
+                change.
+            allow_reopen: Allow moves the policy marks as reopening (``DONE`` -> ``OPEN``).
+            policy: The transition policy to check the move against (default: the SDK's).
+        """
+        request = build_request(
             _SET_STATUS,
             path={"id": id},
             query={"skip_webhook": skip_webhook},
             body={"status": status, "reviewNote": review_note},
+        )  # checked before any I/O
+        return await self._run(
+            set_status_procedure(
+                _SET_STATUS,
+                _GET,
+                request,
+                id=id,
+                status=status,
+                current_status=current_status,
+                allow_reopen=allow_reopen,
+                policy=policy or PURCHASE_ORDER_POLICY,
+                record="purchaseOrder",
+            )
         )

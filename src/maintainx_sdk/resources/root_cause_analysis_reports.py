@@ -58,7 +58,22 @@ class RootCauseAnalysisReports(SyncAPIResource):
         expand: Sequence[Literal["main_asset", "main_asset_status", "problems"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.RootCauseAnalysisReportListItem]:
-        """List: root cause analysis reports. ``GET /rootcauseanalysisreports``"""
+        """List: root cause analysis reports. ``GET /rootcauseanalysisreports``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            assets: Query parameter ``assets``: list of integer. Optional.
+            statuses: Query parameter ``statuses``: list of one of ``DONE``, ``DRAFT``.
+                Optional.
+            creators: Query parameter ``creators``: list of integer. Optional.
+            archived: Query parameter ``archived``: boolean. Optional.
+            created_after: Query parameter ``createdAfter``: date-time. Optional.
+            created_before: Query parameter ``createdBefore``: date-time. Optional.
+            expand: Query parameter ``expand``: list of one of ``main_asset``,
+                ``main_asset_status``, ``problems``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -81,7 +96,13 @@ class RootCauseAnalysisReports(SyncAPIResource):
         expand: Sequence[Literal["main_asset", "main_asset_status", "problems", "work_orders"]]
         | Omit = omit,
     ) -> _m.RootCauseAnalysisReport:
-        """Get: root cause analysis reports. ``GET /rootcauseanalysisreports/{id}``"""
+        """Get: root cause analysis reports. ``GET /rootcauseanalysisreports/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            expand: Query parameter ``expand``: list of one of ``main_asset``,
+                ``main_asset_status``, ``problems``, ``work_orders``. Optional.
+        """
         return self._call(_GET, path={"id": id}, query={"expand": expand})
 
 
@@ -101,7 +122,22 @@ class AsyncRootCauseAnalysisReports(AsyncAPIResource):
         expand: Sequence[Literal["main_asset", "main_asset_status", "problems"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.RootCauseAnalysisReportListItem]:
-        """List: root cause analysis reports. ``GET /rootcauseanalysisreports``"""
+        """List: root cause analysis reports. ``GET /rootcauseanalysisreports``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            assets: Query parameter ``assets``: list of integer. Optional.
+            statuses: Query parameter ``statuses``: list of one of ``DONE``, ``DRAFT``.
+                Optional.
+            creators: Query parameter ``creators``: list of integer. Optional.
+            archived: Query parameter ``archived``: boolean. Optional.
+            created_after: Query parameter ``createdAfter``: date-time. Optional.
+            created_before: Query parameter ``createdBefore``: date-time. Optional.
+            expand: Query parameter ``expand``: list of one of ``main_asset``,
+                ``main_asset_status``, ``problems``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -124,5 +160,11 @@ class AsyncRootCauseAnalysisReports(AsyncAPIResource):
         expand: Sequence[Literal["main_asset", "main_asset_status", "problems", "work_orders"]]
         | Omit = omit,
     ) -> _m.RootCauseAnalysisReport:
-        """Get: root cause analysis reports. ``GET /rootcauseanalysisreports/{id}``"""
+        """Get: root cause analysis reports. ``GET /rootcauseanalysisreports/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            expand: Query parameter ``expand``: list of one of ``main_asset``,
+                ``main_asset_status``, ``problems``, ``work_orders``. Optional.
+        """
         return await self._call(_GET, path={"id": id}, query={"expand": expand})

@@ -128,7 +128,20 @@ class Subscriptions(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.SubscriptionCreateResponse:
-        """Create: subscriptions. ``POST /subscriptions``"""
+        """Create: subscriptions. ``POST /subscriptions``
+
+        Args:
+            type: One of 46 values (``API_TOKEN_CREATED``, ``API_TOKEN_REVOKED``,
+                ``ASSET_STATUS_CHANGE``, ``CONNECTOR_TOKEN_REVOKED``, ``DATA_EXPORT_INITIATED``,
+                ``INVITE_LINK_ARCHIVED``, ``INVITE_LINK_CREATED``, ``INVITE_LINK_UPDATED``,
+                ...). Required.
+            url: String. Required.
+            filters: Any JSON value. Optional.
+            options: Any JSON value. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"type": type, "url": url, "filters": filters, "options": options}
         if idempotency_key is not None:
@@ -141,7 +154,11 @@ class Subscriptions(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Subscription:
-        """Get: subscriptions. ``GET /subscriptions/{id}``"""
+        """Get: subscriptions. ``GET /subscriptions/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
     def update(
@@ -200,7 +217,17 @@ class Subscriptions(SyncAPIResource):
         url: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Subscription:
-        """Update: subscriptions. ``PATCH /subscriptions/{id}``"""
+        """Update: subscriptions. ``PATCH /subscriptions/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            type: One of 46 values (``API_TOKEN_CREATED``, ``API_TOKEN_REVOKED``,
+                ``ASSET_STATUS_CHANGE``, ``CONNECTOR_TOKEN_REVOKED``, ``DATA_EXPORT_INITIATED``,
+                ``INVITE_LINK_ARCHIVED``, ``INVITE_LINK_CREATED``, ``INVITE_LINK_UPDATED``,
+                ...). Optional.
+            url: String. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -209,11 +236,20 @@ class Subscriptions(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: subscriptions. ``DELETE /subscriptions/{id}``"""
+        """Delete: subscriptions. ``DELETE /subscriptions/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     def get_secret(self, id: int) -> _m.SubscriptionGetSecretResponse:
-        """Get secret: subscriptions. ``GET /subscriptions/{id}/secret``"""
+        """Get secret: subscriptions. ``GET /subscriptions/{id}/secret``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET_SECRET, path={"id": id})
 
 
@@ -277,7 +313,20 @@ class AsyncSubscriptions(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.SubscriptionCreateResponse:
-        """Create: subscriptions. ``POST /subscriptions``"""
+        """Create: subscriptions. ``POST /subscriptions``
+
+        Args:
+            type: One of 46 values (``API_TOKEN_CREATED``, ``API_TOKEN_REVOKED``,
+                ``ASSET_STATUS_CHANGE``, ``CONNECTOR_TOKEN_REVOKED``, ``DATA_EXPORT_INITIATED``,
+                ``INVITE_LINK_ARCHIVED``, ``INVITE_LINK_CREATED``, ``INVITE_LINK_UPDATED``,
+                ...). Required.
+            url: String. Required.
+            filters: Any JSON value. Optional.
+            options: Any JSON value. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"type": type, "url": url, "filters": filters, "options": options}
         if idempotency_key is not None:
@@ -290,7 +339,11 @@ class AsyncSubscriptions(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Subscription:
-        """Get: subscriptions. ``GET /subscriptions/{id}``"""
+        """Get: subscriptions. ``GET /subscriptions/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})
 
     async def update(
@@ -349,7 +402,17 @@ class AsyncSubscriptions(AsyncAPIResource):
         url: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Subscription:
-        """Update: subscriptions. ``PATCH /subscriptions/{id}``"""
+        """Update: subscriptions. ``PATCH /subscriptions/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            type: One of 46 values (``API_TOKEN_CREATED``, ``API_TOKEN_REVOKED``,
+                ``ASSET_STATUS_CHANGE``, ``CONNECTOR_TOKEN_REVOKED``, ``DATA_EXPORT_INITIATED``,
+                ``INVITE_LINK_ARCHIVED``, ``INVITE_LINK_CREATED``, ``INVITE_LINK_UPDATED``,
+                ...). Optional.
+            url: String. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -358,9 +421,18 @@ class AsyncSubscriptions(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: subscriptions. ``DELETE /subscriptions/{id}``"""
+        """Delete: subscriptions. ``DELETE /subscriptions/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     async def get_secret(self, id: int) -> _m.SubscriptionGetSecretResponse:
-        """Get secret: subscriptions. ``GET /subscriptions/{id}/secret``"""
+        """Get secret: subscriptions. ``GET /subscriptions/{id}/secret``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET_SECRET, path={"id": id})

@@ -128,18 +128,25 @@ class TeamsMembers(SyncAPIResource):
     """``teams.members``: ``/teams/{id}/members``, ``/teams/{teamId}/members/{userId}``."""
 
     def list(
-        self, id: int, *, limit: int = 200, cursor: str | Omit = omit
+        self, team_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.TeamMember]:
-        """List: teams members. ``GET /teams/{id}/members``"""
+        """List: teams members. ``GET /teams/{id}/members``
+
+        Args:
+            team_id: Path parameter ``{id}``: integer. Required.
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
-            _MEMBERS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
+            _MEMBERS_LIST, path={"id": team_id}, query={"cursor": cursor, "limit": limit}
         )
 
     def create(
         self,
-        member_id: int,
+        team_id: int,
         *,
-        id: int,
+        user_id: int,
         team_role: Literal["ADMIN", "MEMBER"] | Omit = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
@@ -147,10 +154,18 @@ class TeamsMembers(SyncAPIResource):
         """Create: teams members. ``POST /teams/{id}/members``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            team_id: Path parameter ``{id}``: integer. Required.
+            user_id: Integer. Required. Sent as ``id``.
+            team_role: One of ``ADMIN``, ``MEMBER``. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
-        path_ = {"id": member_id}
+        path_ = {"id": team_id}
         query_ = {"skip_webhook": skip_webhook}
-        body_ = {"id": id, "teamRole": team_role}
+        body_ = {"id": user_id, "teamRole": team_role}
         if idempotency_key is not None:
             from ..idempotency import guarded_create
 
@@ -170,7 +185,14 @@ class TeamsMembers(SyncAPIResource):
         team_role: Literal["ADMIN", "MEMBER"] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.TeamMember:
-        """Update: teams members. ``PATCH /teams/{teamId}/members/{userId}``"""
+        """Update: teams members. ``PATCH /teams/{teamId}/members/{userId}``
+
+        Args:
+            team_id: Path parameter ``{teamId}``: integer. Required.
+            user_id: Path parameter ``{userId}``: integer. Required.
+            team_role: One of ``ADMIN``, ``MEMBER``. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _MEMBERS_UPDATE,
             path={"teamId": team_id, "userId": user_id},
@@ -181,7 +203,13 @@ class TeamsMembers(SyncAPIResource):
     def delete(
         self, team_id: int, user_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: teams members. ``DELETE /teams/{teamId}/members/{userId}``"""
+        """Delete: teams members. ``DELETE /teams/{teamId}/members/{userId}``
+
+        Args:
+            team_id: Path parameter ``{teamId}``: integer. Required.
+            user_id: Path parameter ``{userId}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _MEMBERS_DELETE,
             path={"teamId": team_id, "userId": user_id},
@@ -197,7 +225,13 @@ class Teams(SyncAPIResource):
         return TeamsMembers(self._client)
 
     def list(self, *, limit: int = 200, cursor: str | Omit = omit) -> SyncPager[_c.Manufacturer]:
-        """List: teams. ``GET /teams``"""
+        """List: teams. ``GET /teams``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     def create(
@@ -214,6 +248,16 @@ class Teams(SyncAPIResource):
         """Create: teams. ``POST /teams``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            description: String. Optional.
+            asset_ids: List of integer. Optional.
+            location_ids: List of integer. Optional.
+            member_ids: List of integer. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -233,7 +277,11 @@ class Teams(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Team:
-        """Get: teams. ``GET /teams/{id}``"""
+        """Get: teams. ``GET /teams/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
     def update(
@@ -247,7 +295,17 @@ class Teams(SyncAPIResource):
         members_count: int | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Team:
-        """Update: teams. ``PATCH /teams/{id}``"""
+        """Update: teams. ``PATCH /teams/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            name: String. Optional.
+            description: String. Optional.
+            location_ids: List of integer. Optional.
+            asset_ids: List of integer. Optional.
+            members_count: Integer. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -262,7 +320,12 @@ class Teams(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: teams. ``DELETE /teams/{id}``"""
+        """Delete: teams. ``DELETE /teams/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
@@ -270,18 +333,25 @@ class AsyncTeamsMembers(AsyncAPIResource):
     """``teams.members``: ``/teams/{id}/members``, ``/teams/{teamId}/members/{userId}``."""
 
     def list(
-        self, id: int, *, limit: int = 200, cursor: str | Omit = omit
+        self, team_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.TeamMember]:
-        """List: teams members. ``GET /teams/{id}/members``"""
+        """List: teams members. ``GET /teams/{id}/members``
+
+        Args:
+            team_id: Path parameter ``{id}``: integer. Required.
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
-            _MEMBERS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
+            _MEMBERS_LIST, path={"id": team_id}, query={"cursor": cursor, "limit": limit}
         )
 
     async def create(
         self,
-        member_id: int,
+        team_id: int,
         *,
-        id: int,
+        user_id: int,
         team_role: Literal["ADMIN", "MEMBER"] | Omit = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
@@ -289,10 +359,18 @@ class AsyncTeamsMembers(AsyncAPIResource):
         """Create: teams members. ``POST /teams/{id}/members``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            team_id: Path parameter ``{id}``: integer. Required.
+            user_id: Integer. Required. Sent as ``id``.
+            team_role: One of ``ADMIN``, ``MEMBER``. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
-        path_ = {"id": member_id}
+        path_ = {"id": team_id}
         query_ = {"skip_webhook": skip_webhook}
-        body_ = {"id": id, "teamRole": team_role}
+        body_ = {"id": user_id, "teamRole": team_role}
         if idempotency_key is not None:
             from ..idempotency import guarded_create
 
@@ -312,7 +390,14 @@ class AsyncTeamsMembers(AsyncAPIResource):
         team_role: Literal["ADMIN", "MEMBER"] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.TeamMember:
-        """Update: teams members. ``PATCH /teams/{teamId}/members/{userId}``"""
+        """Update: teams members. ``PATCH /teams/{teamId}/members/{userId}``
+
+        Args:
+            team_id: Path parameter ``{teamId}``: integer. Required.
+            user_id: Path parameter ``{userId}``: integer. Required.
+            team_role: One of ``ADMIN``, ``MEMBER``. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _MEMBERS_UPDATE,
             path={"teamId": team_id, "userId": user_id},
@@ -323,7 +408,13 @@ class AsyncTeamsMembers(AsyncAPIResource):
     async def delete(
         self, team_id: int, user_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: teams members. ``DELETE /teams/{teamId}/members/{userId}``"""
+        """Delete: teams members. ``DELETE /teams/{teamId}/members/{userId}``
+
+        Args:
+            team_id: Path parameter ``{teamId}``: integer. Required.
+            user_id: Path parameter ``{userId}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _MEMBERS_DELETE,
             path={"teamId": team_id, "userId": user_id},
@@ -339,7 +430,13 @@ class AsyncTeams(AsyncAPIResource):
         return AsyncTeamsMembers(self._client)
 
     def list(self, *, limit: int = 200, cursor: str | Omit = omit) -> AsyncPager[_c.Manufacturer]:
-        """List: teams. ``GET /teams``"""
+        """List: teams. ``GET /teams``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     async def create(
@@ -356,6 +453,16 @@ class AsyncTeams(AsyncAPIResource):
         """Create: teams. ``POST /teams``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            description: String. Optional.
+            asset_ids: List of integer. Optional.
+            location_ids: List of integer. Optional.
+            member_ids: List of integer. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -375,7 +482,11 @@ class AsyncTeams(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Team:
-        """Get: teams. ``GET /teams/{id}``"""
+        """Get: teams. ``GET /teams/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})
 
     async def update(
@@ -389,7 +500,17 @@ class AsyncTeams(AsyncAPIResource):
         members_count: int | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Team:
-        """Update: teams. ``PATCH /teams/{id}``"""
+        """Update: teams. ``PATCH /teams/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            name: String. Optional.
+            description: String. Optional.
+            location_ids: List of integer. Optional.
+            asset_ids: List of integer. Optional.
+            members_count: Integer. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -404,5 +525,10 @@ class AsyncTeams(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: teams. ``DELETE /teams/{id}``"""
+        """Delete: teams. ``DELETE /teams/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

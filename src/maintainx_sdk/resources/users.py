@@ -94,14 +94,22 @@ class UsersMessages(SyncAPIResource):
 
     def create(
         self,
-        id: int,
+        user_id: int,
         *,
         content: str,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.UserMessageCreateResponse:
-        """Create: users messages. ``POST /users/{id}/messages``"""
-        path_ = {"id": id}
+        """Create: users messages. ``POST /users/{id}/messages``
+
+        Args:
+            user_id: Path parameter ``{id}``: integer. Required.
+            content: String. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
+        path_ = {"id": user_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"content": content}
         if idempotency_key is not None:
@@ -132,7 +140,17 @@ class Users(SyncAPIResource):
         expand: Sequence[Literal["role", "extra_fields"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.UserListItem]:
-        """List: users. ``GET /users``"""
+        """List: users. ``GET /users``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            only_assignable: Query parameter ``onlyAssignable``: boolean. Optional.
+            email: Query parameter ``email``: list of string. Optional.
+            expand: Query parameter ``expand``: list of one of ``role``, ``extra_fields``.
+                Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -166,6 +184,26 @@ class Users(SyncAPIResource):
         """Create: users. ``POST /users``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            first_name: String. Required.
+            last_name: String. Required.
+            role: One of ``ADMIN``, ``MEMBER``, ``OPERATOR``, ``REQUESTER``,
+                ``SERVICE_ACCOUNT``. Optional; ``None`` sends null (clears it).
+            custom_role: String. Optional; ``None`` sends null (clears it).
+            email: String. Optional; ``None`` sends null (clears it).
+            phone_number: String. Optional; ``None`` sends null (clears it).
+            external_data: Mapping of string to any JSON value or number or string. Optional;
+                ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            auth_type: One of ``NORMAL``, ``SAML``, ``OIDC``. Optional; ``None`` sends null
+                (clears it).
+            invite_type: One of ``ALL``, ``EMAIL``, ``SMS``, ``NONE``. Optional; ``None`` sends
+                null (clears it).
+            hourly_rate: Integer. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -191,7 +229,11 @@ class Users(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.User:
-        """Get: users. ``GET /users/{id}``"""
+        """Get: users. ``GET /users/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
     def update(
@@ -212,7 +254,25 @@ class Users(SyncAPIResource):
         hourly_rate: int | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.User:
-        """Update: users. ``PATCH /users/{id}``"""
+        """Update: users. ``PATCH /users/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            first_name: String. Optional.
+            last_name: String. Optional.
+            email: String. Optional; ``None`` sends null (clears it).
+            phone_number: String. Optional; ``None`` sends null (clears it).
+            role: One of ``ADMIN``, ``MEMBER``, ``OPERATOR``, ``REQUESTER``,
+                ``SERVICE_ACCOUNT``. Optional; ``None`` sends null (clears it).
+            custom_role: String. Optional; ``None`` sends null (clears it).
+            auth_type: One of ``NORMAL``, ``SAML``, ``OIDC``. Optional; ``None`` sends null
+                (clears it).
+            external_data: Mapping of string to any JSON value or number or string. Optional;
+                ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            hourly_rate: Integer. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -232,7 +292,12 @@ class Users(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: users. ``DELETE /users/{id}``"""
+        """Delete: users. ``DELETE /users/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
@@ -241,14 +306,22 @@ class AsyncUsersMessages(AsyncAPIResource):
 
     async def create(
         self,
-        id: int,
+        user_id: int,
         *,
         content: str,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.UserMessageCreateResponse:
-        """Create: users messages. ``POST /users/{id}/messages``"""
-        path_ = {"id": id}
+        """Create: users messages. ``POST /users/{id}/messages``
+
+        Args:
+            user_id: Path parameter ``{id}``: integer. Required.
+            content: String. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
+        path_ = {"id": user_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"content": content}
         if idempotency_key is not None:
@@ -279,7 +352,17 @@ class AsyncUsers(AsyncAPIResource):
         expand: Sequence[Literal["role", "extra_fields"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.UserListItem]:
-        """List: users. ``GET /users``"""
+        """List: users. ``GET /users``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            only_assignable: Query parameter ``onlyAssignable``: boolean. Optional.
+            email: Query parameter ``email``: list of string. Optional.
+            expand: Query parameter ``expand``: list of one of ``role``, ``extra_fields``.
+                Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -313,6 +396,26 @@ class AsyncUsers(AsyncAPIResource):
         """Create: users. ``POST /users``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            first_name: String. Required.
+            last_name: String. Required.
+            role: One of ``ADMIN``, ``MEMBER``, ``OPERATOR``, ``REQUESTER``,
+                ``SERVICE_ACCOUNT``. Optional; ``None`` sends null (clears it).
+            custom_role: String. Optional; ``None`` sends null (clears it).
+            email: String. Optional; ``None`` sends null (clears it).
+            phone_number: String. Optional; ``None`` sends null (clears it).
+            external_data: Mapping of string to any JSON value or number or string. Optional;
+                ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            auth_type: One of ``NORMAL``, ``SAML``, ``OIDC``. Optional; ``None`` sends null
+                (clears it).
+            invite_type: One of ``ALL``, ``EMAIL``, ``SMS``, ``NONE``. Optional; ``None`` sends
+                null (clears it).
+            hourly_rate: Integer. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -338,7 +441,11 @@ class AsyncUsers(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.User:
-        """Get: users. ``GET /users/{id}``"""
+        """Get: users. ``GET /users/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})
 
     async def update(
@@ -359,7 +466,25 @@ class AsyncUsers(AsyncAPIResource):
         hourly_rate: int | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.User:
-        """Update: users. ``PATCH /users/{id}``"""
+        """Update: users. ``PATCH /users/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            first_name: String. Optional.
+            last_name: String. Optional.
+            email: String. Optional; ``None`` sends null (clears it).
+            phone_number: String. Optional; ``None`` sends null (clears it).
+            role: One of ``ADMIN``, ``MEMBER``, ``OPERATOR``, ``REQUESTER``,
+                ``SERVICE_ACCOUNT``. Optional; ``None`` sends null (clears it).
+            custom_role: String. Optional; ``None`` sends null (clears it).
+            auth_type: One of ``NORMAL``, ``SAML``, ``OIDC``. Optional; ``None`` sends null
+                (clears it).
+            external_data: Mapping of string to any JSON value or number or string. Optional;
+                ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            hourly_rate: Integer. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -379,5 +504,10 @@ class AsyncUsers(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: users. ``DELETE /users/{id}``"""
+        """Delete: users. ``DELETE /users/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

@@ -175,28 +175,45 @@ class VendorsAttachments(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        vendor_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: vendors attachments. ``PUT /vendors/{id}/attachments/{filename}``"""
+        """Upload: vendors attachments. ``PUT /vendors/{id}/attachments/{filename}``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": vendor_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
-    def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: vendors attachments. ``DELETE /vendors/{id}/attachments/{filename}``"""
+    def delete(
+        self, vendor_id: int, filename: str, *, skip_webhook: bool | Omit = omit
+    ) -> EmptyResponse:
+        """Delete: vendors attachments. ``DELETE /vendors/{id}/attachments/{filename}``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": vendor_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -205,16 +222,23 @@ class VendorsContacts(SyncAPIResource):
     """``vendors.contacts``: ``/vendors/{id}/contacts``, ``/vendors/{id}/contacts/{contactId}``."""
 
     def list(
-        self, id: int, *, limit: int = 200, cursor: str | Omit = omit
+        self, vendor_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.VendorContact]:
-        """List: vendors contacts. ``GET /vendors/{id}/contacts``"""
+        """List: vendors contacts. ``GET /vendors/{id}/contacts``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
-            _CONTACTS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
+            _CONTACTS_LIST, path={"id": vendor_id}, query={"cursor": cursor, "limit": limit}
         )
 
     def create(
         self,
-        id: int,
+        vendor_id: int,
         *,
         name: str,
         role: str | Omit | None = omit,
@@ -224,8 +248,20 @@ class VendorsContacts(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.VendorContact:
-        """Create: vendors contacts. ``POST /vendors/{id}/contacts``"""
-        path_ = {"id": id}
+        """Create: vendors contacts. ``POST /vendors/{id}/contacts``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            name: String. Required.
+            role: String. Optional; ``None`` sends null (clears it).
+            email: String. Optional; ``None`` sends null (clears it).
+            phone_number: String. Optional; ``None`` sends null (clears it).
+            extension: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
+        path_ = {"id": vendor_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
             "name": name,
@@ -245,13 +281,18 @@ class VendorsContacts(SyncAPIResource):
             )
         return self._call(_CONTACTS_CREATE, path=path_, query=query_, body=body_)
 
-    def get(self, id: int, contact_id: int) -> _m.VendorContact:
-        """Get: vendors contacts. ``GET /vendors/{id}/contacts/{contactId}``"""
-        return self._call(_CONTACTS_GET, path={"id": id, "contactId": contact_id})
+    def get(self, vendor_id: int, contact_id: int) -> _m.VendorContact:
+        """Get: vendors contacts. ``GET /vendors/{id}/contacts/{contactId}``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            contact_id: Path parameter ``{contactId}``: integer. Required.
+        """
+        return self._call(_CONTACTS_GET, path={"id": vendor_id, "contactId": contact_id})
 
     def update(
         self,
-        id: int,
+        vendor_id: int,
         contact_id: int,
         *,
         name: str | Omit = omit,
@@ -261,10 +302,21 @@ class VendorsContacts(SyncAPIResource):
         extension: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.VendorContact:
-        """Update: vendors contacts. ``PATCH /vendors/{id}/contacts/{contactId}``"""
+        """Update: vendors contacts. ``PATCH /vendors/{id}/contacts/{contactId}``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            contact_id: Path parameter ``{contactId}``: integer. Required.
+            name: String. Optional.
+            role: String. Optional; ``None`` sends null (clears it).
+            email: String. Optional; ``None`` sends null (clears it).
+            phone_number: String. Optional; ``None`` sends null (clears it).
+            extension: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _CONTACTS_UPDATE,
-            path={"id": id, "contactId": contact_id},
+            path={"id": vendor_id, "contactId": contact_id},
             query={"skip_webhook": skip_webhook},
             body={
                 "name": name,
@@ -276,12 +328,18 @@ class VendorsContacts(SyncAPIResource):
         )
 
     def delete(
-        self, id: int, contact_id: int, *, skip_webhook: bool | Omit = omit
+        self, vendor_id: int, contact_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: vendors contacts. ``DELETE /vendors/{id}/contacts/{contactId}``"""
+        """Delete: vendors contacts. ``DELETE /vendors/{id}/contacts/{contactId}``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            contact_id: Path parameter ``{contactId}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _CONTACTS_DELETE,
-            path={"id": id, "contactId": contact_id},
+            path={"id": vendor_id, "contactId": contact_id},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -291,18 +349,27 @@ class VendorsThumbnail(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        vendor_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: vendors thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``"""
+        """Upload: vendors thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": vendor_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -332,7 +399,16 @@ class Vendors(SyncAPIResource):
         cursor: str | Omit = omit,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.VendorListItem]:
-        """List: vendors. ``GET /vendors``"""
+        """List: vendors. ``GET /vendors``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            expand: Query parameter ``expand``: list of one of ``extra_fields``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+            custom_fields: Custom-field filters, label -> value(s); a label that clashes with a
+                parameter gets ``__c`` appended.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -358,6 +434,16 @@ class Vendors(SyncAPIResource):
         """Create: vendors. ``POST /vendors``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            description: String. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            emails: List of string. Optional.
+            phone_numbers: List of string. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -377,7 +463,11 @@ class Vendors(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Vendor:
-        """Get: vendors. ``GET /vendors/{id}``"""
+        """Get: vendors. ``GET /vendors/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
     def update(
@@ -389,7 +479,15 @@ class Vendors(SyncAPIResource):
         extra_fields: Mapping[str, str] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Vendor:
-        """Update: vendors. ``PATCH /vendors/{id}``"""
+        """Update: vendors. ``PATCH /vendors/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            name: String. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -398,7 +496,12 @@ class Vendors(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: vendors. ``DELETE /vendors/{id}``"""
+        """Delete: vendors. ``DELETE /vendors/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
@@ -407,30 +510,45 @@ class AsyncVendorsAttachments(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        vendor_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: vendors attachments. ``PUT /vendors/{id}/attachments/{filename}``"""
+        """Upload: vendors attachments. ``PUT /vendors/{id}/attachments/{filename}``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return await self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": vendor_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
     async def delete(
-        self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
+        self, vendor_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: vendors attachments. ``DELETE /vendors/{id}/attachments/{filename}``"""
+        """Delete: vendors attachments. ``DELETE /vendors/{id}/attachments/{filename}``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": vendor_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -439,16 +557,23 @@ class AsyncVendorsContacts(AsyncAPIResource):
     """``vendors.contacts``: ``/vendors/{id}/contacts``, ``/vendors/{id}/contacts/{contactId}``."""
 
     def list(
-        self, id: int, *, limit: int = 200, cursor: str | Omit = omit
+        self, vendor_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.VendorContact]:
-        """List: vendors contacts. ``GET /vendors/{id}/contacts``"""
+        """List: vendors contacts. ``GET /vendors/{id}/contacts``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
-            _CONTACTS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
+            _CONTACTS_LIST, path={"id": vendor_id}, query={"cursor": cursor, "limit": limit}
         )
 
     async def create(
         self,
-        id: int,
+        vendor_id: int,
         *,
         name: str,
         role: str | Omit | None = omit,
@@ -458,8 +583,20 @@ class AsyncVendorsContacts(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.VendorContact:
-        """Create: vendors contacts. ``POST /vendors/{id}/contacts``"""
-        path_ = {"id": id}
+        """Create: vendors contacts. ``POST /vendors/{id}/contacts``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            name: String. Required.
+            role: String. Optional; ``None`` sends null (clears it).
+            email: String. Optional; ``None`` sends null (clears it).
+            phone_number: String. Optional; ``None`` sends null (clears it).
+            extension: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
+        path_ = {"id": vendor_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
             "name": name,
@@ -479,13 +616,18 @@ class AsyncVendorsContacts(AsyncAPIResource):
             )
         return await self._call(_CONTACTS_CREATE, path=path_, query=query_, body=body_)
 
-    async def get(self, id: int, contact_id: int) -> _m.VendorContact:
-        """Get: vendors contacts. ``GET /vendors/{id}/contacts/{contactId}``"""
-        return await self._call(_CONTACTS_GET, path={"id": id, "contactId": contact_id})
+    async def get(self, vendor_id: int, contact_id: int) -> _m.VendorContact:
+        """Get: vendors contacts. ``GET /vendors/{id}/contacts/{contactId}``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            contact_id: Path parameter ``{contactId}``: integer. Required.
+        """
+        return await self._call(_CONTACTS_GET, path={"id": vendor_id, "contactId": contact_id})
 
     async def update(
         self,
-        id: int,
+        vendor_id: int,
         contact_id: int,
         *,
         name: str | Omit = omit,
@@ -495,10 +637,21 @@ class AsyncVendorsContacts(AsyncAPIResource):
         extension: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.VendorContact:
-        """Update: vendors contacts. ``PATCH /vendors/{id}/contacts/{contactId}``"""
+        """Update: vendors contacts. ``PATCH /vendors/{id}/contacts/{contactId}``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            contact_id: Path parameter ``{contactId}``: integer. Required.
+            name: String. Optional.
+            role: String. Optional; ``None`` sends null (clears it).
+            email: String. Optional; ``None`` sends null (clears it).
+            phone_number: String. Optional; ``None`` sends null (clears it).
+            extension: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _CONTACTS_UPDATE,
-            path={"id": id, "contactId": contact_id},
+            path={"id": vendor_id, "contactId": contact_id},
             query={"skip_webhook": skip_webhook},
             body={
                 "name": name,
@@ -510,12 +663,18 @@ class AsyncVendorsContacts(AsyncAPIResource):
         )
 
     async def delete(
-        self, id: int, contact_id: int, *, skip_webhook: bool | Omit = omit
+        self, vendor_id: int, contact_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: vendors contacts. ``DELETE /vendors/{id}/contacts/{contactId}``"""
+        """Delete: vendors contacts. ``DELETE /vendors/{id}/contacts/{contactId}``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            contact_id: Path parameter ``{contactId}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _CONTACTS_DELETE,
-            path={"id": id, "contactId": contact_id},
+            path={"id": vendor_id, "contactId": contact_id},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -525,18 +684,27 @@ class AsyncVendorsThumbnail(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        vendor_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: vendors thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``"""
+        """Upload: vendors thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``
+
+        Args:
+            vendor_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return await self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": vendor_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -566,7 +734,16 @@ class AsyncVendors(AsyncAPIResource):
         cursor: str | Omit = omit,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.VendorListItem]:
-        """List: vendors. ``GET /vendors``"""
+        """List: vendors. ``GET /vendors``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            expand: Query parameter ``expand``: list of one of ``extra_fields``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+            custom_fields: Custom-field filters, label -> value(s); a label that clashes with a
+                parameter gets ``__c`` appended.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -592,6 +769,16 @@ class AsyncVendors(AsyncAPIResource):
         """Create: vendors. ``POST /vendors``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            name: String. Required.
+            description: String. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            emails: List of string. Optional.
+            phone_numbers: List of string. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -611,7 +798,11 @@ class AsyncVendors(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Vendor:
-        """Get: vendors. ``GET /vendors/{id}``"""
+        """Get: vendors. ``GET /vendors/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})
 
     async def update(
@@ -623,7 +814,15 @@ class AsyncVendors(AsyncAPIResource):
         extra_fields: Mapping[str, str] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Vendor:
-        """Update: vendors. ``PATCH /vendors/{id}``"""
+        """Update: vendors. ``PATCH /vendors/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            name: String. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -632,5 +831,10 @@ class AsyncVendors(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: vendors. ``DELETE /vendors/{id}``"""
+        """Delete: vendors. ``DELETE /vendors/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

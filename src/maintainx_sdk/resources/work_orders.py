@@ -23,7 +23,7 @@ from .._types import check_content_type
 from ..models import common as _c
 from ..models import work_orders as _m
 from ..pagination import AsyncPager, SyncPager
-from ..workflow import TransitionPolicy, set_status_procedure
+from ..workflow import DEFAULT_POLICY, TransitionPolicy, set_status_procedure
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
 
 _LIST: Operation[_m.WorkOrderListItem] = Operation(
@@ -137,14 +137,14 @@ _COSTS_CREATE: Operation[_m.WorkOrderCostCreateResponse] = Operation(
     body_kind="json",
     int_path_params=("id",),
 )
-_EMAILS_CREATE: Operation[_c.PurchaseOrderEmailCreateResponse] = Operation(
+_EMAILS_CREATE: Operation[_c.WorkOrderEmailCreateResponse] = Operation(
     name="work_orders.emails.create",
     method="POST",
     path="/workorders/{id}/emails",
     success_status=201,
     query_model=_c.WriteQuery,
     body_model=_m.WorkOrderEmailCreateBody,
-    response_model=_c.PurchaseOrderEmailCreateResponse,
+    response_model=_c.WorkOrderEmailCreateResponse,
     body_kind="json",
     int_path_params=("id",),
 )
@@ -230,28 +230,45 @@ class WorkOrdersAttachments(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        work_order_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work orders attachments. ``PUT /workorders/{id}/attachments/{filename}``"""
+        """Upload: work orders attachments. ``PUT /workorders/{id}/attachments/{filename}``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": work_order_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
-    def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work orders attachments. ``DELETE /workorders/{id}/attachments/{filename}``"""
+    def delete(
+        self, work_order_id: int, filename: str, *, skip_webhook: bool | Omit = omit
+    ) -> EmptyResponse:
+        """Delete: work orders attachments. ``DELETE /workorders/{id}/attachments/{filename}``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": work_order_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -260,16 +277,23 @@ class WorkOrdersComments(SyncAPIResource):
     """``work_orders.comments``: ``/workorders/{id}/comments``."""
 
     def list(
-        self, id: int, *, limit: int = 200, cursor: str | Omit = omit
+        self, work_order_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.WorkOrderComment]:
-        """List: work orders comments. ``GET /workorders/{id}/comments``"""
+        """List: work orders comments. ``GET /workorders/{id}/comments``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
-            _COMMENTS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
+            _COMMENTS_LIST, path={"id": work_order_id}, query={"cursor": cursor, "limit": limit}
         )
 
     def create(
         self,
-        id: int,
+        work_order_id: int,
         *,
         content: str,
         skip_webhook: bool | Omit = omit,
@@ -278,8 +302,15 @@ class WorkOrdersComments(SyncAPIResource):
         """Create: work orders comments. ``POST /workorders/{id}/comments``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            content: String. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
-        path_ = {"id": id}
+        path_ = {"id": work_order_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"content": content}
         if idempotency_key is not None:
@@ -297,13 +328,17 @@ class WorkOrdersComments(SyncAPIResource):
 class WorkOrdersCosts(SyncAPIResource):
     """``work_orders.costs``: ``/workorders/{id}/costs``."""
 
-    def list(self, id: int) -> _m.Costs:
-        """List: work orders costs. ``GET /workorders/{id}/costs``"""
-        return self._call(_COSTS_LIST, path={"id": id})
+    def list(self, work_order_id: int) -> _m.Costs:
+        """List: work orders costs. ``GET /workorders/{id}/costs``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+        """
+        return self._call(_COSTS_LIST, path={"id": work_order_id})
 
     def create(
         self,
-        id: int,
+        work_order_id: int,
         *,
         type: Literal["EXPENSE", "TIME"],
         cost_type: Any,
@@ -314,8 +349,21 @@ class WorkOrdersCosts(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.WorkOrderCostCreateResponse:
-        """Create: work orders costs. ``POST /workorders/{id}/costs``"""
-        path_ = {"id": id}
+        """Create: work orders costs. ``POST /workorders/{id}/costs``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            type: One of ``EXPENSE``, ``TIME``. Required.
+            cost_type: Any JSON value. Required.
+            cost_per_unit: Any JSON value. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            duration_total: Any JSON value. Optional.
+            hourly_rate: Any JSON value. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
+        path_ = {"id": work_order_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
             "type": type,
@@ -342,16 +390,27 @@ class WorkOrdersEmails(SyncAPIResource):
 
     def create(
         self,
-        id: int,
+        work_order_id: int,
         *,
         emails: Sequence[str] | Omit = omit,
         custom_message: str | Omit | None = omit,
         export_options: _m.WorkOrderEmailExportOptionInput | Mapping[str, Any] | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
-    ) -> _c.PurchaseOrderEmailCreateResponse:
-        """Create: work orders emails. ``POST /workorders/{id}/emails``"""
-        path_ = {"id": id}
+    ) -> _c.WorkOrderEmailCreateResponse:
+        """Create: work orders emails. ``POST /workorders/{id}/emails``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            emails: List of string. Optional.
+            custom_message: String. Optional; ``None`` sends null (clears it).
+            export_options: ``WorkOrderEmailExportOptionInput`` object. Optional; ``None`` sends
+                null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
+        path_ = {"id": work_order_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"emails": emails, "customMessage": custom_message, "exportOptions": export_options}
         if idempotency_key is not None:
@@ -369,17 +428,25 @@ class WorkOrdersEmails(SyncAPIResource):
 class WorkOrdersProcedureFieldAttachment(SyncAPIResource):
     """``work_orders.procedure.field_attachment``: ``/workorders/{id}/procedure/fields/{index}/attachment``, ``/workorders/{id}/procedure/fields/{index}/attachment/{filename}``."""
 
-    def delete(self, id: int, index: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work orders procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``"""
+    def delete(
+        self, work_order_id: int, index: int, *, skip_webhook: bool | Omit = omit
+    ) -> EmptyResponse:
+        """Delete: work orders procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            index: Path parameter ``{index}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _PROCEDURE_FIELD_ATTACHMENT_DELETE,
-            path={"id": id, "index": index},
+            path={"id": work_order_id, "index": index},
             query={"skip_webhook": skip_webhook},
         )
 
     def upload(
         self,
-        id: int,
+        work_order_id: int,
         index: int,
         filename: str,
         content: bytes,
@@ -387,13 +454,23 @@ class WorkOrdersProcedureFieldAttachment(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work orders procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``"""
+        """Upload: work orders procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            index: Path parameter ``{index}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(
             _PROCEDURE_FIELD_ATTACHMENT_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
         )
         return self._call(
             _PROCEDURE_FIELD_ATTACHMENT_UPLOAD,
-            path={"id": id, "index": index, "filename": filename},
+            path={"id": work_order_id, "index": index, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -407,9 +484,16 @@ class WorkOrdersProcedure(SyncAPIResource):
     def field_attachment(self) -> WorkOrdersProcedureFieldAttachment:
         return WorkOrdersProcedureFieldAttachment(self._client)
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work orders procedure. ``DELETE /workorders/{id}/procedure``"""
-        return self._call(_PROCEDURE_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
+    def delete(self, work_order_id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+        """Delete: work orders procedure. ``DELETE /workorders/{id}/procedure``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
+        return self._call(
+            _PROCEDURE_DELETE, path={"id": work_order_id}, query={"skip_webhook": skip_webhook}
+        )
 
 
 class WorkOrdersSubWorkOrders(SyncAPIResource):
@@ -417,7 +501,7 @@ class WorkOrdersSubWorkOrders(SyncAPIResource):
 
     def list(
         self,
-        id: int,
+        work_order_id: int,
         *,
         limit: int = 200,
         expand: Sequence[
@@ -441,10 +525,20 @@ class WorkOrdersSubWorkOrders(SyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.WorkOrderSubWorkOrder]:
-        """List: work orders sub work orders. ``GET /workorders/{id}/subworkorders``"""
+        """List: work orders sub work orders. ``GET /workorders/{id}/subworkorders``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            expand: Query parameter ``expand``: list of one of 14 values (``assignees``,
+                ``asset``, ``categories``, ``estimated_time``, ``location``, ``parts``,
+                ``procedure``, ``times``, ...). Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _SUB_WORK_ORDERS_LIST,
-            path={"id": id},
+            path={"id": work_order_id},
             query={"cursor": cursor, "limit": limit, "expand": expand},
         )
 
@@ -454,18 +548,27 @@ class WorkOrdersThumbnail(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        work_order_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work orders thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``"""
+        """Upload: work orders thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": work_order_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -570,7 +673,46 @@ class WorkOrders(SyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.WorkOrderListItem]:
-        """List: work orders. ``GET /workorders``"""
+        """List: work orders. ``GET /workorders``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            title: Query parameter ``title``: string. Optional.
+            assets: Query parameter ``assets``: list of integer. Optional.
+            not_assets: Query parameter ``notAssets``: list of integer. Optional.
+            locations: Query parameter ``locations``: list of integer. Optional.
+            not_locations: Query parameter ``notLocations``: list of integer. Optional.
+            parts: Query parameter ``parts``: list of integer. Optional.
+            not_parts: Query parameter ``notParts``: list of integer. Optional.
+            vendors: Query parameter ``vendors``: list of integer. Optional.
+            not_vendors: Query parameter ``notVendors``: list of integer. Optional.
+            assignees: Query parameter ``assignees``: list of integer. Optional.
+            teams: Query parameter ``teams``: list of integer. Optional.
+            categories: Query parameter ``categories``: list of string or integer. Optional.
+            not_categories: Query parameter ``notCategories``: list of string or integer.
+                Optional.
+            priorities: Query parameter ``priorities``: list of one of ``NONE``, ``LOW``,
+                ``MEDIUM``, ``HIGH``. Optional.
+            statuses: Query parameter ``statuses``: list of one of ``OPEN``, ``IN_PROGRESS``,
+                ``ON_HOLD``, ``DONE``, ``CANCELED``, ``SKIPPED``. Optional.
+            part_statuses: Query parameter ``partStatuses``: list of one of ``NO_PARTS``,
+                ``ASSIGNED``, ``RESERVED``, ``KITTED``, ``STAGED``, ``ISSUED``. Optional.
+            parent_sub_work_order_types: Query parameter ``parentSubWorkOrderTypes``: list of
+                one of ``PARENT``, ``SUB_WORK_ORDER``, ``STANDALONE``. Optional.
+            show_upcoming: Query parameter ``show_upcoming``: boolean. Optional.
+            updated_at_gte: Query parameter ``updatedAt[gte]``: date-time. Optional.
+            updated_at_lte: Query parameter ``updatedAt[lte]``: date-time. Optional.
+            created_at_gte: Query parameter ``createdAt[gte]``: date-time. Optional.
+            created_at_lte: Query parameter ``createdAt[lte]``: date-time. Optional.
+            sort: Query parameter ``sort``: one of 10 values (``updatedAt``, ``createdAt``,
+                ``dueDate``, ``startedAt``, ``completedAt``, ``-updatedAt``, ``-createdAt``,
+                ``-dueDate``, ...). Optional.
+            expand: Query parameter ``expand``: list of one of 16 values (``thumbnail``,
+                ``assignees``, ``categories``, ``parts``, ``asset``, ``location``,
+                ``procedure``, ``vendor_ids``, ...). Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -643,6 +785,39 @@ class WorkOrders(SyncAPIResource):
         """Create: work orders. ``POST /workorders``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            title: String. Required.
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            assignees: List of ``AssigneeInput`` objects. Optional.
+            estimated_time: Integer. Optional; ``None`` sends null (clears it).
+            requester_id: Integer or string. Optional; ``None`` sends null (clears it).
+            work_request_id: Integer. Optional; ``None`` sends null (clears it).
+            work_order_template_id: Integer. Optional; ``None`` sends null (clears it).
+            categories: List of string. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            due_date: Date-time. Optional; ``None`` sends null (clears it).
+            external_data: Mapping of string to any JSON value or number or string. Optional;
+                ``None`` sends null (clears it).
+            is_parent: Boolean. Optional; ``None`` sends null (clears it).
+            start_date: Date-time. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            priority: One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional.
+            procedure: ``ProcedureInput`` object. Optional; ``None`` sends null (clears it).
+            procedure_template_id: Integer. Optional; ``None`` sends null (clears it).
+            repeatability: One of the objects ``WorkOrderRecurrenceDailyInput``,
+                ``WorkOrderRecurrenceWeeklyInput``, ``WorkOrderRecurrenceMonthlyInput``,
+                ``WorkOrderRecurrenceYearlyInput``, ``WorkOrderRecurrencePeriodicallyInput``
+                (told apart by ``type``). Optional; ``None`` sends null (clears it).
+            skip_rest_hook: Boolean. Optional.
+            type: One of ``OTHER``, ``REACTIVE``, ``PREVENTIVE``. Optional.
+            extra_fields: Mapping of string to string. Optional.
+            vendor_ids: List of integer. Optional.
+            parts_used: List of ``WorkOrderPartsUsedInput`` objects. Optional.
+            parent_id: Integer. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -703,7 +878,15 @@ class WorkOrders(SyncAPIResource):
         | Omit = omit,
         use_sequential_id: bool | Omit = omit,
     ) -> _m.WorkOrder:
-        """Get: work orders. ``GET /workorders/{id}``"""
+        """Get: work orders. ``GET /workorders/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            expand: Query parameter ``expand``: list of one of 12 values (``assignees``,
+                ``asset``, ``estimated_time``, ``location``, ``parts``, ``times``,
+                ``time_items``, ``expenditures``, ...). Optional.
+            use_sequential_id: Query parameter ``useSequentialId``: boolean. Optional.
+        """
         return self._call(
             _GET, path={"id": id}, query={"expand": expand, "use_sequential_id": use_sequential_id}
         )
@@ -737,7 +920,7 @@ class WorkOrders(SyncAPIResource):
         type: Literal["OTHER", "REACTIVE", "PREVENTIVE"] | Omit = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
-        parts_used: Sequence[_m.WorkOrderPartsUsedInput2 | Mapping[str, Any]] | Omit = omit,
+        parts_used: Sequence[_m.WorkOrderUpdatePartsUsedInput | Mapping[str, Any]] | Omit = omit,
         expand: Sequence[
             Literal[
                 "assignees",
@@ -754,7 +937,38 @@ class WorkOrders(SyncAPIResource):
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkOrder:
-        """Update: work orders. ``PATCH /workorders/{id}``"""
+        """Update: work orders. ``PATCH /workorders/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            assignees: List of ``AssigneeInput`` objects. Optional.
+            requester_id: Integer or string. Optional; ``None`` sends null (clears it).
+            categories: List of string. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            due_date: Date-time. Optional; ``None`` sends null (clears it).
+            estimated_time: Integer. Optional; ``None`` sends null (clears it).
+            external_data: Mapping of string to any JSON value or number or string. Optional;
+                ``None`` sends null (clears it).
+            start_date: Date-time. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            priority: One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional.
+            procedure: ``ProcedureInput`` object. Optional; ``None`` sends null (clears it).
+            procedure_template_id: Integer. Optional; ``None`` sends null (clears it).
+            recurrence_info: One of the objects ``WorkOrderRecurrenceDailyInput``,
+                ``WorkOrderRecurrenceWeeklyInput``, ``WorkOrderRecurrenceMonthlyInput``,
+                ``WorkOrderRecurrenceYearlyInput``, ``WorkOrderRecurrencePeriodicallyInput``
+                (told apart by ``type``). Optional; ``None`` sends null (clears it).
+            title: String. Optional.
+            type: One of ``OTHER``, ``REACTIVE``, ``PREVENTIVE``. Optional.
+            extra_fields: Mapping of string to string. Optional.
+            vendor_ids: List of integer. Optional.
+            parts_used: List of ``WorkOrderUpdatePartsUsedInput`` objects. Optional.
+            expand: Query parameter ``expand``: list of one of 9 values (``assignees``,
+                ``asset``, ``estimated_time``, ``location``, ``parts``, ``times``,
+                ``time_items``, ``expenditures``, ...). Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -783,7 +997,12 @@ class WorkOrders(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work orders. ``DELETE /workorders/{id}``"""
+        """Delete: work orders. ``DELETE /workorders/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     def set_part_status(
@@ -793,7 +1012,14 @@ class WorkOrders(SyncAPIResource):
         part_status: Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"],
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkOrder:
-        """Set part status: work orders. ``PATCH /workorders/{id}/partStatus``"""
+        """Set part status: work orders. ``PATCH /workorders/{id}/partStatus``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            part_status: One of ``NO_PARTS``, ``ASSIGNED``, ``RESERVED``, ``KITTED``,
+                ``STAGED``, ``ISSUED``. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _SET_PART_STATUS,
             path={"id": id},
@@ -811,23 +1037,35 @@ class WorkOrders(SyncAPIResource):
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
     ) -> _m.WorkOrder:
-        """Set status: work orders. ``PATCH /workorders/{id}/status``"""
-        build_request(
+        """Set status: work orders. ``PATCH /workorders/{id}/status``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            status: One of ``OPEN``, ``IN_PROGRESS``, ``ON_HOLD``, ``DONE``, ``CANCELED``.
+                Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            current_status: The record's status if you know it: saves the read before the
+                change.
+            allow_reopen: Allow moves the policy marks as reopening (``DONE`` -> ``OPEN``).
+            policy: The transition policy to check the move against (default: the SDK's).
+        """
+        request = build_request(
             _SET_STATUS,
             path={"id": id},
             query={"skip_webhook": skip_webhook},
             body={"status": status},
-        )  # validates the arguments before any I/O
+        )  # checked before any I/O
         return self._run(
             set_status_procedure(
                 _SET_STATUS,
                 _GET,
+                request,
                 id=id,
                 status=status,
                 current_status=current_status,
                 allow_reopen=allow_reopen,
-                query={"skipWebhook": skip_webhook},
-                policy=policy,
+                policy=policy or DEFAULT_POLICY,
+                record="workOrder",
             )
         )
 
@@ -837,30 +1075,45 @@ class AsyncWorkOrdersAttachments(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        work_order_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work orders attachments. ``PUT /workorders/{id}/attachments/{filename}``"""
+        """Upload: work orders attachments. ``PUT /workorders/{id}/attachments/{filename}``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return await self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": work_order_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
     async def delete(
-        self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
+        self, work_order_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: work orders attachments. ``DELETE /workorders/{id}/attachments/{filename}``"""
+        """Delete: work orders attachments. ``DELETE /workorders/{id}/attachments/{filename}``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": work_order_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -869,16 +1122,23 @@ class AsyncWorkOrdersComments(AsyncAPIResource):
     """``work_orders.comments``: ``/workorders/{id}/comments``."""
 
     def list(
-        self, id: int, *, limit: int = 200, cursor: str | Omit = omit
+        self, work_order_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.WorkOrderComment]:
-        """List: work orders comments. ``GET /workorders/{id}/comments``"""
+        """List: work orders comments. ``GET /workorders/{id}/comments``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
-            _COMMENTS_LIST, path={"id": id}, query={"cursor": cursor, "limit": limit}
+            _COMMENTS_LIST, path={"id": work_order_id}, query={"cursor": cursor, "limit": limit}
         )
 
     async def create(
         self,
-        id: int,
+        work_order_id: int,
         *,
         content: str,
         skip_webhook: bool | Omit = omit,
@@ -887,8 +1147,15 @@ class AsyncWorkOrdersComments(AsyncAPIResource):
         """Create: work orders comments. ``POST /workorders/{id}/comments``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            content: String. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
-        path_ = {"id": id}
+        path_ = {"id": work_order_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"content": content}
         if idempotency_key is not None:
@@ -906,13 +1173,17 @@ class AsyncWorkOrdersComments(AsyncAPIResource):
 class AsyncWorkOrdersCosts(AsyncAPIResource):
     """``work_orders.costs``: ``/workorders/{id}/costs``."""
 
-    async def list(self, id: int) -> _m.Costs:
-        """List: work orders costs. ``GET /workorders/{id}/costs``"""
-        return await self._call(_COSTS_LIST, path={"id": id})
+    async def list(self, work_order_id: int) -> _m.Costs:
+        """List: work orders costs. ``GET /workorders/{id}/costs``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+        """
+        return await self._call(_COSTS_LIST, path={"id": work_order_id})
 
     async def create(
         self,
-        id: int,
+        work_order_id: int,
         *,
         type: Literal["EXPENSE", "TIME"],
         cost_type: Any,
@@ -923,8 +1194,21 @@ class AsyncWorkOrdersCosts(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.WorkOrderCostCreateResponse:
-        """Create: work orders costs. ``POST /workorders/{id}/costs``"""
-        path_ = {"id": id}
+        """Create: work orders costs. ``POST /workorders/{id}/costs``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            type: One of ``EXPENSE``, ``TIME``. Required.
+            cost_type: Any JSON value. Required.
+            cost_per_unit: Any JSON value. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            duration_total: Any JSON value. Optional.
+            hourly_rate: Any JSON value. Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
+        path_ = {"id": work_order_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
             "type": type,
@@ -951,16 +1235,27 @@ class AsyncWorkOrdersEmails(AsyncAPIResource):
 
     async def create(
         self,
-        id: int,
+        work_order_id: int,
         *,
         emails: Sequence[str] | Omit = omit,
         custom_message: str | Omit | None = omit,
         export_options: _m.WorkOrderEmailExportOptionInput | Mapping[str, Any] | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
-    ) -> _c.PurchaseOrderEmailCreateResponse:
-        """Create: work orders emails. ``POST /workorders/{id}/emails``"""
-        path_ = {"id": id}
+    ) -> _c.WorkOrderEmailCreateResponse:
+        """Create: work orders emails. ``POST /workorders/{id}/emails``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            emails: List of string. Optional.
+            custom_message: String. Optional; ``None`` sends null (clears it).
+            export_options: ``WorkOrderEmailExportOptionInput`` object. Optional; ``None`` sends
+                null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
+        """
+        path_ = {"id": work_order_id}
         query_ = {"skip_webhook": skip_webhook}
         body_ = {"emails": emails, "customMessage": custom_message, "exportOptions": export_options}
         if idempotency_key is not None:
@@ -979,18 +1274,24 @@ class AsyncWorkOrdersProcedureFieldAttachment(AsyncAPIResource):
     """``work_orders.procedure.field_attachment``: ``/workorders/{id}/procedure/fields/{index}/attachment``, ``/workorders/{id}/procedure/fields/{index}/attachment/{filename}``."""
 
     async def delete(
-        self, id: int, index: int, *, skip_webhook: bool | Omit = omit
+        self, work_order_id: int, index: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: work orders procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``"""
+        """Delete: work orders procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            index: Path parameter ``{index}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _PROCEDURE_FIELD_ATTACHMENT_DELETE,
-            path={"id": id, "index": index},
+            path={"id": work_order_id, "index": index},
             query={"skip_webhook": skip_webhook},
         )
 
     async def upload(
         self,
-        id: int,
+        work_order_id: int,
         index: int,
         filename: str,
         content: bytes,
@@ -998,13 +1299,23 @@ class AsyncWorkOrdersProcedureFieldAttachment(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work orders procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``"""
+        """Upload: work orders procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            index: Path parameter ``{index}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(
             _PROCEDURE_FIELD_ATTACHMENT_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES
         )
         return await self._call(
             _PROCEDURE_FIELD_ATTACHMENT_UPLOAD,
-            path={"id": id, "index": index, "filename": filename},
+            path={"id": work_order_id, "index": index, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -1018,10 +1329,17 @@ class AsyncWorkOrdersProcedure(AsyncAPIResource):
     def field_attachment(self) -> AsyncWorkOrdersProcedureFieldAttachment:
         return AsyncWorkOrdersProcedureFieldAttachment(self._client)
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work orders procedure. ``DELETE /workorders/{id}/procedure``"""
+    async def delete(
+        self, work_order_id: int, *, skip_webhook: bool | Omit = omit
+    ) -> EmptyResponse:
+        """Delete: work orders procedure. ``DELETE /workorders/{id}/procedure``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
-            _PROCEDURE_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook}
+            _PROCEDURE_DELETE, path={"id": work_order_id}, query={"skip_webhook": skip_webhook}
         )
 
 
@@ -1030,7 +1348,7 @@ class AsyncWorkOrdersSubWorkOrders(AsyncAPIResource):
 
     def list(
         self,
-        id: int,
+        work_order_id: int,
         *,
         limit: int = 200,
         expand: Sequence[
@@ -1054,10 +1372,20 @@ class AsyncWorkOrdersSubWorkOrders(AsyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.WorkOrderSubWorkOrder]:
-        """List: work orders sub work orders. ``GET /workorders/{id}/subworkorders``"""
+        """List: work orders sub work orders. ``GET /workorders/{id}/subworkorders``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            expand: Query parameter ``expand``: list of one of 14 values (``assignees``,
+                ``asset``, ``categories``, ``estimated_time``, ``location``, ``parts``,
+                ``procedure``, ``times``, ...). Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _SUB_WORK_ORDERS_LIST,
-            path={"id": id},
+            path={"id": work_order_id},
             query={"cursor": cursor, "limit": limit, "expand": expand},
         )
 
@@ -1067,18 +1395,27 @@ class AsyncWorkOrdersThumbnail(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        work_order_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work orders thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``"""
+        """Upload: work orders thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``
+
+        Args:
+            work_order_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return await self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": work_order_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -1183,7 +1520,46 @@ class AsyncWorkOrders(AsyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.WorkOrderListItem]:
-        """List: work orders. ``GET /workorders``"""
+        """List: work orders. ``GET /workorders``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            title: Query parameter ``title``: string. Optional.
+            assets: Query parameter ``assets``: list of integer. Optional.
+            not_assets: Query parameter ``notAssets``: list of integer. Optional.
+            locations: Query parameter ``locations``: list of integer. Optional.
+            not_locations: Query parameter ``notLocations``: list of integer. Optional.
+            parts: Query parameter ``parts``: list of integer. Optional.
+            not_parts: Query parameter ``notParts``: list of integer. Optional.
+            vendors: Query parameter ``vendors``: list of integer. Optional.
+            not_vendors: Query parameter ``notVendors``: list of integer. Optional.
+            assignees: Query parameter ``assignees``: list of integer. Optional.
+            teams: Query parameter ``teams``: list of integer. Optional.
+            categories: Query parameter ``categories``: list of string or integer. Optional.
+            not_categories: Query parameter ``notCategories``: list of string or integer.
+                Optional.
+            priorities: Query parameter ``priorities``: list of one of ``NONE``, ``LOW``,
+                ``MEDIUM``, ``HIGH``. Optional.
+            statuses: Query parameter ``statuses``: list of one of ``OPEN``, ``IN_PROGRESS``,
+                ``ON_HOLD``, ``DONE``, ``CANCELED``, ``SKIPPED``. Optional.
+            part_statuses: Query parameter ``partStatuses``: list of one of ``NO_PARTS``,
+                ``ASSIGNED``, ``RESERVED``, ``KITTED``, ``STAGED``, ``ISSUED``. Optional.
+            parent_sub_work_order_types: Query parameter ``parentSubWorkOrderTypes``: list of
+                one of ``PARENT``, ``SUB_WORK_ORDER``, ``STANDALONE``. Optional.
+            show_upcoming: Query parameter ``show_upcoming``: boolean. Optional.
+            updated_at_gte: Query parameter ``updatedAt[gte]``: date-time. Optional.
+            updated_at_lte: Query parameter ``updatedAt[lte]``: date-time. Optional.
+            created_at_gte: Query parameter ``createdAt[gte]``: date-time. Optional.
+            created_at_lte: Query parameter ``createdAt[lte]``: date-time. Optional.
+            sort: Query parameter ``sort``: one of 10 values (``updatedAt``, ``createdAt``,
+                ``dueDate``, ``startedAt``, ``completedAt``, ``-updatedAt``, ``-createdAt``,
+                ``-dueDate``, ...). Optional.
+            expand: Query parameter ``expand``: list of one of 16 values (``thumbnail``,
+                ``assignees``, ``categories``, ``parts``, ``asset``, ``location``,
+                ``procedure``, ``vendor_ids``, ...). Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -1256,6 +1632,39 @@ class AsyncWorkOrders(AsyncAPIResource):
         """Create: work orders. ``POST /workorders``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            title: String. Required.
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            assignees: List of ``AssigneeInput`` objects. Optional.
+            estimated_time: Integer. Optional; ``None`` sends null (clears it).
+            requester_id: Integer or string. Optional; ``None`` sends null (clears it).
+            work_request_id: Integer. Optional; ``None`` sends null (clears it).
+            work_order_template_id: Integer. Optional; ``None`` sends null (clears it).
+            categories: List of string. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            due_date: Date-time. Optional; ``None`` sends null (clears it).
+            external_data: Mapping of string to any JSON value or number or string. Optional;
+                ``None`` sends null (clears it).
+            is_parent: Boolean. Optional; ``None`` sends null (clears it).
+            start_date: Date-time. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            priority: One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional.
+            procedure: ``ProcedureInput`` object. Optional; ``None`` sends null (clears it).
+            procedure_template_id: Integer. Optional; ``None`` sends null (clears it).
+            repeatability: One of the objects ``WorkOrderRecurrenceDailyInput``,
+                ``WorkOrderRecurrenceWeeklyInput``, ``WorkOrderRecurrenceMonthlyInput``,
+                ``WorkOrderRecurrenceYearlyInput``, ``WorkOrderRecurrencePeriodicallyInput``
+                (told apart by ``type``). Optional; ``None`` sends null (clears it).
+            skip_rest_hook: Boolean. Optional.
+            type: One of ``OTHER``, ``REACTIVE``, ``PREVENTIVE``. Optional.
+            extra_fields: Mapping of string to string. Optional.
+            vendor_ids: List of integer. Optional.
+            parts_used: List of ``WorkOrderPartsUsedInput`` objects. Optional.
+            parent_id: Integer. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -1316,7 +1725,15 @@ class AsyncWorkOrders(AsyncAPIResource):
         | Omit = omit,
         use_sequential_id: bool | Omit = omit,
     ) -> _m.WorkOrder:
-        """Get: work orders. ``GET /workorders/{id}``"""
+        """Get: work orders. ``GET /workorders/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            expand: Query parameter ``expand``: list of one of 12 values (``assignees``,
+                ``asset``, ``estimated_time``, ``location``, ``parts``, ``times``,
+                ``time_items``, ``expenditures``, ...). Optional.
+            use_sequential_id: Query parameter ``useSequentialId``: boolean. Optional.
+        """
         return await self._call(
             _GET, path={"id": id}, query={"expand": expand, "use_sequential_id": use_sequential_id}
         )
@@ -1350,7 +1767,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         type: Literal["OTHER", "REACTIVE", "PREVENTIVE"] | Omit = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
-        parts_used: Sequence[_m.WorkOrderPartsUsedInput2 | Mapping[str, Any]] | Omit = omit,
+        parts_used: Sequence[_m.WorkOrderUpdatePartsUsedInput | Mapping[str, Any]] | Omit = omit,
         expand: Sequence[
             Literal[
                 "assignees",
@@ -1367,7 +1784,38 @@ class AsyncWorkOrders(AsyncAPIResource):
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkOrder:
-        """Update: work orders. ``PATCH /workorders/{id}``"""
+        """Update: work orders. ``PATCH /workorders/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            assignees: List of ``AssigneeInput`` objects. Optional.
+            requester_id: Integer or string. Optional; ``None`` sends null (clears it).
+            categories: List of string. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            due_date: Date-time. Optional; ``None`` sends null (clears it).
+            estimated_time: Integer. Optional; ``None`` sends null (clears it).
+            external_data: Mapping of string to any JSON value or number or string. Optional;
+                ``None`` sends null (clears it).
+            start_date: Date-time. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            priority: One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional.
+            procedure: ``ProcedureInput`` object. Optional; ``None`` sends null (clears it).
+            procedure_template_id: Integer. Optional; ``None`` sends null (clears it).
+            recurrence_info: One of the objects ``WorkOrderRecurrenceDailyInput``,
+                ``WorkOrderRecurrenceWeeklyInput``, ``WorkOrderRecurrenceMonthlyInput``,
+                ``WorkOrderRecurrenceYearlyInput``, ``WorkOrderRecurrencePeriodicallyInput``
+                (told apart by ``type``). Optional; ``None`` sends null (clears it).
+            title: String. Optional.
+            type: One of ``OTHER``, ``REACTIVE``, ``PREVENTIVE``. Optional.
+            extra_fields: Mapping of string to string. Optional.
+            vendor_ids: List of integer. Optional.
+            parts_used: List of ``WorkOrderUpdatePartsUsedInput`` objects. Optional.
+            expand: Query parameter ``expand``: list of one of 9 values (``assignees``,
+                ``asset``, ``estimated_time``, ``location``, ``parts``, ``times``,
+                ``time_items``, ``expenditures``, ...). Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -1396,7 +1844,12 @@ class AsyncWorkOrders(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work orders. ``DELETE /workorders/{id}``"""
+        """Delete: work orders. ``DELETE /workorders/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     async def set_part_status(
@@ -1406,7 +1859,14 @@ class AsyncWorkOrders(AsyncAPIResource):
         part_status: Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"],
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkOrder:
-        """Set part status: work orders. ``PATCH /workorders/{id}/partStatus``"""
+        """Set part status: work orders. ``PATCH /workorders/{id}/partStatus``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            part_status: One of ``NO_PARTS``, ``ASSIGNED``, ``RESERVED``, ``KITTED``,
+                ``STAGED``, ``ISSUED``. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _SET_PART_STATUS,
             path={"id": id},
@@ -1424,22 +1884,34 @@ class AsyncWorkOrders(AsyncAPIResource):
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
     ) -> _m.WorkOrder:
-        """Set status: work orders. ``PATCH /workorders/{id}/status``"""
-        build_request(
+        """Set status: work orders. ``PATCH /workorders/{id}/status``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            status: One of ``OPEN``, ``IN_PROGRESS``, ``ON_HOLD``, ``DONE``, ``CANCELED``.
+                Optional.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            current_status: The record's status if you know it: saves the read before the
+                change.
+            allow_reopen: Allow moves the policy marks as reopening (``DONE`` -> ``OPEN``).
+            policy: The transition policy to check the move against (default: the SDK's).
+        """
+        request = build_request(
             _SET_STATUS,
             path={"id": id},
             query={"skip_webhook": skip_webhook},
             body={"status": status},
-        )  # validates the arguments before any I/O
+        )  # checked before any I/O
         return await self._run(
             set_status_procedure(
                 _SET_STATUS,
                 _GET,
+                request,
                 id=id,
                 status=status,
                 current_status=current_status,
                 allow_reopen=allow_reopen,
-                query={"skipWebhook": skip_webhook},
-                policy=policy,
+                policy=policy or DEFAULT_POLICY,
+                record="workOrder",
             )
         )

@@ -41,7 +41,14 @@ class WorkPermits(SyncAPIResource):
         signer_name: str,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkPermitSignResponse:
-        """Sign: work permits. ``POST /workPermits/{id}/sign``"""
+        """Sign: work permits. ``POST /workPermits/{id}/sign``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            external_link_uuid: String. Required.
+            signer_name: String. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _SIGN,
             path={"id": id},
@@ -61,7 +68,14 @@ class AsyncWorkPermits(AsyncAPIResource):
         signer_name: str,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkPermitSignResponse:
-        """Sign: work permits. ``POST /workPermits/{id}/sign``"""
+        """Sign: work permits. ``POST /workPermits/{id}/sign``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            external_link_uuid: String. Required.
+            signer_name: String. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _SIGN,
             path={"id": id},

@@ -75,7 +75,13 @@ class WorkRequestPortals(SyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.WorkRequestPortalListItem]:
-        """List: work request portals. ``GET /workrequestportals``"""
+        """List: work request portals. ``GET /workrequestportals``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     def create(
@@ -95,6 +101,19 @@ class WorkRequestPortals(SyncAPIResource):
         """Create: work request portals. ``POST /workrequestportals``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            title: String. Required.
+            welcome_text: String. Optional; ``None`` sends null (clears it).
+            description_placeholder: String. Optional; ``None`` sends null (clears it).
+            contact_information: String. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            email_only: Boolean. Optional; ``None`` sends null (clears it).
+            send_email_notification: Boolean. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -117,7 +136,11 @@ class WorkRequestPortals(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.WorkRequestPortal:
-        """Get: work request portals. ``GET /workrequestportals/{id}``"""
+        """Get: work request portals. ``GET /workrequestportals/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return self._call(_GET, path={"id": id})
 
     def update(
@@ -134,7 +157,20 @@ class WorkRequestPortals(SyncAPIResource):
         send_email_notification: bool | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkRequestPortal:
-        """Update: work request portals. ``PATCH /workrequestportals/{id}``"""
+        """Update: work request portals. ``PATCH /workrequestportals/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            title: String. Optional.
+            welcome_text: String. Optional; ``None`` sends null (clears it).
+            description_placeholder: String. Optional; ``None`` sends null (clears it).
+            contact_information: String. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            email_only: Boolean. Optional; ``None`` sends null (clears it).
+            send_email_notification: Boolean. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -152,7 +188,12 @@ class WorkRequestPortals(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work request portals. ``DELETE /workrequestportals/{id}``"""
+        """Delete: work request portals. ``DELETE /workrequestportals/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
@@ -162,7 +203,13 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.WorkRequestPortalListItem]:
-        """List: work request portals. ``GET /workrequestportals``"""
+        """List: work request portals. ``GET /workrequestportals``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(_LIST, query={"cursor": cursor, "limit": limit})
 
     async def create(
@@ -182,6 +229,19 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
         """Create: work request portals. ``POST /workrequestportals``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            title: String. Required.
+            welcome_text: String. Optional; ``None`` sends null (clears it).
+            description_placeholder: String. Optional; ``None`` sends null (clears it).
+            contact_information: String. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            email_only: Boolean. Optional; ``None`` sends null (clears it).
+            send_email_notification: Boolean. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -204,7 +264,11 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.WorkRequestPortal:
-        """Get: work request portals. ``GET /workrequestportals/{id}``"""
+        """Get: work request portals. ``GET /workrequestportals/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+        """
         return await self._call(_GET, path={"id": id})
 
     async def update(
@@ -221,7 +285,20 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
         send_email_notification: bool | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkRequestPortal:
-        """Update: work request portals. ``PATCH /workrequestportals/{id}``"""
+        """Update: work request portals. ``PATCH /workrequestportals/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            title: String. Optional.
+            welcome_text: String. Optional; ``None`` sends null (clears it).
+            description_placeholder: String. Optional; ``None`` sends null (clears it).
+            contact_information: String. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            email_only: Boolean. Optional; ``None`` sends null (clears it).
+            send_email_notification: Boolean. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -239,5 +316,10 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work request portals. ``DELETE /workrequestportals/{id}``"""
+        """Delete: work request portals. ``DELETE /workrequestportals/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})

@@ -111,28 +111,45 @@ class WorkRequestsAttachments(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        work_request_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work requests attachments. ``PUT /workrequests/{id}/attachments/{filename}``"""
+        """Upload: work requests attachments. ``PUT /workrequests/{id}/attachments/{filename}``
+
+        Args:
+            work_request_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": work_request_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
-    def delete(self, id: int, filename: str, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work requests attachments. ``DELETE /workrequests/{id}/attachments/{filename}``"""
+    def delete(
+        self, work_request_id: int, filename: str, *, skip_webhook: bool | Omit = omit
+    ) -> EmptyResponse:
+        """Delete: work requests attachments. ``DELETE /workrequests/{id}/attachments/{filename}``
+
+        Args:
+            work_request_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": work_request_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -142,18 +159,27 @@ class WorkRequestsThumbnail(SyncAPIResource):
 
     def upload(
         self,
-        id: int,
+        work_request_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work requests thumbnail. ``PUT /workrequests/{id}/thumbnail/{filename}``"""
+        """Upload: work requests thumbnail. ``PUT /workrequests/{id}/thumbnail/{filename}``
+
+        Args:
+            work_request_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": work_request_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -183,7 +209,22 @@ class WorkRequests(SyncAPIResource):
         expand: Sequence[Literal["asset", "location", "work_order", "extra_fields"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.WorkRequest]:
-        """List: work requests. ``GET /workrequests``"""
+        """List: work requests. ``GET /workrequests``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            title: Query parameter ``title``: string. Optional.
+            assets: Query parameter ``assets``: list of integer. Optional.
+            locations: Query parameter ``locations``: list of integer. Optional.
+            priorities: Query parameter ``priorities``: list of one of ``NONE``, ``LOW``,
+                ``MEDIUM``, ``HIGH``. Optional.
+            statuses: Query parameter ``statuses``: list of one of ``PENDING``, ``REJECTED``,
+                ``APPROVED``, ``DONE``. Optional.
+            expand: Query parameter ``expand``: list of one of ``asset``, ``location``,
+                ``work_order``, ``extra_fields``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -215,6 +256,19 @@ class WorkRequests(SyncAPIResource):
         """Create: work requests. ``POST /workrequests``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            title: String. Required.
+            description: String. Optional; ``None`` sends null (clears it).
+            priority: One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional.
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            approver_team_id: Integer. Optional; ``None`` sends null (clears it).
+            creator_contact_info: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -242,7 +296,13 @@ class WorkRequests(SyncAPIResource):
         *,
         expand: Sequence[Literal["asset", "location", "work_order", "extra_fields"]] | Omit = omit,
     ) -> _m.WorkRequest:
-        """Get: work requests. ``GET /workrequests/{id}``"""
+        """Get: work requests. ``GET /workrequests/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            expand: Query parameter ``expand``: list of one of ``asset``, ``location``,
+                ``work_order``, ``extra_fields``. Optional.
+        """
         return self._call(_GET, path={"id": id}, query={"expand": expand})
 
     def update(
@@ -259,7 +319,20 @@ class WorkRequests(SyncAPIResource):
         creator_contact_info: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkRequest:
-        """Update: work requests. ``PATCH /workrequests/{id}``"""
+        """Update: work requests. ``PATCH /workrequests/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            title: String. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            priority: One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional.
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            approver_team_id: Integer. Optional; ``None`` sends null (clears it).
+            creator_contact_info: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(
             _UPDATE,
             path={"id": id},
@@ -277,7 +350,12 @@ class WorkRequests(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work requests. ``DELETE /workrequests/{id}``"""
+        """Delete: work requests. ``DELETE /workrequests/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
 
@@ -286,30 +364,45 @@ class AsyncWorkRequestsAttachments(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        work_request_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work requests attachments. ``PUT /workrequests/{id}/attachments/{filename}``"""
+        """Upload: work requests attachments. ``PUT /workrequests/{id}/attachments/{filename}``
+
+        Args:
+            work_request_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_ATTACHMENTS_UPLOAD.name, content_type, ATTACHMENT_MEDIA_TYPES)
         return await self._call(
             _ATTACHMENTS_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": work_request_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
         )
 
     async def delete(
-        self, id: int, filename: str, *, skip_webhook: bool | Omit = omit
+        self, work_request_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: work requests attachments. ``DELETE /workrequests/{id}/attachments/{filename}``"""
+        """Delete: work requests attachments. ``DELETE /workrequests/{id}/attachments/{filename}``
+
+        Args:
+            work_request_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _ATTACHMENTS_DELETE,
-            path={"id": id, "filename": filename},
+            path={"id": work_request_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
         )
 
@@ -319,18 +412,27 @@ class AsyncWorkRequestsThumbnail(AsyncAPIResource):
 
     async def upload(
         self,
-        id: int,
+        work_request_id: int,
         filename: str,
         content: bytes,
         *,
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work requests thumbnail. ``PUT /workrequests/{id}/thumbnail/{filename}``"""
+        """Upload: work requests thumbnail. ``PUT /workrequests/{id}/thumbnail/{filename}``
+
+        Args:
+            work_request_id: Path parameter ``{id}``: integer. Required.
+            filename: Path parameter ``{filename}``: string. Required.
+            content: The file's bytes.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            content_type: Media type of the upload (one the API lists for it, or
+                ``application/octet-stream``).
+        """
         check_content_type(_THUMBNAIL_UPLOAD.name, content_type, THUMBNAIL_MEDIA_TYPES)
         return await self._call(
             _THUMBNAIL_UPLOAD,
-            path={"id": id, "filename": filename},
+            path={"id": work_request_id, "filename": filename},
             query={"skip_webhook": skip_webhook},
             content=content,
             content_type=content_type,
@@ -360,7 +462,22 @@ class AsyncWorkRequests(AsyncAPIResource):
         expand: Sequence[Literal["asset", "location", "work_order", "extra_fields"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.WorkRequest]:
-        """List: work requests. ``GET /workrequests``"""
+        """List: work requests. ``GET /workrequests``
+
+        Args:
+            limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
+                Default 200.
+            title: Query parameter ``title``: string. Optional.
+            assets: Query parameter ``assets``: list of integer. Optional.
+            locations: Query parameter ``locations``: list of integer. Optional.
+            priorities: Query parameter ``priorities``: list of one of ``NONE``, ``LOW``,
+                ``MEDIUM``, ``HIGH``. Optional.
+            statuses: Query parameter ``statuses``: list of one of ``PENDING``, ``REJECTED``,
+                ``APPROVED``, ``DONE``. Optional.
+            expand: Query parameter ``expand``: list of one of ``asset``, ``location``,
+                ``work_order``, ``extra_fields``. Optional.
+            cursor: Query parameter ``cursor``: string. Optional.
+        """
         return self._paginate(
             _LIST,
             query={
@@ -392,6 +509,19 @@ class AsyncWorkRequests(AsyncAPIResource):
         """Create: work requests. ``POST /workrequests``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
+
+        Args:
+            title: String. Required.
+            description: String. Optional; ``None`` sends null (clears it).
+            priority: One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional.
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            approver_team_id: Integer. Optional; ``None`` sends null (clears it).
+            creator_contact_info: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+            idempotency_key: Send the create at most once per key (see
+                ``maintainx_sdk.idempotency``).
         """
         query_ = {"skip_webhook": skip_webhook}
         body_ = {
@@ -419,7 +549,13 @@ class AsyncWorkRequests(AsyncAPIResource):
         *,
         expand: Sequence[Literal["asset", "location", "work_order", "extra_fields"]] | Omit = omit,
     ) -> _m.WorkRequest:
-        """Get: work requests. ``GET /workrequests/{id}``"""
+        """Get: work requests. ``GET /workrequests/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            expand: Query parameter ``expand``: list of one of ``asset``, ``location``,
+                ``work_order``, ``extra_fields``. Optional.
+        """
         return await self._call(_GET, path={"id": id}, query={"expand": expand})
 
     async def update(
@@ -436,7 +572,20 @@ class AsyncWorkRequests(AsyncAPIResource):
         creator_contact_info: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkRequest:
-        """Update: work requests. ``PATCH /workrequests/{id}``"""
+        """Update: work requests. ``PATCH /workrequests/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            title: String. Optional.
+            description: String. Optional; ``None`` sends null (clears it).
+            priority: One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional.
+            asset_id: Integer. Optional; ``None`` sends null (clears it).
+            location_id: Integer. Optional; ``None`` sends null (clears it).
+            extra_fields: Mapping of string to string. Optional.
+            approver_team_id: Integer. Optional; ``None`` sends null (clears it).
+            creator_contact_info: String. Optional; ``None`` sends null (clears it).
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(
             _UPDATE,
             path={"id": id},
@@ -454,5 +603,10 @@ class AsyncWorkRequests(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work requests. ``DELETE /workrequests/{id}``"""
+        """Delete: work requests. ``DELETE /workrequests/{id}``
+
+        Args:
+            id: Path parameter ``{id}``: integer. Required.
+            skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
+        """
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
