@@ -233,7 +233,11 @@ def render(t: Type, reg: Registry, module: str, *, arg: bool = False) -> str:
         return reg.ref_name(t[1], module)
     if kind == "ref":
         name = reg.ref_name(t[1], module)
-        return f"{name} | Mapping[str, Any]" if arg else name
+        if not arg:
+            return name
+        return (
+            f"{name} | {name}Dict" if has_dict(reg.classes[t[1]]) else f"{name} | Mapping[str, Any]"
+        )
     if kind == "list":
         inner = render(t[1], reg, module, arg=arg)
         return f"Sequence[{inner}]" if arg else f"list[{inner}]"
@@ -250,7 +254,7 @@ def render(t: Type, reg: Registry, module: str, *, arg: bool = False) -> str:
     if kind == "tagged":
         members = " | ".join(reg.ref_name(c, module) for c in t[1])
         if arg:
-            return members + " | Mapping[str, Any]"
+            return members + " | " + " | ".join(reg.ref_name(c, module) + "Dict" for c in t[1])
         return f'Annotated[{members}, Field(discriminator="type")]'
     if kind == "ordered":
         members = " | ".join(reg.ref_name(c, module) for c in t[1]) + " | dict[str, Any]"
@@ -258,6 +262,37 @@ def render(t: Type, reg: Registry, module: str, *, arg: bool = False) -> str:
             return members
         return f'Annotated[{members}, Field(union_mode="left_to_right")]'
     raise ValueError(t)
+
+
+def has_dict(cdef: ClassDef) -> bool:
+    """Request objects get a ``TypedDict`` twin: the shape a plain dict argument must have."""
+    return cdef.side == "request" and cdef.kind == "object" and bool(cdef.fields)
+
+
+def typed_dict_text(cdef: ClassDef, reg: Registry, module: str) -> list[str]:
+    """``class XDict(TypedDict)``: the wire keys of ``X``, for type checkers (mypy, pyright)
+    to catch a wrong key or value in a nested argument such as ``items=[{...}]``."""
+    name = cdef.name + "Dict"
+    fields = []
+    for f in cdef.fields:
+        ann = render(f.type, reg, module, arg=True)
+        if not f.required:
+            ann = f"NotRequired[{ann}]"
+        doc = fact_words(
+            f.type, reg, constraints=f.constraints, required=f.required, side="request"
+        )
+        fields.append((f.wire, ann, doc))
+    if all(w.isidentifier() and not keyword.iskeyword(w) for w, _, _ in fields):
+        lines = [
+            f"class {name}(TypedDict):",
+            f'    """The keys of :class:`{cdef.name}` (as sent)."""',
+        ]
+        for wire, ann, doc in fields:
+            lines.append(f"    {wire}: {ann}")
+            lines.append(field_doc(doc))
+        return lines
+    items = ", ".join(f"{json.dumps(w)}: {a}" for w, a, _ in fields)
+    return [f"{name} = TypedDict({json.dumps(name)}, {{{items}}})"]
 
 
 def refs_of(t: Type) -> Iterator[str]:
@@ -1249,7 +1284,14 @@ class Builder:
                             schemas[0], side="request", area=area, hint=base, prop=k
                         )
                     else:
-                        kt = ANY
+                        # Variants disagree (each event type its own ``filters``): the argument
+                        # takes any of their shapes; the body model checks it against ``type``.
+                        seen: list[Type] = []
+                        for key in union_t[1] if union_t[0] == "tagged" else ():
+                            for f in self.reg.classes[key].fields:
+                                if f.wire == k and f.type not in seen:
+                                    seen.append(f.type)
+                        kt = ("union", seen) if len(seen) > 1 else seen[0] if seen else ANY
                     body_props[k] = (kt, k in (req_all or set()))
             else:
                 odef.body_key = self.walker.object_class(
@@ -1457,6 +1499,8 @@ def render_models(reg: Registry, module: str) -> str:
             dc = reg.classes[dep]
             if dc.module != module:
                 imports_common.add(dc.name)
+                if has_dict(dc) and has_dict(cdef):
+                    imports_common.add(dc.name + "Dict")
         if cdef.kind == "enum":
             uses.add("OpenEnum")
             body.append(f"class {cdef.name}(OpenEnum):")
@@ -1513,6 +1557,8 @@ def render_models(reg: Registry, module: str) -> str:
                 )
                 wire = "" if to_camel(f.name) == f.wire else f" Wire name ``{f.wire}``."
                 body.append(field_doc(doc + wire))
+            if has_dict(cdef):
+                body.extend(["", "", *typed_dict_text(cdef, reg, module)])
         body.append("")
         body.append("")
     text = "\n".join(body)
@@ -1526,7 +1572,9 @@ def render_models(reg: Registry, module: str) -> str:
     if "datetime" in re.findall(r"\bdatetime\b", text):
         std.append("from datetime import datetime")
     typing_names = sorted(
-        n for n in ("Annotated", "Any", "Literal") if re.search(rf"\b{n}\b", text)
+        n
+        for n in ("Annotated", "Any", "Literal", "NotRequired", "TypedDict")
+        if re.search(rf"\b{n}\b", text)
     )
     if re.search(r"\b(Mapping|Sequence)\[", text):
         std.append(
@@ -1554,7 +1602,11 @@ def render_models(reg: Registry, module: str) -> str:
     if imports_common:
         head.append("from .common import " + ", ".join(sorted(imports_common)))
     # Shared shapes are re-exported, so each area module offers every name its models use.
-    exported = sorted({c.name for c in emitted} | imports_common)
+    exported = sorted(
+        {c.name for c in emitted}
+        | {c.name + "Dict" for c in emitted if has_dict(c)}
+        | imports_common
+    )
     head.append("")
     head.append("__all__ = [" + ", ".join(json.dumps(n) for n in exported) + "]")
     head.extend(["", ""])
@@ -1650,6 +1702,7 @@ def operation_const(op: OpDef, reg: Registry, module: str) -> str:
 def qualify(ann: str, reg: Registry) -> str:
     """Prefix model names in a rendered annotation with their module alias."""
     names = {c.name: ("_c." if c.module == "common" else "_m.") for c in reg.classes.values()}
+    names.update({f"{c.name}Dict": names[c.name] for c in reg.classes.values() if has_dict(c)})
 
     def sub(m: re.Match[str]) -> str:
         word = m.group(0)

@@ -221,3 +221,25 @@ def test_checkpoint_store_frozen_is_bounded_by_its_timeout(server: RedisServer) 
     server.stop()
     error = finishes_before_the_client_timeout(lambda: store.load("sync"))
     assert isinstance(error, BackendUnavailableError)
+
+
+def test_a_sync_whose_redis_dies_mid_page_reports_an_outage_not_a_conflict(
+    server: RedisServer,
+) -> None:
+    from maintainx_sdk.sync import IncrementalSync, SyncBatch
+
+    from ._paging_fakes import FakeList
+
+    fake = FakeList()
+    fake.add(7)
+    store = RedisCheckpointStore(server.client())
+
+    def handler(batch: SyncBatch[dict[str, Any]]) -> None:
+        batch.transaction.sadd("done", *(item["id"] for item in batch.items))
+        server.kill()  # Redis goes away while the page is being processed
+
+    sync = IncrementalSync(fake.client(), "work_orders", store=store, page_size=5)
+    with pytest.raises(BackendUnavailableError) as info:
+        sync.run(handler)
+    assert not isinstance(info.value, CheckpointConflictError)
+    assert "another run" not in str(info.value)

@@ -59,3 +59,38 @@ def test_a_required_nullable_field_defaults_to_null() -> None:
         with pytest.raises(Exception, match="400"):
             mx.purchase_orders.create(items=[{"quantityOrdered": 1}])
     assert b'"vendorId":null' in seen[0].content
+
+
+def test_any_appears_only_where_the_spec_has_no_schema() -> None:
+    """Nested inputs are TypedDicts generated from the schemas (``PurchaseOrderItemInputDict``);
+    only ``externalData``, an object the spec leaves free-form, takes any mapping."""
+    loose = {
+        (name, param.name)
+        for name, method in METHODS
+        for param in inspect.signature(method).parameters.values()
+        if "Any" in str(param.annotation)
+    }
+    assert loose == {
+        (f"{area}.{verb}", "external_data")
+        for area in ("users", "work_orders")
+        for verb in ("create", "update")
+    }
+
+
+def test_a_typed_dict_argument_is_validated_like_the_model() -> None:
+    from maintainx_sdk import ValidationError
+    from maintainx_sdk.models.purchase_orders import PurchaseOrderItemInputDict
+
+    item: PurchaseOrderItemInputDict = {"quantityOrdered": 2, "name": "Filter"}
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(400, json={"errors": []})
+
+    with MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(handler)) as mx:
+        with pytest.raises(Exception, match="400"):
+            mx.purchase_orders.create(vendor_id=3, items=[item])
+        with pytest.raises(ValidationError, match="quantity"):
+            mx.purchase_orders.create(vendor_id=3, items=[{"quantity": 1}])  # type: ignore[list-item]
+    assert len(seen) == 1 and b'"quantityOrdered":2' in seen[0].content

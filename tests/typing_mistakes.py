@@ -50,3 +50,10 @@ def wrong_drift_id_types(mx: MaintainX) -> None:
     local_key: int = drift.missing_remotely[0]  # expect-error
     remote_id: str = drift.missing_locally[0]  # expect-error
     print(local_key, remote_id)
+
+
+def wrong_nested_shapes(mx: MaintainX) -> None:
+    mx.purchase_orders.create(vendor_id=1, items=[{"quantity": 1}])  # expect-error
+    mx.subscriptions.create(type="NEW_WORK_ORDER", url="https://x.test", filters=42)  # expect-error
+    mx.work_orders.update(1, assignees=[{"type": "ROBOT", "id": 1}])  # expect-error
+    mx.parts.update(1, locations={"addedUpdated": [{"locationId": "main"}]})  # expect-error

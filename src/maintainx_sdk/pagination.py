@@ -105,13 +105,17 @@ def _page_size(op: Operation[Any], limit: Any) -> int:
     if limit is None:
         return MAX_PAGE_SIZE
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
-        shown = repr(limit) if isinstance(limit, int | float) else type(limit).__name__
-        raise ValidationError(
-            f"{op.name}: limit must be an integer greater than or equal to 1 and less "
-            f"than or equal to {MAX_PAGE_SIZE} (got {shown})",
-            errors=[{"field": "limit", "message": f"expected an integer 1..{MAX_PAGE_SIZE}"}],
-        )
+        raise _limit_error(op, limit)
     return limit
+
+
+def _limit_error(op: Operation[Any], limit: Any) -> ValidationError:
+    shown = repr(limit) if limit is None or isinstance(limit, int | float) else type(limit).__name__
+    return ValidationError(
+        f"{op.name}: limit must be an integer greater than or equal to 1 and less "
+        f"than or equal to {MAX_PAGE_SIZE} (got {shown})",
+        errors=[{"field": "limit", "message": f"expected an integer 1..{MAX_PAGE_SIZE}"}],
+    )
 
 
 class PageWalk(Generic[T]):
@@ -169,6 +173,9 @@ class PageWalk(Generic[T]):
                 f"(got {type(self.start_cursor).__name__})",
                 errors=[{"field": "cursor", "message": "expected str"}],
             )
+        given_limit = {"limit", query_key(op, "limit")} & self._query.keys()
+        if any(self._query[k] is None for k in given_limit):
+            raise _limit_error(op, None)  # None is not "the default": leave limit out for that
         self.page_size: int = _page_size(op, _pop_param(op, self._query, "limit"))
         self.max_items = max_items
         self.max_pages = max_pages

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
 from pydantic import Field
 
 from .._models import APIModel, APIResult, RequestModel
@@ -12,6 +14,7 @@ __all__ = [
     "AssetCriticality",
     "AssetCriticalityGetResponse",
     "AssetCriticalityListQuery",
+    "AssetCriticalityListQueryDict",
     "AssetCriticalityListResponse",
 ]
 
@@ -38,6 +41,19 @@ class AssetCriticalityListQuery(RequestModel):
     label: NotNull[str] = None
     """String. Optional."""
     level: NotNull[int] = None
+    """Integer. Optional."""
+
+
+class AssetCriticalityListQueryDict(TypedDict):
+    """The keys of :class:`AssetCriticalityListQuery` (as sent)."""
+
+    cursor: NotRequired[str]
+    """String. Optional."""
+    limit: NotRequired[int]
+    """Integer, at least 1, at most 200. Optional."""
+    label: NotRequired[str]
+    """String. Optional."""
+    level: NotRequired[int]
     """Integer. Optional."""
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypedDict
 
 from pydantic import Field
 
@@ -15,10 +15,12 @@ __all__ = [
     "AssetCustomStatus",
     "AssetCustomStatusBaseAssetStatus",
     "AssetCustomStatusCreateBody",
+    "AssetCustomStatusCreateBodyDict",
     "AssetCustomStatusGetResponse",
     "AssetCustomStatusListItem",
     "AssetCustomStatusListResponse",
     "AssetCustomStatusUpdateBody",
+    "AssetCustomStatusUpdateBodyDict",
     "AssetCustomStatusUpdateResponse",
     "AssetStatusDowntimeType",
 ]
@@ -45,6 +47,15 @@ class AssetCustomStatusCreateBody(RequestModel):
     label: str
     """String. Required."""
     base_asset_status: Literal["IGNORE", "OFFLINE", "ONLINE"]
+    """One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. Required."""
+
+
+class AssetCustomStatusCreateBodyDict(TypedDict):
+    """The keys of :class:`AssetCustomStatusCreateBody` (as sent)."""
+
+    label: str
+    """String. Required."""
+    baseAssetStatus: Literal["IGNORE", "OFFLINE", "ONLINE"]
     """One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. Required."""
 
 
@@ -78,6 +89,13 @@ class AssetCustomStatusListResponse(APIResult):
 
 
 class AssetCustomStatusUpdateBody(RequestModel):
+    label: str
+    """String. Required."""
+
+
+class AssetCustomStatusUpdateBodyDict(TypedDict):
+    """The keys of :class:`AssetCustomStatusUpdateBody` (as sent)."""
+
     label: str
     """String. Required."""
 

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
@@ -16,6 +17,7 @@ __all__ = [
     "AssetStatusDowntimeType",
     "AssetStatusListItem",
     "AssetStatusListQuery",
+    "AssetStatusListQueryDict",
     "AssetStatusListResponse",
 ]
 
@@ -70,6 +72,32 @@ class AssetStatusListQuery(RequestModel):
             "-endedAt",
         ]
     ] = None
+    """One of ``createdAt``, ``updatedAt``, ``startedAt``, ``endedAt``, ``-createdAt``,
+    ``-updatedAt``, ``-startedAt``, ``-endedAt``. Optional.
+    """
+
+
+class AssetStatusListQueryDict(TypedDict):
+    """The keys of :class:`AssetStatusListQuery` (as sent)."""
+
+    cursor: NotRequired[str]
+    """String. Optional."""
+    limit: NotRequired[int]
+    """Integer, at least 1, at most 200. Optional."""
+    assetId: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    sort: NotRequired[
+        Literal[
+            "createdAt",
+            "updatedAt",
+            "startedAt",
+            "endedAt",
+            "-createdAt",
+            "-updatedAt",
+            "-startedAt",
+            "-endedAt",
+        ]
+    ]
     """One of ``createdAt``, ``updatedAt``, ``startedAt``, ``endedAt``, ``-createdAt``,
     ``-updatedAt``, ``-startedAt``, ``-endedAt``. Optional.
     """

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NotRequired, TypedDict
 
 from pydantic import ConfigDict, Field
 
@@ -20,18 +21,23 @@ from .common import (
 __all__ = [
     "Asset",
     "AssetCreateBody",
+    "AssetCreateBodyDict",
     "AssetCustomStatusBaseAssetStatus",
     "AssetDepreciation",
     "AssetDepreciationInput",
+    "AssetDepreciationInputDict",
     "AssetGetResponse",
     "AssetListItem",
     "AssetListItemStatus",
     "AssetListItemStatusCustomStatus",
     "AssetListQuery",
+    "AssetListQueryDict",
     "AssetListResponse",
     "AssetManufacturerInput",
+    "AssetManufacturerInputDict",
     "AssetStatusDowntimeType",
     "AssetUpdateBody",
+    "AssetUpdateBodyDict",
     "Attachment",
     "RootCauseAnalysisReportMainAssetStatus",
 ]
@@ -144,10 +150,48 @@ class AssetDepreciationInput(RequestModel):
     """Date-time. Optional; ``None`` sends null (clears it)."""
 
 
+class AssetDepreciationInputDict(TypedDict):
+    """The keys of :class:`AssetDepreciationInput` (as sent)."""
+
+    id: NotRequired[int]
+    """Integer. Optional."""
+    accumulatedDepreciation: NotRequired[float | None]
+    """Number. Optional; ``None`` sends null (clears it)."""
+    annualDepreciation: NotRequired[float | None]
+    """Number. Optional; ``None`` sends null (clears it)."""
+    depreciationStartDate: NotRequired[datetime | None]
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+    currentBookValue: NotRequired[float | None]
+    """Number. Optional; ``None`` sends null (clears it)."""
+    purchasePrice: NotRequired[float | None]
+    """Number. Optional; ``None`` sends null (clears it)."""
+    purchaseDate: NotRequired[datetime | None]
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+    salvageValue: NotRequired[float | None]
+    """Number. Optional; ``None`` sends null (clears it)."""
+    usefulLifeYears: NotRequired[float | None]
+    """Number. Optional; ``None`` sends null (clears it)."""
+    yearsDepreciated: NotRequired[float | None]
+    """Number. Optional; ``None`` sends null (clears it)."""
+    createdAt: NotRequired[datetime | None]
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+    archivedAt: NotRequired[datetime | None]
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+
+
 class AssetManufacturerInput(RequestModel):
     id: int | None = None
     """Integer. Optional; ``None`` sends null (clears it)."""
     name: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
+class AssetManufacturerInputDict(TypedDict):
+    """The keys of :class:`AssetManufacturerInput` (as sent)."""
+
+    id: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    name: NotRequired[str | None]
     """String. Optional; ``None`` sends null (clears it)."""
 
 
@@ -179,6 +223,39 @@ class AssetCreateBody(RequestModel):
     manufacturer: AssetManufacturerInput | None = None
     """``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it)."""
     model: AssetManufacturerInput | None = None
+    """``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it)."""
+
+
+class AssetCreateBodyDict(TypedDict):
+    """The keys of :class:`AssetCreateBody` (as sent)."""
+
+    name: str
+    """String. Required."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    barcode: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    criticalityId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    parentId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    teamIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    assetTypes: NotRequired[Sequence[str]]
+    """List of string. Optional."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    vendorIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    serialNumber: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    depreciation: NotRequired[AssetDepreciationInput | AssetDepreciationInputDict | None]
+    """``AssetDepreciationInput`` object. Optional; ``None`` sends null (clears it)."""
+    manufacturer: NotRequired[AssetManufacturerInput | AssetManufacturerInputDict | None]
+    """``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it)."""
+    model: NotRequired[AssetManufacturerInput | AssetManufacturerInputDict | None]
     """``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it)."""
 
 
@@ -310,6 +387,40 @@ class AssetListQuery(RequestModel):
     """
 
 
+AssetListQueryDict = TypedDict(
+    "AssetListQueryDict",
+    {
+        "cursor": NotRequired[str],
+        "limit": NotRequired[int],
+        "locationId": NotRequired[int],
+        "manufacturer": NotRequired[Sequence[str]],
+        "model": NotRequired[Sequence[str]],
+        "updatedAt[gte]": NotRequired[datetime],
+        "updatedAt[lte]": NotRequired[datetime],
+        "createdAt[gte]": NotRequired[datetime],
+        "createdAt[lte]": NotRequired[datetime],
+        "sort": NotRequired[
+            Literal["id", "createdAt", "updatedAt", "-id", "-createdAt", "-updatedAt"]
+        ],
+        "expand": NotRequired[
+            Sequence[
+                Literal[
+                    "barcode",
+                    "team_ids",
+                    "asset_types",
+                    "extra_fields",
+                    "vendor_ids",
+                    "depreciation",
+                    "status",
+                    "manufacturer",
+                    "model",
+                ]
+            ]
+        ],
+    },
+)
+
+
 class AssetListResponse(APIResult):
     assets: list[AssetListItem]
     """List of ``AssetListItem`` objects."""
@@ -347,4 +458,37 @@ class AssetUpdateBody(RequestModel):
     manufacturer: AssetManufacturerInput | None = None
     """``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it)."""
     model: AssetManufacturerInput | None = None
+    """``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it)."""
+
+
+class AssetUpdateBodyDict(TypedDict):
+    """The keys of :class:`AssetUpdateBody` (as sent)."""
+
+    name: NotRequired[str]
+    """String. Optional."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    barcode: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    criticalityId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    parentId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    teamIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    assetTypes: NotRequired[Sequence[str]]
+    """List of string. Optional."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    vendorIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    serialNumber: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    depreciation: NotRequired[AssetDepreciationInput | AssetDepreciationInputDict | None]
+    """``AssetDepreciationInput`` object. Optional; ``None`` sends null (clears it)."""
+    manufacturer: NotRequired[AssetManufacturerInput | AssetManufacturerInputDict | None]
+    """``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it)."""
+    model: NotRequired[AssetManufacturerInput | AssetManufacturerInputDict | None]
     """``AssetManufacturerInput`` object. Optional; ``None`` sends null (clears it)."""

@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
 from .._models import APIModel, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 
 __all__ = [
     "Category",
     "CategoryCreateBody",
+    "CategoryCreateBodyDict",
     "CategoryGetResponse",
     "CategoryListItem",
     "CategoryListResponse",
     "CategoryUpdateBody",
+    "CategoryUpdateBodyDict",
 ]
 
 
@@ -33,6 +37,15 @@ class CategoryCreateBody(RequestModel):
     label: str
     """String. Required."""
     description: NotNull[str] = None
+    """String. Optional."""
+
+
+class CategoryCreateBodyDict(TypedDict):
+    """The keys of :class:`CategoryCreateBody` (as sent)."""
+
+    label: str
+    """String. Required."""
+    description: NotRequired[str]
     """String. Optional."""
 
 
@@ -63,4 +76,13 @@ class CategoryUpdateBody(RequestModel):
     label: NotNull[str] = None
     """String. Optional."""
     description: NotNull[str] = None
+    """String. Optional."""
+
+
+class CategoryUpdateBodyDict(TypedDict):
+    """The keys of :class:`CategoryUpdateBody` (as sent)."""
+
+    label: NotRequired[str]
+    """String. Optional."""
+    description: NotRequired[str]
     """String. Optional."""

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
@@ -14,6 +15,7 @@ from .._types import LenientDatetime, NotNull
 __all__ = [
     "AssetCustomStatusBaseAssetStatus",
     "AssetSetStatusBody",
+    "AssetSetStatusBodyDict",
     "AssetSetStatusResponse",
     "AssetStatus",
     "AssetStatusCustomStatus",
@@ -21,22 +23,27 @@ __all__ = [
     "Attachment",
     "AutomationMeterTrigger",
     "ContentBody",
+    "ContentBodyDict",
     "CreatedId",
     "Manufacturer",
     "MeterAsset",
     "MeterLocation",
     "PageQuery",
+    "PageQueryDict",
     "Procedure",
     "ProcedureField",
     "ProcedureFieldAssignee",
     "ProcedureFieldInput",
+    "ProcedureFieldInputDict",
     "ProcedureFieldMeter",
     "ProcedureFieldType",
     "ProcedureFieldUrl",
     "ProcedureFieldUrlInput",
+    "ProcedureFieldUrlInputDict",
     "ProcedureFieldValue",
     "ProcedureFieldValueNote",
     "ProcedureInput",
+    "ProcedureInputDict",
     "RecurrenceDaily",
     "RecurrenceMonthly",
     "RecurrencePeriodically",
@@ -59,6 +66,7 @@ __all__ = [
     "WorkOrderSummary",
     "WorkOrderType",
     "WriteQuery",
+    "WriteQueryDict",
 ]
 
 
@@ -80,6 +88,23 @@ class AssetSetStatusBody(RequestModel):
     ended_at: datetime | None = None
     """Date-time. Optional; ``None`` sends null (clears it)."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
+class AssetSetStatusBodyDict(TypedDict):
+    """The keys of :class:`AssetSetStatusBody` (as sent)."""
+
+    status: NotRequired[Literal["IGNORE", "OFFLINE", "ONLINE"]]
+    """One of ``IGNORE``, ``OFFLINE``, ``ONLINE``. Optional."""
+    customStatusId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    downtimeType: NotRequired[Literal["PLANNED", "UNPLANNED"] | None]
+    """One of ``PLANNED``, ``UNPLANNED``. Optional; ``None`` sends null (clears it)."""
+    startedAt: NotRequired[datetime]
+    """Date-time. Optional."""
+    endedAt: NotRequired[datetime | None]
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+    description: NotRequired[str | None]
     """String. Optional; ``None`` sends null (clears it)."""
 
 
@@ -181,6 +206,13 @@ class ContentBody(RequestModel):
     """String. Required."""
 
 
+class ContentBodyDict(TypedDict):
+    """The keys of :class:`ContentBody` (as sent)."""
+
+    content: str
+    """String. Required."""
+
+
 class CreatedId(APIResult):
     id: int
     """Integer."""
@@ -237,6 +269,15 @@ class PageQuery(RequestModel):
     cursor: NotNull[str] = None
     """String. Optional."""
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
+    """Integer, at least 1, at most 200. Optional."""
+
+
+class PageQueryDict(TypedDict):
+    """The keys of :class:`PageQuery` (as sent)."""
+
+    cursor: NotRequired[str]
+    """String. Optional."""
+    limit: NotRequired[int]
     """Integer, at least 1, at most 200. Optional."""
 
 
@@ -345,6 +386,15 @@ class ProcedureFieldUrlInput(RequestModel):
     """String. Required."""
 
 
+class ProcedureFieldUrlInputDict(TypedDict):
+    """The keys of :class:`ProcedureFieldUrlInput` (as sent)."""
+
+    label: NotRequired[str]
+    """String. Optional."""
+    link: str
+    """String. Required."""
+
+
 class ProcedureFieldInput(RequestModel):
     label: str
     """String. Required."""
@@ -382,6 +432,45 @@ class ProcedureFieldInput(RequestModel):
     """Number. Optional."""
 
 
+class ProcedureFieldInputDict(TypedDict):
+    """The keys of :class:`ProcedureFieldInput` (as sent)."""
+
+    label: str
+    """String. Required."""
+    type: Literal[
+        "NUMBER",
+        "AMOUNT",
+        "TEXT",
+        "UNSUPPORTED",
+        "HEADING",
+        "FILE",
+        "SIGNATURE",
+        "MULTIPLE_CHOICE",
+        "INSPECTION_CHECK",
+        "YES_NO_NA",
+        "CHECKBOX",
+        "CHECKLIST",
+        "METER",
+        "DATE",
+        "CYCLE_COUNT",
+    ]
+    """One of 15 values (``NUMBER``, ``AMOUNT``, ``TEXT``, ``UNSUPPORTED``, ``HEADING``, ``FILE``,
+    ``SIGNATURE``, ``MULTIPLE_CHOICE``, ...). Required.
+    """
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    choices: NotRequired[Sequence[str]]
+    """List of string. Optional."""
+    urls: NotRequired[Sequence[ProcedureFieldUrlInput | ProcedureFieldUrlInputDict]]
+    """List of ``ProcedureFieldUrlInput`` objects. Optional."""
+    meterId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    isDateAndTime: NotRequired[bool]
+    """Boolean. Optional."""
+    index: NotRequired[float]
+    """Number. Optional."""
+
+
 class ProcedureFieldUrl(APIModel):
     label: str | None = None
     """String. May be absent."""
@@ -395,6 +484,17 @@ class ProcedureInput(RequestModel):
     title: str
     """String. Required."""
     fields: list[ProcedureFieldInput]
+    """List of ``ProcedureFieldInput`` objects. Required."""
+
+
+class ProcedureInputDict(TypedDict):
+    """The keys of :class:`ProcedureInput` (as sent)."""
+
+    id: NotRequired[int]
+    """Integer. Optional."""
+    title: str
+    """String. Required."""
+    fields: Sequence[ProcedureFieldInput | ProcedureFieldInputDict]
     """List of ``ProcedureFieldInput`` objects. Required."""
 
 
@@ -588,4 +688,11 @@ class WorkOrderType(OpenEnum):
 
 class WriteQuery(RequestModel):
     skip_webhook: NotNull[bool] = None
+    """Boolean. Optional."""
+
+
+class WriteQueryDict(TypedDict):
+    """The keys of :class:`WriteQuery` (as sent)."""
+
+    skipWebhook: NotRequired[bool]
     """Boolean. Optional."""

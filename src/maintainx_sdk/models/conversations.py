@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
@@ -14,6 +15,7 @@ __all__ = [
     "ConversationListItem",
     "ConversationListItemType",
     "ConversationListQuery",
+    "ConversationListQueryDict",
     "ConversationListResponse",
     "ConversationMember",
     "ConversationMemberListResponse",
@@ -43,6 +45,19 @@ class ConversationListQuery(RequestModel):
     type: NotNull[list[Literal["GROUP", "DM", "TEAM"]]] = None
     """List of one of ``GROUP``, ``DM``, ``TEAM``. Optional."""
     only_named: NotNull[bool] = None
+    """Boolean. Optional."""
+
+
+class ConversationListQueryDict(TypedDict):
+    """The keys of :class:`ConversationListQuery` (as sent)."""
+
+    cursor: NotRequired[str]
+    """String. Optional."""
+    limit: NotRequired[int]
+    """Integer, at least 1, at most 200. Optional."""
+    type: NotRequired[Sequence[Literal["GROUP", "DM", "TEAM"]]]
+    """List of one of ``GROUP``, ``DM``, ``TEAM``. Optional."""
+    onlyNamed: NotRequired[bool]
     """Boolean. Optional."""
 
 

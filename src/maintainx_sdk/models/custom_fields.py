@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, NotRequired, TypedDict
 
 from .._models import APIListModel, APIModel, OpenEnum, RequestModel
 from .._types import NotNull
@@ -11,13 +12,17 @@ from .._types import NotNull
 __all__ = [
     "CustomField",
     "CustomFieldCreateBody",
+    "CustomFieldCreateBodyDict",
     "CustomFieldCreateResponse",
     "CustomFieldCreated",
     "CustomFieldInput",
+    "CustomFieldInputDict",
     "CustomFieldListResponse",
     "CustomFieldType",
     "CustomFieldUpdateBody",
+    "CustomFieldUpdateBodyDict",
     "CustomFieldUpdateInput",
+    "CustomFieldUpdateInputDict",
 ]
 
 
@@ -67,8 +72,34 @@ class CustomFieldInput(RequestModel):
     """Boolean. Optional; ``None`` sends null (clears it)."""
 
 
+class CustomFieldInputDict(TypedDict):
+    """The keys of :class:`CustomFieldInput` (as sent)."""
+
+    label: str
+    """String. Required."""
+    type: Literal["oneline", "multiline", "number", "singleSelect", "date", "datetime", "link"]
+    """One of ``oneline``, ``multiline``, ``number``, ``singleSelect``, ``date``, ``datetime``,
+    ``link``. Required.
+    """
+    options: NotRequired[Sequence[str] | None]
+    """List of string. Optional; ``None`` sends null (clears it)."""
+    includeInRecurrence: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    required: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    unlisted: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+
+
 class CustomFieldCreateBody(RequestModel):
     fields: list[CustomFieldInput]
+    """List of ``CustomFieldInput`` objects. Required."""
+
+
+class CustomFieldCreateBodyDict(TypedDict):
+    """The keys of :class:`CustomFieldCreateBody` (as sent)."""
+
+    fields: Sequence[CustomFieldInput | CustomFieldInputDict]
     """List of ``CustomFieldInput`` objects. Required."""
 
 
@@ -116,6 +147,36 @@ class CustomFieldUpdateInput(RequestModel):
     """Boolean. Optional; ``None`` sends null (clears it)."""
 
 
+class CustomFieldUpdateInputDict(TypedDict):
+    """The keys of :class:`CustomFieldUpdateInput` (as sent)."""
+
+    label: NotRequired[str]
+    """String. Optional."""
+    type: NotRequired[
+        Literal["oneline", "multiline", "number", "singleSelect", "date", "datetime", "link"]
+    ]
+    """One of ``oneline``, ``multiline``, ``number``, ``singleSelect``, ``date``, ``datetime``,
+    ``link``. Optional.
+    """
+    options: NotRequired[Sequence[str] | None]
+    """List of string. Optional; ``None`` sends null (clears it)."""
+    includeInRecurrence: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    sortIndex: NotRequired[int]
+    """Integer. Optional."""
+    required: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    unlisted: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+
+
 class CustomFieldUpdateBody(RequestModel):
     field: CustomFieldUpdateInput
+    """``CustomFieldUpdateInput`` object. Required."""
+
+
+class CustomFieldUpdateBodyDict(TypedDict):
+    """The keys of :class:`CustomFieldUpdateBody` (as sent)."""
+
+    field: CustomFieldUpdateInput | CustomFieldUpdateInputDict
     """``CustomFieldUpdateInput`` object. Required."""

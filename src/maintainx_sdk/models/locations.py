@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Literal, NotRequired, TypedDict
 
 from pydantic import ConfigDict, Field
 
@@ -15,11 +16,14 @@ __all__ = [
     "Attachment",
     "Location",
     "LocationCreateBody",
+    "LocationCreateBodyDict",
     "LocationGetResponse",
     "LocationListItem",
     "LocationListQuery",
+    "LocationListQueryDict",
     "LocationListResponse",
     "LocationUpdateBody",
+    "LocationUpdateBodyDict",
 ]
 
 
@@ -73,6 +77,25 @@ class LocationCreateBody(RequestModel):
     """List of integer. Optional."""
 
 
+class LocationCreateBodyDict(TypedDict):
+    """The keys of :class:`LocationCreateBody` (as sent)."""
+
+    name: str
+    """String. Required."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    address: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    barcode: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    parentId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    vendorIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+
+
 class LocationGetResponse(APIModel):
     location: Location
     """``Location`` object."""
@@ -117,6 +140,19 @@ class LocationListQuery(RequestModel):
     """List of one of ``extra_fields``, ``team_ids``, ``vendor_ids``, ``barcode``. Optional."""
 
 
+class LocationListQueryDict(TypedDict):
+    """The keys of :class:`LocationListQuery` (as sent)."""
+
+    cursor: NotRequired[str]
+    """String. Optional."""
+    limit: NotRequired[int]
+    """Integer, at least 1, at most 200. Optional."""
+    name: NotRequired[str]
+    """String. Optional."""
+    expand: NotRequired[Sequence[Literal["extra_fields", "team_ids", "vendor_ids", "barcode"]]]
+    """List of one of ``extra_fields``, ``team_ids``, ``vendor_ids``, ``barcode``. Optional."""
+
+
 class LocationListResponse(APIResult):
     locations: list[LocationListItem]
     """List of ``LocationListItem`` objects."""
@@ -140,4 +176,23 @@ class LocationUpdateBody(RequestModel):
     extra_fields: NotNull[dict[str, str]] = None
     """Mapping of string to string. Optional."""
     vendor_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
+
+
+class LocationUpdateBodyDict(TypedDict):
+    """The keys of :class:`LocationUpdateBody` (as sent)."""
+
+    name: NotRequired[str]
+    """String. Optional."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    address: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    barcode: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    parentId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    vendorIds: NotRequired[Sequence[int]]
     """List of integer. Optional."""

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
@@ -14,34 +15,48 @@ from .._types import LenientDatetime, NotNull
 __all__ = [
     "MaintenancePlan",
     "MaintenancePlanAddedUpdatedIntervalInput",
+    "MaintenancePlanAddedUpdatedIntervalInputDict",
     "MaintenancePlanAsset",
     "MaintenancePlanCreateBody",
+    "MaintenancePlanCreateBodyDict",
     "MaintenancePlanCustomFieldValueInput",
+    "MaintenancePlanCustomFieldValueInputDict",
     "MaintenancePlanGetResponse",
     "MaintenancePlanInterval",
     "MaintenancePlanIntervalInput",
+    "MaintenancePlanIntervalInputDict",
     "MaintenancePlanIntervalStrategy",
     "MaintenancePlanListResponse",
     "MaintenancePlanPartsUsedInput",
+    "MaintenancePlanPartsUsedInputDict",
     "MaintenancePlanPlanAssetInput",
+    "MaintenancePlanPlanAssetInputDict",
     "MaintenancePlanPlanningHorizon",
     "MaintenancePlanPlanningHorizonInput",
+    "MaintenancePlanPlanningHorizonInputDict",
     "MaintenancePlanPlanningHorizonUnit",
     "MaintenancePlanRecurrenceDaily",
     "MaintenancePlanRecurrenceDailyInput",
+    "MaintenancePlanRecurrenceDailyInputDict",
     "MaintenancePlanRecurrenceMonthly",
     "MaintenancePlanRecurrenceMonthlyInput",
+    "MaintenancePlanRecurrenceMonthlyInputDict",
     "MaintenancePlanRecurrenceWeekly",
     "MaintenancePlanRecurrenceWeeklyDay",
     "MaintenancePlanRecurrenceWeeklyInput",
+    "MaintenancePlanRecurrenceWeeklyInputDict",
     "MaintenancePlanRecurrenceYearly",
     "MaintenancePlanRecurrenceYearlyInput",
+    "MaintenancePlanRecurrenceYearlyInputDict",
     "MaintenancePlanTriggerType",
     "MaintenancePlanUnit",
     "MaintenancePlanUpdateBody",
+    "MaintenancePlanUpdateBodyDict",
     "MaintenancePlanWorkOrderBlueprintCreateBody",
+    "MaintenancePlanWorkOrderBlueprintCreateBodyDict",
     "MaintenancePlanWorkOrderStartDateOffset",
     "MaintenancePlanWorkOrderStartDateOffsetInput",
+    "MaintenancePlanWorkOrderStartDateOffsetInputDict",
 ]
 
 
@@ -211,7 +226,25 @@ class MaintenancePlanAddedUpdatedIntervalInput(RequestModel):
     """Integer. Required."""
 
 
+class MaintenancePlanAddedUpdatedIntervalInputDict(TypedDict):
+    """The keys of :class:`MaintenancePlanAddedUpdatedIntervalInput` (as sent)."""
+
+    id: NotRequired[int]
+    """Integer. Optional."""
+    interval: float
+    """Number. Required."""
+    workOrderBlueprintId: int
+    """Integer. Required."""
+
+
 class MaintenancePlanRecurrenceDailyInput(RequestModel):
+    type: Literal["DAILY"]
+    """One of ``DAILY``. Required."""
+
+
+class MaintenancePlanRecurrenceDailyInputDict(TypedDict):
+    """The keys of :class:`MaintenancePlanRecurrenceDailyInput` (as sent)."""
+
     type: Literal["DAILY"]
     """One of ``DAILY``. Required."""
 
@@ -229,12 +262,38 @@ class MaintenancePlanRecurrenceWeeklyInput(RequestModel):
     """
 
 
+class MaintenancePlanRecurrenceWeeklyInputDict(TypedDict):
+    """The keys of :class:`MaintenancePlanRecurrenceWeeklyInput` (as sent)."""
+
+    type: Literal["WEEKLY"]
+    """One of ``WEEKLY``. Required."""
+    interval: int
+    """Integer, at least 1. Required."""
+    days: Sequence[
+        Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+    ]
+    """List of one of ``MONDAY``, ``TUESDAY``, ``WEDNESDAY``, ``THURSDAY``, ``FRIDAY``,
+    ``SATURDAY``, ``SUNDAY``. Required.
+    """
+
+
 class MaintenancePlanRecurrenceMonthlyInput(RequestModel):
     type: Literal["MONTHLY"]
     """One of ``MONTHLY``. Required."""
     interval: int = Field(ge=1)
     """Integer, at least 1. Required."""
     day: int = Field(ge=1, le=31)
+    """Integer, at least 1, at most 31. Required."""
+
+
+class MaintenancePlanRecurrenceMonthlyInputDict(TypedDict):
+    """The keys of :class:`MaintenancePlanRecurrenceMonthlyInput` (as sent)."""
+
+    type: Literal["MONTHLY"]
+    """One of ``MONTHLY``. Required."""
+    interval: int
+    """Integer, at least 1. Required."""
+    day: int
     """Integer, at least 1, at most 31. Required."""
 
 
@@ -245,7 +304,25 @@ class MaintenancePlanRecurrenceYearlyInput(RequestModel):
     """Integer, at least 1. Required."""
 
 
+class MaintenancePlanRecurrenceYearlyInputDict(TypedDict):
+    """The keys of :class:`MaintenancePlanRecurrenceYearlyInput` (as sent)."""
+
+    type: Literal["YEARLY"]
+    """One of ``YEARLY``. Required."""
+    interval: int
+    """Integer, at least 1. Required."""
+
+
 class MaintenancePlanWorkOrderStartDateOffsetInput(RequestModel):
+    value: float
+    """Number. Required."""
+    unit: Literal["HOUR", "DAY", "WEEK"]
+    """One of ``HOUR``, ``DAY``, ``WEEK``. Required."""
+
+
+class MaintenancePlanWorkOrderStartDateOffsetInputDict(TypedDict):
+    """The keys of :class:`MaintenancePlanWorkOrderStartDateOffsetInput` (as sent)."""
+
     value: float
     """Number. Required."""
     unit: Literal["HOUR", "DAY", "WEEK"]
@@ -259,8 +336,24 @@ class MaintenancePlanPlanningHorizonInput(RequestModel):
     """One of ``DAY``, ``WEEK``, ``MONTH``, ``YEAR``. Required."""
 
 
+class MaintenancePlanPlanningHorizonInputDict(TypedDict):
+    """The keys of :class:`MaintenancePlanPlanningHorizonInput` (as sent)."""
+
+    value: float
+    """Number. Required."""
+    unit: Literal["DAY", "WEEK", "MONTH", "YEAR"]
+    """One of ``DAY``, ``WEEK``, ``MONTH``, ``YEAR``. Required."""
+
+
 class MaintenancePlanPlanAssetInput(RequestModel):
     asset_id: int
+    """Integer. Required."""
+
+
+class MaintenancePlanPlanAssetInputDict(TypedDict):
+    """The keys of :class:`MaintenancePlanPlanAssetInput` (as sent)."""
+
+    assetId: int
     """Integer. Required."""
 
 
@@ -268,6 +361,15 @@ class MaintenancePlanIntervalInput(RequestModel):
     interval: float
     """Number. Required."""
     work_order_blueprint_id: int
+    """Integer. Required."""
+
+
+class MaintenancePlanIntervalInputDict(TypedDict):
+    """The keys of :class:`MaintenancePlanIntervalInput` (as sent)."""
+
+    interval: float
+    """Number. Required."""
+    workOrderBlueprintId: int
     """Integer. Required."""
 
 
@@ -303,8 +405,61 @@ class MaintenancePlanCreateBody(RequestModel):
     """Number. Optional."""
 
 
+class MaintenancePlanCreateBodyDict(TypedDict):
+    """The keys of :class:`MaintenancePlanCreateBody` (as sent)."""
+
+    name: str
+    """String. Required."""
+    recurrence: (
+        MaintenancePlanRecurrenceDailyInput
+        | MaintenancePlanRecurrenceWeeklyInput
+        | MaintenancePlanRecurrenceMonthlyInput
+        | MaintenancePlanRecurrenceYearlyInput
+        | MaintenancePlanRecurrenceDailyInputDict
+        | MaintenancePlanRecurrenceWeeklyInputDict
+        | MaintenancePlanRecurrenceMonthlyInputDict
+        | MaintenancePlanRecurrenceYearlyInputDict
+    )
+    """One of the objects ``MaintenancePlanRecurrenceDailyInput``,
+    ``MaintenancePlanRecurrenceWeeklyInput``, ``MaintenancePlanRecurrenceMonthlyInput``,
+    ``MaintenancePlanRecurrenceYearlyInput`` (told apart by ``type``). Required.
+    """
+    startDate: NotRequired[datetime]
+    """Date-time. Optional."""
+    workOrderBlueprintId: int
+    """Integer. Required."""
+    workOrderStartDatePadding: NotRequired[float]
+    """Number. Optional."""
+    workOrderStartDateOffset: NotRequired[
+        MaintenancePlanWorkOrderStartDateOffsetInput
+        | MaintenancePlanWorkOrderStartDateOffsetInputDict
+    ]
+    """``MaintenancePlanWorkOrderStartDateOffsetInput`` object. Optional."""
+    planningHorizon: MaintenancePlanPlanningHorizonInput | MaintenancePlanPlanningHorizonInputDict
+    """``MaintenancePlanPlanningHorizonInput`` object. Required."""
+    planAssets: NotRequired[
+        Sequence[MaintenancePlanPlanAssetInput | MaintenancePlanPlanAssetInputDict]
+    ]
+    """List of ``MaintenancePlanPlanAssetInput`` objects. Optional."""
+    intervals: NotRequired[
+        Sequence[MaintenancePlanIntervalInput | MaintenancePlanIntervalInputDict]
+    ]
+    """List of ``MaintenancePlanIntervalInput`` objects. Optional."""
+    nextCycleOccurrence: NotRequired[float]
+    """Number. Optional."""
+
+
 class MaintenancePlanCustomFieldValueInput(RequestModel):
     work_order_field_id: int
+    """Integer. Required."""
+    value: str
+    """String. Required."""
+
+
+class MaintenancePlanCustomFieldValueInputDict(TypedDict):
+    """The keys of :class:`MaintenancePlanCustomFieldValueInput` (as sent)."""
+
+    workOrderFieldId: int
     """Integer. Required."""
     value: str
     """String. Required."""
@@ -328,6 +483,15 @@ class MaintenancePlanPartsUsedInput(RequestModel):
     part_id: int
     """Integer. Required."""
     quantity_used: int
+    """Integer. Required."""
+
+
+class MaintenancePlanPartsUsedInputDict(TypedDict):
+    """The keys of :class:`MaintenancePlanPartsUsedInput` (as sent)."""
+
+    partId: int
+    """Integer. Required."""
+    quantityUsed: int
     """Integer. Required."""
 
 
@@ -371,6 +535,60 @@ class MaintenancePlanUpdateBody(RequestModel):
     """Number. Optional; ``None`` sends null (clears it)."""
 
 
+class MaintenancePlanUpdateBodyDict(TypedDict):
+    """The keys of :class:`MaintenancePlanUpdateBody` (as sent)."""
+
+    name: NotRequired[str]
+    """String. Optional."""
+    recurrence: NotRequired[
+        MaintenancePlanRecurrenceDailyInput
+        | MaintenancePlanRecurrenceWeeklyInput
+        | MaintenancePlanRecurrenceMonthlyInput
+        | MaintenancePlanRecurrenceYearlyInput
+        | MaintenancePlanRecurrenceDailyInputDict
+        | MaintenancePlanRecurrenceWeeklyInputDict
+        | MaintenancePlanRecurrenceMonthlyInputDict
+        | MaintenancePlanRecurrenceYearlyInputDict
+    ]
+    """One of the objects ``MaintenancePlanRecurrenceDailyInput``,
+    ``MaintenancePlanRecurrenceWeeklyInput``, ``MaintenancePlanRecurrenceMonthlyInput``,
+    ``MaintenancePlanRecurrenceYearlyInput`` (told apart by ``type``). Optional.
+    """
+    startDate: NotRequired[datetime]
+    """Date-time. Optional."""
+    workOrderBlueprintId: NotRequired[int]
+    """Integer. Optional."""
+    workOrderStartDatePadding: NotRequired[float]
+    """Number. Optional."""
+    workOrderStartDateOffset: NotRequired[
+        MaintenancePlanWorkOrderStartDateOffsetInput
+        | MaintenancePlanWorkOrderStartDateOffsetInputDict
+    ]
+    """``MaintenancePlanWorkOrderStartDateOffsetInput`` object. Optional."""
+    planningHorizon: NotRequired[
+        MaintenancePlanPlanningHorizonInput | MaintenancePlanPlanningHorizonInputDict
+    ]
+    """``MaintenancePlanPlanningHorizonInput`` object. Optional."""
+    nextWorkOrderToGenerateDueDate: NotRequired[datetime | None]
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+    addedPlanAssets: NotRequired[
+        Sequence[MaintenancePlanPlanAssetInput | MaintenancePlanPlanAssetInputDict]
+    ]
+    """List of ``MaintenancePlanPlanAssetInput`` objects. Optional."""
+    removedPlanAssetIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    addedUpdatedIntervals: NotRequired[
+        Sequence[
+            MaintenancePlanAddedUpdatedIntervalInput | MaintenancePlanAddedUpdatedIntervalInputDict
+        ]
+    ]
+    """List of ``MaintenancePlanAddedUpdatedIntervalInput`` objects. Optional."""
+    removedIntervalIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    nextCycleOccurrence: NotRequired[float | None]
+    """Number. Optional; ``None`` sends null (clears it)."""
+
+
 class MaintenancePlanWorkOrderBlueprintCreateBody(RequestModel):
     title: str
     """String. Required."""
@@ -393,4 +611,35 @@ class MaintenancePlanWorkOrderBlueprintCreateBody(RequestModel):
     vendor_ids: NotNull[list[int]] = None
     """List of integer. Optional."""
     custom_field_values: NotNull[list[MaintenancePlanCustomFieldValueInput]] = None
+    """List of ``MaintenancePlanCustomFieldValueInput`` objects. Optional."""
+
+
+class MaintenancePlanWorkOrderBlueprintCreateBodyDict(TypedDict):
+    """The keys of :class:`MaintenancePlanWorkOrderBlueprintCreateBody` (as sent)."""
+
+    title: str
+    """String. Required."""
+    description: NotRequired[str]
+    """String. Optional."""
+    estimatedTime: NotRequired[int]
+    """Integer. Optional."""
+    procedureBlueprintIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    userIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    teamIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    priority: NotRequired[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
+    partsUsed: NotRequired[
+        Sequence[MaintenancePlanPartsUsedInput | MaintenancePlanPartsUsedInputDict]
+    ]
+    """List of ``MaintenancePlanPartsUsedInput`` objects. Optional."""
+    tagIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    vendorIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    customFieldValues: NotRequired[
+        Sequence[MaintenancePlanCustomFieldValueInput | MaintenancePlanCustomFieldValueInputDict]
+    ]
     """List of ``MaintenancePlanCustomFieldValueInput`` objects. Optional."""

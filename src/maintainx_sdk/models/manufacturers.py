@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from .._models import APIModel, APIResult, RequestModel
 from .common import Manufacturer
 
 __all__ = [
     "Manufacturer",
     "ManufacturerCreateBody",
+    "ManufacturerCreateBodyDict",
     "ManufacturerGetResponse",
     "ManufacturerListItem",
     "ManufacturerListResponse",
@@ -16,6 +19,13 @@ __all__ = [
 
 
 class ManufacturerCreateBody(RequestModel):
+    name: str
+    """String. Required."""
+
+
+class ManufacturerCreateBodyDict(TypedDict):
+    """The keys of :class:`ManufacturerCreateBody` (as sent)."""
+
     name: str
     """String. Required."""
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
 from pydantic import RootModel
 
 from .._models import APIListModel, APIModel, RequestModel
@@ -12,6 +14,7 @@ __all__ = [
     "MeterReadingCreateBody",
     "MeterReadingCreateResponse",
     "MeterReadingInput",
+    "MeterReadingInputDict",
 ]
 
 
@@ -32,6 +35,17 @@ class MeterReadingInput(RequestModel):
     value: float
     """Number. Required."""
     reading_date: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
+class MeterReadingInputDict(TypedDict):
+    """The keys of :class:`MeterReadingInput` (as sent)."""
+
+    meterId: int
+    """Integer. Required."""
+    value: float
+    """Number. Required."""
+    readingDate: NotRequired[str | None]
     """String. Optional; ``None`` sends null (clears it)."""
 
 

@@ -3,41 +3,60 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
 from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
-from .common import ProcedureInput, Row, WorkOrderPartCopyOnRecurring, WorkOrderPriority
+from .common import (
+    ProcedureInput,
+    ProcedureInputDict,
+    Row,
+    WorkOrderPartCopyOnRecurring,
+    WorkOrderPriority,
+)
 
 __all__ = [
     "MeterTrigger",
     "MeterTriggerCondition",
     "MeterTriggerCreateBody",
+    "MeterTriggerCreateBodyDict",
     "MeterTriggerDataPoint",
     "MeterTriggerDataPointInput",
+    "MeterTriggerDataPointInputDict",
     "MeterTriggerGetQuery",
+    "MeterTriggerGetQueryDict",
     "MeterTriggerGetResponse",
     "MeterTriggerInput",
+    "MeterTriggerInputDict",
     "MeterTriggerListItem",
     "MeterTriggerListQuery",
+    "MeterTriggerListQueryDict",
     "MeterTriggerListResponse",
     "MeterTriggerPartsUsed",
     "MeterTriggerPartsUsedInput",
+    "MeterTriggerPartsUsedInputDict",
     "MeterTriggerProcedure",
     "MeterTriggerState",
     "MeterTriggerType",
     "MeterTriggerUpdateBody",
+    "MeterTriggerUpdateBodyDict",
     "MeterTriggerUpdateInput",
+    "MeterTriggerUpdateInputDict",
     "MeterTriggerWorkOrderTemplate",
     "MeterTriggerWorkOrderTemplateData",
     "MeterTriggerWorkOrderTemplateDataDueDate",
     "MeterTriggerWorkOrderTemplateDataDueDateInput",
+    "MeterTriggerWorkOrderTemplateDataDueDateInputDict",
     "MeterTriggerWorkOrderTemplateDataInput",
+    "MeterTriggerWorkOrderTemplateDataInputDict",
     "MeterTriggerWorkOrderTemplateUpdateBody",
+    "MeterTriggerWorkOrderTemplateUpdateBodyDict",
     "ProcedureInput",
+    "ProcedureInputDict",
     "Row",
     "WorkOrderPartCopyOnRecurring",
     "WorkOrderPriority",
@@ -214,6 +233,15 @@ class MeterTriggerDataPointInput(RequestModel):
     """Integer. Required."""
 
 
+class MeterTriggerDataPointInputDict(TypedDict):
+    """The keys of :class:`MeterTriggerDataPointInput` (as sent)."""
+
+    numerator: int
+    """Integer. Required."""
+    denominator: int
+    """Integer. Required."""
+
+
 class MeterTriggerInput(RequestModel):
     meter_id: int
     """Integer. Required."""
@@ -248,10 +276,55 @@ class MeterTriggerInput(RequestModel):
     """Integer. Optional; ``None`` sends null (clears it)."""
 
 
+class MeterTriggerInputDict(TypedDict):
+    """The keys of :class:`MeterTriggerInput` (as sent)."""
+
+    meterId: int
+    """Integer. Required."""
+    workOrderTemplateId: NotRequired[int]
+    """Integer. Optional."""
+    amount: float
+    """Number. Required."""
+    condition: Literal[
+        "DECREMENTED_BY",
+        "INCREMENTED_BY",
+        "IS_EQUAL",
+        "IS_GREATER",
+        "IS_LESS",
+        "INCREMENTED_BY_BASED_ON_LAST_READING",
+        "DECREMENTED_BY_BASED_ON_LAST_READING",
+    ]
+    """One of ``DECREMENTED_BY``, ``INCREMENTED_BY``, ``IS_EQUAL``, ``IS_GREATER``, ``IS_LESS``,
+    ``INCREMENTED_BY_BASED_ON_LAST_READING``, ``DECREMENTED_BY_BASED_ON_LAST_READING``.
+    Required.
+    """
+    dataPoints: NotRequired[MeterTriggerDataPointInput | MeterTriggerDataPointInputDict]
+    """``MeterTriggerDataPointInput`` object. Optional."""
+    description: NotRequired[str]
+    """String. Optional."""
+    minDateForProcessing: NotRequired[datetime]
+    """Date-time. Optional."""
+    name: str
+    """String. Required."""
+    nextTriggerValue: NotRequired[float]
+    """Number. Optional."""
+    period: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+
+
 class MeterTriggerWorkOrderTemplateDataDueDateInput(RequestModel):
     type: NotNull[Literal["OFFSET"]] = None
     """One of ``OFFSET``. Optional."""
     offset: NotNull[float] = None
+    """Number. Optional."""
+
+
+class MeterTriggerWorkOrderTemplateDataDueDateInputDict(TypedDict):
+    """The keys of :class:`MeterTriggerWorkOrderTemplateDataDueDateInput` (as sent)."""
+
+    type: NotRequired[Literal["OFFSET"]]
+    """One of ``OFFSET``. Optional."""
+    offset: NotRequired[float]
     """Number. Optional."""
 
 
@@ -263,6 +336,19 @@ class MeterTriggerPartsUsedInput(RequestModel):
     location_id: int | None = None
     """Integer. Optional; ``None`` sends null (clears it)."""
     copy_on_recurring: NotNull[Literal["NoCopy", "Copy", "Default"]] = None
+    """One of ``NoCopy``, ``Copy``, ``Default``. Optional."""
+
+
+class MeterTriggerPartsUsedInputDict(TypedDict):
+    """The keys of :class:`MeterTriggerPartsUsedInput` (as sent)."""
+
+    partId: NotRequired[int]
+    """Integer. Optional."""
+    quantityUsed: NotRequired[int]
+    """Integer. Optional."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    copyOnRecurring: NotRequired[Literal["NoCopy", "Copy", "Default"]]
     """One of ``NoCopy``, ``Copy``, ``Default``. Optional."""
 
 
@@ -295,6 +381,43 @@ class MeterTriggerWorkOrderTemplateDataInput(RequestModel):
     """List of integer. Optional."""
 
 
+class MeterTriggerWorkOrderTemplateDataInputDict(TypedDict):
+    """The keys of :class:`MeterTriggerWorkOrderTemplateDataInput` (as sent)."""
+
+    assetId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    assigneeIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    dueDate: NotRequired[
+        MeterTriggerWorkOrderTemplateDataDueDateInput
+        | MeterTriggerWorkOrderTemplateDataDueDateInputDict
+        | None
+    ]
+    """``MeterTriggerWorkOrderTemplateDataDueDateInput`` object. Optional; ``None`` sends null
+    (clears it).
+    """
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    partsUsed: NotRequired[
+        Sequence[MeterTriggerPartsUsedInput | MeterTriggerPartsUsedInputDict] | None
+    ]
+    """List of ``MeterTriggerPartsUsedInput`` objects. Optional; ``None`` sends null (clears it)."""
+    priority: NotRequired[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
+    procedure: NotRequired[ProcedureInput | ProcedureInputDict | None]
+    """``ProcedureInput`` object. Optional; ``None`` sends null (clears it)."""
+    tagsIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    teamIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    title: NotRequired[str]
+    """String. Optional."""
+    vendorIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+
+
 class MeterTriggerWorkOrderTemplateUpdateBody(RequestModel):
     procedure_template_id: int | None = None
     """Integer. Optional; ``None`` sends null (clears it)."""
@@ -306,6 +429,21 @@ class MeterTriggerWorkOrderTemplateUpdateBody(RequestModel):
     """``MeterTriggerWorkOrderTemplateDataInput`` object. Optional."""
 
 
+class MeterTriggerWorkOrderTemplateUpdateBodyDict(TypedDict):
+    """The keys of :class:`MeterTriggerWorkOrderTemplateUpdateBody` (as sent)."""
+
+    procedureTemplateId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    saveProcedureAsTemplate: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    title: NotRequired[str]
+    """String. Optional."""
+    data: NotRequired[
+        MeterTriggerWorkOrderTemplateDataInput | MeterTriggerWorkOrderTemplateDataInputDict
+    ]
+    """``MeterTriggerWorkOrderTemplateDataInput`` object. Optional."""
+
+
 class MeterTriggerCreateBody(RequestModel):
     meter_trigger: MeterTriggerInput
     """``MeterTriggerInput`` object. Required."""
@@ -313,8 +451,26 @@ class MeterTriggerCreateBody(RequestModel):
     """``MeterTriggerWorkOrderTemplateUpdateBody`` object. Optional."""
 
 
+class MeterTriggerCreateBodyDict(TypedDict):
+    """The keys of :class:`MeterTriggerCreateBody` (as sent)."""
+
+    meterTrigger: MeterTriggerInput | MeterTriggerInputDict
+    """``MeterTriggerInput`` object. Required."""
+    workOrderTemplate: NotRequired[
+        MeterTriggerWorkOrderTemplateUpdateBody | MeterTriggerWorkOrderTemplateUpdateBodyDict
+    ]
+    """``MeterTriggerWorkOrderTemplateUpdateBody`` object. Optional."""
+
+
 class MeterTriggerGetQuery(RequestModel):
     expand: NotNull[list[Literal["work_order_template"]]] = None
+    """List of one of ``work_order_template``. Optional."""
+
+
+class MeterTriggerGetQueryDict(TypedDict):
+    """The keys of :class:`MeterTriggerGetQuery` (as sent)."""
+
+    expand: NotRequired[Sequence[Literal["work_order_template"]]]
     """List of one of ``work_order_template``. Optional."""
 
 
@@ -338,6 +494,17 @@ class MeterTriggerListQuery(RequestModel):
     limit: NotNull[int] = Field(default=None, ge=1, le=200)
     """Integer, at least 1, at most 200. Optional."""
     meters: NotNull[list[int]] = None
+    """List of integer. Optional."""
+
+
+class MeterTriggerListQueryDict(TypedDict):
+    """The keys of :class:`MeterTriggerListQuery` (as sent)."""
+
+    cursor: NotRequired[str]
+    """String. Optional."""
+    limit: NotRequired[int]
+    """Integer, at least 1, at most 200. Optional."""
+    meters: NotRequired[Sequence[int]]
     """List of integer. Optional."""
 
 
@@ -386,6 +553,51 @@ class MeterTriggerUpdateInput(RequestModel):
     """Integer. Optional; ``None`` sends null (clears it)."""
 
 
+class MeterTriggerUpdateInputDict(TypedDict):
+    """The keys of :class:`MeterTriggerUpdateInput` (as sent)."""
+
+    meterId: NotRequired[int]
+    """Integer. Optional."""
+    workOrderTemplateId: NotRequired[int]
+    """Integer. Optional."""
+    amount: NotRequired[float]
+    """Number. Optional."""
+    condition: NotRequired[
+        Literal[
+            "DECREMENTED_BY",
+            "INCREMENTED_BY",
+            "IS_EQUAL",
+            "IS_GREATER",
+            "IS_LESS",
+            "INCREMENTED_BY_BASED_ON_LAST_READING",
+            "DECREMENTED_BY_BASED_ON_LAST_READING",
+        ]
+    ]
+    """One of ``DECREMENTED_BY``, ``INCREMENTED_BY``, ``IS_EQUAL``, ``IS_GREATER``, ``IS_LESS``,
+    ``INCREMENTED_BY_BASED_ON_LAST_READING``, ``DECREMENTED_BY_BASED_ON_LAST_READING``.
+    Optional.
+    """
+    dataPoints: NotRequired[MeterTriggerDataPointInput | MeterTriggerDataPointInputDict]
+    """``MeterTriggerDataPointInput`` object. Optional."""
+    description: NotRequired[str]
+    """String. Optional."""
+    minDateForProcessing: NotRequired[datetime]
+    """Date-time. Optional."""
+    name: NotRequired[str]
+    """String. Optional."""
+    nextTriggerValue: NotRequired[float]
+    """Number. Optional."""
+    period: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+
+
 class MeterTriggerUpdateBody(RequestModel):
     meter_trigger: NotNull[MeterTriggerUpdateInput] = None
+    """``MeterTriggerUpdateInput`` object. Optional."""
+
+
+class MeterTriggerUpdateBodyDict(TypedDict):
+    """The keys of :class:`MeterTriggerUpdateBody` (as sent)."""
+
+    meterTrigger: NotRequired[MeterTriggerUpdateInput | MeterTriggerUpdateInputDict]
     """``MeterTriggerUpdateInput`` object. Optional."""

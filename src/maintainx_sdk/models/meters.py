@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
@@ -15,31 +16,43 @@ __all__ = [
     "Meter",
     "MeterAsset",
     "MeterCreateBody",
+    "MeterCreateBodyDict",
     "MeterGetQuery",
+    "MeterGetQueryDict",
     "MeterGetResponse",
     "MeterLastReading",
     "MeterLegacyReadingCreateBody",
+    "MeterLegacyReadingCreateBodyDict",
     "MeterLegacyReadingCreateResponse",
     "MeterListItem",
     "MeterListQuery",
+    "MeterListQueryDict",
     "MeterListResponse",
     "MeterLocation",
     "MeterMeasurementType",
     "MeterReadingFrequencyDaily",
     "MeterReadingFrequencyDailyInput",
+    "MeterReadingFrequencyDailyInputDict",
     "MeterReadingFrequencyHourly",
     "MeterReadingFrequencyHourlyInput",
+    "MeterReadingFrequencyHourlyInputDict",
     "MeterReadingFrequencyMinutly",
     "MeterReadingFrequencyMinutlyInput",
+    "MeterReadingFrequencyMinutlyInputDict",
     "MeterReadingFrequencyMonthly",
     "MeterReadingFrequencyMonthlyInput",
+    "MeterReadingFrequencyMonthlyInputDict",
     "MeterReadingFrequencySecondly",
     "MeterReadingFrequencySecondlyInput",
+    "MeterReadingFrequencySecondlyInputDict",
     "MeterReadingFrequencyWeekly",
     "MeterReadingFrequencyWeeklyInput",
+    "MeterReadingFrequencyWeeklyInputDict",
     "MeterReadingFrequencyYearly",
     "MeterReadingFrequencyYearlyInput",
+    "MeterReadingFrequencyYearlyInputDict",
     "MeterUpdateBody",
+    "MeterUpdateBodyDict",
     "RecurrenceWeeklyDay",
 ]
 
@@ -179,10 +192,28 @@ class MeterReadingFrequencySecondlyInput(RequestModel):
     """Integer, at least 10. Optional."""
 
 
+class MeterReadingFrequencySecondlyInputDict(TypedDict):
+    """The keys of :class:`MeterReadingFrequencySecondlyInput` (as sent)."""
+
+    type: Literal["SECONDLY"]
+    """One of ``SECONDLY``. Required."""
+    interval: NotRequired[int]
+    """Integer, at least 10. Optional."""
+
+
 class MeterReadingFrequencyMinutlyInput(RequestModel):
     type: Literal["MINUTLY"]
     """One of ``MINUTLY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=1)
+    """Integer, at least 1. Optional."""
+
+
+class MeterReadingFrequencyMinutlyInputDict(TypedDict):
+    """The keys of :class:`MeterReadingFrequencyMinutlyInput` (as sent)."""
+
+    type: Literal["MINUTLY"]
+    """One of ``MINUTLY``. Required."""
+    interval: NotRequired[int]
     """Integer, at least 1. Optional."""
 
 
@@ -193,10 +224,28 @@ class MeterReadingFrequencyHourlyInput(RequestModel):
     """Integer, at least 1. Optional."""
 
 
+class MeterReadingFrequencyHourlyInputDict(TypedDict):
+    """The keys of :class:`MeterReadingFrequencyHourlyInput` (as sent)."""
+
+    type: Literal["HOURLY"]
+    """One of ``HOURLY``. Required."""
+    interval: NotRequired[int]
+    """Integer, at least 1. Optional."""
+
+
 class MeterReadingFrequencyDailyInput(RequestModel):
     type: Literal["DAILY"]
     """One of ``DAILY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=1)
+    """Integer, at least 1. Optional."""
+
+
+class MeterReadingFrequencyDailyInputDict(TypedDict):
+    """The keys of :class:`MeterReadingFrequencyDailyInput` (as sent)."""
+
+    type: Literal["DAILY"]
+    """One of ``DAILY``. Required."""
+    interval: NotRequired[int]
     """Integer, at least 1. Optional."""
 
 
@@ -213,6 +262,23 @@ class MeterReadingFrequencyWeeklyInput(RequestModel):
     """
 
 
+class MeterReadingFrequencyWeeklyInputDict(TypedDict):
+    """The keys of :class:`MeterReadingFrequencyWeeklyInput` (as sent)."""
+
+    type: Literal["WEEKLY"]
+    """One of ``WEEKLY``. Required."""
+    interval: NotRequired[int]
+    """Integer, at least 1, at most 52. Optional."""
+    days: NotRequired[
+        Sequence[
+            Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+        ]
+    ]
+    """List of one of ``SUNDAY``, ``MONDAY``, ``TUESDAY``, ``WEDNESDAY``, ``THURSDAY``, ``FRIDAY``,
+    ``SATURDAY``. Optional.
+    """
+
+
 class MeterReadingFrequencyMonthlyInput(RequestModel):
     type: Literal["MONTHLY"]
     """One of ``MONTHLY``. Required."""
@@ -222,10 +288,30 @@ class MeterReadingFrequencyMonthlyInput(RequestModel):
     """Integer, at least 1, at most 31. Optional."""
 
 
+class MeterReadingFrequencyMonthlyInputDict(TypedDict):
+    """The keys of :class:`MeterReadingFrequencyMonthlyInput` (as sent)."""
+
+    type: Literal["MONTHLY"]
+    """One of ``MONTHLY``. Required."""
+    interval: NotRequired[int]
+    """Integer, at least 1, at most 12. Optional."""
+    day: NotRequired[int]
+    """Integer, at least 1, at most 31. Optional."""
+
+
 class MeterReadingFrequencyYearlyInput(RequestModel):
     type: Literal["YEARLY"]
     """One of ``YEARLY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=1, le=1000)
+    """Integer, at least 1, at most 1000. Optional."""
+
+
+class MeterReadingFrequencyYearlyInputDict(TypedDict):
+    """The keys of :class:`MeterReadingFrequencyYearlyInput` (as sent)."""
+
+    type: Literal["YEARLY"]
+    """One of ``YEARLY``. Required."""
+    interval: NotRequired[int]
     """Integer, at least 1, at most 1000. Optional."""
 
 
@@ -263,8 +349,55 @@ class MeterCreateBody(RequestModel):
     """Integer. Optional; ``None`` sends null (clears it)."""
 
 
+class MeterCreateBodyDict(TypedDict):
+    """The keys of :class:`MeterCreateBody` (as sent)."""
+
+    name: str
+    """String. Required."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    measurementType: NotRequired[Literal["MANUAL", "IOT_DEVICE", "AUTOMATED_SENSOR"]]
+    """One of ``MANUAL``, ``IOT_DEVICE``, ``AUTOMATED_SENSOR``. Optional."""
+    readingFrequency: NotRequired[
+        MeterReadingFrequencySecondlyInput
+        | MeterReadingFrequencyMinutlyInput
+        | MeterReadingFrequencyHourlyInput
+        | MeterReadingFrequencyDailyInput
+        | MeterReadingFrequencyWeeklyInput
+        | MeterReadingFrequencyMonthlyInput
+        | MeterReadingFrequencyYearlyInput
+        | MeterReadingFrequencySecondlyInputDict
+        | MeterReadingFrequencyMinutlyInputDict
+        | MeterReadingFrequencyHourlyInputDict
+        | MeterReadingFrequencyDailyInputDict
+        | MeterReadingFrequencyWeeklyInputDict
+        | MeterReadingFrequencyMonthlyInputDict
+        | MeterReadingFrequencyYearlyInputDict
+        | None
+    ]
+    """One of the objects ``MeterReadingFrequencySecondlyInput``,
+    ``MeterReadingFrequencyMinutlyInput``, ``MeterReadingFrequencyHourlyInput``,
+    ``MeterReadingFrequencyDailyInput``, ``MeterReadingFrequencyWeeklyInput``,
+    ``MeterReadingFrequencyMonthlyInput``, ``MeterReadingFrequencyYearlyInput`` (told apart by
+    ``type``). Optional; ``None`` sends null (clears it).
+    """
+    unit: str
+    """String. Required."""
+    assetId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+
+
 class MeterGetQuery(RequestModel):
     expand: NotNull[list[Literal["asset", "location", "last_reading"]]] = None
+    """List of one of ``asset``, ``location``, ``last_reading``. Optional."""
+
+
+class MeterGetQueryDict(TypedDict):
+    """The keys of :class:`MeterGetQuery` (as sent)."""
+
+    expand: NotRequired[Sequence[Literal["asset", "location", "last_reading"]]]
     """List of one of ``asset``, ``location``, ``last_reading``. Optional."""
 
 
@@ -277,6 +410,15 @@ class MeterLegacyReadingCreateBody(RequestModel):
     reading_value: float
     """Number. Required."""
     reading_date: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
+class MeterLegacyReadingCreateBodyDict(TypedDict):
+    """The keys of :class:`MeterLegacyReadingCreateBody` (as sent)."""
+
+    readingValue: float
+    """Number. Required."""
+    readingDate: NotRequired[str | None]
     """String. Optional; ``None`` sends null (clears it)."""
 
 
@@ -321,6 +463,21 @@ class MeterListQuery(RequestModel):
     """List of one of ``asset``, ``location``, ``last_reading``. Optional."""
 
 
+class MeterListQueryDict(TypedDict):
+    """The keys of :class:`MeterListQuery` (as sent)."""
+
+    cursor: NotRequired[str]
+    """String. Optional."""
+    limit: NotRequired[int]
+    """Integer, at least 1, at most 200. Optional."""
+    measurementType: NotRequired[Literal["MANUAL", "IOT_DEVICE", "AUTOMATED_SENSOR"]]
+    """One of ``MANUAL``, ``IOT_DEVICE``, ``AUTOMATED_SENSOR``. Optional."""
+    assets: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    expand: NotRequired[Sequence[Literal["asset", "location", "last_reading"]]]
+    """List of one of ``asset``, ``location``, ``last_reading``. Optional."""
+
+
 class MeterListResponse(APIResult):
     meters: list[MeterListItem]
     """List of ``MeterListItem`` objects."""
@@ -359,4 +516,42 @@ class MeterUpdateBody(RequestModel):
     ``type``). Optional; ``None`` sends null (clears it).
     """
     unit: NotNull[str] = None
+    """String. Optional."""
+
+
+class MeterUpdateBodyDict(TypedDict):
+    """The keys of :class:`MeterUpdateBody` (as sent)."""
+
+    assetId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    name: NotRequired[str]
+    """String. Optional."""
+    readingFrequency: NotRequired[
+        MeterReadingFrequencySecondlyInput
+        | MeterReadingFrequencyMinutlyInput
+        | MeterReadingFrequencyHourlyInput
+        | MeterReadingFrequencyDailyInput
+        | MeterReadingFrequencyWeeklyInput
+        | MeterReadingFrequencyMonthlyInput
+        | MeterReadingFrequencyYearlyInput
+        | MeterReadingFrequencySecondlyInputDict
+        | MeterReadingFrequencyMinutlyInputDict
+        | MeterReadingFrequencyHourlyInputDict
+        | MeterReadingFrequencyDailyInputDict
+        | MeterReadingFrequencyWeeklyInputDict
+        | MeterReadingFrequencyMonthlyInputDict
+        | MeterReadingFrequencyYearlyInputDict
+        | None
+    ]
+    """One of the objects ``MeterReadingFrequencySecondlyInput``,
+    ``MeterReadingFrequencyMinutlyInput``, ``MeterReadingFrequencyHourlyInput``,
+    ``MeterReadingFrequencyDailyInput``, ``MeterReadingFrequencyWeeklyInput``,
+    ``MeterReadingFrequencyMonthlyInput``, ``MeterReadingFrequencyYearlyInput`` (told apart by
+    ``type``). Optional; ``None`` sends null (clears it).
+    """
+    unit: NotRequired[str]
     """String. Optional."""

@@ -3,9 +3,18 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from .._models import APIModel, APIResult, RequestModel
 
-__all__ = ["Model", "ModelCreateBody", "ModelGetResponse", "ModelListItem", "ModelListResponse"]
+__all__ = [
+    "Model",
+    "ModelCreateBody",
+    "ModelCreateBodyDict",
+    "ModelGetResponse",
+    "ModelListItem",
+    "ModelListResponse",
+]
 
 
 class Model(APIResult):
@@ -21,6 +30,15 @@ class ModelCreateBody(RequestModel):
     name: str
     """String. Required."""
     manufacturer_id: int
+    """Integer. Required."""
+
+
+class ModelCreateBodyDict(TypedDict):
+    """The keys of :class:`ModelCreateBody` (as sent)."""
+
+    name: str
+    """String. Required."""
+    manufacturerId: int
     """Integer. Required."""
 
 

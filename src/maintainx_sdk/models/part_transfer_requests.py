@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
@@ -13,13 +14,17 @@ from .._types import NotNull
 __all__ = [
     "PartTransferRequest",
     "PartTransferRequestCreateBody",
+    "PartTransferRequestCreateBodyDict",
     "PartTransferRequestDestinationLocation",
     "PartTransferRequestDestinationLocationInput",
+    "PartTransferRequestDestinationLocationInputDict",
     "PartTransferRequestGetResponse",
     "PartTransferRequestListQuery",
+    "PartTransferRequestListQueryDict",
     "PartTransferRequestListResponse",
     "PartTransferRequestStatus",
     "PartTransferRequestUpdateBody",
+    "PartTransferRequestUpdateBodyDict",
 ]
 
 
@@ -82,8 +87,30 @@ class PartTransferRequestCreateBody(RequestModel):
     """String. Optional; ``None`` sends null (clears it)."""
 
 
+class PartTransferRequestCreateBodyDict(TypedDict):
+    """The keys of :class:`PartTransferRequestCreateBody` (as sent)."""
+
+    quantityRequested: int
+    """Integer. Required."""
+    sourcePartId: int
+    """Integer. Required."""
+    destinationPartId: int
+    """Integer. Required."""
+    requestMessage: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
 class PartTransferRequestDestinationLocationInput(RequestModel):
     location_id: NotNull[int] = None
+    """Integer. Optional."""
+    quantity: int
+    """Integer. Required."""
+
+
+class PartTransferRequestDestinationLocationInputDict(TypedDict):
+    """The keys of :class:`PartTransferRequestDestinationLocationInput` (as sent)."""
+
+    locationId: NotRequired[int]
     """Integer. Optional."""
     quantity: int
     """Integer. Required."""
@@ -102,6 +129,21 @@ class PartTransferRequestListQuery(RequestModel):
     statuses: NotNull[list[Literal["APPROVED", "CANCELED", "COMPLETED", "DECLINED", "PENDING"]]] = (
         None
     )
+    """List of one of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``, ``PENDING``.
+    Optional.
+    """
+
+
+class PartTransferRequestListQueryDict(TypedDict):
+    """The keys of :class:`PartTransferRequestListQuery` (as sent)."""
+
+    cursor: NotRequired[str]
+    """String. Optional."""
+    limit: NotRequired[int]
+    """Integer, at least 1, at most 200. Optional."""
+    statuses: NotRequired[
+        Sequence[Literal["APPROVED", "CANCELED", "COMPLETED", "DECLINED", "PENDING"]]
+    ]
     """List of one of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``, ``PENDING``.
     Optional.
     """
@@ -126,4 +168,24 @@ class PartTransferRequestUpdateBody(RequestModel):
     destination_locations: NotNull[list[PartTransferRequestDestinationLocationInput]] = None
     """List of ``PartTransferRequestDestinationLocationInput`` objects. Optional."""
     quantity: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
+
+
+class PartTransferRequestUpdateBodyDict(TypedDict):
+    """The keys of :class:`PartTransferRequestUpdateBody` (as sent)."""
+
+    status: Literal["APPROVED", "CANCELED", "COMPLETED", "DECLINED", "PENDING"]
+    """One of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``, ``PENDING``. Required."""
+    responseMessage: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    sourceLocationId: NotRequired[int]
+    """Integer. Optional."""
+    destinationLocations: NotRequired[
+        Sequence[
+            PartTransferRequestDestinationLocationInput
+            | PartTransferRequestDestinationLocationInputDict
+        ]
+    ]
+    """List of ``PartTransferRequestDestinationLocationInput`` objects. Optional."""
+    quantity: NotRequired[int | None]
     """Integer. Optional; ``None`` sends null (clears it)."""

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NotRequired, TypedDict
 
 from pydantic import ConfigDict, Field
 
@@ -16,18 +17,25 @@ __all__ = [
     "Attachment",
     "Part",
     "PartCommittedQuantityInput",
+    "PartCommittedQuantityInputDict",
     "PartCreateBody",
+    "PartCreateBodyDict",
     "PartGetResponse",
     "PartListItem",
     "PartListQuery",
+    "PartListQueryDict",
     "PartListResponse",
     "PartLocation",
     "PartLocationCommittedQuantity",
     "PartLocationInput",
+    "PartLocationInputDict",
     "PartUpdateBody",
+    "PartUpdateBodyDict",
     "PartUpdateLocationInput",
+    "PartUpdateLocationInputDict",
     "PartVendor",
     "PartVendorInput",
+    "PartVendorInputDict",
 ]
 
 
@@ -132,6 +140,17 @@ class PartCommittedQuantityInput(RequestModel):
     """Integer. Optional."""
 
 
+class PartCommittedQuantityInputDict(TypedDict):
+    """The keys of :class:`PartCommittedQuantityInput` (as sent)."""
+
+    kitted: NotRequired[int]
+    """Integer. Optional."""
+    reserved: NotRequired[int]
+    """Integer. Optional."""
+    staged: NotRequired[int]
+    """Integer. Optional."""
+
+
 class PartLocationInput(RequestModel):
     location_id: int
     """Integer. Required."""
@@ -145,10 +164,34 @@ class PartLocationInput(RequestModel):
     """String. Optional; ``None`` sends null (clears it)."""
 
 
+class PartLocationInputDict(TypedDict):
+    """The keys of :class:`PartLocationInput` (as sent)."""
+
+    locationId: int
+    """Integer. Required."""
+    availableQuantity: NotRequired[int]
+    """Integer. Optional."""
+    minimumQuantity: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    maximumQuantity: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    area: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
 class PartVendorInput(RequestModel):
     vendor_id: NotNull[int] = None
     """Integer. Optional."""
     part_number: NotNull[str] = None
+    """String. Optional."""
+
+
+class PartVendorInputDict(TypedDict):
+    """The keys of :class:`PartVendorInput` (as sent)."""
+
+    vendorId: NotRequired[int]
+    """Integer. Optional."""
+    partNumber: NotRequired[str]
     """String. Optional."""
 
 
@@ -186,6 +229,45 @@ class PartCreateBody(RequestModel):
     assigned_quantity: NotNull[int] = None
     """Integer. Optional."""
     vendor_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
+
+
+class PartCreateBodyDict(TypedDict):
+    """The keys of :class:`PartCreateBody` (as sent)."""
+
+    name: str
+    """String. Required."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    area: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    unitCost: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    availableQuantity: NotRequired[int]
+    """Integer. Optional."""
+    minimumQuantity: NotRequired[int]
+    """Integer. Optional."""
+    barcode: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    locations: NotRequired[Sequence[PartLocationInput | PartLocationInputDict]]
+    """List of ``PartLocationInput`` objects. Optional."""
+    partTypes: NotRequired[Sequence[str]]
+    """List of string. Optional."""
+    assetIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    teamIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    vendors: NotRequired[Sequence[PartVendorInput | PartVendorInputDict]]
+    """List of ``PartVendorInput`` objects. Optional."""
+    committedQuantities: NotRequired[PartCommittedQuantityInput | PartCommittedQuantityInputDict]
+    """``PartCommittedQuantityInput`` object. Optional."""
+    assignedQuantity: NotRequired[int]
+    """Integer. Optional."""
+    vendorIds: NotRequired[Sequence[int]]
     """List of integer. Optional."""
 
 
@@ -265,6 +347,24 @@ class PartListQuery(RequestModel):
     """List of one of ``extra_fields``, ``vendors``. Optional."""
 
 
+PartListQueryDict = TypedDict(
+    "PartListQueryDict",
+    {
+        "cursor": NotRequired[str],
+        "limit": NotRequired[int],
+        "partNumber": NotRequired[Sequence[str]],
+        "updatedAt[gte]": NotRequired[datetime],
+        "updatedAt[lte]": NotRequired[datetime],
+        "createdAt[gte]": NotRequired[datetime],
+        "createdAt[lte]": NotRequired[datetime],
+        "sort": NotRequired[
+            Literal["id", "createdAt", "updatedAt", "-id", "-createdAt", "-updatedAt"]
+        ],
+        "expand": NotRequired[Sequence[Literal["extra_fields", "vendors"]]],
+    },
+)
+
+
 class PartListResponse(APIResult):
     parts: list[PartListItem]
     """List of ``PartListItem`` objects."""
@@ -278,6 +378,15 @@ class PartUpdateLocationInput(RequestModel):
     added_updated: NotNull[list[PartLocationInput]] = None
     """List of ``PartLocationInput`` objects. Optional."""
     removed_location_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
+
+
+class PartUpdateLocationInputDict(TypedDict):
+    """The keys of :class:`PartUpdateLocationInput` (as sent)."""
+
+    addedUpdated: NotRequired[Sequence[PartLocationInput | PartLocationInputDict]]
+    """List of ``PartLocationInput`` objects. Optional."""
+    removedLocationIds: NotRequired[Sequence[int]]
     """List of integer. Optional."""
 
 
@@ -321,4 +430,49 @@ class PartUpdateBody(RequestModel):
     deleted_at: datetime | None = None
     """Date-time. Optional; ``None`` sends null (clears it)."""
     locations: NotNull[PartUpdateLocationInput] = None
+    """``PartUpdateLocationInput`` object. Optional."""
+
+
+class PartUpdateBodyDict(TypedDict):
+    """The keys of :class:`PartUpdateBody` (as sent)."""
+
+    name: NotRequired[str]
+    """String. Optional."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    area: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    unitCost: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    availableQuantity: NotRequired[int]
+    """Integer. Optional."""
+    minimumQuantity: NotRequired[int]
+    """Integer. Optional."""
+    barcode: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    partTypes: NotRequired[Sequence[str]]
+    """List of string. Optional."""
+    assetIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    teamIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    vendors: NotRequired[Sequence[PartVendorInput | PartVendorInputDict]]
+    """List of ``PartVendorInput`` objects. Optional."""
+    committedQuantities: NotRequired[PartCommittedQuantityInput | PartCommittedQuantityInputDict]
+    """``PartCommittedQuantityInput`` object. Optional."""
+    assignedQuantity: NotRequired[int]
+    """Integer. Optional."""
+    vendorIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    createdAt: NotRequired[datetime]
+    """Date-time. Optional."""
+    updatedAt: NotRequired[datetime]
+    """Date-time. Optional."""
+    deletedAt: NotRequired[datetime | None]
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+    locations: NotRequired[PartUpdateLocationInput | PartUpdateLocationInputDict]
     """``PartUpdateLocationInput`` object. Optional."""

@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, NotRequired, TypedDict
 
 from .._models import APIModel, RequestModel
 from .._types import NotNull
-from .common import ProcedureFieldUrlInput, Row
+from .common import ProcedureFieldUrlInput, ProcedureFieldUrlInputDict, Row
 
 __all__ = [
     "ProcedureFieldUrlInput",
+    "ProcedureFieldUrlInputDict",
     "ProcedureTemplateRowUpdateBody",
+    "ProcedureTemplateRowUpdateBodyDict",
     "ProcedureTemplateRowUpdateResponse",
     "Row",
 ]
@@ -53,6 +56,47 @@ class ProcedureTemplateRowUpdateBody(RequestModel):
     is_date_and_time: NotNull[bool] = None
     """Boolean. Optional."""
     index: NotNull[float] = None
+    """Number. Optional."""
+
+
+class ProcedureTemplateRowUpdateBodyDict(TypedDict):
+    """The keys of :class:`ProcedureTemplateRowUpdateBody` (as sent)."""
+
+    label: NotRequired[str]
+    """String. Optional."""
+    type: NotRequired[
+        Literal[
+            "NUMBER",
+            "AMOUNT",
+            "TEXT",
+            "UNSUPPORTED",
+            "HEADING",
+            "FILE",
+            "SIGNATURE",
+            "MULTIPLE_CHOICE",
+            "INSPECTION_CHECK",
+            "YES_NO_NA",
+            "CHECKBOX",
+            "CHECKLIST",
+            "METER",
+            "DATE",
+            "CYCLE_COUNT",
+        ]
+    ]
+    """One of 15 values (``NUMBER``, ``AMOUNT``, ``TEXT``, ``UNSUPPORTED``, ``HEADING``, ``FILE``,
+    ``SIGNATURE``, ``MULTIPLE_CHOICE``, ...). Optional.
+    """
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    choices: NotRequired[Sequence[str]]
+    """List of string. Optional."""
+    urls: NotRequired[Sequence[ProcedureFieldUrlInput | ProcedureFieldUrlInputDict]]
+    """List of ``ProcedureFieldUrlInput`` objects. Optional."""
+    meterId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    isDateAndTime: NotRequired[bool]
+    """Boolean. Optional."""
+    index: NotRequired[float]
     """Number. Optional."""
 
 

@@ -3,27 +3,41 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
 from .._models import APIModel, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
-from .common import ProcedureFieldInput, ProcedureFieldUrlInput, Row
+from .common import (
+    ProcedureFieldInput,
+    ProcedureFieldInputDict,
+    ProcedureFieldUrlInput,
+    ProcedureFieldUrlInputDict,
+    Row,
+)
 
 __all__ = [
     "ProcedureFieldInput",
+    "ProcedureFieldInputDict",
     "ProcedureFieldUrlInput",
+    "ProcedureFieldUrlInputDict",
     "ProcedureTemplate",
     "ProcedureTemplateCreateBody",
+    "ProcedureTemplateCreateBodyDict",
     "ProcedureTemplateCreateResponse",
     "ProcedureTemplateFieldWithIdInput",
+    "ProcedureTemplateFieldWithIdInputDict",
     "ProcedureTemplateGetQuery",
+    "ProcedureTemplateGetQueryDict",
     "ProcedureTemplateGetResponse",
     "ProcedureTemplateListItem",
     "ProcedureTemplateListQuery",
+    "ProcedureTemplateListQueryDict",
     "ProcedureTemplateListResponse",
     "ProcedureTemplateUpdateBody",
+    "ProcedureTemplateUpdateBodyDict",
     "Row",
 ]
 
@@ -47,6 +61,15 @@ class ProcedureTemplateCreateBody(RequestModel):
     title: str
     """String. Required."""
     fields: list[ProcedureFieldInput]
+    """List of ``ProcedureFieldInput`` objects. Required."""
+
+
+class ProcedureTemplateCreateBodyDict(TypedDict):
+    """The keys of :class:`ProcedureTemplateCreateBody` (as sent)."""
+
+    title: str
+    """String. Required."""
+    fields: Sequence[ProcedureFieldInput | ProcedureFieldInputDict]
     """List of ``ProcedureFieldInput`` objects. Required."""
 
 
@@ -98,8 +121,58 @@ class ProcedureTemplateFieldWithIdInput(RequestModel):
     """Number. Optional."""
 
 
+class ProcedureTemplateFieldWithIdInputDict(TypedDict):
+    """The keys of :class:`ProcedureTemplateFieldWithIdInput` (as sent)."""
+
+    id: int
+    """Integer. Required."""
+    label: NotRequired[str]
+    """String. Optional."""
+    type: NotRequired[
+        Literal[
+            "NUMBER",
+            "AMOUNT",
+            "TEXT",
+            "UNSUPPORTED",
+            "HEADING",
+            "FILE",
+            "SIGNATURE",
+            "MULTIPLE_CHOICE",
+            "INSPECTION_CHECK",
+            "YES_NO_NA",
+            "CHECKBOX",
+            "CHECKLIST",
+            "METER",
+            "DATE",
+            "CYCLE_COUNT",
+        ]
+    ]
+    """One of 15 values (``NUMBER``, ``AMOUNT``, ``TEXT``, ``UNSUPPORTED``, ``HEADING``, ``FILE``,
+    ``SIGNATURE``, ``MULTIPLE_CHOICE``, ...). Optional.
+    """
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    choices: NotRequired[Sequence[str]]
+    """List of string. Optional."""
+    urls: NotRequired[Sequence[ProcedureFieldUrlInput | ProcedureFieldUrlInputDict]]
+    """List of ``ProcedureFieldUrlInput`` objects. Optional."""
+    meterId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    isDateAndTime: NotRequired[bool]
+    """Boolean. Optional."""
+    index: NotRequired[float]
+    """Number. Optional."""
+
+
 class ProcedureTemplateGetQuery(RequestModel):
     expand: NotNull[list[Literal["rows"]]] = None
+    """List of one of ``rows``. Optional."""
+
+
+class ProcedureTemplateGetQueryDict(TypedDict):
+    """The keys of :class:`ProcedureTemplateGetQuery` (as sent)."""
+
+    expand: NotRequired[Sequence[Literal["rows"]]]
     """List of one of ``rows``. Optional."""
 
 
@@ -126,6 +199,17 @@ class ProcedureTemplateListQuery(RequestModel):
     """List of one of ``rows``. Optional."""
 
 
+class ProcedureTemplateListQueryDict(TypedDict):
+    """The keys of :class:`ProcedureTemplateListQuery` (as sent)."""
+
+    cursor: NotRequired[str]
+    """String. Optional."""
+    limit: NotRequired[int]
+    """Integer, at least 1, at most 200. Optional."""
+    expand: NotRequired[Sequence[Literal["rows"]]]
+    """List of one of ``rows``. Optional."""
+
+
 class ProcedureTemplateListResponse(APIResult):
     procedure_templates: list[ProcedureTemplateListItem]
     """List of ``ProcedureTemplateListItem`` objects."""
@@ -141,6 +225,26 @@ class ProcedureTemplateUpdateBody(RequestModel):
     description: str | None = None
     """String. Optional; ``None`` sends null (clears it)."""
     fields: NotNull[list[ProcedureFieldInput | ProcedureTemplateFieldWithIdInput]] = None
+    """List of ``ProcedureFieldInput`` object or ``ProcedureTemplateFieldWithIdInput`` objects.
+    Optional.
+    """
+
+
+class ProcedureTemplateUpdateBodyDict(TypedDict):
+    """The keys of :class:`ProcedureTemplateUpdateBody` (as sent)."""
+
+    title: NotRequired[str]
+    """String. Optional."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    fields: NotRequired[
+        Sequence[
+            ProcedureFieldInput
+            | ProcedureFieldInputDict
+            | ProcedureTemplateFieldWithIdInput
+            | ProcedureTemplateFieldWithIdInputDict
+        ]
+    ]
     """List of ``ProcedureFieldInput`` object or ``ProcedureTemplateFieldWithIdInput`` objects.
     Optional.
     """

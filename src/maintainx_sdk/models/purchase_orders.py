@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NotRequired, TypedDict
 
 from pydantic import ConfigDict, Field
 
@@ -17,27 +18,41 @@ __all__ = [
     "PurchaseOrder",
     "PurchaseOrderAddress",
     "PurchaseOrderAddressInput",
+    "PurchaseOrderAddressInputDict",
     "PurchaseOrderCost",
     "PurchaseOrderCostInput",
+    "PurchaseOrderCostInputDict",
     "PurchaseOrderCostType",
     "PurchaseOrderCreateBody",
+    "PurchaseOrderCreateBodyDict",
     "PurchaseOrderEmailCreateBody",
+    "PurchaseOrderEmailCreateBodyDict",
     "PurchaseOrderGetResponse",
     "PurchaseOrderItem",
     "PurchaseOrderItemFulfillment",
     "PurchaseOrderItemInput",
+    "PurchaseOrderItemInputDict",
     "PurchaseOrderItemWithFulfillmentInput",
+    "PurchaseOrderItemWithFulfillmentInputDict",
     "PurchaseOrderItemWithQuantityReceivedInput",
+    "PurchaseOrderItemWithQuantityReceivedInputDict",
     "PurchaseOrderListItem",
     "PurchaseOrderListQuery",
+    "PurchaseOrderListQueryDict",
     "PurchaseOrderListResponse",
     "PurchaseOrderSetStatusBody",
+    "PurchaseOrderSetStatusBodyDict",
     "PurchaseOrderStatus",
     "PurchaseOrderUpdateBody",
+    "PurchaseOrderUpdateBodyDict",
     "PurchaseOrderUpdateCostInput",
+    "PurchaseOrderUpdateCostInputDict",
     "PurchaseOrderUpdateFulfillmentBody",
+    "PurchaseOrderUpdateFulfillmentBodyDict",
     "PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput",
+    "PurchaseOrderUpdateFulfillmentItemWithFulfillmentInputDict",
     "PurchaseOrderUpdateItemInput",
+    "PurchaseOrderUpdateItemInputDict",
 ]
 
 
@@ -191,7 +206,35 @@ class PurchaseOrderAddressInput(RequestModel):
     """String. Optional; ``None`` sends null (clears it)."""
 
 
+class PurchaseOrderAddressInputDict(TypedDict):
+    """The keys of :class:`PurchaseOrderAddressInput` (as sent)."""
+
+    city: str
+    """String. Required."""
+    country: str
+    """String. Required."""
+    postalCode: str
+    """String. Required."""
+    state: str
+    """String. Required."""
+    street: str
+    """String. Required."""
+    label: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
 class PurchaseOrderCostInput(RequestModel):
+    name: str
+    """String. Required."""
+    type: Literal["AMOUNT_NON_TAXABLE", "AMOUNT_TAXABLE", "PERCENT_TAXABLE"]
+    """One of ``AMOUNT_NON_TAXABLE``, ``AMOUNT_TAXABLE``, ``PERCENT_TAXABLE``. Required."""
+    amount: float
+    """Number. Required."""
+
+
+class PurchaseOrderCostInputDict(TypedDict):
+    """The keys of :class:`PurchaseOrderCostInput` (as sent)."""
+
     name: str
     """String. Required."""
     type: Literal["AMOUNT_NON_TAXABLE", "AMOUNT_TAXABLE", "PERCENT_TAXABLE"]
@@ -218,6 +261,29 @@ class PurchaseOrderItemInput(RequestModel):
     extra_fields: NotNull[dict[str, str]] = None
     """Mapping of string to string. Optional."""
     line_extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
+
+
+class PurchaseOrderItemInputDict(TypedDict):
+    """The keys of :class:`PurchaseOrderItemInput` (as sent)."""
+
+    partId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    name: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    partNumber: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    price: NotRequired[float | None]
+    """Number. Optional; ``None`` sends null (clears it)."""
+    quantityOrdered: float
+    """Number. Required."""
+    quantityReceived: NotRequired[float | None]
+    """Number. Optional; ``None`` sends null (clears it)."""
+    unitCost: NotRequired[float | None]
+    """Number. Optional; ``None`` sends null (clears it)."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    lineExtraFields: NotRequired[Mapping[str, str]]
     """Mapping of string to string. Optional."""
 
 
@@ -252,11 +318,53 @@ class PurchaseOrderCreateBody(RequestModel):
     """String. Optional; ``None`` sends null (clears it)."""
 
 
+class PurchaseOrderCreateBodyDict(TypedDict):
+    """The keys of :class:`PurchaseOrderCreateBody` (as sent)."""
+
+    note: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    dueDate: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    vendorId: int | None
+    """Integer. Always sent; ``None`` (the default) sends null."""
+    overrideNumber: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    deletedAt: NotRequired[datetime | None]
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+    vendorContactIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    shippingAddress: NotRequired[PurchaseOrderAddressInput | PurchaseOrderAddressInputDict | None]
+    """``PurchaseOrderAddressInput`` object. Optional; ``None`` sends null (clears it)."""
+    shippingAddressId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    billingAddress: NotRequired[PurchaseOrderAddressInput | PurchaseOrderAddressInputDict | None]
+    """``PurchaseOrderAddressInput`` object. Optional; ``None`` sends null (clears it)."""
+    billingAddressId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    items: Sequence[PurchaseOrderItemInput | PurchaseOrderItemInputDict]
+    """List of ``PurchaseOrderItemInput`` objects. Required."""
+    costs: NotRequired[Sequence[PurchaseOrderCostInput | PurchaseOrderCostInputDict]]
+    """List of ``PurchaseOrderCostInput`` objects. Optional."""
+    title: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
 class PurchaseOrderEmailCreateBody(RequestModel):
     emails: list[str] | None = None
     """List of string. Optional; ``None`` sends null (clears it)."""
     emails_cc: list[str] | None = Field(default=None, alias="emailsCC")
     """List of string. Optional; ``None`` sends null (clears it). Wire name ``emailsCC``."""
+
+
+class PurchaseOrderEmailCreateBodyDict(TypedDict):
+    """The keys of :class:`PurchaseOrderEmailCreateBody` (as sent)."""
+
+    emails: NotRequired[Sequence[str] | None]
+    """List of string. Optional; ``None`` sends null (clears it)."""
+    emailsCC: NotRequired[Sequence[str] | None]
+    """List of string. Optional; ``None`` sends null (clears it)."""
 
 
 class PurchaseOrderGetResponse(APIModel):
@@ -275,12 +383,36 @@ class PurchaseOrderItemWithFulfillmentInput(RequestModel):
     """Boolean. Optional."""
 
 
+class PurchaseOrderItemWithFulfillmentInputDict(TypedDict):
+    """The keys of :class:`PurchaseOrderItemWithFulfillmentInput` (as sent)."""
+
+    id: NotRequired[int]
+    """Integer. Optional."""
+    locationId: NotRequired[int]
+    """Integer. Optional."""
+    quantityReceived: float
+    """Number. Required."""
+    isLegacy: NotRequired[bool]
+    """Boolean. Optional."""
+
+
 class PurchaseOrderItemWithQuantityReceivedInput(RequestModel):
     quantity_received: float
     """Number. Required."""
     id: int
     """Integer. Required."""
     unit_cost: NotNull[float] = None
+    """Number. Optional."""
+
+
+class PurchaseOrderItemWithQuantityReceivedInputDict(TypedDict):
+    """The keys of :class:`PurchaseOrderItemWithQuantityReceivedInput` (as sent)."""
+
+    quantityReceived: float
+    """Number. Required."""
+    id: int
+    """Integer. Required."""
+    unitCost: NotRequired[float]
     """Number. Optional."""
 
 
@@ -317,6 +449,22 @@ class PurchaseOrderListQuery(RequestModel):
     """
 
 
+PurchaseOrderListQueryDict = TypedDict(
+    "PurchaseOrderListQueryDict",
+    {
+        "cursor": NotRequired[str],
+        "limit": NotRequired[int],
+        "updatedAt[gte]": NotRequired[datetime],
+        "updatedAt[lte]": NotRequired[datetime],
+        "createdAt[gte]": NotRequired[datetime],
+        "createdAt[lte]": NotRequired[datetime],
+        "sort": NotRequired[
+            Literal["id", "createdAt", "updatedAt", "-id", "-createdAt", "-updatedAt"]
+        ],
+    },
+)
+
+
 class PurchaseOrderListResponse(APIResult):
     purchase_orders: list[PurchaseOrderListItem]
     """List of ``PurchaseOrderListItem`` objects."""
@@ -337,8 +485,34 @@ class PurchaseOrderSetStatusBody(RequestModel):
     """String. Optional; ``None`` sends null (clears it)."""
 
 
+class PurchaseOrderSetStatusBodyDict(TypedDict):
+    """The keys of :class:`PurchaseOrderSetStatusBody` (as sent)."""
+
+    status: Literal[
+        "APPROVED", "CANCELED", "COMPLETED", "DECLINED", "PARTIALLY_FULFILLED", "PENDING"
+    ]
+    """One of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``, ``PARTIALLY_FULFILLED``,
+    ``PENDING``. Required.
+    """
+    reviewNote: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
 class PurchaseOrderUpdateCostInput(RequestModel):
     id: NotNull[int] = None
+    """Integer. Optional."""
+    name: str
+    """String. Required."""
+    type: Literal["AMOUNT_NON_TAXABLE", "AMOUNT_TAXABLE", "PERCENT_TAXABLE"]
+    """One of ``AMOUNT_NON_TAXABLE``, ``AMOUNT_TAXABLE``, ``PERCENT_TAXABLE``. Required."""
+    amount: float
+    """Number. Required."""
+
+
+class PurchaseOrderUpdateCostInputDict(TypedDict):
+    """The keys of :class:`PurchaseOrderUpdateCostInput` (as sent)."""
+
+    id: NotRequired[int]
     """Integer. Optional."""
     name: str
     """String. Required."""
@@ -368,6 +542,31 @@ class PurchaseOrderUpdateItemInput(RequestModel):
     line_extra_fields: NotNull[dict[str, str]] = None
     """Mapping of string to string. Optional."""
     quantity_received: float | None = None
+    """Number. Optional; ``None`` sends null (clears it)."""
+
+
+class PurchaseOrderUpdateItemInputDict(TypedDict):
+    """The keys of :class:`PurchaseOrderUpdateItemInput` (as sent)."""
+
+    id: NotRequired[int]
+    """Integer. Optional."""
+    partId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    name: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    partNumber: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    price: NotRequired[float | None]
+    """Number. Optional; ``None`` sends null (clears it)."""
+    quantityOrdered: float
+    """Number. Required."""
+    unitCost: NotRequired[float | None]
+    """Number. Optional; ``None`` sends null (clears it)."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    lineExtraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    quantityReceived: NotRequired[float | None]
     """Number. Optional; ``None`` sends null (clears it)."""
 
 
@@ -406,6 +605,43 @@ class PurchaseOrderUpdateBody(RequestModel):
     """String. Optional; ``None`` sends null (clears it)."""
 
 
+class PurchaseOrderUpdateBodyDict(TypedDict):
+    """The keys of :class:`PurchaseOrderUpdateBody` (as sent)."""
+
+    note: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    reviewNote: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    status: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    dueDate: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    vendorId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    overrideNumber: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    deletedAt: NotRequired[datetime | None]
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+    costs: NotRequired[Sequence[PurchaseOrderUpdateCostInput | PurchaseOrderUpdateCostInputDict]]
+    """List of ``PurchaseOrderUpdateCostInput`` objects. Optional."""
+    vendorContactIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    shippingAddress: NotRequired[PurchaseOrderAddressInput | PurchaseOrderAddressInputDict | None]
+    """``PurchaseOrderAddressInput`` object. Optional; ``None`` sends null (clears it)."""
+    shippingAddressId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    billingAddress: NotRequired[PurchaseOrderAddressInput | PurchaseOrderAddressInputDict | None]
+    """``PurchaseOrderAddressInput`` object. Optional; ``None`` sends null (clears it)."""
+    billingAddressId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    items: NotRequired[Sequence[PurchaseOrderUpdateItemInput | PurchaseOrderUpdateItemInputDict]]
+    """List of ``PurchaseOrderUpdateItemInput`` objects. Optional."""
+    title: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
 class PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput(RequestModel):
     id: int
     """Integer. Required."""
@@ -415,10 +651,37 @@ class PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput(RequestModel):
     """List of ``PurchaseOrderItemWithFulfillmentInput`` objects. Required."""
 
 
+class PurchaseOrderUpdateFulfillmentItemWithFulfillmentInputDict(TypedDict):
+    """The keys of :class:`PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput` (as sent)."""
+
+    id: int
+    """Integer. Required."""
+    unitCost: NotRequired[float]
+    """Number. Optional."""
+    fulfillments: Sequence[
+        PurchaseOrderItemWithFulfillmentInput | PurchaseOrderItemWithFulfillmentInputDict
+    ]
+    """List of ``PurchaseOrderItemWithFulfillmentInput`` objects. Required."""
+
+
 class PurchaseOrderUpdateFulfillmentBody(RequestModel):
     items: list[
         PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput
         | PurchaseOrderItemWithQuantityReceivedInput
+    ]
+    """List of ``PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput`` object or
+    ``PurchaseOrderItemWithQuantityReceivedInput`` objects. Required.
+    """
+
+
+class PurchaseOrderUpdateFulfillmentBodyDict(TypedDict):
+    """The keys of :class:`PurchaseOrderUpdateFulfillmentBody` (as sent)."""
+
+    items: Sequence[
+        PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput
+        | PurchaseOrderUpdateFulfillmentItemWithFulfillmentInputDict
+        | PurchaseOrderItemWithQuantityReceivedInput
+        | PurchaseOrderItemWithQuantityReceivedInputDict
     ]
     """List of ``PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput`` object or
     ``PurchaseOrderItemWithQuantityReceivedInput`` objects. Required.

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
@@ -16,9 +17,11 @@ __all__ = [
     "MeterAsset",
     "RootCauseAnalysisReport",
     "RootCauseAnalysisReportGetQuery",
+    "RootCauseAnalysisReportGetQueryDict",
     "RootCauseAnalysisReportGetResponse",
     "RootCauseAnalysisReportListItem",
     "RootCauseAnalysisReportListQuery",
+    "RootCauseAnalysisReportListQueryDict",
     "RootCauseAnalysisReportListResponse",
     "RootCauseAnalysisReportMainAssetStatus",
     "RootCauseAnalysisReportNote",
@@ -130,6 +133,17 @@ class RootCauseAnalysisReportGetQuery(RequestModel):
     """
 
 
+class RootCauseAnalysisReportGetQueryDict(TypedDict):
+    """The keys of :class:`RootCauseAnalysisReportGetQuery` (as sent)."""
+
+    expand: NotRequired[
+        Sequence[Literal["main_asset", "main_asset_status", "problems", "work_orders"]]
+    ]
+    """List of one of ``main_asset``, ``main_asset_status``, ``problems``, ``work_orders``.
+    Optional.
+    """
+
+
 class RootCauseAnalysisReportGetResponse(APIModel):
     root_cause_analysis_report: RootCauseAnalysisReport
     """``RootCauseAnalysisReport`` object."""
@@ -198,6 +212,29 @@ class RootCauseAnalysisReportListQuery(RequestModel):
     created_before: NotNull[datetime] = None
     """Date-time. Optional."""
     expand: NotNull[list[Literal["main_asset", "main_asset_status", "problems"]]] = None
+    """List of one of ``main_asset``, ``main_asset_status``, ``problems``. Optional."""
+
+
+class RootCauseAnalysisReportListQueryDict(TypedDict):
+    """The keys of :class:`RootCauseAnalysisReportListQuery` (as sent)."""
+
+    cursor: NotRequired[str]
+    """String. Optional."""
+    limit: NotRequired[int]
+    """Integer, at least 1, at most 200. Optional."""
+    assets: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    statuses: NotRequired[Sequence[Literal["DONE", "DRAFT"]]]
+    """List of one of ``DONE``, ``DRAFT``. Optional."""
+    creators: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    archived: NotRequired[bool]
+    """Boolean. Optional."""
+    createdAfter: NotRequired[datetime]
+    """Date-time. Optional."""
+    createdBefore: NotRequired[datetime]
+    """Date-time. Optional."""
+    expand: NotRequired[Sequence[Literal["main_asset", "main_asset_status", "problems"]]]
     """List of one of ``main_asset``, ``main_asset_status``, ``problems``. Optional."""
 
 

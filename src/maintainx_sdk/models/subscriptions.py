@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Sequence
+from typing import Annotated, Literal, NotRequired, TypedDict
 
 from pydantic import Field, RootModel
 
@@ -13,73 +14,135 @@ from .._types import NotNull
 __all__ = [
     "Subscription",
     "SubscriptionApiTokenCreatedInput",
+    "SubscriptionApiTokenCreatedInputDict",
     "SubscriptionApiTokenRevokedInput",
+    "SubscriptionApiTokenRevokedInputDict",
     "SubscriptionAssetStatusChangeFilterInput",
+    "SubscriptionAssetStatusChangeFilterInputDict",
     "SubscriptionAssetStatusChangeInput",
+    "SubscriptionAssetStatusChangeInputDict",
     "SubscriptionConnectorTokenRevokedInput",
+    "SubscriptionConnectorTokenRevokedInputDict",
     "SubscriptionCreateBody",
     "SubscriptionCreateResponse",
     "SubscriptionDataExportInitiatedInput",
+    "SubscriptionDataExportInitiatedInputDict",
     "SubscriptionFiltersInput",
+    "SubscriptionFiltersInputDict",
     "SubscriptionGetResponse",
     "SubscriptionGetSecretResponse",
     "SubscriptionInviteLinkArchivedInput",
+    "SubscriptionInviteLinkArchivedInputDict",
     "SubscriptionInviteLinkCreatedInput",
+    "SubscriptionInviteLinkCreatedInputDict",
     "SubscriptionInviteLinkUpdatedInput",
+    "SubscriptionInviteLinkUpdatedInputDict",
     "SubscriptionMeterTriggerStateChangeInput",
+    "SubscriptionMeterTriggerStateChangeInputDict",
     "SubscriptionNewAssetInput",
+    "SubscriptionNewAssetInputDict",
     "SubscriptionNewAssetOptionInput",
+    "SubscriptionNewAssetOptionInputDict",
     "SubscriptionNewCategoryOnWorkOrderFilterInput",
+    "SubscriptionNewCategoryOnWorkOrderFilterInputDict",
     "SubscriptionNewCategoryOnWorkOrderInput",
+    "SubscriptionNewCategoryOnWorkOrderInputDict",
     "SubscriptionNewCommentOnWorkOrderInput",
+    "SubscriptionNewCommentOnWorkOrderInputDict",
     "SubscriptionNewLocationInput",
+    "SubscriptionNewLocationInputDict",
     "SubscriptionNewPartInput",
+    "SubscriptionNewPartInputDict",
     "SubscriptionNewPurchaseOrderInput",
+    "SubscriptionNewPurchaseOrderInputDict",
     "SubscriptionNewPurchaseOrderOptionInput",
+    "SubscriptionNewPurchaseOrderOptionInputDict",
     "SubscriptionNewSlashCommandFilterInput",
+    "SubscriptionNewSlashCommandFilterInputDict",
     "SubscriptionNewSlashCommandInput",
+    "SubscriptionNewSlashCommandInputDict",
     "SubscriptionNewVendorInput",
+    "SubscriptionNewVendorInputDict",
     "SubscriptionNewWorkOrderInput",
+    "SubscriptionNewWorkOrderInputDict",
     "SubscriptionNewWorkRequestInput",
+    "SubscriptionNewWorkRequestInputDict",
     "SubscriptionOptionsInput",
+    "SubscriptionOptionsInputDict",
     "SubscriptionPartChangeFilterInput",
+    "SubscriptionPartChangeFilterInputDict",
     "SubscriptionPartChangeInput",
+    "SubscriptionPartChangeInputDict",
     "SubscriptionPartChangeOptionInput",
+    "SubscriptionPartChangeOptionInputDict",
     "SubscriptionPartDeleteInput",
+    "SubscriptionPartDeleteInputDict",
     "SubscriptionPartQuantityChangeInput",
+    "SubscriptionPartQuantityChangeInputDict",
     "SubscriptionPartTransferInput",
+    "SubscriptionPartTransferInputDict",
     "SubscriptionPurchaseOrderChangeFilterInput",
+    "SubscriptionPurchaseOrderChangeFilterInputDict",
     "SubscriptionPurchaseOrderChangeInput",
+    "SubscriptionPurchaseOrderChangeInputDict",
     "SubscriptionPurchaseOrderStatusChangeFiltersInput",
+    "SubscriptionPurchaseOrderStatusChangeFiltersInputDict",
     "SubscriptionPurchaseOrderStatusChangeInput",
+    "SubscriptionPurchaseOrderStatusChangeInputDict",
     "SubscriptionRoleArchivedInput",
+    "SubscriptionRoleArchivedInputDict",
     "SubscriptionRoleCreatedInput",
+    "SubscriptionRoleCreatedInputDict",
     "SubscriptionRoleUpdatedInput",
+    "SubscriptionRoleUpdatedInputDict",
     "SubscriptionSsoConfigChangedInput",
+    "SubscriptionSsoConfigChangedInputDict",
     "SubscriptionStatus",
     "SubscriptionType",
     "SubscriptionUpdateBody",
+    "SubscriptionUpdateBodyDict",
     "SubscriptionUserActivatedInput",
+    "SubscriptionUserActivatedInputDict",
     "SubscriptionUserInvitedInput",
+    "SubscriptionUserInvitedInputDict",
     "SubscriptionUserLoginFailureInput",
+    "SubscriptionUserLoginFailureInputDict",
     "SubscriptionUserLoginSuccessInput",
+    "SubscriptionUserLoginSuccessInputDict",
     "SubscriptionUserLogoutInput",
+    "SubscriptionUserLogoutInputDict",
     "SubscriptionUserPermissionsChangedInput",
+    "SubscriptionUserPermissionsChangedInputDict",
     "SubscriptionUserRemovedInput",
+    "SubscriptionUserRemovedInputDict",
     "SubscriptionUserRoleChangedInput",
+    "SubscriptionUserRoleChangedInputDict",
     "SubscriptionUserSessionRevokedInput",
+    "SubscriptionUserSessionRevokedInputDict",
     "SubscriptionWebhookArchivedInput",
+    "SubscriptionWebhookArchivedInputDict",
     "SubscriptionWebhookCreatedInput",
+    "SubscriptionWebhookCreatedInputDict",
     "SubscriptionWorkOrderChangeFilterInput",
+    "SubscriptionWorkOrderChangeFilterInputDict",
     "SubscriptionWorkOrderChangeInput",
+    "SubscriptionWorkOrderChangeInputDict",
     "SubscriptionWorkOrderDeleteInput",
+    "SubscriptionWorkOrderDeleteInputDict",
     "SubscriptionWorkOrderOverdueInput",
+    "SubscriptionWorkOrderOverdueInputDict",
     "SubscriptionWorkOrderPartStatusChangeFiltersInput",
+    "SubscriptionWorkOrderPartStatusChangeFiltersInputDict",
     "SubscriptionWorkOrderPartStatusChangeInput",
+    "SubscriptionWorkOrderPartStatusChangeInputDict",
     "SubscriptionWorkOrderStatusChangeFilterInput",
+    "SubscriptionWorkOrderStatusChangeFilterInputDict",
     "SubscriptionWorkOrderStatusChangeInput",
+    "SubscriptionWorkOrderStatusChangeInputDict",
     "SubscriptionWorkRequestStatusChangeFiltersInput",
+    "SubscriptionWorkRequestStatusChangeFiltersInputDict",
     "SubscriptionWorkRequestStatusChangeInput",
+    "SubscriptionWorkRequestStatusChangeInputDict",
 ]
 
 
@@ -158,7 +221,25 @@ class SubscriptionApiTokenCreatedInput(RequestModel):
     """String. Required."""
 
 
+class SubscriptionApiTokenCreatedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionApiTokenCreatedInput` (as sent)."""
+
+    type: Literal["API_TOKEN_CREATED"]
+    """One of ``API_TOKEN_CREATED``. Required."""
+    url: str
+    """String. Required."""
+
+
 class SubscriptionApiTokenRevokedInput(RequestModel):
+    type: Literal["API_TOKEN_REVOKED"]
+    """One of ``API_TOKEN_REVOKED``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionApiTokenRevokedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionApiTokenRevokedInput` (as sent)."""
+
     type: Literal["API_TOKEN_REVOKED"]
     """One of ``API_TOKEN_REVOKED``. Required."""
     url: str
@@ -172,6 +253,15 @@ class SubscriptionAssetStatusChangeFilterInput(RequestModel):
     """List of integer. Optional."""
 
 
+class SubscriptionAssetStatusChangeFilterInputDict(TypedDict):
+    """The keys of :class:`SubscriptionAssetStatusChangeFilterInput` (as sent)."""
+
+    oneOfAssetStatusTypes: NotRequired[Sequence[Literal["IGNORE", "OFFLINE", "ONLINE"]]]
+    """List of one of ``IGNORE``, ``OFFLINE``, ``ONLINE``. Optional."""
+    oneOfCustomAssetStatusesIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+
+
 class SubscriptionAssetStatusChangeInput(RequestModel):
     type: Literal["ASSET_STATUS_CHANGE"]
     """One of ``ASSET_STATUS_CHANGE``. Required."""
@@ -181,7 +271,29 @@ class SubscriptionAssetStatusChangeInput(RequestModel):
     """``SubscriptionAssetStatusChangeFilterInput`` object. Optional."""
 
 
+class SubscriptionAssetStatusChangeInputDict(TypedDict):
+    """The keys of :class:`SubscriptionAssetStatusChangeInput` (as sent)."""
+
+    type: Literal["ASSET_STATUS_CHANGE"]
+    """One of ``ASSET_STATUS_CHANGE``. Required."""
+    url: str
+    """String. Required."""
+    filters: NotRequired[
+        SubscriptionAssetStatusChangeFilterInput | SubscriptionAssetStatusChangeFilterInputDict
+    ]
+    """``SubscriptionAssetStatusChangeFilterInput`` object. Optional."""
+
+
 class SubscriptionConnectorTokenRevokedInput(RequestModel):
+    type: Literal["CONNECTOR_TOKEN_REVOKED"]
+    """One of ``CONNECTOR_TOKEN_REVOKED``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionConnectorTokenRevokedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionConnectorTokenRevokedInput` (as sent)."""
+
     type: Literal["CONNECTOR_TOKEN_REVOKED"]
     """One of ``CONNECTOR_TOKEN_REVOKED``. Required."""
     url: str
@@ -195,7 +307,25 @@ class SubscriptionDataExportInitiatedInput(RequestModel):
     """String. Required."""
 
 
+class SubscriptionDataExportInitiatedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionDataExportInitiatedInput` (as sent)."""
+
+    type: Literal["DATA_EXPORT_INITIATED"]
+    """One of ``DATA_EXPORT_INITIATED``. Required."""
+    url: str
+    """String. Required."""
+
+
 class SubscriptionInviteLinkArchivedInput(RequestModel):
+    type: Literal["INVITE_LINK_ARCHIVED"]
+    """One of ``INVITE_LINK_ARCHIVED``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionInviteLinkArchivedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionInviteLinkArchivedInput` (as sent)."""
+
     type: Literal["INVITE_LINK_ARCHIVED"]
     """One of ``INVITE_LINK_ARCHIVED``. Required."""
     url: str
@@ -209,7 +339,25 @@ class SubscriptionInviteLinkCreatedInput(RequestModel):
     """String. Required."""
 
 
+class SubscriptionInviteLinkCreatedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionInviteLinkCreatedInput` (as sent)."""
+
+    type: Literal["INVITE_LINK_CREATED"]
+    """One of ``INVITE_LINK_CREATED``. Required."""
+    url: str
+    """String. Required."""
+
+
 class SubscriptionInviteLinkUpdatedInput(RequestModel):
+    type: Literal["INVITE_LINK_UPDATED"]
+    """One of ``INVITE_LINK_UPDATED``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionInviteLinkUpdatedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionInviteLinkUpdatedInput` (as sent)."""
+
     type: Literal["INVITE_LINK_UPDATED"]
     """One of ``INVITE_LINK_UPDATED``. Required."""
     url: str
@@ -225,6 +373,17 @@ class SubscriptionFiltersInput(RequestModel):
     """
 
 
+class SubscriptionFiltersInputDict(TypedDict):
+    """The keys of :class:`SubscriptionFiltersInput` (as sent)."""
+
+    oneOfStates: NotRequired[
+        Sequence[Literal["INACTIVE", "INSUFFICIENT_DATA", "PENDING", "STABLE", "TRIGGERED"]]
+    ]
+    """List of one of ``INACTIVE``, ``INSUFFICIENT_DATA``, ``PENDING``, ``STABLE``, ``TRIGGERED``.
+    Optional.
+    """
+
+
 class SubscriptionMeterTriggerStateChangeInput(RequestModel):
     type: Literal["METER_TRIGGER_STATE_CHANGE"]
     """One of ``METER_TRIGGER_STATE_CHANGE``. Required."""
@@ -234,8 +393,26 @@ class SubscriptionMeterTriggerStateChangeInput(RequestModel):
     """``SubscriptionFiltersInput`` object. Optional."""
 
 
+class SubscriptionMeterTriggerStateChangeInputDict(TypedDict):
+    """The keys of :class:`SubscriptionMeterTriggerStateChangeInput` (as sent)."""
+
+    type: Literal["METER_TRIGGER_STATE_CHANGE"]
+    """One of ``METER_TRIGGER_STATE_CHANGE``. Required."""
+    url: str
+    """String. Required."""
+    filters: NotRequired[SubscriptionFiltersInput | SubscriptionFiltersInputDict]
+    """``SubscriptionFiltersInput`` object. Optional."""
+
+
 class SubscriptionNewAssetOptionInput(RequestModel):
     serialize_entity: NotNull[bool] = None
+    """Boolean. Optional."""
+
+
+class SubscriptionNewAssetOptionInputDict(TypedDict):
+    """The keys of :class:`SubscriptionNewAssetOptionInput` (as sent)."""
+
+    serializeEntity: NotRequired[bool]
     """Boolean. Optional."""
 
 
@@ -248,8 +425,26 @@ class SubscriptionNewAssetInput(RequestModel):
     """``SubscriptionNewAssetOptionInput`` object. Optional."""
 
 
+class SubscriptionNewAssetInputDict(TypedDict):
+    """The keys of :class:`SubscriptionNewAssetInput` (as sent)."""
+
+    type: Literal["NEW_ASSET"]
+    """One of ``NEW_ASSET``. Required."""
+    url: str
+    """String. Required."""
+    options: NotRequired[SubscriptionNewAssetOptionInput | SubscriptionNewAssetOptionInputDict]
+    """``SubscriptionNewAssetOptionInput`` object. Optional."""
+
+
 class SubscriptionNewCategoryOnWorkOrderFilterInput(RequestModel):
     one_of_categories: NotNull[list[str | int]] = None
+    """List of string or integer. Optional."""
+
+
+class SubscriptionNewCategoryOnWorkOrderFilterInputDict(TypedDict):
+    """The keys of :class:`SubscriptionNewCategoryOnWorkOrderFilterInput` (as sent)."""
+
+    oneOfCategories: NotRequired[Sequence[str | int]]
     """List of string or integer. Optional."""
 
 
@@ -262,6 +457,20 @@ class SubscriptionNewCategoryOnWorkOrderInput(RequestModel):
     """``SubscriptionNewCategoryOnWorkOrderFilterInput`` object. Optional."""
 
 
+class SubscriptionNewCategoryOnWorkOrderInputDict(TypedDict):
+    """The keys of :class:`SubscriptionNewCategoryOnWorkOrderInput` (as sent)."""
+
+    type: Literal["NEW_CATEGORY_ON_WORK_ORDER"]
+    """One of ``NEW_CATEGORY_ON_WORK_ORDER``. Required."""
+    url: str
+    """String. Required."""
+    filters: NotRequired[
+        SubscriptionNewCategoryOnWorkOrderFilterInput
+        | SubscriptionNewCategoryOnWorkOrderFilterInputDict
+    ]
+    """``SubscriptionNewCategoryOnWorkOrderFilterInput`` object. Optional."""
+
+
 class SubscriptionNewCommentOnWorkOrderInput(RequestModel):
     type: Literal["NEW_COMMENT_ON_WORK_ORDER"]
     """One of ``NEW_COMMENT_ON_WORK_ORDER``. Required."""
@@ -269,7 +478,25 @@ class SubscriptionNewCommentOnWorkOrderInput(RequestModel):
     """String. Required."""
 
 
+class SubscriptionNewCommentOnWorkOrderInputDict(TypedDict):
+    """The keys of :class:`SubscriptionNewCommentOnWorkOrderInput` (as sent)."""
+
+    type: Literal["NEW_COMMENT_ON_WORK_ORDER"]
+    """One of ``NEW_COMMENT_ON_WORK_ORDER``. Required."""
+    url: str
+    """String. Required."""
+
+
 class SubscriptionNewLocationInput(RequestModel):
+    type: Literal["NEW_LOCATION"]
+    """One of ``NEW_LOCATION``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionNewLocationInputDict(TypedDict):
+    """The keys of :class:`SubscriptionNewLocationInput` (as sent)."""
+
     type: Literal["NEW_LOCATION"]
     """One of ``NEW_LOCATION``. Required."""
     url: str
@@ -285,10 +512,30 @@ class SubscriptionNewPartInput(RequestModel):
     """``SubscriptionNewAssetOptionInput`` object. Optional."""
 
 
+class SubscriptionNewPartInputDict(TypedDict):
+    """The keys of :class:`SubscriptionNewPartInput` (as sent)."""
+
+    type: Literal["NEW_PART"]
+    """One of ``NEW_PART``. Required."""
+    url: str
+    """String. Required."""
+    options: NotRequired[SubscriptionNewAssetOptionInput | SubscriptionNewAssetOptionInputDict]
+    """``SubscriptionNewAssetOptionInput`` object. Optional."""
+
+
 class SubscriptionNewPurchaseOrderOptionInput(RequestModel):
     serialize_entity: NotNull[bool] = None
     """Boolean. Optional."""
     include_o_auth_tokens_in_payload: NotNull[bool] = None
+    """Boolean. Optional."""
+
+
+class SubscriptionNewPurchaseOrderOptionInputDict(TypedDict):
+    """The keys of :class:`SubscriptionNewPurchaseOrderOptionInput` (as sent)."""
+
+    serializeEntity: NotRequired[bool]
+    """Boolean. Optional."""
+    includeOAuthTokensInPayload: NotRequired[bool]
     """Boolean. Optional."""
 
 
@@ -301,7 +548,29 @@ class SubscriptionNewPurchaseOrderInput(RequestModel):
     """``SubscriptionNewPurchaseOrderOptionInput`` object. Optional."""
 
 
+class SubscriptionNewPurchaseOrderInputDict(TypedDict):
+    """The keys of :class:`SubscriptionNewPurchaseOrderInput` (as sent)."""
+
+    type: Literal["NEW_PURCHASE_ORDER"]
+    """One of ``NEW_PURCHASE_ORDER``. Required."""
+    url: str
+    """String. Required."""
+    options: NotRequired[
+        SubscriptionNewPurchaseOrderOptionInput | SubscriptionNewPurchaseOrderOptionInputDict
+    ]
+    """``SubscriptionNewPurchaseOrderOptionInput`` object. Optional."""
+
+
 class SubscriptionNewWorkRequestInput(RequestModel):
+    type: Literal["NEW_WORK_REQUEST"]
+    """One of ``NEW_WORK_REQUEST``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionNewWorkRequestInputDict(TypedDict):
+    """The keys of :class:`SubscriptionNewWorkRequestInput` (as sent)."""
+
     type: Literal["NEW_WORK_REQUEST"]
     """One of ``NEW_WORK_REQUEST``. Required."""
     url: str
@@ -310,6 +579,13 @@ class SubscriptionNewWorkRequestInput(RequestModel):
 
 class SubscriptionNewSlashCommandFilterInput(RequestModel):
     command: NotNull[str] = None
+    """String. Optional."""
+
+
+class SubscriptionNewSlashCommandFilterInputDict(TypedDict):
+    """The keys of :class:`SubscriptionNewSlashCommandFilterInput` (as sent)."""
+
+    command: NotRequired[str]
     """String. Optional."""
 
 
@@ -322,7 +598,29 @@ class SubscriptionNewSlashCommandInput(RequestModel):
     """``SubscriptionNewSlashCommandFilterInput`` object. Optional."""
 
 
+class SubscriptionNewSlashCommandInputDict(TypedDict):
+    """The keys of :class:`SubscriptionNewSlashCommandInput` (as sent)."""
+
+    type: Literal["NEW_SLASH_COMMAND"]
+    """One of ``NEW_SLASH_COMMAND``. Required."""
+    url: str
+    """String. Required."""
+    filters: NotRequired[
+        SubscriptionNewSlashCommandFilterInput | SubscriptionNewSlashCommandFilterInputDict
+    ]
+    """``SubscriptionNewSlashCommandFilterInput`` object. Optional."""
+
+
 class SubscriptionNewVendorInput(RequestModel):
+    type: Literal["NEW_VENDOR"]
+    """One of ``NEW_VENDOR``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionNewVendorInputDict(TypedDict):
+    """The keys of :class:`SubscriptionNewVendorInput` (as sent)."""
+
     type: Literal["NEW_VENDOR"]
     """One of ``NEW_VENDOR``. Required."""
     url: str
@@ -338,10 +636,30 @@ class SubscriptionNewWorkOrderInput(RequestModel):
     """``SubscriptionNewAssetOptionInput`` object. Optional."""
 
 
+class SubscriptionNewWorkOrderInputDict(TypedDict):
+    """The keys of :class:`SubscriptionNewWorkOrderInput` (as sent)."""
+
+    type: Literal["NEW_WORK_ORDER"]
+    """One of ``NEW_WORK_ORDER``. Required."""
+    url: str
+    """String. Required."""
+    options: NotRequired[SubscriptionNewAssetOptionInput | SubscriptionNewAssetOptionInputDict]
+    """``SubscriptionNewAssetOptionInput`` object. Optional."""
+
+
 class SubscriptionPartChangeOptionInput(RequestModel):
     serialize_entity: NotNull[bool] = None
     """Boolean. Optional."""
     only_serialize_filtered_properties: NotNull[bool] = None
+    """Boolean. Optional."""
+
+
+class SubscriptionPartChangeOptionInputDict(TypedDict):
+    """The keys of :class:`SubscriptionPartChangeOptionInput` (as sent)."""
+
+    serializeEntity: NotRequired[bool]
+    """Boolean. Optional."""
+    onlySerializeFilteredProperties: NotRequired[bool]
     """Boolean. Optional."""
 
 
@@ -372,6 +690,35 @@ class SubscriptionPartChangeFilterInput(RequestModel):
     """
 
 
+class SubscriptionPartChangeFilterInputDict(TypedDict):
+    """The keys of :class:`SubscriptionPartChangeFilterInput` (as sent)."""
+
+    oneOfPartProperties: NotRequired[
+        Sequence[
+            Literal[
+                "AREA",
+                "ASSETS",
+                "AVAILABLE_QUANTITY",
+                "BARCODE",
+                "DESCRIPTION",
+                "EXTRA_FIELDS",
+                "LOCATION",
+                "LOCATIONS",
+                "MAXIMUM_QUANTITY",
+                "MINIMUM_QUANTITY",
+                "NAME",
+                "PART_TYPES",
+                "TEAMS",
+                "UNIT_COST",
+                "VENDORS",
+            ]
+        ]
+    ]
+    """List of one of 15 values (``AREA``, ``ASSETS``, ``AVAILABLE_QUANTITY``, ``BARCODE``,
+    ``DESCRIPTION``, ``EXTRA_FIELDS``, ``LOCATION``, ``LOCATIONS``, ...). Optional.
+    """
+
+
 class SubscriptionPartChangeInput(RequestModel):
     type: Literal["PART_CHANGE"]
     """One of ``PART_CHANGE``. Required."""
@@ -380,6 +727,19 @@ class SubscriptionPartChangeInput(RequestModel):
     options: NotNull[SubscriptionPartChangeOptionInput] = None
     """``SubscriptionPartChangeOptionInput`` object. Optional."""
     filters: NotNull[SubscriptionPartChangeFilterInput] = None
+    """``SubscriptionPartChangeFilterInput`` object. Optional."""
+
+
+class SubscriptionPartChangeInputDict(TypedDict):
+    """The keys of :class:`SubscriptionPartChangeInput` (as sent)."""
+
+    type: Literal["PART_CHANGE"]
+    """One of ``PART_CHANGE``. Required."""
+    url: str
+    """String. Required."""
+    options: NotRequired[SubscriptionPartChangeOptionInput | SubscriptionPartChangeOptionInputDict]
+    """``SubscriptionPartChangeOptionInput`` object. Optional."""
+    filters: NotRequired[SubscriptionPartChangeFilterInput | SubscriptionPartChangeFilterInputDict]
     """``SubscriptionPartChangeFilterInput`` object. Optional."""
 
 
@@ -392,6 +752,17 @@ class SubscriptionPartDeleteInput(RequestModel):
     """``SubscriptionNewAssetOptionInput`` object. Optional."""
 
 
+class SubscriptionPartDeleteInputDict(TypedDict):
+    """The keys of :class:`SubscriptionPartDeleteInput` (as sent)."""
+
+    type: Literal["PART_DELETE"]
+    """One of ``PART_DELETE``. Required."""
+    url: str
+    """String. Required."""
+    options: NotRequired[SubscriptionNewAssetOptionInput | SubscriptionNewAssetOptionInputDict]
+    """``SubscriptionNewAssetOptionInput`` object. Optional."""
+
+
 class SubscriptionPartQuantityChangeInput(RequestModel):
     type: Literal["PART_QUANTITY_CHANGE"]
     """One of ``PART_QUANTITY_CHANGE``. Required."""
@@ -399,7 +770,25 @@ class SubscriptionPartQuantityChangeInput(RequestModel):
     """String. Required."""
 
 
+class SubscriptionPartQuantityChangeInputDict(TypedDict):
+    """The keys of :class:`SubscriptionPartQuantityChangeInput` (as sent)."""
+
+    type: Literal["PART_QUANTITY_CHANGE"]
+    """One of ``PART_QUANTITY_CHANGE``. Required."""
+    url: str
+    """String. Required."""
+
+
 class SubscriptionPartTransferInput(RequestModel):
+    type: Literal["PART_TRANSFER"]
+    """One of ``PART_TRANSFER``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionPartTransferInputDict(TypedDict):
+    """The keys of :class:`SubscriptionPartTransferInput` (as sent)."""
+
     type: Literal["PART_TRANSFER"]
     """One of ``PART_TRANSFER``. Required."""
     url: str
@@ -431,6 +820,33 @@ class SubscriptionPurchaseOrderChangeFilterInput(RequestModel):
     """
 
 
+class SubscriptionPurchaseOrderChangeFilterInputDict(TypedDict):
+    """The keys of :class:`SubscriptionPurchaseOrderChangeFilterInput` (as sent)."""
+
+    oneOfPurchaseOrderProperties: NotRequired[
+        Sequence[
+            Literal[
+                "ATTACHMENTS",
+                "BILLING_ADDRESS",
+                "COSTS",
+                "DUE_DATE",
+                "EXTRA_FIELDS",
+                "ITEMS",
+                "NOTE",
+                "OVERRIDE_NUMBER",
+                "SHIPPING_ADDRESS",
+                "STATUS",
+                "TITLE",
+                "VENDOR",
+                "VENDOR_CONTACTS",
+            ]
+        ]
+    ]
+    """List of one of 13 values (``ATTACHMENTS``, ``BILLING_ADDRESS``, ``COSTS``, ``DUE_DATE``,
+    ``EXTRA_FIELDS``, ``ITEMS``, ``NOTE``, ``OVERRIDE_NUMBER``, ...). Optional.
+    """
+
+
 class SubscriptionPurchaseOrderChangeInput(RequestModel):
     type: Literal["PURCHASE_ORDER_CHANGE"]
     """One of ``PURCHASE_ORDER_CHANGE``. Required."""
@@ -442,10 +858,34 @@ class SubscriptionPurchaseOrderChangeInput(RequestModel):
     """``SubscriptionPurchaseOrderChangeFilterInput`` object. Optional."""
 
 
+class SubscriptionPurchaseOrderChangeInputDict(TypedDict):
+    """The keys of :class:`SubscriptionPurchaseOrderChangeInput` (as sent)."""
+
+    type: Literal["PURCHASE_ORDER_CHANGE"]
+    """One of ``PURCHASE_ORDER_CHANGE``. Required."""
+    url: str
+    """String. Required."""
+    options: NotRequired[SubscriptionPartChangeOptionInput | SubscriptionPartChangeOptionInputDict]
+    """``SubscriptionPartChangeOptionInput`` object. Optional."""
+    filters: NotRequired[
+        SubscriptionPurchaseOrderChangeFilterInput | SubscriptionPurchaseOrderChangeFilterInputDict
+    ]
+    """``SubscriptionPurchaseOrderChangeFilterInput`` object. Optional."""
+
+
 class SubscriptionOptionsInput(RequestModel):
     serialize_purchase_order: NotNull[bool] = None
     """Boolean. Optional."""
     omit_send_to_vendor_popup: NotNull[bool] = None
+    """Boolean. Optional."""
+
+
+class SubscriptionOptionsInputDict(TypedDict):
+    """The keys of :class:`SubscriptionOptionsInput` (as sent)."""
+
+    serializePurchaseOrder: NotRequired[bool]
+    """Boolean. Optional."""
+    omitSendToVendorPopup: NotRequired[bool]
     """Boolean. Optional."""
 
 
@@ -470,6 +910,29 @@ class SubscriptionPurchaseOrderStatusChangeFiltersInput(RequestModel):
     """List of number. Optional."""
 
 
+class SubscriptionPurchaseOrderStatusChangeFiltersInputDict(TypedDict):
+    """The keys of :class:`SubscriptionPurchaseOrderStatusChangeFiltersInput` (as sent)."""
+
+    oneOfStatuses: NotRequired[
+        Sequence[
+            Literal[
+                "APPROVED",
+                "CANCELED",
+                "COMPLETED",
+                "DECLINED",
+                "PARTIALLY_FULFILLED",
+                "PENDING",
+                "REQUESTED",
+            ]
+        ]
+    ]
+    """List of one of ``APPROVED``, ``CANCELED``, ``COMPLETED``, ``DECLINED``,
+    ``PARTIALLY_FULFILLED``, ``PENDING``, ``REQUESTED``. Optional.
+    """
+    vendors: NotRequired[Sequence[float]]
+    """List of number. Optional."""
+
+
 class SubscriptionPurchaseOrderStatusChangeInput(RequestModel):
     type: Literal["PURCHASE_ORDER_STATUS_CHANGE"]
     """One of ``PURCHASE_ORDER_STATUS_CHANGE``. Required."""
@@ -481,7 +944,32 @@ class SubscriptionPurchaseOrderStatusChangeInput(RequestModel):
     """``SubscriptionPurchaseOrderStatusChangeFiltersInput`` object. Optional."""
 
 
+class SubscriptionPurchaseOrderStatusChangeInputDict(TypedDict):
+    """The keys of :class:`SubscriptionPurchaseOrderStatusChangeInput` (as sent)."""
+
+    type: Literal["PURCHASE_ORDER_STATUS_CHANGE"]
+    """One of ``PURCHASE_ORDER_STATUS_CHANGE``. Required."""
+    url: str
+    """String. Required."""
+    options: NotRequired[SubscriptionOptionsInput | SubscriptionOptionsInputDict]
+    """``SubscriptionOptionsInput`` object. Optional."""
+    filters: NotRequired[
+        SubscriptionPurchaseOrderStatusChangeFiltersInput
+        | SubscriptionPurchaseOrderStatusChangeFiltersInputDict
+    ]
+    """``SubscriptionPurchaseOrderStatusChangeFiltersInput`` object. Optional."""
+
+
 class SubscriptionRoleArchivedInput(RequestModel):
+    type: Literal["ROLE_ARCHIVED"]
+    """One of ``ROLE_ARCHIVED``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionRoleArchivedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionRoleArchivedInput` (as sent)."""
+
     type: Literal["ROLE_ARCHIVED"]
     """One of ``ROLE_ARCHIVED``. Required."""
     url: str
@@ -495,7 +983,25 @@ class SubscriptionRoleCreatedInput(RequestModel):
     """String. Required."""
 
 
+class SubscriptionRoleCreatedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionRoleCreatedInput` (as sent)."""
+
+    type: Literal["ROLE_CREATED"]
+    """One of ``ROLE_CREATED``. Required."""
+    url: str
+    """String. Required."""
+
+
 class SubscriptionRoleUpdatedInput(RequestModel):
+    type: Literal["ROLE_UPDATED"]
+    """One of ``ROLE_UPDATED``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionRoleUpdatedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionRoleUpdatedInput` (as sent)."""
+
     type: Literal["ROLE_UPDATED"]
     """One of ``ROLE_UPDATED``. Required."""
     url: str
@@ -509,7 +1015,25 @@ class SubscriptionSsoConfigChangedInput(RequestModel):
     """String. Required."""
 
 
+class SubscriptionSsoConfigChangedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionSsoConfigChangedInput` (as sent)."""
+
+    type: Literal["SSO_CONFIG_CHANGED"]
+    """One of ``SSO_CONFIG_CHANGED``. Required."""
+    url: str
+    """String. Required."""
+
+
 class SubscriptionUserActivatedInput(RequestModel):
+    type: Literal["USER_ACTIVATED"]
+    """One of ``USER_ACTIVATED``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionUserActivatedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionUserActivatedInput` (as sent)."""
+
     type: Literal["USER_ACTIVATED"]
     """One of ``USER_ACTIVATED``. Required."""
     url: str
@@ -523,7 +1047,25 @@ class SubscriptionUserInvitedInput(RequestModel):
     """String. Required."""
 
 
+class SubscriptionUserInvitedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionUserInvitedInput` (as sent)."""
+
+    type: Literal["USER_INVITED"]
+    """One of ``USER_INVITED``. Required."""
+    url: str
+    """String. Required."""
+
+
 class SubscriptionUserLoginFailureInput(RequestModel):
+    type: Literal["USER_LOGIN_FAILURE"]
+    """One of ``USER_LOGIN_FAILURE``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionUserLoginFailureInputDict(TypedDict):
+    """The keys of :class:`SubscriptionUserLoginFailureInput` (as sent)."""
+
     type: Literal["USER_LOGIN_FAILURE"]
     """One of ``USER_LOGIN_FAILURE``. Required."""
     url: str
@@ -537,7 +1079,25 @@ class SubscriptionUserLoginSuccessInput(RequestModel):
     """String. Required."""
 
 
+class SubscriptionUserLoginSuccessInputDict(TypedDict):
+    """The keys of :class:`SubscriptionUserLoginSuccessInput` (as sent)."""
+
+    type: Literal["USER_LOGIN_SUCCESS"]
+    """One of ``USER_LOGIN_SUCCESS``. Required."""
+    url: str
+    """String. Required."""
+
+
 class SubscriptionUserLogoutInput(RequestModel):
+    type: Literal["USER_LOGOUT"]
+    """One of ``USER_LOGOUT``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionUserLogoutInputDict(TypedDict):
+    """The keys of :class:`SubscriptionUserLogoutInput` (as sent)."""
+
     type: Literal["USER_LOGOUT"]
     """One of ``USER_LOGOUT``. Required."""
     url: str
@@ -551,7 +1111,25 @@ class SubscriptionUserPermissionsChangedInput(RequestModel):
     """String. Required."""
 
 
+class SubscriptionUserPermissionsChangedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionUserPermissionsChangedInput` (as sent)."""
+
+    type: Literal["USER_PERMISSIONS_CHANGED"]
+    """One of ``USER_PERMISSIONS_CHANGED``. Required."""
+    url: str
+    """String. Required."""
+
+
 class SubscriptionUserRemovedInput(RequestModel):
+    type: Literal["USER_REMOVED"]
+    """One of ``USER_REMOVED``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionUserRemovedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionUserRemovedInput` (as sent)."""
+
     type: Literal["USER_REMOVED"]
     """One of ``USER_REMOVED``. Required."""
     url: str
@@ -565,7 +1143,25 @@ class SubscriptionUserRoleChangedInput(RequestModel):
     """String. Required."""
 
 
+class SubscriptionUserRoleChangedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionUserRoleChangedInput` (as sent)."""
+
+    type: Literal["USER_ROLE_CHANGED"]
+    """One of ``USER_ROLE_CHANGED``. Required."""
+    url: str
+    """String. Required."""
+
+
 class SubscriptionUserSessionRevokedInput(RequestModel):
+    type: Literal["USER_SESSION_REVOKED"]
+    """One of ``USER_SESSION_REVOKED``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionUserSessionRevokedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionUserSessionRevokedInput` (as sent)."""
+
     type: Literal["USER_SESSION_REVOKED"]
     """One of ``USER_SESSION_REVOKED``. Required."""
     url: str
@@ -579,7 +1175,25 @@ class SubscriptionWebhookArchivedInput(RequestModel):
     """String. Required."""
 
 
+class SubscriptionWebhookArchivedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionWebhookArchivedInput` (as sent)."""
+
+    type: Literal["WEBHOOK_ARCHIVED"]
+    """One of ``WEBHOOK_ARCHIVED``. Required."""
+    url: str
+    """String. Required."""
+
+
 class SubscriptionWebhookCreatedInput(RequestModel):
+    type: Literal["WEBHOOK_CREATED"]
+    """One of ``WEBHOOK_CREATED``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionWebhookCreatedInputDict(TypedDict):
+    """The keys of :class:`SubscriptionWebhookCreatedInput` (as sent)."""
+
     type: Literal["WEBHOOK_CREATED"]
     """One of ``WEBHOOK_CREATED``. Required."""
     url: str
@@ -613,6 +1227,35 @@ class SubscriptionWorkOrderChangeFilterInput(RequestModel):
     """
 
 
+class SubscriptionWorkOrderChangeFilterInputDict(TypedDict):
+    """The keys of :class:`SubscriptionWorkOrderChangeFilterInput` (as sent)."""
+
+    oneOfProperties: NotRequired[
+        Sequence[
+            Literal[
+                "ASSET",
+                "ASSIGNEES",
+                "CATEGORIES",
+                "COSTS",
+                "DESCRIPTION",
+                "DUE_DATE",
+                "ESTIMATED_TIME",
+                "EXTRA_FIELDS",
+                "LOCATION",
+                "PARTS",
+                "PRIORITY",
+                "START_DATE",
+                "TEAMS",
+                "TITLE",
+                "VENDORS",
+            ]
+        ]
+    ]
+    """List of one of 15 values (``ASSET``, ``ASSIGNEES``, ``CATEGORIES``, ``COSTS``,
+    ``DESCRIPTION``, ``DUE_DATE``, ``ESTIMATED_TIME``, ``EXTRA_FIELDS``, ...). Optional.
+    """
+
+
 class SubscriptionWorkOrderChangeInput(RequestModel):
     type: Literal["WORK_ORDER_CHANGE"]
     """One of ``WORK_ORDER_CHANGE``. Required."""
@@ -621,6 +1264,21 @@ class SubscriptionWorkOrderChangeInput(RequestModel):
     options: NotNull[SubscriptionPartChangeOptionInput] = None
     """``SubscriptionPartChangeOptionInput`` object. Optional."""
     filters: NotNull[SubscriptionWorkOrderChangeFilterInput] = None
+    """``SubscriptionWorkOrderChangeFilterInput`` object. Optional."""
+
+
+class SubscriptionWorkOrderChangeInputDict(TypedDict):
+    """The keys of :class:`SubscriptionWorkOrderChangeInput` (as sent)."""
+
+    type: Literal["WORK_ORDER_CHANGE"]
+    """One of ``WORK_ORDER_CHANGE``. Required."""
+    url: str
+    """String. Required."""
+    options: NotRequired[SubscriptionPartChangeOptionInput | SubscriptionPartChangeOptionInputDict]
+    """``SubscriptionPartChangeOptionInput`` object. Optional."""
+    filters: NotRequired[
+        SubscriptionWorkOrderChangeFilterInput | SubscriptionWorkOrderChangeFilterInputDict
+    ]
     """``SubscriptionWorkOrderChangeFilterInput`` object. Optional."""
 
 
@@ -633,7 +1291,27 @@ class SubscriptionWorkOrderDeleteInput(RequestModel):
     """``SubscriptionNewAssetOptionInput`` object. Optional."""
 
 
+class SubscriptionWorkOrderDeleteInputDict(TypedDict):
+    """The keys of :class:`SubscriptionWorkOrderDeleteInput` (as sent)."""
+
+    type: Literal["WORK_ORDER_DELETE"]
+    """One of ``WORK_ORDER_DELETE``. Required."""
+    url: str
+    """String. Required."""
+    options: NotRequired[SubscriptionNewAssetOptionInput | SubscriptionNewAssetOptionInputDict]
+    """``SubscriptionNewAssetOptionInput`` object. Optional."""
+
+
 class SubscriptionWorkOrderOverdueInput(RequestModel):
+    type: Literal["WORK_ORDER_OVERDUE"]
+    """One of ``WORK_ORDER_OVERDUE``. Required."""
+    url: str
+    """String. Required."""
+
+
+class SubscriptionWorkOrderOverdueInputDict(TypedDict):
+    """The keys of :class:`SubscriptionWorkOrderOverdueInput` (as sent)."""
+
     type: Literal["WORK_ORDER_OVERDUE"]
     """One of ``WORK_ORDER_OVERDUE``. Required."""
     url: str
@@ -644,6 +1322,17 @@ class SubscriptionWorkOrderPartStatusChangeFiltersInput(RequestModel):
     one_of_part_statuses: NotNull[
         list[Literal["no_parts", "assigned", "reserved", "kitted", "staged", "issued"]]
     ] = None
+    """List of one of ``no_parts``, ``assigned``, ``reserved``, ``kitted``, ``staged``, ``issued``.
+    Optional.
+    """
+
+
+class SubscriptionWorkOrderPartStatusChangeFiltersInputDict(TypedDict):
+    """The keys of :class:`SubscriptionWorkOrderPartStatusChangeFiltersInput` (as sent)."""
+
+    oneOfPartStatuses: NotRequired[
+        Sequence[Literal["no_parts", "assigned", "reserved", "kitted", "staged", "issued"]]
+    ]
     """List of one of ``no_parts``, ``assigned``, ``reserved``, ``kitted``, ``staged``, ``issued``.
     Optional.
     """
@@ -660,10 +1349,37 @@ class SubscriptionWorkOrderPartStatusChangeInput(RequestModel):
     """``SubscriptionWorkOrderPartStatusChangeFiltersInput`` object. Optional."""
 
 
+class SubscriptionWorkOrderPartStatusChangeInputDict(TypedDict):
+    """The keys of :class:`SubscriptionWorkOrderPartStatusChangeInput` (as sent)."""
+
+    type: Literal["WORK_ORDER_PART_STATUS_CHANGE"]
+    """One of ``WORK_ORDER_PART_STATUS_CHANGE``. Required."""
+    url: str
+    """String. Required."""
+    options: NotRequired[SubscriptionNewAssetOptionInput | SubscriptionNewAssetOptionInputDict]
+    """``SubscriptionNewAssetOptionInput`` object. Optional."""
+    filters: NotRequired[
+        SubscriptionWorkOrderPartStatusChangeFiltersInput
+        | SubscriptionWorkOrderPartStatusChangeFiltersInputDict
+    ]
+    """``SubscriptionWorkOrderPartStatusChangeFiltersInput`` object. Optional."""
+
+
 class SubscriptionWorkOrderStatusChangeFilterInput(RequestModel):
     one_of_statuses: NotNull[
         list[Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED", "SKIPPED"]]
     ] = None
+    """List of one of ``OPEN``, ``IN_PROGRESS``, ``ON_HOLD``, ``DONE``, ``CANCELED``, ``SKIPPED``.
+    Optional.
+    """
+
+
+class SubscriptionWorkOrderStatusChangeFilterInputDict(TypedDict):
+    """The keys of :class:`SubscriptionWorkOrderStatusChangeFilterInput` (as sent)."""
+
+    oneOfStatuses: NotRequired[
+        Sequence[Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED", "SKIPPED"]]
+    ]
     """List of one of ``OPEN``, ``IN_PROGRESS``, ``ON_HOLD``, ``DONE``, ``CANCELED``, ``SKIPPED``.
     Optional.
     """
@@ -680,8 +1396,33 @@ class SubscriptionWorkOrderStatusChangeInput(RequestModel):
     """``SubscriptionWorkOrderStatusChangeFilterInput`` object. Optional."""
 
 
+class SubscriptionWorkOrderStatusChangeInputDict(TypedDict):
+    """The keys of :class:`SubscriptionWorkOrderStatusChangeInput` (as sent)."""
+
+    type: Literal["WORK_ORDER_STATUS_CHANGE"]
+    """One of ``WORK_ORDER_STATUS_CHANGE``. Required."""
+    url: str
+    """String. Required."""
+    options: NotRequired[
+        SubscriptionNewPurchaseOrderOptionInput | SubscriptionNewPurchaseOrderOptionInputDict
+    ]
+    """``SubscriptionNewPurchaseOrderOptionInput`` object. Optional."""
+    filters: NotRequired[
+        SubscriptionWorkOrderStatusChangeFilterInput
+        | SubscriptionWorkOrderStatusChangeFilterInputDict
+    ]
+    """``SubscriptionWorkOrderStatusChangeFilterInput`` object. Optional."""
+
+
 class SubscriptionWorkRequestStatusChangeFiltersInput(RequestModel):
     one_of_statuses: NotNull[list[Literal["APPROVED", "DONE", "REJECTED"]]] = None
+    """List of one of ``APPROVED``, ``DONE``, ``REJECTED``. Optional."""
+
+
+class SubscriptionWorkRequestStatusChangeFiltersInputDict(TypedDict):
+    """The keys of :class:`SubscriptionWorkRequestStatusChangeFiltersInput` (as sent)."""
+
+    oneOfStatuses: NotRequired[Sequence[Literal["APPROVED", "DONE", "REJECTED"]]]
     """List of one of ``APPROVED``, ``DONE``, ``REJECTED``. Optional."""
 
 
@@ -691,6 +1432,20 @@ class SubscriptionWorkRequestStatusChangeInput(RequestModel):
     url: str
     """String. Required."""
     filters: NotNull[SubscriptionWorkRequestStatusChangeFiltersInput] = None
+    """``SubscriptionWorkRequestStatusChangeFiltersInput`` object. Optional."""
+
+
+class SubscriptionWorkRequestStatusChangeInputDict(TypedDict):
+    """The keys of :class:`SubscriptionWorkRequestStatusChangeInput` (as sent)."""
+
+    type: Literal["WORK_REQUEST_STATUS_CHANGE"]
+    """One of ``WORK_REQUEST_STATUS_CHANGE``. Required."""
+    url: str
+    """String. Required."""
+    filters: NotRequired[
+        SubscriptionWorkRequestStatusChangeFiltersInput
+        | SubscriptionWorkRequestStatusChangeFiltersInputDict
+    ]
     """``SubscriptionWorkRequestStatusChangeFiltersInput`` object. Optional."""
 
 
@@ -825,4 +1580,65 @@ class SubscriptionUpdateBody(RequestModel):
     ``INVITE_LINK_CREATED``, ``INVITE_LINK_UPDATED``, ...). Optional.
     """
     url: NotNull[str] = None
+    """String. Optional."""
+
+
+class SubscriptionUpdateBodyDict(TypedDict):
+    """The keys of :class:`SubscriptionUpdateBody` (as sent)."""
+
+    type: NotRequired[
+        Literal[
+            "API_TOKEN_CREATED",
+            "API_TOKEN_REVOKED",
+            "ASSET_STATUS_CHANGE",
+            "CONNECTOR_TOKEN_REVOKED",
+            "DATA_EXPORT_INITIATED",
+            "INVITE_LINK_ARCHIVED",
+            "INVITE_LINK_CREATED",
+            "INVITE_LINK_UPDATED",
+            "METER_TRIGGER_STATE_CHANGE",
+            "NEW_ASSET",
+            "NEW_CATEGORY_ON_WORK_ORDER",
+            "NEW_COMMENT_ON_WORK_ORDER",
+            "NEW_LOCATION",
+            "NEW_PART",
+            "NEW_PURCHASE_ORDER",
+            "NEW_SLASH_COMMAND",
+            "NEW_VENDOR",
+            "NEW_WORK_ORDER",
+            "NEW_WORK_REQUEST",
+            "PART_CHANGE",
+            "PART_DELETE",
+            "PART_QUANTITY_CHANGE",
+            "PART_TRANSFER",
+            "PURCHASE_ORDER_CHANGE",
+            "PURCHASE_ORDER_STATUS_CHANGE",
+            "ROLE_ARCHIVED",
+            "ROLE_CREATED",
+            "ROLE_UPDATED",
+            "SSO_CONFIG_CHANGED",
+            "USER_ACTIVATED",
+            "USER_INVITED",
+            "USER_LOGIN_FAILURE",
+            "USER_LOGIN_SUCCESS",
+            "USER_LOGOUT",
+            "USER_PERMISSIONS_CHANGED",
+            "USER_REMOVED",
+            "USER_ROLE_CHANGED",
+            "USER_SESSION_REVOKED",
+            "WEBHOOK_ARCHIVED",
+            "WEBHOOK_CREATED",
+            "WORK_ORDER_CHANGE",
+            "WORK_ORDER_DELETE",
+            "WORK_ORDER_OVERDUE",
+            "WORK_ORDER_PART_STATUS_CHANGE",
+            "WORK_ORDER_STATUS_CHANGE",
+            "WORK_REQUEST_STATUS_CHANGE",
+        ]
+    ]
+    """One of 46 values (``API_TOKEN_CREATED``, ``API_TOKEN_REVOKED``, ``ASSET_STATUS_CHANGE``,
+    ``CONNECTOR_TOKEN_REVOKED``, ``DATA_EXPORT_INITIATED``, ``INVITE_LINK_ARCHIVED``,
+    ``INVITE_LINK_CREATED``, ``INVITE_LINK_UPDATED``, ...). Optional.
+    """
+    url: NotRequired[str]
     """String. Optional."""

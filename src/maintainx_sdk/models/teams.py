@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, NotRequired, TypedDict
 
 from .._models import APIModel, APIResult, OpenEnum, RequestModel
 from .._types import NotNull
@@ -13,15 +14,19 @@ __all__ = [
     "Manufacturer",
     "Team",
     "TeamCreateBody",
+    "TeamCreateBodyDict",
     "TeamGetResponse",
     "TeamListResponse",
     "TeamMember",
     "TeamMemberCreateBody",
+    "TeamMemberCreateBodyDict",
     "TeamMemberListResponse",
     "TeamMemberTeamRole",
     "TeamMemberUpdateBody",
+    "TeamMemberUpdateBodyDict",
     "TeamMemberUpdateResponse",
     "TeamUpdateBody",
+    "TeamUpdateBodyDict",
 ]
 
 
@@ -50,6 +55,21 @@ class TeamCreateBody(RequestModel):
     location_ids: NotNull[list[int]] = None
     """List of integer. Optional."""
     member_ids: NotNull[list[int]] = None
+    """List of integer. Optional."""
+
+
+class TeamCreateBodyDict(TypedDict):
+    """The keys of :class:`TeamCreateBody` (as sent)."""
+
+    name: str
+    """String. Required."""
+    description: NotRequired[str]
+    """String. Optional."""
+    assetIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    locationIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    memberIds: NotRequired[Sequence[int]]
     """List of integer. Optional."""
 
 
@@ -90,6 +110,15 @@ class TeamMemberCreateBody(RequestModel):
     """One of ``ADMIN``, ``MEMBER``. Optional."""
 
 
+class TeamMemberCreateBodyDict(TypedDict):
+    """The keys of :class:`TeamMemberCreateBody` (as sent)."""
+
+    id: int
+    """Integer. Required."""
+    teamRole: NotRequired[Literal["ADMIN", "MEMBER"]]
+    """One of ``ADMIN``, ``MEMBER``. Optional."""
+
+
 class TeamMemberListResponse(APIResult):
     members: list[TeamMember]
     """List of ``TeamMember`` objects."""
@@ -101,6 +130,13 @@ class TeamMemberListResponse(APIResult):
 
 class TeamMemberUpdateBody(RequestModel):
     team_role: NotNull[Literal["ADMIN", "MEMBER"]] = None
+    """One of ``ADMIN``, ``MEMBER``. Optional."""
+
+
+class TeamMemberUpdateBodyDict(TypedDict):
+    """The keys of :class:`TeamMemberUpdateBody` (as sent)."""
+
+    teamRole: NotRequired[Literal["ADMIN", "MEMBER"]]
     """One of ``ADMIN``, ``MEMBER``. Optional."""
 
 
@@ -119,4 +155,19 @@ class TeamUpdateBody(RequestModel):
     asset_ids: NotNull[list[int]] = None
     """List of integer. Optional."""
     members_count: NotNull[int] = None
+    """Integer. Optional."""
+
+
+class TeamUpdateBodyDict(TypedDict):
+    """The keys of :class:`TeamUpdateBody` (as sent)."""
+
+    name: NotRequired[str]
+    """String. Optional."""
+    description: NotRequired[str]
+    """String. Optional."""
+    locationIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    assetIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    membersCount: NotRequired[int]
     """Integer. Optional."""

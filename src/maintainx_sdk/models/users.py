@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
@@ -14,13 +15,16 @@ __all__ = [
     "User",
     "UserAuthType",
     "UserCreateBody",
+    "UserCreateBodyDict",
     "UserGetResponse",
     "UserListItem",
     "UserListQuery",
+    "UserListQueryDict",
     "UserListResponse",
     "UserMessageCreateResponse",
     "UserRole",
     "UserUpdateBody",
+    "UserUpdateBodyDict",
 ]
 
 
@@ -98,6 +102,37 @@ class UserCreateBody(RequestModel):
     """Integer. Optional; ``None`` sends null (clears it)."""
 
 
+class UserCreateBodyDict(TypedDict):
+    """The keys of :class:`UserCreateBody` (as sent)."""
+
+    firstName: str
+    """String. Required."""
+    lastName: str
+    """String. Required."""
+    role: NotRequired[Literal["ADMIN", "MEMBER", "OPERATOR", "REQUESTER", "SERVICE_ACCOUNT"] | None]
+    """One of ``ADMIN``, ``MEMBER``, ``OPERATOR``, ``REQUESTER``, ``SERVICE_ACCOUNT``. Optional;
+    ``None`` sends null (clears it).
+    """
+    customRole: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    email: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    phoneNumber: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    externalData: NotRequired[Mapping[str, Any] | float | str | None]
+    """Mapping of string to any JSON value or number or string. Optional; ``None`` sends null
+    (clears it).
+    """
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    authType: NotRequired[Literal["NORMAL", "SAML", "OIDC"] | None]
+    """One of ``NORMAL``, ``SAML``, ``OIDC``. Optional; ``None`` sends null (clears it)."""
+    inviteType: NotRequired[Literal["ALL", "EMAIL", "SMS", "NONE"] | None]
+    """One of ``ALL``, ``EMAIL``, ``SMS``, ``NONE``. Optional; ``None`` sends null (clears it)."""
+    hourlyRate: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+
+
 class UserGetResponse(APIModel):
     user: User
     """``User`` object."""
@@ -141,6 +176,21 @@ class UserListQuery(RequestModel):
     """List of one of ``role``, ``extra_fields``. Optional."""
 
 
+class UserListQueryDict(TypedDict):
+    """The keys of :class:`UserListQuery` (as sent)."""
+
+    cursor: NotRequired[str]
+    """String. Optional."""
+    limit: NotRequired[int]
+    """Integer, at least 1, at most 200. Optional."""
+    onlyAssignable: NotRequired[bool]
+    """Boolean. Optional."""
+    email: NotRequired[Sequence[str]]
+    """List of string. Optional."""
+    expand: NotRequired[Sequence[Literal["role", "extra_fields"]]]
+    """List of one of ``role``, ``extra_fields``. Optional."""
+
+
 class UserListResponse(APIResult):
     users: list[UserListItem]
     """List of ``UserListItem`` objects."""
@@ -179,4 +229,33 @@ class UserUpdateBody(RequestModel):
     extra_fields: NotNull[dict[str, str]] = None
     """Mapping of string to string. Optional."""
     hourly_rate: int | None = None
+    """Integer. Optional; ``None`` sends null (clears it)."""
+
+
+class UserUpdateBodyDict(TypedDict):
+    """The keys of :class:`UserUpdateBody` (as sent)."""
+
+    firstName: NotRequired[str]
+    """String. Optional."""
+    lastName: NotRequired[str]
+    """String. Optional."""
+    email: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    phoneNumber: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    role: NotRequired[Literal["ADMIN", "MEMBER", "OPERATOR", "REQUESTER", "SERVICE_ACCOUNT"] | None]
+    """One of ``ADMIN``, ``MEMBER``, ``OPERATOR``, ``REQUESTER``, ``SERVICE_ACCOUNT``. Optional;
+    ``None`` sends null (clears it).
+    """
+    customRole: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    authType: NotRequired[Literal["NORMAL", "SAML", "OIDC"] | None]
+    """One of ``NORMAL``, ``SAML``, ``OIDC``. Optional; ``None`` sends null (clears it)."""
+    externalData: NotRequired[Mapping[str, Any] | float | str | None]
+    """Mapping of string to any JSON value or number or string. Optional; ``None`` sends null
+    (clears it).
+    """
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    hourlyRate: NotRequired[int | None]
     """Integer. Optional; ``None`` sends null (clears it)."""

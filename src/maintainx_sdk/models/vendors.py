@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Literal, NotRequired, TypedDict
 
 from pydantic import ConfigDict, Field
 
@@ -16,16 +17,21 @@ __all__ = [
     "Vendor",
     "VendorContact",
     "VendorContactCreateBody",
+    "VendorContactCreateBodyDict",
     "VendorContactGetResponse",
     "VendorContactListResponse",
     "VendorContactUpdateBody",
+    "VendorContactUpdateBodyDict",
     "VendorContactUpdateResponse",
     "VendorCreateBody",
+    "VendorCreateBodyDict",
     "VendorGetResponse",
     "VendorListItem",
     "VendorListQuery",
+    "VendorListQueryDict",
     "VendorListResponse",
     "VendorUpdateBody",
+    "VendorUpdateBodyDict",
 ]
 
 
@@ -82,6 +88,21 @@ class VendorContactCreateBody(RequestModel):
     """String. Optional; ``None`` sends null (clears it)."""
 
 
+class VendorContactCreateBodyDict(TypedDict):
+    """The keys of :class:`VendorContactCreateBody` (as sent)."""
+
+    name: str
+    """String. Required."""
+    role: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    email: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    phoneNumber: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    extension: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
 class VendorContactGetResponse(APIModel):
     vendor_contact: VendorContact
     """``VendorContact`` object."""
@@ -109,6 +130,21 @@ class VendorContactUpdateBody(RequestModel):
     """String. Optional; ``None`` sends null (clears it)."""
 
 
+class VendorContactUpdateBodyDict(TypedDict):
+    """The keys of :class:`VendorContactUpdateBody` (as sent)."""
+
+    name: NotRequired[str]
+    """String. Optional."""
+    role: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    email: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    phoneNumber: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    extension: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
 class VendorContactUpdateResponse(APIModel):
     contact: VendorContact
     """``VendorContact`` object."""
@@ -124,6 +160,21 @@ class VendorCreateBody(RequestModel):
     emails: NotNull[list[str]] = None
     """List of string. Optional."""
     phone_numbers: NotNull[list[str]] = None
+    """List of string. Optional."""
+
+
+class VendorCreateBodyDict(TypedDict):
+    """The keys of :class:`VendorCreateBody` (as sent)."""
+
+    name: str
+    """String. Required."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    emails: NotRequired[Sequence[str]]
+    """List of string. Optional."""
+    phoneNumbers: NotRequired[Sequence[str]]
     """List of string. Optional."""
 
 
@@ -151,6 +202,17 @@ class VendorListQuery(RequestModel):
     """List of one of ``extra_fields``. Optional."""
 
 
+class VendorListQueryDict(TypedDict):
+    """The keys of :class:`VendorListQuery` (as sent)."""
+
+    cursor: NotRequired[str]
+    """String. Optional."""
+    limit: NotRequired[int]
+    """Integer, at least 1, at most 200. Optional."""
+    expand: NotRequired[Sequence[Literal["extra_fields"]]]
+    """List of one of ``extra_fields``. Optional."""
+
+
 class VendorListResponse(APIResult):
     vendors: list[VendorListItem]
     """List of ``VendorListItem`` objects."""
@@ -166,4 +228,15 @@ class VendorUpdateBody(RequestModel):
     description: str | None = None
     """String. Optional; ``None`` sends null (clears it)."""
     extra_fields: NotNull[dict[str, str]] = None
+    """Mapping of string to string. Optional."""
+
+
+class VendorUpdateBodyDict(TypedDict):
+    """The keys of :class:`VendorUpdateBody` (as sent)."""
+
+    name: NotRequired[str]
+    """String. Optional."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    extraFields: NotRequired[Mapping[str, str]]
     """Mapping of string to string. Optional."""

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import Field, RootModel
 
@@ -14,6 +15,7 @@ from .common import (
     Attachment,
     Procedure,
     ProcedureInput,
+    ProcedureInputDict,
     RecurrenceDaily,
     RecurrenceMonthly,
     RecurrencePeriodically,
@@ -32,6 +34,7 @@ from .common import (
 __all__ = [
     "Assignee",
     "AssigneeInput",
+    "AssigneeInputDict",
     "AssigneeType",
     "Attachment",
     "CostRow",
@@ -39,6 +42,7 @@ __all__ = [
     "Costs",
     "Procedure",
     "ProcedureInput",
+    "ProcedureInputDict",
     "RecurrenceDaily",
     "RecurrenceMonthly",
     "RecurrencePeriodically",
@@ -47,22 +51,32 @@ __all__ = [
     "WorkOrder",
     "WorkOrderAsset",
     "WorkOrderAutomationMeterTriggerInput",
+    "WorkOrderAutomationMeterTriggerInputDict",
     "WorkOrderAutomationTriggerConditionInput",
+    "WorkOrderAutomationTriggerConditionInputDict",
     "WorkOrderComment",
     "WorkOrderCommentListResponse",
     "WorkOrderCostCreateBody",
     "WorkOrderCostCreateResponse",
     "WorkOrderCostExpenseInput",
+    "WorkOrderCostExpenseInputDict",
     "WorkOrderCostListResponse",
     "WorkOrderCostTimeInput",
+    "WorkOrderCostTimeInputDict",
     "WorkOrderCreateBody",
+    "WorkOrderCreateBodyDict",
     "WorkOrderDailyAutomationTriggerInput",
+    "WorkOrderDailyAutomationTriggerInputDict",
     "WorkOrderEmailCreateBody",
+    "WorkOrderEmailCreateBodyDict",
     "WorkOrderEmailExportOptionInput",
+    "WorkOrderEmailExportOptionInputDict",
     "WorkOrderGetQuery",
+    "WorkOrderGetQueryDict",
     "WorkOrderGetResponse",
     "WorkOrderListItem",
     "WorkOrderListQuery",
+    "WorkOrderListQueryDict",
     "WorkOrderListResponse",
     "WorkOrderLocation",
     "WorkOrderPart",
@@ -70,24 +84,36 @@ __all__ = [
     "WorkOrderPartStatus",
     "WorkOrderPartsAvailability",
     "WorkOrderPartsUsedInput",
+    "WorkOrderPartsUsedInputDict",
     "WorkOrderPriority",
     "WorkOrderProgress",
     "WorkOrderRecurrenceDailyInput",
+    "WorkOrderRecurrenceDailyInputDict",
     "WorkOrderRecurrenceMonthlyInput",
+    "WorkOrderRecurrenceMonthlyInputDict",
     "WorkOrderRecurrencePeriodicallyInput",
+    "WorkOrderRecurrencePeriodicallyInputDict",
     "WorkOrderRecurrenceWeeklyInput",
+    "WorkOrderRecurrenceWeeklyInputDict",
     "WorkOrderRecurrenceYearlyInput",
+    "WorkOrderRecurrenceYearlyInputDict",
     "WorkOrderSetPartStatusBody",
+    "WorkOrderSetPartStatusBodyDict",
     "WorkOrderSetStatusBody",
+    "WorkOrderSetStatusBodyDict",
     "WorkOrderStatus",
     "WorkOrderSubWorkOrder",
     "WorkOrderSubWorkOrderListQuery",
+    "WorkOrderSubWorkOrderListQueryDict",
     "WorkOrderSubWorkOrderListResponse",
     "WorkOrderSummary",
     "WorkOrderType",
     "WorkOrderUpdateBody",
+    "WorkOrderUpdateBodyDict",
     "WorkOrderUpdatePartsUsedInput",
+    "WorkOrderUpdatePartsUsedInputDict",
     "WorkOrderUpdateQuery",
+    "WorkOrderUpdateQueryDict",
     "WorkOrderUpdateResponse",
 ]
 
@@ -105,6 +131,15 @@ class Assignee(APIModel):
 
 
 class AssigneeInput(RequestModel):
+    type: Literal["USER", "TEAM"]
+    """One of ``USER``, ``TEAM``. Required."""
+    id: int | str
+    """Integer or string. Required."""
+
+
+class AssigneeInputDict(TypedDict):
+    """The keys of :class:`AssigneeInput` (as sent)."""
+
     type: Literal["USER", "TEAM"]
     """One of ``USER``, ``TEAM``. Required."""
     id: int | str
@@ -338,10 +373,30 @@ class WorkOrderAutomationTriggerConditionInput(RequestModel):
     """Number. Required."""
 
 
+class WorkOrderAutomationTriggerConditionInputDict(TypedDict):
+    """The keys of :class:`WorkOrderAutomationTriggerConditionInput` (as sent)."""
+
+    operator: Literal["increasedBy", "decreasedBy"]
+    """One of ``increasedBy``, ``decreasedBy``. Required."""
+    value: float
+    """Number. Required."""
+
+
 class WorkOrderDailyAutomationTriggerInput(RequestModel):
     conditions: list[WorkOrderAutomationTriggerConditionInput]
     """List of ``WorkOrderAutomationTriggerConditionInput`` objects. Required."""
     meter_id: int
+    """Integer. Required."""
+
+
+class WorkOrderDailyAutomationTriggerInputDict(TypedDict):
+    """The keys of :class:`WorkOrderDailyAutomationTriggerInput` (as sent)."""
+
+    conditions: Sequence[
+        WorkOrderAutomationTriggerConditionInput | WorkOrderAutomationTriggerConditionInputDict
+    ]
+    """List of ``WorkOrderAutomationTriggerConditionInput`` objects. Required."""
+    meterId: int
     """Integer. Required."""
 
 
@@ -351,6 +406,19 @@ class WorkOrderAutomationMeterTriggerInput(RequestModel):
     last_trigger_value: NotNull[float] = None
     """Number. Optional."""
     new_due_date_offset_seconds: NotNull[int] = None
+    """Integer. Optional."""
+
+
+class WorkOrderAutomationMeterTriggerInputDict(TypedDict):
+    """The keys of :class:`WorkOrderAutomationMeterTriggerInput` (as sent)."""
+
+    automationTriggerInput: NotRequired[
+        WorkOrderDailyAutomationTriggerInput | WorkOrderDailyAutomationTriggerInputDict
+    ]
+    """``WorkOrderDailyAutomationTriggerInput`` object. Optional."""
+    lastTriggerValue: NotRequired[float]
+    """Number. Optional."""
+    newDueDateOffsetSeconds: NotRequired[int]
     """Integer. Optional."""
 
 
@@ -385,6 +453,19 @@ class WorkOrderCostExpenseInput(RequestModel):
     """String. Optional; ``None`` sends null (clears it)."""
 
 
+class WorkOrderCostExpenseInputDict(TypedDict):
+    """The keys of :class:`WorkOrderCostExpenseInput` (as sent)."""
+
+    type: Literal["EXPENSE"]
+    """One of ``EXPENSE``. Required."""
+    costType: Literal["LABOR", "OTHER", "TRAVEL"]
+    """One of ``LABOR``, ``OTHER``, ``TRAVEL``. Required."""
+    costPerUnit: float | None
+    """Number. Always sent; ``None`` (the default) sends null."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
 class WorkOrderCostTimeInput(RequestModel):
     type: Literal["TIME"]
     """One of ``TIME``. Required."""
@@ -395,6 +476,21 @@ class WorkOrderCostTimeInput(RequestModel):
     hourly_rate: float | None = None
     """Number. Optional; ``None`` sends null (clears it)."""
     description: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
+class WorkOrderCostTimeInputDict(TypedDict):
+    """The keys of :class:`WorkOrderCostTimeInput` (as sent)."""
+
+    type: Literal["TIME"]
+    """One of ``TIME``. Required."""
+    costType: Literal["INSPECTION", "OTHER", "WORK"]
+    """One of ``INSPECTION``, ``OTHER``, ``WORK``. Required."""
+    durationTotal: float | None
+    """Number. Always sent; ``None`` (the default) sends null."""
+    hourlyRate: NotRequired[float | None]
+    """Number. Optional; ``None`` sends null (clears it)."""
+    description: NotRequired[str | None]
     """String. Optional; ``None`` sends null (clears it)."""
 
 
@@ -441,6 +537,17 @@ class WorkOrderRecurrenceDailyInput(RequestModel):
     """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
 
 
+class WorkOrderRecurrenceDailyInputDict(TypedDict):
+    """The keys of :class:`WorkOrderRecurrenceDailyInput` (as sent)."""
+
+    type: Literal["DAILY"]
+    """One of ``DAILY``. Required."""
+    automationMeterTrigger: NotRequired[
+        WorkOrderAutomationMeterTriggerInput | WorkOrderAutomationMeterTriggerInputDict | None
+    ]
+    """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
+
+
 class WorkOrderRecurrenceWeeklyInput(RequestModel):
     type: Literal["WEEKLY"]
     """One of ``WEEKLY``. Required."""
@@ -456,6 +563,25 @@ class WorkOrderRecurrenceWeeklyInput(RequestModel):
     """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
 
 
+class WorkOrderRecurrenceWeeklyInputDict(TypedDict):
+    """The keys of :class:`WorkOrderRecurrenceWeeklyInput` (as sent)."""
+
+    type: Literal["WEEKLY"]
+    """One of ``WEEKLY``. Required."""
+    interval: NotRequired[int]
+    """Integer, at least 1, at most 52. Optional."""
+    days: Sequence[
+        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+    ]
+    """List of one of ``SUNDAY``, ``MONDAY``, ``TUESDAY``, ``WEDNESDAY``, ``THURSDAY``, ``FRIDAY``,
+    ``SATURDAY``. Required.
+    """
+    automationMeterTrigger: NotRequired[
+        WorkOrderAutomationMeterTriggerInput | WorkOrderAutomationMeterTriggerInputDict | None
+    ]
+    """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
+
+
 class WorkOrderRecurrenceMonthlyInput(RequestModel):
     type: Literal["MONTHLY"]
     """One of ``MONTHLY``. Required."""
@@ -464,6 +590,21 @@ class WorkOrderRecurrenceMonthlyInput(RequestModel):
     day: int = Field(ge=1, le=31)
     """Integer, at least 1, at most 31. Required."""
     automation_meter_trigger: WorkOrderAutomationMeterTriggerInput | None = None
+    """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
+
+
+class WorkOrderRecurrenceMonthlyInputDict(TypedDict):
+    """The keys of :class:`WorkOrderRecurrenceMonthlyInput` (as sent)."""
+
+    type: Literal["MONTHLY"]
+    """One of ``MONTHLY``. Required."""
+    interval: NotRequired[int]
+    """Integer, at least 1, at most 24. Optional."""
+    day: int
+    """Integer, at least 1, at most 31. Required."""
+    automationMeterTrigger: NotRequired[
+        WorkOrderAutomationMeterTriggerInput | WorkOrderAutomationMeterTriggerInputDict | None
+    ]
     """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
 
 
@@ -476,12 +617,38 @@ class WorkOrderRecurrenceYearlyInput(RequestModel):
     """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
 
 
+class WorkOrderRecurrenceYearlyInputDict(TypedDict):
+    """The keys of :class:`WorkOrderRecurrenceYearlyInput` (as sent)."""
+
+    type: Literal["YEARLY"]
+    """One of ``YEARLY``. Required."""
+    interval: NotRequired[int]
+    """Integer, at least 1, at most 1000. Optional."""
+    automationMeterTrigger: NotRequired[
+        WorkOrderAutomationMeterTriggerInput | WorkOrderAutomationMeterTriggerInputDict | None
+    ]
+    """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
+
+
 class WorkOrderRecurrencePeriodicallyInput(RequestModel):
     type: Literal["PERIODICALLY"]
     """One of ``PERIODICALLY``. Required."""
     interval: NotNull[int] = Field(default=None, ge=0)
     """Integer, at least 0. Optional."""
     automation_meter_trigger: WorkOrderAutomationMeterTriggerInput | None = None
+    """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
+
+
+class WorkOrderRecurrencePeriodicallyInputDict(TypedDict):
+    """The keys of :class:`WorkOrderRecurrencePeriodicallyInput` (as sent)."""
+
+    type: Literal["PERIODICALLY"]
+    """One of ``PERIODICALLY``. Required."""
+    interval: NotRequired[int]
+    """Integer, at least 0. Optional."""
+    automationMeterTrigger: NotRequired[
+        WorkOrderAutomationMeterTriggerInput | WorkOrderAutomationMeterTriggerInputDict | None
+    ]
     """``WorkOrderAutomationMeterTriggerInput`` object. Optional; ``None`` sends null (clears it)."""
 
 
@@ -493,6 +660,19 @@ class WorkOrderPartsUsedInput(RequestModel):
     location_id: int | None = None
     """Integer. Optional; ``None`` sends null (clears it)."""
     copy_on_recurring: NotNull[Literal["NoCopy", "Copy", "Default"]] = None
+    """One of ``NoCopy``, ``Copy``, ``Default``. Optional."""
+
+
+class WorkOrderPartsUsedInputDict(TypedDict):
+    """The keys of :class:`WorkOrderPartsUsedInput` (as sent)."""
+
+    partId: int
+    """Integer. Required."""
+    quantityUsed: int
+    """Integer. Required."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    copyOnRecurring: NotRequired[Literal["NoCopy", "Copy", "Default"]]
     """One of ``NoCopy``, ``Copy``, ``Default``. Optional."""
 
 
@@ -563,6 +743,77 @@ class WorkOrderCreateBody(RequestModel):
     """Integer. Optional; ``None`` sends null (clears it)."""
 
 
+class WorkOrderCreateBodyDict(TypedDict):
+    """The keys of :class:`WorkOrderCreateBody` (as sent)."""
+
+    assetId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    assignees: NotRequired[Sequence[AssigneeInput | AssigneeInputDict]]
+    """List of ``AssigneeInput`` objects. Optional."""
+    estimatedTime: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    requesterId: NotRequired[int | str | None]
+    """Integer or string. Optional; ``None`` sends null (clears it)."""
+    workRequestId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    workOrderTemplateId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    categories: NotRequired[Sequence[str]]
+    """List of string. Optional."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    dueDate: NotRequired[datetime | None]
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+    externalData: NotRequired[Mapping[str, Any] | float | str | None]
+    """Mapping of string to any JSON value or number or string. Optional; ``None`` sends null
+    (clears it).
+    """
+    isParent: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    startDate: NotRequired[datetime | None]
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    priority: NotRequired[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
+    procedure: NotRequired[ProcedureInput | ProcedureInputDict | None]
+    """``ProcedureInput`` object. Optional; ``None`` sends null (clears it)."""
+    procedureTemplateId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    repeatability: NotRequired[
+        WorkOrderRecurrenceDailyInput
+        | WorkOrderRecurrenceWeeklyInput
+        | WorkOrderRecurrenceMonthlyInput
+        | WorkOrderRecurrenceYearlyInput
+        | WorkOrderRecurrencePeriodicallyInput
+        | WorkOrderRecurrenceDailyInputDict
+        | WorkOrderRecurrenceWeeklyInputDict
+        | WorkOrderRecurrenceMonthlyInputDict
+        | WorkOrderRecurrenceYearlyInputDict
+        | WorkOrderRecurrencePeriodicallyInputDict
+        | None
+    ]
+    """One of the objects ``WorkOrderRecurrenceDailyInput``, ``WorkOrderRecurrenceWeeklyInput``,
+    ``WorkOrderRecurrenceMonthlyInput``, ``WorkOrderRecurrenceYearlyInput``,
+    ``WorkOrderRecurrencePeriodicallyInput`` (told apart by ``type``). Optional; ``None`` sends
+    null (clears it).
+    """
+    skipRestHook: NotRequired[bool]
+    """Boolean. Optional."""
+    title: str
+    """String. Required."""
+    type: NotRequired[Literal["OTHER", "REACTIVE", "PREVENTIVE"]]
+    """One of ``OTHER``, ``REACTIVE``, ``PREVENTIVE``. Optional."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    vendorIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    partsUsed: NotRequired[Sequence[WorkOrderPartsUsedInput | WorkOrderPartsUsedInputDict]]
+    """List of ``WorkOrderPartsUsedInput`` objects. Optional."""
+    parentId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+
+
 class WorkOrderEmailExportOptionInput(RequestModel):
     attachments: bool | None = None
     """Boolean. Optional; ``None`` sends null (clears it)."""
@@ -605,12 +856,69 @@ class WorkOrderEmailExportOptionInput(RequestModel):
     """Boolean. Optional; ``None`` sends null (clears it)."""
 
 
+class WorkOrderEmailExportOptionInputDict(TypedDict):
+    """The keys of :class:`WorkOrderEmailExportOptionInput` (as sent)."""
+
+    attachments: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    comments: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    costs: NotRequired[Literal["DETAILED", "NONE", "SUMMARY"] | None]
+    """One of ``DETAILED``, ``NONE``, ``SUMMARY``. Optional; ``None`` sends null (clears it)."""
+    history: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    procedureFormat: NotRequired[Literal["DETAILED", "FLAGS_FAILS", "NONE", "SUMMARY"] | None]
+    """One of ``DETAILED``, ``FLAGS_FAILS``, ``NONE``, ``SUMMARY``. Optional; ``None`` sends null
+    (clears it).
+    """
+    images: NotRequired[
+        Literal["FULL_SIZE", "ORIGINAL_SIZE", "REGULAR_SIZE", "SHOW_AS_FILE", "THUMBNAIL_SIZE"]
+        | None
+    ]
+    """One of ``FULL_SIZE``, ``ORIGINAL_SIZE``, ``REGULAR_SIZE``, ``SHOW_AS_FILE``,
+    ``THUMBNAIL_SIZE``. Optional; ``None`` sends null (clears it).
+    """
+    includeBasicInformation: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    includeExportInformation: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    includeLocationAddress: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    includedCustomFields: NotRequired[Sequence[str] | None]
+    """List of string. Optional; ``None`` sends null (clears it)."""
+    priority: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    qrCode: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    signatureBox: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    vendorInformation: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    vendors: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    workOrderInfo: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+
+
 class WorkOrderEmailCreateBody(RequestModel):
     emails: NotNull[list[str]] = None
     """List of string. Optional."""
     custom_message: str | None = None
     """String. Optional; ``None`` sends null (clears it)."""
     export_options: WorkOrderEmailExportOptionInput | None = None
+    """``WorkOrderEmailExportOptionInput`` object. Optional; ``None`` sends null (clears it)."""
+
+
+class WorkOrderEmailCreateBodyDict(TypedDict):
+    """The keys of :class:`WorkOrderEmailCreateBody` (as sent)."""
+
+    emails: NotRequired[Sequence[str]]
+    """List of string. Optional."""
+    customMessage: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    exportOptions: NotRequired[
+        WorkOrderEmailExportOptionInput | WorkOrderEmailExportOptionInputDict | None
+    ]
     """``WorkOrderEmailExportOptionInput`` object. Optional; ``None`` sends null (clears it)."""
 
 
@@ -637,6 +945,34 @@ class WorkOrderGetQuery(RequestModel):
     ``parts``, ``times``, ``time_items``, ``expenditures``, ...). Optional.
     """
     use_sequential_id: NotNull[bool] = None
+    """Boolean. Optional."""
+
+
+class WorkOrderGetQueryDict(TypedDict):
+    """The keys of :class:`WorkOrderGetQuery` (as sent)."""
+
+    expand: NotRequired[
+        Sequence[
+            Literal[
+                "assignees",
+                "asset",
+                "estimated_time",
+                "location",
+                "parts",
+                "times",
+                "time_items",
+                "expenditures",
+                "extra_fields",
+                "part_extra_fields",
+                "asset_extra_fields",
+                "location_extra_fields",
+            ]
+        ]
+    ]
+    """List of one of 12 values (``assignees``, ``asset``, ``estimated_time``, ``location``,
+    ``parts``, ``times``, ``time_items``, ``expenditures``, ...). Optional.
+    """
+    useSequentialId: NotRequired[bool]
     """Boolean. Optional."""
 
 
@@ -845,6 +1181,79 @@ class WorkOrderListQuery(RequestModel):
     """
 
 
+WorkOrderListQueryDict = TypedDict(
+    "WorkOrderListQueryDict",
+    {
+        "cursor": NotRequired[str],
+        "limit": NotRequired[int],
+        "title": NotRequired[str],
+        "assets": NotRequired[Sequence[int]],
+        "notAssets": NotRequired[Sequence[int]],
+        "locations": NotRequired[Sequence[int]],
+        "notLocations": NotRequired[Sequence[int]],
+        "parts": NotRequired[Sequence[int]],
+        "notParts": NotRequired[Sequence[int]],
+        "vendors": NotRequired[Sequence[int]],
+        "notVendors": NotRequired[Sequence[int]],
+        "assignees": NotRequired[Sequence[int]],
+        "teams": NotRequired[Sequence[int]],
+        "categories": NotRequired[Sequence[str | int]],
+        "notCategories": NotRequired[Sequence[str | int]],
+        "priorities": NotRequired[Sequence[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]],
+        "statuses": NotRequired[
+            Sequence[Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED", "SKIPPED"]]
+        ],
+        "partStatuses": NotRequired[
+            Sequence[Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"]]
+        ],
+        "parentSubWorkOrderTypes": NotRequired[
+            Sequence[Literal["PARENT", "SUB_WORK_ORDER", "STANDALONE"]]
+        ],
+        "show_upcoming": NotRequired[bool],
+        "updatedAt[gte]": NotRequired[datetime],
+        "updatedAt[lte]": NotRequired[datetime],
+        "createdAt[gte]": NotRequired[datetime],
+        "createdAt[lte]": NotRequired[datetime],
+        "sort": NotRequired[
+            Literal[
+                "updatedAt",
+                "createdAt",
+                "dueDate",
+                "startedAt",
+                "completedAt",
+                "-updatedAt",
+                "-createdAt",
+                "-dueDate",
+                "-startedAt",
+                "-completedAt",
+            ]
+        ],
+        "expand": NotRequired[
+            Sequence[
+                Literal[
+                    "thumbnail",
+                    "assignees",
+                    "categories",
+                    "parts",
+                    "asset",
+                    "location",
+                    "procedure",
+                    "vendor_ids",
+                    "times",
+                    "time_items",
+                    "expenditures",
+                    "extra_fields",
+                    "part_extra_fields",
+                    "asset_extra_fields",
+                    "location_extra_fields",
+                    "estimated_time",
+                ]
+            ]
+        ],
+    },
+)
+
+
 class WorkOrderListResponse(APIResult):
     work_orders: list[WorkOrderListItem]
     """List of ``WorkOrderListItem`` objects."""
@@ -861,8 +1270,24 @@ class WorkOrderSetPartStatusBody(RequestModel):
     """
 
 
+class WorkOrderSetPartStatusBodyDict(TypedDict):
+    """The keys of :class:`WorkOrderSetPartStatusBody` (as sent)."""
+
+    partStatus: Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"]
+    """One of ``NO_PARTS``, ``ASSIGNED``, ``RESERVED``, ``KITTED``, ``STAGED``, ``ISSUED``.
+    Required.
+    """
+
+
 class WorkOrderSetStatusBody(RequestModel):
     status: NotNull[Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED"]] = None
+    """One of ``OPEN``, ``IN_PROGRESS``, ``ON_HOLD``, ``DONE``, ``CANCELED``. Optional."""
+
+
+class WorkOrderSetStatusBodyDict(TypedDict):
+    """The keys of :class:`WorkOrderSetStatusBody` (as sent)."""
+
+    status: NotRequired[Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED"]]
     """One of ``OPEN``, ``IN_PROGRESS``, ``ON_HOLD``, ``DONE``, ``CANCELED``. Optional."""
 
 
@@ -971,6 +1396,38 @@ class WorkOrderSubWorkOrderListQuery(RequestModel):
     """
 
 
+class WorkOrderSubWorkOrderListQueryDict(TypedDict):
+    """The keys of :class:`WorkOrderSubWorkOrderListQuery` (as sent)."""
+
+    cursor: NotRequired[str]
+    """String. Optional."""
+    limit: NotRequired[int]
+    """Integer, at least 1, at most 200. Optional."""
+    expand: NotRequired[
+        Sequence[
+            Literal[
+                "assignees",
+                "asset",
+                "categories",
+                "estimated_time",
+                "location",
+                "parts",
+                "procedure",
+                "times",
+                "time_items",
+                "expenditures",
+                "extra_fields",
+                "part_extra_fields",
+                "asset_extra_fields",
+                "location_extra_fields",
+            ]
+        ]
+    ]
+    """List of one of 14 values (``assignees``, ``asset``, ``categories``, ``estimated_time``,
+    ``location``, ``parts``, ``procedure``, ``times``, ...). Optional.
+    """
+
+
 class WorkOrderSubWorkOrderListResponse(APIResult):
     sub_work_orders: list[WorkOrderSubWorkOrder] = Field(alias="subworkorders")
     """List of ``WorkOrderSubWorkOrder`` objects. Wire name ``subworkorders``."""
@@ -988,6 +1445,19 @@ class WorkOrderUpdatePartsUsedInput(RequestModel):
     location_id: int | None = None
     """Integer. Optional; ``None`` sends null (clears it)."""
     copy_on_recurring: NotNull[Literal["NoCopy", "Copy", "Default"]] = None
+    """One of ``NoCopy``, ``Copy``, ``Default``. Optional."""
+
+
+class WorkOrderUpdatePartsUsedInputDict(TypedDict):
+    """The keys of :class:`WorkOrderUpdatePartsUsedInput` (as sent)."""
+
+    partId: int
+    """Integer. Required."""
+    quantityUsed: NotRequired[int]
+    """Integer. Optional."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    copyOnRecurring: NotRequired[Literal["NoCopy", "Copy", "Default"]]
     """One of ``NoCopy``, ``Copy``, ``Default``. Optional."""
 
 
@@ -1048,6 +1518,69 @@ class WorkOrderUpdateBody(RequestModel):
     """List of ``WorkOrderUpdatePartsUsedInput`` objects. Optional."""
 
 
+class WorkOrderUpdateBodyDict(TypedDict):
+    """The keys of :class:`WorkOrderUpdateBody` (as sent)."""
+
+    assetId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    assignees: NotRequired[Sequence[AssigneeInput | AssigneeInputDict]]
+    """List of ``AssigneeInput`` objects. Optional."""
+    requesterId: NotRequired[int | str | None]
+    """Integer or string. Optional; ``None`` sends null (clears it)."""
+    categories: NotRequired[Sequence[str]]
+    """List of string. Optional."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    dueDate: NotRequired[datetime | None]
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+    estimatedTime: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    externalData: NotRequired[Mapping[str, Any] | float | str | None]
+    """Mapping of string to any JSON value or number or string. Optional; ``None`` sends null
+    (clears it).
+    """
+    startDate: NotRequired[datetime | None]
+    """Date-time. Optional; ``None`` sends null (clears it)."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    priority: NotRequired[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
+    procedure: NotRequired[ProcedureInput | ProcedureInputDict | None]
+    """``ProcedureInput`` object. Optional; ``None`` sends null (clears it)."""
+    procedureTemplateId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    recurrenceInfo: NotRequired[
+        WorkOrderRecurrenceDailyInput
+        | WorkOrderRecurrenceWeeklyInput
+        | WorkOrderRecurrenceMonthlyInput
+        | WorkOrderRecurrenceYearlyInput
+        | WorkOrderRecurrencePeriodicallyInput
+        | WorkOrderRecurrenceDailyInputDict
+        | WorkOrderRecurrenceWeeklyInputDict
+        | WorkOrderRecurrenceMonthlyInputDict
+        | WorkOrderRecurrenceYearlyInputDict
+        | WorkOrderRecurrencePeriodicallyInputDict
+        | None
+    ]
+    """One of the objects ``WorkOrderRecurrenceDailyInput``, ``WorkOrderRecurrenceWeeklyInput``,
+    ``WorkOrderRecurrenceMonthlyInput``, ``WorkOrderRecurrenceYearlyInput``,
+    ``WorkOrderRecurrencePeriodicallyInput`` (told apart by ``type``). Optional; ``None`` sends
+    null (clears it).
+    """
+    title: NotRequired[str]
+    """String. Optional."""
+    type: NotRequired[Literal["OTHER", "REACTIVE", "PREVENTIVE"]]
+    """One of ``OTHER``, ``REACTIVE``, ``PREVENTIVE``. Optional."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    vendorIds: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    partsUsed: NotRequired[
+        Sequence[WorkOrderUpdatePartsUsedInput | WorkOrderUpdatePartsUsedInputDict]
+    ]
+    """List of ``WorkOrderUpdatePartsUsedInput`` objects. Optional."""
+
+
 class WorkOrderUpdateQuery(RequestModel):
     expand: NotNull[
         list[
@@ -1068,6 +1601,31 @@ class WorkOrderUpdateQuery(RequestModel):
     ``parts``, ``times``, ``time_items``, ``expenditures``, ...). Optional.
     """
     skip_webhook: NotNull[bool] = None
+    """Boolean. Optional."""
+
+
+class WorkOrderUpdateQueryDict(TypedDict):
+    """The keys of :class:`WorkOrderUpdateQuery` (as sent)."""
+
+    expand: NotRequired[
+        Sequence[
+            Literal[
+                "assignees",
+                "asset",
+                "estimated_time",
+                "location",
+                "parts",
+                "times",
+                "time_items",
+                "expenditures",
+                "extra_fields",
+            ]
+        ]
+    ]
+    """List of one of 9 values (``assignees``, ``asset``, ``estimated_time``, ``location``,
+    ``parts``, ``times``, ``time_items``, ``expenditures``, ...). Optional.
+    """
+    skipWebhook: NotRequired[bool]
     """Boolean. Optional."""
 
 

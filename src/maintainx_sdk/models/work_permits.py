@@ -3,9 +3,17 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from .._models import APIModel, APIResult, RequestModel
 
-__all__ = ["WorkPermit", "WorkPermitSignBody", "WorkPermitSignResponse", "WorkPermitWorkOrder"]
+__all__ = [
+    "WorkPermit",
+    "WorkPermitSignBody",
+    "WorkPermitSignBodyDict",
+    "WorkPermitSignResponse",
+    "WorkPermitWorkOrder",
+]
 
 
 class WorkPermit(APIModel):
@@ -19,6 +27,15 @@ class WorkPermitSignBody(RequestModel):
     external_link_uuid: str
     """String. Required."""
     signer_name: str
+    """String. Required."""
+
+
+class WorkPermitSignBodyDict(TypedDict):
+    """The keys of :class:`WorkPermitSignBody` (as sent)."""
+
+    externalLinkUuid: str
+    """String. Required."""
+    signerName: str
     """String. Required."""
 
 

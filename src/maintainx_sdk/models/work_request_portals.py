@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+from typing import NotRequired, TypedDict
+
 from .._models import APIModel, APIResult, RequestModel
 from .._types import NotNull
 
 __all__ = [
     "WorkRequestPortal",
     "WorkRequestPortalCreateBody",
+    "WorkRequestPortalCreateBodyDict",
     "WorkRequestPortalGetResponse",
     "WorkRequestPortalListItem",
     "WorkRequestPortalListResponse",
     "WorkRequestPortalUpdateBody",
+    "WorkRequestPortalUpdateBodyDict",
 ]
 
 
@@ -55,6 +59,27 @@ class WorkRequestPortalCreateBody(RequestModel):
     email_only: bool | None = None
     """Boolean. Optional; ``None`` sends null (clears it)."""
     send_email_notification: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+
+
+class WorkRequestPortalCreateBodyDict(TypedDict):
+    """The keys of :class:`WorkRequestPortalCreateBody` (as sent)."""
+
+    title: str
+    """String. Required."""
+    welcomeText: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    descriptionPlaceholder: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    contactInformation: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    assetId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    emailOnly: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    sendEmailNotification: NotRequired[bool | None]
     """Boolean. Optional; ``None`` sends null (clears it)."""
 
 
@@ -111,4 +136,25 @@ class WorkRequestPortalUpdateBody(RequestModel):
     email_only: bool | None = None
     """Boolean. Optional; ``None`` sends null (clears it)."""
     send_email_notification: bool | None = None
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+
+
+class WorkRequestPortalUpdateBodyDict(TypedDict):
+    """The keys of :class:`WorkRequestPortalUpdateBody` (as sent)."""
+
+    title: NotRequired[str]
+    """String. Optional."""
+    welcomeText: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    descriptionPlaceholder: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    contactInformation: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    assetId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    emailOnly: NotRequired[bool | None]
+    """Boolean. Optional; ``None`` sends null (clears it)."""
+    sendEmailNotification: NotRequired[bool | None]
     """Boolean. Optional; ``None`` sends null (clears it)."""

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
@@ -47,14 +48,18 @@ __all__ = [
     "WorkOrderType",
     "WorkRequest",
     "WorkRequestCreateBody",
+    "WorkRequestCreateBodyDict",
     "WorkRequestCreatorContactInfo",
     "WorkRequestCreatorContactInfoType",
     "WorkRequestGetQuery",
+    "WorkRequestGetQueryDict",
     "WorkRequestGetResponse",
     "WorkRequestListQuery",
+    "WorkRequestListQueryDict",
     "WorkRequestListResponse",
     "WorkRequestRequestStatus",
     "WorkRequestUpdateBody",
+    "WorkRequestUpdateBodyDict",
     "WorkRequestWorkOrder",
 ]
 
@@ -240,8 +245,36 @@ class WorkRequestCreateBody(RequestModel):
     """String. Optional; ``None`` sends null (clears it)."""
 
 
+class WorkRequestCreateBodyDict(TypedDict):
+    """The keys of :class:`WorkRequestCreateBody` (as sent)."""
+
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    priority: NotRequired[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
+    title: str
+    """String. Required."""
+    assetId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    approverTeamId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    creatorContactInfo: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
 class WorkRequestGetQuery(RequestModel):
     expand: NotNull[list[Literal["asset", "location", "work_order", "extra_fields"]]] = None
+    """List of one of ``asset``, ``location``, ``work_order``, ``extra_fields``. Optional."""
+
+
+class WorkRequestGetQueryDict(TypedDict):
+    """The keys of :class:`WorkRequestGetQuery` (as sent)."""
+
+    expand: NotRequired[Sequence[Literal["asset", "location", "work_order", "extra_fields"]]]
     """List of one of ``asset``, ``location``, ``work_order``, ``extra_fields``. Optional."""
 
 
@@ -266,6 +299,27 @@ class WorkRequestListQuery(RequestModel):
     statuses: NotNull[list[Literal["PENDING", "REJECTED", "APPROVED", "DONE"]]] = None
     """List of one of ``PENDING``, ``REJECTED``, ``APPROVED``, ``DONE``. Optional."""
     expand: NotNull[list[Literal["asset", "location", "work_order", "extra_fields"]]] = None
+    """List of one of ``asset``, ``location``, ``work_order``, ``extra_fields``. Optional."""
+
+
+class WorkRequestListQueryDict(TypedDict):
+    """The keys of :class:`WorkRequestListQuery` (as sent)."""
+
+    cursor: NotRequired[str]
+    """String. Optional."""
+    limit: NotRequired[int]
+    """Integer, at least 1, at most 200. Optional."""
+    title: NotRequired[str]
+    """String. Optional."""
+    assets: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    locations: NotRequired[Sequence[int]]
+    """List of integer. Optional."""
+    priorities: NotRequired[Sequence[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]]
+    """List of one of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
+    statuses: NotRequired[Sequence[Literal["PENDING", "REJECTED", "APPROVED", "DONE"]]]
+    """List of one of ``PENDING``, ``REJECTED``, ``APPROVED``, ``DONE``. Optional."""
+    expand: NotRequired[Sequence[Literal["asset", "location", "work_order", "extra_fields"]]]
     """List of one of ``asset``, ``location``, ``work_order``, ``extra_fields``. Optional."""
 
 
@@ -294,4 +348,25 @@ class WorkRequestUpdateBody(RequestModel):
     approver_team_id: int | None = None
     """Integer. Optional; ``None`` sends null (clears it)."""
     creator_contact_info: str | None = None
+    """String. Optional; ``None`` sends null (clears it)."""
+
+
+class WorkRequestUpdateBodyDict(TypedDict):
+    """The keys of :class:`WorkRequestUpdateBody` (as sent)."""
+
+    title: NotRequired[str]
+    """String. Optional."""
+    description: NotRequired[str | None]
+    """String. Optional; ``None`` sends null (clears it)."""
+    priority: NotRequired[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]
+    """One of ``NONE``, ``LOW``, ``MEDIUM``, ``HIGH``. Optional."""
+    assetId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    locationId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    extraFields: NotRequired[Mapping[str, str]]
+    """Mapping of string to string. Optional."""
+    approverTeamId: NotRequired[int | None]
+    """Integer. Optional; ``None`` sends null (clears it)."""
+    creatorContactInfo: NotRequired[str | None]
     """String. Optional; ``None`` sends null (clears it)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -322,9 +322,15 @@ class Assets(SyncAPIResource):
         extra_fields: Mapping[str, str] | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
         serial_number: str | Omit | None = omit,
-        depreciation: _m.AssetDepreciationInput | Mapping[str, Any] | Omit | None = omit,
-        manufacturer: _m.AssetManufacturerInput | Mapping[str, Any] | Omit | None = omit,
-        model: _m.AssetManufacturerInput | Mapping[str, Any] | Omit | None = omit,
+        depreciation: _m.AssetDepreciationInput
+        | _m.AssetDepreciationInputDict
+        | Omit
+        | None = omit,
+        manufacturer: _m.AssetManufacturerInput
+        | _m.AssetManufacturerInputDict
+        | Omit
+        | None = omit,
+        model: _m.AssetManufacturerInput | _m.AssetManufacturerInputDict | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
@@ -402,9 +408,15 @@ class Assets(SyncAPIResource):
         extra_fields: Mapping[str, str] | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
         serial_number: str | Omit | None = omit,
-        depreciation: _m.AssetDepreciationInput | Mapping[str, Any] | Omit | None = omit,
-        manufacturer: _m.AssetManufacturerInput | Mapping[str, Any] | Omit | None = omit,
-        model: _m.AssetManufacturerInput | Mapping[str, Any] | Omit | None = omit,
+        depreciation: _m.AssetDepreciationInput
+        | _m.AssetDepreciationInputDict
+        | Omit
+        | None = omit,
+        manufacturer: _m.AssetManufacturerInput
+        | _m.AssetManufacturerInputDict
+        | Omit
+        | None = omit,
+        model: _m.AssetManufacturerInput | _m.AssetManufacturerInputDict | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Asset:
         """Update: assets. ``PATCH /assets/{id}``
@@ -703,9 +715,15 @@ class AsyncAssets(AsyncAPIResource):
         extra_fields: Mapping[str, str] | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
         serial_number: str | Omit | None = omit,
-        depreciation: _m.AssetDepreciationInput | Mapping[str, Any] | Omit | None = omit,
-        manufacturer: _m.AssetManufacturerInput | Mapping[str, Any] | Omit | None = omit,
-        model: _m.AssetManufacturerInput | Mapping[str, Any] | Omit | None = omit,
+        depreciation: _m.AssetDepreciationInput
+        | _m.AssetDepreciationInputDict
+        | Omit
+        | None = omit,
+        manufacturer: _m.AssetManufacturerInput
+        | _m.AssetManufacturerInputDict
+        | Omit
+        | None = omit,
+        model: _m.AssetManufacturerInput | _m.AssetManufacturerInputDict | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
@@ -783,9 +801,15 @@ class AsyncAssets(AsyncAPIResource):
         extra_fields: Mapping[str, str] | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
         serial_number: str | Omit | None = omit,
-        depreciation: _m.AssetDepreciationInput | Mapping[str, Any] | Omit | None = omit,
-        manufacturer: _m.AssetManufacturerInput | Mapping[str, Any] | Omit | None = omit,
-        model: _m.AssetManufacturerInput | Mapping[str, Any] | Omit | None = omit,
+        depreciation: _m.AssetDepreciationInput
+        | _m.AssetDepreciationInputDict
+        | Omit
+        | None = omit,
+        manufacturer: _m.AssetManufacturerInput
+        | _m.AssetManufacturerInputDict
+        | Omit
+        | None = omit,
+        model: _m.AssetManufacturerInput | _m.AssetManufacturerInputDict | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Asset:
         """Update: assets. ``PATCH /assets/{id}``

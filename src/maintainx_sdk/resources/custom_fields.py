@@ -10,8 +10,7 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -76,7 +75,7 @@ class CustomFields(SyncAPIResource):
         self,
         entity: str,
         *,
-        fields: Sequence[_m.CustomFieldInput | Mapping[str, Any]],
+        fields: Sequence[_m.CustomFieldInput | _m.CustomFieldInputDict],
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.CustomFieldCreateResponse:
@@ -106,7 +105,7 @@ class CustomFields(SyncAPIResource):
         entity: str,
         entity_id: int,
         *,
-        field: _m.CustomFieldUpdateInput | Mapping[str, Any],
+        field: _m.CustomFieldUpdateInput | _m.CustomFieldUpdateInputDict,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
         """Update: custom fields. ``PATCH /customfields/{entity}/{id}``
@@ -154,7 +153,7 @@ class AsyncCustomFields(AsyncAPIResource):
         self,
         entity: str,
         *,
-        fields: Sequence[_m.CustomFieldInput | Mapping[str, Any]],
+        fields: Sequence[_m.CustomFieldInput | _m.CustomFieldInputDict],
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.CustomFieldCreateResponse:
@@ -184,7 +183,7 @@ class AsyncCustomFields(AsyncAPIResource):
         entity: str,
         entity_id: int,
         *,
-        field: _m.CustomFieldUpdateInput | Mapping[str, Any],
+        field: _m.CustomFieldUpdateInput | _m.CustomFieldUpdateInputDict,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
         """Update: custom fields. ``PATCH /customfields/{entity}/{id}``

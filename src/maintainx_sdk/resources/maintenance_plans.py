@@ -10,10 +10,10 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -97,10 +97,15 @@ class MaintenancePlansWorkOrderBlueprints(SyncAPIResource):
         user_ids: Sequence[int] | Omit = omit,
         team_ids: Sequence[int] | Omit = omit,
         priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | Omit = omit,
-        parts_used: Sequence[_m.MaintenancePlanPartsUsedInput | Mapping[str, Any]] | Omit = omit,
+        parts_used: Sequence[
+            _m.MaintenancePlanPartsUsedInput | _m.MaintenancePlanPartsUsedInputDict
+        ]
+        | Omit = omit,
         tag_ids: Sequence[int] | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
-        custom_field_values: Sequence[_m.MaintenancePlanCustomFieldValueInput | Mapping[str, Any]]
+        custom_field_values: Sequence[
+            _m.MaintenancePlanCustomFieldValueInput | _m.MaintenancePlanCustomFieldValueInputDict
+        ]
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
@@ -180,16 +185,24 @@ class MaintenancePlans(SyncAPIResource):
         | _m.MaintenancePlanRecurrenceWeeklyInput
         | _m.MaintenancePlanRecurrenceMonthlyInput
         | _m.MaintenancePlanRecurrenceYearlyInput
-        | Mapping[str, Any],
+        | _m.MaintenancePlanRecurrenceDailyInputDict
+        | _m.MaintenancePlanRecurrenceWeeklyInputDict
+        | _m.MaintenancePlanRecurrenceMonthlyInputDict
+        | _m.MaintenancePlanRecurrenceYearlyInputDict,
         work_order_blueprint_id: int,
-        planning_horizon: _m.MaintenancePlanPlanningHorizonInput | Mapping[str, Any],
+        planning_horizon: _m.MaintenancePlanPlanningHorizonInput
+        | _m.MaintenancePlanPlanningHorizonInputDict,
         start_date: datetime | Omit = omit,
         work_order_start_date_padding: float | Omit = omit,
         work_order_start_date_offset: _m.MaintenancePlanWorkOrderStartDateOffsetInput
-        | Mapping[str, Any]
+        | _m.MaintenancePlanWorkOrderStartDateOffsetInputDict
         | Omit = omit,
-        plan_assets: Sequence[_m.MaintenancePlanPlanAssetInput | Mapping[str, Any]] | Omit = omit,
-        intervals: Sequence[_m.MaintenancePlanIntervalInput | Mapping[str, Any]] | Omit = omit,
+        plan_assets: Sequence[
+            _m.MaintenancePlanPlanAssetInput | _m.MaintenancePlanPlanAssetInputDict
+        ]
+        | Omit = omit,
+        intervals: Sequence[_m.MaintenancePlanIntervalInput | _m.MaintenancePlanIntervalInputDict]
+        | Omit = omit,
         next_cycle_occurrence: float | Omit = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
@@ -256,21 +269,29 @@ class MaintenancePlans(SyncAPIResource):
         | _m.MaintenancePlanRecurrenceWeeklyInput
         | _m.MaintenancePlanRecurrenceMonthlyInput
         | _m.MaintenancePlanRecurrenceYearlyInput
-        | Mapping[str, Any]
+        | _m.MaintenancePlanRecurrenceDailyInputDict
+        | _m.MaintenancePlanRecurrenceWeeklyInputDict
+        | _m.MaintenancePlanRecurrenceMonthlyInputDict
+        | _m.MaintenancePlanRecurrenceYearlyInputDict
         | Omit = omit,
         start_date: datetime | Omit = omit,
         work_order_blueprint_id: int | Omit = omit,
         work_order_start_date_padding: float | Omit = omit,
         work_order_start_date_offset: _m.MaintenancePlanWorkOrderStartDateOffsetInput
-        | Mapping[str, Any]
+        | _m.MaintenancePlanWorkOrderStartDateOffsetInputDict
         | Omit = omit,
-        planning_horizon: _m.MaintenancePlanPlanningHorizonInput | Mapping[str, Any] | Omit = omit,
+        planning_horizon: _m.MaintenancePlanPlanningHorizonInput
+        | _m.MaintenancePlanPlanningHorizonInputDict
+        | Omit = omit,
         next_work_order_to_generate_due_date: datetime | Omit | None = omit,
-        added_plan_assets: Sequence[_m.MaintenancePlanPlanAssetInput | Mapping[str, Any]]
+        added_plan_assets: Sequence[
+            _m.MaintenancePlanPlanAssetInput | _m.MaintenancePlanPlanAssetInputDict
+        ]
         | Omit = omit,
         removed_plan_asset_ids: Sequence[int] | Omit = omit,
         added_updated_intervals: Sequence[
-            _m.MaintenancePlanAddedUpdatedIntervalInput | Mapping[str, Any]
+            _m.MaintenancePlanAddedUpdatedIntervalInput
+            | _m.MaintenancePlanAddedUpdatedIntervalInputDict
         ]
         | Omit = omit,
         removed_interval_ids: Sequence[int] | Omit = omit,
@@ -346,10 +367,15 @@ class AsyncMaintenancePlansWorkOrderBlueprints(AsyncAPIResource):
         user_ids: Sequence[int] | Omit = omit,
         team_ids: Sequence[int] | Omit = omit,
         priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | Omit = omit,
-        parts_used: Sequence[_m.MaintenancePlanPartsUsedInput | Mapping[str, Any]] | Omit = omit,
+        parts_used: Sequence[
+            _m.MaintenancePlanPartsUsedInput | _m.MaintenancePlanPartsUsedInputDict
+        ]
+        | Omit = omit,
         tag_ids: Sequence[int] | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
-        custom_field_values: Sequence[_m.MaintenancePlanCustomFieldValueInput | Mapping[str, Any]]
+        custom_field_values: Sequence[
+            _m.MaintenancePlanCustomFieldValueInput | _m.MaintenancePlanCustomFieldValueInputDict
+        ]
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
@@ -431,16 +457,24 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         | _m.MaintenancePlanRecurrenceWeeklyInput
         | _m.MaintenancePlanRecurrenceMonthlyInput
         | _m.MaintenancePlanRecurrenceYearlyInput
-        | Mapping[str, Any],
+        | _m.MaintenancePlanRecurrenceDailyInputDict
+        | _m.MaintenancePlanRecurrenceWeeklyInputDict
+        | _m.MaintenancePlanRecurrenceMonthlyInputDict
+        | _m.MaintenancePlanRecurrenceYearlyInputDict,
         work_order_blueprint_id: int,
-        planning_horizon: _m.MaintenancePlanPlanningHorizonInput | Mapping[str, Any],
+        planning_horizon: _m.MaintenancePlanPlanningHorizonInput
+        | _m.MaintenancePlanPlanningHorizonInputDict,
         start_date: datetime | Omit = omit,
         work_order_start_date_padding: float | Omit = omit,
         work_order_start_date_offset: _m.MaintenancePlanWorkOrderStartDateOffsetInput
-        | Mapping[str, Any]
+        | _m.MaintenancePlanWorkOrderStartDateOffsetInputDict
         | Omit = omit,
-        plan_assets: Sequence[_m.MaintenancePlanPlanAssetInput | Mapping[str, Any]] | Omit = omit,
-        intervals: Sequence[_m.MaintenancePlanIntervalInput | Mapping[str, Any]] | Omit = omit,
+        plan_assets: Sequence[
+            _m.MaintenancePlanPlanAssetInput | _m.MaintenancePlanPlanAssetInputDict
+        ]
+        | Omit = omit,
+        intervals: Sequence[_m.MaintenancePlanIntervalInput | _m.MaintenancePlanIntervalInputDict]
+        | Omit = omit,
         next_cycle_occurrence: float | Omit = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
@@ -507,21 +541,29 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         | _m.MaintenancePlanRecurrenceWeeklyInput
         | _m.MaintenancePlanRecurrenceMonthlyInput
         | _m.MaintenancePlanRecurrenceYearlyInput
-        | Mapping[str, Any]
+        | _m.MaintenancePlanRecurrenceDailyInputDict
+        | _m.MaintenancePlanRecurrenceWeeklyInputDict
+        | _m.MaintenancePlanRecurrenceMonthlyInputDict
+        | _m.MaintenancePlanRecurrenceYearlyInputDict
         | Omit = omit,
         start_date: datetime | Omit = omit,
         work_order_blueprint_id: int | Omit = omit,
         work_order_start_date_padding: float | Omit = omit,
         work_order_start_date_offset: _m.MaintenancePlanWorkOrderStartDateOffsetInput
-        | Mapping[str, Any]
+        | _m.MaintenancePlanWorkOrderStartDateOffsetInputDict
         | Omit = omit,
-        planning_horizon: _m.MaintenancePlanPlanningHorizonInput | Mapping[str, Any] | Omit = omit,
+        planning_horizon: _m.MaintenancePlanPlanningHorizonInput
+        | _m.MaintenancePlanPlanningHorizonInputDict
+        | Omit = omit,
         next_work_order_to_generate_due_date: datetime | Omit | None = omit,
-        added_plan_assets: Sequence[_m.MaintenancePlanPlanAssetInput | Mapping[str, Any]]
+        added_plan_assets: Sequence[
+            _m.MaintenancePlanPlanAssetInput | _m.MaintenancePlanPlanAssetInputDict
+        ]
         | Omit = omit,
         removed_plan_asset_ids: Sequence[int] | Omit = omit,
         added_updated_intervals: Sequence[
-            _m.MaintenancePlanAddedUpdatedIntervalInput | Mapping[str, Any]
+            _m.MaintenancePlanAddedUpdatedIntervalInput
+            | _m.MaintenancePlanAddedUpdatedIntervalInputDict
         ]
         | Omit = omit,
         removed_interval_ids: Sequence[int] | Omit = omit,

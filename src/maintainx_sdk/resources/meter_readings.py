@@ -10,8 +10,7 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
@@ -36,7 +35,7 @@ class MeterReadings(SyncAPIResource):
 
     def create(
         self,
-        meter_readings: Sequence[_m.MeterReadingInput | Mapping[str, Any]],
+        meter_readings: Sequence[_m.MeterReadingInput | _m.MeterReadingInputDict],
         *,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
@@ -66,7 +65,7 @@ class AsyncMeterReadings(AsyncAPIResource):
 
     async def create(
         self,
-        meter_readings: Sequence[_m.MeterReadingInput | Mapping[str, Any]],
+        meter_readings: Sequence[_m.MeterReadingInput | _m.MeterReadingInputDict],
         *,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,

@@ -10,9 +10,9 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -212,7 +212,9 @@ class MeterTriggersWorkOrderTemplates(SyncAPIResource):
         procedure_template_id: int | Omit | None = omit,
         save_procedure_as_template: bool | Omit | None = omit,
         title: str | Omit = omit,
-        data: _m.MeterTriggerWorkOrderTemplateDataInput | Mapping[str, Any] | Omit = omit,
+        data: _m.MeterTriggerWorkOrderTemplateDataInput
+        | _m.MeterTriggerWorkOrderTemplateDataInputDict
+        | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
         """Update: meter triggers work order templates. ``PATCH /metertriggers/{id}/workordertemplates``
@@ -265,9 +267,9 @@ class MeterTriggers(SyncAPIResource):
     def create(
         self,
         *,
-        meter_trigger: _m.MeterTriggerInput | Mapping[str, Any],
+        meter_trigger: _m.MeterTriggerInput | _m.MeterTriggerInputDict,
         work_order_template: _m.MeterTriggerWorkOrderTemplateUpdateBody
-        | Mapping[str, Any]
+        | _m.MeterTriggerWorkOrderTemplateUpdateBodyDict
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
@@ -310,7 +312,7 @@ class MeterTriggers(SyncAPIResource):
         self,
         id: int,
         *,
-        meter_trigger: _m.MeterTriggerUpdateInput | Mapping[str, Any] | Omit = omit,
+        meter_trigger: _m.MeterTriggerUpdateInput | _m.MeterTriggerUpdateInputDict | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
         """Update: meter triggers. ``PATCH /metertriggers/{id}``
@@ -433,7 +435,9 @@ class AsyncMeterTriggersWorkOrderTemplates(AsyncAPIResource):
         procedure_template_id: int | Omit | None = omit,
         save_procedure_as_template: bool | Omit | None = omit,
         title: str | Omit = omit,
-        data: _m.MeterTriggerWorkOrderTemplateDataInput | Mapping[str, Any] | Omit = omit,
+        data: _m.MeterTriggerWorkOrderTemplateDataInput
+        | _m.MeterTriggerWorkOrderTemplateDataInputDict
+        | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
         """Update: meter triggers work order templates. ``PATCH /metertriggers/{id}/workordertemplates``
@@ -486,9 +490,9 @@ class AsyncMeterTriggers(AsyncAPIResource):
     async def create(
         self,
         *,
-        meter_trigger: _m.MeterTriggerInput | Mapping[str, Any],
+        meter_trigger: _m.MeterTriggerInput | _m.MeterTriggerInputDict,
         work_order_template: _m.MeterTriggerWorkOrderTemplateUpdateBody
-        | Mapping[str, Any]
+        | _m.MeterTriggerWorkOrderTemplateUpdateBodyDict
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
@@ -531,7 +535,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
         self,
         id: int,
         *,
-        meter_trigger: _m.MeterTriggerUpdateInput | Mapping[str, Any] | Omit = omit,
+        meter_trigger: _m.MeterTriggerUpdateInput | _m.MeterTriggerUpdateInputDict | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
         """Update: meter triggers. ``PATCH /metertriggers/{id}``

@@ -10,9 +10,9 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -178,7 +178,13 @@ class Meters(SyncAPIResource):
         | _m.MeterReadingFrequencyWeeklyInput
         | _m.MeterReadingFrequencyMonthlyInput
         | _m.MeterReadingFrequencyYearlyInput
-        | Mapping[str, Any]
+        | _m.MeterReadingFrequencySecondlyInputDict
+        | _m.MeterReadingFrequencyMinutlyInputDict
+        | _m.MeterReadingFrequencyHourlyInputDict
+        | _m.MeterReadingFrequencyDailyInputDict
+        | _m.MeterReadingFrequencyWeeklyInputDict
+        | _m.MeterReadingFrequencyMonthlyInputDict
+        | _m.MeterReadingFrequencyYearlyInputDict
         | Omit
         | None = omit,
         asset_id: int | Omit | None = omit,
@@ -255,7 +261,13 @@ class Meters(SyncAPIResource):
         | _m.MeterReadingFrequencyWeeklyInput
         | _m.MeterReadingFrequencyMonthlyInput
         | _m.MeterReadingFrequencyYearlyInput
-        | Mapping[str, Any]
+        | _m.MeterReadingFrequencySecondlyInputDict
+        | _m.MeterReadingFrequencyMinutlyInputDict
+        | _m.MeterReadingFrequencyHourlyInputDict
+        | _m.MeterReadingFrequencyDailyInputDict
+        | _m.MeterReadingFrequencyWeeklyInputDict
+        | _m.MeterReadingFrequencyMonthlyInputDict
+        | _m.MeterReadingFrequencyYearlyInputDict
         | Omit
         | None = omit,
         unit: str | Omit = omit,
@@ -393,7 +405,13 @@ class AsyncMeters(AsyncAPIResource):
         | _m.MeterReadingFrequencyWeeklyInput
         | _m.MeterReadingFrequencyMonthlyInput
         | _m.MeterReadingFrequencyYearlyInput
-        | Mapping[str, Any]
+        | _m.MeterReadingFrequencySecondlyInputDict
+        | _m.MeterReadingFrequencyMinutlyInputDict
+        | _m.MeterReadingFrequencyHourlyInputDict
+        | _m.MeterReadingFrequencyDailyInputDict
+        | _m.MeterReadingFrequencyWeeklyInputDict
+        | _m.MeterReadingFrequencyMonthlyInputDict
+        | _m.MeterReadingFrequencyYearlyInputDict
         | Omit
         | None = omit,
         asset_id: int | Omit | None = omit,
@@ -470,7 +488,13 @@ class AsyncMeters(AsyncAPIResource):
         | _m.MeterReadingFrequencyWeeklyInput
         | _m.MeterReadingFrequencyMonthlyInput
         | _m.MeterReadingFrequencyYearlyInput
-        | Mapping[str, Any]
+        | _m.MeterReadingFrequencySecondlyInputDict
+        | _m.MeterReadingFrequencyMinutlyInputDict
+        | _m.MeterReadingFrequencyHourlyInputDict
+        | _m.MeterReadingFrequencyDailyInputDict
+        | _m.MeterReadingFrequencyWeeklyInputDict
+        | _m.MeterReadingFrequencyMonthlyInputDict
+        | _m.MeterReadingFrequencyYearlyInputDict
         | Omit
         | None = omit,
         unit: str | Omit = omit,

@@ -10,8 +10,8 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Literal
 
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
@@ -139,7 +139,8 @@ class PartTransferRequests(SyncAPIResource):
         response_message: str | Omit | None = omit,
         source_location_id: int | Omit = omit,
         destination_locations: Sequence[
-            _m.PartTransferRequestDestinationLocationInput | Mapping[str, Any]
+            _m.PartTransferRequestDestinationLocationInput
+            | _m.PartTransferRequestDestinationLocationInputDict
         ]
         | Omit = omit,
         quantity: int | Omit | None = omit,
@@ -249,7 +250,8 @@ class AsyncPartTransferRequests(AsyncAPIResource):
         response_message: str | Omit | None = omit,
         source_location_id: int | Omit = omit,
         destination_locations: Sequence[
-            _m.PartTransferRequestDestinationLocationInput | Mapping[str, Any]
+            _m.PartTransferRequestDestinationLocationInput
+            | _m.PartTransferRequestDestinationLocationInputDict
         ]
         | Omit = omit,
         quantity: int | Omit | None = omit,

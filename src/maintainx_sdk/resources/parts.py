@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -285,13 +285,15 @@ class Parts(SyncAPIResource):
         minimum_quantity: int | Omit = omit,
         barcode: str | Omit | None = omit,
         location_id: int | Omit | None = omit,
-        locations: Sequence[_m.PartLocationInput | Mapping[str, Any]] | Omit = omit,
+        locations: Sequence[_m.PartLocationInput | _m.PartLocationInputDict] | Omit = omit,
         part_types: Sequence[str] | Omit = omit,
         asset_ids: Sequence[int] | Omit = omit,
         team_ids: Sequence[int] | Omit = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
-        vendors: Sequence[_m.PartVendorInput | Mapping[str, Any]] | Omit = omit,
-        committed_quantities: _m.PartCommittedQuantityInput | Mapping[str, Any] | Omit = omit,
+        vendors: Sequence[_m.PartVendorInput | _m.PartVendorInputDict] | Omit = omit,
+        committed_quantities: _m.PartCommittedQuantityInput
+        | _m.PartCommittedQuantityInputDict
+        | Omit = omit,
         assigned_quantity: int | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
         skip_webhook: bool | Omit = omit,
@@ -376,14 +378,16 @@ class Parts(SyncAPIResource):
         asset_ids: Sequence[int] | Omit = omit,
         team_ids: Sequence[int] | Omit = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
-        vendors: Sequence[_m.PartVendorInput | Mapping[str, Any]] | Omit = omit,
-        committed_quantities: _m.PartCommittedQuantityInput | Mapping[str, Any] | Omit = omit,
+        vendors: Sequence[_m.PartVendorInput | _m.PartVendorInputDict] | Omit = omit,
+        committed_quantities: _m.PartCommittedQuantityInput
+        | _m.PartCommittedQuantityInputDict
+        | Omit = omit,
         assigned_quantity: int | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
         created_at: datetime | Omit = omit,
         updated_at: datetime | Omit = omit,
         deleted_at: datetime | Omit | None = omit,
-        locations: _m.PartUpdateLocationInput | Mapping[str, Any] | Omit = omit,
+        locations: _m.PartUpdateLocationInput | _m.PartUpdateLocationInputDict | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Part:
         """Update: parts. ``PATCH /parts/{id}``
@@ -628,13 +632,15 @@ class AsyncParts(AsyncAPIResource):
         minimum_quantity: int | Omit = omit,
         barcode: str | Omit | None = omit,
         location_id: int | Omit | None = omit,
-        locations: Sequence[_m.PartLocationInput | Mapping[str, Any]] | Omit = omit,
+        locations: Sequence[_m.PartLocationInput | _m.PartLocationInputDict] | Omit = omit,
         part_types: Sequence[str] | Omit = omit,
         asset_ids: Sequence[int] | Omit = omit,
         team_ids: Sequence[int] | Omit = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
-        vendors: Sequence[_m.PartVendorInput | Mapping[str, Any]] | Omit = omit,
-        committed_quantities: _m.PartCommittedQuantityInput | Mapping[str, Any] | Omit = omit,
+        vendors: Sequence[_m.PartVendorInput | _m.PartVendorInputDict] | Omit = omit,
+        committed_quantities: _m.PartCommittedQuantityInput
+        | _m.PartCommittedQuantityInputDict
+        | Omit = omit,
         assigned_quantity: int | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
         skip_webhook: bool | Omit = omit,
@@ -719,14 +725,16 @@ class AsyncParts(AsyncAPIResource):
         asset_ids: Sequence[int] | Omit = omit,
         team_ids: Sequence[int] | Omit = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
-        vendors: Sequence[_m.PartVendorInput | Mapping[str, Any]] | Omit = omit,
-        committed_quantities: _m.PartCommittedQuantityInput | Mapping[str, Any] | Omit = omit,
+        vendors: Sequence[_m.PartVendorInput | _m.PartVendorInputDict] | Omit = omit,
+        committed_quantities: _m.PartCommittedQuantityInput
+        | _m.PartCommittedQuantityInputDict
+        | Omit = omit,
         assigned_quantity: int | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
         created_at: datetime | Omit = omit,
         updated_at: datetime | Omit = omit,
         deleted_at: datetime | Omit | None = omit,
-        locations: _m.PartUpdateLocationInput | Mapping[str, Any] | Omit = omit,
+        locations: _m.PartUpdateLocationInput | _m.PartUpdateLocationInputDict | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Part:
         """Update: parts. ``PATCH /parts/{id}``

@@ -10,9 +10,9 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -144,7 +144,7 @@ class ProcedureTemplateRows(SyncAPIResource):
         | Omit = omit,
         description: str | Omit | None = omit,
         choices: Sequence[str] | Omit = omit,
-        urls: Sequence[_c.ProcedureFieldUrlInput | Mapping[str, Any]] | Omit = omit,
+        urls: Sequence[_c.ProcedureFieldUrlInput | _c.ProcedureFieldUrlInputDict] | Omit = omit,
         meter_id: int | Omit | None = omit,
         is_date_and_time: bool | Omit = omit,
         index: float | Omit = omit,
@@ -270,7 +270,7 @@ class AsyncProcedureTemplateRows(AsyncAPIResource):
         | Omit = omit,
         description: str | Omit | None = omit,
         choices: Sequence[str] | Omit = omit,
-        urls: Sequence[_c.ProcedureFieldUrlInput | Mapping[str, Any]] | Omit = omit,
+        urls: Sequence[_c.ProcedureFieldUrlInput | _c.ProcedureFieldUrlInputDict] | Omit = omit,
         meter_id: int | Omit | None = omit,
         is_date_and_time: bool | Omit = omit,
         index: float | Omit = omit,

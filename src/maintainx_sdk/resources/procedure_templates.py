@@ -10,8 +10,8 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -96,7 +96,7 @@ class ProcedureTemplates(SyncAPIResource):
         self,
         *,
         title: str,
-        fields: Sequence[_c.ProcedureFieldInput | Mapping[str, Any]],
+        fields: Sequence[_c.ProcedureFieldInput | _c.ProcedureFieldInputDict],
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.ProcedureTemplateCreateResponse:
@@ -138,7 +138,10 @@ class ProcedureTemplates(SyncAPIResource):
         title: str | Omit = omit,
         description: str | Omit | None = omit,
         fields: Sequence[
-            _c.ProcedureFieldInput | Mapping[str, Any] | _m.ProcedureTemplateFieldWithIdInput
+            _c.ProcedureFieldInput
+            | _c.ProcedureFieldInputDict
+            | _m.ProcedureTemplateFieldWithIdInput
+            | _m.ProcedureTemplateFieldWithIdInputDict
         ]
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
@@ -194,7 +197,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         self,
         *,
         title: str,
-        fields: Sequence[_c.ProcedureFieldInput | Mapping[str, Any]],
+        fields: Sequence[_c.ProcedureFieldInput | _c.ProcedureFieldInputDict],
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.ProcedureTemplateCreateResponse:
@@ -236,7 +239,10 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         title: str | Omit = omit,
         description: str | Omit | None = omit,
         fields: Sequence[
-            _c.ProcedureFieldInput | Mapping[str, Any] | _m.ProcedureTemplateFieldWithIdInput
+            _c.ProcedureFieldInput
+            | _c.ProcedureFieldInputDict
+            | _m.ProcedureTemplateFieldWithIdInput
+            | _m.ProcedureTemplateFieldWithIdInputDict
         ]
         | Omit = omit,
         skip_webhook: bool | Omit = omit,

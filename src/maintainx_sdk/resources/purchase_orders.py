@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -393,19 +393,25 @@ class PurchaseOrders(SyncAPIResource):
     def create(
         self,
         *,
-        items: Sequence[_m.PurchaseOrderItemInput | Mapping[str, Any]],
+        items: Sequence[_m.PurchaseOrderItemInput | _m.PurchaseOrderItemInputDict],
         note: str | Omit | None = omit,
         due_date: str | Omit | None = omit,
         vendor_id: int | None = None,
         override_number: str | Omit | None = omit,
         deleted_at: datetime | Omit | None = omit,
         vendor_contact_ids: Sequence[int] | Omit = omit,
-        shipping_address: _m.PurchaseOrderAddressInput | Mapping[str, Any] | Omit | None = omit,
+        shipping_address: _m.PurchaseOrderAddressInput
+        | _m.PurchaseOrderAddressInputDict
+        | Omit
+        | None = omit,
         shipping_address_id: int | Omit | None = omit,
-        billing_address: _m.PurchaseOrderAddressInput | Mapping[str, Any] | Omit | None = omit,
+        billing_address: _m.PurchaseOrderAddressInput
+        | _m.PurchaseOrderAddressInputDict
+        | Omit
+        | None = omit,
         billing_address_id: int | Omit | None = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
-        costs: Sequence[_m.PurchaseOrderCostInput | Mapping[str, Any]] | Omit = omit,
+        costs: Sequence[_m.PurchaseOrderCostInput | _m.PurchaseOrderCostInputDict] | Omit = omit,
         title: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
@@ -478,14 +484,22 @@ class PurchaseOrders(SyncAPIResource):
         vendor_id: int | Omit | None = omit,
         override_number: str | Omit | None = omit,
         deleted_at: datetime | Omit | None = omit,
-        costs: Sequence[_m.PurchaseOrderUpdateCostInput | Mapping[str, Any]] | Omit = omit,
+        costs: Sequence[_m.PurchaseOrderUpdateCostInput | _m.PurchaseOrderUpdateCostInputDict]
+        | Omit = omit,
         vendor_contact_ids: Sequence[int] | Omit = omit,
-        shipping_address: _m.PurchaseOrderAddressInput | Mapping[str, Any] | Omit | None = omit,
+        shipping_address: _m.PurchaseOrderAddressInput
+        | _m.PurchaseOrderAddressInputDict
+        | Omit
+        | None = omit,
         shipping_address_id: int | Omit | None = omit,
-        billing_address: _m.PurchaseOrderAddressInput | Mapping[str, Any] | Omit | None = omit,
+        billing_address: _m.PurchaseOrderAddressInput
+        | _m.PurchaseOrderAddressInputDict
+        | Omit
+        | None = omit,
         billing_address_id: int | Omit | None = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
-        items: Sequence[_m.PurchaseOrderUpdateItemInput | Mapping[str, Any]] | Omit = omit,
+        items: Sequence[_m.PurchaseOrderUpdateItemInput | _m.PurchaseOrderUpdateItemInputDict]
+        | Omit = omit,
         title: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.PurchaseOrder:
@@ -552,8 +566,9 @@ class PurchaseOrders(SyncAPIResource):
         *,
         items: Sequence[
             _m.PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput
-            | Mapping[str, Any]
+            | _m.PurchaseOrderUpdateFulfillmentItemWithFulfillmentInputDict
             | _m.PurchaseOrderItemWithQuantityReceivedInput
+            | _m.PurchaseOrderItemWithQuantityReceivedInputDict
         ],
         skip_webhook: bool | Omit = omit,
     ) -> _m.PurchaseOrder:
@@ -859,19 +874,25 @@ class AsyncPurchaseOrders(AsyncAPIResource):
     async def create(
         self,
         *,
-        items: Sequence[_m.PurchaseOrderItemInput | Mapping[str, Any]],
+        items: Sequence[_m.PurchaseOrderItemInput | _m.PurchaseOrderItemInputDict],
         note: str | Omit | None = omit,
         due_date: str | Omit | None = omit,
         vendor_id: int | None = None,
         override_number: str | Omit | None = omit,
         deleted_at: datetime | Omit | None = omit,
         vendor_contact_ids: Sequence[int] | Omit = omit,
-        shipping_address: _m.PurchaseOrderAddressInput | Mapping[str, Any] | Omit | None = omit,
+        shipping_address: _m.PurchaseOrderAddressInput
+        | _m.PurchaseOrderAddressInputDict
+        | Omit
+        | None = omit,
         shipping_address_id: int | Omit | None = omit,
-        billing_address: _m.PurchaseOrderAddressInput | Mapping[str, Any] | Omit | None = omit,
+        billing_address: _m.PurchaseOrderAddressInput
+        | _m.PurchaseOrderAddressInputDict
+        | Omit
+        | None = omit,
         billing_address_id: int | Omit | None = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
-        costs: Sequence[_m.PurchaseOrderCostInput | Mapping[str, Any]] | Omit = omit,
+        costs: Sequence[_m.PurchaseOrderCostInput | _m.PurchaseOrderCostInputDict] | Omit = omit,
         title: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
@@ -944,14 +965,22 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         vendor_id: int | Omit | None = omit,
         override_number: str | Omit | None = omit,
         deleted_at: datetime | Omit | None = omit,
-        costs: Sequence[_m.PurchaseOrderUpdateCostInput | Mapping[str, Any]] | Omit = omit,
+        costs: Sequence[_m.PurchaseOrderUpdateCostInput | _m.PurchaseOrderUpdateCostInputDict]
+        | Omit = omit,
         vendor_contact_ids: Sequence[int] | Omit = omit,
-        shipping_address: _m.PurchaseOrderAddressInput | Mapping[str, Any] | Omit | None = omit,
+        shipping_address: _m.PurchaseOrderAddressInput
+        | _m.PurchaseOrderAddressInputDict
+        | Omit
+        | None = omit,
         shipping_address_id: int | Omit | None = omit,
-        billing_address: _m.PurchaseOrderAddressInput | Mapping[str, Any] | Omit | None = omit,
+        billing_address: _m.PurchaseOrderAddressInput
+        | _m.PurchaseOrderAddressInputDict
+        | Omit
+        | None = omit,
         billing_address_id: int | Omit | None = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
-        items: Sequence[_m.PurchaseOrderUpdateItemInput | Mapping[str, Any]] | Omit = omit,
+        items: Sequence[_m.PurchaseOrderUpdateItemInput | _m.PurchaseOrderUpdateItemInputDict]
+        | Omit = omit,
         title: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.PurchaseOrder:
@@ -1018,8 +1047,9 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         *,
         items: Sequence[
             _m.PurchaseOrderUpdateFulfillmentItemWithFulfillmentInput
-            | Mapping[str, Any]
+            | _m.PurchaseOrderUpdateFulfillmentItemWithFulfillmentInputDict
             | _m.PurchaseOrderItemWithQuantityReceivedInput
+            | _m.PurchaseOrderItemWithQuantityReceivedInputDict
         ],
         skip_webhook: bool | Omit = omit,
     ) -> _m.PurchaseOrder:

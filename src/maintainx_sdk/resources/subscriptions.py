@@ -10,7 +10,7 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from .._models import EmptyResponse
 from .._omit import Omit, omit
@@ -123,8 +123,38 @@ class Subscriptions(SyncAPIResource):
             "WORK_REQUEST_STATUS_CHANGE",
         ],
         url: str,
-        filters: Any | Omit = omit,
-        options: Any | Omit = omit,
+        filters: _m.SubscriptionAssetStatusChangeFilterInput
+        | _m.SubscriptionAssetStatusChangeFilterInputDict
+        | _m.SubscriptionFiltersInput
+        | _m.SubscriptionFiltersInputDict
+        | _m.SubscriptionNewCategoryOnWorkOrderFilterInput
+        | _m.SubscriptionNewCategoryOnWorkOrderFilterInputDict
+        | _m.SubscriptionNewSlashCommandFilterInput
+        | _m.SubscriptionNewSlashCommandFilterInputDict
+        | _m.SubscriptionPartChangeFilterInput
+        | _m.SubscriptionPartChangeFilterInputDict
+        | _m.SubscriptionPurchaseOrderChangeFilterInput
+        | _m.SubscriptionPurchaseOrderChangeFilterInputDict
+        | _m.SubscriptionPurchaseOrderStatusChangeFiltersInput
+        | _m.SubscriptionPurchaseOrderStatusChangeFiltersInputDict
+        | _m.SubscriptionWorkOrderChangeFilterInput
+        | _m.SubscriptionWorkOrderChangeFilterInputDict
+        | _m.SubscriptionWorkOrderPartStatusChangeFiltersInput
+        | _m.SubscriptionWorkOrderPartStatusChangeFiltersInputDict
+        | _m.SubscriptionWorkOrderStatusChangeFilterInput
+        | _m.SubscriptionWorkOrderStatusChangeFilterInputDict
+        | _m.SubscriptionWorkRequestStatusChangeFiltersInput
+        | _m.SubscriptionWorkRequestStatusChangeFiltersInputDict
+        | Omit = omit,
+        options: _m.SubscriptionNewAssetOptionInput
+        | _m.SubscriptionNewAssetOptionInputDict
+        | _m.SubscriptionNewPurchaseOrderOptionInput
+        | _m.SubscriptionNewPurchaseOrderOptionInputDict
+        | _m.SubscriptionPartChangeOptionInput
+        | _m.SubscriptionPartChangeOptionInputDict
+        | _m.SubscriptionOptionsInput
+        | _m.SubscriptionOptionsInputDict
+        | Omit = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.SubscriptionCreateResponse:
@@ -136,8 +166,21 @@ class Subscriptions(SyncAPIResource):
                 ``INVITE_LINK_ARCHIVED``, ``INVITE_LINK_CREATED``, ``INVITE_LINK_UPDATED``,
                 ...). Required.
             url: String. Required.
-            filters: Any JSON value. Optional.
-            options: Any JSON value. Optional.
+            filters: ``SubscriptionAssetStatusChangeFilterInput`` object or
+                ``SubscriptionFiltersInput`` object or
+                ``SubscriptionNewCategoryOnWorkOrderFilterInput`` object or
+                ``SubscriptionNewSlashCommandFilterInput`` object or
+                ``SubscriptionPartChangeFilterInput`` object or
+                ``SubscriptionPurchaseOrderChangeFilterInput`` object or
+                ``SubscriptionPurchaseOrderStatusChangeFiltersInput`` object or
+                ``SubscriptionWorkOrderChangeFilterInput`` object or
+                ``SubscriptionWorkOrderPartStatusChangeFiltersInput`` object or
+                ``SubscriptionWorkOrderStatusChangeFilterInput`` object or
+                ``SubscriptionWorkRequestStatusChangeFiltersInput`` object. Optional.
+            options: ``SubscriptionNewAssetOptionInput`` object or
+                ``SubscriptionNewPurchaseOrderOptionInput`` object or
+                ``SubscriptionPartChangeOptionInput`` object or ``SubscriptionOptionsInput``
+                object. Optional.
             skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
             idempotency_key: Send the create at most once per key (see
                 ``maintainx_sdk.idempotency``).
@@ -308,8 +351,38 @@ class AsyncSubscriptions(AsyncAPIResource):
             "WORK_REQUEST_STATUS_CHANGE",
         ],
         url: str,
-        filters: Any | Omit = omit,
-        options: Any | Omit = omit,
+        filters: _m.SubscriptionAssetStatusChangeFilterInput
+        | _m.SubscriptionAssetStatusChangeFilterInputDict
+        | _m.SubscriptionFiltersInput
+        | _m.SubscriptionFiltersInputDict
+        | _m.SubscriptionNewCategoryOnWorkOrderFilterInput
+        | _m.SubscriptionNewCategoryOnWorkOrderFilterInputDict
+        | _m.SubscriptionNewSlashCommandFilterInput
+        | _m.SubscriptionNewSlashCommandFilterInputDict
+        | _m.SubscriptionPartChangeFilterInput
+        | _m.SubscriptionPartChangeFilterInputDict
+        | _m.SubscriptionPurchaseOrderChangeFilterInput
+        | _m.SubscriptionPurchaseOrderChangeFilterInputDict
+        | _m.SubscriptionPurchaseOrderStatusChangeFiltersInput
+        | _m.SubscriptionPurchaseOrderStatusChangeFiltersInputDict
+        | _m.SubscriptionWorkOrderChangeFilterInput
+        | _m.SubscriptionWorkOrderChangeFilterInputDict
+        | _m.SubscriptionWorkOrderPartStatusChangeFiltersInput
+        | _m.SubscriptionWorkOrderPartStatusChangeFiltersInputDict
+        | _m.SubscriptionWorkOrderStatusChangeFilterInput
+        | _m.SubscriptionWorkOrderStatusChangeFilterInputDict
+        | _m.SubscriptionWorkRequestStatusChangeFiltersInput
+        | _m.SubscriptionWorkRequestStatusChangeFiltersInputDict
+        | Omit = omit,
+        options: _m.SubscriptionNewAssetOptionInput
+        | _m.SubscriptionNewAssetOptionInputDict
+        | _m.SubscriptionNewPurchaseOrderOptionInput
+        | _m.SubscriptionNewPurchaseOrderOptionInputDict
+        | _m.SubscriptionPartChangeOptionInput
+        | _m.SubscriptionPartChangeOptionInputDict
+        | _m.SubscriptionOptionsInput
+        | _m.SubscriptionOptionsInputDict
+        | Omit = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.SubscriptionCreateResponse:
@@ -321,8 +394,21 @@ class AsyncSubscriptions(AsyncAPIResource):
                 ``INVITE_LINK_ARCHIVED``, ``INVITE_LINK_CREATED``, ``INVITE_LINK_UPDATED``,
                 ...). Required.
             url: String. Required.
-            filters: Any JSON value. Optional.
-            options: Any JSON value. Optional.
+            filters: ``SubscriptionAssetStatusChangeFilterInput`` object or
+                ``SubscriptionFiltersInput`` object or
+                ``SubscriptionNewCategoryOnWorkOrderFilterInput`` object or
+                ``SubscriptionNewSlashCommandFilterInput`` object or
+                ``SubscriptionPartChangeFilterInput`` object or
+                ``SubscriptionPurchaseOrderChangeFilterInput`` object or
+                ``SubscriptionPurchaseOrderStatusChangeFiltersInput`` object or
+                ``SubscriptionWorkOrderChangeFilterInput`` object or
+                ``SubscriptionWorkOrderPartStatusChangeFiltersInput`` object or
+                ``SubscriptionWorkOrderStatusChangeFilterInput`` object or
+                ``SubscriptionWorkRequestStatusChangeFiltersInput`` object. Optional.
+            options: ``SubscriptionNewAssetOptionInput`` object or
+                ``SubscriptionNewPurchaseOrderOptionInput`` object or
+                ``SubscriptionPartChangeOptionInput`` object or ``SubscriptionOptionsInput``
+                object. Optional.
             skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
             idempotency_key: Send the create at most once per key (see
                 ``maintainx_sdk.idempotency``).

@@ -341,11 +341,11 @@ class WorkOrdersCosts(SyncAPIResource):
         work_order_id: int,
         *,
         type: Literal["EXPENSE", "TIME"],
-        cost_type: Any,
-        cost_per_unit: Any | Omit = omit,
+        cost_type: Literal["LABOR", "OTHER", "TRAVEL"] | Literal["INSPECTION", "OTHER", "WORK"],
+        cost_per_unit: float | Omit | None = omit,
         description: str | Omit | None = omit,
-        duration_total: Any | Omit = omit,
-        hourly_rate: Any | Omit = omit,
+        duration_total: float | Omit | None = omit,
+        hourly_rate: float | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.WorkOrderCostCreateResponse:
@@ -354,11 +354,12 @@ class WorkOrdersCosts(SyncAPIResource):
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
             type: One of ``EXPENSE``, ``TIME``. Required.
-            cost_type: Any JSON value. Required.
-            cost_per_unit: Any JSON value. Optional.
+            cost_type: One of ``LABOR``, ``OTHER``, ``TRAVEL`` or one of ``INSPECTION``,
+                ``OTHER``, ``WORK``. Required.
+            cost_per_unit: Number. Optional; ``None`` sends null (clears it).
             description: String. Optional; ``None`` sends null (clears it).
-            duration_total: Any JSON value. Optional.
-            hourly_rate: Any JSON value. Optional.
+            duration_total: Number. Optional; ``None`` sends null (clears it).
+            hourly_rate: Number. Optional; ``None`` sends null (clears it).
             skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
             idempotency_key: Send the create at most once per key (see
                 ``maintainx_sdk.idempotency``).
@@ -394,7 +395,10 @@ class WorkOrdersEmails(SyncAPIResource):
         *,
         emails: Sequence[str] | Omit = omit,
         custom_message: str | Omit | None = omit,
-        export_options: _m.WorkOrderEmailExportOptionInput | Mapping[str, Any] | Omit | None = omit,
+        export_options: _m.WorkOrderEmailExportOptionInput
+        | _m.WorkOrderEmailExportOptionInputDict
+        | Omit
+        | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.WorkOrderEmailCreateResponse:
@@ -750,7 +754,7 @@ class WorkOrders(SyncAPIResource):
         *,
         title: str,
         asset_id: int | Omit | None = omit,
-        assignees: Sequence[_m.AssigneeInput | Mapping[str, Any]] | Omit = omit,
+        assignees: Sequence[_m.AssigneeInput | _m.AssigneeInputDict] | Omit = omit,
         estimated_time: int | Omit | None = omit,
         requester_id: int | str | Omit | None = omit,
         work_request_id: int | Omit | None = omit,
@@ -763,21 +767,26 @@ class WorkOrders(SyncAPIResource):
         start_date: datetime | Omit | None = omit,
         location_id: int | Omit | None = omit,
         priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | Omit = omit,
-        procedure: _c.ProcedureInput | Mapping[str, Any] | Omit | None = omit,
+        procedure: _c.ProcedureInput | _c.ProcedureInputDict | Omit | None = omit,
         procedure_template_id: int | Omit | None = omit,
         repeatability: _m.WorkOrderRecurrenceDailyInput
         | _m.WorkOrderRecurrenceWeeklyInput
         | _m.WorkOrderRecurrenceMonthlyInput
         | _m.WorkOrderRecurrenceYearlyInput
         | _m.WorkOrderRecurrencePeriodicallyInput
-        | Mapping[str, Any]
+        | _m.WorkOrderRecurrenceDailyInputDict
+        | _m.WorkOrderRecurrenceWeeklyInputDict
+        | _m.WorkOrderRecurrenceMonthlyInputDict
+        | _m.WorkOrderRecurrenceYearlyInputDict
+        | _m.WorkOrderRecurrencePeriodicallyInputDict
         | Omit
         | None = omit,
         skip_rest_hook: bool | Omit = omit,
         type: Literal["OTHER", "REACTIVE", "PREVENTIVE"] | Omit = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
-        parts_used: Sequence[_m.WorkOrderPartsUsedInput | Mapping[str, Any]] | Omit = omit,
+        parts_used: Sequence[_m.WorkOrderPartsUsedInput | _m.WorkOrderPartsUsedInputDict]
+        | Omit = omit,
         parent_id: int | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
@@ -896,7 +905,7 @@ class WorkOrders(SyncAPIResource):
         id: int,
         *,
         asset_id: int | Omit | None = omit,
-        assignees: Sequence[_m.AssigneeInput | Mapping[str, Any]] | Omit = omit,
+        assignees: Sequence[_m.AssigneeInput | _m.AssigneeInputDict] | Omit = omit,
         requester_id: int | str | Omit | None = omit,
         categories: Sequence[str] | Omit = omit,
         description: str | Omit | None = omit,
@@ -906,21 +915,28 @@ class WorkOrders(SyncAPIResource):
         start_date: datetime | Omit | None = omit,
         location_id: int | Omit | None = omit,
         priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | Omit = omit,
-        procedure: _c.ProcedureInput | Mapping[str, Any] | Omit | None = omit,
+        procedure: _c.ProcedureInput | _c.ProcedureInputDict | Omit | None = omit,
         procedure_template_id: int | Omit | None = omit,
         recurrence_info: _m.WorkOrderRecurrenceDailyInput
         | _m.WorkOrderRecurrenceWeeklyInput
         | _m.WorkOrderRecurrenceMonthlyInput
         | _m.WorkOrderRecurrenceYearlyInput
         | _m.WorkOrderRecurrencePeriodicallyInput
-        | Mapping[str, Any]
+        | _m.WorkOrderRecurrenceDailyInputDict
+        | _m.WorkOrderRecurrenceWeeklyInputDict
+        | _m.WorkOrderRecurrenceMonthlyInputDict
+        | _m.WorkOrderRecurrenceYearlyInputDict
+        | _m.WorkOrderRecurrencePeriodicallyInputDict
         | Omit
         | None = omit,
         title: str | Omit = omit,
         type: Literal["OTHER", "REACTIVE", "PREVENTIVE"] | Omit = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
-        parts_used: Sequence[_m.WorkOrderUpdatePartsUsedInput | Mapping[str, Any]] | Omit = omit,
+        parts_used: Sequence[
+            _m.WorkOrderUpdatePartsUsedInput | _m.WorkOrderUpdatePartsUsedInputDict
+        ]
+        | Omit = omit,
         expand: Sequence[
             Literal[
                 "assignees",
@@ -1186,11 +1202,11 @@ class AsyncWorkOrdersCosts(AsyncAPIResource):
         work_order_id: int,
         *,
         type: Literal["EXPENSE", "TIME"],
-        cost_type: Any,
-        cost_per_unit: Any | Omit = omit,
+        cost_type: Literal["LABOR", "OTHER", "TRAVEL"] | Literal["INSPECTION", "OTHER", "WORK"],
+        cost_per_unit: float | Omit | None = omit,
         description: str | Omit | None = omit,
-        duration_total: Any | Omit = omit,
-        hourly_rate: Any | Omit = omit,
+        duration_total: float | Omit | None = omit,
+        hourly_rate: float | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.WorkOrderCostCreateResponse:
@@ -1199,11 +1215,12 @@ class AsyncWorkOrdersCosts(AsyncAPIResource):
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
             type: One of ``EXPENSE``, ``TIME``. Required.
-            cost_type: Any JSON value. Required.
-            cost_per_unit: Any JSON value. Optional.
+            cost_type: One of ``LABOR``, ``OTHER``, ``TRAVEL`` or one of ``INSPECTION``,
+                ``OTHER``, ``WORK``. Required.
+            cost_per_unit: Number. Optional; ``None`` sends null (clears it).
             description: String. Optional; ``None`` sends null (clears it).
-            duration_total: Any JSON value. Optional.
-            hourly_rate: Any JSON value. Optional.
+            duration_total: Number. Optional; ``None`` sends null (clears it).
+            hourly_rate: Number. Optional; ``None`` sends null (clears it).
             skip_webhook: Query parameter ``skipWebhook``: boolean. Optional.
             idempotency_key: Send the create at most once per key (see
                 ``maintainx_sdk.idempotency``).
@@ -1239,7 +1256,10 @@ class AsyncWorkOrdersEmails(AsyncAPIResource):
         *,
         emails: Sequence[str] | Omit = omit,
         custom_message: str | Omit | None = omit,
-        export_options: _m.WorkOrderEmailExportOptionInput | Mapping[str, Any] | Omit | None = omit,
+        export_options: _m.WorkOrderEmailExportOptionInput
+        | _m.WorkOrderEmailExportOptionInputDict
+        | Omit
+        | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.WorkOrderEmailCreateResponse:
@@ -1597,7 +1617,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         *,
         title: str,
         asset_id: int | Omit | None = omit,
-        assignees: Sequence[_m.AssigneeInput | Mapping[str, Any]] | Omit = omit,
+        assignees: Sequence[_m.AssigneeInput | _m.AssigneeInputDict] | Omit = omit,
         estimated_time: int | Omit | None = omit,
         requester_id: int | str | Omit | None = omit,
         work_request_id: int | Omit | None = omit,
@@ -1610,21 +1630,26 @@ class AsyncWorkOrders(AsyncAPIResource):
         start_date: datetime | Omit | None = omit,
         location_id: int | Omit | None = omit,
         priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | Omit = omit,
-        procedure: _c.ProcedureInput | Mapping[str, Any] | Omit | None = omit,
+        procedure: _c.ProcedureInput | _c.ProcedureInputDict | Omit | None = omit,
         procedure_template_id: int | Omit | None = omit,
         repeatability: _m.WorkOrderRecurrenceDailyInput
         | _m.WorkOrderRecurrenceWeeklyInput
         | _m.WorkOrderRecurrenceMonthlyInput
         | _m.WorkOrderRecurrenceYearlyInput
         | _m.WorkOrderRecurrencePeriodicallyInput
-        | Mapping[str, Any]
+        | _m.WorkOrderRecurrenceDailyInputDict
+        | _m.WorkOrderRecurrenceWeeklyInputDict
+        | _m.WorkOrderRecurrenceMonthlyInputDict
+        | _m.WorkOrderRecurrenceYearlyInputDict
+        | _m.WorkOrderRecurrencePeriodicallyInputDict
         | Omit
         | None = omit,
         skip_rest_hook: bool | Omit = omit,
         type: Literal["OTHER", "REACTIVE", "PREVENTIVE"] | Omit = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
-        parts_used: Sequence[_m.WorkOrderPartsUsedInput | Mapping[str, Any]] | Omit = omit,
+        parts_used: Sequence[_m.WorkOrderPartsUsedInput | _m.WorkOrderPartsUsedInputDict]
+        | Omit = omit,
         parent_id: int | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
@@ -1743,7 +1768,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         id: int,
         *,
         asset_id: int | Omit | None = omit,
-        assignees: Sequence[_m.AssigneeInput | Mapping[str, Any]] | Omit = omit,
+        assignees: Sequence[_m.AssigneeInput | _m.AssigneeInputDict] | Omit = omit,
         requester_id: int | str | Omit | None = omit,
         categories: Sequence[str] | Omit = omit,
         description: str | Omit | None = omit,
@@ -1753,21 +1778,28 @@ class AsyncWorkOrders(AsyncAPIResource):
         start_date: datetime | Omit | None = omit,
         location_id: int | Omit | None = omit,
         priority: Literal["NONE", "LOW", "MEDIUM", "HIGH"] | Omit = omit,
-        procedure: _c.ProcedureInput | Mapping[str, Any] | Omit | None = omit,
+        procedure: _c.ProcedureInput | _c.ProcedureInputDict | Omit | None = omit,
         procedure_template_id: int | Omit | None = omit,
         recurrence_info: _m.WorkOrderRecurrenceDailyInput
         | _m.WorkOrderRecurrenceWeeklyInput
         | _m.WorkOrderRecurrenceMonthlyInput
         | _m.WorkOrderRecurrenceYearlyInput
         | _m.WorkOrderRecurrencePeriodicallyInput
-        | Mapping[str, Any]
+        | _m.WorkOrderRecurrenceDailyInputDict
+        | _m.WorkOrderRecurrenceWeeklyInputDict
+        | _m.WorkOrderRecurrenceMonthlyInputDict
+        | _m.WorkOrderRecurrenceYearlyInputDict
+        | _m.WorkOrderRecurrencePeriodicallyInputDict
         | Omit
         | None = omit,
         title: str | Omit = omit,
         type: Literal["OTHER", "REACTIVE", "PREVENTIVE"] | Omit = omit,
         extra_fields: Mapping[str, str] | Omit = omit,
         vendor_ids: Sequence[int] | Omit = omit,
-        parts_used: Sequence[_m.WorkOrderUpdatePartsUsedInput | Mapping[str, Any]] | Omit = omit,
+        parts_used: Sequence[
+            _m.WorkOrderUpdatePartsUsedInput | _m.WorkOrderUpdatePartsUsedInputDict
+        ]
+        | Omit = omit,
         expand: Sequence[
             Literal[
                 "assignees",
