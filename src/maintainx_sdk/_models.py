@@ -46,7 +46,7 @@ class APIModel(BaseModel):
     call returns is an :class:`APIResult` and tells how it was fetched (``raw_response``).
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
         alias_generator=to_camel,
@@ -87,7 +87,7 @@ class RequestModel(BaseModel):
     values plain JSON at any depth (see :mod:`maintainx_sdk._strict`).
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         populate_by_name=True,
         alias_generator=to_camel,

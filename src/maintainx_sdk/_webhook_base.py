@@ -11,7 +11,7 @@ from pydantic.alias_generators import to_camel
 class WebhookObject(BaseModel):
     """A lenient payload object: unknown fields are kept, attributes are snake_case."""
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         populate_by_name=True,
         alias_generator=to_camel,

@@ -179,9 +179,9 @@ class PageWalk(Generic[T]):
         self.page_size: int = _page_size(op, _pop_param(op, self._query, "limit"))
         self.max_items = max_items
         self.max_pages = max_pages
-        self.dedupe = dedupe
-        self.anchor = anchor
-        self.lookback = timedelta(seconds=lookback)
+        self.dedupe: bool = dedupe
+        self.anchor: bool = anchor
+        self.lookback: timedelta = timedelta(seconds=lookback)
         self.watermark: str | None = watermark
         self.floor: str | None = floor
         self.delivered: dict[str, str] = dict(delivered or {})
@@ -206,10 +206,10 @@ class PageWalk(Generic[T]):
         self._wide = False
         self.next_cursor: str | None = self.start_cursor
         """The cursor of the next page (None before the first page and after the last)."""
-        self.pages = 0
-        self.items = 0
-        self.skipped = 0
-        self.done = max_pages == 0 or max_items == 0
+        self.pages: int = 0
+        self.items: int = 0
+        self.skipped: int = 0
+        self.done: bool = max_pages == 0 or max_items == 0
 
     def next_request(self) -> APIRequest | None:
         """The request for the next page, or None when the walk is over."""

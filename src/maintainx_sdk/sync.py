@@ -177,15 +177,15 @@ class _SyncCore(Generic[T]):
         if isinstance(source, SyncPager | AsyncPager):
             base_query = _filters_of(source)
             source = source.operation
-        self.op = source_operation(source, item_model)
-        self.store = open_store(store)
+        self.op: Operation[Any] = source_operation(source, item_model)
+        self.store: CheckpointStore = open_store(store)
         # A store we opened from a path (or the default file) is ours to close; yours is not.
         self._owns_store = store is None or isinstance(store, str | os.PathLike)
         self._query = {**base_query, **(query or {})}
         if self.op.path == "/workorders" and self._query.get(SHOW_UPCOMING) is None:
             # The work-order list leaves out those starting in the future unless asked.
             self._query[SHOW_UPCOMING] = True
-        self.key = key or _default_key(self.op, client.config, self._query)
+        self.key: str = key or _default_key(self.op, client.config, self._query)
         self._page_size = page_size
         self._lookback = lookback
         self._clock = clock
