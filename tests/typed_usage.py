@@ -143,7 +143,7 @@ def any_delivery(body: bytes) -> str:
 @dataclass(frozen=True)
 class Report:
     titles: list[str]
-    failed: list[object]
+    failed: list[int]
     pages: int
     drift: DriftReport[str, int]
 
@@ -158,7 +158,7 @@ def weekly_report(mx: MaintainX, mirror: Mapping[str, str]) -> Report:
         ids.extend(wo.id for wo in page.items)
         pages += 1
     result = bulk.get_many(mx.work_orders, ids, concurrency=4)
-    assert_type(result, BulkResult[WorkOrder])
+    assert_type(result, BulkResult[WorkOrder, int])
     titles = [got.title for got in result.values]
     drift = reconcile(mx.work_orders.list(), mirror)
     assert_type(drift, DriftReport[str, int])
@@ -173,5 +173,5 @@ def mirror_snapshot(mx: MaintainX) -> dict[str, str]:
 
 async def titles_async(mx: AsyncMaintainX, ids: list[int]) -> list[str]:
     result = await bulk.aget_many(mx.work_orders, ids)
-    assert_type(result, BulkResult[WorkOrder])
+    assert_type(result, BulkResult[WorkOrder, int])
     return [got.title for got in result.values]

@@ -38,6 +38,9 @@ def wrong_sync_source(mx: MaintainX) -> None:
 
 def wrong_bulk_ids(mx: MaintainX) -> None:
     bulk.get_many(mx.work_orders, ["WO-1", "WO-2"])  # expect-error
+    created = bulk.create_many(mx.work_orders, [{"title": "Pump 4"}])
+    label: str = created.failures[0].key  # expect-error
+    print(label)
 
 
 def wrong_event_fields(body: bytes) -> None:
