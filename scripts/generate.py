@@ -1793,7 +1793,7 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
     if op.body_kind == "binary":
         kw.append('content_type: str = "application/octet-stream"')
     if workflow:
-        kw.append("current_status: str | None = None")
+        kw.append("current_status: str | object | None = None")
         kw.append("allow_reopen: bool = False")
         kw.append("policy: TransitionPolicy | None = None")
     if op.org_ids:

@@ -467,3 +467,65 @@ async def aupdate_many(
     return await _adrive(
         _update_call(resource), _update_pairs(updates), _by_first, concurrency, progress
     )
+
+
+def _status_call(resource: Any, status: str, kwargs: Mapping[str, Any]) -> Callable[[Any], Any]:
+    from .workflow import work_order_id_of
+
+    def call(record: Any) -> Any:
+        # The record is the source of the current status: one PATCH per item, no GET.
+        return resource.set_status(
+            work_order_id_of(record), status, current_status=record, **kwargs
+        )
+
+    return call
+
+
+def _work_order_key(record: Any) -> Any:
+    from .workflow import work_order_id_of
+
+    return work_order_id_of(record)
+
+
+def set_status_many(
+    resource: Any,
+    records: Iterable[Any],
+    status: str,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: ProgressCallback | None = None,
+    **kwargs: Any,
+) -> BulkResult[Any]:
+    """Move every work order of ``records`` (a pager, a list, events) to ``status``.
+
+    Each record is its own source of the current status (see ``workflow.status_of``), so
+    each move is one request; the state machine checks every move, and ``allow_reopen=``,
+    ``policy=`` and ``skip_webhook=`` pass through to ``set_status``. Results are keyed by
+    work-order id.
+    """
+    return run_many(
+        _status_call(resource, status, kwargs),
+        records,
+        concurrency=concurrency,
+        progress=progress,
+        key=_work_order_key,
+    )
+
+
+async def aset_status_many(
+    resource: Any,
+    records: Iterable[Any],
+    status: str,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: ProgressCallback | None = None,
+    **kwargs: Any,
+) -> BulkResult[Any]:
+    """The asyncio twin of :func:`set_status_many` (``records``: a list, not an async pager)."""
+    return await arun_many(
+        _status_call(resource, status, kwargs),
+        records,
+        concurrency=concurrency,
+        progress=progress,
+        key=_work_order_key,
+    )

@@ -596,7 +596,7 @@ class PurchaseOrders(SyncAPIResource):
         *,
         review_note: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-        current_status: str | None = None,
+        current_status: str | object | None = None,
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
     ) -> _m.PurchaseOrder:
@@ -1077,7 +1077,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         *,
         review_note: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-        current_status: str | None = None,
+        current_status: str | object | None = None,
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
     ) -> _m.PurchaseOrder:

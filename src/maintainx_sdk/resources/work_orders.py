@@ -1049,7 +1049,7 @@ class WorkOrders(SyncAPIResource):
         status: Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED"],
         *,
         skip_webhook: bool | Omit = omit,
-        current_status: str | None = None,
+        current_status: str | object | None = None,
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
     ) -> _m.WorkOrder:
@@ -1912,7 +1912,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         status: Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED"],
         *,
         skip_webhook: bool | Omit = omit,
-        current_status: str | None = None,
+        current_status: str | object | None = None,
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
     ) -> _m.WorkOrder:
