@@ -19,6 +19,7 @@ import maintainx_sdk
 from maintainx_sdk import AsyncMaintainX, MaintainX, bulk, webhooks
 from maintainx_sdk.bulk import BulkResult
 from maintainx_sdk.checkpoints import CheckpointStore
+from maintainx_sdk.models.purchase_orders import PurchaseOrder, PurchaseOrderStatus
 from maintainx_sdk.models.work_orders import WorkOrder, WorkOrderListItem
 from maintainx_sdk.reconcile import DriftReport, reconcile, snapshot
 from maintainx_sdk.sync import AsyncIncrementalSync, IncrementalSync, SyncBatch, SyncReport
@@ -110,6 +111,17 @@ def open_work_order(mx: MaintainX, alarm: Alarm) -> int:
     mx.work_orders.update(work_order_id, description=f"Raised by the alarm bridge: {alarm.message}")
     mx.work_orders.set_status(work_order_id, "IN_PROGRESS")
     return work_order_id
+
+
+def order_spare_part(mx: MaintainX, vendor_id: int, part: str, quantity: float) -> int:
+    """A purchase order for the part the repair needs, submitted for approval."""
+    order = mx.purchase_orders.create(
+        vendor_id=vendor_id, items=[{"name": part, "quantityOrdered": quantity}]
+    )
+    assert_type(order, PurchaseOrder)
+    submitted = mx.purchase_orders.set_status(order.id, "PENDING")
+    assert_type(submitted.status, PurchaseOrderStatus | None)
+    return submitted.id
 
 
 def work_order_title(mx: MaintainX, work_order_id: int) -> str:
