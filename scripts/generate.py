@@ -337,6 +337,7 @@ class ClassDef:
     name: str = ""
     module: str = ""
     result: bool = False  # returned by a call: keeps the answer (``raw_response``)
+    page_item: bool = False  # yielded by a pager: shares its page's answer (``raw_response``)
     fallbacks: list[str] = field(default_factory=list)  # qualified names, used on a clash
 
 
@@ -1411,7 +1412,7 @@ class Builder:
                 item_key = self.walker.object_class(
                     items, side="response", area=area, name=item_name, strength=5
                 )
-                self.reg.classes[item_key].result = True
+                self.reg.classes[item_key].page_item = True
                 odef.item_type = ("ref", item_key)
             else:
                 odef.item_type = self.walker.type_of(
@@ -1558,6 +1559,8 @@ def render_models(reg: Registry, module: str) -> str:
                 if cdef.side == "request"
                 else "APIResult"
                 if cdef.result
+                else "APIPageItem"
+                if cdef.page_item
                 else "APIModel"
             )
             uses.add(base)
@@ -1612,7 +1615,14 @@ def render_models(reg: Registry, module: str) -> str:
         head.append("")
     own = sorted(
         n
-        for n in ("APIListModel", "APIModel", "APIResult", "OpenEnum", "RequestModel")
+        for n in (
+            "APIListModel",
+            "APIModel",
+            "APIPageItem",
+            "APIResult",
+            "OpenEnum",
+            "RequestModel",
+        )
         if n in uses
     )
     if own:

@@ -32,7 +32,7 @@ import pydantic
 from pydantic import BaseModel, TypeAdapter
 
 from ._constants import MAX_PAGE_SIZE
-from ._models import attach_response
+from ._models import attach_page_response
 from ._operation import Operation, build_request, response_validation_error
 from ._request import APIRequest
 from ._response import APIResponse, ResponseMeta
@@ -348,6 +348,8 @@ class PageWalk(Generic[T]):
         """The items to deliver, and the ids to remember once the page is accepted."""
         kept: list[Any] = []
         new_ids: set[Hashable] = set()
+        if not (self.sweeping or self.anchor or self.dedupe):
+            return list(raw_items), new_ids  # a plain cursor walk keeps every item
         for raw in raw_items:
             ident = item_id(raw)
             if self.sweeping and self._stamp(raw) is not None:
@@ -459,9 +461,7 @@ class PageWalk(Generic[T]):
         except pydantic.ValidationError as exc:
             raise response_validation_error(self.op.name, exc, meta) from None
         # The page's answer, once per page and without its body (the items hold that).
-        answer = APIResponse(meta=meta)
-        for item in items:
-            attach_response(item, answer)
+        attach_page_response(items, model, APIResponse(meta=meta))
         return items
 
 

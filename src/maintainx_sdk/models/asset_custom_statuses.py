@@ -7,7 +7,7 @@ from typing import Literal, TypedDict
 
 from pydantic import Field
 
-from .._models import APIModel, APIResult, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, RequestModel
 from .._types import LenientDatetime
 from .common import AssetCustomStatusBaseAssetStatus, AssetStatusDowntimeType
 
@@ -64,7 +64,7 @@ class AssetCustomStatusGetResponse(APIModel):
     """``AssetCustomStatus`` object."""
 
 
-class AssetCustomStatusListItem(APIResult):
+class AssetCustomStatusListItem(APIPageItem):
     id: int
     """Integer."""
     label: str

@@ -8,7 +8,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
-from .._models import APIResult, RequestModel
+from .._models import APIPageItem, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import AssetCustomStatusBaseAssetStatus, AssetStatusDowntimeType
 
@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 
-class AssetStatusListItem(APIResult):
+class AssetStatusListItem(APIPageItem):
     id: int | None = None
     """Integer. May be absent."""
     custom_status_id: int | None = None

@@ -9,7 +9,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from pydantic import ConfigDict, Field
 
-from .._models import APIModel, APIResult, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import (
     AssetCustomStatusBaseAssetStatus,
@@ -300,7 +300,7 @@ class AssetListItemStatus(APIModel):
     """``AssetListItemStatusCustomStatus`` object. May be absent or null."""
 
 
-class AssetListItem(APIResult):
+class AssetListItem(APIPageItem):
     id: int
     """Integer."""
     name: str

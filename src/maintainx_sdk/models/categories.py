@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
-from .._models import APIModel, APIResult, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 
 __all__ = [
@@ -54,7 +54,7 @@ class CategoryGetResponse(APIModel):
     """``Category`` object."""
 
 
-class CategoryListItem(APIResult):
+class CategoryListItem(APIPageItem):
     id: int
     """Integer."""
     label: str

@@ -8,7 +8,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
-from .._models import APIResult, OpenEnum, RequestModel
+from .._models import APIPageItem, APIResult, OpenEnum, RequestModel
 from .._types import NotNull
 
 __all__ = [
@@ -28,7 +28,7 @@ class ConversationListItemType(OpenEnum):
     TEAM = "TEAM"
 
 
-class ConversationListItem(APIResult):
+class ConversationListItem(APIPageItem):
     id: int
     """Integer."""
     type: ConversationListItemType
@@ -70,7 +70,7 @@ class ConversationListResponse(APIResult):
     """String. May be absent or null."""
 
 
-class ConversationMember(APIResult):
+class ConversationMember(APIPageItem):
     id: int
     """Integer."""
     first_name: str

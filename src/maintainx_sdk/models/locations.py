@@ -8,7 +8,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from pydantic import ConfigDict, Field
 
-from .._models import APIModel, APIResult, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import Attachment
 
@@ -101,7 +101,7 @@ class LocationGetResponse(APIModel):
     """``Location`` object."""
 
 
-class LocationListItem(APIResult):
+class LocationListItem(APIPageItem):
     id: int
     """Integer."""
     name: str

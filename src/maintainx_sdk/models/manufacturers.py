@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from .._models import APIModel, APIResult, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, RequestModel
 from .common import Manufacturer
 
 __all__ = [
@@ -35,7 +35,7 @@ class ManufacturerGetResponse(APIModel):
     """``Manufacturer`` object."""
 
 
-class ManufacturerListItem(APIResult):
+class ManufacturerListItem(APIPageItem):
     id: int
     """Integer."""
     name: str

@@ -9,7 +9,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
-from .._models import APIModel, APIResult, OpenEnum, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import (
     ProcedureInput,
@@ -479,7 +479,7 @@ class MeterTriggerGetResponse(APIModel):
     """``MeterTrigger`` object."""
 
 
-class MeterTriggerListItem(APIResult):
+class MeterTriggerListItem(APIPageItem):
     id: int
     """Integer."""
     name: str

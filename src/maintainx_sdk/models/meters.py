@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
-from .._models import APIModel, APIResult, OpenEnum, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import MeterAsset, MeterLocation, RecurrenceWeeklyDay
 
@@ -433,7 +433,7 @@ class MeterLegacyReadingCreateResponse(APIResult):
     """Number."""
 
 
-class MeterListItem(APIResult):
+class MeterListItem(APIPageItem):
     id: int
     """Integer."""
     name: str

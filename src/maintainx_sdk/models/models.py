@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from .._models import APIModel, APIResult, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, RequestModel
 
 __all__ = [
     "Model",
@@ -47,7 +47,7 @@ class ModelGetResponse(APIModel):
     """``Model`` object."""
 
 
-class ModelListItem(APIResult):
+class ModelListItem(APIPageItem):
     id: int
     """Integer."""
     name: str

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from .._models import APIResult
+from .._models import APIPageItem, APIResult
 
 __all__ = ["OrganizationListItem", "OrganizationListResponse"]
 
 
-class OrganizationListItem(APIResult):
+class OrganizationListItem(APIPageItem):
     id: int
     """Integer."""
     name: str

@@ -9,7 +9,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from pydantic import ConfigDict, Field
 
-from .._models import APIModel, APIResult, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import Attachment
 
@@ -276,7 +276,7 @@ class PartGetResponse(APIModel):
     """``Part`` object."""
 
 
-class PartListItem(APIResult):
+class PartListItem(APIPageItem):
     id: int
     """Integer."""
     name: str

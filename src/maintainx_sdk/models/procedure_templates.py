@@ -8,7 +8,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
-from .._models import APIModel, APIResult, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import (
     ProcedureFieldInput,
@@ -181,7 +181,7 @@ class ProcedureTemplateGetResponse(APIModel):
     """``ProcedureTemplate`` object."""
 
 
-class ProcedureTemplateListItem(APIResult):
+class ProcedureTemplateListItem(APIPageItem):
     id: int
     """Integer."""
     title: str

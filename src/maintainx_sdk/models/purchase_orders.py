@@ -9,7 +9,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from pydantic import ConfigDict, Field
 
-from .._models import APIModel, APIResult, OpenEnum, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import Attachment
 
@@ -416,7 +416,7 @@ class PurchaseOrderItemWithQuantityReceivedInputDict(TypedDict):
     """Number. Optional."""
 
 
-class PurchaseOrderListItem(APIResult):
+class PurchaseOrderListItem(APIPageItem):
     id: int
     """Integer."""
     status: PurchaseOrderStatus | None = None

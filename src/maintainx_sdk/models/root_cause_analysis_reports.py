@@ -9,7 +9,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
-from .._models import APIModel, APIResult, OpenEnum, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import MeterAsset, RootCauseAnalysisReportMainAssetStatus
 
@@ -149,7 +149,7 @@ class RootCauseAnalysisReportGetResponse(APIModel):
     """``RootCauseAnalysisReport`` object."""
 
 
-class RootCauseAnalysisReportListItem(APIResult):
+class RootCauseAnalysisReportListItem(APIPageItem):
     id: int
     """Integer."""
     organization_id: int | None = None

@@ -8,7 +8,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
-from .._models import APIModel, APIResult, OpenEnum, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 
 __all__ = [
@@ -138,7 +138,7 @@ class UserGetResponse(APIModel):
     """``User`` object."""
 
 
-class UserListItem(APIResult):
+class UserListItem(APIPageItem):
     id: int
     """Integer."""
     first_name: str

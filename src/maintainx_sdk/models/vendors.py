@@ -8,7 +8,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from pydantic import ConfigDict, Field
 
-from .._models import APIModel, APIResult, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import Attachment
 
@@ -183,7 +183,7 @@ class VendorGetResponse(APIModel):
     """``Vendor`` object."""
 
 
-class VendorListItem(APIResult):
+class VendorListItem(APIPageItem):
     id: int
     """Integer."""
     name: str

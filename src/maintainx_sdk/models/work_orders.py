@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import Field, RootModel
 
-from .._models import APIModel, APIResult, OpenEnum, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 from .common import (
     Attachment,
@@ -422,7 +422,7 @@ class WorkOrderAutomationMeterTriggerInputDict(TypedDict):
     """Integer. Optional."""
 
 
-class WorkOrderComment(APIResult):
+class WorkOrderComment(APIPageItem):
     id: int
     """Integer."""
     author_id: int
@@ -981,7 +981,7 @@ class WorkOrderGetResponse(APIModel):
     """``WorkOrder`` object."""
 
 
-class WorkOrderListItem(APIResult):
+class WorkOrderListItem(APIPageItem):
     id: int
     """Integer."""
     sequential_id: int
@@ -1291,7 +1291,7 @@ class WorkOrderSetStatusBodyDict(TypedDict):
     """One of ``OPEN``, ``IN_PROGRESS``, ``ON_HOLD``, ``DONE``, ``CANCELED``. Optional."""
 
 
-class WorkOrderSubWorkOrder(APIResult):
+class WorkOrderSubWorkOrder(APIPageItem):
     id: int
     """Integer."""
     sequential_id: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
-from .._models import APIModel, APIResult, RequestModel
+from .._models import APIModel, APIPageItem, APIResult, RequestModel
 from .._types import NotNull
 
 __all__ = [
@@ -88,7 +88,7 @@ class WorkRequestPortalGetResponse(APIModel):
     """``WorkRequestPortal`` object."""
 
 
-class WorkRequestPortalListItem(APIResult):
+class WorkRequestPortalListItem(APIPageItem):
     id: int
     """Integer."""
     title: str
