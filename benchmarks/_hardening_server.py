@@ -33,6 +33,9 @@ FAULT_KINDS = ("500", "502", "503", "504", "reset", "applied-503", "applied-rese
 class Stats:
     requests: int = 0
     rejected_429: int = 0
+    windows: int = 0
+    """Quota windows opened so far (the first request after a window ended opens one)."""
+    rejected_by_window: Counter[int] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     created: Counter[str] = field(default_factory=Counter)
     #: (monotonic time, accepted under the quota) per request, for the quota plot.
@@ -93,6 +96,7 @@ class LoopbackServer:
             }
         if self._window_start is None or now >= self._window_start + self.window:
             self._window_start, self._window_count = now, 0
+            self.stats.windows += 1
         allowed = self._window_count < limit
         if allowed:
             self._window_count += 1
@@ -141,6 +145,7 @@ def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 allowed, headers = server.quota()
                 if not allowed:
                     server.stats.rejected_429 += 1
+                    server.stats.rejected_by_window[server.stats.windows] += 1
                     self._send(429, {"error": "Too many requests"}, headers)
                     return None
                 fault = server.fault()

@@ -108,7 +108,9 @@ REDIS_URL: str | None = None
 PROCESSES = 3
 
 
-def _worker_process(base_url: str, api_key: str, path: str, count: int, redis_url: str) -> int:
+def worker_process(
+    base_url: str, api_key: str, path: str, count: int, redis_url: str, threads: int = 2
+) -> int:
     """One of several processes sharing a quota through Redis; returns its error count."""
     import redis
 
@@ -127,7 +129,7 @@ def _worker_process(base_url: str, api_key: str, path: str, count: int, redis_ur
             except MaintainXError:
                 errors += 1
 
-        with ThreadPoolExecutor(2) as pool:
+        with ThreadPoolExecutor(threads) as pool:
             list(pool.map(one, range(count)))
     return errors
 
@@ -145,7 +147,7 @@ def sdk_redis(n: int, limit: int, window: float) -> Result:
                 f.result()
             t0 = time.perf_counter()
             futures = [
-                pool.submit(_worker_process, srv.base_url, srv.api_key, path, k, REDIS_URL)
+                pool.submit(worker_process, srv.base_url, srv.api_key, path, k, REDIS_URL)
                 for k in share
             ]
             failed = sum(f.result() for f in futures)

@@ -133,10 +133,13 @@ def check_search(page: Page, base: str, shots: Path) -> list[str]:
                 page.screenshot(path=str(shots / "search.png"))
                 return [f"search {SEARCH_TERM!r} showed no result in {SEARCH_TIMEOUT_S} s"]
     hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
-    page.screenshot(path=str(shots / "search.png"))
-    if not any(SEARCH_EXPECTS in href for href in hrefs):
+    hit = next((i for i, href in enumerate(hrefs) if SEARCH_EXPECTS in href), None)
+    if hit is None:
+        page.screenshot(path=str(shots / "search.png"))
         return [f"search {SEARCH_TERM!r} did not offer {SEARCH_EXPECTS}: {hrefs[:5]}"]
-    print(f"ok   search     {SEARCH_TERM!r} -> {next(h for h in hrefs if SEARCH_EXPECTS in h)}")
+    links.nth(hit).scroll_into_view_if_needed()  # the screenshot shows the expected result
+    page.screenshot(path=str(shots / "search.png"))
+    print(f"ok   search     {SEARCH_TERM!r} -> {hrefs[hit]} (result {hit + 1} of {len(hrefs)})")
     return []
 
 

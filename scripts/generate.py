@@ -917,10 +917,31 @@ def field_doc(text: str) -> str:
     return "\n".join(['    """' + lines[0], *("    " + line for line in lines[1:]), '    """'])
 
 
+ACTION_DOCS = {
+    "get": "Fetch one {one}",
+    "list": "List the {many} (a lazy pager over every page)",
+    "create": "Create {a} {one}",
+    "update": "Update {a} {one}",
+    "replace": "Replace {a} {one}",
+    "delete": "Delete {a} {one}",
+    "upload": "Upload a file as {a} {one}",
+    "set_status": "Change the status of {a} {one}",
+    "set_part_status": "Change the part status of {a} {one}",
+    "get_secret": "Fetch the signing secret of {a} {one}",
+    "sign": "Sign {a} {one}",
+    "update_fulfillment": "Record items received for {a} {one}",
+}
+
+
 def own_doc(op: OpDef) -> str:
-    """A method's one-line docstring, in our words: the action and the namespace."""
-    action = op.py_method.replace("_", " ").capitalize()
-    return f"{action}: {' '.join(op.ns).replace('_', ' ')}"
+    """A method's one-line docstring, in our words: the action on what the namespace holds."""
+    one = " ".join(singular(part) for part in op.ns).replace("_", " ")
+    many = " ".join([*(singular(p) for p in op.ns[:-1]), op.ns[-1]]).replace("_", " ")
+    article = "an" if one[:1] in "aeio" else "a"  # "a user", "an asset"
+    template = ACTION_DOCS.get(
+        op.py_method, op.py_method.replace("_", " ").capitalize() + ": {one}"
+    )
+    return template.format(one=one, many=many, a=article)
 
 
 @dataclass
@@ -1772,7 +1793,7 @@ def method_text(op: OpDef, reg: Registry, module: str) -> str:
     if op.body_kind == "binary":
         kw.append('content_type: str = "application/octet-stream"')
     if workflow:
-        kw.append("current_status: str | None = None")
+        kw.append("current_status: str | object | None = None")
         kw.append("allow_reopen: bool = False")
         kw.append("policy: TransitionPolicy | None = None")
     if op.org_ids:
@@ -1992,7 +2013,7 @@ def render_mixins(roots: dict[str, Namespace]) -> str:
         "from __future__ import annotations",
         "",
         "from functools import cached_property",
-        "from typing import TYPE_CHECKING, cast",
+        "from typing import TYPE_CHECKING",
         "",
         "if TYPE_CHECKING:",
         "    from .._client import AsyncMaintainX, MaintainX",
@@ -2006,6 +2027,15 @@ def render_mixins(roots: dict[str, Namespace]) -> str:
         cls = "AsyncResourcesMixin" if flavour == "async" else "SyncResourcesMixin"
         lines.append(f"class {cls}:")
         lines.append(f'    """Resource namespaces of :class:`{client}`."""')
+        lines.append("")
+        lines.append(f"    def _as_client(self) -> {client}:")
+        lines.append(f"        from .._client import {client}")
+        lines.append("")
+        lines.append(
+            f"        if not isinstance(self, {client}):  # the mixin serves only that client"
+        )
+        lines.append(f'            raise TypeError(f"{{type(self).__name__}} is not a {client}")')
+        lines.append("        return self")
         for area in sorted(roots):
             node = roots[area]
             lines.append("")
@@ -2014,7 +2044,7 @@ def render_mixins(roots: dict[str, Namespace]) -> str:
             lines.append(f'        """``/{area}`` operations (module loaded on first use)."""')
             lines.append(f"        from .{area} import {prefix}{node.cls}")
             lines.append("")
-            lines.append(f'        return {prefix}{node.cls}(cast("{client}", self))')
+            lines.append(f"        return {prefix}{node.cls}(self._as_client())")
         lines.extend(["", ""])
     return "\n".join(lines)
 

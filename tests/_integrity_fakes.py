@@ -50,13 +50,20 @@ class CreateWorkOrderBody(BaseModel):
     externalData: Any = None
 
 
-GET_WO = Operation("work_orders.get", "GET", "/workorders/{id}", response_model=WorkOrderEnvelope)
+GET_WO = Operation(
+    "work_orders.get",
+    "GET",
+    "/workorders/{id}",
+    response_model=WorkOrderEnvelope,
+    int_path_params=("id",),
+)
 SET_STATUS = Operation(
     "work_orders.set_status",
     "PATCH",
     "/workorders/{id}/status",
     response_model=WorkOrderEnvelope,
     retry_safe=True,
+    int_path_params=("id",),
 )
 CREATE_WO = Operation(
     "work_orders.create",

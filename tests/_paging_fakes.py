@@ -46,7 +46,8 @@ class FakeList:
     """Statuses to answer (in order) before serving normally again."""
     next_id: int = 1
 
-    def add(self, n: int = 1, *, same_stamp: bool = False) -> list[int]:
+    def add(self, n: int = 1, *, same_stamp: bool = False, stamped: bool = True) -> list[int]:
+        """Add ``n`` items; ``stamped=False`` leaves their ``updatedAt`` null."""
         ids = []
         for _ in range(n):
             if not same_stamp:
@@ -54,7 +55,7 @@ class FakeList:
             self.items[self.next_id] = {
                 "id": self.next_id,
                 "title": f"item {self.next_id}",
-                "updatedAt": stamp(self.clock_ms),
+                "updatedAt": stamp(self.clock_ms) if stamped else None,
             }
             ids.append(self.next_id)
             self.next_id += 1
@@ -85,10 +86,11 @@ class FakeList:
         rows = list(self.items.values())
         gte = params.get("updatedAt[gte]")
         if gte is not None:
-            rows = [r for r in rows if r["updatedAt"] >= gte]
+            rows = [r for r in rows if r["updatedAt"] is not None and r["updatedAt"] >= gte]
 
-        def sort_key(r: dict[str, Any]) -> tuple[Any, int]:
-            return (r[field_name], r["id"])
+        def sort_key(r: dict[str, Any]) -> tuple[Any, ...]:
+            value = r[field_name]  # nulls sort last, as the emulator does
+            return (1, "", r["id"]) if value is None else (0, value, r["id"])
 
         rows.sort(key=sort_key, reverse=desc)
         cursor = params.get("cursor")

@@ -35,6 +35,8 @@ def to_json_schema(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out = {k: to_json_schema(v) for k, v in node.items() if k not in _DROP and k != "nullable"}
+    if isinstance(node.get("properties"), dict):  # property names are not keywords: keep all
+        out["properties"] = {k: to_json_schema(v) for k, v in node["properties"].items()}
     if out.get("type") != "array":
         out.pop("items", None)  # the spec puts "items" on some numbers; meaningless there
     if "enum" in out and node.get("nullable"):
@@ -66,3 +68,17 @@ def response_schema(op: dict[str, Any], status: int) -> tuple[bool, Any]:
 
 def concrete(path: str, values: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
+
+
+def closed(node: Any) -> Any:
+    """A JSON Schema in which every object that lists its properties allows no others
+    (``additionalProperties: false`` unless the spec says otherwise): the emulator must not
+    answer properties the spec does not declare."""
+    if isinstance(node, list):
+        return [closed(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: closed(v) if k != "enum" else v for k, v in node.items()}
+    if "properties" in out and "additionalProperties" not in out:
+        out["additionalProperties"] = False
+    return out

@@ -137,7 +137,7 @@ def test_meter_readings_and_last_reading() -> None:
         )
         assert single.status_code == 201 and isinstance(single.json()["id"], str)
         assert single.json()["readingDate"] == "2026-01-01T00:00:00.000Z"
-        listed = c.get("/meters").json()["meters"][0]
+        listed = c.get("/meters", params={"expand": "last_reading"}).json()["meters"][0]
         assert listed["lastReading"]["value"] == 13
         assert c.post("/meterreadings", json=[{"meterId": 9999999, "value": 1}]).status_code == 404
         assert c.post("/meterreadings", json=[{"value": 1}]).status_code == 400

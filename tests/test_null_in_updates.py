@@ -100,7 +100,9 @@ def test_none_is_sent_as_null(
             kwargs["current_status"] = "PENDING"  # a status the sample may move from: no read
         with pytest.raises(BadRequestError):
             call(*ids, **kwargs)
-    assert len(seen) == 1
+    # One update; a status move the server refuses may be followed by one read of the
+    # current status (a stale ``current_status`` is re-read once and re-checked).
+    assert seen[0].method == method and [r.method for r in seen[1:]] in ([], ["GET"])
     body = json.loads(seen[0].content)
     assert {k: body[k] for k in nullable} == dict.fromkeys(nullable)
 

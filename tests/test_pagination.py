@@ -359,3 +359,22 @@ async def test_first_page_of_a_walk_bounded_to_nothing_is_a_clear_error() -> Non
     async with amx:
         with pytest.raises(ValidationError, match="bounded to no items"):
             await amx.work_orders.list().with_options(max_pages=0).first_page()
+
+
+@pytest.mark.parametrize("limit", [3, 200])
+def test_items_without_updated_at_are_delivered_not_taken_for_repeats(limit: int) -> None:
+    # The spec requires only id and status on purchase-order list items: a null updatedAt
+    # is no proof that the walk already delivered the record.
+    fake = FakeList(path="/purchaseorders", key="purchaseOrders", offset=True)
+    fake.add(4)
+    fake.add(7, stamped=False)
+    fake.add(2)
+    ids = [i["id"] for i in _pager(fake, query={"limit": limit})]
+    assert sorted(ids) == list(range(1, 14)) and len(ids) == 13
+
+
+def test_a_page_of_unstamped_items_only_is_walked_to_the_end() -> None:
+    fake = FakeList(path="/purchaseorders", key="purchaseOrders", offset=True)
+    fake.add(9, stamped=False)
+    ids = [i["id"] for i in _pager(fake, query={"limit": 2})]
+    assert sorted(ids) == list(range(1, 10)) and len(ids) == 9

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -94,3 +95,12 @@ def test_a_typed_dict_argument_is_validated_like_the_model() -> None:
         with pytest.raises(ValidationError, match="quantity"):
             mx.purchase_orders.create(vendor_id=3, items=[{"quantity": 1}])  # type: ignore[list-item]
     assert len(seen) == 1 and b'"quantityOrdered":2' in seen[0].content
+
+
+def test_generated_resources_hold_no_cast() -> None:
+    """Typed descriptors (``Operation[WorkOrder]``) give every method its return type."""
+    import maintainx_sdk
+
+    resources = sorted((Path(maintainx_sdk.__file__).parent / "resources").glob("*.py"))
+    assert len(resources) > 30
+    assert [p.name for p in resources if "cast(" in p.read_text()] == []

@@ -462,3 +462,53 @@ def test_close_closes_a_store_the_sync_opened_but_not_one_it_was_given(tmp_path:
         sync.run(_collect([]))
     assert given.load(sync.key) is not None  # still open: it is the caller's to close
     given.close()
+
+
+def test_records_without_updated_at_are_synced_once() -> None:
+    fake = FakeList(path="/purchaseorders", key="purchaseOrders", offset=True)
+    fake.add(3)
+    fake.add(6, stamped=False)
+    fake.add(3)
+    sync = IncrementalSync(
+        fake.client(), "purchase_orders", store=MemoryCheckpointStore(), page_size=4
+    )
+    got: Delivered = []
+    assert sync.run(_collect(got)).caught_up
+    assert sorted(i for i, _ in got) == list(range(1, 13)) and len(got) == 12
+
+
+def test_a_sync_stopped_while_reading_records_without_updated_at_resumes_exactly() -> None:
+    fake = FakeList(path="/purchaseorders", key="purchaseOrders", offset=True)
+    fake.add(5)
+    fake.add(9, stamped=False)
+    store = MemoryCheckpointStore()
+    got: Delivered = []
+    pages = 0
+    while True:  # one page per run, as if the process stopped after every page
+        report = IncrementalSync(fake.client(), "purchase_orders", store=store, page_size=2).run(
+            _collect(got), max_pages=1
+        )
+        pages += 1
+        if report.caught_up:
+            break
+        assert pages < 30
+    assert sorted(i for i, _ in got) == list(range(1, 15)) and len(got) == 14
+
+
+@pytest.mark.parametrize("stop_after", range(1, 7))
+def test_a_record_changed_around_the_end_of_the_first_pass_is_delivered(stop_after: int) -> None:
+    fake = FakeList(path="/purchaseorders", key="purchaseOrders", offset=True)
+    fake.add(5)
+    store = MemoryCheckpointStore()
+    got: Delivered = []
+    for run in range(1, 30):
+        report = IncrementalSync(fake.client(), "purchase_orders", store=store, page_size=2).run(
+            _collect(got), max_pages=1
+        )
+        if run == stop_after:
+            fake.add(1)
+            fake.touch(2)
+        if report.caught_up and run > stop_after:
+            break
+    current = {(i["id"], i["updatedAt"]) for i in fake.items.values()}
+    assert current <= set(got) and len(got) == len(set(got))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -151,3 +152,33 @@ def test_a_typed_updated_at_filter_starts_the_first_pass() -> None:
         resumed = list(mx.assets.list(updated_at_gte=since, limit=2))
     assert set(got) == expected and report.watermark is not None
     assert all(a.updated_at >= since for a in resumed)
+
+
+@pytest.mark.parametrize("typed", [False, True])
+def test_a_sync_of_all_work_orders_holds_those_starting_in_the_future(typed: bool) -> None:
+    emu = _emulator(30)
+    with MaintainX(api_key=emu.api_key, transport=emu.transport(), **FAST) as mx:
+        future = datetime.now(UTC) + timedelta(days=30)
+        upcoming = {
+            mx.work_orders.create(
+                title=f"later {n}", start_date=future, due_date=future + timedelta(days=1)
+            ).id
+            for n in range(3)
+        }
+        assert upcoming.isdisjoint(wo.id for wo in mx.work_orders.list())  # the list hides them
+        source: Any = mx.work_orders.list() if typed else "work_orders"
+        sync: IncrementalSync[Any] = IncrementalSync(
+            mx, source, store=MemoryCheckpointStore(), page_size=10
+        )
+        got: list[Any] = []
+        sync.run(lambda batch: got.extend(batch.items))
+        ids = [wo.id if typed else wo["id"] for wo in got]
+        everything = {wo.id for wo in mx.work_orders.list(show_upcoming=True)}
+        assert upcoming <= set(ids) and set(ids) == everything and len(ids) == len(everything)
+        # Asking for the list without them is still possible, explicitly.
+        hidden = IncrementalSync(
+            mx, mx.work_orders.list(show_upcoming=False), store=MemoryCheckpointStore()
+        )
+        got.clear()
+        hidden.run(lambda batch: got.extend(batch.items))
+        assert upcoming.isdisjoint(wo.id for wo in got)

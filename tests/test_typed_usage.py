@@ -89,6 +89,14 @@ def test_alarm_bridge_opens_a_started_work_order(mx: MaintainX) -> None:
     assert record.description == "Raised by the alarm bridge: overheat"
 
 
+def test_alarm_bridge_orders_the_spare_part_for_approval(mx: MaintainX) -> None:
+    vendor_id = mx.vendors.create(name="Filters Inc").id
+    order_id = usage.order_spare_part(mx, vendor_id, "Filter", 2)
+    order = mx.purchase_orders.get(order_id)
+    assert order.status == "PENDING" and order.vendor_id == vendor_id
+    assert [(i.name, i.quantity_ordered) for i in order.items or []] == [("Filter", 2)]
+
+
 def test_alarm_bridge_reads_status_change_deliveries() -> None:
     assert usage.alarm_cleared(json.dumps(STATUS_CHANGE).encode()) == 77
     assert usage.alarm_cleared({**STATUS_CHANGE, "newStatus": "ON_HOLD"}) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from maintainx_sdk._signing import signature_header
-from maintainx_sdk.errors import ConfigurationError, SignatureMismatchError
+from maintainx_sdk.errors import ConfigurationError, SignatureMismatchError, ValidationError
 from maintainx_sdk.idempotency import SQLiteIdempotencyStore
 from maintainx_sdk.webhook_events import NewWorkOrderEvent, WorkOrderStatusChangeEvent
 from maintainx_sdk.webhooks import ANY, UnknownEvent, WebhookDispatcher, parse_event, webhook_url
@@ -214,3 +215,100 @@ def test_unknown_events_can_be_routed_by_their_type() -> None:
     assert got and got[0].payload == {"robotId": 1}
     with pytest.raises(ConfigurationError):
         dispatcher.on()
+
+
+def _recorder(tag: str, seen: list[str]) -> Any:
+    def record(event: Any) -> None:
+        seen.append(tag)
+
+    return record
+
+
+def test_handlers_from_one_factory_or_two_lambdas_are_refused_unless_named() -> None:
+    # They share module.qualname, so they would share one claim and only the first would run.
+    dispatcher = WebhookDispatcher()
+    seen: list[str] = []
+    dispatcher.on("WORK_ORDER_STATUS_CHANGE")(_recorder("a", seen))
+    with pytest.raises(ConfigurationError, match=r"already registered as .*name="):
+        dispatcher.on("WORK_ORDER_STATUS_CHANGE")(_recorder("b", seen))
+    dispatcher.on("WORK_ORDER_STATUS_CHANGE", name="recorder-b")(_recorder("b", seen))
+    dispatcher.on("WORK_ORDER_STATUS_CHANGE")(lambda event: seen.append("c"))
+    with pytest.raises(ConfigurationError, match="already registered"):
+        dispatcher.on("NEW_WORK_ORDER")(lambda event: seen.append("d"))
+    dispatcher.on("WORK_ORDER_STATUS_CHANGE", name="lambda-d")(lambda event: seen.append("d"))
+    result = dispatcher.dispatch(status_event())
+    assert seen == ["a", "b", "c", "d"]
+    assert [r.outcome for r in result.results] == ["processed"] * 4
+    assert len({r.handler for r in result.results}) == 4
+    again = dispatcher.dispatch(status_event())
+    assert again.duplicate and seen == ["a", "b", "c", "d"]
+
+
+def test_a_handler_without_a_qualified_name_needs_one() -> None:
+    dispatcher = WebhookDispatcher()
+    seen: list[str] = []
+
+    def record(tag: str, event: Any) -> None:
+        seen.append(tag)
+
+    with pytest.raises(ConfigurationError, match=r"no module\.qualname"):
+        dispatcher.on("WORK_ORDER_STATUS_CHANGE")(functools.partial(record, "p"))
+    dispatcher.on("WORK_ORDER_STATUS_CHANGE", name="partial-p")(functools.partial(record, "p"))
+    with pytest.raises(ConfigurationError, match="non-empty"):
+        dispatcher.on("WORK_ORDER_STATUS_CHANGE", name=" ")
+    dispatcher.dispatch(status_event())
+    assert seen == ["p"]
+
+
+def test_one_handler_under_several_types_and_the_catch_all_runs_once_per_delivery() -> None:
+    dispatcher = WebhookDispatcher()
+    seen: list[str] = []
+    handler = _recorder("x", seen)
+    dispatcher.on("WORK_ORDER_STATUS_CHANGE", "NEW_WORK_ORDER")(handler)
+    dispatcher.on(ANY)(handler)  # the same function again: the same name, no error
+    dispatcher.dispatch(status_event())
+    assert seen == ["x"]
+
+
+def test_claims_are_keyed_by_the_name_so_another_process_recognises_them(tmp_path: Path) -> None:
+    store_path = tmp_path / "claims.sqlite3"
+    seen: list[str] = []
+
+    def receiver(tag: str) -> WebhookDispatcher:
+        d = WebhookDispatcher(store=SQLiteIdempotencyStore(store_path))
+        d.on("WORK_ORDER_STATUS_CHANGE", name="mirror")(_recorder(tag, seen))
+        return d
+
+    receiver("first").dispatch(status_event())
+    assert receiver("second").dispatch(status_event()).duplicate
+    assert seen == ["first"]
+
+
+@pytest.mark.parametrize("depth", [65, 5_000, 200_000])
+@pytest.mark.parametrize("bracket", ["[]", '{"a":}'])
+def test_a_validly_signed_deeply_nested_body_is_a_typed_error(depth: int, bracket: str) -> None:
+    opening, closing = (
+        ("[" * depth, "]" * depth) if bracket == "[]" else ('{"a":' * depth, "1" + "}" * depth)
+    )
+    body = ('{"workOrderId":77,"x":' + opening + closing + "}").encode()
+    dispatcher = WebhookDispatcher(secret=SECRET)
+    seen: list[Any] = []
+    dispatcher.on("WORK_ORDER_STATUS_CHANGE")(seen.append)
+    with pytest.raises(ValidationError, match="nested deeper than 64"):
+        dispatcher.handle(signed(body), body, URL)
+    with pytest.raises(ValidationError, match="nested deeper"):
+        parse_event(body)
+    assert seen == []
+
+
+def test_nesting_within_the_limit_still_parses() -> None:
+    nested: Any = 1
+    for _ in range(60):
+        nested = {"a": nested}
+    event = parse_event({**PAYLOAD, "extra": nested}, "WORK_ORDER_STATUS_CHANGE")
+    assert event.payload["extra"]["a"]["a"] is not None
+    deep: Any = 1
+    for _ in range(70):
+        deep = [deep]
+    with pytest.raises(ValidationError, match="nested deeper"):
+        parse_event({**PAYLOAD, "extra": deep}, "WORK_ORDER_STATUS_CHANGE")

@@ -19,6 +19,7 @@ import maintainx_sdk
 from maintainx_sdk import AsyncMaintainX, MaintainX, bulk, webhooks
 from maintainx_sdk.bulk import BulkResult
 from maintainx_sdk.checkpoints import CheckpointStore
+from maintainx_sdk.models.purchase_orders import PurchaseOrder, PurchaseOrderStatus
 from maintainx_sdk.models.work_orders import WorkOrder, WorkOrderListItem
 from maintainx_sdk.reconcile import DriftReport, reconcile, snapshot
 from maintainx_sdk.sync import AsyncIncrementalSync, IncrementalSync, SyncBatch, SyncReport
@@ -112,6 +113,17 @@ def open_work_order(mx: MaintainX, alarm: Alarm) -> int:
     return work_order_id
 
 
+def order_spare_part(mx: MaintainX, vendor_id: int, part: str, quantity: float) -> int:
+    """A purchase order for the part the repair needs, submitted for approval."""
+    order = mx.purchase_orders.create(
+        vendor_id=vendor_id, items=[{"name": part, "quantityOrdered": quantity}]
+    )
+    assert_type(order, PurchaseOrder)
+    submitted = mx.purchase_orders.set_status(order.id, "PENDING")
+    assert_type(submitted.status, PurchaseOrderStatus | None)
+    return submitted.id
+
+
 def work_order_title(mx: MaintainX, work_order_id: int) -> str:
     fetched = mx.work_orders.get(work_order_id)
     assert_type(fetched, WorkOrder)
@@ -143,7 +155,7 @@ def any_delivery(body: bytes) -> str:
 @dataclass(frozen=True)
 class Report:
     titles: list[str]
-    failed: list[object]
+    failed: list[int]
     pages: int
     drift: DriftReport[str, int]
 
@@ -158,7 +170,7 @@ def weekly_report(mx: MaintainX, mirror: Mapping[str, str]) -> Report:
         ids.extend(wo.id for wo in page.items)
         pages += 1
     result = bulk.get_many(mx.work_orders, ids, concurrency=4)
-    assert_type(result, BulkResult[WorkOrder])
+    assert_type(result, BulkResult[WorkOrder, int])
     titles = [got.title for got in result.values]
     drift = reconcile(mx.work_orders.list(), mirror)
     assert_type(drift, DriftReport[str, int])
@@ -173,5 +185,5 @@ def mirror_snapshot(mx: MaintainX) -> dict[str, str]:
 
 async def titles_async(mx: AsyncMaintainX, ids: list[int]) -> list[str]:
     result = await bulk.aget_many(mx.work_orders, ids)
-    assert_type(result, BulkResult[WorkOrder])
+    assert_type(result, BulkResult[WorkOrder, int])
     return [got.title for got in result.values]

@@ -1,7 +1,8 @@
 """Deliberate mistakes an integration could make: both type checkers must report every line
 marked ``# expect-error`` and nothing else (``tests/test_type_checkers.py``).
 
-Never imported or run; only type-checked.
+Never imported or run; only type-checked. Keep each mistake on one line (under 100
+characters, so ``ruff format`` leaves the mark on it).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def wrong_sync_source(mx: MaintainX) -> None:
 
 def wrong_bulk_ids(mx: MaintainX) -> None:
     bulk.get_many(mx.work_orders, ["WO-1", "WO-2"])  # expect-error
+    created = bulk.create_many(mx.work_orders, [{"title": "Pump 4"}])
+    label: str = created.failures[0].key  # expect-error
+    print(label)
 
 
 def wrong_event_fields(body: bytes) -> None:
@@ -57,3 +61,8 @@ def wrong_nested_shapes(mx: MaintainX) -> None:
     mx.subscriptions.create(type="NEW_WORK_ORDER", url="https://x.test", filters=42)  # expect-error
     mx.work_orders.update(1, assignees=[{"type": "ROBOT", "id": 1}])  # expect-error
     mx.parts.update(1, locations={"addedUpdated": [{"locationId": "main"}]})  # expect-error
+
+
+def wrong_purchase_order_use(mx: MaintainX) -> None:
+    mx.purchase_orders.create(items=[{"name": "Filter", "quantityOrdered": "2"}])  # expect-error
+    mx.purchase_orders.set_status(1, "REQUESTED")  # expect-error

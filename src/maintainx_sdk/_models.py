@@ -6,10 +6,12 @@ import enum
 from collections.abc import Iterator
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, RootModel
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, PrivateAttr, RootModel
 from pydantic.alias_generators import to_camel
+from pydantic_core import CoreSchema
 
 from ._response import APIResponse
+from ._strict import strict_schema
 
 
 class OpenEnum(enum.StrEnum):
@@ -78,7 +80,12 @@ def attach_response(result: object, response: APIResponse) -> None:
 
 
 class RequestModel(BaseModel):
-    """A request body or parameter set: validated strictly before anything is sent."""
+    """A request body or parameter set: validated strictly before anything is sent.
+
+    Strictly means: no ``bool`` for an int, no float truncated to an int, no bytes or
+    numbers for a string, finite floats only, no sets for a list, and free-form (``Any``)
+    values plain JSON at any depth (see :mod:`maintainx_sdk._strict`).
+    """
 
     model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
@@ -89,6 +96,12 @@ class RequestModel(BaseModel):
         defer_build=True,
     )
     wire_exclude_none: ClassVar[bool] = True
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[BaseModel], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return strict_schema(handler(source))
 
 
 def _require_response(model: object, response: APIResponse | None) -> APIResponse:

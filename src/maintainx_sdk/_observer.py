@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 
@@ -88,16 +88,14 @@ class NullObserver:
         pass
 
 
-def _isolated(hook: Callable[..., object], *args: Any, **kwargs: Any) -> None:
-    """Call one observer hook; a failing observer is logged and never breaks the call.
+def _hook_failed(hook: Callable[..., object]) -> None:
+    """Log a failing observer hook (called from its ``except``, so the traceback is kept).
 
-    (A bug in telemetry must not turn a successful create into an exception: the caller
-    would retry it and duplicate the record.)
+    A bug in telemetry must not turn a successful create into an exception: the caller
+    would retry it and duplicate the record. The fan-out loops below write the ``try``
+    inline: one Python call per hook less, on every request.
     """
-    try:
-        hook(*args, **kwargs)
-    except Exception:
-        _log.warning("maintainx observer hook %s failed", _name(hook), exc_info=True)
+    _log.warning("maintainx observer hook %s failed", _name(hook), exc_info=True)
 
 
 def _name(hook: Callable[..., object]) -> str:
@@ -107,28 +105,40 @@ def _name(hook: Callable[..., object]) -> str:
 
 
 class _FanOutCall:
+    __slots__ = ("_calls",)
+
     def __init__(self, calls: Sequence[CallObservation]) -> None:
         self._calls = calls
 
     def attempt_started(self, attempt: int, request: httpx.Request) -> None:
         for c in self._calls:
-            _isolated(c.attempt_started, attempt, request)
+            try:
+                c.attempt_started(attempt, request)
+            except Exception:
+                _hook_failed(c.attempt_started)
 
     def attempt_finished(
         self, attempt: int, *, status_code: int | None, error: BaseException | None, duration: float
     ) -> None:
         for c in self._calls:
-            _isolated(
-                c.attempt_finished, attempt, status_code=status_code, error=error, duration=duration
-            )
+            try:
+                c.attempt_finished(attempt, status_code=status_code, error=error, duration=duration)
+            except Exception:
+                _hook_failed(c.attempt_finished)
 
     def retry_scheduled(self, record: RetryRecord) -> None:
         for c in self._calls:
-            _isolated(c.retry_scheduled, record)
+            try:
+                c.retry_scheduled(record)
+            except Exception:
+                _hook_failed(c.retry_scheduled)
 
     def finished(self, *, response: APIResponse | None, error: BaseException | None) -> None:
         for c in self._calls:
-            _isolated(c.finished, response=response, error=error)
+            try:
+                c.finished(response=response, error=error)
+            except Exception:
+                _hook_failed(c.finished)
 
 
 class FanOutObserver:
@@ -141,21 +151,33 @@ class FanOutObserver:
         calls: list[CallObservation] = []
         for o in self.observers:
             try:
-                calls.append(o.start_call(request))
+                call = o.start_call(request)
             except Exception:
                 _log.warning("maintainx observer %s failed", type(o).__name__, exc_info=True)
-        return _FanOutCall(calls)
+                continue
+            if not isinstance(call, _NullCall):  # watches nothing: no need to call it
+                calls.append(call)
+        return _FanOutCall(calls) if calls else NullObserver._call
 
     def rate_limit_observed(
         self, *, limit: int | None, remaining: int | None, reset: float | None
     ) -> None:
         for o in self.observers:
-            _isolated(o.rate_limit_observed, limit=limit, remaining=remaining, reset=reset)
+            try:
+                o.rate_limit_observed(limit=limit, remaining=remaining, reset=reset)
+            except Exception:
+                _hook_failed(o.rate_limit_observed)
 
     def breaker_state_changed(self, name: str, old: str, new: str) -> None:
         for o in self.observers:
-            _isolated(o.breaker_state_changed, name, old, new)
+            try:
+                o.breaker_state_changed(name, old, new)
+            except Exception:
+                _hook_failed(o.breaker_state_changed)
 
     def cache_lookup(self, route: str, *, hit: bool, stale: bool) -> None:
         for o in self.observers:
-            _isolated(o.cache_lookup, route, hit=hit, stale=stale)
+            try:
+                o.cache_lookup(route, hit=hit, stale=stale)
+            except Exception:
+                _hook_failed(o.cache_lookup)

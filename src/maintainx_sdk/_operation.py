@@ -14,11 +14,13 @@ from urllib.parse import quote
 import pydantic
 from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticSerializationError
 
 from ._models import EmptyResponse, attach_response
 from ._omit import strip_omitted
-from ._request import APIRequest, encode_query
+from ._request import APIRequest, check_url_length, encode_query
 from ._response import APIResponse, Decoder, ResponseMeta, body_error, require_json
+from ._strict import json_value
 from .errors import APIResponseValidationError, ValidationError
 
 BodyKind = Literal["json", "binary"]
@@ -136,6 +138,28 @@ def _path_int(op_name: str, name: str, value: Any) -> int:
     )
 
 
+def _header(op_name: str, name: str, value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise ValidationError(
+        f"{op_name}: header {name!r} must be a string (got {type(value).__name__})",
+        errors=[{"field": name, "message": "expected str"}],
+    )
+
+
+def _json_body(op_name: str, body: Any) -> Any:
+    """The body as plain JSON: NaN, Infinity, sets and objects are refused at any depth."""
+    try:
+        return json_value(body)
+    except ValueError as exc:
+        raise ValidationError(
+            f"{op_name}: invalid request body: {exc}",
+            errors=[{"field": "body", "message": str(exc)}],
+        ) from None
+
+
 def build_request(
     op: Operation[Any],
     *,
@@ -157,6 +181,11 @@ def build_request(
             )
         if name in op.int_path_params:
             value = _path_int(op.name, name, value)
+        elif not isinstance(value, str):
+            raise ValidationError(
+                f"{op.name}: path parameter {name!r} must be a string (got {type(value).__name__})",
+                errors=[{"field": name, "message": "expected str"}],
+            )
         url_path = url_path.replace("{" + name + "}", quote(str(value), safe=""))
     if "{" in url_path:
         missing = url_path[url_path.index("{") + 1 : url_path.index("}")]
@@ -170,8 +199,9 @@ def build_request(
         model = _validate(op, op.query_model, query_values, "query parameters")
         query_values = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
     params = encode_query(query_values)
+    check_url_length(op.name, url_path, params)
 
-    header_values = {k: str(v) for k, v in drop_none(headers).items()}
+    header_values = {k: _header(op.name, k, v) for k, v in drop_none(headers).items()}
 
     json_body: Any = None
     if op.body_kind == "binary":
@@ -180,13 +210,31 @@ def build_request(
                 f"{op.name}: file content (bytes) is required",
                 errors=[{"field": "content", "message": "required"}],
             )
+        if not isinstance(content, bytes | bytearray | memoryview):
+            raise ValidationError(
+                f"{op.name}: file content must be bytes (got {type(content).__name__}); "
+                "read the file in binary mode",
+                errors=[{"field": "content", "message": "expected bytes"}],
+            )
+        if content_type is not None and not isinstance(content_type, str):
+            raise ValidationError(
+                f"{op.name}: content_type must be a string (got {type(content_type).__name__})",
+                errors=[{"field": "content_type", "message": "expected str"}],
+            )
         header_values.setdefault("Content-Type", content_type or "application/octet-stream")
     elif op.body_model is not None:
         data = strip_omitted(body) if isinstance(body, Mapping) else body
         validated = _validate(op, op.body_model, data, "request body")
-        json_body = validated.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        try:
+            dumped = validated.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        except PydanticSerializationError as exc:
+            raise ValidationError(
+                f"{op.name}: the request body cannot be written as JSON: {exc}",
+                errors=[{"field": "body", "message": "not JSON-serialisable"}],
+            ) from None
+        json_body = _json_body(op.name, dumped)
     elif body is not None:
-        json_body = body
+        json_body = _json_body(op.name, body)
 
     return APIRequest(
         method=op.method,
@@ -194,7 +242,7 @@ def build_request(
         params=params,
         headers=header_values,
         json=json_body,
-        content=content if op.body_kind == "binary" else None,
+        content=bytes(content) if op.body_kind == "binary" and content is not None else None,
         operation=op.name,
         path_template=op.path,
         retry_safe=op.retry_safe if retry_safe is None else retry_safe,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from .errors import ValidationError
 
 if TYPE_CHECKING:
     from ._response import Decoder
@@ -52,27 +57,72 @@ class APIRequest:
         return self.path_template or self.path
 
 
+#: Longest path plus query string sent: proxies commonly refuse request lines over 8 KiB,
+#: and this leaves room for the base URL.
+MAX_URL_LENGTH = 8000
+
+
 def encode_query(query: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Encode query values as the API expects: arrays repeat the key, booleans are lowercase."""
+    """Encode query values as the API expects: arrays repeat the key, booleans are lowercase.
+
+    Only strings, numbers, booleans, dates and string enums (or lists and tuples of them)
+    can be sent; anything else is a :class:`ValidationError`, never its ``str()``.
+    """
     out: list[tuple[str, str]] = []
     for key, value in query.items():
         if value is None:
             continue
-        values = value if isinstance(value, list | tuple | set | frozenset) else [value]
+        if isinstance(value, set | frozenset):
+            raise _bad_query(key, value, "a set has no order; pass a list or tuple")
+        values = value if isinstance(value, list | tuple) else [value]
         for item in values:
             if item is None:
                 continue
-            out.append((key, _scalar(item)))
+            out.append((key, _scalar(key, item)))
     return out
 
 
-def _scalar(value: Any) -> str:
+def _scalar(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if hasattr(value, "isoformat"):
-        text: str = value.isoformat()
-        return text.replace("+00:00", "Z")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _bad_query(key, value, "NaN and Infinity cannot be sent")
+        return repr(value)
+    if isinstance(value, date):
+        return value.isoformat().replace("+00:00", "Z")
     enum_value = getattr(value, "value", None)
     if isinstance(enum_value, str):
         return enum_value
-    return str(value)
+    raise _bad_query(
+        key, value, f"a {type(value).__name__} cannot be sent; pass a str, int, float or bool"
+    )
+
+
+def _bad_query(key: str, value: Any, why: str) -> ValidationError:
+    return ValidationError(
+        f"query parameter {key!r}: {why} (got {_short(value)})",
+        errors=[{"field": key, "message": why}],
+    )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_url_length(operation: str, path: str, params: Sequence[tuple[str, str]]) -> None:
+    """Refuse, before anything is sent, a request whose URL no server would take."""
+    length = len(quote(path)) + 1 + len(urlencode(list(params), quote_via=quote))
+    if length > MAX_URL_LENGTH:
+        longest = max(params, key=lambda kv: len(kv[1]), default=("", ""))[0]
+        raise ValidationError(
+            f"{operation}: the URL would be {length} characters long (at most {MAX_URL_LENGTH} "
+            f"are sent); shorten the query values"
+            + (f" (the longest is {longest!r})" if longest else ""),
+            errors=[{"field": longest or "path", "message": "URL too long", "length": length}],
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -45,17 +46,18 @@ def join_ids(ids: Sequence[int] | None) -> str | None:
     """``[1, 2, 3]`` -> ``"1,2,3"`` for the ``x-organization-ids`` header (``None`` stays None)."""
     if ids is None:
         return None
-    if isinstance(ids, str | bytes):
+    if not isinstance(ids, list | tuple):
         raise ValidationError(
-            "organization_ids must be a sequence of integers, not a string",
-            errors=[{"field": "organization_ids", "message": "expected a sequence of int"}],
+            f"organization_ids must be a list or tuple of integers, got {type(ids).__name__}"
+            + (" (a set has no order)" if isinstance(ids, set | frozenset) else ""),
+            errors=[{"field": "organization_ids", "message": "expected a list of int"}],
         )
     out: list[str] = []
     for value in ids:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(
                 f"organization_ids must hold integers, got {value!r}",
-                errors=[{"field": "organization_ids", "message": "expected int", "input": value}],
+                errors=[{"field": "organization_ids", "message": "expected int"}],
             )
         out.append(str(value))
     if not out:
@@ -72,23 +74,54 @@ def custom_field_query(
 ) -> dict[str, Any]:
     """Custom-field filters use the field's label as the query key; a label that clashes with
     a parameter of the operation gets the ``__c`` suffix the API asks for."""
+    if filters is None:
+        return {}
+    if not isinstance(filters, Mapping):
+        raise ValidationError(
+            "custom_fields must map field labels to a value or a list of values, got a "
+            f"{type(filters).__name__}",
+            errors=[{"field": "custom_fields", "message": "expected a mapping"}],
+        )
     out: dict[str, Any] = {}
-    for label, value in (filters or {}).items():
+    for label, value in filters.items():
         if not isinstance(label, str) or not label:
             raise ValidationError(
                 f"custom field filter labels must be non-empty strings, got {label!r}",
                 errors=[{"field": "custom_fields", "message": "bad label"}],
             )
         key = f"{label}__c" if label in reserved else label
-        if isinstance(value, str | int | float):
-            out[key] = [str(value)]
-        else:
-            out[key] = [str(v) for v in value]
+        values = list(value) if isinstance(value, list | tuple) else [value]
+        if not values:
+            raise ValidationError(
+                f"custom_fields[{label!r}]: give at least one value, or leave the label out",
+                errors=[{"field": f"custom_fields.{label}", "message": "empty"}],
+            )
+        out[key] = [_filter_value(label, v) for v in values]
     return out
+
+
+def _filter_value(label: str, value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    raise ValidationError(
+        f"custom_fields[{label!r}]: values must be strings or finite numbers (or a list of "
+        f"them), got {type(value).__name__}",
+        errors=[{"field": f"custom_fields.{label}", "message": "expected str, int or float"}],
+    )
 
 
 def check_content_type(operation: str, content_type: str, allowed: frozenset[str]) -> None:
     """Reject an upload whose media type the API does not list, before anything is sent."""
+    if not isinstance(content_type, str):
+        raise ValidationError(
+            f"{operation}: content_type must be a media type string such as 'image/png', got "
+            f"{type(content_type).__name__}",
+            errors=[{"field": "content_type", "message": "expected str"}],
+        )
     base = content_type.split(";", 1)[0].strip().lower()
     if base in allowed:
         return

@@ -26,7 +26,9 @@ import threading
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sized
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, overload
+
+from typing_extensions import TypeVar
 
 from .errors import BulkError, ValidationError
 from .progress import ProgressCallback, ProgressTracker, track
@@ -35,6 +37,8 @@ A = TypeVar("A")
 R = TypeVar("R")
 K = TypeVar("K", bound=Hashable)
 K_contra = TypeVar("K_contra", contravariant=True)
+#: What names an item in its result: the id, the input position, or your ``key(arg)``.
+Key = TypeVar("Key", default=Any)
 R_co = TypeVar("R_co", covariant=True)
 
 
@@ -63,11 +67,11 @@ _INTERRUPT_POLL = 0.1
 
 
 @dataclass(frozen=True, slots=True)
-class ItemResult(Generic[R]):
+class ItemResult(Generic[R, Key]):
     """The outcome of one item: its position, its key (id or input) and value or error."""
 
     index: int
-    key: Any
+    key: Key
     value: R | None = None
     error: Exception | None = None
 
@@ -77,17 +81,18 @@ class ItemResult(Generic[R]):
 
 
 @dataclass(frozen=True, slots=True)
-class BulkResult(Generic[R]):
-    """Every item's outcome, in input order."""
+class BulkResult(Generic[R, Key]):
+    """Every item's outcome, in input order. ``Key`` is what names an item: the id for gets
+    and updates, the input position for creates."""
 
-    results: list[ItemResult[R]]
+    results: list[ItemResult[R, Key]]
 
     @property
-    def successes(self) -> list[ItemResult[R]]:
+    def successes(self) -> list[ItemResult[R, Key]]:
         return [r for r in self.results if r.error is None]
 
     @property
-    def failures(self) -> list[ItemResult[R]]:
+    def failures(self) -> list[ItemResult[R, Key]]:
         return [r for r in self.results if r.error is not None]
 
     @property
@@ -123,12 +128,47 @@ def _check_concurrency(concurrency: int) -> None:
         )
 
 
-def _success(index: int, key: Any, value: R) -> ItemResult[R]:
+def _success(index: int, key: Key, value: R) -> ItemResult[R, Key]:
     return ItemResult(index=index, key=key, value=value)
 
 
-def _failure(index: int, key: Any, error: Exception) -> ItemResult[R]:
+def _failure(index: int, key: Key, error: Exception) -> ItemResult[R, Key]:
     return ItemResult(index=index, key=key, error=error)
+
+
+#: Names item ``index`` (its arg given): the key, or the error that made naming it fail.
+Namer = Callable[[int, A], tuple[Key, Exception | None]]
+
+
+def _by_arg(index: int, arg: A) -> tuple[A, None]:
+    return arg, None
+
+
+def _by_index(index: int, arg: object) -> tuple[int, None]:
+    return index, None
+
+
+def _by_first(index: int, pair: tuple[K, object]) -> tuple[K, None]:
+    return pair[0], None
+
+
+def _by_function(key: Callable[[A], Key]) -> Namer[A, Key | int]:
+    """Your ``key(arg)``; when it raises, the item is named by its index and fails with that
+    error without being sent (one bad key never loses the results already collected)."""
+
+    def name(index: int, arg: A) -> tuple[Key | int, Exception | None]:
+        try:
+            return key(arg), None
+        except Exception as exc:
+            return index, exc
+
+    return name
+
+
+def _namer(key: Callable[[A], Any] | Literal["index"] | None) -> Namer[A, Any]:
+    if key == "index":
+        return _by_index
+    return _by_arg if key is None else _by_function(key)
 
 
 def _get_call(resource: Getter[K, R], kwargs: Mapping[str, Any]) -> Callable[[K], R]:
@@ -156,27 +196,6 @@ def _update_pairs(
     return updates.items() if isinstance(updates, Mapping) else updates
 
 
-def _first(pair: tuple[K, Any]) -> K:
-    return pair[0]
-
-
-def _name(index: int, arg: Any, key: Callable[[Any], Any] | Literal["index"] | None) -> Any:
-    if key == "index":
-        return index
-    return arg if key is None else key(arg)
-
-
-def _named(
-    index: int, arg: Any, key: Callable[[Any], Any] | Literal["index"] | None
-) -> tuple[Any, ItemResult[Any] | None]:
-    """The item's name, or (when ``key`` itself raises) a failed result: the item is not
-    sent, and the others go on (one bad key never loses the results already collected)."""
-    try:
-        return _name(index, arg, key), None
-    except Exception as exc:
-        return index, _failure(index, index, exc)
-
-
 def _tracker(progress: ProgressCallback | None, args: Iterable[Any]) -> ProgressTracker:
     return track(progress, task="bulk", total=len(args) if isinstance(args, Sized) else None)
 
@@ -184,6 +203,33 @@ def _tracker(progress: ProgressCallback | None, args: Iterable[Any]) -> Progress
 # --- the two drivers --------------------------------------------------------------------------
 
 
+@overload
+def run_many(
+    fn: Callable[[A], R],
+    args: Iterable[A],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    key: None = None,
+    progress: ProgressCallback | None = None,
+) -> BulkResult[R, A]: ...
+@overload
+def run_many(
+    fn: Callable[[A], R],
+    args: Iterable[A],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    key: Literal["index"],
+    progress: ProgressCallback | None = None,
+) -> BulkResult[R, int]: ...
+@overload
+def run_many(
+    fn: Callable[[A], R],
+    args: Iterable[A],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    key: Callable[[A], Key],
+    progress: ProgressCallback | None = None,
+) -> BulkResult[R, Key | int]: ...
 def run_many(
     fn: Callable[[A], R],
     args: Iterable[A],
@@ -191,22 +237,33 @@ def run_many(
     concurrency: int = DEFAULT_CONCURRENCY,
     key: Callable[[A], Any] | Literal["index"] | None = None,
     progress: ProgressCallback | None = None,
-) -> BulkResult[R]:
+) -> BulkResult[R, Any]:
     """Call ``fn(arg)`` for every arg on up to ``concurrency`` threads; collect every outcome.
 
     An interrupt (Ctrl-C, or any exception raised in the calling thread) stops it: the
     items in flight finish, no new item starts, and the interrupt propagates.
 
     ``key(arg)`` names an item in its result (default: the arg itself; ``"index"``: its
-    position). ``progress`` is called as items finish, with ``total`` when ``args`` has a
-    length (see :mod:`maintainx_sdk.progress`).
+    position; a ``key`` that raises fails its item, named by its index). ``progress`` is
+    called as items finish, with ``total`` when ``args`` has a length (see
+    :mod:`maintainx_sdk.progress`).
     """
+    return _drive(fn, args, _namer(key), concurrency, progress)
+
+
+def _drive(
+    fn: Callable[[A], R],
+    args: Iterable[A],
+    name: Namer[A, Key],
+    concurrency: int,
+    progress: ProgressCallback | None,
+) -> BulkResult[R, Key]:
     _check_concurrency(concurrency)
     tracker = _tracker(progress, args)
     work = iter(enumerate(args))
     lock = threading.Lock()
     stop = threading.Event()
-    done: dict[int, ItemResult[R]] = {}
+    done: dict[int, ItemResult[R, Key]] = {}
 
     def worker() -> None:
         while not stop.is_set():
@@ -215,16 +272,16 @@ def run_many(
             if nxt is None:
                 return
             index, arg = nxt
-            name, failed = _named(index, arg, key)
-            if failed is not None:
-                done[index] = failed
+            item_key, unnamed = name(index, arg)
+            if unnamed is not None:
+                done[index] = _failure(index, item_key, unnamed)
                 tracker.item(failed=True)
                 continue
             try:
                 with tracker.scope():
-                    result = _success(index, name, fn(arg))
+                    result = _success(index, item_key, fn(arg))
             except Exception as exc:
-                result = _failure(index, name, exc)
+                result = _failure(index, item_key, exc)
             done[index] = result
             tracker.item(failed=not result.ok)
 
@@ -246,6 +303,33 @@ def run_many(
     return BulkResult([done[i] for i in sorted(done)])
 
 
+@overload
+async def arun_many(
+    fn: Callable[[A], Awaitable[R]],
+    args: Iterable[A],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    key: None = None,
+    progress: ProgressCallback | None = None,
+) -> BulkResult[R, A]: ...
+@overload
+async def arun_many(
+    fn: Callable[[A], Awaitable[R]],
+    args: Iterable[A],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    key: Literal["index"],
+    progress: ProgressCallback | None = None,
+) -> BulkResult[R, int]: ...
+@overload
+async def arun_many(
+    fn: Callable[[A], Awaitable[R]],
+    args: Iterable[A],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    key: Callable[[A], Key],
+    progress: ProgressCallback | None = None,
+) -> BulkResult[R, Key | int]: ...
 async def arun_many(
     fn: Callable[[A], Awaitable[R]],
     args: Iterable[A],
@@ -253,29 +337,39 @@ async def arun_many(
     concurrency: int = DEFAULT_CONCURRENCY,
     key: Callable[[A], Any] | Literal["index"] | None = None,
     progress: ProgressCallback | None = None,
-) -> BulkResult[R]:
+) -> BulkResult[R, Any]:
     """Await ``fn(arg)`` for every arg with up to ``concurrency`` tasks; collect every outcome.
 
-    Cancelling the call cancels the in-flight items and propagates. ``progress``: see
-    :func:`run_many`.
+    Cancelling the call cancels the in-flight items and propagates. ``key`` and
+    ``progress``: see :func:`run_many`.
     """
+    return await _adrive(fn, args, _namer(key), concurrency, progress)
+
+
+async def _adrive(
+    fn: Callable[[A], Awaitable[R]],
+    args: Iterable[A],
+    name: Namer[A, Key],
+    concurrency: int,
+    progress: ProgressCallback | None,
+) -> BulkResult[R, Key]:
     _check_concurrency(concurrency)
     tracker = _tracker(progress, args)
     work = iter(enumerate(args))
-    done: dict[int, ItemResult[R]] = {}
+    done: dict[int, ItemResult[R, Key]] = {}
 
     async def worker() -> None:
         for index, arg in work:  # one shared iterator: each item is taken exactly once
-            name, failed = _named(index, arg, key)
-            if failed is not None:
-                done[index] = failed
+            item_key, unnamed = name(index, arg)
+            if unnamed is not None:
+                done[index] = _failure(index, item_key, unnamed)
                 tracker.item(failed=True)
                 continue
             try:
                 with tracker.scope():
-                    result = _success(index, name, await fn(arg))
+                    result = _success(index, item_key, await fn(arg))
             except Exception as exc:
-                result = _failure(index, name, exc)
+                result = _failure(index, item_key, exc)
             done[index] = result
             tracker.item(failed=not result.ok)
 
@@ -296,8 +390,8 @@ def get_many(
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: ProgressCallback | None = None,
     **kwargs: Any,
-) -> BulkResult[R]:
-    """``resource.get(id, **kwargs)`` for every id (blocking client)."""
+) -> BulkResult[R, K]:
+    """``resource.get(id, **kwargs)`` for every id (blocking client); results keyed by id."""
     return run_many(_get_call(resource, kwargs), ids, concurrency=concurrency, progress=progress)
 
 
@@ -308,8 +402,8 @@ async def aget_many(
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: ProgressCallback | None = None,
     **kwargs: Any,
-) -> BulkResult[R]:
-    """``await resource.get(id, **kwargs)`` for every id (asyncio client)."""
+) -> BulkResult[R, K]:
+    """``await resource.get(id, **kwargs)`` for every id (asyncio client); keyed by id."""
     return await arun_many(
         _get_call(resource, kwargs), ids, concurrency=concurrency, progress=progress
     )
@@ -322,7 +416,7 @@ def create_many(
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: ProgressCallback | None = None,
     idempotency_key: Callable[[Mapping[str, Any]], str] | None = None,
-) -> BulkResult[R]:
+) -> BulkResult[R, int]:
     """``resource.create(**item)`` for every item; results are keyed by input position."""
     return run_many(
         _create_call(resource, idempotency_key),
@@ -340,7 +434,7 @@ async def acreate_many(
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: ProgressCallback | None = None,
     idempotency_key: Callable[[Mapping[str, Any]], str] | None = None,
-) -> BulkResult[R]:
+) -> BulkResult[R, int]:
     """``await resource.create(**item)`` for every item; results keyed by input position."""
     return await arun_many(
         _create_call(resource, idempotency_key),
@@ -357,15 +451,9 @@ def update_many(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: ProgressCallback | None = None,
-) -> BulkResult[R]:
+) -> BulkResult[R, K]:
     """``resource.update(id, **fields)`` for every ``id -> fields``; results keyed by id."""
-    return run_many(
-        _update_call(resource),
-        _update_pairs(updates),
-        concurrency=concurrency,
-        progress=progress,
-        key=_first,
-    )
+    return _drive(_update_call(resource), _update_pairs(updates), _by_first, concurrency, progress)
 
 
 async def aupdate_many(
@@ -374,12 +462,70 @@ async def aupdate_many(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: ProgressCallback | None = None,
-) -> BulkResult[R]:
+) -> BulkResult[R, K]:
     """``await resource.update(id, **fields)`` for every ``id -> fields``; keyed by id."""
-    return await arun_many(
-        _update_call(resource),
-        _update_pairs(updates),
+    return await _adrive(
+        _update_call(resource), _update_pairs(updates), _by_first, concurrency, progress
+    )
+
+
+def _status_call(resource: Any, status: str, kwargs: Mapping[str, Any]) -> Callable[[Any], Any]:
+    from .workflow import work_order_id_of
+
+    def call(record: Any) -> Any:
+        # The record is the source of the current status: one PATCH per item, no GET.
+        return resource.set_status(
+            work_order_id_of(record), status, current_status=record, **kwargs
+        )
+
+    return call
+
+
+def _work_order_key(record: Any) -> Any:
+    from .workflow import work_order_id_of
+
+    return work_order_id_of(record)
+
+
+def set_status_many(
+    resource: Any,
+    records: Iterable[Any],
+    status: str,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: ProgressCallback | None = None,
+    **kwargs: Any,
+) -> BulkResult[Any]:
+    """Move every work order of ``records`` (a pager, a list, events) to ``status``.
+
+    Each record is its own source of the current status (see ``workflow.status_of``), so
+    each move is one request; the state machine checks every move, and ``allow_reopen=``,
+    ``policy=`` and ``skip_webhook=`` pass through to ``set_status``. Results are keyed by
+    work-order id.
+    """
+    return run_many(
+        _status_call(resource, status, kwargs),
+        records,
         concurrency=concurrency,
         progress=progress,
-        key=_first,
+        key=_work_order_key,
+    )
+
+
+async def aset_status_many(
+    resource: Any,
+    records: Iterable[Any],
+    status: str,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: ProgressCallback | None = None,
+    **kwargs: Any,
+) -> BulkResult[Any]:
+    """The asyncio twin of :func:`set_status_many` (``records``: a list, not an async pager)."""
+    return await arun_many(
+        _status_call(resource, status, kwargs),
+        records,
+        concurrency=concurrency,
+        progress=progress,
+        key=_work_order_key,
     )

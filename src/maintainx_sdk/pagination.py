@@ -101,6 +101,23 @@ def _items_adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
     return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
+def _page_size(op: Operation[Any], limit: Any) -> int:
+    if limit is None:
+        return MAX_PAGE_SIZE
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise _limit_error(op, limit)
+    return limit
+
+
+def _limit_error(op: Operation[Any], limit: Any) -> ValidationError:
+    shown = repr(limit) if limit is None or isinstance(limit, int | float) else type(limit).__name__
+    return ValidationError(
+        f"{op.name}: limit must be an integer greater than or equal to 1 and less "
+        f"than or equal to {MAX_PAGE_SIZE} (got {shown})",
+        errors=[{"field": "limit", "message": f"expected an integer 1..{MAX_PAGE_SIZE}"}],
+    )
+
+
 class PageWalk(Generic[T]):
     """The state of one walk over a list, without I/O: ask it for the next request, hand it
     the response, get a :class:`Page` back.
@@ -137,10 +154,12 @@ class PageWalk(Generic[T]):
         if op.items_key is None:
             raise TypeError(f"{op.name} is not a paginated operation")
         for name, bound in (("max_items", max_items), ("max_pages", max_pages)):
-            if bound is not None and bound < 0:
+            if bound is not None and (
+                isinstance(bound, bool) or not isinstance(bound, int) or bound < 0
+            ):
                 raise ValidationError(
-                    f"{op.name}: {name} must be >= 0 (got {bound})",
-                    errors=[{"field": name, "message": "must be >= 0"}],
+                    f"{op.name}: {name} must be >= 0, an integer (got {bound!r})",
+                    errors=[{"field": name, "message": "must be an integer >= 0"}],
                 )
         self.op = op
         self._path = dict(path or {})
@@ -148,8 +167,16 @@ class PageWalk(Generic[T]):
         self._headers = dict(headers or {})
         given_cursor = _pop_param(op, self._query, "cursor")
         self.start_cursor: str | None = cursor if cursor is not None else given_cursor
-        limit = _pop_param(op, self._query, "limit")
-        self.page_size: int = int(limit) if limit is not None else MAX_PAGE_SIZE
+        if self.start_cursor is not None and not isinstance(self.start_cursor, str):
+            raise ValidationError(
+                f"{op.name}: cursor must be a string handed out by a previous page "
+                f"(got {type(self.start_cursor).__name__})",
+                errors=[{"field": "cursor", "message": "expected str"}],
+            )
+        given_limit = {"limit", query_key(op, "limit")} & self._query.keys()
+        if any(self._query[k] is None for k in given_limit):
+            raise _limit_error(op, None)  # None is not "the default": leave limit out for that
+        self.page_size: int = _page_size(op, _pop_param(op, self._query, "limit"))
         self.max_items = max_items
         self.max_pages = max_pages
         self.dedupe: bool = dedupe
@@ -159,6 +186,10 @@ class PageWalk(Generic[T]):
         self.floor: str | None = floor
         self.delivered: dict[str, str] = dict(delivered or {})
         self.cursor: str | None = self.start_cursor
+        self.sweeping = False
+        """In the last phase of a full anchored walk: reading the records without a stamp."""
+        self._unstamped_seen = False
+        self._full = self.start_cursor is None and watermark is None
         if self.start_cursor is not None and self.start_cursor.startswith(RESUME_PREFIX):
             self.anchor = anchor = True
             self._restore(self.start_cursor)
@@ -167,6 +198,7 @@ class PageWalk(Generic[T]):
             if isinstance(given, datetime):  # from a typed list call
                 given = format_timestamp(given)  # milliseconds, rounded down: still inclusive
             self.watermark = self.watermark or given
+            self._full = self._full and given is None
             if self.floor is None:
                 self.floor = self._start_floor()
         self._seen_ids: set[Hashable] = set()
@@ -188,7 +220,9 @@ class PageWalk(Generic[T]):
         if self.max_items is not None:
             limit = max(1, min(limit, self.max_items - self.items))
         query[query_key(self.op, "limit")] = limit
-        if self.anchor:
+        if self.sweeping:
+            query[query_key(self.op, "sort")] = "-" + UPDATED_AT
+        elif self.anchor:
             query[query_key(self.op, "sort")] = UPDATED_AT
             if self.floor is not None:
                 query[query_key(self.op, UPDATED_GTE)] = self.floor
@@ -231,8 +265,10 @@ class PageWalk(Generic[T]):
         if next_cursor is not None:
             self._seen_cursors.add(next_cursor)
         self._seen_ids.update(new_ids)
-        if self.anchor:
-            self._advance_anchor(raw_items, next_cursor)
+        if self.sweeping:
+            next_cursor = self._advance_sweep(raw_items, next_cursor)
+        elif self.anchor:
+            next_cursor = self._advance_anchor(raw_items, next_cursor)
         else:
             self.cursor = next_cursor
         self.pages += 1
@@ -256,8 +292,25 @@ class PageWalk(Generic[T]):
             skipped=skipped,
         )
 
+    @property
+    def resume_cursor(self) -> str | None:
+        """What to save to resume the walk at its next page: the server's cursor, or an SDK
+        resume token while a full walk still owes (or runs) the sweep of records without
+        a stamp."""
+        owed = self.sweeping or (self._full and not self._unstamped_seen and self.pages > 0)
+        return self._resume_token() if owed and self.next_cursor is not None else self.cursor
+
     def _resume_token(self) -> str:
-        state = {"w": self.watermark, "f": self.floor, "c": self.cursor, "d": self.delivered}
+        state: dict[str, Any] = {
+            "w": self.watermark,
+            "f": self.floor,
+            "c": self.cursor,
+            "d": self.delivered,
+        }
+        if self.sweeping:
+            state["s"] = 1
+        if self._full and not self._unstamped_seen:
+            state["u"] = 1  # a full walk: the sweep is still owed
         raw = json.dumps(state, separators=(",", ":")).encode()
         return RESUME_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -267,6 +320,8 @@ class PageWalk(Generic[T]):
             state = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
             watermark, floor, cursor = state["w"], state["f"], state["c"]
             delivered = {str(k): str(v) for k, v in state["d"].items()}
+            self.sweeping = bool(state.get("s"))
+            self._full = bool(state.get("u"))
         except (ValueError, KeyError, TypeError, AttributeError):
             raise ValidationError(
                 f"{self.op.name}: cursor {token!r} is not a cursor this SDK handed out; "
@@ -295,8 +350,12 @@ class PageWalk(Generic[T]):
         new_ids: set[Hashable] = set()
         for raw in raw_items:
             ident = item_id(raw)
+            if self.sweeping and self._stamp(raw) is not None:
+                continue  # the anchored phase delivered it
             if ident is not None:
-                if self.anchor and self.delivered.get(str(ident)) == self._stamp(raw):
+                stamp = self._stamp(raw)
+                # No stamp is no proof of delivery: only a known version is skipped.
+                if self.anchor and stamp is not None and self.delivered.get(str(ident)) == stamp:
                     continue
                 if self.dedupe:
                     if ident in self._seen_ids or ident in new_ids:
@@ -316,16 +375,52 @@ class PageWalk(Generic[T]):
             return self.watermark
         return format_timestamp(at - self.lookback)
 
-    def _advance_anchor(self, raw_items: list[Any], next_cursor: str | None) -> None:
+    def _advance_sweep(self, raw_items: list[Any], next_cursor: str | None) -> str | None:
+        """Records without a stamp come first in descending order: the sweep is over at
+        the first stamped record (or the end of the list). Then one more anchored page
+        picks up what changed while the sweep ran."""
+        if next_cursor is None or any(self._stamp(raw) is not None for raw in raw_items):
+            self.sweeping = False
+            self.cursor = None
+            self._seen_cursors.clear()
+            return self._resume_token()
+        self.cursor = next_cursor
+        return next_cursor
+
+    def _advance_anchor(self, raw_items: list[Any], next_cursor: str | None) -> str | None:
         """Move the watermark to the page's newest ``updatedAt`` (keyset through the filter);
-        follow the server's cursor only while a whole page shares the current watermark."""
-        newest, newest_at = self.watermark, parse_timestamp(self.watermark)
+        follow the server's cursor only while a whole page shares the current watermark.
+
+        Records without ``updatedAt`` sort last and no ``updatedAt[gte]`` filter matches
+        them: a full walk that re-anchored before reaching them ends with a sweep in
+        descending order, which reads them first. Returns the next cursor (None: done)."""
         stamps = [(raw, self._stamp(raw)) for raw in raw_items]
+        if self.floor is None and (next_cursor is None or any(s is None for _, s in stamps)):
+            self._unstamped_seen = True  # an unfiltered page reached them (or the end)
+        if next_cursor is None and self._full and not self._unstamped_seen:
+            self._full = False
+            self.sweeping = True
+            self.cursor = None
+            self._seen_cursors.clear()
+            self._update_watermark(stamps, None)
+            return self._resume_token()
+        self._update_watermark(stamps, next_cursor)
+        return next_cursor
+
+    def _update_watermark(
+        self, stamps: list[tuple[Any, str | None]], next_cursor: str | None
+    ) -> None:
+        newest, newest_at = self.watermark, parse_timestamp(self.watermark)
         for _, stamp in stamps:
             at = parse_timestamp(stamp)
             if at is not None and (newest_at is None or at > newest_at):
                 newest, newest_at = stamp, at
-        if newest != self.watermark:
+        if next_cursor is not None and any(stamp is None for _, stamp in stamps):
+            # A record without updatedAt cannot be anchored on (an updatedAt[gte] filter
+            # leaves it out): follow the server's cursor past it, keeping the floor.
+            self.watermark = newest
+            self.cursor = next_cursor
+        elif newest != self.watermark:
             self.watermark = self.floor = newest
             self.cursor = None
             self._wide = False
@@ -426,6 +521,7 @@ class _PagerBase(Generic[T]):
             **options,
         )
         self._walk: PageWalk[T] = self._new_walk()
+        self._walk.next_request()  # bad arguments raise here, at the call, not at iteration
 
     def with_options(
         self,

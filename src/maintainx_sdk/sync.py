@@ -57,6 +57,8 @@ Item = TypeVar("Item")
 #: The names :class:`IncrementalSync` takes as its source.
 SourceName = Literal["work_orders", "assets", "parts", "purchase_orders"]
 
+SHOW_UPCOMING = "show_upcoming"
+
 #: The lists that accept ``updatedAt[gte]`` and ``sort=updatedAt``: (path, items key).
 SOURCES: dict[str, tuple[str, str]] = {
     "work_orders": ("/workorders", "workOrders"),
@@ -180,6 +182,9 @@ class _SyncCore(Generic[T]):
         # A store we opened from a path (or the default file) is ours to close; yours is not.
         self._owns_store = store is None or isinstance(store, str | os.PathLike)
         self._query = {**base_query, **(query or {})}
+        if self.op.path == "/workorders" and self._query.get(SHOW_UPCOMING) is None:
+            # The work-order list leaves out those starting in the future unless asked.
+            self._query[SHOW_UPCOMING] = True
         self.key: str = key or _default_key(self.op, client.config, self._query)
         self._page_size = page_size
         self._lookback = lookback
@@ -284,8 +289,8 @@ class _Pass(Generic[T]):
         self.checkpoint = Checkpoint(
             watermark=walk.watermark,
             delivered=dict(walk.delivered),
-            floor=walk.floor if walk.cursor is not None else None,
-            cursor=walk.cursor,
+            floor=walk.floor if walk.resume_cursor is not None else None,
+            cursor=walk.resume_cursor,
             # The last page answered everything changed up to the moment it was requested.
             synced_through=self._asked_at if complete else self.checkpoint.synced_through,
         )

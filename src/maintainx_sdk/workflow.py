@@ -24,7 +24,13 @@ from ._operation import Operation, build_request, parse_response
 from ._request import APIRequest
 from ._resource import Procedure
 from ._response import APIResponse
-from .errors import InvalidTransitionError, ValidationError
+from .errors import (
+    BadRequestError,
+    ConflictError,
+    InvalidTransitionError,
+    UnprocessableEntityError,
+    ValidationError,
+)
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -37,6 +43,8 @@ __all__ = [
     "allowed_transitions",
     "check_transition",
     "set_status_procedure",
+    "status_of",
+    "work_order_id_of",
 ]
 
 R = TypeVar("R")
@@ -214,6 +222,65 @@ def check_transition(
     raise InvalidTransitionError(current, target, allowed, hint=hint)
 
 
+#: Where a record's own fields sit inside a response or an event that wraps it.
+_WRAPPERS = (
+    "work_order",
+    "workOrder",
+    "new_work_order",
+    "newWorkOrder",
+    "purchase_order",
+    "purchaseOrder",
+)
+
+
+def _field(record: object, *names: str) -> Any:
+    """The first of ``names`` that ``record`` has (attribute, or key of a mapping), else None."""
+    for name in names:
+        value = record.get(name) if isinstance(record, Mapping) else getattr(record, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def status_of(record: object) -> str:
+    """The current status a record shows: a status string, a record (fetched or a list item:
+    a work order, a purchase order), a response wrapping one (``.work_order``), a webhook
+    event (``new_status`` or its ``new_work_order`` snapshot), or a mapping with ``status`` /
+    ``workOrder`` / ``newStatus``.
+    """
+    if isinstance(record, str):
+        return record
+    status = _field(record, "new_status", "newStatus")
+    if status is None:
+        status = _field(record, "status")
+    if status is None:
+        inner = _field(record, *_WRAPPERS)
+        status = None if inner is None else _field(inner, "status")
+    if status is None:
+        raise ValidationError(
+            f"cannot tell the current status of a {type(record).__name__}: pass a work order, "
+            "a list item, a work-order webhook event or the status string as current_status=",
+            errors=[{"field": "current_status", "message": "no status in the record"}],
+        )
+    return str(status.value if hasattr(status, "value") else status)
+
+
+def work_order_id_of(record: object) -> int:
+    """The work-order id of a record (``id``, ``work_order_id``, or the wrapped work order's)."""
+    if isinstance(record, int) and not isinstance(record, bool):
+        return record
+    wid = _field(record, "work_order_id", "workOrderId")
+    if wid is None:
+        inner = _field(record, *_WRAPPERS)
+        wid = _field(inner if inner is not None else record, "id")
+    if not isinstance(wid, int) or isinstance(wid, bool):
+        raise ValidationError(
+            f"cannot tell the work-order id of a {type(record).__name__}",
+            errors=[{"field": "id", "message": "no work-order id in the record"}],
+        )
+    return wid
+
+
 def current_status_of(response: APIResponse, record: str = "workOrder") -> str:
     """The ``<record>.status`` of a response body (``workOrder.status``)."""
     body = response.json()
@@ -233,7 +300,7 @@ def set_status_procedure(
     *,
     id: int,
     status: str,
-    current_status: str | None = None,
+    current_status: object | None = None,
     allow_reopen: bool = False,
     query: Mapping[str, Any] | None = None,
     policy: TransitionPolicy | None = None,
@@ -243,22 +310,39 @@ def set_status_procedure(
 
     ``request`` is the status change, already built and validated (else it is built from
     ``query`` and ``status``). The current status is read with ``get_op`` (from the answer's
-    ``record``) unless the caller passes ``current_status`` (then the caller vouches for it). A
-    move to the same status sends no PATCH and returns the record as it is. The read and the
-    write are two calls: the API offers no conditional update, so a concurrent change between
-    them is not detected.
+    ``record``) unless the caller passes ``current_status``: the status string, or the record
+    it came from (a list item, a fetched record, a webhook event; see :func:`status_of`); then
+    the move is one request, and the caller vouches for that status. A move to the same status
+    sends no PATCH and returns the record as it is. When the server refuses the PATCH of a move
+    made from a caller's status (400, 409 or 422: that status may be stale), the status is
+    read once, the move checked again against it and sent once more. Otherwise the read and
+    the write are two calls: the API offers no conditional update, so a concurrent change
+    between them is not detected.
     """
     status = str(status)
     fetched: APIResponse | None = None
     if current_status is None:
         fetched = yield build_request(get_op, path={"id": id})
-        current_status = current_status_of(fetched, record)
-    if not check_transition(current_status, status, allow_reopen=allow_reopen, policy=policy):
+        current = current_status_of(fetched, record)
+    else:
+        current = status_of(current_status)
+    if not check_transition(current, status, allow_reopen=allow_reopen, policy=policy):
         if fetched is None:
             fetched = yield build_request(get_op, path={"id": id})
         # Parsed with the status operation's model, so callers get one return type either way.
         return parse_response(op, fetched)
     if request is None:
         request = build_request(op, path={"id": id}, query=query, body={"status": status})
-    response = yield request
+    try:
+        response = yield request
+    except (BadRequestError, ConflictError, UnprocessableEntityError):
+        if fetched is not None:
+            raise  # the status was just read: not stale
+        fetched = yield build_request(get_op, path={"id": id})
+        current = current_status_of(fetched, record)
+        if current == status_of(current_status):
+            raise  # the status was right: the server refused for another reason
+        if not check_transition(current, status, allow_reopen=allow_reopen, policy=policy):
+            return parse_response(op, fetched)
+        response = yield request
     return parse_response(op, response)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .._client import AsyncMaintainX, MaintainX
@@ -43,426 +43,440 @@ if TYPE_CHECKING:
 class SyncResourcesMixin:
     """Resource namespaces of :class:`MaintainX`."""
 
+    def _as_client(self) -> MaintainX:
+        from .._client import MaintainX
+
+        if not isinstance(self, MaintainX):  # the mixin serves only that client
+            raise TypeError(f"{type(self).__name__} is not a MaintainX")
+        return self
+
     @cached_property
     def asset_criticalities(self) -> AssetCriticalities:
         """``/asset_criticalities`` operations (module loaded on first use)."""
         from .asset_criticalities import AssetCriticalities
 
-        return AssetCriticalities(cast("MaintainX", self))
+        return AssetCriticalities(self._as_client())
 
     @cached_property
     def asset_custom_statuses(self) -> AssetCustomStatuses:
         """``/asset_custom_statuses`` operations (module loaded on first use)."""
         from .asset_custom_statuses import AssetCustomStatuses
 
-        return AssetCustomStatuses(cast("MaintainX", self))
+        return AssetCustomStatuses(self._as_client())
 
     @cached_property
     def asset_statuses(self) -> AssetStatuses:
         """``/asset_statuses`` operations (module loaded on first use)."""
         from .asset_statuses import AssetStatuses
 
-        return AssetStatuses(cast("MaintainX", self))
+        return AssetStatuses(self._as_client())
 
     @cached_property
     def assets(self) -> Assets:
         """``/assets`` operations (module loaded on first use)."""
         from .assets import Assets
 
-        return Assets(cast("MaintainX", self))
+        return Assets(self._as_client())
 
     @cached_property
     def categories(self) -> Categories:
         """``/categories`` operations (module loaded on first use)."""
         from .categories import Categories
 
-        return Categories(cast("MaintainX", self))
+        return Categories(self._as_client())
 
     @cached_property
     def conversations(self) -> Conversations:
         """``/conversations`` operations (module loaded on first use)."""
         from .conversations import Conversations
 
-        return Conversations(cast("MaintainX", self))
+        return Conversations(self._as_client())
 
     @cached_property
     def custom_fields(self) -> CustomFields:
         """``/custom_fields`` operations (module loaded on first use)."""
         from .custom_fields import CustomFields
 
-        return CustomFields(cast("MaintainX", self))
+        return CustomFields(self._as_client())
 
     @cached_property
     def locations(self) -> Locations:
         """``/locations`` operations (module loaded on first use)."""
         from .locations import Locations
 
-        return Locations(cast("MaintainX", self))
+        return Locations(self._as_client())
 
     @cached_property
     def maintenance_plans(self) -> MaintenancePlans:
         """``/maintenance_plans`` operations (module loaded on first use)."""
         from .maintenance_plans import MaintenancePlans
 
-        return MaintenancePlans(cast("MaintainX", self))
+        return MaintenancePlans(self._as_client())
 
     @cached_property
     def manufacturers(self) -> Manufacturers:
         """``/manufacturers`` operations (module loaded on first use)."""
         from .manufacturers import Manufacturers
 
-        return Manufacturers(cast("MaintainX", self))
+        return Manufacturers(self._as_client())
 
     @cached_property
     def meter_readings(self) -> MeterReadings:
         """``/meter_readings`` operations (module loaded on first use)."""
         from .meter_readings import MeterReadings
 
-        return MeterReadings(cast("MaintainX", self))
+        return MeterReadings(self._as_client())
 
     @cached_property
     def meter_triggers(self) -> MeterTriggers:
         """``/meter_triggers`` operations (module loaded on first use)."""
         from .meter_triggers import MeterTriggers
 
-        return MeterTriggers(cast("MaintainX", self))
+        return MeterTriggers(self._as_client())
 
     @cached_property
     def meters(self) -> Meters:
         """``/meters`` operations (module loaded on first use)."""
         from .meters import Meters
 
-        return Meters(cast("MaintainX", self))
+        return Meters(self._as_client())
 
     @cached_property
     def models(self) -> Models:
         """``/models`` operations (module loaded on first use)."""
         from .models import Models
 
-        return Models(cast("MaintainX", self))
+        return Models(self._as_client())
 
     @cached_property
     def organizations(self) -> Organizations:
         """``/organizations`` operations (module loaded on first use)."""
         from .organizations import Organizations
 
-        return Organizations(cast("MaintainX", self))
+        return Organizations(self._as_client())
 
     @cached_property
     def part_transfer_requests(self) -> PartTransferRequests:
         """``/part_transfer_requests`` operations (module loaded on first use)."""
         from .part_transfer_requests import PartTransferRequests
 
-        return PartTransferRequests(cast("MaintainX", self))
+        return PartTransferRequests(self._as_client())
 
     @cached_property
     def parts(self) -> Parts:
         """``/parts`` operations (module loaded on first use)."""
         from .parts import Parts
 
-        return Parts(cast("MaintainX", self))
+        return Parts(self._as_client())
 
     @cached_property
     def procedure_template_rows(self) -> ProcedureTemplateRows:
         """``/procedure_template_rows`` operations (module loaded on first use)."""
         from .procedure_template_rows import ProcedureTemplateRows
 
-        return ProcedureTemplateRows(cast("MaintainX", self))
+        return ProcedureTemplateRows(self._as_client())
 
     @cached_property
     def procedure_templates(self) -> ProcedureTemplates:
         """``/procedure_templates`` operations (module loaded on first use)."""
         from .procedure_templates import ProcedureTemplates
 
-        return ProcedureTemplates(cast("MaintainX", self))
+        return ProcedureTemplates(self._as_client())
 
     @cached_property
     def purchase_orders(self) -> PurchaseOrders:
         """``/purchase_orders`` operations (module loaded on first use)."""
         from .purchase_orders import PurchaseOrders
 
-        return PurchaseOrders(cast("MaintainX", self))
+        return PurchaseOrders(self._as_client())
 
     @cached_property
     def root_cause_analysis_reports(self) -> RootCauseAnalysisReports:
         """``/root_cause_analysis_reports`` operations (module loaded on first use)."""
         from .root_cause_analysis_reports import RootCauseAnalysisReports
 
-        return RootCauseAnalysisReports(cast("MaintainX", self))
+        return RootCauseAnalysisReports(self._as_client())
 
     @cached_property
     def subscriptions(self) -> Subscriptions:
         """``/subscriptions`` operations (module loaded on first use)."""
         from .subscriptions import Subscriptions
 
-        return Subscriptions(cast("MaintainX", self))
+        return Subscriptions(self._as_client())
 
     @cached_property
     def teams(self) -> Teams:
         """``/teams`` operations (module loaded on first use)."""
         from .teams import Teams
 
-        return Teams(cast("MaintainX", self))
+        return Teams(self._as_client())
 
     @cached_property
     def users(self) -> Users:
         """``/users`` operations (module loaded on first use)."""
         from .users import Users
 
-        return Users(cast("MaintainX", self))
+        return Users(self._as_client())
 
     @cached_property
     def vendors(self) -> Vendors:
         """``/vendors`` operations (module loaded on first use)."""
         from .vendors import Vendors
 
-        return Vendors(cast("MaintainX", self))
+        return Vendors(self._as_client())
 
     @cached_property
     def versions(self) -> Versions:
         """``/versions`` operations (module loaded on first use)."""
         from .versions import Versions
 
-        return Versions(cast("MaintainX", self))
+        return Versions(self._as_client())
 
     @cached_property
     def work_orders(self) -> WorkOrders:
         """``/work_orders`` operations (module loaded on first use)."""
         from .work_orders import WorkOrders
 
-        return WorkOrders(cast("MaintainX", self))
+        return WorkOrders(self._as_client())
 
     @cached_property
     def work_permits(self) -> WorkPermits:
         """``/work_permits`` operations (module loaded on first use)."""
         from .work_permits import WorkPermits
 
-        return WorkPermits(cast("MaintainX", self))
+        return WorkPermits(self._as_client())
 
     @cached_property
     def work_request_portals(self) -> WorkRequestPortals:
         """``/work_request_portals`` operations (module loaded on first use)."""
         from .work_request_portals import WorkRequestPortals
 
-        return WorkRequestPortals(cast("MaintainX", self))
+        return WorkRequestPortals(self._as_client())
 
     @cached_property
     def work_requests(self) -> WorkRequests:
         """``/work_requests`` operations (module loaded on first use)."""
         from .work_requests import WorkRequests
 
-        return WorkRequests(cast("MaintainX", self))
+        return WorkRequests(self._as_client())
 
 
 class AsyncResourcesMixin:
     """Resource namespaces of :class:`AsyncMaintainX`."""
+
+    def _as_client(self) -> AsyncMaintainX:
+        from .._client import AsyncMaintainX
+
+        if not isinstance(self, AsyncMaintainX):  # the mixin serves only that client
+            raise TypeError(f"{type(self).__name__} is not a AsyncMaintainX")
+        return self
 
     @cached_property
     def asset_criticalities(self) -> AsyncAssetCriticalities:
         """``/asset_criticalities`` operations (module loaded on first use)."""
         from .asset_criticalities import AsyncAssetCriticalities
 
-        return AsyncAssetCriticalities(cast("AsyncMaintainX", self))
+        return AsyncAssetCriticalities(self._as_client())
 
     @cached_property
     def asset_custom_statuses(self) -> AsyncAssetCustomStatuses:
         """``/asset_custom_statuses`` operations (module loaded on first use)."""
         from .asset_custom_statuses import AsyncAssetCustomStatuses
 
-        return AsyncAssetCustomStatuses(cast("AsyncMaintainX", self))
+        return AsyncAssetCustomStatuses(self._as_client())
 
     @cached_property
     def asset_statuses(self) -> AsyncAssetStatuses:
         """``/asset_statuses`` operations (module loaded on first use)."""
         from .asset_statuses import AsyncAssetStatuses
 
-        return AsyncAssetStatuses(cast("AsyncMaintainX", self))
+        return AsyncAssetStatuses(self._as_client())
 
     @cached_property
     def assets(self) -> AsyncAssets:
         """``/assets`` operations (module loaded on first use)."""
         from .assets import AsyncAssets
 
-        return AsyncAssets(cast("AsyncMaintainX", self))
+        return AsyncAssets(self._as_client())
 
     @cached_property
     def categories(self) -> AsyncCategories:
         """``/categories`` operations (module loaded on first use)."""
         from .categories import AsyncCategories
 
-        return AsyncCategories(cast("AsyncMaintainX", self))
+        return AsyncCategories(self._as_client())
 
     @cached_property
     def conversations(self) -> AsyncConversations:
         """``/conversations`` operations (module loaded on first use)."""
         from .conversations import AsyncConversations
 
-        return AsyncConversations(cast("AsyncMaintainX", self))
+        return AsyncConversations(self._as_client())
 
     @cached_property
     def custom_fields(self) -> AsyncCustomFields:
         """``/custom_fields`` operations (module loaded on first use)."""
         from .custom_fields import AsyncCustomFields
 
-        return AsyncCustomFields(cast("AsyncMaintainX", self))
+        return AsyncCustomFields(self._as_client())
 
     @cached_property
     def locations(self) -> AsyncLocations:
         """``/locations`` operations (module loaded on first use)."""
         from .locations import AsyncLocations
 
-        return AsyncLocations(cast("AsyncMaintainX", self))
+        return AsyncLocations(self._as_client())
 
     @cached_property
     def maintenance_plans(self) -> AsyncMaintenancePlans:
         """``/maintenance_plans`` operations (module loaded on first use)."""
         from .maintenance_plans import AsyncMaintenancePlans
 
-        return AsyncMaintenancePlans(cast("AsyncMaintainX", self))
+        return AsyncMaintenancePlans(self._as_client())
 
     @cached_property
     def manufacturers(self) -> AsyncManufacturers:
         """``/manufacturers`` operations (module loaded on first use)."""
         from .manufacturers import AsyncManufacturers
 
-        return AsyncManufacturers(cast("AsyncMaintainX", self))
+        return AsyncManufacturers(self._as_client())
 
     @cached_property
     def meter_readings(self) -> AsyncMeterReadings:
         """``/meter_readings`` operations (module loaded on first use)."""
         from .meter_readings import AsyncMeterReadings
 
-        return AsyncMeterReadings(cast("AsyncMaintainX", self))
+        return AsyncMeterReadings(self._as_client())
 
     @cached_property
     def meter_triggers(self) -> AsyncMeterTriggers:
         """``/meter_triggers`` operations (module loaded on first use)."""
         from .meter_triggers import AsyncMeterTriggers
 
-        return AsyncMeterTriggers(cast("AsyncMaintainX", self))
+        return AsyncMeterTriggers(self._as_client())
 
     @cached_property
     def meters(self) -> AsyncMeters:
         """``/meters`` operations (module loaded on first use)."""
         from .meters import AsyncMeters
 
-        return AsyncMeters(cast("AsyncMaintainX", self))
+        return AsyncMeters(self._as_client())
 
     @cached_property
     def models(self) -> AsyncModels:
         """``/models`` operations (module loaded on first use)."""
         from .models import AsyncModels
 
-        return AsyncModels(cast("AsyncMaintainX", self))
+        return AsyncModels(self._as_client())
 
     @cached_property
     def organizations(self) -> AsyncOrganizations:
         """``/organizations`` operations (module loaded on first use)."""
         from .organizations import AsyncOrganizations
 
-        return AsyncOrganizations(cast("AsyncMaintainX", self))
+        return AsyncOrganizations(self._as_client())
 
     @cached_property
     def part_transfer_requests(self) -> AsyncPartTransferRequests:
         """``/part_transfer_requests`` operations (module loaded on first use)."""
         from .part_transfer_requests import AsyncPartTransferRequests
 
-        return AsyncPartTransferRequests(cast("AsyncMaintainX", self))
+        return AsyncPartTransferRequests(self._as_client())
 
     @cached_property
     def parts(self) -> AsyncParts:
         """``/parts`` operations (module loaded on first use)."""
         from .parts import AsyncParts
 
-        return AsyncParts(cast("AsyncMaintainX", self))
+        return AsyncParts(self._as_client())
 
     @cached_property
     def procedure_template_rows(self) -> AsyncProcedureTemplateRows:
         """``/procedure_template_rows`` operations (module loaded on first use)."""
         from .procedure_template_rows import AsyncProcedureTemplateRows
 
-        return AsyncProcedureTemplateRows(cast("AsyncMaintainX", self))
+        return AsyncProcedureTemplateRows(self._as_client())
 
     @cached_property
     def procedure_templates(self) -> AsyncProcedureTemplates:
         """``/procedure_templates`` operations (module loaded on first use)."""
         from .procedure_templates import AsyncProcedureTemplates
 
-        return AsyncProcedureTemplates(cast("AsyncMaintainX", self))
+        return AsyncProcedureTemplates(self._as_client())
 
     @cached_property
     def purchase_orders(self) -> AsyncPurchaseOrders:
         """``/purchase_orders`` operations (module loaded on first use)."""
         from .purchase_orders import AsyncPurchaseOrders
 
-        return AsyncPurchaseOrders(cast("AsyncMaintainX", self))
+        return AsyncPurchaseOrders(self._as_client())
 
     @cached_property
     def root_cause_analysis_reports(self) -> AsyncRootCauseAnalysisReports:
         """``/root_cause_analysis_reports`` operations (module loaded on first use)."""
         from .root_cause_analysis_reports import AsyncRootCauseAnalysisReports
 
-        return AsyncRootCauseAnalysisReports(cast("AsyncMaintainX", self))
+        return AsyncRootCauseAnalysisReports(self._as_client())
 
     @cached_property
     def subscriptions(self) -> AsyncSubscriptions:
         """``/subscriptions`` operations (module loaded on first use)."""
         from .subscriptions import AsyncSubscriptions
 
-        return AsyncSubscriptions(cast("AsyncMaintainX", self))
+        return AsyncSubscriptions(self._as_client())
 
     @cached_property
     def teams(self) -> AsyncTeams:
         """``/teams`` operations (module loaded on first use)."""
         from .teams import AsyncTeams
 
-        return AsyncTeams(cast("AsyncMaintainX", self))
+        return AsyncTeams(self._as_client())
 
     @cached_property
     def users(self) -> AsyncUsers:
         """``/users`` operations (module loaded on first use)."""
         from .users import AsyncUsers
 
-        return AsyncUsers(cast("AsyncMaintainX", self))
+        return AsyncUsers(self._as_client())
 
     @cached_property
     def vendors(self) -> AsyncVendors:
         """``/vendors`` operations (module loaded on first use)."""
         from .vendors import AsyncVendors
 
-        return AsyncVendors(cast("AsyncMaintainX", self))
+        return AsyncVendors(self._as_client())
 
     @cached_property
     def versions(self) -> AsyncVersions:
         """``/versions`` operations (module loaded on first use)."""
         from .versions import AsyncVersions
 
-        return AsyncVersions(cast("AsyncMaintainX", self))
+        return AsyncVersions(self._as_client())
 
     @cached_property
     def work_orders(self) -> AsyncWorkOrders:
         """``/work_orders`` operations (module loaded on first use)."""
         from .work_orders import AsyncWorkOrders
 
-        return AsyncWorkOrders(cast("AsyncMaintainX", self))
+        return AsyncWorkOrders(self._as_client())
 
     @cached_property
     def work_permits(self) -> AsyncWorkPermits:
         """``/work_permits`` operations (module loaded on first use)."""
         from .work_permits import AsyncWorkPermits
 
-        return AsyncWorkPermits(cast("AsyncMaintainX", self))
+        return AsyncWorkPermits(self._as_client())
 
     @cached_property
     def work_request_portals(self) -> AsyncWorkRequestPortals:
         """``/work_request_portals`` operations (module loaded on first use)."""
         from .work_request_portals import AsyncWorkRequestPortals
 
-        return AsyncWorkRequestPortals(cast("AsyncMaintainX", self))
+        return AsyncWorkRequestPortals(self._as_client())
 
     @cached_property
     def work_requests(self) -> AsyncWorkRequests:
         """``/work_requests`` operations (module loaded on first use)."""
         from .work_requests import AsyncWorkRequests
 
-        return AsyncWorkRequests(cast("AsyncMaintainX", self))
+        return AsyncWorkRequests(self._as_client())

@@ -50,7 +50,7 @@ class AssetCriticalities(SyncAPIResource):
         level: int | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.AssetCriticality]:
-        """List: asset criticalities. ``GET /assetcriticalities``
+        """List the asset criticalities (a lazy pager over every page). ``GET /assetcriticalities``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -64,7 +64,7 @@ class AssetCriticalities(SyncAPIResource):
         )
 
     def get(self, id: int) -> _m.AssetCriticality:
-        """Get: asset criticalities. ``GET /assetcriticalities/{id}``
+        """Fetch one asset criticality. ``GET /assetcriticalities/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -83,7 +83,7 @@ class AsyncAssetCriticalities(AsyncAPIResource):
         level: int | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.AssetCriticality]:
-        """List: asset criticalities. ``GET /assetcriticalities``
+        """List the asset criticalities (a lazy pager over every page). ``GET /assetcriticalities``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -97,7 +97,7 @@ class AsyncAssetCriticalities(AsyncAPIResource):
         )
 
     async def get(self, id: int) -> _m.AssetCriticality:
-        """Get: asset criticalities. ``GET /assetcriticalities/{id}``
+        """Fetch one asset criticality. ``GET /assetcriticalities/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

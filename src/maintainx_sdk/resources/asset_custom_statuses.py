@@ -82,7 +82,7 @@ class AssetCustomStatuses(SyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.AssetCustomStatusListItem]:
-        """List: asset custom statuses. ``GET /assetcustomstatuses``
+        """List the asset custom statuses (a lazy pager over every page). ``GET /assetcustomstatuses``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -99,7 +99,7 @@ class AssetCustomStatuses(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: asset custom statuses. ``POST /assetcustomstatuses``
+        """Create an asset custom status. ``POST /assetcustomstatuses``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -122,7 +122,7 @@ class AssetCustomStatuses(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.AssetCustomStatus:
-        """Get: asset custom statuses. ``GET /assetcustomstatuses/{id}``
+        """Fetch one asset custom status. ``GET /assetcustomstatuses/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -132,7 +132,7 @@ class AssetCustomStatuses(SyncAPIResource):
     def update(
         self, id: int, *, label: str, skip_webhook: bool | Omit = omit
     ) -> _m.AssetCustomStatus:
-        """Update: asset custom statuses. ``PATCH /assetcustomstatuses/{id}``
+        """Update an asset custom status. ``PATCH /assetcustomstatuses/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -144,7 +144,7 @@ class AssetCustomStatuses(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: asset custom statuses. ``DELETE /assetcustomstatuses/{id}``
+        """Delete an asset custom status. ``DELETE /assetcustomstatuses/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -159,7 +159,7 @@ class AsyncAssetCustomStatuses(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.AssetCustomStatusListItem]:
-        """List: asset custom statuses. ``GET /assetcustomstatuses``
+        """List the asset custom statuses (a lazy pager over every page). ``GET /assetcustomstatuses``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -176,7 +176,7 @@ class AsyncAssetCustomStatuses(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: asset custom statuses. ``POST /assetcustomstatuses``
+        """Create an asset custom status. ``POST /assetcustomstatuses``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -199,7 +199,7 @@ class AsyncAssetCustomStatuses(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.AssetCustomStatus:
-        """Get: asset custom statuses. ``GET /assetcustomstatuses/{id}``
+        """Fetch one asset custom status. ``GET /assetcustomstatuses/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -209,7 +209,7 @@ class AsyncAssetCustomStatuses(AsyncAPIResource):
     async def update(
         self, id: int, *, label: str, skip_webhook: bool | Omit = omit
     ) -> _m.AssetCustomStatus:
-        """Update: asset custom statuses. ``PATCH /assetcustomstatuses/{id}``
+        """Update an asset custom status. ``PATCH /assetcustomstatuses/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -221,7 +221,7 @@ class AsyncAssetCustomStatuses(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: asset custom statuses. ``DELETE /assetcustomstatuses/{id}``
+        """Delete an asset custom status. ``DELETE /assetcustomstatuses/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

@@ -65,7 +65,7 @@ class AssetStatuses(SyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.AssetStatusListItem]:
-        """List: asset statuses. ``GET /assetstatuses``
+        """List the asset statuses (a lazy pager over every page). ``GET /assetstatuses``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -92,7 +92,7 @@ class AssetStatuses(SyncAPIResource):
         description: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _c.AssetStatus:
-        """Update: asset statuses. ``PATCH /assetstatuses/{id}``
+        """Update an asset status. ``PATCH /assetstatuses/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -141,7 +141,7 @@ class AsyncAssetStatuses(AsyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.AssetStatusListItem]:
-        """List: asset statuses. ``GET /assetstatuses``
+        """List the asset statuses (a lazy pager over every page). ``GET /assetstatuses``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -168,7 +168,7 @@ class AsyncAssetStatuses(AsyncAPIResource):
         description: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _c.AssetStatus:
-        """Update: asset statuses. ``PATCH /assetstatuses/{id}``
+        """Update an asset status. ``PATCH /assetstatuses/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

@@ -131,7 +131,7 @@ class AssetsAttachments(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: assets attachments. ``PUT /assets/{id}/attachments/{filename}``
+        """Upload a file as an asset attachment. ``PUT /assets/{id}/attachments/{filename}``
 
         Args:
             asset_id: Path parameter ``{id}``: integer. Required.
@@ -153,7 +153,7 @@ class AssetsAttachments(SyncAPIResource):
     def delete(
         self, asset_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: assets attachments. ``DELETE /assets/{id}/attachments/{filename}``
+        """Delete an asset attachment. ``DELETE /assets/{id}/attachments/{filename}``
 
         Args:
             asset_id: Path parameter ``{id}``: integer. Required.
@@ -179,7 +179,7 @@ class AssetsThumbnail(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: assets thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``
+        """Upload a file as an asset thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``
 
         Args:
             asset_id: Path parameter ``{id}``: integer. Required.
@@ -241,7 +241,7 @@ class Assets(SyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.AssetListItem]:
-        """List: assets. ``GET /assets``
+        """List the assets (a lazy pager over every page). ``GET /assets``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -334,7 +334,7 @@ class Assets(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: assets. ``POST /assets``
+        """Create an asset. ``POST /assets``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -386,7 +386,7 @@ class Assets(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Asset:
-        """Get: assets. ``GET /assets/{id}``
+        """Fetch one asset. ``GET /assets/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -419,7 +419,7 @@ class Assets(SyncAPIResource):
         model: _m.AssetManufacturerInput | _m.AssetManufacturerInputDict | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Asset:
-        """Update: assets. ``PATCH /assets/{id}``
+        """Update an asset. ``PATCH /assets/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -464,7 +464,7 @@ class Assets(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: assets. ``DELETE /assets/{id}``
+        """Delete an asset. ``DELETE /assets/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -484,7 +484,7 @@ class Assets(SyncAPIResource):
         description: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _c.AssetStatus:
-        """Set status: assets. ``POST /assets/{assetId}/status``
+        """Change the status of an asset. ``POST /assets/{assetId}/status``
 
         Args:
             asset_id: Path parameter ``{assetId}``: integer. Required.
@@ -524,7 +524,7 @@ class AsyncAssetsAttachments(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: assets attachments. ``PUT /assets/{id}/attachments/{filename}``
+        """Upload a file as an asset attachment. ``PUT /assets/{id}/attachments/{filename}``
 
         Args:
             asset_id: Path parameter ``{id}``: integer. Required.
@@ -546,7 +546,7 @@ class AsyncAssetsAttachments(AsyncAPIResource):
     async def delete(
         self, asset_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: assets attachments. ``DELETE /assets/{id}/attachments/{filename}``
+        """Delete an asset attachment. ``DELETE /assets/{id}/attachments/{filename}``
 
         Args:
             asset_id: Path parameter ``{id}``: integer. Required.
@@ -572,7 +572,7 @@ class AsyncAssetsThumbnail(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: assets thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``
+        """Upload a file as an asset thumbnail. ``PUT /assets/{id}/thumbnail/{filename}``
 
         Args:
             asset_id: Path parameter ``{id}``: integer. Required.
@@ -634,7 +634,7 @@ class AsyncAssets(AsyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.AssetListItem]:
-        """List: assets. ``GET /assets``
+        """List the assets (a lazy pager over every page). ``GET /assets``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -727,7 +727,7 @@ class AsyncAssets(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: assets. ``POST /assets``
+        """Create an asset. ``POST /assets``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -779,7 +779,7 @@ class AsyncAssets(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Asset:
-        """Get: assets. ``GET /assets/{id}``
+        """Fetch one asset. ``GET /assets/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -812,7 +812,7 @@ class AsyncAssets(AsyncAPIResource):
         model: _m.AssetManufacturerInput | _m.AssetManufacturerInputDict | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Asset:
-        """Update: assets. ``PATCH /assets/{id}``
+        """Update an asset. ``PATCH /assets/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -857,7 +857,7 @@ class AsyncAssets(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: assets. ``DELETE /assets/{id}``
+        """Delete an asset. ``DELETE /assets/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -877,7 +877,7 @@ class AsyncAssets(AsyncAPIResource):
         description: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _c.AssetStatus:
-        """Set status: assets. ``POST /assets/{assetId}/status``
+        """Change the status of an asset. ``POST /assets/{assetId}/status``
 
         Args:
             asset_id: Path parameter ``{assetId}``: integer. Required.

@@ -80,7 +80,7 @@ class Categories(SyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.CategoryListItem]:
-        """List: categories. ``GET /categories``
+        """List the categories (a lazy pager over every page). ``GET /categories``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -97,7 +97,7 @@ class Categories(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: categories. ``POST /categories``
+        """Create a category. ``POST /categories``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -120,7 +120,7 @@ class Categories(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Category:
-        """Get: categories. ``GET /categories/{id}``
+        """Fetch one category. ``GET /categories/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -135,7 +135,7 @@ class Categories(SyncAPIResource):
         description: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Category:
-        """Update: categories. ``PATCH /categories/{id}``
+        """Update a category. ``PATCH /categories/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -151,7 +151,7 @@ class Categories(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: categories. ``DELETE /categories/{id}``
+        """Delete a category. ``DELETE /categories/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -166,7 +166,7 @@ class AsyncCategories(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.CategoryListItem]:
-        """List: categories. ``GET /categories``
+        """List the categories (a lazy pager over every page). ``GET /categories``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -183,7 +183,7 @@ class AsyncCategories(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: categories. ``POST /categories``
+        """Create a category. ``POST /categories``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -206,7 +206,7 @@ class AsyncCategories(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Category:
-        """Get: categories. ``GET /categories/{id}``
+        """Fetch one category. ``GET /categories/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -221,7 +221,7 @@ class AsyncCategories(AsyncAPIResource):
         description: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Category:
-        """Update: categories. ``PATCH /categories/{id}``
+        """Update a category. ``PATCH /categories/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -237,7 +237,7 @@ class AsyncCategories(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: categories. ``DELETE /categories/{id}``
+        """Delete a category. ``DELETE /categories/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

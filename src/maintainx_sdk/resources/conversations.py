@@ -61,7 +61,7 @@ class ConversationsMembers(SyncAPIResource):
     def list(
         self, conversation_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.ConversationMember]:
-        """List: conversations members. ``GET /conversations/{id}/members``
+        """List the conversation members (a lazy pager over every page). ``GET /conversations/{id}/members``
 
         Args:
             conversation_id: Path parameter ``{id}``: integer. Required.
@@ -85,7 +85,7 @@ class ConversationsMessages(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: conversations messages. ``POST /conversations/{id}/messages``
+        """Create a conversation message. ``POST /conversations/{id}/messages``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -130,7 +130,7 @@ class Conversations(SyncAPIResource):
         only_named: bool | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.ConversationListItem]:
-        """List: conversations. ``GET /conversations``
+        """List the conversations (a lazy pager over every page). ``GET /conversations``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -151,7 +151,7 @@ class AsyncConversationsMembers(AsyncAPIResource):
     def list(
         self, conversation_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.ConversationMember]:
-        """List: conversations members. ``GET /conversations/{id}/members``
+        """List the conversation members (a lazy pager over every page). ``GET /conversations/{id}/members``
 
         Args:
             conversation_id: Path parameter ``{id}``: integer. Required.
@@ -175,7 +175,7 @@ class AsyncConversationsMessages(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: conversations messages. ``POST /conversations/{id}/messages``
+        """Create a conversation message. ``POST /conversations/{id}/messages``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -220,7 +220,7 @@ class AsyncConversations(AsyncAPIResource):
         only_named: bool | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.ConversationListItem]:
-        """List: conversations. ``GET /conversations``
+        """List the conversations (a lazy pager over every page). ``GET /conversations``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.

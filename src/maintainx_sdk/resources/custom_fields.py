@@ -64,7 +64,7 @@ class CustomFields(SyncAPIResource):
     """``custom_fields``: ``/customfields/{entity}``, ``/customfields/{entity}/{id}``."""
 
     def list(self, entity: str) -> _m.CustomFieldListResponse:
-        """List: custom fields. ``GET /customfields/{entity}``
+        """List the custom fields (a lazy pager over every page). ``GET /customfields/{entity}``
 
         Args:
             entity: Path parameter ``{entity}``: string. Required.
@@ -79,7 +79,7 @@ class CustomFields(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.CustomFieldCreateResponse:
-        """Create: custom fields. ``POST /customfields/{entity}``
+        """Create a custom field. ``POST /customfields/{entity}``
 
         Args:
             entity: Path parameter ``{entity}``: string. Required.
@@ -108,7 +108,7 @@ class CustomFields(SyncAPIResource):
         field: _m.CustomFieldUpdateInput | _m.CustomFieldUpdateInputDict,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: custom fields. ``PATCH /customfields/{entity}/{id}``
+        """Update a custom field. ``PATCH /customfields/{entity}/{id}``
 
         Args:
             entity: Path parameter ``{entity}``: string. Required.
@@ -126,7 +126,7 @@ class CustomFields(SyncAPIResource):
     def delete(
         self, entity: str, entity_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: custom fields. ``DELETE /customfields/{entity}/{id}``
+        """Delete a custom field. ``DELETE /customfields/{entity}/{id}``
 
         Args:
             entity: Path parameter ``{entity}``: string. Required.
@@ -142,7 +142,7 @@ class AsyncCustomFields(AsyncAPIResource):
     """``custom_fields``: ``/customfields/{entity}``, ``/customfields/{entity}/{id}``."""
 
     async def list(self, entity: str) -> _m.CustomFieldListResponse:
-        """List: custom fields. ``GET /customfields/{entity}``
+        """List the custom fields (a lazy pager over every page). ``GET /customfields/{entity}``
 
         Args:
             entity: Path parameter ``{entity}``: string. Required.
@@ -157,7 +157,7 @@ class AsyncCustomFields(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.CustomFieldCreateResponse:
-        """Create: custom fields. ``POST /customfields/{entity}``
+        """Create a custom field. ``POST /customfields/{entity}``
 
         Args:
             entity: Path parameter ``{entity}``: string. Required.
@@ -186,7 +186,7 @@ class AsyncCustomFields(AsyncAPIResource):
         field: _m.CustomFieldUpdateInput | _m.CustomFieldUpdateInputDict,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: custom fields. ``PATCH /customfields/{entity}/{id}``
+        """Update a custom field. ``PATCH /customfields/{entity}/{id}``
 
         Args:
             entity: Path parameter ``{entity}``: string. Required.
@@ -204,7 +204,7 @@ class AsyncCustomFields(AsyncAPIResource):
     async def delete(
         self, entity: str, entity_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: custom fields. ``DELETE /customfields/{entity}/{id}``
+        """Delete a custom field. ``DELETE /customfields/{entity}/{id}``
 
         Args:
             entity: Path parameter ``{entity}``: string. Required.

@@ -125,7 +125,7 @@ class LocationsAttachments(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: locations attachments. ``PUT /locations/{id}/attachments/{filename}``
+        """Upload a file as a location attachment. ``PUT /locations/{id}/attachments/{filename}``
 
         Args:
             location_id: Path parameter ``{id}``: integer. Required.
@@ -147,7 +147,7 @@ class LocationsAttachments(SyncAPIResource):
     def delete(
         self, location_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: locations attachments. ``DELETE /locations/{id}/attachments/{filename}``
+        """Delete a location attachment. ``DELETE /locations/{id}/attachments/{filename}``
 
         Args:
             location_id: Path parameter ``{id}``: integer. Required.
@@ -173,7 +173,7 @@ class LocationsThumbnail(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: locations thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``
+        """Upload a file as a location thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``
 
         Args:
             location_id: Path parameter ``{id}``: integer. Required.
@@ -215,7 +215,7 @@ class Locations(SyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.LocationListItem]:
-        """List: locations. ``GET /locations``
+        """List the locations (a lazy pager over every page). ``GET /locations``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -254,7 +254,7 @@ class Locations(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: locations. ``POST /locations``
+        """Create a location. ``POST /locations``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -290,7 +290,7 @@ class Locations(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Location:
-        """Get: locations. ``GET /locations/{id}``
+        """Fetch one location. ``GET /locations/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -310,7 +310,7 @@ class Locations(SyncAPIResource):
         vendor_ids: Sequence[int] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Location:
-        """Update: locations. ``PATCH /locations/{id}``
+        """Update a location. ``PATCH /locations/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -339,7 +339,7 @@ class Locations(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: locations. ``DELETE /locations/{id}``
+        """Delete a location. ``DELETE /locations/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -360,7 +360,7 @@ class AsyncLocationsAttachments(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: locations attachments. ``PUT /locations/{id}/attachments/{filename}``
+        """Upload a file as a location attachment. ``PUT /locations/{id}/attachments/{filename}``
 
         Args:
             location_id: Path parameter ``{id}``: integer. Required.
@@ -382,7 +382,7 @@ class AsyncLocationsAttachments(AsyncAPIResource):
     async def delete(
         self, location_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: locations attachments. ``DELETE /locations/{id}/attachments/{filename}``
+        """Delete a location attachment. ``DELETE /locations/{id}/attachments/{filename}``
 
         Args:
             location_id: Path parameter ``{id}``: integer. Required.
@@ -408,7 +408,7 @@ class AsyncLocationsThumbnail(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: locations thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``
+        """Upload a file as a location thumbnail. ``PUT /locations/{id}/thumbnail/{filename}``
 
         Args:
             location_id: Path parameter ``{id}``: integer. Required.
@@ -450,7 +450,7 @@ class AsyncLocations(AsyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.LocationListItem]:
-        """List: locations. ``GET /locations``
+        """List the locations (a lazy pager over every page). ``GET /locations``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -489,7 +489,7 @@ class AsyncLocations(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: locations. ``POST /locations``
+        """Create a location. ``POST /locations``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -525,7 +525,7 @@ class AsyncLocations(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Location:
-        """Get: locations. ``GET /locations/{id}``
+        """Fetch one location. ``GET /locations/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -545,7 +545,7 @@ class AsyncLocations(AsyncAPIResource):
         vendor_ids: Sequence[int] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Location:
-        """Update: locations. ``PATCH /locations/{id}``
+        """Update a location. ``PATCH /locations/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -574,7 +574,7 @@ class AsyncLocations(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: locations. ``DELETE /locations/{id}``
+        """Delete a location. ``DELETE /locations/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

@@ -110,7 +110,7 @@ class MaintenancePlansWorkOrderBlueprints(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: maintenance plans work order blueprints. ``POST /maintenanceplans/workorderblueprints``
+        """Create a maintenance plan work order blueprint. ``POST /maintenanceplans/workorderblueprints``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -168,7 +168,7 @@ class MaintenancePlans(SyncAPIResource):
         return MaintenancePlansWorkOrderBlueprints(self._client)
 
     def list(self, *, limit: int = 200, cursor: str | Omit = omit) -> SyncPager[_m.MaintenancePlan]:
-        """List: maintenance plans. ``GET /maintenanceplans``
+        """List the maintenance plans (a lazy pager over every page). ``GET /maintenanceplans``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -207,7 +207,7 @@ class MaintenancePlans(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: maintenance plans. ``POST /maintenanceplans``
+        """Create a maintenance plan. ``POST /maintenanceplans``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -253,7 +253,7 @@ class MaintenancePlans(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.MaintenancePlan:
-        """Get: maintenance plans. ``GET /maintenanceplans/{id}``
+        """Fetch one maintenance plan. ``GET /maintenanceplans/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -298,7 +298,7 @@ class MaintenancePlans(SyncAPIResource):
         next_cycle_occurrence: float | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.MaintenancePlan:
-        """Update: maintenance plans. ``PATCH /maintenanceplans/{id}``
+        """Update a maintenance plan. ``PATCH /maintenanceplans/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -345,7 +345,7 @@ class MaintenancePlans(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: maintenance plans. ``DELETE /maintenanceplans/{id}``
+        """Delete a maintenance plan. ``DELETE /maintenanceplans/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -380,7 +380,7 @@ class AsyncMaintenancePlansWorkOrderBlueprints(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: maintenance plans work order blueprints. ``POST /maintenanceplans/workorderblueprints``
+        """Create a maintenance plan work order blueprint. ``POST /maintenanceplans/workorderblueprints``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -440,7 +440,7 @@ class AsyncMaintenancePlans(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.MaintenancePlan]:
-        """List: maintenance plans. ``GET /maintenanceplans``
+        """List the maintenance plans (a lazy pager over every page). ``GET /maintenanceplans``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -479,7 +479,7 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: maintenance plans. ``POST /maintenanceplans``
+        """Create a maintenance plan. ``POST /maintenanceplans``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -525,7 +525,7 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.MaintenancePlan:
-        """Get: maintenance plans. ``GET /maintenanceplans/{id}``
+        """Fetch one maintenance plan. ``GET /maintenanceplans/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -570,7 +570,7 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         next_cycle_occurrence: float | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.MaintenancePlan:
-        """Update: maintenance plans. ``PATCH /maintenanceplans/{id}``
+        """Update a maintenance plan. ``PATCH /maintenanceplans/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -617,7 +617,7 @@ class AsyncMaintenancePlans(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: maintenance plans. ``DELETE /maintenanceplans/{id}``
+        """Delete a maintenance plan. ``DELETE /maintenanceplans/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

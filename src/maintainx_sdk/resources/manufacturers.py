@@ -64,7 +64,7 @@ class Manufacturers(SyncAPIResource):
         cursor: str | Omit = omit,
         organization_ids: Sequence[int] | None = None,
     ) -> SyncPager[_m.ManufacturerListItem]:
-        """List: manufacturers. ``GET /manufacturers``
+        """List the manufacturers (a lazy pager over every page). ``GET /manufacturers``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -82,7 +82,7 @@ class Manufacturers(SyncAPIResource):
     def create(
         self, *, name: str, skip_webhook: bool | Omit = omit, idempotency_key: str | None = None
     ) -> _c.CreatedId:
-        """Create: manufacturers. ``POST /manufacturers``
+        """Create a manufacturer. ``POST /manufacturers``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -104,7 +104,7 @@ class Manufacturers(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _c.Manufacturer:
-        """Get: manufacturers. ``GET /manufacturers/{id}``
+        """Fetch one manufacturer. ``GET /manufacturers/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -122,7 +122,7 @@ class AsyncManufacturers(AsyncAPIResource):
         cursor: str | Omit = omit,
         organization_ids: Sequence[int] | None = None,
     ) -> AsyncPager[_m.ManufacturerListItem]:
-        """List: manufacturers. ``GET /manufacturers``
+        """List the manufacturers (a lazy pager over every page). ``GET /manufacturers``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -140,7 +140,7 @@ class AsyncManufacturers(AsyncAPIResource):
     async def create(
         self, *, name: str, skip_webhook: bool | Omit = omit, idempotency_key: str | None = None
     ) -> _c.CreatedId:
-        """Create: manufacturers. ``POST /manufacturers``
+        """Create a manufacturer. ``POST /manufacturers``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -162,7 +162,7 @@ class AsyncManufacturers(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _c.Manufacturer:
-        """Get: manufacturers. ``GET /manufacturers/{id}``
+        """Fetch one manufacturer. ``GET /manufacturers/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

@@ -40,7 +40,7 @@ class MeterReadings(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.MeterReadingCreateResponse:
-        """Create: meter readings. ``POST /meterreadings``
+        """Create a meter reading. ``POST /meterreadings``
 
         Args:
             meter_readings: List of ``MeterReadingInput`` objects. Required.
@@ -70,7 +70,7 @@ class AsyncMeterReadings(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.MeterReadingCreateResponse:
-        """Create: meter readings. ``POST /meterreadings``
+        """Create a meter reading. ``POST /meterreadings``
 
         Args:
             meter_readings: List of ``MeterReadingInput`` objects. Required.

@@ -128,7 +128,7 @@ class MeterTriggersThumbnail(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: meter triggers thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``
+        """Upload a file as a meter trigger thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``
 
         Args:
             meter_trigger_id: Path parameter ``{id}``: integer. Required.
@@ -160,7 +160,7 @@ class MeterTriggersWorkOrderTemplatesAttachments(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: meter triggers work order templates attachments. ``PUT /metertriggers/{id}/workordertemplates/attachments/{filename}``
+        """Upload a file as a meter trigger work order template attachment. ``PUT /metertriggers/{id}/workordertemplates/attachments/{filename}``
 
         Args:
             meter_trigger_id: Path parameter ``{id}``: integer. Required.
@@ -184,7 +184,7 @@ class MeterTriggersWorkOrderTemplatesAttachments(SyncAPIResource):
     def delete(
         self, meter_trigger_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: meter triggers work order templates attachments. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``
+        """Delete a meter trigger work order template attachment. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``
 
         Args:
             meter_trigger_id: Path parameter ``{id}``: integer. Required.
@@ -217,7 +217,7 @@ class MeterTriggersWorkOrderTemplates(SyncAPIResource):
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: meter triggers work order templates. ``PATCH /metertriggers/{id}/workordertemplates``
+        """Update a meter trigger work order template. ``PATCH /metertriggers/{id}/workordertemplates``
 
         Args:
             meter_trigger_id: Path parameter ``{id}``: integer. Required.
@@ -254,7 +254,7 @@ class MeterTriggers(SyncAPIResource):
     def list(
         self, *, limit: int = 200, meters: Sequence[int] | Omit = omit, cursor: str | Omit = omit
     ) -> SyncPager[_m.MeterTriggerListItem]:
-        """List: meter triggers. ``GET /metertriggers``
+        """List the meter triggers (a lazy pager over every page). ``GET /metertriggers``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -274,7 +274,7 @@ class MeterTriggers(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: meter triggers. ``POST /metertriggers``
+        """Create a meter trigger. ``POST /metertriggers``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -299,7 +299,7 @@ class MeterTriggers(SyncAPIResource):
     def get(
         self, id: int, *, expand: Sequence[Literal["work_order_template"]] | Omit = omit
     ) -> _m.MeterTrigger:
-        """Get: meter triggers. ``GET /metertriggers/{id}``
+        """Fetch one meter trigger. ``GET /metertriggers/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -315,7 +315,7 @@ class MeterTriggers(SyncAPIResource):
         meter_trigger: _m.MeterTriggerUpdateInput | _m.MeterTriggerUpdateInputDict | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: meter triggers. ``PATCH /metertriggers/{id}``
+        """Update a meter trigger. ``PATCH /metertriggers/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -330,7 +330,7 @@ class MeterTriggers(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: meter triggers. ``DELETE /metertriggers/{id}``
+        """Delete a meter trigger. ``DELETE /metertriggers/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -351,7 +351,7 @@ class AsyncMeterTriggersThumbnail(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: meter triggers thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``
+        """Upload a file as a meter trigger thumbnail. ``PUT /metertriggers/{id}/thumbnail/{filename}``
 
         Args:
             meter_trigger_id: Path parameter ``{id}``: integer. Required.
@@ -383,7 +383,7 @@ class AsyncMeterTriggersWorkOrderTemplatesAttachments(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: meter triggers work order templates attachments. ``PUT /metertriggers/{id}/workordertemplates/attachments/{filename}``
+        """Upload a file as a meter trigger work order template attachment. ``PUT /metertriggers/{id}/workordertemplates/attachments/{filename}``
 
         Args:
             meter_trigger_id: Path parameter ``{id}``: integer. Required.
@@ -407,7 +407,7 @@ class AsyncMeterTriggersWorkOrderTemplatesAttachments(AsyncAPIResource):
     async def delete(
         self, meter_trigger_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: meter triggers work order templates attachments. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``
+        """Delete a meter trigger work order template attachment. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``
 
         Args:
             meter_trigger_id: Path parameter ``{id}``: integer. Required.
@@ -440,7 +440,7 @@ class AsyncMeterTriggersWorkOrderTemplates(AsyncAPIResource):
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: meter triggers work order templates. ``PATCH /metertriggers/{id}/workordertemplates``
+        """Update a meter trigger work order template. ``PATCH /metertriggers/{id}/workordertemplates``
 
         Args:
             meter_trigger_id: Path parameter ``{id}``: integer. Required.
@@ -477,7 +477,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, meters: Sequence[int] | Omit = omit, cursor: str | Omit = omit
     ) -> AsyncPager[_m.MeterTriggerListItem]:
-        """List: meter triggers. ``GET /metertriggers``
+        """List the meter triggers (a lazy pager over every page). ``GET /metertriggers``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -497,7 +497,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: meter triggers. ``POST /metertriggers``
+        """Create a meter trigger. ``POST /metertriggers``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -522,7 +522,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
     async def get(
         self, id: int, *, expand: Sequence[Literal["work_order_template"]] | Omit = omit
     ) -> _m.MeterTrigger:
-        """Get: meter triggers. ``GET /metertriggers/{id}``
+        """Fetch one meter trigger. ``GET /metertriggers/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -538,7 +538,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
         meter_trigger: _m.MeterTriggerUpdateInput | _m.MeterTriggerUpdateInputDict | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: meter triggers. ``PATCH /metertriggers/{id}``
+        """Update a meter trigger. ``PATCH /metertriggers/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -553,7 +553,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: meter triggers. ``DELETE /metertriggers/{id}``
+        """Delete a meter trigger. ``DELETE /metertriggers/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

@@ -98,7 +98,7 @@ class MetersReadings(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.MeterLegacyReadingCreateResponse:
-        """Create: meters readings. ``POST /meters/{meterId}/readings``
+        """Create a meter reading. ``POST /meters/{meterId}/readings``
 
         Deprecated by the API.
 
@@ -141,7 +141,7 @@ class Meters(SyncAPIResource):
         expand: Sequence[Literal["asset", "location", "last_reading"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.MeterListItem]:
-        """List: meters. ``GET /meters``
+        """List the meters (a lazy pager over every page). ``GET /meters``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -192,7 +192,7 @@ class Meters(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: meters. ``POST /meters``
+        """Create a meter. ``POST /meters``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -237,7 +237,7 @@ class Meters(SyncAPIResource):
         *,
         expand: Sequence[Literal["asset", "location", "last_reading"]] | Omit = omit,
     ) -> _m.Meter:
-        """Get: meters. ``GET /meters/{id}``
+        """Fetch one meter. ``GET /meters/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -273,7 +273,7 @@ class Meters(SyncAPIResource):
         unit: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Meter:
-        """Update: meters. ``PATCH /meters/{id}``
+        """Update a meter. ``PATCH /meters/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -304,7 +304,7 @@ class Meters(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: meters. ``DELETE /meters/{id}``
+        """Delete a meter. ``DELETE /meters/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -325,7 +325,7 @@ class AsyncMetersReadings(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.MeterLegacyReadingCreateResponse:
-        """Create: meters readings. ``POST /meters/{meterId}/readings``
+        """Create a meter reading. ``POST /meters/{meterId}/readings``
 
         Deprecated by the API.
 
@@ -368,7 +368,7 @@ class AsyncMeters(AsyncAPIResource):
         expand: Sequence[Literal["asset", "location", "last_reading"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.MeterListItem]:
-        """List: meters. ``GET /meters``
+        """List the meters (a lazy pager over every page). ``GET /meters``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -419,7 +419,7 @@ class AsyncMeters(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: meters. ``POST /meters``
+        """Create a meter. ``POST /meters``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -464,7 +464,7 @@ class AsyncMeters(AsyncAPIResource):
         *,
         expand: Sequence[Literal["asset", "location", "last_reading"]] | Omit = omit,
     ) -> _m.Meter:
-        """Get: meters. ``GET /meters/{id}``
+        """Fetch one meter. ``GET /meters/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -500,7 +500,7 @@ class AsyncMeters(AsyncAPIResource):
         unit: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Meter:
-        """Update: meters. ``PATCH /meters/{id}``
+        """Update a meter. ``PATCH /meters/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -531,7 +531,7 @@ class AsyncMeters(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: meters. ``DELETE /meters/{id}``
+        """Delete a meter. ``DELETE /meters/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

@@ -64,7 +64,7 @@ class Models(SyncAPIResource):
         cursor: str | Omit = omit,
         organization_ids: Sequence[int] | None = None,
     ) -> SyncPager[_m.ModelListItem]:
-        """List: models. ``GET /models``
+        """List the models (a lazy pager over every page). ``GET /models``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -87,7 +87,7 @@ class Models(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: models. ``POST /models``
+        """Create a model. ``POST /models``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -110,7 +110,7 @@ class Models(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Model:
-        """Get: models. ``GET /models/{id}``
+        """Fetch one model. ``GET /models/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -128,7 +128,7 @@ class AsyncModels(AsyncAPIResource):
         cursor: str | Omit = omit,
         organization_ids: Sequence[int] | None = None,
     ) -> AsyncPager[_m.ModelListItem]:
-        """List: models. ``GET /models``
+        """List the models (a lazy pager over every page). ``GET /models``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -151,7 +151,7 @@ class AsyncModels(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: models. ``POST /models``
+        """Create a model. ``POST /models``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -174,7 +174,7 @@ class AsyncModels(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Model:
-        """Get: models. ``GET /models/{id}``
+        """Fetch one model. ``GET /models/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

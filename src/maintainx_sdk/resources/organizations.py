@@ -36,7 +36,7 @@ class Organizations(SyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.OrganizationListItem]:
-        """List: organizations. ``GET /organizations``
+        """List the organizations (a lazy pager over every page). ``GET /organizations``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -52,7 +52,7 @@ class AsyncOrganizations(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.OrganizationListItem]:
-        """List: organizations. ``GET /organizations``
+        """List the organizations (a lazy pager over every page). ``GET /organizations``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.

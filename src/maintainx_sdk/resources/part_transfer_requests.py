@@ -73,7 +73,7 @@ class PartTransferRequests(SyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.PartTransferRequest]:
-        """List: part transfer requests. ``GET /parttransferrequests``
+        """List the part transfer requests (a lazy pager over every page). ``GET /parttransferrequests``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -94,7 +94,7 @@ class PartTransferRequests(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: part transfer requests. ``POST /parttransferrequests``
+        """Create a part transfer request. ``POST /parttransferrequests``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -124,7 +124,7 @@ class PartTransferRequests(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.PartTransferRequest:
-        """Get: part transfer requests. ``GET /parttransferrequests/{id}``
+        """Fetch one part transfer request. ``GET /parttransferrequests/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -146,7 +146,7 @@ class PartTransferRequests(SyncAPIResource):
         quantity: int | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.PartTransferRequest:
-        """Update: part transfer requests. ``PATCH /parttransferrequests/{id}``
+        """Update a part transfer request. ``PATCH /parttransferrequests/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -184,7 +184,7 @@ class AsyncPartTransferRequests(AsyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.PartTransferRequest]:
-        """List: part transfer requests. ``GET /parttransferrequests``
+        """List the part transfer requests (a lazy pager over every page). ``GET /parttransferrequests``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -205,7 +205,7 @@ class AsyncPartTransferRequests(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: part transfer requests. ``POST /parttransferrequests``
+        """Create a part transfer request. ``POST /parttransferrequests``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -235,7 +235,7 @@ class AsyncPartTransferRequests(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.PartTransferRequest:
-        """Get: part transfer requests. ``GET /parttransferrequests/{id}``
+        """Fetch one part transfer request. ``GET /parttransferrequests/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -257,7 +257,7 @@ class AsyncPartTransferRequests(AsyncAPIResource):
         quantity: int | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.PartTransferRequest:
-        """Update: part transfer requests. ``PATCH /parttransferrequests/{id}``
+        """Update a part transfer request. ``PATCH /parttransferrequests/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

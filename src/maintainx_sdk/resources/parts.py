@@ -119,7 +119,7 @@ class PartsAttachments(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: parts attachments. ``PUT /parts/{id}/attachments/{filename}``
+        """Upload a file as a part attachment. ``PUT /parts/{id}/attachments/{filename}``
 
         Args:
             part_id: Path parameter ``{id}``: integer. Required.
@@ -141,7 +141,7 @@ class PartsAttachments(SyncAPIResource):
     def delete(
         self, part_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: parts attachments. ``DELETE /parts/{id}/attachments/{filename}``
+        """Delete a part attachment. ``DELETE /parts/{id}/attachments/{filename}``
 
         Args:
             part_id: Path parameter ``{id}``: integer. Required.
@@ -167,7 +167,7 @@ class PartsThumbnail(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: parts thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``
+        """Upload a file as a part thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``
 
         Args:
             part_id: Path parameter ``{id}``: integer. Required.
@@ -214,7 +214,7 @@ class Parts(SyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.PartListItem]:
-        """List: parts. ``GET /parts``
+        """List the parts (a lazy pager over every page). ``GET /parts``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -299,7 +299,7 @@ class Parts(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: parts. ``POST /parts``
+        """Create a part. ``POST /parts``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -355,7 +355,7 @@ class Parts(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Part:
-        """Get: parts. ``GET /parts/{id}``
+        """Fetch one part. ``GET /parts/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -390,7 +390,7 @@ class Parts(SyncAPIResource):
         locations: _m.PartUpdateLocationInput | _m.PartUpdateLocationInputDict | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Part:
-        """Update: parts. ``PATCH /parts/{id}``
+        """Update a part. ``PATCH /parts/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -445,7 +445,7 @@ class Parts(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: parts. ``DELETE /parts/{id}``
+        """Delete a part. ``DELETE /parts/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -466,7 +466,7 @@ class AsyncPartsAttachments(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: parts attachments. ``PUT /parts/{id}/attachments/{filename}``
+        """Upload a file as a part attachment. ``PUT /parts/{id}/attachments/{filename}``
 
         Args:
             part_id: Path parameter ``{id}``: integer. Required.
@@ -488,7 +488,7 @@ class AsyncPartsAttachments(AsyncAPIResource):
     async def delete(
         self, part_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: parts attachments. ``DELETE /parts/{id}/attachments/{filename}``
+        """Delete a part attachment. ``DELETE /parts/{id}/attachments/{filename}``
 
         Args:
             part_id: Path parameter ``{id}``: integer. Required.
@@ -514,7 +514,7 @@ class AsyncPartsThumbnail(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: parts thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``
+        """Upload a file as a part thumbnail. ``PUT /parts/{id}/thumbnail/{filename}``
 
         Args:
             part_id: Path parameter ``{id}``: integer. Required.
@@ -561,7 +561,7 @@ class AsyncParts(AsyncAPIResource):
         organization_ids: Sequence[int] | None = None,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.PartListItem]:
-        """List: parts. ``GET /parts``
+        """List the parts (a lazy pager over every page). ``GET /parts``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -646,7 +646,7 @@ class AsyncParts(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: parts. ``POST /parts``
+        """Create a part. ``POST /parts``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -702,7 +702,7 @@ class AsyncParts(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Part:
-        """Get: parts. ``GET /parts/{id}``
+        """Fetch one part. ``GET /parts/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -737,7 +737,7 @@ class AsyncParts(AsyncAPIResource):
         locations: _m.PartUpdateLocationInput | _m.PartUpdateLocationInputDict | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Part:
-        """Update: parts. ``PATCH /parts/{id}``
+        """Update a part. ``PATCH /parts/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -792,7 +792,7 @@ class AsyncParts(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: parts. ``DELETE /parts/{id}``
+        """Delete a part. ``DELETE /parts/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

@@ -71,7 +71,7 @@ class ProcedureTemplateRowsAttachments(SyncAPIResource):
     def delete(
         self, procedure_template_row_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: procedure template rows attachments. ``DELETE /proceduretemplaterows/{id}/attachments``
+        """Delete a procedure template row attachment. ``DELETE /proceduretemplaterows/{id}/attachments``
 
         Args:
             procedure_template_row_id: Path parameter ``{id}``: integer. Required.
@@ -92,7 +92,7 @@ class ProcedureTemplateRowsAttachments(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: procedure template rows attachments. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``
+        """Upload a file as a procedure template row attachment. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``
 
         Args:
             procedure_template_row_id: Path parameter ``{id}``: integer. Required.
@@ -150,7 +150,7 @@ class ProcedureTemplateRows(SyncAPIResource):
         index: float | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _c.Row:
-        """Update: procedure template rows. ``PATCH /proceduretemplaterows/{id}``
+        """Update a procedure template row. ``PATCH /proceduretemplaterows/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -182,7 +182,7 @@ class ProcedureTemplateRows(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: procedure template rows. ``DELETE /proceduretemplaterows/{id}``
+        """Delete a procedure template row. ``DELETE /proceduretemplaterows/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -197,7 +197,7 @@ class AsyncProcedureTemplateRowsAttachments(AsyncAPIResource):
     async def delete(
         self, procedure_template_row_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: procedure template rows attachments. ``DELETE /proceduretemplaterows/{id}/attachments``
+        """Delete a procedure template row attachment. ``DELETE /proceduretemplaterows/{id}/attachments``
 
         Args:
             procedure_template_row_id: Path parameter ``{id}``: integer. Required.
@@ -218,7 +218,7 @@ class AsyncProcedureTemplateRowsAttachments(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: procedure template rows attachments. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``
+        """Upload a file as a procedure template row attachment. ``PUT /proceduretemplaterows/{id}/attachments/{filename}``
 
         Args:
             procedure_template_row_id: Path parameter ``{id}``: integer. Required.
@@ -276,7 +276,7 @@ class AsyncProcedureTemplateRows(AsyncAPIResource):
         index: float | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _c.Row:
-        """Update: procedure template rows. ``PATCH /proceduretemplaterows/{id}``
+        """Update a procedure template row. ``PATCH /proceduretemplaterows/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -308,7 +308,7 @@ class AsyncProcedureTemplateRows(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: procedure template rows. ``DELETE /proceduretemplaterows/{id}``
+        """Delete a procedure template row. ``DELETE /proceduretemplaterows/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

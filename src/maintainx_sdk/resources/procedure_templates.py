@@ -82,7 +82,7 @@ class ProcedureTemplates(SyncAPIResource):
         expand: Sequence[Literal["rows"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.ProcedureTemplateListItem]:
-        """List: procedure templates. ``GET /proceduretemplates``
+        """List the procedure templates (a lazy pager over every page). ``GET /proceduretemplates``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -100,7 +100,7 @@ class ProcedureTemplates(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.ProcedureTemplateCreateResponse:
-        """Create: procedure templates. ``POST /proceduretemplates``
+        """Create a procedure template. ``POST /proceduretemplates``
 
         Args:
             title: String. Required.
@@ -123,7 +123,7 @@ class ProcedureTemplates(SyncAPIResource):
     def get(
         self, id: int, *, expand: Sequence[Literal["rows"]] | Omit = omit
     ) -> _m.ProcedureTemplate:
-        """Get: procedure templates. ``GET /proceduretemplates/{id}``
+        """Fetch one procedure template. ``GET /proceduretemplates/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -146,7 +146,7 @@ class ProcedureTemplates(SyncAPIResource):
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: procedure templates. ``PATCH /proceduretemplates/{id}``
+        """Update a procedure template. ``PATCH /proceduretemplates/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -164,7 +164,7 @@ class ProcedureTemplates(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: procedure templates. ``DELETE /proceduretemplates/{id}``
+        """Delete a procedure template. ``DELETE /proceduretemplates/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -183,7 +183,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         expand: Sequence[Literal["rows"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.ProcedureTemplateListItem]:
-        """List: procedure templates. ``GET /proceduretemplates``
+        """List the procedure templates (a lazy pager over every page). ``GET /proceduretemplates``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -201,7 +201,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.ProcedureTemplateCreateResponse:
-        """Create: procedure templates. ``POST /proceduretemplates``
+        """Create a procedure template. ``POST /proceduretemplates``
 
         Args:
             title: String. Required.
@@ -224,7 +224,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
     async def get(
         self, id: int, *, expand: Sequence[Literal["rows"]] | Omit = omit
     ) -> _m.ProcedureTemplate:
-        """Get: procedure templates. ``GET /proceduretemplates/{id}``
+        """Fetch one procedure template. ``GET /proceduretemplates/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -247,7 +247,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> EmptyResponse:
-        """Update: procedure templates. ``PATCH /proceduretemplates/{id}``
+        """Update a procedure template. ``PATCH /proceduretemplates/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -265,7 +265,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: procedure templates. ``DELETE /proceduretemplates/{id}``
+        """Delete a procedure template. ``DELETE /proceduretemplates/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

@@ -165,7 +165,7 @@ class PurchaseOrdersAttachments(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: purchase orders attachments. ``PUT /purchaseorders/{id}/attachments/{filename}``
+        """Upload a file as a purchase order attachment. ``PUT /purchaseorders/{id}/attachments/{filename}``
 
         Args:
             purchase_order_id: Path parameter ``{id}``: integer. Required.
@@ -187,7 +187,7 @@ class PurchaseOrdersAttachments(SyncAPIResource):
     def delete(
         self, purchase_order_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: purchase orders attachments. ``DELETE /purchaseorders/{id}/attachments/{filename}``
+        """Delete a purchase order attachment. ``DELETE /purchaseorders/{id}/attachments/{filename}``
 
         Args:
             purchase_order_id: Path parameter ``{id}``: integer. Required.
@@ -212,7 +212,7 @@ class PurchaseOrdersComments(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: purchase orders comments. ``POST /purchaseorders/{id}/comments``
+        """Create a purchase order comment. ``POST /purchaseorders/{id}/comments``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -250,7 +250,7 @@ class PurchaseOrdersEmails(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.WorkOrderEmailCreateResponse:
-        """Create: purchase orders emails. ``POST /purchaseorders/{id}/emails``
+        """Create a purchase order email. ``POST /purchaseorders/{id}/emails``
 
         Args:
             purchase_order_id: Path parameter ``{id}``: integer. Required.
@@ -288,7 +288,7 @@ class PurchaseOrdersThumbnail(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: purchase orders thumbnail. ``PUT /purchaseorders/{id}/thumbnail/{filename}``
+        """Upload a file as a purchase order thumbnail. ``PUT /purchaseorders/{id}/thumbnail/{filename}``
 
         Args:
             purchase_order_id: Path parameter ``{id}``: integer. Required.
@@ -340,7 +340,7 @@ class PurchaseOrders(SyncAPIResource):
         cursor: str | Omit = omit,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.PurchaseOrderListItem]:
-        """List: purchase orders. ``GET /purchaseorders``
+        """List the purchase orders (a lazy pager over every page). ``GET /purchaseorders``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -416,7 +416,7 @@ class PurchaseOrders(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.PurchaseOrder:
-        """Create: purchase orders. ``POST /purchaseorders``
+        """Create a purchase order. ``POST /purchaseorders``
 
         Args:
             items: List of ``PurchaseOrderItemInput`` objects. Required.
@@ -466,7 +466,7 @@ class PurchaseOrders(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.PurchaseOrder:
-        """Get: purchase orders. ``GET /purchaseorders/{id}``
+        """Fetch one purchase order. ``GET /purchaseorders/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -503,7 +503,7 @@ class PurchaseOrders(SyncAPIResource):
         title: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.PurchaseOrder:
-        """Update: purchase orders. ``PATCH /purchaseorders/{id}``
+        """Update a purchase order. ``PATCH /purchaseorders/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -552,7 +552,7 @@ class PurchaseOrders(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: purchase orders. ``DELETE /purchaseorders/{id}``
+        """Delete a purchase order. ``DELETE /purchaseorders/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -572,7 +572,7 @@ class PurchaseOrders(SyncAPIResource):
         ],
         skip_webhook: bool | Omit = omit,
     ) -> _m.PurchaseOrder:
-        """Update fulfillment: purchase orders. ``PATCH /purchaseorders/{id}/fulfillment``
+        """Record items received for a purchase order. ``PATCH /purchaseorders/{id}/fulfillment``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -596,11 +596,11 @@ class PurchaseOrders(SyncAPIResource):
         *,
         review_note: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-        current_status: str | None = None,
+        current_status: str | object | None = None,
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
     ) -> _m.PurchaseOrder:
-        """Set status: purchase orders. ``PATCH /purchaseorders/{id}/status``
+        """Change the status of a purchase order. ``PATCH /purchaseorders/{id}/status``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -646,7 +646,7 @@ class AsyncPurchaseOrdersAttachments(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: purchase orders attachments. ``PUT /purchaseorders/{id}/attachments/{filename}``
+        """Upload a file as a purchase order attachment. ``PUT /purchaseorders/{id}/attachments/{filename}``
 
         Args:
             purchase_order_id: Path parameter ``{id}``: integer. Required.
@@ -668,7 +668,7 @@ class AsyncPurchaseOrdersAttachments(AsyncAPIResource):
     async def delete(
         self, purchase_order_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: purchase orders attachments. ``DELETE /purchaseorders/{id}/attachments/{filename}``
+        """Delete a purchase order attachment. ``DELETE /purchaseorders/{id}/attachments/{filename}``
 
         Args:
             purchase_order_id: Path parameter ``{id}``: integer. Required.
@@ -693,7 +693,7 @@ class AsyncPurchaseOrdersComments(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: purchase orders comments. ``POST /purchaseorders/{id}/comments``
+        """Create a purchase order comment. ``POST /purchaseorders/{id}/comments``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -731,7 +731,7 @@ class AsyncPurchaseOrdersEmails(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.WorkOrderEmailCreateResponse:
-        """Create: purchase orders emails. ``POST /purchaseorders/{id}/emails``
+        """Create a purchase order email. ``POST /purchaseorders/{id}/emails``
 
         Args:
             purchase_order_id: Path parameter ``{id}``: integer. Required.
@@ -769,7 +769,7 @@ class AsyncPurchaseOrdersThumbnail(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: purchase orders thumbnail. ``PUT /purchaseorders/{id}/thumbnail/{filename}``
+        """Upload a file as a purchase order thumbnail. ``PUT /purchaseorders/{id}/thumbnail/{filename}``
 
         Args:
             purchase_order_id: Path parameter ``{id}``: integer. Required.
@@ -821,7 +821,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         cursor: str | Omit = omit,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.PurchaseOrderListItem]:
-        """List: purchase orders. ``GET /purchaseorders``
+        """List the purchase orders (a lazy pager over every page). ``GET /purchaseorders``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -897,7 +897,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.PurchaseOrder:
-        """Create: purchase orders. ``POST /purchaseorders``
+        """Create a purchase order. ``POST /purchaseorders``
 
         Args:
             items: List of ``PurchaseOrderItemInput`` objects. Required.
@@ -947,7 +947,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.PurchaseOrder:
-        """Get: purchase orders. ``GET /purchaseorders/{id}``
+        """Fetch one purchase order. ``GET /purchaseorders/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -984,7 +984,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         title: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.PurchaseOrder:
-        """Update: purchase orders. ``PATCH /purchaseorders/{id}``
+        """Update a purchase order. ``PATCH /purchaseorders/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -1033,7 +1033,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: purchase orders. ``DELETE /purchaseorders/{id}``
+        """Delete a purchase order. ``DELETE /purchaseorders/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -1053,7 +1053,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         ],
         skip_webhook: bool | Omit = omit,
     ) -> _m.PurchaseOrder:
-        """Update fulfillment: purchase orders. ``PATCH /purchaseorders/{id}/fulfillment``
+        """Record items received for a purchase order. ``PATCH /purchaseorders/{id}/fulfillment``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -1077,11 +1077,11 @@ class AsyncPurchaseOrders(AsyncAPIResource):
         *,
         review_note: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
-        current_status: str | None = None,
+        current_status: str | object | None = None,
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
     ) -> _m.PurchaseOrder:
-        """Set status: purchase orders. ``PATCH /purchaseorders/{id}/status``
+        """Change the status of a purchase order. ``PATCH /purchaseorders/{id}/status``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

@@ -58,7 +58,7 @@ class RootCauseAnalysisReports(SyncAPIResource):
         expand: Sequence[Literal["main_asset", "main_asset_status", "problems"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.RootCauseAnalysisReportListItem]:
-        """List: root cause analysis reports. ``GET /rootcauseanalysisreports``
+        """List the root cause analysis reports (a lazy pager over every page). ``GET /rootcauseanalysisreports``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -96,7 +96,7 @@ class RootCauseAnalysisReports(SyncAPIResource):
         expand: Sequence[Literal["main_asset", "main_asset_status", "problems", "work_orders"]]
         | Omit = omit,
     ) -> _m.RootCauseAnalysisReport:
-        """Get: root cause analysis reports. ``GET /rootcauseanalysisreports/{id}``
+        """Fetch one root cause analysis report. ``GET /rootcauseanalysisreports/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -122,7 +122,7 @@ class AsyncRootCauseAnalysisReports(AsyncAPIResource):
         expand: Sequence[Literal["main_asset", "main_asset_status", "problems"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.RootCauseAnalysisReportListItem]:
-        """List: root cause analysis reports. ``GET /rootcauseanalysisreports``
+        """List the root cause analysis reports (a lazy pager over every page). ``GET /rootcauseanalysisreports``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -160,7 +160,7 @@ class AsyncRootCauseAnalysisReports(AsyncAPIResource):
         expand: Sequence[Literal["main_asset", "main_asset_status", "problems", "work_orders"]]
         | Omit = omit,
     ) -> _m.RootCauseAnalysisReport:
-        """Get: root cause analysis reports. ``GET /rootcauseanalysisreports/{id}``
+        """Fetch one root cause analysis report. ``GET /rootcauseanalysisreports/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

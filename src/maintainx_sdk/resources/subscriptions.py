@@ -158,7 +158,7 @@ class Subscriptions(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.SubscriptionCreateResponse:
-        """Create: subscriptions. ``POST /subscriptions``
+        """Create a subscription. ``POST /subscriptions``
 
         Args:
             type: One of 46 values (``API_TOKEN_CREATED``, ``API_TOKEN_REVOKED``,
@@ -197,7 +197,7 @@ class Subscriptions(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Subscription:
-        """Get: subscriptions. ``GET /subscriptions/{id}``
+        """Fetch one subscription. ``GET /subscriptions/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -260,7 +260,7 @@ class Subscriptions(SyncAPIResource):
         url: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Subscription:
-        """Update: subscriptions. ``PATCH /subscriptions/{id}``
+        """Update a subscription. ``PATCH /subscriptions/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -279,7 +279,7 @@ class Subscriptions(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: subscriptions. ``DELETE /subscriptions/{id}``
+        """Delete a subscription. ``DELETE /subscriptions/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -288,7 +288,7 @@ class Subscriptions(SyncAPIResource):
         return self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     def get_secret(self, id: int) -> _m.SubscriptionGetSecretResponse:
-        """Get secret: subscriptions. ``GET /subscriptions/{id}/secret``
+        """Fetch the signing secret of a subscription. ``GET /subscriptions/{id}/secret``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -386,7 +386,7 @@ class AsyncSubscriptions(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.SubscriptionCreateResponse:
-        """Create: subscriptions. ``POST /subscriptions``
+        """Create a subscription. ``POST /subscriptions``
 
         Args:
             type: One of 46 values (``API_TOKEN_CREATED``, ``API_TOKEN_REVOKED``,
@@ -425,7 +425,7 @@ class AsyncSubscriptions(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Subscription:
-        """Get: subscriptions. ``GET /subscriptions/{id}``
+        """Fetch one subscription. ``GET /subscriptions/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -488,7 +488,7 @@ class AsyncSubscriptions(AsyncAPIResource):
         url: str | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Subscription:
-        """Update: subscriptions. ``PATCH /subscriptions/{id}``
+        """Update a subscription. ``PATCH /subscriptions/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -507,7 +507,7 @@ class AsyncSubscriptions(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: subscriptions. ``DELETE /subscriptions/{id}``
+        """Delete a subscription. ``DELETE /subscriptions/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -516,7 +516,7 @@ class AsyncSubscriptions(AsyncAPIResource):
         return await self._call(_DELETE, path={"id": id}, query={"skip_webhook": skip_webhook})
 
     async def get_secret(self, id: int) -> _m.SubscriptionGetSecretResponse:
-        """Get secret: subscriptions. ``GET /subscriptions/{id}/secret``
+        """Fetch the signing secret of a subscription. ``GET /subscriptions/{id}/secret``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

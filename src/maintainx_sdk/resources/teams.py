@@ -130,7 +130,7 @@ class TeamsMembers(SyncAPIResource):
     def list(
         self, team_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.TeamMember]:
-        """List: teams members. ``GET /teams/{id}/members``
+        """List the team members (a lazy pager over every page). ``GET /teams/{id}/members``
 
         Args:
             team_id: Path parameter ``{id}``: integer. Required.
@@ -151,7 +151,7 @@ class TeamsMembers(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: teams members. ``POST /teams/{id}/members``
+        """Create a team member. ``POST /teams/{id}/members``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -185,7 +185,7 @@ class TeamsMembers(SyncAPIResource):
         team_role: Literal["ADMIN", "MEMBER"] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.TeamMember:
-        """Update: teams members. ``PATCH /teams/{teamId}/members/{userId}``
+        """Update a team member. ``PATCH /teams/{teamId}/members/{userId}``
 
         Args:
             team_id: Path parameter ``{teamId}``: integer. Required.
@@ -203,7 +203,7 @@ class TeamsMembers(SyncAPIResource):
     def delete(
         self, team_id: int, user_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: teams members. ``DELETE /teams/{teamId}/members/{userId}``
+        """Delete a team member. ``DELETE /teams/{teamId}/members/{userId}``
 
         Args:
             team_id: Path parameter ``{teamId}``: integer. Required.
@@ -225,7 +225,7 @@ class Teams(SyncAPIResource):
         return TeamsMembers(self._client)
 
     def list(self, *, limit: int = 200, cursor: str | Omit = omit) -> SyncPager[_c.Manufacturer]:
-        """List: teams. ``GET /teams``
+        """List the teams (a lazy pager over every page). ``GET /teams``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -245,7 +245,7 @@ class Teams(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: teams. ``POST /teams``
+        """Create a team. ``POST /teams``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -277,7 +277,7 @@ class Teams(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Team:
-        """Get: teams. ``GET /teams/{id}``
+        """Fetch one team. ``GET /teams/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -295,7 +295,7 @@ class Teams(SyncAPIResource):
         members_count: int | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Team:
-        """Update: teams. ``PATCH /teams/{id}``
+        """Update a team. ``PATCH /teams/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -320,7 +320,7 @@ class Teams(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: teams. ``DELETE /teams/{id}``
+        """Delete a team. ``DELETE /teams/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -335,7 +335,7 @@ class AsyncTeamsMembers(AsyncAPIResource):
     def list(
         self, team_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.TeamMember]:
-        """List: teams members. ``GET /teams/{id}/members``
+        """List the team members (a lazy pager over every page). ``GET /teams/{id}/members``
 
         Args:
             team_id: Path parameter ``{id}``: integer. Required.
@@ -356,7 +356,7 @@ class AsyncTeamsMembers(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: teams members. ``POST /teams/{id}/members``
+        """Create a team member. ``POST /teams/{id}/members``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -390,7 +390,7 @@ class AsyncTeamsMembers(AsyncAPIResource):
         team_role: Literal["ADMIN", "MEMBER"] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.TeamMember:
-        """Update: teams members. ``PATCH /teams/{teamId}/members/{userId}``
+        """Update a team member. ``PATCH /teams/{teamId}/members/{userId}``
 
         Args:
             team_id: Path parameter ``{teamId}``: integer. Required.
@@ -408,7 +408,7 @@ class AsyncTeamsMembers(AsyncAPIResource):
     async def delete(
         self, team_id: int, user_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: teams members. ``DELETE /teams/{teamId}/members/{userId}``
+        """Delete a team member. ``DELETE /teams/{teamId}/members/{userId}``
 
         Args:
             team_id: Path parameter ``{teamId}``: integer. Required.
@@ -430,7 +430,7 @@ class AsyncTeams(AsyncAPIResource):
         return AsyncTeamsMembers(self._client)
 
     def list(self, *, limit: int = 200, cursor: str | Omit = omit) -> AsyncPager[_c.Manufacturer]:
-        """List: teams. ``GET /teams``
+        """List the teams (a lazy pager over every page). ``GET /teams``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -450,7 +450,7 @@ class AsyncTeams(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: teams. ``POST /teams``
+        """Create a team. ``POST /teams``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -482,7 +482,7 @@ class AsyncTeams(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Team:
-        """Get: teams. ``GET /teams/{id}``
+        """Fetch one team. ``GET /teams/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -500,7 +500,7 @@ class AsyncTeams(AsyncAPIResource):
         members_count: int | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Team:
-        """Update: teams. ``PATCH /teams/{id}``
+        """Update a team. ``PATCH /teams/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -525,7 +525,7 @@ class AsyncTeams(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: teams. ``DELETE /teams/{id}``
+        """Delete a team. ``DELETE /teams/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

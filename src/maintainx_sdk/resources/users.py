@@ -100,7 +100,7 @@ class UsersMessages(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.UserMessageCreateResponse:
-        """Create: users messages. ``POST /users/{id}/messages``
+        """Create a user message. ``POST /users/{id}/messages``
 
         Args:
             user_id: Path parameter ``{id}``: integer. Required.
@@ -140,7 +140,7 @@ class Users(SyncAPIResource):
         expand: Sequence[Literal["role", "extra_fields"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.UserListItem]:
-        """List: users. ``GET /users``
+        """List the users (a lazy pager over every page). ``GET /users``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -181,7 +181,7 @@ class Users(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: users. ``POST /users``
+        """Create a user. ``POST /users``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -229,7 +229,7 @@ class Users(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.User:
-        """Get: users. ``GET /users/{id}``
+        """Fetch one user. ``GET /users/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -254,7 +254,7 @@ class Users(SyncAPIResource):
         hourly_rate: int | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.User:
-        """Update: users. ``PATCH /users/{id}``
+        """Update a user. ``PATCH /users/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -292,7 +292,7 @@ class Users(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: users. ``DELETE /users/{id}``
+        """Delete a user. ``DELETE /users/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -312,7 +312,7 @@ class AsyncUsersMessages(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.UserMessageCreateResponse:
-        """Create: users messages. ``POST /users/{id}/messages``
+        """Create a user message. ``POST /users/{id}/messages``
 
         Args:
             user_id: Path parameter ``{id}``: integer. Required.
@@ -352,7 +352,7 @@ class AsyncUsers(AsyncAPIResource):
         expand: Sequence[Literal["role", "extra_fields"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.UserListItem]:
-        """List: users. ``GET /users``
+        """List the users (a lazy pager over every page). ``GET /users``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -393,7 +393,7 @@ class AsyncUsers(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: users. ``POST /users``
+        """Create a user. ``POST /users``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -441,7 +441,7 @@ class AsyncUsers(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.User:
-        """Get: users. ``GET /users/{id}``
+        """Fetch one user. ``GET /users/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -466,7 +466,7 @@ class AsyncUsers(AsyncAPIResource):
         hourly_rate: int | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.User:
-        """Update: users. ``PATCH /users/{id}``
+        """Update a user. ``PATCH /users/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -504,7 +504,7 @@ class AsyncUsers(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: users. ``DELETE /users/{id}``
+        """Delete a user. ``DELETE /users/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

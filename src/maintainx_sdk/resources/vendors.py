@@ -182,7 +182,7 @@ class VendorsAttachments(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: vendors attachments. ``PUT /vendors/{id}/attachments/{filename}``
+        """Upload a file as a vendor attachment. ``PUT /vendors/{id}/attachments/{filename}``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -204,7 +204,7 @@ class VendorsAttachments(SyncAPIResource):
     def delete(
         self, vendor_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: vendors attachments. ``DELETE /vendors/{id}/attachments/{filename}``
+        """Delete a vendor attachment. ``DELETE /vendors/{id}/attachments/{filename}``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -224,7 +224,7 @@ class VendorsContacts(SyncAPIResource):
     def list(
         self, vendor_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.VendorContact]:
-        """List: vendors contacts. ``GET /vendors/{id}/contacts``
+        """List the vendor contacts (a lazy pager over every page). ``GET /vendors/{id}/contacts``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -248,7 +248,7 @@ class VendorsContacts(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.VendorContact:
-        """Create: vendors contacts. ``POST /vendors/{id}/contacts``
+        """Create a vendor contact. ``POST /vendors/{id}/contacts``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -282,7 +282,7 @@ class VendorsContacts(SyncAPIResource):
         return self._call(_CONTACTS_CREATE, path=path_, query=query_, body=body_)
 
     def get(self, vendor_id: int, contact_id: int) -> _m.VendorContact:
-        """Get: vendors contacts. ``GET /vendors/{id}/contacts/{contactId}``
+        """Fetch one vendor contact. ``GET /vendors/{id}/contacts/{contactId}``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -302,7 +302,7 @@ class VendorsContacts(SyncAPIResource):
         extension: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.VendorContact:
-        """Update: vendors contacts. ``PATCH /vendors/{id}/contacts/{contactId}``
+        """Update a vendor contact. ``PATCH /vendors/{id}/contacts/{contactId}``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -330,7 +330,7 @@ class VendorsContacts(SyncAPIResource):
     def delete(
         self, vendor_id: int, contact_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: vendors contacts. ``DELETE /vendors/{id}/contacts/{contactId}``
+        """Delete a vendor contact. ``DELETE /vendors/{id}/contacts/{contactId}``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -356,7 +356,7 @@ class VendorsThumbnail(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: vendors thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``
+        """Upload a file as a vendor thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -399,7 +399,7 @@ class Vendors(SyncAPIResource):
         cursor: str | Omit = omit,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> SyncPager[_m.VendorListItem]:
-        """List: vendors. ``GET /vendors``
+        """List the vendors (a lazy pager over every page). ``GET /vendors``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -431,7 +431,7 @@ class Vendors(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: vendors. ``POST /vendors``
+        """Create a vendor. ``POST /vendors``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -463,7 +463,7 @@ class Vendors(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.Vendor:
-        """Get: vendors. ``GET /vendors/{id}``
+        """Fetch one vendor. ``GET /vendors/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -479,7 +479,7 @@ class Vendors(SyncAPIResource):
         extra_fields: Mapping[str, str] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Vendor:
-        """Update: vendors. ``PATCH /vendors/{id}``
+        """Update a vendor. ``PATCH /vendors/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -496,7 +496,7 @@ class Vendors(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: vendors. ``DELETE /vendors/{id}``
+        """Delete a vendor. ``DELETE /vendors/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -517,7 +517,7 @@ class AsyncVendorsAttachments(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: vendors attachments. ``PUT /vendors/{id}/attachments/{filename}``
+        """Upload a file as a vendor attachment. ``PUT /vendors/{id}/attachments/{filename}``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -539,7 +539,7 @@ class AsyncVendorsAttachments(AsyncAPIResource):
     async def delete(
         self, vendor_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: vendors attachments. ``DELETE /vendors/{id}/attachments/{filename}``
+        """Delete a vendor attachment. ``DELETE /vendors/{id}/attachments/{filename}``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -559,7 +559,7 @@ class AsyncVendorsContacts(AsyncAPIResource):
     def list(
         self, vendor_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.VendorContact]:
-        """List: vendors contacts. ``GET /vendors/{id}/contacts``
+        """List the vendor contacts (a lazy pager over every page). ``GET /vendors/{id}/contacts``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -583,7 +583,7 @@ class AsyncVendorsContacts(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.VendorContact:
-        """Create: vendors contacts. ``POST /vendors/{id}/contacts``
+        """Create a vendor contact. ``POST /vendors/{id}/contacts``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -617,7 +617,7 @@ class AsyncVendorsContacts(AsyncAPIResource):
         return await self._call(_CONTACTS_CREATE, path=path_, query=query_, body=body_)
 
     async def get(self, vendor_id: int, contact_id: int) -> _m.VendorContact:
-        """Get: vendors contacts. ``GET /vendors/{id}/contacts/{contactId}``
+        """Fetch one vendor contact. ``GET /vendors/{id}/contacts/{contactId}``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -637,7 +637,7 @@ class AsyncVendorsContacts(AsyncAPIResource):
         extension: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.VendorContact:
-        """Update: vendors contacts. ``PATCH /vendors/{id}/contacts/{contactId}``
+        """Update a vendor contact. ``PATCH /vendors/{id}/contacts/{contactId}``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -665,7 +665,7 @@ class AsyncVendorsContacts(AsyncAPIResource):
     async def delete(
         self, vendor_id: int, contact_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: vendors contacts. ``DELETE /vendors/{id}/contacts/{contactId}``
+        """Delete a vendor contact. ``DELETE /vendors/{id}/contacts/{contactId}``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -691,7 +691,7 @@ class AsyncVendorsThumbnail(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: vendors thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``
+        """Upload a file as a vendor thumbnail. ``PUT /vendors/{id}/thumbnail/{filename}``
 
         Args:
             vendor_id: Path parameter ``{id}``: integer. Required.
@@ -734,7 +734,7 @@ class AsyncVendors(AsyncAPIResource):
         cursor: str | Omit = omit,
         custom_fields: Mapping[str, str | int | float | Sequence[str | int | float]] | None = None,
     ) -> AsyncPager[_m.VendorListItem]:
-        """List: vendors. ``GET /vendors``
+        """List the vendors (a lazy pager over every page). ``GET /vendors``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -766,7 +766,7 @@ class AsyncVendors(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: vendors. ``POST /vendors``
+        """Create a vendor. ``POST /vendors``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -798,7 +798,7 @@ class AsyncVendors(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.Vendor:
-        """Get: vendors. ``GET /vendors/{id}``
+        """Fetch one vendor. ``GET /vendors/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -814,7 +814,7 @@ class AsyncVendors(AsyncAPIResource):
         extra_fields: Mapping[str, str] | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.Vendor:
-        """Update: vendors. ``PATCH /vendors/{id}``
+        """Update a vendor. ``PATCH /vendors/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -831,7 +831,7 @@ class AsyncVendors(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: vendors. ``DELETE /vendors/{id}``
+        """Delete a vendor. ``DELETE /vendors/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

@@ -28,7 +28,7 @@ class Versions(SyncAPIResource):
     """``versions``: ``/versions``."""
 
     def list(self) -> _m.VersionListResponse:
-        """List: versions. ``GET /versions``"""
+        """List the versions (a lazy pager over every page). ``GET /versions``"""
         return self._call(_LIST)
 
 
@@ -36,5 +36,5 @@ class AsyncVersions(AsyncAPIResource):
     """``versions``: ``/versions``."""
 
     async def list(self) -> _m.VersionListResponse:
-        """List: versions. ``GET /versions``"""
+        """List the versions (a lazy pager over every page). ``GET /versions``"""
         return await self._call(_LIST)

@@ -237,7 +237,7 @@ class WorkOrdersAttachments(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work orders attachments. ``PUT /workorders/{id}/attachments/{filename}``
+        """Upload a file as a work order attachment. ``PUT /workorders/{id}/attachments/{filename}``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -259,7 +259,7 @@ class WorkOrdersAttachments(SyncAPIResource):
     def delete(
         self, work_order_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: work orders attachments. ``DELETE /workorders/{id}/attachments/{filename}``
+        """Delete a work order attachment. ``DELETE /workorders/{id}/attachments/{filename}``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -279,7 +279,7 @@ class WorkOrdersComments(SyncAPIResource):
     def list(
         self, work_order_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.WorkOrderComment]:
-        """List: work orders comments. ``GET /workorders/{id}/comments``
+        """List the work order comments (a lazy pager over every page). ``GET /workorders/{id}/comments``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -299,7 +299,7 @@ class WorkOrdersComments(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: work orders comments. ``POST /workorders/{id}/comments``
+        """Create a work order comment. ``POST /workorders/{id}/comments``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -329,7 +329,7 @@ class WorkOrdersCosts(SyncAPIResource):
     """``work_orders.costs``: ``/workorders/{id}/costs``."""
 
     def list(self, work_order_id: int) -> _m.Costs:
-        """List: work orders costs. ``GET /workorders/{id}/costs``
+        """List the work order costs (a lazy pager over every page). ``GET /workorders/{id}/costs``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -349,7 +349,7 @@ class WorkOrdersCosts(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.WorkOrderCostCreateResponse:
-        """Create: work orders costs. ``POST /workorders/{id}/costs``
+        """Create a work order cost. ``POST /workorders/{id}/costs``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -402,7 +402,7 @@ class WorkOrdersEmails(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.WorkOrderEmailCreateResponse:
-        """Create: work orders emails. ``POST /workorders/{id}/emails``
+        """Create a work order email. ``POST /workorders/{id}/emails``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -435,7 +435,7 @@ class WorkOrdersProcedureFieldAttachment(SyncAPIResource):
     def delete(
         self, work_order_id: int, index: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: work orders procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``
+        """Delete a work order procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -458,7 +458,7 @@ class WorkOrdersProcedureFieldAttachment(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work orders procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``
+        """Upload a file as a work order procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -489,7 +489,7 @@ class WorkOrdersProcedure(SyncAPIResource):
         return WorkOrdersProcedureFieldAttachment(self._client)
 
     def delete(self, work_order_id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work orders procedure. ``DELETE /workorders/{id}/procedure``
+        """Delete a work order procedure. ``DELETE /workorders/{id}/procedure``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -529,7 +529,7 @@ class WorkOrdersSubWorkOrders(SyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.WorkOrderSubWorkOrder]:
-        """List: work orders sub work orders. ``GET /workorders/{id}/subworkorders``
+        """List the work order sub work orders (a lazy pager over every page). ``GET /workorders/{id}/subworkorders``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -559,7 +559,7 @@ class WorkOrdersThumbnail(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work orders thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``
+        """Upload a file as a work order thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -677,7 +677,7 @@ class WorkOrders(SyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.WorkOrderListItem]:
-        """List: work orders. ``GET /workorders``
+        """List the work orders (a lazy pager over every page). ``GET /workorders``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -791,7 +791,7 @@ class WorkOrders(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: work orders. ``POST /workorders``
+        """Create a work order. ``POST /workorders``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -887,7 +887,7 @@ class WorkOrders(SyncAPIResource):
         | Omit = omit,
         use_sequential_id: bool | Omit = omit,
     ) -> _m.WorkOrder:
-        """Get: work orders. ``GET /workorders/{id}``
+        """Fetch one work order. ``GET /workorders/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -953,7 +953,7 @@ class WorkOrders(SyncAPIResource):
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkOrder:
-        """Update: work orders. ``PATCH /workorders/{id}``
+        """Update a work order. ``PATCH /workorders/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -1013,7 +1013,7 @@ class WorkOrders(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work orders. ``DELETE /workorders/{id}``
+        """Delete a work order. ``DELETE /workorders/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -1028,7 +1028,7 @@ class WorkOrders(SyncAPIResource):
         part_status: Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"],
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkOrder:
-        """Set part status: work orders. ``PATCH /workorders/{id}/partStatus``
+        """Change the part status of a work order. ``PATCH /workorders/{id}/partStatus``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -1049,11 +1049,11 @@ class WorkOrders(SyncAPIResource):
         status: Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED"],
         *,
         skip_webhook: bool | Omit = omit,
-        current_status: str | None = None,
+        current_status: str | object | None = None,
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
     ) -> _m.WorkOrder:
-        """Set status: work orders. ``PATCH /workorders/{id}/status``
+        """Change the status of a work order. ``PATCH /workorders/{id}/status``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -1098,7 +1098,7 @@ class AsyncWorkOrdersAttachments(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work orders attachments. ``PUT /workorders/{id}/attachments/{filename}``
+        """Upload a file as a work order attachment. ``PUT /workorders/{id}/attachments/{filename}``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -1120,7 +1120,7 @@ class AsyncWorkOrdersAttachments(AsyncAPIResource):
     async def delete(
         self, work_order_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: work orders attachments. ``DELETE /workorders/{id}/attachments/{filename}``
+        """Delete a work order attachment. ``DELETE /workorders/{id}/attachments/{filename}``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -1140,7 +1140,7 @@ class AsyncWorkOrdersComments(AsyncAPIResource):
     def list(
         self, work_order_id: int, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.WorkOrderComment]:
-        """List: work orders comments. ``GET /workorders/{id}/comments``
+        """List the work order comments (a lazy pager over every page). ``GET /workorders/{id}/comments``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -1160,7 +1160,7 @@ class AsyncWorkOrdersComments(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: work orders comments. ``POST /workorders/{id}/comments``
+        """Create a work order comment. ``POST /workorders/{id}/comments``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -1190,7 +1190,7 @@ class AsyncWorkOrdersCosts(AsyncAPIResource):
     """``work_orders.costs``: ``/workorders/{id}/costs``."""
 
     async def list(self, work_order_id: int) -> _m.Costs:
-        """List: work orders costs. ``GET /workorders/{id}/costs``
+        """List the work order costs (a lazy pager over every page). ``GET /workorders/{id}/costs``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -1210,7 +1210,7 @@ class AsyncWorkOrdersCosts(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _m.WorkOrderCostCreateResponse:
-        """Create: work orders costs. ``POST /workorders/{id}/costs``
+        """Create a work order cost. ``POST /workorders/{id}/costs``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -1263,7 +1263,7 @@ class AsyncWorkOrdersEmails(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.WorkOrderEmailCreateResponse:
-        """Create: work orders emails. ``POST /workorders/{id}/emails``
+        """Create a work order email. ``POST /workorders/{id}/emails``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -1296,7 +1296,7 @@ class AsyncWorkOrdersProcedureFieldAttachment(AsyncAPIResource):
     async def delete(
         self, work_order_id: int, index: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: work orders procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``
+        """Delete a work order procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -1319,7 +1319,7 @@ class AsyncWorkOrdersProcedureFieldAttachment(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work orders procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``
+        """Upload a file as a work order procedure field attachment. ``PUT /workorders/{id}/procedure/fields/{index}/attachment/{filename}``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -1352,7 +1352,7 @@ class AsyncWorkOrdersProcedure(AsyncAPIResource):
     async def delete(
         self, work_order_id: int, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: work orders procedure. ``DELETE /workorders/{id}/procedure``
+        """Delete a work order procedure. ``DELETE /workorders/{id}/procedure``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -1392,7 +1392,7 @@ class AsyncWorkOrdersSubWorkOrders(AsyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.WorkOrderSubWorkOrder]:
-        """List: work orders sub work orders. ``GET /workorders/{id}/subworkorders``
+        """List the work order sub work orders (a lazy pager over every page). ``GET /workorders/{id}/subworkorders``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -1422,7 +1422,7 @@ class AsyncWorkOrdersThumbnail(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work orders thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``
+        """Upload a file as a work order thumbnail. ``PUT /workorders/{id}/thumbnail/{filename}``
 
         Args:
             work_order_id: Path parameter ``{id}``: integer. Required.
@@ -1540,7 +1540,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.WorkOrderListItem]:
-        """List: work orders. ``GET /workorders``
+        """List the work orders (a lazy pager over every page). ``GET /workorders``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -1654,7 +1654,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: work orders. ``POST /workorders``
+        """Create a work order. ``POST /workorders``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -1750,7 +1750,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         | Omit = omit,
         use_sequential_id: bool | Omit = omit,
     ) -> _m.WorkOrder:
-        """Get: work orders. ``GET /workorders/{id}``
+        """Fetch one work order. ``GET /workorders/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -1816,7 +1816,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkOrder:
-        """Update: work orders. ``PATCH /workorders/{id}``
+        """Update a work order. ``PATCH /workorders/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -1876,7 +1876,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work orders. ``DELETE /workorders/{id}``
+        """Delete a work order. ``DELETE /workorders/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -1891,7 +1891,7 @@ class AsyncWorkOrders(AsyncAPIResource):
         part_status: Literal["NO_PARTS", "ASSIGNED", "RESERVED", "KITTED", "STAGED", "ISSUED"],
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkOrder:
-        """Set part status: work orders. ``PATCH /workorders/{id}/partStatus``
+        """Change the part status of a work order. ``PATCH /workorders/{id}/partStatus``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -1912,11 +1912,11 @@ class AsyncWorkOrders(AsyncAPIResource):
         status: Literal["OPEN", "IN_PROGRESS", "ON_HOLD", "DONE", "CANCELED"],
         *,
         skip_webhook: bool | Omit = omit,
-        current_status: str | None = None,
+        current_status: str | object | None = None,
         allow_reopen: bool = False,
         policy: TransitionPolicy | None = None,
     ) -> _m.WorkOrder:
-        """Set status: work orders. ``PATCH /workorders/{id}/status``
+        """Change the status of a work order. ``PATCH /workorders/{id}/status``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

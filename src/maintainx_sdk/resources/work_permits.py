@@ -41,7 +41,7 @@ class WorkPermits(SyncAPIResource):
         signer_name: str,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkPermitSignResponse:
-        """Sign: work permits. ``POST /workPermits/{id}/sign``
+        """Sign a work permit. ``POST /workPermits/{id}/sign``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -68,7 +68,7 @@ class AsyncWorkPermits(AsyncAPIResource):
         signer_name: str,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkPermitSignResponse:
-        """Sign: work permits. ``POST /workPermits/{id}/sign``
+        """Sign a work permit. ``POST /workPermits/{id}/sign``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

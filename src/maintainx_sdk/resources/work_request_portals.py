@@ -75,7 +75,7 @@ class WorkRequestPortals(SyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> SyncPager[_m.WorkRequestPortalListItem]:
-        """List: work request portals. ``GET /workrequestportals``
+        """List the work request portals (a lazy pager over every page). ``GET /workrequestportals``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -98,7 +98,7 @@ class WorkRequestPortals(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: work request portals. ``POST /workrequestportals``
+        """Create a work request portal. ``POST /workrequestportals``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -136,7 +136,7 @@ class WorkRequestPortals(SyncAPIResource):
         return self._call(_CREATE, query=query_, body=body_)
 
     def get(self, id: int) -> _m.WorkRequestPortal:
-        """Get: work request portals. ``GET /workrequestportals/{id}``
+        """Fetch one work request portal. ``GET /workrequestportals/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -157,7 +157,7 @@ class WorkRequestPortals(SyncAPIResource):
         send_email_notification: bool | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkRequestPortal:
-        """Update: work request portals. ``PATCH /workrequestportals/{id}``
+        """Update a work request portal. ``PATCH /workrequestportals/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -188,7 +188,7 @@ class WorkRequestPortals(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work request portals. ``DELETE /workrequestportals/{id}``
+        """Delete a work request portal. ``DELETE /workrequestportals/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -203,7 +203,7 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
     def list(
         self, *, limit: int = 200, cursor: str | Omit = omit
     ) -> AsyncPager[_m.WorkRequestPortalListItem]:
-        """List: work request portals. ``GET /workrequestportals``
+        """List the work request portals (a lazy pager over every page). ``GET /workrequestportals``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -226,7 +226,7 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: work request portals. ``POST /workrequestportals``
+        """Create a work request portal. ``POST /workrequestportals``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -264,7 +264,7 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
         return await self._call(_CREATE, query=query_, body=body_)
 
     async def get(self, id: int) -> _m.WorkRequestPortal:
-        """Get: work request portals. ``GET /workrequestportals/{id}``
+        """Fetch one work request portal. ``GET /workrequestportals/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -285,7 +285,7 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
         send_email_notification: bool | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkRequestPortal:
-        """Update: work request portals. ``PATCH /workrequestportals/{id}``
+        """Update a work request portal. ``PATCH /workrequestportals/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -316,7 +316,7 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work request portals. ``DELETE /workrequestportals/{id}``
+        """Delete a work request portal. ``DELETE /workrequestportals/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

@@ -118,7 +118,7 @@ class WorkRequestsAttachments(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work requests attachments. ``PUT /workrequests/{id}/attachments/{filename}``
+        """Upload a file as a work request attachment. ``PUT /workrequests/{id}/attachments/{filename}``
 
         Args:
             work_request_id: Path parameter ``{id}``: integer. Required.
@@ -140,7 +140,7 @@ class WorkRequestsAttachments(SyncAPIResource):
     def delete(
         self, work_request_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: work requests attachments. ``DELETE /workrequests/{id}/attachments/{filename}``
+        """Delete a work request attachment. ``DELETE /workrequests/{id}/attachments/{filename}``
 
         Args:
             work_request_id: Path parameter ``{id}``: integer. Required.
@@ -166,7 +166,7 @@ class WorkRequestsThumbnail(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work requests thumbnail. ``PUT /workrequests/{id}/thumbnail/{filename}``
+        """Upload a file as a work request thumbnail. ``PUT /workrequests/{id}/thumbnail/{filename}``
 
         Args:
             work_request_id: Path parameter ``{id}``: integer. Required.
@@ -209,7 +209,7 @@ class WorkRequests(SyncAPIResource):
         expand: Sequence[Literal["asset", "location", "work_order", "extra_fields"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> SyncPager[_m.WorkRequest]:
-        """List: work requests. ``GET /workrequests``
+        """List the work requests (a lazy pager over every page). ``GET /workrequests``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -253,7 +253,7 @@ class WorkRequests(SyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: work requests. ``POST /workrequests``
+        """Create a work request. ``POST /workrequests``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -296,7 +296,7 @@ class WorkRequests(SyncAPIResource):
         *,
         expand: Sequence[Literal["asset", "location", "work_order", "extra_fields"]] | Omit = omit,
     ) -> _m.WorkRequest:
-        """Get: work requests. ``GET /workrequests/{id}``
+        """Fetch one work request. ``GET /workrequests/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -319,7 +319,7 @@ class WorkRequests(SyncAPIResource):
         creator_contact_info: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkRequest:
-        """Update: work requests. ``PATCH /workrequests/{id}``
+        """Update a work request. ``PATCH /workrequests/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -350,7 +350,7 @@ class WorkRequests(SyncAPIResource):
         )
 
     def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work requests. ``DELETE /workrequests/{id}``
+        """Delete a work request. ``DELETE /workrequests/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -371,7 +371,7 @@ class AsyncWorkRequestsAttachments(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work requests attachments. ``PUT /workrequests/{id}/attachments/{filename}``
+        """Upload a file as a work request attachment. ``PUT /workrequests/{id}/attachments/{filename}``
 
         Args:
             work_request_id: Path parameter ``{id}``: integer. Required.
@@ -393,7 +393,7 @@ class AsyncWorkRequestsAttachments(AsyncAPIResource):
     async def delete(
         self, work_request_id: int, filename: str, *, skip_webhook: bool | Omit = omit
     ) -> EmptyResponse:
-        """Delete: work requests attachments. ``DELETE /workrequests/{id}/attachments/{filename}``
+        """Delete a work request attachment. ``DELETE /workrequests/{id}/attachments/{filename}``
 
         Args:
             work_request_id: Path parameter ``{id}``: integer. Required.
@@ -419,7 +419,7 @@ class AsyncWorkRequestsThumbnail(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         content_type: str = "application/octet-stream",
     ) -> _c.UploadedFile:
-        """Upload: work requests thumbnail. ``PUT /workrequests/{id}/thumbnail/{filename}``
+        """Upload a file as a work request thumbnail. ``PUT /workrequests/{id}/thumbnail/{filename}``
 
         Args:
             work_request_id: Path parameter ``{id}``: integer. Required.
@@ -462,7 +462,7 @@ class AsyncWorkRequests(AsyncAPIResource):
         expand: Sequence[Literal["asset", "location", "work_order", "extra_fields"]] | Omit = omit,
         cursor: str | Omit = omit,
     ) -> AsyncPager[_m.WorkRequest]:
-        """List: work requests. ``GET /workrequests``
+        """List the work requests (a lazy pager over every page). ``GET /workrequests``
 
         Args:
             limit: Query parameter ``limit``: integer, at least 1, at most 200. Optional.
@@ -506,7 +506,7 @@ class AsyncWorkRequests(AsyncAPIResource):
         skip_webhook: bool | Omit = omit,
         idempotency_key: str | None = None,
     ) -> _c.CreatedId:
-        """Create: work requests. ``POST /workrequests``
+        """Create a work request. ``POST /workrequests``
 
         Returns only the new record's ``id``; fetch the record with ``get`` when needed.
 
@@ -549,7 +549,7 @@ class AsyncWorkRequests(AsyncAPIResource):
         *,
         expand: Sequence[Literal["asset", "location", "work_order", "extra_fields"]] | Omit = omit,
     ) -> _m.WorkRequest:
-        """Get: work requests. ``GET /workrequests/{id}``
+        """Fetch one work request. ``GET /workrequests/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -572,7 +572,7 @@ class AsyncWorkRequests(AsyncAPIResource):
         creator_contact_info: str | Omit | None = omit,
         skip_webhook: bool | Omit = omit,
     ) -> _m.WorkRequest:
-        """Update: work requests. ``PATCH /workrequests/{id}``
+        """Update a work request. ``PATCH /workrequests/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.
@@ -603,7 +603,7 @@ class AsyncWorkRequests(AsyncAPIResource):
         )
 
     async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
-        """Delete: work requests. ``DELETE /workrequests/{id}``
+        """Delete a work request. ``DELETE /workrequests/{id}``
 
         Args:
             id: Path parameter ``{id}``: integer. Required.

@@ -285,6 +285,8 @@ ENTITIES = (
 )
 _CF_TYPES = "enum:oneline|multiline|number|singleSelect|date|datetime|link"
 _CF_KEYS = ("id", "label", "type", "sortOrder", "required", "unlisted", "options")
+#: What a create answers: the spec declares no ``required``/``unlisted`` there.
+_CF_CREATED_KEYS = ("id", "label", "type", "sortOrder", "options")
 
 
 def _entity(ctx: Ctx) -> str:
@@ -331,7 +333,7 @@ def create_custom_fields(ctx: Ctx) -> Reply:
             **item,
         }
         table.insert(row)
-        created.append(project(row, _CF_KEYS))
+        created.append(project(row, _CF_CREATED_KEYS))
     return Reply(200, created)
 
 

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from ._http import Ctx
-from ._resources import Predicate, Resource, enum_list, parse_int_list
+from ._resources import Predicate, Resource, enum_list, parse_int_list, project
 from ._store import Row
 from ._validate import validate_body
 
@@ -111,6 +111,9 @@ LOCATIONS = Resource(
     required=("name",), make=_make_location, create_status=200,
     list_keys=("id", "name", "description", "address", "parentId", "createdAt", "updatedAt",
                "organizationId", "extraFields", "teamIds", "vendorIds", "barcode"),
+    detail_keys=("id", "name", "description", "address", "barcode", "parentId", "childrenIds",
+                 "extraFields", "teamIds", "vendorIds", "attachments", "thumbnail", "createdAt",
+                 "updatedAt", "deletedAt"),
     refs={"parentId": "locations"}, filters=(_name_prefix,), multi_org=True,
     query_params=frozenset({"name"}), custom_field_entity="locations",
     on_event={"create": "NEW_LOCATION"}, id_key="locationId",
@@ -175,7 +178,7 @@ TEAMS = Resource(
             "memberIds": "[int]", "membersCount": "int"},
     required=("name",), make=_make_team, shape=_team_shape, refs={"memberIds": "users"},
     list_keys=("id", "name"),
-    detail_keys=("id", "name", "description", "membersCount", "assetIds", "locationIds", "createdAt", "updatedAt"),
+    detail_keys=("id", "name", "description", "membersCount", "assetIds", "locationIds"),
 )  # fmt: skip
 
 
@@ -266,13 +269,84 @@ PART_LIST_KEYS = (
     "createdAt", "updatedAt", "inStockQuantity", "committedQuantities", "assignedQuantity",
     "maximumQuantity", "organizationId", "extraFields", "vendors",
 )  # fmt: skip
-PARTS = Resource(
+PART_DETAIL_KEYS = (
+    *(k for k in PART_LIST_KEYS if k != "organizationId"), "assetIds", "teamIds", "attachments",
+    "thumbnail", "deletedAt",
+)  # fmt: skip
+#: Per-location keys a part answers (stock in hand shows only on the part itself).
+_PART_LOCATION_KEYS = (
+    "locationId", "availableQuantity", "minimumQuantity", "maximumQuantity", "area",
+    "reservedQuantity", "assignedQuantity", "committedQuantities",
+)  # fmt: skip
+
+
+class _Parts(Resource):
+    def list_item(self, row: Row) -> dict[str, Any]:
+        return _public_locations(super().list_item(row))
+
+    def detail(self, row: Row) -> dict[str, Any]:
+        return _public_locations(super().detail(row))
+
+
+def _public_locations(view: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(view.get("locations"), list):
+        view["locations"] = [project(e, _PART_LOCATION_KEYS) for e in view["locations"]]
+    return view
+
+
+def _apply_part_patch(ctx: Ctx, row: Row, changes: dict[str, Any]) -> None:
+    """A PATCH: ``locations`` is ``{addedUpdated, removedLocationIds}``; the deprecated
+    part-level ``availableQuantity``/``minimumQuantity`` set the stock of a part kept at one
+    place (or none), and are refused for a part kept at several (say which one changes)."""
+    changes = dict(changes)
+    locations = changes.pop("locations", None)
+    totals = {k: changes.pop(k) for k in ("availableQuantity", "minimumQuantity") if k in changes}
+    row.update(_part_shape(changes))
+    entries: list[dict[str, Any]] = [dict(e) for e in row.get("locations") or []]
+    if isinstance(locations, dict):
+        removed = {int(i) for i in locations.get("removedLocationIds") or []}
+        entries = [e for e in entries if e["locationId"] not in removed]
+        for given in locations.get("addedUpdated") or []:
+            current = next(
+                (e for e in entries if e["locationId"] == int(given["locationId"])), None
+            )
+            if current is None:
+                entries += _part_locations([given])
+                continue
+            for key in ("availableQuantity", "minimumQuantity", "maximumQuantity", "area"):
+                if key in given:
+                    current[key] = given[key]
+            current["inStockQuantity"] = current["availableQuantity"]
+    if totals and len(entries) > 1:
+        raise ctx.bad(
+            f"part {row['id']} is kept at {len(entries)} locations; set quantities per location "
+            "with locations.addedUpdated",
+            next(iter(totals)),
+            next(iter(totals.values())),
+        )
+    for key, value in totals.items():
+        if entries:
+            entries[0][key] = int(value)
+            entries[0]["inStockQuantity"] = entries[0]["availableQuantity"]
+        else:
+            row[key] = int(value)
+            if key == "availableQuantity":
+                row["inStockQuantity"] = int(value)
+    if entries or isinstance(locations, dict):
+        row["locations"] = entries
+        stock = sum(int(e["availableQuantity"] or 0) for e in entries)
+        row.update(availableQuantity=stock, inStockQuantity=stock,
+                   minimumQuantity=sum(int(e["minimumQuantity"] or 0) for e in entries))  # fmt: skip
+
+
+PARTS = _Parts(
     table="parts", path="/parts", items_key="parts", one_key="part", label="Part",
     fields={"name": "str", "description": "str?", "unitCost": "int?", "barcode": "str?",
             "locations": "any", "partTypes": "[str]", "assetIds": "[int]", "teamIds": "[int]",
-            "extraFields": "obj", "vendors": "[obj]", "assignedQuantity": "any", "committedQuantities": "any"},
+            "extraFields": "obj", "vendors": "[obj]", "assignedQuantity": "any", "committedQuantities": "any",
+            "availableQuantity": "int", "minimumQuantity": "int"},
     required=("name",), make=_make_part, shape=_part_shape, check=_check_part,
-    list_keys=PART_LIST_KEYS, detail_keys=(*PART_LIST_KEYS, "assetIds", "teamIds"),
+    list_keys=PART_LIST_KEYS, detail_keys=PART_DETAIL_KEYS, apply=_apply_part_patch,
     keep_null_list=frozenset({"description", "barcode", "locationId", "area", "unitCost"}),
     filters=(_part_number,), sorts=("createdAt", "updatedAt"), date_filters=True, multi_org=True,
     query_params=frozenset({"partNumber"}), custom_field_entity="parts",
@@ -299,7 +373,8 @@ VENDORS = Resource(
     fields={"name": "str", "description": "str?", "extraFields": "obj", "emails": "[str]", "phoneNumbers": "[str]"},
     required=("name",), make=_make_simple({"name": "", "description": None, "extraFields": {}}),
     list_keys=("id", "name", "extraFields"),
-    detail_keys=("id", "name", "description", "extraFields", "createdAt", "updatedAt"),
+    detail_keys=("id", "name", "description", "extraFields", "emails", "phoneNumbers", "contactIds",
+                 "attachments", "thumbnail", "deletedAt"),
     custom_field_entity="vendors",
     on_event={"create": "NEW_VENDOR"}, id_key="vendorId",
 )  # fmt: skip
@@ -393,11 +468,22 @@ def _meter_filters(ctx: Ctx) -> Predicate | None:
 
 
 class _Meters(Resource):
-    def list_item(self, row: Row) -> dict[str, Any]:
-        item = super().list_item(row)
-        if row["_readings"]:
-            item["lastReading"] = dict(row["_readings"][-1])
-        return item
+    """``lastReading`` only when asked for (``expand=last_reading``), with every key the spec
+    requires of it."""
+
+    def list_view(self, ctx: Ctx, row: Row) -> dict[str, Any]:
+        return _with_last_reading(ctx, row, self.list_item(row))
+
+    def detail_view(self, ctx: Ctx, row: Row) -> dict[str, Any]:
+        return _with_last_reading(ctx, row, self.detail(row))
+
+
+def _with_last_reading(ctx: Ctx, row: Row, view: dict[str, Any]) -> dict[str, Any]:
+    if "last_reading" in ctx.qlist("expand") and row["_readings"]:
+        last = row["_readings"][-1]
+        view["lastReading"] = {"id": last["id"], "meterId": row["id"], "createdAt": last["createdAt"],
+                               "readingDate": last.get("readingDate"), "value": last["value"]}  # fmt: skip
+    return view
 
 
 METERS = _Meters(

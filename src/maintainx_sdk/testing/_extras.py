@@ -223,6 +223,7 @@ def batch_readings(ctx: Ctx) -> Reply:
                 "id": f"{item['meterId']}-{ctx.emu.next_id()}",
                 "value": item["value"],
                 "createdAt": now,
+                "readingDate": date or None,
             }
         )
         out.append(reading)
@@ -230,7 +231,11 @@ def batch_readings(ctx: Ctx) -> Reply:
 
 
 def single_reading(ctx: Ctx) -> Reply:
-    meter = require(ctx, ctx.org.table("meters"), ctx.id_param("meterId"), "meter")
+    meter = ctx.org.table("meters").get(ctx.id_param("meterId"))
+    if meter is None:  # the spec lists no 404 here
+        raise ctx.bad(
+            "meterId is not a meter of this organization", "meterId", ctx.params["meterId"]
+        )
     body = ctx.body_object()
     errors = validate_body(body, {"readingValue": "num", "readingDate": "str"}, ("readingValue",))
     if errors:
@@ -248,8 +253,9 @@ def single_reading(ctx: Ctx) -> Reply:
     if date:
         reading["readingDate"] = date
     meter["_readings"].append(
-        {"id": reading["id"], "value": body["readingValue"], "createdAt": now}
-    )
+        {"id": reading["id"], "value": body["readingValue"], "createdAt": now,
+         "readingDate": date or None}
+    )  # fmt: skip
     return Reply(201, reading)
 
 
@@ -273,6 +279,11 @@ _STATUS_KEYS = (
 )
 
 
+#: What a new status answers, and what an edited one answers (the spec's shapes).
+_CREATED_STATUS_KEYS = ("id", "status", "customStatusId", "downtimeType", "startedAt", "updatedAt")
+_UPDATED_STATUS_KEYS = tuple(k for k in _STATUS_KEYS if k != "assetId")
+
+
 def add_asset_status(ctx: Ctx) -> Reply:
     asset = require(ctx, ctx.org.table("assets"), ctx.id_param("assetId"), "Asset")
     body = ctx.body_object()
@@ -293,7 +304,7 @@ def add_asset_status(ctx: Ctx) -> Reply:
         {"assetId": asset["id"], "orgId": ctx.org.id, "oldStatus": project(previous, _STATUS_KEYS),
          "newStatus": project(row, _STATUS_KEYS), "occurredAt": now},
     )  # fmt: skip
-    return Reply(201, {"assetStatus": project(row, _STATUS_KEYS)})
+    return Reply(201, {"assetStatus": project(row, _CREATED_STATUS_KEYS)})
 
 
 def list_asset_statuses(ctx: Ctx) -> Reply:
@@ -322,7 +333,7 @@ def update_asset_status(ctx: Ctx) -> Reply:
         raise ctx.bad_many(errors)
     row.update({k: v for k, v in body.items() if k in _STATUS_FIELDS})
     row["updatedAt"] = ctx.emu.now()
-    return Reply(200, {"assetStatus": project(row, _STATUS_KEYS)})
+    return Reply(200, {"assetStatus": project(row, _UPDATED_STATUS_KEYS)})
 
 
 def routes() -> list[Route]:

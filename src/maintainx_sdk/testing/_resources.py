@@ -201,6 +201,8 @@ class Resource:
     on_event: Mapping[str, str] = field(default_factory=dict)
     snapshot_key: str | None = None
     id_key: str | None = None
+    #: How a PATCH changes a record (default: the shaped changes replace its keys).
+    apply: Callable[[Ctx, Row, dict[str, Any]], None] | None = None
 
     def routes(self) -> list[Route]:
         one = self.path + "/{id}"
@@ -223,6 +225,14 @@ class Resource:
 
     def detail(self, row: Row) -> dict[str, Any]:
         return project(row, self.detail_keys, self.keep_null_detail)
+
+    def list_view(self, ctx: Ctx, row: Row) -> dict[str, Any]:
+        """A list item as answered (the request may ask for more, such as ``expand``)."""
+        return self.list_item(row)
+
+    def detail_view(self, ctx: Ctx, row: Row) -> dict[str, Any]:
+        """A record as ``GET`` answers it."""
+        return self.detail(row)
 
     # -- handlers ---------------------------------------------------------------------
     def create(self, ctx: Ctx) -> Reply:
@@ -263,12 +273,12 @@ class Resource:
             rows = sorted_rows(merged, match, sort)
         page, next_cursor = offset_page(ctx, rows, limit, sort)
         return Reply(
-            200, page_body(ctx, self.items_key, [self.list_item(r) for r in page], next_cursor)
+            200, page_body(ctx, self.items_key, [self.list_view(ctx, r) for r in page], next_cursor)
         )
 
     def get(self, ctx: Ctx) -> Reply:
         row = require(ctx, ctx.org.table(self.table), ctx.id_param(), self.label)
-        return Reply(200, {self.one_key: self.detail(row)})
+        return Reply(200, {self.one_key: self.detail_view(ctx, row)})
 
     def patch(self, ctx: Ctx) -> Reply:
         emu = ctx.emu
@@ -283,9 +293,10 @@ class Resource:
             raise ctx.bad_many(errors)
         check_refs(ctx, body, self.refs)
         changes = {k: v for k, v in body.items() if k in fields}
-        if self.shape is not None:
-            changes = self.shape(changes)
-        row.update(changes)
+        if self.apply is not None:
+            self.apply(ctx, row, changes)
+        else:
+            row.update(self.shape(changes) if self.shape is not None else changes)
         row["updatedAt"] = emu.now()
         table.touch()
         self._event(ctx, "patch", row)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._http import Ctx
@@ -244,6 +244,8 @@ def validate(
                     f"assignees[{i}].id",
                     item["id"],
                 )
+    for message, path, value in procedure_errors(body.get("procedure")):
+        raise ctx.bad(message, path, value)
     if body.get("isParent") and body.get("parentId") is not None:
         raise ctx.bad(
             "isParent and parentId cannot be used together", "parentId", body.get("parentId")
@@ -256,11 +258,61 @@ def validate(
         raise ctx.bad("startDate requires a dueDate", "startDate", body.get("startDate"))
 
 
-def apply(row: Row, body: Mapping[str, Any]) -> None:
+def procedure_view(procedure: Any, new_id: Callable[[], int]) -> dict[str, Any] | None:
+    """An inline procedure as the API stores it: every field gets an ``id``, ``required`` and
+    an empty ``value``; what only a request says (``choices``, ``urls``, ``index``, the
+    deprecated procedure ``id``) is not echoed, and ``meterId`` becomes ``meter``."""
+    if not isinstance(procedure, Mapping):
+        return None
+    fields = []
+    for given in procedure.get("fields") or []:
+        field: dict[str, Any] = {"id": new_id(), "label": given["label"], "type": given["type"],
+                                 "required": False, "value": {}}  # fmt: skip
+        if given.get("description") is not None:
+            field["description"] = given["description"]
+        if given.get("isDateAndTime") is not None:
+            field["isDateAndTime"] = bool(given["isDateAndTime"])
+        if given.get("meterId") is not None:
+            field["meter"] = {"id": given["meterId"]}
+        fields.append(field)
+    return {"id": new_id(), "title": procedure["title"], "fields": fields}
+
+
+def procedure_errors(procedure: Any) -> list[tuple[str, str, Any]]:
+    """(message, path, value) of what makes an inline procedure invalid."""
+    if procedure is None:
+        return []
+    if not isinstance(procedure.get("title"), str):
+        return [("procedure.title should be string", "procedure.title", procedure.get("title"))]
+    fields = procedure.get("fields")
+    if not isinstance(fields, list):
+        return [("procedure.fields should be array", "procedure.fields", fields)]
+    errors = []
+    for i, given in enumerate(fields):
+        where = f"procedure.fields[{i}]"
+        if not isinstance(given, Mapping):
+            errors.append((f"{where} should be object", where, given))
+        elif not isinstance(given.get("label"), str):
+            errors.append((f"{where}.label should be string", f"{where}.label", given.get("label")))
+        elif given.get("type") not in PROCEDURE_FIELD_TYPES:
+            errors.append((f"{where}.type should be one of the field types", f"{where}.type",
+                           given.get("type")))  # fmt: skip
+    return errors
+
+
+PROCEDURE_FIELD_TYPES = frozenset(
+    {"NUMBER", "AMOUNT", "TEXT", "UNSUPPORTED", "HEADING", "FILE", "SIGNATURE", "MULTIPLE_CHOICE",
+     "INSPECTION_CHECK", "YES_NO_NA", "CHECKBOX", "CHECKLIST", "METER", "DATE", "CYCLE_COUNT"}
+)  # fmt: skip
+
+
+def apply(row: Row, body: Mapping[str, Any], new_id: Callable[[], int]) -> None:
     for key in ("title", "description", "priority", "type", "assetId", "locationId", "categories",
-                "extraFields", "externalData", "requesterId", "estimatedTime", "procedure"):  # fmt: skip
+                "extraFields", "externalData", "requesterId", "estimatedTime"):  # fmt: skip
         if key in body:
             row[key] = body[key]
+    if "procedure" in body:
+        row["procedure"] = procedure_view(body["procedure"], new_id)
     for key in ("dueDate", "startDate"):
         if key in body:
             row[key] = normalize_datetime(body[key]) if body[key] is not None else None

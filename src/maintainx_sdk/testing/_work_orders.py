@@ -39,7 +39,7 @@ def create(ctx: Ctx) -> Reply:
     validate(ctx, body, CREATE_FIELDS, ("title",))
     emu = ctx.emu
     row = new_row(ctx.org, emu.next_id(), now=emu.now(), creator=ctx.user_id)
-    apply(row, body)
+    apply(row, body, ctx.emu.next_id)
     if body.get("repeatability") is not None:
         row["recurrenceInfo"] = body["repeatability"]
     if body.get("isParent"):
@@ -179,7 +179,7 @@ def update(ctx: Ctx) -> Reply:
     validate(ctx, body, UPDATE_FIELDS, ())
     before_users, before_teams = set(row["assigneeIds"]), set(row["teamIds"])
     before_categories = list(row["categories"])
-    apply(row, body)
+    apply(row, body, ctx.emu.next_id)
     row["updatedAt"] = ctx.emu.now()
     ctx.org.table("workorders").touch()
     ctx.emit(

@@ -70,10 +70,14 @@ class DispatchResult:
         return not self.results
 
 
-def _handler_name(handler: Callable[..., Any]) -> str:
-    return (
-        f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', repr(handler))}"
-    )
+def _handler_name(handler: Callable[..., Any]) -> str | None:
+    """``module.qualname`` of a function or method; None for what has no stable name (a
+    ``functools.partial``, an object with ``__call__``)."""
+    module = getattr(handler, "__module__", None)
+    qualname = getattr(handler, "__qualname__", None)
+    if not isinstance(qualname, str):
+        return None
+    return f"{module if isinstance(module, str) else '?'}.{qualname}"
 
 
 class WebhookDispatcher:
@@ -103,10 +107,20 @@ class WebhookDispatcher:
         self.ttl = ttl
         self.lease = lease
         self.tolerance = tolerance
-        self._handlers: dict[str, list[Handler]] = {}
+        self._handlers: dict[str, list[tuple[str, Handler]]] = {}
+        self._names: dict[str, Handler] = {}
 
-    def on(self, *event_types: str, allow_unknown: bool = False) -> Callable[[H], H]:
+    def on(
+        self, *event_types: str, allow_unknown: bool = False, name: str | None = None
+    ) -> Callable[[H], H]:
         """Register the decorated function (sync or ``async``) for these event types.
+
+        Each handler's claims in the store are keyed by its name: ``name=`` if given, else
+        ``module.qualname``. That name must be the same in every process and unique in the
+        dispatcher: a second handler under a name already taken (two lambdas, two closures
+        from one factory, two bound methods of one class) raises :class:`ConfigurationError`,
+        as does a handler without a qualified name (a ``functools.partial``, a callable
+        object) registered without ``name=``.
 
         A name the SDK does not know but that is close to one it does (a typo such as
         ``"WORK_ORDER_STATUS_CHANGED"``) raises :class:`ConfigurationError`, since its handler
@@ -119,15 +133,46 @@ class WebhookDispatcher:
             for event_type in event_types:
                 _check_event_type(event_type)
 
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise ConfigurationError(f"on(name=...) must be a non-empty string, got {name!r}")
+
         def register(handler: H) -> H:
+            identity = self._identity(handler, name)
             for event_type in event_types:
-                self._handlers.setdefault(event_type, []).append(handler)
+                registered = self._handlers.setdefault(event_type, [])
+                if all(identity != known for known, _ in registered):
+                    registered.append((identity, handler))
+            self._names[identity] = handler
             return handler
 
         return register
 
+    def _identity(self, handler: Handler, name: str | None) -> str:
+        if not callable(handler):
+            raise ConfigurationError(f"a webhook handler must be callable, got {handler!r}")
+        identity = name if name is not None else _handler_name(handler)
+        if identity is None:
+            raise ConfigurationError(
+                f"webhook handler {handler!r} has no module.qualname to key its claims by; "
+                'register it with on(..., name="a-stable-name")'
+            )
+        taken = self._names.get(identity)
+        if taken is not None and taken != handler:
+            raise ConfigurationError(
+                f"another webhook handler is already registered as {identity!r}: handlers "
+                "sharing a name share one claim, so only the first would ever run. Give "
+                'each its own with on(..., name="a-stable-name") (the same in every process)'
+            )
+        return identity
+
+    def _registered_for(self, event: WebhookEvent) -> list[tuple[str, Handler]]:
+        own = self._handlers.get(event.event_type, [])
+        catch_all = [pair for pair in self._handlers.get(ANY, []) if pair not in own]
+        return [*own, *catch_all]
+
     def handlers_for(self, event: WebhookEvent) -> list[Handler]:
-        return [*self._handlers.get(event.event_type, ()), *self._handlers.get(ANY, ())]
+        """The handlers an event runs, in registration order (its type's, then ``"*"``'s)."""
+        return [handler for _, handler in self._registered_for(event)]
 
     # -- verify + parse ------------------------------------------------------------------------
     def verify_and_parse(
@@ -159,18 +204,15 @@ class WebhookDispatcher:
         return await self.dispatch_async(event)
 
     # -- dispatch ------------------------------------------------------------------------------
-    def _begin(self, handler: Handler, key: str, owner: str) -> Outcome | None:
+    def _begin(self, name: str, key: str, owner: str) -> Outcome | None:
         claim = self.store.claim(
-            f"webhook:{key}:{_handler_name(handler)}", owner=owner, lease=self.lease, ttl=self.ttl
+            f"webhook:{key}:{name}", owner=owner, lease=self.lease, ttl=self.ttl
         )
         if claim.owned:
             return None
         return "duplicate" if claim.status == "completed" else "in_progress"
 
-    def _end(
-        self, handler: Handler, key: str, owner: str, error: BaseException | None
-    ) -> HandlerResult:
-        name = _handler_name(handler)
+    def _end(self, name: str, key: str, owner: str, error: BaseException | None) -> HandlerResult:
         store_key = f"webhook:{key}:{name}"
         if error is None:
             self.store.complete(store_key, ttl=self.ttl)
@@ -194,43 +236,41 @@ class WebhookDispatcher:
 
         Every handler runs even if one fails; then the first failure is raised.
         """
-        handlers = self.handlers_for(event)
-        for handler in handlers:
+        handlers = self._registered_for(event)
+        for name, handler in handlers:
             if inspect.iscoroutinefunction(handler):
-                raise ConfigurationError(
-                    f"{_handler_name(handler)} is async: use dispatch_async / handle_async"
-                )
+                raise ConfigurationError(f"{name} is async: use dispatch_async / handle_async")
         key, owner, results = delivery_key(event), uuid.uuid4().hex, []
-        for handler in handlers:
-            skipped = self._begin(handler, key, owner)
+        for name, handler in handlers:
+            skipped = self._begin(name, key, owner)
             if skipped is not None:
-                results.append(HandlerResult(_handler_name(handler), skipped))
+                results.append(HandlerResult(name, skipped))
                 continue
             try:
                 handler(event)
             except Exception as exc:
-                results.append(self._end(handler, key, owner, exc))
+                results.append(self._end(name, key, owner, exc))
             else:
-                results.append(self._end(handler, key, owner, None))
+                results.append(self._end(name, key, owner, None))
         return self._finish(event, key, results)
 
     async def dispatch_async(self, event: WebhookEvent) -> DispatchResult:
         """Like :meth:`dispatch`, awaiting async handlers (sync ones are called inline)."""
         key, owner, results = delivery_key(event), uuid.uuid4().hex, []
-        for handler in self.handlers_for(event):
-            skipped = self._begin(handler, key, owner)
+        for name, handler in self._registered_for(event):
+            skipped = self._begin(name, key, owner)
             if skipped is not None:
-                results.append(HandlerResult(_handler_name(handler), skipped))
+                results.append(HandlerResult(name, skipped))
                 continue
             try:
                 outcome = handler(event)
                 if inspect.isawaitable(outcome):
                     await outcome
             except Exception as exc:
-                results.append(self._end(handler, key, owner, exc))
+                results.append(self._end(name, key, owner, exc))
             except BaseException:  # cancelled: free the claim so a redelivery runs it
-                self._end(handler, key, owner, RuntimeError("cancelled"))
+                self._end(name, key, owner, RuntimeError("cancelled"))
                 raise
             else:
-                results.append(self._end(handler, key, owner, None))
+                results.append(self._end(name, key, owner, None))
         return self._finish(event, key, results)

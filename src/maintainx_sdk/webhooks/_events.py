@@ -58,16 +58,50 @@ def infer_event_types(payload: Mapping[str, Any]) -> tuple[str, ...]:
     )
 
 
+#: Nesting deeper than this is refused: event payloads are a few levels deep, and a deeper
+#: body (even a validly signed one) would only exhaust the recursion of JSON and validation.
+MAX_DEPTH = 64
+
+
+def _too_deep(data: Any) -> bool:
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, Mapping):
+            children: Any = value.values()
+        elif isinstance(value, list | tuple):
+            children = value
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _nested_too_deep() -> ValidationError:
+    return ValidationError(
+        f"webhook body is nested deeper than {MAX_DEPTH} levels; no MaintainX event is",
+        errors=[{"field": "body", "message": f"nested deeper than {MAX_DEPTH} levels"}],
+    )
+
+
 def _decode(body: EventBody) -> dict[str, Any]:
     if isinstance(body, Mapping):
+        if _too_deep(body):
+            raise _nested_too_deep()
         return dict(body)
     try:
         data = json.loads(body)
+    except RecursionError:
+        raise _nested_too_deep() from None
     except ValueError as exc:
         raise ValidationError(
             f"webhook body is not JSON ({exc.__class__.__name__})",
             errors=[{"field": "body", "message": "not JSON"}],
         ) from None
+    if _too_deep(data):
+        raise _nested_too_deep()
     if not isinstance(data, dict):
         raise ValidationError(
             f"webhook body is a JSON {type(data).__name__}, expected an object",
