@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,17 +88,25 @@ def _list_requests(emu: Any) -> int:
 
 def test_mirrors_everything_then_fetches_only_changes(emu: Any, tmp_path: Path) -> None:
     db = tmp_path / "x.sqlite"
+    with _local(emu) as mx:  # one that starts in the future: the plain list leaves it out
+        start = datetime.now(UTC) + timedelta(days=30)
+        mx.work_orders.create(title="next month", start_date=start, due_date=start)
+    everything = TOTAL + 1
     with emu.serve() as server:
         first, err = _finish(_mirror(server, db, "--page-size", "50"))
         remote = _remote(emu)
-        assert len(remote) == TOTAL
+        assert len(remote) == everything
         assert _rows(db) == remote
-        assert (first["fetched"], first["records"], first["caught_up"]) == (TOTAL, TOTAL, True)
-        assert first["pages"] >= TOTAL // 50 and "work_orders" in err  # the live bar
+        assert (first["fetched"], first["records"], first["caught_up"]) == (
+            everything,
+            everything,
+            True,
+        )
+        assert first["pages"] >= everything // 50 and "work_orders" in err  # the live bar
 
         before = _list_requests(emu)
         again, _ = _finish(_mirror(server, db))
-        assert again["fetched"] == 0 and again["records"] == TOTAL
+        assert again["fetched"] == 0 and again["records"] == everything
         assert _list_requests(emu) - before == again["requests"] <= 2
 
         with _local(emu) as mx:
@@ -106,7 +115,7 @@ def test_mirrors_everything_then_fetches_only_changes(emu: Any, tmp_path: Path) 
                 mx.work_orders.update(ident, title=f"edited {ident}")
         before = _list_requests(emu)
         changes, _ = _finish(_mirror(server, db))
-        assert changes["fetched"] == 3 and changes["records"] == TOTAL
+        assert changes["fetched"] == 3 and changes["records"] == everything
         assert _list_requests(emu) - before == changes["requests"] <= 2
         conn = sqlite3.connect(db)
         titles = dict(
