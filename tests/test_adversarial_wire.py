@@ -230,3 +230,28 @@ async def test_the_aiohttp_backend_retries_a_read_whose_answer_is_lost(answer: A
     # aiohttp itself resends an idempotent request once on a kept-alive connection it found closed
     assert 3 <= len(server.requests) <= 6 and isinstance(info.value, MaintainXError)
     assert_no_key(info.value)
+
+
+def _echo_not_json(request: bytes, send: Send) -> None:
+    send(response_bytes(200, b"{not json " + _key(request).encode()))
+
+
+def test_a_guarded_create_answered_with_a_body_echoing_the_key_does_not_carry_it() -> None:
+    server = RawServer(_echo_not_json)
+    with (
+        server.running(),
+        client(server.base_url) as mx,
+        pytest.raises(OutcomeUnknownError) as info,
+    ):
+        mx.work_orders.create(title="t", idempotency_key="adv-echo-1")
+    assert_no_key(info.value)
+
+
+def test_a_raw_answer_that_is_not_json_does_not_chain_the_decoder_error() -> None:
+    server = RawServer(_echo_not_json)
+    with server.running(), client(server.base_url) as mx:
+        response = mx.request("GET", "/users")
+        with pytest.raises(APIResponseValidationError) as info:
+            response.json()
+    assert info.value.__context__ is None  # json's error holds the whole body in .doc
+    assert_no_key(info.value)

@@ -13,7 +13,7 @@ from ._omit import strip_omitted
 from ._operation import Operation, build_request, parse_response
 from ._request import APIRequest
 from ._response import APIResponse
-from .errors import APITimeoutError, MaintainXError
+from .errors import APITimeoutError, MaintainXError, scrub_chain
 
 if TYPE_CHECKING:
     from ._client import AsyncMaintainX, MaintainX
@@ -104,6 +104,9 @@ class SyncAPIResource:
         except StopIteration as stop:
             result: T = stop.value
             return result
+        except BaseException as exc:
+            scrub_chain(exc)  # a procedure's own errors carry no request or echoed key either
+            raise
         finally:
             procedure.close()
 
@@ -166,6 +169,9 @@ class AsyncAPIResource:
         except StopIteration as stop:
             result: T = stop.value
             return result
+        except BaseException as exc:
+            scrub_chain(exc)  # a procedure's own errors carry no request or echoed key either
+            raise
         finally:
             procedure.close()
 

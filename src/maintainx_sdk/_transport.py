@@ -329,6 +329,8 @@ def aiohttp_transport(pool: PoolLimits) -> httpx.AsyncBaseTransport:
     sharded; ``max_connections`` and ``keepalive_expiry`` apply.
     """
     try:
+        import httpx_aiohttp  # noqa: F401  (the extra itself, checked on every call)
+
         from ._aiohttp_transport import AiohttpBackend
     except ImportError:
         raise ConfigurationError(

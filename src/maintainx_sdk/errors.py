@@ -113,7 +113,7 @@ def _shows_secret(error: BaseException) -> bool:
     if isinstance(error, MaintainXError):
         return False
     try:
-        texts = (str(error), repr(error))
+        texts = (str(error), repr(error), repr(getattr(error, "__dict__", "")))
     except Exception:  # a broken __str__ shows nothing, but cannot be checked either
         return True
     return any(_redact(text) != text for text in texts)
