@@ -69,6 +69,14 @@ def test_license_urls_and_classifiers() -> None:
     assert any(c.startswith("Development Status ::") for c in classifiers)
 
 
+def test_the_documentation_url_is_where_read_the_docs_publishes_the_site() -> None:
+    """The PyPI page links to the Documentation URL; .readthedocs.yaml builds the site there."""
+    config = (ROOT / ".readthedocs.yaml").read_text(encoding="utf-8")
+    assert "configuration: mkdocs.yml" in config and "fail_on_warning: true" in config
+    assert re.search(r"extra_requirements:\s*\n\s*- docs\b", config)
+    assert PROJECT["urls"]["Documentation"] == f"https://{PROJECT['name']}.readthedocs.io/"
+
+
 def test_changelog_has_unreleased_on_top_then_dated_versions() -> None:
     check = _load(ROOT / "scripts" / "check_release.py")
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")

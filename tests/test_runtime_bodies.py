@@ -54,6 +54,29 @@ def test_a_read_answered_200_with_an_unusable_body_is_retried_then_typed(
     assert len(answers.requests) == 3  # a safe read is asked again
 
 
+NOT_A_PAGE = [b"null", b"[1, 2]", b'"text"', b"{}", b'{"workOrders": null}', b"\xef\xbb\xbf{}"]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize(
+    "body", NOT_A_PAGE, ids=["null", "array", "string", "no-key", "null-list", "bom"]
+)
+def test_a_list_answered_200_with_no_page_is_retried_then_typed(flavour: str, body: bytes) -> None:
+    answers = Answers((200, body))
+    with pytest.raises(APIResponseValidationError, match="not a page") as info:
+        invoke(flavour, answers, lambda mx: mx.work_orders.list(limit=5), retry=NO_WAIT)
+    assert info.value.attempts == 3
+    assert len(answers.requests) == 3  # a page read is as safe to repeat as any GET
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_list_whose_page_comes_whole_on_the_retry_succeeds(flavour: str) -> None:
+    page = json.dumps({"workOrders": [WORK_ORDER], "nextCursor": None}).encode()
+    answers = Answers((200, b"null"), (200, page))
+    items = invoke(flavour, answers, lambda mx: mx.work_orders.list(limit=5), retry=NO_WAIT)
+    assert [wo.id for wo in items] == [1] and len(answers.requests) == 2
+
+
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_a_read_whose_body_comes_whole_on_the_retry_succeeds(flavour: str) -> None:
     answers = Answers((200, b""), (200, b'{"workOrder": {"id"'), (200, GOOD_WO))

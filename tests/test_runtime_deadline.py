@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
 from maintainx_sdk import AsyncMaintainX, MaintainX, PoolLimits, Timeouts
-from maintainx_sdk.errors import APITimeoutError
+from maintainx_sdk.errors import APITimeoutError, OutcomeUnknownError
 
 from ._raw_server import RawServer, Send
 from .conftest import TEST_KEY
@@ -90,3 +91,44 @@ def test_the_deadline_leaves_a_healthy_connection_reusable() -> None:
             for _ in range(3):
                 assert mx.request("GET", "/users").json() == {}
     assert len(server.requests) == 3
+
+
+# -- a guarded create is one call: its sends and look-ups share the one deadline -------------
+
+
+def _guarded_create_budget(server: RawServer) -> None:
+    heads = len(HEADERS_HEAD) * len(server.requests)
+    trickled = server.bytes_sent - heads
+    assert trickled < LIMIT, f"the guarded create waited for {trickled} trickled bytes in all"
+
+
+def test_a_guarded_create_holds_one_deadline_across_its_sends_and_lookups() -> None:
+    server = RawServer(trickle_headers)
+    with server.running():
+        mx = MaintainX(
+            api_key=TEST_KEY,
+            base_url=server.base_url,
+            timeout=Timeouts(total=TOTAL),
+            telemetry=False,
+        )
+        with mx, pytest.raises(OutcomeUnknownError):
+            mx.work_orders.create(title="t", idempotency_key="adv-deadline-sync")
+    _guarded_create_budget(server)
+
+
+@pytest.mark.parametrize("http_backend", ["httpx", "aiohttp"])
+async def test_an_async_guarded_create_holds_one_deadline(http_backend: Any) -> None:
+    if http_backend == "aiohttp":
+        pytest.importorskip("httpx_aiohttp")
+    server = RawServer(trickle_headers)
+    with server.running():
+        async with AsyncMaintainX(
+            api_key=TEST_KEY,
+            base_url=server.base_url,
+            timeout=Timeouts(total=TOTAL),
+            telemetry=False,
+            http_backend=http_backend,
+        ) as mx:
+            with pytest.raises(OutcomeUnknownError):
+                await mx.work_orders.create(title="t", idempotency_key="adv-deadline-async")
+    _guarded_create_budget(server)

@@ -243,3 +243,42 @@ def test_a_sync_whose_redis_dies_mid_page_reports_an_outage_not_a_conflict(
         sync.run(handler)
     assert not isinstance(info.value, CheckpointConflictError)
     assert "another run" not in str(info.value)
+
+
+# --- a client built with redis-py's defaults (it retries 10 times, reconnecting each time) ----
+
+
+def _plain_client(server: RedisServer) -> Any:
+    return redis.Redis(host="127.0.0.1", port=server.port)  # as most code builds one
+
+
+@pytest.mark.parametrize("backend", ["rate limiter", "idempotency store", "checkpoint store"])
+def test_a_frozen_redis_behind_a_default_client_is_bounded_by_one_try(
+    server: RedisServer, backend: str
+) -> None:
+    client = _plain_client(server)
+    call: Callable[[], Any]
+    if backend == "checkpoint store":
+        store = RedisCheckpointStore(client, timeout=1.0)
+        store.load("sync")
+        call = lambda: store.load("sync")  # noqa: E731
+    else:
+        kw: dict[str, Any] = {}
+        if backend == "rate limiter":
+            kw["rate_limit"] = RateLimiter(RateLimit(), RedisRateLimitBackend(client))
+        else:
+            kw["idempotency_store"] = RedisIdempotencyStore(client)
+        mx = MaintainX(
+            api_key=TEST_KEY,
+            transport=httpx.MockTransport(Counting()),
+            timeout=Timeouts(total=1.0),
+            telemetry=False,
+            **kw,
+        )
+        client.ping()
+        if backend == "rate limiter":
+            call = lambda: mx.request("GET", "/users")  # noqa: E731
+        else:
+            call = lambda: mx.work_orders.create(title="t", idempotency_key="k-1")  # noqa: E731
+    server.stop()
+    assert isinstance(finishes_before_the_client_timeout(call), BackendUnavailableError)

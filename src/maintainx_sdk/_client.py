@@ -290,9 +290,9 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
             )
         self._owns_http = http_client is None
 
-    def _send(self, request: APIRequest) -> APIResponse:
+    def _send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
         self._check_open(self._http.is_closed)
-        return run_sync(self._pipeline.flow(request, self._options), self._http)
+        return run_sync(self._pipeline.flow(request, options or self._options), self._http)
 
     def request(
         self,
@@ -423,10 +423,10 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
                 "this AsyncMaintainX belongs to another event loop; create one client per loop"
             )
 
-    async def _send(self, request: APIRequest) -> APIResponse:
+    async def _send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
         self._check_open(self._http.is_closed)
         self._check_loop()
-        return await run_async(self._pipeline.flow(request, self._options), self._http)
+        return await run_async(self._pipeline.flow(request, options or self._options), self._http)
 
     async def request(
         self,

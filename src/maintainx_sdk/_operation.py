@@ -260,8 +260,27 @@ def response_decoder(op: Operation[Any]) -> Decoder | None:
     if op.response_model is None:
         return None
     if op.paginated:
-        return require_json
+        return PageDecoder(op)
     return ModelDecoder(op)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PageDecoder:
+    """Parses a page answer as JSON holding the items list (the walk validates each item), so
+    a body that is no page is an APIResponseValidationError the pipeline retries."""
+
+    op: Operation[Any]
+
+    def __call__(self, response: APIResponse) -> Any:
+        data = require_json(response)
+        key = self.op.items_key
+        if key is not None and not (isinstance(data, Mapping) and isinstance(data.get(key), list)):
+            raise body_error(
+                response.meta,
+                f"{self.op.name}: the response is not a page (no {key!r} list)",
+                [{"field": key, "message": "expected a list of items"}],
+            )
+        return data
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -89,9 +89,19 @@ class BoundedRedis:
         if pool is None or not isinstance(kwargs, dict):
             return self.client
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         own = kwargs.get("socket_timeout")
         timeout = seconds if own is None else min(own, seconds)
+        bounded = {
+            **kwargs,
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            # One try: redis-py's own retries (10 by default in redis-py 8, each reconnecting)
+            # would multiply the bound; the caller's deadline decides about trying again.
+            "retry": Retry(NoBackoff(), 0),
+        }
         with self._lock:
             twin = self._twins.get(seconds)
             if twin is None:
@@ -99,7 +109,7 @@ class BoundedRedis:
                     connection_pool=redis.ConnectionPool(
                         connection_class=pool.connection_class,
                         max_connections=pool.max_connections,
-                        **{**kwargs, "socket_timeout": timeout, "socket_connect_timeout": timeout},
+                        **bounded,
                     )
                 )
                 self._twins[seconds] = twin

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._deadline import deadline
@@ -11,10 +13,11 @@ from ._omit import strip_omitted
 from ._operation import Operation, build_request, parse_response
 from ._request import APIRequest
 from ._response import APIResponse
-from .errors import MaintainXError
+from .errors import APITimeoutError, MaintainXError, scrub_chain
 
 if TYPE_CHECKING:
     from ._client import AsyncMaintainX, MaintainX
+    from ._pipeline import CallOptions
     from .pagination import AsyncPager, SyncPager
 
 T = TypeVar("T")
@@ -26,11 +29,33 @@ R = TypeVar("R")
 Procedure = Generator[APIRequest, APIResponse, T]
 
 
-def _store_deadline(client: MaintainX | AsyncMaintainX) -> AbstractContextManager[None]:
-    """Bounds what a procedure does between its requests (a Redis idempotency store's
-    claim, for one) by the client's deadline, ``Timeouts.total``."""
-    timeouts = client._options.timeouts or client.config.timeouts
-    return deadline(timeouts.total)
+class _ProcedureDeadline:
+    """One deadline, ``Timeouts.total``, for a whole :data:`Procedure`: each request it sends
+    gets what is left of it (a guarded create's sends and look-ups together, not each), and so
+    does what it does between requests (a Redis idempotency store's claim, for one)."""
+
+    def __init__(self, client: MaintainX | AsyncMaintainX) -> None:
+        self._options = client._options
+        self._timeouts = client._options.timeouts or client.config.timeouts
+        self._end = time.monotonic() + self._timeouts.total
+
+    def left(self) -> float:
+        return self._end - time.monotonic()
+
+    def between(self) -> AbstractContextManager[None]:
+        return deadline(max(self.left(), 0.0))
+
+    def options(self, request: APIRequest) -> CallOptions:
+        """The options of the procedure's next request; raises once no time is left."""
+        left = self.left()
+        if left <= 0:
+            raise APITimeoutError(
+                f"{request.method} {request.path}: the call's deadline of "
+                f"{self._timeouts.total:g}s passed before this request of it was sent",
+                method=request.method,
+                path=request.path,
+            )
+        return replace(self._options, timeouts=replace(self._timeouts, total=left))
 
 
 class SyncAPIResource:
@@ -63,21 +88,25 @@ class SyncAPIResource:
 
     def _run(self, procedure: Procedure[T]) -> T:
         """Drive a :data:`Procedure` with the blocking client."""
+        clock = _ProcedureDeadline(self._client)
         try:
-            with _store_deadline(self._client):
+            with clock.between():
                 request = next(procedure)
             while True:
                 try:
-                    response = self._client._send(request)
+                    response = self._client._send(request, clock.options(request))
                 except MaintainXError as exc:
-                    with _store_deadline(self._client):
+                    with clock.between():
                         request = procedure.throw(exc)
                 else:
-                    with _store_deadline(self._client):
+                    with clock.between():
                         request = procedure.send(response)
         except StopIteration as stop:
             result: T = stop.value
             return result
+        except BaseException as exc:
+            scrub_chain(exc)  # a procedure's own errors carry no request or echoed key either
+            raise
         finally:
             procedure.close()
 
@@ -124,21 +153,25 @@ class AsyncAPIResource:
 
     async def _run(self, procedure: Procedure[T]) -> T:
         """Drive a :data:`Procedure` with the asyncio client."""
+        clock = _ProcedureDeadline(self._client)
         try:
-            with _store_deadline(self._client):
+            with clock.between():
                 request = next(procedure)
             while True:
                 try:
-                    response = await self._client._send(request)
+                    response = await self._client._send(request, clock.options(request))
                 except MaintainXError as exc:
-                    with _store_deadline(self._client):
+                    with clock.between():
                         request = procedure.throw(exc)
                 else:
-                    with _store_deadline(self._client):
+                    with clock.between():
                         request = procedure.send(response)
         except StopIteration as stop:
             result: T = stop.value
             return result
+        except BaseException as exc:
+            scrub_chain(exc)  # a procedure's own errors carry no request or echoed key either
+            raise
         finally:
             procedure.close()
 

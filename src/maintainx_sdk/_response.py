@@ -96,7 +96,12 @@ class APIResponse:
             try:
                 self._json = json.loads(self.content)
             except (ValueError, RecursionError) as exc:  # RecursionError: absurd nesting
-                raise body_error(self.meta, f"the body is not JSON ({exc})") from None
+                why = f"the body is not JSON ({exc})"
+            else:
+                return self._json
+            # Raised outside the except block: the decoder's error (its ``doc`` is the whole
+            # body, which may echo the key) must not ride along as ``__context__``.
+            raise body_error(self.meta, why)
         return self._json
 
     def parse(self, model: type[_M]) -> _M:

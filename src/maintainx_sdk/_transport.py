@@ -329,9 +329,11 @@ def aiohttp_transport(pool: PoolLimits) -> httpx.AsyncBaseTransport:
     sharded; ``max_connections`` and ``keepalive_expiry`` apply.
     """
     try:
-        from httpx_aiohttp import AiohttpTransport
+        import httpx_aiohttp  # noqa: F401  (the extra itself, checked on every call)
+
+        from ._aiohttp_transport import AiohttpBackend
     except ImportError:
         raise ConfigurationError(
             "http_backend='aiohttp' needs the aiohttp extra: pip install 'maintainx-sdk[aiohttp]'"
         ) from None
-    return AiohttpTransport(limits=pool.to_httpx())
+    return AiohttpBackend(limits=pool.to_httpx())

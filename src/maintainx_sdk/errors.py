@@ -89,10 +89,11 @@ def _redact_value(value: Any) -> Any:
 
 def scrub_chain(error: BaseException) -> BaseException:
     """Cut foreign exceptions that carry an HTTP request or response (httpx's, with the
-    ``Authorization`` header inside) out of ``error``'s ``__cause__``/``__context__`` chain.
+    ``Authorization`` header inside), or whose text shows a secret (a parser quoting a body
+    that echoes the key), out of ``error``'s ``__cause__``/``__context__`` chain.
 
     The SDK's own errors in the chain are kept (they are redacted when made); the rest of
-    the chain is kept when it holds no request. Returns ``error``.
+    the chain is kept when it holds neither. Returns ``error``.
     """
     seen: set[int] = set()
     current: BaseException | None = error
@@ -100,12 +101,22 @@ def scrub_chain(error: BaseException) -> BaseException:
         seen.add(id(current))
         for link in ("__cause__", "__context__"):
             inner = getattr(current, link)
-            if inner is not None and _carries_http(inner):
+            if inner is not None and (_carries_http(inner) or _shows_secret(inner)):
                 setattr(current, link, None)
                 if link == "__cause__":
                     current.__suppress_context__ = True
         current = current.__cause__ or current.__context__
     return error
+
+
+def _shows_secret(error: BaseException) -> bool:
+    if isinstance(error, MaintainXError):
+        return False
+    try:
+        texts = (str(error), repr(error), repr(getattr(error, "__dict__", "")))
+    except Exception:  # a broken __str__ shows nothing, but cannot be checked either
+        return True
+    return any(_redact(text) != text for text in texts)
 
 
 def _carries_http(error: BaseException) -> bool:

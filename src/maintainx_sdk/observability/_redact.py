@@ -10,7 +10,7 @@ import re
 import threading
 from collections.abc import Mapping
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 MASK: Final = "***"
 
@@ -47,6 +47,19 @@ _secrets: set[str] = set()
 _secrets_pattern: re.Pattern[str] | None = None
 
 
+def _spellings(value: str) -> set[str]:
+    """``value`` as servers echo it: verbatim, percent-encoded (a URL, a form) or with JSON's
+    escaped slashes."""
+    return {
+        value,
+        quote(value, safe=""),
+        quote(value),
+        quote_plus(value, safe=""),
+        quote(value, safe="").lower(),
+        value.replace("/", "\\/"),
+    }
+
+
 def register_secret(value: str) -> None:
     """Mask ``value`` in everything :func:`redact` sees from now on (clients call this)."""
     global _secrets_pattern
@@ -56,7 +69,7 @@ def register_secret(value: str) -> None:
     with _lock:
         if value in _secrets:
             return
-        _secrets.add(value)
+        _secrets.update(_spellings(value))
         ordered = sorted(_secrets, key=len, reverse=True)
         _secrets_pattern = re.compile("|".join(re.escape(s) for s in ordered))
 
@@ -75,15 +88,24 @@ def redact(text: str) -> str:
     return text
 
 
+#: Deeper than this, a value is replaced by :data:`MASK` rather than walked (no recursion limit).
+MAX_DEPTH: Final = 64
+
+
 def redact_value(value: Any, *, _depth: int = 0) -> Any:
-    """Redact strings inside a JSON-like value; values under sensitive keys become ``***``."""
+    """Redact strings (and bytes, and mapping keys) at any depth of a JSON-like value; values
+    under sensitive keys become ``***``, and anything nested past :data:`MAX_DEPTH` too."""
     if isinstance(value, str):
         return redact(value)
-    if _depth > 8:
-        return value
+    if isinstance(value, bytes | bytearray):
+        text = bytes(value).decode("utf-8", "surrogateescape")
+        clean = redact(text)
+        return value if clean == text else clean.encode("utf-8", "surrogateescape")
+    if isinstance(value, Mapping | list | tuple) and _depth >= MAX_DEPTH:
+        return MASK
     if isinstance(value, Mapping):
         return {
-            k: MASK
+            redact_value(k, _depth=_depth + 1): MASK
             if str(k).lower() in SENSITIVE_NAMES and v is not None
             else redact_value(v, _depth=_depth + 1)
             for k, v in value.items()
