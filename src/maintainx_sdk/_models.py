@@ -120,7 +120,6 @@ def _share_response(items: list[APIPageItem], response: APIResponse) -> None:
             private[_RESPONSE] = response
 
 
-
 class RequestModel(BaseModel):
     """A request body or parameter set: validated strictly before anything is sent.
 
