@@ -30,3 +30,20 @@ def test_import_loads_no_area_module() -> None:
     assert "maintainx_sdk.resources.work_orders" in after_access
     assert "maintainx_sdk.models.work_orders" in after_access
     assert "maintainx_sdk.resources.assets" not in after_access
+
+
+def test_typed_dict_twins_know_their_optional_keys_at_runtime() -> None:
+    # Under ``from __future__ import annotations`` Python 3.11 ignores ``NotRequired`` when it
+    # builds ``__required_keys__``: every key of a twin looked required to runtime checks.
+    from maintainx_sdk.models.work_orders import WorkOrderCreateBodyDict, WorkOrderListQueryDict
+
+    assert WorkOrderCreateBodyDict.__required_keys__ == {"title"}
+    assert "description" in WorkOrderCreateBodyDict.__optional_keys__
+    assert WorkOrderListQueryDict.__required_keys__ == frozenset()
+
+
+def test_generated_models_evaluate_their_annotations_when_the_class_is_made() -> None:
+    # String annotations cost a compile and an eval per field at class creation (issue 15).
+    from maintainx_sdk.models.work_orders import WorkOrder
+
+    assert not any(isinstance(a, str) for a in WorkOrder.__annotations__.values())
