@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 import pickle
 
+import httpx
 import pytest
 
-from maintainx_sdk import MaintainX
+from maintainx_sdk import MaintainX, ValidationError
 from maintainx_sdk.models.work_orders import WorkOrder, WorkOrderListItem
 
 from ._emulator_helpers import make_emulator
+from .conftest import TEST_KEY
 
 
 def test_page_item_models_declare_no_private_attribute_to_initialise_per_item() -> None:
@@ -56,3 +58,21 @@ def test_a_page_item_built_by_hand_has_no_answer() -> None:
     assert not hasattr(rebuilt, "raw_response")
     with pytest.raises(AttributeError, match="no raw_response"):
         _ = rebuilt.raw_response
+
+
+@pytest.mark.parametrize("area", ["work_orders", "purchase_orders"])
+def test_an_anchored_list_refuses_updated_at_gte_none_before_sending(area: str) -> None:
+    # Found by tests/test_input_fuzz.py: the walk popped the floor before the query model
+    # could refuse the null, and sent the request as if none had been given.
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={})
+
+    with (
+        MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(handler)) as mx,
+        pytest.raises(ValidationError, match="updated_at_gte"),
+    ):
+        getattr(mx, area).list(updated_at_gte=None).first_page()
+    assert sent == []
