@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import pickle
 
 import httpx
@@ -61,7 +62,8 @@ def test_a_page_item_built_by_hand_has_no_answer() -> None:
 
 
 @pytest.mark.parametrize("area", ["work_orders", "purchase_orders"])
-def test_an_anchored_list_refuses_updated_at_gte_none_before_sending(area: str) -> None:
+@pytest.mark.parametrize("floor", [None, datetime.date(2026, 1, 2)])
+def test_a_list_refuses_a_bad_updated_at_gte_before_sending(area: str, floor: object) -> None:
     # Found by tests/test_input_fuzz.py: the walk popped the floor before the query model
     # could refuse the null, and sent the request as if none had been given.
     sent: list[httpx.Request] = []
@@ -74,5 +76,5 @@ def test_an_anchored_list_refuses_updated_at_gte_none_before_sending(area: str) 
         MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(handler)) as mx,
         pytest.raises(ValidationError, match="updated_at_gte"),
     ):
-        getattr(mx, area).list(updated_at_gte=None).first_page()
+        getattr(mx, area).list(updated_at_gte=floor).first_page()
     assert sent == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 from pydantic_core import CoreSchema, core_schema
@@ -70,6 +71,12 @@ def _no_number(value: Any) -> Any:
     return value
 
 
+def _no_bare_date(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        raise ValueError("pass a datetime (a date has no time of day or zone), not a date")
+    return _no_number(value)
+
+
 def strict_schema(schema: CoreSchema) -> CoreSchema:
     """A copy of a request model's schema in which ints, strings, booleans and floats are
     strict (no bool for int, no float truncation, no bytes for str, no "5" for 5), floats
@@ -101,5 +108,6 @@ def _strict(node: Any) -> Any:
     if kind in _SEQUENCES:
         return core_schema.no_info_before_validator_function(_ordered, node)
     if kind in _DATES:
-        return core_schema.no_info_before_validator_function(_no_number, node)
+        check = _no_bare_date if kind == "datetime" else _no_number
+        return core_schema.no_info_before_validator_function(check, node)
     return node

@@ -194,15 +194,9 @@ class PageWalk(Generic[T]):
             self.anchor = anchor = True
             self._restore(self.start_cursor)
         if anchor:
-            given_floor = {UPDATED_GTE, query_key(op, UPDATED_GTE)} & self._query.keys()
-            if any(self._query[k] is None for k in given_floor):
-                # The walk takes the floor out of the query before the query model would
-                # refuse a null: refuse it here, or None would quietly mean "from the start".
-                raise ValidationError(
-                    f"{op.name}: updated_at_gte does not accept None; leave it out to walk "
-                    "from the start",
-                    errors=[{"field": "updated_at_gte", "message": "null is not accepted"}],
-                )
+            # The walk takes the floor out of the query: check the caller's query (the floor
+            # included) first, so a null or a wrong type is refused, not taken as no floor.
+            build_request(op, path=self._path, query=self._query, headers=self._headers)
             given = _pop_param(op, self._query, UPDATED_GTE)
             if isinstance(given, datetime):  # from a typed list call
                 given = format_timestamp(given)  # milliseconds, rounded down: still inclusive
