@@ -100,7 +100,7 @@ def test_unreachable_loopback_fix_names_its_own_port_and_scheme(
     checks = {c["id"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
     fix = checks["health.api_reachable"]["fix"]
     assert f"127.0.0.1:{port}" in fix and "(http)" in fix
-    assert "443" not in fix
+    assert "443" not in fix.replace(str(port), "")  # the random port itself may hold "443"
 
 
 def test_help_lists_version(capsys: pytest.CaptureFixture[str]) -> None:
