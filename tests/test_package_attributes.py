@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pkgutil
 import subprocess
 import sys
 
@@ -39,6 +40,8 @@ ATTRIBUTES = {
 
 
 def test_the_table_covers_every_public_submodule() -> None:
+    on_disk = {m.name for m in pkgutil.iter_modules(maintainx_sdk.__path__)}
+    assert {name for name in on_disk if not name.startswith("_")} == maintainx_sdk.SUBMODULES
     assert set(ATTRIBUTES) == maintainx_sdk.SUBMODULES
 
 
