@@ -10,8 +10,10 @@ from typing import Any
 
 import httpx
 
+from maintainx_sdk._actions import CallOptions, Flow
 from maintainx_sdk._config import resolve_config
-from maintainx_sdk._pipeline import CallOptions, Flow, Pipeline, run_async, run_sync
+from maintainx_sdk._drivers import run_async, run_sync
+from maintainx_sdk._flow import Pipeline
 from maintainx_sdk._request import APIRequest
 from maintainx_sdk._response import APIResponse
 from maintainx_sdk.breaker import BreakerPolicy

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from maintainx_sdk import AsyncMaintainX, MaintainX, Quota, RateLimit, RetryPolicy
-from maintainx_sdk._pipeline import Send, run_async
+from maintainx_sdk._actions import Send
+from maintainx_sdk._drivers import run_async
 from maintainx_sdk._request import APIRequest
 from maintainx_sdk.breaker import Breaker, BreakerPolicy
 from maintainx_sdk.cache import CachePolicy

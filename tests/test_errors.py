@@ -108,7 +108,7 @@ def test_429_carries_parsed_rate_limit_headers(flavour: str) -> None:
 
 
 def test_429_values_from_headers() -> None:
-    from maintainx_sdk._pipeline import status_error
+    from maintainx_sdk._error_mapping import status_error
     from maintainx_sdk._request import APIRequest
 
     response = httpx.Response(

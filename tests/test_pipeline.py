@@ -19,7 +19,7 @@ from maintainx_sdk import (
     RateLimit,
     RetryPolicy,
 )
-from maintainx_sdk._pipeline import run_async
+from maintainx_sdk._drivers import run_async
 from maintainx_sdk._request import APIRequest
 from maintainx_sdk.errors import (
     InternalServerError,

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maintainx_sdk import Quota, RateLimit, RetryPolicy
-from maintainx_sdk._pipeline import run_async
+from maintainx_sdk._drivers import run_async
 from maintainx_sdk._request import APIRequest
 from maintainx_sdk.errors import RateLimitError
 from maintainx_sdk.ratelimit import InMemoryRateLimitBackend, RateLimiter, ScopeRequest

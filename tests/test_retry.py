@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maintainx_sdk import Timeouts
-from maintainx_sdk._pipeline import CallOptions
+from maintainx_sdk._actions import CallOptions
 from maintainx_sdk.errors import (
     APIConnectionError,
     ConflictError,

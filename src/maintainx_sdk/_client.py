@@ -16,9 +16,11 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from ._actions import CallOptions
 from ._config import ClientConfig, PoolLimits, Timeouts, check_headers, resolve_config
+from ._drivers import run_async, run_sync
+from ._flow import Pipeline
 from ._observer import FanOutObserver, Observer
-from ._pipeline import CallOptions, Pipeline, run_async, run_sync
 from ._request import APIRequest, encode_query
 from ._response import APIResponse
 from ._secret import Secret

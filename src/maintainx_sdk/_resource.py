@@ -16,8 +16,8 @@ from ._response import APIResponse
 from .errors import APITimeoutError, MaintainXError, scrub_chain
 
 if TYPE_CHECKING:
+    from ._actions import CallOptions
     from ._client import AsyncMaintainX, MaintainX
-    from ._pipeline import CallOptions
     from .pagination import AsyncPager, SyncPager
 
 T = TypeVar("T")

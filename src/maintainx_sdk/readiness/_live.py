@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import _constants as C
-from .._pipeline import parse_rate_limit
+from .._actions import parse_rate_limit
 from .._request import APIRequest
 from .._resource import Procedure
 from .._response import APIResponse
