@@ -81,6 +81,11 @@ def parse_rate_limit(headers: Mapping[str, str], *, now: float | None = None) ->
         if isinstance(headers, httpx.Headers)
         else {k.lower(): v for k, v in headers.items()}
     )
+    return rate_limit_info(lookup, now=now)
+
+
+def rate_limit_info(lookup: Mapping[str, str], *, now: float | None = None) -> RateLimitInfo:
+    """:func:`parse_rate_limit` for headers whose names are already lower-case."""
     return RateLimitInfo(
         limit=_int_or_none(lookup.get(C.RATE_LIMIT_LIMIT_HEADER)),
         remaining=_int_or_none(lookup.get(C.RATE_LIMIT_REMAINING_HEADER)),

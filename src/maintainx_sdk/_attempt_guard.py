@@ -21,11 +21,14 @@ from ._actions import RateLimitInfo, Sleep
 from ._deadline import Bound, Deadline
 from ._request import APIRequest
 from .breaker import Breaker, is_breaker_failure
-from .ratelimit import RateLimiter, Reservation
+from .ratelimit import InMemoryRateLimitBackend, RateLimiter, Reservation
 
 #: The least time a rate-limiter backend call gets, even past the deadline: giving a slot
 #: back after the deadline still gets a try.
 BACKEND_MIN = 0.05
+
+#: Entered around calls that need no bound (it sets nothing, so one serves every attempt).
+_UNBOUNDED = Bound(None)
 
 
 class AttemptGuard:
@@ -68,6 +71,8 @@ class AttemptGuard:
 
     def backend(self) -> Bound:
         """Bounds a rate-limiter backend call (Redis, say) by the call's deadline."""
+        if self._limiter is not None and type(self._limiter.backend) is InMemoryRateLimitBackend:
+            return _UNBOUNDED  # no I/O to bound: skip setting the deadline
         return self._deadline.bound(BACKEND_MIN)
 
     def pace(

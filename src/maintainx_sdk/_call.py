@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from ._actions import Action, CallOptions, Flow, Send, Sleep, encode_json, parse_rate_limit
+from ._actions import Action, CallOptions, Flow, Send, Sleep, encode_json, rate_limit_info
 from ._attempt_guard import AttemptGuard
 from ._config import ClientConfig
 from ._deadline import Deadline
@@ -238,7 +238,9 @@ class Call:
             self.attempt, status_code=status, error=error, duration=pipe.clock() - started
         )
         guard.record(status, error)
-        if error is None or classify_error(error) == "maybe_sent":
+        if self.request.method != "GET" and (
+            error is None or classify_error(error) == "maybe_sent"
+        ):
             self._invalidate()
         if response is None:
             assert error is not None
@@ -249,7 +251,7 @@ class Call:
         # lower-case keys; httpx lookups are slow and dict(Headers) is quadratic
         headers = dict(response.headers.items())
         self.headers = headers
-        info = parse_rate_limit(headers, now=wall)
+        info = rate_limit_info(headers, now=wall)
         if info.limit is not None or info.remaining is not None:
             pipe.observer.rate_limit_observed(
                 limit=info.limit, remaining=info.remaining, reset=info.reset

@@ -70,7 +70,10 @@ class Deadline:
     def bound(self, floor: float = 0.0) -> Bound:
         """A context in which :func:`current` is this deadline on the real monotonic clock
         (at least ``floor`` seconds away), for the sockets and backends used inside."""
-        return Bound(max(self.end - self.clock(), floor))
+        left = self.end - self.clock()
+        if left >= floor and self.clock is time.monotonic:
+            return Bound(self)  # already on the real clock: no new value needed
+        return Bound(max(left, floor))
 
 
 _current: ContextVar[Deadline | None] = ContextVar("maintainx_sdk_send_deadline", default=None)
@@ -82,17 +85,21 @@ def current() -> Deadline | None:
 
 
 class Bound:
-    """Sets :func:`current` to a deadline ``seconds`` from entry (None: leaves it unset)."""
+    """Sets :func:`current` to ``until`` (a deadline, or one that many seconds from entry)
+    inside; None leaves it as it is."""
 
-    __slots__ = ("_seconds", "_token")
+    __slots__ = ("_token", "_until")
 
-    def __init__(self, seconds: float | None) -> None:
-        self._seconds = seconds
+    def __init__(self, until: Deadline | float | None) -> None:
+        self._until = until
         self._token: Token[Deadline | None] | None = None
 
     def __enter__(self) -> None:
-        if self._seconds is not None:
-            self._token = _current.set(Deadline.after(self._seconds))
+        until = self._until
+        if until is not None:
+            self._token = _current.set(
+                until if isinstance(until, Deadline) else Deadline.after(until)
+            )
 
     def __exit__(
         self,
