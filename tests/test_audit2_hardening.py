@@ -30,7 +30,10 @@ from maintainx_sdk.errors import (
 from maintainx_sdk.retry import Outcome, RetryState, decide
 
 from .conftest import TEST_KEY
-from .hardening_fakes import BASE, FakeClock, Recorder, Script, drive_sync, make_pipeline
+from .helpers.clocks import SleepRecordingClock
+from .helpers.event_log_observer import EventLogObserver
+from .helpers.pipeline_harness import BASE, drive_sync, make_pipeline
+from .helpers.scripted_answers import Script
 
 
 def users() -> APIRequest:
@@ -75,7 +78,7 @@ def test_decide_treats_only_2xx_as_success() -> None:
 
 
 def test_read_answered_after_a_write_is_not_cached() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, cache=CachePolicy(ttl=600, fresh_for=60))
     read = pipe.flow(users())
     action = next(read)
@@ -92,7 +95,7 @@ def test_read_answered_after_a_write_is_not_cached() -> None:
 
 
 def test_read_racing_an_unrelated_write_is_still_cached() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, cache=CachePolicy(ttl=600, fresh_for=60))
     read = pipe.flow(users())
     action = next(read)
@@ -106,7 +109,7 @@ def test_read_racing_an_unrelated_write_is_still_cached() -> None:
 
 
 def test_a_read_older_than_the_remembered_invalidations_is_not_cached() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, cache=CachePolicy(ttl=600, fresh_for=60))
     assert pipe.cache is not None
     read = pipe.flow(users())
@@ -120,7 +123,7 @@ def test_a_read_older_than_the_remembered_invalidations_is_not_cached() -> None:
 
 
 async def test_a_cancelled_write_still_invalidates_cached_reads() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, cache=CachePolicy(ttl=600, fresh_for=60))
     drive_sync(pipe, users(), Script([(200, {}, b'{"users":["old"]}')]), clock)
     assert pipe.cache is not None and len(pipe.cache) == 1
@@ -204,7 +207,7 @@ HEADERS = {"X-Rate-Limit-Limit": "100", "X-Rate-Limit-Remaining": "99", "X-Rate-
 def test_the_limiter_recovers_when_the_api_was_unreachable_from_the_start(
     fault: Exception,
 ) -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, rate_limit=RateLimit(), retry=RetryPolicy.disabled())
     down = Script([], default=fault)
     for _ in range(15):  # more attempts than the probe burst, none answered
@@ -219,7 +222,7 @@ def test_the_limiter_recovers_when_the_api_was_unreachable_from_the_start(
 
 
 def test_never_sent_attempts_do_not_use_up_the_static_quota() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     limit = RateLimit(user=Quota(5, 60.0), organization=None, probe_burst=0)
     pipe = make_pipeline(clock, rate_limit=limit, retry=RetryPolicy.disabled())
     for _ in range(10):
@@ -269,7 +272,7 @@ def test_policy_values_that_would_misbehave_at_call_time_are_refused(make: Any) 
 
 
 def test_an_uncapped_backoff_is_still_bounded_by_the_deadline() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, retry=RetryPolicy(max_attempts=10, backoff_cap=math.inf))
     with pytest.raises(InternalServerError):
         drive_sync(pipe, users(), Script([], default=503), clock)
@@ -279,12 +282,14 @@ def test_an_uncapped_backoff_is_still_bounded_by_the_deadline() -> None:
 # --- while half-open, only the probe decides ------------------------------------------
 
 
-def _breaker(clock: FakeClock) -> Breaker:
-    return Breaker(BreakerPolicy(fail_max=1, reset_timeout=10), clock=clock, observer=Recorder)
+def _breaker(clock: SleepRecordingClock) -> Breaker:
+    return Breaker(
+        BreakerPolicy(fail_max=1, reset_timeout=10), clock=clock, observer=EventLogObserver
+    )
 
 
 def test_a_late_success_sent_before_the_breaker_opened_does_not_close_it_mid_probe() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     breaker = _breaker(clock)
     early = breaker.before_send("GET /x")  # sent while closed, answers late
     breaker.record(failure=True, probe=breaker.before_send("GET /y"))
@@ -298,7 +303,7 @@ def test_a_late_success_sent_before_the_breaker_opened_does_not_close_it_mid_pro
 
 
 def test_a_late_failure_does_not_reopen_the_breaker_while_the_probe_is_out() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     breaker = _breaker(clock)
     early = breaker.before_send("GET /x")
     breaker.record(failure=True, probe=breaker.before_send("GET /y"))
@@ -315,7 +320,7 @@ def test_a_late_failure_does_not_reopen_the_breaker_while_the_probe_is_out() -> 
 
 @pytest.mark.parametrize("body", [{"a": object()}, {"a": math.nan}, [math.inf]])
 def test_a_body_json_cannot_carry_is_refused_before_sending(body: Any) -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock)
     script = Script([])
     with pytest.raises(ValidationError, match="JSON body cannot be sent") as info:
@@ -325,7 +330,7 @@ def test_a_body_json_cannot_carry_is_refused_before_sending(body: Any) -> None:
 
 
 def test_a_bad_body_sent_as_the_probe_does_not_leave_the_breaker_half_open() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, retry=RetryPolicy.disabled(), breaker=BreakerPolicy(fail_max=1))
     with pytest.raises(InternalServerError):
         drive_sync(pipe, users(), Script([503]), clock)
@@ -339,7 +344,7 @@ def test_a_bad_body_sent_as_the_probe_does_not_leave_the_breaker_half_open() -> 
 def test_a_failure_building_the_request_frees_the_probe_slot(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, retry=RetryPolicy.disabled(), breaker=BreakerPolicy(fail_max=1))
     with pytest.raises(InternalServerError):
         drive_sync(pipe, users(), Script([503]), clock)
@@ -356,14 +361,14 @@ def test_a_failure_building_the_request_frees_the_probe_slot(
 
 
 def test_an_observer_failing_as_an_attempt_starts_frees_the_probe_slot() -> None:
-    class Failing(Recorder):
+    class Failing(EventLogObserver):
         fail = False
 
         def attempt_started(self, attempt: int, request: httpx.Request) -> None:
             if self.fail:
                 raise RuntimeError("observer bug")
 
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     observer = Failing()
     pipe = make_pipeline(
         clock, retry=RetryPolicy.disabled(), breaker=BreakerPolicy(fail_max=1), observer=observer
@@ -382,7 +387,7 @@ def test_an_observer_failing_as_an_attempt_starts_frees_the_probe_slot() -> None
 
 @pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "nan", "x"])
 def test_a_malformed_rate_limit_header_does_not_lose_a_created_record(value: str) -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, rate_limit=RateLimit())
     headers = {"X-Rate-Limit-Limit": value, "X-Rate-Limit-Remaining": value}
     script = Script([(201, headers, b'{"id": 7}')])
@@ -393,7 +398,7 @@ def test_a_malformed_rate_limit_header_does_not_lose_a_created_record(value: str
 
 
 def test_an_absurdly_nested_error_body_still_gives_the_typed_error() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, retry=RetryPolicy.disabled())
     script = Script([(400, {}, b"[" * 100_000)])
     with pytest.raises(APIStatusError) as info:
@@ -401,13 +406,13 @@ def test_an_absurdly_nested_error_body_still_gives_the_typed_error() -> None:
     assert info.value.status_code == 400
 
 
-def _paced_calls(pipe: Any, clock: FakeClock, request: APIRequest, n: int) -> None:
+def _paced_calls(pipe: Any, clock: SleepRecordingClock, request: APIRequest, n: int) -> None:
     for _ in range(n):
         drive_sync(pipe, request, Script([(200, HEADERS, b"{}")]), clock)
 
 
 def test_meter_reading_posts_do_not_wedge_the_user_quota() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, rate_limit=RateLimit(), retry=RetryPolicy.disabled())
     readings = APIRequest("POST", "/meterreadings", json=[{"value": 1}])
     _paced_calls(pipe, clock, readings, 15)  # their headers describe the route's own quota
@@ -416,7 +421,7 @@ def test_meter_reading_posts_do_not_wedge_the_user_quota() -> None:
 
 
 def test_an_organization_only_quota_does_not_wedge() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, rate_limit=RateLimit(user=None), retry=RetryPolicy.disabled())
     _paced_calls(pipe, clock, users(), 15)  # no scope the headers describe: the log paces
     assert sum(clock.sleeps) < 1.0

@@ -25,8 +25,10 @@ from maintainx_sdk.models.subscriptions import (
     SubscriptionGetSecretResponse,
 )
 
-from ._client_harness import FLAVOURS, WORK_ORDER, Recorder, invoke
 from .conftest import TEST_KEY
+from .helpers.api_records import WORK_ORDER
+from .helpers.client_flavours import FLAVOURS, invoke
+from .helpers.recording_handler import RecordingHandler
 
 WO = {**WORK_ORDER, "id": 42}
 
@@ -34,7 +36,7 @@ WO = {**WORK_ORDER, "id": 42}
 @pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("bad", ["abc", "4 2", "", True, 4.5, None, "²"])
 def test_integer_path_ids_are_checked_before_any_request(flavour: str, bad: Any) -> None:
-    rec = Recorder(default=(200, {"workOrder": WO}))
+    rec = RecordingHandler(default=(200, {"workOrder": WO}))
     with pytest.raises(ValidationError) as info:
         invoke(flavour, rec, lambda mx: mx.work_orders.get(bad))
     assert info.value.errors[0]["field"] == "id"
@@ -43,14 +45,14 @@ def test_integer_path_ids_are_checked_before_any_request(flavour: str, bad: Any)
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_digit_strings_are_accepted_as_ids(flavour: str) -> None:
-    rec = Recorder(default=(200, {"workOrder": WO}))
+    rec = RecordingHandler(default=(200, {"workOrder": WO}))
     wo = invoke(flavour, rec, lambda mx: mx.work_orders.get(" 42"))
     assert wo.id == 42
     assert rec.last.url.path == "/v1/workorders/42"
 
 
 def test_every_integer_path_parameter_is_checked() -> None:
-    rec = Recorder(default=(200, {}))
+    rec = RecordingHandler(default=(200, {}))
     with MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(rec)) as mx:
         with pytest.raises(ValidationError, match="'userId' must be an integer"):
             mx.teams.members.delete(1, "bob")
@@ -64,7 +66,7 @@ def test_every_integer_path_parameter_is_checked() -> None:
 
 
 def test_a_view_of_a_closed_client_fails_with_the_sdk_error() -> None:
-    mx = MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(Recorder()))
+    mx = MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(RecordingHandler()))
     view = mx.with_options(timeout=3)
     mx.close()
     with pytest.raises(MaintainXError, match="closed"):
@@ -73,7 +75,7 @@ def test_a_view_of_a_closed_client_fails_with_the_sdk_error() -> None:
 
 def test_an_async_view_of_a_closed_client_fails_with_the_sdk_error() -> None:
     async def main() -> None:
-        amx = AsyncMaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(Recorder()))
+        amx = AsyncMaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(RecordingHandler()))
         view = amx.with_options(headers={"X-A": "1"})
         await amx.aclose()
         with pytest.raises(MaintainXError, match="closed"):
@@ -95,7 +97,7 @@ def test_webhook_secrets_stay_out_of_reprs() -> None:
 
 
 def _redaction(api_key: str) -> readiness.CheckResult:
-    with MaintainX(api_key=api_key, transport=httpx.MockTransport(Recorder())) as mx:
+    with MaintainX(api_key=api_key, transport=httpx.MockTransport(RecordingHandler())) as mx:
         report = readiness.check(mx, live=False)
     return next(c for c in report.checks if c.id == "logging.redaction")
 
@@ -109,7 +111,7 @@ def test_redaction_check_warns_on_a_key_too_short_to_mask_instead_of_blaming_the
 
 
 def test_raw_response_is_typed_as_present_and_absent_only_on_hand_built_models() -> None:
-    rec = Recorder(default=(200, {"workOrder": WO}))
+    rec = RecordingHandler(default=(200, {"workOrder": WO}))
     with MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(rec)) as mx:
         detail = mx.work_orders.get(42)
     assert detail.raw_response.status_code == 200  # no Optional to unwrap
@@ -201,8 +203,8 @@ def test_a_mistyped_webhook_event_type_is_refused_with_a_suggestion() -> None:
 
 
 def test_readiness_entry_points_name_their_twin_when_given_the_other_client() -> None:
-    sync = MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(Recorder()))
-    amx = AsyncMaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(Recorder()))
+    sync = MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(RecordingHandler()))
+    amx = AsyncMaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(RecordingHandler()))
     with pytest.raises(ConfigurationError, match=r"use readiness.acheck\(\)"):
         readiness.check(amx)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match=r"use readiness.ahealth\(\)"):
@@ -240,7 +242,7 @@ def test_derive_key_takes_what_a_create_takes() -> None:
 
 
 def test_header_values_httpx_would_refuse_on_the_wire_fail_before_sending() -> None:
-    rec = Recorder(default=(200, {"workOrder": WO}))
+    rec = RecordingHandler(default=(200, {"workOrder": WO}))
     with MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(rec)) as mx:
         for bad in ({"X-Trace": "abc\nsecret-value"}, {"X-Trace": "café"}, {"Bad Name": "v"}):
             with pytest.raises(ConfigurationError) as info:

@@ -18,20 +18,15 @@ from maintainx_sdk.errors import (
 )
 
 from .conftest import TEST_KEY
-from .hardening_fakes import (
-    FakeClock,
-    Recorder,
-    Script,
-    drive_async,
-    drive_sync,
-    get,
-    make_pipeline,
-)
+from .helpers.clocks import SleepRecordingClock
+from .helpers.event_log_observer import EventLogObserver
+from .helpers.pipeline_harness import drive_async, drive_sync, get, make_pipeline
+from .helpers.scripted_answers import Script
 
 NO_RETRY = RetryPolicy.disabled()
 
 
-def _pipe(clock: FakeClock, rec: Recorder | None = None, fail_max: int = 3):
+def _pipe(clock: SleepRecordingClock, rec: EventLogObserver | None = None, fail_max: int = 3):
     return make_pipeline(
         clock,
         retry=NO_RETRY,
@@ -49,8 +44,8 @@ def test_failure_classification() -> None:
 
 
 def test_opens_after_n_failures_fails_fast_probes_and_closes() -> None:
-    clock = FakeClock()
-    rec = Recorder()
+    clock = SleepRecordingClock()
+    rec = EventLogObserver()
     pipe = _pipe(clock, rec)
     script = Script([503, 503, 503])
     for _ in range(3):
@@ -77,7 +72,7 @@ def test_opens_after_n_failures_fails_fast_probes_and_closes() -> None:
 
 
 async def test_failed_probe_reopens_async() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = _pipe(clock, fail_max=1)
     with pytest.raises(APIConnectionError):
         await drive_async(pipe, get(), Script([httpx.ConnectError("down")]), clock)
@@ -91,9 +86,9 @@ async def test_failed_probe_reopens_async() -> None:
 
 
 def test_only_one_probe_at_a_time() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     breaker = Breaker(
-        BreakerPolicy(fail_max=1, reset_timeout=5), clock=clock, observer=lambda: Recorder()
+        BreakerPolicy(fail_max=1, reset_timeout=5), clock=clock, observer=lambda: EventLogObserver()
     )
     assert breaker.before_send("GET /x") is False
     breaker.record(failure=True, probe=False)
@@ -109,7 +104,7 @@ def test_only_one_probe_at_a_time() -> None:
 
 @pytest.mark.parametrize("status", [400, 404, 409, 429])
 def test_4xx_and_429_never_trip(status: int) -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = _pipe(clock, fail_max=2)
     for _ in range(5):
         with pytest.raises((BadRequestError, RateLimitError, Exception)):
@@ -118,7 +113,7 @@ def test_4xx_and_429_never_trip(status: int) -> None:
 
 
 def test_success_resets_the_consecutive_failure_count() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = _pipe(clock, fail_max=2)
     for steps in ([500], [200], [500], [200]):
         with contextlib.suppress(InternalServerError):
@@ -127,7 +122,7 @@ def test_success_resets_the_consecutive_failure_count() -> None:
 
 
 def test_retries_count_towards_the_breaker_and_stop_when_it_opens() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(
         clock,
         retry=RetryPolicy(max_attempts=5),

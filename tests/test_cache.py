@@ -10,14 +10,17 @@ from maintainx_sdk._request import APIRequest
 from maintainx_sdk.cache import write_prefixes
 from maintainx_sdk.errors import APIConnectionError, CircuitOpenError, OutcomeUnknownError
 
-from .hardening_fakes import FakeClock, Recorder, Script, drive_async, drive_sync, make_pipeline
+from .helpers.clocks import SleepRecordingClock
+from .helpers.event_log_observer import EventLogObserver
+from .helpers.pipeline_harness import drive_async, drive_sync, make_pipeline
+from .helpers.scripted_answers import Script
 
 
 def users(**kw: object) -> APIRequest:
     return APIRequest("GET", "/users", params=(("limit", "10"),), cacheable=True, **kw)  # type: ignore[arg-type]
 
 
-def _pipe(clock: FakeClock, rec: Recorder | None = None, **cache_kw: object):
+def _pipe(clock: SleepRecordingClock, rec: EventLogObserver | None = None, **cache_kw: object):
     return make_pipeline(
         clock,
         retry=RetryPolicy(max_attempts=2, backoff_base=0.1),
@@ -28,8 +31,8 @@ def _pipe(clock: FakeClock, rec: Recorder | None = None, **cache_kw: object):
 
 
 def test_stale_copy_served_when_breaker_open() -> None:
-    clock = FakeClock()
-    rec = Recorder()
+    clock = SleepRecordingClock()
+    rec = EventLogObserver()
     pipe = _pipe(clock, rec)
     fresh = drive_sync(pipe, users(), Script([(200, {}, b'{"users":[1]}')]), clock)
     assert not fresh.stale
@@ -45,7 +48,7 @@ def test_stale_copy_served_when_breaker_open() -> None:
 
 
 async def test_stale_copy_served_when_unreachable_async() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = _pipe(clock)
     await drive_async(pipe, users(), Script([(200, {}, b'{"users":[2]}')]), clock)
     response = await drive_async(pipe, users(), Script([], default=httpx.ConnectError("x")), clock)
@@ -53,7 +56,7 @@ async def test_stale_copy_served_when_unreachable_async() -> None:
 
 
 def test_fresh_reads_still_go_to_the_api() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = _pipe(clock)
     script = Script([(200, {}, b'{"v":1}'), (200, {}, b'{"v":2}')])
     drive_sync(pipe, users(), script, clock)
@@ -62,7 +65,7 @@ def test_fresh_reads_still_go_to_the_api() -> None:
 
 
 def test_fresh_for_turns_it_into_read_through() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = _pipe(clock, fresh_for=60)
     script = Script([(200, {}, b'{"v":1}'), (200, {}, b'{"v":2}')])
     drive_sync(pipe, users(), script, clock)
@@ -72,14 +75,14 @@ def test_fresh_for_turns_it_into_read_through() -> None:
 
 
 def test_no_copy_means_the_error_surfaces() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = _pipe(clock)
     with pytest.raises((APIConnectionError, CircuitOpenError)):
         drive_sync(pipe, users(), Script([], default=httpx.ConnectError("x")), clock)
 
 
 def test_entries_expire_after_ttl() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = _pipe(clock)
     drive_sync(pipe, users(), Script([200]), clock)
     clock.advance(601)
@@ -88,7 +91,7 @@ def test_entries_expire_after_ttl() -> None:
 
 
 def test_writes_invalidate_cached_reads_even_when_the_outcome_is_unknown() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = _pipe(clock)
     drive_sync(pipe, users(), Script([200]), clock)
     assert pipe.cache is not None and len(pipe.cache) == 1
@@ -108,7 +111,7 @@ def test_write_prefixes_default_to_the_collection() -> None:
 
 
 def test_uncacheable_reads_are_not_kept_but_policy_routes_are() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = _pipe(clock, routes=("/locations",))
     drive_sync(pipe, APIRequest("GET", "/workorders/1"), Script([200]), clock)
     drive_sync(pipe, APIRequest("GET", "/locations/3"), Script([200]), clock)
@@ -116,7 +119,7 @@ def test_uncacheable_reads_are_not_kept_but_policy_routes_are() -> None:
 
 
 def test_cache_keys_separate_organizations() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = _pipe(clock)
     drive_sync(pipe, users(headers={"x-organization-id": "1"}), Script([200]), clock)
     with pytest.raises(APIConnectionError):

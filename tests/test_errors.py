@@ -30,9 +30,10 @@ from maintainx_sdk import (
     ValidationError,
 )
 
-from ._client_harness import FLAVOURS, Recorder, invoke, single_attempt
-from ._loopback import loopback_server
 from .conftest import TEST_KEY
+from .helpers.client_flavours import FLAVOURS, invoke, single_attempt
+from .helpers.loopback_server import loopback_server
+from .helpers.recording_handler import RecordingHandler
 
 
 def _raise(flavour: str, handler: Any, fn: Any) -> MaintainXError:
@@ -55,7 +56,7 @@ def _raise(flavour: str, handler: Any, fn: Any) -> MaintainXError:
 )
 def test_status_maps_to_its_class(flavour: str, status: int, cls: type[APIStatusError]) -> None:
     body = None if status == 401 else {"error": f"problem {status}"}
-    rec = Recorder(default=(status, body))
+    rec = RecordingHandler(default=(status, body))
     err = _raise(flavour, rec, lambda mx: mx.work_orders.get(7))
     assert type(err) is cls
     assert isinstance(err, APIStatusError) and err.status_code == status
@@ -67,7 +68,7 @@ def test_status_maps_to_its_class(flavour: str, status: int, cls: type[APIStatus
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_400_read_shape(flavour: str) -> None:
-    rec = Recorder(default=(400, {"error": "Missing x-organization-id header."}))
+    rec = RecordingHandler(default=(400, {"error": "Missing x-organization-id header."}))
     err = _raise(flavour, rec, lambda mx: mx.users.get(1))
     assert isinstance(err, BadRequestError)
     assert "GET /users/1 -> 400: Missing x-organization-id header." in str(err)
@@ -81,7 +82,7 @@ def test_400_write_shape_lists_every_field(flavour: str) -> None:
             {"error": "Too long", "fieldPath": "title"},
         ]
     }
-    rec = Recorder(default=(400, body))
+    rec = RecordingHandler(default=(400, body))
     err = _raise(flavour, rec, lambda mx: mx.work_orders.update(7, title="t"))
     assert isinstance(err, BadRequestError)
     assert "PATCH /workorders/7 -> 400" in str(err)
@@ -135,7 +136,7 @@ def test_429_values_from_headers() -> None:
 @pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_5xx_is_internal_server_error(flavour: str, status: int) -> None:
-    rec = Recorder(default=(status, {"error": "boom"}))
+    rec = RecordingHandler(default=(status, {"error": "boom"}))
     err = _raise(flavour, rec, lambda mx: mx.work_orders.get(7))
     assert isinstance(err, InternalServerError) and err.status_code == status
     assert f"-> {status}: boom" in str(err)
@@ -252,7 +253,7 @@ def test_pool_exhausted_async() -> None:
 def test_bad_input_raises_before_any_request(
     flavour: str, call: Any, field: str | None, fragment: str
 ) -> None:
-    rec = Recorder()
+    rec = RecordingHandler()
     with pytest.raises((ValidationError, TypeError)) as info:
         invoke(flavour, rec, call)
     assert rec.requests == []
@@ -264,7 +265,11 @@ def test_bad_input_raises_before_any_request(
 
 def test_validation_error_names_allowed_values() -> None:
     with pytest.raises(ValidationError) as info:
-        invoke("sync", Recorder(), lambda mx: mx.work_orders.create(title="t", priority="URGENT"))
+        invoke(
+            "sync",
+            RecordingHandler(),
+            lambda mx: mx.work_orders.create(title="t", priority="URGENT"),
+        )
     [item] = info.value.errors
     assert item["field"] == "priority"
     assert item["input"] == "URGENT"

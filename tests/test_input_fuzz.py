@@ -37,6 +37,7 @@ from maintainx_sdk._request import MAX_URL_LENGTH
 from maintainx_sdk._resource import SyncAPIResource
 from maintainx_sdk.pagination import SyncPager
 from tests.conftest import TEST_KEY
+from tests.helpers.recording_handler import RecordingHandler
 
 AREAS = ("work_orders", "parts", "purchase_orders")
 #: A keyword no generated method has.
@@ -189,16 +190,7 @@ def _plain_json(value: Any, depth: int = 0) -> bool:
     return False
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.sent: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append(request)
-        return httpx.Response(200, json={})
-
-
-RECORDER = Recorder()
+RECORDER = RecordingHandler()
 CLIENT = MaintainX(
     api_key=TEST_KEY,
     transport=httpx.MockTransport(RECORDER),
@@ -253,7 +245,7 @@ def test_bad_arguments_raise_a_typed_error_and_send_nothing(data: st.DataObject)
     if wrong:
         kwargs[WRONG_KEYWORD] = 1
     bad = wrong or False in verdicts
-    RECORDER.sent.clear()
+    RECORDER.requests.clear()
     method = _bound(CLIENT, name, function)
     try:
         result = method(*args, **kwargs)
@@ -261,22 +253,22 @@ def test_bad_arguments_raise_a_typed_error_and_send_nothing(data: st.DataObject)
             result.first_page()
     except TypeError as exc:
         assert wrong, f"{name}: TypeError without a wrong keyword: {exc}"
-        assert not RECORDER.sent
+        assert not RECORDER.requests
         return
     except APIResponseValidationError:  # the recorder's empty 200, to arguments that fit
-        assert RECORDER.sent and not bad, f"{name}: {args} {kwargs} were sent"
+        assert RECORDER.requests and not bad, f"{name}: {args} {kwargs} were sent"
         return
     except ValidationError:
-        assert not RECORDER.sent, f"{name}: sent a request, then raised ValidationError"
+        assert not RECORDER.requests, f"{name}: sent a request, then raised ValidationError"
         return
     except MaintainXError:
         # Only an answer can cause any other SDK error (the recorder's empty 200).
-        assert RECORDER.sent and not bad, f"{name}: {args} {kwargs} were sent"
+        assert RECORDER.requests and not bad, f"{name}: {args} {kwargs} were sent"
         return
     else:
         assert not bad, f"{name}: {args} {kwargs} were sent"
     finally:
-        for request in RECORDER.sent:
+        for request in RECORDER.requests:
             assert len(request.url.raw_path) <= MAX_URL_LENGTH + 10
 
 
@@ -311,10 +303,10 @@ def test_bad_arguments_raise_a_typed_error_and_send_nothing(data: st.DataObject)
 def test_each_reported_bad_input_is_refused_before_io(
     call: Callable[[MaintainX], Any], field: str
 ) -> None:
-    RECORDER.sent.clear()
+    RECORDER.requests.clear()
     with pytest.raises(ValidationError) as caught:
         call(CLIENT)
-    assert not RECORDER.sent
+    assert not RECORDER.requests
     assert field in str(caught.value) or any(
         field in str(e.get("field", "")) for e in caught.value.errors
     ), str(caught.value)

@@ -29,7 +29,9 @@ from maintainx_sdk.errors import (
 )
 
 from .conftest import TEST_KEY
-from .hardening_fakes import FakeClock, Script, drive_sync, get, make_pipeline
+from .helpers.clocks import SleepRecordingClock
+from .helpers.pipeline_harness import drive_sync, get, make_pipeline
+from .helpers.scripted_answers import Script
 
 BASE = "https://api.test/v1"
 
@@ -113,7 +115,7 @@ async def test_async_client_shares_the_same_pipeline_logic() -> None:
 
 
 async def test_cancelled_during_backoff_releases_everything() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(
         clock,
         breaker=BreakerPolicy(fail_max=1, reset_timeout=1),
@@ -137,7 +139,7 @@ async def test_cancelled_during_backoff_releases_everything() -> None:
 
 
 async def test_cancelled_probe_frees_the_half_open_slot() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, breaker=BreakerPolicy(fail_max=1, reset_timeout=1))
     assert pipe.breaker is not None
     pipe.breaker.record(failure=True, probe=False)
@@ -191,7 +193,7 @@ _STEP = st.one_of(
 def test_no_call_outlives_its_deadline_or_repeats_an_unsafe_write(
     steps: list[object], latencies: list[float], total: float, method: str, seed: int
 ) -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, timeout=total, retry=RetryPolicy(max_attempts=5), seed=seed)
     sent: list[str] = []
 
@@ -228,7 +230,7 @@ def test_no_call_outlives_its_deadline_or_repeats_an_unsafe_write(
 
 
 def test_undecodable_body_is_a_typed_error_not_a_raw_httpx_one() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, retry=RetryPolicy.disabled())
     script = Script([httpx.DecodingError("bad gzip")])
     with pytest.raises(MaintainXError) as info:
@@ -237,7 +239,7 @@ def test_undecodable_body_is_a_typed_error_not_a_raw_httpx_one() -> None:
 
 
 def test_circuit_open_error_names_the_call_and_its_history() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(
         clock,
         retry=RetryPolicy(max_attempts=5, backoff_base=0, backoff_cap=0),

@@ -14,8 +14,8 @@ from maintainx_sdk._operation import Operation
 from maintainx_sdk.models.purchase_orders import PurchaseOrder
 from maintainx_sdk.models.work_orders import WorkOrder
 
-from ._emulator_helpers import make_emulator
 from .conftest import TEST_KEY
+from .helpers.emulator_clients import make_emulator
 
 
 def _descriptor(python_name: str) -> Operation[Any]:

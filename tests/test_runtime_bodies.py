@@ -17,9 +17,10 @@ from maintainx_sdk._resource import SyncAPIResource
 from maintainx_sdk.errors import APIResponseValidationError, NotFoundError, OutcomeUnknownError
 from maintainx_sdk.idempotency import guarded_create
 
-from ._client_harness import FLAVOURS, WORK_ORDER, invoke
-from ._integrity_fakes import CREATE_WO, FakeApi
 from .conftest import TEST_KEY
+from .helpers.api_records import WORK_ORDER
+from .helpers.client_flavours import FLAVOURS, invoke
+from .helpers.work_order_api_fake import CREATE_WO, FakeApi
 
 NO_WAIT = RetryPolicy(backoff_base=0)
 Answer = tuple[int, bytes]

@@ -10,8 +10,8 @@ import pytest
 from maintainx_sdk import AsyncMaintainX, MaintainX, PoolLimits, Timeouts
 from maintainx_sdk.errors import APITimeoutError, OutcomeUnknownError
 
-from ._raw_server import RawServer, Send
 from .conftest import TEST_KEY
+from .helpers.raw_socket_server import RawServer, Send
 
 STEP = 0.05  # seconds between trickled bytes: far below any per-read timeout
 TOTAL = 1.0

@@ -14,8 +14,9 @@ import pytest
 
 from maintainx_sdk import AsyncMaintainX, MaintainX, MaintainXError, Secret
 
-from ._client_harness import Recorder, single_attempt
-from ._loopback import loopback_server
+from .helpers.client_flavours import single_attempt
+from .helpers.loopback_server import loopback_server
+from .helpers.recording_handler import RecordingHandler
 
 KEY = "sk-live-SECRET-7e3c1f0b9a"
 
@@ -94,7 +95,7 @@ def test_transport_errors_hide_the_key() -> None:
 
 def test_validation_errors_hide_the_key() -> None:
     with (
-        MaintainX(api_key=KEY, transport=httpx.MockTransport(Recorder())) as mx,
+        MaintainX(api_key=KEY, transport=httpx.MockTransport(RecordingHandler())) as mx,
         pytest.raises(MaintainXError) as info,
     ):
         mx.work_orders.create(title="t", priority="URGENT")
