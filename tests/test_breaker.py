@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import httpx
 import pytest
 
 from maintainx_sdk import BreakerPolicy, MaintainX, RetryPolicy
+from maintainx_sdk._request import APIRequest
 from maintainx_sdk.breaker import Breaker, is_breaker_failure
 from maintainx_sdk.errors import (
     APIConnectionError,
@@ -15,6 +17,7 @@ from maintainx_sdk.errors import (
     CircuitOpenError,
     InternalServerError,
     RateLimitError,
+    ValidationError,
 )
 
 from .conftest import TEST_KEY
@@ -151,3 +154,99 @@ def test_client_breaker_policy_and_shared_state_across_views() -> None:
         mx.request("GET", "/users")
     assert len(script.requests) == 2
     mx.close()
+
+
+# --- while half-open, only the probe decides; every exit frees the probe --------------
+
+
+def users() -> APIRequest:
+    return APIRequest("GET", "/users", cacheable=True)
+
+
+def _breaker(clock: SleepRecordingClock) -> Breaker:
+    return Breaker(
+        BreakerPolicy(fail_max=1, reset_timeout=10), clock=clock, observer=EventLogObserver
+    )
+
+
+def test_a_late_success_sent_before_the_breaker_opened_does_not_close_it_mid_probe() -> None:
+    clock = SleepRecordingClock()
+    breaker = _breaker(clock)
+    early = breaker.before_send("GET /x")  # sent while closed, answers late
+    breaker.record(failure=True, probe=breaker.before_send("GET /y"))
+    assert breaker.state == "open"
+    clock.advance(10)
+    assert breaker.before_send("GET /z") is True  # the probe
+    breaker.record(failure=False, probe=early)
+    assert breaker.state == "half-open"  # the late answer says nothing about now
+    breaker.record(failure=True, probe=True)
+    assert breaker.state == "open"
+
+
+def test_a_late_failure_does_not_reopen_the_breaker_while_the_probe_is_out() -> None:
+    clock = SleepRecordingClock()
+    breaker = _breaker(clock)
+    early = breaker.before_send("GET /x")
+    breaker.record(failure=True, probe=breaker.before_send("GET /y"))
+    clock.advance(10)
+    assert breaker.before_send("GET /z") is True
+    breaker.record(failure=True, probe=early)
+    assert breaker.state == "half-open" and breaker.retry_after() == 0
+    breaker.record(failure=False, probe=True)
+    assert breaker.state == "closed"
+
+
+def test_a_bad_body_sent_as_the_probe_does_not_leave_the_breaker_half_open() -> None:
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock, retry=RetryPolicy.disabled(), breaker=BreakerPolicy(fail_max=1))
+    with pytest.raises(InternalServerError):
+        drive_sync(pipe, users(), Script([503]), clock)
+    clock.advance(60)
+    with pytest.raises(ValidationError):
+        drive_sync(pipe, APIRequest("POST", "/workorders", json={"a": object()}), Script([]), clock)
+    assert drive_sync(pipe, users(), Script([200]), clock).status_code == 200
+    assert pipe.breaker is not None and pipe.breaker.state == "closed"
+
+
+def test_a_failure_building_the_request_frees_the_probe_slot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock, retry=RetryPolicy.disabled(), breaker=BreakerPolicy(fail_max=1))
+    with pytest.raises(InternalServerError):
+        drive_sync(pipe, users(), Script([503]), clock)
+    clock.advance(60)
+
+    def broken(*args: Any, **kwargs: Any) -> httpx.Request:
+        raise RuntimeError("cannot build")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipe, "build_http_request", broken)
+        with pytest.raises(RuntimeError):
+            drive_sync(pipe, users(), Script([]), clock)
+    assert drive_sync(pipe, users(), Script([200]), clock).status_code == 200
+
+
+def test_an_observer_failing_as_an_attempt_starts_frees_the_probe_slot() -> None:
+    class Failing(EventLogObserver):
+        fail = False
+
+        def attempt_started(self, attempt: int, request: httpx.Request) -> None:
+            if self.fail:
+                raise RuntimeError("observer bug")
+
+    clock = SleepRecordingClock()
+    observer = Failing()
+    pipe = make_pipeline(
+        clock, retry=RetryPolicy.disabled(), breaker=BreakerPolicy(fail_max=1), observer=observer
+    )
+    with pytest.raises(InternalServerError):
+        drive_sync(pipe, users(), Script([503]), clock)
+    clock.advance(60)
+    observer.fail = True
+    script = Script([])
+    with pytest.raises(RuntimeError):
+        drive_sync(pipe, users(), script, clock)
+    assert script.requests == []
+    observer.fail = False
+    assert drive_sync(pipe, users(), Script([200]), clock).status_code == 200

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
 from maintainx_sdk import BreakerPolicy, CachePolicy, RetryPolicy
+from maintainx_sdk._pipeline import Send, run_async
 from maintainx_sdk._request import APIRequest
 from maintainx_sdk.cache import write_prefixes
 from maintainx_sdk.errors import APIConnectionError, CircuitOpenError, OutcomeUnknownError
@@ -129,3 +132,80 @@ def test_cache_keys_separate_organizations() -> None:
             Script([], default=httpx.ConnectError("x")),
             clock,
         )
+
+
+# --- a read racing a write does not keep the old record -------------------------------
+
+
+def plain_users() -> APIRequest:
+    return APIRequest("GET", "/users", cacheable=True)
+
+
+def patch_user() -> APIRequest:
+    return APIRequest("PATCH", "/users/1", json={"firstName": "new"})
+
+
+def test_read_answered_after_a_write_is_not_cached() -> None:
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock, cache=CachePolicy(ttl=600, fresh_for=60))
+    read = pipe.flow(plain_users())
+    action = next(read)
+    assert isinstance(action, Send)  # the read is on the wire...
+    drive_sync(pipe, patch_user(), Script([200]), clock)  # ...when a write lands
+    old = httpx.Response(200, content=b'{"users":[{"firstName":"old"}]}', request=action.request)
+    with pytest.raises(StopIteration) as done:
+        read.send(old)
+    assert done.value.value.json()["users"][0]["firstName"] == "old"  # the caller gets it
+    # but it is not kept: the next read asks the API instead of serving pre-write data
+    script = Script([(200, {}, b'{"users":[{"firstName":"new"}]}')])
+    assert drive_sync(pipe, plain_users(), script, clock).json()["users"][0]["firstName"] == "new"
+    assert len(script.requests) == 1
+
+
+def test_read_racing_an_unrelated_write_is_still_cached() -> None:
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock, cache=CachePolicy(ttl=600, fresh_for=60))
+    read = pipe.flow(plain_users())
+    action = next(read)
+    assert isinstance(action, Send)
+    drive_sync(pipe, APIRequest("POST", "/workorders", json={"title": "t"}), Script([200]), clock)
+    with pytest.raises(StopIteration):
+        read.send(httpx.Response(200, content=b'{"users":[]}', request=action.request))
+    script = Script([])
+    assert drive_sync(pipe, plain_users(), script, clock).json() == {"users": []}
+    assert script.requests == []  # served from the cache
+
+
+def test_a_read_older_than_the_remembered_invalidations_is_not_cached() -> None:
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock, cache=CachePolicy(ttl=600, fresh_for=60))
+    assert pipe.cache is not None
+    read = pipe.flow(plain_users())
+    action = next(read)
+    assert isinstance(action, Send)
+    for _ in range(300):  # more than the cache remembers, none touching /users
+        pipe.cache.invalidate(("/workorders",))
+    with pytest.raises(StopIteration):
+        read.send(httpx.Response(200, content=b"{}", request=action.request))
+    assert len(pipe.cache) == 0
+
+
+async def test_a_cancelled_write_still_invalidates_cached_reads() -> None:
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock, cache=CachePolicy(ttl=600, fresh_for=60))
+    drive_sync(pipe, plain_users(), Script([(200, {}, b'{"users":["old"]}')]), clock)
+    assert pipe.cache is not None and len(pipe.cache) == 1
+    sent = asyncio.Event()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        sent.set()
+        await asyncio.sleep(30)
+        return httpx.Response(200)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as http:
+        task = asyncio.create_task(run_async(pipe.flow(patch_user()), http, sleep=clock.asleep))
+        await sent.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert len(pipe.cache) == 0  # the write may have been applied: the copy is gone

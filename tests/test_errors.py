@@ -25,15 +25,20 @@ from maintainx_sdk import (
     PoolExhaustedError,
     PoolLimits,
     RateLimitError,
+    RetryPolicy,
     Timeouts,
     UnprocessableEntityError,
     ValidationError,
 )
+from maintainx_sdk._request import APIRequest
 
 from .conftest import TEST_KEY
 from .helpers.client_flavours import FLAVOURS, invoke, single_attempt
+from .helpers.clocks import SleepRecordingClock
 from .helpers.loopback_server import loopback_server
+from .helpers.pipeline_harness import BASE, drive_sync, make_pipeline
 from .helpers.recording_handler import RecordingHandler
+from .helpers.scripted_answers import Script
 
 
 def _raise(flavour: str, handler: Any, fn: Any) -> MaintainXError:
@@ -286,3 +291,31 @@ def test_every_error_is_a_maintainx_error() -> None:
     ]
     assert len(classes) >= 20
     assert all(issubclass(c, MaintainXError) for c in classes)
+
+
+# --- a redirect is not success; a pathological error body still maps ------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_an_error_not_an_empty_success(status: int) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers={"Location": "https://elsewhere.test/v1/x"})
+
+    mx = MaintainX(
+        api_key=TEST_KEY, base_url=BASE, transport=httpx.MockTransport(handler), telemetry=False
+    )
+    with mx:
+        with pytest.raises(APIStatusError, match=r"elsewhere\.test.*check base_url") as info:
+            mx.work_orders.create(title="t")
+        assert info.value.status_code == status and info.value.attempts == 1
+        with pytest.raises(APIStatusError):
+            mx.work_orders.get(1)
+
+
+def test_an_absurdly_nested_error_body_still_gives_the_typed_error() -> None:
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock, retry=RetryPolicy.disabled())
+    script = Script([(400, {}, b"[" * 100_000)])
+    with pytest.raises(APIStatusError) as info:
+        drive_sync(pipe, APIRequest("POST", "/workorders", json={"title": "t"}), script, clock)
+    assert info.value.status_code == 400

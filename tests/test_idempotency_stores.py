@@ -205,3 +205,28 @@ def test_derived_keys_are_deterministic_and_canonical() -> None:
         derive_key("x", {"when": object()})
     with pytest.raises(ValidationError):
         derive_key("x", {"n": float("nan")})
+
+
+def test_derive_key_takes_what_a_create_takes() -> None:
+    import hashlib
+    from datetime import UTC, date, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from maintainx_sdk.idempotency import derive_key
+
+    op = "work_orders.create"
+    due = datetime(2030, 1, 1, 12, tzinfo=UTC)
+    same_instant = due.astimezone(timezone(timedelta(hours=2)))
+    assert derive_key(op, {"dueDate": due}) == derive_key(op, {"dueDate": same_instant})
+    assert derive_key(op, {"dueDate": due}) != derive_key(op, {"dueDate": due + timedelta(1)})
+    assert derive_key(op, {"tags": {"b", "a", "c"}}) == derive_key(op, {"tags": ["a", "b", "c"]})
+    assert derive_key(op, {"d": date(2030, 1, 1)}) == derive_key(op, {"d": "2030-01-01"})
+    assert derive_key(op, {"n": Decimal("1.5")}) == derive_key(op, {"n": "1.5"})
+    # Plain payloads keep the keys they always had.
+    plain = {"title": "Weekly check", "priority": "LOW"}
+    body = b'{"priority":"LOW","title":"Weekly check"}'
+    assert (
+        derive_key(op, plain) == "derived-" + hashlib.sha256(op.encode() + b"\n" + body).hexdigest()
+    )
+    with pytest.raises(ValidationError, match="not plain JSON"):
+        derive_key(op, {"x": object()})

@@ -37,6 +37,8 @@ from maintainx_sdk._request import MAX_URL_LENGTH
 from maintainx_sdk._resource import SyncAPIResource
 from maintainx_sdk.pagination import SyncPager
 from tests.conftest import TEST_KEY
+from tests.helpers.api_records import WORK_ORDER
+from tests.helpers.client_flavours import FLAVOURS, invoke
 from tests.helpers.recording_handler import RecordingHandler
 
 AREAS = ("work_orders", "parts", "purchase_orders")
@@ -315,3 +317,41 @@ def test_each_reported_bad_input_is_refused_before_io(
 def test_a_wrong_keyword_stays_a_type_error() -> None:
     with pytest.raises(TypeError):
         CLIENT.parts.list(no_such_argument=1)  # type: ignore[call-arg]
+
+
+# --- integer path parameters are checked before any request ---------------------------
+
+
+WO = {**WORK_ORDER, "id": 42}
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("bad", ["abc", "4 2", "", True, 4.5, None, "²"])
+def test_integer_path_ids_are_checked_before_any_request(flavour: str, bad: Any) -> None:
+    rec = RecordingHandler(default=(200, {"workOrder": WO}))
+    with pytest.raises(ValidationError) as info:
+        invoke(flavour, rec, lambda mx: mx.work_orders.get(bad))
+    assert info.value.errors[0]["field"] == "id"
+    assert rec.requests == []
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_digit_strings_are_accepted_as_ids(flavour: str) -> None:
+    rec = RecordingHandler(default=(200, {"workOrder": WO}))
+    wo = invoke(flavour, rec, lambda mx: mx.work_orders.get(" 42"))
+    assert wo.id == 42
+    assert rec.last.url.path == "/v1/workorders/42"
+
+
+def test_every_integer_path_parameter_is_checked() -> None:
+    rec = RecordingHandler(default=(200, {}))
+    with MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(rec)) as mx:
+        with pytest.raises(ValidationError, match="'userId' must be an integer"):
+            mx.teams.members.delete(1, "bob")
+        # String path parameters (file names) are left alone.
+        mx.work_orders.attachments.upload(
+            7, "report 1.pdf", b"%PDF", content_type="application/pdf"
+        )
+    assert [r.url.raw_path for r in rec.requests] == [
+        b"/v1/workorders/7/attachments/report%201.pdf"
+    ]

@@ -209,3 +209,25 @@ def test_request_keeps_a_query_written_into_the_path() -> None:
     assert seen[0].url.path.endswith("/workorders")
     assert seen[0].url.params.get_list("statuses") == ["OPEN", "DONE"]
     assert seen[0].url.params["limit"] == "5"
+
+
+# --- a view of a closed client --------------------------------------------------------
+
+
+def test_a_view_of_a_closed_client_fails_with_the_sdk_error() -> None:
+    mx = MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(RecordingHandler()))
+    view = mx.with_options(timeout=3)
+    mx.close()
+    with pytest.raises(MaintainXError, match="closed"):
+        view.work_orders.get(1)
+
+
+def test_an_async_view_of_a_closed_client_fails_with_the_sdk_error() -> None:
+    async def main() -> None:
+        amx = AsyncMaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(RecordingHandler()))
+        view = amx.with_options(headers={"X-A": "1"})
+        await amx.aclose()
+        with pytest.raises(MaintainXError, match="closed"):
+            await view.work_orders.get(1)
+
+    asyncio.run(main())

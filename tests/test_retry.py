@@ -386,3 +386,14 @@ def test_a_local_protocol_error_is_neither_retried_nor_a_breaker_failure() -> No
     from maintainx_sdk.breaker import is_breaker_failure
 
     assert not is_breaker_failure(None, httpx.LocalProtocolError("x"))
+
+
+def test_decide_treats_only_2xx_as_success() -> None:
+    import random
+
+    state = RetryState(0.0, 30.0, 1, 1, 0)
+    rng = random.Random(1)
+    ok = decide(RetryPolicy(), state, Outcome.from_status(204), retry_safe=True, now=0, rng=rng)
+    moved = decide(RetryPolicy(), state, Outcome.from_status(302), retry_safe=True, now=0, rng=rng)
+    assert ok.reason == "success" and not ok.retry
+    assert moved.reason == "302 is not retryable" and not moved.retry
