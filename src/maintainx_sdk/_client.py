@@ -31,6 +31,7 @@ from .progress import ProgressObserver
 from .ratelimit import RateLimit, RateLimiter
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
 from .retry import RetryPolicy
+from .settings import HardeningSettings, ViewSwitches
 
 if TYPE_CHECKING:
     import asyncio
@@ -60,6 +61,7 @@ class _ClientCore:
     _config: ClientConfig
     _pipeline: Pipeline
     _options: CallOptions
+    _hardening: HardeningSettings
     _owns_http: bool
     idempotency_store: IdempotencyStore
     """Where guarded creates (``create(..., idempotency_key=...)``) record their keys."""
@@ -112,12 +114,28 @@ class _ClientCore:
             cache=hardening.cache,
         )
         self._options = CallOptions()
+        breaker_part, cache_part = self._pipeline.breaker, self._pipeline.cache
+        self._hardening = HardeningSettings.of(
+            retry=self._pipeline.retry,
+            limiter=self._pipeline.limiter,
+            breaker=None if breaker_part is None else breaker_part.policy,
+            cache=None if cache_part is None else cache_part.policy,
+            timeouts=self._config.timeouts,
+            pool=self._config.pool,
+            idempotency_store=idempotency_store,
+        )
         self._closed = False
 
     @property
     def config(self) -> ClientConfig:
         """The resolved settings (the key inside is a :class:`Secret`)."""
         return self._config
+
+    @property
+    def hardening(self) -> HardeningSettings:
+        """What this client's calls run with: retry, rate limit, breaker, cache, timeouts, pool
+        and stores (read-only; no secrets)."""
+        return self._hardening
 
     @property
     def pipeline(self) -> Pipeline:
@@ -184,6 +202,13 @@ class _ClientCore:
             use_rate_limit=current.use_rate_limit if rate_limit is None else bool(rate_limit),
             use_breaker=current.use_breaker if breaker is None else bool(breaker),
             use_cache=current.use_cache if cache is None else bool(cache),
+        )
+        view = clone._options
+        clone._hardening = dataclasses.replace(
+            self._hardening,
+            retry=view.retry or self._hardening.retry,
+            timeouts=view.timeouts or self._hardening.timeouts,
+            switches=ViewSwitches(view.use_rate_limit, view.use_breaker, view.use_cache),
         )
         clone._owns_http = False
         return clone
