@@ -48,7 +48,7 @@ from .pagination import UPDATED_AT, AsyncPager, Page, PageWalk, SyncPager
 from .progress import ProgressCallback, track
 
 if TYPE_CHECKING:
-    from ._client import AsyncMaintainX, MaintainX
+    from ._sender import AsyncSender, SyncSender
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -321,12 +321,12 @@ class IncrementalSync(_SyncCore[T]):
     source name.
     """
 
-    _client: MaintainX
+    _client: SyncSender
 
     @overload
     def __init__(
         self: IncrementalSync[Item],
-        client: MaintainX,
+        client: SyncSender,
         source: SyncPager[Item] | AsyncPager[Item] | Operation[Item],
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -339,7 +339,7 @@ class IncrementalSync(_SyncCore[T]):
     @overload
     def __init__(
         self: IncrementalSync[dict[str, Any]],
-        client: MaintainX,
+        client: SyncSender,
         source: SourceName = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -353,7 +353,7 @@ class IncrementalSync(_SyncCore[T]):
     @overload
     def __init__(
         self: IncrementalSync[M],
-        client: MaintainX,
+        client: SyncSender,
         source: SourceName = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -366,7 +366,7 @@ class IncrementalSync(_SyncCore[T]):
     ) -> None: ...
     def __init__(
         self,
-        client: MaintainX,
+        client: SyncSender,
         source: str | Operation[Any] | SyncPager[Any] | AsyncPager[Any] = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -403,7 +403,7 @@ class IncrementalSync(_SyncCore[T]):
         tracker = track(progress, task=f"sync {self.op.name}")
         while (request := run.next_request()) is not None:
             with tracker.scope():
-                page = run.accept(self._client._send(request))
+                page = run.accept(self._client.send(request))
             with self.store.transaction(self.key) as txn:
                 run.check_unchanged(self.store, self.key)
                 if page.items:
@@ -421,12 +421,12 @@ class AsyncIncrementalSync(_SyncCore[T]):
     a store with ``atransaction`` (SQLite) waits for its write lock without blocking the loop.
     """
 
-    _client: AsyncMaintainX
+    _client: AsyncSender
 
     @overload
     def __init__(
         self: AsyncIncrementalSync[Item],
-        client: AsyncMaintainX,
+        client: AsyncSender,
         source: SyncPager[Item] | AsyncPager[Item] | Operation[Item],
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -439,7 +439,7 @@ class AsyncIncrementalSync(_SyncCore[T]):
     @overload
     def __init__(
         self: AsyncIncrementalSync[dict[str, Any]],
-        client: AsyncMaintainX,
+        client: AsyncSender,
         source: SourceName = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -453,7 +453,7 @@ class AsyncIncrementalSync(_SyncCore[T]):
     @overload
     def __init__(
         self: AsyncIncrementalSync[M],
-        client: AsyncMaintainX,
+        client: AsyncSender,
         source: SourceName = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -466,7 +466,7 @@ class AsyncIncrementalSync(_SyncCore[T]):
     ) -> None: ...
     def __init__(
         self,
-        client: AsyncMaintainX,
+        client: AsyncSender,
         source: str | Operation[Any] | SyncPager[Any] | AsyncPager[Any] = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -501,7 +501,7 @@ class AsyncIncrementalSync(_SyncCore[T]):
         tracker = track(progress, task=f"sync {self.op.name}")
         while (request := run.next_request()) is not None:
             with tracker.scope():
-                page = run.accept(await self._client._send(request))
+                page = run.accept(await self._client.send(request))
             async with async_transaction(self.store, self.key) as txn:
                 run.check_unchanged(self.store, self.key)
                 if page.items:
