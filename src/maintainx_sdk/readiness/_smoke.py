@@ -11,8 +11,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .._request import APIRequest
 from .._procedure import Procedure, arun_procedure, run_procedure
+from .._request import APIRequest
 from ..errors import APIConnectionError, MaintainXError, NotFoundError, OutcomeUnknownError
 from ..observability import redact
 
