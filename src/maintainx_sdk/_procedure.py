@@ -24,7 +24,7 @@ from .errors import APITimeoutError, MaintainXError, scrub_chain
 
 if TYPE_CHECKING:
     from ._pipeline import CallOptions
-    from ._sender import AsyncSender, SyncSender
+    from ._sender import AsyncSender, ClientView, SyncSender
 
 T = TypeVar("T")
 
@@ -39,7 +39,7 @@ class ProcedureDeadline:
     gets what is left of it (a guarded create's sends and look-ups together, not each), and so
     does what it does between requests (a Redis idempotency store's claim, for one)."""
 
-    def __init__(self, client: SyncSender | AsyncSender) -> None:
+    def __init__(self, client: ClientView) -> None:
         self._options = client.call_options
         self._timeouts = self._options.timeouts or client.config.timeouts
         self._end = time.monotonic() + self._timeouts.total

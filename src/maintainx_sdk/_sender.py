@@ -5,7 +5,8 @@ Resources, pagers, incremental sync, procedures and readiness need four things o
 ``config`` and its ``idempotency_store``. They name these protocols, never the client
 classes, so none of them imports ``_client`` (and the import graph has no cycle).
 
-The two protocols differ only in ``send`` being blocking or a coroutine.
+The two protocols share :class:`ClientView` and differ only in ``send`` being blocking or a
+coroutine.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
     from .idempotency._store import IdempotencyStore
 
 
-class SyncSender(Protocol):
-    """What the blocking client offers to the code that sends through it."""
+class ClientView(Protocol):
+    """What both clients offer besides sending: their settings and idempotency store."""
 
     idempotency_store: IdempotencyStore
     """Where guarded creates record their keys."""
@@ -35,27 +36,18 @@ class SyncSender(Protocol):
     def call_options(self) -> CallOptions:
         """The per-call settings of this client (or ``with_options`` view)."""
         ...
+
+
+class SyncSender(ClientView, Protocol):
+    """What the blocking client offers to the code that sends through it."""
 
     def send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
         """Send ``request`` through the pipeline (``options``: default :attr:`call_options`)."""
         ...
 
 
-class AsyncSender(Protocol):
+class AsyncSender(ClientView, Protocol):
     """What the asyncio client offers to the code that sends through it."""
-
-    idempotency_store: IdempotencyStore
-    """Where guarded creates record their keys."""
-
-    @property
-    def config(self) -> ClientConfig:
-        """The resolved client settings."""
-        ...
-
-    @property
-    def call_options(self) -> CallOptions:
-        """The per-call settings of this client (or ``with_options`` view)."""
-        ...
 
     async def send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
         """Send ``request`` through the pipeline (``options``: default :attr:`call_options`)."""

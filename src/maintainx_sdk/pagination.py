@@ -59,6 +59,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+C = TypeVar("C")
+P = TypeVar("P")
 
 
 class _PagerBase(Generic[T]):
@@ -210,10 +212,11 @@ def _no_page() -> ValidationError:
 # finalized when the event loop gets to it, while these hold nothing that needs closing.
 
 
-class _PageFetch(Generic[T]):
+class _PageFetch(Generic[T, C]):
     """All of fetching one page but the send: the walk's next request, then its page."""
 
-    def __init__(self, walk: PageWalk[T], progress: ProgressTracker) -> None:
+    def __init__(self, client: C, walk: PageWalk[T], progress: ProgressTracker) -> None:
+        self._client = client
         self._walk = walk
         self._progress = progress
 
@@ -229,11 +232,7 @@ class _PageFetch(Generic[T]):
         return page
 
 
-class _SyncPages(_PageFetch[T], Iterator[Page[T]]):
-    def __init__(self, client: SyncSender, walk: PageWalk[T], progress: ProgressTracker) -> None:
-        super().__init__(walk, progress)
-        self._client = client
-
+class _SyncPages(_PageFetch[T, "SyncSender"], Iterator[Page[T]]):
     def __next__(self) -> Page[T]:
         request = self._next_request()
         if request is None:
@@ -243,11 +242,15 @@ class _SyncPages(_PageFetch[T], Iterator[Page[T]]):
         return self._page(response)
 
 
-class _SyncItems(Iterator[T]):
-    def __init__(self, pages: _SyncPages[T]) -> None:
+class _ItemBuffer(Generic[T, P]):
+    """The items of the current page, over a page iterator of type ``P``."""
+
+    def __init__(self, pages: P) -> None:
         self._pages = pages
         self._buffer: Iterator[T] = iter(())
 
+
+class _SyncItems(_ItemBuffer[T, _SyncPages[T]], Iterator[T]):
     def __next__(self) -> T:
         while True:
             for item in self._buffer:
@@ -255,11 +258,7 @@ class _SyncItems(Iterator[T]):
             self._buffer = iter(next(self._pages).items)
 
 
-class _AsyncPages(_PageFetch[T], AsyncIterator[Page[T]]):
-    def __init__(self, client: AsyncSender, walk: PageWalk[T], progress: ProgressTracker) -> None:
-        super().__init__(walk, progress)
-        self._client = client
-
+class _AsyncPages(_PageFetch[T, "AsyncSender"], AsyncIterator[Page[T]]):
     async def __anext__(self) -> Page[T]:
         request = self._next_request()
         if request is None:
@@ -272,11 +271,7 @@ class _AsyncPages(_PageFetch[T], AsyncIterator[Page[T]]):
         """Nothing is held between pages; provided so ``contextlib.aclosing`` works."""
 
 
-class _AsyncItems(AsyncIterator[T]):
-    def __init__(self, pages: _AsyncPages[T]) -> None:
-        self._pages = pages
-        self._buffer: Iterator[T] = iter(())
-
+class _AsyncItems(_ItemBuffer[T, _AsyncPages[T]], AsyncIterator[T]):
     async def __anext__(self) -> T:
         while True:
             for item in self._buffer:
