@@ -31,7 +31,7 @@ from maintainx_sdk import (
 from maintainx_sdk.testing import Emulator, EmulatorServer
 from maintainx_sdk.testing.demo import run as run_demo
 
-from ._emulator_helpers import make_emulator
+from .helpers.emulator_clients import make_emulator
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 

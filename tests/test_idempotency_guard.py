@@ -25,7 +25,7 @@ from maintainx_sdk.idempotency import (
     guarded_create,
 )
 
-from ._integrity_fakes import CREATE_USER, CREATE_WO, CREATE_WR, FakeApi
+from .helpers.work_order_api_fake import CREATE_USER, CREATE_WO, CREATE_WR, FakeApi
 
 
 def create(mx: MaintainX, key: str, op: Operation = CREATE_WO, **body: Any) -> Any:

@@ -10,16 +10,17 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from maintainx_sdk import MaintainX, RetryPolicy
+from maintainx_sdk import APIError, MaintainX, RetryPolicy, ValidationError
 from maintainx_sdk._models import EmptyResponse
 from maintainx_sdk._operation import build_request
 from maintainx_sdk._resource import SyncAPIResource
 from maintainx_sdk.errors import APIResponseValidationError, NotFoundError, OutcomeUnknownError
 from maintainx_sdk.idempotency import guarded_create
 
-from ._client_harness import FLAVOURS, WORK_ORDER, invoke
-from ._integrity_fakes import CREATE_WO, FakeApi
 from .conftest import TEST_KEY
+from .helpers.api_records import WORK_ORDER
+from .helpers.client_flavours import FLAVOURS, invoke
+from .helpers.work_order_api_fake import CREATE_WO, FakeApi
 
 NO_WAIT = RetryPolicy(backoff_base=0)
 Answer = tuple[int, bytes]
@@ -175,3 +176,21 @@ def test_a_404_after_an_answered_failure_is_still_not_found() -> None:
     answers = Answers((503, b'{"error": "busy"}'), (404, b'{"error": "Not found"}'))
     with pytest.raises(NotFoundError):
         invoke("sync", answers, lambda mx: mx.work_orders.delete(1), retry=NO_WAIT)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("body", [b"not json", b'{"workOrder": {"id": "x"}}'])
+def test_a_malformed_answer_is_an_api_error_that_says_where_it_came_from(
+    flavour: str, body: bytes
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    with pytest.raises(APIResponseValidationError) as info:
+        invoke(flavour, handler, lambda mx: mx.work_orders.get(7))
+    err = info.value
+    assert isinstance(err, APIError) and isinstance(err, ValidationError)
+    # a safe read is asked again (max_attempts=3) before the error is raised
+    assert (err.method, err.path, err.status_code, err.attempts) == ("GET", "/workorders/7", 200, 3)
+    assert str(err).startswith("GET /workorders/7 -> 200: work_orders.get: invalid response body")
+    assert err.errors

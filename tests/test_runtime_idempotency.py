@@ -19,8 +19,8 @@ from maintainx_sdk.ratelimit import RateLimit
 from maintainx_sdk.retry import RetryPolicy
 from maintainx_sdk.testing import Emulator
 
-from ._integrity_fakes import BASE, FakeApi
 from .conftest import TEST_KEY
+from .helpers.work_order_api_fake import BASE, FakeApi
 
 FAST = RetryPolicy(max_attempts=3, backoff_base=0, backoff_cap=0)
 

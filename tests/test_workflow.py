@@ -20,7 +20,7 @@ from maintainx_sdk.workflow import (
     set_status_procedure,
 )
 
-from ._integrity_fakes import GET_WO, SET_STATUS, FakeApi, random_walk
+from .helpers.work_order_api_fake import GET_WO, SET_STATUS, FakeApi, random_walk
 
 # The design's table, written out independently of the implementation.
 DESIGN_TABLE = {

@@ -7,15 +7,12 @@ endpoint, creates answer only ``{"id": N}``, list items omit ``externalData``, a
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,7 +27,7 @@ from maintainx_sdk.errors import InvalidTransitionError
 from maintainx_sdk.retry import RetryPolicy
 from maintainx_sdk.workflow import TransitionPolicy, set_status_procedure
 
-from .conftest import TEST_KEY
+from ..conftest import TEST_KEY
 
 BASE = "https://api.test/v1"
 
@@ -254,13 +251,3 @@ def random_walk(
             sent = 0
         assert patches() - before == sent
         assert stored() == model
-
-
-def load_example(name: str = "webhook_receiver") -> ModuleType:
-    """Import ``examples/<name>.py`` (examples are not a package)."""
-    path = Path(__file__).resolve().parents[1] / "examples" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
