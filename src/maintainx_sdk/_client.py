@@ -33,6 +33,7 @@ from .progress import ProgressObserver
 from .ratelimit import RateLimit, RateLimiter
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
 from .retry import RetryPolicy
+from .settings import HardeningSettings, ViewSwitches
 
 if TYPE_CHECKING:
     import asyncio
@@ -55,6 +56,7 @@ class _ClientCore:
     _config: ClientConfig
     _pipeline: Pipeline
     _options: CallOptions
+    _hardening: HardeningSettings
     _owns_http: bool
     idempotency_store: IdempotencyStore
     """Where guarded creates (``create(..., idempotency_key=...)``) record their keys."""
@@ -107,12 +109,28 @@ class _ClientCore:
             cache=hardening.cache,
         )
         self._options = CallOptions()
+        breaker_part, cache_part = self._pipeline.breaker, self._pipeline.cache
+        self._hardening = HardeningSettings.of(
+            retry=self._pipeline.retry,
+            limiter=self._pipeline.limiter,
+            breaker=None if breaker_part is None else breaker_part.policy,
+            cache=None if cache_part is None else cache_part.policy,
+            timeouts=self._config.timeouts,
+            pool=self._config.pool,
+            idempotency_store=idempotency_store,
+        )
         self._closed = False
 
     @property
     def config(self) -> ClientConfig:
         """The resolved settings (the key inside is a :class:`Secret`)."""
         return self._config
+
+    @property
+    def hardening(self) -> HardeningSettings:
+        """What this client's calls run with: retry, rate limit, breaker, cache, timeouts, pool
+        and stores (read-only; no secrets)."""
+        return self._hardening
 
     @property
     def pipeline(self) -> Pipeline:
@@ -166,6 +184,13 @@ class _ClientCore:
             rate_limit=rate_limit,
             breaker=breaker,
             cache=cache,
+        )
+        view = clone._options
+        clone._hardening = dataclasses.replace(
+            self._hardening,
+            retry=view.retry or self._hardening.retry,
+            timeouts=view.timeouts or self._hardening.timeouts,
+            switches=ViewSwitches(view.use_rate_limit, view.use_breaker, view.use_cache),
         )
         clone._owns_http = False
         return clone

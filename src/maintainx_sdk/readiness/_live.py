@@ -28,7 +28,7 @@ from ..errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from ._checks import result
+from ._checks.base import result
 from ._context import CheckContext
 from ._report import CheckResult, Status
 
