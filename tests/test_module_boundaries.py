@@ -20,17 +20,10 @@ ROOT = Path(__file__).resolve().parents[1] / "src"
 
 NAMEDTUPLE_API = frozenset({"_replace", "_asdict", "_fields", "_make", "_field_defaults"})
 
-# Allow-lists for work that other helpers of issue 14 are landing in parallel; the lead
-# empties both once they have all landed. A NEW violation anywhere fails at once.
-
-#: Cycles whose every module is under one of these prefixes are tolerated for now:
-#: ``testing/`` has its own cycle (emulator <-> routes <-> resources), being untangled by
-#: the helper that reorganises the emulator.
-ALLOWED_CYCLE_PREFIXES: tuple[str, ...] = ("maintainx_sdk.testing.",)
+# Allow-list for work another helper of issue 14 is landing in parallel; the lead empties it
+# once it has landed. A NEW violation anywhere fails at once.
 
 #: module -> private names of other modules it may still use (owner in the comment).
-#: Uses of a same-module class's private attributes (progress, observability, webhooks,
-#: _models, _observer, testing) are not violations under the rule above.
 ALLOWED_PRIVATE_USES: dict[str, frozenset[str]] = {
     # pybreaker's private state API: the helper moving breaker.py onto pybreaker's public API
     "maintainx_sdk.breaker": frozenset({"_handle_success", "_handle_error"}),
@@ -203,7 +196,7 @@ def test_the_scan_sees_the_package() -> None:
 
 
 def test_the_import_graph_has_no_cycle() -> None:
-    bad = [c for c in cycles() if not all(m.startswith(ALLOWED_CYCLE_PREFIXES) for m in c)]
+    bad = cycles()
     shown = [f"{len(c)} modules: {sorted(c)}\n  e.g. {' -> '.join(_one_loop(c))}" for c in bad]
     assert not bad, "import cycles (TYPE_CHECKING and local imports count):\n" + "\n".join(shown)
 

@@ -11,16 +11,25 @@ different httpx client, and the explicit keyword signatures are the public, type
 from __future__ import annotations
 
 import copy
-import dataclasses
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 import httpx
 
-from ._client_options import bind_loop, httpx_settings, raw_request, user_agent, view_options
+from ._client_options import (
+    HardeningArgs,
+    bind_loop,
+    client_hardening,
+    client_observers,
+    httpx_settings,
+    raw_request,
+    user_agent,
+    view_hardening,
+    view_options,
+)
 from ._config import ClientConfig, PoolLimits, Timeouts, resolve_config
-from ._observer import FanOutObserver, Observer
+from ._observer import Observer
 from ._pipeline import CallOptions, Pipeline, run_async, run_sync
 from ._request import APIRequest
 from ._response import APIResponse
@@ -29,25 +38,16 @@ from ._transport import aiohttp_transport, async_pool_transport, sync_pool_trans
 from .breaker import BreakerPolicy
 from .cache import CachePolicy
 from .errors import ConfigurationError, MaintainXError
-from .progress import ProgressObserver
 from .ratelimit import RateLimit, RateLimiter
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
 from .retry import RetryPolicy
-from .settings import HardeningSettings, ViewSwitches
+from .settings import HardeningSettings
 
 if TYPE_CHECKING:
     import asyncio
 
     from .idempotency import IdempotencyStore
     from .observability import ClientStats, StatsObserver
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Hardening:
-    retry: RetryPolicy | None
-    rate_limit: RateLimit | RateLimiter | None
-    breaker: BreakerPolicy | None
-    cache: CachePolicy | None
 
 
 class _ClientCore:
@@ -71,7 +71,7 @@ class _ClientCore:
         pool: PoolLimits | None,
         default_headers: Mapping[str, str] | None,
         observers: Sequence[Observer],
-        hardening: _Hardening,
+        hardening: HardeningArgs,
         idempotency_store: IdempotencyStore | None = None,
         telemetry: bool = True,
     ) -> None:
@@ -88,17 +88,9 @@ class _ClientCore:
             pool=pool,
             default_headers=default_headers,
         )
-        from . import observability
-
-        observability.register_secret(self._config.api_key.reveal())
-        self._stats = observability.StatsObserver()
-        installed: list[Observer] = [self._stats]
-        if telemetry:
-            installed += observability.default_observers(observers)
-        installed += observers
-        self.observers: tuple[Observer, ...] = tuple(installed)
-        # The progress observer is plumbing for progress= callbacks, not one of "yours".
-        observer: Observer = FanOutObserver([*installed, ProgressObserver()])
+        self._stats, self.observers, observer = client_observers(
+            self._config, observers, telemetry=telemetry
+        )
         self._pipeline = Pipeline(
             self._config,
             observer=observer,
@@ -109,16 +101,7 @@ class _ClientCore:
             cache=hardening.cache,
         )
         self._options = CallOptions()
-        breaker_part, cache_part = self._pipeline.breaker, self._pipeline.cache
-        self._hardening = HardeningSettings.of(
-            retry=self._pipeline.retry,
-            limiter=self._pipeline.limiter,
-            breaker=None if breaker_part is None else breaker_part.policy,
-            cache=None if cache_part is None else cache_part.policy,
-            timeouts=self._config.timeouts,
-            pool=self._config.pool,
-            idempotency_store=idempotency_store,
-        )
+        self._hardening = client_hardening(self._pipeline, self._config, idempotency_store)
         self._closed = False
 
     @property
@@ -185,13 +168,7 @@ class _ClientCore:
             breaker=breaker,
             cache=cache,
         )
-        view = clone._options
-        clone._hardening = dataclasses.replace(
-            self._hardening,
-            retry=view.retry or self._hardening.retry,
-            timeouts=view.timeouts or self._hardening.timeouts,
-            switches=ViewSwitches(view.use_rate_limit, view.use_breaker, view.use_cache),
-        )
+        clone._hardening = view_hardening(self._hardening, clone._options)
         clone._owns_http = False
         return clone
 
@@ -251,7 +228,7 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
             pool=pool,
             default_headers=default_headers,
             observers=observers,
-            hardening=_Hardening(retry, rate_limit, breaker, cache),
+            hardening=HardeningArgs(retry, rate_limit, breaker, cache),
             idempotency_store=idempotency_store,
             telemetry=telemetry,
         )
@@ -357,7 +334,7 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
             pool=pool,
             default_headers=default_headers,
             observers=observers,
-            hardening=_Hardening(retry, rate_limit, breaker, cache),
+            hardening=HardeningArgs(retry, rate_limit, breaker, cache),
             idempotency_store=idempotency_store,
             telemetry=telemetry,
         )

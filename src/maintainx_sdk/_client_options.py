@@ -1,5 +1,6 @@
-"""The clients' own logic, kept out of their classes: a view's per-call options, a raw
-request, the settings of their httpx client, the user agent and the event-loop binding.
+"""The clients' own logic, kept out of their classes: their observers and hardening view,
+a view's per-call options and hardening, a raw request, the settings of their httpx
+client, the user agent and the event-loop binding.
 
 ``client.with_options(...)`` and ``client.request(...)`` are thin over these functions.
 """
@@ -8,21 +9,57 @@ from __future__ import annotations
 
 import dataclasses
 import platform
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import parse_qsl
 
 import httpx
 
 from ._config import ClientConfig, Timeouts, check_headers
-from ._pipeline import CallOptions
+from ._observer import FanOutObserver, Observer
+from ._pipeline import CallOptions, Pipeline
 from ._request import APIRequest, encode_query
 from ._version import __version__
+from .breaker import BreakerPolicy
+from .cache import CachePolicy
 from .errors import ConfigurationError, EventLoopMismatchError, ValidationError
+from .progress import ProgressObserver
+from .ratelimit import RateLimit, RateLimiter
 from .retry import RetryPolicy
+from .settings import HardeningSettings, ViewSwitches
 
 if TYPE_CHECKING:
     import asyncio
+
+    from .idempotency import IdempotencyStore
+    from .observability import StatsObserver
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HardeningArgs:
+    """The hardening arguments a client was constructed with."""
+
+    retry: RetryPolicy | None
+    rate_limit: RateLimit | RateLimiter | None
+    breaker: BreakerPolicy | None
+    cache: CachePolicy | None
+
+
+def client_observers(
+    config: ClientConfig, observers: Sequence[Observer], *, telemetry: bool
+) -> tuple[StatsObserver, tuple[Observer, ...], Observer]:
+    """A client's stats observer, its installed observers (``client.observers``) and the one
+    observer its pipeline reports to. Registers the API key with the log redaction."""
+    from . import observability
+
+    observability.register_secret(config.api_key.reveal())
+    stats = observability.StatsObserver()
+    installed: list[Observer] = [stats]
+    if telemetry:
+        installed += observability.default_observers(observers)
+    installed += observers
+    # The progress observer is plumbing for progress= callbacks, not one of "yours".
+    return stats, tuple(installed), FanOutObserver([*installed, ProgressObserver()])
 
 
 def user_agent() -> str:
@@ -74,6 +111,32 @@ def view_options(
         use_rate_limit=current.use_rate_limit if rate_limit is None else bool(rate_limit),
         use_breaker=current.use_breaker if breaker is None else bool(breaker),
         use_cache=current.use_cache if cache is None else bool(cache),
+    )
+
+
+def client_hardening(
+    pipeline: Pipeline, config: ClientConfig, store: IdempotencyStore
+) -> HardeningSettings:
+    """The read-only view of what a client's calls run with (``client.hardening``)."""
+    breaker_part, cache_part = pipeline.breaker, pipeline.cache
+    return HardeningSettings.of(
+        retry=pipeline.retry,
+        limiter=pipeline.limiter,
+        breaker=None if breaker_part is None else breaker_part.policy,
+        cache=None if cache_part is None else cache_part.policy,
+        timeouts=config.timeouts,
+        pool=config.pool,
+        idempotency_store=store,
+    )
+
+
+def view_hardening(settings: HardeningSettings, view: CallOptions) -> HardeningSettings:
+    """A ``with_options`` view's hardening settings: its retry, timeouts and switches."""
+    return dataclasses.replace(
+        settings,
+        retry=view.retry or settings.retry,
+        timeouts=view.timeouts or settings.timeouts,
+        switches=ViewSwitches(view.use_rate_limit, view.use_breaker, view.use_cache),
     )
 
 
