@@ -5,7 +5,6 @@ and never an empty success."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import httpx
 import pytest
@@ -20,7 +19,8 @@ from maintainx_sdk.idempotency import guarded_create
 from .conftest import TEST_KEY
 from .helpers.api_records import WORK_ORDER
 from .helpers.client_flavours import FLAVOURS, invoke
-from .helpers.work_order_api_fake import CREATE_WO, FakeApi
+from .helpers.hand_built_operations import CREATE_WO
+from .helpers.logged_emulator import LoggedEmulator
 
 NO_WAIT = RetryPolicy(backoff_base=0)
 Answer = tuple[int, bytes]
@@ -122,30 +122,16 @@ def test_a_raw_request_body_that_is_not_json_is_typed_when_read() -> None:
             response.json()
 
 
-def _malformed_lookups(api: FakeApi) -> Callable[[httpx.Request], httpx.Response]:
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.method == "GET":
-            api.requests.append((request.method, request.url.path))
-            return httpx.Response(200, content=b'{"workOrders": [{"id": ')
-        return api.handler(request)
-
-    return handler
-
-
 def test_a_malformed_lookup_page_of_a_guarded_create_is_typed() -> None:
-    api = FakeApi()
-    api.fault("POST", "/workorders", "applied_then_500")
-    mx = MaintainX(
-        api_key=TEST_KEY,
-        base_url="https://api.test/v1",
-        transport=httpx.MockTransport(_malformed_lookups(api)),
-        retry=NO_WAIT,
-    )
+    api = LoggedEmulator()
+    api.fault("POST", "/workorders", "applied-500")
+    api.fault("GET", "/workorders", *["malformed"] * 5)  # every look-up page is malformed
+    mx = api.client(retry=NO_WAIT)
     request = build_request(CREATE_WO, body={"title": "Pump"})
     with mx, pytest.raises(OutcomeUnknownError) as info:
         SyncAPIResource(mx)._run(guarded_create(mx.idempotency_store, CREATE_WO, request, "k-1"))
     assert isinstance(info.value.__cause__, APIResponseValidationError)
-    assert api.count("GET", "/v1/workorders") == 3  # the look-up read was retried first
+    assert api.count("GET", "/workorders") == 3  # the look-up read was retried first
 
 
 # --- a DELETE whose first answer was lost ----------------------------------------------------

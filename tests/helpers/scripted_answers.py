@@ -1,4 +1,7 @@
-"""A MockTransport handler that answers from a script of steps and records the requests."""
+"""A MockTransport handler that answers from a script of steps and records the requests.
+
+Not the emulator on purpose: it raises transport errors and sends malformed headers and bodies,
+in an exact order, which the emulator must never do on its own."""
 
 from __future__ import annotations
 
