@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .._client import AsyncMaintainX, MaintainX
-from .._resource import AsyncAPIResource, Procedure, SyncAPIResource
+from .._procedure import Procedure, arun_procedure, run_procedure
 from ..errors import ConfigurationError
 from ..observability import redact
 from ._checks import STATIC_CHECKS
@@ -90,11 +90,11 @@ def probe_client(client: Any, timeout: float) -> Any:
 
 
 def _run_sync(client: MaintainX, procedure: Procedure[Any]) -> Any:
-    return SyncAPIResource(client)._run(procedure)
+    return run_procedure(client, procedure)
 
 
 async def _run_async(client: AsyncMaintainX, procedure: Procedure[Any]) -> Any:
-    return await AsyncAPIResource(client)._run(procedure)
+    return await arun_procedure(client, procedure)
 
 
 def _require(client: Any, cls: type[Any], call: str, twin: str) -> None:
