@@ -27,7 +27,9 @@ from maintainx_sdk.ratelimit import (
 )
 from maintainx_sdk.retry import RetryPolicy
 
-from .hardening_fakes import FakeClock, Script, drive_sync, make_pipeline
+from .helpers.clocks import SleepRecordingClock
+from .helpers.pipeline_harness import drive_sync, make_pipeline
+from .helpers.scripted_answers import Script
 
 REQUEST = APIRequest("GET", "/workorders/1")
 
@@ -71,7 +73,7 @@ def limiter(backend: CountingBackend, per_minute: int = 100) -> RateLimiter:
     return RateLimiter(RateLimit(user=Quota(per_minute, 60), organization=None), backend)
 
 
-def half_open_breaker(clock: FakeClock) -> Breaker:
+def half_open_breaker(clock: SleepRecordingClock) -> Breaker:
     breaker = Breaker(
         BreakerPolicy(fail_max=1, reset_timeout=1), clock=clock, observer=NullObserver
     )
@@ -86,13 +88,13 @@ def admits_a_probe(breaker: Breaker) -> bool:
     return probe
 
 
-def drain(gen: Generator[Sleep, Any, None], clock: FakeClock) -> None:
+def drain(gen: Generator[Sleep, Any, None], clock: SleepRecordingClock) -> None:
     for action in gen:
         clock.sleep(action.seconds)
 
 
 def test_a_send_that_raises_frees_the_probe_and_keeps_the_spent_slot() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     backend, breaker = CountingBackend(), half_open_breaker(clock)
     with (
         pytest.raises(RuntimeError),
@@ -108,7 +110,7 @@ def test_a_send_that_raises_frees_the_probe_and_keeps_the_spent_slot() -> None:
 
 
 def test_an_attempt_that_never_left_gives_its_slot_back() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     backend = CountingBackend()
     with AttemptGuard(limiter(backend), None, Deadline.after(30, clock)) as guard:
         drain(guard.pace(REQUEST, None, TooLate), clock)
@@ -119,7 +121,7 @@ def test_an_attempt_that_never_left_gives_its_slot_back() -> None:
 
 
 def test_an_answered_attempt_settles_the_probe_and_keeps_its_slot() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     backend, breaker = CountingBackend(), half_open_breaker(clock)
     with AttemptGuard(limiter(backend), breaker, Deadline.after(30, clock)) as guard:
         drain(guard.pace(REQUEST, None, TooLate), clock)
@@ -131,7 +133,7 @@ def test_an_answered_attempt_settles_the_probe_and_keeps_its_slot() -> None:
 
 
 def test_the_deadline_passing_mid_wait_gives_the_slot_back() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     backend = CountingBackend()
     slow = limiter(backend, per_minute=1)
     with AttemptGuard(slow, None, Deadline.after(30, clock)) as first:
@@ -145,7 +147,7 @@ def test_the_deadline_passing_mid_wait_gives_the_slot_back() -> None:
 
 
 def test_a_probe_refused_after_the_wait_gives_the_slot_back() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     backend, breaker = CountingBackend(), half_open_breaker(clock)
     assert breaker.before_send("GET /other") is True  # someone else holds the probe
     with (
@@ -158,7 +160,7 @@ def test_a_probe_refused_after_the_wait_gives_the_slot_back() -> None:
 
 
 def test_a_guard_with_nothing_to_hold_does_nothing() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     with AttemptGuard(None, None, Deadline.after(1, clock)) as guard:
         drain(guard.pace(REQUEST, None, TooLate), clock)
         guard.admit("GET /workorders/1")
@@ -168,7 +170,7 @@ def test_a_guard_with_nothing_to_hold_does_nothing() -> None:
 
 
 async def test_a_call_cancelled_mid_send_frees_the_probe_and_keeps_the_sent_slot() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     backend = CountingBackend()
     pipe = make_pipeline(
         clock,
@@ -197,7 +199,7 @@ async def test_a_call_cancelled_mid_send_frees_the_probe_and_keeps_the_sent_slot
 
 
 async def test_a_call_cancelled_while_waiting_for_a_slot_gives_the_slot_back() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     backend = CountingBackend()
     slow = limiter(backend, per_minute=1)
     slow.acquire(REQUEST, None, clock())  # the minute's one slot is taken

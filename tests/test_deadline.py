@@ -10,11 +10,11 @@ import pytest
 from maintainx_sdk._deadline import Deadline, current, deadline
 from maintainx_sdk.errors import APITimeoutError, BackendUnavailableError
 
-from .hardening_fakes import FakeClock
+from .helpers.clocks import SleepRecordingClock
 
 
 def test_the_time_left_shrinks_as_the_clock_moves_and_expires_at_the_end() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     d = Deadline.after(10.0, clock)
     assert d.total == 10.0 and d.end - d.started == 10.0
     assert d.remaining() == 10.0 and not d.expired
@@ -25,13 +25,13 @@ def test_the_time_left_shrinks_as_the_clock_moves_and_expires_at_the_end() -> No
 
 
 def test_a_deadline_is_a_frozen_value() -> None:
-    d = Deadline.after(1.0, FakeClock())
+    d = Deadline.after(1.0, SleepRecordingClock())
     with pytest.raises(dataclasses.FrozenInstanceError):
         d.end = 0.0  # type: ignore[misc]
 
 
 def test_allows_says_whether_a_wait_still_ends_before_the_deadline() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     d = Deadline.after(5.0, clock)
     assert d.allows(4.9)
     assert not d.allows(5.0)  # a wait that uses up all the time leaves none for the send
@@ -40,7 +40,7 @@ def test_allows_says_whether_a_wait_still_ends_before_the_deadline() -> None:
 
 
 def test_check_returns_the_time_left_or_raises_the_typed_timeout() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     d = Deadline.after(2.0, clock)
     assert d.check() == 2.0
     clock.advance(2)
@@ -51,7 +51,7 @@ def test_check_returns_the_time_left_or_raises_the_typed_timeout() -> None:
 
 
 def test_clamp_cuts_a_timeout_to_the_time_left() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     d = Deadline.after(3.0, clock)
     assert d.clamp(None) == 3.0
     assert d.clamp(10.0) == 3.0
@@ -74,7 +74,7 @@ def test_bound_makes_the_deadline_current_only_inside() -> None:
 
 
 def test_bound_of_a_fake_clock_deadline_is_what_is_left_on_the_real_clock() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     d = Deadline.after(8.0, clock)
     clock.advance(3)
     with d.bound():
@@ -83,7 +83,7 @@ def test_bound_of_a_fake_clock_deadline_is_what_is_left_on_the_real_clock() -> N
 
 
 def test_bound_past_the_deadline_still_gives_the_floor() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     d = Deadline.after(1.0, clock)
     clock.advance(2)
     with d.bound(floor=0.05):
