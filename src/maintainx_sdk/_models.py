@@ -72,6 +72,11 @@ class APIResult(APIModel):
         A pager item shares its page's answer (without the body)."""
         return _require_response(self, self._response)
 
+    def attach_response(self, response: APIResponse) -> None:
+        """Remember the HTTP answer this object came from (the SDK calls it; read it back as
+        ``raw_response``)."""
+        self._response = response
+
 
 class APIPageItem(APIModel):
     """A list item a pager yields: it shares its page's answer (``raw_response``).
@@ -95,7 +100,7 @@ _RESPONSE = "_response"
 def attach_response(result: object, response: APIResponse) -> None:
     """Remember on ``result`` the answer it came from (only results and page items keep one)."""
     if isinstance(result, APIResult | APIListModel):
-        result._response = response
+        result.attach_response(response)
     elif isinstance(result, APIPageItem):
         _share_response([result], response)
 
@@ -171,6 +176,11 @@ class APIListModel(RootModel[list[_T]], Generic[_T]):
     def raw_response(self) -> APIResponse:
         """The HTTP answer behind this list (status, headers, attempts, body)."""
         return _require_response(self, self._response)
+
+    def attach_response(self, response: APIResponse) -> None:
+        """Remember the HTTP answer this list came from (the SDK calls it; read it back as
+        ``raw_response``)."""
+        self._response = response
 
     def __iter__(self) -> Iterator[_T]:  # type: ignore[override]
         return iter(self.root)

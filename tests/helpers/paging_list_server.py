@@ -12,18 +12,13 @@ from typing import Any
 
 import httpx
 
-from maintainx_sdk import AsyncMaintainX, MaintainX, RateLimit, RetryPolicy
+from maintainx_sdk import AsyncMaintainX, MaintainX
 from maintainx_sdk._operation import Operation
-from tests.conftest import TEST_KEY
+
+from ..conftest import TEST_KEY
+from .fast_policies import FAST
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-
-#: Client policies for paging tests: no client-side pacing (tests make hundreds of calls a
-#: second) and millisecond backoff (retries are exercised, not waited for).
-FAST: dict[str, Any] = {
-    "rate_limit": RateLimit.disabled(),
-    "retry": RetryPolicy(backoff_base=0.001, backoff_cap=0.005, rate_limit_buffer=0.0),
-}
 
 
 def stamp(ms: int) -> str:
