@@ -1,5 +1,9 @@
 """A tiny list server for paging tests: keyset or offset cursors, sort, updatedAt[gte],
-mutations between requests and scripted failures. Loopback only (httpx.MockTransport)."""
+mutations between requests and scripted failures. Loopback only (httpx.MockTransport).
+
+Not the emulator on purpose: tests change the list between any two page requests and serve
+what the emulator never would (a change committed late under an older stamp, items that break
+the page's model), fast enough for the property tests."""
 
 from __future__ import annotations
 
