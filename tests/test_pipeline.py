@@ -1,5 +1,5 @@
-"""The hardened pipeline through the public clients: policies, per-call overrides,
-cancellation, secrets. Loopback-free: httpx.MockTransport only."""
+"""The hardened pipeline through the public clients: policies, per-call overrides, bodies,
+cancellation, secrets, the rate limiter as the pipeline drives it. MockTransport only."""
 
 from __future__ import annotations
 
