@@ -24,10 +24,7 @@ NAMEDTUPLE_API = frozenset({"_replace", "_asdict", "_fields", "_make", "_field_d
 # once it has landed. A NEW violation anywhere fails at once.
 
 #: module -> private names of other modules it may still use (owner in the comment).
-ALLOWED_PRIVATE_USES: dict[str, frozenset[str]] = {
-    # pybreaker's private state API: the helper moving breaker.py onto pybreaker's public API
-    "maintainx_sdk.breaker": frozenset({"_handle_success", "_handle_error"}),
-}
+ALLOWED_PRIVATE_USES: dict[str, frozenset[str]] = {}
 
 
 @dataclass
