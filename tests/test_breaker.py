@@ -23,7 +23,7 @@ from maintainx_sdk.errors import (
 from .conftest import TEST_KEY
 from .helpers.clocks import SleepRecordingClock
 from .helpers.event_log_observer import EventLogObserver
-from .helpers.pipeline_harness import drive_async, drive_sync, get, make_pipeline
+from .helpers.pipeline_harness import drive_async, drive_sync, get, make_pipeline, users
 from .helpers.scripted_answers import Script
 
 NO_RETRY = RetryPolicy.disabled()
@@ -157,10 +157,6 @@ def test_client_breaker_policy_and_shared_state_across_views() -> None:
 
 
 # --- while half-open, only the probe decides; every exit frees the probe --------------
-
-
-def users() -> APIRequest:
-    return APIRequest("GET", "/users", cacheable=True)
 
 
 def _breaker(clock: SleepRecordingClock) -> Breaker:

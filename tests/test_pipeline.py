@@ -1,5 +1,5 @@
-"""The hardened pipeline through the public clients: policies, per-call overrides,
-cancellation, secrets. Loopback-free: httpx.MockTransport only."""
+"""The hardened pipeline through the public clients: policies, per-call overrides, bodies,
+cancellation, secrets, the rate limiter as the pipeline drives it. MockTransport only."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from maintainx_sdk.errors import (
 from .conftest import TEST_KEY
 from .helpers.api_records import WORK_ORDER
 from .helpers.clocks import SleepRecordingClock
-from .helpers.pipeline_harness import drive_sync, get, make_pipeline
+from .helpers.pipeline_harness import drive_sync, get, make_pipeline, users
 from .helpers.scripted_answers import Script
 
 BASE = "https://api.test/v1"
@@ -260,10 +260,6 @@ def test_circuit_open_error_names_the_call_and_its_history() -> None:
 
 
 # --- request bodies JSON cannot carry; the rate limiter as the pipeline drives it -----
-
-
-def users() -> APIRequest:
-    return APIRequest("GET", "/users", cacheable=True)
 
 
 @pytest.mark.parametrize("body", [{"a": object()}, {"a": math.nan}, [math.inf]])

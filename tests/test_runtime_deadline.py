@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 from maintainx_sdk import AsyncMaintainX, MaintainX, PoolLimits, RetryPolicy, Timeouts
-from maintainx_sdk._request import APIRequest
 from maintainx_sdk.errors import (
     APITimeoutError,
     InternalServerError,
@@ -23,7 +22,7 @@ from maintainx_sdk.errors import (
 
 from .conftest import TEST_KEY
 from .helpers.clocks import SleepRecordingClock
-from .helpers.pipeline_harness import BASE, drive_sync, make_pipeline
+from .helpers.pipeline_harness import BASE, drive_sync, make_pipeline, users
 from .helpers.raw_socket_server import RawServer, Send
 from .helpers.scripted_answers import Script
 
@@ -219,10 +218,6 @@ async def test_httpx_own_timeout_at_the_budget_keeps_its_precise_error() -> None
     async with mx:
         with pytest.raises(PoolExhaustedError):  # not outcome-unknown: nothing was sent
             await mx.request("POST", "/workorders", json={"title": "t"})
-
-
-def users() -> APIRequest:
-    return APIRequest("GET", "/users", cacheable=True)
 
 
 def test_an_uncapped_backoff_is_still_bounded_by_the_deadline() -> None:

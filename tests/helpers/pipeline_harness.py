@@ -81,3 +81,8 @@ def get(path: str = "/workorders/1", **kw: Any) -> APIRequest:
 
 def post(path: str = "/workorders", **kw: Any) -> APIRequest:
     return APIRequest("POST", path, json={"title": "t"}, **kw)
+
+
+def users() -> APIRequest:
+    """A cacheable ``GET /users``: a safe read the limiter, breaker and cache all act on."""
+    return APIRequest("GET", "/users", cacheable=True)
