@@ -1,7 +1,9 @@
-"""readiness.check()/acheck(), health() and ready() against the emulator."""
+"""readiness.check()/acheck(), health() and ready() against the emulator, and what they say
+when handed the other flavour of client or a key too short to mask."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
@@ -12,7 +14,7 @@ import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 
-from maintainx_sdk import AsyncMaintainX, MaintainX, RetryPolicy, readiness
+from maintainx_sdk import AsyncMaintainX, ConfigurationError, MaintainX, RetryPolicy, readiness
 from maintainx_sdk.observability import OpenTelemetryObserver, configure_logging
 from maintainx_sdk.readiness import ReadinessReport
 from maintainx_sdk.testing import Emulator
@@ -258,3 +260,35 @@ def test_ready_is_false_when_a_p0_fails(emulator: Emulator) -> None:
         report = readiness.check(mx)
     payload = readiness.ready(report=report)
     assert payload["ready"] is False and "auth.key_valid" in payload["failing"]
+
+
+def _redaction(emulator: Emulator, api_key: str) -> readiness.CheckResult:
+    with MaintainX(api_key=api_key, transport=emulator.transport()) as mx:
+        report = readiness.check(mx, live=False)
+    return next(c for c in report.checks if c.id == "logging.redaction")
+
+
+def test_redaction_check_warns_on_a_key_too_short_to_mask_instead_of_blaming_the_sdk(
+    emulator: Emulator,
+) -> None:
+    short = _redaction(emulator, "abc")
+    assert short.status == "warn"
+    assert "3 characters" in short.evidence
+    assert "SDK bug" not in (short.fix or "")
+    assert _redaction(emulator, "a-long-enough-test-key-0123456789").status == "pass"
+
+
+def test_readiness_entry_points_name_their_twin_when_given_the_other_client(
+    emulator: Emulator,
+) -> None:
+    sync = MaintainX(api_key=TEST_KEY, transport=emulator.transport())
+    amx = AsyncMaintainX(api_key=TEST_KEY, transport=emulator.async_transport())
+    with pytest.raises(ConfigurationError, match=r"use readiness.acheck\(\)"):
+        readiness.check(amx)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=r"use readiness.ahealth\(\)"):
+        readiness.health(amx)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=r"use readiness.check\(\)"):
+        asyncio.run(readiness.acheck(sync))  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=r"use readiness.health\(\)"):
+        asyncio.run(readiness.ahealth(sync))  # type: ignore[arg-type]
+    sync.close()
