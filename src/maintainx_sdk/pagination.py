@@ -32,7 +32,6 @@ import pydantic
 from pydantic import BaseModel, TypeAdapter
 
 from ._constants import MAX_PAGE_SIZE
-from ._models import attach_page_response
 from ._operation import Operation, build_request, response_validation_error
 from ._request import APIRequest
 from ._response import APIResponse, ResponseMeta
@@ -463,6 +462,8 @@ class PageWalk(Generic[T]):
             items: list[Any] = _items_adapter(model).validate_python(raw_items)
         except pydantic.ValidationError as exc:
             raise response_validation_error(self.op.name, exc, meta) from None
+        from ._models import attach_page_response  # not at import: it makes pydantic models
+
         # The page's answer, once per page and without its body (the items hold that).
         attach_page_response(items, model, APIResponse(meta=meta))
         return items
