@@ -2069,15 +2069,19 @@ def render_resource(area: str, node: Namespace, reg: Registry, ops: list[OpDef])
 
 def render_mixins(roots: dict[str, Namespace]) -> str:
     lines = [
-        HEADER + '"""Lazy resource namespaces of the clients: each module loads on first use."""',
+        HEADER + '"""Lazy resource namespaces of the clients: each module loads on first use.',
+        "",
+        "A mixin is the sender protocol its client implements, so a namespace gets the client",
+        'through that protocol and this module never imports the client classes."""',
         "",
         "from __future__ import annotations",
         "",
         "from functools import cached_property",
         "from typing import TYPE_CHECKING",
         "",
+        "from .._sender import AsyncSender, SyncSender",
+        "",
         "if TYPE_CHECKING:",
-        "    from .._client import AsyncMaintainX, MaintainX",
     ]
     for area in sorted(roots):
         lines.append(f"    from .{area} import Async{roots[area].cls}, {roots[area].cls}")
@@ -2085,18 +2089,10 @@ def render_mixins(roots: dict[str, Namespace]) -> str:
     for flavour in ("sync", "async"):
         prefix = "Async" if flavour == "async" else ""
         client = "AsyncMaintainX" if flavour == "async" else "MaintainX"
+        sender = "AsyncSender" if flavour == "async" else "SyncSender"
         cls = "AsyncResourcesMixin" if flavour == "async" else "SyncResourcesMixin"
-        lines.append(f"class {cls}:")
-        lines.append(f'    """Resource namespaces of :class:`{client}`."""')
-        lines.append("")
-        lines.append(f"    def _as_client(self) -> {client}:")
-        lines.append(f"        from .._client import {client}")
-        lines.append("")
-        lines.append(
-            f"        if not isinstance(self, {client}):  # the mixin serves only that client"
-        )
-        lines.append(f'            raise TypeError(f"{{type(self).__name__}} is not a {client}")')
-        lines.append("        return self")
+        lines.append(f"class {cls}({sender}):")
+        lines.append(f'    """Resource namespaces of :class:`~maintainx_sdk.{client}`."""')
         for area in sorted(roots):
             node = roots[area]
             lines.append("")
@@ -2105,7 +2101,7 @@ def render_mixins(roots: dict[str, Namespace]) -> str:
             lines.append(f'        """``/{area}`` operations (module loaded on first use)."""')
             lines.append(f"        from .{area} import {prefix}{node.cls}")
             lines.append("")
-            lines.append(f"        return {prefix}{node.cls}(self._as_client())")
+            lines.append(f"        return {prefix}{node.cls}(self)")
         lines.extend(["", ""])
     return "\n".join(lines)
 

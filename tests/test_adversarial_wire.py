@@ -26,7 +26,7 @@ from maintainx_sdk.errors import (
 )
 from maintainx_sdk.observability import redact_value, register_secret
 
-from ._raw_server import RawServer, Send, response_bytes
+from .helpers.raw_socket_server import RawServer, Send, response_bytes
 
 #: '+', '/' and '=' change when percent-encoded or JSON-escaped.
 KEY = "sk+live/0123456789abcdef=="

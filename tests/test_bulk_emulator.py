@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from maintainx_sdk import AsyncMaintainX, MaintainX, NotFoundError, ValidationError, bulk
-from tests._paging_fakes import FAST
+from tests.helpers.fast_policies import FAST
 
 emulator_module = pytest.importorskip("maintainx_sdk.testing.emulator")
 

@@ -17,9 +17,16 @@ import pytest
 
 from maintainx_sdk.testing import Emulator
 
-from ._emulator_helpers import make_emulator, raw_client
-from ._spec_schema import closed, concrete, load_spec, operations, response_schema, to_json_schema
 from .conftest import SPEC_PATH
+from .helpers.emulator_clients import make_emulator, raw_client
+from .helpers.spec_schema import (
+    closed,
+    concrete,
+    load_spec,
+    operations,
+    response_schema,
+    to_json_schema,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 UPLOAD = "photo.png"

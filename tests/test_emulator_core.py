@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from maintainx_sdk.testing import Emulator
 
-from ._emulator_helpers import FakeClock, make_emulator, raw_client
+from .helpers.clocks import ManualClock
+from .helpers.emulator_clients import make_emulator, raw_client
 
 
 def test_work_order_create_get_update_delete_round_trip() -> None:
@@ -132,7 +133,7 @@ def test_x_organization_ids_reads_several_orgs_on_the_five_lists() -> None:
 
 
 def test_rate_limit_headers_on_every_response_and_429_past_quota() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     emu = make_emulator(rate_limit="3/1", org_rate_limit="100/60", clock=clock)
     with raw_client(emu) as c:
         seen = [c.get("/workorders") for _ in range(4)]
@@ -147,7 +148,7 @@ def test_rate_limit_headers_on_every_response_and_429_past_quota() -> None:
 
 
 def test_org_quota_is_shared_by_users() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     emu = make_emulator(rate_limit="100/60", org_rate_limit="2/60", clock=clock)
     emu.add_token("second-user")
     with raw_client(emu) as first, raw_client(emu, "second-user") as second:
@@ -175,8 +176,8 @@ def test_paths_work_with_and_without_the_v1_prefix() -> None:
 
 
 def test_seed_is_deterministic_and_spread() -> None:
-    first = Emulator(seed=3, work_orders=200, clock=FakeClock())
-    second = Emulator(seed=3, work_orders=200, clock=FakeClock())
+    first = Emulator(seed=3, work_orders=200, clock=ManualClock())
+    second = Emulator(seed=3, work_orders=200, clock=ManualClock())
     rows1 = list(first.org().table("workorders"))
     rows2 = list(second.org().table("workorders"))
     assert rows1 == rows2
@@ -188,7 +189,7 @@ def test_seed_is_deterministic_and_spread() -> None:
     with raw_client(first) as c:  # seeded and API-created work orders have the same fields
         created = c.post("/workorders", json={"title": "new"}).json()["id"]
     assert set(first.org().table("workorders").rows[created]) == set(rows1[0])
-    other = Emulator(seed=4, work_orders=200, clock=FakeClock())
+    other = Emulator(seed=4, work_orders=200, clock=ManualClock())
     assert [r["title"] for r in other.org().table("workorders")] != [r["title"] for r in rows1]
 
 

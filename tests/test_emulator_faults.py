@@ -7,7 +7,7 @@ import pytest
 
 from maintainx_sdk.testing import Fault, FaultPlan, parse_fault_spec
 
-from ._emulator_helpers import make_emulator, raw_client
+from .helpers.emulator_clients import make_emulator, raw_client
 
 
 def test_scripted_statuses_then_normal_answers() -> None:

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ._emulator_helpers import FakeClock, collect, make_emulator, raw_client
+from .helpers.clocks import ManualClock
+from .helpers.emulator_clients import collect, make_emulator, raw_client
 
 
 def _ids(items: list[dict[str, Any]]) -> list[int]:
@@ -159,7 +160,7 @@ def test_work_order_filters() -> None:
 
 @pytest.mark.parametrize("encode", [False, True])
 def test_date_range_filters_raw_and_percent_encoded(encode: bool) -> None:
-    emu = make_emulator(work_orders=100, clock=FakeClock())
+    emu = make_emulator(work_orders=100, clock=ManualClock())
     rows = list(emu.org().table("workorders"))
     low, high = rows[20]["createdAt"], rows[60]["createdAt"]
     key_gte, key_lte = "createdAt[gte]", "createdAt[lte]"
@@ -177,7 +178,7 @@ def test_date_range_filters_raw_and_percent_encoded(encode: bool) -> None:
 
 
 def test_date_filters_on_offset_lists_and_their_sorts() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     emu = make_emulator(clock=clock)
     with raw_client(emu) as c:
         for i in range(4):
@@ -230,7 +231,7 @@ def test_keyset_paging_under_random_edits(
     """In id order nothing is skipped or repeated. Sorted by a mutable key, only items edited
     mid-scan may move: come back (ascending) or slip behind the cursor (descending), as with
     any keyset cursor; every other item is seen exactly once."""
-    clock = FakeClock()
+    clock = ManualClock()
     emu = make_emulator(work_orders=25, clock=clock)
     table = emu.org().table("workorders")
     seen: list[int] = []

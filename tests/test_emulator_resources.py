@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ._emulator_helpers import make_emulator, raw_client
+from .helpers.emulator_clients import make_emulator, raw_client
 
 
 def _po(c, vendor: int, quantity: int = 3) -> dict:  # type: ignore[no-untyped-def]
@@ -277,9 +277,9 @@ def test_external_data_round_trips_on_work_orders_and_users() -> None:
 
 
 def test_meter_reading_quotas() -> None:
-    from ._emulator_helpers import FakeClock
+    from .helpers.clocks import ManualClock
 
-    clock = FakeClock()
+    clock = ManualClock()
     emu = make_emulator(clock=clock)
     with raw_client(emu) as c:
         manual = c.post("/meters", json={"name": "Gauge", "unit": "bar"}).json()["id"]

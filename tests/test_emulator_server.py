@@ -31,7 +31,7 @@ from maintainx_sdk import (
 from maintainx_sdk.testing import Emulator, EmulatorServer
 from maintainx_sdk.testing.demo import run as run_demo
 
-from ._emulator_helpers import make_emulator
+from .helpers.emulator_clients import make_emulator
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -173,7 +173,7 @@ def test_cli_prints_url_and_key_and_stops_on_sigint() -> None:
 
 
 def test_cli_rejects_a_bad_fault_spec() -> None:
-    from maintainx_sdk.testing.server import cli_main
+    from maintainx_sdk.testing.emulator_cli import cli_main
 
     assert cli_main(["--port", "0", "--faults", "bogus=1"]) == 2
 
@@ -191,7 +191,7 @@ def test_cli_refuses_out_of_range_numbers_with_a_usage_error(
 ) -> None:
     """Regression: --port 70000 died with an OverflowError traceback and --work-orders -3
     was silently taken as 0."""
-    from maintainx_sdk.testing.server import cli_main
+    from maintainx_sdk.testing.emulator_cli import cli_main
 
     with pytest.raises(SystemExit) as exited:
         cli_main(args)

@@ -9,8 +9,8 @@ import pytest
 
 from maintainx_sdk import MaintainX
 
-from ._emulator_helpers import make_emulator, raw_client
-from ._paging_fakes import FAST
+from .helpers.emulator_clients import make_emulator, raw_client
+from .helpers.fast_policies import FAST
 
 
 def _client(emu: Any) -> MaintainX:

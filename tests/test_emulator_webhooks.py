@@ -13,7 +13,8 @@ from maintainx_sdk._signing import BODY_SIGNATURE_HEADER, URI_SIGNATURE_HEADER, 
 from maintainx_sdk.testing import Delivery, Emulator
 from maintainx_sdk.webhooks import verify
 
-from ._emulator_helpers import FakeClock, make_emulator, raw_client
+from .helpers.clocks import ManualClock
+from .helpers.emulator_clients import make_emulator, raw_client
 
 
 class Receiver:
@@ -103,7 +104,7 @@ def test_status_change_is_posted_and_both_signatures_verify(receiver: Receiver) 
 
 def test_events_of_the_work_order_lifecycle_are_captured_in_process() -> None:
     deliveries: list[Delivery] = []
-    emu = make_emulator(webhook_sink=deliveries.append, clock=FakeClock())
+    emu = make_emulator(webhook_sink=deliveries.append, clock=ManualClock())
     for event in (
         "NEW_WORK_ORDER",
         "WORK_ORDER_CHANGE",
@@ -183,7 +184,7 @@ def test_background_delivery_uses_a_bounded_queue(receiver: Receiver) -> None:
 
 def test_millisecond_timestamps_verify_too() -> None:
     deliveries: list[Delivery] = []
-    clock = FakeClock(1_780_000_000.5)
+    clock = ManualClock(1_780_000_000.5)
     emu = make_emulator(webhook_sink=deliveries.append, webhook_timestamp_unit="ms", clock=clock)
     _, secret = _subscribe(emu, "NEW_WORK_ORDER", "https://h.example/x")
     with raw_client(emu) as c:
@@ -280,7 +281,7 @@ def test_work_request_categories_and_asset_status_events() -> None:
 
 def test_overdue_work_orders_fire_once_when_the_clock_passes_their_due_date() -> None:
     deliveries: list[Delivery] = []
-    clock = FakeClock()
+    clock = ManualClock()
     emu = make_emulator(webhook_sink=deliveries.append, clock=clock)
     _subscribe(emu, "WORK_ORDER_OVERDUE", "https://h.example/x")
     with raw_client(emu) as c:

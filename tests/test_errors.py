@@ -25,14 +25,20 @@ from maintainx_sdk import (
     PoolExhaustedError,
     PoolLimits,
     RateLimitError,
+    RetryPolicy,
     Timeouts,
     UnprocessableEntityError,
     ValidationError,
 )
+from maintainx_sdk._request import APIRequest
 
-from ._client_harness import FLAVOURS, Recorder, invoke, single_attempt
-from ._loopback import loopback_server
 from .conftest import TEST_KEY
+from .helpers.client_flavours import FLAVOURS, invoke, single_attempt
+from .helpers.clocks import SleepRecordingClock
+from .helpers.loopback_server import loopback_server
+from .helpers.pipeline_harness import BASE, drive_sync, make_pipeline
+from .helpers.recording_handler import RecordingHandler
+from .helpers.scripted_answers import Script
 
 
 def _raise(flavour: str, handler: Any, fn: Any) -> MaintainXError:
@@ -55,7 +61,7 @@ def _raise(flavour: str, handler: Any, fn: Any) -> MaintainXError:
 )
 def test_status_maps_to_its_class(flavour: str, status: int, cls: type[APIStatusError]) -> None:
     body = None if status == 401 else {"error": f"problem {status}"}
-    rec = Recorder(default=(status, body))
+    rec = RecordingHandler(default=(status, body))
     err = _raise(flavour, rec, lambda mx: mx.work_orders.get(7))
     assert type(err) is cls
     assert isinstance(err, APIStatusError) and err.status_code == status
@@ -67,7 +73,7 @@ def test_status_maps_to_its_class(flavour: str, status: int, cls: type[APIStatus
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_400_read_shape(flavour: str) -> None:
-    rec = Recorder(default=(400, {"error": "Missing x-organization-id header."}))
+    rec = RecordingHandler(default=(400, {"error": "Missing x-organization-id header."}))
     err = _raise(flavour, rec, lambda mx: mx.users.get(1))
     assert isinstance(err, BadRequestError)
     assert "GET /users/1 -> 400: Missing x-organization-id header." in str(err)
@@ -81,7 +87,7 @@ def test_400_write_shape_lists_every_field(flavour: str) -> None:
             {"error": "Too long", "fieldPath": "title"},
         ]
     }
-    rec = Recorder(default=(400, body))
+    rec = RecordingHandler(default=(400, body))
     err = _raise(flavour, rec, lambda mx: mx.work_orders.update(7, title="t"))
     assert isinstance(err, BadRequestError)
     assert "PATCH /workorders/7 -> 400" in str(err)
@@ -108,7 +114,7 @@ def test_429_carries_parsed_rate_limit_headers(flavour: str) -> None:
 
 
 def test_429_values_from_headers() -> None:
-    from maintainx_sdk._pipeline import status_error
+    from maintainx_sdk._error_mapping import status_error
     from maintainx_sdk._request import APIRequest
 
     response = httpx.Response(
@@ -135,7 +141,7 @@ def test_429_values_from_headers() -> None:
 @pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_5xx_is_internal_server_error(flavour: str, status: int) -> None:
-    rec = Recorder(default=(status, {"error": "boom"}))
+    rec = RecordingHandler(default=(status, {"error": "boom"}))
     err = _raise(flavour, rec, lambda mx: mx.work_orders.get(7))
     assert isinstance(err, InternalServerError) and err.status_code == status
     assert f"-> {status}: boom" in str(err)
@@ -252,7 +258,7 @@ def test_pool_exhausted_async() -> None:
 def test_bad_input_raises_before_any_request(
     flavour: str, call: Any, field: str | None, fragment: str
 ) -> None:
-    rec = Recorder()
+    rec = RecordingHandler()
     with pytest.raises((ValidationError, TypeError)) as info:
         invoke(flavour, rec, call)
     assert rec.requests == []
@@ -264,7 +270,11 @@ def test_bad_input_raises_before_any_request(
 
 def test_validation_error_names_allowed_values() -> None:
     with pytest.raises(ValidationError) as info:
-        invoke("sync", Recorder(), lambda mx: mx.work_orders.create(title="t", priority="URGENT"))
+        invoke(
+            "sync",
+            RecordingHandler(),
+            lambda mx: mx.work_orders.create(title="t", priority="URGENT"),
+        )
     [item] = info.value.errors
     assert item["field"] == "priority"
     assert item["input"] == "URGENT"
@@ -281,3 +291,31 @@ def test_every_error_is_a_maintainx_error() -> None:
     ]
     assert len(classes) >= 20
     assert all(issubclass(c, MaintainXError) for c in classes)
+
+
+# --- a redirect is not success; a pathological error body still maps ------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_an_error_not_an_empty_success(status: int) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers={"Location": "https://elsewhere.test/v1/x"})
+
+    mx = MaintainX(
+        api_key=TEST_KEY, base_url=BASE, transport=httpx.MockTransport(handler), telemetry=False
+    )
+    with mx:
+        with pytest.raises(APIStatusError, match=r"elsewhere\.test.*check base_url") as info:
+            mx.work_orders.create(title="t")
+        assert info.value.status_code == status and info.value.attempts == 1
+        with pytest.raises(APIStatusError):
+            mx.work_orders.get(1)
+
+
+def test_an_absurdly_nested_error_body_still_gives_the_typed_error() -> None:
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock, retry=RetryPolicy.disabled())
+    script = Script([(400, {}, b"[" * 100_000)])
+    with pytest.raises(APIStatusError) as info:
+        drive_sync(pipe, APIRequest("POST", "/workorders", json={"title": "t"}), script, clock)
+    assert info.value.status_code == 400

@@ -22,19 +22,10 @@ from maintainx_sdk.idempotency import (
     derive_key,
 )
 
-
-class FakeClock:
-    def __init__(self, now: float = 1_780_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from .helpers.clocks import ManualClock
 
 
-def _redis_store(clock: FakeClock) -> IdempotencyStore:
+def _redis_store(clock: ManualClock) -> IdempotencyStore:
     url = os.environ.get("REDIS_URL")
     if not url:
         pytest.skip("REDIS_URL is not set (redis-server not running)")
@@ -46,8 +37,8 @@ def _redis_store(clock: FakeClock) -> IdempotencyStore:
 @pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)])
 def store_and_clock(
     request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[tuple[Any, FakeClock]]:
-    clock = FakeClock()
+) -> Iterator[tuple[Any, ManualClock]]:
+    clock = ManualClock()
     store: Any
     if request.param == "memory":
         store = InMemoryIdempotencyStore(clock=clock)
@@ -60,7 +51,7 @@ def store_and_clock(
     store.close()
 
 
-def test_claim_lifecycle(store_and_clock: tuple[Any, FakeClock]) -> None:
+def test_claim_lifecycle(store_and_clock: tuple[Any, ManualClock]) -> None:
     store, clock = store_and_clock
     first = store.claim("k", owner="a", lease=60, ttl=3600, fingerprint="f1")
     assert first.status == "acquired" and first.owned
@@ -80,7 +71,7 @@ def test_claim_lifecycle(store_and_clock: tuple[Any, FakeClock]) -> None:
     assert (done.record.result_id, done.record.response) == ("42", b'{"id":42}')
 
 
-def test_pending_is_resumed_and_release_frees(store_and_clock: tuple[Any, FakeClock]) -> None:
+def test_pending_is_resumed_and_release_frees(store_and_clock: tuple[Any, ManualClock]) -> None:
     store, _ = store_and_clock
     store.claim("p", owner="a")
     store.mark_pending("p", owner="a")
@@ -96,7 +87,7 @@ def test_pending_is_resumed_and_release_frees(store_and_clock: tuple[Any, FakeCl
     assert store.claim("r", owner="c").status == "acquired"
 
 
-def test_fingerprint_conflict(store_and_clock: tuple[Any, FakeClock]) -> None:
+def test_fingerprint_conflict(store_and_clock: tuple[Any, ManualClock]) -> None:
     store, _ = store_and_clock
     store.claim("f", owner="a", fingerprint="one")
     store.complete("f", result_id="1")
@@ -104,7 +95,7 @@ def test_fingerprint_conflict(store_and_clock: tuple[Any, FakeClock]) -> None:
     assert store.claim("f", owner="b", fingerprint="one").status == "completed"
 
 
-def test_ttl_expiry_with_a_fake_clock(store_and_clock: tuple[Any, FakeClock]) -> None:
+def test_ttl_expiry_with_a_fake_clock(store_and_clock: tuple[Any, ManualClock]) -> None:
     store, clock = store_and_clock
     store.claim("t", owner="a", ttl=100)
     store.complete("t", result_id="7", ttl=100)
@@ -116,7 +107,7 @@ def test_ttl_expiry_with_a_fake_clock(store_and_clock: tuple[Any, FakeClock]) ->
     assert store.claim("t", owner="b", ttl=100).status == "acquired"
 
 
-def test_forget_and_resolve(store_and_clock: tuple[Any, FakeClock]) -> None:
+def test_forget_and_resolve(store_and_clock: tuple[Any, ManualClock]) -> None:
     store, _ = store_and_clock
     store.claim("x", owner="a")
     store.mark_pending("x", owner="a")
@@ -140,7 +131,9 @@ def test_sqlite_store_survives_a_restart(tmp_path: Path) -> None:
     assert "idem.sqlite3" in repr(second)
 
 
-def test_threads_race_for_one_key_exactly_one_wins(store_and_clock: tuple[Any, FakeClock]) -> None:
+def test_threads_race_for_one_key_exactly_one_wins(
+    store_and_clock: tuple[Any, ManualClock],
+) -> None:
     store, _ = store_and_clock
     barrier = threading.Barrier(12)
     statuses: list[str] = []
@@ -212,3 +205,28 @@ def test_derived_keys_are_deterministic_and_canonical() -> None:
         derive_key("x", {"when": object()})
     with pytest.raises(ValidationError):
         derive_key("x", {"n": float("nan")})
+
+
+def test_derive_key_takes_what_a_create_takes() -> None:
+    import hashlib
+    from datetime import UTC, date, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from maintainx_sdk.idempotency import derive_key
+
+    op = "work_orders.create"
+    due = datetime(2030, 1, 1, 12, tzinfo=UTC)
+    same_instant = due.astimezone(timezone(timedelta(hours=2)))
+    assert derive_key(op, {"dueDate": due}) == derive_key(op, {"dueDate": same_instant})
+    assert derive_key(op, {"dueDate": due}) != derive_key(op, {"dueDate": due + timedelta(1)})
+    assert derive_key(op, {"tags": {"b", "a", "c"}}) == derive_key(op, {"tags": ["a", "b", "c"]})
+    assert derive_key(op, {"d": date(2030, 1, 1)}) == derive_key(op, {"d": "2030-01-01"})
+    assert derive_key(op, {"n": Decimal("1.5")}) == derive_key(op, {"n": "1.5"})
+    # Plain payloads keep the keys they always had.
+    plain = {"title": "Weekly check", "priority": "LOW"}
+    body = b'{"priority":"LOW","title":"Weekly check"}'
+    assert (
+        derive_key(op, plain) == "derived-" + hashlib.sha256(op.encode() + b"\n" + body).hexdigest()
+    )
+    with pytest.raises(ValidationError, match="not plain JSON"):
+        derive_key(op, {"x": object()})

@@ -37,6 +37,9 @@ from maintainx_sdk._request import MAX_URL_LENGTH
 from maintainx_sdk._resource import SyncAPIResource
 from maintainx_sdk.pagination import SyncPager
 from tests.conftest import TEST_KEY
+from tests.helpers.api_records import WORK_ORDER
+from tests.helpers.client_flavours import FLAVOURS, invoke
+from tests.helpers.recording_handler import RecordingHandler
 
 AREAS = ("work_orders", "parts", "purchase_orders")
 #: A keyword no generated method has.
@@ -189,16 +192,7 @@ def _plain_json(value: Any, depth: int = 0) -> bool:
     return False
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.sent: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append(request)
-        return httpx.Response(200, json={})
-
-
-RECORDER = Recorder()
+RECORDER = RecordingHandler()
 CLIENT = MaintainX(
     api_key=TEST_KEY,
     transport=httpx.MockTransport(RECORDER),
@@ -253,7 +247,7 @@ def test_bad_arguments_raise_a_typed_error_and_send_nothing(data: st.DataObject)
     if wrong:
         kwargs[WRONG_KEYWORD] = 1
     bad = wrong or False in verdicts
-    RECORDER.sent.clear()
+    RECORDER.requests.clear()
     method = _bound(CLIENT, name, function)
     try:
         result = method(*args, **kwargs)
@@ -261,22 +255,22 @@ def test_bad_arguments_raise_a_typed_error_and_send_nothing(data: st.DataObject)
             result.first_page()
     except TypeError as exc:
         assert wrong, f"{name}: TypeError without a wrong keyword: {exc}"
-        assert not RECORDER.sent
+        assert not RECORDER.requests
         return
     except APIResponseValidationError:  # the recorder's empty 200, to arguments that fit
-        assert RECORDER.sent and not bad, f"{name}: {args} {kwargs} were sent"
+        assert RECORDER.requests and not bad, f"{name}: {args} {kwargs} were sent"
         return
     except ValidationError:
-        assert not RECORDER.sent, f"{name}: sent a request, then raised ValidationError"
+        assert not RECORDER.requests, f"{name}: sent a request, then raised ValidationError"
         return
     except MaintainXError:
         # Only an answer can cause any other SDK error (the recorder's empty 200).
-        assert RECORDER.sent and not bad, f"{name}: {args} {kwargs} were sent"
+        assert RECORDER.requests and not bad, f"{name}: {args} {kwargs} were sent"
         return
     else:
         assert not bad, f"{name}: {args} {kwargs} were sent"
     finally:
-        for request in RECORDER.sent:
+        for request in RECORDER.requests:
             assert len(request.url.raw_path) <= MAX_URL_LENGTH + 10
 
 
@@ -311,10 +305,10 @@ def test_bad_arguments_raise_a_typed_error_and_send_nothing(data: st.DataObject)
 def test_each_reported_bad_input_is_refused_before_io(
     call: Callable[[MaintainX], Any], field: str
 ) -> None:
-    RECORDER.sent.clear()
+    RECORDER.requests.clear()
     with pytest.raises(ValidationError) as caught:
         call(CLIENT)
-    assert not RECORDER.sent
+    assert not RECORDER.requests
     assert field in str(caught.value) or any(
         field in str(e.get("field", "")) for e in caught.value.errors
     ), str(caught.value)
@@ -323,3 +317,41 @@ def test_each_reported_bad_input_is_refused_before_io(
 def test_a_wrong_keyword_stays_a_type_error() -> None:
     with pytest.raises(TypeError):
         CLIENT.parts.list(no_such_argument=1)  # type: ignore[call-arg]
+
+
+# --- integer path parameters are checked before any request ---------------------------
+
+
+WO = {**WORK_ORDER, "id": 42}
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("bad", ["abc", "4 2", "", True, 4.5, None, "²"])
+def test_integer_path_ids_are_checked_before_any_request(flavour: str, bad: Any) -> None:
+    rec = RecordingHandler(default=(200, {"workOrder": WO}))
+    with pytest.raises(ValidationError) as info:
+        invoke(flavour, rec, lambda mx: mx.work_orders.get(bad))
+    assert info.value.errors[0]["field"] == "id"
+    assert rec.requests == []
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_digit_strings_are_accepted_as_ids(flavour: str) -> None:
+    rec = RecordingHandler(default=(200, {"workOrder": WO}))
+    wo = invoke(flavour, rec, lambda mx: mx.work_orders.get(" 42"))
+    assert wo.id == 42
+    assert rec.last.url.path == "/v1/workorders/42"
+
+
+def test_every_integer_path_parameter_is_checked() -> None:
+    rec = RecordingHandler(default=(200, {}))
+    with MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(rec)) as mx:
+        with pytest.raises(ValidationError, match="'userId' must be an integer"):
+            mx.teams.members.delete(1, "bob")
+        # String path parameters (file names) are left alone.
+        mx.work_orders.attachments.upload(
+            7, "report 1.pdf", b"%PDF", content_type="application/pdf"
+        )
+    assert [r.url.raw_path for r in rec.requests] == [
+        b"/v1/workorders/7/attachments/report%201.pdf"
+    ]

@@ -19,13 +19,14 @@ from maintainx_sdk import (
 from maintainx_sdk.pagination import AsyncPager, SyncPager
 from maintainx_sdk.resources.work_orders import AsyncWorkOrders, WorkOrders
 
-from ._client_harness import WORK_ORDER, Recorder
 from .conftest import TEST_KEY
+from .helpers.api_records import WORK_ORDER
+from .helpers.recording_handler import RecordingHandler
 
 WO = WORK_ORDER
 
 
-def _client(rec: Recorder) -> MaintainX:
+def _client(rec: RecordingHandler) -> MaintainX:
     return MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(rec))
 
 
@@ -37,7 +38,7 @@ def test_no_cleanup_in_del() -> None:
 
 
 def test_close_closes_the_pool_and_later_calls_fail_clearly() -> None:
-    mx = _client(Recorder(default=(200, {"workOrder": WO})))
+    mx = _client(RecordingHandler(default=(200, {"workOrder": WO})))
     mx.work_orders.get(1)
     mx.close()
     assert mx._http.is_closed
@@ -48,13 +49,13 @@ def test_close_closes_the_pool_and_later_calls_fail_clearly() -> None:
 
 @pytest.mark.async_backends
 def test_context_managers_close() -> None:
-    with _client(Recorder()) as mx:
+    with _client(RecordingHandler()) as mx:
         pass
     assert mx._http.is_closed
 
     async def main() -> AsyncMaintainX:
         async with AsyncMaintainX(
-            api_key=TEST_KEY, transport=httpx.MockTransport(Recorder())
+            api_key=TEST_KEY, transport=httpx.MockTransport(RecordingHandler())
         ) as amx:
             pass
         return amx
@@ -64,7 +65,9 @@ def test_context_managers_close() -> None:
 
 
 def test_caller_owned_http_client_is_left_open() -> None:
-    http = httpx.Client(transport=httpx.MockTransport(Recorder(default=(200, {"workOrder": WO}))))
+    http = httpx.Client(
+        transport=httpx.MockTransport(RecordingHandler(default=(200, {"workOrder": WO})))
+    )
     with MaintainX(api_key=TEST_KEY, http_client=http) as mx:
         mx.work_orders.get(1)
     assert not http.is_closed
@@ -72,7 +75,7 @@ def test_caller_owned_http_client_is_left_open() -> None:
 
 
 def test_with_options_shares_the_pool_and_applies_per_call_settings() -> None:
-    rec = Recorder(default=(200, {"workOrder": WO}))
+    rec = RecordingHandler(default=(200, {"workOrder": WO}))
     mx = _client(rec)
     view = mx.with_options(timeout=2.5, headers={"X-Request-Source": "nightly"})
     assert view._http is mx._http
@@ -88,7 +91,7 @@ def test_with_options_shares_the_pool_and_applies_per_call_settings() -> None:
 
 
 def test_with_options_views_leak_nothing() -> None:
-    mx = _client(Recorder(default=(200, {"workOrder": WO})))
+    mx = _client(RecordingHandler(default=(200, {"workOrder": WO})))
     assert mx.work_orders is not None  # caches the namespace on the parent
     before = dict(mx.__dict__)
     refs = []
@@ -107,7 +110,7 @@ def test_with_options_views_leak_nothing() -> None:
 
 
 def test_namespaces_are_cached_per_client() -> None:
-    mx = _client(Recorder())
+    mx = _client(RecordingHandler())
     assert mx.work_orders is mx.work_orders
     assert mx.work_orders.comments is mx.work_orders.comments
     mx.close()
@@ -115,7 +118,8 @@ def test_namespaces_are_cached_per_client() -> None:
 
 def test_async_client_on_another_loop_says_so() -> None:
     amx = AsyncMaintainX(
-        api_key=TEST_KEY, transport=httpx.MockTransport(Recorder(default=(200, {"workOrder": WO})))
+        api_key=TEST_KEY,
+        transport=httpx.MockTransport(RecordingHandler(default=(200, {"workOrder": WO}))),
     )
 
     async def use() -> None:
@@ -128,7 +132,8 @@ def test_async_client_on_another_loop_says_so() -> None:
 
 def test_async_client_across_live_loops() -> None:
     amx = AsyncMaintainX(
-        api_key=TEST_KEY, transport=httpx.MockTransport(Recorder(default=(200, {"workOrder": WO})))
+        api_key=TEST_KEY,
+        transport=httpx.MockTransport(RecordingHandler(default=(200, {"workOrder": WO}))),
     )
     loop_a, loop_b = asyncio.new_event_loop(), asyncio.new_event_loop()
     try:
@@ -142,7 +147,7 @@ def test_async_client_across_live_loops() -> None:
 
 
 def test_omitted_arguments_are_not_sent_and_none_is_null() -> None:
-    rec = Recorder(default=(200, {"workOrder": WO}))
+    rec = RecordingHandler(default=(200, {"workOrder": WO}))
     with _client(rec) as mx:
         mx.work_orders.update(1, title="t", description=None, due_date=None)
         assert rec.last_json() == {"title": "t", "description": None, "dueDate": None}
@@ -173,7 +178,7 @@ def test_raw_response_gives_status_headers_and_attempts() -> None:
 
 
 def test_pager_items_carry_raw_response() -> None:
-    rec = Recorder(
+    rec = RecordingHandler(
         routes={
             ("GET", "/workorders"): (
                 200,
@@ -204,3 +209,25 @@ def test_request_keeps_a_query_written_into_the_path() -> None:
     assert seen[0].url.path.endswith("/workorders")
     assert seen[0].url.params.get_list("statuses") == ["OPEN", "DONE"]
     assert seen[0].url.params["limit"] == "5"
+
+
+# --- a view of a closed client --------------------------------------------------------
+
+
+def test_a_view_of_a_closed_client_fails_with_the_sdk_error() -> None:
+    mx = MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(RecordingHandler()))
+    view = mx.with_options(timeout=3)
+    mx.close()
+    with pytest.raises(MaintainXError, match="closed"):
+        view.work_orders.get(1)
+
+
+def test_an_async_view_of_a_closed_client_fails_with_the_sdk_error() -> None:
+    async def main() -> None:
+        amx = AsyncMaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(RecordingHandler()))
+        view = amx.with_options(headers={"X-A": "1"})
+        await amx.aclose()
+        with pytest.raises(MaintainXError, match="closed"):
+            await view.work_orders.get(1)
+
+    asyncio.run(main())

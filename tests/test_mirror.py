@@ -21,7 +21,7 @@ from maintainx_sdk import ConfigurationError, MaintainX, ValidationError
 from maintainx_sdk.mirror import SQLiteMirror
 from maintainx_sdk.progress import Progress
 from maintainx_sdk.reconcile import snapshot
-from tests._paging_fakes import FAST
+from tests.helpers.fast_policies import FAST
 
 emulator_module = pytest.importorskip("maintainx_sdk.testing.emulator")
 

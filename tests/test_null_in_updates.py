@@ -17,8 +17,8 @@ import maintainx_sdk
 from maintainx_sdk import BadRequestError, MaintainX, ValidationError, omit, operations
 from maintainx_sdk._omit import Omit
 
-from ._spec_schema import load_spec
 from .conftest import SPEC_PATH, TEST_KEY
+from .helpers.spec_schema import load_spec
 
 
 def _snake(name: str) -> str:

@@ -17,7 +17,7 @@ pytest.importorskip("opentelemetry.exporter.prometheus")
 import httpx
 
 from maintainx_sdk import AsyncMaintainX
-from tests._readiness_fake import FakeAPI
+from maintainx_sdk.testing import Emulator
 from tests.conftest import TEST_KEY
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "service.py"
@@ -51,13 +51,13 @@ def _load() -> Any:
 
 
 async def test_service_health_ready_metrics() -> None:
-    api = FakeAPI()
+    api = Emulator(api_key=TEST_KEY, webhook_mode="capture", webhook_sink=lambda delivery: None)
 
     def factory(observers: Any) -> AsyncMaintainX:
         return AsyncMaintainX(
             api_key=TEST_KEY,
             base_url="http://127.0.0.1:1/v1",
-            transport=api.transport(),
+            transport=api.async_transport(),
             observers=observers,
         )
 
@@ -76,13 +76,13 @@ async def test_service_health_ready_metrics() -> None:
 
 
 async def test_service_reports_down_and_not_ready_with_a_bad_key() -> None:
-    api = FakeAPI()
+    api = Emulator(api_key=TEST_KEY, webhook_mode="capture", webhook_sink=lambda delivery: None)
 
     def factory(observers: Any) -> AsyncMaintainX:
         return AsyncMaintainX(
             api_key="wrong-key-0123456789",
             base_url="http://127.0.0.1:1/v1",
-            transport=api.transport(),
+            transport=api.async_transport(),
             observers=observers,
         )
 

@@ -11,27 +11,19 @@ from maintainx_sdk.errors import RetryRecord
 from maintainx_sdk.observability import StatsObserver
 from maintainx_sdk.observability._stats import percentile
 from tests.conftest import TEST_KEY
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
+from tests.helpers.clocks import ManualClock
 
 REQ = APIRequest(method="GET", path="/users")
 
 
-def _call(stats: StatsObserver, clock: FakeClock, seconds: float, *, fail: bool = False) -> None:
+def _call(stats: StatsObserver, clock: ManualClock, seconds: float, *, fail: bool = False) -> None:
     call = stats.start_call(REQ)
     clock.now += seconds
     call.finished(response=None, error=RuntimeError("x") if fail else None)
 
 
 def test_percentiles_and_error_rate_over_the_window_only() -> None:
-    clock = FakeClock()
+    clock = ManualClock(100.0)
     stats = StatsObserver(window=10, clock=clock)
     for _ in range(10):
         _call(stats, clock, 9.0, fail=True)  # pushed out of the window below
@@ -47,7 +39,7 @@ def test_percentiles_and_error_rate_over_the_window_only() -> None:
 
 
 def test_retries_429s_breaker_rate_limit_cache_and_sync_lag() -> None:
-    clock = FakeClock()
+    clock = ManualClock(100.0)
     stats = StatsObserver(clock=clock)
     call = stats.start_call(REQ)
     call.attempt_finished(1, status_code=429, error=None, duration=0.1)

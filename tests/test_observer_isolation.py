@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from maintainx_sdk import MaintainX
-from maintainx_sdk._observer import NullObserver
+from maintainx_sdk._observer import NULL_CALL, NullObserver
 
 
 class Exploding(NullObserver):
@@ -64,7 +64,7 @@ def test_every_call_hook_is_isolated_and_idle_observers_are_skipped(
 
     request = APIRequest(method="GET", path="/x")
     idle = FanOutObserver([NullObserver(), NullObserver()])
-    assert idle.start_call(request) is NullObserver._call  # nothing to fan out per hook
+    assert idle.start_call(request) is NULL_CALL  # nothing to fan out per hook
     call = FanOutObserver([NullObserver(), _ExplodingCalls()]).start_call(request)
     with caplog.at_level(logging.WARNING, logger="maintainx_sdk"):
         call.attempt_started(1, httpx.Request("GET", "http://x/"))

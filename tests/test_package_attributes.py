@@ -31,6 +31,7 @@ ATTRIBUTES = {
     "reconcile": "__name__",
     "resources": "__name__",
     "retry": "RetryPolicy",
+    "settings": "HardeningSettings",
     "sync": "IncrementalSync",
     "testing": "Emulator",
     "webhook_events": "EVENT_MODELS",

@@ -12,8 +12,8 @@ import pytest
 from maintainx_sdk import MaintainX, ValidationError
 from maintainx_sdk.models.work_orders import WorkOrder, WorkOrderListItem
 
-from ._emulator_helpers import make_emulator
 from .conftest import TEST_KEY
+from .helpers.emulator_clients import make_emulator
 
 
 def test_page_item_models_declare_no_private_attribute_to_initialise_per_item() -> None:

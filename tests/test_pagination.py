@@ -13,8 +13,8 @@ from maintainx_sdk import (
 from maintainx_sdk._models import APIResult
 from maintainx_sdk._operation import Operation
 from maintainx_sdk.pagination import AsyncPager, SyncPager
-from tests._paging_fakes import FakeList
 from tests.conftest import TEST_KEY
+from tests.helpers.paging_list_server import FakeList
 
 
 def _pager(fake: FakeList, **kw: object) -> SyncPager[dict[str, object]]:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from maintainx_sdk import APIConnectionError, AsyncMaintainX, MaintainX, PoolLimits
 from maintainx_sdk.pagination import AsyncPager, SyncPager
 from maintainx_sdk.sync import source_operation
-from tests._paging_fakes import FAST
+from tests.helpers.fast_policies import FAST
 
 emulator_module = pytest.importorskip("maintainx_sdk.testing.emulator")
 

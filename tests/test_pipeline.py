@@ -1,9 +1,11 @@
-"""The hardened pipeline through the public clients: policies, per-call overrides,
-cancellation, secrets. Loopback-free: httpx.MockTransport only."""
+"""The hardened pipeline through the public clients: policies, per-call overrides, bodies,
+cancellation, secrets, the rate limiter as the pipeline drives it. MockTransport only."""
 
 from __future__ import annotations
 
 import asyncio
+import math
+from typing import Any
 
 import httpx
 import pytest
@@ -14,22 +16,28 @@ from maintainx_sdk import (
     AsyncMaintainX,
     BreakerPolicy,
     CachePolicy,
+    ConfigurationError,
     MaintainX,
     Quota,
     RateLimit,
     RetryPolicy,
 )
-from maintainx_sdk._pipeline import run_async
+from maintainx_sdk._drivers import run_async
 from maintainx_sdk._request import APIRequest
 from maintainx_sdk.errors import (
+    APIConnectionError,
     InternalServerError,
     MaintainXError,
     OutcomeUnknownError,
     RateLimitError,
+    ValidationError,
 )
 
 from .conftest import TEST_KEY
-from .hardening_fakes import FakeClock, Script, drive_sync, get, make_pipeline
+from .helpers.api_records import WORK_ORDER
+from .helpers.clocks import SleepRecordingClock
+from .helpers.pipeline_harness import drive_sync, get, make_pipeline, users
+from .helpers.scripted_answers import Script
 
 BASE = "https://api.test/v1"
 
@@ -113,7 +121,7 @@ async def test_async_client_shares_the_same_pipeline_logic() -> None:
 
 
 async def test_cancelled_during_backoff_releases_everything() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(
         clock,
         breaker=BreakerPolicy(fail_max=1, reset_timeout=1),
@@ -137,7 +145,7 @@ async def test_cancelled_during_backoff_releases_everything() -> None:
 
 
 async def test_cancelled_probe_frees_the_half_open_slot() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, breaker=BreakerPolicy(fail_max=1, reset_timeout=1))
     assert pipe.breaker is not None
     pipe.breaker.record(failure=True, probe=False)
@@ -191,7 +199,7 @@ _STEP = st.one_of(
 def test_no_call_outlives_its_deadline_or_repeats_an_unsafe_write(
     steps: list[object], latencies: list[float], total: float, method: str, seed: int
 ) -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, timeout=total, retry=RetryPolicy(max_attempts=5), seed=seed)
     sent: list[str] = []
 
@@ -228,7 +236,7 @@ def test_no_call_outlives_its_deadline_or_repeats_an_unsafe_write(
 
 
 def test_undecodable_body_is_a_typed_error_not_a_raw_httpx_one() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, retry=RetryPolicy.disabled())
     script = Script([httpx.DecodingError("bad gzip")])
     with pytest.raises(MaintainXError) as info:
@@ -237,7 +245,7 @@ def test_undecodable_body_is_a_typed_error_not_a_raw_httpx_one() -> None:
 
 
 def test_circuit_open_error_names_the_call_and_its_history() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(
         clock,
         retry=RetryPolicy(max_attempts=5, backoff_base=0, backoff_cap=0),
@@ -249,3 +257,100 @@ def test_circuit_open_error_names_the_call_and_its_history() -> None:
     assert type(exc).__name__ == "CircuitOpenError"
     assert exc.method == "GET" and exc.path == "/workorders/1"  # type: ignore[attr-defined]
     assert exc.attempts == 2 and [r.reason for r in exc.retries] == ["503", "503"]  # type: ignore[attr-defined]
+
+
+# --- request bodies JSON cannot carry; the rate limiter as the pipeline drives it -----
+
+
+@pytest.mark.parametrize("body", [{"a": object()}, {"a": math.nan}, [math.inf]])
+def test_a_body_json_cannot_carry_is_refused_before_sending(body: Any) -> None:
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock)
+    script = Script([])
+    with pytest.raises(ValidationError, match="JSON body cannot be sent") as info:
+        drive_sync(pipe, APIRequest("POST", "/workorders", json=body), script, clock)
+    assert info.value.errors[0]["field"] == "json"
+    assert script.requests == []
+
+
+HEADERS = {"X-Rate-Limit-Limit": "100", "X-Rate-Limit-Remaining": "99", "X-Rate-Limit-Reset": "60"}
+
+
+@pytest.mark.parametrize("fault", [httpx.ConnectError("refused"), httpx.ReadTimeout("slow")])
+def test_the_limiter_recovers_when_the_api_was_unreachable_from_the_start(
+    fault: Exception,
+) -> None:
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock, rate_limit=RateLimit(), retry=RetryPolicy.disabled())
+    down = Script([], default=fault)
+    for _ in range(15):  # more attempts than the probe burst, none answered
+        with pytest.raises(APIConnectionError) as info:
+            drive_sync(pipe, users(), down, clock)
+        assert not isinstance(info.value, RateLimitError)
+    assert len(down.requests) == 15
+    up = Script([(200, HEADERS, b"{}")] * 3)
+    for _ in range(3):
+        assert drive_sync(pipe, users(), up, clock).status_code == 200
+    assert len(up.requests) == 3 and sum(clock.sleeps) < 1.0
+
+
+def test_never_sent_attempts_do_not_use_up_the_static_quota() -> None:
+    clock = SleepRecordingClock()
+    limit = RateLimit(user=Quota(5, 60.0), organization=None, probe_burst=0)
+    pipe = make_pipeline(clock, rate_limit=limit, retry=RetryPolicy.disabled())
+    for _ in range(10):
+        with pytest.raises(APIConnectionError):
+            drive_sync(pipe, users(), Script([], default=httpx.ConnectError("refused")), clock)
+    assert drive_sync(pipe, users(), Script([200]), clock).status_code == 200
+    assert clock.sleeps == []  # nothing was sent, so no quota was spent
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "nan", "x"])
+def test_a_malformed_rate_limit_header_does_not_lose_a_created_record(value: str) -> None:
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock, rate_limit=RateLimit())
+    headers = {"X-Rate-Limit-Limit": value, "X-Rate-Limit-Remaining": value}
+    script = Script([(201, headers, b'{"id": 7}')])
+    response = drive_sync(
+        pipe, APIRequest("POST", "/workorders", json={"title": "t"}), script, clock
+    )
+    assert response.json() == {"id": 7} and len(script.requests) == 1
+
+
+def _paced_calls(pipe: Any, clock: SleepRecordingClock, request: APIRequest, n: int) -> None:
+    for _ in range(n):
+        drive_sync(pipe, request, Script([(200, HEADERS, b"{}")]), clock)
+
+
+def test_meter_reading_posts_do_not_wedge_the_user_quota() -> None:
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock, rate_limit=RateLimit(), retry=RetryPolicy.disabled())
+    readings = APIRequest("POST", "/meterreadings", json=[{"value": 1}])
+    _paced_calls(pipe, clock, readings, 15)  # their headers describe the route's own quota
+    _paced_calls(pipe, clock, users(), 3)
+    assert sum(clock.sleeps) < 1.0
+
+
+def test_an_organization_only_quota_does_not_wedge() -> None:
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock, rate_limit=RateLimit(user=None), retry=RetryPolicy.disabled())
+    _paced_calls(pipe, clock, users(), 15)  # no scope the headers describe: the log paces
+    assert sum(clock.sleeps) < 1.0
+
+
+WO = {**WORK_ORDER, "id": 42}
+
+
+def test_max_retries_zero_means_one_attempt_even_after_a_429() -> None:
+    answers = iter([httpx.Response(429, headers={"Retry-After": "1"}, json={"error": "slow"})])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return next(answers, httpx.Response(200, json={"workOrder": WO}))
+
+    with MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(handler)) as mx:
+        with pytest.raises(RateLimitError) as info:
+            mx.with_options(max_retries=0).work_orders.get(42)
+        assert info.value.retry_after == 1
+        assert mx.with_options(max_retries=1).work_orders.get(42).id == 42
+        with pytest.raises(ConfigurationError, match="max_retries must be >= 0"):
+            mx.with_options(max_retries=-1)

@@ -15,7 +15,7 @@ from maintainx_sdk.checkpoints import MemoryCheckpointStore
 from maintainx_sdk.progress import Progress
 from maintainx_sdk.reconcile import areconcile, reconcile
 from maintainx_sdk.sync import AsyncIncrementalSync, IncrementalSync
-from tests._paging_fakes import FAST
+from tests.helpers.fast_policies import FAST
 
 emulator_module = pytest.importorskip("maintainx_sdk.testing.emulator")
 

@@ -11,7 +11,7 @@ import pytest
 from maintainx_sdk import ConfigurationError, MaintainX, bulk
 from maintainx_sdk.progress import Progress
 from maintainx_sdk.progress_bars import PlainProgress, RichProgress, TqdmProgress
-from tests._paging_fakes import FAST
+from tests.helpers.fast_policies import FAST
 
 emulator_module = pytest.importorskip("maintainx_sdk.testing.emulator")
 pytest.importorskip("tqdm")

@@ -13,7 +13,7 @@ from maintainx_sdk.workflow import (
     allowed_transitions,
 )
 
-from ._emulator_helpers import make_emulator
+from .helpers.emulator_clients import make_emulator
 
 
 def test_the_status_type_lists_every_status_new_orders_included() -> None:

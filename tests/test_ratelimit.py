@@ -1,5 +1,7 @@
-"""The client-side limiter: never over quota in any window, fed back by headers, fair,
-safe across threads and asyncio tasks, cancellation-safe. Fake clocks only."""
+"""The client-side limiter in the pipeline and its in-process specifics: fed back by headers,
+safe across threads and asyncio tasks, cancellation-safe. Fake clocks only. The rules every
+backend shares (never over quota, FIFO, cancel, header correction) are checked against both
+backends in test_ratelimit_properties.py."""
 
 from __future__ import annotations
 
@@ -9,75 +11,19 @@ import threading
 
 import httpx
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from maintainx_sdk import Quota, RateLimit, RetryPolicy
-from maintainx_sdk._pipeline import run_async
+from maintainx_sdk._drivers import run_async
 from maintainx_sdk._request import APIRequest
 from maintainx_sdk.errors import RateLimitError
 from maintainx_sdk.ratelimit import InMemoryRateLimitBackend, RateLimiter, ScopeRequest
 
 from .hardening_fakes import FakeClock, Script, drive_sync, get, make_pipeline
-
-
-def max_in_any_window(times: list[float], period: float) -> int:
-    times = sorted(times)
-    best, j = 0, 0
-    for i, t in enumerate(times):
-        while times[j] <= t - period + 1e-9:  # float slack on the window edge
-            j += 1
-        best = max(best, i - j + 1)
-    return best
+from .test_ratelimit_properties import max_in_any_window
 
 
 def one_scope(limit: int, period: float) -> tuple[ScopeRequest, ...]:
     return (ScopeRequest("k", limit, period),)
-
-
-@settings(max_examples=120, deadline=None)
-@given(
-    limit=st.integers(1, 20),
-    period=st.floats(0.1, 60),
-    gaps=st.lists(st.floats(0, 5), min_size=1, max_size=120),
-    cancel=st.lists(st.booleans(), min_size=120, max_size=120),
-)
-def test_never_more_than_the_quota_in_any_window(
-    limit: int, period: float, gaps: list[float], cancel: list[bool]
-) -> None:
-    backend = InMemoryRateLimitBackend()
-    now, sends = 0.0, []
-    for gap, cancelled in zip(gaps, cancel, strict=False):
-        now += gap
-        r = backend.reserve(one_scope(limit, period), now)
-        assert r.wait >= 0
-        if cancelled:
-            backend.cancel(r)
-        else:
-            sends.append(now + r.wait)
-    assert max_in_any_window(sends, period) <= limit
-
-
-def test_full_burst_then_waits_for_the_window() -> None:
-    backend = InMemoryRateLimitBackend()
-    waits = [backend.reserve(one_scope(3, 10), 0.0).wait for _ in range(7)]
-    assert waits == [0, 0, 0, 10, 10, 10, 20]
-
-
-def test_fifo_order_of_send_times() -> None:
-    backend = InMemoryRateLimitBackend()
-    slots = [backend.reserve(one_scope(2, 1.0), t * 0.01).wait + t * 0.01 for t in range(50)]
-    assert slots == sorted(slots)
-
-
-def test_cancelled_slot_is_given_back() -> None:
-    backend = InMemoryRateLimitBackend()
-    scopes = one_scope(1, 10)
-    backend.reserve(scopes, 0.0)
-    waiting = backend.reserve(scopes, 0.0)
-    assert waiting.wait == 10
-    backend.cancel(waiting)
-    assert backend.reserve(scopes, 0.0).wait == 10  # the same slot, not 20
 
 
 def test_remaining_zero_waits_until_reset() -> None:
@@ -85,17 +31,6 @@ def test_remaining_zero_waits_until_reset() -> None:
     r = limiter.acquire(get(), None, 0.0)
     limiter.observe(r, limit=100, remaining=0, reset=5.0, now=0.1)
     assert limiter.acquire(get(), None, 0.2).wait == pytest.approx(4.9)
-
-
-def test_remaining_budget_counts_requests_already_in_flight() -> None:
-    limiter = RateLimiter(RateLimit(user=Quota(100, 60), organization=None, reset_buffer=0))
-    first = limiter.acquire(get(), None, 0.0)
-    in_flight = [limiter.acquire(get(), None, 0.0) for _ in range(2)]
-    assert all(r.wait == 0 for r in in_flight)
-    # The server counted `first` and has room for 3 more: two are already on their way.
-    limiter.observe(first, limit=100, remaining=3, reset=10, now=0.5)
-    assert limiter.acquire(get(), None, 0.5).wait == 0
-    assert limiter.acquire(get(), None, 0.5).wait == pytest.approx(10.0)  # reset is from 0.5
 
 
 def test_waiter_is_pushed_when_headers_tighten_after_it_reserved() -> None:

@@ -18,7 +18,7 @@ from maintainx_sdk.reconcile import (
     reconcile,
     snapshot,
 )
-from tests._paging_fakes import FakeList
+from tests.helpers.paging_list_server import FakeList
 
 
 def _remote() -> FakeList:

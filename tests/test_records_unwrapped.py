@@ -12,10 +12,13 @@ import pytest
 from maintainx_sdk import APIResponseValidationError, MaintainX, operations
 from maintainx_sdk._operation import Operation
 from maintainx_sdk.models.purchase_orders import PurchaseOrder
+from maintainx_sdk.models.subscriptions import SubscriptionGetSecretResponse
 from maintainx_sdk.models.work_orders import WorkOrder
 
-from ._emulator_helpers import make_emulator
 from .conftest import TEST_KEY
+from .helpers.api_records import WORK_ORDER
+from .helpers.emulator_clients import make_emulator
+from .helpers.recording_handler import RecordingHandler
 
 
 def _descriptor(python_name: str) -> Operation[Any]:
@@ -129,3 +132,18 @@ def test_an_answer_without_the_record_is_a_response_validation_error() -> None:
         pytest.raises(APIResponseValidationError, match="workOrder"),
     ):
         mx.work_orders.update(1, title="x")
+
+
+WO = {**WORK_ORDER, "id": 42}
+
+
+def test_raw_response_is_typed_as_present_and_absent_only_on_hand_built_models() -> None:
+    rec = RecordingHandler(default=(200, {"workOrder": WO}))
+    with MaintainX(api_key=TEST_KEY, transport=httpx.MockTransport(rec)) as mx:
+        detail = mx.work_orders.get(42)
+    assert detail.raw_response.status_code == 200  # no Optional to unwrap
+    built = SubscriptionGetSecretResponse.model_validate({"secret": "s"})
+    with pytest.raises(AttributeError, match="no raw_response"):
+        built.raw_response  # noqa: B018
+    assert getattr(built, "raw_response", None) is None
+    assert detail.raw_response.json() == {"workOrder": WO}  # the envelope stays reachable

@@ -11,7 +11,7 @@ import pytest
 
 from maintainx_sdk import AsyncMaintainX, MaintainX, NotFoundError, operations
 
-from ._emulator_helpers import make_emulator
+from .helpers.emulator_clients import make_emulator
 
 # area -> create call returning the new id (minimal valid arguments per the spec)
 CREATES: dict[str, Callable[[MaintainX, dict[str, int]], Any]] = {

@@ -9,12 +9,13 @@ import pytest
 
 from maintainx_sdk import ValidationError, operations
 
-from ._client_harness import FLAVOURS, Recorder, invoke
+from .helpers.client_flavours import FLAVOURS, invoke
+from .helpers.recording_handler import RecordingHandler
 
-Check = Callable[[Any, Recorder], Any]
+Check = Callable[[Any, RecordingHandler], Any]
 
 
-def _ok(_: Any, __: Recorder) -> bool:
+def _ok(_: Any, __: RecordingHandler) -> bool:
     return True
 
 
@@ -310,7 +311,7 @@ def test_every_family_has_a_case() -> None:
 @pytest.mark.parametrize("family", sorted(CASES))
 def test_family_operation(family: str, flavour: str) -> None:
     call, method, path, status, body, check = CASES[family]
-    rec = Recorder(routes={(method, path): (status, body)})
+    rec = RecordingHandler(routes={(method, path): (status, body)})
     result = invoke(flavour, rec, call)
     assert rec.last.method == method
     # /versions lives at the host root (its own `servers` entry in the spec), outside /v1.
@@ -320,7 +321,7 @@ def test_family_operation(family: str, flavour: str) -> None:
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_subscription_create_dispatches_on_type(flavour: str) -> None:
-    rec = Recorder(
+    rec = RecordingHandler(
         routes={("POST", "/subscriptions"): (201, {"id": 1, "status": "VALID", "secret": "s"})}
     )
     result = invoke(
@@ -333,7 +334,7 @@ def test_subscription_create_dispatches_on_type(flavour: str) -> None:
     with pytest.raises(ValidationError, match="type"):
         invoke(
             flavour,
-            Recorder(),
+            RecordingHandler(),
             lambda mx: mx.subscriptions.create(type="NOT_A_TYPE", url="https://x"),
         )
 

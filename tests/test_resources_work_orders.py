@@ -12,7 +12,8 @@ import pytest
 from maintainx_sdk import ValidationError
 from maintainx_sdk.models.work_orders import WorkOrderStatus
 
-from ._client_harness import FLAVOURS, Recorder, invoke
+from .helpers.client_flavours import FLAVOURS, invoke
+from .helpers.recording_handler import RecordingHandler
 
 WO = {
     "id": 7,
@@ -36,10 +37,10 @@ class Case:
     path: str
     status: int
     body: Any
-    check: Callable[[Any, Recorder], None]
+    check: Callable[[Any, RecordingHandler], None]
 
 
-def _json(rec: Recorder) -> Any:
+def _json(rec: RecordingHandler) -> Any:
     return rec.last_json()
 
 
@@ -337,7 +338,7 @@ def test_cases_cover_all_19_work_order_operations() -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_work_order_operation(case: Case, flavour: str) -> None:
     path = case.path.replace("%20", " ")
-    rec = Recorder(routes={(case.method, path): (case.status, case.body)})
+    rec = RecordingHandler(routes={(case.method, path): (case.status, case.body)})
     result = invoke(flavour, rec, case.call)
     assert rec.last.method == case.method
     assert rec.last.url.path == "/v1" + path
@@ -346,7 +347,7 @@ def test_work_order_operation(case: Case, flavour: str) -> None:
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_set_status_reads_current_status_then_patches(flavour: str) -> None:
-    rec = Recorder(
+    rec = RecordingHandler(
         routes={
             ("GET", "/workorders/7"): (200, {"workOrder": WO}),
             ("PATCH", "/workorders/7/status"): (200, {"workOrder": {**WO, "status": "DONE"}}),
@@ -362,7 +363,7 @@ def test_set_status_reads_current_status_then_patches(flavour: str) -> None:
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_set_status_rejects_unknown_status_before_any_request(flavour: str) -> None:
-    rec = Recorder()
+    rec = RecordingHandler()
     with pytest.raises(ValidationError, match="status"):
         invoke(flavour, rec, lambda mx: mx.work_orders.set_status(7, "SKIPPED"))
     assert rec.requests == []
@@ -370,7 +371,7 @@ def test_set_status_rejects_unknown_status_before_any_request(flavour: str) -> N
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_create_returns_only_the_id_without_a_hidden_get(flavour: str) -> None:
-    rec = Recorder(routes={("POST", "/workorders"): (200, {"id": 7})})
+    rec = RecordingHandler(routes={("POST", "/workorders"): (200, {"id": 7})})
     created = invoke(flavour, rec, lambda mx: mx.work_orders.create(title="t"))
     assert created.id == 7
     assert len(rec.requests) == 1
@@ -381,7 +382,7 @@ def test_create_returns_only_the_id_without_a_hidden_get(flavour: str) -> None:
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_response_models_keep_unknown_fields_and_enum_values(flavour: str) -> None:
     body = {"workOrder": {**WO, "status": "PAUSED_BY_ROBOT", "brandNewField": {"x": 1}}}
-    rec = Recorder(routes={("GET", "/workorders/7"): (200, body)})
+    rec = RecordingHandler(routes={("GET", "/workorders/7"): (200, body)})
     wo = invoke(flavour, rec, lambda mx: mx.work_orders.get(7))
     assert wo.status == "PAUSED_BY_ROBOT"
     assert not wo.status.is_known
@@ -395,14 +396,14 @@ def test_recurrence_union_reads_known_and_unknown_variants(flavour: str) -> None
     from maintainx_sdk.models.work_orders import RecurrenceWeekly
 
     weekly = {"type": "WEEKLY", "interval": 2, "days": ["MONDAY", "FRIDAY"]}
-    rec = Recorder(
+    rec = RecordingHandler(
         routes={("GET", "/workorders/7"): (200, {"workOrder": {**WO, "recurrenceInfo": weekly}})}
     )
     wo = invoke(flavour, rec, lambda mx: mx.work_orders.get(7))
     assert isinstance(wo.recurrence_info, RecurrenceWeekly)
     assert wo.recurrence_info.interval == 2
     future = {"type": "FORTNIGHTLY_ON_FULL_MOON", "phase": 1}
-    rec = Recorder(
+    rec = RecordingHandler(
         routes={("GET", "/workorders/7"): (200, {"workOrder": {**WO, "recurrenceInfo": future}})}
     )
     wo = invoke(flavour, rec, lambda mx: mx.work_orders.get(7))
@@ -410,7 +411,7 @@ def test_recurrence_union_reads_known_and_unknown_variants(flavour: str) -> None
 
 
 def test_recurrence_input_is_checked_per_variant() -> None:
-    rec = Recorder(routes={("POST", "/workorders"): (200, {"id": 1})})
+    rec = RecordingHandler(routes={("POST", "/workorders"): (200, {"id": 1})})
     with pytest.raises(ValidationError, match="days"):
         invoke(
             "sync",
@@ -440,7 +441,7 @@ def test_unknown_body_keys_are_rejected() -> None:
     with pytest.raises(ValidationError, match="colour"):
         invoke(
             "sync",
-            Recorder(),
+            RecordingHandler(),
             lambda mx: mx.work_orders.create(
                 title="t", assignees=[{"type": "USER", "id": 1, "colour": "red"}]
             ),
@@ -449,7 +450,7 @@ def test_unknown_body_keys_are_rejected() -> None:
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_upload_media_type_is_checked_before_any_request(flavour: str) -> None:
-    rec = Recorder(default=(201, UPLOADED))
+    rec = RecordingHandler(default=(201, UPLOADED))
     with pytest.raises(ValidationError, match=r"content_type 'application/pdf'.*image/"):
         invoke(
             flavour,
@@ -484,7 +485,7 @@ def test_set_status_takes_a_transition_policy(flavour: str) -> None:
     from maintainx_sdk.errors import InvalidTransitionError
     from maintainx_sdk.workflow import STRICT_POLICY
 
-    rec = Recorder(
+    rec = RecordingHandler(
         routes={("GET", "/workorders/7"): (200, {"workOrder": {**WO, "status": "DONE"}})}
     )
     with pytest.raises(InvalidTransitionError):

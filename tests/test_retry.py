@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maintainx_sdk import Timeouts
-from maintainx_sdk._pipeline import CallOptions
+from maintainx_sdk._actions import CallOptions
 from maintainx_sdk.errors import (
     APIConnectionError,
     ConflictError,
@@ -32,16 +32,10 @@ from maintainx_sdk.retry import (
     server_wait,
 )
 
-from .hardening_fakes import (
-    FakeClock,
-    Recorder,
-    Script,
-    drive_async,
-    drive_sync,
-    get,
-    make_pipeline,
-    post,
-)
+from .helpers.clocks import SleepRecordingClock
+from .helpers.event_log_observer import EventLogObserver
+from .helpers.pipeline_harness import drive_async, drive_sync, get, make_pipeline, post
+from .helpers.scripted_answers import Script
 
 
 def _decide(
@@ -194,7 +188,7 @@ def test_server_wait_order_retry_after_then_reset_then_body() -> None:
 
 
 def test_503_with_rate_limit_headers_is_still_retried_quickly() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock)
     headers = {
         "X-Rate-Limit-Limit": "100",
@@ -209,8 +203,8 @@ def test_503_with_rate_limit_headers_is_still_retried_quickly() -> None:
 
 
 def test_503_503_200_succeeds_after_two_retries() -> None:
-    clock = FakeClock()
-    rec = Recorder()
+    clock = SleepRecordingClock()
+    rec = EventLogObserver()
     pipe = make_pipeline(clock, observer=rec)
     script = Script([503, 503, 200])
     response = drive_sync(pipe, get(), script, clock)
@@ -222,14 +216,14 @@ def test_503_503_200_succeeds_after_two_retries() -> None:
 
 
 async def test_503_503_200_async() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock)
     response = await drive_async(pipe, get(), Script([503, 503, 200]), clock)
     assert response.attempts == 3 and len(response.retries) == 2
 
 
 def test_429_with_retry_after_waits_at_least_that_long() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock)
     script = Script([(429, {"Retry-After": "2"}), 200])
     t0 = clock()
@@ -240,7 +234,7 @@ def test_429_with_retry_after_waits_at_least_that_long() -> None:
 
 
 async def test_429_with_http_date_retry_after() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock)
     date = format_datetime(datetime.fromtimestamp(clock.wall() + 4, tz=UTC), usegmt=True)
     script = Script([(429, {"Retry-After": date}), 200])
@@ -250,7 +244,7 @@ async def test_429_with_http_date_retry_after() -> None:
 
 
 def test_429_without_retry_after_uses_rate_limit_reset() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock)
     script = Script([(429, {"X-Rate-Limit-Reset": "3", "X-Rate-Limit-Remaining": "0"}), 200])
     response = drive_sync(pipe, get(), script, clock)
@@ -258,7 +252,7 @@ def test_429_without_retry_after_uses_rate_limit_reset() -> None:
 
 
 def test_429_past_deadline_raises_rate_limit_error_without_waiting() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, timeout=10)
     script = Script([(429, {"Retry-After": "60"})])
     with pytest.raises(RateLimitError) as info:
@@ -268,8 +262,8 @@ def test_429_past_deadline_raises_rate_limit_error_without_waiting() -> None:
 
 
 def test_post_whose_read_times_out_is_sent_once_and_outcome_unknown() -> None:
-    clock = FakeClock()
-    rec = Recorder()
+    clock = SleepRecordingClock()
+    rec = EventLogObserver()
     pipe = make_pipeline(clock, observer=rec)
     script = Script([httpx.ReadTimeout("read timed out")])
     with pytest.raises(OutcomeUnknownError) as info:
@@ -281,7 +275,7 @@ def test_post_whose_read_times_out_is_sent_once_and_outcome_unknown() -> None:
 
 
 async def test_post_with_503_is_outcome_unknown_async() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock)
     script = Script([503, 200])
     with pytest.raises(OutcomeUnknownError) as info:
@@ -290,7 +284,7 @@ async def test_post_with_503_is_outcome_unknown_async() -> None:
 
 
 def test_guarded_post_marked_retry_safe_is_retried() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock)
     script = Script([httpx.ReadTimeout("slow"), 201])
     response = drive_sync(pipe, post(retry_safe=True), script, clock)
@@ -298,7 +292,7 @@ def test_guarded_post_marked_retry_safe_is_retried() -> None:
 
 
 def test_put_with_read_timeout_is_retried() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock)
     script = Script([httpx.ReadTimeout("slow"), 200])
     request = get("/workorders/1").__class__("PUT", "/workorders/1", json={"title": "x"})
@@ -307,14 +301,14 @@ def test_put_with_read_timeout_is_retried() -> None:
 
 
 def test_post_connect_error_is_retried_because_nothing_was_sent() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock)
     script = Script([httpx.ConnectError("refused"), 201])
     assert drive_sync(pipe, post(), script, clock).attempts == 2
 
 
 def test_409_is_not_retried() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock)
     script = Script([409, 200])
     with pytest.raises(ConflictError) as info:
@@ -323,7 +317,7 @@ def test_409_is_not_retried() -> None:
 
 
 def test_final_error_carries_attempts_and_retry_reasons() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock)
     with pytest.raises(InternalServerError) as info:
         drive_sync(pipe, get(), Script([500, 502, 503]), clock)
@@ -334,7 +328,7 @@ def test_final_error_carries_attempts_and_retry_reasons() -> None:
 
 def test_one_deadline_across_attempts() -> None:
     """A 30 s timeout with retries must not become 90 s: each attempt gets what is left."""
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, timeout=30, retry=RetryPolicy(max_attempts=10))
     timeouts: list[float] = []
 
@@ -352,7 +346,7 @@ def test_one_deadline_across_attempts() -> None:
 
 
 def test_per_call_retry_override() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock)
     options = CallOptions(retry=RetryPolicy.disabled(), timeouts=Timeouts(total=5))
     with pytest.raises(InternalServerError):
@@ -362,7 +356,7 @@ def test_per_call_retry_override() -> None:
 def test_not_found_not_retried_async_either() -> None:
     import asyncio
 
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock)
     script = Script([404])
     with pytest.raises(NotFoundError):
@@ -392,3 +386,14 @@ def test_a_local_protocol_error_is_neither_retried_nor_a_breaker_failure() -> No
     from maintainx_sdk.breaker import is_breaker_failure
 
     assert not is_breaker_failure(None, httpx.LocalProtocolError("x"))
+
+
+def test_decide_treats_only_2xx_as_success() -> None:
+    import random
+
+    state = RetryState(0.0, 30.0, 1, 1, 0)
+    rng = random.Random(1)
+    ok = decide(RetryPolicy(), state, Outcome.from_status(204), retry_safe=True, now=0, rng=rng)
+    moved = decide(RetryPolicy(), state, Outcome.from_status(302), retry_safe=True, now=0, rng=rng)
+    assert ok.reason == "success" and not ok.retry
+    assert moved.reason == "302 is not retryable" and not moved.retry

@@ -5,21 +5,22 @@ and never an empty success."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import httpx
 import pytest
 
-from maintainx_sdk import MaintainX, RetryPolicy
+from maintainx_sdk import APIError, MaintainX, RetryPolicy, ValidationError
 from maintainx_sdk._models import EmptyResponse
 from maintainx_sdk._operation import build_request
 from maintainx_sdk._resource import SyncAPIResource
 from maintainx_sdk.errors import APIResponseValidationError, NotFoundError, OutcomeUnknownError
 from maintainx_sdk.idempotency import guarded_create
 
-from ._client_harness import FLAVOURS, WORK_ORDER, invoke
-from ._integrity_fakes import CREATE_WO, FakeApi
 from .conftest import TEST_KEY
+from .helpers.api_records import WORK_ORDER
+from .helpers.client_flavours import FLAVOURS, invoke
+from .helpers.hand_built_operations import CREATE_WO
+from .helpers.logged_emulator import LoggedEmulator
 
 NO_WAIT = RetryPolicy(backoff_base=0)
 Answer = tuple[int, bytes]
@@ -121,30 +122,16 @@ def test_a_raw_request_body_that_is_not_json_is_typed_when_read() -> None:
             response.json()
 
 
-def _malformed_lookups(api: FakeApi) -> Callable[[httpx.Request], httpx.Response]:
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.method == "GET":
-            api.requests.append((request.method, request.url.path))
-            return httpx.Response(200, content=b'{"workOrders": [{"id": ')
-        return api.handler(request)
-
-    return handler
-
-
 def test_a_malformed_lookup_page_of_a_guarded_create_is_typed() -> None:
-    api = FakeApi()
-    api.fault("POST", "/workorders", "applied_then_500")
-    mx = MaintainX(
-        api_key=TEST_KEY,
-        base_url="https://api.test/v1",
-        transport=httpx.MockTransport(_malformed_lookups(api)),
-        retry=NO_WAIT,
-    )
+    api = LoggedEmulator()
+    api.fault("POST", "/workorders", "applied-500")
+    api.fault("GET", "/workorders", *["malformed"] * 5)  # every look-up page is malformed
+    mx = api.client(retry=NO_WAIT)
     request = build_request(CREATE_WO, body={"title": "Pump"})
     with mx, pytest.raises(OutcomeUnknownError) as info:
         SyncAPIResource(mx)._run(guarded_create(mx.idempotency_store, CREATE_WO, request, "k-1"))
     assert isinstance(info.value.__cause__, APIResponseValidationError)
-    assert api.count("GET", "/v1/workorders") == 3  # the look-up read was retried first
+    assert api.count("GET", "/workorders") == 3  # the look-up read was retried first
 
 
 # --- a DELETE whose first answer was lost ----------------------------------------------------
@@ -175,3 +162,21 @@ def test_a_404_after_an_answered_failure_is_still_not_found() -> None:
     answers = Answers((503, b'{"error": "busy"}'), (404, b'{"error": "Not found"}'))
     with pytest.raises(NotFoundError):
         invoke("sync", answers, lambda mx: mx.work_orders.delete(1), retry=NO_WAIT)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("body", [b"not json", b'{"workOrder": {"id": "x"}}'])
+def test_a_malformed_answer_is_an_api_error_that_says_where_it_came_from(
+    flavour: str, body: bytes
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    with pytest.raises(APIResponseValidationError) as info:
+        invoke(flavour, handler, lambda mx: mx.work_orders.get(7))
+    err = info.value
+    assert isinstance(err, APIError) and isinstance(err, ValidationError)
+    # a safe read is asked again (max_attempts=3) before the error is raised
+    assert (err.method, err.path, err.status_code, err.attempts) == ("GET", "/workorders/7", 200, 3)
+    assert str(err).startswith("GET /workorders/7 -> 200: work_orders.get: invalid response body")
+    assert err.errors

@@ -1,17 +1,30 @@
-"""The call's deadline holds against servers that trickle their answer (raw sockets)."""
+"""The call's deadline holds against servers that trickle their answer (raw sockets and slow
+in-memory bodies) and bounds every wait, backoff included."""
 
 from __future__ import annotations
 
+import asyncio
+import math
 import time
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
-from maintainx_sdk import AsyncMaintainX, MaintainX, PoolLimits, Timeouts
-from maintainx_sdk.errors import APITimeoutError, OutcomeUnknownError
+from maintainx_sdk import AsyncMaintainX, MaintainX, PoolLimits, RetryPolicy, Timeouts
+from maintainx_sdk.errors import (
+    APITimeoutError,
+    InternalServerError,
+    OutcomeUnknownError,
+    PoolExhaustedError,
+)
 
-from ._raw_server import RawServer, Send
 from .conftest import TEST_KEY
+from .helpers.clocks import SleepRecordingClock
+from .helpers.pipeline_harness import BASE, drive_sync, make_pipeline, users
+from .helpers.raw_socket_server import RawServer, Send
+from .helpers.scripted_answers import Script
 
 STEP = 0.05  # seconds between trickled bytes: far below any per-read timeout
 TOTAL = 1.0
@@ -132,3 +145,84 @@ async def test_an_async_guarded_create_holds_one_deadline(http_backend: Any) -> 
             with pytest.raises(OutcomeUnknownError):
                 await mx.work_orders.create(title="t", idempotency_key="adv-deadline-async")
     _guarded_create_budget(server)
+
+
+# --- slowly arriving bodies and late timeouts, in memory ------------------------------
+
+
+CHUNKS = 40
+
+
+def test_a_trickling_body_cannot_stretch_a_sync_call_past_its_deadline() -> None:
+    sent: list[int] = []
+
+    def body() -> Iterator[bytes]:
+        for i in range(CHUNKS):
+            time.sleep(0.02)  # each read is quick, so httpx's read timeout never fires
+            sent.append(i)
+            yield b" "
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body())
+
+    mx = MaintainX(
+        api_key=TEST_KEY,
+        base_url=BASE,
+        timeout=0.2,
+        transport=httpx.MockTransport(handler),
+        telemetry=False,
+    )
+    with mx, pytest.raises(APITimeoutError):
+        mx.request("GET", "/users")
+    assert len(sent) < CHUNKS  # cut off mid-body, not read to the end
+
+
+@pytest.mark.async_backends
+async def test_a_trickling_body_cannot_stretch_an_async_call_past_its_deadline() -> None:
+    sent: list[int] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        for i in range(CHUNKS):
+            await asyncio.sleep(0.02)
+            sent.append(i)
+            yield b" "
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body())
+
+    mx = AsyncMaintainX(
+        api_key=TEST_KEY,
+        base_url=BASE,
+        timeout=0.2,
+        transport=httpx.MockTransport(handler),
+        telemetry=False,
+    )
+    async with mx:
+        with pytest.raises(OutcomeUnknownError):  # a create cut off mid-answer: not resent
+            await mx.request("POST", "/workorders", json={"title": "t"})
+    assert len(sent) < CHUNKS
+
+
+async def test_httpx_own_timeout_at_the_budget_keeps_its_precise_error() -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.25)  # httpx's pool timeout (= the budget) firing a little late
+        raise httpx.PoolTimeout("no connection", request=request)
+
+    mx = AsyncMaintainX(
+        api_key=TEST_KEY,
+        base_url=BASE,
+        timeout=0.2,
+        transport=httpx.MockTransport(handler),
+        telemetry=False,
+    )
+    async with mx:
+        with pytest.raises(PoolExhaustedError):  # not outcome-unknown: nothing was sent
+            await mx.request("POST", "/workorders", json={"title": "t"})
+
+
+def test_an_uncapped_backoff_is_still_bounded_by_the_deadline() -> None:
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock, retry=RetryPolicy(max_attempts=10, backoff_cap=math.inf))
+    with pytest.raises(InternalServerError):
+        drive_sync(pipe, users(), Script([], default=503), clock)
+    assert sum(clock.sleeps) <= 30.0

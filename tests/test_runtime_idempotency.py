@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from maintainx_sdk import MaintainX
@@ -19,8 +18,7 @@ from maintainx_sdk.ratelimit import RateLimit
 from maintainx_sdk.retry import RetryPolicy
 from maintainx_sdk.testing import Emulator
 
-from ._integrity_fakes import BASE, FakeApi
-from .conftest import TEST_KEY
+from .helpers.logged_emulator import LoggedEmulator
 
 FAST = RetryPolicy(max_attempts=3, backoff_base=0, backoff_cap=0)
 
@@ -99,41 +97,21 @@ def test_a_bad_ttl_is_refused(ttl: object) -> None:
 # --- a truncated success answer to a guarded create -------------------------------------------
 
 
-def truncating(api: FakeApi, path: str) -> httpx.MockTransport:
-    """The first create at ``path`` is applied, then answered 200 with a cut-off body."""
-    cut: list[int] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        answer = api.handler(request)
-        if request.method == "POST" and request.url.path.endswith(path) and not cut:
-            cut.append(1)
-            return httpx.Response(200, content=answer.content[:4])
-        return answer
-
-    return httpx.MockTransport(handler)
-
-
 def test_a_truncated_answer_to_a_searchable_create_is_resolved_by_the_stamp() -> None:
-    api = FakeApi()
-    with MaintainX(
-        api_key=TEST_KEY, base_url=BASE, transport=truncating(api, "/workorders"), retry=FAST
-    ) as mx:
+    api = LoggedEmulator()
+    api.fault("POST", "/workorders", "truncated")  # applied, then a cut-off 200 body
+    with api.client(retry=FAST) as mx:
         created = mx.work_orders.create(title="Pump", idempotency_key="t-1")
         again = mx.work_orders.create(title="Pump", idempotency_key="t-1")
-    assert created.id == again.id and list(api.work_orders) == [created.id]
+    assert created.id == again.id and list(api.created("workorders")) == [created.id]
     assert created.raw_response.headers == {RECOVERED_HEADER: "true"}
 
 
 def test_a_truncated_answer_to_an_unsearchable_create_leaves_the_key_pending() -> None:
-    api = FakeApi()
+    api = LoggedEmulator()
+    api.fault("POST", "/workorders", "truncated")  # applied, then a cut-off 200 body
     store = InMemoryIdempotencyStore()
-    with MaintainX(
-        api_key=TEST_KEY,
-        base_url=BASE,
-        transport=truncating(api, "/workorders"),
-        retry=FAST,
-        idempotency_store=store,
-    ) as mx:
+    with api.client(retry=FAST, idempotency_store=store) as mx:
         data = "a string: no stamp possible"
         with pytest.raises(OutcomeUnknownError, match=r"store\.resolve"):
             mx.work_orders.create(title="Pump", external_data=data, idempotency_key="t-2")

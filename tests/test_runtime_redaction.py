@@ -21,7 +21,7 @@ from maintainx_sdk.errors import (
     OutcomeUnknownError,
 )
 
-from ._raw_server import RawServer, Send, response_bytes
+from .helpers.raw_socket_server import RawServer, Send, response_bytes
 
 KEY = "sk-live-0123456789abcdefSECRET"
 

@@ -228,7 +228,7 @@ def test_a_sync_whose_redis_dies_mid_page_reports_an_outage_not_a_conflict(
 ) -> None:
     from maintainx_sdk.sync import IncrementalSync, SyncBatch
 
-    from ._paging_fakes import FakeList
+    from .helpers.paging_list_server import FakeList
 
     fake = FakeList()
     fake.add(7)

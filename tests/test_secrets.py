@@ -13,9 +13,14 @@ import httpx
 import pytest
 
 from maintainx_sdk import AsyncMaintainX, MaintainX, MaintainXError, Secret
+from maintainx_sdk.models.subscriptions import (
+    SubscriptionCreateResponse,
+    SubscriptionGetSecretResponse,
+)
 
-from ._client_harness import Recorder, single_attempt
-from ._loopback import loopback_server
+from .helpers.client_flavours import single_attempt
+from .helpers.loopback_server import loopback_server
+from .helpers.recording_handler import RecordingHandler
 
 KEY = "sk-live-SECRET-7e3c1f0b9a"
 
@@ -94,7 +99,7 @@ def test_transport_errors_hide_the_key() -> None:
 
 def test_validation_errors_hide_the_key() -> None:
     with (
-        MaintainX(api_key=KEY, transport=httpx.MockTransport(Recorder())) as mx,
+        MaintainX(api_key=KEY, transport=httpx.MockTransport(RecordingHandler())) as mx,
         pytest.raises(MaintainXError) as info,
     ):
         mx.work_orders.create(title="t", priority="URGENT")
@@ -129,3 +134,15 @@ def test_secret_compares_in_constant_time_and_masks_format() -> None:
     a, b = Secret(KEY), Secret(KEY)
     assert a == b and hash(a) == hash(b)
     assert f"{a}" == "***" and f"{a!r}" == "Secret('***')"
+
+
+def test_webhook_secrets_stay_out_of_reprs() -> None:
+    secret = "whsec-0123456789abcdef"
+    created = SubscriptionCreateResponse.model_validate(
+        {"id": 1, "status": "VALID", "secret": secret}
+    )
+    fetched = SubscriptionGetSecretResponse.model_validate({"secret": secret})
+    for model in (created, fetched):
+        assert secret not in repr(model)
+        assert secret not in str(model)
+    assert created.secret == fetched.secret == secret

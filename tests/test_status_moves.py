@@ -16,8 +16,8 @@ from maintainx_sdk.testing import Emulator
 from maintainx_sdk.webhook_events import WorkOrderStatusChangeEvent
 from maintainx_sdk.workflow import status_of, work_order_id_of
 
-from ._client_harness import WORK_ORDER
 from .conftest import TEST_KEY
+from .helpers.api_records import WORK_ORDER
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from maintainx_sdk.checkpoints import (
     SQLiteCheckpointStore,
 )
 from maintainx_sdk.sync import AsyncIncrementalSync, IncrementalSync, SyncBatch
-from tests._paging_fakes import FakeList, stamp
+from tests.helpers.paging_list_server import FakeList, stamp
 
 Delivered = list[tuple[int, str]]
 

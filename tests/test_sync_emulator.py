@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from maintainx_sdk import AsyncMaintainX, MaintainX, ValidationError
 from maintainx_sdk.checkpoints import MemoryCheckpointStore
 from maintainx_sdk.sync import AsyncIncrementalSync, IncrementalSync, SyncBatch
-from tests._paging_fakes import FAST
+from tests.helpers.fast_policies import FAST
 
 emulator_module = pytest.importorskip("maintainx_sdk.testing.emulator")
 

@@ -17,7 +17,7 @@ import pytest
 
 from maintainx_sdk import MaintainX
 from maintainx_sdk._timestamps import parse_timestamp
-from tests._paging_fakes import FAST
+from tests.helpers.fast_policies import FAST
 
 emulator_module = pytest.importorskip("maintainx_sdk.testing.emulator")
 
@@ -41,7 +41,17 @@ def _processed(db: Path) -> list[tuple[int, str]]:
 def _worker(base_url: str, key: str, db: Path, source: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
     return subprocess.Popen(
-        [sys.executable, "-m", "tests._sync_worker", base_url, key, str(db), "20", "0.03", source],
+        [
+            sys.executable,
+            "-m",
+            "tests.helpers.sync_worker",
+            base_url,
+            key,
+            str(db),
+            "20",
+            "0.03",
+            source,
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

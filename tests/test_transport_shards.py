@@ -24,8 +24,8 @@ from maintainx_sdk._transport import (
 )
 from maintainx_sdk.errors import ConfigurationError
 
-from ._loopback import loopback_server
 from .conftest import TEST_KEY
+from .helpers.loopback_server import loopback_server
 
 
 class _Body(httpx.AsyncByteStream):

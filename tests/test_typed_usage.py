@@ -12,7 +12,7 @@ import pytest
 from maintainx_sdk import AsyncMaintainX, MaintainX
 from maintainx_sdk.checkpoints import MemoryCheckpointStore
 from maintainx_sdk.testing import Emulator
-from tests._paging_fakes import FAST
+from tests.helpers.fast_policies import FAST
 
 from . import typed_usage as usage
 

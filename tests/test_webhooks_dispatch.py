@@ -312,3 +312,14 @@ def test_nesting_within_the_limit_still_parses() -> None:
         deep = [deep]
     with pytest.raises(ValidationError, match="nested deeper"):
         parse_event({**PAYLOAD, "extra": deep}, "WORK_ORDER_STATUS_CHANGE")
+
+
+def test_a_mistyped_webhook_event_type_is_refused_with_a_suggestion() -> None:
+    from maintainx_sdk.webhooks import WebhookDispatcher
+
+    dispatcher = WebhookDispatcher()
+    for typo in ("WORK_ORDER_STATUS_CHANGED", "work_order_status_change"):
+        with pytest.raises(ConfigurationError, match="did you mean 'WORK_ORDER_STATUS_CHANGE'"):
+            dispatcher.on(typo)
+    dispatcher.on("WORK_ORDER_STATUS_CHANGE", "*", "ROBOT_ARRIVED")(print)  # known, any, new
+    dispatcher.on("WORK_ORDER_STATUS_CHANGED", allow_unknown=True)(print)

@@ -29,7 +29,7 @@ from maintainx_sdk.webhooks import (
     webhook_url,
 )
 
-from ._integrity_fakes import load_example
+from .helpers.example_loader import load_example
 
 HOOKS = "https://hooks.example.com/maintainx"
 

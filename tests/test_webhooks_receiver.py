@@ -12,7 +12,7 @@ import pytest
 from maintainx_sdk._signing import signature_header
 from maintainx_sdk.webhooks import WebhookDispatcher
 
-from ._integrity_fakes import load_example
+from .helpers.example_loader import load_example
 
 pytest.importorskip("starlette")
 

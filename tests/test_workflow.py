@@ -20,7 +20,9 @@ from maintainx_sdk.workflow import (
     set_status_procedure,
 )
 
-from ._integrity_fakes import GET_WO, SET_STATUS, FakeApi, random_walk
+from .helpers.hand_built_operations import GET_WO, SET_STATUS
+from .helpers.logged_emulator import LoggedEmulator
+from .helpers.status_walk import random_walk
 
 # The design's table, written out independently of the implementation.
 DESIGN_TABLE = {
@@ -123,16 +125,16 @@ def test_a_custom_protocol_implementation_plugs_in() -> None:
     assert check_transition("DONE", "IN_PROGRESS", policy=EverythingGoes())
 
 
-# -- the set-status flow against a fake API (the API itself enforces nothing) ----------------
+# -- the set-status flow against the emulator (like the API, it enforces nothing) ------------
 
 
-def _run(api: FakeApi, **kw: object) -> object:
+def _run(api: LoggedEmulator, **kw: object) -> object:
     with api.client() as mx:
         return SyncAPIResource(mx)._run(set_status_procedure(SET_STATUS, GET_WO, **kw))  # type: ignore[arg-type]
 
 
 def test_set_status_reads_then_patches() -> None:
-    api = FakeApi()
+    api = LoggedEmulator()
     wid = api.add_work_order("OPEN")
     result = _run(api, id=wid, status="IN_PROGRESS")
     assert result.work_order["status"] == "IN_PROGRESS"  # type: ignore[attr-defined]
@@ -140,7 +142,7 @@ def test_set_status_reads_then_patches() -> None:
 
 
 def test_set_status_same_status_sends_no_patch() -> None:
-    api = FakeApi()
+    api = LoggedEmulator()
     wid = api.add_work_order("ON_HOLD")
     result = _run(api, id=wid, status="ON_HOLD")
     assert result.work_order["status"] == "ON_HOLD"  # type: ignore[attr-defined]
@@ -148,33 +150,33 @@ def test_set_status_same_status_sends_no_patch() -> None:
 
 
 def test_set_status_with_given_current_status_skips_the_read() -> None:
-    api = FakeApi()
+    api = LoggedEmulator()
     wid = api.add_work_order("OPEN")
     _run(api, id=wid, status="DONE", current_status="OPEN")
     assert api.requests == [("PATCH", f"/workorders/{wid}/status")]
 
 
 def test_set_status_refuses_reopen_without_consent_and_sends_nothing_more() -> None:
-    api = FakeApi()
+    api = LoggedEmulator()
     wid = api.add_work_order("DONE")
     with pytest.raises(InvalidTransitionError, match="allow_reopen"):
         _run(api, id=wid, status="OPEN")
     assert api.count("PATCH", f"/workorders/{wid}/status") == 0
-    assert api.work_orders[wid]["status"] == "DONE"
+    assert api.status(wid) == "DONE"
     _run(api, id=wid, status="OPEN", allow_reopen=True)
-    assert api.work_orders[wid]["status"] == "OPEN"
+    assert api.status(wid) == "OPEN"
 
 
 def test_set_status_honours_a_strict_policy() -> None:
-    api = FakeApi()
+    api = LoggedEmulator()
     wid = api.add_work_order("CANCELED")
     with pytest.raises(InvalidTransitionError):
         _run(api, id=wid, status="OPEN", allow_reopen=True, policy=STRICT_POLICY)
-    assert api.work_orders[wid]["status"] == "CANCELED"
+    assert api.status(wid) == "CANCELED"
 
 
 async def test_set_status_async_shares_the_flow() -> None:
-    api = FakeApi()
+    api = LoggedEmulator()
     wid = api.add_work_order("OPEN")
     async with api.async_client() as mx:
         result = await AsyncAPIResource(mx)._run(
@@ -207,14 +209,14 @@ moves = st.lists(
 def test_random_walks_agree_with_the_policy(
     start: str, walk: list[tuple[str, bool, bool, str]]
 ) -> None:
-    api = FakeApi()
+    api = LoggedEmulator()
     wid = api.add_work_order(start)
     policies = {"default": DEFAULT_POLICY, "strict": STRICT_POLICY}
     with api.client() as mx:
         random_walk(
             run=SyncAPIResource(mx)._run,
             patches=lambda: api.count("PATCH", f"/workorders/{wid}/status"),
-            stored=lambda: str(api.work_orders[wid]["status"]),
+            stored=lambda: api.status(wid),
             set_op=SET_STATUS,
             get_op=GET_WO,
             wid=wid,

@@ -19,7 +19,7 @@ from maintainx_sdk.resources.work_orders import _GET, _SET_STATUS
 from maintainx_sdk.testing import Emulator
 from maintainx_sdk.workflow import DEFAULT_POLICY, STATUSES, STRICT_POLICY
 
-from ._integrity_fakes import random_walk
+from .helpers.status_walk import random_walk
 
 
 @pytest.fixture(scope="module")

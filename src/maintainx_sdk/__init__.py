@@ -82,6 +82,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__`` loads t
     from . import reconcile as reconcile
     from . import resources as resources
     from . import retry as retry
+    from . import settings as settings
     from . import sync as sync
     from . import testing as testing
     from . import webhook_events as webhook_events
@@ -112,6 +113,7 @@ SUBMODULES = frozenset(
         "reconcile",
         "resources",
         "retry",
+        "settings",
         "sync",
         "testing",
         "webhook_events",

@@ -1,36 +1,49 @@
 """The two clients, :class:`MaintainX` and :class:`AsyncMaintainX`.
 
 Both hold one pooled httpx client for their whole life and share one :class:`Pipeline`;
-resource namespaces (``mx.work_orders``, ...) load lazily on first use.
+resource namespaces (``mx.work_orders``, ...) load lazily on first use. Both implement the
+``SyncSender`` / ``AsyncSender`` protocols (``send``, ``call_options``) that resources,
+pagers and sync jobs call. All that is not I/O lives in ``_ClientCore`` and ``_client_options``;
+the pairs left (``__init__``, ``send``, ``request``, closing) stay: each takes or awaits a
+different httpx client, and the explicit keyword signatures are the public, typed API.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
-import platform
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
-from urllib.parse import parse_qsl
 
 import httpx
 
-from ._config import ClientConfig, PoolLimits, Timeouts, check_headers, resolve_config
-from ._observer import FanOutObserver, Observer
-from ._pipeline import CallOptions, Pipeline, run_async, run_sync
-from ._request import APIRequest, encode_query
+from ._actions import CallOptions
+from ._client_options import (
+    HardeningArgs,
+    bind_loop,
+    client_hardening,
+    client_observers,
+    httpx_settings,
+    raw_request,
+    user_agent,
+    view_hardening,
+    view_options,
+)
+from ._config import ClientConfig, PoolLimits, Timeouts, resolve_config
+from ._drivers import run_async, run_sync
+from ._flow import Pipeline
+from ._observer import Observer
+from ._request import APIRequest
 from ._response import APIResponse
 from ._secret import Secret
 from ._transport import aiohttp_transport, async_pool_transport, sync_pool_transport
-from ._version import __version__
 from .breaker import BreakerPolicy
 from .cache import CachePolicy
-from .errors import ConfigurationError, EventLoopMismatchError, MaintainXError, ValidationError
-from .progress import ProgressObserver
+from .errors import ConfigurationError, MaintainXError
 from .ratelimit import RateLimit, RateLimiter
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
 from .retry import RetryPolicy
+from .settings import HardeningSettings
 
 if TYPE_CHECKING:
     import asyncio
@@ -39,27 +52,13 @@ if TYPE_CHECKING:
     from .observability import ClientStats, StatsObserver
 
 
-def user_agent() -> str:
-    """``maintainx-sdk/<v> Python/<v> httpx/<v>``."""
-    return (
-        f"maintainx-sdk/{__version__} Python/{platform.python_version()} httpx/{httpx.__version__}"
-    )
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Hardening:
-    retry: RetryPolicy | None
-    rate_limit: RateLimit | RateLimiter | None
-    breaker: BreakerPolicy | None
-    cache: CachePolicy | None
-
-
 class _ClientCore:
     """State and behaviour shared by both clients (everything that is not I/O)."""
 
     _config: ClientConfig
     _pipeline: Pipeline
     _options: CallOptions
+    _hardening: HardeningSettings
     _owns_http: bool
     idempotency_store: IdempotencyStore
     """Where guarded creates (``create(..., idempotency_key=...)``) record their keys."""
@@ -74,7 +73,7 @@ class _ClientCore:
         pool: PoolLimits | None,
         default_headers: Mapping[str, str] | None,
         observers: Sequence[Observer],
-        hardening: _Hardening,
+        hardening: HardeningArgs,
         idempotency_store: IdempotencyStore | None = None,
         telemetry: bool = True,
     ) -> None:
@@ -91,17 +90,9 @@ class _ClientCore:
             pool=pool,
             default_headers=default_headers,
         )
-        from . import observability
-
-        observability.register_secret(self._config.api_key.reveal())
-        self._stats = observability.StatsObserver()
-        installed: list[Observer] = [self._stats]
-        if telemetry:
-            installed += observability.default_observers(observers)
-        installed += observers
-        self.observers: tuple[Observer, ...] = tuple(installed)
-        # The progress observer is plumbing for progress= callbacks, not one of "yours".
-        observer: Observer = FanOutObserver([*installed, ProgressObserver()])
+        self._stats, self.observers, observer = client_observers(
+            self._config, observers, telemetry=telemetry
+        )
         self._pipeline = Pipeline(
             self._config,
             observer=observer,
@@ -112,6 +103,7 @@ class _ClientCore:
             cache=hardening.cache,
         )
         self._options = CallOptions()
+        self._hardening = client_hardening(self._pipeline, self._config, idempotency_store)
         self._closed = False
 
     @property
@@ -120,8 +112,19 @@ class _ClientCore:
         return self._config
 
     @property
+    def hardening(self) -> HardeningSettings:
+        """What this client's calls run with: retry, rate limit, breaker, cache, timeouts, pool
+        and stores (read-only; no secrets)."""
+        return self._hardening
+
+    @property
     def pipeline(self) -> Pipeline:
         return self._pipeline
+
+    @property
+    def call_options(self) -> CallOptions:
+        """The per-call settings of this client or view (set by :meth:`with_options`)."""
+        return self._options
 
     @property
     def stats_observer(self) -> StatsObserver:
@@ -155,65 +158,21 @@ class _ClientCore:
         """
         clone = copy.copy(self)
         clone.__dict__ = {k: v for k, v in self.__dict__.items() if not _is_resource_cache(k, v)}
-        timeouts = self._options.timeouts
-        if isinstance(timeout, Timeouts):
-            timeouts = timeout
-        elif timeout is not None:
-            base = timeouts or self._config.timeouts
-            timeouts = Timeouts(
-                total=float(timeout), connect=min(base.connect, float(timeout)), pool=base.pool
-            )
-        merged = dict(self._options.headers)
-        merged.update(check_headers(headers, "with_options(headers=...)"))
-        policy = retry or self._options.retry
-        if max_retries is not None:
-            if max_retries < 0:
-                raise ConfigurationError(f"max_retries must be >= 0, got {max_retries}")
-            base_policy = policy or self._pipeline.retry
-            policy = dataclasses.replace(
-                base_policy,
-                max_attempts=max_retries + 1,
-                # 0 means what it says: no second attempt, not even after a 429.
-                max_rate_limit_waits=base_policy.max_rate_limit_waits if max_retries else 0,
-            )
-        current = self._options
-        clone._options = CallOptions(
-            timeouts=timeouts,
-            headers=merged,
-            retry=policy,
-            use_rate_limit=current.use_rate_limit if rate_limit is None else bool(rate_limit),
-            use_breaker=current.use_breaker if breaker is None else bool(breaker),
-            use_cache=current.use_cache if cache is None else bool(cache),
+        clone._options = view_options(
+            self._options,
+            client_timeouts=self._config.timeouts,
+            client_retry=self._pipeline.retry,
+            timeout=timeout,
+            headers=headers,
+            retry=retry,
+            max_retries=max_retries,
+            rate_limit=rate_limit,
+            breaker=breaker,
+            cache=cache,
         )
+        clone._hardening = view_hardening(self._hardening, clone._options)
         clone._owns_http = False
         return clone
-
-    def _api_request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None,
-        json: Any,
-        content: bytes | None,
-        headers: Mapping[str, str] | None,
-        retry_safe: bool | None,
-    ) -> APIRequest:
-        if not path.startswith("/"):
-            path = "/" + path
-        # A query written into the path is kept (httpx would replace it with ``params``).
-        path, _, inline = path.partition("?")
-        query = parse_qsl(inline, keep_blank_values=True) + encode_query(dict(params or {}))
-        return APIRequest(
-            method=method.upper(),
-            path=path,
-            params=query,
-            headers=check_headers(headers, f"{method.upper()} {path}", ValidationError),
-            json=json,
-            content=content,
-            operation="request",
-            retry_safe=retry_safe,
-        )
 
     def _check_open(self, pool_closed: bool) -> None:
         # A with_options view shares its parent's pool: closing the parent closes the view too.
@@ -271,26 +230,20 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
             pool=pool,
             default_headers=default_headers,
             observers=observers,
-            hardening=_Hardening(retry, rate_limit, breaker, cache),
+            hardening=HardeningArgs(retry, rate_limit, breaker, cache),
             idempotency_store=idempotency_store,
             telemetry=telemetry,
         )
         if http_client is not None:
             self._http = http_client
         else:
-            self._http = httpx.Client(
-                transport=transport
-                if transport is not None
-                else sync_pool_transport(self._config.pool),
-                limits=self._config.pool.to_httpx(),
-                timeout=httpx.Timeout(
-                    self._config.timeouts.total, connect=self._config.timeouts.connect
-                ),
-                follow_redirects=False,
-            )
+            if transport is None:
+                transport = sync_pool_transport(self._config.pool)
+            self._http = httpx.Client(transport=transport, **httpx_settings(self._config))
         self._owns_http = http_client is None
 
-    def _send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
+    def send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
+        """Send a prepared request through the pipeline (what resources and pagers call)."""
         self._check_open(self._http.is_closed)
         return run_sync(self._pipeline.flow(request, options or self._options), self._http)
 
@@ -306,8 +259,8 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         retry_safe: bool | None = None,
     ) -> APIResponse:
         """Call any endpoint through the full pipeline (for operations newer than the SDK)."""
-        return self._send(
-            self._api_request(
+        return self.send(
+            raw_request(
                 method,
                 path,
                 params=params,
@@ -383,7 +336,7 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
             pool=pool,
             default_headers=default_headers,
             observers=observers,
-            hardening=_Hardening(retry, rate_limit, breaker, cache),
+            hardening=HardeningArgs(retry, rate_limit, breaker, cache),
             idempotency_store=idempotency_store,
             telemetry=telemetry,
         )
@@ -396,36 +349,14 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
                     if http_backend == "aiohttp"
                     else async_pool_transport(self._config.pool)
                 )
-            self._http = httpx.AsyncClient(
-                transport=transport,
-                limits=self._config.pool.to_httpx(),
-                timeout=httpx.Timeout(
-                    self._config.timeouts.total, connect=self._config.timeouts.connect
-                ),
-                follow_redirects=False,
-            )
+            self._http = httpx.AsyncClient(transport=transport, **httpx_settings(self._config))
         self._owns_http = http_client is None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def _check_loop(self) -> None:
-        import asyncio  # here, not at the top: sync-only programs never import asyncio
-
-        loop = asyncio.get_running_loop()
-        if self._loop is None:
-            self._loop = loop
-        elif self._loop is not loop:
-            if self._loop.is_closed():
-                raise EventLoopMismatchError(
-                    "this AsyncMaintainX was used on an event loop that is now closed; create the "
-                    "client inside the loop that uses it (e.g. inside your asyncio.run main)"
-                )
-            raise EventLoopMismatchError(
-                "this AsyncMaintainX belongs to another event loop; create one client per loop"
-            )
-
-    async def _send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
+    async def send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
+        """Send a prepared request through the pipeline (what resources and pagers call)."""
         self._check_open(self._http.is_closed)
-        self._check_loop()
+        self._loop = bind_loop(self._loop)
         return await run_async(self._pipeline.flow(request, options or self._options), self._http)
 
     async def request(
@@ -440,8 +371,8 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         retry_safe: bool | None = None,
     ) -> APIResponse:
         """Call any endpoint through the full pipeline (for operations newer than the SDK)."""
-        return await self._send(
-            self._api_request(
+        return await self.send(
+            raw_request(
                 method,
                 path,
                 params=params,

@@ -16,17 +16,17 @@ from collections.abc import Iterable, Iterator
 import httpcore
 import httpx
 
-from ._deadline import remaining
+from ._deadline import current
 
 
 def _clamp(timeout: float | None, error: type[Exception], what: str) -> float | None:
     """``timeout`` cut down to the time left before the deadline; raise if none is left."""
-    left = remaining()
-    if left is None:
+    deadline = current()
+    if deadline is None:
         return timeout
-    if left <= 0:
-        raise error(f"{what} did not finish within the call's deadline")
-    return left if timeout is None else min(timeout, left)
+    return deadline.clamp(
+        timeout, lambda: error(f"{what} did not finish within the call's deadline")
+    )
 
 
 class _DeadlineStream(httpcore.NetworkStream):

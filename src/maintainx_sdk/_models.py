@@ -69,6 +69,11 @@ class KeepsResponse:
 
     _response: APIResponse | None
 
+    def attach_response(self, response: APIResponse) -> None:
+        """Remember the HTTP answer this object came from (the SDK calls it; read it back as
+        ``raw_response``)."""
+        self._response = response
+
 
 class APIResult(APIModel, KeepsResponse):
     """A model an SDK call returns (a record, a created id, a list item): it keeps the answer."""
@@ -105,7 +110,7 @@ _RESPONSE = "_response"
 def attach_response(result: object, response: APIResponse) -> None:
     """Remember on ``result`` the answer it came from (only results and page items keep one)."""
     if isinstance(result, KeepsResponse):
-        result._response = response
+        result.attach_response(response)
     elif isinstance(result, APIPageItem):
         _share_response([result], response)
 

@@ -68,13 +68,15 @@ class _NullCall:
         pass
 
 
+#: The observation that watches nothing, shared by every call nobody observes.
+NULL_CALL: CallObservation = _NullCall()
+
+
 class NullObserver:
     """Observes nothing."""
 
-    _call = _NullCall()
-
     def start_call(self, request: APIRequest) -> CallObservation:
-        return self._call
+        return NULL_CALL
 
     def rate_limit_observed(
         self, *, limit: int | None, remaining: int | None, reset: float | None
@@ -157,7 +159,7 @@ class FanOutObserver:
                 continue
             if not isinstance(call, _NullCall):  # watches nothing: no need to call it
                 calls.append(call)
-        return _FanOutCall(calls) if calls else NullObserver._call
+        return _FanOutCall(calls) if calls else NULL_CALL
 
     def rate_limit_observed(
         self, *, limit: int | None, remaining: int | None, reset: float | None

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ._deadline import remaining
+from ._deadline import current
 from .errors import BackendUnavailableError
 
 #: Socket timeouts handed out (seconds): the largest that fits the time left is used, so a
@@ -67,18 +67,20 @@ class BoundedRedis:
 
     def now(self) -> Any:
         """The client to use for the next command: it gives up before the deadline."""
-        left = remaining()
-        if left is not None and left <= 0:
-            raise BackendUnavailableError(
-                f"{self.what}: no time left before the call's deadline to reach Redis",
-                backend=self.what,
-            )
+        deadline = current()
+        left = None if deadline is None else deadline.check(self._out_of_time)
         bounds = [b for b in (left, self.timeout) if b is not None]
         if not bounds:
             return self.client
         bound = min(bounds)
         fitting = [s for s in STEPS if s <= bound]
         return self._twin(fitting[-1] if fitting else STEPS[0])
+
+    def _out_of_time(self) -> BackendUnavailableError:
+        return BackendUnavailableError(
+            f"{self.what}: no time left before the call's deadline to reach Redis",
+            backend=self.what,
+        )
 
     def _twin(self, seconds: float) -> Any:
         twin = self._twins.get(seconds)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 from pydantic.alias_generators import to_camel
@@ -29,6 +29,13 @@ class WebhookEvent(WebhookObject):
     _event_type: str | None = PrivateAttr(default=None)
     _payload: dict[str, Any] | None = PrivateAttr(default=None)
 
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Self:
+        """Validate a delivered ``payload`` as this event, keeping it as delivered (``payload``)."""
+        event = cls.model_validate(payload)
+        event._payload = payload
+        return event
+
     @property
     def event_type(self) -> str:
         return self._event_type or self.EVENT_TYPE
@@ -50,6 +57,23 @@ class UnknownEvent(WebhookEvent):
 
     _candidates: tuple[str, ...] = PrivateAttr(default=())
     _parse_error: str | None = PrivateAttr(default=None)
+
+    @classmethod
+    def from_payload(
+        cls,
+        payload: dict[str, Any],
+        event_type: str | None = None,
+        *,
+        candidates: tuple[str, ...] = (),
+        parse_error: str | None = None,
+    ) -> Self:
+        """A delivery kept unparsed: its ``payload``, the ``event_type`` it was delivered as,
+        the types it could be (``candidates``) and why its model refused it (``parse_error``)."""
+        event = super().from_payload(payload)
+        event._event_type = event_type
+        event._candidates = candidates
+        event._parse_error = parse_error
+        return event
 
     @property
     def candidates(self) -> tuple[str, ...]:

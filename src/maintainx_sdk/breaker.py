@@ -1,11 +1,11 @@
 """A circuit breaker around the API, driven from the sans-IO pipeline.
 
 pybreaker keeps the state machine (closed → open → half-open → closed), the failure
-counter and the listeners; we never call ``CircuitBreaker.call`` / ``call_async`` (the latter
-needs tornado). Instead the pipeline asks :meth:`Breaker.before_send` before each attempt
-and reports :meth:`Breaker.record` after it, so the same breaker serves sync and asyncio
-clients. Time comes from the injected clock (pybreaker's own reset check reads the wall
-clock, so the storage in ``_circuit`` maps our clock onto it).
+counter and the listeners, driven through its public API only. The pipeline asks
+:meth:`Breaker.before_send` before each attempt and reports :meth:`Breaker.record` after
+it, so the same breaker serves sync and asyncio clients (pybreaker's ``call_async`` needs
+tornado): the outcome, already known, is replayed through ``CircuitBreaker.call``. Time
+comes from the injected clock, kept by the storage in ``_circuit``.
 
 pybreaker is imported when the first failure is recorded, not with this module: it imports
 ``redis`` (and through it the OpenTelemetry SDK) whenever redis is installed.
@@ -13,7 +13,6 @@ pybreaker is imported when the first failure is recorded, not with this module: 
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,10 +61,6 @@ def is_breaker_failure(status_code: int | None, error: BaseException | None) -> 
     if isinstance(error, httpx.PoolTimeout | httpx.LocalProtocolError | httpx.UnsupportedProtocol):
         return False
     return isinstance(error, httpx.TransportError | TimeoutError | OSError)
-
-
-class _Failure(Exception):
-    """Stands in for the attempt's failure inside pybreaker's bookkeeping."""
 
 
 class Breaker:
@@ -164,16 +159,11 @@ class Breaker:
                 # Sent before the breaker opened and answered late: only the probe decides
                 # (a late success must not close it mid-probe, a late failure not reopen it).
                 return
-            state = self._cb.state
-            if not failure:
-                state._handle_success()
-            else:
+            if failure:
                 self._healthy = False
-                from ._circuit import CircuitBreakerError
+            from ._circuit import replay
 
-                # pybreaker re-raises when the failure trips the breaker; that is the point.
-                with contextlib.suppress(_Failure, CircuitBreakerError):
-                    state._handle_error(_Failure(), reraise=False)
+            replay(self._cb, failure=failure)
             self._healthy = self._cb.current_state == "closed" and self._cb.fail_counter == 0
 
     def release(self, probe: bool) -> None:

@@ -17,48 +17,68 @@ Keep ``concurrency`` at or below the client's ``PoolLimits.max_connections``.
 
 Creates are not idempotent on the API: pass ``idempotency_key=`` (a function of the item)
 so a create whose outcome is unknown can be retried without a duplicate.
+
+Layout: the per-item logic (naming, the call, the outcome, progress) is written once as a
+flow in ``_bulk_items``; the results are in ``_bulk_result``. What stays twinned here is
+I/O only: a thread pool vs a task group, and each public helper's sync and ``a`` twin,
+whose typed signatures differ in ``Awaitable``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sized
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from typing import Any, Generic, Literal, Protocol, overload
+from contextlib import suppress
+from typing import Any, Literal, overload
 
 from typing_extensions import TypeVar
 
-from .errors import BulkError, ValidationError
-from .progress import ProgressCallback, ProgressTracker, track
+from ._bulk_items import (
+    Creator,
+    Getter,
+    ItemFlow,
+    Namer,
+    Updater,
+    bulk_tracker,
+    by_first,
+    check_concurrency,
+    create_call,
+    get_call,
+    item_flow,
+    namer,
+    status_call,
+    update_call,
+    update_pairs,
+    work_order_key,
+)
+from ._bulk_result import BulkResult, ItemResult
+from .progress import ProgressCallback
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "BulkResult",
+    "Creator",
+    "Getter",
+    "ItemResult",
+    "Updater",
+    "acreate_many",
+    "aget_many",
+    "arun_many",
+    "aset_status_many",
+    "aupdate_many",
+    "create_many",
+    "get_many",
+    "run_many",
+    "set_status_many",
+    "update_many",
+]
 
 A = TypeVar("A")
 R = TypeVar("R")
-K = TypeVar("K", bound=Hashable)
-K_contra = TypeVar("K_contra", contravariant=True)
-#: What names an item in its result: the id, the input position, or your ``key(arg)``.
+K = TypeVar("K")
 Key = TypeVar("Key", default=Any)
-R_co = TypeVar("R_co", covariant=True)
-
-
-class Getter(Protocol[K_contra, R_co]):
-    """A resource with ``get(id, ...)``: every generated resource that reads one record."""
-
-    def get(self, id: K_contra, /, *args: Any, **kwargs: Any) -> R_co: ...
-
-
-class Creator(Protocol[R_co]):
-    """A resource with ``create(...)``."""
-
-    def create(self, *args: Any, **kwargs: Any) -> R_co: ...
-
-
-class Updater(Protocol[K_contra, R_co]):
-    """A resource with ``update(id, ...)``."""
-
-    def update(self, id: K_contra, /, *args: Any, **kwargs: Any) -> R_co: ...
-
 
 #: In-flight requests of a bulk call unless told otherwise (well under the default pool of 20).
 DEFAULT_CONCURRENCY = 8
@@ -66,141 +86,31 @@ DEFAULT_CONCURRENCY = 8
 _INTERRUPT_POLL = 0.1
 
 
-@dataclass(frozen=True, slots=True)
-class ItemResult(Generic[R, Key]):
-    """The outcome of one item: its position, its key (id or input) and value or error."""
-
-    index: int
-    key: Key
-    value: R | None = None
-    error: Exception | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
+# --- the drivers --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class BulkResult(Generic[R, Key]):
-    """Every item's outcome, in input order. ``Key`` is what names an item: the id for gets
-    and updates, the input position for creates."""
-
-    results: list[ItemResult[R, Key]]
-
-    @property
-    def successes(self) -> list[ItemResult[R, Key]]:
-        return [r for r in self.results if r.error is None]
-
-    @property
-    def failures(self) -> list[ItemResult[R, Key]]:
-        return [r for r in self.results if r.error is not None]
-
-    @property
-    def values(self) -> list[R]:
-        """The values of the successful items, in input order."""
-        return [r.value for r in self.results if r.error is None]  # type: ignore[misc]
-
-    @property
-    def ok(self) -> bool:
-        return all(r.error is None for r in self.results)
-
-    def raise_for_failures(self) -> None:
-        """Raise :class:`BulkError` listing every failed item, if any failed."""
-        failures = self.failures
-        if not failures:
-            return
-        shown = "; ".join(f"{f.key!r}: {f.error}" for f in failures[:5])
-        more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
-        raise BulkError(
-            f"{len(failures)} of {len(self.results)} items failed: {shown}{more}",
-            failures=failures,
-        )
-
-
-# --- the per-item logic, written once ---------------------------------------------------------
-
-
-def _check_concurrency(concurrency: int) -> None:
-    if concurrency < 1:
-        raise ValidationError(
-            f"concurrency must be >= 1 (got {concurrency})",
-            errors=[{"field": "concurrency", "message": "must be >= 1"}],
-        )
-
-
-def _success(index: int, key: Key, value: R) -> ItemResult[R, Key]:
-    return ItemResult(index=index, key=key, value=value)
-
-
-def _failure(index: int, key: Key, error: Exception) -> ItemResult[R, Key]:
-    return ItemResult(index=index, key=key, error=error)
-
-
-#: Names item ``index`` (its arg given): the key, or the error that made naming it fail.
-Namer = Callable[[int, A], tuple[Key, Exception | None]]
-
-
-def _by_arg(index: int, arg: A) -> tuple[A, None]:
-    return arg, None
-
-
-def _by_index(index: int, arg: object) -> tuple[int, None]:
-    return index, None
-
-
-def _by_first(index: int, pair: tuple[K, object]) -> tuple[K, None]:
-    return pair[0], None
-
-
-def _by_function(key: Callable[[A], Key]) -> Namer[A, Key | int]:
-    """Your ``key(arg)``; when it raises, the item is named by its index and fails with that
-    error without being sent (one bad key never loses the results already collected)."""
-
-    def name(index: int, arg: A) -> tuple[Key | int, Exception | None]:
+def _call(fn: Callable[[A], R], flow: ItemFlow[A, R]) -> None:
+    """Make the one call an item's flow asks for (none when its key failed), on this thread."""
+    with suppress(StopIteration):  # the flow ends once the outcome is recorded
+        arg = next(flow)
         try:
-            return key(arg), None
+            value = fn(arg)
         except Exception as exc:
-            return index, exc
-
-    return name
-
-
-def _namer(key: Callable[[A], Any] | Literal["index"] | None) -> Namer[A, Any]:
-    if key == "index":
-        return _by_index
-    return _by_arg if key is None else _by_function(key)
+            flow.throw(exc)
+        else:
+            flow.send(value)
 
 
-def _get_call(resource: Getter[K, R], kwargs: Mapping[str, Any]) -> Callable[[K], R]:
-    return lambda ident: resource.get(ident, **kwargs)
-
-
-def _create_call(
-    resource: Creator[R], idempotency_key: Callable[[Mapping[str, Any]], str] | None
-) -> Callable[[Mapping[str, Any]], R]:
-    def call(item: Mapping[str, Any]) -> R:
-        if idempotency_key is None:
-            return resource.create(**item)
-        return resource.create(**item, idempotency_key=idempotency_key(item))
-
-    return call
-
-
-def _update_call(resource: Updater[K, R]) -> Callable[[tuple[K, Mapping[str, Any]]], R]:
-    return lambda pair: resource.update(pair[0], **pair[1])
-
-
-def _update_pairs(
-    updates: Mapping[K, Mapping[str, Any]] | Iterable[tuple[K, Mapping[str, Any]]],
-) -> Iterable[tuple[K, Mapping[str, Any]]]:
-    return updates.items() if isinstance(updates, Mapping) else updates
-
-
-def _tracker(progress: ProgressCallback | None, args: Iterable[Any]) -> ProgressTracker:
-    return track(progress, task="bulk", total=len(args) if isinstance(args, Sized) else None)
-
-
-# --- the two drivers --------------------------------------------------------------------------
+async def _acall(fn: Callable[[A], Awaitable[R]], flow: ItemFlow[A, R]) -> None:
+    """:func:`_call` on the event loop."""
+    with suppress(StopIteration):
+        arg = next(flow)
+        try:
+            value = await fn(arg)
+        except Exception as exc:
+            flow.throw(exc)
+        else:
+            flow.send(value)
 
 
 @overload
@@ -248,7 +158,7 @@ def run_many(
     called as items finish, with ``total`` when ``args`` has a length (see
     :mod:`maintainx_sdk.progress`).
     """
-    return _drive(fn, args, _namer(key), concurrency, progress)
+    return _drive(fn, args, namer(key), concurrency, progress)
 
 
 def _drive(
@@ -258,8 +168,8 @@ def _drive(
     concurrency: int,
     progress: ProgressCallback | None,
 ) -> BulkResult[R, Key]:
-    _check_concurrency(concurrency)
-    tracker = _tracker(progress, args)
+    check_concurrency(concurrency)
+    tracker = bulk_tracker(progress, args)
     work = iter(enumerate(args))
     lock = threading.Lock()
     stop = threading.Event()
@@ -271,19 +181,7 @@ def _drive(
                 nxt = next(work, None)
             if nxt is None:
                 return
-            index, arg = nxt
-            item_key, unnamed = name(index, arg)
-            if unnamed is not None:
-                done[index] = _failure(index, item_key, unnamed)
-                tracker.item(failed=True)
-                continue
-            try:
-                with tracker.scope():
-                    result = _success(index, item_key, fn(arg))
-            except Exception as exc:
-                result = _failure(index, item_key, exc)
-            done[index] = result
-            tracker.item(failed=not result.ok)
+            _call(fn, item_flow(*nxt, name, tracker, done))
 
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="maintainx-bulk")
     futures: list[Future[None]] = []
@@ -343,7 +241,7 @@ async def arun_many(
     Cancelling the call cancels the in-flight items and propagates. ``key`` and
     ``progress``: see :func:`run_many`.
     """
-    return await _adrive(fn, args, _namer(key), concurrency, progress)
+    return await _adrive(fn, args, namer(key), concurrency, progress)
 
 
 async def _adrive(
@@ -353,25 +251,14 @@ async def _adrive(
     concurrency: int,
     progress: ProgressCallback | None,
 ) -> BulkResult[R, Key]:
-    _check_concurrency(concurrency)
-    tracker = _tracker(progress, args)
+    check_concurrency(concurrency)
+    tracker = bulk_tracker(progress, args)
     work = iter(enumerate(args))
     done: dict[int, ItemResult[R, Key]] = {}
 
     async def worker() -> None:
         for index, arg in work:  # one shared iterator: each item is taken exactly once
-            item_key, unnamed = name(index, arg)
-            if unnamed is not None:
-                done[index] = _failure(index, item_key, unnamed)
-                tracker.item(failed=True)
-                continue
-            try:
-                with tracker.scope():
-                    result = _success(index, item_key, await fn(arg))
-            except Exception as exc:
-                result = _failure(index, item_key, exc)
-            done[index] = result
-            tracker.item(failed=not result.ok)
+            await _acall(fn, item_flow(index, arg, name, tracker, done))
 
     async with asyncio.TaskGroup() as group:
         for _ in range(concurrency):
@@ -392,7 +279,7 @@ def get_many(
     **kwargs: Any,
 ) -> BulkResult[R, K]:
     """``resource.get(id, **kwargs)`` for every id (blocking client); results keyed by id."""
-    return run_many(_get_call(resource, kwargs), ids, concurrency=concurrency, progress=progress)
+    return run_many(get_call(resource, kwargs), ids, concurrency=concurrency, progress=progress)
 
 
 async def aget_many(
@@ -405,7 +292,7 @@ async def aget_many(
 ) -> BulkResult[R, K]:
     """``await resource.get(id, **kwargs)`` for every id (asyncio client); keyed by id."""
     return await arun_many(
-        _get_call(resource, kwargs), ids, concurrency=concurrency, progress=progress
+        get_call(resource, kwargs), ids, concurrency=concurrency, progress=progress
     )
 
 
@@ -419,7 +306,7 @@ def create_many(
 ) -> BulkResult[R, int]:
     """``resource.create(**item)`` for every item; results are keyed by input position."""
     return run_many(
-        _create_call(resource, idempotency_key),
+        create_call(resource, idempotency_key),
         items,
         concurrency=concurrency,
         progress=progress,
@@ -437,7 +324,7 @@ async def acreate_many(
 ) -> BulkResult[R, int]:
     """``await resource.create(**item)`` for every item; results keyed by input position."""
     return await arun_many(
-        _create_call(resource, idempotency_key),
+        create_call(resource, idempotency_key),
         items,
         concurrency=concurrency,
         progress=progress,
@@ -453,7 +340,7 @@ def update_many(
     progress: ProgressCallback | None = None,
 ) -> BulkResult[R, K]:
     """``resource.update(id, **fields)`` for every ``id -> fields``; results keyed by id."""
-    return _drive(_update_call(resource), _update_pairs(updates), _by_first, concurrency, progress)
+    return _drive(update_call(resource), update_pairs(updates), by_first, concurrency, progress)
 
 
 async def aupdate_many(
@@ -465,26 +352,8 @@ async def aupdate_many(
 ) -> BulkResult[R, K]:
     """``await resource.update(id, **fields)`` for every ``id -> fields``; keyed by id."""
     return await _adrive(
-        _update_call(resource), _update_pairs(updates), _by_first, concurrency, progress
+        update_call(resource), update_pairs(updates), by_first, concurrency, progress
     )
-
-
-def _status_call(resource: Any, status: str, kwargs: Mapping[str, Any]) -> Callable[[Any], Any]:
-    from .workflow import work_order_id_of
-
-    def call(record: Any) -> Any:
-        # The record is the source of the current status: one PATCH per item, no GET.
-        return resource.set_status(
-            work_order_id_of(record), status, current_status=record, **kwargs
-        )
-
-    return call
-
-
-def _work_order_key(record: Any) -> Any:
-    from .workflow import work_order_id_of
-
-    return work_order_id_of(record)
 
 
 def set_status_many(
@@ -504,11 +373,11 @@ def set_status_many(
     work-order id.
     """
     return run_many(
-        _status_call(resource, status, kwargs),
+        status_call(resource, status, kwargs),
         records,
         concurrency=concurrency,
         progress=progress,
-        key=_work_order_key,
+        key=work_order_key,
     )
 
 
@@ -523,9 +392,9 @@ async def aset_status_many(
 ) -> BulkResult[Any]:
     """The asyncio twin of :func:`set_status_many` (``records``: a list, not an async pager)."""
     return await arun_many(
-        _status_call(resource, status, kwargs),
+        status_call(resource, status, kwargs),
         records,
         concurrency=concurrency,
         progress=progress,
-        key=_work_order_key,
+        key=work_order_key,
     )

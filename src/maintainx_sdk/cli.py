@@ -14,7 +14,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
         "run a guided tour against the bundled emulator",
     ),
     "emulator": (
-        "maintainx_sdk.testing.server",
+        "maintainx_sdk.testing.emulator_cli",
         "cli_main",
         "serve the MaintainX emulator on loopback",
     ),

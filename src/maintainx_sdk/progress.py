@@ -35,7 +35,7 @@ from typing import Protocol
 
 import httpx
 
-from ._observer import CallObservation, NullObserver
+from ._observer import NULL_CALL, CallObservation, NullObserver
 from ._request import APIRequest
 from ._response import APIResponse
 from .errors import RetryRecord, ValidationError
@@ -174,12 +174,15 @@ class ProgressTracker:
             self._state = replace(self._state, done=True)
             self._emit()
 
-    def _request_sent(self, waited: float) -> None:
+    def request_sent(self, waited: float) -> None:
+        """One request went out after ``waited`` seconds of pacing and waits (the
+        :class:`ProgressObserver` reports it; no snapshot is sent for it)."""
         with self._lock:
             s = self._state
             self._state = replace(s, requests=s.requests + 1, waited=s.waited + waited)
 
-    def _retry(self, *, throttled: bool) -> None:
+    def retry_scheduled(self, *, throttled: bool) -> None:
+        """A request will be retried (``throttled``: after a 429), as the observer reports it."""
         self._update(retries=1, rate_limit_waits=int(throttled))
 
     def _update(self, **deltas: int) -> None:
@@ -247,7 +250,7 @@ class _TrackedCall:
 
     def attempt_started(self, attempt: int, request: httpx.Request) -> None:
         # Time since the call began (or the last attempt ended) went to pacing and waits.
-        self._tracker._request_sent(max(self._clock() - self._idle_since, 0.0))
+        self._tracker.request_sent(max(self._clock() - self._idle_since, 0.0))
 
     def attempt_finished(
         self, attempt: int, *, status_code: int | None, error: BaseException | None, duration: float
@@ -256,7 +259,7 @@ class _TrackedCall:
         self._last_status = status_code
 
     def retry_scheduled(self, record: RetryRecord) -> None:
-        self._tracker._retry(throttled=self._last_status == 429)
+        self._tracker.retry_scheduled(throttled=self._last_status == 429)
 
     def finished(self, *, response: APIResponse | None, error: BaseException | None) -> None:
         pass
@@ -275,5 +278,5 @@ class ProgressObserver(NullObserver):
     def start_call(self, request: APIRequest) -> CallObservation:
         tracker = _CURRENT.get()
         if tracker is None:
-            return self._call
+            return NULL_CALL
         return _TrackedCall(tracker, self._clock)

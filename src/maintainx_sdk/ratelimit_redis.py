@@ -31,211 +31,16 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+from ._ratelimit_lua import CONFIRM, OBSERVE, RESERVE
+from ._ratelimit_memory import InMemoryRateLimitBackend
 from ._redis_bounds import BoundedRedis, typed
+from ._reservation import Reservation, ScopeRequest
 from .errors import BackendUnavailableError, ConfigurationError
-from .ratelimit import InMemoryRateLimitBackend, Reservation, ScopeRequest
 
 _log = logging.getLogger("maintainx_sdk")
 _WHAT = "the Redis rate limiter"
 
 __all__ = ["RedisRateLimitBackend"]
-
-_COMMON = """
-local function now_s()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) + tonumber(t[2]) / 1000000
-end
-local function num(x) return string.format('%.6f', x) end
-local function get_win(k)
-  local v = redis.call('HMGET', k, 'end', 'allowed', 'limit', 'period', 'est', 'prior')
-  if not v[1] then return nil end
-  return {e=tonumber(v[1]), a=tonumber(v[2]), l=tonumber(v[3]), p=tonumber(v[4]),
-          est=(v[5] == '1'), prior=tonumber(v[6] or '-1')}
-end
-local function put_win(k, w, ttl)
-  redis.call('HSET', k, 'end', num(w.e), 'allowed', tostring(w.a), 'limit', tostring(w.l),
-             'period', num(w.p), 'est', w.est and '1' or '0', 'prior', tostring(w.prior or -1))
-  redis.call('PEXPIRE', k, ttl)
-end
-local function roll(wk, sk, meta, seq, now, ttl)
-  local w = get_win(wk)
-  if (not w) or now < w.e then return w end
-  local nw
-  if now >= w.e + w.p then
-    nw = {e=now + w.p, a=seq + w.l, l=w.l, p=w.p, est=true}
-  else
-    local adm = tonumber(redis.call('HGET', meta, 'adm') or '0')
-    nw = {e=w.e + w.p, a=math.min(adm, seq) + w.l, l=w.l, p=w.p, est=true}
-  end
-  put_win(wk, nw, ttl)
-  redis.call('DEL', sk)
-  return nw
-end
-local function admit(meta, seq, ttl)
-  local cur = tonumber(redis.call('HGET', meta, 'adm') or '0')
-  if seq > cur then redis.call('HSET', meta, 'adm', tostring(seq)) end
-  redis.call('PEXPIRE', meta, ttl)
-end
-local function hold(guide_win, seq, probe, poll, now)
-  if probe <= 0 or seq <= probe or redis.call('EXISTS', guide_win) == 1 then return -1e18 end
-  return now + poll
-end
-local function window_slot(w, seq)
-  if (not w) or seq <= w.a then return -1e18 end
-  local later = math.ceil((seq - w.a) / w.l)
-  return w.e + (later - 1) * w.p
-end
-"""
-
-# KEYS per scope: log, seq, win, samples, guide-win, meta; then the token counter.
-# ARGV: n, ttl_ms, then limit, period, probe, probe_poll per scope.
-_RESERVE = (
-    _COMMON
-    + """
-local n = tonumber(ARGV[1])
-local ttl = tonumber(ARGV[2])
-local now = now_s()
-local slot = now
-for i = 0, n - 1 do
-  local log = KEYS[i * 6 + 1]
-  local limit = tonumber(ARGV[3 + i * 4])
-  local period = tonumber(ARGV[4 + i * 4])
-  local count = redis.call('ZCARD', log)
-  if count > limit then
-    local old = redis.call('ZRANGEBYSCORE', log, '-inf', num(now - period), 'LIMIT', 0,
-                           count - limit)
-    if #old > 0 then
-      redis.call('ZREM', log, unpack(old))
-      count = count - #old
-    end
-  end
-  local guided = redis.call('EXISTS', KEYS[i * 6 + 5]) == 1
-  local cur = tonumber(redis.call('GET', KEYS[i * 6 + 2]) or '0')
-  local probe = tonumber(ARGV[5 + i * 4])
-  local held = probe > 0 and (not guided) and cur + 1 > probe
-  if (not guided) and (not held) and count >= limit then
-    local e = redis.call('ZRANGE', log, count - limit, count - limit, 'WITHSCORES')
-    local c = tonumber(e[2]) + period
-    if c > slot then slot = c end
-  end
-end
-local out = {'', ''}
-for i = 0, n - 1 do
-  local seqk = KEYS[i * 6 + 2]
-  local cur = tonumber(redis.call('GET', seqk) or '0')
-  local w = roll(KEYS[i * 6 + 3], KEYS[i * 6 + 4], KEYS[i * 6 + 6], cur, now, ttl)
-  local seq = redis.call('INCR', seqk)
-  redis.call('PEXPIRE', seqk, ttl)
-  out[#out + 1] = tostring(seq)
-  local ws = window_slot(w, seq)
-  if ws > slot then slot = ws end
-  local hs = hold(KEYS[i * 6 + 5], seq, tonumber(ARGV[5 + i * 4]), tonumber(ARGV[6 + i * 4]), now)
-  if hs > slot then slot = hs end
-end
-local token = redis.call('INCR', KEYS[n * 6 + 1])
-redis.call('PEXPIRE', KEYS[n * 6 + 1], ttl)
-for i = 0, n - 1 do
-  if redis.call('EXISTS', KEYS[i * 6 + 5]) == 0 then  -- guided scopes never read their log
-    redis.call('ZADD', KEYS[i * 6 + 1], num(slot), tostring(token))
-    redis.call('PEXPIRE', KEYS[i * 6 + 1], ttl)
-  end
-  if slot <= now then admit(KEYS[i * 6 + 6], tonumber(out[3 + i]), ttl) end
-end
-out[1] = num(slot - now)
-out[2] = tostring(token)
-return out
-"""
-)
-
-# KEYS as for reserve (without the token counter).
-# ARGV: n, ttl_ms, token, then seq, probe, probe_poll per scope.
-_CONFIRM = (
-    _COMMON
-    + """
-local n = tonumber(ARGV[1])
-local ttl = tonumber(ARGV[2])
-local token = ARGV[3]
-local now = now_s()
-local slot = now
-for i = 0, n - 1 do
-  local cur = tonumber(redis.call('GET', KEYS[i * 6 + 2]) or '0')
-  local w = roll(KEYS[i * 6 + 3], KEYS[i * 6 + 4], KEYS[i * 6 + 6], cur, now, ttl)
-  local seq = tonumber(ARGV[4 + i * 3])
-  local ws = window_slot(w, seq)
-  if ws > slot then slot = ws end
-  local hs = hold(KEYS[i * 6 + 5], seq, tonumber(ARGV[5 + i * 3]), tonumber(ARGV[6 + i * 3]), now)
-  if hs > slot then slot = hs end
-end
-for i = 0, n - 1 do
-  if slot > now then
-    redis.call('ZADD', KEYS[i * 6 + 1], 'XX', num(slot), token)
-  else
-    admit(KEYS[i * 6 + 6], tonumber(ARGV[4 + i * 3]), ttl)
-  end
-end
-return num(slot - now)
-"""
-)
-
-# KEYS: win, samples, meta of the feedback scope.
-# ARGV: seq, remaining, reset, limit (0 = unknown), spec limit, spec period, ttl_ms.
-_OBSERVE = (
-    _COMMON
-    + """
-local seq = tonumber(ARGV[1])
-local remaining = tonumber(ARGV[2])
-local reset = tonumber(ARGV[3])
-local limit = tonumber(ARGV[4])
-local spec_limit = tonumber(ARGV[5])
-local spec_period = tonumber(ARGV[6])
-local ttl = tonumber(ARGV[7])
-local now = now_s()
-local lr = math.max(tonumber(redis.call('HGET', KEYS[3], 'lr') or '0'), reset)
-redis.call('HSET', KEYS[3], 'lr', num(lr))
-redis.call('PEXPIRE', KEYS[3], ttl)
-local old = get_win(KEYS[1])
-local lim = spec_limit
-if limit > 0 then lim = limit elseif old then lim = old.l end
-local fresh = {e=now + reset, a=seq + math.max(remaining, 0), l=lim,
-               p=math.min(spec_period, math.max(lr, reset)), est=false, prior=-1}
-local w
-if (not old) or now >= old.e or fresh.e > old.e + math.max(1.0, old.p / 2) then
-  w = fresh
-  redis.call('DEL', KEYS[2])
-else
-  w = old
-  if old.est then
-    w.est = false
-    w.prior = old.a
-    w.e = fresh.e
-    redis.call('DEL', KEYS[2])
-  end
-  w.e = math.min(w.e, fresh.e)
-  w.l = lim
-  w.p = fresh.p
-end
-redis.call('RPUSH', KEYS[2], tostring(fresh.a))
-redis.call('LTRIM', KEYS[2], -64, -1)
-redis.call('PEXPIRE', KEYS[2], ttl)
-if w ~= fresh then
-  local xs = redis.call('LRANGE', KEYS[2], 0, -1)
-  local vals = {}
-  for _, x in ipairs(xs) do vals[#vals + 1] = tonumber(x) end
-  table.sort(vals)
-  if w.prior and w.prior >= 0 then
-    w.a = math.min(w.prior, vals[#vals])
-  else
-    w.a = vals[math.floor(#vals / 2) + 1]
-  end
-end
-if remaining <= 0 then
-  local adm = tonumber(redis.call('HGET', KEYS[3], 'adm') or '0')
-  w.a = math.min(w.a, math.max(adm, fresh.a))
-end
-put_win(KEYS[1], w, ttl)
-return 0
-"""
-)
 
 
 class RedisRateLimitBackend:
@@ -271,9 +76,9 @@ class RedisRateLimitBackend:
         self._local = InMemoryRateLimitBackend()
         self._down_until: float | None = None
         self._lock = threading.Lock()
-        self._reserve = client.register_script(_RESERVE)
-        self._confirm = client.register_script(_CONFIRM)
-        self._observe = client.register_script(_OBSERVE)
+        self._reserve = client.register_script(RESERVE)
+        self._confirm = client.register_script(CONFIRM)
+        self._observe = client.register_script(OBSERVE)
 
     # -- Redis loss ------------------------------------------------------------------------
     def _use_local(self) -> bool:
@@ -425,6 +230,7 @@ class RedisRateLimitBackend:
                         spec.limit,
                         repr(float(spec.period)),
                         self._ttl_ms(reservation.scopes),
+                        spec.probe,
                     ],
                     client=self._bounded.now(),
                 )

@@ -3,12 +3,16 @@
 :func:`decide` maps (policy, attempt history, outcome, clock reading, random source) to a
 :class:`RetryDecision`. The sans-IO pipeline calls it after every attempt and yields a
 ``Sleep`` for the wait; tests call it directly with a fixed clock and a seeded RNG.
-Tenacity provides the building blocks (the exponential ceiling and the stop conditions);
-the jitter draws from the injected random source so every delay is reproducible.
+Tenacity provides the building blocks through its public API: the policy becomes a
+``tenacity.Retrying`` with ``wait_exponential`` (the backoff ceiling) and
+``stop_after_attempt``, asked about a ``RetryCallState`` at the attempt in question. The
+jitter draws from the injected random source so every delay is reproducible; the deadline
+is the pipeline's own clock reading, not tenacity's.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import re
@@ -19,8 +23,7 @@ from email.utils import parsedate_to_datetime
 from typing import Literal, Protocol
 
 import httpx
-import tenacity
-from tenacity import RetryCallState, stop_after_attempt, stop_before_delay, wait_exponential
+from tenacity import RetryCallState, Retrying, stop_after_attempt, wait_exponential
 
 from . import _constants as C
 from .errors import ConfigurationError
@@ -95,7 +98,8 @@ class RetryPolicy:
 
     def backoff_ceiling(self, failures: int) -> float:
         """The upper bound of the jittered wait after the ``failures``-th failure (1-based)."""
-        return _wait_exponential(self)(_state(attempt=max(failures, 1), elapsed=0.0, sleep=0.0))
+        retrying = _retrying(self.backoff_base, self.backoff_cap, self.max_attempts)
+        return float(retrying.wait(_at_attempt(retrying, max(failures, 1))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,12 +213,10 @@ def decide(
     wait = _jittered(policy, state.failures, rng)
     if policy.honor_retry_after and outcome.server_wait is not None:
         wait = max(wait, outcome.server_wait)
-    elapsed = now - state.started
-    stop = stop_after_attempt(policy.max_attempts) | stop_before_delay(
-        state.deadline - state.started
-    )
-    if stop(_state(attempt=state.failures, elapsed=elapsed, sleep=wait)):
-        if state.failures >= policy.max_attempts:
+    retrying = _retrying(policy.backoff_base, policy.backoff_cap, policy.max_attempts)
+    attempts_spent = bool(retrying.stop(_at_attempt(retrying, state.failures)))
+    if attempts_spent or now + wait >= state.deadline:
+        if attempts_spent:
             why = f"{label}: gave up after {state.failures} failed attempts"
         else:
             why = f"{label}: no time left before the deadline for a {wait:.2f}s backoff"
@@ -248,21 +250,24 @@ def _jittered(policy: RetryPolicy, failures: int, rng: RandomSource) -> float:
     return rng.random() * policy.backoff_ceiling(failures)
 
 
-def _wait_exponential(policy: RetryPolicy) -> wait_exponential:
-    return wait_exponential(multiplier=policy.backoff_base, max=policy.backoff_cap)
+@functools.lru_cache(maxsize=64)
+def _retrying(backoff_base: float, backoff_cap: float, max_attempts: int) -> Retrying:
+    """The policy's backoff and attempt cap as tenacity strategies (policies are few)."""
+    return Retrying(
+        wait=wait_exponential(multiplier=backoff_base, max=backoff_cap),
+        stop=stop_after_attempt(max_attempts),
+    )
 
 
-_RETRYING = tenacity.Retrying()
+def _at_attempt(retrying: Retrying, attempt: int) -> RetryCallState:
+    """A call state of ``retrying`` whose last attempt is number ``attempt`` (1-based).
 
-
-def _state(*, attempt: int, elapsed: float, sleep: float) -> RetryCallState:
-    """A tenacity call state describing our history, so its stop/wait strategies apply."""
-    st = RetryCallState(_RETRYING, None, (), {})
-    st.start_time = 0.0
-    st.attempt_number = attempt
-    st.outcome_timestamp = elapsed
-    st.upcoming_sleep = sleep
-    return st
+    Built with tenacity's public constructor; ``attempt_number`` is its documented
+    attribute, the only one ``wait_exponential`` and ``stop_after_attempt`` read.
+    """
+    state = RetryCallState(retry_object=retrying, fn=None, args=(), kwargs={})
+    state.attempt_number = attempt
+    return state
 
 
 _RETRY_IN_BODY = re.compile(rb"retry in (\d+(?:\.\d+)?) ?s(?:ec(?:ond)?s?)?\b", re.IGNORECASE)

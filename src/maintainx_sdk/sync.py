@@ -22,128 +22,67 @@ idempotent (upsert by id and ``updatedAt``). Before the handler runs, the stored
 checked to be the one the page was read from: a second run of the same sync (another
 process or host) that moved it meanwhile makes this run raise
 :class:`~maintainx_sdk.errors.CheckpointConflictError` instead of processing the page again.
+
+Layout: the sources and keys are in ``_sync_source``, a run's walk and checkpoints (no I/O)
+in ``_sync_pass``. :class:`IncrementalSync` and :class:`AsyncIncrementalSync` stay twinned
+in their typed constructors (the overloads pick the item type per client) and in ``run``
+(blocking vs awaited send, store transaction and handler); all else is in ``_SyncCore``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import json
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
 
 from pydantic import BaseModel
 
 from ._constants import MAX_PAGE_SIZE
 from ._operation import Operation
-from ._request import APIRequest
-from ._response import APIResponse
-from ._timestamps import format_timestamp, parse_timestamp
+from ._page_walk import PageWalk
+from ._sync_pass import (
+    Clock,
+    Pass,
+    SyncBatch,
+    SyncReport,
+    SyncStatus,
+    lag_seconds,
+    utcnow,
+)
+from ._sync_source import (
+    SHOW_UPCOMING,
+    SOURCES,
+    SourceName,
+    default_key,
+    filters_of,
+    source_operation,
+)
 from .checkpoints import Checkpoint, CheckpointStore, async_transaction, open_store
-from .errors import CheckpointConflictError, ValidationError
-from .pagination import UPDATED_AT, AsyncPager, Page, PageWalk, SyncPager
+from .errors import ValidationError
+from .pagination import AsyncPager, SyncPager
 from .progress import ProgressCallback, track
 
 if TYPE_CHECKING:
-    from ._client import AsyncMaintainX, MaintainX
+    from ._sender import AsyncSender, SyncSender
+
+__all__ = [
+    "SHOW_UPCOMING",
+    "SOURCES",
+    "AsyncIncrementalSync",
+    "Clock",
+    "IncrementalSync",
+    "SourceName",
+    "SyncBatch",
+    "SyncReport",
+    "SyncStatus",
+    "lag_seconds",
+    "source_operation",
+]
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 Item = TypeVar("Item")
-
-#: The names :class:`IncrementalSync` takes as its source.
-SourceName = Literal["work_orders", "assets", "parts", "purchase_orders"]
-
-SHOW_UPCOMING = "show_upcoming"
-
-#: The lists that accept ``updatedAt[gte]`` and ``sort=updatedAt``: (path, items key).
-SOURCES: dict[str, tuple[str, str]] = {
-    "work_orders": ("/workorders", "workOrders"),
-    "assets": ("/assets", "assets"),
-    "parts": ("/parts", "parts"),
-    "purchase_orders": ("/purchaseorders", "purchaseOrders"),
-}
-
-
-def source_operation(
-    source: str | Operation[Any], item_model: type[BaseModel] | None = None
-) -> Operation[Any]:
-    """The list operation behind a sync source name (or ``source`` itself)."""
-    if isinstance(source, Operation):
-        if source.path not in {path for path, _ in SOURCES.values()}:
-            raise ValidationError(
-                f"{source.name} cannot be synced incrementally: only "
-                f"{sorted(SOURCES)} filter on updatedAt",
-                errors=[{"field": "source", "message": "not an updatedAt-filterable list"}],
-            )
-        return source
-    if source not in SOURCES:
-        raise ValidationError(
-            f"sync source {source!r} is not one of {sorted(SOURCES)} (the lists that filter "
-            "on updatedAt)",
-            errors=[{"field": "source", "message": "unknown", "allowed": sorted(SOURCES)}],
-        )
-    path, key = SOURCES[source]
-    return Operation(
-        name=f"{source}.list",
-        method="GET",
-        path=path,
-        items_key=key,
-        item_model=item_model,
-        retry_safe=True,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class SyncBatch(Generic[T]):
-    """One page of changes handed to the handler."""
-
-    items: list[T]
-    checkpoint: Checkpoint
-    """The checkpoint that is committed once the handler returns."""
-    transaction: Any
-    """The store's open transaction handle: write through it to commit with the checkpoint."""
-    last: bool
-    """True on the page that completes the pass."""
-
-
-@dataclass(frozen=True, slots=True)
-class SyncReport:
-    """What one :meth:`IncrementalSync.run` did."""
-
-    items: int
-    pages: int
-    skipped: int
-    """Versions the API sent again that had already been delivered (boundary repeats)."""
-    caught_up: bool
-    """True when the pass reached the end of the changes (``nextCursor`` null)."""
-    watermark: str | None
-    synced_through: str | None
-    lag: float | None
-    """Seconds between the end of the run and ``synced_through`` (None before a full pass)."""
-
-
-@dataclass(frozen=True, slots=True)
-class SyncStatus:
-    """The stored position of a sync, read without touching the API."""
-
-    checkpoint: Checkpoint | None
-    lag: float | None
-
-
-Clock = Callable[[], datetime]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def lag_seconds(synced_through: str | None, now: datetime) -> float | None:
-    at = parse_timestamp(synced_through)
-    return None if at is None else max((now - at).total_seconds(), 0.0)
 
 
 class _SyncCore(Generic[T]):
@@ -160,7 +99,7 @@ class _SyncCore(Generic[T]):
         page_size: int = MAX_PAGE_SIZE,
         lookback: float = 0.0,
         item_model: type[BaseModel] | None = None,
-        clock: Clock = _utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         if lookback < 0:
             raise ValidationError(
@@ -175,7 +114,7 @@ class _SyncCore(Generic[T]):
         self._client = client
         base_query: dict[str, Any] = {}
         if isinstance(source, SyncPager | AsyncPager):
-            base_query = _filters_of(source)
+            base_query = filters_of(source)
             source = source.operation
         self.op: Operation[Any] = source_operation(source, item_model)
         self.store: CheckpointStore = open_store(store)
@@ -185,7 +124,7 @@ class _SyncCore(Generic[T]):
         if self.op.path == "/workorders" and self._query.get(SHOW_UPCOMING) is None:
             # The work-order list leaves out those starting in the future unless asked.
             self._query[SHOW_UPCOMING] = True
-        self.key: str = key or _default_key(self.op, client.config, self._query)
+        self.key: str = key or default_key(self.op, client.config, self._query)
         self._page_size = page_size
         self._lookback = lookback
         self._clock = clock
@@ -212,7 +151,7 @@ class _SyncCore(Generic[T]):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _start(self, max_pages: int | None) -> _Pass[T]:
+    def _start(self, max_pages: int | None) -> Pass[T]:
         saved = self.store.load(self.key) or Checkpoint()
         walk: PageWalk[T] = PageWalk(
             self.op,
@@ -225,9 +164,9 @@ class _SyncCore(Generic[T]):
             floor=saved.floor if saved.cursor is not None else None,
             delivered=saved.delivered,
         )
-        return _Pass(walk, saved, self._clock)
+        return Pass(walk, saved, self._clock)
 
-    def _report(self, run: _Pass[T]) -> SyncReport:
+    def _report(self, run: Pass[T]) -> SyncReport:
         now = self._clock()
         return SyncReport(
             items=run.walk.items,
@@ -240,78 +179,6 @@ class _SyncCore(Generic[T]):
         )
 
 
-def _default_key(op: Operation[Any], config: Any, query: Mapping[str, Any]) -> str:
-    """The list, its filters, the base URL and the organization: one position per sync."""
-    key = f"{op.name}@{config.base_url}#{config.organization_id or ''}"
-    if query:
-        filters = json.dumps(query, sort_keys=True, separators=(",", ":"), default=str)
-        key += "?" + hashlib.sha256(filters.encode()).hexdigest()[:16]
-    return key
-
-
-def _filters_of(pager: SyncPager[Any] | AsyncPager[Any]) -> dict[str, Any]:
-    """A pager's filters; paging parameters are the sync's to choose."""
-    query = pager.query
-    sort = query.pop("sort", None)
-    if sort is not None and getattr(sort, "value", sort) != UPDATED_AT:
-        raise ValidationError(
-            f"incremental sync pages by updatedAt ascending; drop sort={sort!r}",
-            errors=[{"field": "sort", "message": "set by the sync"}],
-        )
-    for name in ("cursor", "limit"):  # an updatedAt[gte] filter starts the first pass
-        query.pop(name, None)
-    return query
-
-
-class _Pass(Generic[T]):
-    """One run's walk plus the checkpoint after each of its pages."""
-
-    def __init__(self, walk: PageWalk[T], saved: Checkpoint, clock: Clock) -> None:
-        self.walk = walk
-        self.checkpoint = saved
-        self.previous = saved
-        """The checkpoint the current page was read from."""
-        self.caught_up = False
-        self._clock = clock
-        self._asked_at = ""
-
-    def next_request(self) -> APIRequest | None:
-        """The walk's next request; remembers when it was asked for (for ``synced_through``)."""
-        self._asked_at = format_timestamp(self._clock())
-        return self.walk.next_request()
-
-    def accept(self, response: APIResponse) -> Page[T]:
-        self.previous = self.checkpoint
-        page = self.walk.accept(response)
-        complete = page.next_cursor is None
-        self.caught_up = complete
-        walk = self.walk
-        self.checkpoint = Checkpoint(
-            watermark=walk.watermark,
-            delivered=dict(walk.delivered),
-            floor=walk.floor if walk.resume_cursor is not None else None,
-            cursor=walk.resume_cursor,
-            # The last page answered everything changed up to the moment it was requested.
-            synced_through=self._asked_at if complete else self.checkpoint.synced_through,
-        )
-        return page
-
-    def check_unchanged(self, store: CheckpointStore, key: str) -> None:
-        """Inside the page's store transaction: refuse to commit over a checkpoint that
-        another run of this sync moved meanwhile (both would process the same page)."""
-        stored = store.load(key) or Checkpoint()
-        if stored != self.previous:
-            raise CheckpointConflictError(
-                f"the checkpoint {key!r} was moved by another run of this sync while this one "
-                "read a page; this page was not processed. Run one sync per key at a time"
-            )
-
-    def batch(self, page: Page[T], handle: Any) -> SyncBatch[T]:
-        return SyncBatch(
-            items=page.items, checkpoint=self.checkpoint, transaction=handle, last=self.caught_up
-        )
-
-
 class IncrementalSync(_SyncCore[T]):
     """Incremental sync on the blocking client. See the module docstring.
 
@@ -321,12 +188,12 @@ class IncrementalSync(_SyncCore[T]):
     source name.
     """
 
-    _client: MaintainX
+    _client: SyncSender
 
     @overload
     def __init__(
         self: IncrementalSync[Item],
-        client: MaintainX,
+        client: SyncSender,
         source: SyncPager[Item] | AsyncPager[Item] | Operation[Item],
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -334,12 +201,12 @@ class IncrementalSync(_SyncCore[T]):
         query: Mapping[str, Any] | None = None,
         page_size: int = MAX_PAGE_SIZE,
         lookback: float = 0.0,
-        clock: Clock = _utcnow,
+        clock: Clock = utcnow,
     ) -> None: ...
     @overload
     def __init__(
         self: IncrementalSync[dict[str, Any]],
-        client: MaintainX,
+        client: SyncSender,
         source: SourceName = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -348,12 +215,12 @@ class IncrementalSync(_SyncCore[T]):
         page_size: int = MAX_PAGE_SIZE,
         lookback: float = 0.0,
         item_model: None = None,
-        clock: Clock = _utcnow,
+        clock: Clock = utcnow,
     ) -> None: ...
     @overload
     def __init__(
         self: IncrementalSync[M],
-        client: MaintainX,
+        client: SyncSender,
         source: SourceName = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -362,11 +229,11 @@ class IncrementalSync(_SyncCore[T]):
         page_size: int = MAX_PAGE_SIZE,
         lookback: float = 0.0,
         item_model: type[M],
-        clock: Clock = _utcnow,
+        clock: Clock = utcnow,
     ) -> None: ...
     def __init__(
         self,
-        client: MaintainX,
+        client: SyncSender,
         source: str | Operation[Any] | SyncPager[Any] | AsyncPager[Any] = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -375,7 +242,7 @@ class IncrementalSync(_SyncCore[T]):
         page_size: int = MAX_PAGE_SIZE,
         lookback: float = 0.0,
         item_model: type[BaseModel] | None = None,
-        clock: Clock = _utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         super().__init__(
             client,
@@ -403,7 +270,7 @@ class IncrementalSync(_SyncCore[T]):
         tracker = track(progress, task=f"sync {self.op.name}")
         while (request := run.next_request()) is not None:
             with tracker.scope():
-                page = run.accept(self._client._send(request))
+                page = run.accept(self._client.send(request))
             with self.store.transaction(self.key) as txn:
                 run.check_unchanged(self.store, self.key)
                 if page.items:
@@ -421,12 +288,12 @@ class AsyncIncrementalSync(_SyncCore[T]):
     a store with ``atransaction`` (SQLite) waits for its write lock without blocking the loop.
     """
 
-    _client: AsyncMaintainX
+    _client: AsyncSender
 
     @overload
     def __init__(
         self: AsyncIncrementalSync[Item],
-        client: AsyncMaintainX,
+        client: AsyncSender,
         source: SyncPager[Item] | AsyncPager[Item] | Operation[Item],
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -434,12 +301,12 @@ class AsyncIncrementalSync(_SyncCore[T]):
         query: Mapping[str, Any] | None = None,
         page_size: int = MAX_PAGE_SIZE,
         lookback: float = 0.0,
-        clock: Clock = _utcnow,
+        clock: Clock = utcnow,
     ) -> None: ...
     @overload
     def __init__(
         self: AsyncIncrementalSync[dict[str, Any]],
-        client: AsyncMaintainX,
+        client: AsyncSender,
         source: SourceName = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -448,12 +315,12 @@ class AsyncIncrementalSync(_SyncCore[T]):
         page_size: int = MAX_PAGE_SIZE,
         lookback: float = 0.0,
         item_model: None = None,
-        clock: Clock = _utcnow,
+        clock: Clock = utcnow,
     ) -> None: ...
     @overload
     def __init__(
         self: AsyncIncrementalSync[M],
-        client: AsyncMaintainX,
+        client: AsyncSender,
         source: SourceName = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -462,11 +329,11 @@ class AsyncIncrementalSync(_SyncCore[T]):
         page_size: int = MAX_PAGE_SIZE,
         lookback: float = 0.0,
         item_model: type[M],
-        clock: Clock = _utcnow,
+        clock: Clock = utcnow,
     ) -> None: ...
     def __init__(
         self,
-        client: AsyncMaintainX,
+        client: AsyncSender,
         source: str | Operation[Any] | SyncPager[Any] | AsyncPager[Any] = "work_orders",
         *,
         store: CheckpointStore | str | os.PathLike[str] | None = None,
@@ -475,7 +342,7 @@ class AsyncIncrementalSync(_SyncCore[T]):
         page_size: int = MAX_PAGE_SIZE,
         lookback: float = 0.0,
         item_model: type[BaseModel] | None = None,
-        clock: Clock = _utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         super().__init__(
             client,
@@ -501,7 +368,7 @@ class AsyncIncrementalSync(_SyncCore[T]):
         tracker = track(progress, task=f"sync {self.op.name}")
         while (request := run.next_request()) is not None:
             with tracker.scope():
-                page = run.accept(await self._client._send(request))
+                page = run.accept(await self._client.send(request))
             async with async_transaction(self.store, self.key) as txn:
                 run.check_unchanged(self.store, self.key)
                 if page.items:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from ._operation import Operation, build_request, parse_response
+from ._procedure import Procedure
 from ._request import APIRequest
-from ._resource import Procedure
 from ._response import APIResponse
 from .errors import (
     BadRequestError,

@@ -20,8 +20,8 @@ from functools import partial
 from typing import Any, TypeVar
 
 from .._operation import Operation, parse_response
+from .._procedure import Procedure
 from .._request import APIRequest
-from .._resource import Procedure
 from .._response import APIResponse, ResponseMeta, require_json
 from ..errors import (
     APIConnectionError,

@@ -13,6 +13,7 @@ import json
 import logging
 import sys
 import time
+import weakref
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -33,6 +34,11 @@ _RECORD_ATTRS = frozenset(
 )
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+#: Records already masked (the SDK logger's filter and a handler's may both see one record).
+_REDACTED: weakref.WeakSet[logging.LogRecord] = weakref.WeakSet()
+#: Handlers :func:`configure_logging` installed, so a second call replaces its own only.
+_INSTALLED: weakref.WeakSet[logging.Handler] = weakref.WeakSet()
+
 
 class RedactionFilter(logging.Filter):
     """Masks the API key, bearer tokens, ``authorization`` values and JWTs in a record.
@@ -42,7 +48,7 @@ class RedactionFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "_maintainx_redacted", False):
+        if record in _REDACTED:
             return True
         try:
             message = record.getMessage()
@@ -60,7 +66,7 @@ class RedactionFilter(logging.Filter):
             record.exc_text = redact(record.exc_text)
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
-        record._maintainx_redacted = True
+        _REDACTED.add(record)
         return True
 
 
@@ -103,12 +109,12 @@ def configure_logging(
     """
     target = logging.getLogger(logger)
     for handler in list(target.handlers):
-        if getattr(handler, "_maintainx_json", False):
+        if handler in _INSTALLED:
             target.removeHandler(handler)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RedactionFilter())
-    handler._maintainx_json = True  # type: ignore[attr-defined]
+    _INSTALLED.add(handler)
     target.addHandler(handler)
     target.setLevel(level)
     return handler

@@ -99,7 +99,7 @@ class StatsObserver:
         self._last_error: str | None = None
 
     def start_call(self, request: APIRequest) -> CallObservation:
-        return _StatsCall(self, self._clock())
+        return _StatsCall(self, self._clock)
 
     def rate_limit_observed(
         self, *, limit: int | None, remaining: int | None, reset: float | None
@@ -123,9 +123,10 @@ class StatsObserver:
         with self._lock:
             self._sync_lag = max(float(seconds), 0.0)
 
-    def _record(
+    def call_finished(
         self, duration: float, error: BaseException | None, response: APIResponse | None
     ) -> None:
+        """Count one finished call (``duration`` seconds; failed when ``error`` is set)."""
         with self._lock:
             self._calls += 1
             self._recent.append((duration, error is None))
@@ -135,11 +136,13 @@ class StatsObserver:
             if response is not None and response.meta.stale:
                 self._stale += 1
 
-    def _retry(self) -> None:
+    def retry_observed(self) -> None:
+        """Count one retry."""
         with self._lock:
             self._retries += 1
 
-    def _got_429(self) -> None:
+    def throttled_response_observed(self) -> None:
+        """Count one 429 answer."""
         with self._lock:
             self._rate_limited += 1
 
@@ -176,11 +179,12 @@ class StatsObserver:
 
 
 class _StatsCall:
-    __slots__ = ("_observer", "_started")
+    __slots__ = ("_clock", "_observer", "_started")
 
-    def __init__(self, observer: StatsObserver, started: float) -> None:
+    def __init__(self, observer: StatsObserver, clock: Callable[[], float]) -> None:
         self._observer = observer
-        self._started = started
+        self._clock = clock
+        self._started = clock()
 
     def attempt_started(self, attempt: int, request: httpx.Request) -> None:
         pass
@@ -189,10 +193,10 @@ class _StatsCall:
         self, attempt: int, *, status_code: int | None, error: BaseException | None, duration: float
     ) -> None:
         if status_code == 429:
-            self._observer._got_429()
+            self._observer.throttled_response_observed()
 
     def retry_scheduled(self, record: RetryRecord) -> None:
-        self._observer._retry()
+        self._observer.retry_observed()
 
     def finished(self, *, response: APIResponse | None, error: BaseException | None) -> None:
-        self._observer._record(self._observer._clock() - self._started, error, response)
+        self._observer.call_finished(self._clock() - self._started, error, response)

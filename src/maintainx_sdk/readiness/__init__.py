@@ -17,19 +17,18 @@ import inspect
 import os
 from collections.abc import Generator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from .._client import AsyncMaintainX, MaintainX
-from .._resource import AsyncAPIResource, Procedure, SyncAPIResource
-from .._version import __version__
+from .._procedure import Procedure, arun_procedure, run_procedure
 from ..errors import ConfigurationError
 from ..observability import redact
-from ._checks import STATIC_CHECKS, breaker_state
-from ._context import CheckContext
+from ._checks import STATIC_CHECKS
+from ._context import CheckContext, build_context
+from ._health import health_payload
 from ._live import ProbeFacts, live_results, probe, skipped_live
 from ._project import PROJECT_CHECKS
-from ._report import CheckResult, Priority, ReadinessReport, Status
+from ._report import CheckResult, Priority, ReadinessReport, Status, ordered_report
 
 __all__ = [
     "CheckResult",
@@ -46,38 +45,9 @@ __all__ = [
 #: The live probe's own deadline (retries included), so a dead API cannot stall start-up.
 PROBE_TIMEOUT = 5.0
 
-_ORDER = (
-    "secrets.", "auth.", "health.", "retry.", "pagination.", "idempotency.", "sync.",
-    "logging.", "metrics.", "pooling.", "caching.", "validation.", "alerts.", "rollback.",
-    "reconcile.",
-)  # fmt: skip
-
-
-def _context(
-    client: Any,
-    *,
-    project_dir: str | os.PathLike[str] | None,
-    replicas: int | None,
-    sync: Any,
-    webhooks: bool | None,
-    webhook_secret: str | None,
-) -> CheckContext:
-    project = Path(project_dir).resolve() if project_dir is not None else None
-    if project is not None and not project.is_dir():
-        raise ConfigurationError(f"project_dir {str(project)!r} is not a directory")
-    return CheckContext(
-        client=client,
-        config=client.config if client is not None else None,
-        project_dir=project,
-        replicas=replicas,
-        sync=sync,
-        webhooks=webhooks,
-        webhook_secret=webhook_secret,
-    )
-
 
 def _offline(
-    mx: Any,
+    mx: MaintainX | AsyncMaintainX | None,
     error: str | None,
     live: bool,
     project_dir: str | os.PathLike[str] | None,
@@ -88,15 +58,15 @@ def _offline(
 ) -> tuple[CheckContext, list[CheckResult]]:
     """Everything :func:`check` and :func:`acheck` share: the checks that need no I/O, and
     the live rows marked skipped when no probe will run."""
-    ctx = _context(
+    ctx = build_context(
         mx,
         project_dir=project_dir,
         replicas=replicas,
         sync=sync,
         webhooks=webhooks,
         webhook_secret=webhook_secret,
+        config_error=error,
     )
-    ctx.config_error = error
     results = _static_results(ctx)
     if mx is None:
         results += skipped_live("no client (see secrets.api_key)")
@@ -107,14 +77,6 @@ def _offline(
 
 def _static_results(ctx: CheckContext) -> list[CheckResult]:
     return [c(ctx) for c in STATIC_CHECKS] + [c(ctx) for c in PROJECT_CHECKS]
-
-
-def _report(results: list[CheckResult]) -> ReadinessReport:
-    def rank(r: CheckResult) -> tuple[int, int]:
-        group = next((i for i, p in enumerate(_ORDER) if r.id.startswith(p)), len(_ORDER))
-        return (int(r.priority[1]), group)
-
-    return ReadinessReport(tuple(sorted(results, key=rank)))
 
 
 def probe_client(client: Any, timeout: float) -> Any:
@@ -128,11 +90,11 @@ def probe_client(client: Any, timeout: float) -> Any:
 
 
 def _run_sync(client: MaintainX, procedure: Procedure[Any]) -> Any:
-    return SyncAPIResource(client)._run(procedure)
+    return run_procedure(client, procedure)
 
 
 async def _run_async(client: AsyncMaintainX, procedure: Procedure[Any]) -> Any:
-    return await AsyncAPIResource(client)._run(procedure)
+    return await arun_procedure(client, procedure)
 
 
 def _require(client: Any, cls: type[Any], call: str, twin: str) -> None:
@@ -189,7 +151,7 @@ def check(
                     probe_client(mx, probe_timeout), probe(organization_known=known)
                 )
                 results += live_results(facts, ctx)
-            return _report(results)
+            return ordered_report(results)
         finally:
             if owned and mx is not None:
                 mx.close()
@@ -220,61 +182,10 @@ async def acheck(
                     probe_client(mx, probe_timeout), probe(organization_known=known)
                 )
                 results += live_results(facts, ctx)
-            return _report(results)
+            return ordered_report(results)
         finally:
             if owned and mx is not None:
                 await mx.aclose()
-
-
-def _health_payload(client: Any, facts: ProbeFacts) -> dict[str, Any]:
-    ctx = _context(
-        client, project_dir=None, replicas=None, sync=None, webhooks=None, webhook_secret=None
-    )
-    checks = {r.id: r for r in live_results(facts, ctx)}
-    reach, key, headroom = (
-        checks["health.api_reachable"],
-        checks["auth.key_valid"],
-        checks["health.rate_limit"],
-    )
-    stats = client.stats()
-    breaker = ctx.component("breaker")
-    breaker_now = breaker_state(breaker) if breaker is not None else stats.breaker_state
-    if reach.status == "fail" or key.status == "fail":
-        status = "down"
-    elif (
-        breaker_now == "open"
-        or headroom.status == "fail"
-        or reach.status == "warn"
-        or (stats.window >= 20 and stats.error_rate > 0.05)
-    ):
-        status = "degraded"
-    else:
-        status = "ok"
-    api: dict[str, Any] = {
-        "reachable": reach.status != "fail",
-        "authenticated": key.status == "pass",
-        "latency_ms": reach.data.get("latency_ms"),
-        "detail": reach.evidence if reach.status != "pass" else key.evidence,
-    }
-    payload: dict[str, Any] = {
-        "status": status,
-        "version": __version__,
-        "api": api,
-        "breaker": breaker_now,
-        "rate_limit": {k: headroom.data.get(k) for k in ("limit", "remaining", "reset")},
-        "stats": {
-            "calls": stats.calls,
-            "error_rate": round(stats.error_rate, 4),
-            "p95_ms": round(stats.p95 * 1000, 1) if stats.p95 is not None else None,
-            "retries": stats.retries,
-            "rate_limited": stats.rate_limited,
-            "sync_lag_s": stats.sync_lag,
-        },
-    }
-    from ..observability import redact_value
-
-    out: dict[str, Any] = redact_value(payload)
-    return out
 
 
 def health(client: MaintainX, *, timeout: float = PROBE_TIMEOUT) -> dict[str, Any]:
@@ -284,7 +195,7 @@ def health(client: MaintainX, *, timeout: float = PROBE_TIMEOUT) -> dict[str, An
     """
     _require(client, MaintainX, "health", "ahealth() (await it)")
     facts: ProbeFacts = _run_sync(probe_client(client, timeout), probe(organization_known=True))
-    return _health_payload(client, facts)
+    return health_payload(client, facts)
 
 
 async def ahealth(client: AsyncMaintainX, *, timeout: float = PROBE_TIMEOUT) -> dict[str, Any]:
@@ -292,7 +203,7 @@ async def ahealth(client: AsyncMaintainX, *, timeout: float = PROBE_TIMEOUT) -> 
     _require(client, AsyncMaintainX, "ahealth", "health()")
     view = probe_client(client, timeout)
     facts: ProbeFacts = await _run_async(view, probe(organization_known=True))
-    return _health_payload(client, facts)
+    return health_payload(client, facts)
 
 
 def ready(
@@ -307,7 +218,7 @@ def ready(
     Pass the ``report`` of a start-up :func:`check` to include its live results.
     """
     if report is None:
-        ctx = _context(
+        ctx = build_context(
             client,
             project_dir=options.get("project_dir"),
             replicas=options.get("replicas"),
@@ -318,7 +229,7 @@ def ready(
         if client is None:
             report = check(None, live=False, **options)
         else:
-            report = _report(_static_results(ctx))
+            report = ordered_report(_static_results(ctx))
     return {
         "ready": report.ok,
         "failing": [c.id for c in report.checks if c.priority == "P0" and c.status == "fail"],

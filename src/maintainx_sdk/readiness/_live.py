@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import _constants as C
-from .._pipeline import parse_rate_limit
+from .._actions import parse_rate_limit
+from .._procedure import Procedure
 from .._request import APIRequest
-from .._resource import Procedure
 from .._response import APIResponse
 from ..errors import (
     APIConnectionError,
@@ -28,7 +28,7 @@ from ..errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from ._checks import result
+from ._checks.base import result
 from ._context import CheckContext
 from ._report import CheckResult, Status
 

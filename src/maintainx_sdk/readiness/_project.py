@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._checks import result
+from ._checks.base import result
 from ._context import CheckContext
 from ._report import CheckResult
 

@@ -83,6 +83,23 @@ class ReadinessReport:
 
 _PRIORITY_ORDER = {"P0": 0, "P1": 1, "P2": 2}
 
+#: Within a priority, checks are listed by group in this order (the checklist's order).
+GROUP_ORDER = (
+    "secrets.", "auth.", "health.", "retry.", "pagination.", "idempotency.", "sync.",
+    "logging.", "metrics.", "pooling.", "caching.", "validation.", "alerts.", "rollback.",
+    "reconcile.",
+)  # fmt: skip
+
+
+def ordered_report(results: Iterable[CheckResult]) -> ReadinessReport:
+    """The report of ``results``, by priority, then group (:data:`GROUP_ORDER`)."""
+
+    def rank(r: CheckResult) -> tuple[int, int]:
+        group = next((i for i, p in enumerate(GROUP_ORDER) if r.id.startswith(p)), len(GROUP_ORDER))
+        return (int(r.priority[1]), group)
+
+    return ReadinessReport(tuple(sorted(results, key=rank)))
+
 
 def render_table(
     checks: Iterable[CheckResult],

@@ -11,13 +11,13 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._procedure import Procedure, arun_procedure, run_procedure
 from .._request import APIRequest
-from .._resource import AsyncAPIResource, Procedure, SyncAPIResource
 from ..errors import APIConnectionError, MaintainXError, NotFoundError, OutcomeUnknownError
 from ..observability import redact
 
 if TYPE_CHECKING:
-    from .._client import AsyncMaintainX, MaintainX
+    from .._sender import AsyncSender, SyncSender
 
 SMOKE_TITLE_PREFIX = "maintainx-sdk readiness smoke test"
 _NO_WEBHOOK = (("skipWebhook", "true"),)
@@ -152,36 +152,36 @@ def smoke_procedure(run: SmokeRun) -> Procedure[SmokeRun]:
     return run
 
 
-def run_smoke(client: MaintainX) -> SmokeRun:
+def run_smoke(client: SyncSender) -> SmokeRun:
     """Run the smoke test with the blocking client; the test work order never outlives it."""
     run = SmokeRun()
     try:
-        SyncAPIResource(client)._run(smoke_procedure(run))
+        run_procedure(client, smoke_procedure(run))
     finally:
         if run.work_order_id is not None and not run.deleted:
             _last_delete_sync(client, run)
     return run
 
 
-async def arun_smoke(client: AsyncMaintainX) -> SmokeRun:
+async def arun_smoke(client: AsyncSender) -> SmokeRun:
     """:func:`run_smoke` for the asyncio client."""
     run = SmokeRun()
     try:
-        await AsyncAPIResource(client)._run(smoke_procedure(run))
+        await arun_procedure(client, smoke_procedure(run))
     finally:
         if run.work_order_id is not None and not run.deleted:
             try:
-                await client._send(delete_request(run.work_order_id))
+                await client.send(delete_request(run.work_order_id))
                 _deleted(run, "after the run was interrupted")
             except Exception as exc:
                 run.add("delete", False, f"{type(exc).__name__}: {exc}")
     return run
 
 
-def _last_delete_sync(client: MaintainX, run: SmokeRun) -> None:
+def _last_delete_sync(client: SyncSender, run: SmokeRun) -> None:
     assert run.work_order_id is not None
     try:
-        client._send(delete_request(run.work_order_id))
+        client.send(delete_request(run.work_order_id))
         _deleted(run, "after the run was interrupted")
     except Exception as exc:
         run.add("delete", False, f"{type(exc).__name__}: {exc}")

@@ -1,16 +1,16 @@
-"""Nested endpoints of the catalog resources: team members, vendor contacts, meter
-readings and asset statuses."""
+"""Nested endpoints of the catalog resources: team members, vendor contacts and asset
+statuses."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._http import ApiReject, Ctx, Reply
+from ._context import Ctx
+from ._http import Reply
 from ._paging import offset_page, page_body, parse_limit, sorted_rows
-from ._ratelimit import Quota
 from ._resources import project, require
 from ._router import Route
-from ._store import Row, normalize_datetime
+from ._store import Row
 from ._validate import validate_body
 
 # -- team members -------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def add_contact(ctx: Ctx) -> Reply:
     if errors:
         raise ctx.bad_many(errors)
     contact = {k: body.get(k) for k in _CONTACT_FIELDS}
-    contact.update(id=ctx.emu.next_id(), vendorId=vendor["id"])
+    contact.update(id=ctx.state.next_id(), vendorId=vendor["id"])
     ctx.org.table("vendor_contacts").insert(contact)
     return Reply(201, project(contact, _CONTACT_KEYS, _CONTACT_NULL))
 
@@ -144,121 +144,6 @@ def delete_contact(ctx: Ctx) -> Reply:
     return Reply(204)
 
 
-# -- meter readings -------------------------------------------------------------------------------
-#: The spec's reading quotas: manual meters 10 reading requests per 24 h (a batch counts once),
-#: the deprecated single-reading endpoint 1 per 10 s, automated batches 100 per 60 s.
-MANUAL_QUOTA = Quota(10, 86400.0)
-SINGLE_QUOTA = Quota(1, 10.0)
-BATCH_QUOTA = Quota(100, 60.0)
-
-
-def _spend(ctx: Ctx, key: tuple[str, int], quota: Quota, message: str) -> None:
-    if ctx.emu.meter_quotas and not ctx.emu.limiter.take(key, quota):
-        raise ApiReject(429, {"error": message})
-
-
-def _spend_manual(ctx: Ctx, meters: list[Row]) -> None:
-    for meter in meters:
-        if meter["measurementType"] == "MANUAL":
-            _spend(
-                ctx,
-                ("meter-manual", meter["id"]),
-                MANUAL_QUOTA,
-                "Manual meter reading limit reached (10 per 24 hours). Use an IoT meter for "
-                "automated readings, or contact support@getmaintainx.com.",
-            )
-
-
-def _reading_date(ctx: Ctx, value: Any, path: str) -> str | None:
-    if value is None:
-        return None
-    normalized = normalize_datetime(str(value))
-    if normalized is None:
-        raise ctx.bad("readingDate should be a date-time", path, value)
-    return normalized
-
-
-def batch_readings(ctx: Ctx) -> Reply:
-    body = ctx.json()
-    if not isinstance(body, list) or not body:
-        raise ctx.bad("body must be a non-empty array of readings")
-    errors: list[dict[str, Any]] = []
-    for i, item in enumerate(body):
-        if not isinstance(item, dict):
-            errors.append({"error": "should be object", "fieldPath": f"[{i}]"})
-            continue
-        errors += validate_body(
-            item,
-            {"meterId": "num", "value": "num", "readingDate": "str"},
-            ("meterId", "value"),
-            prefix=f"[{i}].",
-        )
-    if errors:
-        raise ctx.bad_many(errors)
-    meters = ctx.org.table("meters")
-    for item in body:
-        if meters.get(int(item["meterId"])) is None:
-            raise ctx.not_found("meter")
-    dates = [
-        _reading_date(ctx, item.get("readingDate"), f"[{i}].readingDate")
-        for i, item in enumerate(body)
-    ]
-    _spend(
-        ctx,
-        ("meter-batch", ctx.user_id),
-        BATCH_QUOTA,
-        "Too many meter reading requests. Please retry in 60 seconds.",
-    )
-    _spend_manual(
-        ctx, [meters.rows[m] for m in dict.fromkeys(int(item["meterId"]) for item in body)]
-    )
-    now = ctx.emu.now()
-    out = []
-    for item, date in zip(body, dates, strict=True):
-        reading = {"meterId": item["meterId"], "value": item["value"], "createdAt": now}
-        if date:
-            reading["readingDate"] = date
-        meters.rows[int(item["meterId"])]["_readings"].append(
-            {
-                "id": f"{item['meterId']}-{ctx.emu.next_id()}",
-                "value": item["value"],
-                "createdAt": now,
-                "readingDate": date or None,
-            }
-        )
-        out.append(reading)
-    return Reply(201, out)
-
-
-def single_reading(ctx: Ctx) -> Reply:
-    meter = ctx.org.table("meters").get(ctx.id_param("meterId"))
-    if meter is None:  # the spec lists no 404 here
-        raise ctx.bad(
-            "meterId is not a meter of this organization", "meterId", ctx.params["meterId"]
-        )
-    body = ctx.body_object()
-    errors = validate_body(body, {"readingValue": "num", "readingDate": "str"}, ("readingValue",))
-    if errors:
-        raise ctx.bad_many(errors)
-    date = _reading_date(ctx, body.get("readingDate"), "readingDate")
-    message = "Too many requests for this meter. Please retry in 10 seconds."
-    _spend(ctx, ("meter-single", meter["id"]), SINGLE_QUOTA, message)
-    _spend_manual(ctx, [meter])
-    now = ctx.emu.now()
-    reading: dict[str, Any] = {
-        "id": str(ctx.emu.next_id()),
-        "readingValue": body["readingValue"],
-        "createdAt": now,
-    }
-    if date:
-        reading["readingDate"] = date
-    meter["_readings"].append(
-        {"id": reading["id"], "value": body["readingValue"], "createdAt": now,
-         "readingDate": date or None}
-    )  # fmt: skip
-    return Reply(201, reading)
-
-
 # -- asset statuses ---------------------------------------------------------------------------------
 _STATUS_FIELDS = {
     "status": "enum:IGNORE|OFFLINE|ONLINE", "customStatusId": "num?", "downtimeType": "enum:PLANNED|UNPLANNED",
@@ -290,8 +175,8 @@ def add_asset_status(ctx: Ctx) -> Reply:
     errors = validate_body(body, _STATUS_FIELDS)
     if errors:
         raise ctx.bad_many(errors)
-    now = ctx.emu.now()
-    row: Row = {"id": ctx.emu.next_id(), "assetId": asset["id"], "status": "ONLINE", "customStatusId": None,
+    now = ctx.state.now()
+    row: Row = {"id": ctx.state.next_id(), "assetId": asset["id"], "status": "ONLINE", "customStatusId": None,
                 "downtimeType": None, "startedAt": now, "endedAt": None, "description": None,
                 "createdAt": now, "updatedAt": now, "deletedAt": None}  # fmt: skip
     row.update({k: v for k, v in body.items() if k in _STATUS_FIELDS})
@@ -332,7 +217,7 @@ def update_asset_status(ctx: Ctx) -> Reply:
     if errors:
         raise ctx.bad_many(errors)
     row.update({k: v for k, v in body.items() if k in _STATUS_FIELDS})
-    row["updatedAt"] = ctx.emu.now()
+    row["updatedAt"] = ctx.state.now()
     return Reply(200, {"assetStatus": project(row, _UPDATED_STATUS_KEYS)})
 
 
@@ -347,8 +232,6 @@ def routes() -> list[Route]:
         Route("GET", "/vendors/{id}/contacts/{contactId}", get_contact),
         Route("PATCH", "/vendors/{id}/contacts/{contactId}", update_contact),
         Route("DELETE", "/vendors/{id}/contacts/{contactId}", delete_contact),
-        Route("POST", "/meterreadings", batch_readings),
-        Route("POST", "/meters/{meterId}/readings", single_reading),
         Route("POST", "/assets/{assetId}/status", add_asset_status),
         Route("GET", "/assetstatuses", list_asset_statuses),
         Route("PATCH", "/assetstatuses/{id}", update_asset_status),

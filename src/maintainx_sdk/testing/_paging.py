@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from ._http import Ctx
+from ._context import Ctx
 from ._store import Row, Table
 
 MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT = 1, 200, 100

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._http import Ctx, Reply
+from ._context import Ctx
+from ._http import Reply
 from ._resources import Resource, project, require
 from ._router import Route
 from ._store import Row
@@ -84,7 +85,7 @@ def _items(ctx: Ctx, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for item in items:
         line = {k: item.get(k) for k in ("partId", "name", "partNumber", "price", "unitCost")}
         line.update(
-            id=ctx.emu.next_id(),
+            id=ctx.state.next_id(),
             quantityOrdered=item["quantityOrdered"],
             quantityReceived=item.get("quantityReceived") or 0,
             lineExtraFields=item.get("lineExtraFields") or {},
@@ -108,8 +109,8 @@ def _shape(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _make(emu: Any, ctx: Ctx, row_id: int, body: dict[str, Any]) -> Row:
-    now = emu.now()
+def _make(ctx: Ctx, row_id: int, body: dict[str, Any]) -> Row:
+    now = ctx.state.now()
     table = ctx.org.table("purchaseorders")
     row: Row = {
         "id": row_id, "note": None, "title": None, "reviewNote": None, "status": "REQUESTED", "dueDate": None,
@@ -159,7 +160,7 @@ def _change_status(ctx: Ctx, row: Row, new: str) -> None:
     old = row["status"]
     if new == old:
         return
-    now = ctx.emu.now()
+    now = ctx.state.now()
     row.update(status=new, updatedAt=now)
     if new == "APPROVED":
         row.update(approverId=ctx.user_id, approvalDate=now)
@@ -229,7 +230,7 @@ def fulfill(ctx: Ctx) -> Reply:
         line["quantityReceived"] = line.get("quantityReceived", 0) + received
     done = all(line.get("quantityReceived", 0) >= line["quantityOrdered"] for line in row["items"])
     _change_status(ctx, row, "COMPLETED" if done else "PARTIALLY_FULFILLED")
-    row["updatedAt"] = ctx.emu.now()
+    row["updatedAt"] = ctx.state.now()
     return Reply(200, {"purchaseOrder": PURCHASE_ORDERS.detail(row)})
 
 
@@ -240,10 +241,10 @@ def add_comment(ctx: Ctx) -> Reply:
     if errors:
         raise ctx.bad_many(errors)
     comment = {
-        "id": ctx.emu.next_id(),
+        "id": ctx.state.next_id(),
         "purchaseOrderId": row["id"],
         "content": body["content"],
-        "createdAt": ctx.emu.now(),
+        "createdAt": ctx.state.now(),
     }
     ctx.org.table("purchaseorder_comments").insert(comment)
     return Reply(201, {"id": comment["id"]})
@@ -255,7 +256,7 @@ def send_emails(ctx: Ctx) -> Reply:
     errors = validate_body(body, {"emails": "[str]", "emailsCC": "[str]"})
     if errors:
         raise ctx.bad_many(errors)
-    return Reply(201, {"id": ctx.emu.next_id()})
+    return Reply(201, {"id": ctx.state.next_id()})
 
 
 def routes() -> list[Route]:

@@ -9,30 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from ._http import Ctx, Reply
+from ._context import Ctx
+from ._http import Reply
 from ._paging import offset_page, page_body, parse_limit, sort_param, sorted_rows
 from ._router import Route
-from ._store import OrgState, Row, Table, normalize_datetime
+from ._store import Row, Table, normalize_datetime
 from ._validate import validate_body
-
-if TYPE_CHECKING:
-    from .emulator import Emulator
 
 Predicate = Callable[[Row], bool]
 FilterBuilder = Callable[[Ctx], Predicate | None]
-
-#: Keys of webhook entity snapshots, sent only to subscriptions with ``serializeEntity``.
-SNAPSHOT_KEYS = (
-    "newWorkOrder",
-    "WorkOrder",
-    "newPart",
-    "deletedPart",
-    "newAsset",
-    "newPurchaseOrder",
-    "purchaseOrder",
-)
 
 
 def project(
@@ -165,6 +152,41 @@ def check_refs(ctx: Ctx, body: Mapping[str, Any], refs: Mapping[str, str]) -> No
         raise ctx.bad_many(errors)
 
 
+def stamp(ctx: Ctx, row_id: int) -> Row:
+    """The keys every new record starts with: its id, timestamps and organization."""
+    now = ctx.state.now()
+    return {"id": row_id, "createdAt": now, "updatedAt": now, "organizationId": ctx.org.id}
+
+
+Maker = Callable[[Ctx, int, dict[str, Any]], Row]
+
+
+def simple_maker(defaults: dict[str, Any]) -> Maker:
+    """A ``make`` for a record that is its stamp, ``defaults`` (copied) and the body."""
+
+    def make(ctx: Ctx, row_id: int, body: dict[str, Any]) -> Row:
+        row: Row = {
+            **stamp(ctx, row_id),
+            **{k: (v.copy() if isinstance(v, dict | list) else v) for k, v in defaults.items()},
+        }
+        row.update(body)
+        return row
+
+    return make
+
+
+def eq_filter(param: str, key: str) -> FilterBuilder:
+    """Rows whose ``key`` equals the query parameter ``param`` (as text), when it is given."""
+
+    def build(ctx: Ctx) -> Predicate | None:
+        value = ctx.q(param)
+        if value is None:
+            return None
+        return lambda r: str(r.get(key)) == value
+
+    return build
+
+
 @dataclass(frozen=True)
 class Resource:
     """A CRUD resource: where it lives, what it accepts, and how it answers."""
@@ -176,7 +198,7 @@ class Resource:
     label: str
     fields: Mapping[str, str]
     required: tuple[str, ...] = ()
-    make: Callable[[Emulator, Ctx, int, dict[str, Any]], Row] | None = None
+    make: Maker | None = None
     shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     #: More checks of a body (nested shapes): returns error items, empty when valid.
     check: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
@@ -236,7 +258,6 @@ class Resource:
 
     # -- handlers ---------------------------------------------------------------------
     def create(self, ctx: Ctx) -> Reply:
-        emu = ctx.emu
         body = ctx.body_object()
         errors = validate_body(body, self.fields, self.required)
         if self.check is not None:
@@ -245,8 +266,8 @@ class Resource:
             raise ctx.bad_many(errors)
         check_refs(ctx, body, self.refs)
         assert self.make is not None
-        row_id = emu.next_id()
-        row = self.make(emu, ctx, row_id, {k: v for k, v in body.items() if k in self.fields})
+        row_id = ctx.state.next_id()
+        row = self.make(ctx, row_id, {k: v for k, v in body.items() if k in self.fields})
         ctx.org.table(self.table).insert(row)
         self._event(ctx, "create", row)
         if self.create_reply == "object":
@@ -281,7 +302,6 @@ class Resource:
         return Reply(200, {self.one_key: self.detail_view(ctx, row)})
 
     def patch(self, ctx: Ctx) -> Reply:
-        emu = ctx.emu
         table = ctx.org.table(self.table)
         row = require(ctx, table, ctx.id_param(), self.label)
         body = ctx.body_object()
@@ -297,7 +317,7 @@ class Resource:
             self.apply(ctx, row, changes)
         else:
             row.update(self.shape(changes) if self.shape is not None else changes)
-        row["updatedAt"] = emu.now()
+        row["updatedAt"] = ctx.state.now()
         table.touch()
         self._event(ctx, "patch", row)
         if self.patch_status == 204:
@@ -318,7 +338,7 @@ class Resource:
         payload: dict[str, Any] = {
             self.id_key: row["id"],
             "orgId": ctx.org.id,
-            "occurredAt": ctx.emu.now(),
+            "occurredAt": ctx.state.now(),
         }
         if self.snapshot_key:
             key = (
@@ -328,56 +348,3 @@ class Resource:
             )
             payload[key] = project(row, self.detail_keys)  # snapshots leave out nulls
         ctx.emit(event, payload)
-
-
-# -- users and webhooks used by the core ---------------------------------------------
-def ensure_user(emu: Emulator, org: OrgState, user_id: int, first: str, last: str) -> Row:
-    table = org.table("users")
-    row = table.get(user_id)
-    if row is None:
-        now = emu.now()
-        row = table.insert(
-            {
-                "id": user_id,
-                "firstName": first,
-                "lastName": last,
-                "email": f"{first.lower()}.{last.lower()}.{user_id}@example.com",
-                "phoneNumber": None,
-                "role": "ADMIN",
-                "authType": "NORMAL",
-                "hourlyRate": None,
-                "lastVisitedAt": now,
-                "extraFields": {},
-                "createdAt": now,
-                "updatedAt": now,
-            }
-        )
-    return row
-
-
-def deliver_events(emu: Emulator, org: OrgState, events: list[tuple[str, dict[str, Any]]]) -> None:
-    """Send each event to the organization's matching subscriptions."""
-    subs = [s for s in org.table("subscriptions") if s["status"] == "VALID"]
-    if not subs:
-        return
-    for event, payload in events:
-        for sub in subs:
-            if sub["type"] != event or not _passes_filters(sub, payload):
-                continue
-            body = dict(payload)
-            if not (sub.get("options") or {}).get("serializeEntity"):
-                for key in SNAPSHOT_KEYS:
-                    body.pop(key, None)
-            emu.webhooks.dispatch(
-                emu.webhooks.sign(sub["id"], event, sub["url"], sub["secret"], body)
-            )
-
-
-def _passes_filters(sub: Row, payload: Mapping[str, Any]) -> bool:
-    filters = sub.get("filters") or {}
-    statuses = filters.get("oneOfStatuses")
-    if statuses:
-        status = payload.get("newSubStatus") or payload.get("newStatus")
-        if status not in statuses:
-            return False
-    return True

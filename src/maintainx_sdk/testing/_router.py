@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from ._http import Ctx, Reply
+from ._context import Ctx
+from ._http import Reply
 
 Handler = Callable[[Ctx], Reply]
 

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ._store import iso
+from ._state import EmulatorState
+from ._store import OrgState, iso
 from ._wo_model import SCALAR_DEFAULTS
-
-if TYPE_CHECKING:
-    from ._store import OrgState
-    from .emulator import Emulator
 
 _WORDS = (
     "Pump",
@@ -55,10 +52,10 @@ _LAST = ("Lovelace", "Hopper", "Torvalds", "Turing", "Hamilton", "Thompson", "Li
 _SPAN = 90 * 86400.0
 
 
-def seed_org(emu: Emulator, org: OrgState, *, work_orders: int, seed: int) -> None:
+def seed_org(state: EmulatorState, org: OrgState, *, work_orders: int, seed: int) -> None:
     """Fill ``org`` with reference data and ``work_orders`` work orders."""
     rng = random.Random(seed)
-    now = emu.clock()
+    now = state.clock()
     start = now - _SPAN
     stamp = iso(start)
 
@@ -67,13 +64,13 @@ def seed_org(emu: Emulator, org: OrgState, *, work_orders: int, seed: int) -> No
 
     locations = []
     for i, name in enumerate(("North Plant", "South Plant", "Warehouse", "Workshop", "Office")):
-        row = {**base(emu.next_id()), "name": name, "description": None, "address": f"{i + 1} Industrial Way",
+        row = {**base(state.next_id()), "name": name, "description": None, "address": f"{i + 1} Industrial Way",
                "parentId": None, "extraFields": {}, "teamIds": [], "vendorIds": [], "barcode": None,
                "childrenIds": [], "creatorId": None}  # fmt: skip
         locations.append(org.table("locations").insert(row)["id"])
     users = []
     for first, last in zip(_FIRST, _LAST, strict=True):
-        row = {**base(emu.next_id()), "firstName": first, "lastName": last,
+        row = {**base(state.next_id()), "firstName": first, "lastName": last,
                "email": f"{first.lower()}.{last.lower()}@example.com", "phoneNumber": None,
                "role": rng.choice(("ADMIN", "MEMBER", "MEMBER", "OPERATOR")), "authType": "NORMAL",
                "hourlyRate": rng.randrange(2000, 6000, 100), "lastVisitedAt": stamp, "extraFields": {}}  # fmt: skip
@@ -81,20 +78,20 @@ def seed_org(emu: Emulator, org: OrgState, *, work_orders: int, seed: int) -> No
     teams = []
     for name in ("Mechanics", "Electricians", "Facilities"):
         members = {u: "MEMBER" for u in rng.sample(users, 3)}
-        row = {**base(emu.next_id()), "name": name, "description": None, "assetIds": [], "locationIds": [],
+        row = {**base(state.next_id()), "name": name, "description": None, "assetIds": [], "locationIds": [],
                "_members": members, "membersCount": len(members)}  # fmt: skip
         teams.append(org.table("teams").insert(row)["id"])
     categories = []
     for label in ("Electrical", "Mechanical", "Safety", "Cleaning"):
-        org.table("categories").insert({**base(emu.next_id()), "label": label, "description": ""})
+        org.table("categories").insert({**base(state.next_id()), "label": label, "description": ""})
         categories.append(label)
     vendors = []
     for name in ("Acme Supplies", "Globex", "Initech", "Umbrella Parts", "Stark Industrial"):
-        row = {**base(emu.next_id()), "name": name, "description": None, "extraFields": {}}
+        row = {**base(state.next_id()), "name": name, "description": None, "extraFields": {}}
         vendors.append(org.table("vendors").insert(row)["id"])
     assets = []
     for i in range(12):
-        row = {**base(emu.next_id()), "name": f"{_WORDS[i % len(_WORDS)]} {i + 1}", "description": None,
+        row = {**base(state.next_id()), "name": f"{_WORDS[i % len(_WORDS)]} {i + 1}", "description": None,
                "parentId": None, "criticalityId": None, "locationId": rng.choice(locations),
                "serialNumber": f"SN-{seed}-{i:04d}", "creatorId": users[0], "barcode": None, "teamIds": [],
                "assetTypes": [], "extraFields": {}, "vendorIds": [], "manufacturer": None, "model": None,
@@ -103,7 +100,7 @@ def seed_org(emu: Emulator, org: OrgState, *, work_orders: int, seed: int) -> No
     for i in range(6):
         stock = rng.randrange(0, 50)
         location = rng.choice(locations)
-        row = {**base(emu.next_id()), "name": f"Spare part {i + 1}", "description": None, "barcode": None,
+        row = {**base(state.next_id()), "name": f"Spare part {i + 1}", "description": None, "barcode": None,
                "locationId": None, "area": None, "unitCost": rng.randrange(100, 10000),
                "locations": [{"locationId": location, "availableQuantity": stock, "inStockQuantity": stock,
                               "minimumQuantity": 5, "maximumQuantity": None, "area": None}],
@@ -115,7 +112,7 @@ def seed_org(emu: Emulator, org: OrgState, *, work_orders: int, seed: int) -> No
         org.table("parts").insert(row)
     org.table("rootcauseanalysisreports").insert(
         {
-            "id": emu.next_id(),
+            "id": state.next_id(),
             "organizationId": org.id,
             "status": "DONE",
             "mainAssetId": assets[0],
@@ -144,7 +141,7 @@ def seed_org(emu: Emulator, org: OrgState, *, work_orders: int, seed: int) -> No
 
     template = {**SCALAR_DEFAULTS, "organizationId": org.id}
     sequence = org.sequence
-    next_id = emu.next_id
+    next_id = state.next_id
     types = ("REACTIVE", "PREVENTIVE", "OTHER")
     for i in range(work_orders):
         created_ts = start + i * step

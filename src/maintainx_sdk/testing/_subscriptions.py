@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 
-from ._http import Ctx, Reply
+from ._context import Ctx
+from ._http import Reply
 from ._resources import project, require
 from ._router import Route
 from ._validate import validate_body
@@ -52,7 +53,7 @@ def create(ctx: Ctx) -> Reply:
         raise ctx.bad_many(errors)
     _check_url(ctx, body["url"])
     row: dict[str, Any] = {
-        "id": ctx.emu.next_id(),
+        "id": ctx.state.next_id(),
         "type": body["type"],
         "url": body["url"],
         "status": "VALID",
@@ -64,7 +65,7 @@ def create(ctx: Ctx) -> Reply:
     ctx.emit(
         "WEBHOOK_CREATED",
         {"orgId": ctx.org.id, "actorId": ctx.user_id, "webhookId": row["id"], "webhookType": row["type"],
-         "url": row["url"], "occurredAt": ctx.emu.now()},
+         "url": row["url"], "occurredAt": ctx.state.now()},
     )  # fmt: skip
     return Reply(201, {"id": row["id"], "status": row["status"], "secret": row["secret"]})
 
@@ -98,7 +99,7 @@ def delete(ctx: Ctx) -> Reply:
             "orgId": ctx.org.id,
             "actorId": ctx.user_id,
             "webhookId": row["id"],
-            "occurredAt": ctx.emu.now(),
+            "occurredAt": ctx.state.now(),
         },
     )
     return Reply(204)

@@ -1,10 +1,11 @@
-"""Work-order activity: comments, costs and sub-work-orders."""
+"""Work-order activity: comments, costs, sub-work-orders, e-mails and work permit signatures."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._http import Ctx, Reply
+from ._context import Ctx
+from ._http import Reply
 from ._paging import offset_page, page_body, parse_limit
 from ._resources import project, require
 from ._router import Route
@@ -30,9 +31,9 @@ def add_comment(ctx: Ctx) -> Reply:
         ]
     if errors:
         raise ctx.bad_many(errors)
-    now = ctx.emu.now()
+    now = ctx.state.now()
     comment = {
-        "id": ctx.emu.next_id(),
+        "id": ctx.state.next_id(),
         "workOrderId": row["id"],
         "authorId": ctx.user_id,
         "content": body["content"],
@@ -128,13 +129,13 @@ def add_cost(ctx: Ctx) -> Reply:
             "durationTotal": seconds,
         }
     cost.update(
-        id=ctx.emu.next_id(),
+        id=ctx.state.next_id(),
         workOrderId=row["id"],
         userId=ctx.user_id,
         description=body.get("description"),
     )
     ctx.org.table("costs").insert(cost)
-    row["updatedAt"] = ctx.emu.now()
+    row["updatedAt"] = ctx.state.now()
     ctx.org.table("workorders").touch()
     total = cost_summary(ctx, row)["total"]
     reply = project(
@@ -157,6 +158,35 @@ def list_subworkorders(ctx: Ctx) -> Reply:
     return Reply(200, page_body(ctx, "subworkorders", items, cursor))
 
 
+def work_order_emails(ctx: Ctx) -> Reply:
+    require(ctx, ctx.org.table("workorders"), ctx.id_param(), "Work Order")
+    body = ctx.body_object()
+    errors = validate_body(
+        body, {"emails": "[str]", "customMessage": "str?", "exportOptions": "obj?"}
+    )
+    if errors:
+        raise ctx.bad_many(errors)
+    return Reply(201, {"id": ctx.state.next_id()})
+
+
+def sign_work_permit(ctx: Ctx) -> Reply:
+    permit_id = ctx.id_param()
+    body = ctx.body_object()
+    errors = validate_body(
+        body, {"externalLinkUuid": "str", "signerName": "str"}, ("externalLinkUuid", "signerName")
+    )
+    if errors:
+        raise ctx.bad_many(errors)
+    return Reply(
+        201,
+        {
+            "success": True,
+            "workPermit": {"id": permit_id, "status": "SIGNED"},
+            "workOrder": {"id": permit_id, "blockedByWorkPermitReason": None},
+        },
+    )
+
+
 def routes() -> list[Route]:
     one = "/workorders/{id}"
     return [
@@ -165,4 +195,6 @@ def routes() -> list[Route]:
         Route("POST", one + "/costs", add_cost),
         Route("GET", one + "/costs", get_costs),
         Route("GET", one + "/subworkorders", list_subworkorders),
+        Route("POST", one + "/emails", work_order_emails),
+        Route("POST", "/workPermits/{id}/sign", sign_work_permit, auth=False),
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._http import Ctx
+from ._context import Ctx
 from ._resources import project, require
 from ._store import OrgState, Row, normalize_datetime
 from ._validate import validate_body

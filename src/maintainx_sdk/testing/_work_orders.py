@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import _wo_activity
-from ._http import Ctx, Reply
+from ._context import Ctx
+from ._http import Reply
 from ._paging import field_sort_key, keyset_page, page_body, parse_limit, sort_param
 from ._resources import all_of, date_filters, enum_list, parse_int_list
 from ._router import Route
@@ -37,9 +38,9 @@ _SORT_FIELD = {"startedAt": "startDate"}
 def create(ctx: Ctx) -> Reply:
     body = ctx.body_object()
     validate(ctx, body, CREATE_FIELDS, ("title",))
-    emu = ctx.emu
-    row = new_row(ctx.org, emu.next_id(), now=emu.now(), creator=ctx.user_id)
-    apply(row, body, ctx.emu.next_id)
+    state = ctx.state
+    row = new_row(ctx.org, state.next_id(), now=state.now(), creator=ctx.user_id)
+    apply(row, body, state.next_id)
     if body.get("repeatability") is not None:
         row["recurrenceInfo"] = body["repeatability"]
     if body.get("isParent"):
@@ -66,7 +67,9 @@ def _set_request_status(ctx: Ctx, work_request: Row, status: str, work_order: Ro
     old = work_request["requestStatus"]
     if old == status:
         return
-    work_request.update(requestStatus=status, workOrderId=work_order["id"], updatedAt=ctx.emu.now())
+    work_request.update(
+        requestStatus=status, workOrderId=work_order["id"], updatedAt=ctx.state.now()
+    )
     ctx.emit(
         "WORK_REQUEST_STATUS_CHANGE",
         {"requestId": work_request["id"], "orgId": ctx.org.id, "occurredAt": work_request["updatedAt"],
@@ -86,8 +89,8 @@ def _emit_new_categories(ctx: Ctx, row: Row, before: list[str]) -> None:
     for label in added:
         category = by_label.get(label)
         if category is None:
-            now = ctx.emu.now()
-            category = table.insert({"id": ctx.emu.next_id(), "label": label, "description": "",
+            now = ctx.state.now()
+            category = table.insert({"id": ctx.state.next_id(), "label": label, "description": "",
                                      "createdAt": now, "updatedAt": now, "organizationId": ctx.org.id})  # fmt: skip
         new.append(
             {"id": category["id"], "name": label, "description": category.get("description") or ""}
@@ -145,7 +148,7 @@ def _filters(ctx: Ctx) -> list[Any]:
         needle = title.lower()
         preds.append(lambda r: needle in r["title"].lower())
     if not ctx.qbool("show_upcoming"):
-        now = ctx.emu.now()
+        now = ctx.state.now()
         preds.append(lambda r: r["startDate"] is None or r["startDate"] <= now)
     return preds + date_filters(ctx)
 
@@ -179,8 +182,8 @@ def update(ctx: Ctx) -> Reply:
     validate(ctx, body, UPDATE_FIELDS, ())
     before_users, before_teams = set(row["assigneeIds"]), set(row["teamIds"])
     before_categories = list(row["categories"])
-    apply(row, body, ctx.emu.next_id)
-    row["updatedAt"] = ctx.emu.now()
+    apply(row, body, ctx.state.next_id)
+    row["updatedAt"] = ctx.state.now()
     ctx.org.table("workorders").touch()
     ctx.emit(
         "WORK_ORDER_CHANGE",
@@ -215,7 +218,7 @@ def set_status(ctx: Ctx) -> Reply:
         raise ctx.bad("Invalid status", "status", status)
     old = row["status"]
     if status != old:
-        now = ctx.emu.now()
+        now = ctx.state.now()
         row.update(status=status, updatedAt=now)
         if status == "DONE":
             row.update(completedAt=now, completerId=ctx.user_id)
@@ -254,7 +257,7 @@ def set_part_status(ctx: Ctx) -> Reply:
         raise ctx.bad("Invalid part status", "partStatus", body.get("partStatus"))
     old = row["partStatus"]
     if body["partStatus"] != old:
-        row.update(partStatus=body["partStatus"], updatedAt=ctx.emu.now())
+        row.update(partStatus=body["partStatus"], updatedAt=ctx.state.now())
         ctx.org.table("workorders").touch()
         ctx.emit(
             "WORK_ORDER_PART_STATUS_CHANGE",
@@ -273,7 +276,7 @@ def delete(ctx: Ctx) -> Reply:
     row = find(ctx)
     ctx.org.table("workorders").delete(row["id"])
     ctx.emit(
-        "WORK_ORDER_DELETE", event(ctx, row, occurredAt=ctx.emu.now(), WorkOrder=snapshot(row))
+        "WORK_ORDER_DELETE", event(ctx, row, occurredAt=ctx.state.now(), WorkOrder=snapshot(row))
     )
     return Reply(204)
 

@@ -3,24 +3,37 @@
 ``Emulator.handle(httpx.Request) -> httpx.Response`` is the core; :meth:`Emulator.transport`
 and :meth:`Emulator.async_transport` plug it into ``MaintainX(transport=...)`` without a
 socket, and :meth:`Emulator.serve` runs it as a real HTTP/1.1 server on loopback.
+
+Route handlers see the emulator only through its :class:`~._state.EmulatorState` (in their
+:class:`~._context.Ctx`); the routes come from the registry in ``_routes``.
 """
 
 from __future__ import annotations
 
-import itertools
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qsl
 
 import httpx
 
-from ._http import GETS_WITH_WRITE_ERRORS, JSON_HEADERS, ApiReject, Ctx, bad_request, dumps
+from ._auth import MULTI_ORG_LISTS as MULTI_ORG_LISTS
+from ._auth import ORGANIZATION_HEADER as ORGANIZATION_HEADER
+from ._auth import ORGANIZATIONS_HEADER as ORGANIZATIONS_HEADER
+from ._auth import Token as Token
+from ._auth import authenticate, resolve_orgs
+from ._context import Ctx
+from ._events import Event, deliver_events, fire_overdue
+from ._http import JSON_HEADERS, ApiReject, dumps
+from ._outcome import BEFORE_KINDS, apply_after, fault_outcome, json_outcome
+from ._outcome import Outcome as Outcome
 from ._ratelimit import Quota, RateLimiter
 from ._router import Route, Router
-from ._store import OrgState, iso
+from ._routes import all_routes
+from ._seed import seed_org
+from ._state import EmulatorState
+from ._store import OrgState
 from .faults import Fault, FaultPlan, parse_fault_spec
 from .webhooks import Delivery, DeliveryMode, WebhookDispatcher
 
@@ -30,38 +43,6 @@ if TYPE_CHECKING:
 
 DEFAULT_API_KEY = "emulator-key"
 DEFAULT_ORG_ID = 1
-ORGANIZATION_HEADER = "x-organization-id"
-ORGANIZATIONS_HEADER = "x-organization-ids"
-#: The lists that accept ``x-organization-ids`` (several organizations at once).
-MULTI_ORG_LISTS = frozenset({"/assets", "/locations", "/parts", "/manufacturers", "/models"})
-
-_UNSET: Any = object()
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    """An accepted API key: the user it belongs to and the organizations it reaches."""
-
-    user_id: int
-    org_ids: tuple[int, ...]
-
-
-@dataclass(slots=True)
-class Outcome:
-    """A handled request: the response, and how the wire should misbehave (faults)."""
-
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-    delay: float = 0.0
-    disconnect: bool = False
-    refused: bool = False
-    hang: bool = False
-    fault: Fault | None = None
-    route: str | None = None
-
-    def to_response(self, request: httpx.Request | None = None) -> httpx.Response:
-        return httpx.Response(self.status, headers=self.headers, content=self.body, request=request)
 
 
 @dataclass(slots=True)
@@ -125,67 +106,74 @@ class Emulator:
         keep_log: bool = False,
         meter_quotas: bool = True,
     ) -> None:
-        self.clock = clock
         self.seed = seed
-        self.lock = threading.RLock()
-        self._ids = itertools.count(1000)
-        self._orgs: dict[int, OrgState] = {}
-        self._tokens: dict[str, Token] = {}
-        self.default_org_id = org_id
         self.api_key = api_key
         self.max_hang = max_hang
-        self.meter_quotas = meter_quotas
         self.keep_log = keep_log
         self.counters = _Counters()
         #: Unexpected exceptions raised by handlers (answered as 500); tests can assert it stays empty.
         self.errors: list[Exception] = []
-        self.limiter = RateLimiter(_quota(rate_limit), _quota(org_rate_limit), clock=clock)
+        self._tokens: dict[str, Token] = {}
         if isinstance(faults, str):
             faults = parse_fault_spec(faults, FaultPlan(seed))
         self.faults: FaultPlan = faults or FaultPlan(seed)
-        self.webhooks = WebhookDispatcher(
-            mode=webhook_mode,
-            sink=webhook_sink,
+        #: What route handlers share: clock, ids, organizations, quotas and webhooks.
+        self.state = EmulatorState(
             clock=clock,
-            duplicate_rate=webhook_duplicate_rate,
-            seed=seed,
-            timestamp_unit=webhook_timestamp_unit,
+            default_org_id=org_id,
+            limiter=RateLimiter(_quota(rate_limit), _quota(org_rate_limit), clock=clock),
+            webhooks=WebhookDispatcher(
+                mode=webhook_mode,
+                sink=webhook_sink,
+                clock=clock,
+                duplicate_rate=webhook_duplicate_rate,
+                seed=seed,
+                timestamp_unit=webhook_timestamp_unit,
+            ),
+            meter_quotas=meter_quotas,
         )
-        from ._routes import all_routes
-
+        self.clock = clock
+        self.lock = self.state.lock
+        self.limiter = self.state.limiter
+        self.webhooks = self.state.webhooks
         self.router = Router(all_routes())
         self.add_org(org_id, org_name)
         self.add_token(api_key, org_ids=(org_id,))
         if work_orders:
-            from ._seed import seed_org
+            seed_org(self.state, self.org(org_id), work_orders=work_orders, seed=seed)
 
-            seed_org(self, self.org(org_id), work_orders=work_orders, seed=seed)
+    # -- the state's settings, as the emulator's own -----------------------------------
+    @property
+    def default_org_id(self) -> int:
+        return self.state.default_org_id
+
+    @property
+    def meter_quotas(self) -> bool:
+        return self.state.meter_quotas
+
+    @meter_quotas.setter
+    def meter_quotas(self, value: bool) -> None:
+        self.state.meter_quotas = value
 
     # -- setup ----------------------------------------------------------------------
     def now(self) -> str:
         """The emulator's current time as an API date-time string."""
-        return iso(self.clock())
+        return self.state.now()
 
     def next_id(self) -> int:
-        return next(self._ids)
+        return self.state.next_id()
 
     def add_org(self, org_id: int, name: str | None = None) -> OrgState:
         """Create (or return) an organization."""
-        with self.lock:
-            org = self._orgs.get(org_id)
-            if org is None:
-                org = self._orgs[org_id] = OrgState(
-                    org_id, name or f"Organization {org_id}", self._ids
-                )
-            return org
+        return self.state.add_org(org_id, name)
 
     def org(self, org_id: int | None = None) -> OrgState:
         """An organization's state (the default one without an id)."""
-        return self._orgs[self.default_org_id if org_id is None else org_id]
+        return self.state.org(org_id)
 
     @property
     def orgs(self) -> Mapping[int, OrgState]:
-        return self._orgs
+        return self.state.orgs
 
     def add_token(
         self,
@@ -197,15 +185,13 @@ class Emulator:
         last_name: str = "User",
     ) -> Token:
         """Accept ``api_key`` for these organizations (several = a multi-organization token)."""
-        from ._resources import ensure_user
-
         with self.lock:
             ids = tuple(org_ids)
             if not ids:
                 raise ValueError("a token needs at least one organization")
             uid = self.next_id() if user_id is None else user_id
             for oid in ids:
-                ensure_user(self, self.add_org(oid), uid, first_name, last_name)
+                self.state.ensure_user(self.add_org(oid), uid, first_name, last_name)
             token = self._tokens[api_key] = Token(uid, ids)
             return token
 
@@ -256,35 +242,21 @@ class Emulator:
         if match is None:
             allowed = self.router.allowed_methods(path)
             if allowed:
-                return self._finish(
-                    method,
-                    path,
-                    None,
-                    _json_outcome(
-                        405, {"error": f"Method {method} not allowed; use {', '.join(allowed)}"}
-                    ),
-                )
-            return self._finish(
-                method,
-                path,
-                None,
-                _json_outcome(404, {"error": f"Route {method} {raw_path} not found"}),
-            )
+                message = f"Method {method} not allowed; use {', '.join(allowed)}"
+                return self._finish(method, path, None, json_outcome(405, {"error": message}))
+            message = f"Route {method} {raw_path} not found"
+            return self._finish(method, path, None, json_outcome(404, {"error": message}))
         route, params = match
         decision = self.faults.decide(method, path, route.template)
         fault = decision.fault
-        if (
-            fault is not None
-            and not fault.applied
-            and fault.kind in ("status", "reset", "refuse", "hang")
-        ):
-            outcome = _fault_outcome(fault)
+        if fault is not None and not fault.applied and fault.kind in BEFORE_KINDS:
+            outcome = fault_outcome(fault)
         else:
             outcome = self._process(
                 method, route, params, prefix, path, query_string, headers, body
             )
             if fault is not None:
-                outcome = _apply_after(fault, outcome)
+                outcome = apply_after(fault, outcome)
         outcome.delay = decision.delay
         outcome.fault = fault
         outcome.route = route.template
@@ -320,13 +292,13 @@ class Emulator:
         orgs: tuple[OrgState, ...]
         rate_headers: dict[str, str] = {}
         if route.auth:
-            token = self._authenticate(headers.get("authorization"))
+            token = authenticate(self._tokens, headers.get("authorization"))
             if token is None:
-                return _json_outcome(401, {"error": "Invalid token"})
+                return json_outcome(401, {"error": "Invalid token"})
             try:
-                orgs = self._resolve_orgs(token, headers, route.template, write)
+                orgs = resolve_orgs(self.orgs, token, headers, route.template, write)
             except ApiReject as exc:
-                return _json_outcome(exc.status, exc.body)
+                return json_outcome(exc.status, exc.body)
             user_id = token.user_id
             token_org_ids = token.org_ids
             with self.lock:
@@ -334,18 +306,13 @@ class Emulator:
             if decision is not None:
                 rate_headers = decision.headers()
                 if not decision.allowed:
-                    return _json_outcome(
-                        429,
-                        {
-                            "error": f"Rate limit exceeded. Please retry in {decision.reset} seconds."
-                        },
-                        rate_headers,
-                    )
+                    message = f"Rate limit exceeded. Please retry in {decision.reset} seconds."
+                    return json_outcome(429, {"error": message}, rate_headers)
         else:
             orgs = (self.org(),)
-        events: list[tuple[str, dict[str, Any]]] = []
+        events: list[Event] = []
         ctx = Ctx(
-            emu=self,
+            state=self.state,
             method=method,
             path=path,
             template=route.template,
@@ -364,66 +331,18 @@ class Emulator:
             with self.lock:
                 reply = route.handler(ctx)
         except ApiReject as exc:
-            return _json_outcome(exc.status, exc.body, rate_headers)
+            return json_outcome(exc.status, exc.body, rate_headers)
         except Exception as exc:  # an emulator bug: answer like a server would, keep the evidence
             self.errors.append(exc)
             message = f"Internal server error (emulator bug: {type(exc).__name__}: {exc})"
-            return _json_outcome(500, {"error": message}, rate_headers)
+            return json_outcome(500, {"error": message}, rate_headers)
         if events and not ctx.skip_webhook:
-            from ._resources import deliver_events
-
-            deliver_events(self, orgs[0], events)
+            deliver_events(self.state, orgs[0], events)
         out_headers = dict(rate_headers)
         out_headers.update(reply.headers)
         if reply.body is None:
             return Outcome(reply.status, list(out_headers.items()), b"")
         return Outcome(reply.status, [*JSON_HEADERS, *out_headers.items()], dumps(reply.body))
-
-    def _authenticate(self, header: str | None) -> Token | None:
-        if not header:
-            return None
-        scheme, _, key = header.partition(" ")
-        if scheme.lower() != "bearer":
-            return None
-        return self._tokens.get(key.strip())
-
-    def _resolve_orgs(
-        self, token: Token, headers: Mapping[str, str], template: str, write: bool
-    ) -> tuple[OrgState, ...]:
-        single = headers.get(ORGANIZATION_HEADER)
-        several = headers.get(ORGANIZATIONS_HEADER)
-
-        def reject(message: str) -> ApiReject:
-            return bad_request(message, write=write or template in GETS_WITH_WRITE_ERRORS)
-
-        if single is not None and several is not None:
-            raise reject("Send x-organization-id or x-organization-ids, not both.")
-        if several is not None:
-            if template not in MULTI_ORG_LISTS or write:
-                raise reject(
-                    "x-organization-ids is only accepted on GET "
-                    + ", ".join(sorted(MULTI_ORG_LISTS))
-                )
-            wanted = _parse_ids(several)
-            if wanted is None or not wanted:
-                raise reject("x-organization-ids must be comma-separated organization ids.")
-        elif single is not None:
-            one = _parse_ids(single)
-            if one is None or len(one) != 1:
-                raise reject("x-organization-id must be one organization id.")
-            wanted = one
-        elif len(token.org_ids) > 1:
-            if template == "/organizations":
-                # The one call that lists what a multi-organization token reaches: it takes
-                # no organization header in the spec, so it cannot demand one.
-                return tuple(self._orgs[oid] for oid in token.org_ids)
-            raise reject("Missing x-organization-id header.")
-        else:
-            wanted = [token.org_ids[0]]
-        for oid in wanted:
-            if oid not in token.org_ids:
-                raise reject(f"This API key has no access to organization {oid}.")
-        return tuple(self._orgs[oid] for oid in dict.fromkeys(wanted))
 
     def fire_overdue(self) -> int:
         """Send WORK_ORDER_OVERDUE for open work orders whose due date has passed (once each).
@@ -431,33 +350,7 @@ class Emulator:
         The API raises it on its own schedule; call this after moving a fake clock past due
         dates to test overdue handlers. Returns how many work orders became overdue.
         """
-        from ._resources import deliver_events
-
-        now = self.now()
-        count = 0
-        for org in list(self._orgs.values()):
-            events: list[tuple[str, dict[str, Any]]] = []
-            with self.lock:
-                for row in org.table("workorders"):
-                    due = row.get("dueDate")
-                    if (
-                        due
-                        and due < now
-                        and row["status"] in ("OPEN", "IN_PROGRESS", "ON_HOLD")
-                        and not row.get("_overdue")
-                    ):
-                        row["_overdue"] = True
-                        payload = {
-                            "workOrderId": row["id"],
-                            "orgId": org.id,
-                            "dueDate": due,
-                            "occurredAt": now,
-                        }
-                        events.append(("WORK_ORDER_OVERDUE", payload))
-            count += len(events)
-            if events:
-                deliver_events(self, org, events)
-        return count
+        return fire_overdue(self.state)
 
     # -- ways to run it -------------------------------------------------------------
     def transport(self) -> EmulatorTransport:
@@ -493,50 +386,3 @@ def _quota(value: Quota | str | None) -> Quota | None:
     if value is None or isinstance(value, Quota):
         return value
     return Quota.parse(value)
-
-
-def _parse_ids(text: str) -> list[int] | None:
-    try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        return None
-
-
-def _json_outcome(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Outcome:
-    return Outcome(status, [*JSON_HEADERS, *(headers or {}).items()], dumps(body))
-
-
-def _fault_outcome(fault: Fault) -> Outcome:
-    if fault.kind == "reset":
-        return Outcome(0, [], b"", disconnect=True)
-    if fault.kind == "refuse":  # a socket server cannot refuse per request: it cuts instead
-        return Outcome(0, [], b"", disconnect=True, refused=True)
-    if fault.kind == "hang":
-        return Outcome(0, [], b"", hang=True)
-    headers: dict[str, str] = {}
-    if fault.status == 429:
-        if fault.retry_after is not None:
-            headers["retry-after"] = f"{fault.retry_after:g}"
-        return _json_outcome(
-            429, {"error": "Too many requests. Please retry in 10 seconds."}, headers
-        )
-    return _json_outcome(
-        fault.status,
-        {"error": "Internal server error."}
-        if fault.status == 500
-        else {"error": f"Upstream error ({fault.status})."},
-    )
-
-
-def _apply_after(fault: Fault, outcome: Outcome) -> Outcome:
-    """Faults that let the request run first: bad bodies, and applied-then-failed writes."""
-    if fault.kind == "malformed":
-        outcome.body = b'{"error": "<html>502 Bad Gateway</html>",,}'
-        return outcome
-    if fault.kind == "truncated":
-        outcome.body = outcome.body[: max(1, len(outcome.body) // 2)] if outcome.body else b"{"
-        return outcome
-    if fault.applied:
-        failed = _fault_outcome(Fault(fault.kind, fault.status, fault.retry_after))
-        return failed
-    return outcome

@@ -1,28 +1,42 @@
-"""The emulator as a real HTTP/1.1 keep-alive server on loopback, and its CLI.
+"""The emulator as a real HTTP/1.1 keep-alive server on loopback.
 
 >>> with Emulator(work_orders=10).serve() as server:
 ...     mx = MaintainX(api_key=server.api_key, base_url=server.base_url)
 
 Wire faults are real: a reset closes the socket without an answer, a hang holds the
 connection open past the client's timeout (``hang_seconds``), latency is slept per request.
+The ``maintainx-sdk emulator`` command lives in :mod:`.emulator_cli`.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import signal
 import socket
 import socketserver
-import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping
 from email.utils import formatdate
 from http import HTTPStatus
 from types import TracebackType
+from typing import Protocol
 
-from .emulator import Emulator
+from ._outcome import Outcome
+
+
+class RawDispatcher(Protocol):
+    """What the server needs of the emulator (an :class:`~.emulator.Emulator` is one)."""
+
+    @property
+    def api_key(self) -> str: ...
+
+    @property
+    def max_hang(self) -> float | None: ...
+
+    def dispatch_raw(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes
+    ) -> Outcome: ...
+
 
 #: How long a "hang" fault holds a connection on the server (clients time out first).
 DEFAULT_HANG_SECONDS = 30.0
@@ -32,7 +46,7 @@ class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
-    emulator: Emulator
+    emulator: RawDispatcher
     hang_seconds: float
     stopping: threading.Event
     connections: int = 0
@@ -155,7 +169,7 @@ class EmulatorServer:
 
     def __init__(
         self,
-        emulator: Emulator,
+        emulator: RawDispatcher,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -226,116 +240,3 @@ class EmulatorServer:
 
     def __repr__(self) -> str:
         return f"EmulatorServer(base_url={self.base_url!r})"
-
-
-def _int_in(low: int, high: int | None) -> Callable[[str], int]:
-    """An argparse type: an integer in ``low..high`` (a clear usage error otherwise)."""
-    bounds = f"between {low} and {high}" if high is not None else f">= {low}"
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected an integer {bounds}, got {text!r}"
-            ) from None
-        if value < low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"must be {bounds}, got {value}")
-        return value
-
-    return parse
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="maintainx-sdk emulator",
-        description="Serve the MaintainX emulator on loopback until Ctrl-C.",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    parser.add_argument(
-        "--port",
-        type=_int_in(0, 65535),
-        default=8080,
-        help="port (0 = any free port; default 8080)",
-    )
-    parser.add_argument(
-        "--api-key", default="emulator-key", help="the API key the emulator accepts"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=1, help="seed of the generated data and random faults"
-    )
-    parser.add_argument(
-        "--work-orders",
-        type=_int_in(0, None),
-        default=25,
-        help="work orders to generate (default 25)",
-    )
-    parser.add_argument(
-        "--faults",
-        default="",
-        help="fault spec, e.g. '5xx=0.1;429=0.05;reset=0.01;latency=0.01-0.05;GET /workorders=503,503'",
-    )
-    parser.add_argument(
-        "--rate-limit",
-        default="100/60",
-        help="per-user quota N/SECONDS (default 100/60; 'off' to disable)",
-    )
-    parser.add_argument(
-        "--org-rate-limit",
-        default="500/60",
-        help="per-organization quota N/SECONDS (default 500/60; 'off')",
-    )
-    parser.add_argument(
-        "--no-meter-quotas", action="store_true", help="do not enforce the meter-reading quotas"
-    )
-    return parser
-
-
-def cli_main(argv: Sequence[str] | None = None) -> int:
-    """``maintainx-sdk emulator``: serve until interrupted; prints the base URL and key."""
-    args = build_parser().parse_args(list(argv) if argv is not None else None)
-
-    def quota(text: str) -> str | None:
-        return None if text.lower() in ("off", "none", "0") else text
-
-    try:
-        emulator = Emulator(
-            api_key=args.api_key,
-            seed=args.seed,
-            work_orders=args.work_orders,
-            faults=args.faults or None,
-            rate_limit=quota(args.rate_limit),
-            org_rate_limit=quota(args.org_rate_limit),
-            meter_quotas=not args.no_meter_quotas,
-        )
-    except ValueError as exc:
-        print(f"maintainx-sdk emulator: {exc}", file=sys.stderr)
-        return 2
-    try:
-        server = emulator.serve(args.host, args.port)
-    except OSError as exc:
-        print(
-            f"maintainx-sdk emulator: cannot listen on {args.host}:{args.port}: {exc}",
-            file=sys.stderr,
-        )
-        return 1
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(f"MaintainX emulator listening on {server.base_url}", flush=True)
-    print(f"API key: {emulator.api_key}", flush=True)
-    print(
-        f"export MAINTAINX_BASE_URL={server.base_url} MAINTAINX_API_KEY={emulator.api_key}",
-        flush=True,
-    )
-    print("Press Ctrl-C to stop.", flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        server.stop()
-        emulator.close()
-    print("emulator stopped", flush=True)
-    return 0

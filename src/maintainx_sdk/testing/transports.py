@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httpx
 
-if TYPE_CHECKING:
-    from .emulator import Emulator, Outcome
+from ._outcome import Outcome
 
 
-def _hang_seconds(emulator: Emulator, request: httpx.Request) -> float:
+class Dispatcher(Protocol):
+    """What a transport needs of the emulator (an :class:`~.emulator.Emulator` is one)."""
+
+    @property
+    def max_hang(self) -> float | None: ...
+
+    def dispatch(self, request: httpx.Request) -> Outcome: ...
+
+
+def _hang_seconds(emulator: Dispatcher, request: httpx.Request) -> float:
     timeouts = request.extensions.get("timeout") or {}
     read = timeouts.get("read")
     seconds = float(read) if read is not None else 5.0
@@ -37,7 +45,7 @@ def _finish(outcome: Outcome, request: httpx.Request) -> httpx.Response:
 class EmulatorTransport(httpx.BaseTransport):
     """Answers a blocking client's requests from the emulator."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Dispatcher) -> None:
         self.emulator = emulator
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -54,7 +62,7 @@ class EmulatorTransport(httpx.BaseTransport):
 class AsyncEmulatorTransport(httpx.AsyncBaseTransport):
     """Answers an asyncio client's requests from the emulator."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Dispatcher) -> None:
         self.emulator = emulator
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

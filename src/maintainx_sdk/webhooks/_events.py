@@ -117,12 +117,7 @@ def _unknown(
     candidates: tuple[str, ...] = (),
     error: str | None = None,
 ) -> UnknownEvent:
-    event = UnknownEvent.model_validate(payload)
-    event._event_type = event_type
-    event._payload = payload
-    event._candidates = candidates
-    event._parse_error = error
-    return event
+    return UnknownEvent.from_payload(payload, event_type, candidates=candidates, parse_error=error)
 
 
 #: What a delivery's body may be given as: the raw bytes or text, or the decoded object.
@@ -152,15 +147,13 @@ def parse_payload(
             )
         return _unknown(payload, event_type)
     try:
-        event = model.model_validate(payload)
+        return model.from_payload(payload)
     except pydantic.ValidationError as exc:
         if strict:
             from .._operation import to_validation_error
 
             raise to_validation_error(event_type, exc, "webhook payload") from None
         return _unknown(payload, event_type, error=str(exc))
-    event._payload = payload
-    return event
 
 
 def _normal(value: Any) -> Any:

@@ -1,5 +1,5 @@
 """A sync process for the kill test:
-``python -m tests._sync_worker BASE_URL KEY DB [PAGE] [PAUSE] [SOURCE]``.
+``python -m tests.helpers.sync_worker BASE_URL KEY DB [PAGE] [PAUSE] [SOURCE]``.
 
 Records every processed (id, updatedAt) in the table ``processed`` of the checkpoint's own
 SQLite file, through the sync's transaction, so the record and the checkpoint commit

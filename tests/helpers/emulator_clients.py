@@ -9,19 +9,6 @@ import httpx
 from maintainx_sdk.testing import Emulator
 
 
-class FakeClock:
-    """A settable wall clock (epoch seconds) for rate-limit windows and timestamps."""
-
-    def __init__(self, start: float = 1_780_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def make_emulator(**kwargs: Any) -> Emulator:
     kwargs.setdefault("rate_limit", None)
     kwargs.setdefault("org_rate_limit", None)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -14,44 +12,9 @@ import httpx
 from maintainx_sdk import AsyncMaintainX, MaintainX
 from maintainx_sdk.pagination import AsyncPager, SyncPager
 
-from .conftest import TEST_KEY
+from ..conftest import TEST_KEY
 
 FLAVOURS = ("sync", "async")
-
-#: A minimal valid work order as the API sends it (``GET /workorders/{id}`` -> ``workOrder``).
-WORK_ORDER: dict[str, Any] = {
-    "id": 1,
-    "sequentialId": 1,
-    "title": "t",
-    "status": "OPEN",
-    "createdAt": "2022-01-01T00:00:00Z",
-    "updatedAt": "2022-01-01T00:00:00Z",
-    "organizationId": 1,
-}
-
-
-@dataclass
-class Recorder:
-    """A MockTransport handler: answers from ``routes`` and records every request."""
-
-    routes: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
-    default: tuple[int, Any] = (200, {})
-    requests: list[httpx.Request] = field(default_factory=list)
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        path = request.url.path.removeprefix("/v1")
-        status, body = self.routes.get((request.method, path), self.default)
-        if body is None:
-            return httpx.Response(status)
-        return httpx.Response(status, json=body)
-
-    @property
-    def last(self) -> httpx.Request:
-        return self.requests[-1]
-
-    def last_json(self) -> Any:
-        return json.loads(self.last.content)
 
 
 def invoke(

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ._client_harness import WORK_ORDER
+from .api_records import WORK_ORDER
 
 
 class _Handler(BaseHTTPRequestHandler):

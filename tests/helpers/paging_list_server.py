@@ -1,5 +1,9 @@
 """A tiny list server for paging tests: keyset or offset cursors, sort, updatedAt[gte],
-mutations between requests and scripted failures. Loopback only (httpx.MockTransport)."""
+mutations between requests and scripted failures. Loopback only (httpx.MockTransport).
+
+Not the emulator on purpose: tests change the list between any two page requests and serve
+what the emulator never would (a change committed late under an older stamp, items that break
+the page's model), fast enough for the property tests."""
 
 from __future__ import annotations
 
@@ -12,18 +16,13 @@ from typing import Any
 
 import httpx
 
-from maintainx_sdk import AsyncMaintainX, MaintainX, RateLimit, RetryPolicy
+from maintainx_sdk import AsyncMaintainX, MaintainX
 from maintainx_sdk._operation import Operation
-from tests.conftest import TEST_KEY
+
+from ..conftest import TEST_KEY
+from .fast_policies import FAST
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-
-#: Client policies for paging tests: no client-side pacing (tests make hundreds of calls a
-#: second) and millisecond backoff (retries are exercised, not waited for).
-FAST: dict[str, Any] = {
-    "rate_limit": RateLimit.disabled(),
-    "retry": RetryPolicy(backoff_base=0.001, backoff_cap=0.005, rate_limit_buffer=0.0),
-}
 
 
 def stamp(ms: int) -> str:

@@ -1,0 +1,134 @@
+"""One request path for both clients, written once without I/O (sans-IO).
+
+``Pipeline.flow`` is a generator: it yields :class:`~._actions.Send` and
+:class:`~._actions.Sleep` actions and receives their results; :func:`._drivers.run_sync` and
+:func:`._drivers.run_async` are the only places that do I/O. Sync and async clients therefore
+share every decision: deadline, attempts, error mapping and observation. The decisions of
+one call live in :class:`._call.Call`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from . import _constants as C
+from ._actions import CallOptions, Flow, encode_json
+from ._call import Call
+from ._config import ClientConfig
+from ._observer import NullObserver, Observer
+from ._request import APIRequest
+from ._response import APIResponse
+from .breaker import Breaker, BreakerPolicy
+from .cache import CachePolicy, DegradationCache
+from .errors import scrub_chain
+from .ratelimit import RateLimit, RateLimiter
+from .retry import RandomSource, RetryPolicy, default_rng
+
+
+class Pipeline:
+    """Turns an :class:`APIRequest` into a response, deciding everything but the I/O.
+
+    Order per attempt: breaker check → rate-limit reservation (yielded as ``Sleep``) →
+    breaker admission → ``Send`` → feed headers back → retry decision (``Sleep``) → ...
+    The clock, the wall clock (for HTTP-dates) and the random source are injectable.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        observer: Observer | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        rng: RandomSource | None = None,
+        user_agent: str = "",
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | RateLimiter | None = None,
+        breaker: BreakerPolicy | None = None,
+        cache: CachePolicy | None = None,
+    ) -> None:
+        self.config = config
+        self.observer: Observer = observer or NullObserver()
+        self.clock = clock
+        self.wall_clock = wall_clock
+        self.rng: RandomSource = rng or default_rng()
+        self.user_agent = user_agent
+        self.retry = retry or RetryPolicy()
+        if isinstance(rate_limit, RateLimiter):
+            self.limiter: RateLimiter | None = rate_limit
+        else:
+            policy = rate_limit or RateLimit()
+            self.limiter = RateLimiter(policy) if policy.enabled else None
+        breaker_policy = breaker or BreakerPolicy()
+        self.breaker: Breaker | None = (
+            Breaker(breaker_policy, clock=clock, observer=lambda: self.observer)
+            if breaker_policy.enabled
+            else None
+        )
+        cache_policy = cache or CachePolicy()
+        self.cache: DegradationCache | None = (
+            DegradationCache(cache_policy, clock=clock) if cache_policy.enabled else None
+        )
+
+    def build_http_request(
+        self,
+        request: APIRequest,
+        options: CallOptions | None,
+        timeout: httpx.Timeout,
+        body: bytes | None = None,
+    ) -> httpx.Request:
+        """The httpx request for one attempt; ``body`` is the JSON already encoded, if any."""
+        headers: dict[str, str] = {"Accept": "application/json", "User-Agent": self.user_agent}
+        if request.auth:
+            headers["Authorization"] = f"Bearer {self.config.api_key.reveal()}"
+        if self.config.organization_id is not None and not _has_header(
+            request.headers, C.ORGANIZATIONS_HEADER
+        ):
+            headers[C.ORGANIZATION_HEADER] = str(self.config.organization_id)
+        headers.update(self.config.default_headers)
+        if options is not None:
+            headers.update(options.headers)
+        headers.update(request.headers)
+        url = self.config.base_url + request.path
+        kwargs: dict[str, Any] = {"headers": headers}
+        if request.params or "?" in url:  # merging params re-parses the URL: skip it if empty
+            kwargs["params"] = list(request.params)
+        if request.content is not None:
+            kwargs["content"] = request.content
+        elif request.json is not None:
+            kwargs["content"] = body if body is not None else encode_json(request)
+            headers["Content-Type"] = "application/json"
+        http_request = httpx.Request(request.method, url, **kwargs)
+        http_request.extensions["timeout"] = timeout.as_dict()
+        return http_request
+
+    def organization(self, request: APIRequest, options: CallOptions | None = None) -> str | None:
+        """The organization a request acts in (for quotas and cache keys)."""
+        for source in (request.headers, options.headers if options else {}):
+            for name, value in source.items():
+                if name.lower() in (C.ORGANIZATION_HEADER, C.ORGANIZATIONS_HEADER):
+                    return str(value)
+        org = self.config.organization_id
+        return None if org is None else str(org)
+
+    def flow(self, request: APIRequest, options: CallOptions | None = None) -> Flow:
+        """The whole call as a generator of I/O actions; returns the successful response."""
+        call = Call(self, request, options)
+        observation = self.observer.start_call(request)
+        call.observation = observation
+        try:
+            result: APIResponse = yield from call.run()
+        except BaseException as exc:
+            scrub_chain(exc)  # no httpx request (with the key in its headers) rides along
+            observation.finished(response=None, error=exc)
+            raise
+        observation.finished(response=result, error=None)
+        return result
+
+
+def _has_header(headers: Mapping[str, str], name: str) -> bool:
+    return any(k.lower() == name for k in headers)
