@@ -143,10 +143,11 @@ class Pipeline:
 
     def organization(self, request: APIRequest, options: CallOptions | None = None) -> str | None:
         """The organization a request acts in (for quotas and cache keys)."""
-        for source in (request.headers, options.headers if options else {}):
-            for name, value in source.items():
-                if name.lower() in (C.ORGANIZATION_HEADER, C.ORGANIZATIONS_HEADER):
-                    return str(value)
+        if request.headers or (options is not None and options.headers):
+            for source in (request.headers, options.headers if options else {}):
+                for name, value in source.items():
+                    if name.lower() in (C.ORGANIZATION_HEADER, C.ORGANIZATIONS_HEADER):
+                        return str(value)
         org = self.config.organization_id
         return None if org is None else str(org)
 
