@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import threading
 from dataclasses import dataclass
 
 from ._ratelimit_memory import InMemoryRateLimitBackend
@@ -162,7 +163,10 @@ class RateLimiter:
         """Feedback scopes where an attempt got no response at all before any report: the
         probe hold (which waits for a report) would never end, so the static log paces."""
         self._version = 0
-        """Bumped whenever the state the scopes depend on changes (the sets and dict above)."""
+        """Bumped whenever the state the scopes depend on changes (the sets and dict above),
+        after the change and under ``_changing``: a version read before working the scopes
+        out is stale as soon as anything they depend on has changed."""
+        self._changing = threading.Lock()
         self._routes: tuple[RateLimit, dict[str, tuple[RouteQuota, ...]]] = (policy, {})
         self._plain: dict[str | None, tuple[int, RateLimit, Scopes]] = {}
         """Per organization: the scopes of requests no route quota applies to, and the
@@ -279,8 +283,9 @@ class RateLimiter:
         """
         key = reservation.feedback_scope
         if key is not None and key not in self._silent and key not in self._unanswered:
-            self._unanswered.add(key)
-            self._version += 1
+            with self._changing:
+                self._unanswered.add(key)
+                self._version += 1
 
     def cancel(self, reservation: Reservation) -> None:
         self.backend.cancel(reservation)
@@ -300,19 +305,22 @@ class RateLimiter:
             return
         if limit is None and remaining is None:
             if key not in self._silent:
-                self._silent.add(key)
-                self._version += 1
+                with self._changing:
+                    self._silent.add(key)
+                    self._version += 1
             return
         if key in self._silent or key in self._unanswered or key not in self._reported:
-            self._silent.discard(key)
-            self._unanswered.discard(key)
-            self._reported.add(key)
-            self._version += 1
+            with self._changing:
+                self._silent.discard(key)
+                self._unanswered.discard(key)
+                self._reported.add(key)
+                self._version += 1
         if not self.policy.follow_headers:
             return
         if limit is not None and limit > 0 and self._announced.get(key) != limit:
-            self._announced[key] = limit
-            self._version += 1
+            with self._changing:
+                self._announced[key] = limit
+                self._version += 1
         if remaining is not None and reset is not None:
             self.backend.observe(
                 reservation,
