@@ -17,39 +17,27 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 import httpx
 
-from ._actions import CallOptions
-from ._client_options import (
-    HardeningArgs,
-    bind_loop,
-    client_hardening,
-    client_observers,
-    httpx_settings,
-    raw_request,
-    user_agent,
-    view_hardening,
-    view_options,
-)
-from ._config import ClientConfig, PoolLimits, Timeouts, resolve_config
-from ._drivers import run_async, run_sync
-from ._flow import Pipeline
-from ._observer import Observer
-from ._request import APIRequest
-from ._response import APIResponse
-from ._secret import Secret
-from ._transport import aiohttp_transport, async_pool_transport, sync_pool_transport
-from .breaker import BreakerPolicy
-from .cache import CachePolicy
 from .errors import ConfigurationError, MaintainXError
-from .ratelimit import RateLimit, RateLimiter
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
-from .retry import RetryPolicy
-from .settings import HardeningSettings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the pipeline's modules load when a client is made, not on import
     import asyncio
 
+    from ._actions import CallOptions
+    from ._client_options import HardeningArgs
+    from ._config import ClientConfig, PoolLimits, Timeouts
+    from ._flow import Pipeline
+    from ._observer import Observer
+    from ._request import APIRequest
+    from ._response import APIResponse
+    from ._secret import Secret
+    from .breaker import BreakerPolicy
+    from .cache import CachePolicy
     from .idempotency import IdempotencyStore
     from .observability import ClientStats, StatsObserver
+    from .ratelimit import RateLimit, RateLimiter
+    from .retry import RetryPolicy
+    from .settings import HardeningSettings
 
 
 class _ClientCore:
@@ -77,6 +65,11 @@ class _ClientCore:
         idempotency_store: IdempotencyStore | None = None,
         telemetry: bool = True,
     ) -> None:
+        from ._actions import CallOptions
+        from ._client_options import client_hardening, client_observers, user_agent
+        from ._config import resolve_config
+        from ._flow import Pipeline
+
         if idempotency_store is None:
             from .idempotency import InMemoryIdempotencyStore
 
@@ -156,6 +149,8 @@ class _ClientCore:
         ``breaker=False`` (sent even while the breaker is open, and not counted by it),
         ``cache=False`` (never served a cached copy; its writes still invalidate the cache).
         """
+        from ._client_options import view_hardening, view_options
+
         clone = copy.copy(self)
         clone.__dict__ = {k: v for k, v in self.__dict__.items() if not _is_resource_cache(k, v)}
         clone._options = view_options(
@@ -222,6 +217,9 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         idempotency_store: IdempotencyStore | None = None,
         telemetry: bool = True,
     ) -> None:
+        from ._client_options import HardeningArgs, httpx_settings
+        from ._transport import sync_pool_transport
+
         self._setup(
             api_key=api_key,
             base_url=base_url,
@@ -244,6 +242,8 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
 
     def send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
         """Send a prepared request through the pipeline (what resources and pagers call)."""
+        from ._drivers import run_sync
+
         self._check_open(self._http.is_closed)
         return run_sync(self._pipeline.flow(request, options or self._options), self._http)
 
@@ -259,6 +259,8 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         retry_safe: bool | None = None,
     ) -> APIResponse:
         """Call any endpoint through the full pipeline (for operations newer than the SDK)."""
+        from ._client_options import raw_request
+
         return self.send(
             raw_request(
                 method,
@@ -320,6 +322,9 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         telemetry: bool = True,
         http_backend: Literal["httpx", "aiohttp"] = "httpx",
     ) -> None:
+        from ._client_options import HardeningArgs, httpx_settings
+        from ._transport import aiohttp_transport, async_pool_transport
+
         if http_backend not in ("httpx", "aiohttp"):
             raise ConfigurationError(
                 f"http_backend must be 'httpx' or 'aiohttp', got {http_backend!r}"
@@ -355,6 +360,9 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
 
     async def send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
         """Send a prepared request through the pipeline (what resources and pagers call)."""
+        from ._client_options import bind_loop
+        from ._drivers import run_async
+
         self._check_open(self._http.is_closed)
         self._loop = bind_loop(self._loop)
         return await run_async(self._pipeline.flow(request, options or self._options), self._http)
@@ -371,6 +379,8 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         retry_safe: bool | None = None,
     ) -> APIResponse:
         """Call any endpoint through the full pipeline (for operations newer than the SDK)."""
+        from ._client_options import raw_request
+
         return await self.send(
             raw_request(
                 method,
