@@ -71,7 +71,8 @@ class _Blocking(ast.NodeTransformer):
     """``await x`` -> ``x``; ``async for``/``async with``/``async def`` -> their plain forms."""
 
     def visit_Await(self, node: ast.Await) -> ast.AST:
-        return self.visit(node.value)
+        value: ast.AST = self.visit(node.value)
+        return value
 
     def visit_AsyncFor(self, node: ast.AsyncFor) -> ast.AST:
         self.generic_visit(node)
