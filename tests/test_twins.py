@@ -48,7 +48,7 @@ ALLOWED_TWINS: dict[str, str] = {
     "readiness/_smoke.py: run_smoke / arun_smoke": "try/finally around two sends",
     # The page loop around three I/O steps, each blocking or awaited: the send, the store
     # transaction (`with` / `async with`) and the handler call. The pass, its checkpoints,
-    # the in-transaction check and batch, and the report are shared (`_SyncCore`, `Pass`).
+    # the in-transaction check, batch and save, the report are shared (`_SyncCore`, `Pass`).
     # A sans-IO generator would need drivers holding the transaction open across yields.
     "sync.py: IncrementalSync.run / AsyncIncrementalSync.run": "a loop around three I/O steps",
 }

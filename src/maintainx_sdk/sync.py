@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
 
 from pydantic import BaseModel
@@ -176,13 +176,16 @@ class _SyncCore(Generic[T]):
         )
         return Pass(walk, saved, self._clock), track(progress, task=f"sync {self.op.name}")
 
-    def _opened(
+    def _deliveries(
         self, run: Pass[T], page: Page[T], txn: CheckpointTransaction
-    ) -> SyncBatch[T] | None:
-        """Inside the page's store transaction: the checkpoint must be the one the page was
-        read from; then the batch for the handler (None: an empty page, committed alone)."""
+    ) -> Iterator[SyncBatch[T]]:
+        """A page's commit, inside its store transaction: the checkpoint must be the one the
+        page was read from; then the batch for the handler (none for an empty page); once the
+        handler returned, the new checkpoint. A handler that raises saves nothing."""
         run.check_unchanged(self.store, self.key)
-        return run.batch(page, txn.handle) if page.items else None
+        if page.items:
+            yield run.batch(page, txn.handle)
+        txn.save(run.checkpoint)
 
     def _report(self, run: Pass[T], tracker: ProgressTracker) -> SyncReport:
         tracker.finish()
@@ -290,9 +293,8 @@ class IncrementalSync(_SyncCore[T]):
             with tracker.scope():
                 page = run.accept(self._client.send(request))
             with self.store.transaction(self.key) as txn:
-                if (batch := self._opened(run, page, txn)) is not None:
+                for batch in self._deliveries(run, page, txn):
                     handler(batch)
-                txn.save(run.checkpoint)
             tracker.page(len(page.items))
         return self._report(run, tracker)
 
@@ -385,10 +387,9 @@ class AsyncIncrementalSync(_SyncCore[T]):
             with tracker.scope():
                 page = run.accept(await self._client.send(request))
             async with async_transaction(self.store, self.key) as txn:
-                if (batch := self._opened(run, page, txn)) is not None:
+                for batch in self._deliveries(run, page, txn):
                     result = handler(batch)
                     if inspect.isawaitable(result):
                         await result
-                txn.save(run.checkpoint)
             tracker.page(len(page.items))
         return self._report(run, tracker)
