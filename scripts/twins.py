@@ -1,7 +1,7 @@
 """Find the sync/async twins left in the hand-written modules and how much LOGIC they repeat.
 
     python scripts/twins.py              # every pair, then the totals
-    python scripts/twins.py --thick      # only the pairs tests/test_twins.py would flag
+    python scripts/twins.py --thick      # only the thick pairs (tests/test_twins.py allow-lists)
 
 A twin is a function and its asyncio counterpart in the same module: ``f``/``af``/``_af``,
 ``..sync..``/``..async..``, or a method of ``C`` and of ``AsyncC`` (``SyncC``/``AsyncC``,
