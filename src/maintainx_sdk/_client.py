@@ -5,15 +5,16 @@ resource namespaces (``mx.work_orders``, ...) load lazily on first use. Both imp
 ``SyncSender`` / ``AsyncSender`` protocols (``send``, ``call_options``) that resources,
 pagers and sync jobs call. All that is not I/O lives in ``_ClientCore`` and ``_client_options``;
 the pairs left (``__init__``, ``send``, ``request``, closing) stay: each takes or awaits a
-different httpx client, and the explicit keyword signatures are the public, typed API.
+different httpx client, and the explicit keyword signatures are the public, typed API (the
+constructors only forward them and name their httpx client and transport).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
 
 import httpx
 
@@ -38,6 +39,8 @@ if TYPE_CHECKING:  # the pipeline's modules load when a client is made, not on i
     from .ratelimit import RateLimit, RateLimiter
     from .retry import RetryPolicy
     from .settings import HardeningSettings
+
+HTTP = TypeVar("HTTP", httpx.Client, httpx.AsyncClient)
 
 
 class _ClientCore:
@@ -98,6 +101,11 @@ class _ClientCore:
         self._options = CallOptions()
         self._hardening = client_hardening(self._pipeline, self._config, idempotency_store)
         self._closed = False
+
+    def _own_http(self, given: HTTP | None, new: Callable[[ClientConfig], HTTP]) -> HTTP:
+        """``given``, or ``new(config)``: a pooled httpx client this one owns (and closes)."""
+        self._owns_http = given is None
+        return given if given is not None else new(self._config)
 
     @property
     def config(self) -> ClientConfig:
@@ -232,13 +240,13 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
             idempotency_store=idempotency_store,
             telemetry=telemetry,
         )
-        if http_client is not None:
-            self._http = http_client
-        else:
-            if transport is None:
-                transport = sync_pool_transport(self._config.pool)
-            self._http = httpx.Client(transport=transport, **httpx_settings(self._config))
-        self._owns_http = http_client is None
+        self._http = self._own_http(
+            http_client,
+            lambda config: httpx.Client(
+                transport=transport if transport is not None else sync_pool_transport(config.pool),
+                **httpx_settings(config),
+            ),
+        )
 
     def send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
         """Send a prepared request through the pipeline (what resources and pagers call)."""
@@ -345,17 +353,14 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
             idempotency_store=idempotency_store,
             telemetry=telemetry,
         )
-        if http_client is not None:
-            self._http = http_client
-        else:
-            if transport is None:
-                transport = (
-                    aiohttp_transport(self._config.pool)
-                    if http_backend == "aiohttp"
-                    else async_pool_transport(self._config.pool)
-                )
-            self._http = httpx.AsyncClient(transport=transport, **httpx_settings(self._config))
-        self._owns_http = http_client is None
+        pooled = aiohttp_transport if http_backend == "aiohttp" else async_pool_transport
+        self._http = self._own_http(
+            http_client,
+            lambda config: httpx.AsyncClient(
+                transport=transport if transport is not None else pooled(config.pool),
+                **httpx_settings(config),
+            ),
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
