@@ -1516,7 +1516,9 @@ def render_models(reg: Registry, module: str) -> str:
         visit(cdef)
     imports_common: set[str] = set()
     body: list[str] = []
-    uses: set[str] = set()
+    # ``common`` re-exports EmptyResponse, so namespaces name it through their lazily
+    # imported ``_c`` like every other model (see render_resource).
+    uses: set[str] = {"EmptyResponse"} if module == "common" else set()
     for cdef in emitted:
         for dep in reg.deps(cdef):
             dc = reg.classes[dep]
@@ -1620,8 +1622,8 @@ def render_models(reg: Registry, module: str) -> str:
     own = sorted(
         n
         for n in (
-            "APIListModel",
             "APIModel",
+            "EmptyResponse",
             "APIPageItem",
             "APIResult",
             "OpenEnum",
@@ -1629,6 +1631,8 @@ def render_models(reg: Registry, module: str) -> str:
         )
         if n in uses
     )
+    if "APIListModel" in uses:  # its own module: it imports pydantic's RootModel
+        head.append("from .._list_model import APIListModel")
     if own:
         head.append("from .._models import " + ", ".join(own))
     helpers = [n for n in ("LenientDatetime", "NotNull") if n in text]
@@ -1641,6 +1645,7 @@ def render_models(reg: Registry, module: str) -> str:
         {c.name for c in emitted}
         | {c.name + "Dict" for c in emitted if has_dict(c)}
         | imports_common
+        | (uses & {"EmptyResponse"})
     )
     head.append("")
     head.append("__all__ = [" + ", ".join(json.dumps(n) for n in exported) + "]")
@@ -1701,6 +1706,11 @@ def build_tree(ops: list[OpDef]) -> dict[str, Namespace]:
     return roots
 
 
+def model_source(reg: Registry, key: str) -> str:
+    """A model argument of an Operation: a function, so the model module loads on first use."""
+    return "lambda: " + model_expr(reg, key)
+
+
 def model_expr(reg: Registry, key: str) -> str:
     return (
         "_m." + reg.classes[key].name
@@ -1718,7 +1728,7 @@ def result_type(op: OpDef, reg: Registry, module: str) -> str:
         return model_expr(reg, op.record_key)
     if op.response_key:
         return model_expr(reg, op.response_key)
-    return "EmptyResponse"
+    return "_c.EmptyResponse"
 
 
 def operation_const(op: OpDef, reg: Registry, module: str) -> str:
@@ -1730,11 +1740,11 @@ def operation_const(op: OpDef, reg: Registry, module: str) -> str:
     if op.success_status != 200:
         args.append(f"success_status={op.success_status}")
     if op.query_key:
-        args.append(f"query_model={model_expr(reg, op.query_key)}")
+        args.append(f"query_model={model_source(reg, op.query_key)}")
     if op.body_key:
-        args.append(f"body_model={model_expr(reg, op.body_key)}")
+        args.append(f"body_model={model_source(reg, op.body_key)}")
     if op.response_key:
-        args.append(f"response_model={model_expr(reg, op.response_key)}")
+        args.append(f"response_model={model_source(reg, op.response_key)}")
     if op.unwrap:
         args.append(f"unwrap={json.dumps(op.unwrap)}")
     if op.body_kind:
@@ -1742,7 +1752,7 @@ def operation_const(op: OpDef, reg: Registry, module: str) -> str:
     if op.items_key:
         args.append(f"items_key={json.dumps(op.items_key)}")
         if op.item_type and op.item_type[0] == "ref":
-            args.append(f"item_model={model_expr(reg, op.item_type[1])}")
+            args.append(f"item_model={model_source(reg, op.item_type[1])}")
     int_params = [a.wire for a in op.path_args if a.type == t_prim("int")]
     if int_params:
         names = ", ".join(json.dumps(w) for w in int_params)
@@ -2013,15 +2023,17 @@ def render_resource(area: str, node: Namespace, reg: Registry, ops: list[OpDef])
         std.append("from datetime import datetime")
     if "cached_property" in text:
         std.append("from functools import cached_property")
+    models_used = "_c." in text or "_m." in text  # imported under TYPE_CHECKING (below)
     typing_names = [
-        n for n in ("TYPE_CHECKING", "Any", "Literal", "cast") if re.search(rf"\b{n}\b", text)
+        n
+        for n in ("TYPE_CHECKING", "Any", "Literal", "cast")
+        if re.search(rf"\b{n}\b", text) or (n == "TYPE_CHECKING" and models_used)
     ]
     if typing_names:
         std.append("from typing import " + ", ".join(typing_names))
     head.extend(sorted(std))
     head.append("")
     own = []
-    own.append("from .._models import EmptyResponse" if "EmptyResponse" in text else "")
     own.append("from .._omit import Omit, omit" if "Omit" in text else "")
     opnames = ["Operation"] + (["build_request"] if "build_request(" in text else [])
     own.append("from .._operation import " + ", ".join(opnames))
@@ -2032,16 +2044,25 @@ def render_resource(area: str, node: Namespace, reg: Registry, ops: list[OpDef])
         own.append("from ._media_types import " + ", ".join(media))
     if helpers:
         own.append("from .._types import " + ", ".join(helpers))
-    if "_c." in text:
-        own.append("from ..models import common as _c")
-    if "_m." in text:
-        own.append(f"from ..models import {area} as _m")
+    # The model modules load on first use: type checkers see the modules, the run time a
+    # stand-in that imports one when an attribute of it is first read.
+    lazy = [("common", "_c")] if "_c." in text else []
+    lazy += [(area, "_m")] if "_m." in text else []
+    if lazy:
+        own.append("from .._lazy_module import LazyModule")
     if "AsyncPager" in text or "SyncPager" in text:
         own.append("from ..pagination import AsyncPager, SyncPager")
     if needs_get:
         policies = ", ".join(sorted({policy for _, policy in workflows}))
         own.append(f"from ..workflow import {policies}, TransitionPolicy, set_status_procedure")
     head.extend(sorted(x for x in own if x))
+    if lazy:
+        head.extend(["", "if TYPE_CHECKING:"])
+        head.extend(f"    from ..models import {mod} as {alias}" for mod, alias in lazy)
+        head.append("else:")
+        head.extend(
+            f'    {alias} = LazyModule("maintainx_sdk.models.{mod}")' for mod, alias in lazy
+        )
     head.extend(["", ""])
     return "\n".join(head) + text
 

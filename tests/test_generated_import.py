@@ -15,21 +15,28 @@ maintainx_sdk.operations()
 print(",".join(sorted(m for m in sys.modules if m.startswith(("maintainx_sdk.models", "maintainx_sdk.resources.")))))
 mx.work_orders
 print(",".join(sorted(m for m in sys.modules if m.startswith(("maintainx_sdk.models", "maintainx_sdk.resources.")))))
+try:
+    mx.work_orders.create(title=1)  # refused before any I/O, by the body model
+except maintainx_sdk.ValidationError:
+    pass
+print(",".join(sorted(m for m in sys.modules if m.startswith(("maintainx_sdk.models", "maintainx_sdk.resources.")))))
 """
 
 
-def test_import_loads_no_area_module() -> None:
+def test_import_loads_no_area_module_and_a_namespace_no_model_module() -> None:
     out = subprocess.run(
         [sys.executable, "-c", CODE], capture_output=True, text=True, check=True, timeout=60
     )
-    at_import, after_client, after_access = (
+    at_import, after_client, after_access, after_call = (
         set(filter(None, line.split(","))) for line in out.stdout.splitlines()
     )
     assert at_import <= {"maintainx_sdk.resources._mixins"}
     assert after_client <= {"maintainx_sdk.resources._mixins", "maintainx_sdk.resources._index"}
     assert "maintainx_sdk.resources.work_orders" in after_access
-    assert "maintainx_sdk.models.work_orders" in after_access
-    assert "maintainx_sdk.resources.assets" not in after_access
+    # The namespace's models are made when one of its operations first needs them (issue 15).
+    assert "maintainx_sdk.models.work_orders" not in after_access
+    assert "maintainx_sdk.models.work_orders" in after_call
+    assert "maintainx_sdk.resources.assets" not in after_call
 
 
 def test_typed_dict_twins_know_their_optional_keys_at_runtime() -> None:

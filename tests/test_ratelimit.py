@@ -18,7 +18,9 @@ from maintainx_sdk._request import APIRequest
 from maintainx_sdk.errors import RateLimitError
 from maintainx_sdk.ratelimit import InMemoryRateLimitBackend, RateLimiter, ScopeRequest
 
-from .hardening_fakes import FakeClock, Script, drive_sync, get, make_pipeline
+from .helpers.clocks import SleepRecordingClock
+from .helpers.pipeline_harness import drive_sync, get, make_pipeline
+from .helpers.scripted_answers import Script
 from .test_ratelimit_properties import max_in_any_window
 
 
@@ -46,7 +48,7 @@ def test_waiter_is_pushed_when_headers_tighten_after_it_reserved() -> None:
 def test_follows_a_fixed_window_server_without_429s_and_fills_the_quota(rounding) -> None:
     """Simulate the API's fixed windows (50 per 2 s, unknown phase) for 150 sequential calls;
     Reset exact or rounded up to whole seconds (as the emulator does)."""
-    clock = FakeClock(start=0.0)
+    clock = SleepRecordingClock(start=0.0)
     limit, period, phase = 50, 2.0, 0.7
     counts: dict[int, int] = {}
     rejected = 0
@@ -88,7 +90,7 @@ def test_follows_a_fixed_window_server_without_429s_and_fills_the_quota(rounding
 
 
 def test_learns_a_quota_smaller_than_configured_from_headers() -> None:
-    clock = FakeClock(start=0.0)
+    clock = SleepRecordingClock(start=0.0)
     seen: list[float] = []
 
     def server(request: httpx.Request) -> httpx.Response:
@@ -135,7 +137,7 @@ def test_organization_scope_is_shared_between_users_in_one_backend() -> None:
 
 
 def test_wait_past_the_deadline_raises_without_sending() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(
         clock,
         timeout=5,
@@ -150,7 +152,7 @@ def test_wait_past_the_deadline_raises_without_sending() -> None:
 
 def test_threads_and_tasks_together_never_exceed_the_quota() -> None:
     backend = InMemoryRateLimitBackend()
-    clock = FakeClock(start=0.0)
+    clock = SleepRecordingClock(start=0.0)
     lock = threading.Lock()
     sends: list[float] = []
     scopes = one_scope(7, 1.0)
@@ -183,7 +185,7 @@ def test_threads_and_tasks_together_never_exceed_the_quota() -> None:
 
 
 async def test_cancelled_async_waiter_gives_its_slot_back() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(
         clock,
         rate_limit=RateLimit(user=Quota(1, 10), organization=None, pace_without_headers=True),
@@ -208,7 +210,7 @@ async def test_cancelled_async_waiter_gives_its_slot_back() -> None:
 
 def test_a_server_without_rate_limit_headers_is_not_paced_by_default() -> None:
     """Mocks and header-stripping proxies: the static quota only guards the first burst."""
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, rate_limit=RateLimit(user=Quota(2, 60), organization=None))
     script = Script([], default=200)
     for _ in range(10):
@@ -217,7 +219,7 @@ def test_a_server_without_rate_limit_headers_is_not_paced_by_default() -> None:
 
 
 def test_headers_reappearing_bring_pacing_back() -> None:
-    clock = FakeClock()
+    clock = SleepRecordingClock()
     pipe = make_pipeline(clock, rate_limit=RateLimit(user=Quota(100, 60), organization=None))
     limited = (
         200,

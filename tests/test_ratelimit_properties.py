@@ -29,7 +29,7 @@ from maintainx_sdk.ratelimit import (
     ScopeRequest,
 )
 
-from .hardening_fakes import get
+from .helpers.pipeline_harness import get
 
 REDIS_URL = os.environ.get("REDIS_URL")
 

@@ -1,8 +1,9 @@
-"""readiness.check()/acheck(), health() and ready() against the emulator (and, for header
-edge cases, a small fake API)."""
+"""readiness.check()/acheck(), health() and ready() against the emulator, and what they say
+when handed the other flavour of client or a key too short to mask."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
@@ -13,14 +14,13 @@ import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 
-from maintainx_sdk import AsyncMaintainX, MaintainX, RetryPolicy, readiness
+from maintainx_sdk import AsyncMaintainX, ConfigurationError, MaintainX, RetryPolicy, readiness
 from maintainx_sdk.observability import OpenTelemetryObserver, configure_logging
 from maintainx_sdk.readiness import ReadinessReport
 from maintainx_sdk.testing import Emulator
-from tests._readiness_fake import FakeAPI, closed_port
 from tests.conftest import TEST_KEY
+from tests.helpers.closed_port import closed_port
 
-BASE = "http://127.0.0.1:1/v1"
 MULTI_KEY = "multi-org-key-0123456789"
 
 
@@ -49,10 +49,14 @@ def json_logs() -> Iterator[None]:
     logger.setLevel(logging.NOTSET)
 
 
-def _client(api: FakeAPI, **kw: Any) -> MaintainX:
-    otel = OpenTelemetryObserver(tracer_provider=TracerProvider(), meter_provider=MeterProvider())
-    kw.setdefault("api_key", TEST_KEY)
-    return MaintainX(base_url=BASE, transport=api.transport(), observers=[otel], **kw)
+def _spend_quota(emulator: Emulator, requests: int) -> None:
+    """Another process on the same key: ``requests`` calls out of this window's quota."""
+    auth = {"authorization": f"Bearer {TEST_KEY}"}
+    for _ in range(requests):
+        answer = emulator.handle(
+            httpx.Request("GET", "http://emulator.test/v1/users", headers=auth)
+        )
+        assert answer.status_code == 200
 
 
 def _status(report: ReadinessReport) -> dict[str, str]:
@@ -117,38 +121,39 @@ def test_multi_org_token_without_org_fails(emulator: Emulator) -> None:
         assert readiness.check(mx).get("auth.organization").status == "pass"
 
 
-def test_multi_org_listing_names_the_organizations() -> None:
-    api = FakeAPI(organizations=(11, 12))
-    with _client(api) as mx:
+def test_multi_org_listing_names_the_organizations(emulator: Emulator) -> None:
+    emulator.add_token(TEST_KEY, org_ids=(11, 12))
+    with _emu_client(emulator) as mx:
         org = readiness.check(mx).get("auth.organization")
     assert org.status == "fail" and org.data["organizations"] == [11, 12]
 
 
 @pytest.mark.parametrize(("remaining", "expected"), [(0, "fail"), (5, "warn"), (50, "pass")])
-def test_rate_limit_headroom(remaining: int, expected: str) -> None:
-    with _client(FakeAPI(remaining=remaining)) as mx:
-        assert readiness.check(mx).get("health.rate_limit").status == expected
+def test_rate_limit_headroom(emulator: Emulator, remaining: int, expected: str) -> None:
+    _spend_quota(emulator, 100 - 1 - remaining)  # the probe takes one more of the 100
+    with _emu_client(emulator) as mx:
+        headroom = readiness.check(mx).get("health.rate_limit")
+    assert headroom.data["remaining"] == remaining
+    assert headroom.status == expected
 
 
-def test_live_false_makes_no_request() -> None:
-    api = FakeAPI()
-    with _client(api) as mx:
+def test_live_false_makes_no_request(emulator: Emulator) -> None:
+    with _emu_client(emulator) as mx:
         report = readiness.check(mx, live=False)
-    assert api.requests == []
+    assert emulator.counters.requests == 0
     assert report.get("auth.key_valid").status == "skip"
 
 
-def test_alert_thresholds_from_client_stats() -> None:
-    api = FakeAPI()
-    api.faults[("GET", "/broken")] = lambda r: httpx.Response(503, json={"error": "down"})
-    with _client(
-        api, retry=RetryPolicy(max_attempts=2, backoff_base=0.001, backoff_cap=0.002)
+def test_alert_thresholds_from_client_stats(emulator: Emulator) -> None:
+    with _emu_client(
+        emulator, retry=RetryPolicy(max_attempts=2, backoff_base=0.001, backoff_cap=0.002)
     ) as mx:
         for _ in range(19):
             mx.request("GET", "/users")
+        emulator.faults.script("GET", "/users", [503] * 4)  # two calls, two attempts each
         for _ in range(2):
             with pytest.raises(Exception):  # noqa: B017 - any typed SDK error
-                mx.request("GET", "/broken")
+                mx.request("GET", "/users")
         mx.stats_observer.sync_lag_observed(16 * 60)
         report = readiness.check(mx, live=False)
     rate = report.get("alerts.error_rate")
@@ -158,16 +163,17 @@ def test_alert_thresholds_from_client_stats() -> None:
     assert report.ok  # alerts are P1: they page someone, they do not block a deploy
 
 
-def test_telemetry_off_fails_metrics_and_warns_audit() -> None:
-    with MaintainX(api_key=TEST_KEY, base_url=BASE, transport=FakeAPI().transport(),
-                   telemetry=False) as mx:  # fmt: skip
+def test_telemetry_off_fails_metrics_and_warns_audit(emulator: Emulator) -> None:
+    with MaintainX(api_key=TEST_KEY, transport=emulator.transport(), telemetry=False) as mx:
         report = readiness.check(mx, live=False)
     assert report.get("metrics.opentelemetry").status == "fail"
     assert report.get("logging.audit").status == "warn"
 
 
-def test_webhook_secret_needed_when_webhooks_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    with _client(FakeAPI()) as mx:
+def test_webhook_secret_needed_when_webhooks_are_used(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with _emu_client(emulator) as mx:
         assert readiness.check(mx, live=False).get("secrets.webhook").status == "skip"
         assert (
             readiness.check(mx, live=False, webhooks=True).get("secrets.webhook").status == "fail"
@@ -178,7 +184,9 @@ def test_webhook_secret_needed_when_webhooks_are_used(monkeypatch: pytest.Monkey
         )
 
 
-def test_store_persistence_checks_warn_on_memory_unless_single_replica() -> None:
+def test_store_persistence_checks_warn_on_memory_unless_single_replica(
+    emulator: Emulator,
+) -> None:
     class MemoryCheckpointStore:
         pass
 
@@ -188,7 +196,7 @@ def test_store_persistence_checks_warn_on_memory_unless_single_replica() -> None
     class Sync:
         store = MemoryCheckpointStore()
 
-    with _client(FakeAPI()) as mx:
+    with _emu_client(emulator) as mx:
         assert readiness.check(mx, live=False, sync=Sync()).get("sync.state").status == "warn"
         one = readiness.check(mx, live=False, sync=Sync(), replicas=1)
         assert one.get("sync.state").status == "pass"
@@ -196,9 +204,9 @@ def test_store_persistence_checks_warn_on_memory_unless_single_replica() -> None
         assert sql.get("sync.state").status == "pass"
 
 
-def test_report_json_and_table_never_show_the_key(tmp_path: Any) -> None:
+def test_report_json_and_table_never_show_the_key(emulator: Emulator, tmp_path: Any) -> None:
     (tmp_path / "settings.py").write_text(f'MAINTAINX_API_KEY = "{TEST_KEY}"\n')
-    with _client(FakeAPI(), api_key=TEST_KEY) as mx:
+    with _emu_client(emulator, api_key=TEST_KEY) as mx:
         report = readiness.check(mx, project_dir=tmp_path)
     text = report.to_json() + report.render_table() + str(readiness.ready(mx, report=report))
     assert report.get("secrets.files").status == "fail"
@@ -208,8 +216,8 @@ def test_report_json_and_table_never_show_the_key(tmp_path: Any) -> None:
     assert parsed["ok"] is False and {c["id"] for c in parsed["checks"]} == set(_status(report))
 
 
-def test_table_lists_p0_first_with_fixes_and_a_verdict() -> None:
-    with _client(FakeAPI(), api_key="wrong-key-0123456789") as mx:
+def test_table_lists_p0_first_with_fixes_and_a_verdict(emulator: Emulator) -> None:
+    with _emu_client(emulator, api_key="wrong-key-0123456789") as mx:
         table = readiness.check(mx).render_table(width=100)
     lines = table.splitlines()
     assert lines[0].startswith("PRI") and "NOT READY" in lines[-1]
@@ -247,8 +255,40 @@ def test_health_payload_ok_down_and_ready(emulator: Emulator) -> None:
     assert TEST_KEY not in json.dumps([ok, down, unreachable])
 
 
-def test_ready_is_false_when_a_p0_fails() -> None:
-    with _client(FakeAPI(), api_key="wrong-key-0123456789") as mx:
+def test_ready_is_false_when_a_p0_fails(emulator: Emulator) -> None:
+    with _emu_client(emulator, api_key="wrong-key-0123456789") as mx:
         report = readiness.check(mx)
     payload = readiness.ready(report=report)
     assert payload["ready"] is False and "auth.key_valid" in payload["failing"]
+
+
+def _redaction(emulator: Emulator, api_key: str) -> readiness.CheckResult:
+    with MaintainX(api_key=api_key, transport=emulator.transport()) as mx:
+        report = readiness.check(mx, live=False)
+    return next(c for c in report.checks if c.id == "logging.redaction")
+
+
+def test_redaction_check_warns_on_a_key_too_short_to_mask_instead_of_blaming_the_sdk(
+    emulator: Emulator,
+) -> None:
+    short = _redaction(emulator, "abc")
+    assert short.status == "warn"
+    assert "3 characters" in short.evidence
+    assert "SDK bug" not in (short.fix or "")
+    assert _redaction(emulator, "a-long-enough-test-key-0123456789").status == "pass"
+
+
+def test_readiness_entry_points_name_their_twin_when_given_the_other_client(
+    emulator: Emulator,
+) -> None:
+    sync = MaintainX(api_key=TEST_KEY, transport=emulator.transport())
+    amx = AsyncMaintainX(api_key=TEST_KEY, transport=emulator.async_transport())
+    with pytest.raises(ConfigurationError, match=r"use readiness.acheck\(\)"):
+        readiness.check(amx)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=r"use readiness.ahealth\(\)"):
+        readiness.health(amx)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=r"use readiness.check\(\)"):
+        asyncio.run(readiness.acheck(sync))  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=r"use readiness.health\(\)"):
+        asyncio.run(readiness.ahealth(sync))  # type: ignore[arg-type]
+    sync.close()

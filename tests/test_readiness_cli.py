@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from maintainx_sdk import MaintainX, RetryPolicy
@@ -13,13 +12,9 @@ from maintainx_sdk.cli import main as sdk_main
 from maintainx_sdk.readiness._smoke import SMOKE_TITLE_PREFIX, run_smoke
 from maintainx_sdk.readiness.cli import main
 from maintainx_sdk.testing import Emulator, EmulatorServer
-from tests._readiness_fake import FakeAPI, closed_port
 from tests.conftest import TEST_KEY
-
-
-@pytest.fixture
-def api() -> FakeAPI:
-    return FakeAPI()
+from tests.helpers.closed_port import closed_port
+from tests.helpers.crashing_transport import CrashingTransport
 
 
 @pytest.fixture
@@ -116,41 +111,32 @@ def test_smoke_cleans_up_when_a_step_fails(
     assert _smoke_work_orders(emulator) == []
 
 
-def test_smoke_cleans_up_when_the_run_is_interrupted(api: FakeAPI) -> None:
+def test_smoke_cleans_up_when_the_run_is_interrupted(emulator: Emulator) -> None:
     """A non-SDK error escaping mid-run still leaves no work order behind."""
-    calls = {"n": 0}
-
-    def exploding(request: httpx.Request) -> httpx.Response:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("worker crashed")
-        return api.handler(request)
-
-    api.faults[("PATCH", "/workorders/")] = exploding
-    mx = MaintainX(api_key=TEST_KEY, base_url="http://127.0.0.1:1/v1", transport=api.transport())
+    emulator.keep_log = True
+    crash = CrashingTransport(
+        emulator.transport(), method="PATCH", error=RuntimeError("worker crashed")
+    )
+    mx = MaintainX(api_key=TEST_KEY, transport=crash)
     with mx, pytest.raises(RuntimeError):
         run_smoke(mx)
-    assert api.work_orders == {}
-    assert [r.method for r in api.requests][-1] == "DELETE"
+    assert [entry.method for entry in emulator.counters.log][-1] == "DELETE"
+    assert _smoke_work_orders(emulator) == []
 
 
-def test_smoke_reports_a_work_order_it_could_not_delete(api: FakeAPI) -> None:
-    api.faults[("DELETE", "/workorders/")] = lambda r: httpx.Response(500, json={"error": "x"})
-    with MaintainX(api_key=TEST_KEY, base_url="http://127.0.0.1:1/v1",
-                   transport=api.transport(),
+def test_smoke_reports_a_work_order_it_could_not_delete(emulator: Emulator) -> None:
+    emulator.faults.script("DELETE", "/workorders/{id}", [500] * 8)  # every delete attempt
+    with MaintainX(api_key=TEST_KEY, transport=emulator.transport(),
                    retry=RetryPolicy(max_attempts=2, backoff_base=0.001, backoff_cap=0.002)) as mx:  # fmt: skip
         run = run_smoke(mx)
     assert not run.ok and not run.cleaned_up
     assert "LEFT BEHIND" in run.render() and str(run.work_order_id) in run.render()
 
 
-def test_smoke_create_with_unknown_outcome_names_the_title(api: FakeAPI) -> None:
-    def timeout(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("slow", request=request)
-
-    api.faults[("POST", "/workorders")] = timeout
-    with MaintainX(api_key=TEST_KEY, base_url="http://127.0.0.1:1/v1",
-                   transport=api.transport()) as mx:  # fmt: skip
+def test_smoke_create_with_unknown_outcome_names_the_title(emulator: Emulator) -> None:
+    emulator.max_hang = 0.0  # the hang answers with a read timeout at once
+    emulator.faults.script("POST", "/workorders", ["hang"] * 4)  # every create attempt
+    with MaintainX(api_key=TEST_KEY, transport=emulator.transport()) as mx:
         run = run_smoke(mx)
     assert not run.ok and [s.name for s in run.steps] == ["create"]
     assert run.title in run.steps[0].detail

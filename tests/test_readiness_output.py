@@ -14,8 +14,9 @@ from maintainx_sdk import MaintainX
 from maintainx_sdk.cli import main as sdk_main
 from maintainx_sdk.observability import LOGGER_NAME, RedactionFilter
 from maintainx_sdk.readiness.cli import main
-from tests._readiness_fake import FakeAPI, closed_port
+from maintainx_sdk.testing import Emulator
 from tests.conftest import TEST_KEY
+from tests.helpers.closed_port import closed_port
 
 NO_KEY_TEXT = "No MaintainX API key"
 
@@ -24,6 +25,13 @@ NO_KEY_TEXT = "No MaintainX API key"
 def no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("MAINTAINX_API_KEY", "MAINTAINX_API_KEY_FILE", "MAINTAINX_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    emu = Emulator(api_key=TEST_KEY, webhook_mode="sync")
+    yield emu
+    emu.close()
 
 
 @pytest.fixture
@@ -69,10 +77,9 @@ def test_the_terminal_table_has_one_line_per_check_then_the_fixes(no_key: None) 
 
 
 def test_a_removed_filter_still_fails_with_the_restore_fix(
-    fresh_sdk_logger: logging.Logger,
+    emulator: Emulator, fresh_sdk_logger: logging.Logger
 ) -> None:
-    with MaintainX(api_key=TEST_KEY, base_url="https://api.example.test/v1",
-                   transport=FakeAPI().transport()) as mx:  # fmt: skip
+    with MaintainX(api_key=TEST_KEY, transport=emulator.transport()) as mx:
         logger = logging.getLogger(LOGGER_NAME)
         for f in [f for f in logger.filters if isinstance(f, RedactionFilter)]:
             logger.removeFilter(f)
@@ -81,9 +88,8 @@ def test_a_removed_filter_still_fails_with_the_restore_fix(
     assert "Do not remove" in result.fix
 
 
-def test_alerts_skip_when_no_call_was_made() -> None:
-    with MaintainX(api_key=TEST_KEY, base_url="https://api.example.test/v1",
-                   transport=FakeAPI().transport()) as mx:  # fmt: skip
+def test_alerts_skip_when_no_call_was_made(emulator: Emulator) -> None:
+    with MaintainX(api_key=TEST_KEY, transport=emulator.transport()) as mx:
         report = readiness.check(mx, live=False)
     for cid in ("alerts.error_rate", "alerts.latency_p95"):
         assert report.get(cid).status == "skip", report.get(cid)

@@ -16,14 +16,9 @@ import importlib
 from typing import TYPE_CHECKING
 
 from ._client import AsyncMaintainX, MaintainX
-from ._config import ClientConfig, PoolLimits, Timeouts
 from ._omit import Omit, omit
-from ._operation import OperationInfo
-from ._response import APIResponse, ResponseMeta
 from ._secret import Secret
 from ._version import __version__
-from .breaker import BreakerPolicy
-from .cache import CachePolicy
 from .errors import (
     APIConnectionError,
     APIError,
@@ -60,9 +55,6 @@ from .errors import (
     ValidationError,
     WebhookVerificationError,
 )
-from .ratelimit import Quota, RateLimit, RateLimitBackend, RateLimiter, RouteQuota
-from .retry import RetryPolicy
-from .workflow import TablePolicy, TransitionPolicy, allowed_transitions
 
 if TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__`` loads them on first use
     from . import breaker as breaker
@@ -90,6 +82,14 @@ if TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__`` loads t
     from . import webhook_events as webhook_events
     from . import webhooks as webhooks
     from . import workflow as workflow
+    from ._config import ClientConfig, PoolLimits, Timeouts
+    from ._operation import OperationInfo
+    from ._response import APIResponse, ResponseMeta
+    from .breaker import BreakerPolicy
+    from .cache import CachePolicy
+    from .ratelimit import Quota, RateLimit, RateLimitBackend, RateLimiter, RouteQuota
+    from .retry import RetryPolicy
+    from .workflow import TablePolicy, TransitionPolicy, allowed_transitions
 
 #: The public submodules, importable as attributes (``maintainx_sdk.readiness.check()``).
 SUBMODULES = frozenset(
@@ -123,16 +123,43 @@ SUBMODULES = frozenset(
 )
 
 
+#: Public names ``import maintainx_sdk`` does not need: their modules load on first use (a
+#: client loads the policies and the response types when it is made, the namespaces the rest).
+_LAZY_NAMES = {
+    "APIResponse": "_response",
+    "BreakerPolicy": "breaker",
+    "CachePolicy": "cache",
+    "ClientConfig": "_config",
+    "OperationInfo": "_operation",
+    "PoolLimits": "_config",
+    "Quota": "ratelimit",
+    "RateLimit": "ratelimit",
+    "RateLimitBackend": "ratelimit",
+    "RateLimiter": "ratelimit",
+    "ResponseMeta": "_response",
+    "RetryPolicy": "retry",
+    "RouteQuota": "ratelimit",
+    "Timeouts": "_config",
+    "TablePolicy": "workflow",
+    "TransitionPolicy": "workflow",
+    "allowed_transitions": "workflow",
+}
+
+
 def __getattr__(name: str) -> object:
     # PEP 562: a submodule is imported the first time it is asked for, so that
     # ``import maintainx_sdk`` stays as cheap as the core it needs.
     if name in SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | SUBMODULES)
+    return sorted(set(globals()) | SUBMODULES | set(_LAZY_NAMES))
 
 
 def operations() -> tuple[OperationInfo, ...]:
@@ -140,6 +167,7 @@ def operations() -> tuple[OperationInfo, ...]:
 
     Read from a generated table; no resource or model module is imported.
     """
+    from ._operation import OperationInfo
     from .resources._index import OPERATIONS
 
     return tuple(OperationInfo(*row) for row in OPERATIONS)

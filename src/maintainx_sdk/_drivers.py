@@ -5,6 +5,7 @@
 budget (the rest of the call's :class:`~._deadline.Deadline`): the async driver enforces it
 with ``asyncio.timeout``; a blocking read cannot be interrupted, so the sync driver bounds
 the sockets through a :class:`~._deadline.Bound` and checks the body as it arrives.
+The two stay twins: they are the I/O itself (a blocking or an awaited send and sleep).
 """
 
 from __future__ import annotations

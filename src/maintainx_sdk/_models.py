@@ -1,12 +1,15 @@
-"""Base classes of every generated model: lenient responses, strict requests."""
+"""Base classes of every generated model: lenient responses, strict requests.
+
+The bare-array base, :class:`~maintainx_sdk._list_model.APIListModel`, lives apart: pydantic
+builds ``RootModel`` the first time it is imported, and most areas never need it.
+"""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, PrivateAttr, RootModel
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, PrivateAttr
 from pydantic.alias_generators import to_camel
 from pydantic_core import CoreSchema
 
@@ -60,7 +63,19 @@ class APIModel(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
-class APIResult(APIModel):
+class KeepsResponse:
+    """A model that remembers, in a ``_response`` private attribute it declares, the answer it
+    came from (:class:`APIResult`, a bare-array :class:`~maintainx_sdk._list_model.APIListModel`)."""
+
+    _response: APIResponse | None
+
+    def attach_response(self, response: APIResponse) -> None:
+        """Remember the HTTP answer this object came from (the SDK calls it; read it back as
+        ``raw_response``)."""
+        self._response = response
+
+
+class APIResult(APIModel, KeepsResponse):
     """A model an SDK call returns (a record, a created id, a list item): it keeps the answer."""
 
     _response: APIResponse | None = PrivateAttr(default=None)
@@ -70,12 +85,7 @@ class APIResult(APIModel):
         """The HTTP answer behind this object: status, headers, attempts, retries, and the body
         as the API sent it (``.json()``: for a record, the envelope such as ``{"workOrder": ...}``).
         A pager item shares its page's answer (without the body)."""
-        return _require_response(self, self._response)
-
-    def attach_response(self, response: APIResponse) -> None:
-        """Remember the HTTP answer this object came from (the SDK calls it; read it back as
-        ``raw_response``)."""
-        self._response = response
+        return require_response(self, self._response)
 
 
 class APIPageItem(APIModel):
@@ -91,7 +101,7 @@ class APIPageItem(APIModel):
         """The HTTP answer of the page this item came in: status, headers, attempts, retries
         (without the body: ``json()`` is not kept per page)."""
         private = self.__pydantic_private__
-        return _require_response(self, None if private is None else private.get(_RESPONSE))
+        return require_response(self, None if private is None else private.get(_RESPONSE))
 
 
 _RESPONSE = "_response"
@@ -99,7 +109,7 @@ _RESPONSE = "_response"
 
 def attach_response(result: object, response: APIResponse) -> None:
     """Remember on ``result`` the answer it came from (only results and page items keep one)."""
-    if isinstance(result, APIResult | APIListModel):
+    if isinstance(result, KeepsResponse):
         result.attach_response(response)
     elif isinstance(result, APIPageItem):
         _share_response([result], response)
@@ -150,7 +160,8 @@ class RequestModel(BaseModel):
         return strict_schema(handler(source))
 
 
-def _require_response(model: object, response: APIResponse | None) -> APIResponse:
+def require_response(model: object, response: APIResponse | None) -> APIResponse:
+    """``response``, the answer behind ``model``; AttributeError when it has none."""
     # AttributeError, so hasattr() and getattr(model, "raw_response", None) keep working.
     if response is None:
         raise AttributeError(
@@ -162,31 +173,3 @@ def _require_response(model: object, response: APIResponse | None) -> APIRespons
 
 class EmptyResponse(APIResult):
     """What an operation without a response body returns (for example a 204 on delete)."""
-
-
-_T = TypeVar("_T")
-
-
-class APIListModel(RootModel[list[_T]], Generic[_T]):
-    """A bare JSON array the API returned: iterate it, index it, or read ``.root``."""
-
-    _response: APIResponse | None = PrivateAttr(default=None)
-
-    @property
-    def raw_response(self) -> APIResponse:
-        """The HTTP answer behind this list (status, headers, attempts, body)."""
-        return _require_response(self, self._response)
-
-    def attach_response(self, response: APIResponse) -> None:
-        """Remember the HTTP answer this list came from (the SDK calls it; read it back as
-        ``raw_response``)."""
-        self._response = response
-
-    def __iter__(self) -> Iterator[_T]:  # type: ignore[override]
-        return iter(self.root)
-
-    def __len__(self) -> int:
-        return len(self.root)
-
-    def __getitem__(self, index: int) -> _T:
-        return self.root[index]

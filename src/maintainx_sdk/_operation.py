@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 import pydantic
@@ -16,49 +16,14 @@ from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticSerializationError
 
-from ._models import EmptyResponse, attach_response
+from ._descriptor import Operation as Operation  # re-exported: namespaces import it here
 from ._omit import strip_omitted
 from ._request import APIRequest, check_url_length, encode_query
 from ._response import APIResponse, Decoder, ResponseMeta, body_error, require_json
 from ._strict import json_value
 from .errors import APIResponseValidationError, ValidationError
 
-BodyKind = Literal["json", "binary"]
-
-
 R = TypeVar("R")
-
-
-@dataclass(frozen=True, slots=True)
-class Operation(Generic[R]):
-    """One API operation as the SDK knows it; ``R`` is what a call returns (for a list, what
-    each item of its pager is)."""
-
-    name: str
-    """Python name, ``"<resource path>.<method>"``, e.g. ``"work_orders.comments.list"``."""
-    method: str
-    path: str
-    success_status: int = 200
-    query_model: type[BaseModel] | None = None
-    body_model: type[BaseModel] | None = None
-    response_model: type[BaseModel] | None = None
-    body_kind: BodyKind | None = None
-    unwrap: str | None = None
-    """The attribute of ``response_model`` holding the record, when the answer is an envelope."""
-    items_key: str | None = None
-    item_model: type[BaseModel] | None = None
-    int_path_params: tuple[str, ...] = ()
-    """Path parameters the spec types as integers (ids); anything else is rejected before I/O."""
-    retry_safe: bool | None = None
-    cacheable: bool = False
-    invalidates: tuple[str, ...] = ()
-    auth: bool = True
-    deprecated: bool = False
-    summary: str = ""
-
-    @property
-    def paginated(self) -> bool:
-        return self.items_key is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +296,10 @@ def parse_response(op: Operation[R], response: APIResponse) -> R:
     ``{"workOrder": {...}}``, the record); decoded once, by the pipeline, when the response
     came through it. An empty or malformed body is APIResponseValidationError; only
     operations whose spec success has no body return an :class:`EmptyResponse`."""
+    # Imported here: the model base classes are pydantic models, and making the first one
+    # imports the part of pydantic that builds them; ``import maintainx_sdk`` needs none.
+    from ._models import EmptyResponse, attach_response
+
     if op.response_model is None:
         empty = EmptyResponse()
         attach_response(empty, response)

@@ -14,7 +14,6 @@ import pydantic
 from pydantic import BaseModel, TypeAdapter
 
 from ._constants import MAX_PAGE_SIZE
-from ._models import attach_page_response
 from ._operation import Operation, response_validation_error
 from ._response import APIResponse, ResponseMeta
 from .errors import ValidationError
@@ -110,6 +109,8 @@ def validate_items(op: Operation[Any], raw_items: list[Any], meta: ResponseMeta)
         items: list[Any] = _items_adapter(model).validate_python(raw_items)
     except pydantic.ValidationError as exc:
         raise response_validation_error(op.name, exc, meta) from None
+    from ._models import attach_page_response  # not at import: it makes pydantic models
+
     # The page's answer, once per page and without its body (the items hold that).
     attach_page_response(items, model, APIResponse(meta=meta))
     return items

@@ -12,6 +12,7 @@ connections, keep-alive connections and the pool timeout stay what
 A transport built by ``from_limits`` creates its pools on first use, all sharing one SSL
 context: loading the CA bundle costs about 20 ms per context, so ten shards each building
 their own made a client ten times slower to construct than ``httpx.Client()``.
+The sync/async pairs here (pool transports, releasing streams) stay: each wraps another class.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
-from .._models import APIModel, APIResult, OpenEnum, RequestModel
+from .._models import APIModel, APIResult, EmptyResponse, OpenEnum, RequestModel
 from .._types import LenientDatetime, NotNull
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "ContentBody",
     "ContentBodyDict",
     "CreatedId",
+    "EmptyResponse",
     "Manufacturer",
     "MeterAsset",
     "MeterLocation",

@@ -4,7 +4,8 @@
 from collections.abc import Sequence
 from typing import Literal, NotRequired, TypedDict
 
-from .._models import APIListModel, APIModel, OpenEnum, RequestModel
+from .._list_model import APIListModel
+from .._models import APIModel, OpenEnum, RequestModel
 from .._types import NotNull
 
 __all__ = [

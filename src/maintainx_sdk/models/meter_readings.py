@@ -5,7 +5,8 @@ from typing import NotRequired, TypedDict
 
 from pydantic import RootModel
 
-from .._models import APIListModel, APIModel, RequestModel
+from .._list_model import APIListModel
+from .._models import APIModel, RequestModel
 
 __all__ = [
     "MeterReading",

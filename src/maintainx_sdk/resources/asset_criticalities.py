@@ -10,20 +10,27 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import asset_criticalities as _m
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import asset_criticalities as _m
+else:
+    _m = LazyModule("maintainx_sdk.models.asset_criticalities")
 
 _LIST: Operation[_m.AssetCriticality] = Operation(
     name="asset_criticalities.list",
     method="GET",
     path="/assetcriticalities",
-    query_model=_m.AssetCriticalityListQuery,
-    response_model=_m.AssetCriticalityListResponse,
+    query_model=lambda: _m.AssetCriticalityListQuery,
+    response_model=lambda: _m.AssetCriticalityListResponse,
     items_key="assetCriticalities",
-    item_model=_m.AssetCriticality,
+    item_model=lambda: _m.AssetCriticality,
     retry_safe=True,
     cacheable=True,
 )
@@ -31,7 +38,7 @@ _GET: Operation[_m.AssetCriticality] = Operation(
     name="asset_criticalities.get",
     method="GET",
     path="/assetcriticalities/{id}",
-    response_model=_m.AssetCriticalityGetResponse,
+    response_model=lambda: _m.AssetCriticalityGetResponse,
     unwrap="asset_criticality",
     int_path_params=("id",),
     retry_safe=True,

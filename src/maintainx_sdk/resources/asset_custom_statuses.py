@@ -10,24 +10,29 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import asset_custom_statuses as _m
-from ..models import common as _c
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import asset_custom_statuses as _m
+    from ..models import common as _c
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.asset_custom_statuses")
 
 _LIST: Operation[_m.AssetCustomStatusListItem] = Operation(
     name="asset_custom_statuses.list",
     method="GET",
     path="/assetcustomstatuses",
-    query_model=_c.PageQuery,
-    response_model=_m.AssetCustomStatusListResponse,
+    query_model=lambda: _c.PageQuery,
+    response_model=lambda: _m.AssetCustomStatusListResponse,
     items_key="assetCustomStatuses",
-    item_model=_m.AssetCustomStatusListItem,
+    item_model=lambda: _m.AssetCustomStatusListItem,
     retry_safe=True,
     cacheable=True,
 )
@@ -36,9 +41,9 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/assetcustomstatuses",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.AssetCustomStatusCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.AssetCustomStatusCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
     invalidates=("/assetcustomstatuses",),
 )
@@ -46,7 +51,7 @@ _GET: Operation[_m.AssetCustomStatus] = Operation(
     name="asset_custom_statuses.get",
     method="GET",
     path="/assetcustomstatuses/{id}",
-    response_model=_m.AssetCustomStatusGetResponse,
+    response_model=lambda: _m.AssetCustomStatusGetResponse,
     unwrap="asset_custom_status",
     int_path_params=("id",),
     retry_safe=True,
@@ -56,20 +61,20 @@ _UPDATE: Operation[_m.AssetCustomStatus] = Operation(
     name="asset_custom_statuses.update",
     method="PATCH",
     path="/assetcustomstatuses/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.AssetCustomStatusUpdateBody,
-    response_model=_m.AssetCustomStatusUpdateResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.AssetCustomStatusUpdateBody,
+    response_model=lambda: _m.AssetCustomStatusUpdateResponse,
     unwrap="asset_custom_status",
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/assetcustomstatuses",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="asset_custom_statuses.delete",
     method="DELETE",
     path="/assetcustomstatuses/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/assetcustomstatuses",),
@@ -143,7 +148,7 @@ class AssetCustomStatuses(SyncAPIResource):
             _UPDATE, path={"id": id}, query={"skip_webhook": skip_webhook}, body={"label": label}
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete an asset custom status. ``DELETE /assetcustomstatuses/{id}``
 
         Args:
@@ -220,7 +225,7 @@ class AsyncAssetCustomStatuses(AsyncAPIResource):
             _UPDATE, path={"id": id}, query={"skip_webhook": skip_webhook}, body={"label": label}
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete an asset custom status. ``DELETE /assetcustomstatuses/{id}``
 
         Args:

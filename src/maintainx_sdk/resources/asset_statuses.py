@@ -12,32 +12,38 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import asset_statuses as _m
-from ..models import common as _c
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import asset_statuses as _m
+    from ..models import common as _c
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.asset_statuses")
 
 _LIST: Operation[_m.AssetStatusListItem] = Operation(
     name="asset_statuses.list",
     method="GET",
     path="/assetstatuses",
-    query_model=_m.AssetStatusListQuery,
-    response_model=_m.AssetStatusListResponse,
+    query_model=lambda: _m.AssetStatusListQuery,
+    response_model=lambda: _m.AssetStatusListResponse,
     items_key="assetStatuses",
-    item_model=_m.AssetStatusListItem,
+    item_model=lambda: _m.AssetStatusListItem,
     retry_safe=True,
 )
 _UPDATE: Operation[_c.AssetStatus] = Operation(
     name="asset_statuses.update",
     method="PATCH",
     path="/assetstatuses/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_c.AssetSetStatusBody,
-    response_model=_c.AssetSetStatusResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _c.AssetSetStatusBody,
+    response_model=lambda: _c.AssetSetStatusResponse,
     unwrap="asset_status",
     body_kind="json",
     int_path_params=("id",),

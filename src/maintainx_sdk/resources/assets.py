@@ -13,26 +13,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._types import check_content_type, custom_field_query, join_ids
-from ..models import assets as _m
-from ..models import common as _c
 from ..pagination import AsyncPager, SyncPager
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
+
+if TYPE_CHECKING:
+    from ..models import assets as _m
+    from ..models import common as _c
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.assets")
 
 _LIST: Operation[_m.AssetListItem] = Operation(
     name="assets.list",
     method="GET",
     path="/assets",
-    query_model=_m.AssetListQuery,
-    response_model=_m.AssetListResponse,
+    query_model=lambda: _m.AssetListQuery,
+    response_model=lambda: _m.AssetListResponse,
     items_key="assets",
-    item_model=_m.AssetListItem,
+    item_model=lambda: _m.AssetListItem,
     retry_safe=True,
 )
 _CREATE: Operation[_c.CreatedId] = Operation(
@@ -40,16 +45,16 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/assets",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.AssetCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.AssetCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
 )
 _GET: Operation[_m.Asset] = Operation(
     name="assets.get",
     method="GET",
     path="/assets/{id}",
-    response_model=_m.AssetGetResponse,
+    response_model=lambda: _m.AssetGetResponse,
     unwrap="asset",
     int_path_params=("id",),
     retry_safe=True,
@@ -58,19 +63,19 @@ _UPDATE: Operation[_m.Asset] = Operation(
     name="assets.update",
     method="PATCH",
     path="/assets/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.AssetUpdateBody,
-    response_model=_m.AssetGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.AssetUpdateBody,
+    response_model=lambda: _m.AssetGetResponse,
     unwrap="asset",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="assets.delete",
     method="DELETE",
     path="/assets/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -79,18 +84,18 @@ _ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/assets/{id}/attachments/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
+_ATTACHMENTS_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="assets.attachments.delete",
     method="DELETE",
     path="/assets/{id}/attachments/{filename}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -99,8 +104,8 @@ _THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/assets/{id}/thumbnail/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
@@ -110,9 +115,9 @@ _SET_STATUS: Operation[_c.AssetStatus] = Operation(
     method="POST",
     path="/assets/{assetId}/status",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_c.AssetSetStatusBody,
-    response_model=_c.AssetSetStatusResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _c.AssetSetStatusBody,
+    response_model=lambda: _c.AssetSetStatusResponse,
     unwrap="asset_status",
     body_kind="json",
     int_path_params=("assetId",),
@@ -152,7 +157,7 @@ class AssetsAttachments(SyncAPIResource):
 
     def delete(
         self, asset_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete an asset attachment. ``DELETE /assets/{id}/attachments/{filename}``
 
         Args:
@@ -463,7 +468,7 @@ class Assets(SyncAPIResource):
             },
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete an asset. ``DELETE /assets/{id}``
 
         Args:
@@ -545,7 +550,7 @@ class AsyncAssetsAttachments(AsyncAPIResource):
 
     async def delete(
         self, asset_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete an asset attachment. ``DELETE /assets/{id}/attachments/{filename}``
 
         Args:
@@ -856,7 +861,7 @@ class AsyncAssets(AsyncAPIResource):
             },
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete an asset. ``DELETE /assets/{id}``
 
         Args:

@@ -10,22 +10,29 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from .._models import EmptyResponse
+from typing import TYPE_CHECKING
+
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import categories as _m
-from ..models import common as _c
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import categories as _m
+    from ..models import common as _c
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.categories")
 
 _LIST: Operation[_m.CategoryListItem] = Operation(
     name="categories.list",
     method="GET",
     path="/categories",
-    query_model=_c.PageQuery,
-    response_model=_m.CategoryListResponse,
+    query_model=lambda: _c.PageQuery,
+    response_model=lambda: _m.CategoryListResponse,
     items_key="categories",
-    item_model=_m.CategoryListItem,
+    item_model=lambda: _m.CategoryListItem,
     retry_safe=True,
     cacheable=True,
 )
@@ -34,9 +41,9 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/categories",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.CategoryCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.CategoryCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
     invalidates=("/categories",),
 )
@@ -44,7 +51,7 @@ _GET: Operation[_m.Category] = Operation(
     name="categories.get",
     method="GET",
     path="/categories/{id}",
-    response_model=_m.CategoryGetResponse,
+    response_model=lambda: _m.CategoryGetResponse,
     unwrap="category",
     int_path_params=("id",),
     retry_safe=True,
@@ -54,20 +61,20 @@ _UPDATE: Operation[_m.Category] = Operation(
     name="categories.update",
     method="PATCH",
     path="/categories/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.CategoryUpdateBody,
-    response_model=_m.CategoryGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.CategoryUpdateBody,
+    response_model=lambda: _m.CategoryGetResponse,
     unwrap="category",
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/categories",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="categories.delete",
     method="DELETE",
     path="/categories/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/categories",),
@@ -150,7 +157,7 @@ class Categories(SyncAPIResource):
             body={"label": label, "description": description},
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a category. ``DELETE /categories/{id}``
 
         Args:
@@ -236,7 +243,7 @@ class AsyncCategories(AsyncAPIResource):
             body={"label": label, "description": description},
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a category. ``DELETE /categories/{id}``
 
         Args:

@@ -12,33 +12,39 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import common as _c
-from ..models import conversations as _m
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import conversations as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.conversations")
 
 _LIST: Operation[_m.ConversationListItem] = Operation(
     name="conversations.list",
     method="GET",
     path="/conversations",
-    query_model=_m.ConversationListQuery,
-    response_model=_m.ConversationListResponse,
+    query_model=lambda: _m.ConversationListQuery,
+    response_model=lambda: _m.ConversationListResponse,
     items_key="conversations",
-    item_model=_m.ConversationListItem,
+    item_model=lambda: _m.ConversationListItem,
     retry_safe=True,
 )
 _MEMBERS_LIST: Operation[_m.ConversationMember] = Operation(
     name="conversations.members.list",
     method="GET",
     path="/conversations/{id}/members",
-    query_model=_c.PageQuery,
-    response_model=_m.ConversationMemberListResponse,
+    query_model=lambda: _c.PageQuery,
+    response_model=lambda: _m.ConversationMemberListResponse,
     items_key="members",
-    item_model=_m.ConversationMember,
+    item_model=lambda: _m.ConversationMember,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -47,9 +53,9 @@ _MESSAGES_CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/conversations/{id}/messages",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_c.ContentBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _c.ContentBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
     int_path_params=("id",),
 )

@@ -11,19 +11,25 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import common as _c
-from ..models import custom_fields as _m
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import custom_fields as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.custom_fields")
 
 _LIST: Operation[_m.CustomFieldListResponse] = Operation(
     name="custom_fields.list",
     method="GET",
     path="/customfields/{entity}",
-    response_model=_m.CustomFieldListResponse,
+    response_model=lambda: _m.CustomFieldListResponse,
     retry_safe=True,
     cacheable=True,
 )
@@ -31,29 +37,29 @@ _CREATE: Operation[_m.CustomFieldCreateResponse] = Operation(
     name="custom_fields.create",
     method="POST",
     path="/customfields/{entity}",
-    query_model=_c.WriteQuery,
-    body_model=_m.CustomFieldCreateBody,
-    response_model=_m.CustomFieldCreateResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.CustomFieldCreateBody,
+    response_model=lambda: _m.CustomFieldCreateResponse,
     body_kind="json",
     invalidates=("/customfields",),
 )
-_UPDATE: Operation[EmptyResponse] = Operation(
+_UPDATE: Operation[_c.EmptyResponse] = Operation(
     name="custom_fields.update",
     method="PATCH",
     path="/customfields/{entity}/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
-    body_model=_m.CustomFieldUpdateBody,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.CustomFieldUpdateBody,
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/customfields",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="custom_fields.delete",
     method="DELETE",
     path="/customfields/{entity}/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/customfields",),
@@ -107,7 +113,7 @@ class CustomFields(SyncAPIResource):
         *,
         field: _m.CustomFieldUpdateInput | _m.CustomFieldUpdateInputDict,
         skip_webhook: bool | Omit = omit,
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Update a custom field. ``PATCH /customfields/{entity}/{id}``
 
         Args:
@@ -125,7 +131,7 @@ class CustomFields(SyncAPIResource):
 
     def delete(
         self, entity: str, entity_id: int, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a custom field. ``DELETE /customfields/{entity}/{id}``
 
         Args:
@@ -185,7 +191,7 @@ class AsyncCustomFields(AsyncAPIResource):
         *,
         field: _m.CustomFieldUpdateInput | _m.CustomFieldUpdateInputDict,
         skip_webhook: bool | Omit = omit,
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Update a custom field. ``PATCH /customfields/{entity}/{id}``
 
         Args:
@@ -203,7 +209,7 @@ class AsyncCustomFields(AsyncAPIResource):
 
     async def delete(
         self, entity: str, entity_id: int, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a custom field. ``DELETE /customfields/{entity}/{id}``
 
         Args:

@@ -12,26 +12,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._types import check_content_type, custom_field_query, join_ids
-from ..models import common as _c
-from ..models import locations as _m
 from ..pagination import AsyncPager, SyncPager
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import locations as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.locations")
 
 _LIST: Operation[_m.LocationListItem] = Operation(
     name="locations.list",
     method="GET",
     path="/locations",
-    query_model=_m.LocationListQuery,
-    response_model=_m.LocationListResponse,
+    query_model=lambda: _m.LocationListQuery,
+    response_model=lambda: _m.LocationListResponse,
     items_key="locations",
-    item_model=_m.LocationListItem,
+    item_model=lambda: _m.LocationListItem,
     retry_safe=True,
     cacheable=True,
 )
@@ -39,9 +44,9 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     name="locations.create",
     method="POST",
     path="/locations",
-    query_model=_c.WriteQuery,
-    body_model=_m.LocationCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.LocationCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
     invalidates=("/locations",),
 )
@@ -49,7 +54,7 @@ _GET: Operation[_m.Location] = Operation(
     name="locations.get",
     method="GET",
     path="/locations/{id}",
-    response_model=_m.LocationGetResponse,
+    response_model=lambda: _m.LocationGetResponse,
     unwrap="location",
     int_path_params=("id",),
     retry_safe=True,
@@ -59,20 +64,20 @@ _UPDATE: Operation[_m.Location] = Operation(
     name="locations.update",
     method="PATCH",
     path="/locations/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.LocationUpdateBody,
-    response_model=_m.LocationGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.LocationUpdateBody,
+    response_model=lambda: _m.LocationGetResponse,
     unwrap="location",
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/locations",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="locations.delete",
     method="DELETE",
     path="/locations/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/locations",),
@@ -82,19 +87,19 @@ _ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/locations/{id}/attachments/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/locations",),
 )
-_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
+_ATTACHMENTS_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="locations.attachments.delete",
     method="DELETE",
     path="/locations/{id}/attachments/{filename}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/locations",),
@@ -104,8 +109,8 @@ _THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/locations/{id}/thumbnail/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
@@ -146,7 +151,7 @@ class LocationsAttachments(SyncAPIResource):
 
     def delete(
         self, location_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a location attachment. ``DELETE /locations/{id}/attachments/{filename}``
 
         Args:
@@ -338,7 +343,7 @@ class Locations(SyncAPIResource):
             },
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a location. ``DELETE /locations/{id}``
 
         Args:
@@ -381,7 +386,7 @@ class AsyncLocationsAttachments(AsyncAPIResource):
 
     async def delete(
         self, location_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a location attachment. ``DELETE /locations/{id}/attachments/{filename}``
 
         Args:
@@ -573,7 +578,7 @@ class AsyncLocations(AsyncAPIResource):
             },
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a location. ``DELETE /locations/{id}``
 
         Args:

@@ -13,24 +13,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import common as _c
-from ..models import maintenance_plans as _m
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import maintenance_plans as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.maintenance_plans")
 
 _LIST: Operation[_m.MaintenancePlan] = Operation(
     name="maintenance_plans.list",
     method="GET",
     path="/maintenanceplans",
-    query_model=_c.PageQuery,
-    response_model=_m.MaintenancePlanListResponse,
+    query_model=lambda: _c.PageQuery,
+    response_model=lambda: _m.MaintenancePlanListResponse,
     items_key="maintenancePlans",
-    item_model=_m.MaintenancePlan,
+    item_model=lambda: _m.MaintenancePlan,
     retry_safe=True,
 )
 _CREATE: Operation[_c.CreatedId] = Operation(
@@ -38,9 +43,9 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/maintenanceplans",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.MaintenancePlanCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.MaintenancePlanCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
 )
 _WORK_ORDER_BLUEPRINTS_CREATE: Operation[_c.CreatedId] = Operation(
@@ -48,16 +53,16 @@ _WORK_ORDER_BLUEPRINTS_CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/maintenanceplans/workorderblueprints",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.MaintenancePlanWorkOrderBlueprintCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.MaintenancePlanWorkOrderBlueprintCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
 )
 _GET: Operation[_m.MaintenancePlan] = Operation(
     name="maintenance_plans.get",
     method="GET",
     path="/maintenanceplans/{id}",
-    response_model=_m.MaintenancePlanGetResponse,
+    response_model=lambda: _m.MaintenancePlanGetResponse,
     unwrap="maintenance_plan",
     int_path_params=("id",),
     retry_safe=True,
@@ -66,19 +71,19 @@ _UPDATE: Operation[_m.MaintenancePlan] = Operation(
     name="maintenance_plans.update",
     method="PATCH",
     path="/maintenanceplans/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.MaintenancePlanUpdateBody,
-    response_model=_m.MaintenancePlanGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.MaintenancePlanUpdateBody,
+    response_model=lambda: _m.MaintenancePlanGetResponse,
     unwrap="maintenance_plan",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="maintenance_plans.delete",
     method="DELETE",
     path="/maintenanceplans/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -344,7 +349,7 @@ class MaintenancePlans(SyncAPIResource):
             },
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a maintenance plan. ``DELETE /maintenanceplans/{id}``
 
         Args:
@@ -616,7 +621,7 @@ class AsyncMaintenancePlans(AsyncAPIResource):
             },
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a maintenance plan. ``DELETE /maintenanceplans/{id}``
 
         Args:

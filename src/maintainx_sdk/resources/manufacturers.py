@@ -11,23 +11,30 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._types import join_ids
-from ..models import common as _c
-from ..models import manufacturers as _m
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import manufacturers as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.manufacturers")
 
 _LIST: Operation[_m.ManufacturerListItem] = Operation(
     name="manufacturers.list",
     method="GET",
     path="/manufacturers",
-    query_model=_c.PageQuery,
-    response_model=_m.ManufacturerListResponse,
+    query_model=lambda: _c.PageQuery,
+    response_model=lambda: _m.ManufacturerListResponse,
     items_key="manufacturers",
-    item_model=_m.ManufacturerListItem,
+    item_model=lambda: _m.ManufacturerListItem,
     retry_safe=True,
     cacheable=True,
 )
@@ -36,9 +43,9 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/manufacturers",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.ManufacturerCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.ManufacturerCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
     invalidates=("/manufacturers",),
 )
@@ -46,7 +53,7 @@ _GET: Operation[_c.Manufacturer] = Operation(
     name="manufacturers.get",
     method="GET",
     path="/manufacturers/{id}",
-    response_model=_m.ManufacturerGetResponse,
+    response_model=lambda: _m.ManufacturerGetResponse,
     unwrap="manufacturer",
     int_path_params=("id",),
     retry_safe=True,

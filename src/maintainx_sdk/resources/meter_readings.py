@@ -11,21 +11,28 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import common as _c
-from ..models import meter_readings as _m
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import meter_readings as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.meter_readings")
 
 _CREATE: Operation[_m.MeterReadingCreateResponse] = Operation(
     name="meter_readings.create",
     method="POST",
     path="/meterreadings",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.MeterReadingCreateBody,
-    response_model=_m.MeterReadingCreateResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.MeterReadingCreateBody,
+    response_model=lambda: _m.MeterReadingCreateResponse,
     body_kind="json",
 )
 

@@ -12,26 +12,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._types import check_content_type
-from ..models import common as _c
-from ..models import meter_triggers as _m
 from ..pagination import AsyncPager, SyncPager
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import meter_triggers as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.meter_triggers")
 
 _LIST: Operation[_m.MeterTriggerListItem] = Operation(
     name="meter_triggers.list",
     method="GET",
     path="/metertriggers",
-    query_model=_m.MeterTriggerListQuery,
-    response_model=_m.MeterTriggerListResponse,
+    query_model=lambda: _m.MeterTriggerListQuery,
+    response_model=lambda: _m.MeterTriggerListResponse,
     items_key="meterTriggers",
-    item_model=_m.MeterTriggerListItem,
+    item_model=lambda: _m.MeterTriggerListItem,
     retry_safe=True,
 )
 _CREATE: Operation[_c.CreatedId] = Operation(
@@ -39,37 +44,37 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/metertriggers",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.MeterTriggerCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.MeterTriggerCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
 )
 _GET: Operation[_m.MeterTrigger] = Operation(
     name="meter_triggers.get",
     method="GET",
     path="/metertriggers/{id}",
-    query_model=_m.MeterTriggerGetQuery,
-    response_model=_m.MeterTriggerGetResponse,
+    query_model=lambda: _m.MeterTriggerGetQuery,
+    response_model=lambda: _m.MeterTriggerGetResponse,
     unwrap="meter_trigger",
     int_path_params=("id",),
     retry_safe=True,
 )
-_UPDATE: Operation[EmptyResponse] = Operation(
+_UPDATE: Operation[_c.EmptyResponse] = Operation(
     name="meter_triggers.update",
     method="PATCH",
     path="/metertriggers/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
-    body_model=_m.MeterTriggerUpdateBody,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.MeterTriggerUpdateBody,
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="meter_triggers.delete",
     method="DELETE",
     path="/metertriggers/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -78,19 +83,19 @@ _THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/metertriggers/{id}/thumbnail/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
 )
-_WORK_ORDER_TEMPLATES_UPDATE: Operation[EmptyResponse] = Operation(
+_WORK_ORDER_TEMPLATES_UPDATE: Operation[_c.EmptyResponse] = Operation(
     name="meter_triggers.work_order_templates.update",
     method="PATCH",
     path="/metertriggers/{id}/workordertemplates",
     success_status=204,
-    query_model=_c.WriteQuery,
-    body_model=_m.MeterTriggerWorkOrderTemplateUpdateBody,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.MeterTriggerWorkOrderTemplateUpdateBody,
     body_kind="json",
     int_path_params=("id",),
 )
@@ -99,18 +104,18 @@ _WORK_ORDER_TEMPLATES_ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation
     method="PUT",
     path="/metertriggers/{id}/workordertemplates/attachments/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
 )
-_WORK_ORDER_TEMPLATES_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
+_WORK_ORDER_TEMPLATES_ATTACHMENTS_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="meter_triggers.work_order_templates.attachments.delete",
     method="DELETE",
     path="/metertriggers/{id}/workordertemplates/attachments/{filename}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -183,7 +188,7 @@ class MeterTriggersWorkOrderTemplatesAttachments(SyncAPIResource):
 
     def delete(
         self, meter_trigger_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a meter trigger work order template attachment. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``
 
         Args:
@@ -216,7 +221,7 @@ class MeterTriggersWorkOrderTemplates(SyncAPIResource):
         | _m.MeterTriggerWorkOrderTemplateDataInputDict
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Update a meter trigger work order template. ``PATCH /metertriggers/{id}/workordertemplates``
 
         Args:
@@ -314,7 +319,7 @@ class MeterTriggers(SyncAPIResource):
         *,
         meter_trigger: _m.MeterTriggerUpdateInput | _m.MeterTriggerUpdateInputDict | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Update a meter trigger. ``PATCH /metertriggers/{id}``
 
         Args:
@@ -329,7 +334,7 @@ class MeterTriggers(SyncAPIResource):
             body={"meterTrigger": meter_trigger},
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a meter trigger. ``DELETE /metertriggers/{id}``
 
         Args:
@@ -406,7 +411,7 @@ class AsyncMeterTriggersWorkOrderTemplatesAttachments(AsyncAPIResource):
 
     async def delete(
         self, meter_trigger_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a meter trigger work order template attachment. ``DELETE /metertriggers/{id}/workordertemplates/attachments/{filename}``
 
         Args:
@@ -439,7 +444,7 @@ class AsyncMeterTriggersWorkOrderTemplates(AsyncAPIResource):
         | _m.MeterTriggerWorkOrderTemplateDataInputDict
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Update a meter trigger work order template. ``PATCH /metertriggers/{id}/workordertemplates``
 
         Args:
@@ -537,7 +542,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
         *,
         meter_trigger: _m.MeterTriggerUpdateInput | _m.MeterTriggerUpdateInputDict | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Update a meter trigger. ``PATCH /metertriggers/{id}``
 
         Args:
@@ -552,7 +557,7 @@ class AsyncMeterTriggers(AsyncAPIResource):
             body={"meterTrigger": meter_trigger},
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a meter trigger. ``DELETE /metertriggers/{id}``
 
         Args:

@@ -12,24 +12,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import common as _c
-from ..models import meters as _m
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import meters as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.meters")
 
 _LIST: Operation[_m.MeterListItem] = Operation(
     name="meters.list",
     method="GET",
     path="/meters",
-    query_model=_m.MeterListQuery,
-    response_model=_m.MeterListResponse,
+    query_model=lambda: _m.MeterListQuery,
+    response_model=lambda: _m.MeterListResponse,
     items_key="meters",
-    item_model=_m.MeterListItem,
+    item_model=lambda: _m.MeterListItem,
     retry_safe=True,
 )
 _CREATE: Operation[_c.CreatedId] = Operation(
@@ -37,17 +42,17 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/meters",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.MeterCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.MeterCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
 )
 _GET: Operation[_m.Meter] = Operation(
     name="meters.get",
     method="GET",
     path="/meters/{id}",
-    query_model=_m.MeterGetQuery,
-    response_model=_m.MeterGetResponse,
+    query_model=lambda: _m.MeterGetQuery,
+    response_model=lambda: _m.MeterGetResponse,
     unwrap="meter",
     int_path_params=("id",),
     retry_safe=True,
@@ -56,19 +61,19 @@ _UPDATE: Operation[_m.Meter] = Operation(
     name="meters.update",
     method="PATCH",
     path="/meters/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.MeterUpdateBody,
-    response_model=_m.MeterGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.MeterUpdateBody,
+    response_model=lambda: _m.MeterGetResponse,
     unwrap="meter",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="meters.delete",
     method="DELETE",
     path="/meters/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -77,9 +82,9 @@ _READINGS_CREATE: Operation[_m.MeterLegacyReadingCreateResponse] = Operation(
     method="POST",
     path="/meters/{meterId}/readings",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.MeterLegacyReadingCreateBody,
-    response_model=_m.MeterLegacyReadingCreateResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.MeterLegacyReadingCreateBody,
+    response_model=lambda: _m.MeterLegacyReadingCreateResponse,
     body_kind="json",
     int_path_params=("meterId",),
     deprecated=True,
@@ -303,7 +308,7 @@ class Meters(SyncAPIResource):
             },
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a meter. ``DELETE /meters/{id}``
 
         Args:
@@ -530,7 +535,7 @@ class AsyncMeters(AsyncAPIResource):
             },
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a meter. ``DELETE /meters/{id}``
 
         Args:

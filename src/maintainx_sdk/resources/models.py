@@ -11,23 +11,30 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._types import join_ids
-from ..models import common as _c
-from ..models import models as _m
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import models as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.models")
 
 _LIST: Operation[_m.ModelListItem] = Operation(
     name="models.list",
     method="GET",
     path="/models",
-    query_model=_c.PageQuery,
-    response_model=_m.ModelListResponse,
+    query_model=lambda: _c.PageQuery,
+    response_model=lambda: _m.ModelListResponse,
     items_key="models",
-    item_model=_m.ModelListItem,
+    item_model=lambda: _m.ModelListItem,
     retry_safe=True,
     cacheable=True,
 )
@@ -36,9 +43,9 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/models",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.ModelCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.ModelCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
     invalidates=("/models",),
 )
@@ -46,7 +53,7 @@ _GET: Operation[_m.Model] = Operation(
     name="models.get",
     method="GET",
     path="/models/{id}",
-    response_model=_m.ModelGetResponse,
+    response_model=lambda: _m.ModelGetResponse,
     unwrap="model",
     int_path_params=("id",),
     retry_safe=True,

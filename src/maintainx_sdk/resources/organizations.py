@@ -10,21 +10,29 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import common as _c
-from ..models import organizations as _m
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import organizations as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.organizations")
 
 _LIST: Operation[_m.OrganizationListItem] = Operation(
     name="organizations.list",
     method="GET",
     path="/organizations",
-    query_model=_c.PageQuery,
-    response_model=_m.OrganizationListResponse,
+    query_model=lambda: _c.PageQuery,
+    response_model=lambda: _m.OrganizationListResponse,
     items_key="organizations",
-    item_model=_m.OrganizationListItem,
+    item_model=lambda: _m.OrganizationListItem,
     retry_safe=True,
     cacheable=True,
 )

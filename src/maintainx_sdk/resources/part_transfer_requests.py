@@ -11,23 +11,29 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import common as _c
-from ..models import part_transfer_requests as _m
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import part_transfer_requests as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.part_transfer_requests")
 
 _LIST: Operation[_m.PartTransferRequest] = Operation(
     name="part_transfer_requests.list",
     method="GET",
     path="/parttransferrequests",
-    query_model=_m.PartTransferRequestListQuery,
-    response_model=_m.PartTransferRequestListResponse,
+    query_model=lambda: _m.PartTransferRequestListQuery,
+    response_model=lambda: _m.PartTransferRequestListResponse,
     items_key="partTransferRequests",
-    item_model=_m.PartTransferRequest,
+    item_model=lambda: _m.PartTransferRequest,
     retry_safe=True,
 )
 _CREATE: Operation[_c.CreatedId] = Operation(
@@ -35,16 +41,16 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/parttransferrequests",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.PartTransferRequestCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.PartTransferRequestCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
 )
 _GET: Operation[_m.PartTransferRequest] = Operation(
     name="part_transfer_requests.get",
     method="GET",
     path="/parttransferrequests/{id}",
-    response_model=_m.PartTransferRequestGetResponse,
+    response_model=lambda: _m.PartTransferRequestGetResponse,
     unwrap="part_transfer_request",
     int_path_params=("id",),
     retry_safe=True,
@@ -53,9 +59,9 @@ _UPDATE: Operation[_m.PartTransferRequest] = Operation(
     name="part_transfer_requests.update",
     method="PATCH",
     path="/parttransferrequests/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.PartTransferRequestUpdateBody,
-    response_model=_m.PartTransferRequestGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.PartTransferRequestUpdateBody,
+    response_model=lambda: _m.PartTransferRequestGetResponse,
     unwrap="part_transfer_request",
     body_kind="json",
     int_path_params=("id",),

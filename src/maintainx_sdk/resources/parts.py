@@ -13,26 +13,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._types import check_content_type, custom_field_query, join_ids
-from ..models import common as _c
-from ..models import parts as _m
 from ..pagination import AsyncPager, SyncPager
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import parts as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.parts")
 
 _LIST: Operation[_m.PartListItem] = Operation(
     name="parts.list",
     method="GET",
     path="/parts",
-    query_model=_m.PartListQuery,
-    response_model=_m.PartListResponse,
+    query_model=lambda: _m.PartListQuery,
+    response_model=lambda: _m.PartListResponse,
     items_key="parts",
-    item_model=_m.PartListItem,
+    item_model=lambda: _m.PartListItem,
     retry_safe=True,
 )
 _CREATE: Operation[_c.CreatedId] = Operation(
@@ -40,16 +45,16 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/parts",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.PartCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.PartCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
 )
 _GET: Operation[_m.Part] = Operation(
     name="parts.get",
     method="GET",
     path="/parts/{id}",
-    response_model=_m.PartGetResponse,
+    response_model=lambda: _m.PartGetResponse,
     unwrap="part",
     int_path_params=("id",),
     retry_safe=True,
@@ -58,19 +63,19 @@ _UPDATE: Operation[_m.Part] = Operation(
     name="parts.update",
     method="PATCH",
     path="/parts/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.PartUpdateBody,
-    response_model=_m.PartGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.PartUpdateBody,
+    response_model=lambda: _m.PartGetResponse,
     unwrap="part",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="parts.delete",
     method="DELETE",
     path="/parts/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -79,18 +84,18 @@ _ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/parts/{id}/attachments/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
+_ATTACHMENTS_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="parts.attachments.delete",
     method="DELETE",
     path="/parts/{id}/attachments/{filename}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -99,8 +104,8 @@ _THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/parts/{id}/thumbnail/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
@@ -140,7 +145,7 @@ class PartsAttachments(SyncAPIResource):
 
     def delete(
         self, part_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a part attachment. ``DELETE /parts/{id}/attachments/{filename}``
 
         Args:
@@ -444,7 +449,7 @@ class Parts(SyncAPIResource):
             },
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a part. ``DELETE /parts/{id}``
 
         Args:
@@ -487,7 +492,7 @@ class AsyncPartsAttachments(AsyncAPIResource):
 
     async def delete(
         self, part_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a part attachment. ``DELETE /parts/{id}/attachments/{filename}``
 
         Args:
@@ -791,7 +796,7 @@ class AsyncParts(AsyncAPIResource):
             },
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a part. ``DELETE /parts/{id}``
 
         Args:

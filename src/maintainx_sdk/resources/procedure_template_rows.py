@@ -12,43 +12,48 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._types import check_content_type
-from ..models import common as _c
-from ..models import procedure_template_rows as _m
 from ._media_types import ATTACHMENT_MEDIA_TYPES
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import procedure_template_rows as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.procedure_template_rows")
 
 _UPDATE: Operation[_c.Row] = Operation(
     name="procedure_template_rows.update",
     method="PATCH",
     path="/proceduretemplaterows/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.ProcedureTemplateRowUpdateBody,
-    response_model=_m.ProcedureTemplateRowUpdateResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.ProcedureTemplateRowUpdateBody,
+    response_model=lambda: _m.ProcedureTemplateRowUpdateResponse,
     unwrap="row",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="procedure_template_rows.delete",
     method="DELETE",
     path="/proceduretemplaterows/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
+_ATTACHMENTS_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="procedure_template_rows.attachments.delete",
     method="DELETE",
     path="/proceduretemplaterows/{id}/attachments",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -57,8 +62,8 @@ _ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/proceduretemplaterows/{id}/attachments/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
@@ -70,7 +75,7 @@ class ProcedureTemplateRowsAttachments(SyncAPIResource):
 
     def delete(
         self, procedure_template_row_id: int, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a procedure template row attachment. ``DELETE /proceduretemplaterows/{id}/attachments``
 
         Args:
@@ -181,7 +186,7 @@ class ProcedureTemplateRows(SyncAPIResource):
             },
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a procedure template row. ``DELETE /proceduretemplaterows/{id}``
 
         Args:
@@ -196,7 +201,7 @@ class AsyncProcedureTemplateRowsAttachments(AsyncAPIResource):
 
     async def delete(
         self, procedure_template_row_id: int, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a procedure template row attachment. ``DELETE /proceduretemplaterows/{id}/attachments``
 
         Args:
@@ -307,7 +312,7 @@ class AsyncProcedureTemplateRows(AsyncAPIResource):
             },
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a procedure template row. ``DELETE /proceduretemplaterows/{id}``
 
         Args:

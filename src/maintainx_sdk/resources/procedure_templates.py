@@ -11,24 +11,29 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import common as _c
-from ..models import procedure_templates as _m
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import procedure_templates as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.procedure_templates")
 
 _LIST: Operation[_m.ProcedureTemplateListItem] = Operation(
     name="procedure_templates.list",
     method="GET",
     path="/proceduretemplates",
-    query_model=_m.ProcedureTemplateListQuery,
-    response_model=_m.ProcedureTemplateListResponse,
+    query_model=lambda: _m.ProcedureTemplateListQuery,
+    response_model=lambda: _m.ProcedureTemplateListResponse,
     items_key="procedureTemplates",
-    item_model=_m.ProcedureTemplateListItem,
+    item_model=lambda: _m.ProcedureTemplateListItem,
     retry_safe=True,
 )
 _CREATE: Operation[_m.ProcedureTemplateCreateResponse] = Operation(
@@ -36,37 +41,37 @@ _CREATE: Operation[_m.ProcedureTemplateCreateResponse] = Operation(
     method="POST",
     path="/proceduretemplates",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.ProcedureTemplateCreateBody,
-    response_model=_m.ProcedureTemplateCreateResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.ProcedureTemplateCreateBody,
+    response_model=lambda: _m.ProcedureTemplateCreateResponse,
     body_kind="json",
 )
 _GET: Operation[_m.ProcedureTemplate] = Operation(
     name="procedure_templates.get",
     method="GET",
     path="/proceduretemplates/{id}",
-    query_model=_m.ProcedureTemplateGetQuery,
-    response_model=_m.ProcedureTemplateGetResponse,
+    query_model=lambda: _m.ProcedureTemplateGetQuery,
+    response_model=lambda: _m.ProcedureTemplateGetResponse,
     unwrap="procedure_template",
     int_path_params=("id",),
     retry_safe=True,
 )
-_UPDATE: Operation[EmptyResponse] = Operation(
+_UPDATE: Operation[_c.EmptyResponse] = Operation(
     name="procedure_templates.update",
     method="PATCH",
     path="/proceduretemplates/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
-    body_model=_m.ProcedureTemplateUpdateBody,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.ProcedureTemplateUpdateBody,
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="procedure_templates.delete",
     method="DELETE",
     path="/proceduretemplates/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -145,7 +150,7 @@ class ProcedureTemplates(SyncAPIResource):
         ]
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Update a procedure template. ``PATCH /proceduretemplates/{id}``
 
         Args:
@@ -163,7 +168,7 @@ class ProcedureTemplates(SyncAPIResource):
             body={"title": title, "description": description, "fields": fields},
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a procedure template. ``DELETE /proceduretemplates/{id}``
 
         Args:
@@ -246,7 +251,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
         ]
         | Omit = omit,
         skip_webhook: bool | Omit = omit,
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Update a procedure template. ``PATCH /proceduretemplates/{id}``
 
         Args:
@@ -264,7 +269,7 @@ class AsyncProcedureTemplates(AsyncAPIResource):
             body={"title": title, "description": description, "fields": fields},
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a procedure template. ``DELETE /proceduretemplates/{id}``
 
         Args:

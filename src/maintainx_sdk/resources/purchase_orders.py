@@ -13,27 +13,32 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._types import check_content_type, custom_field_query
-from ..models import common as _c
-from ..models import purchase_orders as _m
 from ..pagination import AsyncPager, SyncPager
 from ..workflow import PURCHASE_ORDER_POLICY, TransitionPolicy, set_status_procedure
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import purchase_orders as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.purchase_orders")
 
 _LIST: Operation[_m.PurchaseOrderListItem] = Operation(
     name="purchase_orders.list",
     method="GET",
     path="/purchaseorders",
-    query_model=_m.PurchaseOrderListQuery,
-    response_model=_m.PurchaseOrderListResponse,
+    query_model=lambda: _m.PurchaseOrderListQuery,
+    response_model=lambda: _m.PurchaseOrderListResponse,
     items_key="purchaseOrders",
-    item_model=_m.PurchaseOrderListItem,
+    item_model=lambda: _m.PurchaseOrderListItem,
     retry_safe=True,
 )
 _CREATE: Operation[_m.PurchaseOrder] = Operation(
@@ -41,16 +46,16 @@ _CREATE: Operation[_m.PurchaseOrder] = Operation(
     method="POST",
     path="/purchaseorders",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.PurchaseOrderCreateBody,
-    response_model=_m.PurchaseOrder,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.PurchaseOrderCreateBody,
+    response_model=lambda: _m.PurchaseOrder,
     body_kind="json",
 )
 _GET: Operation[_m.PurchaseOrder] = Operation(
     name="purchase_orders.get",
     method="GET",
     path="/purchaseorders/{id}",
-    response_model=_m.PurchaseOrderGetResponse,
+    response_model=lambda: _m.PurchaseOrderGetResponse,
     unwrap="purchase_order",
     int_path_params=("id",),
     retry_safe=True,
@@ -59,19 +64,19 @@ _UPDATE: Operation[_m.PurchaseOrder] = Operation(
     name="purchase_orders.update",
     method="PATCH",
     path="/purchaseorders/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.PurchaseOrderUpdateBody,
-    response_model=_m.PurchaseOrderGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.PurchaseOrderUpdateBody,
+    response_model=lambda: _m.PurchaseOrderGetResponse,
     unwrap="purchase_order",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="purchase_orders.delete",
     method="DELETE",
     path="/purchaseorders/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -80,18 +85,18 @@ _ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/purchaseorders/{id}/attachments/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
+_ATTACHMENTS_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="purchase_orders.attachments.delete",
     method="DELETE",
     path="/purchaseorders/{id}/attachments/{filename}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -100,9 +105,9 @@ _COMMENTS_CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/purchaseorders/{id}/comments",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_c.ContentBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _c.ContentBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
     int_path_params=("id",),
 )
@@ -111,9 +116,9 @@ _EMAILS_CREATE: Operation[_c.WorkOrderEmailCreateResponse] = Operation(
     method="POST",
     path="/purchaseorders/{id}/emails",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.PurchaseOrderEmailCreateBody,
-    response_model=_c.WorkOrderEmailCreateResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.PurchaseOrderEmailCreateBody,
+    response_model=lambda: _c.WorkOrderEmailCreateResponse,
     body_kind="json",
     int_path_params=("id",),
 )
@@ -121,9 +126,9 @@ _UPDATE_FULFILLMENT: Operation[_m.PurchaseOrder] = Operation(
     name="purchase_orders.update_fulfillment",
     method="PATCH",
     path="/purchaseorders/{id}/fulfillment",
-    query_model=_c.WriteQuery,
-    body_model=_m.PurchaseOrderUpdateFulfillmentBody,
-    response_model=_m.PurchaseOrderGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.PurchaseOrderUpdateFulfillmentBody,
+    response_model=lambda: _m.PurchaseOrderGetResponse,
     unwrap="purchase_order",
     body_kind="json",
     int_path_params=("id",),
@@ -132,9 +137,9 @@ _SET_STATUS: Operation[_m.PurchaseOrder] = Operation(
     name="purchase_orders.set_status",
     method="PATCH",
     path="/purchaseorders/{id}/status",
-    query_model=_c.WriteQuery,
-    body_model=_m.PurchaseOrderSetStatusBody,
-    response_model=_m.PurchaseOrderGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.PurchaseOrderSetStatusBody,
+    response_model=lambda: _m.PurchaseOrderGetResponse,
     unwrap="purchase_order",
     body_kind="json",
     int_path_params=("id",),
@@ -145,8 +150,8 @@ _THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/purchaseorders/{id}/thumbnail/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
@@ -186,7 +191,7 @@ class PurchaseOrdersAttachments(SyncAPIResource):
 
     def delete(
         self, purchase_order_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a purchase order attachment. ``DELETE /purchaseorders/{id}/attachments/{filename}``
 
         Args:
@@ -551,7 +556,7 @@ class PurchaseOrders(SyncAPIResource):
             },
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a purchase order. ``DELETE /purchaseorders/{id}``
 
         Args:
@@ -667,7 +672,7 @@ class AsyncPurchaseOrdersAttachments(AsyncAPIResource):
 
     async def delete(
         self, purchase_order_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a purchase order attachment. ``DELETE /purchaseorders/{id}/attachments/{filename}``
 
         Args:
@@ -1032,7 +1037,7 @@ class AsyncPurchaseOrders(AsyncAPIResource):
             },
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a purchase order. ``DELETE /purchaseorders/{id}``
 
         Args:

@@ -12,30 +12,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import root_cause_analysis_reports as _m
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import root_cause_analysis_reports as _m
+else:
+    _m = LazyModule("maintainx_sdk.models.root_cause_analysis_reports")
 
 _LIST: Operation[_m.RootCauseAnalysisReportListItem] = Operation(
     name="root_cause_analysis_reports.list",
     method="GET",
     path="/rootcauseanalysisreports",
-    query_model=_m.RootCauseAnalysisReportListQuery,
-    response_model=_m.RootCauseAnalysisReportListResponse,
+    query_model=lambda: _m.RootCauseAnalysisReportListQuery,
+    response_model=lambda: _m.RootCauseAnalysisReportListResponse,
     items_key="rootCauseAnalysisReports",
-    item_model=_m.RootCauseAnalysisReportListItem,
+    item_model=lambda: _m.RootCauseAnalysisReportListItem,
     retry_safe=True,
 )
 _GET: Operation[_m.RootCauseAnalysisReport] = Operation(
     name="root_cause_analysis_reports.get",
     method="GET",
     path="/rootcauseanalysisreports/{id}",
-    query_model=_m.RootCauseAnalysisReportGetQuery,
-    response_model=_m.RootCauseAnalysisReportGetResponse,
+    query_model=lambda: _m.RootCauseAnalysisReportGetQuery,
+    response_model=lambda: _m.RootCauseAnalysisReportGetResponse,
     unwrap="root_cause_analysis_report",
     int_path_params=("id",),
     retry_safe=True,

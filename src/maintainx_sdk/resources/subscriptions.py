@@ -10,30 +10,35 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import common as _c
-from ..models import subscriptions as _m
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import subscriptions as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.subscriptions")
 
 _CREATE: Operation[_m.SubscriptionCreateResponse] = Operation(
     name="subscriptions.create",
     method="POST",
     path="/subscriptions",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.SubscriptionCreateBody,
-    response_model=_m.SubscriptionCreateResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.SubscriptionCreateBody,
+    response_model=lambda: _m.SubscriptionCreateResponse,
     body_kind="json",
 )
 _GET: Operation[_m.Subscription] = Operation(
     name="subscriptions.get",
     method="GET",
     path="/subscriptions/{id}",
-    response_model=_m.SubscriptionGetResponse,
+    response_model=lambda: _m.SubscriptionGetResponse,
     unwrap="subscription",
     int_path_params=("id",),
     retry_safe=True,
@@ -42,19 +47,19 @@ _UPDATE: Operation[_m.Subscription] = Operation(
     name="subscriptions.update",
     method="PATCH",
     path="/subscriptions/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.SubscriptionUpdateBody,
-    response_model=_m.SubscriptionGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.SubscriptionUpdateBody,
+    response_model=lambda: _m.SubscriptionGetResponse,
     unwrap="subscription",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="subscriptions.delete",
     method="DELETE",
     path="/subscriptions/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -62,7 +67,7 @@ _GET_SECRET: Operation[_m.SubscriptionGetSecretResponse] = Operation(
     name="subscriptions.get_secret",
     method="GET",
     path="/subscriptions/{id}/secret",
-    response_model=_m.SubscriptionGetSecretResponse,
+    response_model=lambda: _m.SubscriptionGetSecretResponse,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -278,7 +283,7 @@ class Subscriptions(SyncAPIResource):
             body={"type": type, "url": url},
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a subscription. ``DELETE /subscriptions/{id}``
 
         Args:
@@ -506,7 +511,7 @@ class AsyncSubscriptions(AsyncAPIResource):
             body={"type": type, "url": url},
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a subscription. ``DELETE /subscriptions/{id}``
 
         Args:

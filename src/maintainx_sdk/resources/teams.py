@@ -12,24 +12,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import common as _c
-from ..models import teams as _m
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import teams as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.teams")
 
 _LIST: Operation[_c.Manufacturer] = Operation(
     name="teams.list",
     method="GET",
     path="/teams",
-    query_model=_c.PageQuery,
-    response_model=_m.TeamListResponse,
+    query_model=lambda: _c.PageQuery,
+    response_model=lambda: _m.TeamListResponse,
     items_key="teams",
-    item_model=_c.Manufacturer,
+    item_model=lambda: _c.Manufacturer,
     retry_safe=True,
     cacheable=True,
 )
@@ -38,9 +43,9 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/teams",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.TeamCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.TeamCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
     invalidates=("/teams",),
 )
@@ -48,7 +53,7 @@ _GET: Operation[_m.Team] = Operation(
     name="teams.get",
     method="GET",
     path="/teams/{id}",
-    response_model=_m.TeamGetResponse,
+    response_model=lambda: _m.TeamGetResponse,
     unwrap="team",
     int_path_params=("id",),
     retry_safe=True,
@@ -58,20 +63,20 @@ _UPDATE: Operation[_m.Team] = Operation(
     name="teams.update",
     method="PATCH",
     path="/teams/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.TeamUpdateBody,
-    response_model=_m.TeamGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.TeamUpdateBody,
+    response_model=lambda: _m.TeamGetResponse,
     unwrap="team",
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/teams",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="teams.delete",
     method="DELETE",
     path="/teams/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/teams",),
@@ -80,10 +85,10 @@ _MEMBERS_LIST: Operation[_m.TeamMember] = Operation(
     name="teams.members.list",
     method="GET",
     path="/teams/{id}/members",
-    query_model=_c.PageQuery,
-    response_model=_m.TeamMemberListResponse,
+    query_model=lambda: _c.PageQuery,
+    response_model=lambda: _m.TeamMemberListResponse,
     items_key="members",
-    item_model=_m.TeamMember,
+    item_model=lambda: _m.TeamMember,
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
@@ -93,9 +98,9 @@ _MEMBERS_CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/teams/{id}/members",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.TeamMemberCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.TeamMemberCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/teams",),
@@ -104,20 +109,20 @@ _MEMBERS_UPDATE: Operation[_m.TeamMember] = Operation(
     name="teams.members.update",
     method="PATCH",
     path="/teams/{teamId}/members/{userId}",
-    query_model=_c.WriteQuery,
-    body_model=_m.TeamMemberUpdateBody,
-    response_model=_m.TeamMemberUpdateResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.TeamMemberUpdateBody,
+    response_model=lambda: _m.TeamMemberUpdateResponse,
     unwrap="member",
     body_kind="json",
     int_path_params=("teamId", "userId"),
     invalidates=("/teams",),
 )
-_MEMBERS_DELETE: Operation[EmptyResponse] = Operation(
+_MEMBERS_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="teams.members.delete",
     method="DELETE",
     path="/teams/{teamId}/members/{userId}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("teamId", "userId"),
     retry_safe=True,
     invalidates=("/teams",),
@@ -202,7 +207,7 @@ class TeamsMembers(SyncAPIResource):
 
     def delete(
         self, team_id: int, user_id: int, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a team member. ``DELETE /teams/{teamId}/members/{userId}``
 
         Args:
@@ -319,7 +324,7 @@ class Teams(SyncAPIResource):
             },
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a team. ``DELETE /teams/{id}``
 
         Args:
@@ -407,7 +412,7 @@ class AsyncTeamsMembers(AsyncAPIResource):
 
     async def delete(
         self, team_id: int, user_id: int, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a team member. ``DELETE /teams/{teamId}/members/{userId}``
 
         Args:
@@ -524,7 +529,7 @@ class AsyncTeams(AsyncAPIResource):
             },
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a team. ``DELETE /teams/{id}``
 
         Args:

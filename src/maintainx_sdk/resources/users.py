@@ -12,24 +12,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import common as _c
-from ..models import users as _m
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import users as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.users")
 
 _LIST: Operation[_m.UserListItem] = Operation(
     name="users.list",
     method="GET",
     path="/users",
-    query_model=_m.UserListQuery,
-    response_model=_m.UserListResponse,
+    query_model=lambda: _m.UserListQuery,
+    response_model=lambda: _m.UserListResponse,
     items_key="users",
-    item_model=_m.UserListItem,
+    item_model=lambda: _m.UserListItem,
     retry_safe=True,
     cacheable=True,
 )
@@ -38,9 +43,9 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/users",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.UserCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.UserCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
     invalidates=("/users",),
 )
@@ -48,7 +53,7 @@ _GET: Operation[_m.User] = Operation(
     name="users.get",
     method="GET",
     path="/users/{id}",
-    response_model=_m.UserGetResponse,
+    response_model=lambda: _m.UserGetResponse,
     unwrap="user",
     int_path_params=("id",),
     retry_safe=True,
@@ -58,20 +63,20 @@ _UPDATE: Operation[_m.User] = Operation(
     name="users.update",
     method="PATCH",
     path="/users/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.UserUpdateBody,
-    response_model=_m.UserGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.UserUpdateBody,
+    response_model=lambda: _m.UserGetResponse,
     unwrap="user",
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/users",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="users.delete",
     method="DELETE",
     path="/users/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/users",),
@@ -81,9 +86,9 @@ _MESSAGES_CREATE: Operation[_m.UserMessageCreateResponse] = Operation(
     method="POST",
     path="/users/{id}/messages",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_c.ContentBody,
-    response_model=_m.UserMessageCreateResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _c.ContentBody,
+    response_model=lambda: _m.UserMessageCreateResponse,
     body_kind="json",
     int_path_params=("id",),
 )
@@ -291,7 +296,7 @@ class Users(SyncAPIResource):
             },
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a user. ``DELETE /users/{id}``
 
         Args:
@@ -503,7 +508,7 @@ class AsyncUsers(AsyncAPIResource):
             },
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a user. ``DELETE /users/{id}``
 
         Args:

@@ -12,26 +12,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._types import check_content_type, custom_field_query
-from ..models import common as _c
-from ..models import vendors as _m
 from ..pagination import AsyncPager, SyncPager
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import vendors as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.vendors")
 
 _LIST: Operation[_m.VendorListItem] = Operation(
     name="vendors.list",
     method="GET",
     path="/vendors",
-    query_model=_m.VendorListQuery,
-    response_model=_m.VendorListResponse,
+    query_model=lambda: _m.VendorListQuery,
+    response_model=lambda: _m.VendorListResponse,
     items_key="vendors",
-    item_model=_m.VendorListItem,
+    item_model=lambda: _m.VendorListItem,
     retry_safe=True,
     cacheable=True,
 )
@@ -40,9 +45,9 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/vendors",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.VendorCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.VendorCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
     invalidates=("/vendors",),
 )
@@ -50,7 +55,7 @@ _GET: Operation[_m.Vendor] = Operation(
     name="vendors.get",
     method="GET",
     path="/vendors/{id}",
-    response_model=_m.VendorGetResponse,
+    response_model=lambda: _m.VendorGetResponse,
     unwrap="vendor",
     int_path_params=("id",),
     retry_safe=True,
@@ -60,20 +65,20 @@ _UPDATE: Operation[_m.Vendor] = Operation(
     name="vendors.update",
     method="PATCH",
     path="/vendors/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.VendorUpdateBody,
-    response_model=_m.VendorGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.VendorUpdateBody,
+    response_model=lambda: _m.VendorGetResponse,
     unwrap="vendor",
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/vendors",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="vendors.delete",
     method="DELETE",
     path="/vendors/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/vendors",),
@@ -83,19 +88,19 @@ _ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/vendors/{id}/attachments/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/vendors",),
 )
-_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
+_ATTACHMENTS_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="vendors.attachments.delete",
     method="DELETE",
     path="/vendors/{id}/attachments/{filename}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
     invalidates=("/vendors",),
@@ -104,10 +109,10 @@ _CONTACTS_LIST: Operation[_m.VendorContact] = Operation(
     name="vendors.contacts.list",
     method="GET",
     path="/vendors/{id}/contacts",
-    query_model=_c.PageQuery,
-    response_model=_m.VendorContactListResponse,
+    query_model=lambda: _c.PageQuery,
+    response_model=lambda: _m.VendorContactListResponse,
     items_key="contacts",
-    item_model=_m.VendorContact,
+    item_model=lambda: _m.VendorContact,
     int_path_params=("id",),
     retry_safe=True,
     cacheable=True,
@@ -117,9 +122,9 @@ _CONTACTS_CREATE: Operation[_m.VendorContact] = Operation(
     method="POST",
     path="/vendors/{id}/contacts",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.VendorContactCreateBody,
-    response_model=_m.VendorContact,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.VendorContactCreateBody,
+    response_model=lambda: _m.VendorContact,
     body_kind="json",
     int_path_params=("id",),
     invalidates=("/vendors",),
@@ -128,7 +133,7 @@ _CONTACTS_GET: Operation[_m.VendorContact] = Operation(
     name="vendors.contacts.get",
     method="GET",
     path="/vendors/{id}/contacts/{contactId}",
-    response_model=_m.VendorContactGetResponse,
+    response_model=lambda: _m.VendorContactGetResponse,
     unwrap="vendor_contact",
     int_path_params=("id", "contactId"),
     retry_safe=True,
@@ -138,20 +143,20 @@ _CONTACTS_UPDATE: Operation[_m.VendorContact] = Operation(
     name="vendors.contacts.update",
     method="PATCH",
     path="/vendors/{id}/contacts/{contactId}",
-    query_model=_c.WriteQuery,
-    body_model=_m.VendorContactUpdateBody,
-    response_model=_m.VendorContactUpdateResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.VendorContactUpdateBody,
+    response_model=lambda: _m.VendorContactUpdateResponse,
     unwrap="contact",
     body_kind="json",
     int_path_params=("id", "contactId"),
     invalidates=("/vendors",),
 )
-_CONTACTS_DELETE: Operation[EmptyResponse] = Operation(
+_CONTACTS_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="vendors.contacts.delete",
     method="DELETE",
     path="/vendors/{id}/contacts/{contactId}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id", "contactId"),
     retry_safe=True,
     invalidates=("/vendors",),
@@ -161,8 +166,8 @@ _THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/vendors/{id}/thumbnail/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
@@ -203,7 +208,7 @@ class VendorsAttachments(SyncAPIResource):
 
     def delete(
         self, vendor_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a vendor attachment. ``DELETE /vendors/{id}/attachments/{filename}``
 
         Args:
@@ -329,7 +334,7 @@ class VendorsContacts(SyncAPIResource):
 
     def delete(
         self, vendor_id: int, contact_id: int, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a vendor contact. ``DELETE /vendors/{id}/contacts/{contactId}``
 
         Args:
@@ -495,7 +500,7 @@ class Vendors(SyncAPIResource):
             body={"name": name, "description": description, "extraFields": extra_fields},
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a vendor. ``DELETE /vendors/{id}``
 
         Args:
@@ -538,7 +543,7 @@ class AsyncVendorsAttachments(AsyncAPIResource):
 
     async def delete(
         self, vendor_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a vendor attachment. ``DELETE /vendors/{id}/attachments/{filename}``
 
         Args:
@@ -664,7 +669,7 @@ class AsyncVendorsContacts(AsyncAPIResource):
 
     async def delete(
         self, vendor_id: int, contact_id: int, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a vendor contact. ``DELETE /vendors/{id}/contacts/{contactId}``
 
         Args:
@@ -830,7 +835,7 @@ class AsyncVendors(AsyncAPIResource):
             body={"name": name, "description": description, "extraFields": extra_fields},
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a vendor. ``DELETE /vendors/{id}``
 
         Args:

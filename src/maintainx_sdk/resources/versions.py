@@ -10,15 +10,22 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .._lazy_module import LazyModule
 from .._operation import Operation
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import versions as _m
+
+if TYPE_CHECKING:
+    from ..models import versions as _m
+else:
+    _m = LazyModule("maintainx_sdk.models.versions")
 
 _LIST: Operation[_m.VersionListResponse] = Operation(
     name="versions.list",
     method="GET",
     path="/../versions",
-    response_model=_m.VersionListResponse,
+    response_model=lambda: _m.VersionListResponse,
     retry_safe=True,
     auth=False,
 )

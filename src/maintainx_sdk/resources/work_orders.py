@@ -13,44 +13,49 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._types import check_content_type
-from ..models import common as _c
-from ..models import work_orders as _m
 from ..pagination import AsyncPager, SyncPager
 from ..workflow import DEFAULT_POLICY, TransitionPolicy, set_status_procedure
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import work_orders as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.work_orders")
 
 _LIST: Operation[_m.WorkOrderListItem] = Operation(
     name="work_orders.list",
     method="GET",
     path="/workorders",
-    query_model=_m.WorkOrderListQuery,
-    response_model=_m.WorkOrderListResponse,
+    query_model=lambda: _m.WorkOrderListQuery,
+    response_model=lambda: _m.WorkOrderListResponse,
     items_key="workOrders",
-    item_model=_m.WorkOrderListItem,
+    item_model=lambda: _m.WorkOrderListItem,
     retry_safe=True,
 )
 _CREATE: Operation[_c.CreatedId] = Operation(
     name="work_orders.create",
     method="POST",
     path="/workorders",
-    query_model=_c.WriteQuery,
-    body_model=_m.WorkOrderCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.WorkOrderCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
 )
 _GET: Operation[_m.WorkOrder] = Operation(
     name="work_orders.get",
     method="GET",
     path="/workorders/{id}",
-    query_model=_m.WorkOrderGetQuery,
-    response_model=_m.WorkOrderGetResponse,
+    query_model=lambda: _m.WorkOrderGetQuery,
+    response_model=lambda: _m.WorkOrderGetResponse,
     unwrap="work_order",
     int_path_params=("id",),
     retry_safe=True,
@@ -59,19 +64,19 @@ _UPDATE: Operation[_m.WorkOrder] = Operation(
     name="work_orders.update",
     method="PATCH",
     path="/workorders/{id}",
-    query_model=_m.WorkOrderUpdateQuery,
-    body_model=_m.WorkOrderUpdateBody,
-    response_model=_m.WorkOrderUpdateResponse,
+    query_model=lambda: _m.WorkOrderUpdateQuery,
+    body_model=lambda: _m.WorkOrderUpdateBody,
+    response_model=lambda: _m.WorkOrderUpdateResponse,
     unwrap="work_order",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="work_orders.delete",
     method="DELETE",
     path="/workorders/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -80,18 +85,18 @@ _ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/workorders/{id}/attachments/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
+_ATTACHMENTS_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="work_orders.attachments.delete",
     method="DELETE",
     path="/workorders/{id}/attachments/{filename}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -99,10 +104,10 @@ _COMMENTS_LIST: Operation[_m.WorkOrderComment] = Operation(
     name="work_orders.comments.list",
     method="GET",
     path="/workorders/{id}/comments",
-    query_model=_c.PageQuery,
-    response_model=_m.WorkOrderCommentListResponse,
+    query_model=lambda: _c.PageQuery,
+    response_model=lambda: _m.WorkOrderCommentListResponse,
     items_key="comments",
-    item_model=_m.WorkOrderComment,
+    item_model=lambda: _m.WorkOrderComment,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -111,9 +116,9 @@ _COMMENTS_CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/workorders/{id}/comments",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_c.ContentBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _c.ContentBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
     int_path_params=("id",),
 )
@@ -121,7 +126,7 @@ _COSTS_LIST: Operation[_m.Costs] = Operation(
     name="work_orders.costs.list",
     method="GET",
     path="/workorders/{id}/costs",
-    response_model=_m.WorkOrderCostListResponse,
+    response_model=lambda: _m.WorkOrderCostListResponse,
     unwrap="costs",
     int_path_params=("id",),
     retry_safe=True,
@@ -131,9 +136,9 @@ _COSTS_CREATE: Operation[_m.WorkOrderCostCreateResponse] = Operation(
     method="POST",
     path="/workorders/{id}/costs",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.WorkOrderCostCreateBody,
-    response_model=_m.WorkOrderCostCreateResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.WorkOrderCostCreateBody,
+    response_model=lambda: _m.WorkOrderCostCreateResponse,
     body_kind="json",
     int_path_params=("id",),
 )
@@ -142,9 +147,9 @@ _EMAILS_CREATE: Operation[_c.WorkOrderEmailCreateResponse] = Operation(
     method="POST",
     path="/workorders/{id}/emails",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.WorkOrderEmailCreateBody,
-    response_model=_c.WorkOrderEmailCreateResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.WorkOrderEmailCreateBody,
+    response_model=lambda: _c.WorkOrderEmailCreateResponse,
     body_kind="json",
     int_path_params=("id",),
 )
@@ -152,29 +157,29 @@ _SET_PART_STATUS: Operation[_m.WorkOrder] = Operation(
     name="work_orders.set_part_status",
     method="PATCH",
     path="/workorders/{id}/partStatus",
-    query_model=_c.WriteQuery,
-    body_model=_m.WorkOrderSetPartStatusBody,
-    response_model=_m.WorkOrderGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.WorkOrderSetPartStatusBody,
+    response_model=lambda: _m.WorkOrderGetResponse,
     unwrap="work_order",
     body_kind="json",
     int_path_params=("id",),
     retry_safe=True,
 )
-_PROCEDURE_DELETE: Operation[EmptyResponse] = Operation(
+_PROCEDURE_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="work_orders.procedure.delete",
     method="DELETE",
     path="/workorders/{id}/procedure",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
-_PROCEDURE_FIELD_ATTACHMENT_DELETE: Operation[EmptyResponse] = Operation(
+_PROCEDURE_FIELD_ATTACHMENT_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="work_orders.procedure.field_attachment.delete",
     method="DELETE",
     path="/workorders/{id}/procedure/fields/{index}/attachment",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id", "index"),
     retry_safe=True,
 )
@@ -183,8 +188,8 @@ _PROCEDURE_FIELD_ATTACHMENT_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/workorders/{id}/procedure/fields/{index}/attachment/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id", "index"),
     retry_safe=True,
@@ -193,9 +198,9 @@ _SET_STATUS: Operation[_m.WorkOrder] = Operation(
     name="work_orders.set_status",
     method="PATCH",
     path="/workorders/{id}/status",
-    query_model=_c.WriteQuery,
-    body_model=_m.WorkOrderSetStatusBody,
-    response_model=_m.WorkOrderUpdateResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.WorkOrderSetStatusBody,
+    response_model=lambda: _m.WorkOrderUpdateResponse,
     unwrap="work_order",
     body_kind="json",
     int_path_params=("id",),
@@ -205,10 +210,10 @@ _SUB_WORK_ORDERS_LIST: Operation[_m.WorkOrderSubWorkOrder] = Operation(
     name="work_orders.sub_work_orders.list",
     method="GET",
     path="/workorders/{id}/subworkorders",
-    query_model=_m.WorkOrderSubWorkOrderListQuery,
-    response_model=_m.WorkOrderSubWorkOrderListResponse,
+    query_model=lambda: _m.WorkOrderSubWorkOrderListQuery,
+    response_model=lambda: _m.WorkOrderSubWorkOrderListResponse,
     items_key="subworkorders",
-    item_model=_m.WorkOrderSubWorkOrder,
+    item_model=lambda: _m.WorkOrderSubWorkOrder,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -217,8 +222,8 @@ _THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/workorders/{id}/thumbnail/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
@@ -258,7 +263,7 @@ class WorkOrdersAttachments(SyncAPIResource):
 
     def delete(
         self, work_order_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a work order attachment. ``DELETE /workorders/{id}/attachments/{filename}``
 
         Args:
@@ -434,7 +439,7 @@ class WorkOrdersProcedureFieldAttachment(SyncAPIResource):
 
     def delete(
         self, work_order_id: int, index: int, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a work order procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``
 
         Args:
@@ -488,7 +493,7 @@ class WorkOrdersProcedure(SyncAPIResource):
     def field_attachment(self) -> WorkOrdersProcedureFieldAttachment:
         return WorkOrdersProcedureFieldAttachment(self._client)
 
-    def delete(self, work_order_id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, work_order_id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a work order procedure. ``DELETE /workorders/{id}/procedure``
 
         Args:
@@ -1012,7 +1017,7 @@ class WorkOrders(SyncAPIResource):
             },
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a work order. ``DELETE /workorders/{id}``
 
         Args:
@@ -1119,7 +1124,7 @@ class AsyncWorkOrdersAttachments(AsyncAPIResource):
 
     async def delete(
         self, work_order_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a work order attachment. ``DELETE /workorders/{id}/attachments/{filename}``
 
         Args:
@@ -1295,7 +1300,7 @@ class AsyncWorkOrdersProcedureFieldAttachment(AsyncAPIResource):
 
     async def delete(
         self, work_order_id: int, index: int, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a work order procedure field attachment. ``DELETE /workorders/{id}/procedure/fields/{index}/attachment``
 
         Args:
@@ -1351,7 +1356,7 @@ class AsyncWorkOrdersProcedure(AsyncAPIResource):
 
     async def delete(
         self, work_order_id: int, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a work order procedure. ``DELETE /workorders/{id}/procedure``
 
         Args:
@@ -1875,7 +1880,7 @@ class AsyncWorkOrders(AsyncAPIResource):
             },
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a work order. ``DELETE /workorders/{id}``
 
         Args:

@@ -10,20 +10,28 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import common as _c
-from ..models import work_permits as _m
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import work_permits as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.work_permits")
 
 _SIGN: Operation[_m.WorkPermitSignResponse] = Operation(
     name="work_permits.sign",
     method="POST",
     path="/workPermits/{id}/sign",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.WorkPermitSignBody,
-    response_model=_m.WorkPermitSignResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.WorkPermitSignBody,
+    response_model=lambda: _m.WorkPermitSignResponse,
     body_kind="json",
     int_path_params=("id",),
     auth=False,

@@ -10,22 +10,29 @@ record with ``get``); no hidden extra request is made. Lists return lazy pagers.
 
 from __future__ import annotations
 
-from .._models import EmptyResponse
+from typing import TYPE_CHECKING
+
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
-from ..models import common as _c
-from ..models import work_request_portals as _m
 from ..pagination import AsyncPager, SyncPager
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import work_request_portals as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.work_request_portals")
 
 _LIST: Operation[_m.WorkRequestPortalListItem] = Operation(
     name="work_request_portals.list",
     method="GET",
     path="/workrequestportals",
-    query_model=_c.PageQuery,
-    response_model=_m.WorkRequestPortalListResponse,
+    query_model=lambda: _c.PageQuery,
+    response_model=lambda: _m.WorkRequestPortalListResponse,
     items_key="workRequestPortals",
-    item_model=_m.WorkRequestPortalListItem,
+    item_model=lambda: _m.WorkRequestPortalListItem,
     retry_safe=True,
 )
 _CREATE: Operation[_c.CreatedId] = Operation(
@@ -33,16 +40,16 @@ _CREATE: Operation[_c.CreatedId] = Operation(
     method="POST",
     path="/workrequestportals",
     success_status=201,
-    query_model=_c.WriteQuery,
-    body_model=_m.WorkRequestPortalCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.WorkRequestPortalCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
 )
 _GET: Operation[_m.WorkRequestPortal] = Operation(
     name="work_request_portals.get",
     method="GET",
     path="/workrequestportals/{id}",
-    response_model=_m.WorkRequestPortalGetResponse,
+    response_model=lambda: _m.WorkRequestPortalGetResponse,
     unwrap="work_request_portal",
     int_path_params=("id",),
     retry_safe=True,
@@ -51,19 +58,19 @@ _UPDATE: Operation[_m.WorkRequestPortal] = Operation(
     name="work_request_portals.update",
     method="PATCH",
     path="/workrequestportals/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.WorkRequestPortalUpdateBody,
-    response_model=_m.WorkRequestPortalGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.WorkRequestPortalUpdateBody,
+    response_model=lambda: _m.WorkRequestPortalGetResponse,
     unwrap="work_request_portal",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="work_request_portals.delete",
     method="DELETE",
     path="/workrequestportals/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -187,7 +194,7 @@ class WorkRequestPortals(SyncAPIResource):
             },
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a work request portal. ``DELETE /workrequestportals/{id}``
 
         Args:
@@ -315,7 +322,7 @@ class AsyncWorkRequestPortals(AsyncAPIResource):
             },
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a work request portal. ``DELETE /workrequestportals/{id}``
 
         Args:

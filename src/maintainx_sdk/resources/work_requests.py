@@ -12,43 +12,48 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .._models import EmptyResponse
+from .._lazy_module import LazyModule
 from .._omit import Omit, omit
 from .._operation import Operation, build_request
 from .._resource import AsyncAPIResource, SyncAPIResource
 from .._types import check_content_type
-from ..models import common as _c
-from ..models import work_requests as _m
 from ..pagination import AsyncPager, SyncPager
 from ._media_types import ATTACHMENT_MEDIA_TYPES, THUMBNAIL_MEDIA_TYPES
+
+if TYPE_CHECKING:
+    from ..models import common as _c
+    from ..models import work_requests as _m
+else:
+    _c = LazyModule("maintainx_sdk.models.common")
+    _m = LazyModule("maintainx_sdk.models.work_requests")
 
 _LIST: Operation[_m.WorkRequest] = Operation(
     name="work_requests.list",
     method="GET",
     path="/workrequests",
-    query_model=_m.WorkRequestListQuery,
-    response_model=_m.WorkRequestListResponse,
+    query_model=lambda: _m.WorkRequestListQuery,
+    response_model=lambda: _m.WorkRequestListResponse,
     items_key="workRequests",
-    item_model=_m.WorkRequest,
+    item_model=lambda: _m.WorkRequest,
     retry_safe=True,
 )
 _CREATE: Operation[_c.CreatedId] = Operation(
     name="work_requests.create",
     method="POST",
     path="/workrequests",
-    query_model=_c.WriteQuery,
-    body_model=_m.WorkRequestCreateBody,
-    response_model=_c.CreatedId,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.WorkRequestCreateBody,
+    response_model=lambda: _c.CreatedId,
     body_kind="json",
 )
 _GET: Operation[_m.WorkRequest] = Operation(
     name="work_requests.get",
     method="GET",
     path="/workrequests/{id}",
-    query_model=_m.WorkRequestGetQuery,
-    response_model=_m.WorkRequestGetResponse,
+    query_model=lambda: _m.WorkRequestGetQuery,
+    response_model=lambda: _m.WorkRequestGetResponse,
     unwrap="work_request",
     int_path_params=("id",),
     retry_safe=True,
@@ -57,19 +62,19 @@ _UPDATE: Operation[_m.WorkRequest] = Operation(
     name="work_requests.update",
     method="PATCH",
     path="/workrequests/{id}",
-    query_model=_c.WriteQuery,
-    body_model=_m.WorkRequestUpdateBody,
-    response_model=_m.WorkRequestGetResponse,
+    query_model=lambda: _c.WriteQuery,
+    body_model=lambda: _m.WorkRequestUpdateBody,
+    response_model=lambda: _m.WorkRequestGetResponse,
     unwrap="work_request",
     body_kind="json",
     int_path_params=("id",),
 )
-_DELETE: Operation[EmptyResponse] = Operation(
+_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="work_requests.delete",
     method="DELETE",
     path="/workrequests/{id}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -78,18 +83,18 @@ _ATTACHMENTS_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/workrequests/{id}/attachments/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
 )
-_ATTACHMENTS_DELETE: Operation[EmptyResponse] = Operation(
+_ATTACHMENTS_DELETE: Operation[_c.EmptyResponse] = Operation(
     name="work_requests.attachments.delete",
     method="DELETE",
     path="/workrequests/{id}/attachments/{filename}",
     success_status=204,
-    query_model=_c.WriteQuery,
+    query_model=lambda: _c.WriteQuery,
     int_path_params=("id",),
     retry_safe=True,
 )
@@ -98,8 +103,8 @@ _THUMBNAIL_UPLOAD: Operation[_c.UploadedFile] = Operation(
     method="PUT",
     path="/workrequests/{id}/thumbnail/{filename}",
     success_status=201,
-    query_model=_c.WriteQuery,
-    response_model=_c.UploadedFile,
+    query_model=lambda: _c.WriteQuery,
+    response_model=lambda: _c.UploadedFile,
     body_kind="binary",
     int_path_params=("id",),
     retry_safe=True,
@@ -139,7 +144,7 @@ class WorkRequestsAttachments(SyncAPIResource):
 
     def delete(
         self, work_request_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a work request attachment. ``DELETE /workrequests/{id}/attachments/{filename}``
 
         Args:
@@ -349,7 +354,7 @@ class WorkRequests(SyncAPIResource):
             },
         )
 
-    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a work request. ``DELETE /workrequests/{id}``
 
         Args:
@@ -392,7 +397,7 @@ class AsyncWorkRequestsAttachments(AsyncAPIResource):
 
     async def delete(
         self, work_request_id: int, filename: str, *, skip_webhook: bool | Omit = omit
-    ) -> EmptyResponse:
+    ) -> _c.EmptyResponse:
         """Delete a work request attachment. ``DELETE /workrequests/{id}/attachments/{filename}``
 
         Args:
@@ -602,7 +607,7 @@ class AsyncWorkRequests(AsyncAPIResource):
             },
         )
 
-    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> EmptyResponse:
+    async def delete(self, id: int, *, skip_webhook: bool | Omit = omit) -> _c.EmptyResponse:
         """Delete a work request. ``DELETE /workrequests/{id}``
 
         Args:
