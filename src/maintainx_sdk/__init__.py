@@ -16,13 +16,9 @@ import importlib
 from typing import TYPE_CHECKING
 
 from ._client import AsyncMaintainX, MaintainX
-from ._config import ClientConfig, PoolLimits, Timeouts
 from ._omit import Omit, omit
-from ._response import APIResponse, ResponseMeta
 from ._secret import Secret
 from ._version import __version__
-from .breaker import BreakerPolicy
-from .cache import CachePolicy
 from .errors import (
     APIConnectionError,
     APIError,
@@ -59,8 +55,6 @@ from .errors import (
     ValidationError,
     WebhookVerificationError,
 )
-from .ratelimit import Quota, RateLimit, RateLimitBackend, RateLimiter, RouteQuota
-from .retry import RetryPolicy
 
 if TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__`` loads them on first use
     from . import breaker as breaker
@@ -88,7 +82,13 @@ if TYPE_CHECKING:  # what type checkers see; at run time ``__getattr__`` loads t
     from . import webhook_events as webhook_events
     from . import webhooks as webhooks
     from . import workflow as workflow
+    from ._config import ClientConfig, PoolLimits, Timeouts
     from ._operation import OperationInfo
+    from ._response import APIResponse, ResponseMeta
+    from .breaker import BreakerPolicy
+    from .cache import CachePolicy
+    from .ratelimit import Quota, RateLimit, RateLimitBackend, RateLimiter, RouteQuota
+    from .retry import RetryPolicy
     from .workflow import TablePolicy, TransitionPolicy, allowed_transitions
 
 #: The public submodules, importable as attributes (``maintainx_sdk.readiness.check()``).
@@ -123,9 +123,23 @@ SUBMODULES = frozenset(
 )
 
 
-#: Public names a client does not need (the namespaces do): their modules load on first use.
+#: Public names ``import maintainx_sdk`` does not need: their modules load on first use (a
+#: client loads the policies and the response types when it is made, the namespaces the rest).
 _LAZY_NAMES = {
+    "APIResponse": "_response",
+    "BreakerPolicy": "breaker",
+    "CachePolicy": "cache",
+    "ClientConfig": "_config",
     "OperationInfo": "_operation",
+    "PoolLimits": "_config",
+    "Quota": "ratelimit",
+    "RateLimit": "ratelimit",
+    "RateLimitBackend": "ratelimit",
+    "RateLimiter": "ratelimit",
+    "ResponseMeta": "_response",
+    "RetryPolicy": "retry",
+    "RouteQuota": "ratelimit",
+    "Timeouts": "_config",
     "TablePolicy": "workflow",
     "TransitionPolicy": "workflow",
     "allowed_transitions": "workflow",

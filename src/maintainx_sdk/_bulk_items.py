@@ -4,12 +4,13 @@ records the outcome (the thread and task drivers in :mod:`maintainx_sdk.bulk` se
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Generator, Hashable, Iterable, Mapping, Sized
-from typing import Any, Literal, Protocol
+from typing import Any, Generic, Literal, Protocol
 
 from typing_extensions import TypeVar
 
-from ._bulk_result import ItemResult
+from ._bulk_result import BulkResult, ItemResult
 from .errors import ValidationError
 from .progress import ProgressCallback, ProgressTracker, track
 
@@ -164,3 +165,36 @@ def item_flow(
             result = failure(index, item_key, exc)
     done[index] = result
     tracker.item(failed=not result.ok)
+
+
+class BulkRun(Generic[A, R, Key]):
+    """One bulk call without its I/O: the items not started yet (each handed out once, to
+    any thread or task), their flows, the outcomes and the progress. The drivers in
+    :mod:`maintainx_sdk.bulk` only run :meth:`next_flow` until it gives None."""
+
+    def __init__(
+        self,
+        args: Iterable[A],
+        name: Namer[A, Key],
+        concurrency: int,
+        progress: ProgressCallback | None,
+    ) -> None:
+        check_concurrency(concurrency)
+        self._tracker = bulk_tracker(progress, args)
+        self._work = iter(enumerate(args))
+        self._lock = threading.Lock()
+        self._name = name
+        self._done: dict[int, ItemResult[R, Key]] = {}
+
+    def next_flow(self) -> ItemFlow[A, R] | None:
+        """The flow of the next item, or None once every item was handed out."""
+        with self._lock:
+            taken = next(self._work, None)
+        if taken is None:
+            return None
+        return item_flow(*taken, self._name, self._tracker, self._done)
+
+    def result(self) -> BulkResult[R, Key]:
+        """Every outcome, in input order (the run is finished)."""
+        self._tracker.finish()
+        return BulkResult([self._done[i] for i in sorted(self._done)])

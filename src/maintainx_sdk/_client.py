@@ -5,51 +5,42 @@ resource namespaces (``mx.work_orders``, ...) load lazily on first use. Both imp
 ``SyncSender`` / ``AsyncSender`` protocols (``send``, ``call_options``) that resources,
 pagers and sync jobs call. All that is not I/O lives in ``_ClientCore`` and ``_client_options``;
 the pairs left (``__init__``, ``send``, ``request``, closing) stay: each takes or awaits a
-different httpx client, and the explicit keyword signatures are the public, typed API.
+different httpx client, and the explicit keyword signatures are the public, typed API (the
+constructors only forward them and name their httpx client and transport).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
 
 import httpx
 
-from ._actions import CallOptions
-from ._client_options import (
-    HardeningArgs,
-    bind_loop,
-    client_hardening,
-    client_observers,
-    httpx_settings,
-    raw_request,
-    user_agent,
-    view_hardening,
-    view_options,
-)
-from ._config import ClientConfig, PoolLimits, Timeouts, resolve_config
-from ._drivers import run_async, run_sync
-from ._flow import Pipeline
-from ._observer import Observer
-from ._request import APIRequest
-from ._response import APIResponse
-from ._secret import Secret
-from ._transport import aiohttp_transport, async_pool_transport, sync_pool_transport
-from .breaker import BreakerPolicy
-from .cache import CachePolicy
 from .errors import ConfigurationError, MaintainXError
-from .ratelimit import RateLimit, RateLimiter
 from .resources._mixins import AsyncResourcesMixin, SyncResourcesMixin
-from .retry import RetryPolicy
-from .settings import HardeningSettings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the pipeline's modules load when a client is made, not on import
     import asyncio
 
+    from ._actions import CallOptions
+    from ._client_options import HardeningArgs
+    from ._config import ClientConfig, PoolLimits, Timeouts
+    from ._flow import Pipeline
+    from ._observer import Observer
+    from ._request import APIRequest
+    from ._response import APIResponse
+    from ._secret import Secret
+    from .breaker import BreakerPolicy
+    from .cache import CachePolicy
     from .idempotency import IdempotencyStore
     from .observability import ClientStats, StatsObserver
+    from .ratelimit import RateLimit, RateLimiter
+    from .retry import RetryPolicy
+    from .settings import HardeningSettings
+
+HTTP = TypeVar("HTTP", httpx.Client, httpx.AsyncClient)
 
 
 class _ClientCore:
@@ -77,6 +68,11 @@ class _ClientCore:
         idempotency_store: IdempotencyStore | None = None,
         telemetry: bool = True,
     ) -> None:
+        from ._actions import CallOptions
+        from ._client_options import client_hardening, client_observers, user_agent
+        from ._config import resolve_config
+        from ._flow import Pipeline
+
         if idempotency_store is None:
             from .idempotency import InMemoryIdempotencyStore
 
@@ -105,6 +101,11 @@ class _ClientCore:
         self._options = CallOptions()
         self._hardening = client_hardening(self._pipeline, self._config, idempotency_store)
         self._closed = False
+
+    def _own_http(self, given: HTTP | None, new: Callable[[ClientConfig], HTTP]) -> HTTP:
+        """``given``, or ``new(config)``: a pooled httpx client this one owns (and closes)."""
+        self._owns_http = given is None
+        return given if given is not None else new(self._config)
 
     @property
     def config(self) -> ClientConfig:
@@ -156,6 +157,8 @@ class _ClientCore:
         ``breaker=False`` (sent even while the breaker is open, and not counted by it),
         ``cache=False`` (never served a cached copy; its writes still invalidate the cache).
         """
+        from ._client_options import view_hardening, view_options
+
         clone = copy.copy(self)
         clone.__dict__ = {k: v for k, v in self.__dict__.items() if not _is_resource_cache(k, v)}
         clone._options = view_options(
@@ -222,6 +225,9 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         idempotency_store: IdempotencyStore | None = None,
         telemetry: bool = True,
     ) -> None:
+        from ._client_options import HardeningArgs, httpx_settings
+        from ._transport import sync_pool_transport
+
         self._setup(
             api_key=api_key,
             base_url=base_url,
@@ -234,16 +240,18 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
             idempotency_store=idempotency_store,
             telemetry=telemetry,
         )
-        if http_client is not None:
-            self._http = http_client
-        else:
-            if transport is None:
-                transport = sync_pool_transport(self._config.pool)
-            self._http = httpx.Client(transport=transport, **httpx_settings(self._config))
-        self._owns_http = http_client is None
+        self._http = self._own_http(
+            http_client,
+            lambda config: httpx.Client(
+                transport=transport if transport is not None else sync_pool_transport(config.pool),
+                **httpx_settings(config),
+            ),
+        )
 
     def send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
         """Send a prepared request through the pipeline (what resources and pagers call)."""
+        from ._drivers import run_sync
+
         self._check_open(self._http.is_closed)
         return run_sync(self._pipeline.flow(request, options or self._options), self._http)
 
@@ -259,6 +267,8 @@ class MaintainX(_ClientCore, SyncResourcesMixin):
         retry_safe: bool | None = None,
     ) -> APIResponse:
         """Call any endpoint through the full pipeline (for operations newer than the SDK)."""
+        from ._client_options import raw_request
+
         return self.send(
             raw_request(
                 method,
@@ -320,6 +330,9 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         telemetry: bool = True,
         http_backend: Literal["httpx", "aiohttp"] = "httpx",
     ) -> None:
+        from ._client_options import HardeningArgs, httpx_settings
+        from ._transport import aiohttp_transport, async_pool_transport
+
         if http_backend not in ("httpx", "aiohttp"):
             raise ConfigurationError(
                 f"http_backend must be 'httpx' or 'aiohttp', got {http_backend!r}"
@@ -340,21 +353,21 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
             idempotency_store=idempotency_store,
             telemetry=telemetry,
         )
-        if http_client is not None:
-            self._http = http_client
-        else:
-            if transport is None:
-                transport = (
-                    aiohttp_transport(self._config.pool)
-                    if http_backend == "aiohttp"
-                    else async_pool_transport(self._config.pool)
-                )
-            self._http = httpx.AsyncClient(transport=transport, **httpx_settings(self._config))
-        self._owns_http = http_client is None
+        pooled = aiohttp_transport if http_backend == "aiohttp" else async_pool_transport
+        self._http = self._own_http(
+            http_client,
+            lambda config: httpx.AsyncClient(
+                transport=transport if transport is not None else pooled(config.pool),
+                **httpx_settings(config),
+            ),
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
         """Send a prepared request through the pipeline (what resources and pagers call)."""
+        from ._client_options import bind_loop
+        from ._drivers import run_async
+
         self._check_open(self._http.is_closed)
         self._loop = bind_loop(self._loop)
         return await run_async(self._pipeline.flow(request, options or self._options), self._http)
@@ -371,6 +384,8 @@ class AsyncMaintainX(_ClientCore, AsyncResourcesMixin):
         retry_safe: bool | None = None,
     ) -> APIResponse:
         """Call any endpoint through the full pipeline (for operations newer than the SDK)."""
+        from ._client_options import raw_request
+
         return await self.send(
             raw_request(
                 method,

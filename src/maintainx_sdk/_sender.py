@@ -5,8 +5,8 @@ Resources, pagers, incremental sync, procedures and readiness need four things o
 ``config`` and its ``idempotency_store``. They name these protocols, never the client
 classes, so none of them imports ``_client`` (and the import graph has no cycle).
 
-The two protocols share :class:`ClientView` and differ only in ``send`` being blocking or a
-coroutine.
+The two protocols share :class:`ClientView`; the pair stays because ``send`` is blocking in
+one and a coroutine in the other.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ connections, keep-alive connections and the pool timeout stay what
 A transport built by ``from_limits`` creates its pools on first use, all sharing one SSL
 context: loading the CA bundle costs about 20 ms per context, so ten shards each building
 their own made a client ten times slower to construct than ``httpx.Client()``.
+The sync/async pairs here (pool transports, releasing streams) stay: each wraps another class.
 """
 
 from __future__ import annotations
@@ -132,9 +133,8 @@ class _ReleasingAsyncStream(httpx.AsyncByteStream):
         self._stream = stream
         self._release = release
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._stream.__aiter__()  # no generator of our own per body
 
     async def aclose(self) -> None:
         try:
@@ -151,7 +151,7 @@ class _ReleasingSyncStream(httpx.SyncByteStream):
         self._release = release
 
     def __iter__(self) -> Iterator[bytes]:
-        yield from self._stream
+        return iter(self._stream)  # no generator of our own per body
 
     def close(self) -> None:
         try:

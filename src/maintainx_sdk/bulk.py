@@ -18,10 +18,11 @@ Keep ``concurrency`` at or below the client's ``PoolLimits.max_connections``.
 Creates are not idempotent on the API: pass ``idempotency_key=`` (a function of the item)
 so a create whose outcome is unknown can be retried without a duplicate.
 
-Layout: the per-item logic (naming, the call, the outcome, progress) is written once as a
-flow in ``_bulk_items``; the results are in ``_bulk_result``. What stays twinned here is
-I/O only: a thread pool vs a task group, and each public helper's sync and ``a`` twin,
-whose typed signatures differ in ``Awaitable``.
+Layout: what a bulk call does without I/O is written once in ``_bulk_items``: per item
+(naming, the call, the outcome, progress: ``item_flow``) and per run (handing out items,
+collecting results: ``BulkRun``); the results are in ``_bulk_result``. What stays twinned
+here is I/O only: a thread pool vs a task group, the one call of ``fn`` (``_call``/``_acall``),
+and each public helper's sync and ``a`` twin, whose typed signatures differ in ``Awaitable``.
 """
 
 from __future__ import annotations
@@ -36,17 +37,15 @@ from typing import Any, Literal, overload
 from typing_extensions import TypeVar
 
 from ._bulk_items import (
+    BulkRun,
     Creator,
     Getter,
     ItemFlow,
     Namer,
     Updater,
-    bulk_tracker,
     by_first,
-    check_concurrency,
     create_call,
     get_call,
-    item_flow,
     namer,
     status_call,
     update_call,
@@ -168,20 +167,12 @@ def _drive(
     concurrency: int,
     progress: ProgressCallback | None,
 ) -> BulkResult[R, Key]:
-    check_concurrency(concurrency)
-    tracker = bulk_tracker(progress, args)
-    work = iter(enumerate(args))
-    lock = threading.Lock()
+    run: BulkRun[A, R, Key] = BulkRun(args, name, concurrency, progress)
     stop = threading.Event()
-    done: dict[int, ItemResult[R, Key]] = {}
 
     def worker() -> None:
-        while not stop.is_set():
-            with lock:
-                nxt = next(work, None)
-            if nxt is None:
-                return
-            _call(fn, item_flow(*nxt, name, tracker, done))
+        while not stop.is_set() and (flow := run.next_flow()) is not None:
+            _call(fn, flow)
 
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="maintainx-bulk")
     futures: list[Future[None]] = []
@@ -197,8 +188,7 @@ def _drive(
         pool.shutdown(wait=True)
     for future in futures:
         future.result()
-    tracker.finish()
-    return BulkResult([done[i] for i in sorted(done)])
+    return run.result()
 
 
 @overload
@@ -251,20 +241,16 @@ async def _adrive(
     concurrency: int,
     progress: ProgressCallback | None,
 ) -> BulkResult[R, Key]:
-    check_concurrency(concurrency)
-    tracker = bulk_tracker(progress, args)
-    work = iter(enumerate(args))
-    done: dict[int, ItemResult[R, Key]] = {}
+    run: BulkRun[A, R, Key] = BulkRun(args, name, concurrency, progress)
 
     async def worker() -> None:
-        for index, arg in work:  # one shared iterator: each item is taken exactly once
-            await _acall(fn, item_flow(index, arg, name, tracker, done))
+        while (flow := run.next_flow()) is not None:
+            await _acall(fn, flow)
 
     async with asyncio.TaskGroup() as group:
         for _ in range(concurrency):
             group.create_task(worker())
-    tracker.finish()
-    return BulkResult([done[i] for i in sorted(done)])
+    return run.result()
 
 
 # --- the helpers ------------------------------------------------------------------------------

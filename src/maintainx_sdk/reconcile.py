@@ -12,6 +12,9 @@ Drift kinds: *missing locally* (the API has it, you do not), *missing remotely* 
 it, the API does not: deleted, or outside the list's filters), *changed* (both have it,
 versions differ). Records changed while the walk runs can show up as changed; run again
 (or after the next incremental sync) before acting on a single report.
+
+``reconcile``/``areconcile`` stay twins only in their typed overloads and their loop (``for``
+vs ``async for``); the rest of a run is ``_Run``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import json
 from collections.abc import AsyncIterable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal, Protocol, overload
+from typing import Any, Generic, Literal, Protocol, cast, overload
 
 from pydantic import BaseModel
 from typing_extensions import TypeVar
@@ -38,6 +41,7 @@ LocalId = TypeVar("LocalId", bound=Hashable, default=Any)
 #: The type of the remote records' ``id`` (``int`` for the SDK's models).
 RemoteId = TypeVar("RemoteId", default=Any)
 RemoteId_co = TypeVar("RemoteId_co", covariant=True)
+Remote = TypeVar("Remote")
 
 
 class Identified(Protocol[RemoteId_co]):
@@ -208,6 +212,34 @@ def _id_order(key: str) -> tuple[int, int | str]:
     return (0, int(key)) if key.isdigit() else (1, key)
 
 
+class _Run(Generic[Remote, LocalId]):
+    """One :func:`reconcile` / :func:`areconcile` run but its loop over the remote side:
+    the reconciler, the remote side to walk (a pager reporting ``progress`` itself) and the
+    progress of the records fed."""
+
+    def __init__(
+        self,
+        remote: Remote,
+        local: Mapping[LocalId, object],
+        version: VersionKind,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self._reconciler: Reconciler[LocalId, Any] = Reconciler(local, version=version)
+        if isinstance(remote, SyncPager | AsyncPager) and progress is not None:
+            # the same pager type back (``with_options`` returns ``Self``)
+            remote, progress = cast(Remote, remote.with_options(progress=progress)), None
+        self.remote: Remote = remote
+        self._tracker = track(progress, task="reconcile")
+
+    def add(self, item: Any) -> None:
+        self._reconciler.feed((item,))
+        self._tracker.item()
+
+    def report(self) -> DriftReport[LocalId, Any]:
+        self._tracker.finish()
+        return self._reconciler.report()
+
+
 @overload
 def reconcile(
     remote: Iterable[Identified[RemoteId]],
@@ -236,15 +268,10 @@ def reconcile(
     ``progress`` is called as the remote side is read: after every page (with requests,
     retries and waits) when ``remote`` is a pager, after every record otherwise.
     """
-    reconciler: Reconciler[LocalId, Any] = Reconciler(local, version=version)
-    if isinstance(remote, SyncPager) and progress is not None:
-        remote, progress = remote.with_options(progress=progress), None
-    tracker = track(progress, task="reconcile")
-    for item in remote:
-        reconciler.feed((item,))
-        tracker.item()
-    tracker.finish()
-    return reconciler.report()
+    run: _Run[Iterable[Any], LocalId] = _Run(remote, local, version, progress)
+    for item in run.remote:
+        run.add(item)
+    return run.report()
 
 
 @overload
@@ -271,15 +298,10 @@ async def areconcile(
     progress: ProgressCallback | None = None,
 ) -> DriftReport[LocalId, Any]:
     """:func:`reconcile` over an async pager (or any async iterable)."""
-    reconciler: Reconciler[LocalId, Any] = Reconciler(local, version=version)
-    if isinstance(remote, AsyncPager) and progress is not None:
-        remote, progress = remote.with_options(progress=progress), None
-    tracker = track(progress, task="reconcile")
-    async for item in remote:
-        reconciler.feed((item,))
-        tracker.item()
-    tracker.finish()
-    return reconciler.report()
+    run: _Run[AsyncIterable[Any], LocalId] = _Run(remote, local, version, progress)
+    async for item in run.remote:
+        run.add(item)
+    return run.report()
 
 
 def snapshot(items: Iterable[Any], *, version: VersionKind = "updatedAt") -> dict[str, str]:

@@ -25,22 +25,23 @@ process or host) that moved it meanwhile makes this run raise
 
 Layout: the sources and keys are in ``_sync_source``, a run's walk and checkpoints (no I/O)
 in ``_sync_pass``. :class:`IncrementalSync` and :class:`AsyncIncrementalSync` stay twinned
-in their typed constructors (the overloads pick the item type per client) and in ``run``
-(blocking vs awaited send, store transaction and handler); all else is in ``_SyncCore``.
+in their typed constructors (the overloads pick the item type per client; the body only
+forwards) and in ``run``, a loop around three I/O steps (send, store transaction, handler
+call, each blocking or awaited); every decision in it is in ``_SyncCore`` and ``Pass``.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
 
 from pydantic import BaseModel
 
 from ._constants import MAX_PAGE_SIZE
 from ._operation import Operation
-from ._page_walk import PageWalk
+from ._page_walk import Page, PageWalk
 from ._sync_pass import (
     Clock,
     Pass,
@@ -58,10 +59,16 @@ from ._sync_source import (
     filters_of,
     source_operation,
 )
-from .checkpoints import Checkpoint, CheckpointStore, async_transaction, open_store
+from .checkpoints import (
+    Checkpoint,
+    CheckpointStore,
+    CheckpointTransaction,
+    async_transaction,
+    open_store,
+)
 from .errors import ValidationError
 from .pagination import AsyncPager, SyncPager
-from .progress import ProgressCallback, track
+from .progress import ProgressCallback, ProgressTracker, track
 
 if TYPE_CHECKING:
     from ._sender import AsyncSender, SyncSender
@@ -151,7 +158,10 @@ class _SyncCore(Generic[T]):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _start(self, max_pages: int | None) -> Pass[T]:
+    def _start(
+        self, max_pages: int | None, progress: ProgressCallback | None
+    ) -> tuple[Pass[T], ProgressTracker]:
+        """A run's pass from the stored checkpoint, and its progress tracker."""
         saved = self.store.load(self.key) or Checkpoint()
         walk: PageWalk[T] = PageWalk(
             self.op,
@@ -164,9 +174,21 @@ class _SyncCore(Generic[T]):
             floor=saved.floor if saved.cursor is not None else None,
             delivered=saved.delivered,
         )
-        return Pass(walk, saved, self._clock)
+        return Pass(walk, saved, self._clock), track(progress, task=f"sync {self.op.name}")
 
-    def _report(self, run: Pass[T]) -> SyncReport:
+    def _deliveries(
+        self, run: Pass[T], page: Page[T], txn: CheckpointTransaction
+    ) -> Iterator[SyncBatch[T]]:
+        """A page's commit, inside its store transaction: the checkpoint must be the one the
+        page was read from; then the batch for the handler (none for an empty page); once the
+        handler returned, the new checkpoint. A handler that raises saves nothing."""
+        run.check_unchanged(self.store, self.key)
+        if page.items:
+            yield run.batch(page, txn.handle)
+        txn.save(run.checkpoint)
+
+    def _report(self, run: Pass[T], tracker: ProgressTracker) -> SyncReport:
+        tracker.finish()
         now = self._clock()
         return SyncReport(
             items=run.walk.items,
@@ -266,19 +288,15 @@ class IncrementalSync(_SyncCore[T]):
         """Deliver every change since the checkpoint to ``handler``, a page at a time,
         committing the checkpoint after each page. Empty pages are committed without a call.
         ``progress`` is called after each committed page (see :mod:`maintainx_sdk.progress`)."""
-        run = self._start(max_pages)
-        tracker = track(progress, task=f"sync {self.op.name}")
+        run, tracker = self._start(max_pages, progress)
         while (request := run.next_request()) is not None:
             with tracker.scope():
                 page = run.accept(self._client.send(request))
             with self.store.transaction(self.key) as txn:
-                run.check_unchanged(self.store, self.key)
-                if page.items:
-                    handler(run.batch(page, txn.handle))
-                txn.save(run.checkpoint)
+                for batch in self._deliveries(run, page, txn):
+                    handler(batch)
             tracker.page(len(page.items))
-        tracker.finish()
-        return self._report(run)
+        return self._report(run, tracker)
 
 
 class AsyncIncrementalSync(_SyncCore[T]):
@@ -364,18 +382,14 @@ class AsyncIncrementalSync(_SyncCore[T]):
         progress: ProgressCallback | None = None,
     ) -> SyncReport:
         """Deliver every change since the checkpoint to ``handler``; see :meth:`IncrementalSync.run`."""
-        run = self._start(max_pages)
-        tracker = track(progress, task=f"sync {self.op.name}")
+        run, tracker = self._start(max_pages, progress)
         while (request := run.next_request()) is not None:
             with tracker.scope():
                 page = run.accept(await self._client.send(request))
             async with async_transaction(self.store, self.key) as txn:
-                run.check_unchanged(self.store, self.key)
-                if page.items:
-                    result = handler(run.batch(page, txn.handle))
+                for batch in self._deliveries(run, page, txn):
+                    result = handler(batch)
                     if inspect.isawaitable(result):
                         await result
-                txn.save(run.checkpoint)
             tracker.page(len(page.items))
-        tracker.finish()
-        return self._report(run)
+        return self._report(run, tracker)

@@ -9,6 +9,9 @@ idempotency, sync state, logging, metrics, health; P1: pooling, caching, validat
 alert thresholds; P2: rollback and reconciliation) and return a :class:`ReadinessReport`.
 ``health()`` / ``ahealth()`` and ``ready()`` return JSON-ready payloads for ``/health`` and
 ``/ready`` routes. The CLI is ``maintainx-sdk readiness``.
+
+``check``/``acheck`` and ``health``/``ahealth`` stay twins only in their typed signatures and
+the line that runs the probe (blocking or awaited); the rest is in ``_Checklist`` and helpers.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from __future__ import annotations
 import inspect
 import os
 from collections.abc import Generator
-from contextlib import contextmanager
-from typing import Any
+from contextlib import contextmanager, nullcontext
+from typing import Any, TypeVar
 
 from .._client import AsyncMaintainX, MaintainX
 from .._procedure import Procedure, arun_procedure, run_procedure
@@ -42,37 +45,54 @@ __all__ = [
     "ready",
 ]
 
+ClientT = TypeVar("ClientT", MaintainX, AsyncMaintainX)
+
 #: The live probe's own deadline (retries included), so a dead API cannot stall start-up.
 PROBE_TIMEOUT = 5.0
 
 
-def _offline(
-    mx: MaintainX | AsyncMaintainX | None,
-    error: str | None,
-    live: bool,
-    project_dir: str | os.PathLike[str] | None,
-    replicas: int | None,
-    sync: Any,
-    webhooks: bool | None,
-    webhook_secret: str | None,
-) -> tuple[CheckContext, list[CheckResult]]:
-    """Everything :func:`check` and :func:`acheck` share: the checks that need no I/O, and
-    the live rows marked skipped when no probe will run."""
-    ctx = build_context(
-        mx,
-        project_dir=project_dir,
-        replicas=replicas,
-        sync=sync,
-        webhooks=webhooks,
-        webhook_secret=webhook_secret,
-        config_error=error,
-    )
-    results = _static_results(ctx)
-    if mx is None:
-        results += skipped_live("no client (see secrets.api_key)")
-    elif not live:
-        results += skipped_live("live checks off (live=False)")
-    return ctx, results
+class _Checklist:
+    """One run of the checklist without its I/O, for :func:`check` and :func:`acheck`: the
+    checks that need none (the live rows marked skipped when no probe will run), the probe to
+    run when one does, and the report."""
+
+    def __init__(
+        self,
+        mx: MaintainX | AsyncMaintainX | None,
+        error: str | None,
+        live: bool,
+        project_dir: str | os.PathLike[str] | None,
+        replicas: int | None,
+        sync: Any,
+        webhooks: bool | None,
+        webhook_secret: str | None,
+        probe_timeout: float,
+    ) -> None:
+        self._ctx = build_context(
+            mx,
+            project_dir=project_dir,
+            replicas=replicas,
+            sync=sync,
+            webhooks=webhooks,
+            webhook_secret=webhook_secret,
+            config_error=error,
+        )
+        self._results = _static_results(self._ctx)
+        #: The client view and the procedure to run it with, when the live probe runs.
+        self.probe: tuple[Any, Procedure[ProbeFacts]] | None = None
+        if mx is None:
+            self._results += skipped_live("no client (see secrets.api_key)")
+        elif not live:
+            self._results += skipped_live("live checks off (live=False)")
+        else:
+            known = mx.config.organization_id is not None
+            self.probe = probe_client(mx, probe_timeout), probe(organization_known=known)
+
+    def report(self, facts: ProbeFacts | None) -> ReadinessReport:
+        """The report, with the live results when the probe ran and gave ``facts``."""
+        if facts is not None:
+            self._results += live_results(facts, self._ctx)
+        return ordered_report(self._results)
 
 
 def _static_results(ctx: CheckContext) -> list[CheckResult]:
@@ -89,14 +109,6 @@ def probe_client(client: Any, timeout: float) -> Any:
     return client.with_options(**kwargs)
 
 
-def _run_sync(client: MaintainX, procedure: Procedure[Any]) -> Any:
-    return run_procedure(client, procedure)
-
-
-async def _run_async(client: AsyncMaintainX, procedure: Procedure[Any]) -> Any:
-    return await arun_procedure(client, procedure)
-
-
 def _require(client: Any, cls: type[Any], call: str, twin: str) -> None:
     """A sync client for the sync entry points and an async one for the async twins."""
     if client is not None and not isinstance(client, cls):
@@ -106,9 +118,18 @@ def _require(client: Any, cls: type[Any], call: str, twin: str) -> None:
         )
 
 
+def _health_probe(client: Any, timeout: float) -> tuple[Any, Procedure[ProbeFacts]]:
+    """What :func:`health` and :func:`ahealth` run: the probe, on a short-deadline view."""
+    return probe_client(client, timeout), probe(organization_known=True)
+
+
 @contextmanager
-def _client_or_error(client: Any, factory: type[Any]) -> Generator[tuple[Any, str | None]]:
-    """The given client, or one built from the environment (closed afterwards by the caller)."""
+def _client_or_error(
+    client: Any, factory: type[Any], call: str, twin: str
+) -> Generator[tuple[Any, str | None]]:
+    """The given client (of the right kind for ``call``), or one built from the environment
+    (closed afterwards by the caller, see :func:`_owned`)."""
+    _require(client, factory, call, twin)
     if client is not None:
         yield client, None
         return
@@ -118,6 +139,12 @@ def _client_or_error(client: Any, factory: type[Any]) -> Generator[tuple[Any, st
         yield None, redact(str(exc))
         return
     yield built, None
+
+
+def _owned(given: object, mx: ClientT | None) -> ClientT | nullcontext[None]:
+    """``mx`` as the context that closes it when it was built here; else nothing to close.
+    (``with`` closes a :class:`MaintainX`, ``async with`` an :class:`AsyncMaintainX`.)"""
+    return mx if given is None and mx is not None else nullcontext()
 
 
 def check(
@@ -138,23 +165,14 @@ def check(
     ``sync`` is your incremental sync (or its checkpoint store); ``webhooks=True`` requires a
     webhook secret (``webhook_secret=`` or ``MAINTAINX_WEBHOOK_SECRET``).
     """
-    _require(client, MaintainX, "check", "acheck() (await it)")
-    owned = client is None
-    with _client_or_error(client, MaintainX) as (mx, error):
-        try:
-            ctx, results = _offline(
-                mx, error, live, project_dir, replicas, sync, webhooks, webhook_secret
-            )
-            if live and mx is not None:
-                known = mx.config.organization_id is not None
-                facts: ProbeFacts = _run_sync(
-                    probe_client(mx, probe_timeout), probe(organization_known=known)
-                )
-                results += live_results(facts, ctx)
-            return ordered_report(results)
-        finally:
-            if owned and mx is not None:
-                mx.close()
+    with (
+        _client_or_error(client, MaintainX, "check", "acheck() (await it)") as (mx, error),
+        _owned(client, mx),
+    ):
+        run = _Checklist(
+            mx, error, live, project_dir, replicas, sync, webhooks, webhook_secret, probe_timeout
+        )
+        return run.report(run_procedure(*run.probe) if run.probe else None)
 
 
 async def acheck(
@@ -169,23 +187,20 @@ async def acheck(
     probe_timeout: float = PROBE_TIMEOUT,
 ) -> ReadinessReport:
     """:func:`check` for the asyncio client (the same checks and probe)."""
-    _require(client, AsyncMaintainX, "acheck", "check()")
-    owned = client is None
-    with _client_or_error(client, AsyncMaintainX) as (mx, error):
-        try:
-            ctx, results = _offline(
-                mx, error, live, project_dir, replicas, sync, webhooks, webhook_secret
+    with _client_or_error(client, AsyncMaintainX, "acheck", "check()") as (mx, error):
+        async with _owned(client, mx):
+            run = _Checklist(
+                mx,
+                error,
+                live,
+                project_dir,
+                replicas,
+                sync,
+                webhooks,
+                webhook_secret,
+                probe_timeout,
             )
-            if live and mx is not None:
-                known = mx.config.organization_id is not None
-                facts: ProbeFacts = await _run_async(
-                    probe_client(mx, probe_timeout), probe(organization_known=known)
-                )
-                results += live_results(facts, ctx)
-            return ordered_report(results)
-        finally:
-            if owned and mx is not None:
-                await mx.aclose()
+            return run.report(await arun_procedure(*run.probe) if run.probe else None)
 
 
 def health(client: MaintainX, *, timeout: float = PROBE_TIMEOUT) -> dict[str, Any]:
@@ -194,16 +209,13 @@ def health(client: MaintainX, *, timeout: float = PROBE_TIMEOUT) -> dict[str, An
     Makes one small API call (``GET /users?limit=1``) with a short deadline.
     """
     _require(client, MaintainX, "health", "ahealth() (await it)")
-    facts: ProbeFacts = _run_sync(probe_client(client, timeout), probe(organization_known=True))
-    return health_payload(client, facts)
+    return health_payload(client, run_procedure(*_health_probe(client, timeout)))
 
 
 async def ahealth(client: AsyncMaintainX, *, timeout: float = PROBE_TIMEOUT) -> dict[str, Any]:
     """:func:`health` for the asyncio client."""
     _require(client, AsyncMaintainX, "ahealth", "health()")
-    view = probe_client(client, timeout)
-    facts: ProbeFacts = await _run_async(view, probe(organization_known=True))
-    return health_payload(client, facts)
+    return health_payload(client, await arun_procedure(*_health_probe(client, timeout)))
 
 
 def ready(

@@ -2,12 +2,15 @@
 
 Written once as a :data:`Procedure` (driven by either client). The delete is attempted whatever
 failed before it; if the procedure itself is interrupted, :class:`SmokeRun` still holds the
-created id and the runners delete it directly.
+created id and the runners delete it directly. ``run_smoke``/``arun_smoke`` stay twins: each is
+that ``try``/``finally`` around its two sends (blocking or awaited); the decisions are shared.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -158,8 +161,9 @@ def run_smoke(client: SyncSender) -> SmokeRun:
     try:
         run_procedure(client, smoke_procedure(run))
     finally:
-        if run.work_order_id is not None and not run.deleted:
-            _last_delete_sync(client, run)
+        if (leftover := _leftover(run)) is not None:
+            with _recording_last_delete(run):
+                client.send(leftover)
     return run
 
 
@@ -169,22 +173,29 @@ async def arun_smoke(client: AsyncSender) -> SmokeRun:
     try:
         await arun_procedure(client, smoke_procedure(run))
     finally:
-        if run.work_order_id is not None and not run.deleted:
-            try:
-                await client.send(delete_request(run.work_order_id))
-                _deleted(run, "after the run was interrupted")
-            except Exception as exc:
-                run.add("delete", False, f"{type(exc).__name__}: {exc}")
+        if (leftover := _leftover(run)) is not None:
+            with _recording_last_delete(run):
+                await client.send(leftover)
     return run
 
 
-def _last_delete_sync(client: SyncSender, run: SmokeRun) -> None:
-    assert run.work_order_id is not None
+def _leftover(run: SmokeRun) -> APIRequest | None:
+    """The delete still owed when the procedure was interrupted before it deleted its work
+    order (sent directly, outside the procedure, by :func:`run_smoke` / :func:`arun_smoke`)."""
+    if run.work_order_id is None or run.deleted:
+        return None
+    return delete_request(run.work_order_id)
+
+
+@contextmanager
+def _recording_last_delete(run: SmokeRun) -> Iterator[None]:
+    """Records how the last-chance delete inside went: any error is a failed step, not raised."""
     try:
-        client.send(delete_request(run.work_order_id))
-        _deleted(run, "after the run was interrupted")
+        yield
     except Exception as exc:
         run.add("delete", False, f"{type(exc).__name__}: {exc}")
+    else:
+        _deleted(run, "after the run was interrupted")
 
 
 def _deleted(run: SmokeRun, how: str) -> None:

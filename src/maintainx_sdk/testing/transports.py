@@ -3,6 +3,7 @@
 Wire faults become what a real connection would raise: a refused connection raises
 ``httpx.ConnectError`` (nothing was sent), a cut connection raises ``httpx.ReadError``, a hang sleeps for the request's read timeout and raises
 ``httpx.ReadTimeout``, added latency is slept (``asyncio.sleep`` in the async transport).
+The two transports stay a pair: each implements another httpx base (blocking or async).
 """
 
 from __future__ import annotations
