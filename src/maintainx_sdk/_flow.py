@@ -21,10 +21,8 @@ from ._call import Call
 from ._config import ClientConfig
 from ._observer import NullObserver, Observer
 from ._request import APIRequest
-from ._response import APIResponse
 from .breaker import Breaker, BreakerPolicy
 from .cache import CachePolicy, DegradationCache
-from .errors import scrub_chain
 from .ratelimit import RateLimit, RateLimiter
 from .retry import RandomSource, RetryPolicy, default_rng
 
@@ -152,18 +150,11 @@ class Pipeline:
         return None if org is None else str(org)
 
     def flow(self, request: APIRequest, options: CallOptions | None = None) -> Flow:
-        """The whole call as a generator of I/O actions; returns the successful response."""
-        call = Call(self, request, options)
-        observation = self.observer.start_call(request)
-        call.observation = observation
-        try:
-            result: APIResponse = yield from call.run()
-        except BaseException as exc:
-            scrub_chain(exc)  # no httpx request (with the key in its headers) rides along
-            observation.finished(response=None, error=exc)
-            raise
-        observation.finished(response=result, error=None)
-        return result
+        """The whole call as a generator of I/O actions; returns the successful response.
+
+        The call's own generator (:meth:`Call.run <._call.Call.run>`), observed: no wrapping
+        generator, as every action would pass through it."""
+        return Call(self, request, options).run()
 
 
 def _has_header(headers: Mapping[str, str], name: str) -> bool:
