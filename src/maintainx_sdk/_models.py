@@ -7,10 +7,9 @@ builds ``RootModel`` the first time it is imported, and most areas never need it
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, PrivateAttr
 from pydantic.alias_generators import to_camel
 from pydantic_core import CoreSchema
 
@@ -65,9 +64,8 @@ class APIModel(BaseModel):
 
 
 class KeepsResponse:
-    """A model that remembers the answer it came from: :class:`APIResult` in pydantic's
-    private-attribute storage, a bare-array :class:`~maintainx_sdk._list_model.APIListModel`
-    in the ``_response`` private attribute it declares."""
+    """A model that remembers, in a ``_response`` private attribute it declares, the answer it
+    came from (:class:`APIResult`, a bare-array :class:`~maintainx_sdk._list_model.APIListModel`)."""
 
     _response: APIResponse | None
 
@@ -78,39 +76,32 @@ class KeepsResponse:
 
 
 class APIResult(APIModel, KeepsResponse):
-    """A model an SDK call returns (a record, a created id, a list item): it keeps the answer.
+    """A model an SDK call returns (a record, a created id, a list item): it keeps the answer."""
 
-    Like :class:`APIPageItem` it declares no private attribute: pydantic would otherwise
-    initialise one on every validation, the record's and its envelope's (``{"workOrder":
-    ...}``) alike. The answer goes into pydantic's private-attribute storage when attached.
-    """
-
-    def attach_response(self, response: APIResponse) -> None:
-        """Remember the HTTP answer this object came from (the SDK calls it; read it back as
-        ``raw_response``)."""
-        _share_response([self], response)
+    _response: APIResponse | None = PrivateAttr(default=None)
 
     @property
     def raw_response(self) -> APIResponse:
         """The HTTP answer behind this object: status, headers, attempts, retries, and the body
         as the API sent it (``.json()``: for a record, the envelope such as ``{"workOrder": ...}``).
         A pager item shares its page's answer (without the body)."""
-        return require_response(self, _stored_response(self))
+        return require_response(self, self._response)
 
 
 class APIPageItem(APIModel):
     """A list item a pager yields: it shares its page's answer (``raw_response``).
 
-    Unlike a model with a declared private attribute, validating a page does not initialise
-    one per item (a third of a page's validation time); the pager stores the page's answer
-    on each item afterwards, in pydantic's private-attribute storage.
+    Unlike :class:`APIResult` it declares no private attribute, so validating a page does not
+    initialise one per item (a third of a page's validation time); the pager stores the
+    page's answer on each item afterwards, in pydantic's private-attribute storage.
     """
 
     @property
     def raw_response(self) -> APIResponse:
         """The HTTP answer of the page this item came in: status, headers, attempts, retries
         (without the body: ``json()`` is not kept per page)."""
-        return require_response(self, _stored_response(self))
+        private = self.__pydantic_private__
+        return require_response(self, None if private is None else private.get(_RESPONSE))
 
 
 _RESPONSE = "_response"
@@ -133,12 +124,7 @@ def attach_page_response(items: list[Any], model: object, response: APIResponse)
             attach_response(item, response)
 
 
-def _stored_response(model: BaseModel) -> APIResponse | None:
-    private = model.__pydantic_private__
-    return None if private is None else private.get(_RESPONSE)
-
-
-def _share_response(items: Sequence[BaseModel], response: APIResponse) -> None:
+def _share_response(items: list[APIPageItem], response: APIResponse) -> None:
     for item in items:
         private = item.__pydantic_private__
         if private is None:
