@@ -34,12 +34,14 @@ _UNBOUNDED = Bound(None)
 class AttemptGuard:
     """The rate-limit reservation and breaker probe of one attempt (see the module doc)."""
 
-    __slots__ = ("_breaker", "_deadline", "_limiter", "_spent", "probe", "reservation")
+    __slots__ = ("_breaker", "_deadline", "_io", "_limiter", "_spent", "probe", "reservation")
 
     def __init__(
         self, limiter: RateLimiter | None, breaker: Breaker | None, deadline: Deadline
     ) -> None:
         self._limiter = limiter
+        # An in-process backend does no I/O: nothing to bound by the deadline.
+        self._io = limiter is not None and type(limiter.backend) is not InMemoryRateLimitBackend
         self._breaker = breaker
         self._deadline = deadline
         self._spent = False
@@ -71,7 +73,7 @@ class AttemptGuard:
 
     def backend(self) -> Bound:
         """Bounds a rate-limiter backend call (Redis, say) by the call's deadline."""
-        if self._limiter is not None and type(self._limiter.backend) is InMemoryRateLimitBackend:
+        if not self._io:
             return _UNBOUNDED  # no I/O to bound: skip setting the deadline
         return self._deadline.bound(BACKEND_MIN)
 

@@ -67,7 +67,7 @@ class CallHost(Protocol):
         self,
         request: APIRequest,
         options: CallOptions | None,
-        timeout: httpx.Timeout,
+        timeout: dict[str, float],
         body: bytes | None = None,
     ) -> httpx.Request: ...
 
@@ -205,7 +205,7 @@ class Call:
             remaining = self.deadline.check(self._deadline_error)
             started = self.pipe.clock()
             http_request = self.pipe.build_http_request(
-                self.request, self.options, self.timeouts.for_attempt(remaining), self.body
+                self.request, self.options, self.timeouts.extension(remaining), self.body
             )
             self.observation.attempt_started(self.attempt, http_request)
             if self.cache is not None:

@@ -37,6 +37,17 @@ class Timeouts:
         budget = max(min(self.total, remaining), 0.001)
         return httpx.Timeout(budget, connect=min(self.connect, budget), pool=min(self.pool, budget))
 
+    def extension(self, remaining: float) -> dict[str, float]:
+        """:meth:`for_attempt` as the ``timeout`` request extension httpx reads (what
+        ``for_attempt(remaining).as_dict()`` gives, without building the Timeout)."""
+        budget = max(min(self.total, remaining), 0.001)
+        return {
+            "connect": min(self.connect, budget),
+            "read": budget,
+            "write": budget,
+            "pool": min(self.pool, budget),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class PoolLimits:

@@ -8,7 +8,6 @@ Imported on the first request (httpcore is not needed by ``import maintainx_sdk`
 
 from __future__ import annotations
 
-import contextlib
 import ssl
 import typing
 from collections.abc import Iterable, Iterator
@@ -24,9 +23,11 @@ def _clamp(timeout: float | None, error: type[Exception], what: str) -> float | 
     deadline = current()
     if deadline is None:
         return timeout
-    return deadline.clamp(
-        timeout, lambda: error(f"{what} did not finish within the call's deadline")
-    )
+    # Deadline.clamp, inlined: this runs on every socket read and write.
+    left = deadline.end - deadline.clock()
+    if left <= 0:
+        raise error(f"{what} did not finish within the call's deadline")
+    return left if timeout is None or timeout > left else timeout
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -108,15 +109,14 @@ _ERRORS: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (
 )
 
 
-@contextlib.contextmanager
-def _as_httpx_errors() -> Iterator[None]:
-    try:
-        yield
-    except Exception as exc:
-        for source, target in _ERRORS:
-            if isinstance(exc, source):
-                raise target(str(exc)) from exc
-        raise
+def _as_httpx_error(exc: Exception) -> httpx.HTTPError | None:
+    """The httpx error an httpcore one becomes (None: not httpcore's, raise it as it is).
+
+    Callers catch and re-raise inline: a context manager per send costs a generator."""
+    for source, target in _ERRORS:
+        if isinstance(exc, source):
+            return target(str(exc))
+    return None
 
 
 class _Body(httpx.SyncByteStream):
@@ -124,8 +124,13 @@ class _Body(httpx.SyncByteStream):
         self._inner = inner
 
     def __iter__(self) -> Iterator[bytes]:
-        with _as_httpx_errors():
+        try:
             yield from self._inner
+        except Exception as exc:
+            mapped = _as_httpx_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
 
     def close(self) -> None:
         close = getattr(self._inner, "close", None)
@@ -160,8 +165,13 @@ class DeadlineTransport(httpx.BaseTransport):
             content=request.stream,
             extensions=request.extensions,
         )
-        with _as_httpx_errors():
+        try:
             answer = self._pool.handle_request(core)
+        except Exception as exc:
+            mapped = _as_httpx_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
         if not isinstance(answer.stream, Iterable):
             raise TypeError("httpcore returned an async body to a blocking transport")
         return httpx.Response(

@@ -4,7 +4,7 @@
 :class:`~._actions.Sleep` actions and hand the results back. A ``Send`` carries the attempt's
 budget (the rest of the call's :class:`~._deadline.Deadline`): the async driver enforces it
 with ``asyncio.timeout``; a blocking read cannot be interrupted, so the sync driver bounds
-the sockets through :func:`._deadline.deadline` and checks the body as it arrives.
+the sockets through a :class:`~._deadline.Bound` and checks the body as it arrives.
 The two stay twins: they are the I/O itself (a blocking or an awaited send and sleep).
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from ._actions import Flow, Send, Sleep
-from ._deadline import Deadline, deadline
+from ._deadline import Bound, Deadline
 from ._response import APIResponse
 
 #: Slack given to httpx's own timeouts before the attempt's budget cuts a send off.
@@ -53,12 +53,15 @@ class _BodyDeadline(httpx.SyncByteStream):
 
 def _send_sync(http: httpx.Client, action: Send) -> httpx.Response:
     """Send and read the whole body, within the attempt's budget when it has one."""
-    if action.budget is None:
+    budget = action.budget
+    if budget is None:
         return http.send(action.request)
-    until = Deadline.after(action.budget)
+    now = time.monotonic()
+    until = Deadline(budget, now, now + budget)
+    outer = budget + DEADLINE_GRACE
     # The SDK's own transports cut every socket read off at the deadline (trickled headers
     # included); the body check below also bounds a transport passed in by the caller.
-    with deadline(_outer_budget(action.budget)):
+    with Bound(Deadline(outer, now, now + outer)):
         response = http.send(action.request, stream=True)
         try:
             if isinstance(response.stream, httpx.SyncByteStream):

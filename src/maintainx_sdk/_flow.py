@@ -52,6 +52,8 @@ class Pipeline:
         cache: CachePolicy | None = None,
     ) -> None:
         self.config = config
+        self._headers_for: tuple[ClientConfig, str] | None = None
+        self._headers: dict[bool, httpx.Headers] = {}
         self.observer: Observer = observer or NullObserver()
         self.clock = clock
         self.wall_clock = wall_clock
@@ -78,10 +80,54 @@ class Pipeline:
         self,
         request: APIRequest,
         options: CallOptions | None,
-        timeout: httpx.Timeout,
+        timeout: dict[str, float],
         body: bytes | None = None,
     ) -> httpx.Request:
-        """The httpx request for one attempt; ``body`` is the JSON already encoded, if any."""
+        """The httpx request for one attempt: ``timeout`` is its httpx ``timeout`` extension
+        (see :meth:`Timeouts.extension <._config.Timeouts.extension>`), ``body`` the JSON
+        already encoded, if any."""
+        url = self.config.base_url + request.path
+        if (
+            not request.headers
+            and (options is None or not options.headers)
+            and request.content is None
+            and request.json is None
+            and not request.params
+            and "?" not in url
+        ):
+            # Most calls: the client's own headers only, normalised once per client.
+            http_request = httpx.Request(
+                request.method, url, headers=self._fixed_headers(request.auth)
+            )
+            http_request.extensions["timeout"] = timeout
+            return http_request
+        headers = self._header_dict(request, options)
+        kwargs: dict[str, Any] = {"headers": headers}
+        if request.params or "?" in url:  # merging params re-parses the URL: skip it if empty
+            kwargs["params"] = list(request.params)
+        if request.content is not None:
+            kwargs["content"] = request.content
+        elif request.json is not None:
+            kwargs["content"] = body if body is not None else encode_json(request)
+            headers["Content-Type"] = "application/json"
+        http_request = httpx.Request(request.method, url, **kwargs)
+        http_request.extensions["timeout"] = timeout
+        return http_request
+
+    def _fixed_headers(self, auth: bool) -> httpx.Headers:
+        """The headers of a request that adds none, built once per client and settings."""
+        built_for = self._headers_for
+        if built_for is None or built_for[0] is not self.config or built_for[1] != self.user_agent:
+            self._headers = {
+                with_auth: httpx.Headers(
+                    self._header_dict(APIRequest("GET", "/", auth=with_auth), None)
+                )
+                for with_auth in (True, False)
+            }
+            self._headers_for = (self.config, self.user_agent)
+        return self._headers[auth]
+
+    def _header_dict(self, request: APIRequest, options: CallOptions | None) -> dict[str, str]:
         headers: dict[str, str] = {"Accept": "application/json", "User-Agent": self.user_agent}
         if request.auth:
             headers["Authorization"] = f"Bearer {self.config.api_key.reveal()}"
@@ -93,25 +139,15 @@ class Pipeline:
         if options is not None:
             headers.update(options.headers)
         headers.update(request.headers)
-        url = self.config.base_url + request.path
-        kwargs: dict[str, Any] = {"headers": headers}
-        if request.params or "?" in url:  # merging params re-parses the URL: skip it if empty
-            kwargs["params"] = list(request.params)
-        if request.content is not None:
-            kwargs["content"] = request.content
-        elif request.json is not None:
-            kwargs["content"] = body if body is not None else encode_json(request)
-            headers["Content-Type"] = "application/json"
-        http_request = httpx.Request(request.method, url, **kwargs)
-        http_request.extensions["timeout"] = timeout.as_dict()
-        return http_request
+        return headers
 
     def organization(self, request: APIRequest, options: CallOptions | None = None) -> str | None:
         """The organization a request acts in (for quotas and cache keys)."""
-        for source in (request.headers, options.headers if options else {}):
-            for name, value in source.items():
-                if name.lower() in (C.ORGANIZATION_HEADER, C.ORGANIZATIONS_HEADER):
-                    return str(value)
+        if request.headers or (options is not None and options.headers):
+            for source in (request.headers, options.headers if options else {}):
+                for name, value in source.items():
+                    if name.lower() in (C.ORGANIZATION_HEADER, C.ORGANIZATIONS_HEADER):
+                        return str(value)
         org = self.config.organization_id
         return None if org is None else str(org)
 

@@ -106,6 +106,12 @@ def _name(hook: Callable[..., object]) -> str:
     return f"{type(owner).__name__}.{method}" if owner is not None else method
 
 
+def _inherits_null(observer: Observer, hook: str) -> bool:
+    """Whether ``observer``'s ``hook`` is :class:`NullObserver`'s, which does nothing."""
+    method = getattr(observer, hook, None)
+    return getattr(method, "__func__", None) is getattr(NullObserver, hook)
+
+
 class _FanOutCall:
     __slots__ = ("_calls",)
 
@@ -148,6 +154,10 @@ class FanOutObserver:
 
     def __init__(self, observers: Sequence[Observer]) -> None:
         self.observers: tuple[Observer, ...] = tuple(observers)
+        # Called on every response: observers that inherit NullObserver's no-op are skipped.
+        self._rate_limit_observers = tuple(
+            o for o in self.observers if not _inherits_null(o, "rate_limit_observed")
+        )
 
     def start_call(self, request: APIRequest) -> CallObservation:
         calls: list[CallObservation] = []
@@ -164,7 +174,7 @@ class FanOutObserver:
     def rate_limit_observed(
         self, *, limit: int | None, remaining: int | None, reset: float | None
     ) -> None:
-        for o in self.observers:
+        for o in self._rate_limit_observers:
             try:
                 o.rate_limit_observed(limit=limit, remaining=remaining, reset=reset)
             except Exception:

@@ -91,6 +91,22 @@ def _validate(op: Operation[Any], model: type[BaseModel], data: Any, where: str)
         raise to_validation_error(op.name, exc, where) from None
 
 
+#: What an empty query validates to, per query model: most calls pass no query argument,
+#: and validating the same empty input again cannot give another answer.
+_EMPTY_QUERY: dict[type[BaseModel], dict[str, Any]] = {}
+
+
+def _query_values(op: Operation[Any], model: type[BaseModel], values: dict[str, Any]) -> Any:
+    if not values and model in _EMPTY_QUERY:
+        return _EMPTY_QUERY[model]
+    dumped = _validate(op, model, values, "query parameters").model_dump(
+        mode="json", by_alias=True, exclude_unset=True
+    )
+    if not values:
+        _EMPTY_QUERY[model] = dumped
+    return dumped
+
+
 def _path_int(op_name: str, name: str, value: Any) -> int:
     """An id for the URL: an int, or a string of digits (ids read from JSON or a CSV)."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -161,8 +177,7 @@ def build_request(
 
     query_values = strip_omitted(query)
     if op.query_model is not None:
-        model = _validate(op, op.query_model, query_values, "query parameters")
-        query_values = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        query_values = _query_values(op, op.query_model, query_values)
     params = encode_query(query_values)
     check_url_length(op.name, url_path, params)
 

@@ -68,10 +68,14 @@ class InMemoryRateLimitBackend:
             slot = now
             states: list[_Scope] = []
             unguided: list[bool] = []
+            known = self._scopes
             for spec in specs:
-                scope = self._scope(spec.key)
+                scope = known.get(spec.key)
+                if scope is None:
+                    scope = known[spec.key] = _Scope()
                 states.append(scope)
-                guided = self._guided(spec)
+                guide = known.get(spec.guide or spec.key)  # as _guided, inlined: every call
+                guided = guide is not None and guide.window is not None
                 unguided.append(not guided)
                 if guided:
                     continue  # the server's window governs (below)
@@ -92,16 +96,23 @@ class InMemoryRateLimitBackend:
                     slot = max(slot, log[-spec.limit][0] + spec.period)
             seqs: list[int] = []
             for scope in states:
-                self._roll(scope, now)
-                scope.seq += 1
-                seqs.append(scope.seq)
-                slot = max(slot, _window_slot(scope.window, scope.seq))
+                window = scope.window
+                if window is not None and now >= window.end:
+                    self._roll(scope, now)
+                    window = scope.window
+                seq = scope.seq = scope.seq + 1
+                seqs.append(seq)
+                if window is not None and seq > window.allowed_seq:
+                    slot = max(slot, _window_slot(window, seq))
             token = next(self._tokens)
             for spec, scope, seq, log_it in zip(specs, states, seqs, unguided, strict=True):
                 if log_it:  # guided scopes never read their log
                     bisect.insort(scope.log, (slot, token))
                 if slot <= now:
-                    self._admit(spec, scope, seq, now)
+                    # as _admit; a scope's guidance cannot have changed since the loop above
+                    scope.admitted = max(scope.admitted, seq)
+                    if spec.probe > 0 and scope.probe_start is None and log_it:
+                        scope.probe_start = now
             return Reservation(token, slot - now, specs, feedback, tuple(seqs))
 
     def confirm(self, reservation: Reservation, now: float) -> Reservation:
@@ -139,21 +150,20 @@ class InMemoryRateLimitBackend:
             scope = self._scope(spec.key)
             scope.longest_reset = max(scope.longest_reset, reset)
             old = scope.window
-            fresh = _Window(
-                end=now + reset,
-                allowed_seq=reservation.seqs[index] + max(remaining, 0),
-                limit=limit if limit and limit > 0 else (old.limit if old else spec.limit),
-                period=min(spec.period, scope.longest_reset),
-            )
-            if old is None and spec.probe == 1:
-                # The sole prober's report: nothing else of ours was on its way, so its
-                # Remaining is exact; later (reordered) reports may lower it, not raise it.
-                fresh.prior = fresh.allowed_seq
-            if old is None or now >= old.end or fresh.end > old.end + max(1.0, old.period / 2):
+            fresh_end = now + reset
+            fresh_allowed = reservation.seqs[index] + max(remaining, 0)
+            fresh_limit = limit if limit and limit > 0 else (old.limit if old else spec.limit)
+            fresh_period = min(spec.period, scope.longest_reset)
+            if old is None or now >= old.end or fresh_end > old.end + max(1.0, old.period / 2):
                 # First report, or the server is in a later window than we thought. (The
                 # window's end tells windows apart; Remaining does not: with many requests
                 # in flight one report can look like a fresh window.)
-                fresh.samples.append(fresh.allowed_seq)
+                fresh = _Window(fresh_end, fresh_allowed, fresh_limit, fresh_period)
+                if old is None and spec.probe == 1:
+                    # The sole prober's report: nothing else of ours was on its way, so its
+                    # Remaining is exact; later (reordered) reports may lower it, not raise it.
+                    fresh.prior = fresh_allowed
+                fresh.samples.append(fresh_allowed)
                 scope.window = fresh
             else:
                 if old.estimated:
@@ -162,13 +172,13 @@ class InMemoryRateLimitBackend:
                     old.estimated = False
                     old.prior = old.allowed_seq
                     old.samples.clear()
-                    old.end = fresh.end  # the server's word beats our guess of the period
+                    old.end = fresh_end  # the server's word beats our guess of the period
                 # Concurrent requests reach the server in another order than they were
                 # reserved, so each report is off by up to the concurrency: take the median
                 # of the reports. Servers round Reset up to whole seconds, so the earliest
                 # end is the closest.
                 samples = old.samples
-                samples.append(fresh.allowed_seq)
+                samples.append(fresh_allowed)
                 if len(samples) > _MAX_SAMPLES:
                     del samples[0]
                 if old.prior is None:
@@ -178,14 +188,14 @@ class InMemoryRateLimitBackend:
                     # understates it: only when even the highest is below our own count has
                     # someone else used the quota.
                     old.allowed_seq = min(old.prior, max(samples))
-                old.end = min(old.end, fresh.end)
-                old.limit = fresh.limit
-                old.period = fresh.period
+                old.end = min(old.end, fresh_end)
+                old.limit = fresh_limit
+                old.period = fresh_period
             if remaining <= 0:
                 # The server is full: nothing not yet on its way may go in this window.
                 window = scope.window
                 assert window is not None
-                window.allowed_seq = min(window.allowed_seq, max(scope.admitted, fresh.allowed_seq))
+                window.allowed_seq = min(window.allowed_seq, max(scope.admitted, fresh_allowed))
 
     def _guided(self, spec: ScopeRequest) -> bool:
         guide = self._scopes.get(spec.guide or spec.key)

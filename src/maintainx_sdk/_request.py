@@ -117,6 +117,8 @@ def _short(value: Any) -> str:
 
 def check_url_length(operation: str, path: str, params: Sequence[tuple[str, str]]) -> None:
     """Refuse, before anything is sent, a request whose URL no server would take."""
+    if not params and path.isascii() and len(path) * 3 < MAX_URL_LENGTH:
+        return  # percent-encoding makes an ASCII character at most 3 long
     length = len(quote(path)) + 1 + len(urlencode(list(params), quote_via=quote))
     if length > MAX_URL_LENGTH:
         longest = max(params, key=lambda kv: len(kv[1]), default=("", ""))[0]

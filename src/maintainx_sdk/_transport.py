@@ -133,9 +133,8 @@ class _ReleasingAsyncStream(httpx.AsyncByteStream):
         self._stream = stream
         self._release = release
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._stream.__aiter__()  # no generator of our own per body
 
     async def aclose(self) -> None:
         try:
@@ -152,7 +151,7 @@ class _ReleasingSyncStream(httpx.SyncByteStream):
         self._release = release
 
     def __iter__(self) -> Iterator[bytes]:
-        yield from self._stream
+        return iter(self._stream)  # no generator of our own per body
 
     def close(self) -> None:
         try:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import threading
 from dataclasses import dataclass
 
 from ._ratelimit_memory import InMemoryRateLimitBackend
@@ -138,6 +139,13 @@ class RateLimit:
         return cls(enabled=False)
 
 
+#: The quotas a request counts against, and the one its X-Rate-Limit headers describe.
+Scopes = tuple[tuple[ScopeRequest, ...], str | None]
+
+#: Organizations whose scopes are kept worked out (more is unusual: then start over).
+_MAX_ORGANIZATIONS = 64
+
+
 class RateLimiter:
     """Maps requests to their quotas and keeps the limit the server announces."""
 
@@ -154,11 +162,49 @@ class RateLimiter:
         self._unanswered: set[str] = set()
         """Feedback scopes where an attempt got no response at all before any report: the
         probe hold (which waits for a report) would never end, so the static log paces."""
+        self._version = 0
+        """Bumped whenever the state the scopes depend on changes (the sets and dict above),
+        after the change and under ``_changing``: a version read before working the scopes
+        out is stale as soon as anything they depend on has changed."""
+        self._changing = threading.Lock()
+        self._routes: tuple[RateLimit, dict[str, tuple[RouteQuota, ...]]] = (policy, {})
+        self._plain: dict[str | None, tuple[int, RateLimit, Scopes]] = {}
+        """Per organization: the scopes of requests no route quota applies to, and the
+        version and policy they were worked out under."""
 
-    def scopes_for(
-        self, request: APIRequest, organization: str | None
-    ) -> tuple[tuple[ScopeRequest, ...], str | None]:
+    def scopes_for(self, request: APIRequest, organization: str | None) -> Scopes:
         """The quotas ``request`` counts against, and the one its headers describe."""
+        routes = self._routes_of(request.method)
+        if routes:
+            return self._scopes_for(request, organization, routes)
+        # Most requests: the same answer for every request of the organization until the
+        # server's reports change the state; worked out once per change.
+        version, policy = self._version, self.policy
+        cached = self._plain.get(organization)
+        if cached is not None and cached[0] == version and cached[1] is policy:
+            return cached[2]
+        scopes = self._scopes_for(request, organization, ())
+        if len(self._plain) >= _MAX_ORGANIZATIONS:
+            self._plain.clear()
+        self._plain[organization] = (version, policy, scopes)
+        return scopes
+
+    def _routes_of(self, method: str) -> tuple[RouteQuota, ...]:
+        """The route quotas of ``method`` (a route of another method never matches)."""
+        policy, by_method = self._routes
+        if policy is not self.policy:
+            policy, by_method = self._routes = (self.policy, {})
+        routes = by_method.get(method)
+        if routes is None:
+            upper = method.upper()
+            routes = by_method[method] = tuple(
+                r for r in policy.routes if r.method.upper() == upper
+            )
+        return routes
+
+    def _scopes_for(
+        self, request: APIRequest, organization: str | None, routes: tuple[RouteQuota, ...]
+    ) -> Scopes:
         ns = self.policy.namespace
         scopes: list[ScopeRequest] = []
         feedback: str | None = None
@@ -168,7 +214,7 @@ class RateLimiter:
         if self.policy.organization is not None:
             key = f"{ns}:org:{organization or '-'}"
             scopes.append(self._scope(key, self.policy.organization, guide=feedback))
-        for route in self.policy.routes:
+        for route in routes:
             if route.matches(request):
                 where = request.path if route.per_path else route.path
                 feedback = f"{ns}:route:{route.method.upper()} {where}"
@@ -236,8 +282,10 @@ class RateLimiter:
         wait out its deadline, even after the API is back. The static quotas pace instead.
         """
         key = reservation.feedback_scope
-        if key is not None and key not in self._silent:
-            self._unanswered.add(key)
+        if key is not None and key not in self._silent and key not in self._unanswered:
+            with self._changing:
+                self._unanswered.add(key)
+                self._version += 1
 
     def cancel(self, reservation: Reservation) -> None:
         self.backend.cancel(reservation)
@@ -256,15 +304,23 @@ class RateLimiter:
         if key is None:
             return
         if limit is None and remaining is None:
-            self._silent.add(key)
+            if key not in self._silent:
+                with self._changing:
+                    self._silent.add(key)
+                    self._version += 1
             return
-        self._silent.discard(key)
-        self._unanswered.discard(key)
-        self._reported.add(key)
+        if key in self._silent or key in self._unanswered or key not in self._reported:
+            with self._changing:
+                self._silent.discard(key)
+                self._unanswered.discard(key)
+                self._reported.add(key)
+                self._version += 1
         if not self.policy.follow_headers:
             return
-        if limit is not None and limit > 0:
-            self._announced[key] = limit
+        if limit is not None and limit > 0 and self._announced.get(key) != limit:
+            with self._changing:
+                self._announced[key] = limit
+                self._version += 1
         if remaining is not None and reset is not None:
             self.backend.observe(
                 reservation,

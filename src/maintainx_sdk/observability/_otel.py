@@ -1,7 +1,8 @@
 """OpenTelemetry spans and metrics for every SDK call, through the :class:`Observer` seam.
 
 Only ``opentelemetry-api`` is needed: without an SDK installed and configured every span and
-instrument is a no-op, and the observer skips the work of building attributes.
+instrument is a no-op, and the observer skips the call's spans and metrics altogether (it
+asks the providers on every call, so one configured later is used from then on).
 
 Spans: one ``maintainx <operation>`` span (kind CLIENT) per call, and one child span per HTTP
 attempt following the HTTP client semantic conventions. The attempt spans are parented on the
@@ -22,7 +23,7 @@ from opentelemetry import metrics, trace
 from opentelemetry.metrics import CallbackOptions, MeterProvider, Observation
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
 
-from .._observer import CallObservation
+from .._observer import NULL_CALL, CallObservation
 from .._request import APIRequest
 from .._response import APIResponse
 from .._version import __version__
@@ -147,8 +148,31 @@ class OpenTelemetryObserver:
         self.server_attributes: dict[str, Any] = {}
         self.tracer_provider = tracer_provider
         self.meter_provider = meter_provider
+        self._live = False
+        """A real provider was seen: providers never go back to no-ops, so stop asking."""
+        # None or the API's proxy: the global provider decides (and may be set later).
+        self._global_tracing = tracer_provider is None or isinstance(
+            tracer_provider, trace.ProxyTracerProvider
+        )
+        self._global_metrics = meter_provider is None or _is_proxy(meter_provider)
+
+    def idle(self) -> bool:
+        """True while both providers are the API's no-ops (no SDK configured): then no span
+        records and no instrument counts, so a call has nothing to report."""
+        if self._live:
+            return False
+        tracing = trace.get_tracer_provider() if self._global_tracing else self.tracer_provider
+        if isinstance(tracing, _NOOP_TRACER_PROVIDERS):
+            meters = metrics.get_meter_provider() if self._global_metrics else self.meter_provider
+            if isinstance(meters, metrics.NoOpMeterProvider) or _is_proxy(meters):
+                return True
+        self._live = True
+        return False
 
     def start_call(self, request: APIRequest) -> CallObservation:
+        # The first call still records the server's address for the gauges' attributes.
+        if self.server_attributes and self.idle():
+            return NULL_CALL
         name = operation_name(request)
         attributes: dict[str, Any] = {"maintainx.operation": name}
         route = route_of(request)
@@ -301,6 +325,14 @@ class _OTelCall:
                 )
                 span.set_status(Status(StatusCode.ERROR, redact(type(error).__name__)))
         span.end()
+
+
+_NOOP_TRACER_PROVIDERS = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
+
+
+def _is_proxy(provider: object) -> bool:
+    """The API's stand-in before a meter provider is set (its class is not public)."""
+    return type(provider).__name__ == "_ProxyMeterProvider"
 
 
 def _reason_class(reason: str) -> str:
