@@ -14,6 +14,9 @@ The dependency baseline is every runtime dependency except pybreaker, which the 
 only when its circuit breaker records a first failure (pybreaker imports redis whenever it
 is installed, and redis the OpenTelemetry SDK). Goals: ``import maintainx_sdk`` at most 1.1x
 the dependencies; a client with its first namespace (``work_orders``) loaded at most 1.5x.
+``import maintainx_sdk`` loads none of the dependencies but httpx (a client loads them when
+it is made), so it can cost less than they do; the row "dependencies, then maintainx_sdk"
+imports them first and shows what the SDK's own modules add on top of them.
 The script also checks that neither imports redis, the OpenTelemetry SDK, asyncio or
 pybreaker.
 """
@@ -38,6 +41,7 @@ DEPS = (
 )
 ALL_DEPS = DEPS + "; import pybreaker"
 SDK = "import maintainx_sdk"
+DEPS_THEN_SDK = f"{DEPS}; {SDK}"
 SDK_FIRST_USE = (
     "import maintainx_sdk; mx = maintainx_sdk.MaintainX(api_key='benchmark-key-0123'); "
     "mx.work_orders"
@@ -48,6 +52,7 @@ COMMANDS = {
     "dependencies": DEPS,
     "+ pybreaker (all deps)": ALL_DEPS,
     "maintainx_sdk": SDK,
+    "dependencies, then sdk": DEPS_THEN_SDK,
     "client + work_orders": SDK_FIRST_USE,
 }
 UNWANTED = ("redis", "opentelemetry.sdk", "asyncio", "pybreaker")
@@ -145,9 +150,11 @@ def main(argv: list[str] | None = None) -> int:
             )
         sdk = (med[(env_name, "maintainx_sdk")] - base) / deps
         first = (med[(env_name, "client + work_orders")] - base) / deps
+        own = (med[(env_name, "dependencies, then sdk")] - base) / deps
         print(
             f"  ratio import maintainx_sdk {sdk:.2f}x (goal <= 1.1x); "
-            f"client + work_orders {first:.2f}x (goal <= 1.5x)"
+            f"client + work_orders {first:.2f}x (goal <= 1.5x); "
+            f"dependencies, then maintainx_sdk {own:.2f}x"
         )
     return 0
 

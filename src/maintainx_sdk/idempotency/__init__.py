@@ -9,16 +9,9 @@ See ``docs/idempotency.md`` for which creates are guardable and what each guaran
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._guard import (
-    GUARDS,
-    RECOVERED_HEADER,
-    REPLAYED_HEADER,
-    STAMP_FIELD,
-    guard_for,
-    guarded_create,
-)
 from ._keys import IdempotencyKey, canonical_json, derive_key, fingerprint
 from ._records import Claim, IdempotencyRecord
 from ._store import (
@@ -30,6 +23,14 @@ from ._store import (
 )
 
 if TYPE_CHECKING:
+    from ._guard import (
+        GUARDS,
+        RECOVERED_HEADER,
+        REPLAYED_HEADER,
+        STAMP_FIELD,
+        guard_for,
+        guarded_create,
+    )
     from ._redis import RedisIdempotencyStore
     from ._sqlite import SQLiteIdempotencyStore
 
@@ -56,14 +57,23 @@ __all__ = [
 ]
 
 
+#: Names that load on first use: redis is an optional extra, sqlite3 costs import time, and
+#: the guard (which a client's default store does not need) only a guarded create uses.
+_LAZY_NAMES = {
+    "GUARDS": "_guard",
+    "RECOVERED_HEADER": "_guard",
+    "REPLAYED_HEADER": "_guard",
+    "STAMP_FIELD": "_guard",
+    "guard_for": "_guard",
+    "guarded_create": "_guard",
+    "RedisIdempotencyStore": "_redis",
+    "SQLiteIdempotencyStore": "_sqlite",
+}
+
+
 def __getattr__(name: str) -> Any:
-    # Backends load on first use: redis is an optional extra, sqlite3 costs import time.
-    if name == "RedisIdempotencyStore":
-        from ._redis import RedisIdempotencyStore
-
-        return RedisIdempotencyStore
-    if name == "SQLiteIdempotencyStore":
-        from ._sqlite import SQLiteIdempotencyStore
-
-        return SQLiteIdempotencyStore
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
