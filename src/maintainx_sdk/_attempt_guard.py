@@ -84,13 +84,33 @@ class AttemptGuard:
         too_late: Callable[[float], BaseException],
     ) -> Generator[Sleep, Any, None]:
         """Take a rate-limit slot, yielding the waits; ``too_late(wait)`` is raised when the
-        slot lies past the deadline (the slot is then given back on exit)."""
+        slot lies past the deadline (the slot is then given back on exit). The same as
+        :meth:`reserve`, then :meth:`wait_out` when there is a wait."""
+        if self.reserve(request, organization) > 0:
+            yield from self.wait_out(too_late)
+
+    def reserve(self, request: APIRequest, organization: str | None) -> float:
+        """Take a rate-limit slot; returns how long to wait for it (0: go now; then
+        :meth:`wait_out` yields the waits). Not a generator: most slots are free at once."""
         limiter = self._limiter
         if limiter is None:
+            return 0.0
+        now = self._deadline.clock()
+        if not self._io:  # in-process: nothing to bound
+            reservation = self.reservation = limiter.acquire(request, organization, now)
+        else:
+            with self.backend():
+                reservation = self.reservation = limiter.acquire(request, organization, now)
+        return reservation.wait
+
+    def wait_out(self, too_late: Callable[[float], BaseException]) -> Generator[Sleep, Any, None]:
+        """Yield the waits for the slot :meth:`reserve` took; ``too_late(wait)`` is raised when
+        the slot lies past the deadline (the slot is then given back on exit)."""
+        reservation = self.reservation
+        limiter = self._limiter
+        if reservation is None or limiter is None:
             return
         clock = self._deadline.clock
-        with self.backend():
-            reservation = self.reservation = limiter.acquire(request, organization, clock())
         while reservation.wait > 0:
             if not self._deadline.allows(reservation.wait):
                 raise too_late(reservation.wait)

@@ -19,7 +19,7 @@ from ._attempt_guard import AttemptGuard
 from ._config import ClientConfig
 from ._deadline import Deadline
 from ._error_mapping import deadline_error, final_error, quota_error
-from ._observer import CallObservation, NullObserver, Observer
+from ._observer import NULL_CALL, CallObservation, Observer
 from ._request import APIRequest
 from ._response import APIResponse, ResponseMeta
 from .breaker import Breaker
@@ -34,6 +34,7 @@ from .errors import (
     PoolExhaustedError,
     RateLimitError,
     RetryRecord,
+    scrub_chain,
 )
 from .ratelimit import RateLimiter
 from .retry import (
@@ -77,7 +78,6 @@ class CallHost(Protocol):
 
 
 _DEFAULT_OPTIONS = CallOptions()
-_NULL_CALL: CallObservation = NullObserver().start_call(APIRequest("GET", "/"))
 
 
 class Call:
@@ -88,7 +88,7 @@ class Call:
         pipe: CallHost,
         request: APIRequest,
         options: CallOptions | None,
-        observation: CallObservation = _NULL_CALL,
+        observation: CallObservation = NULL_CALL,
     ) -> None:
         self.pipe = pipe
         self.request = request
@@ -100,6 +100,10 @@ class Call:
         self.where = f"{request.method} {request.path}"
         self.organization = pipe.organization(request, options)
         self.attempt = 0
+        self.failures = 0
+        """Attempts that failed for a server-side reason (or got no answer)."""
+        self.throttles = 0
+        """Attempts answered 429."""
         self.retries: list[RetryRecord] = []
         self.headers: dict[str, str] = {}
         """The last response's headers."""
@@ -118,79 +122,106 @@ class Call:
         """The JSON body, encoded once for every attempt (see :meth:`run`)."""
 
     def run(self) -> Flow:
-        """The whole call: a fresh cached copy, or the attempts (a stale copy if they fail)."""
-        if self.request.json is not None and self.request.content is None:
-            self.body = encode_json(self.request)  # a bad body fails before any I/O
-        cache, key = self.cache, self.cache_key
-        if cache is not None and key is not None and cache.policy.fresh_for is not None:
-            hit = cache.fresh(key)
-            self.pipe.observer.cache_lookup(self.request.route, hit=hit is not None, stale=False)
-            if hit is not None:
-                return APIResponse(meta=hit.meta, content=hit.content)  # decoded per caller
+        """The whole call, observed: a fresh cached copy, or the attempts (a stale copy if
+        they fail). One generator for the call and one per attempt: every ``Send`` passes
+        through each generator layer, so the retry loop is written inline here."""
+        observation = self.observation = self.pipe.observer.start_call(self.request)
         try:
-            return (yield from self._attempts())
-        except (
-            CircuitOpenError,
-            APIConnectionError,
-            InternalServerError,
-            OutcomeUnknownError,
-        ) as exc:
-            stale = self._stale(exc)
-            if stale is None:
-                raise
-            return stale
+            if self.request.json is not None and self.request.content is None:
+                self.body = encode_json(self.request)  # a bad body fails before any I/O
+            result = self._fresh()
+            if result is None:
+                try:
+                    while True:
+                        self.attempt += 1
+                        outcome, response, error = yield from self._attempt()
+                        done = self._settle(outcome, response, error)
+                        if isinstance(done, APIResponse):
+                            result = done
+                            break
+                        if done.wait > 0:
+                            yield Sleep(done.wait)
+                except (
+                    CircuitOpenError,
+                    APIConnectionError,
+                    InternalServerError,
+                    OutcomeUnknownError,
+                ) as exc:
+                    result = self._stale(exc)
+                    if result is None:
+                        raise
+        except BaseException as exc:
+            scrub_chain(exc)  # no httpx request (with the key in its headers) rides along
+            observation.finished(response=None, error=exc)
+            raise
+        observation.finished(response=result, error=None)
+        return result
 
-    def _attempts(self) -> Flow:
-        pipe = self.pipe
-        failures = throttles = 0
-        while True:
-            self.attempt += 1
-            outcome, response, error = yield from self._attempt()
-            invalid: APIResponseValidationError | None = None
-            if response is None and outcome.delivery == "maybe_sent":
-                self.unanswered = True
-            elif response is not None and self._deleted_before(response):
-                return self._success(response, decode=False)[0]
-            if response is not None and is_success(response.status_code):
-                result, invalid = self._success(response)
-                if invalid is None:
-                    return result
-                if not self.request.is_retry_safe:
-                    raise invalid  # applied: repeating it could apply it twice
-                outcome = Outcome(error="invalid answer body")
-            if outcome.status_code == 429:
-                throttles += 1
-            else:
-                failures += 1
-            deadline = self.deadline
-            state = RetryState(deadline.started, deadline.end, self.attempt, failures, throttles)
-            decision = decide(
-                self.policy,
-                state,
-                outcome,
-                retry_safe=self.request.is_retry_safe,
-                now=deadline.clock(),
-                rng=pipe.rng,
+    def _fresh(self) -> APIResponse | None:
+        """A fresh cached copy of the answer, when the cache serves this call."""
+        cache, key = self.cache, self.cache_key
+        if cache is None or key is None or cache.policy.fresh_for is None:
+            return None
+        hit = cache.fresh(key)
+        self.pipe.observer.cache_lookup(self.request.route, hit=hit is not None, stale=False)
+        if hit is None:
+            return None
+        return APIResponse(meta=hit.meta, content=hit.content)  # decoded per caller
+
+    def _settle(
+        self,
+        outcome: Outcome,
+        response: httpx.Response | None,
+        error: BaseException | None,
+    ) -> APIResponse | RetryRecord:
+        """What an attempt leads to: the call's result, or the retry to make (recorded and
+        observed); raises the call's error when it goes no further."""
+        invalid: APIResponseValidationError | None = None
+        if response is None and outcome.delivery == "maybe_sent":
+            self.unanswered = True
+        elif response is not None and self._deleted_before(response):
+            return self._success(response, decode=False)[0]
+        if response is not None and is_success(response.status_code):
+            result, invalid = self._success(response)
+            if invalid is None:
+                return result
+            if not self.request.is_retry_safe:
+                raise invalid  # applied: repeating it could apply it twice
+            outcome = Outcome(error="invalid answer body")
+        if outcome.status_code == 429:
+            self.throttles += 1
+        else:
+            self.failures += 1
+        deadline = self.deadline
+        state = RetryState(
+            deadline.started, deadline.end, self.attempt, self.failures, self.throttles
+        )
+        decision = decide(
+            self.policy,
+            state,
+            outcome,
+            retry_safe=self.request.is_retry_safe,
+            now=deadline.clock(),
+            rng=self.pipe.rng,
+        )
+        if not decision.retry:
+            if invalid is not None:
+                invalid.attempts, invalid.retries = self.attempt, tuple(self.retries)
+                invalid.args = (f"{invalid.args[0]} (after {self.attempt} attempts)",)
+                raise invalid
+            raise final_error(
+                self.request,
+                decision,
+                response,
+                error,
+                attempts=self.attempt,
+                retries=self.retries,
+                wall_now=self.pipe.wall_clock(),
             )
-            if not decision.retry:
-                if invalid is not None:
-                    invalid.attempts, invalid.retries = self.attempt, tuple(self.retries)
-                    invalid.args = (f"{invalid.args[0]} (after {self.attempt} attempts)",)
-                    raise invalid
-                raise final_error(
-                    self.request,
-                    decision,
-                    response,
-                    error,
-                    attempts=self.attempt,
-                    retries=self.retries,
-                    wall_now=pipe.wall_clock(),
-                )
-            record = RetryRecord(self.attempt, decision.reason, decision.wait)
-            self.retries.append(record)
-            self.observation.retry_scheduled(record)
-            if decision.wait > 0:
-                yield Sleep(decision.wait)
+        record = RetryRecord(self.attempt, decision.reason, decision.wait)
+        self.retries.append(record)
+        self.observation.retry_scheduled(record)
+        return record
 
     def _attempt(self) -> Generator[Action, Any, AttemptResult]:
         """One attempt: pace, admit, send, feed back. Returns what happened."""
@@ -198,7 +229,8 @@ class Call:
             try:
                 if self.breaker is not None:
                     self.breaker.check(self.where)
-                yield from guard.pace(self.request, self.organization, self._quota_error)
+                if guard.reserve(self.request, self.organization) > 0:
+                    yield from guard.wait_out(self._quota_error)
                 guard.admit(self.where)
             except CircuitOpenError as exc:
                 raise self._annotated(exc) from None

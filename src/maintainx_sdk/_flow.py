@@ -21,12 +21,19 @@ from ._call import Call
 from ._config import ClientConfig
 from ._observer import NullObserver, Observer
 from ._request import APIRequest
-from ._response import APIResponse
 from .breaker import Breaker, BreakerPolicy
 from .cache import CachePolicy, DegradationCache
-from .errors import scrub_chain
 from .ratelimit import RateLimit, RateLimiter
 from .retry import RandomSource, RetryPolicy, default_rng
+
+#: Parsed request URLs kept per client (the set is emptied when full).
+MAX_PARSED_URLS = 256
+
+#: The body of a request without one: the same empty stream httpx itself would attach.
+_NO_BODY = httpx.ByteStream(b"")
+
+#: Methods that get ``Content-Length: 0`` from httpx when they carry no body.
+_SIZED_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class Pipeline:
@@ -53,7 +60,8 @@ class Pipeline:
     ) -> None:
         self.config = config
         self._headers_for: tuple[ClientConfig, str] | None = None
-        self._headers: dict[bool, httpx.Headers] = {}
+        self._headers: dict[tuple[bool, bytes | None], httpx.Headers] = {}
+        self._urls: dict[str, httpx.URL] = {}
         self.observer: Observer = observer or NullObserver()
         self.clock = clock
         self.wall_clock = wall_clock
@@ -98,12 +106,7 @@ class Pipeline:
             and not request.params
             and "?" not in url
         ):
-            # Most calls: the client's own headers only, normalised once per client.
-            http_request = httpx.Request(
-                request.method, url, headers=self._fixed_headers(request.auth)
-            )
-            http_request.extensions["timeout"] = timeout
-            return http_request
+            return self._plain_request(request, url, timeout)
         headers = self._header_dict(request, options)
         kwargs: dict[str, Any] = {"headers": headers}
         if request.params or "?" in url:  # merging params re-parses the URL: skip it if empty
@@ -117,18 +120,52 @@ class Pipeline:
         http_request.extensions["timeout"] = timeout
         return http_request
 
-    def _fixed_headers(self, auth: bool) -> httpx.Headers:
-        """The headers of a request that adds none, built once per client and settings."""
+    def _plain_request(
+        self, request: APIRequest, url: str, timeout: dict[str, float]
+    ) -> httpx.Request:
+        """Most calls: no body, no parameters, the client's own headers only.
+
+        httpx would parse the URL and normalise the headers again for every request; here
+        the URL is parsed once (per distinct URL, a few hundred kept) and the headers, with
+        the ``Host`` httpx adds, once per client. The request is the one httpx would build.
+        """
+        method = request.method.upper()
+        if method in _SIZED_METHODS:  # httpx adds Content-Length: 0 to these
+            http_request = httpx.Request(method, url, headers=self._fixed_headers(request.auth))
+            http_request.extensions["timeout"] = timeout
+            return http_request
+        parsed = self._urls.get(url)
+        if parsed is None:
+            if len(self._urls) >= MAX_PARSED_URLS:
+                self._urls.clear()
+            parsed = self._urls[url] = httpx.URL(url)
+        http_request = httpx.Request(
+            method,
+            parsed,
+            headers=self._fixed_headers(request.auth, parsed.netloc),
+            stream=_NO_BODY,
+            extensions={"timeout": timeout},
+        )
+        http_request.read()  # as httpx does for a request body in memory
+        return http_request
+
+    def _fixed_headers(self, auth: bool, host: bytes | None = None) -> httpx.Headers:
+        """The headers of a request that adds none (``Host`` first when given), built once
+        per client, settings and host."""
+        key = (auth, host)
         built_for = self._headers_for
         if built_for is None or built_for[0] is not self.config or built_for[1] != self.user_agent:
-            self._headers = {
-                with_auth: httpx.Headers(
-                    self._header_dict(APIRequest("GET", "/", auth=with_auth), None)
-                )
-                for with_auth in (True, False)
-            }
+            self._headers.clear()
             self._headers_for = (self.config, self.user_agent)
-        return self._headers[auth]
+        headers = self._headers.get(key)
+        if headers is None:
+            own = self._header_dict(APIRequest("GET", "/", auth=auth), None)
+            if host is None:
+                headers = httpx.Headers(own)
+            else:
+                headers = httpx.Headers([(b"Host", host), *httpx.Headers(own).raw])
+            self._headers[key] = headers
+        return headers
 
     def _header_dict(self, request: APIRequest, options: CallOptions | None) -> dict[str, str]:
         headers: dict[str, str] = {"Accept": "application/json", "User-Agent": self.user_agent}
@@ -155,18 +192,11 @@ class Pipeline:
         return None if org is None else str(org)
 
     def flow(self, request: APIRequest, options: CallOptions | None = None) -> Flow:
-        """The whole call as a generator of I/O actions; returns the successful response."""
-        call = Call(self, request, options)
-        observation = self.observer.start_call(request)
-        call.observation = observation
-        try:
-            result: APIResponse = yield from call.run()
-        except BaseException as exc:
-            scrub_chain(exc)  # no httpx request (with the key in its headers) rides along
-            observation.finished(response=None, error=exc)
-            raise
-        observation.finished(response=result, error=None)
-        return result
+        """The whole call as a generator of I/O actions; returns the successful response.
+
+        The call's own generator (:meth:`Call.run <._call.Call.run>`), observed: no wrapping
+        generator, as every action would pass through it."""
+        return Call(self, request, options).run()
 
 
 def _has_header(headers: Mapping[str, str], name: str) -> bool:
