@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import httpx
 
@@ -71,6 +71,10 @@ class RateLimitInfo:
     retry_after: float | None
 
 
+#: The parse of headers without any X-Rate-Limit-* or Retry-After header.
+NO_RATE_LIMIT_INFO: Final = RateLimitInfo(None, None, None, None)
+
+
 def parse_rate_limit(headers: Mapping[str, str], *, now: float | None = None) -> RateLimitInfo:
     """Parse X-Rate-Limit-Limit/-Remaining/-Reset and Retry-After (seconds or HTTP-date).
 
@@ -86,11 +90,17 @@ def parse_rate_limit(headers: Mapping[str, str], *, now: float | None = None) ->
 
 def rate_limit_info(lookup: Mapping[str, str], *, now: float | None = None) -> RateLimitInfo:
     """:func:`parse_rate_limit` for headers whose names are already lower-case."""
+    limit = lookup.get(C.RATE_LIMIT_LIMIT_HEADER)
+    remaining = lookup.get(C.RATE_LIMIT_REMAINING_HEADER)
+    reset = lookup.get(C.RATE_LIMIT_RESET_HEADER)
+    retry_after = lookup.get("retry-after")
+    if limit is None and remaining is None and reset is None and retry_after is None:
+        return NO_RATE_LIMIT_INFO  # an answer without any: nothing to parse
     return RateLimitInfo(
-        limit=_int_or_none(lookup.get(C.RATE_LIMIT_LIMIT_HEADER)),
-        remaining=_int_or_none(lookup.get(C.RATE_LIMIT_REMAINING_HEADER)),
-        reset=parse_reset(lookup.get(C.RATE_LIMIT_RESET_HEADER), wall_now=now),
-        retry_after=parse_retry_after(lookup.get("retry-after"), wall_now=now),
+        limit=_int_or_none(limit),
+        remaining=_int_or_none(remaining),
+        reset=parse_reset(reset, wall_now=now),
+        retry_after=parse_retry_after(retry_after, wall_now=now),
     )
 
 

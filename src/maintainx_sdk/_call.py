@@ -297,6 +297,8 @@ class Call:
                 status_code=response.status_code,
                 wall_now=wall,
             )
+        if wait is None:
+            return _answered(response.status_code), response, None
         return Outcome.from_status(response.status_code, wait), response, None
 
     def _invalidate(self) -> None:
@@ -374,3 +376,14 @@ class Call:
             elapsed=self.pipe.clock() - self.deadline.started,
         )
         return APIResponse(meta=meta, content=cached.content)
+
+
+_ANSWERED: dict[int, Outcome] = {}
+
+
+def _answered(status_code: int) -> Outcome:
+    """The outcome of an answer with no wait asked for: one shared (frozen) value per status."""
+    outcome = _ANSWERED.get(status_code)
+    if outcome is None:
+        outcome = _ANSWERED[status_code] = Outcome.from_status(status_code)
+    return outcome

@@ -32,16 +32,15 @@ def _outer_budget(budget: float | None) -> float | None:
 class _BodyDeadline(httpx.SyncByteStream):
     """A response body that stops with ``ReadTimeout`` once the attempt's budget is spent."""
 
-    def __init__(
-        self, inner: httpx.SyncByteStream, request: httpx.Request, until: Deadline
-    ) -> None:
+    def __init__(self, inner: httpx.SyncByteStream, request: httpx.Request, until: float) -> None:
         self._inner = inner
         self._request = request
         self._until = until
+        """The end of the budget on ``time.monotonic``."""
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self._inner:
-            if self._until.expired:
+            if time.monotonic() >= self._until:
                 raise httpx.ReadTimeout(
                     "the response body did not arrive within the call's deadline",
                     request=self._request,
@@ -58,7 +57,6 @@ def _send_sync(http: httpx.Client, action: Send) -> httpx.Response:
     if budget is None:
         return http.send(action.request)
     now = time.monotonic()
-    until = Deadline(budget, now, now + budget)
     outer = budget + DEADLINE_GRACE
     # The SDK's own transports cut every socket read off at the deadline (trickled headers
     # included); the body check below also bounds a transport passed in by the caller.
@@ -66,7 +64,7 @@ def _send_sync(http: httpx.Client, action: Send) -> httpx.Response:
         response = http.send(action.request, stream=True)
         try:
             if isinstance(response.stream, httpx.SyncByteStream):
-                response.stream = _BodyDeadline(response.stream, action.request, until)
+                response.stream = _BodyDeadline(response.stream, action.request, now + budget)
             response.read()
         except BaseException:
             response.close()
