@@ -355,3 +355,17 @@ def test_every_integer_path_parameter_is_checked() -> None:
     assert [r.url.raw_path for r in rec.requests] == [
         b"/v1/workorders/7/attachments/report%201.pdf"
     ]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("name", ["..", "."])
+def test_a_dot_segment_file_name_is_refused_before_it_rewrites_the_url(
+    flavour: str, name: str
+) -> None:
+    """``attachments.delete(5, "..")`` sent ``DELETE /v1/workorders/5`` (the URL's dot segments
+    are resolved): it deleted the work order instead of an attachment."""
+    rec = RecordingHandler(default=(204, None))
+    with pytest.raises(ValidationError) as info:
+        invoke(flavour, rec, lambda mx: mx.work_orders.attachments.delete(5, name))
+    assert info.value.errors[0]["field"] == "filename"
+    assert rec.requests == []

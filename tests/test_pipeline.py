@@ -36,6 +36,7 @@ from maintainx_sdk.errors import (
 from .conftest import TEST_KEY
 from .helpers.api_records import WORK_ORDER
 from .helpers.clocks import SleepRecordingClock
+from .helpers.event_log_observer import EventLogObserver
 from .helpers.pipeline_harness import drive_sync, get, make_pipeline, users
 from .helpers.scripted_answers import Script
 
@@ -165,6 +166,41 @@ async def test_cancelled_probe_frees_the_half_open_slot() -> None:
         with pytest.raises(asyncio.CancelledError):
             await task
     assert pipe.breaker.before_send("GET /x") is True  # the probe slot was given back
+
+
+async def test_a_cancelled_call_is_reported_as_cancelled_not_as_generator_exit() -> None:
+    """Observers (stats' last error type, the span's error.type, the failed-call log line)
+    are told the call was cancelled: not the GeneratorExit that closing the flow raises."""
+    log = EventLogObserver()
+    pipe = make_pipeline(SleepRecordingClock(), observer=log)
+    started = asyncio.Event()
+
+    class Hanging(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            started.set()
+            await asyncio.sleep(3600)
+            raise AssertionError("unreachable")
+
+    async with httpx.AsyncClient(transport=Hanging()) as http:
+        task = asyncio.create_task(run_async(pipe.flow(get()), http))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert log.of("finished") == [("finished", "CancelledError")]
+
+
+def test_an_interrupted_call_is_reported_as_interrupted_not_as_generator_exit() -> None:
+    log = EventLogObserver()
+    clock = SleepRecordingClock()
+    pipe = make_pipeline(clock, observer=log)
+
+    def interrupt(request: httpx.Request) -> httpx.Response:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        drive_sync(pipe, get(), interrupt, clock)
+    assert log.of("finished") == [("finished", "KeyboardInterrupt")]
 
 
 def test_rate_limit_error_from_client_limiter_is_typed() -> None:

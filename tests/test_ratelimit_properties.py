@@ -253,6 +253,26 @@ def test_probe_hold_is_shared(store: Store) -> None:
     assert all(0.0 < w <= 0.05 for w in waits[burst:])
 
 
+@pytest.mark.parametrize("outcome", ["no headers", "no answer"])
+def test_a_probe_that_brings_no_report_ends_the_hold_for_every_process(
+    store: Store, outcome: str
+) -> None:
+    """Behind a proxy that strips X-Rate-Limit headers (or with the API unreachable) the
+    prober's answer brings no report, and none will come: the processes still held for one
+    go at once, not one more per ``PROBE_PATIENCE`` (the k-th process waited 2(k-1) s)."""
+    policy = RateLimit(user=Quota(100, 60), organization=Quota(500, 60), probe_burst=1)
+    first, second = RateLimiter(policy, store.attach()), RateLimiter(policy, store.attach())
+    probe = first.acquire(get(), None, 0.0)
+    held = second.acquire(get(), None, 0.0)
+    assert probe.wait == 0 and held.wait > 0
+    if outcome == "no headers":
+        first.observe(probe, limit=None, remaining=None, reset=None, now=0.0)
+    else:
+        first.unanswered(probe)
+    assert second.confirm(held, 0.0).wait == 0.0
+    assert second.acquire(get(), None, 0.0).wait == 0.0
+
+
 def test_the_sole_probers_report_is_not_raised_by_reordered_ones(store: Store) -> None:
     policy = RateLimit(user=Quota(100, 60), organization=None, reset_buffer=0, probe_burst=1)
     limiter = RateLimiter(policy, store.attach())

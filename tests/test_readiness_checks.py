@@ -90,6 +90,27 @@ def test_bad_key_fails_p0_with_a_fix(emulator: Emulator) -> None:
     assert report.get("auth.organization").status == "skip"
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"html": "<html><body>Sign in</body></html>"},  # the web app, a proxy's portal
+        {"json": {"ok": True}},  # JSON, but not the users list
+    ],
+)
+def test_a_200_that_is_not_the_apis_answer_fails_the_key_check(answer: dict[str, Any]) -> None:
+    """MAINTAINX_BASE_URL pointing at a web page (the web app, a proxy's sign-in page) answers
+    200 to anything: the gate must not say the key is valid."""
+    with MaintainX(
+        api_key=TEST_KEY,
+        base_url="https://app.example.test/v1",
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, **answer)),
+    ) as mx:
+        report = readiness.check(mx)
+    key = report.get("auth.key_valid")
+    assert key.status == "fail" and "MAINTAINX_BASE_URL" in key.fix
+    assert not report.ok
+
+
 def test_unreachable_api_fails_with_a_fix() -> None:
     url = f"http://127.0.0.1:{closed_port()}/v1"
     with MaintainX(api_key=TEST_KEY, base_url=url) as mx:

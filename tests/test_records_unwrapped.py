@@ -147,3 +147,21 @@ def test_raw_response_is_typed_as_present_and_absent_only_on_hand_built_models()
         built.raw_response  # noqa: B018
     assert getattr(built, "raw_response", None) is None
     assert detail.raw_response.json() == {"workOrder": WO}  # the envelope stays reachable
+
+
+def test_records_compare_by_their_data_not_by_the_answer_they_came_in() -> None:
+    """Two reads of an unchanged record are equal (each keeps its own raw_response, whose
+    headers and timing differ); a changed record is not; neither are different kinds."""
+    emulator = make_emulator()
+    with MaintainX(api_key=emulator.api_key, transport=emulator.transport()) as mx:
+        wid = mx.work_orders.create(title="Pump").id
+        first, again = mx.work_orders.get(wid), mx.work_orders.get(wid)
+        assert first.raw_response is not again.raw_response
+        assert first == again
+        assert first == WorkOrder.model_validate(first.model_dump())  # built by hand
+        listed = [i for i in mx.work_orders.list() if i.id == wid]
+        relisted = [i for i in mx.work_orders.list() if i.id == wid]
+        assert listed == relisted and listed[0].raw_response is not relisted[0].raw_response
+        assert listed[0] != first  # a list item is not the record
+        changed = mx.work_orders.update(wid, title="Pump 2")
+        assert changed != first

@@ -130,6 +130,23 @@ def test_no_log_record_holds_the_key(caplog: pytest.LogCaptureFixture) -> None:
         _assert_clean(record.getMessage(), repr(record.args), repr(record.__dict__))
 
 
+@pytest.mark.parametrize("path", ["@evil.example/x", "workorders", ".evil.example/x"])
+def test_a_sent_request_never_leaves_the_base_urls_host(path: str) -> None:
+    """``mx.send(APIRequest(...))`` joins ``path`` to the base URL: a path without its leading
+    slash on a base URL without a path (a proxy) moved the host, ``@evil.example`` taking the
+    base URL as user-info, and the bearer key went along. It is taken from the root instead,
+    as ``mx.request`` does."""
+    from maintainx_sdk._request import APIRequest
+
+    rec = RecordingHandler(default=(200, {}))
+    with MaintainX(
+        api_key=KEY, base_url="https://proxy.internal", transport=httpx.MockTransport(rec)
+    ) as mx:
+        mx.send(APIRequest("GET", path))
+    assert [r.url.host for r in rec.requests] == ["proxy.internal"]
+    assert rec.last.url.path == "/" + path
+
+
 def test_secret_compares_in_constant_time_and_masks_format() -> None:
     a, b = Secret(KEY), Secret(KEY)
     assert a == b and hash(a) == hash(b)

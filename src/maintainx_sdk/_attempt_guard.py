@@ -136,7 +136,8 @@ class AttemptGuard:
     def unanswered(self, *, sent: bool) -> None:
         """No response came; ``sent=False``: the request never left, so its slot is given back."""
         if self.reservation is not None and self._limiter is not None:
-            self._limiter.unanswered(self.reservation)
+            with self.backend():  # it may tell a shared backend (Redis) to end the probe hold
+                self._limiter.unanswered(self.reservation)
             if not sent:
                 self._spent = False
 

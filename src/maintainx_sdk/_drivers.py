@@ -10,6 +10,7 @@ The two stay twins: they are the I/O itself (a blocking or an awaited send and s
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -71,6 +72,13 @@ def _send_sync(http: httpx.Client, action: Send) -> httpx.Response:
     return response
 
 
+def _stopped(flow: Flow, why: BaseException) -> None:
+    """The I/O was stopped by ``why`` (a cancelled task, Ctrl-C): the flow ends with it, so
+    its observers see why, not the ``GeneratorExit`` of closing it. The caller re-raises."""
+    with contextlib.suppress(BaseException):
+        flow.throw(why)
+
+
 def run_sync(
     flow: Flow, http: httpx.Client, sleep: Callable[[float], None] = time.sleep
 ) -> APIResponse:
@@ -79,13 +87,20 @@ def run_sync(
         action = next(flow)
         while True:
             if isinstance(action, Sleep):
-                sleep(action.seconds)
+                try:
+                    sleep(action.seconds)
+                except BaseException as stop:
+                    _stopped(flow, stop)
+                    raise
                 action = flow.send(None)
                 continue
             try:
                 response = _send_sync(http, action)
             except Exception as exc:
                 failure: Exception | None = exc
+            except BaseException as stop:
+                _stopped(flow, stop)
+                raise
             else:
                 failure = None
             # thrown outside the except block, so the SDK's error does not chain the httpx
@@ -115,7 +130,11 @@ async def run_async(
         action = next(flow)
         while True:
             if isinstance(action, Sleep):
-                await sleep(action.seconds)
+                try:
+                    await sleep(action.seconds)
+                except BaseException as stop:
+                    _stopped(flow, stop)
+                    raise
                 action = flow.send(None)
                 continue
             try:
@@ -125,6 +144,9 @@ async def run_async(
                     response = await http.send(action.request)
             except Exception as exc:
                 failure: Exception | None = exc
+            except BaseException as stop:
+                _stopped(flow, stop)
+                raise
             else:
                 failure = None
             action = flow.send(response) if failure is None else flow.throw(failure)

@@ -94,7 +94,10 @@ class Pipeline:
         """The httpx request for one attempt: ``timeout`` is its httpx ``timeout`` extension
         (see :meth:`Timeouts.extension <._config.Timeouts.extension>`), ``body`` the JSON
         already encoded, if any."""
-        url = self.config.base_url + request.path
+        path = request.path
+        # Without its leading slash a path would extend the base URL's host (or, from "@",
+        # replace it, with the key in the Authorization header): taken from the root instead.
+        url = self.config.base_url + (path if path[:1] == "/" else "/" + path)
         if (
             not request.headers
             and (options is None or not options.headers)

@@ -11,7 +11,7 @@ from typing import Generic, TypeVar
 
 from pydantic import PrivateAttr, RootModel
 
-from ._models import KeepsResponse, require_response
+from ._models import KeepsResponse, require_response, same_data
 from ._response import APIResponse
 
 _T = TypeVar("_T")
@@ -26,6 +26,10 @@ class APIListModel(RootModel[list[_T]], KeepsResponse, Generic[_T]):
     def raw_response(self) -> APIResponse:
         """The HTTP answer behind this list (status, headers, attempts, body)."""
         return require_response(self, self._response)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the items are (not the answer they came in: see :func:`same_data`)."""
+        return same_data(self, other)
 
     def __iter__(self) -> Iterator[_T]:  # type: ignore[override]
         return iter(self.root)

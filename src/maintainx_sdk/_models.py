@@ -63,6 +63,17 @@ class APIModel(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
+def same_data(model: BaseModel, other: object) -> bool:
+    """Pydantic's equality without the private attributes: two objects that came in different
+    answers (``raw_response``: its headers and timing differ) are equal when their data is."""
+    return (
+        type(model) is type(other)
+        and isinstance(other, BaseModel)
+        and model.__dict__ == other.__dict__
+        and model.__pydantic_extra__ == other.__pydantic_extra__
+    )
+
+
 class KeepsResponse:
     """A model that remembers, in a ``_response`` private attribute it declares, the answer it
     came from (:class:`APIResult`, a bare-array :class:`~maintainx_sdk._list_model.APIListModel`)."""
@@ -80,6 +91,10 @@ class APIResult(APIModel, KeepsResponse):
 
     _response: APIResponse | None = PrivateAttr(default=None)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when the data is (not the answer it came in: see :func:`same_data`)."""
+        return same_data(self, other)
+
     @property
     def raw_response(self) -> APIResponse:
         """The HTTP answer behind this object: status, headers, attempts, retries, and the body
@@ -95,6 +110,10 @@ class APIPageItem(APIModel):
     initialise one per item (a third of a page's validation time); the pager stores the
     page's answer on each item afterwards, in pydantic's private-attribute storage.
     """
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the data is (not the page it came in: see :func:`same_data`)."""
+        return same_data(self, other)
 
     @property
     def raw_response(self) -> APIResponse:

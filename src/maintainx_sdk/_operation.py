@@ -167,6 +167,13 @@ def build_request(
                 f"{op.name}: path parameter {name!r} must be a string (got {type(value).__name__})",
                 errors=[{"field": name, "message": "expected str"}],
             )
+        elif value in (".", ".."):
+            # A dot segment is resolved, not sent: ".." would turn DELETE .../attachments/..
+            # into a DELETE of the record itself.
+            raise ValidationError(
+                f"{op.name}: path parameter {name!r} cannot be {value!r}",
+                errors=[{"field": name, "message": "'.' and '..' are not names"}],
+            )
         url_path = url_path.replace("{" + name + "}", quote(str(value), safe=""))
     if "{" in url_path:
         missing = url_path[url_path.index("{") + 1 : url_path.index("}")]

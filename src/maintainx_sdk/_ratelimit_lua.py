@@ -59,7 +59,14 @@ end
 -- one request goes (a burst could overshoot a quota that others have partly used, and
 -- reordered reports could not tell by how much); the rest of the burst is still paced by
 -- the static log.
+-- A prober answered without a report ('unheld', see end_hold): no report is coming, so the
+-- scope's log paces instead of the hold.
+local function probe_of(meta, probe)
+  if probe > 0 and redis.call('HEXISTS', meta, 'unheld') == 1 then return 0 end
+  return probe
+end
 local function held(meta, seq, probe, now)
+  probe = probe_of(meta, probe)
   if probe <= 0 then return false end
   probe = 1
   local p0 = redis.call('HGET', meta, 'p0')
@@ -105,7 +112,7 @@ for i = 0, n - 1 do
   end
   local guided = redis.call('EXISTS', KEYS[i * 6 + 5]) == 1
   local cur = tonumber(redis.call('GET', KEYS[i * 6 + 2]) or '0')
-  local probe = tonumber(ARGV[5 + i * 4])
+  local probe = probe_of(KEYS[i * 6 + 6], tonumber(ARGV[5 + i * 4]))
   local beyond = probe > 0 and (not guided) and cur + 1 > probe
   if (not guided) and (not beyond) and count >= limit then
     local e = redis.call('ZRANGE', log, count - limit, count - limit, 'WITHSCORES')

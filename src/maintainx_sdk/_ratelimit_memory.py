@@ -44,6 +44,8 @@ class _Scope:
     """The highest sequence number that has been let go."""
     probe_start: float | None = None
     """When the first request went while the probe hold was on (for ``PROBE_PATIENCE``)."""
+    unheld: bool = False
+    """The probe hold is over without a report (see :meth:`InMemoryRateLimitBackend.end_hold`)."""
 
 
 class InMemoryRateLimitBackend:
@@ -132,6 +134,14 @@ class InMemoryRateLimitBackend:
     def cancel(self, reservation: Reservation) -> None:
         with self._lock:
             self._move(reservation, None)
+
+    def end_hold(self, reservation: Reservation) -> None:
+        """No report will come for the reservation's feedback scope: the scopes it describes
+        stop holding requests (the sliding log paces them instead)."""
+        with self._lock:
+            for spec in reservation.scopes:
+                if (spec.guide or spec.key) == reservation.feedback_scope:
+                    self._scope(spec.key).unheld = True
 
     def observe(
         self,
@@ -246,7 +256,7 @@ class InMemoryRateLimitBackend:
 
 def _held(spec: ScopeRequest, scope: _Scope, now: float, seq: int) -> bool:
     """Whether request ``seq`` waits for the server's first report (the probe hold)."""
-    if spec.probe <= 0:
+    if spec.probe <= 0 or scope.unheld:
         return False
     extra = 0 if scope.probe_start is None else int((now - scope.probe_start) // PROBE_PATIENCE)
     return seq > spec.probe + extra

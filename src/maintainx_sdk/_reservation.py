@@ -8,9 +8,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-__all__ = ["PROBE_PATIENCE", "RateLimitBackend", "Reservation", "ScopeRequest"]
+__all__ = ["PROBE_PATIENCE", "HoldRelease", "RateLimitBackend", "Reservation", "ScopeRequest"]
 
 #: Seconds the probe hold waits for a report before one more held request goes as a prober.
 PROBE_PATIENCE = 2.0
@@ -86,4 +86,15 @@ class RateLimitBackend(Protocol):
         now: float,
     ) -> None:
         """Only ``remaining`` more requests (after this one) may go until ``now + reset``."""
+        ...
+
+
+@runtime_checkable
+class HoldRelease(Protocol):
+    """A backend whose probe hold is shared (both built-in backends): it can end the hold
+    for every limiter on it when the prober's answer brought no report."""
+
+    def end_hold(self, reservation: Reservation) -> None:
+        """No X-Rate-Limit report will come for the reservation's feedback scope (the answer
+        had no headers, or there was no answer): stop holding requests for one."""
         ...

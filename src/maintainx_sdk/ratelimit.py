@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from ._ratelimit_memory import InMemoryRateLimitBackend
 from ._request import APIRequest
-from ._reservation import RateLimitBackend, Reservation, ScopeRequest
+from ._reservation import HoldRelease, RateLimitBackend, Reservation, ScopeRequest
 from .errors import ConfigurationError
 
 __all__ = [
@@ -286,9 +286,19 @@ class RateLimiter:
             with self._changing:
                 self._unanswered.add(key)
                 self._version += 1
+            self._end_hold(reservation)
 
     def cancel(self, reservation: Reservation) -> None:
         self.backend.cancel(reservation)
+
+    def _end_hold(self, reservation: Reservation) -> None:
+        """This process stops holding for a report that will not come (above); limiters in
+        other processes sharing the backend would still hold for it, one more request per
+        ``PROBE_PATIENCE``, so the backend is told as well."""
+        if reservation.feedback_scope not in self._reported and isinstance(
+            self.backend, HoldRelease
+        ):
+            self.backend.end_hold(reservation)
 
     def observe(
         self,
@@ -308,6 +318,7 @@ class RateLimiter:
                 with self._changing:
                     self._silent.add(key)
                     self._version += 1
+                self._end_hold(reservation)
             return
         if key in self._silent or key in self._unanswered or key not in self._reported:
             with self._changing:

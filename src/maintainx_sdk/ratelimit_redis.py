@@ -199,6 +199,28 @@ class RedisRateLimitBackend:
         except BackendUnavailableError as exc:  # the slot just stays used until it expires
             _log.warning("maintainx %s: could not give a slot back (%s)", _WHAT, exc)
 
+    def end_hold(self, reservation: Reservation) -> None:
+        """No report will come for the reservation's feedback scope: the scopes it describes
+        stop holding requests in every process (their log paces them instead)."""
+        if self._is_local(reservation):
+            self._local.end_hold(self._flip(reservation))
+            return
+        described = [
+            s for s in reservation.scopes if (s.guide or s.key) == reservation.feedback_scope
+        ]
+        if not described:
+            return
+        ttl = self._ttl_ms(reservation.scopes)
+        try:
+            with typed(_WHAT):
+                pipe = self._bounded.now().pipeline(transaction=True)
+                for s in described:
+                    pipe.hset(self._key(s.key, "meta"), "unheld", "1")
+                    pipe.pexpire(self._key(s.key, "meta"), ttl)
+                pipe.execute()
+        except BackendUnavailableError as exc:  # the others fall back on PROBE_PATIENCE
+            _log.warning("maintainx %s: could not end the probe hold (%s)", _WHAT, exc)
+
     def observe(
         self,
         reservation: Reservation,

@@ -18,6 +18,7 @@ from .._request import APIRequest
 from .._response import APIResponse
 from ..errors import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -182,6 +183,18 @@ def _unreachable(evidence: str, fix: str) -> list[CheckResult]:
 def _key_result(users: Outcome) -> CheckResult:
     title = "API key accepted (GET /users?limit=1)"
     err = users.error
+    if err is None and users.response is not None and not _lists_users(users.response):
+        kind = users.response.headers.get("content-type", "no content type")
+        return result(
+            "auth.key_valid",
+            title,
+            "P0",
+            "fail",
+            f"{users.response.status_code} ({kind}) but not the API's users list: something "
+            "else than the MaintainX API answered, so the key was not checked",
+            f"Point MAINTAINX_BASE_URL (or base_url=) at the API, {C.DEFAULT_BASE_URL}, not "
+            "the web app or a proxy's page.",
+        )
     if err is None:
         return result("auth.key_valid", title, "P0", "pass", "200 OK: the key is valid")
     if isinstance(err, AuthenticationError):
@@ -229,6 +242,15 @@ def _key_result(users: Outcome) -> CheckResult:
         f"unexpected answer {status or type(err).__name__}: {err}",
         "Check the API status; retry the readiness check.",
     )
+
+
+def _lists_users(response: APIResponse) -> bool:
+    """Whether an answer to ``GET /users`` is the API's: a JSON object with a users list."""
+    try:
+        body = response.json()
+    except (ValueError, APIResponseValidationError):
+        return False
+    return isinstance(body, dict) and isinstance(body.get("users"), list)
 
 
 def _org_result(facts: ProbeFacts, ctx: CheckContext) -> CheckResult:
