@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1] / "src"
 
 NAMEDTUPLE_API = frozenset({"_replace", "_asdict", "_fields", "_make", "_field_defaults"})
 
+
 @dataclass
 class Module:
     name: str
