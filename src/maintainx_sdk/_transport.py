@@ -230,8 +230,10 @@ class ShardedAsyncTransport(_Shards[httpx.AsyncBaseTransport], httpx.AsyncBaseTr
         parts = split_limits(limits, shards)
 
         def build() -> list[httpx.AsyncBaseTransport]:
+            from ._asyncio_transport import AsyncioTransport  # httpcore, on first use
+
             context = shared_ssl_context()
-            return [httpx.AsyncHTTPTransport(verify=context, limits=part) for part in parts]
+            return [AsyncioTransport(part, ssl_context=context) for part in parts]
 
         return cls(count=shards, build=build)
 
