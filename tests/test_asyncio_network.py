@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from maintainx_sdk import AsyncMaintainX
+from maintainx_sdk import AsyncMaintainX, PoolLimits
 from maintainx_sdk._asyncio_network import AsyncioBackend
 from maintainx_sdk._asyncio_transport import AsyncioTransport
 from maintainx_sdk._transport import ShardedAsyncTransport
@@ -38,13 +38,26 @@ def build(request: pytest.FixtureRequest) -> Build:
     return built
 
 
-def test_the_default_async_client_sends_over_the_asyncio_backend() -> None:
-    amx = AsyncMaintainX(api_key=TEST_KEY)
+@pytest.mark.parametrize("pool", [PoolLimits(), PoolLimits(max_connections=4)])
+def test_the_default_async_client_sends_over_the_asyncio_backend(
+    pool: PoolLimits, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    amx = AsyncMaintainX(api_key=TEST_KEY, pool=pool)
     transport = amx._http._transport
     assert isinstance(transport, ShardedAsyncTransport)
     for shard in transport.shards:
         assert isinstance(shard, AsyncioTransport)
         assert isinstance(shard.network_backend, AsyncioBackend)
+
+
+def test_with_proxy_variables_the_async_client_keeps_httpx_own_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    amx = AsyncMaintainX(api_key=TEST_KEY)
+    assert isinstance(amx._http._transport, httpx.AsyncHTTPTransport)
 
 
 def _ok(request: bytes, send: Send) -> None:

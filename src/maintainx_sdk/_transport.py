@@ -308,6 +308,18 @@ def async_pool_transport(pool: PoolLimits) -> ShardedAsyncTransport | None:
     return ShardedAsyncTransport.from_limits(pool.to_httpx(), count) if count > 1 else None
 
 
+def async_default_transport(pool: PoolLimits) -> ShardedAsyncTransport | None:
+    """The async client's own transport: pools over the asyncio-native network backend
+    (:mod:`._asyncio_network`), sharded like :func:`async_pool_transport` (one shard when
+    small).
+
+    None (httpx's own pool, which mounts the proxies) when proxy variables are set.
+    """
+    if environment_has_proxies():
+        return None
+    return ShardedAsyncTransport.from_limits(pool.to_httpx(), _wanted_shards(pool))
+
+
 def sync_pool_transport(pool: PoolLimits) -> ShardedTransport | None:
     """The blocking client's transport: sharded like :func:`async_pool_transport` (one shard
     when small), and bound by the call's deadline at the socket (a blocking read cannot be
