@@ -20,12 +20,6 @@ ROOT = Path(__file__).resolve().parents[1] / "src"
 
 NAMEDTUPLE_API = frozenset({"_replace", "_asdict", "_fields", "_make", "_field_defaults"})
 
-# Allow-list for work another helper of issue 14 is landing in parallel; the lead empties it
-# once it has landed. A NEW violation anywhere fails at once.
-
-#: module -> private names of other modules it may still use (owner in the comment).
-ALLOWED_PRIVATE_USES: dict[str, frozenset[str]] = {}
-
 
 @dataclass
 class Module:
@@ -201,10 +195,8 @@ def test_the_import_graph_has_no_cycle() -> None:
 def test_no_module_uses_another_modules_private_names() -> None:
     found: list[str] = []
     for module in MODULES.values():
-        allowed = ALLOWED_PRIVATE_USES.get(module.name, frozenset())
-        for line, name, what in private_uses(module):
-            if name not in allowed:
-                found.append(f"{module.path.relative_to(ROOT)}:{line}: {what}")
+        for line, _name, what in private_uses(module):
+            found.append(f"{module.path.relative_to(ROOT)}:{line}: {what}")
     assert not found, "private names used across modules:\n" + "\n".join(found)
 
 

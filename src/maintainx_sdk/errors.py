@@ -2,6 +2,10 @@
 
 Every message names the method, path and status where there is one, and the API's own
 error text; none ever contains the API key.
+
+Longer than 400 lines because the whole tree is one module on purpose: callers import every
+exception from ``maintainx_sdk.errors``, and the key scrubbing each error applies to itself
+(messages, bodies, chains, pickles) has to sit with the base class that runs it.
 """
 
 from __future__ import annotations
