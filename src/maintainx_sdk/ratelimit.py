@@ -250,8 +250,10 @@ class RateLimiter:
         if (
             cached is not None
             and cached.limit == limit
+            and cached.period == quota.period
             and cached.guide == guide
             and cached.probe == probe
+            and cached.probe_poll == policy.probe_poll
         ):
             return cached
         spec = ScopeRequest(key, limit, quota.period, guide, probe, policy.probe_poll)
