@@ -33,6 +33,7 @@ from ._reservation import HoldRelease, RateLimitBackend, Reservation, ScopeReque
 from .errors import ConfigurationError
 
 __all__ = [
+    "HoldRelease",
     "InMemoryRateLimitBackend",
     "Quota",
     "RateLimit",
