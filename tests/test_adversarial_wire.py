@@ -42,7 +42,7 @@ def _spellings() -> list[str]:
     return [KEY, quote(KEY, safe=""), KEY.replace("/", "\\/")]
 
 
-def assert_no_key(error: BaseException) -> None:
+def assert_no_key_in_any_spelling(error: BaseException) -> None:
     """Nothing reachable from ``error`` (chain, attributes, httpx requests, the formatted
     traceback, a pickle) shows the key in any spelling."""
     texts: list[str] = ["".join(traceback.format_exception(error))]
@@ -108,7 +108,7 @@ def test_a_401_body_never_carries_the_key_however_it_is_placed(body: Any) -> Non
     ):
         mx.work_orders.get(1)
     assert info.value.body is not None
-    assert_no_key(info.value)
+    assert_no_key_in_any_spelling(info.value)
 
 
 def test_a_401_body_with_json_escaped_slashes_does_not_carry_the_key() -> None:
@@ -124,7 +124,7 @@ def test_a_401_body_with_json_escaped_slashes_does_not_carry_the_key() -> None:
     ):
         mx.work_orders.get(1)
     assert "bad key" in str(info.value)
-    assert_no_key(info.value)
+    assert_no_key_in_any_spelling(info.value)
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_a_redirect_with_the_key_percent_encoded_does_not_carry_it(location: str
     with server.running(), client(server.base_url) as mx, pytest.raises(APIStatusError) as info:
         mx.work_orders.get(1)
     assert "127.0.0.1:9" in str(info.value)
-    assert_no_key(info.value)
+    assert_no_key_in_any_spelling(info.value)
 
 
 @pytest.mark.parametrize(
@@ -163,7 +163,7 @@ def test_a_success_body_echoing_the_key_gives_a_redacted_validation_error(
         pytest.raises(APIResponseValidationError) as info,
     ):
         mx.work_orders.get(1) if operation == "get" else mx.work_orders.create(title="t")
-    assert_no_key(info.value)
+    assert_no_key_in_any_spelling(info.value)
 
 
 def test_redact_value_masks_keys_bytes_and_any_depth() -> None:
@@ -209,7 +209,7 @@ async def test_a_create_whose_answer_is_lost_is_sent_once_and_typed(
             with pytest.raises(OutcomeUnknownError) as info:
                 await mx.work_orders.create(title="t")
     assert len(server.requests) == 1, "a POST whose answer was lost was sent again"
-    assert_no_key(info.value)
+    assert_no_key_in_any_spelling(info.value)
 
 
 @pytest.mark.parametrize("answer", [hang_up_after_reading, garbled_status_line])
@@ -229,7 +229,7 @@ async def test_the_aiohttp_backend_retries_a_read_whose_answer_is_lost(answer: A
                 await mx.work_orders.get(1)
     # aiohttp itself resends an idempotent request once on a kept-alive connection it found closed
     assert 3 <= len(server.requests) <= 6 and isinstance(info.value, MaintainXError)
-    assert_no_key(info.value)
+    assert_no_key_in_any_spelling(info.value)
 
 
 def _echo_not_json(request: bytes, send: Send) -> None:
@@ -244,7 +244,7 @@ def test_a_guarded_create_answered_with_a_body_echoing_the_key_does_not_carry_it
         pytest.raises(OutcomeUnknownError) as info,
     ):
         mx.work_orders.create(title="t", idempotency_key="adv-echo-1")
-    assert_no_key(info.value)
+    assert_no_key_in_any_spelling(info.value)
 
 
 def test_a_raw_answer_that_is_not_json_does_not_chain_the_decoder_error() -> None:
@@ -254,4 +254,4 @@ def test_a_raw_answer_that_is_not_json_does_not_chain_the_decoder_error() -> Non
         with pytest.raises(APIResponseValidationError) as info:
             response.json()
     assert info.value.__context__ is None  # json's error holds the whole body in .doc
-    assert_no_key(info.value)
+    assert_no_key_in_any_spelling(info.value)

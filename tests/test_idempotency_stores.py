@@ -230,3 +230,19 @@ def test_derive_key_takes_what_a_create_takes() -> None:
     )
     with pytest.raises(ValidationError, match="not plain JSON"):
         derive_key(op, {"x": object()})
+
+
+@pytest.mark.parametrize("where", ["missing-dir/store.sqlite", "not-a-database.sqlite"])
+def test_an_unusable_sqlite_file_is_a_typed_error_that_says_what_to_fix(
+    tmp_path: Path, where: str
+) -> None:
+    from maintainx_sdk.checkpoints import SQLiteCheckpointStore
+    from maintainx_sdk.errors import ConfigurationError
+    from maintainx_sdk.idempotency import SQLiteIdempotencyStore
+
+    (tmp_path / "not-a-database.sqlite").write_bytes(b"this is not sqlite " * 100)
+    for make in (SQLiteIdempotencyStore, SQLiteCheckpointStore):
+        with pytest.raises(ConfigurationError) as caught:
+            make(tmp_path / where)
+        assert str(tmp_path / where) in str(caught.value)
+        assert "writable directory" in str(caught.value)

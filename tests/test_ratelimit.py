@@ -272,3 +272,24 @@ def test_a_rolled_window_keeps_our_count_unless_reports_say_less() -> None:
     # Remaining 0 stops everything not yet on its way
     limiter.observe(nxt[0], limit=4, remaining=0, reset=1.9, now=2.05)
     assert limiter.confirm(nxt[3], 2.06).wait > 1.8
+
+
+def test_a_new_policy_on_the_limiter_paces_by_its_own_periods() -> None:
+    """The limiter keeps its scope specs worked out; a policy put in its place with the
+    same limits but other periods (or probe poll) must not be paced by the old ones."""
+
+    def policy(period: float, poll: float) -> RateLimit:
+        return RateLimit(
+            user=Quota(2, period),
+            organization=None,
+            pace_without_headers=True,
+            probe_burst=0,
+            probe_poll=poll,
+        )
+
+    limiter = RateLimiter(policy(60, 0.05))
+    assert [s.period for s in limiter.acquire(get(), None, 0.0).scopes] == [60]
+    limiter.policy = policy(1, 0.2)
+    (spec,) = limiter.acquire(get(), None, 0.0).scopes
+    assert (spec.period, spec.probe_poll) == (1, 0.2)
+    assert limiter.acquire(get(), None, 0.0).wait == pytest.approx(1.0)

@@ -70,7 +70,7 @@ def reachable(error: BaseException) -> list[Any]:
     return out
 
 
-def assert_no_key(error: BaseException) -> None:
+def assert_no_key_in_chain_or_pickle(error: BaseException) -> None:
     for item in reachable(error):
         assert KEY not in repr(item), f"the key leaks through {type(item).__name__}: {item!r}"
     blob = pickle.dumps(error)
@@ -95,7 +95,7 @@ def test_a_401_that_echoes_the_key_does_not_carry_it() -> None:
     error = info.value
     assert "invalid credentials" in str(error) and error.body is not None
     assert error.headers["x-echo"] != "" and "***" in error.headers["x-echo"]
-    assert_no_key(error)
+    assert_no_key_in_chain_or_pickle(error)
 
 
 def test_a_redirect_that_echoes_the_key_in_its_url_does_not_carry_it() -> None:
@@ -107,7 +107,7 @@ def test_a_redirect_that_echoes_the_key_in_its_url_does_not_carry_it() -> None:
     ):
         mx.work_orders.get(1)
     assert "/login?api_key=" in str(info.value)
-    assert_no_key(info.value)
+    assert_no_key_in_chain_or_pickle(info.value)
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_a_timeout_does_not_chain_the_request_that_holds_the_key(call: Any, erro
         pytest.raises(error) as info,
     ):
         call(mx)
-    assert_no_key(info.value)
+    assert_no_key_in_chain_or_pickle(info.value)
 
 
 async def test_an_async_timeout_does_not_chain_the_request_that_holds_the_key() -> None:
@@ -141,7 +141,7 @@ async def test_an_async_timeout_does_not_chain_the_request_that_holds_the_key() 
         ) as mx:
             with pytest.raises(APITimeoutError) as info:
                 await mx.work_orders.get(1)
-    assert_no_key(info.value)
+    assert_no_key_in_chain_or_pickle(info.value)
 
 
 def test_every_sdk_error_pickles_without_the_key() -> None:
@@ -155,6 +155,6 @@ def test_every_sdk_error_pickles_without_the_key() -> None:
         path="/x",
     )
     error.__cause__ = MaintainXError(f"inner {KEY}")
-    assert_no_key(error)
+    assert_no_key_in_chain_or_pickle(error)
     copy = pickle.loads(pickle.dumps(error))
     assert copy.status_code == 401 and copy.method == "GET" and copy.body["echo"] == "***"

@@ -163,3 +163,14 @@ def test_webhook_secrets_stay_out_of_reprs() -> None:
         assert secret not in repr(model)
         assert secret not in str(model)
     assert created.secret == fetched.secret == secret
+
+
+def test_a_key_pasted_into_the_base_url_stays_out_of_the_clients_repr() -> None:
+    for base_url in (
+        f"https://api.example.test/v1?token={KEY}",
+        f"https://u:{KEY}@h.test/v1",
+    ):
+        for cls in (MaintainX, AsyncMaintainX):
+            client = cls(api_key=KEY, base_url=base_url, telemetry=False)
+            assert KEY not in repr(client)
+            assert "base_url=" in repr(client)

@@ -173,7 +173,10 @@ class ClientCore:
             )
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._config.base_url!r})"
+        from .observability._redact import redact
+
+        # A key pasted into the base URL (a query parameter, a userinfo part) stays hidden.
+        return redact(f"{type(self).__name__}(base_url={self._config.base_url!r})")
 
 
 def _is_resource_cache(key: str, value: Any) -> bool:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from ._redis_bounds import BoundedRedis, typed
+from ._sqlite_file import open_sqlite
 from .errors import CheckpointConflictError, ConfigurationError
 
 #: Where :class:`~maintainx_sdk.sync.IncrementalSync` keeps checkpoints unless told otherwise.
@@ -137,13 +138,16 @@ class SQLiteCheckpointStore:
     def __init__(self, path: str | os.PathLike[str] = DEFAULT_SQLITE_PATH) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS maintainx_checkpoints "
-            "(key TEXT PRIMARY KEY, data TEXT NOT NULL)"
+        self._conn = open_sqlite(
+            self.path,
+            what="SQLiteCheckpointStore",
+            setup=(
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA synchronous=FULL",
+                f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}",
+                "CREATE TABLE IF NOT EXISTS maintainx_checkpoints "
+                "(key TEXT PRIMARY KEY, data TEXT NOT NULL)",
+            ),
         )
 
     @property

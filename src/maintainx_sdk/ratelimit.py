@@ -33,6 +33,7 @@ from ._reservation import HoldRelease, RateLimitBackend, Reservation, ScopeReque
 from .errors import ConfigurationError
 
 __all__ = [
+    "HoldRelease",
     "InMemoryRateLimitBackend",
     "Quota",
     "RateLimit",
@@ -250,8 +251,10 @@ class RateLimiter:
         if (
             cached is not None
             and cached.limit == limit
+            and cached.period == quota.period
             and cached.guide == guide
             and cached.probe == probe
+            and cached.probe_poll == policy.probe_poll
         ):
             return cached
         spec = ScopeRequest(key, limit, quota.period, guide, probe, policy.probe_poll)

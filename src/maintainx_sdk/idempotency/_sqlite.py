@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 
+from .._sqlite_file import open_sqlite
 from ._records import IdempotencyRecord
 from ._store import AtomicStore, R, Transition
 
@@ -39,12 +39,12 @@ class SQLiteIdempotencyStore(AtomicStore):
         self.path = os.fspath(path)
         self.clock = clock
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        self._conn = open_sqlite(
+            self.path,
+            what="SQLiteIdempotencyStore",
+            setup=("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", _SCHEMA),
+            timeout=busy_timeout,
         )
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(_SCHEMA)
         self._writes = 0
 
     def _transact(self, key: str, transition: Transition[R]) -> R:
