@@ -186,3 +186,39 @@ async def test_an_untrusted_certificate_is_a_connect_error(tmp_path: Path) -> No
     async with server, httpx.AsyncClient(transport=AsyncioTransport(LIMITS)) as client:
         with pytest.raises(httpx.ConnectError):
             await client.get(f"https://127.0.0.1:{port}/")
+
+
+def _serve_then_close_on_cue(listener: socket.socket, go: threading.Event) -> threading.Event:
+    """Answers one request per connection; closes the first only once ``go`` is set."""
+    closed = threading.Event()
+
+    def serve() -> None:
+        for _ in range(2):
+            conn, _ = listener.accept()
+            with conn:
+                data = b""
+                while b"\r\n\r\n{}" not in data:
+                    data += conn.recv(65536)
+                conn.sendall(response_bytes(200, b'{"ok": true}'))
+                go.wait(5)
+            closed.set()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return closed
+
+
+async def test_a_connection_closed_while_the_loop_was_busy_is_not_reused(build: Build) -> None:
+    # The server's FIN lands while the loop runs other code: the pool must still see it
+    # before sending a POST (not safe to repeat) on that connection.
+    go = threading.Event()
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        closed = _serve_then_close_on_cue(listener, go)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+        async with httpx.AsyncClient(transport=build()) as client:
+            first = await client.post(url, content=b"{}")
+            go.set()
+            closed.wait(5)  # blocks the loop, as busy code does, while the FIN arrives
+            second = await client.post(url, content=b"{}")
+    assert first.json() == second.json() == {"ok": True}

@@ -5,7 +5,8 @@ httpcore's own async backend goes through AnyIO: every read and write opens an
 layer, not the SDK, the bound on async fan-out. This backend talks to an
 ``asyncio.Protocol`` directly: a read waits on one future, a timeout is one
 ``loop.call_later`` handle (none when no timeout is set), and ``is_readable`` (asked of every
-idle pooled connection) is the protocol's own state instead of a socket poll.
+idle pooled connection) is the protocol's own state, with one non-blocking poll of the
+socket for what the loop has not read yet.
 
 Errors are httpcore's, as the AnyIO backend raises them: ``ConnectTimeout``/``ConnectError``
 while connecting or starting TLS, ``ReadTimeout``/``ReadError`` and
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import select
+import socket
 import ssl
 import typing
 from collections.abc import Iterable
@@ -205,11 +208,27 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     def get_extra_info(self, info: str) -> typing.Any:
         if info == "is_readable":
             protocol = self._protocol
-            return bool(protocol.chunks) or protocol.eof
+            if protocol.chunks or protocol.eof or self._transport.is_closing():
+                return True
+            # The loop has not run since the server's FIN reached the socket when it was
+            # busy: ask the kernel (as the AnyIO backend does), or a request (a POST, not
+            # safe to repeat) goes out on a connection the server has already closed.
+            return _has_unread_input(self._raw.get_extra_info("socket"))
         if info == "ssl_object":
             return self._ssl_object
         name = _EXTRA_INFO.get(info)
         return None if name is None else self._raw.get_extra_info(name)
+
+
+def _has_unread_input(sock: socket.socket | None) -> bool:
+    """Whether the kernel holds bytes, or the peer's FIN, the loop has not read yet."""
+    if sock is None or sock.fileno() < 0:
+        return True
+    if not hasattr(select, "poll"):  # Windows
+        return bool(select.select([sock], [], [], 0)[0])
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
 
 
 # httpcore's extra-info names and asyncio's.
