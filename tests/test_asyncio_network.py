@@ -11,6 +11,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -222,3 +223,45 @@ async def test_a_connection_closed_while_the_loop_was_busy_is_not_reused(build: 
             closed.wait(5)  # blocks the loop, as busy code does, while the FIN arrives
             second = await client.post(url, content=b"{}")
     assert first.json() == second.json() == {"ok": True}
+
+
+@pytest.fixture
+def unanswered_then_live_address(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A name resolving first to an address that never answers a SYN (127.0.0.2 with a
+    full accept queue, as a broken IPv6 route), then to a live server on 127.0.0.1."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def resolve(host: str | bytes | None, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host in ("dual-stack.test", b"dual-stack.test"):
+            return [
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.2", port)),
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port)),
+            ]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    with RawServer(_ok).running() as server:
+        port = int(server.base_url.rsplit(":", 1)[1].split("/")[0])
+        with socket.socket() as dead:
+            dead.bind(("127.0.0.2", port))
+            dead.listen(0)
+            queued = [socket.socket() for _ in range(4)]
+            for sock in queued:
+                sock.setblocking(False)
+                sock.connect_ex(("127.0.0.2", port))
+            try:
+                yield f"http://dual-stack.test:{port}/"
+            finally:
+                for sock in queued:
+                    sock.close()
+
+
+async def test_an_unanswered_first_address_falls_back_to_the_next(
+    build: Build, unanswered_then_live_address: str
+) -> None:
+    # Happy Eyeballs, as the AnyIO backend connects: a host with a broken IPv6 route
+    # still connects over IPv4 well within the connect timeout.
+    timeout = httpx.Timeout(5.0, connect=2.0)
+    async with httpx.AsyncClient(transport=build(), timeout=timeout) as client:
+        answer = await client.get(unanswered_then_live_address)
+    assert answer.json() == {"ok": True}

@@ -28,6 +28,10 @@ import httpcore
 #: Stop reading from the socket while this much received data waits to be read.
 _HIGH_WATER = 256 * 1024
 
+#: Seconds before trying a host's next address while one is still connecting (RFC 8305,
+#: as AnyIO connects): a broken IPv6 route must not cost the whole connect timeout.
+_HAPPY_EYEBALLS_DELAY = 0.25
+
 
 def _fail(waiter: asyncio.Future[None], error: Exception) -> None:
     if not waiter.done():
@@ -253,7 +257,13 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         loop = asyncio.get_running_loop()
         local = None if local_address is None else (local_address, 0)
         return await _connect(
-            lambda: loop.create_connection(_Protocol, host, port, local_addr=local),
+            lambda: loop.create_connection(
+                _Protocol,
+                host,
+                port,
+                local_addr=local,
+                happy_eyeballs_delay=_HAPPY_EYEBALLS_DELAY,
+            ),
             timeout,
             socket_options,
         )
