@@ -175,7 +175,7 @@ class AsyncMaintainX(ClientCore, AsyncResourcesMixin):
         http_backend: Literal["httpx", "aiohttp"] = "httpx",
     ) -> None:
         from ._client_options import HardeningArgs, httpx_settings
-        from ._transport import aiohttp_transport, async_pool_transport
+        from ._transport import aiohttp_transport, async_default_transport
 
         if http_backend not in ("httpx", "aiohttp"):
             raise ConfigurationError(
@@ -197,7 +197,7 @@ class AsyncMaintainX(ClientCore, AsyncResourcesMixin):
             idempotency_store=idempotency_store,
             telemetry=telemetry,
         )
-        pooled = aiohttp_transport if http_backend == "aiohttp" else async_pool_transport
+        pooled = aiohttp_transport if http_backend == "aiohttp" else async_default_transport
         self._http = self._own_http(
             http_client,
             lambda config: httpx.AsyncClient(

@@ -16,6 +16,7 @@ import httpcore
 import httpx
 
 from ._deadline import current
+from ._httpcore_errors import as_httpx_error, core_request
 
 
 def _clamp(timeout: float | None, error: type[Exception], what: str) -> float | None:
@@ -90,35 +91,6 @@ class DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-# httpcore's errors and the httpx errors they become (most specific first).
-_ERRORS: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-    (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout),
-    (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.TimeoutException, httpx.TimeoutException),
-    (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError),
-    (httpcore.WriteError, httpx.WriteError),
-    (httpcore.NetworkError, httpx.NetworkError),
-    (httpcore.ProxyError, httpx.ProxyError),
-    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.ProtocolError, httpx.ProtocolError),
-)
-
-
-def _as_httpx_error(exc: Exception) -> httpx.HTTPError | None:
-    """The httpx error an httpcore one becomes (None: not httpcore's, raise it as it is).
-
-    Callers catch and re-raise inline: a context manager per send costs a generator."""
-    for source, target in _ERRORS:
-        if isinstance(exc, source):
-            return target(str(exc))
-    return None
-
-
 class _Body(httpx.SyncByteStream):
     def __init__(self, inner: Iterable[bytes]) -> None:
         self._inner = inner
@@ -127,7 +99,7 @@ class _Body(httpx.SyncByteStream):
         try:
             yield from self._inner
         except Exception as exc:
-            mapped = _as_httpx_error(exc)
+            mapped = as_httpx_error(exc)
             if mapped is None:
                 raise
             raise mapped from exc
@@ -153,22 +125,11 @@ class DeadlineTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if not isinstance(request.stream, httpx.SyncByteStream):
             raise TypeError("DeadlineTransport sends only blocking request bodies")
-        core = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
+        core = core_request(request, request.stream)
         try:
             answer = self._pool.handle_request(core)
         except Exception as exc:
-            mapped = _as_httpx_error(exc)
+            mapped = as_httpx_error(exc)
             if mapped is None:
                 raise
             raise mapped from exc

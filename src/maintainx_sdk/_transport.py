@@ -230,8 +230,10 @@ class ShardedAsyncTransport(_Shards[httpx.AsyncBaseTransport], httpx.AsyncBaseTr
         parts = split_limits(limits, shards)
 
         def build() -> list[httpx.AsyncBaseTransport]:
+            from ._asyncio_transport import AsyncioTransport  # httpcore, on first use
+
             context = shared_ssl_context()
-            return [httpx.AsyncHTTPTransport(verify=context, limits=part) for part in parts]
+            return [AsyncioTransport(part, ssl_context=context) for part in parts]
 
         return cls(count=shards, build=build)
 
@@ -304,6 +306,18 @@ def async_pool_transport(pool: PoolLimits) -> ShardedAsyncTransport | None:
     """
     count = _wanted_shards(pool)
     return ShardedAsyncTransport.from_limits(pool.to_httpx(), count) if count > 1 else None
+
+
+def async_default_transport(pool: PoolLimits) -> ShardedAsyncTransport | None:
+    """The async client's own transport: pools over the asyncio-native network backend
+    (:mod:`._asyncio_network`), sharded like :func:`async_pool_transport` (one shard when
+    small).
+
+    None (httpx's own pool, which mounts the proxies) when proxy variables are set.
+    """
+    if environment_has_proxies():
+        return None
+    return ShardedAsyncTransport.from_limits(pool.to_httpx(), _wanted_shards(pool))
 
 
 def sync_pool_transport(pool: PoolLimits) -> ShardedTransport | None:
