@@ -265,3 +265,42 @@ async def test_an_unanswered_first_address_falls_back_to_the_next(
     async with httpx.AsyncClient(transport=build(), timeout=timeout) as client:
         answer = await client.get(unanswered_then_live_address)
     assert answer.json() == {"ok": True}
+
+
+class _TLSTransportOf3112(asyncio.Transport):
+    """asyncio's TLS transport as Python 3.11.2 has it: a second ``close()`` drops the SSL
+    protocol, and ``abort()`` then raises AttributeError (later 3.11 releases guard it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ssl_protocol: object | None = object()
+        self.closed = False
+        self.aborted = False
+
+    def close(self) -> None:
+        if self.closed:
+            self.ssl_protocol = None
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def abort(self) -> None:
+        self.closed = True
+        if self.ssl_protocol is None:
+            raise AttributeError("'NoneType' object has no attribute '_abort'")
+        self.aborted = True
+
+
+@pytest.mark.parametrize("closed_by_eof", [False, True])
+async def test_closing_a_tls_stream_the_servers_eof_already_closed_does_not_fail(
+    closed_by_eof: bool,
+) -> None:
+    from maintainx_sdk._asyncio_network import AsyncioStream, ConnectionProtocol
+
+    transport = _TLSTransportOf3112()
+    if closed_by_eof:
+        transport.close()  # the protocol's eof_received returned False: asyncio closed it
+    stream = AsyncioStream(transport, ConnectionProtocol())
+    await stream.aclose()
+    assert transport.aborted

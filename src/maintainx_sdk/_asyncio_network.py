@@ -38,7 +38,7 @@ def _fail(waiter: asyncio.Future[None], error: Exception) -> None:
         waiter.set_exception(error)
 
 
-class _Protocol(asyncio.Protocol):
+class ConnectionProtocol(asyncio.Protocol):
     """Buffers what the connection receives and wakes the one reader or writer waiting."""
 
     def __init__(self) -> None:
@@ -113,7 +113,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     def __init__(
         self,
         transport: asyncio.Transport,
-        protocol: _Protocol,
+        protocol: ConnectionProtocol,
         raw: asyncio.Transport | None = None,
         ssl_object: ssl.SSLObject | None = None,
     ) -> None:
@@ -173,12 +173,16 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
                 timer.cancel()
 
     async def aclose(self) -> None:
+        transport = self._transport
+        # Closing asyncio's TLS transport a second time (the server's EOF already closed it)
+        # drops its SSL protocol on Python 3.11.2, and abort() then raises AttributeError.
+        if not transport.is_closing():
+            transport.close()
         # As AnyIO does: one loop turn lets the close reach the socket before returning.
-        self._transport.close()
         try:
             await asyncio.sleep(0)
         finally:
-            self._transport.abort()
+            transport.abort()
 
     async def start_tls(
         self,
@@ -258,7 +262,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         local = None if local_address is None else (local_address, 0)
         return await _connect(
             lambda: loop.create_connection(
-                _Protocol,
+                ConnectionProtocol,
                 host,
                 port,
                 local_addr=local,
@@ -276,7 +280,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         loop = asyncio.get_running_loop()
         return await _connect(
-            lambda: loop.create_unix_connection(_Protocol, path), timeout, socket_options
+            lambda: loop.create_unix_connection(ConnectionProtocol, path), timeout, socket_options
         )
 
     async def sleep(self, seconds: float) -> None:
@@ -299,7 +303,7 @@ async def _connect(
         raise httpcore.ConnectTimeout("connecting timed out") from exc
     except OSError as exc:
         raise httpcore.ConnectError(str(exc)) from exc
-    assert isinstance(transport, asyncio.Transport) and isinstance(protocol, _Protocol)
+    assert isinstance(transport, asyncio.Transport) and isinstance(protocol, ConnectionProtocol)
     sock = transport.get_extra_info("socket")
     for option in socket_options or ():
         sock.setsockopt(*option)
