@@ -88,6 +88,14 @@ def admits_a_probe(breaker: Breaker) -> bool:
     return probe
 
 
+def pace(
+    guard: AttemptGuard, request: APIRequest, organization: str | None, too_late: type[TooLate]
+) -> Generator[Sleep, Any, None]:
+    """Take the guard's rate-limit slot and yield its waits, as a call's attempt does."""
+    if guard.reserve(request, organization) > 0:
+        yield from guard.wait_out(too_late)
+
+
 def drain(gen: Generator[Sleep, Any, None], clock: SleepRecordingClock) -> None:
     for action in gen:
         clock.sleep(action.seconds)
@@ -100,7 +108,7 @@ def test_a_send_that_raises_frees_the_probe_and_keeps_the_spent_slot() -> None:
         pytest.raises(RuntimeError),
         AttemptGuard(limiter(backend), breaker, Deadline.after(30, clock)) as guard,
     ):
-        drain(guard.pace(REQUEST, None, TooLate), clock)
+        drain(pace(guard, REQUEST, None, TooLate), clock)
         guard.admit("GET /workorders/1")
         assert guard.probe
         guard.sending()
@@ -113,7 +121,7 @@ def test_an_attempt_that_never_left_gives_its_slot_back() -> None:
     clock = SleepRecordingClock()
     backend = CountingBackend()
     with AttemptGuard(limiter(backend), None, Deadline.after(30, clock)) as guard:
-        drain(guard.pace(REQUEST, None, TooLate), clock)
+        drain(pace(guard, REQUEST, None, TooLate), clock)
         token = guard.reservation.token if guard.reservation else None
         guard.sending()
         guard.unanswered(sent=False)  # a connect error: nothing reached the server
@@ -124,7 +132,7 @@ def test_an_answered_attempt_settles_the_probe_and_keeps_its_slot() -> None:
     clock = SleepRecordingClock()
     backend, breaker = CountingBackend(), half_open_breaker(clock)
     with AttemptGuard(limiter(backend), breaker, Deadline.after(30, clock)) as guard:
-        drain(guard.pace(REQUEST, None, TooLate), clock)
+        drain(pace(guard, REQUEST, None, TooLate), clock)
         guard.admit("GET /workorders/1")
         guard.sending()
         guard.record(200, None)
@@ -137,11 +145,11 @@ def test_the_deadline_passing_mid_wait_gives_the_slot_back() -> None:
     backend = CountingBackend()
     slow = limiter(backend, per_minute=1)
     with AttemptGuard(slow, None, Deadline.after(30, clock)) as first:
-        drain(first.pace(REQUEST, None, TooLate), clock)
+        drain(pace(first, REQUEST, None, TooLate), clock)
         first.sending()
     deadline = Deadline.after(5, clock)
     with pytest.raises(TooLate), AttemptGuard(slow, None, deadline) as guard:
-        drain(guard.pace(REQUEST, None, TooLate), clock)
+        drain(pace(guard, REQUEST, None, TooLate), clock)
     assert len(backend.cancelled) == 1  # the slot past the deadline is not kept
     assert clock.sleeps == []  # and nothing was waited for
 
@@ -154,7 +162,7 @@ def test_a_probe_refused_after_the_wait_gives_the_slot_back() -> None:
         pytest.raises(CircuitOpenError, match="probe"),
         AttemptGuard(limiter(backend), breaker, Deadline.after(30, clock)) as guard,
     ):
-        drain(guard.pace(REQUEST, None, TooLate), clock)
+        drain(pace(guard, REQUEST, None, TooLate), clock)
         guard.admit("GET /workorders/1")
     assert len(backend.cancelled) == 1
 
@@ -162,7 +170,7 @@ def test_a_probe_refused_after_the_wait_gives_the_slot_back() -> None:
 def test_a_guard_with_nothing_to_hold_does_nothing() -> None:
     clock = SleepRecordingClock()
     with AttemptGuard(None, None, Deadline.after(1, clock)) as guard:
-        drain(guard.pace(REQUEST, None, TooLate), clock)
+        drain(pace(guard, REQUEST, None, TooLate), clock)
         guard.admit("GET /workorders/1")
         guard.record(503, None)
         guard.unanswered(sent=False)

@@ -77,18 +77,6 @@ class AttemptGuard:
             return _UNBOUNDED  # no I/O to bound: skip setting the deadline
         return self._deadline.bound(BACKEND_MIN)
 
-    def pace(
-        self,
-        request: APIRequest,
-        organization: str | None,
-        too_late: Callable[[float], BaseException],
-    ) -> Generator[Sleep, Any, None]:
-        """Take a rate-limit slot, yielding the waits; ``too_late(wait)`` is raised when the
-        slot lies past the deadline (the slot is then given back on exit). The same as
-        :meth:`reserve`, then :meth:`wait_out` when there is a wait."""
-        if self.reserve(request, organization) > 0:
-            yield from self.wait_out(too_late)
-
     def reserve(self, request: APIRequest, organization: str | None) -> float:
         """Take a rate-limit slot; returns how long to wait for it (0: go now; then
         :meth:`wait_out` yields the waits). Not a generator: most slots are free at once."""

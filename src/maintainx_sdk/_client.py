@@ -70,7 +70,11 @@ class MaintainX(ClientCore, SyncResourcesMixin):
         telemetry: bool = True,
     ) -> None:
         from ._client_options import HardeningArgs, httpx_settings
+        from ._drivers import run_sync
         from ._transport import sync_pool_transport
+
+        # Bound here, not imported in send(): a function-level import costs ~0.45 us a call.
+        self._drive = run_sync
 
         self._setup(
             api_key=api_key,
@@ -94,10 +98,8 @@ class MaintainX(ClientCore, SyncResourcesMixin):
 
     def send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
         """Send a prepared request through the pipeline (what resources and pagers call)."""
-        from ._drivers import run_sync
-
         self._check_open(self._http.is_closed)
-        return run_sync(self._pipeline.flow(request, options or self._options), self._http)
+        return self._drive(self._pipeline.flow(request, options or self._options), self._http)
 
     def request(
         self,
@@ -174,8 +176,13 @@ class AsyncMaintainX(ClientCore, AsyncResourcesMixin):
         telemetry: bool = True,
         http_backend: Literal["httpx", "aiohttp"] = "httpx",
     ) -> None:
-        from ._client_options import HardeningArgs, httpx_settings
+        from ._client_options import HardeningArgs, bind_loop, httpx_settings
+        from ._drivers import run_async
         from ._transport import aiohttp_transport, async_default_transport
+
+        # Bound here, not imported in send(): a function-level import costs ~0.45 us a call.
+        self._drive = run_async
+        self._bind_loop = bind_loop
 
         if http_backend not in ("httpx", "aiohttp"):
             raise ConfigurationError(
@@ -209,12 +216,9 @@ class AsyncMaintainX(ClientCore, AsyncResourcesMixin):
 
     async def send(self, request: APIRequest, options: CallOptions | None = None) -> APIResponse:
         """Send a prepared request through the pipeline (what resources and pagers call)."""
-        from ._client_options import bind_loop
-        from ._drivers import run_async
-
         self._check_open(self._http.is_closed)
-        self._loop = bind_loop(self._loop)
-        return await run_async(self._pipeline.flow(request, options or self._options), self._http)
+        self._loop = self._bind_loop(self._loop)
+        return await self._drive(self._pipeline.flow(request, options or self._options), self._http)
 
     async def request(
         self,
